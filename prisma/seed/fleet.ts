@@ -1,0 +1,773 @@
+import { createRng, type Rng } from "./rng";
+import type { Prisma } from "../../src/generated/prisma/client";
+
+type Tx = Prisma.TransactionClient;
+import bcrypt from "bcryptjs";
+
+/**
+ * The demo fleet: 4 regions, 8 clusters, 3 teams, 6 models, SLOs with 30 days of history,
+ * past rollouts and incidents, training jobs. Deterministic for a given seed and `now`.
+ */
+export const DEMO_SEED = 20261129;
+export const DEMO_PASSWORD = "flightdeck-demo";
+export const DEMO_USERS = [
+  { email: "viewer@flightdeck.demo", name: "Vera Viewer", role: "viewer", team: "ranking" },
+  { email: "engineer@flightdeck.demo", name: "Eli Engineer", role: "engineer", team: "ranking" },
+  {
+    email: "release@flightdeck.demo",
+    name: "Rosa Release",
+    role: "release_manager",
+    team: "ranking",
+  },
+  {
+    email: "release2@flightdeck.demo",
+    name: "Ravi Release",
+    role: "release_manager",
+    team: "ranking",
+  },
+  { email: "admin@flightdeck.demo", name: "Ada Admin", role: "admin", team: null },
+] as const;
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+const REGIONS = [
+  { code: "us-east-1", name: "US East (Virginia)", short: "use1", provider: "eks" },
+  { code: "us-west-2", name: "US West (Oregon)", short: "usw2", provider: "eks" },
+  { code: "eu-west-1", name: "EU West (Ireland)", short: "euw1", provider: "gke" },
+  { code: "ap-southeast-1", name: "Asia Pacific (Singapore)", short: "apse1", provider: "aks" },
+] as const;
+
+const TEAMS = [
+  { slug: "ranking", name: "Search & Ranking" },
+  { slug: "trust-safety", name: "Trust & Safety" },
+  { slug: "assistant", name: "Conversational AI" },
+] as const;
+
+const MODELS = [
+  {
+    name: "ranker-xl",
+    displayName: "Ranker XL",
+    team: "ranking",
+    task: "learning-to-rank",
+    description: "Cross-encoder that orders search results for the web and app surfaces.",
+    versions: 5,
+    metric: "ndcg@10",
+    base: 0.71,
+    gpu: "A100",
+    rpm: 18_000,
+  },
+  {
+    name: "query-embedder",
+    displayName: "Query Embedder",
+    team: "ranking",
+    task: "text-embedding",
+    description: "Bi-encoder producing 768-d query embeddings for retrieval.",
+    versions: 4,
+    metric: "recall@100",
+    base: 0.88,
+    gpu: "L4",
+    rpm: 42_000,
+  },
+  {
+    name: "toxicity-classifier",
+    displayName: "Toxicity Classifier",
+    team: "trust-safety",
+    task: "text-classification",
+    description: "Flags abusive and unsafe user content before it is published.",
+    versions: 6,
+    metric: "f1",
+    base: 0.83,
+    gpu: "L4",
+    rpm: 9_000,
+  },
+  {
+    name: "fraud-scorer",
+    displayName: "Fraud Scorer",
+    team: "trust-safety",
+    task: "tabular-classification",
+    description: "Scores payment events for fraud risk in under 50 ms.",
+    versions: 3,
+    metric: "auc",
+    base: 0.94,
+    gpu: "L4",
+    rpm: 6_000,
+  },
+  {
+    name: "assistant-llm-70b",
+    displayName: "Assistant LLM 70B",
+    team: "assistant",
+    task: "text-generation",
+    description: "The chat assistant's 70B instruction-tuned language model.",
+    versions: 4,
+    metric: "win-rate",
+    base: 0.54,
+    gpu: "H100",
+    rpm: 2_400,
+  },
+  {
+    name: "speech-asr",
+    displayName: "Speech ASR",
+    team: "assistant",
+    task: "speech-recognition",
+    description: "Streaming speech recognition for the voice assistant.",
+    versions: 3,
+    metric: "1-wer",
+    base: 0.91,
+    gpu: "A100",
+    rpm: 3_600,
+  },
+] as const;
+
+type GpuTypeName = "H100" | "A100" | "L4";
+
+function sha(rng: Rng) {
+  return `sha256:${rng.hex(64)}`;
+}
+
+function floorToMinute(d: Date): Date {
+  return new Date(Math.floor(d.getTime() / MINUTE) * MINUTE);
+}
+
+/** Requests per minute for a model at an instant: a daily cycle peaking mid-afternoon UTC. */
+function trafficAt(rpm: number, t: number): number {
+  const hour = (t % DAY) / HOUR;
+  return rpm * (0.65 + 0.35 * Math.sin(((hour - 9) / 24) * 2 * Math.PI));
+}
+
+interface BadWindow {
+  model: string;
+  start: number;
+  end: number;
+  errorRate: number;
+}
+
+export async function seedDemoFleet(
+  prisma: Tx,
+  options: { seed?: number; now?: Date } = {},
+): Promise<void> {
+  const rng = createRng(options.seed ?? DEMO_SEED);
+  const now = floorToMinute(options.now ?? new Date());
+  const nowMs = now.getTime();
+  const ago = (ms: number) => new Date(nowMs - ms);
+
+  // Teams and users
+  const teams = new Map<string, string>();
+  for (const t of TEAMS) {
+    const team = await prisma.team.create({ data: { slug: t.slug, name: t.name } });
+    teams.set(t.slug, team.id);
+  }
+  const teamId = (slug: string) => {
+    const id = teams.get(slug);
+    if (!id) throw new Error(`unknown team ${slug}`);
+    return id;
+  };
+  const passwordHash = await bcrypt.hash(DEMO_PASSWORD, 10);
+  await prisma.user.createMany({
+    data: DEMO_USERS.map((u) => ({
+      email: u.email,
+      name: u.name,
+      role: u.role,
+      teamId: u.team ? teamId(u.team) : null,
+      passwordHash,
+      demo: true,
+    })),
+  });
+
+  // Regions, environments, clusters, node pools, namespaces
+  const envIds = new Map<string, string>();
+  const servingClusters = new Map<string, string>();
+  const clusterIds: { id: string; region: string; kind: "serve" | "train" }[] = [];
+  for (const r of REGIONS) {
+    const region = await prisma.region.create({ data: { code: r.code, name: r.name } });
+    for (const tier of ["staging", "production"] as const) {
+      const env = await prisma.environment.create({
+        data: { name: `${tier}/${r.code}`, tier, regionId: region.id },
+      });
+      envIds.set(`${tier}/${r.code}`, env.id);
+    }
+    for (const kind of ["serve", "train"] as const) {
+      const cluster = await prisma.cluster.create({
+        data: {
+          name: `${r.provider}-${r.short}-${kind}-01`,
+          regionId: region.id,
+          provider: r.provider,
+          k8sVersion: rng.pick(["1.30.6", "1.31.2", "1.31.4"]),
+          createdAt: ago(rng.int(200, 600) * DAY),
+        },
+      });
+      clusterIds.push({ id: cluster.id, region: r.code, kind });
+      if (kind === "serve") servingClusters.set(r.code, cluster.id);
+
+      const pools: { gpu: GpuTypeName; perNode: number; nodes: number }[] =
+        kind === "serve"
+          ? [
+              { gpu: "L4", perNode: 4, nodes: rng.int(6, 12) },
+              { gpu: "A100", perNode: 8, nodes: rng.int(3, 6) },
+              { gpu: "H100", perNode: 8, nodes: rng.int(2, 4) },
+            ]
+          : [
+              { gpu: "H100", perNode: 8, nodes: rng.int(8, 16) },
+              { gpu: "A100", perNode: 8, nodes: rng.int(4, 8) },
+            ];
+      for (const p of pools) {
+        const gpuCount = p.nodes * p.perNode;
+        const cordoned = rng.next() < 0.2 ? p.perNode : 0;
+        const allocatable = gpuCount - cordoned;
+        await prisma.nodePool.create({
+          data: {
+            clusterId: cluster.id,
+            name: `${p.gpu.toLowerCase()}-pool`,
+            gpuType: p.gpu,
+            nodeCount: p.nodes,
+            gpusPerNode: p.perNode,
+            gpuCount,
+            gpuAllocatable: allocatable,
+            gpuAllocated: Math.round(allocatable * rng.float(0.45, 0.92)),
+            minNodes: Math.max(1, p.nodes - 4),
+            maxNodes: p.nodes + 8,
+          },
+        });
+      }
+      for (const t of TEAMS) {
+        const gpuQuota = kind === "serve" ? rng.pick([16, 24, 32]) : rng.pick([32, 48, 64]);
+        const cpuQuota = gpuQuota * 12;
+        const memoryQuotaGi = gpuQuota * 96;
+        const use = rng.float(0.3, 0.95);
+        await prisma.namespace.create({
+          data: {
+            clusterId: cluster.id,
+            name: `${t.slug}-${kind === "serve" ? "serving" : "training"}`,
+            teamId: teamId(t.slug),
+            gpuQuota,
+            gpuUsed: Math.round(gpuQuota * use),
+            cpuQuota,
+            cpuUsed: Math.round(cpuQuota * use * rng.float(0.7, 1)),
+            memoryQuotaGi,
+            memoryUsedGi: Math.round(memoryQuotaGi * use * rng.float(0.6, 1)),
+          },
+        });
+      }
+    }
+  }
+  const envId = (tier: "staging" | "production", region: string) => {
+    const id = envIds.get(`${tier}/${region}`);
+    if (!id) throw new Error(`unknown environment ${tier}/${region}`);
+    return id;
+  };
+  const serveCluster = (region: string) => {
+    const id = servingClusters.get(region);
+    if (!id) throw new Error(`no serving cluster in ${region}`);
+    return id;
+  };
+
+  // Models, versions, deployments, rollouts
+  const badWindows: BadWindow[] = [];
+  const modelIds = new Map<string, string>();
+  const incidentPlans: {
+    model: string;
+    region: string;
+    at: number;
+    version: string;
+    severity: "SEV1" | "SEV2" | "SEV3" | "SEV4";
+    title: string;
+  }[] = [];
+
+  for (const [mi, m] of MODELS.entries()) {
+    const model = await prisma.model.create({
+      data: {
+        name: m.name,
+        displayName: m.displayName,
+        task: m.task,
+        description: m.description,
+        teamId: teamId(m.team),
+        createdAt: ago((120 + mi * 10) * DAY),
+      },
+    });
+    modelIds.set(m.name, model.id);
+
+    const versions: { id: string; version: string; createdAt: number }[] = [];
+    const baseImage = sha(rng);
+    for (let v = 0; v < m.versions; v++) {
+      const version = `${1 + Math.floor(v / 3)}.${v % 3}.0`;
+      const createdAt = nowMs - (m.versions - v) * 9 * DAY - rng.int(0, 3) * DAY - HOUR * mi;
+      const primary = Math.min(0.99, m.base + v * 0.008 + rng.float(-0.004, 0.006));
+      const mv = await prisma.modelVersion.create({
+        data: {
+          modelId: model.id,
+          version,
+          imageDigest: `registry.flightdeck.internal/${m.name}@${sha(rng)}`,
+          baseImageDigest: `registry.flightdeck.internal/serving-base@${baseImage}`,
+          artifactUri: `s3://ml-artifacts/${m.name}/${version}/model.safetensors`,
+          trainingRunId: `run-${rng.hex(8)}`,
+          datasetDigest: sha(rng),
+          codeCommit: rng.hex(40),
+          evalMetrics: {
+            [m.metric]: Number(primary.toFixed(4)),
+            calibration_ece: Number(rng.float(0.01, 0.05).toFixed(4)),
+            p99_latency_ms: Math.round(rng.float(40, 180)),
+            eval_examples: rng.int(20, 200) * 1000,
+          },
+          createdBy: "ci@flightdeck.demo",
+          createdAt: new Date(createdAt),
+        },
+      });
+      versions.push({ id: mv.id, version, createdAt });
+    }
+
+    // Rollouts through each version's life; the second-to-last of some models was rolled back.
+    const rolledBackIndex = mi % 2 === 0 ? versions.length - 2 : -1;
+    for (let v = 1; v < versions.length; v++) {
+      const to = versions[v];
+      const from = versions[v - 1];
+      if (!to || !from) continue;
+      const regionsForModel = REGIONS.slice(0, 2 + (mi % 3));
+      for (const [ri, r] of regionsForModel.entries()) {
+        const start = to.createdAt + DAY + ri * 3 * HOUR;
+        if (start > nowMs - 2 * HOUR) continue;
+        const rolledBack = v === rolledBackIndex && ri === 0;
+        const aborted = v === rolledBackIndex && ri > 0;
+        const steps = [
+          { kind: "set_weight", weight: 10 },
+          { kind: "analysis", durationSec: 600 },
+          { kind: "set_weight", weight: 25 },
+          { kind: "pause", durationSec: 900 },
+          { kind: "set_weight", weight: 50 },
+          { kind: "analysis", durationSec: 600 },
+          { kind: "set_weight", weight: 100 },
+        ] as const;
+        const failAt = rolledBack ? 2 : aborted ? 0 : -1;
+        let t = start;
+        const stepRows = steps.map((s, index) => {
+          const began = t;
+          const dur = "durationSec" in s ? s.durationSec * 1000 : 2 * MINUTE;
+          t += dur;
+          const status =
+            failAt < 0 || index < failAt
+              ? "succeeded"
+              : index === failAt
+                ? rolledBack
+                  ? "succeeded"
+                  : "skipped"
+                : failAt >= 0 && index === failAt + 1 && rolledBack
+                  ? "failed"
+                  : "skipped";
+          return {
+            index,
+            kind: s.kind,
+            weight: "weight" in s ? s.weight : null,
+            durationSec: "durationSec" in s ? s.durationSec : null,
+            status: status as "succeeded" | "failed" | "skipped",
+            startedAt: status === "skipped" ? null : new Date(began),
+            finishedAt: status === "skipped" ? null : new Date(began + dur),
+          };
+        });
+        const finishedAt = rolledBack ? start + 25 * MINUTE : aborted ? start : t;
+        const status = rolledBack ? "rolled_back" : aborted ? "aborted" : "completed";
+        const events = rolledBack
+          ? [
+              { at: start, kind: "started", message: `Rollout of ${to.version} started` },
+              {
+                at: start + 22 * MINUTE,
+                kind: "analysis.failed",
+                message: "Canary error rate 3.1% vs baseline 0.2% exceeded the 1% threshold",
+              },
+              {
+                at: finishedAt,
+                kind: "rolled_back",
+                message: `All traffic returned to ${from.version}`,
+              },
+            ]
+          : aborted
+            ? [
+                {
+                  at: start,
+                  kind: "aborted",
+                  message: `Wave cancelled: ${to.version} was rolled back in ${REGIONS[0].code}`,
+                  actor: "release@flightdeck.demo",
+                },
+              ]
+            : [
+                { at: start, kind: "started", message: `Rollout of ${to.version} started` },
+                { at: t, kind: "completed", message: `${to.version} serves 100% of traffic` },
+              ];
+        await prisma.rollout.create({
+          data: {
+            modelId: model.id,
+            fromVersionId: from.id,
+            toVersionId: to.id,
+            environmentId: envId("production", r.code),
+            strategy: mi === 4 ? "blue_green" : "canary",
+            status,
+            currentStep: rolledBack ? 2 : aborted ? 0 : steps.length - 1,
+            currentWeight: rolledBack || aborted ? 0 : 100,
+            reason: rolledBack ? "Automated analysis failed: canary error rate" : null,
+            createdAt: new Date(start - 5 * MINUTE),
+            startedAt: new Date(start),
+            finishedAt: new Date(finishedAt),
+            steps: { create: stepRows },
+            events: {
+              create: events.map((e) => ({
+                at: new Date(e.at),
+                kind: e.kind,
+                message: e.message,
+                actor: "actor" in e ? e.actor : "flightdeck",
+              })),
+            },
+          },
+        });
+        if (rolledBack) {
+          badWindows.push({
+            model: m.name,
+            start,
+            end: finishedAt,
+            errorRate: 0.031 * 0.25,
+          });
+          incidentPlans.push({
+            model: m.name,
+            region: r.code,
+            at: start + 8 * MINUTE,
+            version: to.version,
+            severity: mi === 0 ? "SEV2" : "SEV3",
+            title: `${m.displayName}: elevated 5xx during canary of ${to.version}`,
+          });
+        }
+      }
+    }
+
+    // Current deployments: the newest version that was not rolled back serves production.
+    const stableIndex =
+      rolledBackIndex === versions.length - 2 ? versions.length - 3 : versions.length - 1;
+    const stable = versions[stableIndex];
+    const newest = versions[versions.length - 1];
+    if (!stable || !newest) throw new Error("model without versions");
+    const prodRegions = REGIONS.slice(0, 2 + (mi % 3));
+    for (const r of prodRegions) {
+      const replicas = rng.int(3, 12);
+      await prisma.deployment.create({
+        data: {
+          modelId: model.id,
+          modelVersionId: stable.id,
+          clusterId: serveCluster(r.code),
+          environmentId: envId("production", r.code),
+          replicas,
+          readyReplicas: replicas,
+          hpaMin: 2,
+          hpaMax: replicas * 2 + 4,
+          hpaCurrent: replicas,
+          trafficWeight: 100,
+        },
+      });
+    }
+    const stagingRegion = REGIONS[mi % 2 === 0 ? 0 : 2];
+    await prisma.deployment.create({
+      data: {
+        modelId: model.id,
+        modelVersionId: newest.id,
+        clusterId: serveCluster(stagingRegion.code),
+        environmentId: envId("staging", stagingRegion.code),
+        replicas: 2,
+        readyReplicas: 2,
+        hpaMin: 1,
+        hpaMax: 4,
+        hpaCurrent: 2,
+        trafficWeight: 100,
+      },
+    });
+  }
+
+  // Incidents: the rolled-back canaries plus unrelated infrastructure incidents.
+  incidentPlans.push(
+    {
+      model: "assistant-llm-70b",
+      region: "eu-west-1",
+      at: nowMs - 12 * DAY - 5 * HOUR,
+      version: "",
+      severity: "SEV2",
+      title: "H100 node failures in gke-euw1-serve-01 reduced LLM capacity",
+    },
+    {
+      model: "fraud-scorer",
+      region: "us-west-2",
+      at: nowMs - 21 * DAY - 2 * HOUR,
+      version: "",
+      severity: "SEV4",
+      title: "Fraud Scorer p99 latency above 50 ms after feature-store failover",
+    },
+  );
+  badWindows.push(
+    {
+      model: "assistant-llm-70b",
+      start: nowMs - 12 * DAY - 5 * HOUR,
+      end: nowMs - 12 * DAY - 3 * HOUR,
+      errorRate: 0.012,
+    },
+    {
+      model: "fraud-scorer",
+      start: nowMs - 21 * DAY - 2 * HOUR,
+      end: nowMs - 21 * DAY - HOUR,
+      errorRate: 0.004,
+    },
+  );
+  for (const plan of incidentPlans.sort((a, b) => a.at - b.at)) {
+    const detected = plan.at;
+    const ack = detected + rng.int(2, 9) * MINUTE;
+    const mitigated = ack + rng.int(10, 40) * MINUTE;
+    const resolved = mitigated + rng.int(30, 120) * MINUTE;
+    const closed = resolved + rng.int(1, 3) * DAY;
+    const isClosed = closed < nowMs;
+    await prisma.incident.create({
+      data: {
+        title: plan.title,
+        severity: plan.severity,
+        status: isClosed ? "closed" : "resolved",
+        summary: plan.version
+          ? `Canary of ${plan.version} raised the 5xx rate in ${plan.region}; automated analysis rolled it back.`
+          : `Capacity or dependency failure in ${plan.region}; mitigated by shifting traffic.`,
+        modelId: modelIds.get(plan.model) ?? null,
+        regionCode: plan.region,
+        commander: "engineer@flightdeck.demo",
+        detectedAt: new Date(detected),
+        acknowledgedAt: new Date(ack),
+        mitigatedAt: new Date(mitigated),
+        resolvedAt: new Date(resolved),
+        closedAt: isClosed ? new Date(closed) : null,
+        events: {
+          create: [
+            { at: new Date(detected), kind: "alert", message: "Burn-rate page fired" },
+            {
+              at: new Date(ack),
+              kind: "acknowledged",
+              message: "Acknowledged",
+              actor: "engineer@flightdeck.demo",
+            },
+            {
+              at: new Date(mitigated),
+              kind: "status",
+              message: "Status: mitigated",
+              actor: "engineer@flightdeck.demo",
+            },
+            {
+              at: new Date(resolved),
+              kind: "status",
+              message: "Status: resolved",
+              actor: "engineer@flightdeck.demo",
+            },
+            ...(isClosed
+              ? [
+                  {
+                    at: new Date(closed),
+                    kind: "status",
+                    message: "Status: closed, postmortem published",
+                    actor: "engineer@flightdeck.demo",
+                  },
+                ]
+              : []),
+          ],
+        },
+      },
+    });
+  }
+
+  // SLOs with 30 days of SLI history: minute buckets for the last day, hourly and daily rollups.
+  for (const m of MODELS) {
+    const modelId = modelIds.get(m.name);
+    if (!modelId) continue;
+    const definitions: {
+      name: string;
+      description: string;
+      sliKind: "availability" | "latency" | "quality";
+      objective: number;
+      threshold: number | null;
+      share: number;
+    }[] = [
+      {
+        name: `${m.name}-availability`,
+        description: `Share of ${m.displayName} requests answered without a 5xx`,
+        sliKind: "availability",
+        objective: m.name === "assistant-llm-70b" ? 0.995 : 0.999,
+        threshold: null,
+        share: 1,
+      },
+      {
+        name: `${m.name}-latency`,
+        description: `Share of ${m.displayName} requests served under the latency threshold`,
+        sliKind: "latency",
+        objective: 0.99,
+        threshold: m.name === "assistant-llm-70b" ? 2500 : m.name === "fraud-scorer" ? 50 : 300,
+        share: 4,
+      },
+    ];
+    if (m.name === "toxicity-classifier" || m.name === "ranker-xl") {
+      definitions.push({
+        name: `${m.name}-online-accuracy`,
+        description: `Online accuracy of ${m.displayName} from delayed labels`,
+        sliKind: "quality",
+        objective: 0.95,
+        threshold: 0.8,
+        share: 2,
+      });
+    }
+    for (const def of definitions) {
+      const slo = await prisma.slo.create({
+        data: {
+          name: def.name,
+          description: def.description,
+          modelId,
+          teamId: teamId(m.team),
+          sliKind: def.sliKind,
+          objective: def.objective,
+          windowDays: 30,
+          budgetingMethod: "occurrences",
+          threshold: def.threshold,
+          createdAt: ago(60 * DAY),
+        },
+      });
+      const budgetRate = 1 - def.objective;
+      // Normal operation burns a fraction of the budget; bad windows burn fast.
+      const baseBad = budgetRate * rng.float(0.15, 0.6);
+      const errorRateAt = (t: number) => {
+        let rate = baseBad * (0.8 + 0.4 * rng.next());
+        for (const w of badWindows) {
+          if (w.model === m.name && t >= w.start && t < w.end) rate += w.errorRate * def.share;
+        }
+        return Math.min(rate, 1);
+      };
+      const rows: {
+        sloId: string;
+        resolution: "minute" | "hour" | "day";
+        start: Date;
+        good: bigint;
+        total: bigint;
+      }[] = [];
+      const hourTotals = new Map<number, { good: number; total: number }>();
+      const windowStart = Math.floor((nowMs - 30 * DAY) / HOUR) * HOUR;
+      const minuteStart = nowMs - DAY;
+      for (let h = windowStart; h < nowMs; h += HOUR) {
+        let good = 0;
+        let total = 0;
+        if (h + HOUR > minuteStart) {
+          for (let t = h; t < Math.min(h + HOUR, nowMs); t += MINUTE) {
+            const tot = Math.round(trafficAt(m.rpm, t) * rng.float(0.95, 1.05));
+            const bad = Math.round(tot * errorRateAt(t));
+            good += tot - bad;
+            total += tot;
+            if (t >= minuteStart) {
+              rows.push({
+                sloId: slo.id,
+                resolution: "minute",
+                start: new Date(t),
+                good: BigInt(tot - bad),
+                total: BigInt(tot),
+              });
+            }
+          }
+        } else {
+          // Older hours: sum six 10-minute slices so incident windows show up sharply.
+          for (let t = h; t < h + HOUR; t += 10 * MINUTE) {
+            const tot = Math.round(trafficAt(m.rpm, t) * 10 * rng.float(0.95, 1.05));
+            const bad = Math.round(tot * errorRateAt(t));
+            good += tot - bad;
+            total += tot;
+          }
+        }
+        hourTotals.set(h, { good, total });
+        rows.push({
+          sloId: slo.id,
+          resolution: "hour",
+          start: new Date(h),
+          good: BigInt(good),
+          total: BigInt(total),
+        });
+      }
+      const dayTotals = new Map<number, { good: number; total: number }>();
+      for (const [h, v] of hourTotals) {
+        const d = Math.floor(h / DAY) * DAY;
+        const acc = dayTotals.get(d) ?? { good: 0, total: 0 };
+        acc.good += v.good;
+        acc.total += v.total;
+        dayTotals.set(d, acc);
+      }
+      for (const [d, v] of dayTotals) {
+        rows.push({
+          sloId: slo.id,
+          resolution: "day",
+          start: new Date(d),
+          good: BigInt(v.good),
+          total: BigInt(v.total),
+        });
+      }
+      for (let i = 0; i < rows.length; i += 2000) {
+        await prisma.sliBucket.createMany({ data: rows.slice(i, i + 2000) });
+      }
+    }
+  }
+
+  // Training jobs with checkpoints
+  const trainingClusters = clusterIds.filter((c) => c.kind === "train");
+  const jobs = [
+    { model: "ranker-xl", status: "running", steps: 120_000, done: 0.62, restarts: 0 },
+    { model: "assistant-llm-70b", status: "running", steps: 400_000, done: 0.37, restarts: 2 },
+    { model: "toxicity-classifier", status: "succeeded", steps: 40_000, done: 1, restarts: 0 },
+    { model: "speech-asr", status: "failed", steps: 90_000, done: 0.44, restarts: 3 },
+    { model: "query-embedder", status: "restarting", steps: 60_000, done: 0.71, restarts: 1 },
+  ] as const;
+  for (const [ji, j] of jobs.entries()) {
+    const m = MODELS.find((x) => x.name === j.model);
+    const modelId = modelIds.get(j.model);
+    const cluster = trainingClusters[ji % trainingClusters.length];
+    if (!m || !modelId || !cluster) continue;
+    const gpuType: GpuTypeName = j.model === "assistant-llm-70b" ? "H100" : "A100";
+    const gpuCount = j.model === "assistant-llm-70b" ? 256 : rng.pick([16, 32, 64]);
+    const hours = rng.int(20, 140);
+    const startedAt = nowMs - hours * HOUR;
+    const stepsDone = Math.round(j.steps * j.done);
+    const every = Math.round(j.steps / 20);
+    const checkpoints = [];
+    for (let s = every; s <= stepsDone; s += every) {
+      checkpoints.push({
+        step: s,
+        uri: `s3://ml-checkpoints/${j.model}/train-${ji + 1}/step-${s}`,
+        createdAt: new Date(startedAt + (s / Math.max(stepsDone, 1)) * hours * HOUR * 0.98),
+      });
+    }
+    const lostPerRestart = gpuCount * rng.float(0.3, 1.2);
+    await prisma.trainingJob.create({
+      data: {
+        name: `${j.model}-train-${String(ji + 1).padStart(3, "0")}`,
+        modelId,
+        teamId: teamId(m.team),
+        clusterId: cluster.id,
+        status: j.status,
+        gpuType,
+        gpuCount,
+        stepsTotal: j.steps,
+        stepsDone,
+        restarts: j.restarts,
+        gpuHoursUsed: Number((gpuCount * hours * 0.97).toFixed(1)),
+        gpuHoursLost: Number((j.restarts * lostPerRestart).toFixed(1)),
+        failureReason:
+          j.status === "failed"
+            ? "NCCL timeout: rank 17 lost contact (Xid 79, GPU fell off the bus)"
+            : j.status === "restarting"
+              ? "Preempted by higher-priority job; resuming from the last checkpoint"
+              : null,
+        startedAt: new Date(startedAt),
+        checkpoints: { create: checkpoints },
+      },
+    });
+  }
+
+  await prisma.auditEvent.create({
+    data: {
+      actorEmail: "system",
+      actorRole: "system",
+      action: "fleet.seed",
+      targetType: "fleet",
+      outcome: "allowed",
+      after: { regions: REGIONS.length, models: MODELS.length, seed: options.seed ?? DEMO_SEED },
+      reason: "First start with an empty database: demo fleet created",
+    },
+  });
+}

