@@ -316,16 +316,21 @@ export async function seedDemoFleet(
       versions.push({ id: mv.id, version, createdAt });
     }
 
-    // Rollouts through each version's life; the second-to-last of some models was rolled back.
+    // Rollouts through each version's life. For some models one version failed its canary and
+    // was rolled back; the next version then rolls out from the last good one.
     const rolledBackIndex = mi % 2 === 0 ? versions.length - 2 : -1;
+    const regionsForModel = REGIONS.slice(0, 2 + (mi % 3));
+    let stable = versions[0];
     for (let v = 1; v < versions.length; v++) {
       const to = versions[v];
-      const from = versions[v - 1];
+      const from = stable;
       if (!to || !from) continue;
-      const regionsForModel = REGIONS.slice(0, 2 + (mi % 3));
+      const lastWaveStart = to.createdAt + DAY + (regionsForModel.length - 1) * 3 * HOUR;
+      // Too recent to have reached production: it only runs in staging so far.
+      if (lastWaveStart > nowMs - 2 * HOUR) continue;
+      if (v !== rolledBackIndex) stable = to;
       for (const [ri, r] of regionsForModel.entries()) {
         const start = to.createdAt + DAY + ri * 3 * HOUR;
-        if (start > nowMs - 2 * HOUR) continue;
         const rolledBack = v === rolledBackIndex && ri === 0;
         const aborted = v === rolledBackIndex && ri > 0;
         const steps = [
@@ -436,14 +441,10 @@ export async function seedDemoFleet(
       }
     }
 
-    // Current deployments: the newest version that was not rolled back serves production.
-    const stableIndex =
-      rolledBackIndex === versions.length - 2 ? versions.length - 3 : versions.length - 1;
-    const stable = versions[stableIndex];
+    // Current deployments: the last version that completed its rollout serves production.
     const newest = versions[versions.length - 1];
     if (!stable || !newest) throw new Error("model without versions");
-    const prodRegions = REGIONS.slice(0, 2 + (mi % 3));
-    for (const r of prodRegions) {
+    for (const r of regionsForModel) {
       const replicas = rng.int(3, 12);
       await prisma.deployment.create({
         data: {

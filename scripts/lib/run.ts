@@ -4,7 +4,11 @@ import path from "node:path";
 const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);
 
 /** Runs a project binary to completion, inheriting stdio; rejects on a non-zero exit. */
-export function runBin(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+export function runBin(
+  name: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin(name), args, {
       stdio: "inherit",

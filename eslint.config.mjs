@@ -1,0 +1,134 @@
+import { defineConfig, globalIgnores } from "eslint/config";
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+/** The one-way dependency rule of ARCHITECTURE.md: each zone lists what `target` may not import. */
+const layer = (target, from, message) => ({ target, from, message });
+const architectureZones = [
+  layer(
+    "./src/lib/domain",
+    [
+      "./src/app",
+      "./src/actions",
+      "./src/server",
+      "./src/components",
+      "./src/lib/platform",
+      "./src/lib/schemas",
+      "./src/generated",
+    ],
+    "lib/domain is pure: it may import nothing of ours but itself (and zod).",
+  ),
+  layer(
+    "./src/lib/platform",
+    ["./src/app", "./src/actions", "./src/server", "./src/components", "./src/generated"],
+    "lib/platform may import only domain types.",
+  ),
+  layer(
+    "./src/lib/schemas",
+    [
+      "./src/app",
+      "./src/actions",
+      "./src/server",
+      "./src/components",
+      "./src/lib/domain",
+      "./src/lib/platform",
+      "./src/generated",
+    ],
+    "lib/schemas may import nothing of ours.",
+  ),
+  layer(
+    "./src/components/ui",
+    [
+      "./src/app",
+      "./src/actions",
+      "./src/server",
+      "./src/components/layout",
+      "./src/components/common",
+      "./src/components/auth",
+      "./src/lib/domain",
+      "./src/lib/platform",
+      "./src/lib/schemas",
+      "./src/generated",
+    ],
+    "components/ui are design-system primitives: they may import only lib/utils.",
+  ),
+  layer(
+    "./src/components",
+    ["./src/app", "./src/actions", "./src/server", "./src/lib/platform", "./src/generated"],
+    "Feature components take data and actions as props; they may import ui, lib/domain and lib/schemas.",
+  ),
+  layer(
+    "./src/actions",
+    [
+      "./src/app",
+      "./src/components",
+      "./src/server/db",
+      "./src/server/worker",
+      "./src/lib/platform",
+      "./src/generated",
+    ],
+    "Actions are thin: session, validation, one service call.",
+  ),
+  layer(
+    "./src/server/services",
+    ["./src/app", "./src/actions", "./src/components", "./src/server/worker", "./src/generated"],
+    "Services may import domain, db, platform and auth, never the UI or the generated client.",
+  ),
+  layer(
+    "./src/server/db",
+    [
+      "./src/app",
+      "./src/actions",
+      "./src/components",
+      "./src/server/services",
+      "./src/server/auth",
+      "./src/server/worker",
+      "./src/lib/platform",
+    ],
+    "server/db holds the Prisma client and repositories, with no business rules.",
+  ),
+  layer(
+    "./src/server/auth",
+    [
+      "./src/app",
+      "./src/actions",
+      "./src/components",
+      "./src/server/services",
+      "./src/server/worker",
+    ],
+    "server/auth may import only db.",
+  ),
+  layer(
+    "./src/server/worker",
+    ["./src/app", "./src/actions", "./src/components"],
+    "The worker uses services, never the UI.",
+  ),
+  layer(
+    "./src/app",
+    ["./src/server/db", "./src/server/worker", "./src/generated"],
+    "Routes call actions and services; they never touch the database directly.",
+  ),
+];
+
+export default defineConfig([
+  ...nextVitals,
+  ...nextTs,
+  {
+    settings: { "import/resolver": { typescript: { project: "./tsconfig.json" }, node: true } },
+    rules: {
+      "import/no-restricted-paths": ["error", { zones: architectureZones }],
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+  globalIgnores([
+    ".next/**",
+    "node_modules/**",
+    ".flightdeck/**",
+    "src/generated/**",
+    "test-results/**",
+    "playwright-report/**",
+    "next-env.d.ts",
+  ]),
+]);

@@ -1,0 +1,143 @@
+// `npm start`: database (embedded unless DATABASE_URL is set), migrations, first-start seed,
+// production build when sources changed, then `next start`. Ctrl-C stops everything cleanly.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { ensureDatabase, type DatabaseHandle } from "./lib/database";
+import { bin, runBin } from "./lib/run";
+
+const log = (message: string) => console.log(`[flightdeck] ${message}`);
+const fail = (message: string): never => {
+  console.error(`[flightdeck] ${message}`);
+  process.exit(1);
+};
+
+const dataDir = path.resolve(process.env.FLIGHTDECK_DATA_DIR ?? ".flightdeck");
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOSTNAME ?? "0.0.0.0";
+const demo = process.env.FLIGHTDECK_DEMO !== "0";
+if (!Number.isInteger(port) || port < 1 || port > 65535)
+  fail(`PORT must be 1-65535, got "${process.env.PORT}"`);
+
+function authSecret(): string {
+  if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
+  if (!demo) {
+    return fail(
+      "AUTH_SECRET is required when FLIGHTDECK_DEMO=0. Generate one with `openssl rand -base64 33` and set it in the environment.",
+    );
+  }
+  // Demo mode: a random secret kept with the local data, so sessions survive restarts.
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, "auth-secret");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(33).toString("base64"), { mode: 0o600 });
+  return readFileSync(file, "utf8").trim();
+}
+
+/** A fingerprint of everything that goes into the production build. */
+function sourceFingerprint(): string {
+  const hash = createHash("sha256");
+  const walk = (p: string) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const entry of readdirSync(p).sort()) walk(path.join(p, entry));
+    } else {
+      hash.update(`${p}:${st.size}:${st.mtimeMs}\n`);
+    }
+  };
+  for (const p of [
+    "src",
+    "public",
+    "next.config.ts",
+    "package-lock.json",
+    "prisma/schema.prisma",
+    "postcss.config.mjs",
+    "tsconfig.json",
+  ]) {
+    walk(p);
+  }
+  return hash.digest("hex");
+}
+
+let database: DatabaseHandle | null = null;
+let server: ChildProcess | null = null;
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  if (server && server.exitCode === null) {
+    log("Stopping the web server…");
+    server.kill("SIGTERM");
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server?.kill("SIGKILL");
+        resolve();
+      }, 10_000);
+      server?.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  if (database?.embedded) {
+    log("Stopping the embedded PostgreSQL…");
+    await database.stop().catch((e: unknown) => console.error(e));
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+try {
+  const secret = authSecret();
+  database = await ensureDatabase({ dataDir, log });
+  const env = {
+    DATABASE_URL: database.url,
+    AUTH_SECRET: secret,
+    AUTH_TRUST_HOST: "true",
+    NEXT_TELEMETRY_DISABLED: "1",
+    FLIGHTDECK_DEMO: demo ? "1" : "0",
+  };
+
+  log("Applying database migrations…");
+  await runBin("prisma", ["generate"], env);
+  await runBin("prisma", ["migrate", "deploy"], env);
+
+  if (demo) {
+    const { PrismaClient } = await import("../src/generated/prisma/client");
+    const { seedIfEmpty } = await import("../prisma/seed");
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    const started = Date.now();
+    if (await seedIfEmpty(prisma)) log(`Seeded the demo fleet in ${Date.now() - started} ms`);
+    await prisma.$disconnect();
+  }
+
+  const stampFile = path.join(".next", "flightdeck-build-stamp");
+  const fingerprint = sourceFingerprint();
+  const built = existsSync(path.join(".next", "BUILD_ID")) && existsSync(stampFile);
+  if (!built || readFileSync(stampFile, "utf8") !== fingerprint) {
+    log("Building the app (first start or sources changed; about a minute)…");
+    await runBin("next", ["build"], env);
+    writeFileSync(stampFile, fingerprint);
+  }
+
+  if (stopping) process.exit(0);
+  server = spawn(bin("next"), ["start", "-p", String(port), "-H", host], {
+    stdio: "inherit",
+    env: { ...process.env, ...env, PORT: String(port) },
+  });
+  server.on("exit", (code) => {
+    if (!stopping) {
+      log(`The web server exited (${code ?? "signal"})`);
+      void shutdown(code ?? 1);
+    }
+  });
+  log(`Flightdeck is starting on http://localhost:${port}`);
+  if (demo) log("Demo sign-in: admin@flightdeck.demo / flightdeck-demo (see README for all roles)");
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  await shutdown(1);
+}

@@ -1,0 +1,93 @@
+import type { ReactNode } from "react";
+import { Suspense } from "react";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { LogOut, PlaneTakeoff, ShieldAlert } from "lucide-react";
+import { getActor } from "@/server/auth/session";
+import { listRegions } from "@/server/services/overview";
+import { signOutAction } from "@/actions/auth";
+import { ROLE_LABELS } from "@/lib/domain/roles";
+import { SidebarNav } from "@/components/layout/sidebar-nav";
+import { FleetFilter } from "@/components/layout/fleet-filter";
+import { ThemeToggle } from "@/components/layout/theme-toggle";
+import { Button } from "@/components/ui/button";
+
+function SignOutButton() {
+  return (
+    <form action={signOutAction}>
+      <Button type="submit" variant="ghost" size="sm">
+        <LogOut aria-hidden="true" /> Sign out
+      </Button>
+    </form>
+  );
+}
+
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const actor = await getActor();
+  if (!actor) redirect("/sign-in");
+
+  if (!actor.role) {
+    return (
+      <main className="flex min-h-screen items-center justify-center p-4">
+        <div className="max-w-md rounded-lg border bg-card p-6 text-center">
+          <ShieldAlert className="mx-auto mb-2 size-8 text-amber-600" aria-hidden="true" />
+          <h1 className="text-lg font-semibold">No role assigned</h1>
+          <p className="mt-1 text-sm text-muted-foreground">
+            You are signed in as {actor.email}, but your account has no role, so Flightdeck shows
+            nothing. Ask an admin to assign one.
+          </p>
+          <div className="mt-4 flex justify-center">
+            <SignOutButton />
+          </div>
+        </div>
+      </main>
+    );
+  }
+
+  const regions = await listRegions(actor);
+  return (
+    <div className="flex min-h-screen">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-background focus:px-3 focus:py-2"
+      >
+        Skip to content
+      </a>
+      <aside className="hidden w-56 shrink-0 flex-col gap-4 border-r bg-sidebar p-3 md:flex">
+        <Link href="/" className="flex items-center gap-2 px-3 py-2 font-semibold">
+          <PlaneTakeoff className="size-5 text-primary" aria-hidden="true" />
+          Flightdeck
+        </Link>
+        <Suspense>
+          <SidebarNav />
+        </Suspense>
+      </aside>
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="flex flex-wrap items-center justify-between gap-3 border-b px-4 py-2">
+          <Suspense>
+            <FleetFilter regions={regions} />
+          </Suspense>
+          <div className="flex items-center gap-3">
+            <div className="text-right text-sm leading-tight" data-testid="current-user">
+              <div className="font-medium">{actor.name}</div>
+              <div className="text-xs text-muted-foreground">
+                <span data-testid="current-role">{ROLE_LABELS[actor.role]}</span>
+                {actor.teamName ? ` · ${actor.teamName}` : ""}
+              </div>
+            </div>
+            <ThemeToggle />
+            <SignOutButton />
+          </div>
+        </header>
+        <div className="border-b px-4 py-2 md:hidden">
+          <Suspense>
+            <SidebarNav />
+          </Suspense>
+        </div>
+        <main id="main" className="flex-1 p-4 md:p-6">
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import Link from "next/link";
+import { ChevronLeft, ChevronRight } from "lucide-react";
+import { buttonVariants } from "@/components/ui/button";
+import { cn } from "@/lib/utils";
+
+/** Server-side pagination links that keep every other URL filter. */
+export function Pagination({
+  page,
+  pageCount,
+  total,
+  pageSize,
+  basePath,
+  params,
+}: {
+  page: number;
+  pageCount: number;
+  total: number;
+  pageSize: number;
+  basePath: string;
+  params: Record<string, string | undefined>;
+}) {
+  const href = (p: number) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v && k !== "page") q.set(k, v);
+    if (p > 1) q.set("page", String(p));
+    const s = q.toString();
+    return s ? `${basePath}?${s}` : basePath;
+  };
+  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  const linkClass = buttonVariants({ variant: "outline", size: "sm" });
+  return (
+    <nav aria-label="Pagination" className="mt-3 flex items-center justify-between text-sm">
+      <p className="text-muted-foreground" data-testid="page-summary">
+        {first}–{last} of {total}
+      </p>
+      <div className="flex items-center gap-2">
+        {page > 1 ? (
+          <Link href={href(page - 1)} className={linkClass} rel="prev">
+            <ChevronLeft aria-hidden="true" /> Previous
+          </Link>
+        ) : (
+          <span className={cn(linkClass, "pointer-events-none opacity-50")} aria-disabled="true">
+            <ChevronLeft aria-hidden="true" /> Previous
+          </span>
+        )}
+        <span className="tabular-nums text-muted-foreground">
+          Page {page} of {pageCount}
+        </span>
+        {page < pageCount ? (
+          <Link href={href(page + 1)} className={linkClass} rel="next">
+            Next <ChevronRight aria-hidden="true" />
+          </Link>
+        ) : (
+          <span className={cn(linkClass, "pointer-events-none opacity-50")} aria-disabled="true">
+            Next <ChevronRight aria-hidden="true" />
+          </span>
+        )}
+      </div>
+    </nav>
+  );
+}

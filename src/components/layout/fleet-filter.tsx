@@ -1,0 +1,57 @@
+"use client";
+
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useTransition } from "react";
+
+/** Region and environment filter, kept in the URL so a link shares the same view. */
+export function FleetFilter({ regions }: { regions: { code: string; name: string }[] }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const [pending, startTransition] = useTransition();
+
+  const update = (key: "region" | "env", value: string) => {
+    const next = new URLSearchParams(params.toString());
+    if (value) next.set(key, value);
+    else next.delete(key);
+    next.delete("page");
+    const q = next.toString();
+    startTransition(() => router.push(q ? `${pathname}?${q}` : pathname));
+  };
+
+  const selectClass =
+    "h-8 rounded-md border border-input bg-background px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
+  return (
+    <div className="flex items-center gap-2" aria-busy={pending}>
+      <label className="sr-only" htmlFor="filter-region">
+        Region
+      </label>
+      <select
+        id="filter-region"
+        className={selectClass}
+        value={params.get("region") ?? ""}
+        onChange={(e) => update("region", e.target.value)}
+      >
+        <option value="">All regions</option>
+        {regions.map((r) => (
+          <option key={r.code} value={r.code}>
+            {r.code}
+          </option>
+        ))}
+      </select>
+      <label className="sr-only" htmlFor="filter-env">
+        Environment
+      </label>
+      <select
+        id="filter-env"
+        className={selectClass}
+        value={params.get("env") ?? ""}
+        onChange={(e) => update("env", e.target.value)}
+      >
+        <option value="">All environments</option>
+        <option value="staging">staging</option>
+        <option value="production">production</option>
+      </select>
+    </div>
+  );
+}

@@ -1,0 +1,10 @@
+export const NAV_ITEMS = [
+  { href: "/", label: "Overview", icon: "overview" },
+  { href: "/clusters", label: "Clusters", icon: "clusters" },
+  { href: "/models", label: "Models", icon: "models" },
+  { href: "/rollouts", label: "Rollouts", icon: "rollouts" },
+  { href: "/slos", label: "SLOs", icon: "slos" },
+  { href: "/incidents", label: "Incidents", icon: "incidents" },
+  { href: "/training", label: "Training", icon: "training" },
+  { href: "/audit", label: "Audit log", icon: "audit" },
+] as const;

@@ -1,0 +1,62 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname, useSearchParams } from "next/navigation";
+import {
+  Activity,
+  Boxes,
+  BrainCircuit,
+  Cpu,
+  FileClock,
+  Gauge,
+  GitPullRequestArrow,
+  Siren,
+  type LucideIcon,
+} from "lucide-react";
+import { cn } from "@/lib/utils";
+import { NAV_ITEMS } from "@/components/layout/nav-items";
+
+const ICONS: Record<(typeof NAV_ITEMS)[number]["icon"], LucideIcon> = {
+  overview: Gauge,
+  clusters: Cpu,
+  models: Boxes,
+  rollouts: GitPullRequestArrow,
+  slos: Activity,
+  incidents: Siren,
+  training: BrainCircuit,
+  audit: FileClock,
+};
+
+/** Section links keep the region/environment filter so a shared context follows the user. */
+export function SidebarNav() {
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const keep = new URLSearchParams();
+  for (const key of ["region", "env"]) {
+    const value = params.get(key);
+    if (value) keep.set(key, value);
+  }
+  const suffix = keep.toString() ? `?${keep.toString()}` : "";
+  return (
+    <nav aria-label="Sections" className="flex flex-col gap-0.5">
+      {NAV_ITEMS.map((item) => {
+        const Icon = ICONS[item.icon];
+        const active = item.href === "/" ? pathname === "/" : pathname.startsWith(item.href);
+        return (
+          <Link
+            key={item.href}
+            href={`${item.href}${suffix}`}
+            aria-current={active ? "page" : undefined}
+            className={cn(
+              "flex items-center gap-2 rounded-md px-3 py-2 text-sm text-muted-foreground hover:bg-accent hover:text-accent-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
+              active && "bg-accent font-medium text-foreground",
+            )}
+          >
+            <Icon className="size-4" aria-hidden="true" />
+            {item.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+export const ENVIRONMENT_TIERS = ["staging", "production"] as const;
+export type EnvironmentTier = (typeof ENVIRONMENT_TIERS)[number];
+
+/**
+ * The filters every list page shares, read from the URL. Malformed values fall back to
+ * "no filter" rather than failing the page, so a hand-edited link still opens.
+ */
+export const fleetFilterSchema = z.object({
+  region: z
+    .string()
+    .regex(/^[a-z]{2}-[a-z]+-\d$/)
+    .optional()
+    .catch(undefined),
+  env: z.enum(ENVIRONMENT_TIERS).optional().catch(undefined),
+});
+export type FleetFilter = z.infer<typeof fleetFilterSchema>;
+
+export const listQuerySchema = fleetFilterSchema.extend({
+  page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+export const PAGE_SIZE = 20;
+
+/** Next.js searchParams values may be arrays; list filters take the first value. */
+export function firstValues(
+  params: Record<string, string | string[] | undefined>,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(params)) {
+    out[key] = Array.isArray(value) ? value[0] : value;
+  }
+  return out;
+}

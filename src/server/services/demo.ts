@@ -1,0 +1,24 @@
+import "server-only";
+import { db } from "@/server/db/client";
+import { demoMode } from "@/server/config";
+import { ROLE_LABELS, isRole } from "@/lib/domain/roles";
+
+/** The demo password is public by design: it only works while demo mode is on. */
+export const DEMO_PASSWORD = "flightdeck-demo";
+
+export async function demoAccounts() {
+  if (!demoMode()) return null;
+  const users = await db().user.findMany({
+    where: { demo: true, disabled: false },
+    orderBy: { email: "asc" },
+    select: { email: true, role: true },
+  });
+  if (users.length === 0) return null;
+  return {
+    password: DEMO_PASSWORD,
+    users: users.map((u) => ({
+      email: u.email,
+      role: isRole(u.role) ? ROLE_LABELS[u.role] : "no role",
+    })),
+  };
+}

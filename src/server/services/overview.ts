@@ -1,0 +1,119 @@
+import "server-only";
+import { db } from "@/server/db/client";
+import type { Actor } from "@/server/auth/session";
+import type { FleetFilter } from "@/lib/schemas/list-query";
+import { assertCanRead } from "@/server/services/access";
+import { clusterWhere, environmentWhere } from "@/server/db/filters";
+
+export const ACTIVE_ROLLOUT_STATUSES = [
+  "pending",
+  "progressing",
+  "paused",
+  "analyzing",
+  "degraded",
+] as const;
+export const OPEN_INCIDENT_STATUSES = ["triage", "investigating", "mitigated"] as const;
+
+export interface OverviewDto {
+  regions: number;
+  clusters: number;
+  gpus: { total: number; allocatable: number; allocated: number };
+  gpuByType: { gpuType: string; total: number; allocated: number }[];
+  models: number;
+  modelVersions: number;
+  deployments: number;
+  activeRollouts: number;
+  rolloutsLast30d: number;
+  rolledBackLast30d: number;
+  slos: number;
+  openIncidents: number;
+  incidentsLast30d: number;
+  trainingRunning: number;
+  trainingJobs: number;
+}
+
+export async function getOverview(actor: Actor | null, filter: FleetFilter): Promise<OverviewDto> {
+  assertCanRead(actor);
+  const prisma = db();
+  const since = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+  const clusters = clusterWhere(filter);
+  const envs = environmentWhere(filter);
+  const incidentRegion = filter.region ? { regionCode: filter.region } : {};
+  const [
+    regions,
+    clusterCount,
+    gpuTotals,
+    gpuByType,
+    models,
+    modelVersions,
+    deployments,
+    activeRollouts,
+    rolloutsLast30d,
+    rolledBackLast30d,
+    slos,
+    openIncidents,
+    incidentsLast30d,
+    trainingRunning,
+    trainingJobs,
+  ] = await Promise.all([
+    prisma.region.count({ where: filter.region ? { code: filter.region } : {} }),
+    prisma.cluster.count({ where: clusters }),
+    prisma.nodePool.aggregate({
+      where: { cluster: clusters },
+      _sum: { gpuCount: true, gpuAllocatable: true, gpuAllocated: true },
+    }),
+    prisma.nodePool.groupBy({
+      by: ["gpuType"],
+      where: { cluster: clusters },
+      _sum: { gpuCount: true, gpuAllocated: true },
+      orderBy: { gpuType: "asc" },
+    }),
+    prisma.model.count(),
+    prisma.modelVersion.count(),
+    prisma.deployment.count({ where: { environment: envs } }),
+    prisma.rollout.count({
+      where: { environment: envs, status: { in: [...ACTIVE_ROLLOUT_STATUSES] } },
+    }),
+    prisma.rollout.count({ where: { environment: envs, createdAt: { gte: since } } }),
+    prisma.rollout.count({
+      where: { environment: envs, createdAt: { gte: since }, status: "rolled_back" },
+    }),
+    prisma.slo.count(),
+    prisma.incident.count({
+      where: { ...incidentRegion, status: { in: [...OPEN_INCIDENT_STATUSES] } },
+    }),
+    prisma.incident.count({ where: { ...incidentRegion, detectedAt: { gte: since } } }),
+    prisma.trainingJob.count({ where: { cluster: clusters, status: "running" } }),
+    prisma.trainingJob.count({ where: { cluster: clusters } }),
+  ]);
+  return {
+    regions,
+    clusters: clusterCount,
+    gpus: {
+      total: gpuTotals._sum.gpuCount ?? 0,
+      allocatable: gpuTotals._sum.gpuAllocatable ?? 0,
+      allocated: gpuTotals._sum.gpuAllocated ?? 0,
+    },
+    gpuByType: gpuByType.map((g) => ({
+      gpuType: g.gpuType,
+      total: g._sum.gpuCount ?? 0,
+      allocated: g._sum.gpuAllocated ?? 0,
+    })),
+    models,
+    modelVersions,
+    deployments,
+    activeRollouts,
+    rolloutsLast30d,
+    rolledBackLast30d,
+    slos,
+    openIncidents,
+    incidentsLast30d,
+    trainingRunning,
+    trainingJobs,
+  };
+}
+
+export async function listRegions(actor: Actor | null) {
+  assertCanRead(actor);
+  return db().region.findMany({ select: { code: true, name: true }, orderBy: { code: "asc" } });
+}

@@ -1,0 +1,79 @@
+import "server-only";
+import { db } from "@/server/db/client";
+import type { Actor } from "@/server/auth/session";
+import { PAGE_SIZE, type ListQuery } from "@/lib/schemas/list-query";
+import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
+import { assertCanRead } from "@/server/services/access";
+import { clusterWhere } from "@/server/db/filters";
+
+export interface TrainingJobRow {
+  id: string;
+  name: string;
+  model: string;
+  teamName: string;
+  cluster: string;
+  status: string;
+  gpuType: string;
+  gpuCount: number;
+  stepsDone: number;
+  stepsTotal: number;
+  restarts: number;
+  gpuHoursUsed: number;
+  gpuHoursLost: number;
+  failureReason: string | null;
+  lastCheckpoint: { step: number; createdAt: Date } | null;
+  startedAt: Date;
+}
+
+export async function listTrainingJobs(
+  actor: Actor | null,
+  query: ListQuery,
+): Promise<Page<TrainingJobRow>> {
+  assertCanRead(actor);
+  const where = { cluster: clusterWhere(query) };
+  const total = await db().trainingJob.count({ where });
+  const { page, skip, take } = pageWindow(query.page, PAGE_SIZE, total);
+  const jobs = await db().trainingJob.findMany({
+    where,
+    orderBy: [{ startedAt: "desc" }, { name: "asc" }],
+    skip,
+    take,
+    select: {
+      id: true,
+      name: true,
+      status: true,
+      gpuType: true,
+      gpuCount: true,
+      stepsDone: true,
+      stepsTotal: true,
+      restarts: true,
+      gpuHoursUsed: true,
+      gpuHoursLost: true,
+      failureReason: true,
+      startedAt: true,
+      model: { select: { name: true } },
+      team: { select: { name: true } },
+      cluster: { select: { name: true } },
+      checkpoints: { orderBy: { step: "desc" }, take: 1, select: { step: true, createdAt: true } },
+    },
+  });
+  const rows = jobs.map((j) => ({
+    id: j.id,
+    name: j.name,
+    model: j.model.name,
+    teamName: j.team.name,
+    cluster: j.cluster.name,
+    status: j.status,
+    gpuType: j.gpuType,
+    gpuCount: j.gpuCount,
+    stepsDone: j.stepsDone,
+    stepsTotal: j.stepsTotal,
+    restarts: j.restarts,
+    gpuHoursUsed: j.gpuHoursUsed,
+    gpuHoursLost: j.gpuHoursLost,
+    failureReason: j.failureReason,
+    lastCheckpoint: j.checkpoints[0] ?? null,
+    startedAt: j.startedAt,
+  }));
+  return toPage(rows, total, page, PAGE_SIZE);
+}
