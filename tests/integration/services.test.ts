@@ -1,0 +1,179 @@
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { getOverview } from "@/server/services/overview";
+import { listClusters } from "@/server/services/clusters";
+import { listModels } from "@/server/services/models";
+import { listRollouts } from "@/server/services/rollouts";
+import { listSlos } from "@/server/services/slos";
+import { listIncidents } from "@/server/services/incidents";
+import { listTrainingJobs } from "@/server/services/training";
+import { listAuditEvents } from "@/server/services/audit";
+import { PAGE_SIZE } from "@/lib/schemas/list-query";
+import { errorBudget } from "@/lib/domain/slo";
+import { useTestDatabase } from "../support/db";
+import { actor } from "../support/actors";
+import { SEED_NOW } from "../support/constants";
+
+const prisma = useTestDatabase();
+afterAll(() => prisma.$disconnect());
+afterEach(() => vi.useRealTimers());
+
+const viewer = actor("viewer");
+const DAY = 86_400_000;
+
+describe("overview", () => {
+  it("shows counts that match the database", async () => {
+    const o = await getOverview(viewer, {});
+    const since = new Date(Date.now() - 30 * DAY);
+    const gpu = await prisma.nodePool.aggregate({ _sum: { gpuCount: true, gpuAllocated: true } });
+    expect(o).toMatchObject({
+      regions: await prisma.region.count(),
+      clusters: await prisma.cluster.count(),
+      models: await prisma.model.count(),
+      modelVersions: await prisma.modelVersion.count(),
+      deployments: await prisma.deployment.count(),
+      slos: await prisma.slo.count(),
+      trainingJobs: await prisma.trainingJob.count(),
+      trainingRunning: await prisma.trainingJob.count({ where: { status: "running" } }),
+      rolloutsLast30d: await prisma.rollout.count({ where: { createdAt: { gte: since } } }),
+      openIncidents: await prisma.incident.count({
+        where: { status: { in: ["triage", "investigating", "mitigated"] } },
+      }),
+    });
+    expect(o.gpus.total).toBe(gpu._sum.gpuCount);
+    expect(o.gpus.allocated).toBe(gpu._sum.gpuAllocated);
+    expect(o.gpuByType.reduce((s, g) => s + g.total, 0)).toBe(gpu._sum.gpuCount);
+  });
+
+  it("narrows counts to a region and environment", async () => {
+    const o = await getOverview(viewer, { region: "eu-west-1", env: "production" });
+    expect(o.regions).toBe(1);
+    expect(o.clusters).toBe(
+      await prisma.cluster.count({ where: { region: { code: "eu-west-1" } } }),
+    );
+    expect(o.deployments).toBe(
+      await prisma.deployment.count({
+        where: { environment: { tier: "production", region: { code: "eu-west-1" } } },
+      }),
+    );
+    expect(o.deployments).toBeGreaterThan(0);
+  });
+});
+
+describe("every read is denied by default", () => {
+  const reads = [
+    ["overview", (a: ReturnType<typeof actor> | null) => getOverview(a, {})],
+    ["clusters", (a: ReturnType<typeof actor> | null) => listClusters(a, { page: 1 })],
+    ["models", (a: ReturnType<typeof actor> | null) => listModels(a, { page: 1 })],
+    ["rollouts", (a: ReturnType<typeof actor> | null) => listRollouts(a, { page: 1 })],
+    ["slos", (a: ReturnType<typeof actor> | null) => listSlos(a, { page: 1 })],
+    ["incidents", (a: ReturnType<typeof actor> | null) => listIncidents(a, { page: 1 })],
+    ["training", (a: ReturnType<typeof actor> | null) => listTrainingJobs(a, { page: 1 })],
+    ["audit", (a: ReturnType<typeof actor> | null) => listAuditEvents(a, { page: 1 })],
+  ] as const;
+
+  it.each(reads)("%s refuses an anonymous caller", async (_name, read) => {
+    await expect(read(null)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+  });
+
+  it.each(reads)("%s refuses a signed-in user without a role", async (_name, read) => {
+    await expect(read(actor(null))).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it.each(reads)("%s answers every role", async (_name, read) => {
+    for (const role of ["viewer", "engineer", "release_manager", "admin"] as const) {
+      await expect(read(actor(role))).resolves.toBeTruthy();
+    }
+  });
+});
+
+describe("server-side pagination", () => {
+  it("pages rollouts without gaps or repeats", async () => {
+    const total = await prisma.rollout.count();
+    expect(total).toBeGreaterThan(PAGE_SIZE);
+    const first = await listRollouts(viewer, { page: 1 });
+    expect(first.rows).toHaveLength(PAGE_SIZE);
+    expect(first.total).toBe(total);
+    const ids = new Set<string>();
+    for (let p = 1; p <= first.pageCount; p++) {
+      const page = await listRollouts(viewer, { page: p });
+      for (const r of page.rows) ids.add(r.id);
+    }
+    expect(ids.size).toBe(total);
+  });
+
+  it("clamps a page past the end to the last page", async () => {
+    const page = await listRollouts(viewer, { page: 999 });
+    expect(page.page).toBe(page.pageCount);
+    expect(page.rows.length).toBeGreaterThan(0);
+  });
+
+  it("filters rollouts by environment and region from the URL", async () => {
+    const page = await listRollouts(viewer, { page: 1, env: "production", region: "us-east-1" });
+    expect(page.total).toBe(
+      await prisma.rollout.count({
+        where: { environment: { tier: "production", region: { code: "us-east-1" } } },
+      }),
+    );
+    for (const r of page.rows) expect(r.environment).toBe("production/us-east-1");
+  });
+
+  it("filters clusters and training jobs by region", async () => {
+    const clusters = await listClusters(viewer, { page: 1, region: "ap-southeast-1" });
+    expect(clusters.total).toBe(2);
+    for (const c of clusters.rows) expect(c.regionCode).toBe("ap-southeast-1");
+    const all = await listClusters(viewer, { page: 1 });
+    expect(all.rows.reduce((s, c) => s + c.gpuTotal, 0)).toBe(
+      (await prisma.nodePool.aggregate({ _sum: { gpuCount: true } }))._sum.gpuCount,
+    );
+  });
+});
+
+describe("SLO list", () => {
+  it("computes 30-day attainment from daily rollups, matching the hourly detail", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(SEED_NOW);
+    const page = await listSlos(viewer, { page: 1 });
+    expect(page.total).toBeGreaterThanOrEqual(12);
+    const todayStart = Math.floor(SEED_NOW.getTime() / DAY) * DAY;
+    for (const row of page.rows) {
+      const from = new Date(todayStart - (row.windowDays - 1) * DAY);
+      const hours = await prisma.sliBucket.aggregate({
+        where: { sloId: row.id, resolution: "hour", start: { gte: from } },
+        _sum: { good: true, total: true },
+      });
+      const expected = errorBudget({
+        good: Number(hours._sum.good),
+        total: Number(hours._sum.total),
+        objective: row.objective,
+      });
+      expect(row.budget).toEqual(expected);
+      expect(row.budget.status).not.toBe("no_data");
+    }
+  });
+
+  it("reports no data for an SLO whose window has no events", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(SEED_NOW.getTime() + 60 * DAY));
+    const page = await listSlos(viewer, { page: 1 });
+    for (const row of page.rows) expect(row.budget).toEqual({ status: "no_data" });
+  });
+});
+
+describe("audit log", () => {
+  it("is append-only in the database itself", async () => {
+    const event = await prisma.auditEvent.findFirstOrThrow();
+    await expect(
+      prisma.auditEvent.update({ where: { id: event.id }, data: { reason: "rewritten" } }),
+    ).rejects.toThrow(/append-only/);
+    await expect(prisma.auditEvent.delete({ where: { id: event.id } })).rejects.toThrow(/append-only/);
+    await expect(prisma.$executeRawUnsafe('TRUNCATE "AuditEvent"')).rejects.toThrow(/append-only/);
+    expect((await prisma.auditEvent.findUniqueOrThrow({ where: { id: event.id } })).reason).toBe(
+      event.reason,
+    );
+  });
+
+  it("lists the seed event", async () => {
+    const page = await listAuditEvents(viewer, { page: 1 });
+    expect(page.rows.map((r) => r.action)).toContain("fleet.seed");
+  });
+});

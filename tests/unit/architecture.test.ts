@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+describe("architecture", () => {
+  it('starts every file under src/server with import "server-only"', () => {
+    const offenders = filesUnder(path.join(root, "src/server"))
+      .filter((f) => /\.(ts|tsx)$/.test(f))
+      .filter((f) => !readFileSync(f, "utf8").startsWith('import "server-only";'));
+    expect(offenders.map((f) => path.relative(root, f))).toEqual([]);
+  });
+
+  it.each([
+    ["src/lib/domain/example.ts", 'import { db } from "@/server/db/client";'],
+    ["src/components/rollouts/example.tsx", 'import { listRollouts } from "@/server/services/rollouts";'],
+    ["src/app/(dashboard)/example/page.tsx", 'import { db } from "@/server/db/client";'],
+    ["src/server/db/example.ts", 'import { getOverview } from "@/server/services/overview";'],
+  ])("lint refuses a wrong-way import in %s", async (file, source) => {
+    const eslint = new ESLint({ cwd: root });
+    const [result] = await eslint.lintText(`${source}\nexport const x = 1;\n`, {
+      filePath: path.join(root, file),
+    });
+    const rules = result?.messages.map((m) => m.ruleId) ?? [];
+    expect(rules).toContain("import/no-restricted-paths");
+  }, 30_000);
+
+  it("lint accepts an allowed import", async () => {
+    const eslint = new ESLint({ cwd: root });
+    const [result] = await eslint.lintText(
+      'import { errorBudget } from "@/lib/domain/slo";\nexport const x = errorBudget;\n',
+      { filePath: path.join(root, "src/server/services/example.ts") },
+    );
+    expect(result?.messages.filter((m) => m.ruleId === "import/no-restricted-paths")).toEqual([]);
+  }, 30_000);
+});
