@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { GET } from "@/app/api/health/route";
-import { useTestDatabase } from "../support/db";
+import { connectTestDatabase } from "../support/db";
 import { freePort } from "../../scripts/lib/database";
 
-const prisma = useTestDatabase();
+const prisma = connectTestDatabase();
 afterAll(() => prisma.$disconnect());
 
 type Global = { flightdeckPrisma?: { $disconnect(): Promise<void> } };

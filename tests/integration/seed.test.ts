@@ -5,10 +5,10 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../src/generated/prisma/client";
 import { seedIfEmpty } from "../../prisma/seed";
 import { DEMO_USERS } from "../../prisma/seed/fleet";
-import { useTestDatabase } from "../support/db";
+import { connectTestDatabase } from "../support/db";
 import { SEED_NOW } from "../support/constants";
 
-const prisma = useTestDatabase();
+const prisma = connectTestDatabase();
 afterAll(() => prisma.$disconnect());
 
 const DAY = 86_400_000;
@@ -22,7 +22,10 @@ describe("demo fleet seed", () => {
     expect(await prisma.trainingJob.count()).toBe(5);
     expect(await prisma.slo.count()).toBeGreaterThanOrEqual(12);
 
-    const gpuTypes = await prisma.nodePool.findMany({ distinct: ["gpuType"], select: { gpuType: true } });
+    const gpuTypes = await prisma.nodePool.findMany({
+      distinct: ["gpuType"],
+      select: { gpuType: true },
+    });
     expect(gpuTypes.map((g) => g.gpuType).sort()).toEqual(["A100", "H100", "L4"]);
 
     const versionsPerModel = await prisma.modelVersion.groupBy({ by: ["modelId"], _count: true });
@@ -47,12 +50,18 @@ describe("demo fleet seed", () => {
 
   it("deploys to staging and production across regions, with weights summing to 100%", async () => {
     const deployments = await prisma.deployment.findMany({
-      select: { modelId: true, trafficWeight: true, environment: { select: { tier: true, regionId: true } } },
+      select: {
+        modelId: true,
+        trafficWeight: true,
+        environment: { select: { tier: true, regionId: true } },
+      },
     });
     const tiers = new Set(deployments.map((d) => d.environment.tier));
     expect(tiers).toEqual(new Set(["staging", "production"]));
     const prodRegions = new Set(
-      deployments.filter((d) => d.environment.tier === "production").map((d) => d.environment.regionId),
+      deployments
+        .filter((d) => d.environment.tier === "production")
+        .map((d) => d.environment.regionId),
     );
     expect(prodRegions.size).toBeGreaterThanOrEqual(3);
     const sums = new Map<string, number>();
@@ -77,7 +86,9 @@ describe("demo fleet seed", () => {
 
   it("has past rollouts, some rolled back, and resolved incidents", async () => {
     expect(await prisma.rollout.count({ where: { status: "completed" } })).toBeGreaterThan(5);
-    expect(await prisma.rollout.count({ where: { status: "rolled_back" } })).toBeGreaterThanOrEqual(2);
+    expect(await prisma.rollout.count({ where: { status: "rolled_back" } })).toBeGreaterThanOrEqual(
+      2,
+    );
     const rolledBack = await prisma.rollout.findFirst({
       where: { status: "rolled_back" },
       include: { steps: true, events: true },
@@ -93,7 +104,9 @@ describe("demo fleet seed", () => {
     const slo = await prisma.slo.findFirstOrThrow({ orderBy: { name: "asc" } });
     const days = await prisma.sliBucket.findMany({ where: { sloId: slo.id, resolution: "day" } });
     const hours = await prisma.sliBucket.findMany({ where: { sloId: slo.id, resolution: "hour" } });
-    const minutes = await prisma.sliBucket.findMany({ where: { sloId: slo.id, resolution: "minute" } });
+    const minutes = await prisma.sliBucket.findMany({
+      where: { sloId: slo.id, resolution: "minute" },
+    });
     expect(hours.length).toBe(30 * 24);
     expect(days.length).toBeGreaterThanOrEqual(30);
     expect(minutes.length).toBe(24 * 60);
@@ -153,7 +166,9 @@ describe("demo fleet seed", () => {
         const { readFileSync, readdirSync } = await import("node:fs");
         const client = new pg.Client({ connectionString: url.toString() });
         await client.connect();
-        for (const dir of readdirSync("prisma/migrations").filter((d) => /^\d/.test(d)).sort()) {
+        for (const dir of readdirSync("prisma/migrations")
+          .filter((d) => /^\d/.test(d))
+          .sort()) {
           await client.query(readFileSync(`prisma/migrations/${dir}/migration.sql`, "utf8"));
         }
         await client.end();
@@ -169,7 +184,11 @@ describe("demo fleet seed", () => {
             select: { name: true, nodeCount: true, gpuAllocated: true },
           }),
           buckets: await p.sliBucket.aggregate({ _sum: { good: true, total: true }, _count: true }),
-          rollouts: await p.rollout.groupBy({ by: ["status"], _count: true, orderBy: { status: "asc" } }),
+          rollouts: await p.rollout.groupBy({
+            by: ["status"],
+            _count: true,
+            orderBy: { status: "asc" },
+          }),
         });
         await p.$disconnect();
       }

@@ -9,11 +9,11 @@ import { listTrainingJobs } from "@/server/services/training";
 import { listAuditEvents } from "@/server/services/audit";
 import { PAGE_SIZE } from "@/lib/schemas/list-query";
 import { errorBudget } from "@/lib/domain/slo";
-import { useTestDatabase } from "../support/db";
+import { connectTestDatabase } from "../support/db";
 import { actor } from "../support/actors";
 import { SEED_NOW } from "../support/constants";
 
-const prisma = useTestDatabase();
+const prisma = connectTestDatabase();
 afterAll(() => prisma.$disconnect());
 afterEach(() => vi.useRealTimers());
 
@@ -165,7 +165,9 @@ describe("audit log", () => {
     await expect(
       prisma.auditEvent.update({ where: { id: event.id }, data: { reason: "rewritten" } }),
     ).rejects.toThrow(/append-only/);
-    await expect(prisma.auditEvent.delete({ where: { id: event.id } })).rejects.toThrow(/append-only/);
+    await expect(prisma.auditEvent.delete({ where: { id: event.id } })).rejects.toThrow(
+      /append-only/,
+    );
     await expect(prisma.$executeRawUnsafe('TRUNCATE "AuditEvent"')).rejects.toThrow(/append-only/);
     expect((await prisma.auditEvent.findUniqueOrThrow({ where: { id: event.id } })).reason).toBe(
       event.reason,

@@ -22,17 +22,24 @@ describe("architecture", () => {
 
   it.each([
     ["src/lib/domain/example.ts", 'import { db } from "@/server/db/client";'],
-    ["src/components/rollouts/example.tsx", 'import { listRollouts } from "@/server/services/rollouts";'],
+    [
+      "src/components/rollouts/example.tsx",
+      'import { listRollouts } from "@/server/services/rollouts";',
+    ],
     ["src/app/(dashboard)/example/page.tsx", 'import { db } from "@/server/db/client";'],
     ["src/server/db/example.ts", 'import { getOverview } from "@/server/services/overview";'],
-  ])("lint refuses a wrong-way import in %s", async (file, source) => {
-    const eslint = new ESLint({ cwd: root });
-    const [result] = await eslint.lintText(`${source}\nexport const x = 1;\n`, {
-      filePath: path.join(root, file),
-    });
-    const rules = result?.messages.map((m) => m.ruleId) ?? [];
-    expect(rules).toContain("import/no-restricted-paths");
-  }, 30_000);
+  ])(
+    "lint refuses a wrong-way import in %s",
+    async (file, source) => {
+      const eslint = new ESLint({ cwd: root });
+      const [result] = await eslint.lintText(`${source}\nexport const x = 1;\n`, {
+        filePath: path.join(root, file),
+      });
+      const rules = result?.messages.map((m) => m.ruleId) ?? [];
+      expect(rules).toContain("import/no-restricted-paths");
+    },
+    30_000,
+  );
 
   it("lint accepts an allowed import", async () => {
     const eslint = new ESLint({ cwd: root });

@@ -15,9 +15,9 @@ describe("listQuerySchema", () => {
   });
 
   it("ignores malformed values instead of failing the page", () => {
-    expect(
-      listQuerySchema.parse({ page: "-2", region: "'; drop table", env: "prod" }),
-    ).toEqual({ page: 1 });
+    expect(listQuerySchema.parse({ page: "-2", region: "'; drop table", env: "prod" })).toEqual({
+      page: 1,
+    });
     expect(listQuerySchema.parse({ page: "abc" }).page).toBe(1);
   });
 

@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { Suspense } from "react";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { LogOut, PlaneTakeoff, ShieldAlert } from "lucide-react";
+import { LogOut, PlaneTakeoff } from "lucide-react";
 import { getActor } from "@/server/auth/session";
 import { listRegions } from "@/server/services/overview";
 import { signOutAction } from "@/actions/auth";
@@ -26,23 +26,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   const actor = await getActor();
   if (!actor) redirect("/sign-in");
 
-  if (!actor.role) {
-    return (
-      <main className="flex min-h-screen items-center justify-center p-4">
-        <div className="max-w-md rounded-lg border bg-card p-6 text-center">
-          <ShieldAlert className="mx-auto mb-2 size-8 text-amber-600" aria-hidden="true" />
-          <h1 className="text-lg font-semibold">No role assigned</h1>
-          <p className="mt-1 text-sm text-muted-foreground">
-            You are signed in as {actor.email}, but your account has no role, so Flightdeck shows
-            nothing. Ask an admin to assign one.
-          </p>
-          <div className="mt-4 flex justify-center">
-            <SignOutButton />
-          </div>
-        </div>
-      </main>
-    );
-  }
+  if (!actor.role) redirect("/no-access");
 
   const regions = await listRegions(actor);
   return (

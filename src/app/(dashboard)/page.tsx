@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { getActor } from "@/server/auth/session";
+import { requirePageActor } from "@/server/auth/page";
 import { getOverview } from "@/server/services/overview";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { PageHeader } from "@/components/common/page-header";
@@ -43,7 +43,7 @@ function Stat({
 
 export default async function OverviewPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const o = await getOverview(await getActor(), query);
+  const o = await getOverview(await requirePageActor(), query);
   const keep = new URLSearchParams();
   if (params.region) keep.set("region", params.region);
   if (params.env) keep.set("env", params.env);

@@ -29,6 +29,12 @@ describe("pageWindow", () => {
 
 describe("toPage", () => {
   it("reports the page count", () => {
-    expect(toPage([1, 2], 41, 3, 20)).toEqual({ rows: [1, 2], total: 41, page: 3, pageSize: 20, pageCount: 3 });
+    expect(toPage([1, 2], 41, 3, 20)).toEqual({
+      rows: [1, 2],
+      total: 41,
+      page: 3,
+      pageSize: 20,
+      pageCount: 3,
+    });
   });
 });

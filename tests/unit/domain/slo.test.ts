@@ -69,9 +69,12 @@ describe("errorBudget at exact boundaries despite floating point", () => {
     },
   );
 
-  it.each([0.9, 0.99, 0.999])("one event under the budget at objective %s is not exhausted", (objective) => {
-    const total = 10_000_000;
-    const bad = Math.round(total * (1 - objective)) - 1;
-    expect(errorBudget({ good: total - bad, total, objective }).status).toBe("at_risk");
-  });
+  it.each([0.9, 0.99, 0.999])(
+    "one event under the budget at objective %s is not exhausted",
+    (objective) => {
+      const total = 10_000_000;
+      const bad = Math.round(total * (1 - objective)) - 1;
+      expect(errorBudget({ good: total - bad, total, objective }).status).toBe("at_risk");
+    },
+  );
 });

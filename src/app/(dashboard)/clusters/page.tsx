@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getActor } from "@/server/auth/session";
+import { requirePageActor } from "@/server/auth/page";
 import { listClusters } from "@/server/services/clusters";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
@@ -19,7 +19,7 @@ export const metadata: Metadata = { title: "Clusters" };
 
 export default async function ClustersPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const page = await listClusters(await getActor(), query);
+  const page = await listClusters(await requirePageActor(), query);
   return (
     <>
       <PageHeader

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getActor } from "@/server/auth/session";
+import { requirePageActor } from "@/server/auth/page";
 import { listIncidents } from "@/server/services/incidents";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
@@ -20,7 +20,7 @@ export const metadata: Metadata = { title: "Incidents" };
 
 export default async function IncidentsPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const page = await listIncidents(await getActor(), query);
+  const page = await listIncidents(await requirePageActor(), query);
   return (
     <>
       <PageHeader title="Incidents" description="Open and past incidents, newest first." />

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getActor } from "@/server/auth/session";
+import { requirePageActor } from "@/server/auth/page";
 import { listModels } from "@/server/services/models";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
@@ -19,7 +19,7 @@ export const metadata: Metadata = { title: "Models" };
 
 export default async function ModelsPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const page = await listModels(await getActor(), query);
+  const page = await listModels(await requirePageActor(), query);
   return (
     <>
       <PageHeader title="Models" description="The model registry and where each version runs." />

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getActor } from "@/server/auth/session";
+import { requirePageActor } from "@/server/auth/page";
 import { listSlos } from "@/server/services/slos";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
@@ -21,7 +21,7 @@ const percent = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 
 export default async function SlosPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const page = await listSlos(await getActor(), query);
+  const page = await listSlos(await requirePageActor(), query);
   return (
     <>
       <PageHeader

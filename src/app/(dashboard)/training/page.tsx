@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { getActor } from "@/server/auth/session";
+import { requirePageActor } from "@/server/auth/page";
 import { listTrainingJobs } from "@/server/services/training";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
@@ -20,7 +20,7 @@ export const metadata: Metadata = { title: "Training" };
 
 export default async function TrainingPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const page = await listTrainingJobs(await getActor(), query);
+  const page = await listTrainingJobs(await requirePageActor(), query);
   return (
     <>
       <PageHeader

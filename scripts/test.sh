@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm test`: static checks, unit and integration tests (real PostgreSQL), browser tests.
+set -euo pipefail
+export NEXT_TELEMETRY_DISABLED=1
+
+step() { printf '\n=== %s ===\n' "$1"; }
+
+step "Prisma client"
+npm run --silent db:generate > /dev/null
+step "Lint"
+npm run --silent lint
+step "Format"
+npm run --silent format:check
+step "Typecheck"
+npm run --silent typecheck
+step "Chromium"
+bash scripts/ensure-chromium.sh
+step "Unit and integration tests"
+npx vitest run
+step "Browser tests"
+npx playwright test

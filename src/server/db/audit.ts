@@ -1,0 +1,25 @@
+import "server-only";
+import type { Prisma, PrismaClient } from "@/generated/prisma/client";
+
+export interface AuditInput {
+  actorId?: string | null;
+  actorEmail?: string | null;
+  actorRole?: string | null;
+  action: string;
+  targetType: string;
+  targetId?: string | null;
+  outcome: "allowed" | "denied";
+  before?: Prisma.InputJsonValue;
+  after?: Prisma.InputJsonValue;
+  reason?: string | null;
+  requestId?: string | null;
+  clientIp?: string | null;
+}
+
+/** Appends one audit event; pass the transaction client so it commits with the change. */
+export async function appendAudit(
+  client: PrismaClient | Prisma.TransactionClient,
+  event: AuditInput,
+): Promise<void> {
+  await client.auditEvent.create({ data: event });
+}

@@ -1,0 +1,70 @@
+// Starts the app exactly as a user does (`npm start`) on its own port and data directory,
+// and stops it with Ctrl-C (SIGINT) at the end, checking that no PostgreSQL is left behind.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { FullConfig } from "@playwright/test";
+
+async function waitForHealthy(url: string, child: { exitCode: number | null }, ms: number) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`Flightdeck did not become healthy at ${url} within ${ms / 1000} s`);
+}
+
+function alive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export default async function globalSetup(config: FullConfig) {
+  const baseURL = config.projects[0]?.use.baseURL;
+  if (!baseURL) throw new Error("baseURL is not configured");
+  const port = new URL(baseURL).port;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "flightdeck-e2e-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: port, FLIGHTDECK_DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  delete env.AUTH_SECRET;
+  const child = spawn("npm", ["start"], {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  await waitForHealthy(baseURL, child, 8 * 60_000);
+
+  return async () => {
+    const pidFile = path.join(dataDir, "pg", "postmaster.pid");
+    const pgPid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[0]) : 0;
+    // Ctrl-C in a terminal signals the whole foreground process group.
+    if (child.pid) process.kill(-child.pid, "SIGINT");
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+    });
+    const leftovers = existsSync(pidFile) || (pgPid > 0 && alive(pgPid));
+    const stillServing = await fetch(`${baseURL}/api/health`).then(
+      () => true,
+      () => false,
+    );
+    rmSync(dataDir, { recursive: true, force: true });
+    if (leftovers) throw new Error("PostgreSQL was still running after Ctrl-C");
+    if (stillServing) throw new Error("The web server was still answering after Ctrl-C");
+    // npm re-raises the signal after its child exits: a clean stop is exit 0 or SIGINT.
+    if (child.exitCode !== 0 && child.signalCode !== "SIGINT") {
+      throw new Error(`npm start ended with ${child.exitCode ?? child.signalCode} after Ctrl-C`);
+    }
+  };
+}
