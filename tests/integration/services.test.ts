@@ -42,6 +42,15 @@ describe("overview", () => {
     expect(o.gpus.total).toBe(gpu._sum.gpuCount);
     expect(o.gpus.allocated).toBe(gpu._sum.gpuAllocated);
     expect(o.gpuByType.reduce((s, g) => s + g.total, 0)).toBe(gpu._sum.gpuCount);
+    const statusTotal = Object.values(o.sloStatus).reduce((a, b) => a + b, 0);
+    expect(statusTotal).toBe(o.slos);
+    expect(o.recentRollouts).toHaveLength(5);
+    const newest = await prisma.rollout.findFirstOrThrow({
+      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+    });
+    expect(o.recentRollouts[0]?.id).toBe(newest.id);
+    const times = o.recentIncidents.map((i) => i.detectedAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
   });
 
   it("narrows counts to a region and environment", async () => {

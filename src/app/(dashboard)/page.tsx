@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { getOverview } from "@/server/services/overview";
+import { getOverview, type OverviewDto } from "@/server/services/overview";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { PageHeader } from "@/components/common/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { StatusBadge } from "@/components/common/status-badge";
+import { TimeAgo } from "@/components/common/time-ago";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -70,7 +72,13 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
           href={`/rollouts${q}`}
           testId="stat-active-rollouts"
         />
-        <Stat label="SLOs" value={o.slos} href={`/slos${q}`} testId="stat-slos" />
+        <Stat
+          label="SLOs"
+          value={o.slos}
+          detail={`${o.sloStatus.healthy} healthy · ${o.sloStatus.at_risk} at risk · ${o.sloStatus.exhausted} exhausted${o.sloStatus.no_data ? ` · ${o.sloStatus.no_data} no data` : ""}`}
+          href={`/slos${q}`}
+          testId="stat-slos"
+        />
         <Stat
           label="Training jobs running"
           value={o.trainingRunning}
@@ -109,6 +117,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
           testId="stat-deployments"
         />
       </section>
+      <RecentActivity o={o} q={q} />
       <h2 className="mb-2 mt-6 text-sm font-semibold text-muted-foreground">
         GPU capacity by type
       </h2>
@@ -138,5 +147,67 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
         ))}
       </ul>
     </>
+  );
+}
+
+function RecentActivity({ o, q }: { o: OverviewDto; q: string }) {
+  return (
+    <div className="mt-6 grid grid-cols-1 gap-3 lg:grid-cols-2">
+      <section aria-labelledby="recent-rollouts" className="rounded-lg border bg-card">
+        <h2 id="recent-rollouts" className="border-b px-4 py-2 text-sm font-semibold">
+          <Link href={`/rollouts${q}`} className="hover:underline">
+            Recent rollouts
+          </Link>
+        </h2>
+        {o.recentRollouts.length === 0 ? (
+          <p className="p-4 text-sm text-muted-foreground">No rollouts here yet.</p>
+        ) : (
+          <ul className="divide-y">
+            {o.recentRollouts.map((r) => (
+              <li key={r.id} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
+                <div className="min-w-0">
+                  <div className="truncate font-medium">
+                    {r.model}{" "}
+                    <span className="font-mono text-xs text-muted-foreground">
+                      {r.fromVersion ?? "—"} → {r.toVersion}
+                    </span>
+                  </div>
+                  <div className="text-xs text-muted-foreground">{r.environment}</div>
+                </div>
+                <div className="flex shrink-0 items-center gap-3 text-xs">
+                  <StatusBadge status={r.status} />
+                  <TimeAgo date={r.createdAt} />
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="recent-incidents" className="rounded-lg border bg-card">
+        <h2 id="recent-incidents" className="border-b px-4 py-2 text-sm font-semibold">
+          <Link href={`/incidents${q}`} className="hover:underline">
+            Recent incidents
+          </Link>
+        </h2>
+        {o.recentIncidents.length === 0 ? (
+          <p className="p-4 text-sm text-muted-foreground">No incidents here.</p>
+        ) : (
+          <ul className="divide-y">
+            {o.recentIncidents.map((i) => (
+              <li key={i.id} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
+                <div className="min-w-0 truncate font-medium">
+                  <span className="text-muted-foreground">#{i.number}</span> {i.title}
+                </div>
+                <div className="flex shrink-0 items-center gap-2 text-xs">
+                  <StatusBadge status={i.severity} />
+                  <StatusBadge status={i.status} />
+                  <TimeAgo date={i.detectedAt} />
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
   );
 }

@@ -4,6 +4,8 @@ import type { Actor } from "@/server/auth/session";
 import type { FleetFilter } from "@/lib/schemas/list-query";
 import { assertCanRead } from "@/server/services/access";
 import { clusterWhere, environmentWhere } from "@/server/db/filters";
+import { windowBudgets } from "@/server/services/slos";
+import type { SloStatus } from "@/lib/domain/slo";
 
 export const ACTIVE_ROLLOUT_STATUSES = [
   "pending",
@@ -30,6 +32,24 @@ export interface OverviewDto {
   incidentsLast30d: number;
   trainingRunning: number;
   trainingJobs: number;
+  sloStatus: Record<SloStatus, number>;
+  recentRollouts: {
+    id: string;
+    model: string;
+    fromVersion: string | null;
+    toVersion: string;
+    environment: string;
+    status: string;
+    createdAt: Date;
+  }[];
+  recentIncidents: {
+    id: string;
+    number: number;
+    title: string;
+    severity: string;
+    status: string;
+    detectedAt: Date;
+  }[];
 }
 
 export async function getOverview(actor: Actor | null, filter: FleetFilter): Promise<OverviewDto> {
@@ -55,6 +75,9 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     incidentsLast30d,
     trainingRunning,
     trainingJobs,
+    sloDefinitions,
+    recentRollouts,
+    recentIncidents,
   ] = await Promise.all([
     prisma.region.count({ where: filter.region ? { code: filter.region } : {} }),
     prisma.cluster.count({ where: clusters }),
@@ -85,7 +108,37 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     prisma.incident.count({ where: { ...incidentRegion, detectedAt: { gte: since } } }),
     prisma.trainingJob.count({ where: { cluster: clusters, status: "running" } }),
     prisma.trainingJob.count({ where: { cluster: clusters } }),
+    prisma.slo.findMany({ select: { id: true, objective: true, windowDays: true } }),
+    prisma.rollout.findMany({
+      where: { environment: envs },
+      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+      take: 5,
+      select: {
+        id: true,
+        status: true,
+        createdAt: true,
+        model: { select: { name: true } },
+        fromVersion: { select: { version: true } },
+        toVersion: { select: { version: true } },
+        environment: { select: { name: true } },
+      },
+    }),
+    prisma.incident.findMany({
+      where: incidentRegion,
+      orderBy: [{ detectedAt: "desc" }, { number: "desc" }],
+      take: 5,
+      select: {
+        id: true,
+        number: true,
+        title: true,
+        severity: true,
+        status: true,
+        detectedAt: true,
+      },
+    }),
   ]);
+  const sloStatus: Record<SloStatus, number> = { healthy: 0, at_risk: 0, exhausted: 0, no_data: 0 };
+  for (const budget of (await windowBudgets(sloDefinitions)).values()) sloStatus[budget.status]++;
   return {
     regions,
     clusters: clusterCount,
@@ -110,6 +163,17 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     incidentsLast30d,
     trainingRunning,
     trainingJobs,
+    sloStatus,
+    recentRollouts: recentRollouts.map((r) => ({
+      id: r.id,
+      model: r.model.name,
+      fromVersion: r.fromVersion?.version ?? null,
+      toVersion: r.toVersion.version,
+      environment: r.environment.name,
+      status: r.status,
+      createdAt: r.createdAt,
+    })),
+    recentIncidents,
   };
 }
 

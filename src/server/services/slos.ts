@@ -20,10 +20,7 @@ export interface SloRow {
 
 const DAY = 24 * 3600 * 1000;
 
-/**
- * Attainment over each SLO's window from the daily rollups (never raw minutes), one grouped
- * query for the whole page. Whole UTC days; the current partial day is included.
- */
+/** SLOs with their attainment over the window (whole UTC days, today's partial day included). */
 export async function listSlos(actor: Actor | null, query: ListQuery): Promise<Page<SloRow>> {
   assertCanRead(actor);
   const total = await db().slo.count();
@@ -43,34 +40,56 @@ export async function listSlos(actor: Actor | null, query: ListQuery): Promise<P
       team: { select: { name: true } },
     },
   });
-  const longestWindow = Math.max(1, ...slos.map((s) => s.windowDays));
-  const todayStart = Math.floor(Date.now() / DAY) * DAY;
-  const since = new Date(todayStart - (longestWindow - 1) * DAY);
-  const buckets = await db().sliBucket.findMany({
-    where: { sloId: { in: slos.map((s) => s.id) }, resolution: "day", start: { gte: since } },
-    select: { sloId: true, start: true, good: true, total: true },
-  });
-  const rows = slos.map((s) => {
-    const from = todayStart - (s.windowDays - 1) * DAY;
-    let good = 0;
-    let totalEvents = 0;
-    for (const b of buckets) {
-      if (b.sloId === s.id && b.start.getTime() >= from) {
-        good += Number(b.good);
-        totalEvents += Number(b.total);
-      }
-    }
-    return {
-      id: s.id,
-      name: s.name,
-      description: s.description,
-      model: s.model.name,
-      teamName: s.team.name,
-      sliKind: s.sliKind,
-      objective: s.objective,
-      windowDays: s.windowDays,
-      budget: errorBudget({ good, total: totalEvents, objective: s.objective }),
-    };
-  });
+  const budgets = await windowBudgets(slos);
+  const rows = slos.map((s) => ({
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    model: s.model.name,
+    teamName: s.team.name,
+    sliKind: s.sliKind,
+    objective: s.objective,
+    windowDays: s.windowDays,
+    budget: budgets.get(s.id) ?? { status: "no_data" as const },
+  }));
   return toPage(rows, total, page, PAGE_SIZE);
+}
+
+/**
+ * Error budget of each SLO over its rolling window, summed in the database from the daily
+ * rollups: one grouped query per distinct window length, never a scan of raw minutes.
+ */
+export async function windowBudgets(
+  slos: { id: string; objective: number; windowDays: number }[],
+): Promise<Map<string, BudgetResult>> {
+  const todayStart = Math.floor(Date.now() / DAY) * DAY;
+  const byWindow = new Map<number, typeof slos>();
+  for (const s of slos) byWindow.set(s.windowDays, [...(byWindow.get(s.windowDays) ?? []), s]);
+  const out = new Map<string, BudgetResult>();
+  await Promise.all(
+    [...byWindow].map(async ([windowDays, group]) => {
+      const sums = await db().sliBucket.groupBy({
+        by: ["sloId"],
+        where: {
+          sloId: { in: group.map((s) => s.id) },
+          resolution: "day",
+          start: { gte: new Date(todayStart - (windowDays - 1) * DAY) },
+        },
+        _sum: { good: true, total: true },
+      });
+      const bySlo = new Map(sums.map((r) => [r.sloId, r._sum]));
+      for (const s of group) {
+        const sum = bySlo.get(s.id);
+        out.set(
+          s.id,
+          errorBudget({
+            good: Number(sum?.good ?? 0),
+            total: Number(sum?.total ?? 0),
+            objective: s.objective,
+          }),
+        );
+      }
+    }),
+  );
+  return out;
 }
