@@ -18,6 +18,8 @@ const dataDir = path.resolve(process.env.FLIGHTDECK_DATA_DIR ?? ".flightdeck");
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOSTNAME ?? "0.0.0.0";
 const demo = process.env.FLIGHTDECK_DEMO !== "0";
+// `npm run dev`: the same bootstrap, then the Next.js dev server instead of build + start.
+const devServer = process.argv.includes("--dev");
 if (!Number.isInteger(port) || port < 1 || port > 65535)
   fail(`PORT must be 1-65535, got "${process.env.PORT}"`);
 
@@ -118,14 +120,14 @@ try {
   const stampFile = path.join(".next", "flightdeck-build-stamp");
   const fingerprint = sourceFingerprint();
   const built = existsSync(path.join(".next", "BUILD_ID")) && existsSync(stampFile);
-  if (!built || readFileSync(stampFile, "utf8") !== fingerprint) {
+  if (!devServer && (!built || readFileSync(stampFile, "utf8") !== fingerprint)) {
     log("Building the app (first start or sources changed; about a minute)…");
     await runBin("next", ["build"], env);
     writeFileSync(stampFile, fingerprint);
   }
 
   if (stopping) process.exit(0);
-  server = spawn(bin("next"), ["start", "-p", String(port), "-H", host], {
+  server = spawn(bin("next"), [devServer ? "dev" : "start", "-p", String(port), "-H", host], {
     stdio: "inherit",
     env: { ...process.env, ...env, PORT: String(port) },
   });

@@ -2,7 +2,7 @@
 // committed schema (git HEAD) and the edited prisma/schema.prisma.
 // Usage: npm run db:migration -- <name>
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureDatabase } from "./lib/database";
@@ -19,7 +19,9 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), "flightdeck-schema-"));
 const previousFile = path.join(tmp, "schema.prisma");
 writeFileSync(previousFile, previous);
 
-const db = await ensureDatabase({ dataDir: process.env.FLIGHTDECK_DATA_DIR ?? ".flightdeck" });
+// The diff needs a connection, not data: a throwaway embedded server, so a running app is no obstacle.
+const dbDir = mkdtempSync(path.join(os.tmpdir(), "flightdeck-migration-db-"));
+const db = await ensureDatabase({ dataDir: dbDir });
 try {
   const sql = execFileSync(
     bin("prisma"),
@@ -46,4 +48,6 @@ try {
   }
 } finally {
   await db.stop();
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(dbDir, { recursive: true, force: true });
 }
