@@ -2,6 +2,8 @@
 
 import { AuthError } from "next-auth";
 import { signIn, signOut } from "@/server/auth/config";
+import { signInThrottle } from "@/server/auth/throttle";
+import { currentRequestMeta } from "@/server/http/request-meta";
 import { signInSchema, type SignInState } from "@/lib/schemas/auth";
 
 /** Only same-site relative paths are allowed as a post-sign-in destination. */
@@ -19,6 +21,9 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
   if (!parsed.success) {
     return { error: parsed.error.issues[0]?.message ?? "Invalid input.", email };
   }
+  const meta = await currentRequestMeta();
+  const throttled = await signInThrottle(parsed.data.email, meta.clientIp);
+  if (throttled) return { error: throttled, email };
   try {
     await signIn("credentials", {
       email: parsed.data.email,
@@ -37,4 +42,12 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
 
 export async function signOutAction(): Promise<void> {
   await signOut({ redirectTo: "/sign-in" });
+}
+
+/** Starts single sign-on with the configured OIDC provider. */
+export async function signInWithSsoAction(form: FormData): Promise<void> {
+  const callbackUrl = form.get("callbackUrl");
+  await signIn("oidc", {
+    redirectTo: safeCallback(typeof callbackUrl === "string" ? callbackUrl : undefined),
+  });
 }

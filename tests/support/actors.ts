@@ -1,13 +1,14 @@
 import type { Actor } from "@/server/auth/session";
 import type { Role } from "@/lib/domain/roles";
 
-export function actor(role: Role | null): Actor {
+export function actor(role: Role | null, teamId: string | null = null): Actor {
   return {
+    kind: "user",
     id: `test-${role ?? "none"}`,
     email: `${role ?? "none"}@test.local`,
     name: `Test ${role ?? "no role"}`,
     role,
-    teamId: null,
+    teamId,
     teamName: null,
   };
 }

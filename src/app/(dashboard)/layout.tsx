@@ -7,6 +7,7 @@ import { getActor } from "@/server/auth/session";
 import { listRegions } from "@/server/services/overview";
 import { signOutAction } from "@/actions/auth";
 import { ROLE_LABELS } from "@/lib/domain/roles";
+import { roleHas } from "@/lib/domain/policy";
 import { SidebarNav } from "@/components/layout/sidebar-nav";
 import { FleetFilter } from "@/components/layout/fleet-filter";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
@@ -29,6 +30,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   if (!actor.role) redirect("/no-access");
 
   const regions = await listRegions(actor);
+  const showAdmin = roleHas(actor.role, "user.manage");
   return (
     <div className="flex min-h-screen">
       <a
@@ -43,7 +45,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           Flightdeck
         </Link>
         <Suspense>
-          <SidebarNav />
+          <SidebarNav showAdmin={showAdmin} />
         </Suspense>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
@@ -65,7 +67,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         </header>
         <div className="border-b px-4 py-2 md:hidden">
           <Suspense>
-            <SidebarNav />
+            <SidebarNav showAdmin={showAdmin} />
           </Suspense>
         </div>
         <main id="main" className="flex-1 p-4 md:p-6">

@@ -8,3 +8,8 @@ export const NAV_ITEMS = [
   { href: "/training", label: "Training", icon: "training" },
   { href: "/audit", label: "Audit log", icon: "audit" },
 ] as const;
+
+export const ADMIN_ITEMS = [
+  { href: "/admin/users", label: "Users", icon: "users" },
+  { href: "/admin/tokens", label: "API tokens", icon: "tokens" },
+] as const;

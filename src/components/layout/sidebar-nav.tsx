@@ -10,13 +10,19 @@ import {
   FileClock,
   Gauge,
   GitPullRequestArrow,
+  KeyRound,
   Siren,
+  Users,
   type LucideIcon,
 } from "lucide-react";
 import { cn } from "@/lib/utils";
-import { NAV_ITEMS } from "@/components/layout/nav-items";
+import { ADMIN_ITEMS, NAV_ITEMS } from "@/components/layout/nav-items";
 
-const ICONS: Record<(typeof NAV_ITEMS)[number]["icon"], LucideIcon> = {
+type Item = (typeof NAV_ITEMS)[number] | (typeof ADMIN_ITEMS)[number];
+
+const ICONS: Record<Item["icon"], LucideIcon> = {
+  users: Users,
+  tokens: KeyRound,
   overview: Gauge,
   clusters: Cpu,
   models: Boxes,
@@ -28,7 +34,7 @@ const ICONS: Record<(typeof NAV_ITEMS)[number]["icon"], LucideIcon> = {
 };
 
 /** Section links keep the region/environment filter so a shared context follows the user. */
-export function SidebarNav() {
+export function SidebarNav({ showAdmin = false }: { showAdmin?: boolean }) {
   const pathname = usePathname();
   const params = useSearchParams();
   const keep = new URLSearchParams();
@@ -37,26 +43,35 @@ export function SidebarNav() {
     if (value) keep.set(key, value);
   }
   const suffix = keep.toString() ? `?${keep.toString()}` : "";
+  const link = (item: Item) => {
+    const Icon = ICONS[item.icon];
+    const active = item.href === "/" ? pathname === "/" : pathname.startsWith(item.href);
+    return (
+      <Link
+        key={item.href}
+        href={`${item.href}${suffix}`}
+        aria-current={active ? "page" : undefined}
+        className={cn(
+          "flex items-center gap-2 rounded-md px-3 py-2 text-sm text-muted-foreground hover:bg-accent hover:text-accent-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
+          active && "bg-accent font-medium text-foreground",
+        )}
+      >
+        <Icon className="size-4" aria-hidden="true" />
+        {item.label}
+      </Link>
+    );
+  };
   return (
     <nav aria-label="Sections" className="flex flex-col gap-0.5">
-      {NAV_ITEMS.map((item) => {
-        const Icon = ICONS[item.icon];
-        const active = item.href === "/" ? pathname === "/" : pathname.startsWith(item.href);
-        return (
-          <Link
-            key={item.href}
-            href={`${item.href}${suffix}`}
-            aria-current={active ? "page" : undefined}
-            className={cn(
-              "flex items-center gap-2 rounded-md px-3 py-2 text-sm text-muted-foreground hover:bg-accent hover:text-accent-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
-              active && "bg-accent font-medium text-foreground",
-            )}
-          >
-            <Icon className="size-4" aria-hidden="true" />
-            {item.label}
-          </Link>
-        );
-      })}
+      {NAV_ITEMS.map(link)}
+      {showAdmin ? (
+        <>
+          <p className="mt-4 px-3 pb-1 text-xs font-semibold uppercase tracking-wide text-muted-foreground">
+            Admin
+          </p>
+          {ADMIN_ITEMS.map(link)}
+        </>
+      ) : null}
     </nav>
   );
 }

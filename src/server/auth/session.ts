@@ -3,25 +3,34 @@ import { cache } from "react";
 import { auth } from "@/server/auth/config";
 import { db } from "@/server/db/client";
 import { isRole, type Role } from "@/lib/domain/roles";
+import type { Principal } from "@/lib/domain/policy";
 import { AppError } from "@/server/errors";
 
+/** Who is acting: a signed-in user, or an API token used by automation. */
 export interface Actor {
+  kind: "user" | "token";
+  /** the user's id, or the token's id */
   id: string;
+  /** the user's email, or "token:<name>" */
   email: string;
   name: string;
+  /** null for tokens, and for users nobody has given a role */
   role: Role | null;
   teamId: string | null;
   teamName: string | null;
+  /** a token's scopes */
+  scopes?: readonly string[];
 }
 
-/**
- * The signed-in user, re-read from the database on every request so that a role change,
- * removal or disabled account takes effect on the next request rather than at token expiry.
- */
-export const getActor = cache(async (): Promise<Actor | null> => {
-  const session = await auth();
-  const id = session?.user?.id;
-  if (!id) return null;
+export function principalOf(actor: Actor): Principal {
+  if (actor.kind === "token") {
+    return { kind: "token", scopes: actor.scopes ?? [], teamId: actor.teamId ?? "" };
+  }
+  return { kind: "user", role: actor.role, teamId: actor.teamId };
+}
+
+/** Loads a user as an Actor, or null when the user is unknown or disabled. */
+export async function loadUserActor(id: string): Promise<Actor | null> {
   const user = await db().user.findUnique({
     where: { id },
     select: {
@@ -36,6 +45,7 @@ export const getActor = cache(async (): Promise<Actor | null> => {
   });
   if (!user || user.disabled) return null;
   return {
+    kind: "user",
     id: user.id,
     email: user.email,
     name: user.name,
@@ -43,6 +53,16 @@ export const getActor = cache(async (): Promise<Actor | null> => {
     teamId: user.teamId,
     teamName: user.team?.name ?? null,
   };
+}
+
+/**
+ * The signed-in user, re-read from the database on every request so that a role change,
+ * removal or disabled account takes effect on the next request rather than at token expiry.
+ */
+export const getActor = cache(async (): Promise<Actor | null> => {
+  const session = await auth();
+  const id = session?.user?.id;
+  return id ? loadUserActor(id) : null;
 });
 
 export async function requireActor(): Promise<Actor> {

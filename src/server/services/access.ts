@@ -1,12 +1,23 @@
 import "server-only";
-import { canRead } from "@/lib/domain/roles";
+import { authorize, type Permission } from "@/lib/domain/policy";
 import { AppError } from "@/server/errors";
-import type { Actor } from "@/server/auth/session";
+import { principalOf, type Actor } from "@/server/auth/session";
 
-/** Every read needs a role: a signed-in user without one sees nothing (deny by default). */
-export function assertCanRead(actor: Actor | null): asserts actor is Actor {
+/**
+ * Throws unless the actor may use `permission` (on an object of `ownerTeamId` when given).
+ * Every service calls this itself, whatever the caller already checked.
+ */
+export function assertAllowed(
+  actor: Actor | null,
+  permission: Permission,
+  ownerTeamId?: string | null,
+): asserts actor is Actor {
   if (!actor) throw new AppError("UNAUTHENTICATED", "Sign in to continue.");
-  if (!canRead(actor.role)) {
-    throw new AppError("FORBIDDEN", "Your account has no role yet. Ask an admin to assign one.");
-  }
+  const decision = authorize(principalOf(actor), permission, ownerTeamId);
+  if (!decision.allowed) throw new AppError("FORBIDDEN", decision.reason);
+}
+
+/** Every read needs a role (or a token with fleet.read): deny by default. */
+export function assertCanRead(actor: Actor | null): asserts actor is Actor {
+  assertAllowed(actor, "fleet.read");
 }

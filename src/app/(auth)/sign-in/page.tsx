@@ -4,7 +4,9 @@ import { PlaneTakeoff } from "lucide-react";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { getActor } from "@/server/auth/session";
 import { demoAccounts } from "@/server/services/demo";
-import { signInAction } from "@/actions/auth";
+import { signInAction, signInWithSsoAction } from "@/actions/auth";
+import { oidcProviderName } from "@/server/auth/config";
+import { Button } from "@/components/ui/button";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -26,6 +28,14 @@ export default async function SignInPage({
             <p className="text-sm text-muted-foreground">Sign in to the control plane</p>
           </div>
         </div>
+        {oidcProviderName ? (
+          <form action={signInWithSsoAction} className="mb-4">
+            <input type="hidden" name="callbackUrl" value={callbackUrl ?? "/"} />
+            <Button type="submit" variant="outline" className="w-full">
+              Sign in with {oidcProviderName}
+            </Button>
+          </form>
+        ) : null}
         <SignInForm callbackUrl={callbackUrl ?? "/"} signIn={signInAction} />
         {demo ? (
           <section aria-labelledby="demo-accounts" className="mt-6 border-t pt-4 text-sm">

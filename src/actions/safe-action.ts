@@ -1,0 +1,120 @@
+import "server-only";
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import type { Permission } from "@/lib/domain/policy";
+import type { ActionResult } from "@/lib/schemas/result";
+import { getActor, type Actor } from "@/server/auth/session";
+import { AppError } from "@/server/errors";
+import { assertAllowed } from "@/server/services/access";
+import { recordDenial } from "@/server/services/audit";
+import type { RequestMeta } from "@/server/services/context";
+import { currentRequestMeta } from "@/server/http/request-meta";
+
+export interface ActionDefinition<S extends z.ZodType, T> {
+  /** the audit action name, e.g. "user.update" */
+  name: string;
+  permission: Permission;
+  input: S;
+  /** what the action touches, for the audit record */
+  target: (input: z.output<S>) => { type: string; id?: string | null };
+  run: (ctx: { actor: Actor; meta: RequestMeta; input: z.output<S> }) => Promise<T>;
+  /** paths whose cached render changes */
+  revalidate?: string[];
+}
+
+export type ServerAction<I, T> = ((input: I) => Promise<ActionResult<T>>) & {
+  actionName: string;
+  permission: Permission;
+};
+
+function fieldErrors(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join(".") || "_";
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+/**
+ * The one chain every server action goes through: a server action is a public endpoint, so
+ * it authenticates, validates, authorizes, runs one service (which re-checks), and maps
+ * errors to safe messages. Refusals are audited; allowed changes are audited by the service
+ * in the same transaction as the change.
+ */
+export function defineAction<S extends z.ZodType, T>(
+  def: ActionDefinition<S, T>,
+): ServerAction<z.input<S>, T> {
+  const action = async (raw: z.input<S>): Promise<ActionResult<T>> => {
+    const meta = await currentRequestMeta();
+    const actor = await getActor();
+    const parsed = def.input.safeParse(raw);
+    const target = parsed.success
+      ? def.target(parsed.data)
+      : { type: def.name.split(".")[0] ?? "unknown" };
+    const deny = async (
+      code: "UNAUTHENTICATED" | "FORBIDDEN",
+      message: string,
+    ): Promise<ActionResult<T>> => {
+      await recordDenial(actor, meta, {
+        action: def.name,
+        targetType: target.type,
+        targetId: target.id ?? null,
+        reason: message,
+      });
+      return { ok: false, error: { code, message } };
+    };
+
+    if (!actor) return deny("UNAUTHENTICATED", "Sign in to continue.");
+    try {
+      assertAllowed(actor, def.permission);
+    } catch (error) {
+      if (error instanceof AppError && error.code === "FORBIDDEN")
+        return deny("FORBIDDEN", error.message);
+      throw error;
+    }
+    if (!parsed.success) {
+      const fields = fieldErrors(parsed.error);
+      return {
+        ok: false,
+        error: {
+          code: "INVALID_INPUT",
+          message: Object.values(fields)[0] ?? "Invalid input.",
+          fields,
+        },
+      };
+    }
+    try {
+      const data = await def.run({ actor, meta, input: parsed.data });
+      for (const path of def.revalidate ?? []) revalidatePath(path);
+      return { ok: true, data };
+    } catch (error) {
+      if (error instanceof AppError) {
+        if (error.code === "FORBIDDEN" || error.code === "UNAUTHENTICATED") {
+          return deny(error.code, error.message);
+        }
+        return { ok: false, error: { code: error.code, message: error.message } };
+      }
+      if (error instanceof z.ZodError) {
+        const fields = fieldErrors(error);
+        return {
+          ok: false,
+          error: {
+            code: "INVALID_INPUT",
+            message: Object.values(fields)[0] ?? "Invalid input.",
+            fields,
+          },
+        };
+      }
+      console.error(`[action ${def.name}] request ${meta.requestId}`, error);
+      return {
+        ok: false,
+        error: {
+          code: "UNAVAILABLE",
+          message: `The change could not be completed. Try again; reference ${meta.requestId}.`,
+        },
+      };
+    }
+  };
+  return Object.assign(action, { actionName: def.name, permission: def.permission });
+}

@@ -1,0 +1,109 @@
+import type { Metadata } from "next";
+import { requirePageActor } from "@/server/auth/page";
+import { listTokens } from "@/server/services/tokens";
+import { listTeams } from "@/server/services/users";
+import { createTokenAction, revokeTokenAction } from "@/actions/tokens";
+import { roleHas } from "@/lib/domain/policy";
+import { readListQuery, type SearchParams } from "@/components/common/search-params";
+import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { Pagination } from "@/components/common/pagination";
+import { Forbidden } from "@/components/common/forbidden";
+import { TimeAgo } from "@/components/common/time-ago";
+import { Badge } from "@/components/ui/badge";
+import { CreateTokenForm, RevokeTokenButton } from "@/components/admin/token-controls";
+import {
+  Table,
+  TableBody,
+  TableCaption,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from "@/components/ui/table";
+
+export const metadata: Metadata = { title: "API tokens" };
+
+export default async function TokensPage({ searchParams }: { searchParams: SearchParams }) {
+  const actor = await requirePageActor();
+  if (!roleHas(actor.role, "token.manage")) return <Forbidden what="manage API tokens" />;
+  const { query, params } = await readListQuery(searchParams);
+  const [page, teams] = await Promise.all([listTokens(actor, query), listTeams(actor)]);
+  const now = new Date();
+  return (
+    <>
+      <PageHeader
+        title="API tokens"
+        description="Team-scoped tokens for automation, sent as Authorization: Bearer <token> to /api/v1."
+      />
+      <CreateTokenForm teams={teams} createToken={createTokenAction} />
+      <h2 className="mb-2 mt-6 text-sm font-semibold">Tokens</h2>
+      {page.total === 0 ? (
+        <EmptyState title="No API tokens yet" hint="Create one above for CI or scripts." />
+      ) : (
+        <Table>
+          <TableCaption>API tokens</TableCaption>
+          <TableHeader>
+            <TableRow>
+              <TableHead>Token</TableHead>
+              <TableHead>Team</TableHead>
+              <TableHead>Scopes</TableHead>
+              <TableHead>Last used</TableHead>
+              <TableHead>Expires</TableHead>
+              <TableHead>Status</TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {page.rows.map((t) => {
+              const expired = t.expiresAt !== null && t.expiresAt <= now;
+              return (
+                <TableRow key={t.id} data-testid="token-row" data-name={t.name}>
+                  <TableCell>
+                    <div className="font-medium">{t.name}</div>
+                    <div className="font-mono text-xs text-muted-foreground">{t.prefix}…</div>
+                    <div className="text-xs text-muted-foreground">by {t.createdBy}</div>
+                  </TableCell>
+                  <TableCell>{t.teamName}</TableCell>
+                  <TableCell>
+                    <ul className="font-mono text-xs">
+                      {t.scopes.map((s) => (
+                        <li key={s}>{s}</li>
+                      ))}
+                    </ul>
+                  </TableCell>
+                  <TableCell>
+                    {t.lastUsedAt ? (
+                      <TimeAgo date={t.lastUsedAt} />
+                    ) : (
+                      <span className="text-muted-foreground">never</span>
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    {t.expiresAt ? (
+                      <TimeAgo date={t.expiresAt} />
+                    ) : (
+                      <span className="text-muted-foreground">never</span>
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    {t.revokedAt ? (
+                      <Badge tone="bad">revoked</Badge>
+                    ) : expired ? (
+                      <Badge tone="warn">expired</Badge>
+                    ) : (
+                      <RevokeTokenButton
+                        tokenId={t.id}
+                        name={t.name}
+                        revokeToken={revokeTokenAction}
+                      />
+                    )}
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      )}
+      <Pagination {...page} basePath="/admin/tokens" params={params} />
+    </>
+  );
+}

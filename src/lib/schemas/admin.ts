@@ -1,0 +1,72 @@
+import { z } from "zod";
+// Schemas import nothing of ours; tests check these lists against lib/domain's roles and permissions.
+export const ROLE_VALUES = ["viewer", "engineer", "release_manager", "admin"] as const;
+
+/** The permissions an API token may be granted. */
+export const TOKEN_SCOPES = [
+  "fleet.read",
+  "model.register",
+  "incident.work",
+  "rollout.operate",
+] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+const id = z.string().trim().min(1, "Missing id.").max(64);
+const roleOrNone = z.enum([...ROLE_VALUES, "none"]).transform((r) => (r === "none" ? null : r));
+const teamOrNone = z
+  .string()
+  .trim()
+  .max(64)
+  .optional()
+  .transform((t) => (t ? t : null));
+
+export const createUserSchema = z.object({
+  email: z.string().trim().toLowerCase().email("Enter a valid email address.").max(200),
+  name: z.string().trim().min(1, "Enter a name.").max(120),
+  role: roleOrNone,
+  teamId: teamOrNone,
+  password: z
+    .string()
+    .min(12, "Passwords need at least 12 characters.")
+    .max(200, "Passwords are at most 200 characters."),
+});
+export type CreateUserInput = z.input<typeof createUserSchema>;
+export type CreateUserData = z.output<typeof createUserSchema>;
+
+export const updateUserSchema = z.object({
+  userId: id,
+  role: roleOrNone,
+  teamId: teamOrNone,
+  version: z.coerce.number().int().positive(),
+});
+export type UpdateUserInput = z.input<typeof updateUserSchema>;
+export type UpdateUserData = z.output<typeof updateUserSchema>;
+
+export const setUserDisabledSchema = z.object({
+  userId: id,
+  disabled: z.boolean(),
+  version: z.coerce.number().int().positive(),
+});
+export type SetUserDisabledInput = z.input<typeof setUserDisabledSchema>;
+export type SetUserDisabledData = z.output<typeof setUserDisabledSchema>;
+
+export const createTokenSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(3, "Token names need at least 3 characters.")
+    .max(60)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/i, "Use letters, digits, dots, dashes and underscores."),
+  teamId: id,
+  scopes: z
+    .array(z.enum(TOKEN_SCOPES))
+    .min(1, "Choose at least one scope.")
+    .transform((s) => [...new Set(s)].sort()),
+  expiresInDays: z.coerce.number().int().min(1).max(365).nullable().default(90),
+});
+export type CreateTokenInput = z.input<typeof createTokenSchema>;
+export type CreateTokenData = z.output<typeof createTokenSchema>;
+
+export const revokeTokenSchema = z.object({ tokenId: id });
+export type RevokeTokenInput = z.input<typeof revokeTokenSchema>;
+export type RevokeTokenData = z.output<typeof revokeTokenSchema>;

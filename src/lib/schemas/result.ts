@@ -1,0 +1,10 @@
+/** What every server action returns: data, or an error that is safe to show. */
+export type ActionErrorCode =
+  "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "INVALID_INPUT" | "CONFLICT" | "UNAVAILABLE";
+
+export type ActionResult<T> =
+  | { ok: true; data: T }
+  | {
+      ok: false;
+      error: { code: ActionErrorCode; message: string; fields?: Record<string, string> };
+    };

@@ -1,0 +1,113 @@
+import "server-only";
+import { db } from "@/server/db/client";
+import { appendAudit } from "@/server/db/audit";
+import { groupsFromClaims, parseRoleMap, roleForGroups } from "@/lib/domain/oidc";
+import type { Role } from "@/lib/domain/roles";
+
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  groupsClaim: string;
+  roleMap: Map<string, Role>;
+  /** group → team slug */
+  teamMap: Map<string, string>;
+}
+
+/** OIDC settings from the environment, or null when SSO is not configured. */
+export function oidcSettings(env: NodeJS.ProcessEnv = process.env): OidcSettings | null {
+  const issuer = env.OIDC_ISSUER;
+  if (!issuer) return null;
+  const clientId = env.OIDC_CLIENT_ID;
+  const clientSecret = env.OIDC_CLIENT_SECRET;
+  if (!clientId || !clientSecret) {
+    throw new Error("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required too.");
+  }
+  const teamMap = new Map<string, string>();
+  for (const entry of (env.OIDC_TEAM_MAP ?? "").split(",")) {
+    const [group, team] = entry.split("=").map((s) => s.trim());
+    if (group && team) teamMap.set(group, team);
+  }
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    name: env.OIDC_NAME ?? "SSO",
+    groupsClaim: env.OIDC_GROUPS_CLAIM ?? "groups",
+    roleMap: parseRoleMap(env.OIDC_ROLE_MAP ?? ""),
+    teamMap,
+  };
+}
+
+/**
+ * An SSO sign-in: the identity provider is the source of truth for role and team, applied on
+ * every sign-in. Returns our user id, or null when the account is disabled here.
+ */
+export async function upsertOidcUser(
+  settings: OidcSettings,
+  claims: Record<string, unknown>,
+  clientIp: string | null,
+): Promise<string | null> {
+  const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : "";
+  if (!email) return null;
+  const name =
+    (typeof claims.name === "string" && claims.name) ||
+    (typeof claims.preferred_username === "string" && claims.preferred_username) ||
+    email;
+  const groups = groupsFromClaims(claims, settings.groupsClaim);
+  const role = roleForGroups(groups, settings.roleMap);
+  const teamSlug = groups.map((g) => settings.teamMap.get(g)).find(Boolean) ?? null;
+
+  return db().$transaction(async (tx) => {
+    const team = teamSlug
+      ? await tx.team.findUnique({ where: { slug: teamSlug }, select: { id: true } })
+      : null;
+    const existing = await tx.user.findUnique({
+      where: { email },
+      select: { id: true, role: true, teamId: true, disabled: true },
+    });
+    if (existing?.disabled) {
+      await appendAudit(tx, {
+        actorId: existing.id,
+        actorEmail: email,
+        actorRole: existing.role,
+        action: "auth.sign_in",
+        targetType: "session",
+        outcome: "denied",
+        reason: "account disabled",
+        clientIp,
+      });
+      return null;
+    }
+    const user = existing
+      ? await tx.user.update({
+          where: { id: existing.id },
+          data: {
+            name,
+            role,
+            teamId: team?.id ?? null,
+            authProvider: "oidc",
+            version: { increment: 1 },
+          },
+          select: { id: true },
+        })
+      : await tx.user.create({
+          data: { email, name, role, teamId: team?.id ?? null, authProvider: "oidc" },
+          select: { id: true },
+        });
+    await appendAudit(tx, {
+      actorId: user.id,
+      actorEmail: email,
+      actorRole: role,
+      action: "auth.sign_in",
+      targetType: "session",
+      outcome: "allowed",
+      reason: `SSO; groups: ${groups.join(", ") || "none"}`,
+      before: existing ? { role: existing.role, teamId: existing.teamId } : undefined,
+      after: { role, teamId: team?.id ?? null },
+      clientIp,
+    });
+    return user.id;
+  });
+}

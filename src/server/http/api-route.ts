@@ -1,0 +1,124 @@
+import "server-only";
+import { NextResponse, type NextRequest } from "next/server";
+import { z } from "zod";
+import type { Permission } from "@/lib/domain/policy";
+import { getActor, type Actor } from "@/server/auth/session";
+import { AppError, type AppErrorCode } from "@/server/errors";
+import { assertAllowed } from "@/server/services/access";
+import { recordDenial } from "@/server/services/audit";
+import type { RequestMeta } from "@/server/services/context";
+import { authenticateBearer } from "@/server/services/tokens";
+import { metaFromHeaders } from "@/server/http/request-meta";
+import { originRefusal, parseAllowedOrigins } from "@/lib/domain/csrf";
+
+const STATUS: Record<AppErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  INVALID_INPUT: 422,
+  CONFLICT: 409,
+  UNAVAILABLE: 503,
+};
+
+export function apiError(
+  code: AppErrorCode,
+  message: string,
+  meta: RequestMeta,
+  fields?: Record<string, string>,
+) {
+  return NextResponse.json(
+    { error: { code, message, ...(fields ? { fields } : {}), requestId: meta.requestId } },
+    {
+      status: STATUS[code],
+      headers:
+        code === "UNAUTHENTICATED" ? { "WWW-Authenticate": 'Bearer realm="flightdeck"' } : {},
+    },
+  );
+}
+
+export interface RouteContext<P> {
+  actor: Actor;
+  meta: RequestMeta;
+  req: NextRequest;
+  params: P;
+}
+
+/**
+ * The chain every /api/v1 route goes through: refuse foreign origins on state changes,
+ * authenticate a bearer token or the session cookie, authorize, run, and map errors to
+ * JSON with a status. Refused mutations are audited.
+ */
+export function apiRoute<P = Record<string, string>>(def: {
+  /** the audit action name of a mutating route, e.g. "model_version.register" */
+  action?: string;
+  permission: Permission;
+  targetType: string;
+  handler: (ctx: RouteContext<P>) => Promise<Response>;
+}) {
+  return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
+    const meta = metaFromHeaders(req.headers);
+    const params = await context.params;
+    const mutating = !["GET", "HEAD", "OPTIONS"].includes(req.method);
+    const deny = async (
+      actor: Actor | null,
+      code: "UNAUTHENTICATED" | "FORBIDDEN",
+      reason: string,
+    ) => {
+      if (mutating && def.action) {
+        await recordDenial(actor, meta, { action: def.action, targetType: def.targetType, reason });
+      }
+      return apiError(code, reason, meta);
+    };
+
+    const refusal = originRefusal(req, parseAllowedOrigins(process.env.FLIGHTDECK_ALLOWED_ORIGINS));
+    if (refusal) return deny(null, "FORBIDDEN", refusal);
+
+    const authorization = req.headers.get("authorization");
+    let actor: Actor | null;
+    if (authorization) {
+      actor = await authenticateBearer(authorization);
+      if (!actor)
+        return deny(null, "UNAUTHENTICATED", "The API token is invalid, expired or revoked.");
+    } else {
+      actor = await getActor();
+      if (!actor)
+        return deny(null, "UNAUTHENTICATED", "Send Authorization: Bearer <token> or sign in.");
+    }
+    try {
+      assertAllowed(actor, def.permission);
+      return await def.handler({ actor, meta, req, params });
+    } catch (error) {
+      if (error instanceof AppError) {
+        if (error.code === "FORBIDDEN" || error.code === "UNAUTHENTICATED") {
+          return deny(actor, error.code, error.message);
+        }
+        return apiError(error.code, error.message, meta);
+      }
+      if (error instanceof z.ZodError) {
+        const fields: Record<string, string> = {};
+        for (const issue of error.issues) fields[issue.path.join(".") || "_"] ??= issue.message;
+        return apiError(
+          "INVALID_INPUT",
+          Object.values(fields)[0] ?? "Invalid input.",
+          meta,
+          fields,
+        );
+      }
+      console.error(`[api ${req.method} ${req.nextUrl.pathname}] request ${meta.requestId}`, error);
+      return apiError("UNAVAILABLE", "The request could not be completed.", meta);
+    }
+  };
+}
+
+/** Reads a JSON body, refusing anything that is not JSON with a clear 4xx. */
+export async function jsonBody(req: NextRequest): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.includes("application/json")) {
+    throw new AppError("INVALID_INPUT", "Send the body as JSON (Content-Type: application/json).");
+  }
+  try {
+    return await req.json();
+  } catch {
+    throw new AppError("INVALID_INPUT", "The request body is not valid JSON.");
+  }
+}
