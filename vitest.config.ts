@@ -25,6 +25,9 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/support/integration-setup.ts"],
+          // next-auth imports "next/server" without an extension, which Node's ESM loader
+          // cannot resolve; let Vite resolve it instead.
+          server: { deps: { inline: ["next-auth"] } },
           // One PostgreSQL for the whole run; files share it, so run them one at a time.
           fileParallelism: false,
           testTimeout: 60_000,

@@ -16,7 +16,9 @@ export interface OidcSettings {
 }
 
 /** OIDC settings from the environment, or null when SSO is not configured. */
-export function oidcSettings(env: NodeJS.ProcessEnv = process.env): OidcSettings | null {
+export function oidcSettings(
+  env: Record<string, string | undefined> = process.env,
+): OidcSettings | null {
   const issuer = env.OIDC_ISSUER;
   if (!issuer) return null;
   const clientId = env.OIDC_CLIENT_ID;

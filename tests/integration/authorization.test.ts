@@ -1,0 +1,294 @@
+import "../support/request-context";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NextRequest } from "next/server";
+import { requestContext } from "../support/request-context";
+import { connectTestDatabase } from "../support/db";
+import { createToken } from "@/server/services/tokens";
+import { loadUserActor } from "@/server/auth/session";
+import type { ActionResult } from "@/lib/schemas/result";
+import * as usersActions from "@/actions/users";
+import * as tokensActions from "@/actions/tokens";
+import * as authActions from "@/actions/auth";
+import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
+
+const prisma = connectTestDatabase();
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const ACTORS = ["anonymous", "no-role", "viewer", "engineer", "release_manager", "admin"] as const;
+type ActorName = (typeof ACTORS)[number];
+const users = {} as Record<Exclude<ActorName, "anonymous">, string>;
+let rankingTeamId = "";
+let seq = 0;
+const unique = (p: string) => `${p}-${Date.now().toString(36)}-${seq++}`;
+
+beforeAll(async () => {
+  rankingTeamId = (await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } })).id;
+  for (const name of ACTORS) {
+    if (name === "anonymous") continue;
+    const u = await prisma.user.create({
+      data: {
+        email: `${unique(name)}@authz.test`,
+        name,
+        role: name === "no-role" ? null : name,
+        teamId: rankingTeamId,
+      },
+    });
+    users[name] = u.id;
+  }
+});
+afterAll(() => prisma.$disconnect());
+
+const signInAs = (name: ActorName) => {
+  requestContext.userId = name === "anonymous" ? null : users[name];
+};
+
+async function newTarget() {
+  return prisma.user.create({
+    data: { email: `${unique("target")}@authz.test`, name: "Target", role: "viewer" },
+  });
+}
+
+async function newToken() {
+  const admin = await loadUserActor(users.admin);
+  const { token } = await createToken(
+    admin,
+    { requestId: "setup", clientIp: null },
+    {
+      name: unique("tok"),
+      teamId: rankingTeamId,
+      scopes: ["fleet.read"],
+      expiresInDays: 30,
+    },
+  );
+  return token;
+}
+
+interface ActionCase {
+  allowed: readonly ActorName[];
+  /** builds a fresh input and a snapshot of the state the action would change */
+  prepare: () => Promise<{ input: unknown; snapshot: () => Promise<unknown> }>;
+}
+
+/** Every server action, with the roles allowed to call it. A new action must be added here. */
+const ACTIONS: Record<string, ActionCase> = {
+  createUserAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const email = `${unique("new")}@authz.test`;
+      return {
+        input: {
+          email,
+          name: "New",
+          role: "viewer",
+          teamId: "",
+          password: "correct-horse-battery",
+        },
+        snapshot: () => prisma.user.count({ where: { email } }),
+      };
+    },
+  },
+  updateUserAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const t = await newTarget();
+      return {
+        input: { userId: t.id, role: "engineer", teamId: rankingTeamId, version: t.version },
+        snapshot: () =>
+          prisma.user.findUnique({
+            where: { id: t.id },
+            select: { role: true, teamId: true, version: true },
+          }),
+      };
+    },
+  },
+  setUserDisabledAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const t = await newTarget();
+      return {
+        input: { userId: t.id, disabled: true, version: t.version },
+        snapshot: () =>
+          prisma.user.findUnique({
+            where: { id: t.id },
+            select: { disabled: true, version: true },
+          }),
+      };
+    },
+  },
+  createTokenAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const name = unique("ci");
+      return {
+        input: { name, teamId: rankingTeamId, scopes: ["fleet.read"], expiresInDays: 30 },
+        snapshot: () => prisma.apiToken.count({ where: { name } }),
+      };
+    },
+  },
+  revokeTokenAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const t = await newToken();
+      return {
+        input: { tokenId: t.id },
+        snapshot: () =>
+          prisma.apiToken.findUnique({ where: { id: t.id }, select: { revokedAt: true } }),
+      };
+    },
+  },
+};
+
+/** Authentication entry points: public by nature, covered by the sign-in tests. */
+const PUBLIC_ACTIONS = ["signInAction", "signOutAction", "signInWithSsoAction"];
+
+const ACTION_MODULES: Record<string, Record<string, unknown>> = {
+  "users.ts": usersActions,
+  "tokens.ts": tokensActions,
+  "auth.ts": authActions,
+};
+
+describe("the authorization table covers every server action", () => {
+  it("imports every action module", () => {
+    const files = readdirSync(path.join(ROOT, "src/actions")).filter(
+      (f) =>
+        f.endsWith(".ts") &&
+        readFileSync(path.join(ROOT, "src/actions", f), "utf8").startsWith('"use server"'),
+    );
+    expect(files.sort()).toEqual(Object.keys(ACTION_MODULES).sort());
+  });
+
+  it("has an entry for every exported action", () => {
+    const exported = Object.values(ACTION_MODULES).flatMap((m) =>
+      Object.entries(m)
+        .filter(([, v]) => typeof v === "function")
+        .map(([k]) => k),
+    );
+    const missing = exported.filter((name) => !(name in ACTIONS) && !PUBLIC_ACTIONS.includes(name));
+    expect(missing, "add these actions to the ACTIONS table").toEqual([]);
+  });
+});
+
+const actionFns = Object.assign({}, usersActions, tokensActions) as unknown as Record<
+  string,
+  ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }
+>;
+
+describe.each(Object.entries(ACTIONS))("server action %s", (name, entry) => {
+  it.each(ACTORS)("as %s", async (who) => {
+    const fn = actionFns[name];
+    if (!fn) throw new Error(`${name} is not exported`);
+    const { input, snapshot } = await entry.prepare();
+    const before = await snapshot();
+    const deniedBefore = await prisma.auditEvent.count({
+      where: { action: fn.actionName, outcome: "denied" },
+    });
+    signInAs(who);
+    const result = await fn(input);
+    if (entry.allowed.includes(who)) {
+      expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+      expect(await snapshot()).not.toEqual(before);
+    } else {
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: who === "anonymous" ? "UNAUTHENTICATED" : "FORBIDDEN" },
+      });
+      expect(await snapshot(), "a denied call changes nothing").toEqual(before);
+      const denial = await prisma.auditEvent.findFirst({
+        where: { action: fn.actionName, outcome: "denied" },
+        orderBy: { at: "desc" },
+      });
+      expect(
+        await prisma.auditEvent.count({ where: { action: fn.actionName, outcome: "denied" } }),
+      ).toBe(deniedBefore + 1);
+      expect(denial?.actorId ?? null).toBe(who === "anonymous" ? null : users[who]);
+      expect(denial?.clientIp).toBe("203.0.113.7");
+      expect(denial?.reason).toBeTruthy();
+    }
+  });
+});
+
+function routeFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return routeFiles(full);
+    return e.name === "route.ts" ? [full] : [];
+  });
+}
+
+const MUTATING_ROUTES: Record<string, { methods: string[] }> = {
+  "src/app/api/v1/models/[model]/versions/route.ts": { methods: ["POST"] },
+};
+
+describe("the authorization table covers every mutating API route", () => {
+  it("lists every route that exports POST, PUT, PATCH or DELETE", () => {
+    const found: Record<string, string[]> = {};
+    for (const file of routeFiles(path.join(ROOT, "src/app/api"))) {
+      const rel = path.relative(ROOT, file);
+      if (rel.startsWith("src/app/api/auth/")) continue; // Auth.js's own handlers
+      const source = readFileSync(file, "utf8");
+      const methods = ["POST", "PUT", "PATCH", "DELETE"].filter((m) =>
+        new RegExp(`export (const|async function|function) ${m}\\b`).test(source),
+      );
+      if (methods.length) found[rel] = methods;
+    }
+    expect(found).toEqual(
+      Object.fromEntries(Object.entries(MUTATING_ROUTES).map(([k, v]) => [k, v.methods])),
+    );
+  });
+});
+
+describe("POST /api/v1/models/{model}/versions as each caller", () => {
+  const hex = (n: number, c: string) => c.repeat(n);
+  const body = (version: string, digitChar: string) => ({
+    version,
+    imageDigest: `registry.example.com/ranker-xl@sha256:${hex(64, digitChar)}`,
+    baseImageDigest: `registry.example.com/serving-base@sha256:${hex(64, "b")}`,
+    artifactUri: `s3://ml-artifacts/ranker-xl/${version}/model.safetensors`,
+    trainingRunId: "run-authz",
+    datasetDigest: `sha256:${hex(64, "d")}`,
+    codeCommit: hex(40, "c"),
+    evalMetrics: { "ndcg@10": 0.73 },
+  });
+  const post = (headers: Record<string, string>, payload: unknown) =>
+    versionsRoute.POST(
+      new NextRequest("http://localhost:3000/api/v1/models/ranker-xl/versions", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(payload),
+      }),
+      { params: Promise.resolve({ model: "ranker-xl" }) },
+    );
+  const sameOrigin = { origin: "http://localhost:3000" };
+  const digits = "0123456789abcdef";
+  let n = 0;
+
+  it.each(ACTORS)("session as %s", async (who) => {
+    signInAs(who);
+    const version = `9.${n}.0-${who}`;
+    const payload = body(version, digits[n++ % 16] ?? "0");
+    const res = await post(sameOrigin, payload);
+    const stored = await prisma.modelVersion.count({ where: { version } });
+    if (who === "release_manager" || who === "admin") {
+      expect(res.status).toBe(201);
+      expect(stored).toBe(1);
+      await prisma.modelVersion.deleteMany({ where: { version } });
+    } else {
+      expect(res.status).toBe(who === "anonymous" ? 401 : 403);
+      expect(stored).toBe(0);
+      const denial = await prisma.auditEvent.findFirst({
+        where: { action: "model_version.register", outcome: "denied" },
+        orderBy: { at: "desc" },
+      });
+      expect(denial?.actorId ?? null).toBe(who === "anonymous" ? null : users[who]);
+    }
+  });
+
+  it("refuses a foreign origin and a request with neither origin nor token, storing nothing", async () => {
+    signInAs("admin");
+    const payload = body("9.99.0-csrf", "e");
+    expect((await post({ origin: "https://evil.example" }, payload)).status).toBe(403);
+    expect((await post({}, payload)).status).toBe(403);
+    expect(await prisma.modelVersion.count({ where: { version: "9.99.0-csrf" } })).toBe(0);
+  });
+});
