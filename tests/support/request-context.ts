@@ -1,4 +1,5 @@
 import { vi } from "vitest";
+import type * as Session from "@/server/auth/session";
 
 /**
  * Server actions read the session and request headers from Next.js's request scope. In tests
@@ -21,7 +22,7 @@ vi.mock("next/cache", () => ({
 }));
 
 vi.mock("@/server/auth/session", async (importOriginal) => {
-  const real = await importOriginal<typeof import("@/server/auth/session")>();
+  const real = await importOriginal<typeof Session>();
   return {
     ...real,
     getActor: async () =>

@@ -19,11 +19,14 @@ export interface EditableUser {
 /** Role, team and enable/disable controls for one user row. */
 export function UserControls({
   user,
+  self,
   teams,
   updateUser,
   setDisabled,
 }: {
   user: EditableUser;
+  /** the signed-in admin's own row: no self-lockout controls */
+  self: boolean;
   teams: { id: string; name: string }[];
   updateUser: (input: UpdateUserInput) => Promise<ActionResult<unknown>>;
   setDisabled: (input: SetUserDisabledInput) => Promise<ActionResult<unknown>>;
@@ -51,7 +54,7 @@ export function UserControls({
         id={`role-${user.id}`}
         className={selectClass}
         value={role}
-        disabled={pending}
+        disabled={pending || self}
         onChange={(e) => setRole(e.target.value)}
       >
         <RoleOptions />
@@ -84,23 +87,27 @@ export function UserControls({
       >
         Save
       </Button>
-      <Button
-        size="sm"
-        variant={user.disabled ? "outline" : "destructive"}
-        disabled={pending}
-        onClick={() => {
-          if (
-            !user.disabled &&
-            !window.confirm(`Disable ${user.email}? They are signed out on their next request.`)
-          )
-            return;
-          run(() =>
-            setDisabled({ userId: user.id, disabled: !user.disabled, version: user.version }),
-          );
-        }}
-      >
-        {user.disabled ? "Enable" : "Disable"}
-      </Button>
+      {self ? (
+        <span className="text-xs text-muted-foreground">This is you</span>
+      ) : (
+        <Button
+          size="sm"
+          variant={user.disabled ? "outline" : "destructive"}
+          disabled={pending}
+          onClick={() => {
+            if (
+              !user.disabled &&
+              !window.confirm(`Disable ${user.email}? They are signed out on their next request.`)
+            )
+              return;
+            run(() =>
+              setDisabled({ userId: user.id, disabled: !user.disabled, version: user.version }),
+            );
+          }}
+        >
+          {user.disabled ? "Enable" : "Disable"}
+        </Button>
+      )}
       <FormMessage result={result} success={() => "Saved."} />
     </div>
   );

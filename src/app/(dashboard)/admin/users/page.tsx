@@ -79,6 +79,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Search
               <TableCell>
                 <UserControls
                   user={u}
+                  self={u.id === actor.id}
                   teams={teams}
                   updateUser={updateUserAction}
                   setDisabled={setUserDisabledAction}
