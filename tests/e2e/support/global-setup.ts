@@ -38,6 +38,8 @@ export default async function globalSetup(config: FullConfig) {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: port, FLIGHTDECK_DATA_DIR: dataDir };
   delete env.DATABASE_URL;
   delete env.AUTH_SECRET;
+  // Workers inherit this, so tests can check that no secret from it leaks into client code.
+  process.env.E2E_DATA_DIR = dataDir;
   const child = spawn("npm", ["start"], {
     env,
     stdio: ["ignore", "inherit", "inherit"],
