@@ -3,6 +3,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import type { Permission } from "@/lib/domain/policy";
 import type { ActionResult } from "@/lib/schemas/result";
+import { fieldErrors } from "@/lib/schemas/errors";
 import { getActor, type Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
 import { assertAllowed } from "@/server/services/access";
@@ -27,13 +28,12 @@ export type ServerAction<I, T> = ((input: I) => Promise<ActionResult<T>>) & {
   permission: Permission;
 };
 
-function fieldErrors(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.join(".") || "_";
-    fields[key] ??= issue.message;
-  }
-  return fields;
+function invalidInput<T>(error: z.ZodError): ActionResult<T> {
+  const fields = fieldErrors(error);
+  return {
+    ok: false,
+    error: { code: "INVALID_INPUT", message: Object.values(fields)[0] ?? "Invalid input.", fields },
+  };
 }
 
 /**
@@ -73,17 +73,7 @@ export function defineAction<S extends z.ZodType, T>(
         return deny("FORBIDDEN", error.message);
       throw error;
     }
-    if (!parsed.success) {
-      const fields = fieldErrors(parsed.error);
-      return {
-        ok: false,
-        error: {
-          code: "INVALID_INPUT",
-          message: Object.values(fields)[0] ?? "Invalid input.",
-          fields,
-        },
-      };
-    }
+    if (!parsed.success) return invalidInput(parsed.error);
     try {
       const data = await def.run({ actor, meta, input: parsed.data });
       for (const path of def.revalidate ?? []) revalidatePath(path);
@@ -95,17 +85,7 @@ export function defineAction<S extends z.ZodType, T>(
         }
         return { ok: false, error: { code: error.code, message: error.message } };
       }
-      if (error instanceof z.ZodError) {
-        const fields = fieldErrors(error);
-        return {
-          ok: false,
-          error: {
-            code: "INVALID_INPUT",
-            message: Object.values(fields)[0] ?? "Invalid input.",
-            fields,
-          },
-        };
-      }
+      if (error instanceof z.ZodError) return invalidInput(error);
       console.error(`[action ${def.name}] request ${meta.requestId}`, error);
       return {
         ok: false,

@@ -3,19 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { ensureDatabase } from "../../scripts/lib/database";
+import { ensureDatabase, processAlive } from "../../scripts/lib/database";
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "flightdeck-embedded-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-function alive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function query(url: string, sql: string) {
   const client = new pg.Client({ connectionString: url });
@@ -39,10 +30,10 @@ describe("embedded PostgreSQL", () => {
       await query(first.url, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')");
       const pidFile = path.join(dataDir, "pg", "postmaster.pid");
       const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-      expect(alive(pid)).toBe(true);
+      expect(processAlive(pid)).toBe(true);
       await first.stop();
       expect(existsSync(pidFile)).toBe(false);
-      expect(alive(pid)).toBe(false);
+      expect(processAlive(pid)).toBe(false);
 
       const second = await ensureDatabase({ dataDir });
       const rows = await query(second.url, "SELECT v FROM kept");

@@ -25,3 +25,4 @@ export function db(): PrismaClient {
 }
 
 export type { PrismaClient };
+export type { Prisma } from "@/generated/prisma/client";

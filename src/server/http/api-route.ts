@@ -2,6 +2,7 @@ import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import type { Permission } from "@/lib/domain/policy";
+import { fieldErrors } from "@/lib/schemas/errors";
 import { getActor, type Actor } from "@/server/auth/session";
 import { AppError, type AppErrorCode } from "@/server/errors";
 import { assertAllowed } from "@/server/services/access";
@@ -95,8 +96,7 @@ export function apiRoute<P = Record<string, string>>(def: {
         return apiError(error.code, error.message, meta);
       }
       if (error instanceof z.ZodError) {
-        const fields: Record<string, string> = {};
-        for (const issue of error.issues) fields[issue.path.join(".") || "_"] ??= issue.message;
+        const fields = fieldErrors(error);
         return apiError(
           "INVALID_INPUT",
           Object.values(fields)[0] ?? "Invalid input.",

@@ -16,6 +16,7 @@ import {
   type UpdateUserData,
 } from "@/lib/schemas/admin";
 import { isUniqueViolation } from "@/server/db/errors";
+import type { Prisma } from "@/server/db/client";
 
 export interface UserRow {
   id: string;
@@ -111,6 +112,42 @@ const summary = (u: { role: string | null; teamId: string | null; disabled: bool
   disabled: u.disabled,
 });
 
+/**
+ * Applies a change to a user under optimistic concurrency (the caller's `version` must still be
+ * current) and audits it with before/after, all inside the caller's transaction.
+ */
+async function applyVersionedChange(
+  tx: Prisma.TransactionClient,
+  actor: Actor,
+  meta: RequestMeta,
+  current: UserRecord,
+  version: number,
+  data: { role?: Role | null; teamId?: string | null; disabled?: boolean },
+  action: string,
+): Promise<UserRow> {
+  const updated = await tx.user.updateMany({
+    where: { id: current.id, version },
+    data: { ...data, version: { increment: 1 } },
+  });
+  if (updated.count === 0) {
+    throw new AppError(
+      "CONFLICT",
+      "Someone else changed this user since you loaded the page. Reload and try again.",
+    );
+  }
+  const after = await tx.user.findUniqueOrThrow({ where: { id: current.id }, select: userSelect });
+  await appendAudit(tx, {
+    ...auditActor(actor, meta),
+    action,
+    targetType: "user",
+    targetId: current.id,
+    outcome: "allowed",
+    before: summary(current),
+    after: summary(after),
+  });
+  return toRow(after);
+}
+
 export async function createUser(actor: Actor | null, meta: RequestMeta, input: CreateUserData) {
   assertAllowed(actor, "user.manage");
   await assertTeamExists(input.teamId);
@@ -163,30 +200,15 @@ export async function updateUser(actor: Actor | null, meta: RequestMeta, input: 
         "You cannot remove your own admin role; ask another admin.",
       );
     }
-    const updated = await tx.user.updateMany({
-      where: { id: input.userId, version: input.version },
-      data: { role: input.role, teamId: input.teamId, version: { increment: 1 } },
-    });
-    if (updated.count === 0) {
-      throw new AppError(
-        "CONFLICT",
-        "Someone else changed this user since you loaded the page. Reload and try again.",
-      );
-    }
-    const after = await tx.user.findUniqueOrThrow({
-      where: { id: input.userId },
-      select: userSelect,
-    });
-    await appendAudit(tx, {
-      ...auditActor(actor, meta),
-      action: "user.update",
-      targetType: "user",
-      targetId: current.id,
-      outcome: "allowed",
-      before: summary(current),
-      after: summary(after),
-    });
-    return toRow(after);
+    return applyVersionedChange(
+      tx,
+      actor,
+      meta,
+      current,
+      input.version,
+      { role: input.role, teamId: input.teamId },
+      "user.update",
+    );
   });
 }
 
@@ -203,29 +225,14 @@ export async function setUserDisabled(
     if (current.id === actor.id && input.disabled) {
       throw new AppError("INVALID_INPUT", "You cannot disable your own account.");
     }
-    const updated = await tx.user.updateMany({
-      where: { id: input.userId, version: input.version },
-      data: { disabled: input.disabled, version: { increment: 1 } },
-    });
-    if (updated.count === 0) {
-      throw new AppError(
-        "CONFLICT",
-        "Someone else changed this user since you loaded the page. Reload and try again.",
-      );
-    }
-    const after = await tx.user.findUniqueOrThrow({
-      where: { id: input.userId },
-      select: userSelect,
-    });
-    await appendAudit(tx, {
-      ...auditActor(actor, meta),
-      action: input.disabled ? "user.disable" : "user.enable",
-      targetType: "user",
-      targetId: current.id,
-      outcome: "allowed",
-      before: summary(current),
-      after: summary(after),
-    });
-    return toRow(after);
+    return applyVersionedChange(
+      tx,
+      actor,
+      meta,
+      current,
+      input.version,
+      { disabled: input.disabled },
+      input.disabled ? "user.disable" : "user.enable",
+    );
   });
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { FullConfig } from "@playwright/test";
+import { processAlive } from "../../../scripts/lib/database";
 
 async function waitForHealthy(url: string, child: { exitCode: number | null }, ms: number) {
   const deadline = Date.now() + ms;
@@ -19,15 +20,6 @@ async function waitForHealthy(url: string, child: { exitCode: number | null }, m
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new Error(`Flightdeck did not become healthy at ${url} within ${ms / 1000} s`);
-}
-
-function alive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export default async function globalSetup(config: FullConfig) {
@@ -56,7 +48,7 @@ export default async function globalSetup(config: FullConfig) {
       if (child.exitCode !== null) return resolve();
       child.once("exit", () => resolve());
     });
-    const leftovers = existsSync(pidFile) || (pgPid > 0 && alive(pgPid));
+    const leftovers = existsSync(pidFile) || (pgPid > 0 && processAlive(pgPid));
     const stillServing = await fetch(`${baseURL}/api/health`).then(
       () => true,
       () => false,
