@@ -45,7 +45,7 @@ test("sign in, visit every section, see seeded data, sign out", async ({ page })
       min: 5,
       text: "assistant-llm-70b-train-002",
     },
-    { link: "Audit log", heading: "Audit log", row: "audit-row", min: 1, text: "fleet.seed" },
+    { link: "Audit log", heading: "Audit log", row: "audit-row", min: 1, text: "auth.sign_in" },
   ];
   const nav = page.getByRole("navigation", { name: "Sections" }).first();
   for (const s of sections) {
