@@ -13,7 +13,9 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: [["list"]],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    // localhost, not 127.0.0.1: Next.js rewrites loopback addresses to "localhost" in request
+    // URLs, and an SSO redirect URI must be spelled the same way at both ends.
+    baseURL: `http://localhost:${port}`,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {

@@ -57,6 +57,7 @@ function sourceFingerprint(): string {
     "prisma/schema.prisma",
     "postcss.config.mjs",
     "tsconfig.json",
+    "tsconfig.app.json",
   ]) {
     walk(p);
   }

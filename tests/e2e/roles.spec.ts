@@ -149,13 +149,13 @@ test("repeated wrong passwords are throttled with a clear message", async ({ pag
   for (let i = 0; i < 5; i++) {
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(`wrong-${i}`);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     // React resets the form when the action completes: wait for that before typing again.
     await expect(page.getByLabel("Password")).toHaveValue("");
     await expect(page.locator("form [role=alert]")).toContainText("Email or password is incorrect");
   }
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.locator("form [role=alert]")).toContainText(
     "Too many failed sign-ins for this account",
   );

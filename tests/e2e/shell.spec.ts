@@ -4,7 +4,7 @@ import { signIn } from "./support/auth";
 test("an anonymous visitor is sent to the sign-in page", async ({ page }) => {
   await page.goto("/rollouts");
   await expect(page).toHaveURL(/\/sign-in/);
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   await expect(page.getByText("admin@flightdeck.demo")).toBeVisible();
 });
 
@@ -12,7 +12,7 @@ test("a wrong password is refused with a clear message", async ({ page }) => {
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill("engineer@flightdeck.demo");
   await page.getByLabel("Password").fill("not-the-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.locator("form [role=alert]")).toContainText("Email or password is incorrect");
   await expect(page).toHaveURL(/\/sign-in/);
 });

@@ -40,7 +40,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     // A refused sign-in is an expected outcome (and audited), not a server error.
     error(error) {
       if (error.name === "CredentialsSignin" || error instanceof CredentialsSignin) return;
-      console.error(`[auth] ${error.name}: ${error.message}`);
+      console.error(`[auth] ${error.name}: ${error.message}`, error.cause ?? "");
     },
   },
   providers,

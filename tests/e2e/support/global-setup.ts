@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { FullConfig } from "@playwright/test";
 import { processAlive } from "../../../scripts/lib/database";
+import { OIDC_CLIENT, startOidcProvider } from "./oidc-provider";
 
 async function waitForHealthy(url: string, child: { exitCode: number | null }, ms: number) {
   const deadline = Date.now() + ms;
@@ -27,7 +28,22 @@ export default async function globalSetup(config: FullConfig) {
   if (!baseURL) throw new Error("baseURL is not configured");
   const port = new URL(baseURL).port;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "flightdeck-e2e-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: port, FLIGHTDECK_DATA_DIR: dataDir };
+  const oidcPort = Number(port) + 1;
+  const stopOidc = await startOidcProvider(oidcPort, [
+    `http://127.0.0.1:${port}`,
+    `http://localhost:${port}`,
+  ]);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: port,
+    FLIGHTDECK_DATA_DIR: dataDir,
+    OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,
+    OIDC_CLIENT_ID: OIDC_CLIENT.id,
+    OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+    OIDC_NAME: "Test SSO",
+    OIDC_ROLE_MAP: "sre-oncall=engineer,release=release_manager",
+    OIDC_TEAM_MAP: "sre-oncall=ranking",
+  };
   delete env.DATABASE_URL;
   delete env.AUTH_SECRET;
   // Workers inherit this, so tests can check that no secret from it leaks into client code.
@@ -54,6 +70,7 @@ export default async function globalSetup(config: FullConfig) {
       () => false,
     );
     rmSync(dataDir, { recursive: true, force: true });
+    await stopOidc();
     if (leftovers) throw new Error("PostgreSQL was still running after Ctrl-C");
     if (stillServing) throw new Error("The web server was still answering after Ctrl-C");
     // npm re-raises the signal after its child exits: a clean stop is exit 0 or SIGINT.
