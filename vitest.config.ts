@@ -34,6 +34,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // Not part of `npm test`: `npm run bench` prints figures and asserts nothing.
+          name: "bench",
+          include: ["tests/bench/**/*.bench.ts"],
+          environment: "node",
+          globalSetup: ["tests/support/integration-setup.ts"],
+          server: { deps: { inline: ["next-auth"] } },
+          fileParallelism: false,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -16,6 +16,6 @@ npm run --silent typecheck
 step "Chromium"
 bash scripts/ensure-chromium.sh
 step "Unit and integration tests"
-npx vitest run
+npx vitest run --project unit --project integration
 step "Browser tests"
 npx playwright test
