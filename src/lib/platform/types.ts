@@ -3,8 +3,6 @@
  * Flightdeck's services call, implemented by the built-in simulator, by Prometheus (metrics)
  * and by Kubernetes/Argo Rollouts. Adapters map vendor shapes to these types.
  */
-import type { Role } from "../domain/roles";
-
 export type HealthStatus = "ok" | "degraded" | "down";
 
 export interface AdapterHealth {
@@ -94,6 +92,17 @@ export interface Selector {
   version?: string;
   region?: string;
   cluster?: string;
+}
+
+const LABEL_VALUE = /^[A-Za-z0-9_.:@/-]*$/;
+
+/** Label values are names and versions; anything else is refused rather than queried. */
+export function assertSelector(selector: Selector): void {
+  for (const [key, value] of Object.entries(selector)) {
+    if (value !== undefined && (typeof value !== "string" || !LABEL_VALUE.test(value))) {
+      throw new PlatformError("metrics query", `invalid ${key} "${String(value)}"`);
+    }
+  }
 }
 
 export const METRICS = [
@@ -246,10 +255,4 @@ export interface TrainingJobState {
 export interface TrainingPlatform extends HealthCheck {
   jobs(): Promise<PartialResult<TrainingJobState[]>>;
   resumeFromCheckpoint(job: string): Promise<void>;
-}
-
-/** Who performs platform writes; recorded by adapters that support impersonation. */
-export interface PlatformActor {
-  email: string;
-  role: Role | "token";
 }

@@ -1,0 +1,20 @@
+import { simulatorExposition } from "@/server/services/platform";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * The simulated fleet's metrics in the Prometheus text exposition format (labels: model,
+ * version, region, cluster), so a real Prometheus can scrape the simulator. Simulated data
+ * only: unauthenticated, like a model server's own /metrics.
+ */
+export async function GET() {
+  if ((process.env.FLIGHTDECK_PLATFORM ?? "simulator") !== "simulator") {
+    return new Response("The simulator is not the active platform.\n", { status: 404 });
+  }
+  return new Response(await simulatorExposition(), {
+    headers: {
+      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+      "Cache-Control": "no-store",
+    },
+  });
+}

@@ -1,0 +1,179 @@
+import {
+  assertSelector,
+  OutcomeUnknownError,
+  PlatformError,
+  type AdapterHealth,
+  type InstantSample,
+  type MetricName,
+  type MetricsSource,
+  type RangeWindow,
+  type Selector,
+  type Series,
+  type SeriesLabels,
+  type SliCounts,
+} from "../types";
+
+/**
+ * PromQL per metric. `{{selector}}` becomes the label matchers of the request (model, version,
+ * region, cluster); `{{window}}` the rate window. Defaults read the metrics Flightdeck's
+ * simulator exports; override them globally or per model for real model servers.
+ */
+export type QueryTemplates = Record<MetricName, string>;
+
+const BY = "model, version, region, cluster";
+const requests = "flightdeck_sim_requests_total";
+const buckets = "flightdeck_sim_request_duration_seconds_bucket";
+
+export const DEFAULT_TEMPLATES: QueryTemplates = {
+  request_rate: `sum by (${BY}) (rate(${requests}{{{selector}}}[{{window}}]))`,
+  error_rate: `sum by (${BY}) (rate(${requests}{{{selector}},code="5xx"}[{{window}}])) / sum by (${BY}) (rate(${requests}{{{selector}}}[{{window}}]) > 0)`,
+  latency_p50: `1000 * histogram_quantile(0.5, sum by (le, ${BY}) (rate(${buckets}{{{selector}}}[{{window}}])))`,
+  latency_p90: `1000 * histogram_quantile(0.9, sum by (le, ${BY}) (rate(${buckets}{{{selector}}}[{{window}}])))`,
+  latency_p99: `1000 * histogram_quantile(0.99, sum by (le, ${BY}) (rate(${buckets}{{{selector}}}[{{window}}])))`,
+  prediction_drift_psi: `flightdeck_sim_prediction_drift_psi{{{selector}}}`,
+  online_accuracy: `flightdeck_sim_online_accuracy{{{selector}}}`,
+};
+
+export interface PrometheusOptions {
+  url: string;
+  timeoutMs?: number;
+  /** the rate window, e.g. "1m" or "5m" */
+  window?: string;
+  templates?: Partial<QueryTemplates>;
+  /** per-model overrides, by model name */
+  modelTemplates?: Record<string, Partial<QueryTemplates>>;
+  fetch?: typeof fetch;
+}
+
+type PromVector = { metric: Record<string, string>; value: [number, string] }[];
+type PromMatrix = { metric: Record<string, string>; values: [number, string][] }[];
+
+function matchers(selector: Selector): string {
+  assertSelector(selector);
+  return (Object.entries(selector) as [string, string | undefined][])
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(",");
+}
+
+function labelsOf(metric: Record<string, string>): SeriesLabels {
+  return {
+    model: metric.model ?? "",
+    version: metric.version ?? "",
+    region: metric.region ?? "",
+    cluster: metric.cluster ?? "",
+  };
+}
+
+/** Metrics over the Prometheus HTTP API (`/api/v1/query`, `/api/v1/query_range`). */
+export class PrometheusMetrics implements MetricsSource {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly window: string;
+  private readonly doFetch: typeof fetch;
+
+  constructor(private readonly options: PrometheusOptions) {
+    this.base = options.url.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.window = options.window ?? "1m";
+    this.doFetch = options.fetch ?? fetch;
+  }
+
+  /** The PromQL for a metric and selector, with per-model overrides applied. */
+  query(metric: MetricName, selector: Selector): string {
+    const template =
+      (selector.model ? this.options.modelTemplates?.[selector.model]?.[metric] : undefined) ??
+      this.options.templates?.[metric] ??
+      DEFAULT_TEMPLATES[metric];
+    return template
+      .replaceAll("{{selector}}", matchers(selector))
+      .replaceAll("{,", "{") // an empty selector before further matchers
+      .replaceAll("{{window}}", this.window);
+  }
+
+  private async api<T>(path: string, params: Record<string, string>): Promise<T> {
+    const operation = `Prometheus ${path}`;
+    let res: Response;
+    try {
+      res = await this.doFetch(`${this.base}${path}?${new URLSearchParams(params)}`, {
+        signal: AbortSignal.timeout(this.timeoutMs),
+        headers: { accept: "application/json" },
+      });
+    } catch (error) {
+      throw new OutcomeUnknownError(`${operation} (no answer within ${this.timeoutMs} ms)`, error);
+    }
+    if (res.status >= 500) throw new OutcomeUnknownError(`${operation} (HTTP ${res.status})`);
+    const body = (await res.json().catch(() => null)) as
+      { status: "success"; data: T } | { status: "error"; errorType: string; error: string } | null;
+    if (!body)
+      throw new OutcomeUnknownError(`${operation} (unreadable answer, HTTP ${res.status})`);
+    if (body.status !== "success")
+      throw new PlatformError(operation, `${body.errorType}: ${body.error}`);
+    return body.data;
+  }
+
+  async instant(metric: MetricName, selector: Selector, at?: Date): Promise<InstantSample[]> {
+    const data = await this.api<{ resultType: string; result: PromVector }>("/api/v1/query", {
+      query: this.query(metric, selector),
+      ...(at ? { time: String(at.getTime() / 1000) } : {}),
+    });
+    return data.result
+      .map((r) => ({ labels: labelsOf(r.metric), value: Number(r.value[1]) }))
+      .filter((s) => Number.isFinite(s.value));
+  }
+
+  async range(metric: MetricName, selector: Selector, window: RangeWindow): Promise<Series[]> {
+    const data = await this.api<{ resultType: string; result: PromMatrix }>("/api/v1/query_range", {
+      query: this.query(metric, selector),
+      start: String(window.start.getTime() / 1000),
+      end: String(window.end.getTime() / 1000),
+      step: String(window.stepSeconds),
+    });
+    return data.result.map((r) => ({
+      labels: labelsOf(r.metric),
+      points: r.values
+        .map(([t, v]) => ({ t: new Date(t * 1000), value: Number(v) }))
+        .filter((p) => Number.isFinite(p.value)),
+    }));
+  }
+
+  async sliCounts(
+    sli: { kind: "availability" } | { kind: "latency"; thresholdMs: number },
+    selector: Selector,
+    start: Date,
+    end: Date,
+  ): Promise<SliCounts> {
+    const seconds = Math.max(1, Math.round((end.getTime() - start.getTime()) / 1000));
+    const sel = matchers(selector);
+    const at = String(end.getTime() / 1000);
+    const scalar = async (q: string) => {
+      const data = await this.api<{ result: PromVector }>("/api/v1/query", { query: q, time: at });
+      return Number(data.result[0]?.value[1] ?? 0);
+    };
+    const total = await scalar(`sum(increase(${requests}{${sel}}[${seconds}s]))`);
+    const good =
+      sli.kind === "availability"
+        ? total -
+          (await scalar(
+            `sum(increase(${requests}{${sel ? `${sel},` : ""}code="5xx"}[${seconds}s]))`,
+          ))
+        : await scalar(
+            `sum(increase(${buckets}{${sel ? `${sel},` : ""}le="${sli.thresholdMs / 1000}"}[${seconds}s]))`,
+          );
+    return { good: Math.round(good), total: Math.round(total) };
+  }
+
+  async health(): Promise<AdapterHealth> {
+    try {
+      await this.api("/api/v1/query", { query: "1" });
+      return { adapter: "prometheus", status: "ok", detail: this.base, checkedAt: new Date() };
+    } catch (error) {
+      return {
+        adapter: "prometheus",
+        status: "down",
+        detail: error instanceof Error ? error.message : "unreachable",
+        checkedAt: new Date(),
+      };
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { hash32, unit, type LogNormal } from "./math";
+
+/**
+ * The simulated fleet's latent behaviour: what each model version would do in production.
+ * Everything is a pure function of the seed, names and time, so two processes (or a restart)
+ * see the same fleet.
+ */
+export type Fault = "none" | "errors" | "latency" | "drift";
+
+export interface VersionBehaviour {
+  fault: Fault;
+  /** share of requests answered with a 5xx */
+  errorRate: number;
+  latency: LogNormal;
+  /** population stability index of the prediction distribution */
+  driftPsi: number;
+  /** accuracy measured from delayed labels, 0..1 */
+  accuracy: number;
+}
+
+export interface ModelProfile {
+  /** requests per second at the daily peak, across all regions */
+  peakRps: number;
+  medianMs: number;
+}
+
+export function modelProfile(model: string): ModelProfile {
+  const large = /llm|gpt|70b|generat/i.test(model);
+  return {
+    peakRps: large ? 20 + unit(`rps:${model}`) * 30 : 80 + unit(`rps:${model}`) * 300,
+    medianMs: large ? 700 + unit(`p50:${model}`) * 500 : 15 + unit(`p50:${model}`) * 60,
+  };
+}
+
+/**
+ * About one version in ten is bad in each way: elevated 5xx, a p99 regression, or drifted
+ * predictions; the rest are healthy with small differences.
+ */
+export function versionBehaviour(seed: number, model: string, version: string): VersionBehaviour {
+  const key = `${seed}:${model}@${version}`;
+  const roll = hash32(`fault:${key}`) % 10;
+  const fault: Fault =
+    roll === 0 ? "errors" : roll === 1 ? "latency" : roll === 2 ? "drift" : "none";
+  const profile = modelProfile(model);
+  const jitter = (name: string, spread: number) => 1 + (unit(`${name}:${key}`) - 0.5) * spread;
+  return {
+    fault,
+    errorRate:
+      fault === "errors" ? 0.02 + unit(`err:${key}`) * 0.03 : 0.0002 + unit(`err:${key}`) * 0.0004,
+    latency: {
+      medianMs: profile.medianMs * jitter("p50", 0.2) * (fault === "latency" ? 1.15 : 1),
+      sigma: fault === "latency" ? 0.9 : 0.4 + unit(`sigma:${key}`) * 0.1,
+    },
+    driftPsi: fault === "drift" ? 0.3 + unit(`psi:${key}`) * 0.2 : 0.02 + unit(`psi:${key}`) * 0.06,
+    accuracy: (fault === "drift" ? 0.84 : 0.92) + unit(`acc:${key}`) * 0.04,
+  };
+}
+
+/** Hours by which each region's day runs behind UTC, so peaks follow the sun. */
+const REGION_UTC_OFFSET_HOURS: Record<string, number> = {
+  "us-east-1": -5,
+  "us-west-2": -8,
+  "eu-west-1": 0,
+  "ap-southeast-1": 8,
+};
+
+/** Share of a model's traffic each region receives. */
+const REGION_SHARE: Record<string, number> = {
+  "us-east-1": 0.35,
+  "us-west-2": 0.25,
+  "eu-west-1": 0.25,
+  "ap-southeast-1": 0.15,
+};
+
+const HOUR = 3_600_000;
+
+/** Requests per second for a model in a region at `t`: a daily cycle peaking mid-afternoon local time. */
+export function regionRps(model: string, region: string, t: number): number {
+  const offset = REGION_UTC_OFFSET_HOURS[region] ?? 0;
+  const localHour = (((t / HOUR + offset) % 24) + 24) % 24;
+  const cycle = 0.6 + 0.4 * Math.max(0, Math.sin(((localHour - 6) / 24) * 2 * Math.PI)) ** 1.5;
+  return modelProfile(model).peakRps * (REGION_SHARE[region] ?? 0.1) * cycle;
+}
+
+/** Deterministic measurement noise for a series in a given minute, within ±spread/2. */
+export function noise(series: string, t: number, spread: number): number {
+  return 1 + (unit(`noise:${series}:${Math.floor(t / 60_000)}`) - 0.5) * spread;
+}

@@ -1,0 +1,152 @@
+import {
+  assertSelector,
+  type AdapterHealth,
+  type InstantSample,
+  type MetricName,
+  type MetricsSource,
+  type RangeWindow,
+  type Selector,
+  type Series,
+  type SeriesLabels,
+  type ServingDeployment,
+  type SliCounts,
+} from "../types";
+import { noise, regionRps, versionBehaviour, type VersionBehaviour } from "./behaviour";
+import { Z, quantileMs, shareBelow } from "./math";
+
+/** Staging receives a trickle of mirrored and synthetic traffic. */
+const STAGING_TRAFFIC_SHARE = 0.03;
+const MINUTE = 60_000;
+
+export interface SimulatedSeries {
+  labels: SeriesLabels;
+  /** requests per second this series serves at `t` */
+  rps(t: number): number;
+  behaviour: VersionBehaviour;
+}
+
+export function matches(labels: SeriesLabels, selector: Selector): boolean {
+  return (Object.keys(selector) as (keyof Selector)[]).every(
+    (k) => selector[k] === undefined || selector[k] === labels[k],
+  );
+}
+
+/** One series per deployment: its share of the model's regional traffic and its version's behaviour. */
+export function seriesOf(seed: number, deployments: ServingDeployment[]): SimulatedSeries[] {
+  return deployments.map((d) => {
+    const share =
+      (d.trafficWeight / 100) * (d.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1);
+    return {
+      labels: { model: d.model, version: d.version, region: d.region, cluster: d.cluster },
+      rps: (t: number) => regionRps(d.model, d.region, t) * share,
+      behaviour: versionBehaviour(seed, d.model, d.version),
+    };
+  });
+}
+
+/** The value a series shows for a metric at `t`; null where it is undefined (no traffic). */
+export function valueAt(s: SimulatedSeries, metric: MetricName, t: number): number | null {
+  const key = `${s.labels.model}/${s.labels.version}/${s.labels.region}/${s.labels.cluster}`;
+  const rps = s.rps(t);
+  if (metric === "request_rate") return rps * noise(`${key}:rps`, t, 0.04);
+  if (rps <= 0) return null;
+  const b = s.behaviour;
+  switch (metric) {
+    case "error_rate":
+      return Math.min(1, b.errorRate * noise(`${key}:err`, t, 0.2));
+    case "latency_p50":
+      return quantileMs(b.latency, Z.p50) * noise(`${key}:lat`, t, 0.06);
+    case "latency_p90":
+      return quantileMs(b.latency, Z.p90) * noise(`${key}:lat`, t, 0.06);
+    case "latency_p99":
+      return quantileMs(b.latency, Z.p99) * noise(`${key}:lat`, t, 0.06);
+    case "prediction_drift_psi":
+      return b.driftPsi * noise(`${key}:psi`, t, 0.1);
+    case "online_accuracy":
+      return Math.min(1, b.accuracy * noise(`${key}:acc`, t, 0.01));
+  }
+}
+
+/**
+ * The simulator's metrics: computed, not stored, from the deployments that run now, so any
+ * instant or window can be asked for and always gives the same answer.
+ */
+export class SimulatorMetrics implements MetricsSource {
+  constructor(
+    private readonly options: {
+      seed: number;
+      deployments: () => Promise<ServingDeployment[]>;
+      now?: () => number;
+    },
+  ) {}
+
+  private async series(selector: Selector): Promise<SimulatedSeries[]> {
+    assertSelector(selector);
+    const all = seriesOf(this.options.seed, await this.options.deployments());
+    return all.filter((s) => matches(s.labels, selector));
+  }
+
+  async instant(metric: MetricName, selector: Selector, at?: Date): Promise<InstantSample[]> {
+    const t = at?.getTime() ?? this.options.now?.() ?? Date.now();
+    const out: InstantSample[] = [];
+    for (const s of await this.series(selector)) {
+      const value = valueAt(s, metric, t);
+      if (value !== null) out.push({ labels: s.labels, value });
+    }
+    return out;
+  }
+
+  async range(metric: MetricName, selector: Selector, window: RangeWindow): Promise<Series[]> {
+    if (window.stepSeconds <= 0) throw new RangeError("stepSeconds must be positive");
+    const out: Series[] = [];
+    for (const s of await this.series(selector)) {
+      const points: Series["points"] = [];
+      for (
+        let t = window.start.getTime();
+        t <= window.end.getTime();
+        t += window.stepSeconds * 1000
+      ) {
+        const value = valueAt(s, metric, t);
+        if (value !== null) points.push({ t: new Date(t), value });
+      }
+      out.push({ labels: s.labels, points });
+    }
+    return out;
+  }
+
+  async sliCounts(
+    sli: { kind: "availability" } | { kind: "latency"; thresholdMs: number },
+    selector: Selector,
+    start: Date,
+    end: Date,
+  ): Promise<SliCounts> {
+    let good = 0;
+    let total = 0;
+    for (const s of await this.series(selector)) {
+      for (let t = start.getTime(); t < end.getTime(); t += MINUTE) {
+        const span = Math.min(MINUTE, end.getTime() - t) / 1000;
+        const requests = s.rps(t) * span;
+        const share =
+          sli.kind === "availability"
+            ? 1 - s.behaviour.errorRate
+            : shareBelow(s.behaviour.latency, sli.thresholdMs);
+        total += requests;
+        good += requests * share;
+      }
+    }
+    return { good: Math.round(good), total: Math.round(total) };
+  }
+
+  async health(): Promise<AdapterHealth> {
+    const deployments = await this.options.deployments();
+    return {
+      adapter: "simulator",
+      status: deployments.length > 0 ? "ok" : "degraded",
+      detail:
+        deployments.length > 0
+          ? `${deployments.length} simulated deployments`
+          : "No deployments to simulate",
+      checkedAt: new Date(),
+    };
+  }
+}
