@@ -13,8 +13,9 @@ step "Format"
 npm run --silent format:check
 step "Typecheck"
 npm run --silent typecheck
-step "Chromium"
+step "Chromium and Prometheus"
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-prometheus.sh
 step "Unit and integration tests"
 npx vitest run --project unit --project integration
 step "Browser tests"

@@ -124,7 +124,8 @@ describe("simulator Prometheus exposition", () => {
     expect(second.get(key)).toBeGreaterThan(expected * 0.9);
     expect(second.get(key)).toBeLessThan(expected * 1.1);
     for (const [k, v] of second) {
-      if (/_total|_bucket|_count|_sum/.test(k)) expect(v, k).toBeGreaterThanOrEqual(first.get(k) ?? 0);
+      if (/_total|_bucket|_count|_sum/.test(k))
+        expect(v, k).toBeGreaterThanOrEqual(first.get(k) ?? 0);
     }
   });
 

@@ -3,7 +3,9 @@ import { seriesOf, valueAt, type SimulatedSeries } from "./metrics";
 import { shareBelow } from "./math";
 
 /** Histogram buckets of request duration, in seconds. */
-export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+export const DURATION_BUCKETS = [
+  0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10,
+] as const;
 
 interface Accumulator {
   lastT: number;
