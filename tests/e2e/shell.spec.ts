@@ -25,6 +25,9 @@ test("sign in, visit every section, see seeded data, sign out", async ({ page })
   await expect(page.getByTestId("stat-clusters")).toHaveText("8");
   await expect(page.getByTestId("stat-models")).toHaveText("6");
   await expect(page.getByTestId("stat-slos")).toHaveText(/^(1[2-9]|[2-9]\d)$/);
+  // Live traffic comes from the platform layer (the simulator), one row per deployed model.
+  await expect(page.getByTestId("live-traffic-row")).toHaveCount(6);
+  await expect(page.getByTestId("platform-status")).toHaveAttribute("data-status", "ok");
 
   const sections = [
     {

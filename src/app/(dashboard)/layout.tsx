@@ -5,6 +5,8 @@ import { redirect } from "next/navigation";
 import { LogOut, PlaneTakeoff } from "lucide-react";
 import { getActor } from "@/server/auth/session";
 import { listRegions } from "@/server/services/overview";
+import { platformStatus } from "@/server/services/platform";
+import { PlatformIndicator } from "@/components/platform/platform-indicator";
 import { signOutAction } from "@/actions/auth";
 import { ROLE_LABELS } from "@/lib/domain/roles";
 import { roleHas } from "@/lib/domain/policy";
@@ -29,7 +31,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
 
   if (!actor.role) redirect("/no-access");
 
-  const regions = await listRegions(actor);
+  const [regions, platform] = await Promise.all([listRegions(actor), platformStatus(actor)]);
   const showAdmin = roleHas(actor.role, "user.manage");
   return (
     <div className="flex min-h-screen">
@@ -54,6 +56,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             <FleetFilter regions={regions} />
           </Suspense>
           <div className="flex items-center gap-3">
+            <PlatformIndicator {...platform} />
             <div className="text-right text-sm leading-tight" data-testid="current-user">
               <div className="font-medium">{actor.name}</div>
               <div className="text-xs text-muted-foreground">

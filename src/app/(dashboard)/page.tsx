@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
 import { getOverview, type OverviewDto } from "@/server/services/overview";
+import { liveTraffic, metricsSourceName } from "@/server/services/platform";
+import { LiveTraffic } from "@/components/platform/live-traffic";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { PageHeader } from "@/components/common/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -45,7 +47,8 @@ function Stat({
 
 export default async function OverviewPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const o = await getOverview(await requirePageActor(), query);
+  const actor = await requirePageActor();
+  const [o, live] = await Promise.all([getOverview(actor, query), liveTraffic(actor)]);
   const keep = new URLSearchParams();
   if (params.region) keep.set("region", params.region);
   if (params.env) keep.set("env", params.env);
@@ -117,6 +120,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
           testId="stat-deployments"
         />
       </section>
+      <div className="mt-6">
+        <LiveTraffic
+          rows={live.data}
+          readAt={live.readAt}
+          error={live.error}
+          source={metricsSourceName()}
+        />
+      </div>
       <RecentActivity o={o} q={q} />
       <h2 className="mb-2 mt-6 text-sm font-semibold text-muted-foreground">
         GPU capacity by type

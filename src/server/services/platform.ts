@@ -3,7 +3,9 @@ import { db } from "@/server/db/client";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
 import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
 import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheus";
-import type { MetricsSource, ServingDeployment } from "@/lib/platform/types";
+import { withTimeout, type MetricsSource, type ServingDeployment } from "@/lib/platform/types";
+import type { Actor } from "@/server/auth/session";
+import { assertCanRead } from "@/server/services/access";
 
 /** The demo fleet's seed; FLIGHTDECK_SIM_SEED picks another simulated world. */
 export function simulatorSeed(): number {
@@ -49,6 +51,10 @@ export function metricsSource(): MetricsSource {
   return g.flightdeckMetrics;
 }
 
+export function metricsSourceName(): string {
+  return process.env.PROMETHEUS_URL ? "Prometheus" : "Simulated fleet";
+}
+
 /** The simulator's Prometheus exposition, for GET /api/sim/metrics. */
 export async function simulatorExposition(now = Date.now()): Promise<string> {
   g.flightdeckExporter ??= new SimulatorExporter(simulatorSeed());
@@ -79,4 +85,116 @@ export async function servingDeployments(): Promise<ServingDeployment[]> {
     replicasDesired: d.replicas,
     trafficWeight: d.trafficWeight,
   }));
+}
+
+export interface SourceReading<T> {
+  data: T | null;
+  /** when `data` was read successfully */
+  readAt: Date | null;
+  /** set when the latest attempt failed and `data` (if any) is older */
+  error: string | null;
+}
+
+const lastGood = ((
+  globalThis as unknown as { flightdeckLastGood?: Map<string, { data: unknown; at: Date }> }
+).flightdeckLastGood ??= new Map());
+
+/**
+ * Reads from the platform; when the source is down, answers with the last good data and its
+ * age instead of nothing, so pages keep showing what was last known.
+ */
+export async function readWithFallback<T>(
+  key: string,
+  read: () => Promise<T>,
+): Promise<SourceReading<T>> {
+  try {
+    const data = await read();
+    const at = new Date();
+    lastGood.set(key, { data, at });
+    return { data, readAt: at, error: null };
+  } catch (error) {
+    const previous = lastGood.get(key) as { data: T; at: Date } | undefined;
+    return {
+      data: previous?.data ?? null,
+      readAt: previous?.at ?? null,
+      error: error instanceof Error ? error.message : "unavailable",
+    };
+  }
+}
+
+export interface LiveModelTraffic {
+  model: string;
+  rps: number;
+  /** request-weighted error rate across the model's series */
+  errorRate: number | null;
+  /** worst p99 among the model's series, ms */
+  p99Ms: number | null;
+  series: number;
+}
+
+/** Live traffic per model, from the active metrics source (simulator or Prometheus). */
+export async function liveTraffic(actor: Actor | null): Promise<SourceReading<LiveModelTraffic[]>> {
+  assertCanRead(actor);
+  return readWithFallback("live-traffic", async () => {
+    const source = metricsSource();
+    const [rps, errors, p99] = await Promise.all([
+      withTimeout("request rate", 5_000, source.instant("request_rate", {})),
+      withTimeout("error rate", 5_000, source.instant("error_rate", {})),
+      withTimeout("p99 latency", 5_000, source.instant("latency_p99", {})),
+    ]);
+    const key = (l: object) => JSON.stringify(l);
+    const errorBySeries = new Map(errors.map((s) => [key(s.labels), s.value]));
+    const byModel = new Map<string, LiveModelTraffic & { errorWeighted: number }>();
+    for (const s of rps) {
+      const m = byModel.get(s.labels.model) ?? {
+        model: s.labels.model,
+        rps: 0,
+        errorRate: null,
+        p99Ms: null,
+        series: 0,
+        errorWeighted: 0,
+      };
+      m.rps += s.value;
+      m.series += 1;
+      m.errorWeighted += s.value * (errorBySeries.get(key(s.labels)) ?? 0);
+      byModel.set(s.labels.model, m);
+    }
+    for (const s of p99) {
+      const m = byModel.get(s.labels.model);
+      if (m) m.p99Ms = Math.max(m.p99Ms ?? 0, s.value);
+    }
+    return [...byModel.values()]
+      .map(({ errorWeighted, ...m }) => ({
+        ...m,
+        errorRate: m.rps > 0 ? errorWeighted / m.rps : null,
+      }))
+      .sort((a, b) => a.model.localeCompare(b.model));
+  });
+}
+
+export interface PlatformStatus {
+  status: "ok" | "degraded" | "down";
+  sources: {
+    name: string;
+    status: "ok" | "degraded" | "down";
+    detail: string;
+    lastOkAt: Date | null;
+  }[];
+}
+
+/** For the header: each platform source's health and when it last answered. */
+export async function platformStatus(actor: Actor | null): Promise<PlatformStatus> {
+  assertCanRead(actor);
+  const metrics = await readWithFallback("health:metrics", async () => {
+    const h = await withTimeout("metrics health", 3_000, metricsSource().health());
+    if (h.status === "down") throw new Error(h.detail);
+    return h;
+  });
+  const source = {
+    name: metricsSourceName(),
+    status: metrics.error ? ("down" as const) : (metrics.data?.status ?? "down"),
+    detail: metrics.error ?? metrics.data?.detail ?? "",
+    lastOkAt: metrics.readAt,
+  };
+  return { status: source.status, sources: [source] };
 }
