@@ -11,7 +11,10 @@ import type { ActionResult } from "@/lib/schemas/result";
 import * as usersActions from "@/actions/users";
 import * as tokensActions from "@/actions/tokens";
 import * as authActions from "@/actions/auth";
+import * as chaosActions from "@/actions/chaos";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
+import * as chaosRoute from "@/app/api/v1/chaos/route";
+import * as chaosStopRoute from "@/app/api/v1/chaos/[id]/route";
 
 const prisma = connectTestDatabase();
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -137,6 +140,42 @@ const ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  startChaosAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const reason = unique("drill");
+      return {
+        input: {
+          kind: "latency_injection",
+          region: "ap-southeast-1",
+          percent: 50,
+          durationMinutes: 1,
+          reason,
+        },
+        snapshot: () => prisma.chaosExperiment.count({ where: { reason } }),
+      };
+    },
+  },
+  stopChaosAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const e = await prisma.chaosExperiment.create({
+        data: {
+          kind: "region_degradation",
+          region: "us-west-2",
+          magnitude: 0.01,
+          endsAt: new Date(Date.now() + 600_000),
+          createdById: users.admin,
+          reason: unique("stop-me"),
+        },
+      });
+      return {
+        input: { experimentId: e.id },
+        snapshot: () =>
+          prisma.chaosExperiment.findUnique({ where: { id: e.id }, select: { stoppedAt: true } }),
+      };
+    },
+  },
 };
 
 /** Authentication entry points: public by nature, covered by the sign-in tests. */
@@ -146,6 +185,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "users.ts": usersActions,
   "tokens.ts": tokensActions,
   "auth.ts": authActions,
+  "chaos.ts": chaosActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -169,7 +209,7 @@ describe("the authorization table covers every server action", () => {
   });
 });
 
-const actionFns = Object.assign({}, usersActions, tokensActions) as unknown as Record<
+const actionFns = Object.assign({}, usersActions, tokensActions, chaosActions) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }
 >;
@@ -218,6 +258,8 @@ function routeFiles(dir: string): string[] {
 
 const MUTATING_ROUTES: Record<string, { methods: string[] }> = {
   "src/app/api/v1/models/[model]/versions/route.ts": { methods: ["POST"] },
+  "src/app/api/v1/chaos/route.ts": { methods: ["POST"] },
+  "src/app/api/v1/chaos/[id]/route.ts": { methods: ["DELETE"] },
 };
 
 describe("the authorization table covers every mutating API route", () => {
@@ -290,5 +332,45 @@ describe("POST /api/v1/models/{model}/versions as each caller", () => {
     expect((await post({ origin: "https://evil.example" }, payload)).status).toBe(403);
     expect((await post({}, payload)).status).toBe(403);
     expect(await prisma.modelVersion.count({ where: { version: "9.99.0-csrf" } })).toBe(0);
+  });
+});
+
+describe("POST /api/v1/chaos and DELETE /api/v1/chaos/{id} as each caller", () => {
+  const req = (method: string, url: string, body?: unknown) =>
+    new NextRequest(url, {
+      method,
+      headers: { "content-type": "application/json", origin: "http://localhost:3000" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+  it.each(ACTORS)("as %s", async (who) => {
+    signInAs(who);
+    const reason = unique(`api-${who}`);
+    const res = await chaosRoute.POST(
+      req("POST", "http://localhost:3000/api/v1/chaos", {
+        kind: "latency_injection",
+        region: "eu-west-1",
+        percent: 20,
+        durationMinutes: 1,
+        reason,
+      }),
+      { params: Promise.resolve({}) },
+    );
+    const stored = await prisma.chaosExperiment.findFirst({ where: { reason } });
+    if (who === "admin") {
+      expect([200, 201]).toContain(res.status);
+      const created = await res.json();
+      const stop = await chaosStopRoute.DELETE(
+        req("DELETE", `http://localhost:3000/api/v1/chaos/${created.id}`),
+        {
+          params: Promise.resolve({ id: created.id }),
+        },
+      );
+      expect(stop.status).toBe(200);
+      expect((await stop.json()).stoppedAt).not.toBeNull();
+    } else {
+      expect(res.status).toBe(who === "anonymous" ? 401 : 403);
+      expect(stored).toBeNull();
+    }
   });
 });

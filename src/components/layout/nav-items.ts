@@ -12,4 +12,5 @@ export const NAV_ITEMS = [
 export const ADMIN_ITEMS = [
   { href: "/admin/users", label: "Users", icon: "users" },
   { href: "/admin/tokens", label: "API tokens", icon: "tokens" },
+  { href: "/admin/chaos", label: "Chaos", icon: "chaos" },
 ] as const;

@@ -13,6 +13,7 @@ import {
   KeyRound,
   Siren,
   Users,
+  Zap,
   type LucideIcon,
 } from "lucide-react";
 import { cn } from "@/lib/utils";
@@ -22,6 +23,7 @@ type Item = (typeof NAV_ITEMS)[number] | (typeof ADMIN_ITEMS)[number];
 
 const ICONS: Record<Item["icon"], LucideIcon> = {
   users: Users,
+  chaos: Zap,
   tokens: KeyRound,
   overview: Gauge,
   clusters: Cpu,

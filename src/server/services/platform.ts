@@ -6,6 +6,7 @@ import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheu
 import { withTimeout, type MetricsSource, type ServingDeployment } from "@/lib/platform/types";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/services/access";
+import { chaosEffects } from "@/server/services/chaos";
 
 /** The demo fleet's seed; FLIGHTDECK_SIM_SEED picks another simulated world. */
 export function simulatorSeed(): number {
@@ -45,6 +46,7 @@ export function metricsSource(): MetricsSource {
       g.flightdeckMetrics = new SimulatorMetrics({
         seed: simulatorSeed(),
         deployments: servingDeployments,
+        chaos: chaosEffects,
       });
     }
   }
@@ -58,7 +60,8 @@ export function metricsSourceName(): string {
 /** The simulator's Prometheus exposition, for GET /api/sim/metrics. */
 export async function simulatorExposition(now = Date.now()): Promise<string> {
   g.flightdeckExporter ??= new SimulatorExporter(simulatorSeed());
-  return g.flightdeckExporter.render(await servingDeployments(), now);
+  const [deployments, chaos] = await Promise.all([servingDeployments(), chaosEffects()]);
+  return g.flightdeckExporter.render(deployments, now, chaos);
 }
 
 /** Every model-serving deployment, as the platform layer describes it. One query. */

@@ -157,3 +157,56 @@ describe("simulator Prometheus exposition", () => {
     }
   });
 });
+
+describe("chaos in the simulator", () => {
+  const fleet = fixtureFleet();
+  const degrade = {
+    kind: "region_degradation" as const,
+    region: "us-east-1",
+    magnitude: 0.05,
+    start: NOW - 60_000,
+    end: NOW + 60_000,
+  };
+  const slow = {
+    kind: "latency_injection" as const,
+    region: "eu-west-1",
+    magnitude: 1,
+    start: NOW - 60_000,
+    end: NOW + 60_000,
+  };
+  const src = new SimulatorMetrics({
+    seed: SEED,
+    deployments: async () => fleet,
+    chaos: async () => [degrade, slow],
+  });
+  const calm = new SimulatorMetrics({ seed: SEED, deployments: async () => fleet });
+  const at = new Date(NOW);
+
+  it("raises errors only in the degraded region, only while the experiment runs", async () => {
+    const during = await src.instant("error_rate", { region: "us-east-1" }, at);
+    const before = await calm.instant("error_rate", { region: "us-east-1" }, at);
+    for (const [i, s] of during.entries())
+      expect(s.value).toBeGreaterThan((before[i]?.value ?? 1) + 0.04);
+    expect(await src.instant("error_rate", { region: "eu-west-1" }, at)).toEqual(
+      await calm.instant("error_rate", { region: "eu-west-1" }, at),
+    );
+    const after = new Date(NOW + 120_000);
+    expect(await src.instant("error_rate", {}, after)).toEqual(
+      await calm.instant("error_rate", {}, after),
+    );
+  });
+
+  it("doubles latency where latency is injected", async () => {
+    const [slowed] = await src.instant("latency_p50", { region: "eu-west-1" }, at);
+    const [normal] = await calm.instant("latency_p50", { region: "eu-west-1" }, at);
+    expect((slowed?.value ?? 0) / (normal?.value ?? 1)).toBeCloseTo(2, 6);
+  });
+
+  it("burns availability SLI counts during a degradation", async () => {
+    const window = [new Date(NOW - 60_000), new Date(NOW)] as const;
+    const hurt = await src.sliCounts({ kind: "availability" }, { region: "us-east-1" }, ...window);
+    const fine = await calm.sliCounts({ kind: "availability" }, { region: "us-east-1" }, ...window);
+    expect(hurt.total).toBe(fine.total);
+    expect(1 - hurt.good / hurt.total).toBeGreaterThan(0.045);
+  });
+});

@@ -1,6 +1,7 @@
 import type { ServingDeployment } from "../types";
 import { seriesOf, valueAt, type SimulatedSeries } from "./metrics";
 import { shareBelow } from "./math";
+import type { ChaosEffect } from "./chaos";
 
 /** Histogram buckets of request duration, in seconds. */
 export const DURATION_BUCKETS = [
@@ -36,8 +37,12 @@ export class SimulatorExporter {
   constructor(private readonly seed: number) {}
 
   /** Advances every series to `now` and renders the exposition text. */
-  render(deployments: ServingDeployment[], now: number): string {
-    const series = seriesOf(this.seed, deployments);
+  render(
+    deployments: ServingDeployment[],
+    now: number,
+    chaos: readonly ChaosEffect[] = [],
+  ): string {
+    const series = seriesOf(this.seed, deployments, chaos);
     const lines: string[] = [
       "# HELP flightdeck_sim_requests_total Requests served by a model version, by outcome class.",
       "# TYPE flightdeck_sim_requests_total counter",
@@ -94,7 +99,7 @@ export class SimulatorExporter {
     while (acc.lastT < now) {
       const span = Math.min(10_000, now - acc.lastT);
       const requests = (valueAt(s, "request_rate", acc.lastT) ?? 0) * (span / 1000);
-      const b = s.behaviour;
+      const b = s.behaviourAt(acc.lastT);
       acc.requests += requests;
       acc.errors += requests * b.errorRate;
       // mean of a log-normal: median × e^(σ²/2)

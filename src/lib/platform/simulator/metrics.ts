@@ -13,6 +13,7 @@ import {
 } from "../types";
 import { noise, regionRps, versionBehaviour, type VersionBehaviour } from "./behaviour";
 import { Z, quantileMs, shareBelow } from "./math";
+import { withChaos, type ChaosEffect } from "./chaos";
 
 /** Staging receives a trickle of mirrored and synthetic traffic. */
 const STAGING_TRAFFIC_SHARE = 0.03;
@@ -22,7 +23,8 @@ export interface SimulatedSeries {
   labels: SeriesLabels;
   /** requests per second this series serves at `t` */
   rps(t: number): number;
-  behaviour: VersionBehaviour;
+  /** the version's behaviour in this series at `t`, chaos included */
+  behaviourAt(t: number): VersionBehaviour;
 }
 
 export function matches(labels: SeriesLabels, selector: Selector): boolean {
@@ -32,14 +34,20 @@ export function matches(labels: SeriesLabels, selector: Selector): boolean {
 }
 
 /** One series per deployment: its share of the model's regional traffic and its version's behaviour. */
-export function seriesOf(seed: number, deployments: ServingDeployment[]): SimulatedSeries[] {
+export function seriesOf(
+  seed: number,
+  deployments: ServingDeployment[],
+  chaos: readonly ChaosEffect[] = [],
+): SimulatedSeries[] {
   return deployments.map((d) => {
     const share =
       (d.trafficWeight / 100) * (d.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1);
+    const labels = { model: d.model, version: d.version, region: d.region, cluster: d.cluster };
+    const behaviour = versionBehaviour(seed, d.model, d.version);
     return {
-      labels: { model: d.model, version: d.version, region: d.region, cluster: d.cluster },
+      labels,
       rps: (t: number) => regionRps(d.model, d.region, t) * share,
-      behaviour: versionBehaviour(seed, d.model, d.version),
+      behaviourAt: (t: number) => withChaos(behaviour, labels, chaos, t),
     };
   });
 }
@@ -50,7 +58,7 @@ export function valueAt(s: SimulatedSeries, metric: MetricName, t: number): numb
   const rps = s.rps(t);
   if (metric === "request_rate") return rps * noise(`${key}:rps`, t, 0.04);
   if (rps <= 0) return null;
-  const b = s.behaviour;
+  const b = s.behaviourAt(t);
   switch (metric) {
     case "error_rate":
       return Math.min(1, b.errorRate * noise(`${key}:err`, t, 0.2));
@@ -76,13 +84,19 @@ export class SimulatorMetrics implements MetricsSource {
     private readonly options: {
       seed: number;
       deployments: () => Promise<ServingDeployment[]>;
+      /** faults injected into the fleet (chaos experiments) */
+      chaos?: () => Promise<ChaosEffect[]>;
       now?: () => number;
     },
   ) {}
 
   private async series(selector: Selector): Promise<SimulatedSeries[]> {
     assertSelector(selector);
-    const all = seriesOf(this.options.seed, await this.options.deployments());
+    const [deployments, chaos] = await Promise.all([
+      this.options.deployments(),
+      this.options.chaos?.() ?? Promise.resolve([]),
+    ]);
+    const all = seriesOf(this.options.seed, deployments, chaos);
     return all.filter((s) => matches(s.labels, selector));
   }
 
@@ -126,10 +140,9 @@ export class SimulatorMetrics implements MetricsSource {
       for (let t = start.getTime(); t < end.getTime(); t += MINUTE) {
         const span = Math.min(MINUTE, end.getTime() - t) / 1000;
         const requests = s.rps(t) * span;
+        const b = s.behaviourAt(t);
         const share =
-          sli.kind === "availability"
-            ? 1 - s.behaviour.errorRate
-            : shareBelow(s.behaviour.latency, sli.thresholdMs);
+          sli.kind === "availability" ? 1 - b.errorRate : shareBelow(b.latency, sli.thresholdMs);
         total += requests;
         good += requests * share;
       }

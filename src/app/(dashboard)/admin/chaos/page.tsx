@@ -1,0 +1,90 @@
+import type { Metadata } from "next";
+import { requirePageActor } from "@/server/auth/page";
+import { listChaos } from "@/server/services/chaos";
+import { listRegions } from "@/server/services/overview";
+import { startChaosAction, stopChaosAction } from "@/actions/chaos";
+import { roleHas } from "@/lib/domain/policy";
+import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { Forbidden } from "@/components/common/forbidden";
+import { TimeAgo } from "@/components/common/time-ago";
+import { Badge } from "@/components/ui/badge";
+import { StartChaosForm, StopChaosButton } from "@/components/admin/chaos-controls";
+import {
+  Table,
+  TableBody,
+  TableCaption,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from "@/components/ui/table";
+
+export const metadata: Metadata = { title: "Chaos" };
+
+export default async function ChaosPage() {
+  const actor = await requirePageActor();
+  if (!roleHas(actor.role, "chaos.trigger")) return <Forbidden what="run chaos experiments" />;
+  const [experiments, regions] = await Promise.all([listChaos(actor), listRegions(actor)]);
+  const now = new Date();
+  return (
+    <>
+      <PageHeader
+        title="Chaos experiments"
+        description="Inject faults into the simulated fleet to rehearse on-call. Every experiment heals by itself."
+      />
+      <StartChaosForm regions={regions.map((r) => r.code)} startChaos={startChaosAction} />
+      <h2 className="mb-2 mt-6 text-sm font-semibold">Running and recent (24 h)</h2>
+      {experiments.length === 0 ? (
+        <EmptyState title="No experiments in the last day" />
+      ) : (
+        <Table>
+          <TableCaption>Chaos experiments</TableCaption>
+          <TableHeader>
+            <TableRow>
+              <TableHead>Fault</TableHead>
+              <TableHead>Region</TableHead>
+              <TableHead>Started</TableHead>
+              <TableHead>Heals</TableHead>
+              <TableHead>Reason</TableHead>
+              <TableHead>State</TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {experiments.map((e) => {
+              const end = e.stoppedAt ?? e.endsAt;
+              const running = end > now;
+              return (
+                <TableRow key={e.id} data-testid="chaos-row">
+                  <TableCell>
+                    {e.kind === "region_degradation"
+                      ? `${(e.magnitude * 100).toFixed(1)}% of requests fail`
+                      : `+${Math.round(e.magnitude * 100)}% latency`}
+                  </TableCell>
+                  <TableCell>{e.region}</TableCell>
+                  <TableCell>
+                    <TimeAgo date={e.startedAt} />
+                    <div className="text-xs text-muted-foreground">by {e.createdBy}</div>
+                  </TableCell>
+                  <TableCell>
+                    <TimeAgo date={end} />
+                  </TableCell>
+                  <TableCell className="max-w-64 text-xs">{e.reason}</TableCell>
+                  <TableCell>
+                    {running ? (
+                      <div className="flex items-center gap-2">
+                        <Badge tone="bad">running</Badge>
+                        <StopChaosButton experimentId={e.id} stopChaos={stopChaosAction} />
+                      </div>
+                    ) : (
+                      <Badge tone="neutral">{e.stoppedAt ? "stopped" : "healed"}</Badge>
+                    )}
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      )}
+    </>
+  );
+}
