@@ -163,7 +163,8 @@ export async function seedDemoFleet(
     if (!id) throw new Error(`unknown team ${slug}`);
     return id;
   };
-  const passwordHash = await bcrypt.hash(DEMO_PASSWORD, 10);
+  // Same cost as passwords set in the app (src/server/auth/credentials.ts), so timing reveals nothing.
+  const passwordHash = await bcrypt.hash(DEMO_PASSWORD, 12);
   await prisma.user.createMany({
     data: DEMO_USERS.map((u) => ({
       email: u.email,

@@ -90,7 +90,7 @@ export function defineAction<S extends z.ZodType, T>(
       return {
         ok: false,
         error: {
-          code: "UNAVAILABLE",
+          code: "INTERNAL",
           message: `The change could not be completed. Try again; reference ${meta.requestId}.`,
         },
       };

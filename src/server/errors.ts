@@ -1,7 +1,13 @@
 import "server-only";
 
 export type AppErrorCode =
-  "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "INVALID_INPUT" | "CONFLICT" | "UNAVAILABLE";
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "INVALID_INPUT"
+  | "CONFLICT"
+  | "UNAVAILABLE"
+  | "INTERNAL";
 
 /** The one error type services throw; its message is safe to show to the user. */
 export class AppError extends Error {

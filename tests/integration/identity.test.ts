@@ -201,6 +201,50 @@ describe("role changes", () => {
     });
   });
 
+  it("keeps at least one enabled admin", async () => {
+    const others = await prisma.user.findMany({
+      where: { role: "admin", disabled: false, id: { not: admin.id } },
+      select: { id: true },
+    });
+    const peer = await prisma.user.create({
+      data: { email: `${unique("admin2")}@identity.test`, name: "A2", role: "admin" },
+    });
+    const asPeer = (await loadUserActor(peer.id)) as Actor;
+    // Leave `admin` and `peer` as the only enabled admins.
+    await prisma.user.updateMany({
+      where: { id: { in: others.map((o) => o.id) } },
+      data: { disabled: true },
+    });
+    try {
+      // One of two admins may go…
+      const p = await prisma.user.findUniqueOrThrow({ where: { id: peer.id } });
+      await updateUser(admin, meta, {
+        userId: peer.id,
+        role: "viewer",
+        teamId: null,
+        version: p.version,
+      });
+      // …but the last enabled admin cannot be disabled or demoted by anyone.
+      const me = await prisma.user.findUniqueOrThrow({ where: { id: admin.id } });
+      await prisma.user.update({
+        where: { id: peer.id },
+        data: { role: "admin", disabled: false },
+      });
+      await prisma.user.update({ where: { id: peer.id }, data: { disabled: true } });
+      await expect(
+        setUserDisabled(asPeer, meta, { userId: me.id, disabled: true, version: me.version }),
+      ).rejects.toMatchObject({ code: "INVALID_INPUT" });
+      expect((await prisma.user.findUniqueOrThrow({ where: { id: admin.id } })).disabled).toBe(
+        false,
+      );
+    } finally {
+      await prisma.user.updateMany({
+        where: { id: { in: others.map((o) => o.id) } },
+        data: { disabled: false },
+      });
+    }
+  });
+
   it("stops an admin from removing their own admin role", async () => {
     await expect(
       updateUser(admin, meta, { userId: admin.id, role: "viewer", teamId: null, version: 1 }),
@@ -285,7 +329,7 @@ describe("single sign-on", () => {
     const email = `${unique("sso")}@identity.test`;
     const id = await upsertOidcUser(
       settings,
-      { email, name: "Sso User", groups: ["sre", "team-trust"] },
+      { email, email_verified: true, name: "Sso User", groups: ["sre", "team-trust"] },
       null,
     );
     expect(id).toBeTruthy();
@@ -295,16 +339,55 @@ describe("single sign-on", () => {
       authProvider: "oidc",
       passwordHash: null,
     });
-    await upsertOidcUser(settings, { email, groups: ["nothing-mapped"] }, null);
+    await upsertOidcUser(
+      settings,
+      { email, email_verified: true, groups: ["nothing-mapped"] },
+      null,
+    );
     expect((await prisma.user.findUniqueOrThrow({ where: { email } })).role).toBeNull();
   });
 
   it("refuses a user disabled in Flightdeck", async () => {
     if (!settings) throw new Error("settings");
     const email = `${unique("sso-off")}@identity.test`;
-    await prisma.user.create({ data: { email, name: "Off", role: "viewer", disabled: true } });
-    expect(await upsertOidcUser(settings, { email, groups: ["leads"] }, null)).toBeNull();
+    await prisma.user.create({
+      data: { email, name: "Off", role: "viewer", disabled: true, authProvider: "oidc" },
+    });
+    expect(
+      await upsertOidcUser(settings, { email, email_verified: true, groups: ["leads"] }, null),
+    ).toBeNull();
     expect((await prisma.user.findUniqueOrThrow({ where: { email } })).role).toBe("viewer");
+  });
+
+  it("refuses an email the identity provider has not verified", async () => {
+    if (!settings) throw new Error("settings");
+    const email = `${unique("sso-unverified")}@identity.test`;
+    expect(await upsertOidcUser(settings, { email, groups: ["leads"] }, null)).toBeNull();
+    expect(
+      await upsertOidcUser(settings, { email, email_verified: false, groups: ["leads"] }, null),
+    ).toBeNull();
+    expect(await prisma.user.findUnique({ where: { email } })).toBeNull();
+    const e = await prisma.auditEvent.findFirstOrThrow({
+      where: { actorEmail: email },
+      orderBy: { at: "desc" },
+    });
+    expect(e).toMatchObject({
+      outcome: "denied",
+      reason: "SSO email not verified by the identity provider",
+    });
+  });
+
+  it("does not take over a password account with the same email", async () => {
+    if (!settings) throw new Error("settings");
+    const email = `${unique("sso-clash")}@identity.test`;
+    await prisma.user.create({ data: { email, name: "Local", role: "viewer", passwordHash: "x" } });
+    expect(
+      await upsertOidcUser(settings, { email, email_verified: true, groups: ["leads"] }, null),
+    ).toBeNull();
+    expect(await prisma.user.findUniqueOrThrow({ where: { email } })).toMatchObject({
+      role: "viewer",
+      authProvider: "credentials",
+    });
   });
 });
 

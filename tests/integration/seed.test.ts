@@ -136,7 +136,7 @@ describe("demo fleet seed", () => {
       new Set(["viewer", "engineer", "release_manager", "admin"]),
     );
     expect(users.map((u) => u.email).sort()).toEqual(DEMO_USERS.map((u) => u.email).sort());
-    for (const u of users) expect(u.passwordHash).toMatch(/^\$2[aby]\$10\$/);
+    for (const u of users) expect(u.passwordHash).toMatch(/^\$2[aby]\$12\$/);
   });
 
   it("never seeds twice, even when two processes start together", async () => {

@@ -74,8 +74,8 @@ describe("feeding SLI minute buckets from the platform", () => {
       feedSliMinutes(later, source),
     ]);
     const slos = await prisma.slo.count();
-    // One process took the lock and wrote the three new minutes; the other found nothing to do.
-    expect(results.sort()).toEqual([0, slos * 3]);
+    // Between them the two wrote each of the three new minutes once.
+    expect(results[0] + results[1]).toBe(slos * 3);
     expect(await feedSliMinutes(later, source)).toBe(0);
     const after = sum(await prisma.sliBucket.findMany({ where: dayKey }));
     const minutes = sum(

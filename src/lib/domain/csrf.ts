@@ -16,10 +16,11 @@ export function originRefusal(
     return hasBearer ? null : "State-changing requests need an Origin header or a bearer token.";
   }
   const allowed = new Set<string>([new URL(req.url).origin, ...allowedOrigins]);
-  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
+  // Behind a chain of proxies these headers list one value per hop; the first is the client's.
+  const first = (name: string) => req.headers.get(name)?.split(",")[0]?.trim() || null;
+  const host = first("x-forwarded-host") ?? first("host");
   if (host) {
-    const proto =
-      req.headers.get("x-forwarded-proto") ?? new URL(req.url).protocol.replace(":", "");
+    const proto = first("x-forwarded-proto") ?? new URL(req.url).protocol.replace(":", "");
     allowed.add(`${proto}://${host}`);
   }
   return allowed.has(origin) ? null : `Requests from ${origin} are not allowed.`;

@@ -1,6 +1,12 @@
 /** What every server action returns: data, or an error that is safe to show. */
 export type ActionErrorCode =
-  "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "INVALID_INPUT" | "CONFLICT" | "UNAVAILABLE";
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "INVALID_INPUT"
+  | "CONFLICT"
+  | "UNAVAILABLE"
+  | "INTERNAL";
 
 export type ActionResult<T> =
   | { ok: true; data: T }

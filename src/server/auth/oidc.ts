@@ -52,7 +52,20 @@ export async function upsertOidcUser(
   clientIp: string | null,
 ): Promise<string | null> {
   const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : "";
-  if (!email) return null;
+  // An unverified email proves nothing: it could name someone else's account.
+  if (!email || claims.email_verified !== true) {
+    await appendAudit(db(), {
+      actorEmail: email || null,
+      action: "auth.sign_in",
+      targetType: "session",
+      outcome: "denied",
+      reason: email
+        ? "SSO email not verified by the identity provider"
+        : "SSO profile has no email",
+      clientIp,
+    });
+    return null;
+  }
   const name =
     (typeof claims.name === "string" && claims.name) ||
     (typeof claims.preferred_username === "string" && claims.preferred_username) ||
@@ -67,9 +80,15 @@ export async function upsertOidcUser(
       : null;
     const existing = await tx.user.findUnique({
       where: { email },
-      select: { id: true, role: true, teamId: true, disabled: true },
+      select: { id: true, role: true, teamId: true, disabled: true, authProvider: true },
     });
-    if (existing?.disabled) {
+    // A password account is not taken over by SSO: an admin must convert it deliberately.
+    const refusal = existing?.disabled
+      ? "account disabled"
+      : existing && existing.authProvider !== "oidc"
+        ? "a password account already uses this email"
+        : null;
+    if (existing && refusal) {
       await appendAudit(tx, {
         actorId: existing.id,
         actorEmail: email,
@@ -77,7 +96,7 @@ export async function upsertOidcUser(
         action: "auth.sign_in",
         targetType: "session",
         outcome: "denied",
-        reason: "account disabled",
+        reason: refusal,
         clientIp,
       });
       return null;

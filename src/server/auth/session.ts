@@ -5,6 +5,7 @@ import { db } from "@/server/db/client";
 import { isRole, type Role } from "@/lib/domain/roles";
 import type { Principal } from "@/lib/domain/policy";
 import { AppError } from "@/server/errors";
+import { demoMode } from "@/server/config";
 
 /** Who is acting: a signed-in user, or an API token used by automation. */
 export interface Actor {
@@ -39,11 +40,13 @@ export async function loadUserActor(id: string): Promise<Actor | null> {
       name: true,
       role: true,
       disabled: true,
+      demo: true,
       teamId: true,
       team: { select: { name: true } },
     },
   });
-  if (!user || user.disabled) return null;
+  // Turning demo mode off ends demo sessions too, not only new demo sign-ins.
+  if (!user || user.disabled || (user.demo && !demoMode())) return null;
   return {
     kind: "user",
     id: user.id,

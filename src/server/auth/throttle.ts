@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/server/db/client";
+import { db, type PrismaClient } from "@/server/db/client";
 
 /** Failed sign-ins allowed per account and per client address within the window. */
 export const SIGN_IN_LIMITS = { perUser: 5, perIp: 20, windowMinutes: 15 } as const;
@@ -11,17 +11,18 @@ export const SIGN_IN_LIMITS = { perUser: 5, perIp: 20, windowMinutes: 15 } as co
 export async function signInThrottle(
   email: string,
   clientIp: string | null,
+  client: Pick<PrismaClient, "auditEvent"> = db(),
 ): Promise<string | null> {
   const since = new Date(Date.now() - SIGN_IN_LIMITS.windowMinutes * 60_000);
   const denied = { action: "auth.sign_in", outcome: "denied" as const, at: { gte: since } };
   const [byUser, byIp] = await Promise.all([
-    db().auditEvent.findMany({
+    client.auditEvent.findMany({
       where: { ...denied, actorEmail: email },
       orderBy: { at: "asc" },
       select: { at: true },
       take: SIGN_IN_LIMITS.perUser * 4,
     }),
-    clientIp ? db().auditEvent.count({ where: { ...denied, clientIp } }) : Promise.resolve(0),
+    clientIp ? client.auditEvent.count({ where: { ...denied, clientIp } }) : Promise.resolve(0),
   ]);
   const minutes = SIGN_IN_LIMITS.windowMinutes;
   if (byUser.length >= SIGN_IN_LIMITS.perUser) {

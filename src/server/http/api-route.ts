@@ -19,6 +19,7 @@ const STATUS: Record<AppErrorCode, number> = {
   INVALID_INPUT: 422,
   CONFLICT: 409,
   UNAVAILABLE: 503,
+  INTERNAL: 500,
 };
 
 export function apiError(
@@ -105,7 +106,11 @@ export function apiRoute<P = Record<string, string>>(def: {
         );
       }
       console.error(`[api ${req.method} ${req.nextUrl.pathname}] request ${meta.requestId}`, error);
-      return apiError("UNAVAILABLE", "The request could not be completed.", meta);
+      return apiError(
+        "INTERNAL",
+        "The request failed on the server; nothing is reported as done.",
+        meta,
+      );
     }
   };
 }

@@ -106,7 +106,7 @@ export async function startChaos(actor: Actor | null, meta: RequestMeta, input: 
       },
       select,
     });
-    if (running) return { ...running, createdBy: actor.email, alreadyRunning: true };
+    if (running) return { ...(await withCreators([running]))[0], alreadyRunning: true };
     const now = new Date();
     const created = await tx.chaosExperiment.create({
       data: {
@@ -134,7 +134,7 @@ export async function startChaos(actor: Actor | null, meta: RequestMeta, input: 
         endsAt: created.endsAt.toISOString(),
       },
     });
-    return { ...created, createdBy: actor.email, alreadyRunning: false };
+    return { ...(await withCreators([created]))[0], alreadyRunning: false };
   });
 }
 
@@ -144,12 +144,14 @@ export async function stopChaos(actor: Actor | null, meta: RequestMeta, input: S
   return db().$transaction(async (tx) => {
     const e = await tx.chaosExperiment.findUnique({ where: { id: input.experimentId }, select });
     if (!e) throw new AppError("NOT_FOUND", "That experiment does not exist.");
-    if (e.stoppedAt || e.endsAt <= new Date()) return e;
-    const stopped = await tx.chaosExperiment.update({
-      where: { id: e.id },
+    if (e.stoppedAt || e.endsAt <= new Date()) return (await withCreators([e]))[0];
+    // Conditional update: of two concurrent stops, one changes the row and audits it.
+    const changed = await tx.chaosExperiment.updateMany({
+      where: { id: e.id, stoppedAt: null },
       data: { stoppedAt: new Date() },
-      select,
     });
+    const stopped = await tx.chaosExperiment.findUniqueOrThrow({ where: { id: e.id }, select });
+    if (changed.count === 0) return (await withCreators([stopped]))[0];
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: "chaos.stop",
@@ -159,6 +161,6 @@ export async function stopChaos(actor: Actor | null, meta: RequestMeta, input: S
       before: { stoppedAt: null },
       after: { stoppedAt: stopped.stoppedAt?.toISOString() ?? null },
     });
-    return stopped;
+    return (await withCreators([stopped]))[0];
   });
 }

@@ -8,7 +8,6 @@ const MINUTE = 60_000;
 export const MAX_BACKFILL_MINUTES = 60;
 /** Minute buckets are kept this long; hour and day rollups keep the history. */
 export const MINUTE_RETENTION_HOURS = 48;
-const FEED_LOCK_KEY = 7_402_119;
 
 interface SloToFeed {
   id: string;
@@ -38,71 +37,65 @@ async function countsFor(source: MetricsSource, slo: SloToFeed, start: Date, end
 
 /**
  * Feeds each SLO's SLI minute buckets from the platform's metrics, up to the last complete
- * minute, and adds each minute to its hour and day rollups in the same statement. One replica
- * at a time (a transaction-scoped advisory lock); a minute already stored is never counted
- * twice, so a crash or a second process cannot double-count. Returns the minutes written.
+ * minute, adding each minute to its hour and day rollups in the same statement. Metrics are
+ * read outside any transaction (a slow source holds no locks); each minute is written by one
+ * atomic statement whose rollup increments happen only if the minute row was new, so a crash,
+ * a retry or several replicas feeding at once never count a minute twice. Returns the minutes
+ * this call wrote.
  */
 export async function feedSliMinutes(
   now = new Date(),
   source: MetricsSource = metricsSource(),
 ): Promise<number> {
   const lastComplete = Math.floor(now.getTime() / MINUTE) * MINUTE - MINUTE;
-  return db().$transaction(
-    async (tx) => {
-      const [lock] = await tx.$queryRaw<
-        { locked: boolean }[]
-      >`SELECT pg_try_advisory_xact_lock(${FEED_LOCK_KEY}) AS locked`;
-      if (!lock?.locked) return 0;
-      const slos = await tx.slo.findMany({
-        select: { id: true, sliKind: true, threshold: true, model: { select: { name: true } } },
-      });
-      const latest = await tx.sliBucket.groupBy({
-        by: ["sloId"],
-        where: { resolution: "minute" },
-        _max: { start: true },
-      });
-      const latestBySlo = new Map(latest.map((r) => [r.sloId, r._max.start?.getTime() ?? 0]));
-      let written = 0;
-      for (const s of slos) {
-        const slo: SloToFeed = {
-          id: s.id,
-          sliKind: s.sliKind,
-          threshold: s.threshold,
-          model: s.model.name,
-        };
-        const from = Math.max(
-          (latestBySlo.get(s.id) ?? 0) + MINUTE,
-          lastComplete - (MAX_BACKFILL_MINUTES - 1) * MINUTE,
-        );
-        for (let t = from; t <= lastComplete; t += MINUTE) {
-          const start = new Date(t);
-          const { good, total } = await countsFor(source, slo, start, new Date(t + MINUTE));
-          written += await tx.$executeRaw`
-            WITH minute AS (
-              INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
-              VALUES (${slo.id}, 'minute'::"BucketResolution", ${start}, ${good}, ${total})
-              ON CONFLICT DO NOTHING
-              RETURNING good, total
-            ), hour AS (
-              INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
-              SELECT ${slo.id}, 'hour'::"BucketResolution", date_trunc('hour', ${start}::timestamp), good, total FROM minute
-              ON CONFLICT ("sloId", resolution, start) DO UPDATE
-                SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total
-            )
-            INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
-            SELECT ${slo.id}, 'day'::"BucketResolution", date_trunc('day', ${start}::timestamp), good, total FROM minute
-            ON CONFLICT ("sloId", resolution, start) DO UPDATE
-              SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total`;
-        }
-      }
-      await tx.sliBucket.deleteMany({
-        where: {
-          resolution: "minute",
-          start: { lt: new Date(now.getTime() - MINUTE_RETENTION_HOURS * 3_600_000) },
-        },
-      });
-      return written;
+  const prisma = db();
+  const slos = await prisma.slo.findMany({
+    select: { id: true, sliKind: true, threshold: true, model: { select: { name: true } } },
+  });
+  const latest = await prisma.sliBucket.groupBy({
+    by: ["sloId"],
+    where: { resolution: "minute" },
+    _max: { start: true },
+  });
+  const latestBySlo = new Map(latest.map((r) => [r.sloId, r._max.start?.getTime() ?? 0]));
+  let written = 0;
+  for (const s of slos) {
+    const slo: SloToFeed = {
+      id: s.id,
+      sliKind: s.sliKind,
+      threshold: s.threshold,
+      model: s.model.name,
+    };
+    const from = Math.max(
+      (latestBySlo.get(s.id) ?? 0) + MINUTE,
+      lastComplete - (MAX_BACKFILL_MINUTES - 1) * MINUTE,
+    );
+    for (let t = from; t <= lastComplete; t += MINUTE) {
+      const start = new Date(t);
+      const { good, total } = await countsFor(source, slo, start, new Date(t + MINUTE));
+      written += await prisma.$executeRaw`
+        WITH minute AS (
+          INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
+          VALUES (${slo.id}, 'minute'::"BucketResolution", ${start}, ${good}, ${total})
+          ON CONFLICT DO NOTHING
+          RETURNING good, total
+        ), hour AS (
+          INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
+          SELECT ${slo.id}, 'hour'::"BucketResolution", date_trunc('hour', ${start}::timestamp), good, total FROM minute
+          ON CONFLICT ("sloId", resolution, start) DO UPDATE
+            SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total
+        )
+        INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
+        SELECT ${slo.id}, 'day'::"BucketResolution", date_trunc('day', ${start}::timestamp), good, total FROM minute
+        ON CONFLICT ("sloId", resolution, start) DO UPDATE
+          SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total`;
+    }
+  }
+  await prisma.sliBucket.deleteMany({
+    where: {
+      resolution: "minute",
+      start: { lt: new Date(now.getTime() - MINUTE_RETENTION_HOURS * 3_600_000) },
     },
-    { timeout: 120_000, maxWait: 10_000 },
-  );
+  });
+  return written;
 }

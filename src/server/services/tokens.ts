@@ -140,11 +140,16 @@ export async function revokeToken(actor: Actor | null, meta: RequestMeta, input:
     });
     if (!token) throw new AppError("NOT_FOUND", "That token does not exist.");
     if (token.revokedAt) return toRow(token);
-    const revoked = await tx.apiToken.update({
-      where: { id: token.id },
+    // Conditional update: of two concurrent revocations, one changes the row and audits it.
+    const changed = await tx.apiToken.updateMany({
+      where: { id: token.id, revokedAt: null },
       data: { revokedAt: new Date() },
+    });
+    const revoked = await tx.apiToken.findUniqueOrThrow({
+      where: { id: token.id },
       select: tokenSelect,
     });
+    if (changed.count === 0) return toRow(revoked);
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: "token.revoke",

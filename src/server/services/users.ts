@@ -1,5 +1,6 @@
 import "server-only";
 import bcrypt from "bcryptjs";
+import { PASSWORD_HASH_COST } from "@/server/auth/credentials";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
@@ -125,6 +126,23 @@ async function applyVersionedChange(
   data: { role?: Role | null; teamId?: string | null; disabled?: boolean },
   action: string,
 ): Promise<UserRow> {
+  const losesAdmin =
+    current.role === "admin" &&
+    !current.disabled &&
+    ((data.role !== undefined && data.role !== "admin") || data.disabled === true);
+  if (losesAdmin) {
+    // Serialise admin removals so two admins cannot demote each other at once.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:admins'))`;
+    const others = await tx.user.count({
+      where: { role: "admin", disabled: false, id: { not: current.id } },
+    });
+    if (others === 0) {
+      throw new AppError(
+        "INVALID_INPUT",
+        "Flightdeck needs at least one enabled admin: make someone else admin first.",
+      );
+    }
+  }
   const updated = await tx.user.updateMany({
     where: { id: current.id, version },
     data: { ...data, version: { increment: 1 } },
@@ -151,7 +169,7 @@ async function applyVersionedChange(
 export async function createUser(actor: Actor | null, meta: RequestMeta, input: CreateUserData) {
   assertAllowed(actor, "user.manage");
   await assertTeamExists(input.teamId);
-  const passwordHash = await bcrypt.hash(input.password, 12);
+  const passwordHash = await bcrypt.hash(input.password, PASSWORD_HASH_COST);
   try {
     return await db().$transaction(async (tx) => {
       const user = await tx.user.create({

@@ -4,8 +4,8 @@ import { feedSliMinutes } from "@/server/services/sli-feed";
 const g = globalThis as unknown as { flightdeckWorker?: NodeJS.Timeout };
 
 /**
- * Background loops, started once per server process. Each tick claims its work through
- * PostgreSQL (advisory locks), so several replicas never apply the same work twice.
+ * Background loops, started once per server process. Work is made exactly-once by PostgreSQL
+ * (unique keys and advisory locks), so several replicas never apply the same work twice.
  */
 export function startWorker(): void {
   if (g.flightdeckWorker || process.env.FLIGHTDECK_WORKER === "0") return;
