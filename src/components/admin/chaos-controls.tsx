@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
-import type { StartChaosInput, StopChaosInput } from "@/lib/schemas/chaos";
+import type { StartChaosInput } from "@/lib/schemas/chaos";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -112,36 +112,5 @@ export function StartChaosForm({
         />
       </div>
     </form>
-  );
-}
-
-export function StopChaosButton({
-  experimentId,
-  stopChaos,
-}: {
-  experimentId: string;
-  stopChaos: (input: StopChaosInput) => Promise<ActionResult<unknown>>;
-}) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [result, setResult] = useState<ActionResult<unknown> | null>(null);
-  return (
-    <div className="flex items-center gap-2">
-      <Button
-        size="sm"
-        variant="outline"
-        disabled={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const r = await stopChaos({ experimentId });
-            setResult(r);
-            if (r.ok) router.refresh();
-          })
-        }
-      >
-        Stop and heal
-      </Button>
-      {result && !result.ok ? <FormMessage result={result} success={() => ""} /> : null}
-    </div>
   );
 }

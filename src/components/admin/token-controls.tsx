@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { Check, Copy } from "lucide-react";
 import type { ActionResult } from "@/lib/schemas/result";
-import { TOKEN_SCOPES, type CreateTokenInput, type RevokeTokenInput } from "@/lib/schemas/admin";
+import { TOKEN_SCOPES, type CreateTokenInput } from "@/lib/schemas/admin";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -132,45 +132,6 @@ export function CreateTokenForm({
           </div>
         </div>
       ) : null}
-    </div>
-  );
-}
-
-export function RevokeTokenButton({
-  tokenId,
-  name,
-  revokeToken,
-}: {
-  tokenId: string;
-  name: string;
-  revokeToken: (input: RevokeTokenInput) => Promise<ActionResult<unknown>>;
-}) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [result, setResult] = useState<ActionResult<unknown> | null>(null);
-  return (
-    <div className="flex items-center gap-2">
-      <Button
-        size="sm"
-        variant="destructive"
-        disabled={pending}
-        onClick={() => {
-          if (
-            !window.confirm(
-              `Revoke the token “${name}”? Automation using it stops working at once.`,
-            )
-          )
-            return;
-          startTransition(async () => {
-            const r = await revokeToken({ tokenId });
-            setResult(r);
-            if (r.ok) router.refresh();
-          });
-        }}
-      >
-        Revoke
-      </Button>
-      {result && !result.ok ? <FormMessage result={result} success={() => ""} /> : null}
     </div>
   );
 }

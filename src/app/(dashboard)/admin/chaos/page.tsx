@@ -8,7 +8,8 @@ import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Forbidden } from "@/components/common/forbidden";
 import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";
-import { StartChaosForm, StopChaosButton } from "@/components/admin/chaos-controls";
+import { StartChaosForm } from "@/components/admin/chaos-controls";
+import { ActionButton } from "@/components/common/action-button";
 import {
   Table,
   TableBody,
@@ -73,7 +74,11 @@ export default async function ChaosPage() {
                     {running ? (
                       <div className="flex items-center gap-2">
                         <Badge tone="bad">running</Badge>
-                        <StopChaosButton experimentId={e.id} stopChaos={stopChaosAction} />
+                        <ActionButton
+                          action={stopChaosAction}
+                          input={{ experimentId: e.id }}
+                          label="Stop and heal"
+                        />
                       </div>
                     ) : (
                       <Badge tone="neutral">{e.stoppedAt ? "stopped" : "healed"}</Badge>

@@ -10,7 +10,8 @@ import { Pagination } from "@/components/common/pagination";
 import { Forbidden } from "@/components/common/forbidden";
 import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";
-import { CreateTokenForm, RevokeTokenButton } from "@/components/admin/token-controls";
+import { CreateTokenForm } from "@/components/admin/token-controls";
+import { ActionButton } from "@/components/common/action-button";
 import {
   Table,
   TableBody,
@@ -90,10 +91,12 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
                     ) : expired ? (
                       <Badge tone="warn">expired</Badge>
                     ) : (
-                      <RevokeTokenButton
-                        tokenId={t.id}
-                        name={t.name}
-                        revokeToken={revokeTokenAction}
+                      <ActionButton
+                        action={revokeTokenAction}
+                        input={{ tokenId: t.id }}
+                        label="Revoke"
+                        variant="destructive"
+                        confirm={`Revoke the token “${t.name}”? Automation using it stops working at once.`}
                       />
                     )}
                   </TableCell>
