@@ -3,13 +3,15 @@ import type { Prisma } from "../../src/generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
 import bcrypt from "bcryptjs";
+import { DEMO_PASSWORD } from "../../src/lib/demo";
+
+export { DEMO_PASSWORD };
 
 /**
  * The demo fleet: 4 regions, 8 clusters, 3 teams, 6 models, SLOs with 30 days of history,
  * past rollouts and incidents, training jobs. Deterministic for a given seed and `now`.
  */
 export const DEMO_SEED = 20261129;
-export const DEMO_PASSWORD = "flightdeck-demo";
 export const DEMO_USERS = [
   { email: "viewer@flightdeck.demo", name: "Vera Viewer", role: "viewer", team: "ranking" },
   { email: "engineer@flightdeck.demo", name: "Eli Engineer", role: "engineer", team: "ranking" },

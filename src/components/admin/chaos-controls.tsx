@@ -7,7 +7,8 @@ import type { StartChaosInput } from "@/lib/schemas/chaos";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { FormMessage, selectClass } from "@/components/admin/form-bits";
+import { FormMessage } from "@/components/admin/form-bits";
+import { NativeSelect } from "@/components/ui/native-select";
 
 export function StartChaosForm({
   regions,
@@ -49,25 +50,25 @@ export function StartChaosForm({
     >
       <div className="flex flex-col gap-1.5">
         <Label htmlFor="chaos-kind">Fault</Label>
-        <select
+        <NativeSelect
           id="chaos-kind"
           name="kind"
-          className={selectClass}
+
           defaultValue="region_degradation"
         >
           <option value="region_degradation">Region degradation (5xx)</option>
           <option value="latency_injection">Latency injection</option>
-        </select>
+        </NativeSelect>
       </div>
       <div className="flex flex-col gap-1.5">
         <Label htmlFor="chaos-region">Region</Label>
-        <select id="chaos-region" name="region" className={selectClass} required>
+        <NativeSelect id="chaos-region" name="region" required>
           {regions.map((r) => (
             <option key={r} value={r}>
               {r}
             </option>
           ))}
-        </select>
+        </NativeSelect>
       </div>
       <div className="flex flex-col gap-1.5">
         <Label htmlFor="chaos-percent">Strength (%)</Label>

@@ -7,7 +7,8 @@ import type { CreateUserInput } from "@/lib/schemas/admin";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { FormMessage, RoleOptions, TeamOptions, selectClass } from "@/components/admin/form-bits";
+import { FormMessage, RoleOptions, TeamOptions } from "@/components/admin/form-bits";
+import { NativeSelect } from "@/components/ui/native-select";
 
 export function CreateUserForm({
   teams,
@@ -54,15 +55,15 @@ export function CreateUserForm({
       </div>
       <div className="flex flex-col gap-1.5">
         <Label htmlFor="new-role">Role</Label>
-        <select id="new-role" name="role" className={selectClass} defaultValue="viewer">
+        <NativeSelect id="new-role" name="role" defaultValue="viewer">
           <RoleOptions />
-        </select>
+        </NativeSelect>
       </div>
       <div className="flex flex-col gap-1.5">
         <Label htmlFor="new-team">Team</Label>
-        <select id="new-team" name="teamId" className={selectClass} defaultValue="">
+        <NativeSelect id="new-team" name="teamId" defaultValue="">
           <TeamOptions teams={teams} />
-        </select>
+        </NativeSelect>
       </div>
       <div className="flex flex-col gap-1.5">
         <Label htmlFor="new-password">Initial password</Label>

@@ -1,8 +1,5 @@
 import type { ActionResult } from "@/lib/schemas/result";
 
-export const selectClass =
-  "h-9 rounded-md border border-input bg-background px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring disabled:opacity-50";
-
 export const ROLE_CHOICES = [
   { value: "viewer", label: "Viewer" },
   { value: "engineer", label: "Engineer" },

@@ -8,7 +8,8 @@ import { TOKEN_SCOPES, type CreateTokenInput } from "@/lib/schemas/admin";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { FormMessage, selectClass } from "@/components/admin/form-bits";
+import { FormMessage } from "@/components/admin/form-bits";
+import { NativeSelect } from "@/components/ui/native-select";
 
 export function CreateTokenForm({
   teams,
@@ -64,7 +65,7 @@ export function CreateTokenForm({
         </div>
         <div className="flex flex-col gap-1.5">
           <Label htmlFor="token-team">Team</Label>
-          <select id="token-team" name="teamId" className={selectClass} required defaultValue="">
+          <NativeSelect id="token-team" name="teamId" required defaultValue="">
             <option value="" disabled>
               Choose a team
             </option>
@@ -73,7 +74,7 @@ export function CreateTokenForm({
                 {t.name}
               </option>
             ))}
-          </select>
+          </NativeSelect>
         </div>
         <div className="flex flex-col gap-1.5">
           <Label htmlFor="token-expiry">Expires after (days)</Label>

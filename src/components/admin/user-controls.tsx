@@ -5,7 +5,8 @@ import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
 import type { SetUserDisabledInput, UpdateUserInput } from "@/lib/schemas/admin";
 import { Button } from "@/components/ui/button";
-import { FormMessage, RoleOptions, TeamOptions, selectClass } from "@/components/admin/form-bits";
+import { FormMessage, RoleOptions, TeamOptions } from "@/components/admin/form-bits";
+import { NativeSelect } from "@/components/ui/native-select";
 
 export interface EditableUser {
   id: string;
@@ -50,27 +51,27 @@ export function UserControls({
       <label className="sr-only" htmlFor={`role-${user.id}`}>
         Role for {user.email}
       </label>
-      <select
+      <NativeSelect
         id={`role-${user.id}`}
-        className={selectClass}
+
         value={role}
         disabled={pending || self}
         onChange={(e) => setRole(e.target.value)}
       >
         <RoleOptions />
-      </select>
+      </NativeSelect>
       <label className="sr-only" htmlFor={`team-${user.id}`}>
         Team for {user.email}
       </label>
-      <select
+      <NativeSelect
         id={`team-${user.id}`}
-        className={selectClass}
+
         value={teamId}
         disabled={pending}
         onChange={(e) => setTeamId(e.target.value)}
       >
         <TeamOptions teams={teams} />
-      </select>
+      </NativeSelect>
       <Button
         size="sm"
         disabled={!dirty || pending}

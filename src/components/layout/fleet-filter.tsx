@@ -2,6 +2,7 @@
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useTransition } from "react";
+import { NativeSelect } from "@/components/ui/native-select";
 
 /** Region and environment filter, kept in the URL so a link shares the same view. */
 export function FleetFilter({ regions }: { regions: { code: string; name: string }[] }) {
@@ -19,16 +20,15 @@ export function FleetFilter({ regions }: { regions: { code: string; name: string
     startTransition(() => router.push(q ? `${pathname}?${q}` : pathname));
   };
 
-  const selectClass =
-    "h-8 rounded-md border border-input bg-background px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
   return (
     <div className="flex items-center gap-2" aria-busy={pending}>
       <label className="sr-only" htmlFor="filter-region">
         Region
       </label>
-      <select
+      <NativeSelect
+        className="h-8"
         id="filter-region"
-        className={selectClass}
+
         value={params.get("region") ?? ""}
         onChange={(e) => update("region", e.target.value)}
       >
@@ -38,20 +38,21 @@ export function FleetFilter({ regions }: { regions: { code: string; name: string
             {r.code}
           </option>
         ))}
-      </select>
+      </NativeSelect>
       <label className="sr-only" htmlFor="filter-env">
         Environment
       </label>
-      <select
+      <NativeSelect
+        className="h-8"
         id="filter-env"
-        className={selectClass}
+
         value={params.get("env") ?? ""}
         onChange={(e) => update("env", e.target.value)}
       >
         <option value="">All environments</option>
         <option value="staging">staging</option>
         <option value="production">production</option>
-      </select>
+      </NativeSelect>
     </div>
   );
 }

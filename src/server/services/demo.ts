@@ -3,8 +3,7 @@ import { db } from "@/server/db/client";
 import { demoMode } from "@/server/config";
 import { ROLE_LABELS, isRole } from "@/lib/domain/roles";
 
-/** The demo password is public by design: it only works while demo mode is on. */
-export const DEMO_PASSWORD = "flightdeck-demo";
+import { DEMO_PASSWORD } from "@/lib/demo";
 
 export async function demoAccounts() {
   if (!demoMode()) return null;

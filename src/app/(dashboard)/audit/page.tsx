@@ -22,6 +22,7 @@ import {
   TableHeader,
   TableRow,
 } from "@/components/ui/table";
+import { NativeSelect } from "@/components/ui/native-select";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -52,8 +53,6 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
     const v = params[key];
     if (parsed.success && v) exportParams.set(key, v);
   }
-  const selectClass =
-    "h-9 rounded-md border border-input bg-background px-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
   return (
     <>
       <PageHeader
@@ -102,16 +101,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
         </div>
         <div className="flex flex-col gap-1">
           <Label htmlFor="f-outcome">Outcome</Label>
-          <select
-            id="f-outcome"
-            name="outcome"
-            defaultValue={params.outcome ?? ""}
-            className={selectClass}
-          >
+          <NativeSelect id="f-outcome" name="outcome" defaultValue={params.outcome ?? ""}>
             <option value="">Any</option>
             <option value="allowed">allowed</option>
             <option value="denied">denied</option>
-          </select>
+          </NativeSelect>
         </div>
         <div className="flex flex-col gap-1">
           <Label htmlFor="f-from">From (UTC)</Label>
