@@ -42,9 +42,6 @@ const architectureZones = [
       "./src/app",
       "./src/actions",
       "./src/server",
-      "./src/components/layout",
-      "./src/components/common",
-      "./src/components/auth",
       "./src/lib/domain",
       "./src/lib/platform",
       "./src/lib/schemas",
@@ -52,6 +49,13 @@ const architectureZones = [
     ],
     "components/ui are design-system primitives: they may import only lib/utils.",
   ),
+  // Any feature component folder, present or future, is off limits to the primitives.
+  {
+    target: "./src/components/ui",
+    from: "./src/components",
+    except: ["./ui"],
+    message: "components/ui are design-system primitives: they may not import feature components.",
+  },
   layer(
     "./src/components",
     ["./src/app", "./src/actions", "./src/server", "./src/lib/platform", "./src/generated"],

@@ -28,6 +28,10 @@ describe("architecture", () => {
     ],
     ["src/app/(dashboard)/example/page.tsx", 'import { db } from "@/server/db/client";'],
     ["src/server/db/example.ts", 'import { getOverview } from "@/server/services/overview";'],
+    [
+      "src/components/ui/example.tsx",
+      'import { LiveTraffic } from "@/components/platform/live-traffic";',
+    ],
   ])(
     "lint refuses a wrong-way import in %s",
     async (file, source) => {
