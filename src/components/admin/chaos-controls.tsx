@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
-import type { StartChaosInput } from "@/lib/schemas/chaos";
+import { CHAOS_PERCENT, type StartChaosInput } from "@/lib/schemas/chaos";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -30,9 +30,7 @@ export function StartChaosForm({
         const kind = String(data.get("kind"));
         const region = String(data.get("region"));
         if (
-          !window.confirm(
-            `Inject ${kind.replace("_", " ")} into every simulated deployment in ${region}?`,
-          )
+          !window.confirm(`Inject ${kind.replace("_", " ")} into the simulated fleet in ${region}?`)
         )
           return;
         startTransition(async () => {
@@ -58,6 +56,8 @@ export function StartChaosForm({
         >
           <option value="region_degradation">Region degradation (5xx)</option>
           <option value="latency_injection">Latency injection</option>
+          <option value="node_failure">GPU node failure</option>
+          <option value="gpu_failure">GPU failure (Xid)</option>
         </NativeSelect>
       </div>
       <div className="flex flex-col gap-1.5">
@@ -71,7 +71,14 @@ export function StartChaosForm({
         </NativeSelect>
       </div>
       <div className="flex flex-col gap-1.5">
-        <Label htmlFor="chaos-percent">Strength (%)</Label>
+        <Label
+          htmlFor="chaos-percent"
+          title={Object.entries(CHAOS_PERCENT)
+            .map(([k, v]) => `${k}: % ${v.label}`)
+            .join("\n")}
+        >
+          Strength (%)
+        </Label>
         <Input
           id="chaos-percent"
           name="percent"

@@ -169,7 +169,14 @@ export interface NodePoolState {
   gpuType: GpuType;
   nodes: number;
   readyNodes: number;
+  /** nodes that are NotReady or have failed GPUs, with the reason the platform gives */
+  unhealthyNodes: { name: string; ready: boolean; reason: string }[];
+  /** a node is being added by the cluster autoscaler */
+  scalingUp: boolean;
+  minNodes: number;
+  maxNodes: number;
   gpus: number;
+  /** GPUs on ready, schedulable nodes that work */
   allocatable: number;
   allocated: number;
   /** mean GPU utilization of allocated GPUs, 0..1 */
@@ -193,7 +200,8 @@ export interface NamespaceState {
 export interface HpaState {
   cluster: string;
   namespace: string;
-  deployment: string;
+  /** the workload it scales (a rollout name) */
+  target: string;
   min: number;
   max: number;
   current: number;
@@ -206,12 +214,14 @@ export interface ClusterInventory extends HealthCheck {
   autoscalers(): Promise<PartialResult<HpaState[]>>;
 }
 
+export type Environment = "staging" | "production";
+
 export interface ServingDeployment {
   model: string;
   version: string;
   region: string;
   cluster: string;
-  environment: "staging" | "production";
+  environment: Environment;
   replicasReady: number;
   replicasDesired: number;
   /** percent of this model's traffic in the environment and region */
@@ -222,37 +232,85 @@ export interface Workloads extends HealthCheck {
   deployments(selector: Selector): Promise<PartialResult<ServingDeployment[]>>;
 }
 
-/** A rollout object on the platform (an Argo Rollout), identified by name and cluster. */
-export interface RolloutRef {
+/** Names a rollout object on the platform (an Argo Rollout). */
+export interface RolloutKey {
   cluster: string;
   namespace: string;
   name: string;
-  /** the resource version the caller read; a stale one fails with ConflictError */
+}
+
+/** A rollout object and the resource version the caller read; a stale one fails with ConflictError. */
+export interface RolloutRef extends RolloutKey {
   resourceVersion: string;
 }
 
+export type RolloutPhase = "Healthy" | "Progressing" | "Paused" | "Degraded";
+
+export interface RolloutObject extends RolloutRef {
+  model: string;
+  region: string;
+  environment: Environment;
+  stableVersion: string;
+  /** the version being rolled out, null when none */
+  canaryVersion: string | null;
+  /** percent of traffic the canary receives */
+  canaryWeight: number;
+  paused: boolean;
+  aborted: boolean;
+  phase: RolloutPhase;
+  message: string;
+  /** the current spec's revision */
+  revision: number;
+  revisions: { revision: number; version: string }[];
+  replicas: {
+    stable: { desired: number; ready: number };
+    canary: { desired: number; ready: number } | null;
+  };
+}
+
 export interface RolloutDriver extends HealthCheck {
+  rollouts(
+    selector: Selector & { environment?: Environment },
+  ): Promise<PartialResult<RolloutObject[]>>;
+  /** Reads one rollout; PlatformError when it does not exist. */
+  rollout(key: RolloutKey): Promise<RolloutObject>;
+  /** Changes the version the rollout runs, starting a new revision (`set image`). */
+  setVersion(ref: RolloutRef, version: string): Promise<{ resourceVersion: string }>;
   setCanaryWeight(ref: RolloutRef, weight: number): Promise<{ resourceVersion: string }>;
   pause(ref: RolloutRef): Promise<{ resourceVersion: string }>;
   resume(ref: RolloutRef): Promise<{ resourceVersion: string }>;
+  /** Promote: leave a pause (not full), or make the canary stable at once (full). */
   promote(ref: RolloutRef, opts: { full: boolean }): Promise<{ resourceVersion: string }>;
+  /** Sends all traffic back to the stable version and scales the canary down. */
   abort(ref: RolloutRef): Promise<{ resourceVersion: string }>;
+  /** Continues an aborted rollout from zero canary traffic. */
   retry(ref: RolloutRef): Promise<{ resourceVersion: string }>;
+  /** Rolls the spec back to an earlier revision's version, as a new revision. */
   undo(ref: RolloutRef, toRevision: number): Promise<{ resourceVersion: string }>;
 }
+
+export type TrainingStatus =
+  "queued" | "running" | "checkpointing" | "failed" | "restarting" | "succeeded";
 
 export interface TrainingJobState {
   name: string;
   cluster: string;
-  status: "queued" | "running" | "checkpointing" | "failed" | "restarting" | "succeeded";
+  namespace: string;
+  status: TrainingStatus;
+  gpus: number;
   stepsDone: number;
   stepsTotal: number;
   restarts: number;
   lastCheckpointStep: number | null;
+  /** the most recent checkpoints, oldest first */
+  checkpoints: { step: number; at: Date }[];
   failureReason: string | null;
+  gpuHoursUsed: number;
+  gpuHoursLost: number;
 }
 
 export interface TrainingPlatform extends HealthCheck {
   jobs(): Promise<PartialResult<TrainingJobState[]>>;
-  resumeFromCheckpoint(job: string): Promise<void>;
+  /** Restarts a failed job from its last checkpoint; PlatformError when it is not failed. */
+  resumeFromCheckpoint(job: string): Promise<TrainingJobState>;
 }

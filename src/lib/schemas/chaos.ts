@@ -1,6 +1,20 @@
 import { z } from "zod";
 
-export const CHAOS_KINDS = ["region_degradation", "latency_injection"] as const;
+export const CHAOS_KINDS = [
+  "region_degradation",
+  "latency_injection",
+  "node_failure",
+  "gpu_failure",
+] as const;
+export type ChaosKind = (typeof CHAOS_KINDS)[number];
+
+/** What `percent` means for each kind, and its ceiling. */
+export const CHAOS_PERCENT: Record<ChaosKind, { label: string; max: number }> = {
+  region_degradation: { label: "of requests fail with 5xx", max: 100 },
+  latency_injection: { label: "added latency", max: 1000 },
+  node_failure: { label: "of the region's GPU nodes go NotReady", max: 100 },
+  gpu_failure: { label: "of the region's GPUs fail (Xid 79)", max: 100 },
+};
 
 export const startChaosSchema = z
   .object({
@@ -9,7 +23,7 @@ export const startChaosSchema = z
       .string()
       .trim()
       .regex(/^[a-z]{2}-[a-z]+-\d$/, "Choose a region."),
-    /** region_degradation: percent of requests failing; latency_injection: percent of added latency */
+    /** see CHAOS_PERCENT */
     percent: z.coerce.number().positive("Use a positive percentage."),
     durationMinutes: z.coerce
       .number()
@@ -19,7 +33,7 @@ export const startChaosSchema = z
     reason: z.string().trim().min(3, "Say why (at least 3 characters).").max(300),
   })
   .superRefine((v, ctx) => {
-    const max = v.kind === "region_degradation" ? 100 : 1000;
+    const max = CHAOS_PERCENT[v.kind].max;
     if (v.percent > max) {
       ctx.addIssue({
         code: "custom",

@@ -7,11 +7,11 @@ import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead } from "@/server/services/access";
 import { auditActor } from "@/server/services/audit";
 import type { ChaosEffect } from "@/lib/platform/simulator/chaos";
-import type { StartChaosData, StopChaosData } from "@/lib/schemas/chaos";
+import type { ChaosKind, StartChaosData, StopChaosData } from "@/lib/schemas/chaos";
 
 export interface ChaosRow {
   id: string;
-  kind: "region_degradation" | "latency_injection";
+  kind: ChaosKind;
   region: string;
   magnitude: number;
   startedAt: Date;

@@ -1,5 +1,4 @@
 import "server-only";
-import { db } from "@/server/db/client";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
 import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
 import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheus";
@@ -7,16 +6,29 @@ import { withTimeout, type MetricsSource, type ServingDeployment } from "@/lib/p
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/services/access";
 import { chaosEffects } from "@/server/services/chaos";
-
-/** The demo fleet's seed; FLIGHTDECK_SIM_SEED picks another simulated world. */
-export function simulatorSeed(): number {
-  return Number(process.env.FLIGHTDECK_SIM_SEED ?? 20261129);
-}
+import { createSimulatorPlatform, simulatorSeed } from "@/server/services/simulator";
+import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
 
 const g = globalThis as unknown as {
   flightdeckMetrics?: MetricsSource;
   flightdeckExporter?: SimulatorExporter;
+  flightdeckFleet?: SimulatorPlatform;
 };
+
+/**
+ * The platform this process drives: cluster inventory, workloads, rollouts and training jobs.
+ * The built-in simulator is the one platform so far (FLIGHTDECK_PLATFORM=simulator).
+ */
+export function fleetPlatform(): SimulatorPlatform {
+  const name = process.env.FLIGHTDECK_PLATFORM ?? "simulator";
+  if (name !== "simulator") {
+    throw new Error(
+      `FLIGHTDECK_PLATFORM=${name} is not available: this build drives the built-in simulator only`,
+    );
+  }
+  g.flightdeckFleet ??= createSimulatorPlatform({ chaos: chaosEffects });
+  return g.flightdeckFleet;
+}
 
 /**
  * The metrics source this process uses: Prometheus when PROMETHEUS_URL is set, otherwise the
@@ -64,30 +76,10 @@ export async function simulatorExposition(now = Date.now()): Promise<string> {
   return g.flightdeckExporter.render(deployments, now, chaos);
 }
 
-/** Every model-serving deployment, as the platform layer describes it. One query. */
+/** Every model-serving deployment the platform runs now, with its traffic weight. */
 export async function servingDeployments(): Promise<ServingDeployment[]> {
-  const rows = await db().deployment.findMany({
-    orderBy: [{ modelId: "asc" }, { environmentId: "asc" }, { clusterId: "asc" }],
-    select: {
-      readyReplicas: true,
-      replicas: true,
-      trafficWeight: true,
-      model: { select: { name: true } },
-      modelVersion: { select: { version: true } },
-      cluster: { select: { name: true } },
-      environment: { select: { tier: true, region: { select: { code: true } } } },
-    },
-  });
-  return rows.map((d) => ({
-    model: d.model.name,
-    version: d.modelVersion.version,
-    region: d.environment.region.code,
-    cluster: d.cluster.name,
-    environment: d.environment.tier,
-    replicasReady: d.readyReplicas,
-    replicasDesired: d.replicas,
-    trafficWeight: d.trafficWeight,
-  }));
+  const { data } = await fleetPlatform().deployments({});
+  return data;
 }
 
 export interface SourceReading<T> {

@@ -1,25 +1,46 @@
 import "server-only";
 import { feedSliMinutes } from "@/server/services/sli-feed";
+import { syncFleet } from "@/server/services/fleet-sync";
 
 const g = globalThis as unknown as { flightdeckWorker?: NodeJS.Timeout };
 
+const TICK_MS = 5_000;
+/** The SLI feed runs every third tick: minute buckets need no finer cadence. */
+const SLI_EVERY_TICKS = 3;
+
+async function attempt(name: string, work: () => Promise<unknown>) {
+  try {
+    await work();
+  } catch (error) {
+    console.error(
+      `[worker] ${name} failed; retrying next tick:`,
+      error instanceof Error ? error.message : error,
+    );
+  }
+}
+
 /**
  * Background loops, started once per server process. Work is made exactly-once by PostgreSQL
- * (unique keys and advisory locks), so several replicas never apply the same work twice.
+ * (row locks, unique keys and advisory locks), so several replicas never apply the same work
+ * twice: the fleet advances under a row lock, the inventory sync runs on one replica at a
+ * time, and each SLI minute is inserted once.
  */
 export function startWorker(): void {
   if (g.flightdeckWorker || process.env.FLIGHTDECK_WORKER === "0") return;
+  let ticks = 0;
+  let running = false;
   const tick = async () => {
+    if (running) return; // a slow tick is never overlapped by the next
+    running = true;
     try {
-      await feedSliMinutes();
-    } catch (error) {
-      console.error(
-        "[worker] SLI feed failed; retrying next tick:",
-        error instanceof Error ? error.message : error,
-      );
+      await attempt("fleet sync", () => syncFleet());
+      if (ticks % SLI_EVERY_TICKS === 0) await attempt("SLI feed", () => feedSliMinutes());
+      ticks += 1;
+    } finally {
+      running = false;
     }
   };
   void tick();
-  g.flightdeckWorker = setInterval(() => void tick(), 15_000);
+  g.flightdeckWorker = setInterval(() => void tick(), TICK_MS);
   g.flightdeckWorker.unref();
 }

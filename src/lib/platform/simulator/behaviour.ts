@@ -86,3 +86,26 @@ export function regionRps(model: string, region: string, t: number): number {
 export function noise(series: string, t: number, spread: number): number {
   return 1 + (unit(`noise:${series}:${Math.floor(t / 60_000)}`) - 0.5) * spread;
 }
+
+export interface ServingProfile {
+  gpuType: "H100" | "A100" | "L4";
+  gpusPerReplica: number;
+  /** how long a new replica takes to pull the image and load weights, ms */
+  startupMs: number;
+}
+
+/** What one serving replica of a model needs: large language models shard over two H100s. */
+export function servingProfile(model: string): ServingProfile {
+  if (/llm|gpt|70b|generat/i.test(model)) {
+    return { gpuType: "H100", gpusPerReplica: 2, startupMs: 4 * 60_000 };
+  }
+  if (/asr|speech|ranker|vision/i.test(model)) {
+    return { gpuType: "A100", gpusPerReplica: 1, startupMs: 90_000 };
+  }
+  return { gpuType: "L4", gpusPerReplica: 1, startupMs: 45_000 };
+}
+
+/** Share of a model's production traffic that goes to a region (exported for capacity planning). */
+export function regionShare(region: string): number {
+  return REGION_SHARE[region] ?? 0.1;
+}

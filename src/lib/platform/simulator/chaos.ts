@@ -3,9 +3,13 @@ import type { VersionBehaviour } from "./behaviour";
 
 /** A fault injected into the simulated fleet, active from `start` until `end` (ms epoch). */
 export interface ChaosEffect {
-  kind: "region_degradation" | "latency_injection";
+  kind: "region_degradation" | "latency_injection" | "node_failure" | "gpu_failure";
   region: string;
-  /** region_degradation: added 5xx share (0..1); latency_injection: added latency fraction */
+  /**
+   * region_degradation: added 5xx share (0..1); latency_injection: added latency fraction;
+   * node_failure: share of the region's GPU nodes that go NotReady (0..1);
+   * gpu_failure: share of the region's GPUs that fail with an Xid error (0..1).
+   */
   magnitude: number;
   start: number;
   end: number;
@@ -23,7 +27,7 @@ export function withChaos(
   for (const e of effects) {
     if (e.region !== labels.region || t < e.start || t >= e.end) continue;
     if (e.kind === "region_degradation") errorRate += e.magnitude;
-    else medianMs *= 1 + e.magnitude;
+    else if (e.kind === "latency_injection") medianMs *= 1 + e.magnitude;
   }
   if (errorRate === behaviour.errorRate && medianMs === behaviour.latency.medianMs)
     return behaviour;
@@ -32,4 +36,14 @@ export function withChaos(
     errorRate: Math.min(1, errorRate),
     latency: { ...behaviour.latency, medianMs },
   };
+}
+
+/** Whether an effect of one of `kinds` is active in `region` at wall time `t`. */
+export function activeEffects(
+  effects: readonly ChaosEffect[],
+  kind: ChaosEffect["kind"],
+  region: string,
+  t: number,
+): ChaosEffect[] {
+  return effects.filter((e) => e.kind === kind && e.region === region && t >= e.start && t < e.end);
 }

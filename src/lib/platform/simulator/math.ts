@@ -8,9 +8,19 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** A deterministic number in [0, 1) for a key. */
+/**
+ * A deterministic number in [0, 1) for a key. FNV-1a's high bits barely depend on the last
+ * characters, so keys differing only at the end ("node-1", "node-2") are mixed with
+ * MurmurHash3's finalizer first.
+ */
 export function unit(key: string): number {
-  return hash32(key) / 4294967296;
+  let h = hash32(key);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
 }
 
 /** Error function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */

@@ -16,7 +16,7 @@ import { Z, quantileMs, shareBelow } from "./math";
 import { withChaos, type ChaosEffect } from "./chaos";
 
 /** Staging receives a trickle of mirrored and synthetic traffic. */
-const STAGING_TRAFFIC_SHARE = 0.03;
+export const STAGING_TRAFFIC_SHARE = 0.03;
 const MINUTE = 60_000;
 
 export interface SimulatedSeries {
@@ -44,10 +44,19 @@ export function seriesOf(
       (d.trafficWeight / 100) * (d.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1);
     const labels = { model: d.model, version: d.version, region: d.region, cluster: d.cluster };
     const behaviour = versionBehaviour(seed, d.model, d.version);
+    const rps = (t: number) => regionRps(d.model, d.region, t) * share;
+    const capacity = (d as { capacityRps?: number }).capacityRps;
     return {
       labels,
-      rps: (t: number) => regionRps(d.model, d.region, t) * share,
-      behaviourAt: (t: number) => withChaos(behaviour, labels, chaos, t),
+      rps,
+      behaviourAt: (t: number) => {
+        const b = withChaos(behaviour, labels, chaos, t);
+        // Requests beyond what the ready replicas can serve are shed with a 503.
+        const load = rps(t);
+        if (capacity === undefined || load <= 0 || capacity >= load) return b;
+        const shed = 1 - capacity / load;
+        return { ...b, errorRate: Math.min(1, b.errorRate + shed * (1 - b.errorRate)) };
+      },
     };
   });
 }

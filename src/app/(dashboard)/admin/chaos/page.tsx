@@ -1,3 +1,4 @@
+import { CHAOS_PERCENT } from "@/lib/schemas/chaos";
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
 import { listChaos } from "@/server/services/chaos";
@@ -57,9 +58,9 @@ export default async function ChaosPage() {
               return (
                 <TableRow key={e.id} data-testid="chaos-row">
                   <TableCell>
-                    {e.kind === "region_degradation"
-                      ? `${(e.magnitude * 100).toFixed(1)}% of requests fail`
-                      : `+${Math.round(e.magnitude * 100)}% latency`}
+                    {e.kind === "latency_injection"
+                      ? `+${Math.round(e.magnitude * 100)}% latency`
+                      : `${+(e.magnitude * 100).toFixed(1)}% ${CHAOS_PERCENT[e.kind].label}`}
                   </TableCell>
                   <TableCell>{e.region}</TableCell>
                   <TableCell>

@@ -1,0 +1,831 @@
+import type { GpuType } from "../types";
+import { regionRps, servingProfile } from "./behaviour";
+import { activeEffects, type ChaosEffect } from "./chaos";
+import { hash32, unit } from "./math";
+import { STAGING_TRAFFIC_SHARE } from "./metrics";
+
+/**
+ * The simulated fleet's state: nodes, serving rollouts with their replica sets and autoscalers,
+ * namespaces and training jobs. Plain JSON, so it is persisted as one document and a restart
+ * continues the same fleet. `advanceFleet` moves it forward in fixed quanta of simulated time,
+ * with every random event derived from the seed, the object's name and the quantum, so the same
+ * inputs always give the same fleet whatever the tick timing.
+ */
+export interface SimNode {
+  name: string;
+  gpus: number;
+  /** taken out of scheduling by an operator */
+  cordoned: boolean;
+  /** a background hardware fault: NotReady until this simulated time */
+  faultUntil: number | null;
+  faultReason: string | null;
+}
+
+export interface SimPool {
+  name: string;
+  gpuType: GpuType;
+  gpusPerNode: number;
+  minNodes: number;
+  maxNodes: number;
+  nodes: SimNode[];
+  nextNodeIndex: number;
+  /** cluster autoscaler: a node being provisioned joins at this simulated time */
+  provisioningUntil: number | null;
+  /** cluster autoscaler: since when the pool has had a whole spare node */
+  spareSince: number | null;
+}
+
+export interface SimCluster {
+  name: string;
+  region: string;
+  pools: SimPool[];
+}
+
+export interface SimNamespace {
+  cluster: string;
+  name: string;
+  gpuQuota: number;
+}
+
+export interface SimReplicaSet {
+  version: string;
+  desired: number;
+  /** replicas placed on GPUs: starting or ready */
+  scheduled: number;
+  ready: number;
+  /** simulated times at which starting replicas become ready */
+  starting: number[];
+}
+
+export type SimRolloutPhase = "Healthy" | "Progressing" | "Paused" | "Degraded";
+
+/** An Argo-Rollouts-like object: one model in one environment on one cluster. */
+export interface SimRollout {
+  name: string;
+  cluster: string;
+  namespace: string;
+  region: string;
+  model: string;
+  environment: "staging" | "production";
+  gpuType: GpuType;
+  gpusPerReplica: number;
+  startupMs: number;
+  stable: SimReplicaSet;
+  canary: SimReplicaSet | null;
+  /** percent of traffic sent to the canary */
+  canaryWeight: number;
+  paused: boolean;
+  aborted: boolean;
+  phase: SimRolloutPhase;
+  message: string;
+  /** spec history, oldest first; the last entry is the current spec */
+  revisions: { revision: number; version: string }[];
+  resourceVersion: number;
+  hpa: { min: number; max: number; targetUtilization: number; current: number; desired: number };
+  /** requests per second one replica serves at 100% utilization */
+  rpsPerReplica: number;
+  /** HPA scale-down stabilization: since when a lower replica count has been wanted */
+  lowerSince: number | null;
+}
+
+export type SimJobStatus =
+  "queued" | "running" | "checkpointing" | "failed" | "restarting" | "succeeded";
+
+export interface SimTrainingJob {
+  name: string;
+  cluster: string;
+  namespace: string;
+  pool: string;
+  gpus: number;
+  status: SimJobStatus;
+  stepsDone: number;
+  stepsTotal: number;
+  stepsPerHour: number;
+  checkpointEvery: number;
+  /** the most recent checkpoints, newest last */
+  checkpoints: { step: number; at: number }[];
+  restarts: number;
+  /** automatic restarts allowed before the job stays failed (Kubernetes backoffLimit) */
+  backoffLimit: number;
+  failureReason: string | null;
+  /** restarting: when it runs again; checkpointing: when the write completes */
+  until: number | null;
+  /** the nodes the job's workers run on */
+  nodes: string[];
+  gpuHoursUsed: number;
+  gpuHoursLost: number;
+}
+
+export interface FleetState {
+  seed: number;
+  /** simulated time (ms epoch) the state describes */
+  simTime: number;
+  /** the wall-clock time that corresponds to `simTime` */
+  wallTime: number;
+  clusters: SimCluster[];
+  namespaces: SimNamespace[];
+  rollouts: SimRollout[];
+  jobs: SimTrainingJob[];
+}
+
+/** One step of simulated time. */
+export const QUANTUM_MS = 30_000;
+/** After a long outage the fleet catches up at most this much; older history is skipped. */
+export const MAX_CATCH_UP_MS = 7 * 24 * 3_600_000;
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+/** chance a node develops a hardware fault, per node per hour */
+const NODE_FAULT_PER_HOUR = 0.002;
+/** chance a running job crashes on its own (OOM, NCCL timeout), per hour */
+const JOB_CRASH_PER_HOUR = 0.01;
+const JOB_RESTART_DELAY_MS = 2 * MINUTE;
+const CHECKPOINT_WRITE_MS = MINUTE;
+const NODE_PROVISION_MS = 3 * MINUTE;
+const NODE_SCALE_DOWN_AFTER_MS = 10 * MINUTE;
+const HPA_SCALE_DOWN_WINDOW_MS = 5 * MINUTE;
+const KEEP_CHECKPOINTS = 20;
+
+// ---------------------------------------------------------------------------------------------
+// Initial state
+
+export interface FleetTopology {
+  clusters: {
+    name: string;
+    region: string;
+    pools: {
+      name: string;
+      gpuType: GpuType;
+      gpusPerNode: number;
+      nodes: number;
+      cordonedNodes: number;
+      minNodes: number;
+      maxNodes: number;
+    }[];
+  }[];
+  namespaces: SimNamespace[];
+  deployments: {
+    model: string;
+    namespace: string;
+    version: string;
+    region: string;
+    cluster: string;
+    environment: "staging" | "production";
+    replicas: number;
+    hpaMin: number;
+    hpaMax: number;
+    trafficWeight: number;
+  }[];
+  jobs: {
+    name: string;
+    cluster: string;
+    namespace: string;
+    gpuType: GpuType;
+    gpus: number;
+    status: SimJobStatus;
+    stepsDone: number;
+    stepsTotal: number;
+    restarts: number;
+    failureReason: string | null;
+    checkpointSteps: number[];
+    startedAt: number;
+    gpuHoursUsed: number;
+    gpuHoursLost: number;
+  }[];
+}
+
+export function rolloutName(model: string, environment: string): string {
+  return `${model}-${environment}`;
+}
+
+/** Builds the fleet a topology describes (on first start, from the seeded inventory). */
+export function initialFleet(seed: number, topology: FleetTopology, now: number): FleetState {
+  const clusters: SimCluster[] = topology.clusters.map((c) => ({
+    name: c.name,
+    region: c.region,
+    pools: c.pools.map((p) => ({
+      name: p.name,
+      gpuType: p.gpuType,
+      gpusPerNode: p.gpusPerNode,
+      minNodes: p.minNodes,
+      maxNodes: Math.max(p.maxNodes, p.nodes),
+      nodes: Array.from({ length: p.nodes }, (_, i) => ({
+        name: `${c.name}-${p.name}-${i}`,
+        gpus: p.gpusPerNode,
+        cordoned: i >= p.nodes - p.cordonedNodes,
+        faultUntil: null,
+        faultReason: null,
+      })),
+      nextNodeIndex: p.nodes,
+      provisioningUntil: null,
+      spareSince: null,
+    })),
+  }));
+
+  const groups = new Map<string, FleetTopology["deployments"]>();
+  for (const d of topology.deployments) {
+    const key = `${d.model}|${d.environment}|${d.cluster}`;
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
+  const rollouts: SimRollout[] = [];
+  for (const group of groups.values()) {
+    const sorted = [...group].sort((a, b) => b.trafficWeight - a.trafficWeight);
+    const stable = sorted[0];
+    if (!stable) continue;
+    const canary = sorted[1] ?? null;
+    const profile = servingProfile(stable.model);
+    const replicas = Math.max(stable.replicas, stable.hpaMin);
+    // Sized so the replicas the inventory shows are about what the daily peak needs.
+    const share = stable.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1;
+    const peak = peakRps(stable.model, stable.region) * share;
+    const rpsPerReplica = Math.max(0.01, peak / (0.6 * (replicas + 1)));
+    const set = (version: string, desired: number): SimReplicaSet => ({
+      version,
+      desired,
+      scheduled: 0,
+      ready: 0,
+      starting: [],
+    });
+    rollouts.push({
+      name: rolloutName(stable.model, stable.environment),
+      cluster: stable.cluster,
+      namespace: stable.namespace,
+      region: stable.region,
+      model: stable.model,
+      environment: stable.environment,
+      gpuType: profile.gpuType,
+      gpusPerReplica: profile.gpusPerReplica,
+      startupMs: profile.startupMs,
+      stable: set(stable.version, replicas),
+      canary: canary ? set(canary.version, Math.max(1, canary.replicas)) : null,
+      canaryWeight: canary?.trafficWeight ?? 0,
+      paused: false,
+      aborted: false,
+      phase: canary ? "Progressing" : "Healthy",
+      message: "",
+      revisions: [
+        { revision: 1, version: stable.version },
+        ...(canary ? [{ revision: 2, version: canary.version }] : []),
+      ],
+      resourceVersion: 1,
+      hpa: {
+        min: stable.hpaMin,
+        max: Math.max(stable.hpaMax, replicas),
+        targetUtilization: 0.6,
+        current: replicas,
+        desired: replicas,
+      },
+      rpsPerReplica,
+      lowerSince: null,
+    });
+  }
+
+  const jobs: SimTrainingJob[] = topology.jobs.map((j) => {
+    const cluster = clusters.find((c) => c.name === j.cluster);
+    const pool = cluster?.pools.find((p) => p.gpuType === j.gpuType) ?? cluster?.pools[0];
+    const hours = Math.max(1, (now - j.startedAt) / HOUR);
+    const checkpointEvery = Math.max(1, Math.round(j.stepsTotal / 20));
+    return {
+      name: j.name,
+      cluster: j.cluster,
+      namespace: j.namespace,
+      pool: pool?.name ?? "",
+      gpus: j.gpus,
+      status: j.status === "checkpointing" ? "running" : j.status,
+      stepsDone: j.stepsDone,
+      stepsTotal: j.stepsTotal,
+      stepsPerHour: Math.max(1, Math.round(j.stepsDone / hours)),
+      checkpointEvery,
+      checkpoints: j.checkpointSteps.slice(-KEEP_CHECKPOINTS).map((step) => ({ step, at: now })),
+      restarts: j.restarts,
+      backoffLimit: Math.max(3, j.restarts),
+      failureReason: j.failureReason,
+      until: j.status === "restarting" ? now + JOB_RESTART_DELAY_MS : null,
+      nodes: [],
+      gpuHoursUsed: j.gpuHoursUsed,
+      gpuHoursLost: j.gpuHoursLost,
+    };
+  });
+
+  // Quotas at least fit what the inventory already runs at the autoscalers' ceilings.
+  const namespaces = topology.namespaces.map((n) => {
+    const serving = rollouts
+      .filter((r) => r.cluster === n.cluster && r.namespace === n.name)
+      .reduce((s, r) => s + r.hpa.max * r.gpusPerReplica * 1.25, 0);
+    const training = jobs
+      .filter((j) => j.cluster === n.cluster && j.namespace === n.name)
+      .reduce((s, j) => s + j.gpus, 0);
+    return { ...n, gpuQuota: Math.max(n.gpuQuota, Math.ceil(serving + training)) };
+  });
+
+  const state: FleetState = {
+    seed,
+    simTime: now,
+    wallTime: now,
+    clusters,
+    namespaces,
+    rollouts,
+    jobs,
+  };
+  // Place what already runs, ready from the start.
+  schedule(state, now, [], now);
+  for (const r of state.rollouts) {
+    for (const rs of replicaSets(r)) {
+      rs.ready = rs.scheduled;
+      rs.starting = [];
+    }
+  }
+  return state;
+}
+
+function peakRps(model: string, region: string): number {
+  let peak = 0;
+  for (let h = 0; h < 24; h++) peak = Math.max(peak, regionRps(model, region, h * HOUR));
+  return peak;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Derived views
+
+export function replicaSets(r: SimRollout): SimReplicaSet[] {
+  return r.canary ? [r.stable, r.canary] : [r.stable];
+}
+
+export interface NodeView {
+  node: SimNode;
+  ready: boolean;
+  /** GPUs that can run work: 0 when NotReady or cordoned */
+  healthyGpus: number;
+  reason: string | null;
+}
+
+/** A node's health at wall time `wall`, with chaos applied. */
+export function nodeView(
+  state: FleetState,
+  cluster: SimCluster,
+  pool: SimPool,
+  node: SimNode,
+  simTime: number,
+  wall: number,
+  chaos: readonly ChaosEffect[],
+): NodeView {
+  let ready = node.faultUntil === null || node.faultUntil <= simTime;
+  let reason = ready ? null : node.faultReason;
+  for (const e of activeEffects(chaos, "node_failure", cluster.region, wall)) {
+    if (unit(`${state.seed}:chaos-node:${e.start}:${node.name}`) < e.magnitude) {
+      ready = false;
+      reason = "NodeNotReady: kubelet stopped posting status (chaos experiment)";
+    }
+  }
+  let failedGpus = 0;
+  for (const e of activeEffects(chaos, "gpu_failure", cluster.region, wall)) {
+    for (let g = 0; g < node.gpus; g++) {
+      if (unit(`${state.seed}:chaos-gpu:${e.start}:${node.name}:${g}`) < e.magnitude) {
+        failedGpus += 1;
+      }
+    }
+    if (failedGpus > 0 && ready) {
+      reason = `Xid 79: ${failedGpus} GPU${failedGpus === 1 ? "" : "s"} fell off the bus (chaos experiment)`;
+    }
+  }
+  failedGpus = Math.min(node.gpus, failedGpus);
+  void pool;
+  return {
+    node,
+    ready,
+    healthyGpus: ready && !node.cordoned ? node.gpus - failedGpus : 0,
+    reason,
+  };
+}
+
+export interface PoolView {
+  cluster: SimCluster;
+  pool: SimPool;
+  nodes: NodeView[];
+  allocatable: number;
+  allocated: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling: serving first (production, then staging), then training jobs as whole gangs.
+
+interface Placement {
+  pools: Map<string, PoolView>;
+  /** free GPUs per node name */
+  free: Map<string, number>;
+}
+
+function poolKey(cluster: string, pool: string) {
+  return `${cluster}/${pool}`;
+}
+
+function place(
+  state: FleetState,
+  simTime: number,
+  wall: number,
+  chaos: readonly ChaosEffect[],
+): Placement {
+  const pools = new Map<string, PoolView>();
+  const free = new Map<string, number>();
+  for (const c of state.clusters) {
+    for (const p of c.pools) {
+      const nodes = p.nodes.map((n) => nodeView(state, c, p, n, simTime, wall, chaos));
+      for (const n of nodes) free.set(n.node.name, n.healthyGpus);
+      pools.set(poolKey(c.name, p.name), {
+        cluster: c,
+        pool: p,
+        nodes,
+        allocatable: nodes.reduce((s, n) => s + n.healthyGpus, 0),
+        allocated: 0,
+      });
+    }
+  }
+  return { pools, free };
+}
+
+function take(
+  placement: Placement,
+  view: PoolView,
+  gpus: number,
+  gang?: { previous: string[]; chosen: string[] },
+): boolean {
+  // A replica needs its GPUs on one node; a training job needs all of its workers placed at
+  // once (gang scheduling), preferring the nodes it already runs on so a healthy job stays put.
+  if (gang) {
+    let need = gpus;
+    const chosen: string[] = [];
+    const ordered = [
+      ...view.nodes.filter((n) => gang.previous.includes(n.node.name)),
+      ...view.nodes.filter((n) => !gang.previous.includes(n.node.name)),
+    ];
+    for (const n of ordered) {
+      const f = placement.free.get(n.node.name) ?? 0;
+      if (f <= 0 || need <= 0) continue;
+      chosen.push(n.node.name);
+      need -= Math.min(f, need);
+    }
+    if (need > 0) return false;
+    need = gpus;
+    for (const name of chosen) {
+      const f = placement.free.get(name) ?? 0;
+      const used = Math.min(f, need);
+      placement.free.set(name, f - used);
+      need -= used;
+    }
+    gang.chosen.push(...chosen);
+    view.allocated += gpus;
+    return true;
+  }
+  for (const n of view.nodes) {
+    const f = placement.free.get(n.node.name) ?? 0;
+    if (f >= gpus) {
+      placement.free.set(n.node.name, f - gpus);
+      view.allocated += gpus;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Places replicas and jobs on healthy GPUs within quotas; returns the resulting pool views. */
+function schedule(
+  state: FleetState,
+  simTime: number,
+  chaos: readonly ChaosEffect[],
+  wall: number,
+): Placement & { evictedJobs: Map<string, string> } {
+  const placement = place(state, simTime, wall, chaos);
+  const quotaLeft = new Map(state.namespaces.map((n) => [`${n.cluster}/${n.name}`, n.gpuQuota]));
+  const order = [...state.rollouts].sort(
+    (a, b) =>
+      (a.environment === b.environment ? 0 : a.environment === "production" ? -1 : 1) ||
+      a.name.localeCompare(b.name),
+  );
+  for (const r of order) {
+    const view = [...placement.pools.values()].find(
+      (v) => v.cluster.name === r.cluster && v.pool.gpuType === r.gpuType,
+    );
+    const nsKey = `${r.cluster}/${r.namespace}`;
+    for (const rs of replicaSets(r)) {
+      let placed = 0;
+      for (let i = 0; i < rs.desired; i++) {
+        const quota = quotaLeft.get(nsKey) ?? Infinity;
+        if (!view || quota < r.gpusPerReplica || !take(placement, view, r.gpusPerReplica)) break;
+        quotaLeft.set(nsKey, quota - r.gpusPerReplica);
+        placed += 1;
+      }
+      // Replicas that lost their GPUs stop at once; newly placed ones start.
+      const kept = Math.min(placed, rs.scheduled);
+      const readyKept = Math.min(rs.ready, kept);
+      const startingKept = rs.starting.slice(0, kept - readyKept);
+      const fresh = Array.from({ length: placed - kept }, () => simTime + r.startupMs);
+      rs.scheduled = placed;
+      rs.ready = readyKept;
+      rs.starting = [...startingKept, ...fresh];
+    }
+  }
+  const evictedJobs = new Map<string, string>();
+  for (const j of state.jobs) {
+    if (j.status !== "running" && j.status !== "checkpointing" && j.status !== "queued") {
+      j.nodes = [];
+      continue;
+    }
+    const view = placement.pools.get(poolKey(j.cluster, j.pool));
+    const nsKey = `${j.cluster}/${j.namespace}`;
+    const quota = quotaLeft.get(nsKey) ?? Infinity;
+    const previous = j.nodes;
+    const nodes: string[] = [];
+    if (view && quota >= j.gpus && take(placement, view, j.gpus, { previous, chosen: nodes })) {
+      quotaLeft.set(nsKey, quota - j.gpus);
+      if (j.status === "queued") {
+        j.status = "running";
+        j.failureReason = null;
+      } else {
+        // A running gang that had to move lost a member: the job fails.
+        const lost = previous.filter((n) => !nodes.includes(n));
+        if (previous.length > 0 && lost.length > 0) {
+          const v = view.nodes.find((n) => n.node.name === lost[0]);
+          evictedJobs.set(
+            j.name,
+            `Worker on ${lost[0]} lost: ${v?.reason ?? "node no longer schedulable"}`,
+          );
+        }
+      }
+      j.nodes = nodes;
+    } else {
+      if (j.status !== "queued") {
+        const lostNode = previous.find((name) => (placement.free.get(name) ?? 0) <= 0);
+        const v = view?.nodes.find((n) => n.node.name === lostNode);
+        evictedJobs.set(
+          j.name,
+          lostNode
+            ? `Worker on ${lostNode} lost: ${v?.reason ?? "node no longer schedulable"}`
+            : `Not enough healthy ${view?.pool.gpuType ?? ""} GPUs for ${j.gpus} workers`,
+        );
+      }
+      j.nodes = [];
+    }
+  }
+  return { ...placement, evictedJobs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time stepping
+
+export interface AdvanceOptions {
+  /** simulated seconds per wall second (FLIGHTDECK_SIM_SPEED); 1 = real time */
+  speed: number;
+  chaos: readonly ChaosEffect[];
+}
+
+/** Moves the fleet forward to wall time `wallNow`. Pure: returns a new state. */
+export function advanceFleet(state: FleetState, wallNow: number, opts: AdvanceOptions): FleetState {
+  const speed = opts.speed > 0 ? opts.speed : 1;
+  const next = structuredClone(state);
+  if (wallNow <= next.wallTime) return next;
+  let target = next.simTime + (wallNow - next.wallTime) * speed;
+  if (target - next.simTime > MAX_CATCH_UP_MS) {
+    // Skip history older than the catch-up limit; the fleet resumes from there.
+    const skip = target - MAX_CATCH_UP_MS - next.simTime;
+    next.simTime += skip;
+    next.wallTime += skip / speed;
+    target = next.simTime + MAX_CATCH_UP_MS;
+  }
+  const anchorSim = next.simTime;
+  const anchorWall = next.wallTime;
+  while (next.simTime + QUANTUM_MS <= target) {
+    const t = next.simTime + QUANTUM_MS;
+    const wall = anchorWall + (t - anchorSim) / speed;
+    stepQuantum(next, t, wall, opts.chaos);
+    next.simTime = t;
+    next.wallTime = wall;
+  }
+  return next;
+}
+
+function chance(seed: number, key: string, t: number, perHour: number): boolean {
+  const k = Math.floor(t / QUANTUM_MS);
+  return unit(`${seed}:${key}:${k}`) < perHour * (QUANTUM_MS / HOUR);
+}
+
+const NODE_FAULTS = [
+  "NodeNotReady: kubelet stopped posting status",
+  "Xid 48: double-bit ECC error, node drained",
+  "Xid 79: GPU fell off the bus, node drained",
+  "NVLink error: node drained for repair",
+];
+const JOB_CRASHES = [
+  "NCCL timeout: a rank stopped answering all-reduce",
+  "CUDA out of memory on rank 0",
+  "Loss became NaN: stopped by the divergence guard",
+];
+
+function stepQuantum(
+  state: FleetState,
+  t: number,
+  wall: number,
+  chaos: readonly ChaosEffect[],
+): void {
+  const seed = state.seed;
+  // 1. Hardware: background faults appear and get repaired.
+  for (const c of state.clusters) {
+    for (const p of c.pools) {
+      for (const n of p.nodes) {
+        if (n.faultUntil !== null && n.faultUntil <= t) {
+          n.faultUntil = null;
+          n.faultReason = null;
+        }
+        if (n.faultUntil === null && chance(seed, `fault:${n.name}`, t, NODE_FAULT_PER_HOUR)) {
+          const h = hash32(`${seed}:fault-kind:${n.name}:${t}`);
+          n.faultUntil = t + (20 + (h % 40)) * MINUTE;
+          n.faultReason = NODE_FAULTS[h % NODE_FAULTS.length] ?? NODE_FAULTS[0] ?? "";
+        }
+      }
+    }
+  }
+
+  // 2. Horizontal pod autoscalers follow load.
+  for (const r of state.rollouts) {
+    const share = r.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1;
+    const load = regionRps(r.model, r.region, wall) * share;
+    const wanted = Math.ceil(load / (r.rpsPerReplica * r.hpa.targetUtilization));
+    const desired = Math.min(r.hpa.max, Math.max(r.hpa.min, wanted));
+    r.hpa.desired = desired;
+    if (desired > r.hpa.current) {
+      r.hpa.current = desired;
+      r.lowerSince = null;
+    } else if (desired < r.hpa.current) {
+      r.lowerSince ??= t;
+      if (t - r.lowerSince >= HPA_SCALE_DOWN_WINDOW_MS) {
+        r.hpa.current = desired;
+        r.lowerSince = null;
+      }
+    } else {
+      r.lowerSince = null;
+    }
+    r.stable.desired = r.hpa.current;
+    if (r.canary) {
+      r.canary.desired =
+        r.aborted || r.canaryWeight === 0
+          ? r.aborted
+            ? 0
+            : 1
+          : Math.max(1, Math.ceil((r.hpa.current * r.canaryWeight) / 100));
+    }
+  }
+
+  // 3. Training jobs: restarts come due, checkpoints finish.
+  for (const j of state.jobs) {
+    if (j.status === "restarting" && j.until !== null && j.until <= t) {
+      j.status = "queued";
+      j.until = null;
+    }
+    if (j.status === "checkpointing" && j.until !== null && j.until <= t) {
+      j.status = "running";
+      j.until = null;
+    }
+  }
+
+  // 4. Place everything on the GPUs that work now.
+  const placement = schedule(state, t, chaos, wall);
+
+  // 5. Replicas finish starting.
+  for (const r of state.rollouts) {
+    for (const rs of replicaSets(r)) {
+      const done = rs.starting.filter((at) => at <= t).length;
+      rs.ready += done;
+      rs.starting = rs.starting.filter((at) => at > t);
+    }
+    r.phase = rolloutPhase(r);
+  }
+
+  // 6. Training progress, checkpoints, failures and restarts.
+  const dtHours = QUANTUM_MS / HOUR;
+  for (const j of state.jobs) {
+    const evicted = placement.evictedJobs.get(j.name);
+    const crashed =
+      !evicted &&
+      j.status === "running" &&
+      chance(seed, `crash:${j.name}`, t, JOB_CRASH_PER_HOUR * Math.max(1, j.gpus / 64));
+    if (evicted || crashed) {
+      const lastCheckpoint = j.checkpoints.at(-1)?.step ?? 0;
+      const lostSteps = Math.max(0, j.stepsDone - lastCheckpoint);
+      j.gpuHoursLost += (lostSteps / j.stepsPerHour) * j.gpus;
+      j.stepsDone = lastCheckpoint;
+      j.failureReason =
+        evicted ??
+        JOB_CRASHES[hash32(`${seed}:crash-kind:${j.name}:${t}`) % JOB_CRASHES.length] ??
+        "crashed";
+      j.nodes = [];
+      if (j.restarts < j.backoffLimit) {
+        j.restarts += 1;
+        j.status = "restarting";
+        j.until = t + JOB_RESTART_DELAY_MS;
+        j.gpuHoursLost += (JOB_RESTART_DELAY_MS / HOUR) * j.gpus;
+      } else {
+        j.status = "failed";
+        j.until = null;
+      }
+      continue;
+    }
+    if (j.status !== "running" && j.status !== "checkpointing") continue;
+    j.gpuHoursUsed += dtHours * j.gpus;
+    if (j.status === "checkpointing") continue;
+    const before = j.stepsDone;
+    j.stepsDone = Math.min(j.stepsTotal, j.stepsDone + j.stepsPerHour * dtHours);
+    const due = Math.floor(j.stepsDone / j.checkpointEvery) * j.checkpointEvery;
+    if (j.stepsDone >= j.stepsTotal) {
+      j.stepsDone = j.stepsTotal;
+      j.checkpoints = [...j.checkpoints, { step: j.stepsTotal, at: t }].slice(-KEEP_CHECKPOINTS);
+      j.status = "succeeded";
+      j.nodes = [];
+      j.failureReason = null;
+    } else if (due > before && due > (j.checkpoints.at(-1)?.step ?? 0)) {
+      j.checkpoints = [...j.checkpoints, { step: due, at: t }].slice(-KEEP_CHECKPOINTS);
+      j.status = "checkpointing";
+      j.until = t + CHECKPOINT_WRITE_MS;
+    }
+  }
+
+  // 7. Cluster autoscaler: add a node for pending replicas or queued jobs, remove idle ones.
+  for (const view of placement.pools.values()) {
+    const { pool, cluster } = view;
+    const pending =
+      state.rollouts.some(
+        (r) =>
+          r.cluster === cluster.name &&
+          r.gpuType === pool.gpuType &&
+          replicaSets(r).some((rs) => rs.scheduled < rs.desired),
+      ) ||
+      state.jobs.some(
+        (j) => j.cluster === cluster.name && j.pool === pool.name && j.status === "queued",
+      );
+    if (pool.provisioningUntil !== null && pool.provisioningUntil <= t) {
+      pool.nodes.push({
+        name: `${cluster.name}-${pool.name}-${pool.nextNodeIndex}`,
+        gpus: pool.gpusPerNode,
+        cordoned: false,
+        faultUntil: null,
+        faultReason: null,
+      });
+      pool.nextNodeIndex += 1;
+      pool.provisioningUntil = null;
+    }
+    if (pending && pool.provisioningUntil === null && pool.nodes.length < pool.maxNodes) {
+      pool.provisioningUntil = t + NODE_PROVISION_MS;
+    }
+    const spare = view.allocatable - view.allocated >= pool.gpusPerNode;
+    if (!pending && spare && pool.nodes.length > pool.minNodes) {
+      pool.spareSince ??= t;
+      if (t - pool.spareSince >= NODE_SCALE_DOWN_AFTER_MS) {
+        // Remove the newest node nothing runs on.
+        const busy = new Set(state.jobs.flatMap((j) => j.nodes));
+        for (let i = pool.nodes.length - 1; i >= 0; i--) {
+          const n = pool.nodes[i];
+          const free = n ? (placement.free.get(n.name) ?? 0) : 0;
+          if (n && !busy.has(n.name) && !n.cordoned && free === n.gpus) {
+            pool.nodes.splice(i, 1);
+            break;
+          }
+        }
+        pool.spareSince = null;
+      }
+    } else {
+      pool.spareSince = null;
+    }
+  }
+}
+
+function rolloutPhase(r: SimRollout): SimRolloutPhase {
+  if (r.aborted) return "Degraded";
+  if (r.paused) return "Paused";
+  if (r.canary) return "Progressing";
+  return r.stable.ready < r.stable.desired && r.stable.ready === 0 ? "Degraded" : "Healthy";
+}
+
+/**
+ * Pool views (allocatable, allocated, node health) at the state's time, or at a later moment
+ * within the current quantum (`at`), so a fault shows the moment it starts.
+ */
+export function poolViews(
+  state: FleetState,
+  chaos: readonly ChaosEffect[],
+  at: { simTime: number; wallTime: number } = state,
+): PoolView[] {
+  const copy = structuredClone(state);
+  const placement = schedule(copy, at.simTime, chaos, at.wallTime);
+  return [...placement.pools.values()];
+}
+
+/** GPUs a namespace uses now, serving replicas and training workers together. */
+export function namespaceUsage(state: FleetState): Map<string, number> {
+  const used = new Map<string, number>();
+  const add = (key: string, n: number) => used.set(key, (used.get(key) ?? 0) + n);
+  for (const r of state.rollouts) {
+    for (const rs of replicaSets(r))
+      add(`${r.cluster}/${r.namespace}`, rs.scheduled * r.gpusPerReplica);
+  }
+  for (const j of state.jobs) {
+    if (j.nodes.length > 0) add(`${j.cluster}/${j.namespace}`, j.gpus);
+  }
+  return used;
+}

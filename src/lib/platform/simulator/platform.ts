@@ -1,0 +1,519 @@
+import {
+  ConflictError,
+  PlatformError,
+  assertSelector,
+  type AdapterHealth,
+  type ClusterInventory,
+  type ClusterState,
+  type Environment,
+  type HpaState,
+  type NamespaceState,
+  type PartialResult,
+  type RolloutDriver,
+  type RolloutKey,
+  type RolloutObject,
+  type RolloutRef,
+  type Selector,
+  type ServingDeployment,
+  type TrainingJobState,
+  type TrainingPlatform,
+  type Workloads,
+} from "../types";
+import type { ChaosEffect } from "./chaos";
+import {
+  advanceFleet,
+  namespaceUsage,
+  poolViews,
+  type FleetState,
+  type SimPool,
+  type SimRollout,
+  type SimTrainingJob,
+} from "./fleet";
+import { STAGING_TRAFFIC_SHARE, matches } from "./metrics";
+import { regionRps } from "./behaviour";
+import { unit } from "./math";
+
+/** Where the fleet's state lives: PostgreSQL in the app, memory in unit tests. */
+export interface FleetStore {
+  load(): Promise<FleetState>;
+  /** Runs `change` on the stored state under a lock and saves what it returns. */
+  transact<T>(change: (state: FleetState) => { state: FleetState; result: T }): Promise<T>;
+}
+
+export class MemoryFleetStore implements FleetStore {
+  constructor(private state: FleetState) {}
+  async load() {
+    return structuredClone(this.state);
+  }
+  async transact<T>(change: (state: FleetState) => { state: FleetState; result: T }) {
+    const { state, result } = change(structuredClone(this.state));
+    this.state = structuredClone(state);
+    return result;
+  }
+}
+
+export interface SimulatorPlatformOptions {
+  store: FleetStore;
+  /** simulated seconds per wall second (FLIGHTDECK_SIM_SPEED) */
+  speed?: number;
+  chaos?: () => Promise<ChaosEffect[]>;
+  now?: () => number;
+}
+
+/** A serving deployment with what the simulator alone knows: the load its ready replicas absorb. */
+export interface SimServingDeployment extends ServingDeployment {
+  capacityRps: number;
+}
+
+/**
+ * The built-in platform: cluster inventory, workloads, an Argo-Rollouts-like driver and training
+ * jobs over the time-stepped fleet. Reads show the fleet advanced to now; writes advance it,
+ * apply the change under the store's lock and save it.
+ */
+export class SimulatorPlatform
+  implements ClusterInventory, Workloads, RolloutDriver, TrainingPlatform
+{
+  constructor(private readonly options: SimulatorPlatformOptions) {}
+
+  private now() {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private async chaos(): Promise<ChaosEffect[]> {
+    return (await this.options.chaos?.()) ?? [];
+  }
+
+  /**
+   * The fleet as it is now, with the chaos in force. `state` is at the last whole quantum;
+   * `at` is the exact moment, for views that must show a fault as soon as it starts.
+   */
+  async snapshot(): Promise<{
+    state: FleetState;
+    chaos: ChaosEffect[];
+    at: { simTime: number; wallTime: number };
+  }> {
+    const [stored, chaos] = await Promise.all([this.options.store.load(), this.chaos()]);
+    const speed = this.options.speed ?? 1;
+    const now = this.now();
+    const state = advanceFleet(stored, now, { speed, chaos });
+    const wallTime = Math.max(now, state.wallTime);
+    return {
+      state,
+      chaos,
+      at: { wallTime, simTime: state.simTime + (wallTime - state.wallTime) * speed },
+    };
+  }
+
+  /** Advances the stored fleet to now and saves it (the worker's tick). */
+  async tick(): Promise<{ simTime: Date }> {
+    const chaos = await this.chaos();
+    const now = this.now();
+    return this.options.store.transact((stored) => {
+      const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
+      return { state, result: { simTime: new Date(state.simTime) } };
+    });
+  }
+
+  private async write<T>(
+    ref: RolloutRef,
+    op: string,
+    change: (r: SimRollout) => T,
+  ): Promise<{ resourceVersion: string }> {
+    const chaos = await this.chaos();
+    const now = this.now();
+    return this.options.store.transact((stored) => {
+      const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
+      const r = findRollout(state, ref, op);
+      if (String(r.resourceVersion) !== ref.resourceVersion) {
+        throw new ConflictError(
+          `rollout ${ref.namespace}/${ref.name}`,
+          ref.resourceVersion,
+          String(r.resourceVersion),
+        );
+      }
+      change(r);
+      r.resourceVersion += 1;
+      return { state, result: { resourceVersion: String(r.resourceVersion) } };
+    });
+  }
+
+  // ------------------------------------------------------------------------- inventory
+
+  async clusters(): Promise<PartialResult<ClusterState[]>> {
+    const { state, chaos, at } = await this.snapshot();
+    const views = poolViews(state, chaos, at);
+    const data = state.clusters.map((c): ClusterState => {
+      const pools = views
+        .filter((v) => v.cluster.name === c.name)
+        .map((v) => {
+          const unhealthy = v.nodes.filter((n) => n.reason !== null);
+          return {
+            name: v.pool.name,
+            gpuType: v.pool.gpuType,
+            nodes: v.nodes.length,
+            readyNodes: v.nodes.filter((n) => n.ready).length,
+            unhealthyNodes: unhealthy.map((n) => ({
+              name: n.node.name,
+              ready: n.ready,
+              reason: n.reason ?? "",
+            })),
+            scalingUp: v.pool.provisioningUntil !== null,
+            minNodes: v.pool.minNodes,
+            maxNodes: v.pool.maxNodes,
+            gpus: v.nodes.reduce((s, n) => s + n.node.gpus, 0),
+            allocatable: v.allocatable,
+            allocated: v.allocated,
+            utilization: v.allocated > 0 ? gpuUtilization(state, c.name, v.pool) : 0,
+          };
+        });
+      const degraded = pools.some((p) => p.readyNodes < p.nodes);
+      return {
+        name: c.name,
+        region: c.region,
+        status: degraded ? "degraded" : "healthy",
+        pools,
+      };
+    });
+    return { data, errors: [] };
+  }
+
+  async namespaces(): Promise<PartialResult<NamespaceState[]>> {
+    const { state } = await this.snapshot();
+    const used = namespaceUsage(state);
+    return {
+      data: state.namespaces.map((n) => ({
+        cluster: n.cluster,
+        name: n.name,
+        gpuQuota: n.gpuQuota,
+        gpuUsed: used.get(`${n.cluster}/${n.name}`) ?? 0,
+      })),
+      errors: [],
+    };
+  }
+
+  async autoscalers(): Promise<PartialResult<HpaState[]>> {
+    const { state } = await this.snapshot();
+    return {
+      data: state.rollouts.map((r) => ({
+        cluster: r.cluster,
+        namespace: r.namespace,
+        target: r.name,
+        min: r.hpa.min,
+        max: r.hpa.max,
+        current: r.hpa.current,
+        desired: r.hpa.desired,
+      })),
+      errors: [],
+    };
+  }
+
+  // ------------------------------------------------------------------------- workloads
+
+  async deployments(selector: Selector): Promise<PartialResult<SimServingDeployment[]>> {
+    assertSelector(selector);
+    const { state } = await this.snapshot();
+    return { data: servingDeploymentsOf(state, selector), errors: [] };
+  }
+
+  // ------------------------------------------------------------------------- rollouts
+
+  async rollouts(
+    selector: Selector & { environment?: Environment },
+  ): Promise<PartialResult<RolloutObject[]>> {
+    const { environment, ...labels } = selector;
+    assertSelector(labels);
+    const { state } = await this.snapshot();
+    const data = state.rollouts
+      .filter((r) => environment === undefined || r.environment === environment)
+      .filter(
+        (r) =>
+          (labels.model === undefined || labels.model === r.model) &&
+          (labels.region === undefined || labels.region === r.region) &&
+          (labels.cluster === undefined || labels.cluster === r.cluster) &&
+          (labels.version === undefined ||
+            labels.version === r.stable.version ||
+            labels.version === r.canary?.version),
+      )
+      .map(rolloutObject);
+    return { data, errors: [] };
+  }
+
+  async rollout(key: RolloutKey): Promise<RolloutObject> {
+    const { state } = await this.snapshot();
+    return rolloutObject(findRollout(state, key, "get rollout"));
+  }
+
+  setVersion(ref: RolloutRef, version: string) {
+    if (!/^[A-Za-z0-9_.:@-]{1,128}$/.test(version)) {
+      return Promise.reject(new PlatformError("set version", `invalid version "${version}"`));
+    }
+    return this.write(ref, "set version", (r) => {
+      if (version === r.stable.version) {
+        // Going back to the stable version is immediate, as in Argo Rollouts.
+        r.canary = null;
+        r.canaryWeight = 0;
+      } else {
+        r.canary = { version, desired: 1, scheduled: 0, ready: 0, starting: [] };
+        r.canaryWeight = 0;
+      }
+      r.paused = false;
+      r.aborted = false;
+      r.message = `Updated to ${version}`;
+      newRevision(r, version);
+      r.phase = r.canary ? "Progressing" : "Healthy";
+    });
+  }
+
+  setCanaryWeight(ref: RolloutRef, weight: number) {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
+      return Promise.reject(
+        new PlatformError("set canary weight", "weight must be a whole percent from 0 to 100"),
+      );
+    }
+    return this.write(ref, "set canary weight", (r) => {
+      requireCanary(r, "set canary weight");
+      if (r.aborted) throw new PlatformError("set canary weight", "the rollout is aborted");
+      r.canaryWeight = weight;
+      r.phase = r.paused ? "Paused" : "Progressing";
+    });
+  }
+
+  pause(ref: RolloutRef) {
+    return this.write(ref, "pause", (r) => {
+      requireCanary(r, "pause");
+      r.paused = true;
+      r.phase = "Paused";
+      r.message = "Paused";
+    });
+  }
+
+  resume(ref: RolloutRef) {
+    return this.write(ref, "resume", (r) => {
+      requireCanary(r, "resume");
+      r.paused = false;
+      r.phase = r.aborted ? "Degraded" : "Progressing";
+      r.message = "";
+    });
+  }
+
+  promote(ref: RolloutRef, opts: { full: boolean }) {
+    return this.write(ref, opts.full ? "promote full" : "promote", (r) => {
+      const canary = requireCanary(r, "promote");
+      if (r.aborted) throw new PlatformError("promote", "the rollout is aborted; retry it first");
+      r.paused = false;
+      if (opts.full) {
+        r.stable = { ...canary, desired: r.hpa.current };
+        r.canary = null;
+        r.canaryWeight = 0;
+        r.phase = "Healthy";
+        r.message = `Promoted ${canary.version}`;
+      } else {
+        r.phase = "Progressing";
+      }
+    });
+  }
+
+  abort(ref: RolloutRef) {
+    return this.write(ref, "abort", (r) => {
+      requireCanary(r, "abort");
+      r.aborted = true;
+      r.paused = false;
+      r.canaryWeight = 0;
+      r.phase = "Degraded";
+      r.message = "Rollout aborted: all traffic on the stable version";
+    });
+  }
+
+  retry(ref: RolloutRef) {
+    return this.write(ref, "retry", (r) => {
+      requireCanary(r, "retry");
+      if (!r.aborted) throw new PlatformError("retry", "only an aborted rollout can be retried");
+      r.aborted = false;
+      r.canaryWeight = 0;
+      r.phase = "Progressing";
+      r.message = "Retrying";
+    });
+  }
+
+  undo(ref: RolloutRef, toRevision: number) {
+    return this.write(ref, "undo", (r) => {
+      const target = r.revisions.find((x) => x.revision === toRevision);
+      if (!target) throw new PlatformError("undo", `revision ${toRevision} does not exist`);
+      if (target.version === r.stable.version) {
+        r.canary = null;
+        r.canaryWeight = 0;
+      } else {
+        // The earlier version becomes stable at once: an undo is a rollback, not a canary.
+        r.stable = {
+          version: target.version,
+          desired: r.hpa.current,
+          scheduled: 0,
+          ready: 0,
+          starting: [],
+        };
+        r.canary = null;
+        r.canaryWeight = 0;
+      }
+      r.paused = false;
+      r.aborted = false;
+      r.phase = "Progressing";
+      r.message = `Rolled back to revision ${toRevision} (${target.version})`;
+      newRevision(r, target.version);
+    });
+  }
+
+  // ------------------------------------------------------------------------- training
+
+  async jobs(): Promise<PartialResult<TrainingJobState[]>> {
+    const { state } = await this.snapshot();
+    return { data: state.jobs.map(jobState), errors: [] };
+  }
+
+  async resumeFromCheckpoint(job: string): Promise<TrainingJobState> {
+    const chaos = await this.chaos();
+    const now = this.now();
+    return this.options.store.transact((stored) => {
+      const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
+      const j = state.jobs.find((x) => x.name === job);
+      if (!j) throw new PlatformError("resume", `training job ${job} does not exist`);
+      if (j.status !== "failed") {
+        throw new PlatformError("resume", `${job} is ${j.status}; only a failed job can resume`);
+      }
+      j.status = "queued";
+      j.stepsDone = j.checkpoints.at(-1)?.step ?? 0;
+      j.restarts += 1;
+      j.backoffLimit = j.restarts + 3;
+      j.failureReason = null;
+      return { state, result: jobState(j) };
+    });
+  }
+
+  async health(): Promise<AdapterHealth> {
+    const { state } = await this.snapshot();
+    const lag = this.now() - state.wallTime;
+    return {
+      adapter: "simulator",
+      status: "ok",
+      detail: `${state.clusters.length} clusters, ${state.rollouts.length} rollouts, ${state.jobs.length} training jobs; simulated clock ${new Date(state.simTime).toISOString()}${lag > 60_000 ? ` (catching up ${Math.round(lag / 1000)} s)` : ""}`,
+      checkedAt: new Date(),
+    };
+  }
+}
+
+function findRollout(state: FleetState, key: RolloutKey, op: string): SimRollout {
+  const r = state.rollouts.find(
+    (x) => x.cluster === key.cluster && x.namespace === key.namespace && x.name === key.name,
+  );
+  if (!r) {
+    throw new PlatformError(op, `rollout ${key.namespace}/${key.name} not found in ${key.cluster}`);
+  }
+  return r;
+}
+
+function requireCanary(r: SimRollout, op: string) {
+  if (!r.canary) throw new PlatformError(op, `${r.name} has no rollout in progress`);
+  return r.canary;
+}
+
+function newRevision(r: SimRollout, version: string) {
+  const revision = (r.revisions.at(-1)?.revision ?? 0) + 1;
+  r.revisions = [...r.revisions, { revision, version }].slice(-10);
+}
+
+/**
+ * Mean utilization of a pool's allocated GPUs: serving replicas carry the load they receive
+ * (up to saturation); training workers run near full.
+ */
+function gpuUtilization(state: FleetState, cluster: string, pool: SimPool): number {
+  let weighted = 0;
+  let gpus = 0;
+  for (const r of state.rollouts) {
+    if (r.cluster !== cluster || r.gpuType !== pool.gpuType) continue;
+    const ready = r.stable.ready + (r.canary?.ready ?? 0);
+    if (ready === 0) continue;
+    const share = r.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1;
+    const load = regionRps(r.model, r.region, state.wallTime) * share;
+    weighted += ready * r.gpusPerReplica * Math.min(1, load / (ready * r.rpsPerReplica));
+    gpus += ready * r.gpusPerReplica;
+  }
+  for (const j of state.jobs) {
+    if (j.cluster !== cluster || j.pool !== pool.name || j.nodes.length === 0) continue;
+    const u = j.status === "checkpointing" ? 0.3 : 0.9 + unit(`${j.name}:${state.simTime}`) * 0.08;
+    weighted += j.gpus * u;
+    gpus += j.gpus;
+  }
+  return gpus > 0 ? Math.min(1, weighted / gpus) : 0;
+}
+
+export function rolloutObject(r: SimRollout): RolloutObject {
+  return {
+    cluster: r.cluster,
+    namespace: r.namespace,
+    name: r.name,
+    resourceVersion: String(r.resourceVersion),
+    model: r.model,
+    region: r.region,
+    environment: r.environment,
+    stableVersion: r.stable.version,
+    canaryVersion: r.canary?.version ?? null,
+    canaryWeight: r.canary ? r.canaryWeight : 0,
+    paused: r.paused,
+    aborted: r.aborted,
+    phase: r.phase,
+    message: r.message,
+    revision: r.revisions.at(-1)?.revision ?? 1,
+    revisions: r.revisions,
+    replicas: {
+      stable: { desired: r.stable.desired, ready: r.stable.ready },
+      canary: r.canary ? { desired: r.canary.desired, ready: r.canary.ready } : null,
+    },
+  };
+}
+
+/** The serving deployments a fleet runs: each rollout's stable and (unless aborted) canary. */
+export function servingDeploymentsOf(
+  state: FleetState,
+  selector: Selector = {},
+): SimServingDeployment[] {
+  const out: SimServingDeployment[] = [];
+  for (const r of state.rollouts) {
+    const canaryLive = r.canary !== null && !r.aborted;
+    const sets = [
+      { rs: r.stable, weight: canaryLive ? 100 - r.canaryWeight : 100 },
+      ...(canaryLive && r.canary ? [{ rs: r.canary, weight: r.canaryWeight }] : []),
+    ];
+    for (const { rs, weight } of sets) {
+      const d: SimServingDeployment = {
+        model: r.model,
+        version: rs.version,
+        region: r.region,
+        cluster: r.cluster,
+        environment: r.environment,
+        replicasReady: rs.ready,
+        replicasDesired: rs.desired,
+        trafficWeight: weight,
+        capacityRps: rs.ready * r.rpsPerReplica,
+      };
+      if (matches(d, selector)) out.push(d);
+    }
+  }
+  return out;
+}
+
+function jobState(j: SimTrainingJob): TrainingJobState {
+  return {
+    name: j.name,
+    cluster: j.cluster,
+    namespace: j.namespace,
+    status: j.status,
+    gpus: j.gpus,
+    stepsDone: Math.floor(j.stepsDone),
+    stepsTotal: j.stepsTotal,
+    restarts: j.restarts,
+    lastCheckpointStep: j.checkpoints.at(-1)?.step ?? null,
+    checkpoints: j.checkpoints.map((c) => ({ step: c.step, at: new Date(c.at) })),
+    failureReason: j.failureReason,
+    gpuHoursUsed: Math.round(j.gpuHoursUsed * 10) / 10,
+    gpuHoursLost: Math.round(j.gpuHoursLost * 10) / 10,
+  };
+}

@@ -1,0 +1,208 @@
+import "server-only";
+import { db } from "@/server/db/client";
+import { initialFleet, type FleetState, type FleetTopology } from "@/lib/platform/simulator/fleet";
+import { SimulatorPlatform, type FleetStore } from "@/lib/platform/simulator/platform";
+import type { SimJobStatus } from "@/lib/platform/simulator/fleet";
+import type { ChaosEffect } from "@/lib/platform/simulator/chaos";
+
+const FLEET_ID = "default";
+
+/** The demo fleet's seed; FLIGHTDECK_SIM_SEED picks another simulated world. */
+export function simulatorSeed(): number {
+  return Number(process.env.FLIGHTDECK_SIM_SEED ?? 20261129);
+}
+
+/** Simulated seconds per wall second: FLIGHTDECK_SIM_SPEED, 1 (real time) by default. */
+export function simulatorSpeed(): number {
+  const raw = process.env.FLIGHTDECK_SIM_SPEED;
+  if (raw === undefined || raw === "") return 1;
+  const speed = Number(raw);
+  if (!Number.isFinite(speed) || speed <= 0 || speed > 10_000) {
+    throw new Error(
+      `FLIGHTDECK_SIM_SPEED must be a number above 0 and at most 10000, not "${raw}"`,
+    );
+  }
+  return speed;
+}
+
+/** The fleet the seeded inventory describes: what the simulator boots on first start. */
+export async function topologyFromInventory(): Promise<FleetTopology> {
+  const [clusters, namespaces, deployments, jobs] = await Promise.all([
+    db().cluster.findMany({
+      orderBy: { name: "asc" },
+      select: {
+        name: true,
+        region: { select: { code: true } },
+        nodePools: {
+          orderBy: { name: "asc" },
+          select: {
+            name: true,
+            gpuType: true,
+            gpusPerNode: true,
+            nodeCount: true,
+            gpuCount: true,
+            gpuAllocatable: true,
+            minNodes: true,
+            maxNodes: true,
+          },
+        },
+      },
+    }),
+    db().namespace.findMany({
+      orderBy: [{ clusterId: "asc" }, { name: "asc" }],
+      select: { name: true, gpuQuota: true, cluster: { select: { name: true } } },
+    }),
+    db().deployment.findMany({
+      orderBy: [{ modelId: "asc" }, { environmentId: "asc" }, { clusterId: "asc" }],
+      select: {
+        replicas: true,
+        hpaMin: true,
+        hpaMax: true,
+        trafficWeight: true,
+        model: { select: { name: true, team: { select: { slug: true } } } },
+        modelVersion: { select: { version: true } },
+        cluster: { select: { name: true } },
+        environment: { select: { tier: true, region: { select: { code: true } } } },
+      },
+    }),
+    db().trainingJob.findMany({
+      orderBy: { name: "asc" },
+      select: {
+        name: true,
+        status: true,
+        gpuType: true,
+        gpuCount: true,
+        stepsDone: true,
+        stepsTotal: true,
+        restarts: true,
+        failureReason: true,
+        startedAt: true,
+        gpuHoursUsed: true,
+        gpuHoursLost: true,
+        team: { select: { slug: true } },
+        cluster: { select: { name: true } },
+        checkpoints: { orderBy: { step: "asc" }, select: { step: true } },
+      },
+    }),
+  ]);
+  return {
+    clusters: clusters.map((c) => ({
+      name: c.name,
+      region: c.region.code,
+      pools: c.nodePools.map((p) => ({
+        name: p.name,
+        gpuType: p.gpuType,
+        gpusPerNode: p.gpusPerNode,
+        nodes: p.nodeCount,
+        cordonedNodes: Math.round((p.gpuCount - p.gpuAllocatable) / Math.max(1, p.gpusPerNode)),
+        minNodes: p.minNodes,
+        maxNodes: p.maxNodes,
+      })),
+    })),
+    namespaces: namespaces.map((n) => ({
+      cluster: n.cluster.name,
+      name: n.name,
+      gpuQuota: n.gpuQuota,
+    })),
+    deployments: deployments.map((d) => ({
+      model: d.model.name,
+      namespace: `${d.model.team.slug}-serving`,
+      version: d.modelVersion.version,
+      region: d.environment.region.code,
+      cluster: d.cluster.name,
+      environment: d.environment.tier,
+      replicas: d.replicas,
+      hpaMin: d.hpaMin,
+      hpaMax: d.hpaMax,
+      trafficWeight: d.trafficWeight,
+    })),
+    jobs: jobs.map((j) => ({
+      name: j.name,
+      cluster: j.cluster.name,
+      namespace: `${j.team.slug}-training`,
+      gpuType: j.gpuType,
+      gpus: j.gpuCount,
+      status: j.status as SimJobStatus,
+      stepsDone: j.stepsDone,
+      stepsTotal: j.stepsTotal,
+      restarts: j.restarts,
+      failureReason: j.failureReason,
+      checkpointSteps: j.checkpoints.map((c) => c.step),
+      startedAt: j.startedAt.getTime(),
+      gpuHoursUsed: j.gpuHoursUsed,
+      gpuHoursLost: j.gpuHoursLost,
+    })),
+  };
+}
+
+const asJson = (state: FleetState) => JSON.stringify(state);
+const parse = (text: string) => JSON.parse(text) as FleetState;
+
+/**
+ * The simulator's fleet in PostgreSQL: one row, locked for each change, so several replicas
+ * advance and change one fleet without losing or repeating a step.
+ */
+export class PgFleetStore implements FleetStore {
+  async load(): Promise<FleetState> {
+    const row = await db().simulatorFleet.findUnique({
+      where: { id: FLEET_ID },
+      select: { state: true },
+    });
+    if (row) return parse(row.state);
+    return this.create();
+  }
+
+  /** First start: boot the fleet from the inventory, once, whichever replica gets here first. */
+  private async create(): Promise<FleetState> {
+    const topology = await topologyFromInventory();
+    return db().$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:simulator-fleet'))`;
+      const existing = await tx.simulatorFleet.findUnique({
+        where: { id: FLEET_ID },
+        select: { state: true },
+      });
+      if (existing) return parse(existing.state);
+      const state = initialFleet(simulatorSeed(), topology, Date.now());
+      await tx.simulatorFleet.create({
+        data: {
+          id: FLEET_ID,
+          seed: state.seed,
+          state: asJson(state),
+          simTime: new Date(state.simTime),
+        },
+      });
+      return state;
+    });
+  }
+
+  async transact<T>(change: (state: FleetState) => { state: FleetState; result: T }): Promise<T> {
+    await this.load();
+    return db().$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ state: string }[]>`
+        SELECT "state" FROM "SimulatorFleet" WHERE "id" = ${FLEET_ID} FOR UPDATE`;
+      const stored = rows[0]?.state;
+      if (!stored) throw new Error("simulator fleet missing");
+      const { state, result } = change(parse(stored));
+      await tx.simulatorFleet.update({
+        where: { id: FLEET_ID },
+        data: { state: asJson(state), simTime: new Date(state.simTime) },
+      });
+      return result;
+    });
+  }
+}
+
+/** Forgets the stored fleet so the next read boots it again from the inventory (tests, reseed). */
+export async function resetSimulatorFleet(): Promise<void> {
+  await db().simulatorFleet.deleteMany({ where: { id: FLEET_ID } });
+}
+
+export function createSimulatorPlatform(
+  options: { chaos?: () => Promise<ChaosEffect[]> } = {},
+): SimulatorPlatform {
+  return new SimulatorPlatform({
+    store: new PgFleetStore(),
+    speed: simulatorSpeed(),
+    chaos: options.chaos,
+  });
+}

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectTestDatabase } from "../support/db";
+import { fleetContract } from "../support/platform/fleet-contract";
+import {
+  PgFleetStore,
+  createSimulatorPlatform,
+  resetSimulatorFleet,
+  simulatorSpeed,
+} from "@/server/services/simulator";
+import { chaosEffects } from "@/server/services/chaos";
+import { syncFleet } from "@/server/services/fleet-sync";
+import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
+
+const prisma = connectTestDatabase();
+const platform = () => createSimulatorPlatform({ chaos: chaosEffects });
+
+beforeAll(async () => {
+  await resetSimulatorFleet();
+});
+afterAll(async () => {
+  await prisma.chaosExperiment.deleteMany({ where: { reason: { startsWith: "fleet test" } } });
+  await resetSimulatorFleet();
+  await prisma.$disconnect();
+});
+
+describe("the simulated fleet in PostgreSQL", () => {
+  it("boots once from the seeded inventory, even when replicas start together", async () => {
+    const states = await Promise.all([
+      new PgFleetStore().load(),
+      new PgFleetStore().load(),
+      new PgFleetStore().load(),
+    ]);
+    expect(await prisma.simulatorFleet.count()).toBe(1);
+    expect(states[1]).toEqual(states[0]);
+    const deployments = await prisma.deployment.count();
+    const rollouts = states[0]?.rollouts ?? [];
+    expect(rollouts.length).toBe(deployments);
+    expect(states[0]?.jobs.length).toBe(await prisma.trainingJob.count());
+  });
+
+  it("continues the same fleet after a restart", async () => {
+    const first = platform();
+    const { data } = await first.rollouts({ environment: "production" });
+    const target = data[0];
+    if (!target) throw new Error("no rollout");
+    await first.pause(target).catch(() => undefined); // no canary: refused, changes nothing
+    const { resourceVersion } = await first.setVersion(target, "9.9.9-restart");
+    const tick = await first.tick();
+
+    // A new process: new store, new platform, same database.
+    const second = platform();
+    const after = await second.rollout(target);
+    expect(after.canaryVersion).toBe("9.9.9-restart");
+    expect(after.resourceVersion).toBe(resourceVersion);
+    const again = await second.tick();
+    expect(again.simTime.getTime()).toBeGreaterThanOrEqual(tick.simTime.getTime());
+    await second.undo(after, target.revision);
+  });
+
+  it("refuses a nonsense FLIGHTDECK_SIM_SPEED", () => {
+    const saved = process.env.FLIGHTDECK_SIM_SPEED;
+    try {
+      process.env.FLIGHTDECK_SIM_SPEED = "fast";
+      expect(() => simulatorSpeed()).toThrow(/FLIGHTDECK_SIM_SPEED/);
+      process.env.FLIGHTDECK_SIM_SPEED = "0";
+      expect(() => simulatorSpeed()).toThrow(/above 0/);
+      process.env.FLIGHTDECK_SIM_SPEED = "60";
+      expect(simulatorSpeed()).toBe(60);
+    } finally {
+      if (saved === undefined) delete process.env.FLIGHTDECK_SIM_SPEED;
+      else process.env.FLIGHTDECK_SIM_SPEED = saved;
+    }
+  });
+});
+
+fleetContract("simulator (PostgreSQL)", { platform });
+
+describe("mirroring the platform into the inventory tables", () => {
+  let p: SimulatorPlatform;
+  beforeAll(() => {
+    p = platform();
+  });
+
+  it("records a canary as a second deployment and removes it when aborted", async () => {
+    const { data } = await p.rollouts({ environment: "production" });
+    const target = data.find((r) => r.canaryVersion === null);
+    if (!target) throw new Error("no idle rollout");
+    const older = await prisma.modelVersion.findFirstOrThrow({
+      where: { model: { name: target.model }, version: { not: target.stableVersion } },
+      orderBy: { createdAt: "desc" },
+      select: { version: true },
+    });
+    const { resourceVersion } = await p.setVersion(target, older.version);
+    await p.setCanaryWeight({ ...target, resourceVersion }, 20);
+    await syncFleet(p);
+
+    const rows = await prisma.deployment.findMany({
+      where: {
+        model: { name: target.model },
+        cluster: { name: target.cluster },
+        environment: { tier: "production" },
+      },
+      select: { trafficWeight: true, modelVersion: { select: { version: true } } },
+    });
+    expect(
+      rows.map((r) => [r.modelVersion.version, r.trafficWeight]).sort((a, b) => +b[1]! - +a[1]!),
+    ).toEqual([
+      [target.stableVersion, 80],
+      [older.version, 20],
+    ]);
+
+    const current = await p.rollout(target);
+    await p.abort(current);
+    await syncFleet(p);
+    const after = await prisma.deployment.findMany({
+      where: {
+        model: { name: target.model },
+        cluster: { name: target.cluster },
+        environment: { tier: "production" },
+      },
+      select: { trafficWeight: true, modelVersion: { select: { version: true } } },
+    });
+    expect(after.map((r) => [r.modelVersion.version, r.trafficWeight])).toEqual([
+      [target.stableVersion, 100],
+    ]);
+    const aborted = await p.rollout(target);
+    await p.undo(aborted, target.revision);
+  });
+
+  it("shows a node failure on the cluster and heals when it is stopped", async () => {
+    const admin = await prisma.user.findFirstOrThrow({ where: { role: "admin" } });
+    const cluster = await prisma.cluster.findFirstOrThrow({
+      where: { name: { contains: "serve" } },
+      select: { name: true, region: { select: { code: true } } },
+    });
+    const experiment = await prisma.chaosExperiment.create({
+      data: {
+        kind: "node_failure",
+        region: cluster.region.code,
+        magnitude: 1,
+        startedAt: new Date(Date.now() - 1_000),
+        endsAt: new Date(Date.now() + 3_600_000),
+        createdById: admin.id,
+        reason: "fleet test: node failure",
+      },
+    });
+    const during = (await p.clusters()).data.find((c) => c.name === cluster.name);
+    expect(during?.status).toBe("degraded");
+    expect(during?.pools.every((x) => x.readyNodes === 0 && x.allocatable === 0)).toBe(true);
+    await syncFleet(p);
+    const row = await prisma.cluster.findUniqueOrThrow({
+      where: { name: cluster.name },
+      select: { status: true, nodePools: { select: { gpuAllocatable: true } } },
+    });
+    expect(row.status).toBe("degraded");
+    expect(row.nodePools.every((x) => x.gpuAllocatable === 0)).toBe(true);
+
+    await prisma.chaosExperiment.update({
+      where: { id: experiment.id },
+      data: { stoppedAt: new Date() },
+    });
+    const healed = (await p.clusters()).data.find((c) => c.name === cluster.name);
+    expect(healed?.pools.every((x) => x.readyNodes > 0)).toBe(true);
+    await syncFleet(p);
+    expect(
+      (await prisma.cluster.findUniqueOrThrow({ where: { name: cluster.name } })).status,
+    ).not.toBe("unreachable");
+  });
+
+  it("resumes a failed training job and records it", async () => {
+    const failed = await prisma.trainingJob.findFirst({
+      where: { status: "failed" },
+      select: { name: true, restarts: true },
+    });
+    if (!failed) throw new Error("the seed has a failed job");
+    const resumed = await p.resumeFromCheckpoint(failed.name);
+    expect(resumed.status).toBe("queued");
+    await syncFleet(p);
+    const row = await prisma.trainingJob.findUniqueOrThrow({ where: { name: failed.name } });
+    expect(["queued", "running"]).toContain(row.status);
+    expect(row.restarts).toBe(failed.restarts + 1);
+    expect(row.failureReason).toBeNull();
+  });
+
+  it("writes nothing when nothing changed", async () => {
+    await syncFleet(p);
+    const report = await syncFleet(p);
+    expect(report?.deployments).toBe(0);
+    expect(report?.namespaces).toBe(0);
+  });
+});
