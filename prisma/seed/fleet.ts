@@ -723,7 +723,7 @@ export async function seedDemoFleet(
     const cluster = trainingClusters[ji % trainingClusters.length];
     if (!m || !modelId || !cluster) continue;
     const gpuType: GpuTypeName = j.model === "assistant-llm-70b" ? "H100" : "A100";
-    const gpuCount = j.model === "assistant-llm-70b" ? 256 : rng.pick([16, 32, 64]);
+    const gpuCount = j.model === "assistant-llm-70b" ? 48 : rng.pick([8, 16, 24]);
     const hours = rng.int(20, 140);
     const startedAt = nowMs - hours * HOUR;
     const stepsDone = Math.round(j.steps * j.done);

@@ -39,8 +39,11 @@ describe("overview", () => {
         where: { status: { in: ["triage", "investigating", "mitigated"] } },
       }),
     });
-    expect(o.gpus.total).toBe(gpu._sum.gpuCount);
-    expect(o.gpus.allocated).toBe(gpu._sum.gpuAllocated);
+    // GPU capacity is read live from the platform, which booted from the seeded pools.
+    expect(o.fleetError).toBeNull();
+    expect(o.gpus?.total).toBe(gpu._sum.gpuCount);
+    expect(o.gpus?.allocated).toBeLessThanOrEqual(o.gpus?.allocatable ?? 0);
+    expect(o.gpus?.allocated).toBeGreaterThan(0);
     expect(o.gpuByType.reduce((s, g) => s + g.total, 0)).toBe(gpu._sum.gpuCount);
     const statusTotal = Object.values(o.sloStatus).reduce((a, b) => a + b, 0);
     expect(statusTotal).toBe(o.slos);
@@ -131,7 +134,10 @@ describe("server-side pagination", () => {
     expect(clusters.total).toBe(2);
     for (const c of clusters.rows) expect(c.regionCode).toBe("ap-southeast-1");
     const all = await listClusters(viewer, { page: 1 });
-    expect(all.rows.reduce((s, c) => s + c.gpuTotal, 0)).toBe(
+    expect(all.error).toBeNull();
+    const gpus = (c: (typeof all.rows)[number]) =>
+      c.live?.pools.reduce((n, p) => n + p.gpus, 0) ?? 0;
+    expect(all.rows.reduce((s, c) => s + gpus(c), 0)).toBe(
       (await prisma.nodePool.aggregate({ _sum: { gpuCount: true } }))._sum.gpuCount,
     );
   });

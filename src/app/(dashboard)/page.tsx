@@ -4,7 +4,8 @@ import { requirePageActor } from "@/server/auth/page";
 import { getOverview, type OverviewDto } from "@/server/services/overview";
 import { liveTraffic, metricsSourceName } from "@/server/services/platform";
 import { LiveTraffic } from "@/components/platform/live-traffic";
-import { readListQuery, type SearchParams } from "@/components/common/search-params";
+import { FleetFreshness } from "@/components/platform/fleet-freshness";
+import { filterSuffix, readListQuery, type SearchParams } from "@/components/common/search-params";
 import { PageHeader } from "@/components/common/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { StatusBadge } from "@/components/common/status-badge";
@@ -49,10 +50,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
   const { query, params } = await readListQuery(searchParams);
   const actor = await requirePageActor();
   const [o, live] = await Promise.all([getOverview(actor, query), liveTraffic(actor)]);
-  const keep = new URLSearchParams();
-  if (params.region) keep.set("region", params.region);
-  if (params.env) keep.set("env", params.env);
-  const q = keep.toString() ? `?${keep.toString()}` : "";
+  const q = filterSuffix(params);
   const pct = (a: number, b: number) => (b === 0 ? "—" : `${Math.round((a / b) * 100)}%`);
   return (
     <>
@@ -101,8 +99,12 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
         />
         <Stat
           label="GPUs allocated"
-          value={`${o.gpus.allocated} / ${o.gpus.total}`}
-          detail={`${pct(o.gpus.allocated, o.gpus.allocatable)} of ${o.gpus.allocatable} allocatable`}
+          value={o.gpus ? `${o.gpus.allocated} / ${o.gpus.total}` : "unknown"}
+          detail={
+            o.gpus
+              ? `${pct(o.gpus.allocated, o.gpus.allocatable)} of ${o.gpus.allocatable} allocatable · ${o.gpus.nodes - o.gpus.readyNodes} of ${o.gpus.nodes} nodes not ready`
+              : (o.fleetError ?? "The platform has not answered yet")
+          }
           href={`/clusters${q}`}
           testId="stat-gpus"
         />
@@ -129,8 +131,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
         />
       </div>
       <RecentActivity o={o} q={q} />
-      <h2 className="mb-2 mt-6 text-sm font-semibold text-muted-foreground">
+      <h2 className="mb-2 mt-6 flex flex-wrap items-baseline gap-x-2 text-sm font-semibold text-muted-foreground">
         GPU capacity by type
+        <FleetFreshness readAt={o.fleetReadAt} error={o.fleetError} />
       </h2>
       <ul className="grid grid-cols-1 gap-3 sm:grid-cols-3">
         {o.gpuByType.map((g) => (
@@ -140,6 +143,11 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
               <span className="text-sm tabular-nums text-muted-foreground">
                 {g.allocated} / {g.total} allocated
               </span>
+            </div>
+            <div className="text-xs text-muted-foreground">
+              {g.total - g.allocatable > 0
+                ? `${g.total - g.allocatable} unavailable (failed, not ready or cordoned)`
+                : "all schedulable"}
             </div>
             <div
               className="mt-2 h-2 overflow-hidden rounded bg-muted"
@@ -152,6 +160,11 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
               <div
                 className="h-full bg-primary"
                 style={{ width: `${g.total ? (g.allocated / g.total) * 100 : 0}%` }}
+              />
+              <div
+                className="-mt-2 ml-auto h-full bg-destructive/60"
+                style={{ width: `${g.total ? ((g.total - g.allocatable) / g.total) * 100 : 0}%` }}
+                title="Unavailable GPUs"
               />
             </div>
           </li>

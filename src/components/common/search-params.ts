@@ -8,3 +8,11 @@ export async function readListQuery(
   const params = firstValues(await searchParams);
   return { query: listQuerySchema.parse(params), params };
 }
+
+/** "?region=…&env=…" for links that keep the fleet filter, or "" when there is none. */
+export function filterSuffix(params: Record<string, string | undefined>): string {
+  const keep = new URLSearchParams();
+  if (params.region) keep.set("region", params.region);
+  if (params.env) keep.set("env", params.env);
+  return keep.toString() ? `?${keep.toString()}` : "";
+}

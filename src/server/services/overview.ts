@@ -6,6 +6,7 @@ import { assertCanRead } from "@/server/services/access";
 import { clusterWhere, environmentWhere } from "@/server/db/filters";
 import { windowBudgets } from "@/server/services/slos";
 import type { SloStatus } from "@/lib/domain/slo";
+import { gpuTotals, liveFleet } from "@/server/services/platform";
 
 export const ACTIVE_ROLLOUT_STATUSES = [
   "pending",
@@ -19,8 +20,18 @@ export const OPEN_INCIDENT_STATUSES = ["triage", "investigating", "mitigated"] a
 export interface OverviewDto {
   regions: number;
   clusters: number;
-  gpus: { total: number; allocatable: number; allocated: number };
-  gpuByType: { gpuType: string; total: number; allocated: number }[];
+  /** live from the platform; null when it has never answered */
+  gpus: {
+    total: number;
+    allocatable: number;
+    allocated: number;
+    nodes: number;
+    readyNodes: number;
+  } | null;
+  gpuByType: { gpuType: string; total: number; allocatable: number; allocated: number }[];
+  /** when the live fleet was read, and why the latest read failed if it did */
+  fleetReadAt: Date | null;
+  fleetError: string | null;
   models: number;
   modelVersions: number;
   deployments: number;
@@ -62,8 +73,7 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
   const [
     regions,
     clusterCount,
-    gpuTotals,
-    gpuByType,
+    fleet,
     models,
     modelVersions,
     deployments,
@@ -81,16 +91,7 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
   ] = await Promise.all([
     prisma.region.count({ where: filter.region ? { code: filter.region } : {} }),
     prisma.cluster.count({ where: clusters }),
-    prisma.nodePool.aggregate({
-      where: { cluster: clusters },
-      _sum: { gpuCount: true, gpuAllocatable: true, gpuAllocated: true },
-    }),
-    prisma.nodePool.groupBy({
-      by: ["gpuType"],
-      where: { cluster: clusters },
-      _sum: { gpuCount: true, gpuAllocated: true },
-      orderBy: { gpuType: "asc" },
-    }),
+    liveFleet(actor, filter),
     prisma.model.count(),
     prisma.modelVersion.count(),
     prisma.deployment.count({ where: { environment: envs } }),
@@ -137,21 +138,16 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
       },
     }),
   ]);
+  const gpu = fleet.data ? gpuTotals(fleet.data.clusters) : null;
   const sloStatus: Record<SloStatus, number> = { healthy: 0, at_risk: 0, exhausted: 0, no_data: 0 };
   for (const budget of (await windowBudgets(sloDefinitions)).values()) sloStatus[budget.status]++;
   return {
     regions,
     clusters: clusterCount,
-    gpus: {
-      total: gpuTotals._sum.gpuCount ?? 0,
-      allocatable: gpuTotals._sum.gpuAllocatable ?? 0,
-      allocated: gpuTotals._sum.gpuAllocated ?? 0,
-    },
-    gpuByType: gpuByType.map((g) => ({
-      gpuType: g.gpuType,
-      total: g._sum.gpuCount ?? 0,
-      allocated: g._sum.gpuAllocated ?? 0,
-    })),
+    gpus: gpu,
+    gpuByType: gpu?.byType ?? [],
+    fleetReadAt: fleet.readAt,
+    fleetError: fleet.error,
     models,
     modelVersions,
     deployments,

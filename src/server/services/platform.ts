@@ -2,7 +2,15 @@ import "server-only";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
 import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
 import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheus";
-import { withTimeout, type MetricsSource, type ServingDeployment } from "@/lib/platform/types";
+import {
+  withTimeout,
+  type ClusterState,
+  type HpaState,
+  type MetricsSource,
+  type NamespaceState,
+  type ServingDeployment,
+} from "@/lib/platform/types";
+import type { FleetFilter } from "@/lib/schemas/list-query";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/services/access";
 import { chaosEffects } from "@/server/services/chaos";
@@ -192,4 +200,82 @@ export async function platformStatus(actor: Actor | null): Promise<PlatformStatu
     lastOkAt: metrics.readAt,
   };
   return { status: source.status, sources: [source] };
+}
+
+export interface LiveFleet {
+  clusters: ClusterState[];
+  namespaces: NamespaceState[];
+  autoscalers: HpaState[];
+  /** clusters or sources that did not answer */
+  errors: { source: string; message: string }[];
+}
+
+/**
+ * Live inventory from the platform: clusters and node pools with node health and GPU use,
+ * namespaces with quotas, autoscalers. Falls back to the last good reading with its age.
+ */
+export async function liveFleet(
+  actor: Actor | null,
+  filter: FleetFilter = {},
+): Promise<SourceReading<LiveFleet>> {
+  assertCanRead(actor);
+  const reading = await readWithFallback("live-fleet", async () => {
+    const platform = fleetPlatform();
+    const [clusters, namespaces, autoscalers] = await Promise.all([
+      withTimeout("cluster inventory", 5_000, platform.clusters()),
+      withTimeout("namespaces", 5_000, platform.namespaces()),
+      withTimeout("autoscalers", 5_000, platform.autoscalers()),
+    ]);
+    return {
+      clusters: clusters.data,
+      namespaces: namespaces.data,
+      autoscalers: autoscalers.data,
+      errors: [...clusters.errors, ...namespaces.errors, ...autoscalers.errors],
+    };
+  });
+  if (!reading.data || !filter.region) return reading;
+  const inRegion = new Set(
+    reading.data.clusters.filter((c) => c.region === filter.region).map((c) => c.name),
+  );
+  return {
+    ...reading,
+    data: {
+      clusters: reading.data.clusters.filter((c) => inRegion.has(c.name)),
+      namespaces: reading.data.namespaces.filter((n) => inRegion.has(n.cluster)),
+      autoscalers: reading.data.autoscalers.filter((h) => inRegion.has(h.cluster)),
+      errors: reading.data.errors,
+    },
+  };
+}
+
+/** GPU totals across live clusters, overall and by GPU type. */
+export function gpuTotals(clusters: ClusterState[]) {
+  const byType = new Map<
+    string,
+    { gpuType: string; total: number; allocatable: number; allocated: number }
+  >();
+  const all = { total: 0, allocatable: 0, allocated: 0, nodes: 0, readyNodes: 0 };
+  for (const c of clusters) {
+    for (const p of c.pools) {
+      const t = byType.get(p.gpuType) ?? {
+        gpuType: p.gpuType,
+        total: 0,
+        allocatable: 0,
+        allocated: 0,
+      };
+      t.total += p.gpus;
+      t.allocatable += p.allocatable;
+      t.allocated += p.allocated;
+      byType.set(p.gpuType, t);
+      all.total += p.gpus;
+      all.allocatable += p.allocatable;
+      all.allocated += p.allocated;
+      all.nodes += p.nodes;
+      all.readyNodes += p.readyNodes;
+    }
+  }
+  return {
+    ...all,
+    byType: [...byType.values()].sort((a, b) => a.gpuType.localeCompare(b.gpuType)),
+  };
 }
