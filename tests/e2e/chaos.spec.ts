@@ -25,7 +25,7 @@ test("an admin degrades a region; live errors rise there and fall back when stop
   await form.getByRole("button", { name: "Start experiment" }).click();
   await expect(form.getByRole("status")).toHaveText("Started.");
   const row = page.getByTestId("chaos-row").first();
-  await expect(row).toContainText("20.0% of requests fail");
+  await expect(row).toContainText("20% of requests fail");
   await expect(row).toContainText("running");
 
   const during = await errorsOf("ranker-xl");
