@@ -12,6 +12,8 @@ import * as usersActions from "@/actions/users";
 import * as tokensActions from "@/actions/tokens";
 import * as authActions from "@/actions/auth";
 import * as chaosActions from "@/actions/chaos";
+import * as trainingActions from "@/actions/training";
+import { resetSimulatorFleet } from "@/server/services/simulator";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
 import * as chaosRoute from "@/app/api/v1/chaos/route";
 import * as chaosStopRoute from "@/app/api/v1/chaos/[id]/route";
@@ -176,6 +178,42 @@ const ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  resumeTrainingAction: {
+    allowed: ["engineer", "admin"],
+    prepare: async () => {
+      // A failed job of the actors' team, known to the platform (the fleet boots from the inventory).
+      const template = await prisma.trainingJob.findFirstOrThrow({
+        select: { modelId: true, clusterId: true },
+      });
+      const job = await prisma.trainingJob.create({
+        data: {
+          name: unique("authz-train"),
+          modelId: template.modelId,
+          teamId: rankingTeamId,
+          clusterId: template.clusterId,
+          status: "failed",
+          gpuType: "A100",
+          gpuCount: 8,
+          stepsTotal: 1_000,
+          stepsDone: 300,
+          failureReason: "NCCL timeout",
+          startedAt: new Date(Date.now() - 3_600_000),
+          checkpoints: {
+            create: [{ step: 250, uri: "s3://authz/step-250", createdAt: new Date() }],
+          },
+        },
+      });
+      await resetSimulatorFleet();
+      return {
+        input: { jobId: job.id, version: job.version },
+        snapshot: () =>
+          prisma.trainingJob.findUnique({
+            where: { id: job.id },
+            select: { status: true, restarts: true, version: true },
+          }),
+      };
+    },
+  },
 };
 
 /** Authentication entry points: public by nature, covered by the sign-in tests. */
@@ -186,6 +224,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "tokens.ts": tokensActions,
   "auth.ts": authActions,
   "chaos.ts": chaosActions,
+  "training.ts": trainingActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -209,7 +248,13 @@ describe("the authorization table covers every server action", () => {
   });
 });
 
-const actionFns = Object.assign({}, usersActions, tokensActions, chaosActions) as unknown as Record<
+const actionFns = Object.assign(
+  {},
+  usersActions,
+  tokensActions,
+  chaosActions,
+  trainingActions,
+) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }
 >;

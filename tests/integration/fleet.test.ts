@@ -10,6 +10,10 @@ import {
 import { chaosEffects } from "@/server/services/chaos";
 import { syncFleet } from "@/server/services/fleet-sync";
 import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
+import { resumeTrainingJob } from "@/server/services/training";
+import { actor } from "../support/actors";
+
+const requestMeta = { requestId: "fleet-test", clientIp: "198.51.100.7" };
 
 const prisma = connectTestDatabase();
 const platform = () => createSimulatorPlatform({ chaos: chaosEffects });
@@ -187,5 +191,56 @@ describe("mirroring the platform into the inventory tables", () => {
     const report = await syncFleet(p);
     expect(report?.deployments).toBe(0);
     expect(report?.namespaces).toBe(0);
+  });
+});
+
+describe("resuming a training job from its last checkpoint", () => {
+  it("restarts it once, even when clicked twice at once, and audits it", async () => {
+    const template = await prisma.trainingJob.findFirstOrThrow({
+      select: { modelId: true, clusterId: true, teamId: true },
+    });
+    const job = await prisma.trainingJob.create({
+      data: {
+        name: `resume-test-${Date.now().toString(36)}`,
+        modelId: template.modelId,
+        teamId: template.teamId,
+        clusterId: template.clusterId,
+        status: "failed",
+        gpuType: "A100",
+        gpuCount: 8,
+        stepsTotal: 10_000,
+        stepsDone: 4_200,
+        restarts: 3,
+        failureReason: "CUDA out of memory on rank 0",
+        startedAt: new Date(Date.now() - 3_600_000),
+        checkpoints: {
+          create: [{ step: 4_000, uri: "s3://test/step-4000", createdAt: new Date() }],
+        },
+      },
+    });
+    await resetSimulatorFleet();
+    const engineer = { ...actor("engineer"), teamId: template.teamId };
+    const input = { jobId: job.id, version: job.version };
+    const results = await Promise.all([
+      resumeTrainingJob(engineer, requestMeta, input),
+      resumeTrainingJob(engineer, requestMeta, input),
+    ]);
+    expect(results.filter((r) => !r.alreadyResumed)).toHaveLength(1);
+    expect(results.find((r) => !r.alreadyResumed)?.resumedFromStep).toBe(4_000);
+    const row = await prisma.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.restarts).toBe(4);
+    expect(row.stepsDone).toBe(4_000);
+    expect(row.failureReason).toBeNull();
+    expect(
+      await prisma.auditEvent.count({ where: { action: "training.resume", targetId: job.id } }),
+    ).toBe(1);
+
+    // Another team's engineer may not; a running job is refused with the reason.
+    await expect(
+      resumeTrainingJob({ ...engineer, teamId: "another-team" }, requestMeta, input),
+    ).rejects.toThrow(/another team/);
+    await expect(
+      resumeTrainingJob(engineer, requestMeta, { jobId: job.id, version: row.version }),
+    ).rejects.toThrow(/only a failed job can resume/);
   });
 });

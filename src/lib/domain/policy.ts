@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   "settings.manage",
   "policy.override",
   "chaos.trigger",
+  "training.operate",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -24,7 +25,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // leadership: reads everything, changes nothing
   viewer: ["fleet.read"],
   // on-call: works incidents; pauses, aborts and rolls back rollouts
-  engineer: ["fleet.read", "incident.work", "rollout.operate"],
+  engineer: ["fleet.read", "incident.work", "rollout.operate", "training.operate"],
   // requests and approves promotions; starts, promotes (and may stop) rollouts
   release_manager: [
     "fleet.read",
@@ -50,6 +51,7 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   "settings.manage": "change settings",
   "policy.override": "override policies",
   "chaos.trigger": "trigger chaos experiments",
+  "training.operate": "resume training jobs",
 };
 
 export function roleHas(role: Role | null | undefined, permission: Permission): boolean {

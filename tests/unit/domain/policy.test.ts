@@ -11,7 +11,7 @@ import { ROLE_VALUES, TOKEN_SCOPES } from "@/lib/schemas/admin";
 
 const EXPECTED: Record<Role, Permission[]> = {
   viewer: ["fleet.read"],
-  engineer: ["fleet.read", "incident.work", "rollout.operate"],
+  engineer: ["fleet.read", "incident.work", "rollout.operate", "training.operate"],
   release_manager: [
     "fleet.read",
     "rollout.operate",

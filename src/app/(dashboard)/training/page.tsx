@@ -6,6 +6,8 @@ import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
+import { ActionButton } from "@/components/common/action-button";
+import { resumeTrainingAction } from "@/actions/training";
 import {
   Table,
   TableBody,
@@ -59,6 +61,16 @@ export default async function TrainingPage({ searchParams }: { searchParams: Sea
                     {j.failureReason ? (
                       <div className="mt-1 max-w-64 text-xs text-muted-foreground">
                         {j.failureReason}
+                      </div>
+                    ) : null}
+                    {j.canResume ? (
+                      <div className="mt-2">
+                        <ActionButton
+                          action={resumeTrainingAction}
+                          input={{ jobId: j.id, version: j.version }}
+                          label="Resume from checkpoint"
+                          confirm={`Restart ${j.name} on ${j.gpuCount} × ${j.gpuType} from step ${(j.lastCheckpoint?.step ?? 0).toLocaleString("en-US")}? Steps after that checkpoint are recomputed.`}
+                        />
                       </div>
                     ) : null}
                   </TableCell>
