@@ -4,6 +4,7 @@ import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
 import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheus";
 import {
   withTimeout,
+  type AdapterHealth,
   type ClusterState,
   type HpaState,
   type MetricsSource,
@@ -74,7 +75,7 @@ export function metricsSource(): MetricsSource {
 }
 
 export function metricsSourceName(): string {
-  return process.env.PROMETHEUS_URL ? "Prometheus" : "Simulated fleet";
+  return process.env.PROMETHEUS_URL ? "Prometheus metrics" : "Simulator metrics";
 }
 
 /** The simulator's Prometheus exposition, for GET /api/sim/metrics. */
@@ -188,18 +189,34 @@ export interface PlatformStatus {
 /** For the header: each platform source's health and when it last answered. */
 export async function platformStatus(actor: Actor | null): Promise<PlatformStatus> {
   assertCanRead(actor);
-  const metrics = await readWithFallback("health:metrics", async () => {
-    const h = await withTimeout("metrics health", 3_000, metricsSource().health());
-    if (h.status === "down") throw new Error(h.detail);
-    return h;
+  const probe = (key: string, check: () => Promise<AdapterHealth>) =>
+    readWithFallback(key, async () => {
+      const h = await withTimeout(`${key} health`, 3_000, check());
+      if (h.status === "down") throw new Error(h.detail);
+      return h;
+    });
+  const [metrics, fleet] = await Promise.all([
+    probe("metrics", () => metricsSource().health()),
+    probe("fleet", () => fleetPlatform().health()),
+  ]);
+  const sourceOf = (name: string, r: SourceReading<AdapterHealth>) => ({
+    name,
+    status: r.error ? ("down" as const) : (r.data?.status ?? ("down" as const)),
+    detail: r.error ?? r.data?.detail ?? "",
+    lastOkAt: r.readAt,
   });
-  const source = {
-    name: metricsSourceName(),
-    status: metrics.error ? ("down" as const) : (metrics.data?.status ?? "down"),
-    detail: metrics.error ?? metrics.data?.detail ?? "",
-    lastOkAt: metrics.readAt,
-  };
-  return { status: source.status, sources: [source] };
+  const sources = [
+    sourceOf(metricsSourceName(), metrics),
+    sourceOf("Simulator clusters and workloads", fleet),
+  ];
+  const status = sources.some((s) => s.status === "down")
+    ? sources.every((s) => s.status === "down")
+      ? "down"
+      : "degraded"
+    : sources.some((s) => s.status === "degraded")
+      ? "degraded"
+      : "ok";
+  return { status, sources };
 }
 
 export interface LiveFleet {
