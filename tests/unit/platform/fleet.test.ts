@@ -217,6 +217,18 @@ describe("simulator platform", () => {
     expect(data.find((c) => c.name === "us-east-1-serve")?.status).toBe("healthy");
   });
 
+  it("saves a long catch-up made by a read, so the next read does not repeat it", async () => {
+    const now = { t: T0 };
+    const store = new MemoryFleetStore(boot());
+    const p = new SimulatorPlatform({ store, now: () => now.t });
+    now.t += 5 * 60_000;
+    await p.clusters();
+    expect((await store.load()).simTime).toBe(T0); // a short lag is computed, not written
+    now.t += 2 * HOUR;
+    await p.clusters();
+    expect((await store.load()).simTime).toBeGreaterThan(T0 + 2 * HOUR);
+  });
+
   it("resumes a failed training job from its last checkpoint", async () => {
     const now = { t: T0 };
     const p = platform(now);

@@ -33,6 +33,9 @@ import { STAGING_TRAFFIC_SHARE, matches } from "./metrics";
 import { regionRps } from "./behaviour";
 import { unit } from "./math";
 
+/** A read that had to advance the stored fleet by more than this saves the result. */
+const PERSIST_AFTER_MS = 10 * 60_000;
+
 /** Where the fleet's state lives: PostgreSQL in the app, memory in unit tests. */
 export interface FleetStore {
   load(): Promise<FleetState>;
@@ -95,7 +98,15 @@ export class SimulatorPlatform
     const [stored, chaos] = await Promise.all([this.options.store.load(), this.chaos()]);
     const speed = this.options.speed ?? 1;
     const now = this.now();
-    const state = advanceFleet(stored, now, { speed, chaos });
+    let state = advanceFleet(stored, now, { speed, chaos });
+    if (state.simTime - stored.simTime > PERSIST_AFTER_MS) {
+      // Far behind (no worker ticking in this process, or after downtime): save the catch-up
+      // once instead of repeating it on every read.
+      state = await this.options.store.transact((s) => {
+        const next = advanceFleet(s, now, { speed, chaos });
+        return { state: next, result: next };
+      });
+    }
     const wallTime = Math.max(now, state.wallTime);
     return {
       state,
