@@ -1,7 +1,12 @@
 import "server-only";
 import { db } from "@/server/db/client";
 import { fleetPlatform } from "@/server/services/platform";
-import type { ClusterInventory, TrainingPlatform, Workloads } from "@/lib/platform/types";
+import {
+  withTimeout,
+  type ClusterInventory,
+  type TrainingPlatform,
+  type Workloads,
+} from "@/lib/platform/types";
 
 export interface SyncReport {
   clusters: number;
@@ -22,32 +27,33 @@ type Platform = ClusterInventory & Workloads & TrainingPlatform & { tick?: () =>
  * Writes only what changed; one replica syncs at a time.
  */
 export async function syncFleet(platform: Platform = fleetPlatform()): Promise<SyncReport | null> {
-  await platform.tick?.();
-  const [clusters, namespaces, autoscalers, deployments, jobs] = await Promise.all([
-    platform.clusters(),
-    platform.namespaces(),
-    platform.autoscalers(),
-    platform.deployments({}),
-    platform.jobs(),
-  ]);
-  const errors = [clusters, namespaces, autoscalers, deployments, jobs].flatMap((r) =>
-    r.errors.map((e) => `${e.source}: ${e.message}`),
-  );
-  const report: SyncReport = {
-    clusters: 0,
-    pools: 0,
-    namespaces: 0,
-    deployments: 0,
-    jobs: 0,
-    checkpoints: 0,
-    errors,
-  };
-
   return db().$transaction(
     async (tx) => {
+      // One replica syncs at a time, and it reads the platform while holding the lock, so a
+      // slow sync never writes an older snapshot over a newer one.
       const lock = await tx.$queryRaw<{ locked: boolean }[]>`
         SELECT pg_try_advisory_xact_lock(hashtext('flightdeck:fleet-sync')) AS locked`;
       if (!lock[0]?.locked) return null;
+      if (platform.tick) await withTimeout("fleet tick", 30_000, platform.tick());
+      const [clusters, namespaces, autoscalers, deployments, jobs] = await Promise.all([
+        withTimeout("cluster inventory", 10_000, platform.clusters()),
+        withTimeout("namespaces", 10_000, platform.namespaces()),
+        withTimeout("autoscalers", 10_000, platform.autoscalers()),
+        withTimeout("deployments", 10_000, platform.deployments({})),
+        withTimeout("training jobs", 10_000, platform.jobs()),
+      ]);
+      const errors = [clusters, namespaces, autoscalers, deployments, jobs].flatMap((r) =>
+        r.errors.map((e) => `${e.source}: ${e.message}`),
+      );
+      const report: SyncReport = {
+        clusters: 0,
+        pools: 0,
+        namespaces: 0,
+        deployments: 0,
+        jobs: 0,
+        checkpoints: 0,
+        errors,
+      };
 
       const [clusterRows, poolRows, nsRows, envRows, versionRows, deploymentRows, jobRows] =
         await Promise.all([
@@ -243,6 +249,6 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
       }
       return report;
     },
-    { timeout: 30_000 },
+    { timeout: 60_000 },
   );
 }

@@ -177,18 +177,21 @@ export class PgFleetStore implements FleetStore {
 
   async transact<T>(change: (state: FleetState) => { state: FleetState; result: T }): Promise<T> {
     await this.load();
-    return db().$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ state: string }[]>`
+    return db().$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRaw<{ state: string }[]>`
         SELECT "state" FROM "SimulatorFleet" WHERE "id" = ${FLEET_ID} FOR UPDATE`;
-      const stored = rows[0]?.state;
-      if (!stored) throw new Error("simulator fleet missing");
-      const { state, result } = change(parse(stored));
-      await tx.simulatorFleet.update({
-        where: { id: FLEET_ID },
-        data: { state: asJson(state), simTime: new Date(state.simTime) },
-      });
-      return result;
-    });
+        const stored = rows[0]?.state;
+        if (!stored) throw new Error("simulator fleet missing");
+        const { state, result } = change(parse(stored));
+        await tx.simulatorFleet.update({
+          where: { id: FLEET_ID },
+          data: { state: asJson(state), simTime: new Date(state.simTime) },
+        });
+        return result;
+      },
+      { timeout: 60_000 },
+    );
   }
 }
 

@@ -126,6 +126,17 @@ export async function resumeTrainingJob(
     );
   } catch (error) {
     if (error instanceof OutcomeUnknownError) {
+      // The restart may have happened: record the attempt, so it is never lost from the log.
+      await appendAudit(db(), {
+        ...auditActor(actor, meta),
+        action: "training.resume",
+        targetType: "training_job",
+        targetId: job.id,
+        outcome: "allowed",
+        before: { status: job.status, restarts: job.restarts },
+        after: { status: "unknown" },
+        reason: "The platform did not confirm the restart; the next sync shows whether it ran.",
+      });
       throw new AppError(
         "UNAVAILABLE",
         "The platform did not confirm the restart. It may still happen; check the job again in a minute.",
@@ -141,6 +152,8 @@ export async function resumeTrainingJob(
     throw error;
   }
   return db().$transaction(async (tx) => {
+    // Wait for a fleet sync in flight, so its older snapshot cannot overwrite this change.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:fleet-sync'))`;
     await tx.trainingJob.update({
       where: { id: job.id },
       data: {

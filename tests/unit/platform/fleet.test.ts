@@ -195,6 +195,47 @@ describe("simulated fleet", () => {
   });
 });
 
+describe("simulated fleet edge cases", () => {
+  it("adds no node for work that waits on its namespace quota, not on GPUs", () => {
+    const s = boot();
+    const r = s.rollouts.find((x) => x.region === "us-east-1" && x.model === "fraud-scorer");
+    if (!r) throw new Error("fixture");
+    r.hpa.min = 30;
+    r.hpa.max = 30; // far beyond the namespace's 16-GPU quota... unless it was raised at boot
+    const ns = s.namespaces.find((n) => n.name === r.namespace && n.cluster === r.cluster);
+    if (ns) ns.gpuQuota = 8;
+    const nodes = () =>
+      s.clusters.find((c) => c.name === r.cluster)?.pools.find((p) => p.gpuType === "L4")?.nodes
+        .length;
+    const before = nodes();
+    const later = run(s, 2);
+    const pool = later.clusters
+      .find((c) => c.name === r.cluster)
+      ?.pools.find((p) => p.gpuType === "L4");
+    expect(pool?.nodes.length).toBeLessThanOrEqual(before ?? 0);
+    expect(
+      later.rollouts.find((x) => x.name === r.name && x.cluster === r.cluster)?.stable.scheduled,
+    ).toBe(8);
+  });
+
+  it("counts a checkpoint only once its write has finished", () => {
+    let s = boot();
+    const job = () => s.jobs.find((j) => j.name === "ranker-train-001");
+    let sawPending = false;
+    for (let i = 0; i < 24 * 120 && !sawPending; i++) {
+      s = advanceFleet(s, s.wallTime + QUANTUM_MS / 60, { speed: 60, chaos: [] });
+      const j = job();
+      if (j?.status === "checkpointing") {
+        sawPending = true;
+        expect(j.pendingCheckpoint).toBeGreaterThan(j.checkpoints.at(-1)?.step ?? 0);
+        s = advanceFleet(s, s.wallTime + (2 * 60_000) / 60, { speed: 60, chaos: [] });
+        expect(job()?.checkpoints.at(-1)?.step).toBe(j.pendingCheckpoint);
+      }
+    }
+    expect(sawPending).toBe(true);
+  });
+});
+
 describe("simulator platform", () => {
   const platform = (now = { t: T0 }) =>
     new SimulatorPlatform({ store: new MemoryFleetStore(boot()), now: () => now.t });
@@ -221,7 +262,7 @@ describe("simulator platform", () => {
     const now = { t: T0 };
     const store = new MemoryFleetStore(boot());
     const p = new SimulatorPlatform({ store, now: () => now.t });
-    now.t += 5 * 60_000;
+    now.t += 60_000;
     await p.clusters();
     expect((await store.load()).simTime).toBe(T0); // a short lag is computed, not written
     now.t += 2 * HOUR;

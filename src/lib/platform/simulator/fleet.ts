@@ -104,6 +104,8 @@ export interface SimTrainingJob {
   checkpointEvery: number;
   /** the most recent checkpoints, newest last */
   checkpoints: { step: number; at: number }[];
+  /** the step being written while checkpointing; it becomes a checkpoint when the write ends */
+  pendingCheckpoint?: number | null;
   restarts: number;
   /** automatic restarts allowed before the job stays failed (Kubernetes backoffLimit) */
   backoffLimit: number;
@@ -492,13 +494,15 @@ function schedule(
   simTime: number,
   chaos: readonly ChaosEffect[],
   wall: number,
-): Placement & { evictedJobs: Map<string, string> } {
+): Placement & { evictedJobs: Map<string, string>; starved: Set<string> } {
   const placement = place(state, simTime, wall, chaos);
+  // Pools where work waits for GPUs (not for quota): only there does a new node help.
+  const starved = new Set<string>();
   const quotaLeft = new Map(state.namespaces.map((n) => [`${n.cluster}/${n.name}`, n.gpuQuota]));
   const order = [...state.rollouts].sort(
     (a, b) =>
       (a.environment === b.environment ? 0 : a.environment === "production" ? -1 : 1) ||
-      a.name.localeCompare(b.name),
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
   for (const r of order) {
     const view = [...placement.pools.values()].find(
@@ -509,7 +513,11 @@ function schedule(
       let placed = 0;
       for (let i = 0; i < rs.desired; i++) {
         const quota = quotaLeft.get(nsKey) ?? Infinity;
-        if (!view || quota < r.gpusPerReplica || !take(placement, view, r.gpusPerReplica)) break;
+        if (!view || quota < r.gpusPerReplica) break;
+        if (!take(placement, view, r.gpusPerReplica)) {
+          starved.add(poolKey(view.cluster.name, view.pool.name));
+          break;
+        }
         quotaLeft.set(nsKey, quota - r.gpusPerReplica);
         placed += 1;
       }
@@ -552,6 +560,9 @@ function schedule(
       }
       j.nodes = nodes;
     } else {
+      if (view && quota >= j.gpus && j.gpus <= view.pool.maxNodes * view.pool.gpusPerNode) {
+        starved.add(poolKey(j.cluster, j.pool));
+      }
       if (j.status !== "queued") {
         const lostNode = previous.find((name) => (placement.free.get(name) ?? 0) <= 0);
         const v = view?.nodes.find((n) => n.node.name === lostNode);
@@ -565,7 +576,7 @@ function schedule(
       j.nodes = [];
     }
   }
-  return { ...placement, evictedJobs };
+  return { ...placement, evictedJobs, starved };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -680,6 +691,13 @@ function stepQuantum(
       j.until = null;
     }
     if (j.status === "checkpointing" && j.until !== null && j.until <= t) {
+      // The checkpoint exists once its write has finished.
+      if (j.pendingCheckpoint != null) {
+        j.checkpoints = [...j.checkpoints, { step: j.pendingCheckpoint, at: t }].slice(
+          -KEEP_CHECKPOINTS,
+        );
+      }
+      j.pendingCheckpoint = null;
       j.status = "running";
       j.until = null;
     }
@@ -711,6 +729,7 @@ function stepQuantum(
       const lostSteps = Math.max(0, j.stepsDone - lastCheckpoint);
       j.gpuHoursLost += (lostSteps / j.stepsPerHour) * j.gpus;
       j.stepsDone = lastCheckpoint;
+      j.pendingCheckpoint = null; // a write cut short leaves no checkpoint
       j.failureReason =
         evicted ??
         JOB_CRASHES[hash32(`${seed}:crash-kind:${j.name}:${t}`) % JOB_CRASHES.length] ??
@@ -740,25 +759,16 @@ function stepQuantum(
       j.nodes = [];
       j.failureReason = null;
     } else if (due > before && due > (j.checkpoints.at(-1)?.step ?? 0)) {
-      j.checkpoints = [...j.checkpoints, { step: due, at: t }].slice(-KEEP_CHECKPOINTS);
+      j.pendingCheckpoint = due;
       j.status = "checkpointing";
       j.until = t + CHECKPOINT_WRITE_MS;
     }
   }
 
-  // 7. Cluster autoscaler: add a node for pending replicas or queued jobs, remove idle ones.
+  // 7. Cluster autoscaler: add a node where work waits for GPUs, remove idle ones.
   for (const view of placement.pools.values()) {
     const { pool, cluster } = view;
-    const pending =
-      state.rollouts.some(
-        (r) =>
-          r.cluster === cluster.name &&
-          r.gpuType === pool.gpuType &&
-          replicaSets(r).some((rs) => rs.scheduled < rs.desired),
-      ) ||
-      state.jobs.some(
-        (j) => j.cluster === cluster.name && j.pool === pool.name && j.status === "queued",
-      );
+    const pending = placement.starved.has(poolKey(cluster.name, pool.name));
     if (pool.provisioningUntil !== null && pool.provisioningUntil <= t) {
       pool.nodes.push({
         name: `${cluster.name}-${pool.name}-${pool.nextNodeIndex}`,

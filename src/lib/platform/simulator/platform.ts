@@ -33,8 +33,8 @@ import { STAGING_TRAFFIC_SHARE, matches } from "./metrics";
 import { regionRps } from "./behaviour";
 import { unit } from "./math";
 
-/** A read that had to advance the stored fleet by more than this saves the result. */
-const PERSIST_AFTER_MS = 10 * 60_000;
+/** A read of a fleet not saved for this long (wall clock) saves its catch-up. */
+const PERSIST_AFTER_MS = 2 * 60_000;
 
 /** Where the fleet's state lives: PostgreSQL in the app, memory in unit tests. */
 export interface FleetStore {
@@ -99,7 +99,7 @@ export class SimulatorPlatform
     const speed = this.options.speed ?? 1;
     const now = this.now();
     let state = advanceFleet(stored, now, { speed, chaos });
-    if (state.simTime - stored.simTime > PERSIST_AFTER_MS) {
+    if (now - stored.wallTime > PERSIST_AFTER_MS) {
       // Far behind (no worker ticking in this process, or after downtime): save the catch-up
       // once instead of repeating it on every read.
       state = await this.options.store.transact((s) => {
@@ -313,7 +313,8 @@ export class SimulatorPlatform
       if (r.aborted) throw new PlatformError("promote", "the rollout is aborted; retry it first");
       r.paused = false;
       if (opts.full) {
-        r.stable = { ...canary, desired: r.hpa.current };
+        // Argo switches traffic once the new replicas are available: capacity carries over.
+        r.stable = { ...r.stable, version: canary.version, desired: r.hpa.current };
         r.canary = null;
         r.canaryWeight = 0;
         r.phase = "Healthy";
@@ -355,13 +356,7 @@ export class SimulatorPlatform
         r.canaryWeight = 0;
       } else {
         // The earlier version becomes stable at once: an undo is a rollback, not a canary.
-        r.stable = {
-          version: target.version,
-          desired: r.hpa.current,
-          scheduled: 0,
-          ready: 0,
-          starting: [],
-        };
+        r.stable = { ...r.stable, version: target.version, desired: r.hpa.current };
         r.canary = null;
         r.canaryWeight = 0;
       }
