@@ -46,3 +46,16 @@ export function errorBudget({ good, total, objective }: BudgetInput): BudgetResu
     consumed >= 1 ? "exhausted" : remaining < AT_RISK_REMAINING ? "at_risk" : "healthy";
   return { status, attainment: good / total, budgetEvents, badEvents, consumed, remaining };
 }
+
+/**
+ * How fast a window spends the error budget: 1 means exactly at the rate that exhausts the
+ * budget at the end of the SLO window. Null without traffic (no data, never 0 or NaN).
+ */
+export function burnRate(good: number, total: number, objective: number): number | null {
+  if (total <= 0 || objective >= 1) return null;
+  const bad = Math.max(0, total - good);
+  return bad / total / (1 - objective);
+}
+
+/** The Google SRE Workbook's fast-burn page threshold: 2% of a 30-day budget in one hour. */
+export const FAST_BURN = 14.4;

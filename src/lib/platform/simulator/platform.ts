@@ -498,7 +498,9 @@ export function servingDeploymentsOf(
         replicasReady: rs.ready,
         replicasDesired: rs.desired,
         trafficWeight: weight,
-        capacityRps: rs.ready * r.rpsPerReplica,
+        // Replicas still starting count: stable pods keep serving while new ones warm up, and
+        // traffic shifts once a canary is scheduled. Replicas with no GPU to run on do not.
+        capacityRps: rs.scheduled * r.rpsPerReplica,
       };
       if (matches(d, selector)) out.push(d);
     }
