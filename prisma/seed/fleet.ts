@@ -4,6 +4,7 @@ import type { Prisma } from "../../src/generated/prisma/client";
 type Tx = Prisma.TransactionClient;
 import bcrypt from "bcryptjs";
 import { DEMO_PASSWORD } from "../../src/lib/demo";
+import { versionBehaviour, type Fault } from "../../src/lib/platform/simulator/behaviour";
 
 export { DEMO_PASSWORD };
 
@@ -761,6 +762,49 @@ export async function seedDemoFleet(
         checkpoints: { create: checkpoints },
       },
     });
+  }
+
+  // Candidates: versions registered by CI but not rolled out yet, for trying rollouts. Each
+  // model gets a healthy one; the ranking team's models also get one that the simulator makes
+  // fail (elevated 5xx), to see automated analysis catch it. Their own generator keeps the rest
+  // of the seed unchanged.
+  const candidateRng = createRng((options.seed ?? DEMO_SEED) + 1);
+  const simSeed = Number(process.env.FLIGHTDECK_SIM_SEED ?? DEMO_SEED);
+  for (const m of MODELS) {
+    const modelId = modelIds.get(m.name);
+    if (!modelId) continue;
+    const latest = await prisma.modelVersion.findMany({
+      where: { modelId },
+      select: { version: true },
+    });
+    const major = Math.max(...latest.map((v) => Number(v.version.split(".")[0]))) + 1;
+    const wanted: Fault[] = m.team === "ranking" ? ["none", "errors"] : ["none"];
+    for (let minor = 0, found = 0; minor < 60 && found < wanted.length; minor++) {
+      const version = `${major}.${minor}.0`;
+      const fault = versionBehaviour(simSeed, m.name, version).fault;
+      if (fault !== wanted[found]) continue;
+      found += 1;
+      await prisma.modelVersion.create({
+        data: {
+          modelId,
+          version,
+          imageDigest: `registry.flightdeck.internal/${m.name}@${sha(candidateRng)}`,
+          baseImageDigest: `registry.flightdeck.internal/serving-base@${sha(candidateRng)}`,
+          artifactUri: `s3://ml-artifacts/${m.name}/${version}/model.safetensors`,
+          trainingRunId: `run-${candidateRng.hex(8)}`,
+          datasetDigest: sha(candidateRng),
+          codeCommit: candidateRng.hex(40),
+          evalMetrics: {
+            [m.metric]: Number((m.base + 0.05 + candidateRng.float(-0.004, 0.006)).toFixed(4)),
+            calibration_ece: Number(candidateRng.float(0.01, 0.05).toFixed(4)),
+            p99_latency_ms: Math.round(candidateRng.float(40, 180)),
+            eval_examples: candidateRng.int(20, 200) * 1000,
+          },
+          createdBy: "ci@flightdeck.demo",
+          createdAt: new Date(nowMs - (wanted.length - found + 1) * HOUR),
+        },
+      });
+    }
   }
 
   await prisma.auditEvent.create({

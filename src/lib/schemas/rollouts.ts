@@ -20,28 +20,20 @@ export type StartRolloutData = z.output<typeof startRolloutSchema>;
 
 export const ROLLOUT_COMMANDS = ["pause", "resume", "promote", "promote_full", "abort"] as const;
 
-export const rolloutCommandSchema = z
-  .object({
-    rolloutId: id,
-    command: z.enum(ROLLOUT_COMMANDS),
-    /** the rollout's version the user saw (optimistic concurrency) */
-    version,
-    reason: z.string().trim().max(500).optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.command === "promote_full" && (v.reason ?? "").length < 3) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["reason"],
-        message: "Promoting to 100% skips the remaining steps and analysis: say why.",
-      });
-    }
-  });
+export const rolloutCommandSchema = z.object({
+  rolloutId: id,
+  /** the rollout's version the user saw (optimistic concurrency) */
+  version,
+  /** required to promote to 100% */
+  reason: z.string().trim().max(500).optional(),
+});
+export type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
 export type RolloutCommandInput = z.input<typeof rolloutCommandSchema>;
 export type RolloutCommandData = z.output<typeof rolloutCommandSchema>;
 
 export const retryRolloutSchema = z.object({ rolloutId: id, version });
 export type RetryRolloutInput = z.input<typeof retryRolloutSchema>;
+export type RetryRolloutData = z.output<typeof retryRolloutSchema>;
 
 export const rollbackSchema = z.object({
   model: z.string().trim().min(1).max(100),

@@ -509,6 +509,29 @@ export async function driveRollout(id: string, now = new Date()): Promise<boolea
       let row = await tx.rollout.findUniqueOrThrow({ where: { id }, include: rolloutInclude });
       let moved = false;
       try {
+        if (!targetOf(row) && row.status !== "pending" && !row.platformSynced) {
+          // A rollback (or a change to a rollout started elsewhere): find what to apply it to.
+          const found = await findTarget(row);
+          if (!found) {
+            row = await tx.rollout.update({
+              where: { id },
+              data: { platformSynced: true },
+              include: rolloutInclude,
+            });
+            return false;
+          }
+          row = await tx.rollout.update({
+            where: { id },
+            data: {
+              target: {
+                cluster: found.cluster,
+                namespace: found.namespace,
+                name: found.name,
+              },
+            },
+            include: rolloutInclude,
+          });
+        }
         for (let i = 0; i < MAX_STEPS_PER_CLAIM; i++) {
           const key = targetOf(row);
           if (key && (!row.platformSynced || row.verifying)) {

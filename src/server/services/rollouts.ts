@@ -5,6 +5,23 @@ import { PAGE_SIZE, type ListQuery } from "@/lib/schemas/list-query";
 import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
 import { assertCanRead } from "@/server/services/access";
 import { environmentWhere } from "@/server/db/filters";
+import { principalOf } from "@/server/auth/session";
+import { AppError } from "@/server/errors";
+import { fleetPlatform, metricsSource, readWithFallback } from "@/server/services/platform";
+import { withTimeout } from "@/lib/platform/types";
+import { authorize, type Permission } from "@/lib/domain/policy";
+import {
+  ACTIVE,
+  availableCommands,
+  type RolloutStatus,
+  type UserCommand,
+} from "@/lib/domain/rollout/state-machine";
+import {
+  DEFAULT_THRESHOLDS,
+  analysisThresholdsSchema,
+  type AnalysisThresholds,
+} from "@/lib/domain/rollout/plan";
+import type { MetricResult } from "@/lib/domain/rollout/analysis";
 
 export interface RolloutRow {
   id: string;
@@ -67,4 +84,260 @@ export async function listRollouts(
     finishedAt: r.finishedAt,
   }));
   return toPage(rows, total, page, PAGE_SIZE);
+}
+
+export interface RolloutDetail {
+  id: string;
+  kind: string;
+  model: string;
+  team: string;
+  fromVersion: string | null;
+  toVersion: string;
+  environment: string;
+  region: string;
+  strategy: string;
+  status: string;
+  verifying: boolean;
+  currentStep: number;
+  currentWeight: number;
+  reason: string | null;
+  version: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  pausedUntil: Date | null;
+  createdBy: string | null;
+  target: { cluster: string; namespace: string; name: string } | null;
+  thresholds: AnalysisThresholds;
+  steps: {
+    index: number;
+    kind: string;
+    weight: number | null;
+    durationSec: number | null;
+    intervalSec: number | null;
+    status: string;
+    startedAt: Date | null;
+    finishedAt: Date | null;
+  }[];
+  waves: { wave: number; rollouts: { id: string; environment: string; status: string }[] }[];
+  wave: number;
+  analysis: {
+    stepIndex: number;
+    at: Date;
+    verdict: string;
+    score: number | null;
+    reason: string;
+    metrics: MetricResult[];
+  }[];
+  events: { at: Date; kind: string; message: string; actor: string | null }[];
+  /** live split of the environment's traffic between versions, from the platform */
+  traffic: { version: string; weight: number; replicasReady: number; replicasDesired: number }[];
+  /** requests per second the environment serves now: the blast radius of a change */
+  environmentRps: number | null;
+  /** which buttons this user may press now */
+  can: Record<UserCommand | "retry", boolean>;
+  /** earlier versions that ran here, for rollback */
+  rollbackTargets: string[];
+}
+
+export async function getRollout(actor: Actor | null, id: string): Promise<RolloutDetail> {
+  assertCanRead(actor);
+  const r = await db().rollout.findUnique({
+    where: { id },
+    include: {
+      steps: { orderBy: { index: "asc" } },
+      events: { orderBy: { at: "desc" }, take: 100 },
+      analysisRuns: { orderBy: { at: "desc" }, take: 60 },
+      model: { select: { id: true, name: true, teamId: true, team: { select: { name: true } } } },
+      fromVersion: { select: { version: true } },
+      toVersion: { select: { version: true } },
+      createdBy: { select: { email: true } },
+      environment: {
+        select: { id: true, name: true, tier: true, region: { select: { code: true } } },
+      },
+    },
+  });
+  if (!r) throw new AppError("NOT_FOUND", "That rollout does not exist.");
+  const [siblings, history, live] = await Promise.all([
+    r.releaseId
+      ? db().rollout.findMany({
+          where: { releaseId: r.releaseId },
+          orderBy: [{ wave: "asc" }, { createdAt: "asc" }],
+          select: { id: true, wave: true, status: true, environment: { select: { name: true } } },
+        })
+      : Promise.resolve([]),
+    db().rollout.findMany({
+      where: { modelId: r.model.id, environmentId: r.environment.id },
+      select: {
+        status: true,
+        fromVersion: { select: { version: true } },
+        toVersion: { select: { version: true } },
+      },
+    }),
+    readWithFallback(`rollout-traffic:${r.model.name}:${r.environment.name}`, () =>
+      withTimeout(
+        "traffic split",
+        5_000,
+        fleetPlatform().deployments({ model: r.model.name, region: r.environment.region.code }),
+      ),
+    ),
+  ]);
+  const traffic = (live.data?.data ?? [])
+    .filter((d) => d.environment === r.environment.tier)
+    .map((d) => ({
+      version: d.version,
+      weight: d.trafficWeight,
+      replicasReady: d.replicasReady,
+      replicasDesired: d.replicasDesired,
+    }));
+  const rps = await metricsSource()
+    .instant("request_rate", { model: r.model.name, region: r.environment.region.code })
+    .then((s) => s.reduce((n, x) => n + x.value, 0))
+    .catch(() => null);
+  const principal = principalOf(actor);
+  const state = {
+    status: r.status as RolloutStatus,
+    step: r.currentStep,
+    stepCount: r.steps.length,
+    weight: r.currentWeight,
+  };
+  const available = new Set(availableCommands(state));
+  const may = (p: Permission) => authorize(principal, p, r.model.teamId).allowed;
+  const releaseManager =
+    actor.kind === "user" && (actor.role === "release_manager" || actor.role === "admin");
+  const serving = traffic.slice().sort((a, b) => b.weight - a.weight)[0]?.version ?? null;
+  const ran = new Set<string>();
+  for (const h of history) {
+    if (h.status === "completed") ran.add(h.toVersion.version);
+    if (h.fromVersion) ran.add(h.fromVersion.version);
+  }
+  if (serving) ran.delete(serving);
+  if (r.kind === "rollout" && ACTIVE.includes(state.status) && r.fromVersion)
+    ran.add(r.fromVersion.version);
+  const t = r.target as { cluster: string; namespace: string; name: string } | null;
+  const thresholds = analysisThresholdsSchema.safeParse(r.thresholds);
+  return {
+    id: r.id,
+    kind: r.kind,
+    model: r.model.name,
+    team: r.model.team.name,
+    fromVersion: r.fromVersion?.version ?? null,
+    toVersion: r.toVersion.version,
+    environment: r.environment.name,
+    region: r.environment.region.code,
+    strategy: r.strategy,
+    status: r.status,
+    verifying: r.verifying,
+    currentStep: r.currentStep,
+    currentWeight: r.currentWeight,
+    reason: r.reason,
+    version: r.version,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    pausedUntil: r.pausedUntil,
+    createdBy: r.createdBy?.email ?? null,
+    target: t,
+    thresholds: thresholds.success ? thresholds.data : DEFAULT_THRESHOLDS,
+    steps: r.steps.map((s) => ({
+      index: s.index,
+      kind: s.kind,
+      weight: s.weight,
+      durationSec: s.durationSec,
+      intervalSec: s.intervalSec,
+      status: s.status,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+    })),
+    wave: r.wave,
+    waves: [...new Set(siblings.map((s) => s.wave))].map((wave) => ({
+      wave,
+      rollouts: siblings
+        .filter((s) => s.wave === wave)
+        .map((s) => ({ id: s.id, environment: s.environment.name, status: s.status })),
+    })),
+    analysis: r.analysisRuns.map((a) => ({
+      stepIndex: a.stepIndex,
+      at: a.at,
+      verdict: a.verdict,
+      score: a.score,
+      reason: a.reason,
+      metrics: a.metrics as unknown as MetricResult[],
+    })),
+    events: r.events.map((e) => ({ at: e.at, kind: e.kind, message: e.message, actor: e.actor })),
+    traffic,
+    environmentRps: rps,
+    can: {
+      pause: available.has("pause") && may("rollout.operate"),
+      resume: available.has("resume") && may("rollout.operate"),
+      abort: available.has("abort") && may("rollout.operate"),
+      rollback: may("rollout.operate") && ran.size > 0 && r.kind === "rollout",
+      promote: available.has("promote") && may("rollout.drive"),
+      promote_full: available.has("promote_full") && may("rollout.drive") && releaseManager,
+      retry: r.status === "aborted" && may("rollout.drive"),
+    },
+    rollbackTargets: [...ran].sort().reverse(),
+  };
+}
+
+export interface ComparisonPoint {
+  t: number;
+  canary: number | null;
+  baseline: number | null;
+}
+
+export interface RolloutSeries {
+  errorRate: ComparisonPoint[];
+  latencyP99: ComparisonPoint[];
+}
+
+/** Canary against baseline over the rollout's life (at most the last hour), for the charts. */
+export async function rolloutSeries(
+  actor: Actor | null,
+  r: Pick<
+    RolloutDetail,
+    "model" | "region" | "fromVersion" | "toVersion" | "startedAt" | "finishedAt"
+  >,
+): Promise<RolloutSeries> {
+  assertCanRead(actor);
+  const end = r.finishedAt ?? new Date();
+  const start = new Date(Math.max((r.startedAt ?? end).getTime(), end.getTime() - 3_600_000));
+  if (end.getTime() - start.getTime() < 60_000) start.setTime(end.getTime() - 60_000);
+  const stepSeconds = Math.max(15, Math.round((end.getTime() - start.getTime()) / 1000 / 60));
+  const source = metricsSource();
+  const range = async (metric: "error_rate" | "latency_p99", version: string | null) => {
+    if (!version) return new Map<number, number>();
+    const series = await withTimeout(
+      metric,
+      5_000,
+      source.range(
+        metric,
+        { model: r.model, version, region: r.region },
+        { start, end, stepSeconds },
+      ),
+    ).catch(() => []);
+    const out = new Map<number, number>();
+    for (const s of series) {
+      for (const p of s.points)
+        out.set(p.t.getTime(), Math.max(out.get(p.t.getTime()) ?? 0, p.value));
+    }
+    return out;
+  };
+  const compare = async (metric: "error_rate" | "latency_p99") => {
+    const [canary, baseline] = await Promise.all([
+      range(metric, r.toVersion),
+      range(metric, r.fromVersion),
+    ]);
+    const times = [...new Set([...canary.keys(), ...baseline.keys()])].sort((a, b) => a - b);
+    return times.map((t) => ({
+      t,
+      canary: canary.get(t) ?? null,
+      baseline: baseline.get(t) ?? null,
+    }));
+  };
+  const [errorRate, latencyP99] = await Promise.all([
+    compare("error_rate"),
+    compare("latency_p99"),
+  ]);
+  return { errorRate, latencyP99 };
 }

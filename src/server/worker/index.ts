@@ -1,8 +1,15 @@
 import "server-only";
 import { feedSliMinutes } from "@/server/services/sli-feed";
 import { syncFleet } from "@/server/services/fleet-sync";
+import { driveRollouts } from "@/server/services/rollout-engine";
 
-const g = globalThis as unknown as { flightdeckWorker?: NodeJS.Timeout };
+const g = globalThis as unknown as {
+  flightdeckWorker?: NodeJS.Timeout;
+  flightdeckEngine?: NodeJS.Timeout;
+};
+
+/** How often the rollout engine looks for due steps, analysis intervals and timed pauses. */
+const ENGINE_TICK_MS = Number(process.env.FLIGHTDECK_ENGINE_TICK_MS ?? 1_000);
 
 const TICK_MS = 5_000;
 /** The SLI feed runs every third tick: minute buckets need no finer cadence. */
@@ -43,4 +50,19 @@ export function startWorker(): void {
   void tick();
   g.flightdeckWorker = setInterval(() => void tick(), TICK_MS);
   g.flightdeckWorker.unref();
+
+  // The rollout engine: each rollout is claimed with a row lock, so with several replicas
+  // exactly one drives it at a time, and a step interrupted by a crash is finished, not redone.
+  let driving = false;
+  const drive = async () => {
+    if (driving) return;
+    driving = true;
+    try {
+      await attempt("rollout engine", () => driveRollouts());
+    } finally {
+      driving = false;
+    }
+  };
+  g.flightdeckEngine = setInterval(() => void drive(), ENGINE_TICK_MS);
+  g.flightdeckEngine.unref();
 }

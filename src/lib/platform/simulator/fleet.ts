@@ -673,15 +673,7 @@ function stepQuantum(
     } else {
       r.lowerSince = null;
     }
-    r.stable.desired = r.hpa.current;
-    if (r.canary) {
-      r.canary.desired =
-        r.aborted || r.canaryWeight === 0
-          ? r.aborted
-            ? 0
-            : 1
-          : Math.max(1, Math.ceil((r.hpa.current * r.canaryWeight) / 100));
-    }
+    sizeReplicaSets(r);
   }
 
   // 3. Training jobs: restarts come due, checkpoints finish.
@@ -803,6 +795,31 @@ function stepQuantum(
       pool.spareSince = null;
     }
   }
+}
+
+/** Replicas each set wants: the stable at the autoscaler's count, the canary at its weight's share. */
+export function sizeReplicaSets(r: SimRollout): void {
+  r.stable.desired = r.hpa.current;
+  if (r.canary) {
+    r.canary.desired = r.aborted
+      ? 0
+      : r.canaryWeight === 0
+        ? 1
+        : Math.max(1, Math.ceil((r.hpa.current * r.canaryWeight) / 100));
+  }
+}
+
+/**
+ * Places replicas at once after a change to a rollout (a new version, a weight), as the
+ * Kubernetes scheduler would within seconds, instead of at the next simulated step.
+ */
+export function rescheduleNow(
+  state: FleetState,
+  chaos: readonly ChaosEffect[],
+  at: { simTime: number; wallTime: number } = state,
+): void {
+  for (const r of state.rollouts) sizeReplicaSets(r);
+  schedule(state, at.simTime, chaos, at.wallTime);
 }
 
 function rolloutPhase(r: SimRollout): SimRolloutPhase {

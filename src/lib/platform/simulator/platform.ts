@@ -23,6 +23,7 @@ import type { ChaosEffect } from "./chaos";
 import {
   advanceFleet,
   namespaceUsage,
+  rescheduleNow,
   poolViews,
   type FleetState,
   type SimPool,
@@ -144,6 +145,7 @@ export class SimulatorPlatform
       }
       change(r);
       r.resourceVersion += 1;
+      rescheduleNow(state, chaos);
       return { state, result: { resourceVersion: String(r.resourceVersion) } };
     });
   }
