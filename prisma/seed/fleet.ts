@@ -778,7 +778,8 @@ export async function seedDemoFleet(
       select: { version: true },
     });
     const major = Math.max(...latest.map((v) => Number(v.version.split(".")[0]))) + 1;
-    const wanted: Fault[] = m.team === "ranking" ? ["none", "errors"] : ["none"];
+    // The healthy candidate is registered last, so it is the newest version.
+    const wanted: Fault[] = m.team === "ranking" ? ["errors", "none"] : ["none"];
     for (let minor = 0, found = 0; minor < 60 && found < wanted.length; minor++) {
       const version = `${major}.${minor}.0`;
       const fault = versionBehaviour(simSeed, m.name, version).fault;

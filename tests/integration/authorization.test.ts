@@ -13,6 +13,7 @@ import * as tokensActions from "@/actions/tokens";
 import * as authActions from "@/actions/auth";
 import * as chaosActions from "@/actions/chaos";
 import * as trainingActions from "@/actions/training";
+import * as rolloutActions from "@/actions/rollouts";
 import { resetSimulatorFleet } from "@/server/services/simulator";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
 import * as chaosRoute from "@/app/api/v1/chaos/route";
@@ -42,7 +43,93 @@ beforeAll(async () => {
     users[name] = u.id;
   }
 });
-afterAll(() => prisma.$disconnect());
+afterAll(async () => {
+  await resetSimulatorFleet();
+  await prisma.$disconnect();
+});
+
+/**
+ * A ranker-xl rollout in a given state with fresh versions, after ending any other rollout of
+ * the model, so each caller's attempt starts from the same place.
+ */
+async function newRollout(status: "progressing" | "paused" | "aborted" | "completed") {
+  const model = await prisma.model.findUniqueOrThrow({ where: { name: "ranker-xl" } });
+  await prisma.rollout.updateMany({
+    where: {
+      modelId: model.id,
+      status: { in: ["pending", "progressing", "paused", "analyzing", "degraded"] },
+    },
+    data: { status: "aborted", platformSynced: true },
+  });
+  const env = await prisma.environment.findUniqueOrThrow({
+    where: { name: "production/us-east-1" },
+  });
+  const from = await prisma.modelVersion.findFirstOrThrow({
+    where: { modelId: model.id },
+    orderBy: { createdAt: "asc" },
+  });
+  const v = unique("9.0");
+  const to = await prisma.modelVersion.create({
+    data: {
+      modelId: model.id,
+      version: v,
+      imageDigest: `registry.test/ranker-xl@sha256:${v.replace(/\W/g, "").padEnd(64, "0")}`,
+      baseImageDigest: `registry.test/base@sha256:${"b".repeat(64)}`,
+      artifactUri: `s3://authz/${v}`,
+      trainingRunId: "run",
+      datasetDigest: `sha256:${"d".repeat(64)}`,
+      codeCommit: "e".repeat(40),
+      evalMetrics: {},
+      createdBy: "authz",
+    },
+  });
+  return prisma.rollout.create({
+    data: {
+      modelId: model.id,
+      fromVersionId: from.id,
+      toVersionId: to.id,
+      environmentId: env.id,
+      strategy: "canary",
+      status,
+      currentStep: 1,
+      currentWeight: 10,
+      platformSynced: true,
+      steps: {
+        create: [
+          { index: 0, kind: "set_weight", weight: 10, status: "succeeded" },
+          { index: 1, kind: "pause", status: "running" },
+          { index: 2, kind: "set_weight", weight: 100 },
+        ],
+      },
+    },
+  });
+}
+
+const rolloutSnapshot = (id: string) => () =>
+  prisma.rollout.findUnique({
+    where: { id },
+    select: { status: true, version: true, currentStep: true },
+  });
+
+function commandCase(
+  allowed: readonly ActorName[],
+  status: "progressing" | "paused" | "aborted",
+  reason?: string,
+): ActionCase {
+  return {
+    allowed,
+    prepare: async () => {
+      const r = await newRollout(status);
+      return {
+        input: { rolloutId: r.id, version: r.version, ...(reason ? { reason } : {}) },
+        snapshot: async () => ({
+          row: await rolloutSnapshot(r.id)(),
+          retries: await prisma.rollout.count({ where: { toVersionId: r.toVersionId } }),
+        }),
+      };
+    },
+  };
+}
 
 const signInAs = (name: ActorName) => {
   requestContext.userId = name === "anonymous" ? null : users[name];
@@ -214,6 +301,46 @@ const ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  startRolloutAction: {
+    allowed: ["release_manager", "admin"],
+    prepare: async () => {
+      const r = await newRollout("aborted");
+      const version = await prisma.modelVersion.findUniqueOrThrow({ where: { id: r.toVersionId } });
+      return {
+        input: {
+          model: "ranker-xl",
+          version: version.version,
+          steps: "weight 10\npause\nweight 100",
+          waves: "production/us-east-1",
+        },
+        snapshot: () => prisma.rollout.count({ where: { toVersionId: r.toVersionId } }),
+      };
+    },
+  },
+  pauseRolloutAction: commandCase(["engineer", "release_manager", "admin"], "progressing"),
+  resumeRolloutAction: commandCase(["engineer", "release_manager", "admin"], "paused"),
+  abortRolloutAction: commandCase(["engineer", "release_manager", "admin"], "progressing"),
+  promoteRolloutAction: commandCase(["release_manager", "admin"], "paused"),
+  promoteFullRolloutAction: commandCase(["release_manager", "admin"], "paused", "hotfix drill"),
+  retryRolloutAction: commandCase(["release_manager", "admin"], "aborted"),
+  rollbackAction: {
+    allowed: ["engineer", "release_manager", "admin"],
+    prepare: async () => {
+      const r = await newRollout("progressing");
+      const from = await prisma.modelVersion.findUniqueOrThrow({
+        where: { id: r.fromVersionId ?? "" },
+      });
+      return {
+        input: {
+          model: "ranker-xl",
+          environment: "production/us-east-1",
+          toVersion: from.version,
+          reason: "authz drill",
+        },
+        snapshot: rolloutSnapshot(r.id),
+      };
+    },
+  },
 };
 
 /** Authentication entry points: public by nature, covered by the sign-in tests. */
@@ -225,6 +352,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "auth.ts": authActions,
   "chaos.ts": chaosActions,
   "training.ts": trainingActions,
+  "rollouts.ts": rolloutActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -254,6 +382,7 @@ const actionFns = Object.assign(
   tokensActions,
   chaosActions,
   trainingActions,
+  rolloutActions,
 ) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }

@@ -34,3 +34,26 @@ export function firstValues(
   }
   return out;
 }
+
+export const ROLLOUT_STATUS_FILTERS = [
+  "active",
+  "pending",
+  "progressing",
+  "paused",
+  "analyzing",
+  "degraded",
+  "aborted",
+  "rolled_back",
+  "completed",
+] as const;
+
+/** The Rollouts list's own filters, on top of region and environment. */
+export const rolloutListQuerySchema = listQuerySchema.extend({
+  status: z.enum(ROLLOUT_STATUS_FILTERS).optional().catch(undefined),
+  model: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/)
+    .optional()
+    .catch(undefined),
+});
+export type RolloutListQuery = z.infer<typeof rolloutListQuerySchema>;

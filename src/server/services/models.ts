@@ -66,3 +66,10 @@ export async function listModels(actor: Actor | null, query: ListQuery): Promise
   }));
   return toPage(rows, total, page, PAGE_SIZE);
 }
+
+/** Every model's name, for filters. */
+export async function listModelNames(actor: Actor | null): Promise<string[]> {
+  assertCanRead(actor);
+  const rows = await db().model.findMany({ orderBy: { name: "asc" }, select: { name: true } });
+  return rows.map((r) => r.name);
+}

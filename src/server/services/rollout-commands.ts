@@ -610,29 +610,6 @@ export async function rollback(
       select: { id: true },
     });
     if (pending) return { rolloutId: pending.id, alreadyApplied: true, kick: [] as string[] };
-    const recent = await tx.rollout.findFirst({
-      where: {
-        modelId: model.id,
-        environmentId: env.id,
-        kind: "rollback",
-        toVersionId: target.id,
-        createdAt: { gte: new Date(Date.now() - 10_000) },
-      },
-      select: { id: true },
-    });
-    if (recent && servingNow?.versionId === target.id)
-      return { rolloutId: recent.id, alreadyApplied: true, kick: [] as string[] };
-    if (servingNow?.versionId === target.id && servingNow.weight === 100) {
-      const inFlight = await tx.rollout.findFirst({
-        where: { modelId: model.id, environmentId: env.id, status: { in: [...ACTIVE] } },
-        select: { id: true },
-      });
-      if (!inFlight)
-        throw new AppError(
-          "CONFLICT",
-          `${env.name} already runs ${model.name} ${target.version} only.`,
-        );
-    }
     const active = await tx.rollout.findMany({
       where: {
         modelId: model.id,
@@ -642,6 +619,26 @@ export async function rollback(
       },
       select: { id: true, status: true },
     });
+    if (active.length === 0) {
+      // A double-click: the first click already rolled back whatever was in flight.
+      const recent = await tx.rollout.findFirst({
+        where: {
+          modelId: model.id,
+          environmentId: env.id,
+          kind: "rollback",
+          toVersionId: target.id,
+          createdAt: { gte: new Date(Date.now() - 10_000) },
+        },
+        select: { id: true },
+      });
+      if (recent) return { rolloutId: recent.id, alreadyApplied: true, kick: [] as string[] };
+      if (servingNow?.versionId === target.id && servingNow.weight === 100) {
+        throw new AppError(
+          "CONFLICT",
+          `${env.name} already runs ${model.name} ${target.version} only.`,
+        );
+      }
+    }
     const now = new Date();
     for (const a of active) {
       await tx.rollout.update({

@@ -1,7 +1,8 @@
 import "server-only";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
-import { PAGE_SIZE, type ListQuery } from "@/lib/schemas/list-query";
+import { PAGE_SIZE, type ListQuery, type RolloutListQuery } from "@/lib/schemas/list-query";
+import type { Prisma } from "@/server/db/client";
 import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
 import { assertCanRead } from "@/server/services/access";
 import { environmentWhere } from "@/server/db/filters";
@@ -19,6 +20,10 @@ import {
 import {
   DEFAULT_THRESHOLDS,
   analysisThresholdsSchema,
+  defaultPlan,
+  formatSteps,
+  formatWaves,
+  planSchema,
   type AnalysisThresholds,
 } from "@/lib/domain/rollout/plan";
 import type { MetricResult } from "@/lib/domain/rollout/analysis";
@@ -37,14 +42,27 @@ export interface RolloutRow {
   reason: string | null;
   createdAt: Date;
   finishedAt: Date | null;
+  kind: string;
+  wave: number;
+  verifying: boolean;
+  /** the latest analysis interval's verdict, if any ran */
+  verdict: string | null;
 }
 
 export async function listRollouts(
   actor: Actor | null,
-  query: ListQuery,
+  query: ListQuery & Partial<Pick<RolloutListQuery, "status" | "model">>,
 ): Promise<Page<RolloutRow>> {
   assertCanRead(actor);
-  const where = { environment: environmentWhere(query) };
+  const where: Prisma.RolloutWhereInput = {
+    environment: environmentWhere(query),
+    ...(query.model ? { model: { name: query.model } } : {}),
+    ...(query.status === "active"
+      ? { status: { in: [...ACTIVE] } }
+      : query.status
+        ? { status: query.status }
+        : {}),
+  };
   const total = await db().rollout.count({ where });
   const { page, skip, take } = pageWindow(query.page, PAGE_SIZE, total);
   const rollouts = await db().rollout.findMany({
@@ -61,6 +79,9 @@ export async function listRollouts(
       reason: true,
       createdAt: true,
       finishedAt: true,
+      kind: true,
+      wave: true,
+      verifying: true,
       model: { select: { name: true } },
       fromVersion: { select: { version: true } },
       toVersion: { select: { version: true } },
@@ -68,8 +89,19 @@ export async function listRollouts(
       _count: { select: { steps: true } },
     },
   });
+  const verdicts = await db().analysisRun.findMany({
+    where: { rolloutId: { in: rollouts.map((r) => r.id) } },
+    orderBy: [{ rolloutId: "asc" }, { at: "desc" }],
+    distinct: ["rolloutId"],
+    select: { rolloutId: true, verdict: true },
+  });
+  const verdictOf = new Map(verdicts.map((v) => [v.rolloutId, v.verdict]));
   const rows = rollouts.map((r) => ({
     id: r.id,
+    kind: r.kind,
+    wave: r.wave,
+    verifying: r.verifying,
+    verdict: verdictOf.get(r.id) ?? null,
     model: r.model.name,
     fromVersion: r.fromVersion?.version ?? null,
     toVersion: r.toVersion.version,
@@ -340,4 +372,127 @@ export async function rolloutSeries(
     compare("latency_p99"),
   ]);
   return { errorRate, latencyP99 };
+}
+
+/** Models this user may start rollouts of (their team's, or all for an admin), for the form. */
+export async function startableModels(actor: Actor | null) {
+  assertCanRead(actor);
+  const models = await db().model.findMany({
+    orderBy: { name: "asc" },
+    select: {
+      name: true,
+      teamId: true,
+      rolloutPlan: true,
+      versions: { orderBy: { createdAt: "desc" }, take: 12, select: { version: true } },
+      deployments: {
+        select: { environment: { select: { name: true, tier: true } } },
+      },
+    },
+  });
+  const principal = principalOf(actor);
+  return models
+    .filter((m) => authorize(principal, "rollout.drive", m.teamId).allowed)
+    .map((m) => {
+      const environments = [
+        ...new Map(m.deployments.map((d) => [d.environment.name, d.environment])).values(),
+      ];
+      const saved = planSchema.safeParse({
+        ...(m.rolloutPlan as object | null),
+        waves: defaultPlan(environments).waves,
+      });
+      const plan = m.rolloutPlan && saved.success ? saved.data : defaultPlan(environments);
+      return {
+        name: m.name,
+        versions: m.versions.map((v) => v.version),
+        steps: formatSteps(plan.steps),
+        waves: formatWaves(plan.waves),
+        strategy: plan.strategy,
+        savedPlan: m.rolloutPlan !== null,
+      };
+    });
+}
+
+export function canStartRollouts(actor: Actor | null): boolean {
+  return actor !== null && authorize(principalOf(actor), "rollout.drive").allowed;
+}
+
+export interface DeploymentView {
+  model: string;
+  environment: string;
+  region: string;
+  traffic: RolloutDetail["traffic"];
+  rps: number | null;
+  readAt: Date | null;
+  error: string | null;
+  /** the version that served before the current one, the one-click rollback target */
+  previousVersion: string | null;
+  canRollback: boolean;
+  history: RolloutRow[];
+}
+
+/** A model in one environment: what serves now, its history, and the version to roll back to. */
+export async function getDeployment(
+  actor: Actor | null,
+  modelName: string,
+  environmentName: string,
+): Promise<DeploymentView> {
+  assertCanRead(actor);
+  const [model, env] = await Promise.all([
+    db().model.findUnique({ where: { name: modelName }, select: { id: true, teamId: true } }),
+    db().environment.findUnique({
+      where: { name: environmentName },
+      select: { id: true, tier: true, region: { select: { code: true } } },
+    }),
+  ]);
+  if (!model || !env) throw new AppError("NOT_FOUND", `No ${modelName} in ${environmentName}.`);
+  const [live, rps, history] = await Promise.all([
+    readWithFallback(`deployment:${modelName}:${environmentName}`, () =>
+      withTimeout(
+        "deployments",
+        5_000,
+        fleetPlatform().deployments({ model: modelName, region: env.region.code }),
+      ),
+    ),
+    metricsSource()
+      .instant("request_rate", { model: modelName, region: env.region.code })
+      .then((s) => s.reduce((n, x) => n + x.value, 0))
+      .catch(() => null),
+    listRollouts(actor, { page: 1, model: modelName }).then((p) =>
+      p.rows.filter((r) => r.environment === environmentName),
+    ),
+  ]);
+  const traffic = (live.data?.data ?? [])
+    .filter((d) => d.environment === env.tier)
+    .sort((a, b) => b.trafficWeight - a.trafficWeight)
+    .map((d) => ({
+      version: d.version,
+      weight: d.trafficWeight,
+      replicasReady: d.replicasReady,
+      replicasDesired: d.replicasDesired,
+    }));
+  const serving = traffic[0]?.version ?? null;
+  // The newest finished change that moved this environment away from another version.
+  const previous =
+    history.find(
+      (r) =>
+        r.status === "completed" &&
+        r.toVersion === serving &&
+        r.fromVersion &&
+        r.fromVersion !== serving,
+    )?.fromVersion ??
+    history.find((r) => r.fromVersion && r.fromVersion !== serving)?.fromVersion ??
+    null;
+  return {
+    model: modelName,
+    environment: environmentName,
+    region: env.region.code,
+    traffic,
+    rps,
+    readAt: live.readAt,
+    error: live.error,
+    previousVersion: previous,
+    canRollback:
+      previous !== null && authorize(principalOf(actor), "rollout.operate", model.teamId).allowed,
+    history,
+  };
 }

@@ -1,11 +1,22 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { listRollouts } from "@/server/services/rollouts";
-import { readListQuery, type SearchParams } from "@/components/common/search-params";
+import { canStartRollouts, listRollouts } from "@/server/services/rollouts";
+import { listModelNames } from "@/server/services/models";
+import type { SearchParams } from "@/components/common/search-params";
+import {
+  firstValues,
+  rolloutListQuerySchema,
+  ROLLOUT_STATUS_FILTERS,
+} from "@/lib/schemas/list-query";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
+import { AutoRefresh } from "@/components/common/auto-refresh";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { NativeSelect } from "@/components/ui/native-select";
 import {
   Table,
   TableBody,
@@ -18,17 +29,67 @@ import {
 
 export const metadata: Metadata = { title: "Rollouts" };
 
+const VERDICT_TONE = {
+  pass: "good",
+  marginal: "warn",
+  fail: "bad",
+  inconclusive: "neutral",
+} as const;
+
 export default async function RolloutsPage({ searchParams }: { searchParams: SearchParams }) {
-  const { query, params } = await readListQuery(searchParams);
-  const page = await listRollouts(await requirePageActor(), query);
+  const params = firstValues(await searchParams);
+  const query = rolloutListQuerySchema.parse(params);
+  const actor = await requirePageActor();
+  const [page, models] = await Promise.all([listRollouts(actor, query), listModelNames(actor)]);
   return (
     <>
+      <AutoRefresh />
       <PageHeader
         title="Rollouts"
-        description="Progressive rollouts and rollbacks, newest first."
+        description="Progressive rollouts and rollbacks, newest first. Updates live."
+        actions={
+          canStartRollouts(actor) ? (
+            <Button asChild size="sm">
+              <Link href="/rollouts/new">New rollout</Link>
+            </Button>
+          ) : null
+        }
       />
+      <form
+        method="get"
+        className="mb-3 flex flex-wrap items-end gap-2"
+        aria-label="Filter rollouts"
+      >
+        {params.region ? <input type="hidden" name="region" value={params.region} /> : null}
+        {params.env ? <input type="hidden" name="env" value={params.env} /> : null}
+        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+          Status
+          <NativeSelect name="status" defaultValue={query.status ?? ""} aria-label="Status">
+            <option value="">Any status</option>
+            {ROLLOUT_STATUS_FILTERS.map((s) => (
+              <option key={s} value={s}>
+                {s === "active" ? "In progress (any)" : s.replace("_", " ")}
+              </option>
+            ))}
+          </NativeSelect>
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+          Model
+          <NativeSelect name="model" defaultValue={query.model ?? ""} aria-label="Model">
+            <option value="">Any model</option>
+            {models.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </NativeSelect>
+        </label>
+        <Button type="submit" size="sm" variant="outline">
+          Apply
+        </Button>
+      </form>
       {page.total === 0 ? (
-        <EmptyState title="No rollouts match" hint="Change the region or environment filter." />
+        <EmptyState title="No rollouts match" hint="Change the filters." />
       ) : (
         <Table>
           <TableCaption>Rollouts</TableCaption>
@@ -36,33 +97,51 @@ export default async function RolloutsPage({ searchParams }: { searchParams: Sea
             <TableRow>
               <TableHead>Model</TableHead>
               <TableHead>Change</TableHead>
-              <TableHead>Environment</TableHead>
+              <TableHead>Environment · wave</TableHead>
               <TableHead>Status</TableHead>
               <TableHead>Step · weight</TableHead>
+              <TableHead>Analysis</TableHead>
               <TableHead>Started</TableHead>
             </TableRow>
           </TableHeader>
           <TableBody>
             {page.rows.map((r) => (
-              <TableRow key={r.id} data-testid="rollout-row">
-                <TableCell className="font-medium">{r.model}</TableCell>
+              <TableRow key={r.id} data-testid="rollout-row" data-status={r.status}>
+                <TableCell>
+                  <Link href={`/rollouts/${r.id}`} className="font-medium hover:underline">
+                    {r.model}
+                  </Link>
+                </TableCell>
                 <TableCell>
                   <span className="font-mono text-sm">
                     {r.fromVersion ?? "—"} → {r.toVersion}
                   </span>
                   <div className="text-xs text-muted-foreground">
-                    {r.strategy.replace("_", "-")}
+                    {r.kind === "rollback" ? "rollback" : r.strategy.replace("_", "-")}
                   </div>
                 </TableCell>
-                <TableCell>{r.environment}</TableCell>
+                <TableCell>
+                  {r.environment}
+                  <div className="text-xs text-muted-foreground">wave {r.wave + 1}</div>
+                </TableCell>
                 <TableCell>
                   <StatusBadge status={r.status} />
+                  {r.verifying ? <Badge tone="warn">verifying</Badge> : null}
                   {r.reason ? (
                     <div className="mt-1 max-w-64 text-xs text-muted-foreground">{r.reason}</div>
                   ) : null}
                 </TableCell>
                 <TableCell className="tabular-nums">
                   {Math.min(r.currentStep + 1, r.stepCount)} / {r.stepCount} · {r.currentWeight}%
+                </TableCell>
+                <TableCell>
+                  {r.verdict ? (
+                    <Badge tone={VERDICT_TONE[r.verdict as keyof typeof VERDICT_TONE] ?? "neutral"}>
+                      {r.verdict}
+                    </Badge>
+                  ) : (
+                    <span className="text-muted-foreground">—</span>
+                  )}
                 </TableCell>
                 <TableCell>
                   <TimeAgo date={r.createdAt} />

@@ -1,0 +1,230 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useRef, useState, useTransition } from "react";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { NativeSelect } from "@/components/ui/native-select";
+import type { RolloutActions, RolloutView } from "@/components/rollouts/types";
+import type { ActionResult } from "@/lib/schemas/result";
+
+type Kind = "pause" | "resume" | "promote" | "promote_full" | "abort" | "retry" | "rollback";
+
+const LABEL: Record<Kind, string> = {
+  pause: "Pause",
+  resume: "Resume",
+  promote: "Promote",
+  promote_full: "Promote to 100%",
+  abort: "Abort",
+  retry: "Retry",
+  rollback: "Roll back",
+};
+
+function nextWeight(r: RolloutView): number {
+  for (const s of r.steps.slice(r.currentStep + 1))
+    if (s.kind === "set_weight" && s.weight !== null) return s.weight;
+  return 100;
+}
+
+/** What a command changes, in traffic and people: shown before anyone confirms. */
+function blastRadius(
+  r: RolloutView,
+  kind: Kind,
+  rollbackTo: string,
+): { moves: number; text: string } {
+  const rps = r.environmentRps;
+  const share = (pct: number) =>
+    rps === null
+      ? ""
+      : ` (about ${Math.round((rps * pct) / 100).toLocaleString("en-US")} requests per second)`;
+  const where = `${r.environment} (region ${r.region})`;
+  switch (kind) {
+    case "abort":
+      return {
+        moves: r.currentWeight,
+        text: `${r.currentWeight}% of ${where} traffic${share(r.currentWeight)} goes back to ${r.fromVersion ?? "the stable version"}. The rollout ends; retrying starts over.`,
+      };
+    case "promote": {
+      const next = nextWeight(r);
+      return {
+        moves: Math.max(0, next - r.currentWeight),
+        text: `Skips the current step. ${r.toVersion} then receives up to ${next}% of ${where} traffic${share(next)}.`,
+      };
+    }
+    case "promote_full":
+      return {
+        moves: 100 - r.currentWeight,
+        text: `All of ${where} traffic${share(100)} moves to ${r.toVersion} now, skipping the remaining steps and analysis.`,
+      };
+    case "pause":
+      return {
+        moves: 0,
+        text: `Traffic stays as it is (${r.currentWeight}% on ${r.toVersion} in ${where}); the rollout waits.`,
+      };
+    case "resume":
+      return { moves: 0, text: `The rollout continues with its next steps in ${where}.` };
+    case "retry":
+      return {
+        moves: 0,
+        text: `Starts a new rollout of ${r.toVersion} in ${where} from its first step.`,
+      };
+    case "rollback":
+      return {
+        moves: 100,
+        text: `All of ${where} traffic${share(100)} moves to ${rollbackTo} at once, replacing whatever runs there now.`,
+      };
+  }
+}
+
+/** The rollout's actions, each behind a confirmation that states its blast radius. */
+export function RolloutActionBar({
+  rollout: r,
+  actions,
+  onDone,
+}: {
+  rollout: RolloutView;
+  actions: RolloutActions;
+  onDone: () => void;
+}) {
+  const router = useRouter();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [kind, setKind] = useState<Kind | null>(null);
+  const [reason, setReason] = useState("");
+  const [rollbackTo, setRollbackTo] = useState(r.rollbackTargets[0] ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+  const kinds = (Object.keys(LABEL) as Kind[]).filter((k) => r.can[k]);
+  if (kinds.length === 0) return null;
+
+  const open = (k: Kind) => {
+    setKind(k);
+    setReason("");
+    setError(null);
+    dialog.current?.showModal();
+  };
+  const run = () => {
+    if (!kind) return;
+    startTransition(async () => {
+      const base = { rolloutId: r.id, version: r.version, reason: reason || undefined };
+      let result: ActionResult<unknown>;
+      if (kind === "retry") result = await actions.retry({ rolloutId: r.id, version: r.version });
+      else if (kind === "rollback")
+        result = await actions.rollback({
+          model: r.model,
+          environment: r.environment,
+          toVersion: rollbackTo,
+          reason: reason || undefined,
+        });
+      else if (kind === "promote_full") result = await actions.promoteFull(base);
+      else result = await actions[kind](base);
+      if (!result.ok) {
+        setError(result.error.message);
+        return;
+      }
+      dialog.current?.close();
+      const next = (result.data as { rolloutId?: string } | null)?.rolloutId;
+      if ((kind === "retry" || kind === "rollback") && next) router.push(`/rollouts/${next}`);
+      onDone();
+    });
+  };
+  const radius = kind ? blastRadius(r, kind, rollbackTo) : null;
+  const needsReason = kind === "promote_full";
+  return (
+    <section aria-label="Actions" className="flex flex-wrap gap-2">
+      {kinds.map((k) => (
+        <Button
+          key={k}
+          size="sm"
+          variant={
+            k === "abort" || k === "rollback"
+              ? "destructive"
+              : k === "promote" || k === "promote_full"
+                ? "default"
+                : "outline"
+          }
+          onClick={() => open(k)}
+        >
+          {LABEL[k]}
+        </Button>
+      ))}
+      <dialog
+        ref={dialog}
+        aria-labelledby="confirm-title"
+        className="w-[32rem] max-w-[95vw] rounded-lg border bg-card p-5 text-card-foreground shadow-lg backdrop:bg-black/40"
+        onClose={() => setKind(null)}
+      >
+        {kind && radius ? (
+          <form
+            method="dialog"
+            onSubmit={(e) => {
+              e.preventDefault();
+              run();
+            }}
+            className="space-y-3"
+          >
+            <h2 id="confirm-title" className="text-base font-semibold">
+              {LABEL[kind]} {r.model} {kind === "rollback" ? `in ${r.environment}` : r.toVersion}?
+            </h2>
+            <div className="rounded-md border bg-muted/50 p-3 text-sm" data-testid="blast-radius">
+              <div className="mb-1 text-xs font-semibold uppercase tracking-wide text-muted-foreground">
+                Blast radius
+              </div>
+              {radius.text}
+            </div>
+            {kind === "rollback" ? (
+              <div className="flex flex-col gap-1.5">
+                <Label htmlFor="rollback-to">Version to roll back to</Label>
+                <NativeSelect
+                  id="rollback-to"
+                  value={rollbackTo}
+                  onChange={(e) => setRollbackTo(e.target.value)}
+                >
+                  {r.rollbackTargets.map((v) => (
+                    <option key={v} value={v}>
+                      {v}
+                    </option>
+                  ))}
+                </NativeSelect>
+              </div>
+            ) : null}
+            {kind !== "resume" && kind !== "retry" ? (
+              <div className="flex flex-col gap-1.5">
+                <Label htmlFor="action-reason">
+                  Reason{needsReason ? " (required)" : " (optional)"}
+                </Label>
+                <Input
+                  id="action-reason"
+                  value={reason}
+                  required={needsReason}
+                  minLength={needsReason ? 3 : undefined}
+                  onChange={(e) => setReason(e.target.value)}
+                  placeholder={
+                    needsReason ? "Hotfix for the 5xx incident, approved by the on-call lead" : ""
+                  }
+                />
+              </div>
+            ) : null}
+            {error ? (
+              <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+                {error}
+              </p>
+            ) : null}
+            <div className="flex justify-end gap-2">
+              <Button type="button" variant="outline" onClick={() => dialog.current?.close()}>
+                Cancel
+              </Button>
+              <Button
+                type="submit"
+                disabled={pending}
+                variant={kind === "abort" || kind === "rollback" ? "destructive" : "default"}
+              >
+                {pending ? "Working…" : `Confirm: ${LABEL[kind].toLowerCase()}`}
+              </Button>
+            </div>
+          </form>
+        ) : null}
+      </dialog>
+    </section>
+  );
+}

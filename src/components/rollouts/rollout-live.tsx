@@ -1,0 +1,335 @@
+"use client";
+
+import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { StatusBadge } from "@/components/common/status-badge";
+import { TimeAgo } from "@/components/common/time-ago";
+import { Badge } from "@/components/ui/badge";
+import { ComparisonChart } from "@/components/rollouts/comparison-chart";
+import { RolloutActionBar } from "@/components/rollouts/action-bar";
+import type { RolloutActions, RolloutPayload, RolloutView } from "@/components/rollouts/types";
+
+const POLL_MS = 1_500;
+
+/** The rollout page's live part: polls the rollout and re-renders within two seconds of a change. */
+export function RolloutLive({
+  initial,
+  actions,
+}: {
+  initial: RolloutPayload;
+  actions: RolloutActions;
+}) {
+  const [client] = useState(() => new QueryClient());
+  return (
+    <QueryClientProvider client={client}>
+      <Live initial={initial} actions={actions} />
+    </QueryClientProvider>
+  );
+}
+
+function Live({ initial, actions }: { initial: RolloutPayload; actions: RolloutActions }) {
+  const query = useQuery({
+    queryKey: ["rollout", initial.rollout.id],
+    queryFn: async (): Promise<RolloutPayload> => {
+      const res = await fetch(`/api/v1/rollouts/${initial.rollout.id}`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return (await res.json()) as RolloutPayload;
+    },
+    initialData: initial,
+    refetchInterval: POLL_MS,
+    refetchIntervalInBackground: false,
+  });
+  const { rollout: r, series } = query.data;
+  const weight = r.currentWeight;
+  const errLimit = (b: number | null) =>
+    b === null ? null : b + r.thresholds.maxErrorRateIncrease;
+  const latLimit = (b: number | null) => (b === null ? null : b * r.thresholds.maxLatencyRatio);
+  return (
+    <div className="space-y-6" data-testid="rollout-live" data-status={r.status}>
+      <section aria-label="Status" className="flex flex-wrap items-center gap-3">
+        <span data-testid="rollout-status">
+          <StatusBadge status={r.status} />
+        </span>
+        {r.verifying ? (
+          <Badge tone="warn" data-testid="verifying">
+            verifying with the platform…
+          </Badge>
+        ) : null}
+        <span className="text-sm">
+          {r.kind === "rollback" ? "Rollback to " : ""}
+          <span className="font-medium">{r.toVersion}</span>
+          {r.fromVersion ? (
+            <span className="text-muted-foreground"> from {r.fromVersion}</span>
+          ) : null}
+          {" · "}
+          {r.environment}
+          {r.target ? <span className="text-muted-foreground"> on {r.target.cluster}</span> : null}
+        </span>
+        <span className="text-sm tabular-nums" data-testid="rollout-weight">
+          {weight}% on {r.toVersion}
+        </span>
+        {query.isError ? (
+          <span role="alert" className="text-xs text-amber-800 dark:text-amber-300">
+            Live updates paused: the server did not answer. Retrying…
+          </span>
+        ) : null}
+      </section>
+      {r.reason ? (
+        <p
+          className={`rounded-md border px-3 py-2 text-sm ${r.status === "aborted" || r.status === "rolled_back" ? "border-red-300 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-200" : "bg-muted"}`}
+          data-testid="rollout-reason"
+        >
+          {r.reason}
+        </p>
+      ) : null}
+
+      <RolloutActionBar rollout={r} actions={actions} onDone={() => void query.refetch()} />
+
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
+        <StepTimeline r={r} />
+        <div className="space-y-6 lg:col-span-2">
+          <TrafficSplit r={r} />
+          <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
+            <ComparisonChart
+              title="Error rate"
+              points={series.errorRate}
+              limit={errLimit}
+              format={(v) => `${(v * 100).toFixed(2)}%`}
+              canaryLabel={r.toVersion}
+              baselineLabel={r.fromVersion ?? "baseline"}
+            />
+            <ComparisonChart
+              title="p99 latency"
+              points={series.latencyP99}
+              limit={latLimit}
+              format={(v) => `${v.toFixed(0)} ms`}
+              canaryLabel={r.toVersion}
+              baselineLabel={r.fromVersion ?? "baseline"}
+            />
+          </div>
+        </div>
+      </div>
+
+      <AnalysisRuns r={r} />
+      {r.waves.length > 1 ? <Waves r={r} /> : null}
+      <History r={r} />
+    </div>
+  );
+}
+
+function describeStep(s: RolloutView["steps"][number]) {
+  if (s.kind === "set_weight") return `Set weight ${s.weight}%`;
+  if (s.kind === "pause")
+    return s.durationSec ? `Pause ${s.durationSec} s` : "Pause until promoted";
+  return `Analysis ${s.durationSec} s, every ${s.intervalSec ?? "?"} s`;
+}
+
+function StepTimeline({ r }: { r: RolloutView }) {
+  return (
+    <section aria-labelledby="steps" className="rounded-lg border bg-card">
+      <h2 id="steps" className="border-b px-4 py-2 text-sm font-semibold">
+        Steps{r.waves.length > 1 ? ` · wave ${r.wave + 1} of ${r.waves.length}` : ""}
+      </h2>
+      <ol className="divide-y" data-testid="rollout-steps">
+        {r.steps.map((s) => {
+          const current =
+            s.index === r.currentStep &&
+            !["completed", "aborted", "rolled_back"].includes(r.status);
+          return (
+            <li
+              key={s.index}
+              className={`flex items-center justify-between gap-2 px-4 py-2 text-sm ${current ? "bg-primary/5 font-medium" : ""}`}
+              aria-current={current ? "step" : undefined}
+            >
+              <span>
+                <span className="mr-2 tabular-nums text-muted-foreground">{s.index + 1}.</span>
+                {describeStep(s)}
+              </span>
+              <StatusBadge
+                status={current && s.status === "pending" ? "progressing" : stepStatus(s.status)}
+              />
+            </li>
+          );
+        })}
+      </ol>
+      {r.pausedUntil && r.status === "paused" ? (
+        <p className="border-t px-4 py-2 text-xs text-muted-foreground">
+          Continues by itself at {new Date(r.pausedUntil).toISOString().slice(11, 19)} UTC.
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+const stepStatus = (s: string) =>
+  s === "succeeded" ? "completed" : s === "running" ? "progressing" : s;
+
+function TrafficSplit({ r }: { r: RolloutView }) {
+  const total = r.traffic.reduce((n, t) => n + t.weight, 0) || 100;
+  return (
+    <section aria-labelledby="traffic" className="rounded-lg border bg-card p-4">
+      <h2 id="traffic" className="mb-2 text-sm font-semibold">
+        Live traffic split in {r.environment}
+        {r.environmentRps !== null ? (
+          <span className="font-normal text-muted-foreground">
+            {" "}
+            · {r.environmentRps.toFixed(0)} req/s
+          </span>
+        ) : null}
+      </h2>
+      {r.traffic.length === 0 ? (
+        <p className="text-sm text-muted-foreground">The platform reports no deployment here.</p>
+      ) : (
+        <>
+          <div className="flex h-4 overflow-hidden rounded" role="img" aria-label="Traffic split">
+            {r.traffic.map((t, i) => (
+              <div
+                key={t.version}
+                className={i === 0 ? "bg-primary" : "bg-amber-500"}
+                style={{ width: `${(t.weight / total) * 100}%` }}
+              />
+            ))}
+          </div>
+          <ul className="mt-2 flex flex-wrap gap-4 text-xs" data-testid="traffic-split">
+            {r.traffic.map((t) => (
+              <li key={t.version}>
+                <span className="font-medium">{t.version}</span>: {t.weight}% · {t.replicasReady}/
+                {t.replicasDesired} replicas ready
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+const METRIC_NAMES: Record<string, string> = {
+  error_rate: "Error rate",
+  latency_p50: "p50 latency",
+  latency_p99: "p99 latency",
+  prediction_drift_psi: "Prediction drift (PSI)",
+  online_accuracy: "Online accuracy",
+};
+
+function AnalysisRuns({ r }: { r: RolloutView }) {
+  return (
+    <section aria-labelledby="analysis" className="rounded-lg border bg-card">
+      <h2 id="analysis" className="border-b px-4 py-2 text-sm font-semibold">
+        Analysis runs
+      </h2>
+      {r.analysis.length === 0 ? (
+        <p className="p-4 text-sm text-muted-foreground">No analysis has run yet.</p>
+      ) : (
+        <ul className="divide-y" data-testid="analysis-runs">
+          {r.analysis.slice(0, 12).map((a) => (
+            <li key={a.at} className="px-4 py-2 text-sm">
+              <div className="flex flex-wrap items-center gap-2">
+                <StatusBadge
+                  status={
+                    a.verdict === "pass"
+                      ? "completed"
+                      : a.verdict === "fail"
+                        ? "failed"
+                        : a.verdict === "marginal"
+                          ? "at_risk"
+                          : "no_data"
+                  }
+                />
+                <span className="font-medium">{a.verdict}</span>
+                {a.score !== null ? (
+                  <span className="tabular-nums text-muted-foreground">score {a.score}</span>
+                ) : null}
+                <span className="text-xs text-muted-foreground">
+                  step {a.stepIndex + 1} · {new Date(a.at).toISOString().slice(11, 19)} UTC
+                </span>
+              </div>
+              <p className="mt-1 text-xs">{a.reason}</p>
+              {a.metrics.length > 0 ? (
+                <table className="mt-1 text-xs">
+                  <caption className="sr-only">Per-metric verdicts</caption>
+                  <tbody>
+                    {a.metrics.map((m) => (
+                      <tr key={m.metric}>
+                        <th
+                          scope="row"
+                          className="pr-3 text-left font-normal text-muted-foreground"
+                        >
+                          {METRIC_NAMES[m.metric] ?? m.metric}
+                        </th>
+                        <td
+                          className={`pr-3 ${m.verdict === "fail" ? "font-medium text-destructive" : ""}`}
+                        >
+                          {m.verdict === "fail"
+                            ? "✗ fail"
+                            : m.verdict === "pass"
+                              ? "✓ pass"
+                              : "– no data"}
+                        </td>
+                        <td className="text-muted-foreground">{m.reason}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Waves({ r }: { r: RolloutView }) {
+  return (
+    <section aria-labelledby="waves" className="rounded-lg border bg-card p-4">
+      <h2 id="waves" className="mb-2 text-sm font-semibold">
+        Waves
+      </h2>
+      <ol className="flex flex-wrap items-start gap-4" data-testid="rollout-waves">
+        {r.waves.map((w) => (
+          <li key={w.wave} className="min-w-48">
+            <div className="text-xs text-muted-foreground">Wave {w.wave + 1}</div>
+            <ul>
+              {w.rollouts.map((x) => (
+                <li key={x.id} className="flex items-center gap-2 text-sm">
+                  <Link
+                    href={`/rollouts/${x.id}`}
+                    className={x.id === r.id ? "font-medium" : "hover:underline"}
+                  >
+                    {x.environment}
+                  </Link>
+                  <StatusBadge status={x.status} />
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function History({ r }: { r: RolloutView }) {
+  return (
+    <section aria-labelledby="history" className="rounded-lg border bg-card">
+      <h2 id="history" className="border-b px-4 py-2 text-sm font-semibold">
+        History
+      </h2>
+      <ol className="divide-y" data-testid="rollout-history">
+        {r.events.map((e, i) => (
+          <li key={`${e.at}-${i}`} className="flex gap-3 px-4 py-2 text-sm">
+            <div className="w-40 shrink-0 text-xs">
+              <TimeAgo date={new Date(e.at)} />
+            </div>
+            <div>
+              <div>{e.message}</div>
+              <div className="text-xs text-muted-foreground">{e.actor ?? "flightdeck"}</div>
+            </div>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

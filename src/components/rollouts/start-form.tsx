@@ -1,0 +1,174 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import type { ActionResult } from "@/lib/schemas/result";
+import type { StartRolloutInput } from "@/lib/schemas/rollouts";
+import { Button } from "@/components/ui/button";
+import { Label } from "@/components/ui/label";
+import { NativeSelect } from "@/components/ui/native-select";
+
+export interface StartableModel {
+  name: string;
+  versions: string[];
+  steps: string;
+  waves: string;
+  strategy: "canary" | "blue_green";
+  savedPlan: boolean;
+}
+
+type Started = { rollouts: { id: string; environment: string; wave: number }[]; skipped: string[] };
+
+const AREA =
+  "min-h-32 w-full rounded-md border bg-background px-3 py-2 font-mono text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
+
+/** Start a rollout: pick the version, review or edit the plan (steps and waves), confirm. */
+export function StartRolloutForm({
+  models,
+  start,
+  initialModel,
+}: {
+  models: StartableModel[];
+  start: (input: StartRolloutInput) => Promise<ActionResult<Started>>;
+  initialModel?: string;
+}) {
+  const router = useRouter();
+  const [modelName, setModelName] = useState(initialModel ?? models[0]?.name ?? "");
+  const model = models.find((m) => m.name === modelName);
+  const [version, setVersion] = useState(model?.versions[0] ?? "");
+  const [steps, setSteps] = useState(model?.steps ?? "");
+  const [waves, setWaves] = useState(model?.waves ?? "");
+  const [strategy, setStrategy] = useState<"canary" | "blue_green">(model?.strategy ?? "canary");
+  const [saveAsDefault, setSaveAsDefault] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  const choose = (name: string) => {
+    const m = models.find((x) => x.name === name);
+    setModelName(name);
+    setVersion(m?.versions[0] ?? "");
+    setSteps(m?.steps ?? "");
+    setWaves(m?.waves ?? "");
+    setStrategy(m?.strategy ?? "canary");
+  };
+
+  if (models.length === 0) {
+    return (
+      <p className="text-sm text-muted-foreground">You may not start rollouts of any model.</p>
+    );
+  }
+  return (
+    <form
+      aria-label="Start a rollout"
+      className="max-w-3xl space-y-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const waveLines = waves.split("\n").filter((l) => l.trim()).length;
+        if (
+          !window.confirm(
+            `Roll out ${modelName} ${version} in ${waveLines} wave${waveLines === 1 ? "" : "s"}:\n${waves}\n\nEach wave starts when the previous one completes; a failed analysis returns its traffic to the stable version.`,
+          )
+        )
+          return;
+        startTransition(async () => {
+          const r = await start({
+            model: modelName,
+            version,
+            strategy,
+            steps,
+            waves,
+            saveAsDefault,
+          });
+          if (!r.ok) {
+            setError(r.error.message);
+            return;
+          }
+          const first = r.data.rollouts[0];
+          if (first) router.push(`/rollouts/${first.id}`);
+        });
+      }}
+    >
+      <div className="grid grid-cols-1 gap-4 sm:grid-cols-3">
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="start-model">Model</Label>
+          <NativeSelect id="start-model" value={modelName} onChange={(e) => choose(e.target.value)}>
+            {models.map((m) => (
+              <option key={m.name} value={m.name}>
+                {m.name}
+              </option>
+            ))}
+          </NativeSelect>
+        </div>
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="start-version">Version</Label>
+          <NativeSelect
+            id="start-version"
+            value={version}
+            onChange={(e) => setVersion(e.target.value)}
+          >
+            {model?.versions.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </NativeSelect>
+        </div>
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="start-strategy">Strategy</Label>
+          <NativeSelect
+            id="start-strategy"
+            value={strategy}
+            onChange={(e) => setStrategy(e.target.value as "canary" | "blue_green")}
+          >
+            <option value="canary">Canary</option>
+            <option value="blue_green">Blue-green</option>
+          </NativeSelect>
+        </div>
+      </div>
+      <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="start-steps">Steps, one per line</Label>
+          <textarea
+            id="start-steps"
+            className={AREA}
+            value={steps}
+            onChange={(e) => setSteps(e.target.value)}
+          />
+          <p className="text-xs text-muted-foreground">
+            <code>weight 10</code>, <code>pause 60s</code>, <code>pause</code> (until promoted),{" "}
+            <code>analysis 120s every 30s</code>. Weights must rise.
+          </p>
+        </div>
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="start-waves">Waves, one per line</Label>
+          <textarea
+            id="start-waves"
+            className={AREA}
+            value={waves}
+            onChange={(e) => setWaves(e.target.value)}
+          />
+          <p className="text-xs text-muted-foreground">
+            Environments separated by commas. Each wave starts when the one before completes.
+          </p>
+        </div>
+      </div>
+      <label className="flex items-center gap-2 text-sm">
+        <input
+          type="checkbox"
+          checked={saveAsDefault}
+          onChange={(e) => setSaveAsDefault(e.target.checked)}
+        />
+        Save these steps as {modelName}&apos;s default plan
+        {model?.savedPlan ? " (replaces the saved one)" : ""}
+      </label>
+      {error ? (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" disabled={pending || !version}>
+        {pending ? "Starting…" : "Start rollout"}
+      </Button>
+    </form>
+  );
+}
