@@ -99,6 +99,8 @@ export function RolloutActionBar({
 
   const open = (k: Kind) => {
     setKind(k);
+    // The list of earlier versions changes as the rollout moves (an abort puts the stable back).
+    if (!r.rollbackTargets.includes(rollbackTo)) setRollbackTo(r.rollbackTargets[0] ?? "");
     setReason("");
     setError(null);
     dialog.current?.showModal();

@@ -1,0 +1,94 @@
+import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./support/auth";
+
+async function startRollout(page: Page, model: string, steps: string) {
+  await page.goto("/rollouts/new");
+  const form = page.getByRole("form", { name: "Start a rollout" });
+  await form.getByLabel("Model").selectOption(model);
+  // The newest version is selected: the seed's healthy candidate.
+  await form.getByLabel("Steps, one per line").fill(steps);
+  await form.getByLabel("Waves, one per line").fill("production/us-east-1");
+  page.once("dialog", (d) => void d.accept());
+  await form.getByRole("button", { name: "Start rollout" }).click();
+  await expect(page).toHaveURL(/\/rollouts\/c[a-z0-9]+$/);
+  return page.url();
+}
+
+const status = (page: Page) => page.getByTestId("rollout-live");
+
+test("a release manager starts a rollout and promotes it; the page follows without a reload", async ({
+  page,
+}) => {
+  await signIn(page, "release@flightdeck.demo");
+  // A plan with a mistake is refused with the reason, and nothing starts.
+  await page.goto("/rollouts/new");
+  const form = page.getByRole("form", { name: "Start a rollout" });
+  await form.getByLabel("Model").selectOption("ranker-xl");
+  await form.getByLabel("Steps, one per line").fill("weight 50\nweight 20");
+  page.once("dialog", (d) => void d.accept());
+  await form.getByRole("button", { name: "Start rollout" }).click();
+  await expect(form.getByRole("alert")).toContainText("weights must rise");
+
+  await startRollout(page, "ranker-xl", "weight 10\npause\nweight 100");
+  await expect(status(page)).toHaveAttribute("data-status", "paused", { timeout: 15_000 });
+  await expect(page.getByTestId("rollout-weight")).toHaveText(/^10% on/);
+
+  await page.getByRole("button", { name: "Promote", exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("blast-radius")).toContainText("production/us-east-1");
+  await expect(dialog.getByTestId("blast-radius")).toContainText("100%");
+  await dialog.getByRole("button", { name: "Confirm: promote" }).click();
+  // Reflected live: no reload.
+  await expect(status(page)).toHaveAttribute("data-status", "completed", { timeout: 5_000 });
+  await expect(page.getByTestId("rollout-weight")).toHaveText(/^100% on/);
+  await expect(page.getByTestId("traffic-split")).toContainText(": 100%");
+  await expect(page.getByTestId("rollout-history")).toContainText(
+    "release@flightdeck.demo promoted to the next step",
+  );
+});
+
+test("an engineer aborts a rollout and rolls back; a viewer sees no action buttons", async ({
+  page,
+}) => {
+  await signIn(page, "release@flightdeck.demo");
+  const url = await startRollout(page, "query-embedder", "weight 20\npause\nweight 100");
+  await expect(status(page)).toHaveAttribute("data-status", "paused", { timeout: 15_000 });
+
+  await page.context().clearCookies();
+  await signIn(page, "viewer@flightdeck.demo");
+  await page.goto(url);
+  await expect(page.getByTestId("rollout-steps")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Actions" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /Abort|Promote|Pause|Roll back/ })).toHaveCount(0);
+  await page.goto("/rollouts");
+  await expect(page.getByRole("link", { name: "New rollout" })).toHaveCount(0);
+
+  await page.context().clearCookies();
+  await signIn(page, "engineer@flightdeck.demo");
+  await page.goto(url);
+  // Engineers operate (pause, abort, roll back) but do not promote.
+  await expect(page.getByRole("button", { name: "Promote", exact: true })).toHaveCount(0);
+  await page.getByRole("button", { name: "Abort" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("blast-radius")).toContainText(
+    /20% of production\/us-east-1 \(region us-east-1\) traffic \(about \d+ requests per second\) goes back to/,
+  );
+  await dialog.getByLabel("Reason (optional)").fill("p99 looks off");
+  await dialog.getByRole("button", { name: "Confirm: abort" }).click();
+  await expect(status(page)).toHaveAttribute("data-status", "aborted", { timeout: 5_000 });
+  await expect(page.getByTestId("rollout-reason")).toContainText("p99 looks off");
+
+  await page.getByRole("button", { name: "Roll back" }).click();
+  const rollback = page.getByRole("dialog");
+  await expect(rollback.getByTestId("blast-radius")).toContainText("moves to");
+  await rollback.getByRole("button", { name: "Confirm: roll back" }).click();
+  await expect(page).not.toHaveURL(url);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("query-embedder");
+  await expect(status(page)).toHaveAttribute("data-status", "completed");
+  await expect(page.getByTestId("rollout-history")).toContainText(
+    "engineer@flightdeck.demo rolled",
+  );
+
+  await page.goto("/audit?action=rollout.");
+  await expect(page.getByTestId("audit-row").first()).toContainText("rollout.rollback");
+});
