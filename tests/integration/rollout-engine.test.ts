@@ -12,6 +12,7 @@ import {
 } from "@/server/services/rollout-commands";
 import { getRollout } from "@/server/services/rollouts";
 import { versionBehaviour, type Fault } from "@/lib/platform/simulator/behaviour";
+import { OutcomeUnknownError } from "@/lib/platform/types";
 
 const prisma = connectTestDatabase();
 const meta = { requestId: "engine-test", clientIp: "198.51.100.8" };
@@ -363,5 +364,87 @@ describe("the rollout engine on the simulator", () => {
         where: { action: "rollout.rollback", targetId: { not: null } },
       }),
     ).toBeGreaterThanOrEqual(1);
+  });
+
+  it("pauses a rollout while the model's SLO burns fast, saying why", async () => {
+    const good = await versionWith("ranker-xl", "none");
+    const started = await startRollout(release(), meta, {
+      model: "ranker-xl",
+      version: good,
+      strategy: "canary",
+      steps: "weight 10\nanalysis 60s every 20s\nweight 100",
+      waves: "production/us-east-1",
+      saveAsDefault: false,
+    });
+    const id = started.rollouts[0]?.id ?? "";
+    await driveRollouts();
+    const slo = await prisma.slo.findFirstOrThrow({
+      where: { model: { name: "ranker-xl" }, sliKind: "availability" },
+    });
+    // Five bad minutes: 10% errors against a 99.9% objective is a 100x burn.
+    const now = Date.now();
+    for (let m = 1; m <= 4; m++) {
+      const start = new Date(Math.floor((now - m * 60_000) / 60_000) * 60_000);
+      await prisma.sliBucket.upsert({
+        where: { sloId_resolution_start: { sloId: slo.id, resolution: "minute", start } },
+        create: { sloId: slo.id, resolution: "minute", start, good: 900n, total: 1000n },
+        update: { good: 900n, total: 1000n },
+      });
+    }
+    await driveRollouts();
+    const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(r.status).toBe("paused");
+    expect(r.reason).toMatch(/burning its error budget .*× too fast/);
+    await prisma.sliBucket.deleteMany({
+      where: { sloId: slo.id, resolution: "minute", start: { gte: new Date(now - 5 * 60_000) } },
+    });
+    await commandRollout(engineer(), meta, { rolloutId: id, command: "abort", version: r.version });
+    await driveUntil([id], (x) => x === "aborted");
+  });
+
+  it("shows a platform write with an unknown outcome as verifying, then reconciles it", async () => {
+    const good = await versionWith("query-embedder", "none");
+    const started = await startRollout(release(), meta, {
+      model: "query-embedder",
+      version: good,
+      strategy: "canary",
+      steps: "weight 10\npause\nweight 30\npause\nweight 100",
+      waves: "production/us-west-2",
+      saveAsDefault: false,
+    });
+    const id = started.rollouts[0]?.id ?? "";
+    await driveUntil([id], (s) => s === "paused");
+    const platform = fleetPlatform();
+    const real = platform.setCanaryWeight.bind(platform);
+    // The write reaches the platform, but the answer is lost.
+    const flaky = vi
+      .spyOn(platform, "setCanaryWeight")
+      .mockImplementationOnce(async (ref, weight) => {
+        await real(ref, weight);
+        throw new OutcomeUnknownError("set canary weight");
+      });
+    const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    const result = await commandRollout(release(), meta, {
+      rolloutId: id,
+      command: "promote",
+      version: row.version,
+    });
+    expect(result.alreadyApplied).toBe(false);
+    const verifying = await getRollout(release(), id);
+    expect(verifying.verifying).toBe(true);
+    expect(verifying.events[0]?.message).toMatch(/did not confirm/);
+    flaky.mockRestore();
+    await driveUntil([id], (s) => s === "paused");
+    const settled = await getRollout(release(), id);
+    expect(settled.verifying).toBe(false);
+    expect(settled.currentWeight).toBe(30);
+    const key = settled.target ?? { cluster: "", namespace: "", name: "" };
+    expect((await fleetPlatform().rollout(key)).canaryWeight).toBe(30);
+    await commandRollout(release(), meta, {
+      rolloutId: id,
+      command: "abort",
+      version: settled.version,
+    });
+    await driveUntil([id], (s) => s === "aborted");
   });
 });

@@ -118,7 +118,13 @@ export function StartRolloutForm({
           <NativeSelect
             id="start-strategy"
             value={strategy}
-            onChange={(e) => setStrategy(e.target.value as "canary" | "blue_green")}
+            onChange={(e) => {
+              const next = e.target.value as "canary" | "blue_green";
+              setStrategy(next);
+              // Blue-green: the new version waits at 0% as a preview, then takes all traffic.
+              if (next === "blue_green") setSteps("pause\nweight 100");
+              else setSteps(model?.steps ?? "");
+            }}
           >
             <option value="canary">Canary</option>
             <option value="blue_green">Blue-green</option>

@@ -55,57 +55,58 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
         errors,
       };
 
-      const [clusterRows, poolRows, nsRows, envRows, versionRows, deploymentRows, jobRows] =
-        await Promise.all([
-          tx.cluster.findMany({ select: { id: true, name: true, status: true } }),
-          tx.nodePool.findMany({
-            select: {
-              id: true,
-              name: true,
-              clusterId: true,
-              nodeCount: true,
-              gpuCount: true,
-              gpuAllocatable: true,
-              gpuAllocated: true,
-            },
-          }),
-          tx.namespace.findMany({
-            select: { id: true, name: true, clusterId: true, gpuUsed: true, gpuQuota: true },
-          }),
-          tx.environment.findMany({
-            select: { id: true, tier: true, region: { select: { code: true } } },
-          }),
-          tx.modelVersion.findMany({
-            select: { id: true, version: true, modelId: true, model: { select: { name: true } } },
-          }),
-          tx.deployment.findMany({
-            select: {
-              id: true,
-              modelId: true,
-              modelVersionId: true,
-              clusterId: true,
-              environmentId: true,
-              replicas: true,
-              readyReplicas: true,
-              hpaMin: true,
-              hpaMax: true,
-              hpaCurrent: true,
-              trafficWeight: true,
-            },
-          }),
-          tx.trainingJob.findMany({
-            select: {
-              id: true,
-              name: true,
-              status: true,
-              stepsDone: true,
-              restarts: true,
-              failureReason: true,
-              gpuHoursUsed: true,
-              gpuHoursLost: true,
-            },
-          }),
-        ]);
+      // One query at a time: a transaction is one connection.
+      const clusterRows = await tx.cluster.findMany({
+        select: { id: true, name: true, status: true },
+      });
+      const poolRows = await tx.nodePool.findMany({
+        select: {
+          id: true,
+          name: true,
+          clusterId: true,
+          nodeCount: true,
+          gpuCount: true,
+          gpuAllocatable: true,
+          gpuAllocated: true,
+        },
+      });
+      const nsRows = await tx.namespace.findMany({
+        select: { id: true, name: true, clusterId: true, gpuUsed: true, gpuQuota: true },
+      });
+      const envRows = await tx.environment.findMany({
+        select: { id: true, tier: true, region: { select: { code: true } } },
+      });
+      const versionRows = await tx.modelVersion.findMany({
+        select: { id: true, version: true, modelId: true, model: { select: { name: true } } },
+      });
+      const deploymentRows = await tx.deployment.findMany({
+        select: {
+          id: true,
+          modelId: true,
+          modelVersionId: true,
+          clusterId: true,
+          environmentId: true,
+          replicas: true,
+          readyReplicas: true,
+          hpaMin: true,
+          hpaMax: true,
+          hpaCurrent: true,
+          trafficWeight: true,
+        },
+      });
+      const jobRows = await tx.trainingJob.findMany({
+        select: {
+          id: true,
+          name: true,
+          status: true,
+          stepsDone: true,
+          restarts: true,
+          failureReason: true,
+          gpuHoursUsed: true,
+          gpuHoursLost: true,
+        },
+      });
+
       const clusterId = new Map(clusterRows.map((c) => [c.name, c.id]));
 
       // Clusters and node pools

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
 import { listModels } from "@/server/services/models";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
@@ -59,8 +60,14 @@ export default async function ModelsPage({ searchParams }: { searchParams: Searc
                     <ul className="text-xs">
                       {m.running.map((d) => (
                         <li key={`${d.environment}-${d.version}`}>
-                          <span className="font-mono">{d.version}</span> in {d.environment} ·{" "}
-                          {d.trafficWeight}%
+                          <span className="font-mono">{d.version}</span> in{" "}
+                          <Link
+                            className="hover:underline"
+                            href={`/deployments?model=${encodeURIComponent(m.name)}&env=${encodeURIComponent(d.environment)}`}
+                          >
+                            {d.environment}
+                          </Link>{" "}
+                          · {d.trafficWeight}%
                         </li>
                       ))}
                     </ul>
