@@ -71,7 +71,7 @@ test("an engineer aborts a rollout and rolls back; a viewer sees no action butto
   await page.getByRole("button", { name: "Abort" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByTestId("blast-radius")).toContainText(
-    /20% of production\/us-east-1 \(region us-east-1\) traffic \(about \d+ requests per second\) goes back to/,
+    /20% of production\/us-east-1 \(region us-east-1\) traffic \(about \d+ user requests per second\) goes back to/,
   );
   await dialog.getByLabel("Reason (optional)").fill("p99 looks off");
   await dialog.getByRole("button", { name: "Confirm: abort" }).click();

@@ -37,7 +37,7 @@ function blastRadius(
   const share = (pct: number) =>
     rps === null
       ? ""
-      : ` (about ${Math.round((rps * pct) / 100).toLocaleString("en-US")} requests per second)`;
+      : ` (about ${Math.round((rps * pct) / 100).toLocaleString("en-US")} user requests per second)`;
   const where = `${r.environment} (region ${r.region})`;
   switch (kind) {
     case "abort":
