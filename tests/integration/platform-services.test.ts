@@ -77,7 +77,7 @@ describe("GET /api/sim/metrics", () => {
     const deployments = await servingDeployments();
     for (const d of deployments) {
       expect(text).toContain(
-        `flightdeck_sim_requests_total{model="${d.model}",version="${d.version}",region="${d.region}",cluster="${d.cluster}",code="2xx"}`,
+        `flightdeck_sim_requests_total{model="${d.model}",version="${d.version}",region="${d.region}",cluster="${d.cluster}",environment="${d.environment}",code="2xx"}`,
       );
     }
     expect(text).toContain("# TYPE flightdeck_sim_request_duration_seconds histogram");

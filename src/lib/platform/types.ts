@@ -92,6 +92,8 @@ export interface Selector {
   version?: string;
   region?: string;
   cluster?: string;
+  /** staging or production: both may run on one cluster */
+  environment?: string;
 }
 
 const LABEL_VALUE = /^[A-Za-z0-9_.:@/-]*$/;

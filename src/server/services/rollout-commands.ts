@@ -310,7 +310,7 @@ async function lockRollout(tx: Tx, id: string) {
       version: true,
       releaseId: true,
       wave: true,
-      model: { select: { name: true, teamId: true } },
+      model: { select: { id: true, name: true, teamId: true } },
       environment: { select: { name: true } },
       toVersion: { select: { version: true } },
       _count: { select: { steps: true } },
@@ -475,6 +475,8 @@ export async function retryRollout(
   const result = await db().$transaction(async (tx) => {
     const r = await lockRollout(tx, input.rolloutId);
     assertAllowed(actor, "rollout.drive", r.model.teamId);
+    // The same lock as starting a rollout and rolling back: one change to a model at a time.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rollout-start:${r.model.id}`}))`;
     const full = await tx.rollout.findUniqueOrThrow({
       where: { id: r.id },
       select: {
@@ -640,9 +642,12 @@ export async function rollback(
       }
     }
     const now = new Date();
+    const rolledBack: string[] = [];
     for (const a of active) {
-      await tx.rollout.update({
-        where: { id: a.id },
+      // Only a rollout still in flight becomes rolled back: one the engine finished meanwhile
+      // keeps its terminal state.
+      const changed = await tx.rollout.updateMany({
+        where: { id: a.id, status: { in: [...ACTIVE] } },
         data: {
           status: "rolled_back",
           currentWeight: 0,
@@ -652,6 +657,8 @@ export async function rollback(
           reason: `Rolled back to ${target.version} by ${actor.email}${input.reason ? `: ${input.reason}` : ""}`,
         },
       });
+      if (changed.count === 0) continue;
+      rolledBack.push(a.id);
       await tx.rolloutStep.updateMany({
         where: { rolloutId: a.id, status: { in: ["pending", "running"] } },
         data: { status: "skipped", finishedAt: now },
@@ -713,7 +720,7 @@ export async function rollback(
       before: {
         environment: env.name,
         serving: servingNow?.version ?? null,
-        rolledBack: active.map((a) => a.id),
+        rolledBack,
       },
       after: { environment: env.name, version: target.version, rolloutId: created.id },
     });

@@ -223,7 +223,7 @@ async function reconcile(r: Row, key: RolloutKey): Promise<void> {
 // Analysis
 
 async function sample(
-  selector: { model: string; version: string; region: string },
+  selector: { model: string; version: string; region: string; environment: string },
   seconds: number,
 ): Promise<MetricSample> {
   const m = metricsSource();
@@ -266,6 +266,15 @@ async function sample(
 
 /** A fast burn of the model's SLOs over the last five minutes, or null. */
 async function fastBurn(tx: Tx, r: Row): Promise<string | null> {
+  // Someone resumed it knowing the SLO burns: give them five minutes before pausing again.
+  const resumed = await tx.rolloutEvent.count({
+    where: {
+      rolloutId: r.id,
+      kind: { in: ["resume", "promote"] },
+      at: { gte: new Date(Date.now() - 5 * 60_000) },
+    },
+  });
+  if (resumed > 0 || r.currentWeight === 0) return null;
   const slos = await tx.slo.findMany({
     where: { model: { name: r.model.name }, sliKind: { in: ["availability", "latency"] } },
     select: { id: true, name: true, objective: true },
@@ -420,6 +429,8 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
     }
     case "analysis": {
       if (status === "progressing") {
+        // (Re)starting analysis, after a pause too, opens a new full window.
+        await tx.rolloutStep.update({ where: { id: step.id }, data: { startedAt: now } });
         const row = await apply(
           tx,
           r,
@@ -431,7 +442,7 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
       const thresholds = thresholdsOf(r);
       const started = step.startedAt ?? now;
       const runs = await tx.analysisRun.findMany({
-        where: { rolloutId: r.id, stepIndex: step.index },
+        where: { rolloutId: r.id, stepIndex: step.index, at: { gte: started } },
         orderBy: { at: "asc" },
         select: { at: true, verdict: true, reason: true },
       });
@@ -440,15 +451,24 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
       let verdicts = runs.map((x) => x.verdict as IntervalVerdict);
       let lastReason = runs.at(-1)?.reason ?? "";
       if (now.getTime() - last.getTime() >= intervalSec * 1000) {
-        const region = r.environment.region.code;
-        const [canary, baseline] = await Promise.all([
-          sample({ model: r.model.name, version: r.toVersion.version, region }, intervalSec),
-          sample(
-            { model: r.model.name, version: r.fromVersion?.version ?? r.toVersion.version, region },
-            intervalSec,
-          ),
-        ]);
-        const result = judgeInterval(canary, baseline, thresholds);
+        const place = {
+          model: r.model.name,
+          region: r.environment.region.code,
+          environment: r.environment.tier,
+        };
+        const canary = await sample({ ...place, version: r.toVersion.version }, intervalSec);
+        // Without a baseline (a first deployment) there is nothing to compare against.
+        const baseline = r.fromVersion
+          ? await sample({ ...place, version: r.fromVersion.version }, intervalSec)
+          : null;
+        const result = baseline
+          ? judgeInterval(canary, baseline, thresholds)
+          : {
+              verdict: "inconclusive" as const,
+              score: null,
+              metrics: [],
+              reason: "No baseline version serves here to compare the canary with.",
+            };
         await tx.analysisRun.create({
           data: {
             rolloutId: r.id,
@@ -503,10 +523,33 @@ function intervalOf(step: { durationSec: number | null; intervalSec: number | nu
 export async function driveRollout(id: string, now = new Date()): Promise<boolean> {
   return db().$transaction(
     async (tx) => {
-      const locked = await tx.$queryRaw<{ id: string }[]>`
-        SELECT "id" FROM "Rollout" WHERE "id" = ${id} FOR UPDATE SKIP LOCKED`;
-      if (locked.length === 0) return false;
+      const locked = await tx.$queryRaw<{ id: string; modelId: string; environmentId: string }[]>`
+        SELECT "id", "modelId", "environmentId" FROM "Rollout" WHERE "id" = ${id} FOR UPDATE SKIP LOCKED`;
+      const claim = locked[0];
+      if (!claim) return false;
+      // Rollouts of one model in one environment share a platform object: one at a time.
+      const place = await tx.$queryRaw<{ ok: boolean }[]>`
+        SELECT pg_try_advisory_xact_lock(hashtext(${`rollout-target:${claim.modelId}:${claim.environmentId}`})) AS ok`;
+      if (!place[0]?.ok) return false;
       let row = await tx.rollout.findUniqueOrThrow({ where: { id }, include: rolloutInclude });
+      if (TERMINAL.includes(row.status as RolloutStatus)) {
+        // A newer rollout or rollback of the same place owns the platform object now: an
+        // older one that never caught up must not undo it.
+        const newer = await tx.rollout.count({
+          where: {
+            modelId: row.modelId,
+            environmentId: row.environmentId,
+            createdAt: { gt: row.createdAt },
+          },
+        });
+        if (newer > 0) {
+          await tx.rollout.update({
+            where: { id },
+            data: { platformSynced: true, verifying: false },
+          });
+          return false;
+        }
+      }
       let moved = false;
       try {
         if (!targetOf(row) && row.status !== "pending" && !row.platformSynced) {
@@ -548,7 +591,11 @@ export async function driveRollout(id: string, now = new Date()): Promise<boolea
           if (!result.moved) break;
         }
         const key = targetOf(row);
-        if (key && !row.platformSynced) {
+        // Active rollouts are compared with the platform at the end of every claim (reads;
+        // writes only where it differs), so a write whose commit was lost is noticed and
+        // repaired, after the steps that were due, never before them.
+        const active = !TERMINAL.includes(row.status as RolloutStatus);
+        if (key && (!row.platformSynced || active)) {
           await reconcile(row, key);
           row = await tx.rollout.update({
             where: { id },

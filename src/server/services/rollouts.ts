@@ -51,11 +51,15 @@ export interface RolloutRow {
 
 export async function listRollouts(
   actor: Actor | null,
-  query: ListQuery & Partial<Pick<RolloutListQuery, "status" | "model">>,
+  query: ListQuery &
+    Partial<Pick<RolloutListQuery, "status" | "model">> & { environmentName?: string },
 ): Promise<Page<RolloutRow>> {
   assertCanRead(actor);
   const where: Prisma.RolloutWhereInput = {
-    environment: environmentWhere(query),
+    environment: {
+      ...environmentWhere(query),
+      ...(query.environmentName ? { name: query.environmentName } : {}),
+    },
     ...(query.model ? { model: { name: query.model } } : {}),
     ...(query.status === "active"
       ? { status: { in: [...ACTIVE] } }
@@ -200,6 +204,8 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
       : Promise.resolve([]),
     db().rollout.findMany({
       where: { modelId: r.model.id, environmentId: r.environment.id },
+      orderBy: { createdAt: "desc" },
+      take: 200,
       select: {
         status: true,
         fromVersion: { select: { version: true } },
@@ -210,7 +216,11 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
       withTimeout(
         "traffic split",
         5_000,
-        fleetPlatform().deployments({ model: r.model.name, region: r.environment.region.code }),
+        fleetPlatform().deployments({
+          model: r.model.name,
+          region: r.environment.region.code,
+          environment: r.environment.tier,
+        }),
       ),
     ),
   ]);
@@ -222,8 +232,15 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
       replicasReady: d.replicasReady,
       replicasDesired: d.replicasDesired,
     }));
-  const rps = await metricsSource()
-    .instant("request_rate", { model: r.model.name, region: r.environment.region.code })
+  const rps = await withTimeout(
+    "request rate",
+    5_000,
+    metricsSource().instant("request_rate", {
+      model: r.model.name,
+      region: r.environment.region.code,
+      environment: r.environment.tier,
+    }),
+  )
     .then((s) => s.reduce((n, x) => n + x.value, 0))
     .catch(() => null);
   const principal = principalOf(actor);
@@ -453,13 +470,18 @@ export async function getDeployment(
         fleetPlatform().deployments({ model: modelName, region: env.region.code }),
       ),
     ),
-    metricsSource()
-      .instant("request_rate", { model: modelName, region: env.region.code })
+    withTimeout(
+      "request rate",
+      5_000,
+      metricsSource().instant("request_rate", {
+        model: modelName,
+        region: env.region.code,
+        environment: env.tier,
+      }),
+    )
       .then((s) => s.reduce((n, x) => n + x.value, 0))
       .catch(() => null),
-    listRollouts(actor, { page: 1, model: modelName }).then((p) =>
-      p.rows.filter((r) => r.environment === environmentName),
-    ),
+    listRollouts(actor, { page: 1, model: modelName, environmentName }).then((p) => p.rows),
   ]);
   const traffic = (live.data?.data ?? [])
     .filter((d) => d.environment === env.tier)

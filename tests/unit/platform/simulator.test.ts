@@ -118,7 +118,7 @@ describe("simulator Prometheus exposition", () => {
     const first = parse(exporter.render(fleet, NOW));
     const second = parse(exporter.render(fleet, NOW + 60_000));
     const key =
-      'flightdeck_sim_requests_total{model="ranker-xl",version="2.1.0",region="eu-west-1",cluster="eks-eu-west-1-serve-01",code="2xx"}';
+      'flightdeck_sim_requests_total{model="ranker-xl",version="2.1.0",region="eu-west-1",cluster="eks-eu-west-1-serve-01",environment="production",code="2xx"}';
     expect(first.get(key)).toBe(0);
     const expected = regionRps("ranker-xl", "eu-west-1", NOW) * 60;
     expect(second.get(key)).toBeGreaterThan(expected * 0.9);

@@ -88,6 +88,15 @@ export const planSchema = z
         message: "A blue-green plan switches all traffic at once: its only weight is 100%.",
       });
     }
+    plan.steps.forEach((s, i) => {
+      if (s.kind === "analysis" && s.durationSec > 0 && s.intervalSec > s.durationSec) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["steps", i, "intervalSec"],
+          message: `Step ${i + 1} measures every ${s.intervalSec} s but lasts ${s.durationSec} s: the interval must fit in the duration.`,
+        });
+      }
+    });
     const seen = new Set<string>();
     plan.waves.flat().forEach((env) => {
       if (seen.has(env)) {

@@ -20,7 +20,7 @@ import {
  */
 export type QueryTemplates = Record<MetricName, string>;
 
-const BY = "model, version, region, cluster";
+const BY = "model, version, region, cluster, environment";
 const requests = "flightdeck_sim_requests_total";
 const buckets = "flightdeck_sim_request_duration_seconds_bucket";
 
@@ -62,6 +62,7 @@ function labelsOf(metric: Record<string, string>): SeriesLabels {
     version: metric.version ?? "",
     region: metric.region ?? "",
     cluster: metric.cluster ?? "",
+    environment: metric.environment ?? "",
   };
 }
 

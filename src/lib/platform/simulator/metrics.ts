@@ -42,7 +42,13 @@ export function seriesOf(
   return deployments.map((d) => {
     const share =
       (d.trafficWeight / 100) * (d.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1);
-    const labels = { model: d.model, version: d.version, region: d.region, cluster: d.cluster };
+    const labels = {
+      model: d.model,
+      version: d.version,
+      region: d.region,
+      cluster: d.cluster,
+      environment: d.environment,
+    };
     const behaviour = versionBehaviour(seed, d.model, d.version);
     const rps = (t: number) => regionRps(d.model, d.region, t) * share;
     const capacity = (d as { capacityRps?: number }).capacityRps;
