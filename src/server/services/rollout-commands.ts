@@ -157,7 +157,12 @@ export async function startRollout(
       where: { modelId: model.id, status: { in: [...ACTIVE] } },
       select: { releaseId: true, toVersionId: true, environment: { select: { name: true } } },
     });
-    const same = active.find((a) => a.toVersionId === version.id && a.releaseId);
+    const same = active.find(
+      (a) =>
+        a.toVersionId === version.id &&
+        a.releaseId &&
+        plan.waves.flat().includes(a.environment.name),
+    );
     if (same?.releaseId) {
       const rows = await tx.rollout.findMany({
         where: { releaseId: same.releaseId },
@@ -680,26 +685,15 @@ export async function rollback(
         environmentId: env.id,
         strategy: "canary",
         kind: "rollback",
-        status: "completed",
-        currentStep: 1,
-        currentWeight: 100,
+        // In progress until the engine has applied it to the platform: never "done" before.
+        status: "progressing",
+        currentStep: 0,
+        currentWeight: 0,
         startedAt: now,
-        finishedAt: now,
         platformSynced: false,
         reason: input.reason ?? `Rollback to ${target.version}`,
         createdById: actor.kind === "user" ? actor.id : null,
-        steps: {
-          create: [
-            {
-              index: 0,
-              kind: "set_weight",
-              weight: 100,
-              status: "succeeded",
-              startedAt: now,
-              finishedAt: now,
-            },
-          ],
-        },
+        steps: { create: [{ index: 0, kind: "set_weight", weight: 100 }] },
         events: {
           create: {
             kind: "rollback",

@@ -3,6 +3,7 @@ import { db, type Prisma } from "@/server/db/client";
 import {
   ConflictError,
   OutcomeUnknownError,
+  PlatformError,
   withTimeout,
   type RolloutKey,
   type RolloutObject,
@@ -127,9 +128,8 @@ async function apply(
 
 /** Finds the platform object that serves this rollout's model in its environment. */
 async function findTarget(r: Row): Promise<RolloutObject | null> {
-  const { data } = await withTimeout(
+  const { data } = await readOnly(
     "find rollout object",
-    PLATFORM_TIMEOUT_MS,
     fleetPlatform().rollouts({
       model: r.model.name,
       region: r.environment.region.code,
@@ -139,8 +139,18 @@ async function findTarget(r: Row): Promise<RolloutObject | null> {
   return data[0] ?? null;
 }
 
+/** A read that times out changed nothing: report it as a failure, not as "verifying". */
+async function readOnly<T>(operation: string, work: Promise<T>): Promise<T> {
+  try {
+    return await withTimeout(operation, PLATFORM_TIMEOUT_MS, work);
+  } catch (error) {
+    if (error instanceof OutcomeUnknownError) throw new PlatformError(operation, error.message);
+    throw error;
+  }
+}
+
 async function readTarget(key: RolloutKey): Promise<RolloutObject> {
-  return withTimeout("read rollout", PLATFORM_TIMEOUT_MS, fleetPlatform().rollout(key));
+  return readOnly("read rollout", fleetPlatform().rollout(key));
 }
 
 /** One platform write with the resource version just read; a conflict is retried once. */
@@ -238,7 +248,7 @@ async function sample(
         "prediction_drift_psi",
         "online_accuracy",
       ] as const
-    ).map((metric) => withTimeout(metric, PLATFORM_TIMEOUT_MS, m.instant(metric, selector, at))),
+    ).map((metric) => readOnly(metric, m.instant(metric, selector, at))),
   );
   const total = (rps ?? []).reduce((s, x) => s + x.value, 0);
   // Request-weighted across the series (clusters) of this version in the region.
@@ -625,7 +635,7 @@ export async function driveRollout(id: string, now = new Date()): Promise<boolea
 }
 
 /** Rollouts with work due: active ones, and finished ones the platform has not caught up with. */
-export async function dueRollouts(limit = 50): Promise<string[]> {
+export async function dueRollouts(limit = 200): Promise<string[]> {
   const rows = await db().rollout.findMany({
     where: {
       OR: [
