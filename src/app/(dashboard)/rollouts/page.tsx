@@ -85,7 +85,7 @@ export default async function RolloutsPage({ searchParams }: { searchParams: Sea
           </NativeSelect>
         </label>
         <Button type="submit" size="sm" variant="outline">
-          Apply
+          Filter
         </Button>
       </form>
       {page.total === 0 ? (
