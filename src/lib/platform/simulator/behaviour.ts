@@ -52,7 +52,7 @@ export function versionBehaviour(seed: number, model: string, version: string): 
       sigma: fault === "latency" ? 0.9 : 0.4 + unit(`sigma:${key}`) * 0.1,
     },
     driftPsi: fault === "drift" ? 0.3 + unit(`psi:${key}`) * 0.2 : 0.02 + unit(`psi:${key}`) * 0.06,
-    accuracy: (fault === "drift" ? 0.84 : 0.92) + unit(`acc:${key}`) * 0.04,
+    accuracy: (fault === "drift" ? 0.84 : 0.925) + unit(`acc:${key}`) * 0.015,
   };
 }
 
