@@ -92,3 +92,33 @@ test("an engineer aborts a rollout and rolls back; a viewer sees no action butto
   await page.goto("/audit?action=rollout.");
   await expect(page.getByTestId("audit-row").first()).toContainText("rollout.rollback");
 });
+
+test("on-call rolls a deployment back to its previous version in one click", async ({ page }) => {
+  await signIn(page, "engineer@flightdeck.demo");
+  await page.goto("/models");
+  await page
+    .getByTestId("model-row")
+    .filter({ hasText: "query-embedder" })
+    .getByRole("link", { name: "production/eu-west-1" })
+    .click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    "query-embedder in production/eu-west-1",
+  );
+  const button = page.getByRole("button", { name: /^Roll back to / });
+  const target = ((await button.innerText()).match(/Roll back to (\S+)/) ?? [])[1] ?? "";
+  let confirmText = "";
+  page.once("dialog", (d) => {
+    confirmText = d.message();
+    void d.accept();
+  });
+  await button.click();
+  await expect(page.getByTestId("deployment-history").getByRole("listitem").first()).toContainText(
+    `→ ${target}`,
+  );
+  expect(confirmText).toMatch(/Blast radius: all production\/eu-west-1 traffic/);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await page.reload();
+  await expect(
+    page.getByText(new RegExp(`Serving ${target.replaceAll(".", "\\.")} \\(100%\\)`)),
+  ).toBeVisible();
+});

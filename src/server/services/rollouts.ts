@@ -122,6 +122,32 @@ export async function listRollouts(
   return toPage(rows, total, page, PAGE_SIZE);
 }
 
+/**
+ * What serves a model in one environment now, from the platform (the last good reading when
+ * it does not answer), with the environment's user requests per second.
+ */
+async function servingIn(model: string, region: string, tier: "staging" | "production") {
+  const place = { model, region, environment: tier };
+  const [live, rps] = await Promise.all([
+    readWithFallback(`serving:${model}:${tier}/${region}`, () =>
+      withTimeout("traffic split", 5_000, fleetPlatform().deployments(place)),
+    ),
+    withTimeout("request rate", 5_000, metricsSource().instant("request_rate", place))
+      .then((s) => s.reduce((n, x) => n + x.value, 0))
+      .catch(() => null),
+  ]);
+  const traffic = (live.data?.data ?? [])
+    .filter((d) => d.environment === tier)
+    .sort((a, b) => b.trafficWeight - a.trafficWeight)
+    .map((d) => ({
+      version: d.version,
+      weight: d.trafficWeight,
+      replicasReady: d.replicasReady,
+      replicasDesired: d.replicasDesired,
+    }));
+  return { traffic, rps, readAt: live.readAt, error: live.error };
+}
+
 export interface RolloutDetail {
   id: string;
   kind: string;
@@ -212,37 +238,9 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
         toVersion: { select: { version: true } },
       },
     }),
-    readWithFallback(`rollout-traffic:${r.model.name}:${r.environment.name}`, () =>
-      withTimeout(
-        "traffic split",
-        5_000,
-        fleetPlatform().deployments({
-          model: r.model.name,
-          region: r.environment.region.code,
-          environment: r.environment.tier,
-        }),
-      ),
-    ),
+    servingIn(r.model.name, r.environment.region.code, r.environment.tier),
   ]);
-  const traffic = (live.data?.data ?? [])
-    .filter((d) => d.environment === r.environment.tier)
-    .map((d) => ({
-      version: d.version,
-      weight: d.trafficWeight,
-      replicasReady: d.replicasReady,
-      replicasDesired: d.replicasDesired,
-    }));
-  const rps = await withTimeout(
-    "request rate",
-    5_000,
-    metricsSource().instant("request_rate", {
-      model: r.model.name,
-      region: r.environment.region.code,
-      environment: r.environment.tier,
-    }),
-  )
-    .then((s) => s.reduce((n, x) => n + x.value, 0))
-    .catch(() => null);
+  const { traffic, rps } = live;
   const principal = principalOf(actor);
   const state = {
     status: r.status as RolloutStatus,
@@ -254,7 +252,7 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
   const may = (p: Permission) => authorize(principal, p, r.model.teamId).allowed;
   const releaseManager =
     actor.kind === "user" && (actor.role === "release_manager" || actor.role === "admin");
-  const serving = traffic.slice().sort((a, b) => b.weight - a.weight)[0]?.version ?? null;
+  const serving = traffic[0]?.version ?? null;
   const ran = new Set<string>();
   for (const h of history) {
     if (h.status === "completed") ran.add(h.toVersion.version);
@@ -462,36 +460,11 @@ export async function getDeployment(
     }),
   ]);
   if (!model || !env) throw new AppError("NOT_FOUND", `No ${modelName} in ${environmentName}.`);
-  const [live, rps, history] = await Promise.all([
-    readWithFallback(`deployment:${modelName}:${environmentName}`, () =>
-      withTimeout(
-        "deployments",
-        5_000,
-        fleetPlatform().deployments({ model: modelName, region: env.region.code }),
-      ),
-    ),
-    withTimeout(
-      "request rate",
-      5_000,
-      metricsSource().instant("request_rate", {
-        model: modelName,
-        region: env.region.code,
-        environment: env.tier,
-      }),
-    )
-      .then((s) => s.reduce((n, x) => n + x.value, 0))
-      .catch(() => null),
+  const [live, history] = await Promise.all([
+    servingIn(modelName, env.region.code, env.tier),
     listRollouts(actor, { page: 1, model: modelName, environmentName }).then((p) => p.rows),
   ]);
-  const traffic = (live.data?.data ?? [])
-    .filter((d) => d.environment === env.tier)
-    .sort((a, b) => b.trafficWeight - a.trafficWeight)
-    .map((d) => ({
-      version: d.version,
-      weight: d.trafficWeight,
-      replicasReady: d.replicasReady,
-      replicasDesired: d.replicasDesired,
-    }));
+  const { traffic, rps } = live;
   const serving = traffic[0]?.version ?? null;
   // The newest finished change that moved this environment away from another version.
   const previous =
