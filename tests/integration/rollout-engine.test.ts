@@ -65,6 +65,17 @@ async function versionWith(model: string, fault: Fault): Promise<string> {
   throw new Error(`no ${fault} version found`);
 }
 
+/** A release manager starts a canary of `version` with these steps and waves. */
+const startIn = (model: string, version: string, steps: string, waves: string) =>
+  startRollout(release(), meta, {
+    model,
+    version,
+    strategy: "canary",
+    steps,
+    waves,
+    saveAsDefault: false,
+  });
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the engine until every given rollout is finished (or the time runs out). */
@@ -128,14 +139,12 @@ const FAST = "weight 20\nanalysis 6s every 3s\nweight 100";
 describe("the rollout engine on the simulator", () => {
   it("takes a good version to 100% in every wave, one wave after the other", async () => {
     const good = await versionWith("ranker-xl", "none");
-    const started = await startRollout(release(), meta, {
-      model: "ranker-xl",
-      version: good,
-      strategy: "canary",
-      steps: FAST,
-      waves: "production/us-east-1\nproduction/us-west-2",
-      saveAsDefault: false,
-    });
+    const started = await startIn(
+      "ranker-xl",
+      good,
+      FAST,
+      "production/us-east-1\nproduction/us-west-2",
+    );
     expect(started.rollouts.map((r) => [r.environment, r.wave])).toEqual([
       ["production/us-east-1", 0],
       ["production/us-west-2", 1],
@@ -163,28 +172,19 @@ describe("the rollout engine on the simulator", () => {
     expect(first.analysis.filter((a) => a.verdict === "fail")).toEqual([]);
     // A double submit of the same start changes nothing.
     await expect(
-      startRollout(release(), meta, {
-        model: "ranker-xl",
-        version: good,
-        strategy: "canary",
-        steps: FAST,
-        waves: "production/us-east-1\nproduction/us-west-2",
-        saveAsDefault: false,
-      }),
+      startIn("ranker-xl", good, FAST, "production/us-east-1\nproduction/us-west-2"),
     ).rejects.toThrow(/already serves every environment/);
   });
 
   it("catches a bad version within two analysis intervals and returns all traffic to stable", async () => {
     const stable = (await servingIn("ranker-xl", "production/us-east-1"))[0]?.[0];
     const bad = await versionWith("ranker-xl", "errors");
-    const started = await startRollout(release(), meta, {
-      model: "ranker-xl",
-      version: bad,
-      strategy: "canary",
-      steps: "weight 20\nanalysis 30s every 2s\nweight 100",
-      waves: "production/us-east-1",
-      saveAsDefault: false,
-    });
+    const started = await startIn(
+      "ranker-xl",
+      bad,
+      "weight 20\nanalysis 30s every 2s\nweight 100",
+      "production/us-east-1",
+    );
     const id = started.rollouts[0]?.id ?? "";
     await driveUntil([id], (s) => s === "aborted", 30);
     const r = await getRollout(release(), id);
@@ -208,14 +208,12 @@ describe("the rollout engine on the simulator", () => {
 
   it("applies one step when two release managers promote at once", async () => {
     const good = await versionWith("query-embedder", "none");
-    const started = await startRollout(release(), meta, {
-      model: "query-embedder",
-      version: good,
-      strategy: "canary",
-      steps: "weight 10\npause\nweight 50\npause\nweight 100",
-      waves: "production/us-east-1",
-      saveAsDefault: false,
-    });
+    const started = await startIn(
+      "query-embedder",
+      good,
+      "weight 10\npause\nweight 50\npause\nweight 100",
+      "production/us-east-1",
+    );
     const id = started.rollouts[0]?.id ?? "";
     await driveUntil([id], (s) => s === "paused");
     const before = await prisma.rollout.findUniqueOrThrow({ where: { id } });
@@ -277,14 +275,12 @@ describe("the rollout engine on the simulator", () => {
 
   it("finishes a step interrupted after its platform write without writing it again", async () => {
     const good = await versionWith("ranker-xl", "none");
-    const started = await startRollout(release(), meta, {
-      model: "ranker-xl",
-      version: good,
-      strategy: "canary",
-      steps: "weight 10\npause\nweight 40\npause",
-      waves: "production/us-west-2",
-      saveAsDefault: false,
-    });
+    const started = await startIn(
+      "ranker-xl",
+      good,
+      "weight 10\npause\nweight 40\npause",
+      "production/us-west-2",
+    );
     const id = started.rollouts[0]?.id ?? "";
     await driveUntil([id], (s) => s === "paused");
     const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
@@ -374,14 +370,12 @@ describe("the rollout engine on the simulator", () => {
 
   it("pauses a rollout while the model's SLO burns fast, saying why", async () => {
     const good = await versionWith("ranker-xl", "none");
-    const started = await startRollout(release(), meta, {
-      model: "ranker-xl",
-      version: good,
-      strategy: "canary",
-      steps: "weight 10\nanalysis 60s every 20s\nweight 100",
-      waves: "production/us-east-1",
-      saveAsDefault: false,
-    });
+    const started = await startIn(
+      "ranker-xl",
+      good,
+      "weight 10\nanalysis 60s every 20s\nweight 100",
+      "production/us-east-1",
+    );
     const id = started.rollouts[0]?.id ?? "";
     await driveRollouts();
     const slo = await prisma.slo.findFirstOrThrow({
@@ -410,14 +404,12 @@ describe("the rollout engine on the simulator", () => {
 
   it("shows a platform write with an unknown outcome as verifying, then reconciles it", async () => {
     const good = await versionWith("query-embedder", "none");
-    const started = await startRollout(release(), meta, {
-      model: "query-embedder",
-      version: good,
-      strategy: "canary",
-      steps: "weight 10\npause\nweight 30\npause\nweight 100",
-      waves: "production/us-west-2",
-      saveAsDefault: false,
-    });
+    const started = await startIn(
+      "query-embedder",
+      good,
+      "weight 10\npause\nweight 30\npause\nweight 100",
+      "production/us-west-2",
+    );
     const id = started.rollouts[0]?.id ?? "";
     await driveUntil([id], (s) => s === "paused");
     const platform = fleetPlatform();
