@@ -50,9 +50,11 @@ test("a GPU node failure shows on the cluster with its reason and heals when sto
     await expect(row.getByTestId("nodes-ready")).toHaveText(/^0 \/ \d+/);
   }
   await rows.filter({ hasText: "serve" }).getByRole("link").first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/apse1-serve-01$/);
+  // Waits for the cluster page: a count taken during navigation would read the old page.
   const unhealthy = page.getByTestId("unhealthy-nodes").getByRole("listitem");
-  expect(await unhealthy.count()).toBeGreaterThan(0);
   await expect(unhealthy.first()).toContainText("NotReady");
+  expect(await unhealthy.count()).toBeGreaterThan(0);
 
   await page.goto("/admin/chaos");
   await page
