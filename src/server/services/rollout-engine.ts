@@ -207,22 +207,25 @@ async function reconcile(r: Row, key: RolloutKey): Promise<void> {
     return;
   }
   if (status === "pending") return;
-  // Active: the canary runs the new version at the rollout's weight.
+  // Active: the canary runs the new version at the rollout's weight. This runs on every claim,
+  // so the object is read again only after a write changed it.
+  let current = o;
   if (o.canaryVersion !== to) {
     if (o.stableVersion === to) return; // already fully on the new version
     await write(key, "set version", (ref) => fleetPlatform().setVersion(ref, to));
+    current = await readTarget(key);
   } else if (o.aborted) {
     await write(key, "retry", (ref) => fleetPlatform().retry(ref));
+    current = await readTarget(key);
   }
-  const now = await readTarget(key);
-  if (now.canaryWeight !== r.currentWeight) {
+  if (current.canaryWeight !== r.currentWeight) {
     await write(key, "set canary weight", (ref) =>
       fleetPlatform().setCanaryWeight(ref, r.currentWeight),
     );
+    current = await readTarget(key);
   }
   const wantPaused = status === "paused";
-  const after = await readTarget(key);
-  if (after.paused !== wantPaused && after.canaryVersion === to) {
+  if (current.paused !== wantPaused && current.canaryVersion === to) {
     await write(key, wantPaused ? "pause" : "resume", (ref) =>
       wantPaused ? fleetPlatform().pause(ref) : fleetPlatform().resume(ref),
     );
