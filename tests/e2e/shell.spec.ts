@@ -71,6 +71,8 @@ test("the region and environment filter lives in the URL and follows navigation"
 }) => {
   await signIn(page, "viewer@flightdeck.demo");
   await page.getByRole("link", { name: "Rollouts", exact: true }).first().click();
+  // Filter only once the Rollouts page is there, or the filter applies to the page left behind.
+  await expect(page.getByRole("heading", { level: 1, name: "Rollouts" })).toBeVisible();
   await page.getByLabel("Region").selectOption("us-east-1");
   await expect(page).toHaveURL(/region=us-east-1/);
   await page.getByLabel("Environment").selectOption("production");
