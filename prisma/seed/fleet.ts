@@ -34,6 +34,8 @@ export const DEMO_USERS = [
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+/** SLI history the demo starts with: two full quarters for the leadership review. */
+const HISTORY_DAYS = 200;
 
 const REGIONS = [
   { code: "us-east-1", name: "US East (Virginia)", short: "use1", provider: "eks" },
@@ -500,6 +502,23 @@ export async function seedDemoFleet(
       severity: "SEV4",
       title: "Fraud Scorer p99 latency above 50 ms after feature-store failover",
     },
+    // Older incidents, so earlier months and quarters in the leadership review have causes.
+    {
+      model: "ranker-xl",
+      region: "us-east-1",
+      at: nowMs - 47 * DAY - 7 * HOUR,
+      version: "",
+      severity: "SEV2",
+      title: "Ranker XL 5xx after feature-store schema change",
+    },
+    {
+      model: "speech-asr",
+      region: "ap-southeast-1",
+      at: nowMs - 96 * DAY - 3 * HOUR,
+      version: "",
+      severity: "SEV3",
+      title: "Speech ASR timeouts during ap-southeast-1 network degradation",
+    },
   );
   badWindows.push(
     {
@@ -513,6 +532,18 @@ export async function seedDemoFleet(
       start: nowMs - 21 * DAY - 2 * HOUR,
       end: nowMs - 21 * DAY - HOUR,
       errorRate: 0.004,
+    },
+    {
+      model: "ranker-xl",
+      start: nowMs - 47 * DAY - 7 * HOUR,
+      end: nowMs - 47 * DAY - 4 * HOUR,
+      errorRate: 0.01,
+    },
+    {
+      model: "speech-asr",
+      start: nowMs - 96 * DAY - 3 * HOUR,
+      end: nowMs - 96 * DAY - HOUR,
+      errorRate: 0.02,
     },
   );
   for (const plan of incidentPlans.sort((a, b) => a.at - b.at)) {
@@ -575,7 +606,8 @@ export async function seedDemoFleet(
     });
   }
 
-  // SLOs with 30 days of SLI history: minute buckets for the last day, hourly and daily rollups.
+  // SLOs with 200 days of SLI history (two quarters for the leadership review): minute buckets
+  // for the last day, hourly and daily rollups.
   for (const m of MODELS) {
     const modelId = modelIds.get(m.name);
     if (!modelId) continue;
@@ -586,6 +618,9 @@ export async function seedDemoFleet(
       objective: number;
       threshold: number | null;
       share: number;
+      windowKind?: "rolling" | "month" | "quarter";
+      windowDays?: number;
+      timeslices?: boolean;
     }[] = [
       {
         name: `${m.name}-availability`,
@@ -614,6 +649,20 @@ export async function seedDemoFleet(
         share: 2,
       });
     }
+    if (m.name === "fraud-scorer") {
+      // A contract-style SLO: minutes of good service per calendar month.
+      definitions.push({
+        name: `${m.name}-monthly-uptime`,
+        description: `Minutes in which at least 99% of ${m.displayName} requests succeeded, per calendar month`,
+        sliKind: "availability",
+        objective: 0.995,
+        threshold: null,
+        share: 1,
+        windowKind: "month",
+        windowDays: 30,
+        timeslices: true,
+      });
+    }
     for (const def of definitions) {
       const slo = await prisma.slo.create({
         data: {
@@ -623,10 +672,12 @@ export async function seedDemoFleet(
           teamId: teamId(m.team),
           sliKind: def.sliKind,
           objective: def.objective,
-          windowDays: 30,
-          budgetingMethod: "occurrences",
+          windowKind: def.windowKind ?? "rolling",
+          windowDays: def.windowDays ?? 30,
+          budgetingMethod: def.timeslices ? "timeslices" : "occurrences",
+          timesliceTarget: def.timeslices ? 0.99 : null,
           threshold: def.threshold,
-          createdAt: ago(60 * DAY),
+          createdAt: ago(HISTORY_DAYS * DAY),
         },
       });
       const budgetRate = 1 - def.objective;
@@ -645,19 +696,27 @@ export async function seedDemoFleet(
         start: Date;
         good: bigint;
         total: bigint;
+        slices: number;
+        goodSlices: number;
       }[] = [];
-      const hourTotals = new Map<number, { good: number; total: number }>();
-      const windowStart = Math.floor((nowMs - 30 * DAY) / HOUR) * HOUR;
+      type Sums = { good: number; total: number; slices: number; goodSlices: number };
+      const hourTotals = new Map<number, Sums>();
+      // A minute (or a 10-minute slice) is a good timeslice when it met the objective.
+      const sliceTarget = def.timeslices ? 0.99 : def.objective;
+      const goodSlice = (good: number, total: number) => total > 0 && good / total >= sliceTarget;
+      const windowStart = Math.floor((nowMs - HISTORY_DAYS * DAY) / HOUR) * HOUR;
       const minuteStart = nowMs - DAY;
       for (let h = windowStart; h < nowMs; h += HOUR) {
-        let good = 0;
-        let total = 0;
+        const sums: Sums = { good: 0, total: 0, slices: 0, goodSlices: 0 };
         if (h + HOUR > minuteStart) {
           for (let t = h; t < Math.min(h + HOUR, nowMs); t += MINUTE) {
             const tot = Math.round(trafficAt(m.rpm, t) * rng.float(0.95, 1.05));
             const bad = Math.round(tot * errorRateAt(t));
-            good += tot - bad;
-            total += tot;
+            const slice = { slices: tot > 0 ? 1 : 0, goodSlices: goodSlice(tot - bad, tot) ? 1 : 0 };
+            sums.good += tot - bad;
+            sums.total += tot;
+            sums.slices += slice.slices;
+            sums.goodSlices += slice.goodSlices;
             if (t >= minuteStart) {
               rows.push({
                 sloId: slo.id,
@@ -665,6 +724,7 @@ export async function seedDemoFleet(
                 start: new Date(t),
                 good: BigInt(tot - bad),
                 total: BigInt(tot),
+                ...slice,
               });
             }
           }
@@ -673,25 +733,31 @@ export async function seedDemoFleet(
           for (let t = h; t < h + HOUR; t += 10 * MINUTE) {
             const tot = Math.round(trafficAt(m.rpm, t) * 10 * rng.float(0.95, 1.05));
             const bad = Math.round(tot * errorRateAt(t));
-            good += tot - bad;
-            total += tot;
+            sums.good += tot - bad;
+            sums.total += tot;
+            sums.slices += 10;
+            sums.goodSlices += goodSlice(tot - bad, tot) ? 10 : 0;
           }
         }
-        hourTotals.set(h, { good, total });
+        hourTotals.set(h, sums);
         rows.push({
           sloId: slo.id,
           resolution: "hour",
           start: new Date(h),
-          good: BigInt(good),
-          total: BigInt(total),
+          good: BigInt(sums.good),
+          total: BigInt(sums.total),
+          slices: sums.slices,
+          goodSlices: sums.goodSlices,
         });
       }
-      const dayTotals = new Map<number, { good: number; total: number }>();
+      const dayTotals = new Map<number, Sums>();
       for (const [h, v] of hourTotals) {
         const d = Math.floor(h / DAY) * DAY;
-        const acc = dayTotals.get(d) ?? { good: 0, total: 0 };
+        const acc = dayTotals.get(d) ?? { good: 0, total: 0, slices: 0, goodSlices: 0 };
         acc.good += v.good;
         acc.total += v.total;
+        acc.slices += v.slices;
+        acc.goodSlices += v.goodSlices;
         dayTotals.set(d, acc);
       }
       for (const [d, v] of dayTotals) {
@@ -701,6 +767,8 @@ export async function seedDemoFleet(
           start: new Date(d),
           good: BigInt(v.good),
           total: BigInt(v.total),
+          slices: v.slices,
+          goodSlices: v.goodSlices,
         });
       }
       for (let i = 0; i < rows.length; i += 2000) {

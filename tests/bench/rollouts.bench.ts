@@ -77,6 +77,8 @@ it("rollout latencies on the simulator", async () => {
     steps,
     waves: "production/us-east-1",
     saveAsDefault: false,
+    fix: false,
+    overrideReason: "",
   });
   const id = started.rollouts[0]?.id ?? "";
   const promote: number[] = [];
@@ -108,6 +110,8 @@ it("rollout latencies on the simulator", async () => {
       steps: "weight 20\nanalysis 60s every 2s\nweight 100",
       waves: "production/us-east-1",
       saveAsDefault: false,
+      fix: false,
+      overrideReason: "",
     });
     const rid = r.rollouts[0]?.id ?? "";
     for (;;) {

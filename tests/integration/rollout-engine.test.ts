@@ -74,6 +74,8 @@ const startIn = (model: string, version: string, steps: string, waves: string) =
     steps,
     waves,
     saveAsDefault: false,
+    fix: false,
+    overrideReason: "",
   });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

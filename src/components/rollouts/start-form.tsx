@@ -7,6 +7,7 @@ import type { StartRolloutInput } from "@/lib/schemas/rollouts";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
+import { BudgetPolicyNotice, type BudgetPolicyView } from "@/components/slos/budget-policy";
 
 export interface StartableModel {
   name: string;
@@ -15,6 +16,7 @@ export interface StartableModel {
   waves: string;
   strategy: "canary" | "blue_green";
   savedPlan: boolean;
+  budget: BudgetPolicyView;
 }
 
 type Started = { rollouts: { id: string; environment: string; wave: number }[]; skipped: string[] };
@@ -40,6 +42,8 @@ export function StartRolloutForm({
   const [waves, setWaves] = useState(model?.waves ?? "");
   const [strategy, setStrategy] = useState<"canary" | "blue_green">(model?.strategy ?? "canary");
   const [saveAsDefault, setSaveAsDefault] = useState(false);
+  const [fix, setFix] = useState(false);
+  const [overrideReason, setOverrideReason] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
 
@@ -78,6 +82,8 @@ export function StartRolloutForm({
             steps,
             waves,
             saveAsDefault,
+            fix,
+            overrideReason: fix ? overrideReason : "",
           });
           if (!r.ok) {
             setError(r.error.message);
@@ -131,6 +137,28 @@ export function StartRolloutForm({
           </NativeSelect>
         </div>
       </div>
+      {model ? <BudgetPolicyNotice model={model.name} state={model.budget} /> : null}
+      {model && model.budget.exhausted.length > 0 && model.budget.policy === "enforce" ? (
+        <fieldset className="space-y-2 rounded-md border p-3">
+          <legend className="px-1 text-sm font-medium">Error-budget override</legend>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={fix} onChange={(e) => setFix(e.target.checked)} />
+            This change is a fix for the problem spending the budget
+          </label>
+          {fix ? (
+            <div className="flex flex-col gap-1.5">
+              <Label htmlFor="start-override">Reason for the override (admins only, audited)</Label>
+              <textarea
+                id="start-override"
+                className={AREA.replace("min-h-32", "min-h-16")}
+                value={overrideReason}
+                onChange={(e) => setOverrideReason(e.target.value)}
+                placeholder="What this fixes and why it cannot wait for the budget to recover"
+              />
+            </div>
+          ) : null}
+        </fieldset>
+      ) : null}
       <div className="grid grid-cols-1 gap-4 md:grid-cols-2">
         <div className="flex flex-col gap-1.5">
           <Label htmlFor="start-steps">Steps, one per line</Label>

@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   "policy.override",
   "chaos.trigger",
   "training.operate",
+  "slo.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -25,7 +26,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // leadership: reads everything, changes nothing
   viewer: ["fleet.read"],
   // on-call: works incidents; pauses, aborts and rolls back rollouts
-  engineer: ["fleet.read", "incident.work", "rollout.operate", "training.operate"],
+  engineer: ["fleet.read", "incident.work", "rollout.operate", "training.operate", "slo.manage"],
   // requests and approves promotions; starts, promotes (and may stop) rollouts
   release_manager: [
     "fleet.read",
@@ -34,6 +35,7 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "promotion.request",
     "promotion.approve",
     "model.register",
+    "slo.manage",
   ],
   admin: PERMISSIONS,
 };
@@ -52,6 +54,7 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   "policy.override": "override policies",
   "chaos.trigger": "trigger chaos experiments",
   "training.operate": "resume training jobs",
+  "slo.manage": "define SLOs",
 };
 
 export function roleHas(role: Role | null | undefined, permission: Permission): boolean {

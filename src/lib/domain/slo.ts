@@ -1,3 +1,6 @@
+import type { AlertWindow, SloWindow } from "@/lib/domain/slo-spec";
+import { burnRateThreshold } from "@/lib/domain/slo-alerts";
+
 /**
  * Error-budget arithmetic for an SLO over a window of good/total event counts.
  * A window with no events has no data: never NaN and never 100%.
@@ -59,3 +62,190 @@ export function burnRate(good: number, total: number, objective: number): number
 
 /** The Google SRE Workbook's fast-burn page threshold: 2% of a 30-day budget in one hour. */
 export const FAST_BURN = 14.4;
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Where an SLO's window starts. Rolling windows start a whole number of days back, rounded down
+ * to the hour (the hourly rollups answer them without reading minutes); calendar windows start
+ * at the first day of the UTC month or quarter.
+ */
+export function windowStart(window: SloWindow, now: Date): Date {
+  if (window.kind === "rolling") {
+    return new Date(Math.floor((now.getTime() - window.days * DAY_MS) / HOUR_MS) * HOUR_MS);
+  }
+  const month = now.getUTCMonth();
+  const first = window.unit === "month" ? month : month - (month % 3);
+  return new Date(Date.UTC(now.getUTCFullYear(), first, 1));
+}
+
+/** A review period: a calendar month ("2026-10") or quarter ("2026-Q3"), in UTC. */
+export interface ReviewPeriod {
+  key: string;
+  label: string;
+  unit: "month" | "quarter";
+  start: Date;
+  end: Date;
+}
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+function periodAt(unit: "month" | "quarter", year: number, firstMonth: number): ReviewPeriod {
+  const start = new Date(Date.UTC(year, firstMonth, 1));
+  const end = new Date(Date.UTC(year, firstMonth + (unit === "month" ? 1 : 3), 1));
+  const y = start.getUTCFullYear();
+  const m = start.getUTCMonth();
+  return unit === "month"
+    ? {
+        key: `${y}-${String(m + 1).padStart(2, "0")}`,
+        label: `${MONTHS[m]} ${y}`,
+        unit,
+        start,
+        end,
+      }
+    : { key: `${y}-Q${m / 3 + 1}`, label: `Q${m / 3 + 1} ${y}`, unit, start, end };
+}
+
+/** Parses "2026-10" or "2026-Q3"; null for anything else. */
+export function parsePeriod(key: string): ReviewPeriod | null {
+  const month = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(key);
+  if (month) return periodAt("month", Number(month[1]), Number(month[2]) - 1);
+  const quarter = /^(\d{4})-Q([1-4])$/.exec(key);
+  if (quarter) return periodAt("quarter", Number(quarter[1]), (Number(quarter[2]) - 1) * 3);
+  return null;
+}
+
+/** The month or quarter containing `at`. */
+export function periodContaining(unit: "month" | "quarter", at: Date): ReviewPeriod {
+  const m = at.getUTCMonth();
+  return periodAt(unit, at.getUTCFullYear(), unit === "month" ? m : m - (m % 3));
+}
+
+/** The period just before this one (used for change-from-previous). */
+export function previousPeriod(period: ReviewPeriod): ReviewPeriod {
+  const m = period.start.getUTCMonth() - (period.unit === "month" ? 1 : 3);
+  return periodAt(period.unit, period.start.getUTCFullYear(), m);
+}
+
+/**
+ * Minutes until the budget left is spent at the current burn rate, given the SLO window's
+ * length: a burn rate of 1 spends the whole budget in exactly one window. Null when nothing is
+ * burning (or no data); 0 when the budget is already gone.
+ */
+export function timeToExhaustion(
+  remaining: number,
+  burn: number | null,
+  windowMinutes: number,
+): number | null {
+  if (remaining <= 0) return 0;
+  if (burn === null || !(burn > 0) || !(windowMinutes > 0)) return null;
+  return (remaining * windowMinutes) / burn;
+}
+
+/** One alert window judged against the burn rates of its long and short windows. */
+export interface AlertJudgement {
+  alert: AlertWindow;
+  threshold: number;
+  longBurn: number | null;
+  shortBurn: number | null;
+  firing: boolean;
+}
+
+/**
+ * Multi-window, multi-burn-rate alerting (SRE Workbook): an alert fires only when both windows
+ * burn faster than the threshold: the long window proves it matters, the short one that it is
+ * still happening (so the alert resets soon after the burn stops). No data never fires.
+ */
+export function judgeAlerts(
+  alerts: AlertWindow[],
+  sloWindowMinutes: number,
+  burnOver: (minutes: number) => number | null,
+): AlertJudgement[] {
+  return alerts.map((alert) => {
+    const threshold = burnRateThreshold(alert, sloWindowMinutes);
+    const longBurn = burnOver(alert.longWindowMinutes);
+    const shortBurn = burnOver(alert.shortWindowMinutes);
+    const firing =
+      longBurn !== null && shortBurn !== null && longBurn > threshold && shortBurn > threshold;
+    return { alert, threshold, longBurn, shortBurn, firing };
+  });
+}
+
+/** The most severe firing alert, if any. */
+export function firingSeverity(judgements: AlertJudgement[]): "page" | "ticket" | null {
+  if (judgements.some((j) => j.firing && j.alert.severity === "page")) return "page";
+  if (judgements.some((j) => j.firing)) return "ticket";
+  return null;
+}
+
+/**
+ * The status an SLO shows: exhausted when the budget is spent; at risk when little is left or
+ * a burn-rate alert fires (it will run out if nothing changes); otherwise healthy.
+ */
+export function sloHealth(budget: BudgetResult, firing: "page" | "ticket" | null): SloStatus {
+  if (budget.status === "no_data") return "no_data";
+  if (budget.status === "exhausted") return "exhausted";
+  return firing !== null ? "at_risk" : budget.status;
+}
+
+/** The error-budget policy's answer for starting a rollout or promotion of a service. */
+export type BudgetGate =
+  { allowed: true; override: boolean; warning: string | null } | { allowed: false; reason: string };
+
+export interface BudgetGateInput {
+  policy: "enforce" | "advisory";
+  /** names of the service's SLOs whose budget is exhausted */
+  exhausted: string[];
+  /** the change is marked as a fix */
+  fix: boolean;
+  /** the person asking is an admin */
+  admin: boolean;
+  /** their reason for overriding the policy */
+  overrideReason: string | null;
+}
+
+/**
+ * A spent budget freezes changes to the service: only fixes go out, and only with an admin's
+ * override and a reason. An advisory policy lets changes through with a warning.
+ */
+export function budgetGate(input: BudgetGateInput): BudgetGate {
+  if (input.exhausted.length === 0) return { allowed: true, override: false, warning: null };
+  const which = `Error budget exhausted: ${input.exhausted.join(", ")}.`;
+  if (input.policy === "advisory") {
+    return { allowed: true, override: false, warning: `${which} The policy is advisory.` };
+  }
+  if (!input.fix) {
+    return {
+      allowed: false,
+      reason: `${which} The error-budget policy allows only fixes until the budget recovers.`,
+    };
+  }
+  if (!input.admin) {
+    return {
+      allowed: false,
+      reason: `${which} A fix needs an admin to override the error-budget policy.`,
+    };
+  }
+  if (!input.overrideReason || input.overrideReason.trim().length < 5) {
+    return {
+      allowed: false,
+      reason: `${which} Give a reason for overriding the error-budget policy.`,
+    };
+  }
+  return { allowed: true, override: true, warning: which };
+}

@@ -8,6 +8,7 @@ export const TOKEN_SCOPES = [
   "model.register",
   "incident.work",
   "rollout.operate",
+  "slo.manage",
 ] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 

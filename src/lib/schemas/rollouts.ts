@@ -14,6 +14,9 @@ export const startRolloutSchema = z.object({
   steps: z.string().max(4_000).default(""),
   waves: z.string().max(4_000).default(""),
   saveAsDefault: z.coerce.boolean().default(false),
+  /** a fix may go out while the error budget is exhausted, with an admin's override */
+  fix: z.coerce.boolean().default(false),
+  overrideReason: z.string().trim().max(500).default(""),
 });
 export type StartRolloutInput = z.input<typeof startRolloutSchema>;
 export type StartRolloutData = z.output<typeof startRolloutSchema>;

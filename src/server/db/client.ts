@@ -25,4 +25,5 @@ export function db(): PrismaClient {
 }
 
 export type { PrismaClient };
-export type { Prisma } from "@/generated/prisma/client";
+// A value, not only types: raw queries with a dynamic column list need Prisma.sql and join.
+export { Prisma } from "@/generated/prisma/client";

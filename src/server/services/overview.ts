@@ -4,7 +4,7 @@ import type { Actor } from "@/server/auth/session";
 import type { FleetFilter } from "@/lib/schemas/list-query";
 import { assertCanRead } from "@/server/services/access";
 import { clusterWhere, environmentWhere } from "@/server/db/filters";
-import { windowBudgets } from "@/server/services/slos";
+import { sloStatusCounts } from "@/server/services/slos";
 import type { SloStatus } from "@/lib/domain/slo";
 import { gpuTotals, liveFleet } from "@/server/services/platform";
 
@@ -85,7 +85,7 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     incidentsLast30d,
     trainingRunning,
     trainingJobs,
-    sloDefinitions,
+    sloStatus,
     recentRollouts,
     recentIncidents,
   ] = await Promise.all([
@@ -109,7 +109,7 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     prisma.incident.count({ where: { ...incidentRegion, detectedAt: { gte: since } } }),
     prisma.trainingJob.count({ where: { cluster: clusters, status: "running" } }),
     prisma.trainingJob.count({ where: { cluster: clusters } }),
-    prisma.slo.findMany({ select: { id: true, objective: true, windowDays: true } }),
+    sloStatusCounts(actor),
     prisma.rollout.findMany({
       where: { environment: envs },
       orderBy: [{ createdAt: "desc" }, { id: "asc" }],
@@ -139,8 +139,6 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     }),
   ]);
   const gpu = fleet.data ? gpuTotals(fleet.data.clusters) : null;
-  const sloStatus: Record<SloStatus, number> = { healthy: 0, at_risk: 0, exhausted: 0, no_data: 0 };
-  for (const budget of (await windowBudgets(sloDefinitions)).values()) sloStatus[budget.status]++;
   return {
     regions,
     clusters: clusterCount,

@@ -6,6 +6,7 @@ import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/services/context";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead } from "@/server/services/access";
+import { enforceBudgetPolicy } from "@/server/services/budget-policy";
 import { auditActor } from "@/server/services/audit";
 import { driveRollout } from "@/server/services/rollout-engine";
 import { fleetPlatform } from "@/server/services/platform";
@@ -141,6 +142,12 @@ export async function startRollout(
 
   const result = await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rollout-start:${model.id}`}))`;
+    // An exhausted error budget freezes the service: only fixes, with an admin's override.
+    const gate = await enforceBudgetPolicy(tx, actor, model.name, {
+      fix: input.fix,
+      overrideReason: input.overrideReason || null,
+    });
+    const budgetOverride = gate.override ? input.overrideReason : null;
     const envs = await placements(tx, model);
     if (envs.size === 0)
       throw new AppError("INVALID_INPUT", `${model.name} is not deployed anywhere.`);
@@ -221,13 +228,25 @@ export async function startRollout(
             wave,
             thresholds: plan.thresholds as unknown as Prisma.InputJsonValue,
             platformSynced: true,
+            budgetOverride,
             steps: { create: stepRows(plan.steps) },
             events: {
-              create: {
-                kind: "created",
-                message: `${actor.email} started ${version.version} (from ${env.version}), wave ${wave + 1} of ${waves.length}.`,
-                actor: actor.email,
-              },
+              create: [
+                {
+                  kind: "created",
+                  message: `${actor.email} started ${version.version} (from ${env.version}), wave ${wave + 1} of ${waves.length}.`,
+                  actor: actor.email,
+                },
+                ...(budgetOverride
+                  ? [
+                      {
+                        kind: "policy_override",
+                        message: `Error-budget policy overridden for a fix: ${budgetOverride}`,
+                        actor: actor.email,
+                      },
+                    ]
+                  : []),
+              ],
             },
           },
           select: { id: true },
@@ -260,7 +279,11 @@ export async function startRollout(
         steps: plan.steps as unknown as Prisma.InputJsonValue,
         skipped,
         savedAsDefault: input.saveAsDefault,
+        fix: input.fix,
+        ...(budgetOverride ? { budgetOverride } : {}),
+        ...(gate.warning ? { budgetWarning: gate.warning } : {}),
       },
+      reason: budgetOverride,
     });
     return {
       releaseId,

@@ -1,4 +1,5 @@
 import "server-only";
+import { budgetPolicyStates } from "@/server/services/budget-policy";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { PAGE_SIZE, type ListQuery, type RolloutListQuery } from "@/lib/schemas/list-query";
@@ -405,6 +406,7 @@ export async function startableModels(actor: Actor | null) {
     },
   });
   const principal = principalOf(actor);
+  const budgets = await budgetPolicyStates(models.map((m) => m.name));
   return models
     .filter((m) => authorize(principal, "rollout.drive", m.teamId).allowed)
     .map((m) => {
@@ -423,6 +425,7 @@ export async function startableModels(actor: Actor | null) {
         waves: formatWaves(plan.waves),
         strategy: plan.strategy,
         savedPlan: m.rolloutPlan !== null,
+        budget: budgets.get(m.name) ?? { policy: "enforce" as const, exhausted: [], atRisk: [] },
       };
     });
 }

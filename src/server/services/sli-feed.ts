@@ -14,6 +14,8 @@ interface SloToFeed {
   sliKind: "availability" | "latency" | "freshness" | "quality";
   threshold: number | null;
   model: string;
+  /** a minute is a good timeslice when its good/total share reaches this */
+  sliceTarget: number;
 }
 
 /** Good and total events for one SLO over one minute, from the platform's metrics. */
@@ -50,7 +52,14 @@ export async function feedSliMinutes(
   const lastComplete = Math.floor(now.getTime() / MINUTE) * MINUTE - MINUTE;
   const prisma = db();
   const slos = await prisma.slo.findMany({
-    select: { id: true, sliKind: true, threshold: true, model: { select: { name: true } } },
+    select: {
+      id: true,
+      sliKind: true,
+      threshold: true,
+      objective: true,
+      timesliceTarget: true,
+      model: { select: { name: true } },
+    },
   });
   const latest = await prisma.sliBucket.groupBy({
     by: ["sloId"],
@@ -65,6 +74,7 @@ export async function feedSliMinutes(
       sliKind: s.sliKind,
       threshold: s.threshold,
       model: s.model.name,
+      sliceTarget: s.timesliceTarget ?? s.objective,
     };
     const from = Math.max(
       (latestBySlo.get(s.id) ?? 0) + MINUTE,
@@ -73,22 +83,28 @@ export async function feedSliMinutes(
     for (let t = from; t <= lastComplete; t += MINUTE) {
       const start = new Date(t);
       const { good, total } = await countsFor(source, slo, start, new Date(t + MINUTE));
+      const slices = total > 0 ? 1 : 0;
+      const goodSlices = total > 0 && good / total >= slo.sliceTarget ? 1 : 0;
       written += await prisma.$executeRaw`
         WITH minute AS (
-          INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
-          VALUES (${slo.id}, 'minute'::"BucketResolution", ${start}, ${good}, ${total})
+          INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
+          VALUES (${slo.id}, 'minute'::"BucketResolution", ${start}, ${good}, ${total}, ${slices}, ${goodSlices})
           ON CONFLICT DO NOTHING
-          RETURNING good, total
+          RETURNING good, total, slices, "goodSlices"
         ), hour AS (
-          INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
-          SELECT ${slo.id}, 'hour'::"BucketResolution", date_trunc('hour', ${start}::timestamp), good, total FROM minute
+          INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
+          SELECT ${slo.id}, 'hour'::"BucketResolution", date_trunc('hour', ${start}::timestamp), good, total, slices, "goodSlices" FROM minute
           ON CONFLICT ("sloId", resolution, start) DO UPDATE
-            SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total
+            SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total,
+                slices = "SliBucket".slices + EXCLUDED.slices,
+                "goodSlices" = "SliBucket"."goodSlices" + EXCLUDED."goodSlices"
         )
-        INSERT INTO "SliBucket" ("sloId", resolution, start, good, total)
-        SELECT ${slo.id}, 'day'::"BucketResolution", date_trunc('day', ${start}::timestamp), good, total FROM minute
+        INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
+        SELECT ${slo.id}, 'day'::"BucketResolution", date_trunc('day', ${start}::timestamp), good, total, slices, "goodSlices" FROM minute
         ON CONFLICT ("sloId", resolution, start) DO UPDATE
-          SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total`;
+          SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total,
+              slices = "SliBucket".slices + EXCLUDED.slices,
+              "goodSlices" = "SliBucket"."goodSlices" + EXCLUDED."goodSlices"`;
     }
   }
   await prisma.sliBucket.deleteMany({

@@ -1,6 +1,7 @@
 import "server-only";
 import { feedSliMinutes } from "@/server/services/sli-feed";
 import { syncFleet } from "@/server/services/fleet-sync";
+import { evaluateSlos } from "@/server/services/slo-evaluator";
 import { driveRollouts } from "@/server/services/rollout-engine";
 
 const g = globalThis as unknown as {
@@ -41,7 +42,11 @@ export function startWorker(): void {
     running = true;
     try {
       await attempt("fleet sync", () => syncFleet());
-      if (ticks % SLI_EVERY_TICKS === 0) await attempt("SLI feed", () => feedSliMinutes());
+      if (ticks % SLI_EVERY_TICKS === 0) {
+        await attempt("SLI feed", () => feedSliMinutes());
+        // Budgets and burn-rate alerts follow every feed: alerts fire within a tick of the data.
+        await attempt("SLO evaluation", () => evaluateSlos());
+      }
       ticks += 1;
     } finally {
       running = false;

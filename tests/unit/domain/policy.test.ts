@@ -11,7 +11,7 @@ import { ROLE_VALUES, TOKEN_SCOPES } from "@/lib/schemas/admin";
 
 const EXPECTED: Record<Role, Permission[]> = {
   viewer: ["fleet.read"],
-  engineer: ["fleet.read", "incident.work", "rollout.operate", "training.operate"],
+  engineer: ["fleet.read", "incident.work", "rollout.operate", "training.operate", "slo.manage"],
   release_manager: [
     "fleet.read",
     "rollout.operate",
@@ -19,6 +19,7 @@ const EXPECTED: Record<Role, Permission[]> = {
     "promotion.request",
     "promotion.approve",
     "model.register",
+    "slo.manage",
   ],
   admin: [...PERMISSIONS],
 };

@@ -1,0 +1,71 @@
+import "server-only";
+import { db, type Prisma } from "@/server/db/client";
+import type { Actor } from "@/server/auth/session";
+import { principalOf } from "@/server/auth/session";
+import { authorize } from "@/lib/domain/policy";
+import { budgetGate, type BudgetGate } from "@/lib/domain/slo";
+import { AppError } from "@/server/errors";
+
+type Client = Prisma.TransactionClient | ReturnType<typeof db>;
+
+/** The error-budget policy of a service (a model) and which of its SLOs are out of budget. */
+export interface BudgetPolicyState {
+  model: string;
+  policy: "enforce" | "advisory";
+  /** SLOs whose budget is spent */
+  exhausted: string[];
+  /** SLOs at risk (little budget left, or burning fast) */
+  atRisk: string[];
+}
+
+/** Policy state of several services at once, from the SLO snapshots (one query). */
+export async function budgetPolicyStates(
+  modelNames: string[],
+  client: Client = db(),
+): Promise<Map<string, BudgetPolicyState>> {
+  const models = await client.model.findMany({
+    where: { name: { in: modelNames } },
+    select: {
+      name: true,
+      budgetPolicy: true,
+      slos: {
+        where: { snapshot: { status: { in: ["exhausted", "at_risk"] } } },
+        orderBy: { name: "asc" },
+        select: { name: true, snapshot: { select: { status: true } } },
+      },
+    },
+  });
+  return new Map(
+    models.map((m) => [
+      m.name,
+      {
+        model: m.name,
+        policy: m.budgetPolicy,
+        exhausted: m.slos.filter((s) => s.snapshot?.status === "exhausted").map((s) => s.name),
+        atRisk: m.slos.filter((s) => s.snapshot?.status === "at_risk").map((s) => s.name),
+      },
+    ]),
+  );
+}
+
+/**
+ * Applies the policy to a change of `model` (a rollout now, promotions later): throws when
+ * refused, and returns the override to record when an admin pushed a fix through.
+ */
+export async function enforceBudgetPolicy(
+  client: Client,
+  actor: Actor,
+  model: string,
+  change: { fix: boolean; overrideReason: string | null },
+): Promise<Extract<BudgetGate, { allowed: true }>> {
+  const state = (await budgetPolicyStates([model], client)).get(model);
+  const decision = budgetGate({
+    policy: state?.policy ?? "enforce",
+    exhausted: state?.exhausted ?? [],
+    fix: change.fix,
+    admin: authorize(principalOf(actor), "policy.override").allowed,
+    overrideReason: change.overrideReason,
+  });
+  if (!decision.allowed) throw new AppError("FORBIDDEN", decision.reason);
+  return decision;
+}

@@ -1,0 +1,351 @@
+import "server-only";
+import { z } from "zod";
+import { db, type Prisma } from "@/server/db/client";
+import { appendAudit } from "@/server/db/audit";
+import { isUniqueViolation } from "@/server/db/errors";
+import type { Actor } from "@/server/auth/session";
+import type { RequestMeta } from "@/server/services/context";
+import { AppError } from "@/server/errors";
+import { assertAllowed, assertCanRead } from "@/server/services/access";
+import { principalOf } from "@/server/auth/session";
+import { authorize } from "@/lib/domain/policy";
+import { auditActor } from "@/server/services/audit";
+import {
+  alertWindowSchema,
+  DEFAULT_ALERT_WINDOWS,
+  sloSpecSchema,
+  type SloSpec,
+} from "@/lib/domain/slo-spec";
+
+/** The columns an SLO's definition lives in. */
+export const SLO_DEFINITION_SELECT = {
+  id: true,
+  name: true,
+  displayName: true,
+  description: true,
+  sliKind: true,
+  objective: true,
+  windowKind: true,
+  windowDays: true,
+  budgetingMethod: true,
+  timesliceTarget: true,
+  threshold: true,
+  alertWindows: true,
+  version: true,
+  model: { select: { name: true } },
+  team: { select: { slug: true } },
+} satisfies Prisma.SloSelect;
+
+export type StoredSlo = Prisma.SloGetPayload<{ select: typeof SLO_DEFINITION_SELECT }>;
+
+const storedAlerts = z.array(alertWindowSchema);
+
+/** The definition of a stored SLO, in the shape every reader and writer shares. */
+export function sloSpecOf(row: Omit<StoredSlo, "version"> & { version?: number }): SloSpec {
+  const alerts = storedAlerts.safeParse(row.alertWindows);
+  return {
+    name: row.name,
+    ...(row.displayName ? { displayName: row.displayName } : {}),
+    description: row.description,
+    service: row.model.name,
+    team: row.team.slug,
+    sliKind: row.sliKind,
+    threshold: row.threshold,
+    objective: row.objective,
+    window:
+      row.windowKind === "rolling"
+        ? { kind: "rolling", days: row.windowDays }
+        : { kind: "calendar", unit: row.windowKind },
+    budgetingMethod: row.budgetingMethod,
+    timesliceTarget: row.budgetingMethod === "timeslices" ? row.timesliceTarget : null,
+    alerts: alerts.success && row.alertWindows !== null ? alerts.data : DEFAULT_ALERT_WINDOWS,
+  };
+}
+
+/** The columns of a definition (without its owners, which are resolved by name). */
+function columnsOf(spec: SloSpec) {
+  return {
+    name: spec.name,
+    displayName: spec.displayName ?? null,
+    description: spec.description,
+    sliKind: spec.sliKind,
+    objective: spec.objective,
+    windowKind: spec.window.kind === "rolling" ? ("rolling" as const) : spec.window.unit,
+    windowDays:
+      spec.window.kind === "rolling" ? spec.window.days : spec.window.unit === "month" ? 30 : 91,
+    budgetingMethod: spec.budgetingMethod,
+    timesliceTarget: spec.budgetingMethod === "timeslices" ? spec.timesliceTarget : null,
+    threshold: spec.threshold,
+    alertWindows: spec.alerts as unknown as Prisma.InputJsonValue,
+  };
+}
+
+/** Same definition, compared field by field in a stable form. */
+export function sameSpec(a: SloSpec, b: SloSpec): boolean {
+  const canonical = (s: SloSpec) =>
+    JSON.stringify(sloSpecSchema.parse({ ...s, displayName: s.displayName || undefined }));
+  return canonical(a) === canonical(b);
+}
+
+type Tx = Prisma.TransactionClient;
+
+/** Whether to offer SLO editing at all (each change is still authorized per team). */
+export function canManageSlos(actor: Actor | null): boolean {
+  return actor !== null && authorize(principalOf(actor), "slo.manage").allowed;
+}
+
+/** Models and teams the specs name, or an INVALID_INPUT listing every one that is missing. */
+async function resolveOwners(tx: Tx, specs: SloSpec[]) {
+  const [models, teams] = await Promise.all([
+    tx.model.findMany({
+      where: { name: { in: [...new Set(specs.map((s) => s.service))] } },
+      select: { id: true, name: true },
+    }),
+    tx.team.findMany({
+      where: { slug: { in: [...new Set(specs.map((s) => s.team))] } },
+      select: { id: true, slug: true },
+    }),
+  ]);
+  const modelId = new Map(models.map((m) => [m.name, m.id]));
+  const teamId = new Map(teams.map((t) => [t.slug, t.id]));
+  const problems: string[] = [];
+  for (const s of specs) {
+    if (!modelId.has(s.service)) {
+      problems.push(`SLO ${s.name}: no model (service) named "${s.service}".`);
+    }
+    if (!teamId.has(s.team)) problems.push(`SLO ${s.name}: no team "${s.team}".`);
+  }
+  if (problems.length > 0) throw new AppError("INVALID_INPUT", problems.join(" "));
+  return {
+    modelId: (s: SloSpec) => modelId.get(s.service)!,
+    teamId: (s: SloSpec) => teamId.get(s.team)!,
+  };
+}
+
+export interface SloDefinition {
+  id: string;
+  version: number;
+  spec: SloSpec;
+}
+
+export async function getSloDefinition(
+  actor: Actor | null,
+  name: string,
+): Promise<SloDefinition | null> {
+  assertCanRead(actor);
+  const row = await db().slo.findUnique({ where: { name }, select: SLO_DEFINITION_SELECT });
+  return row ? { id: row.id, version: row.version, spec: sloSpecOf(row) } : null;
+}
+
+/** Every SLO's definition (optionally one team's or service's), for export. */
+export async function listSloSpecs(
+  actor: Actor | null,
+  filter: { team?: string; service?: string; names?: string[] } = {},
+): Promise<SloSpec[]> {
+  assertCanRead(actor);
+  const rows = await db().slo.findMany({
+    where: {
+      ...(filter.team ? { team: { slug: filter.team } } : {}),
+      ...(filter.service ? { model: { name: filter.service } } : {}),
+      ...(filter.names ? { name: { in: filter.names } } : {}),
+    },
+    orderBy: { name: "asc" },
+    select: SLO_DEFINITION_SELECT,
+  });
+  return rows.map(sloSpecOf);
+}
+
+export interface ApplyResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+}
+
+/**
+ * Creates or updates SLOs from definitions, all or nothing (an import, or `kubectl apply`):
+ * new names are created, changed ones updated, identical ones left alone, so applying the
+ * same file twice changes nothing. Each change is audited in the same transaction.
+ */
+export async function applySloSpecs(
+  actor: Actor | null,
+  meta: RequestMeta,
+  input: unknown[],
+  action = "slo.import",
+): Promise<ApplyResult> {
+  assertAllowed(actor, "slo.manage");
+  const specs = input.map((s) => sloSpecSchema.parse(s));
+  const names = specs.map((s) => s.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new AppError("INVALID_INPUT", `SLO ${duplicate} is defined twice.`);
+  return db().$transaction(async (tx) => {
+    const owners = await resolveOwners(tx, specs);
+    const existing = await tx.slo.findMany({
+      where: { name: { in: names } },
+      select: { ...SLO_DEFINITION_SELECT, teamId: true },
+    });
+    const byName = new Map(existing.map((e) => [e.name, e]));
+    const result: ApplyResult = { created: [], updated: [], unchanged: [] };
+    for (const spec of specs) {
+      const before = byName.get(spec.name);
+      assertAllowed(actor, "slo.manage", owners.teamId(spec));
+      if (before) assertAllowed(actor, "slo.manage", before.teamId);
+      if (before && sameSpec(sloSpecOf(before), spec)) {
+        result.unchanged.push(spec.name);
+        continue;
+      }
+      const data = {
+        ...columnsOf(spec),
+        modelId: owners.modelId(spec),
+        teamId: owners.teamId(spec),
+      };
+      const row = before
+        ? await tx.slo.update({
+            where: { id: before.id },
+            data: { ...data, version: { increment: 1 } },
+            select: { id: true },
+          })
+        : await tx.slo.create({ data, select: { id: true } });
+      await appendAudit(tx, {
+        ...auditActor(actor, meta),
+        action,
+        targetType: "slo",
+        targetId: row.id,
+        outcome: "allowed",
+        ...(before ? { before: sloSpecOf(before) as unknown as Prisma.InputJsonValue } : {}),
+        after: spec as unknown as Prisma.InputJsonValue,
+      });
+      (before ? result.updated : result.created).push(spec.name);
+    }
+    return result;
+  });
+}
+
+/**
+ * Creates one SLO from the form or the API. A second identical submission (a double-click)
+ * returns the first one; a different SLO of the same name is a conflict.
+ */
+export async function createSlo(
+  actor: Actor | null,
+  meta: RequestMeta,
+  input: unknown,
+): Promise<{ created: boolean; definition: SloDefinition }> {
+  assertAllowed(actor, "slo.manage");
+  const spec = sloSpecSchema.parse(input);
+  const existing = await db().slo.findUnique({
+    where: { name: spec.name },
+    select: SLO_DEFINITION_SELECT,
+  });
+  if (existing) {
+    if (sameSpec(sloSpecOf(existing), spec)) {
+      return {
+        created: false,
+        definition: { id: existing.id, version: existing.version, spec: sloSpecOf(existing) },
+      };
+    }
+    throw new AppError("CONFLICT", `An SLO named ${spec.name} already exists.`);
+  }
+  try {
+    await applySloSpecs(actor, meta, [spec], "slo.create");
+  } catch (error) {
+    // Two different creations of one name raced: the loser hears it exists.
+    if (isUniqueViolation(error)) {
+      throw new AppError("CONFLICT", `An SLO named ${spec.name} already exists.`);
+    }
+    throw error;
+  }
+  const definition = await getSloDefinition(actor, spec.name);
+  return { created: true, definition: definition! };
+}
+
+/**
+ * Edits an SLO. `expectedVersion` is the version the user saw: if someone changed it since,
+ * nothing is written and the conflict says so. Resubmitting what is already stored succeeds
+ * without a change.
+ */
+export async function updateSlo(
+  actor: Actor | null,
+  meta: RequestMeta,
+  name: string,
+  expectedVersion: number,
+  input: unknown,
+): Promise<SloDefinition> {
+  assertAllowed(actor, "slo.manage");
+  const spec = sloSpecSchema.parse(input);
+  if (spec.name !== name) {
+    throw new AppError("INVALID_INPUT", "An SLO's name cannot change; create a new SLO instead.");
+  }
+  return db().$transaction(async (tx) => {
+    const before = await tx.slo.findUnique({
+      where: { name },
+      select: { ...SLO_DEFINITION_SELECT, teamId: true },
+    });
+    if (!before) throw new AppError("NOT_FOUND", `No SLO named ${name}.`);
+    assertAllowed(actor, "slo.manage", before.teamId);
+    const current = sloSpecOf(before);
+    if (sameSpec(current, spec)) return { id: before.id, version: before.version, spec: current };
+    if (before.version !== expectedVersion) {
+      throw new AppError(
+        "CONFLICT",
+        `Someone changed ${name} since you opened it (version ${expectedVersion}, now ${before.version}). Reload to see their change.`,
+      );
+    }
+    const owners = await resolveOwners(tx, [spec]);
+    assertAllowed(actor, "slo.manage", owners.teamId(spec));
+    const updated = await tx.slo.updateMany({
+      where: { id: before.id, version: expectedVersion },
+      data: {
+        ...columnsOf(spec),
+        modelId: owners.modelId(spec),
+        teamId: owners.teamId(spec),
+        version: { increment: 1 },
+      },
+    });
+    if (updated.count === 0) {
+      throw new AppError("CONFLICT", `Someone changed ${name} at the same time. Reload and retry.`);
+    }
+    await appendAudit(tx, {
+      ...auditActor(actor, meta),
+      action: "slo.update",
+      targetType: "slo",
+      targetId: before.id,
+      outcome: "allowed",
+      before: current as unknown as Prisma.InputJsonValue,
+      after: spec as unknown as Prisma.InputJsonValue,
+    });
+    return { id: before.id, version: expectedVersion + 1, spec };
+  });
+}
+
+/** Deletes an SLO and its history; a second delete of the same one finds nothing to do. */
+export async function deleteSlo(
+  actor: Actor | null,
+  meta: RequestMeta,
+  name: string,
+  expectedVersion: number,
+): Promise<{ deleted: boolean }> {
+  assertAllowed(actor, "slo.manage");
+  return db().$transaction(async (tx) => {
+    const before = await tx.slo.findUnique({
+      where: { name },
+      select: { ...SLO_DEFINITION_SELECT, teamId: true },
+    });
+    if (!before) return { deleted: false };
+    assertAllowed(actor, "slo.manage", before.teamId);
+    if (before.version !== expectedVersion) {
+      throw new AppError(
+        "CONFLICT",
+        `Someone changed ${name} since you opened it. Reload before deleting.`,
+      );
+    }
+    await tx.slo.delete({ where: { id: before.id } });
+    await appendAudit(tx, {
+      ...auditActor(actor, meta),
+      action: "slo.delete",
+      targetType: "slo",
+      targetId: before.id,
+      outcome: "allowed",
+      before: sloSpecOf(before) as unknown as Prisma.InputJsonValue,
+    });
+    return { deleted: true };
+  });
+}

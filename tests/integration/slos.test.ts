@@ -1,0 +1,463 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectTestDatabase } from "../support/db";
+import { actor } from "../support/actors";
+import { SEED_NOW } from "../support/constants";
+import { evaluateSlos, trailingCounts, windowCounts } from "@/server/services/slo-evaluator";
+import { getSloDetail, listSlos, sloStatusCounts } from "@/server/services/slos";
+import {
+  applySloSpecs,
+  createSlo,
+  deleteSlo,
+  getSloDefinition,
+  updateSlo,
+} from "@/server/services/slo-definitions";
+import { budgetPolicyStates } from "@/server/services/budget-policy";
+import { commandRollout, startRollout } from "@/server/services/rollout-commands";
+import { errorBudget, windowStart } from "@/lib/domain/slo";
+import type { SloSpecInput } from "@/lib/domain/slo-spec";
+import { AppError } from "@/server/errors";
+
+const prisma = connectTestDatabase();
+const meta = { requestId: "slo-test", clientIp: "198.51.100.9" };
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const ids = { rankingTeam: "", assistantTeam: "", engineer: "", release: "", admin: "", other: "" };
+const engineer = () => ({
+  ...actor("engineer", ids.rankingTeam),
+  id: ids.engineer,
+  email: "eng@slo.test",
+});
+const release = () => ({
+  ...actor("release_manager", ids.rankingTeam),
+  id: ids.release,
+  email: "rm@slo.test",
+});
+const admin = () => ({ ...actor("admin"), id: ids.admin, email: "admin@slo.test" });
+const otherTeamEngineer = () => ({
+  ...actor("engineer", ids.assistantTeam),
+  id: ids.other,
+  email: "other@slo.test",
+});
+const viewer = actor("viewer");
+
+beforeAll(async () => {
+  ids.rankingTeam = (await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } })).id;
+  ids.assistantTeam = (await prisma.team.findUniqueOrThrow({ where: { slug: "assistant" } })).id;
+  for (const [key, email, role, team] of [
+    ["engineer", "eng@slo.test", "engineer", ids.rankingTeam],
+    ["release", "rm@slo.test", "release_manager", ids.rankingTeam],
+    ["admin", "admin@slo.test", "admin", null],
+    ["other", "other@slo.test", "engineer", ids.assistantTeam],
+  ] as const) {
+    const u = await prisma.user.upsert({
+      where: { email },
+      create: { email, name: key, role, teamId: team },
+      update: {},
+    });
+    ids[key] = u.id;
+  }
+});
+afterAll(() => prisma.$disconnect());
+
+/** Sums raw hourly buckets: the slow, obvious way the rollup-based query must agree with. */
+async function hourSums(sloId: string, from: Date, to: Date) {
+  const rows = await prisma.sliBucket.findMany({
+    where: { sloId, resolution: "hour", start: { gte: from, lt: to } },
+    select: { good: true, total: true, slices: true, goodSlices: true },
+  });
+  return rows.reduce(
+    (a, r) => ({
+      good: a.good + Number(r.good),
+      total: a.total + Number(r.total),
+      slices: a.slices + r.slices,
+      goodSlices: a.goodSlices + r.goodSlices,
+    }),
+    { good: 0, total: 0, slices: 0, goodSlices: 0 },
+  );
+}
+
+describe("SLO budgets from the rollups", () => {
+  it("sums each window from daily and hourly rollups exactly as the hours add up", async () => {
+    const slos = await prisma.slo.findMany({
+      where: { name: { in: ["ranker-xl-availability", "fraud-scorer-monthly-uptime"] } },
+      select: { id: true, name: true },
+    });
+    expect(slos).toHaveLength(2);
+    // Off the hour and off the day, so both edges of the window are partial days.
+    const starts = [new Date("2026-10-21T07:00:00Z"), new Date("2026-11-01T00:00:00Z")];
+    const sums = await windowCounts(slos.map((s, i) => ({ sloId: s.id, start: starts[i]! })));
+    for (const [i, s] of slos.entries()) {
+      expect(sums.get(s.id)).toEqual(
+        await hourSums(s.id, starts[i]!, new Date(SEED_NOW.getTime() + DAY)),
+      );
+    }
+  });
+
+  it("snapshots every seeded SLO with the budget its window's events give", async () => {
+    const result = await evaluateSlos(SEED_NOW);
+    expect(result?.slos).toBeGreaterThanOrEqual(15);
+    const slos = await prisma.slo.findMany({
+      where: {
+        name: {
+          in: [
+            "ranker-xl-availability",
+            "fraud-scorer-monthly-uptime",
+            "assistant-llm-70b-latency",
+          ],
+        },
+      },
+      select: {
+        id: true,
+        name: true,
+        objective: true,
+        budgetingMethod: true,
+        windowKind: true,
+        windowDays: true,
+        snapshot: true,
+      },
+    });
+    for (const s of slos) {
+      const window =
+        s.windowKind === "rolling"
+          ? ({ kind: "rolling", days: s.windowDays } as const)
+          : ({ kind: "calendar", unit: s.windowKind } as const);
+      const start = windowStart(window, SEED_NOW);
+      expect(s.snapshot?.windowStart).toEqual(start);
+      const raw = await hourSums(s.id, start, new Date(SEED_NOW.getTime() + HOUR));
+      const counts =
+        s.budgetingMethod === "timeslices"
+          ? { good: raw.goodSlices, total: raw.slices }
+          : { good: raw.good, total: raw.total };
+      const budget = errorBudget({ ...counts, objective: s.objective });
+      if (budget.status === "no_data") throw new Error(`${s.name} has no seeded data`);
+      expect(s.snapshot?.attainment).toBeCloseTo(budget.attainment, 12);
+      expect(s.snapshot?.remaining).toBeCloseTo(budget.remaining, 9);
+      expect(s.snapshot?.budgetAmount).toBeCloseTo(budget.budgetEvents, 6);
+    }
+    // The calendar-month SLO starts on the first of the month and budgets in minutes.
+    const monthly = slos.find((s) => s.name === "fraud-scorer-monthly-uptime");
+    expect(monthly?.snapshot?.windowStart.toISOString()).toBe("2026-11-01T00:00:00.000Z");
+    expect(monthly?.snapshot?.budgetAmount).toBeLessThan(20 * 24 * 60);
+  });
+
+  it("reads 'no data' for windows without traffic, never NaN or 100%", async () => {
+    const later = new Date(SEED_NOW.getTime() + 400 * DAY);
+    await evaluateSlos(later);
+    const counts = await sloStatusCounts(viewer);
+    const total = await prisma.slo.count();
+    expect(counts.no_data).toBe(total);
+    const page = await listSlos(viewer, { page: 1 });
+    for (const row of page.rows) {
+      expect(row.summary).toMatchObject({ status: "no_data", attainment: null, remaining: null });
+    }
+    await evaluateSlos(SEED_NOW);
+  });
+
+  it("filters by status, team and service and groups by team, in the database", async () => {
+    const all = await listSlos(viewer, { page: 1 });
+    const ranking = await listSlos(viewer, { page: 1, team: "ranking" });
+    expect(ranking.total).toBeGreaterThan(0);
+    expect(ranking.total).toBeLessThan(all.total);
+    expect(ranking.rows.every((r) => r.teamSlug === "ranking")).toBe(true);
+    const service = await listSlos(viewer, { page: 1, service: "fraud-scorer" });
+    expect(service.rows.map((r) => r.name).sort()).toEqual([
+      "fraud-scorer-availability",
+      "fraud-scorer-latency",
+      "fraud-scorer-monthly-uptime",
+    ]);
+    const healthy = await listSlos(viewer, { page: 1, status: "healthy" });
+    expect(healthy.rows.every((r) => r.summary.status === "healthy")).toBe(true);
+    const grouped = await listSlos(viewer, { page: 1, group: "team" });
+    const teams = grouped.rows.map((r) => r.teamName);
+    expect(teams).toEqual([...teams].sort());
+    expect(all.rows[0]?.sparkline).toHaveLength(30);
+  });
+});
+
+/** Writes minute buckets (and their rollups) with `errorRate` bad events for the given span. */
+async function writeTraffic(
+  sloId: string,
+  from: number,
+  to: number,
+  perMinute: number,
+  errorRate: number,
+) {
+  const rows: {
+    sloId: string;
+    resolution: "minute" | "hour" | "day";
+    start: Date;
+    good: bigint;
+    total: bigint;
+    slices: number;
+    goodSlices: number;
+  }[] = [];
+  const hours = new Map<number, { good: number; total: number; slices: number }>();
+  for (let t = from; t < to; t += MINUTE) {
+    const bad = Math.round(perMinute * errorRate);
+    rows.push({
+      sloId,
+      resolution: "minute",
+      start: new Date(t),
+      good: BigInt(perMinute - bad),
+      total: BigInt(perMinute),
+      slices: 1,
+      goodSlices: bad === 0 ? 1 : 0,
+    });
+    const h = Math.floor(t / HOUR) * HOUR;
+    const acc = hours.get(h) ?? { good: 0, total: 0, slices: 0 };
+    acc.good += perMinute - bad;
+    acc.total += perMinute;
+    acc.slices += 1;
+    hours.set(h, acc);
+  }
+  await prisma.sliBucket.createMany({ data: rows });
+  // Hours and days add up across calls, as the feed's rollups do.
+  for (const [h, v] of hours) {
+    for (const [resolution, start] of [
+      ["hour", h],
+      ["day", Math.floor(h / DAY) * DAY],
+    ] as const) {
+      await prisma.$executeRaw`
+        INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
+        VALUES (${sloId}, ${resolution}::"BucketResolution", ${new Date(start)}, ${v.good}, ${v.total}, ${v.slices}, 0)
+        ON CONFLICT ("sloId", resolution, start) DO UPDATE
+          SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total,
+              slices = "SliBucket".slices + EXCLUDED.slices`;
+    }
+  }
+}
+
+const spec = (name: string, over: Partial<SloSpecInput> = {}): SloSpecInput => ({
+  name,
+  description: "test SLO",
+  service: "ranker-xl",
+  team: "ranking",
+  sliKind: "availability",
+  objective: 0.999,
+  window: { kind: "rolling", days: 30 },
+  budgetingMethod: "occurrences",
+  ...over,
+});
+
+describe("multi-window burn-rate alerts", () => {
+  // Far from the seeded history, so only the traffic written here counts.
+  const NOW = new Date("2027-06-10T12:00:00Z").getTime();
+
+  it("pages on a fast burn within minutes, and resolves when the short window recovers", async () => {
+    await applySloSpecs(engineer(), meta, [spec("alerts-fast-burn")]);
+    const slo = await prisma.slo.findUniqueOrThrow({ where: { name: "alerts-fast-burn" } });
+    // 3 days of clean traffic, then 10 minutes at 2% errors: 20x the budget rate of 99.9%.
+    await writeTraffic(slo.id, NOW - 3 * DAY, NOW - 10 * MINUTE, 1000, 0);
+    await writeTraffic(slo.id, NOW - 10 * MINUTE, NOW, 1000, 0.02);
+    const trailing = await trailingCounts([slo.id], [5, 60], new Date(NOW));
+    expect(trailing.get(slo.id)?.get(5)).toMatchObject({ total: 5000, good: 4900 });
+    expect(trailing.get(slo.id)?.get(60)).toMatchObject({ total: 60_000, good: 59_800 });
+    // 1 h burn: 200 bad of 60,000 = 0.333% / 0.1% = 3.3x < 14.4: not yet.
+    await evaluateSlos(new Date(NOW));
+    expect(await prisma.sloAlert.count({ where: { sloId: slo.id } })).toBe(0);
+    // 50 more minutes of the same: the 1 h window passes 14.4x, the 5 m window too.
+    await writeTraffic(slo.id, NOW, NOW + 50 * MINUTE, 1000, 0.02);
+    await evaluateSlos(new Date(NOW + 50 * MINUTE));
+    const fired = await prisma.sloAlert.findMany({ where: { sloId: slo.id } });
+    expect(fired.map((a) => [a.severity, a.longWindowMinutes, a.resolvedAt])).toEqual([
+      ["page", 60, null],
+    ]);
+    expect(fired[0]?.threshold).toBeCloseTo(14.4, 9);
+    expect(fired[0]?.longBurn).toBeGreaterThan(14.4);
+    const snapshot = await prisma.sloSnapshot.findUniqueOrThrow({ where: { sloId: slo.id } });
+    expect(snapshot).toMatchObject({ firing: "page", status: "at_risk" });
+    // Evaluating again (another replica, the next tick) does not open it twice.
+    await evaluateSlos(new Date(NOW + 50 * MINUTE));
+    expect(await prisma.sloAlert.count({ where: { sloId: slo.id } })).toBe(1);
+    // The bad change is rolled back: six clean minutes clear the 5 m window and resolve it.
+    await writeTraffic(slo.id, NOW + 50 * MINUTE, NOW + 56 * MINUTE, 1000, 0);
+    await evaluateSlos(new Date(NOW + 56 * MINUTE));
+    const resolved = await prisma.sloAlert.findFirstOrThrow({ where: { sloId: slo.id } });
+    expect(resolved.resolvedAt?.getTime()).toBe(NOW + 56 * MINUTE);
+    const detail = await getSloDetail(viewer, "alerts-fast-burn", new Date(NOW + 56 * MINUTE));
+    expect(detail?.alerts).toHaveLength(1);
+    expect(detail?.burnWindows.map((w) => w.minutes)).toEqual([60, 360, 4320]);
+  });
+
+  it("tickets a slow burn and never pages it", async () => {
+    await applySloSpecs(engineer(), meta, [spec("alerts-slow-burn")]);
+    const slo = await prisma.slo.findUniqueOrThrow({ where: { name: "alerts-slow-burn" } });
+    // 0.15% errors for 3 days: 1.5x, above the 3 d ticket threshold (1x), far below 6x and 14.4x.
+    await writeTraffic(slo.id, NOW - 3 * DAY, NOW, 1000, 0.0015);
+    await evaluateSlos(new Date(NOW));
+    const alerts = await prisma.sloAlert.findMany({ where: { sloId: slo.id } });
+    expect(alerts.map((a) => [a.severity, a.longWindowMinutes])).toEqual([["ticket", 4320]]);
+    expect(alerts[0]?.threshold).toBeCloseTo(1, 9);
+  });
+});
+
+describe("defining SLOs", () => {
+  it("creates once under a double submit, audits it, and refuses a different SLO of that name", async () => {
+    const input = spec("defs-created", { sliKind: "latency", threshold: 250, objective: 0.99 });
+    const [a, b] = await Promise.all([
+      createSlo(engineer(), meta, input).catch((e: unknown) => e),
+      createSlo(engineer(), meta, input).catch((e: unknown) => e),
+    ]);
+    const results = [a, b].filter((r): r is { created: boolean } => !(r instanceof Error));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(await prisma.slo.count({ where: { name: "defs-created" } })).toBe(1);
+    const again = await createSlo(engineer(), meta, input);
+    expect(again.created).toBe(false);
+    await expect(createSlo(engineer(), meta, { ...input, objective: 0.95 })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    const audits = await prisma.auditEvent.count({
+      where: { action: "slo.create", actorEmail: "eng@slo.test", outcome: "allowed" },
+    });
+    expect(audits).toBe(1);
+  });
+
+  it("edits with the version the editor saw; a stale edit changes nothing", async () => {
+    const def = await getSloDefinition(viewer, "defs-created");
+    if (!def) throw new Error("missing");
+    const edited = await updateSlo(engineer(), meta, "defs-created", def.version, {
+      ...def.spec,
+      objective: 0.995,
+    });
+    expect(edited.version).toBe(def.version + 1);
+    await expect(
+      updateSlo(release(), meta, "defs-created", def.version, { ...def.spec, objective: 0.9 }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+    expect((await getSloDefinition(viewer, "defs-created"))?.spec.objective).toBe(0.995);
+    const audit = await prisma.auditEvent.findFirstOrThrow({
+      where: { action: "slo.update", targetId: def.id },
+      orderBy: { at: "desc" },
+    });
+    expect(audit.before).toMatchObject({ objective: 0.99 });
+    expect(audit.after).toMatchObject({ objective: 0.995 });
+  });
+
+  it("refuses viewers, other teams and invalid definitions, storing nothing", async () => {
+    await expect(createSlo(viewer, meta, spec("defs-viewer"))).rejects.toBeInstanceOf(AppError);
+    await expect(
+      createSlo(otherTeamEngineer(), meta, spec("defs-other-team")),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(createSlo(engineer(), meta, spec("defs-bad", { objective: 1 }))).rejects.toThrow(
+      /below 1/,
+    );
+    await expect(
+      createSlo(engineer(), meta, spec("defs-no-model", { service: "no-such-model" })),
+    ).rejects.toThrow(/no model/);
+    await expect(
+      createSlo(engineer(), meta, spec("defs-latency", { sliKind: "latency" })),
+    ).rejects.toThrow(/needs a threshold/);
+    expect(
+      await prisma.slo.count({
+        where: { name: { startsWith: "defs-" }, NOT: { name: "defs-created" } },
+      }),
+    ).toBe(0);
+  });
+
+  it("applies a set of definitions all or nothing, and a second apply changes nothing", async () => {
+    const set = [
+      spec("defs-apply-a"),
+      spec("defs-apply-b", { window: { kind: "calendar", unit: "quarter" } }),
+    ];
+    expect(await applySloSpecs(engineer(), meta, set)).toEqual({
+      created: ["defs-apply-a", "defs-apply-b"],
+      updated: [],
+      unchanged: [],
+    });
+    expect(await applySloSpecs(engineer(), meta, set)).toEqual({
+      created: [],
+      updated: [],
+      unchanged: ["defs-apply-a", "defs-apply-b"],
+    });
+    await expect(
+      applySloSpecs(engineer(), meta, [
+        spec("defs-apply-c"),
+        spec("defs-apply-d", { team: "nope" }),
+      ]),
+    ).rejects.toThrow(/no team "nope"/);
+    expect(await prisma.slo.count({ where: { name: "defs-apply-c" } })).toBe(0);
+  });
+
+  it("deletes with the current version only", async () => {
+    const def = await getSloDefinition(viewer, "defs-apply-a");
+    if (!def) throw new Error("missing");
+    await expect(
+      deleteSlo(engineer(), meta, "defs-apply-a", def.version + 1),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
+    expect(await deleteSlo(engineer(), meta, "defs-apply-a", def.version)).toEqual({
+      deleted: true,
+    });
+    expect(await deleteSlo(engineer(), meta, "defs-apply-a", def.version)).toEqual({
+      deleted: false,
+    });
+  });
+});
+
+describe("error-budget policy on rollouts", () => {
+  it("freezes a service whose budget is exhausted, except an admin's fix with a reason", async () => {
+    const slo = await prisma.slo.findUniqueOrThrow({ where: { name: "ranker-xl-availability" } });
+    const version = await prisma.modelVersion.findFirstOrThrow({
+      where: { model: { name: "ranker-xl" } },
+      orderBy: { createdAt: "desc" },
+      select: { version: true },
+    });
+    const snapshotBefore = await prisma.sloSnapshot.findUniqueOrThrow({ where: { sloId: slo.id } });
+    await prisma.sloSnapshot.update({ where: { sloId: slo.id }, data: { status: "exhausted" } });
+    try {
+      const state = (await budgetPolicyStates(["ranker-xl"])).get("ranker-xl");
+      expect(state?.policy).toBe("enforce");
+      expect(state?.exhausted).toContain("ranker-xl-availability");
+      const run = (who: ReturnType<typeof release>, fix: boolean, reason = "") =>
+        startRollout(who, meta, {
+          model: "ranker-xl",
+          version: version.version,
+          strategy: "canary",
+          steps: "weight 10\npause",
+          waves: "production/us-east-1",
+          saveAsDefault: false,
+          fix,
+          overrideReason: reason,
+        });
+      await expect(run(release(), false)).rejects.toThrow(/allows only fixes/);
+      await expect(run(release(), true, "hotfix for the 5xx")).rejects.toThrow(/needs an admin/);
+      await expect(run(admin(), true, "")).rejects.toThrow(/Give a reason/);
+      expect(
+        await prisma.rollout.count({ where: { createdById: { in: [ids.release, ids.admin] } } }),
+      ).toBe(0);
+      const started = await run(admin(), true, "Rolls back the feature flag causing the 5xx");
+      const row = await prisma.rollout.findUniqueOrThrow({
+        where: { id: started.rollouts[0]!.id },
+        select: { budgetOverride: true, id: true, version: true },
+      });
+      expect(row.budgetOverride).toBe("Rolls back the feature flag causing the 5xx");
+      const audit = await prisma.auditEvent.findFirstOrThrow({
+        where: { action: "rollout.start", actorEmail: "admin@slo.test" },
+      });
+      expect(audit.reason).toBe("Rolls back the feature flag causing the 5xx");
+      expect(audit.after).toMatchObject({ fix: true, budgetOverride: row.budgetOverride });
+      // Leave nothing running for the files after this one.
+      await commandRollout(admin(), meta, {
+        rolloutId: row.id,
+        version: row.version,
+        command: "abort",
+      });
+      // An advisory policy lets changes through.
+      await prisma.model.update({
+        where: { name: "ranker-xl" },
+        data: { budgetPolicy: "advisory" },
+      });
+      expect((await budgetPolicyStates(["ranker-xl"])).get("ranker-xl")?.policy).toBe("advisory");
+    } finally {
+      await prisma.model.update({
+        where: { name: "ranker-xl" },
+        data: { budgetPolicy: "enforce" },
+      });
+      await prisma.sloSnapshot.update({
+        where: { sloId: slo.id },
+        data: { status: snapshotBefore.status },
+      });
+    }
+  });
+});
