@@ -14,10 +14,12 @@ import * as authActions from "@/actions/auth";
 import * as chaosActions from "@/actions/chaos";
 import * as trainingActions from "@/actions/training";
 import * as rolloutActions from "@/actions/rollouts";
+import * as sloActions from "@/actions/slos";
 import { resetSimulatorFleet } from "@/server/services/simulator";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
 import * as chaosRoute from "@/app/api/v1/chaos/route";
 import * as chaosStopRoute from "@/app/api/v1/chaos/[id]/route";
+import * as sloImportRoute from "@/app/api/v1/slos/import/route";
 
 const prisma = connectTestDatabase();
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -343,6 +345,98 @@ const ACTIONS: Record<string, ActionCase> = {
   },
 };
 
+/** An SLO of the actors' team, written straight to the table (the service is under test). */
+async function newSlo() {
+  const model = await prisma.model.findUniqueOrThrow({ where: { name: "ranker-xl" } });
+  return prisma.slo.create({
+    data: {
+      name: unique("authz-slo"),
+      description: "authz",
+      modelId: model.id,
+      teamId: rankingTeamId,
+      sliKind: "availability",
+      objective: 0.999,
+      windowDays: 30,
+    },
+  });
+}
+
+const sloSpec = (name: string, objective = 0.999) => ({
+  name,
+  description: "authz",
+  service: "ranker-xl",
+  team: "ranking",
+  sliKind: "availability" as const,
+  objective,
+  window: { kind: "rolling" as const, days: 30 },
+  budgetingMethod: "occurrences" as const,
+});
+
+const SLO_ACTIONS: Record<string, ActionCase> = {
+  createSloAction: {
+    allowed: ["engineer", "release_manager", "admin"],
+    prepare: async () => {
+      const name = unique("authz-new-slo");
+      return {
+        input: sloSpec(name),
+        snapshot: () => prisma.slo.count({ where: { name } }),
+      };
+    },
+  },
+  updateSloAction: {
+    allowed: ["engineer", "release_manager", "admin"],
+    prepare: async () => {
+      const slo = await newSlo();
+      return {
+        input: { version: slo.version, spec: sloSpec(slo.name, 0.99) },
+        snapshot: () =>
+          prisma.slo.findUnique({
+            where: { id: slo.id },
+            select: { objective: true, version: true },
+          }),
+      };
+    },
+  },
+  deleteSloAction: {
+    allowed: ["engineer", "release_manager", "admin"],
+    prepare: async () => {
+      const slo = await newSlo();
+      return {
+        input: { name: slo.name, version: slo.version },
+        snapshot: () => prisma.slo.count({ where: { id: slo.id } }),
+      };
+    },
+  },
+  importSlosAction: {
+    allowed: ["engineer", "release_manager", "admin"],
+    prepare: async () => {
+      const name = unique("authz-import");
+      return {
+        input: { yaml: sloYaml(name) },
+        snapshot: () => prisma.slo.count({ where: { name } }),
+      };
+    },
+  },
+};
+Object.assign(ACTIONS, SLO_ACTIONS);
+
+function sloYaml(name: string) {
+  return [
+    "apiVersion: flightdeck.dev/v1",
+    "kind: SLO",
+    "metadata:",
+    `  name: ${name}`,
+    "spec:",
+    "  service: ranker-xl",
+    "  team: ranking",
+    "  sliKind: availability",
+    "  objective: 0.999",
+    "  window: { kind: rolling, days: 28 }",
+    "  budgetingMethod: occurrences",
+    "",
+  ].join("\n");
+}
+
 /** Authentication entry points: public by nature, covered by the sign-in tests. */
 const PUBLIC_ACTIONS = ["signInAction", "signOutAction", "signInWithSsoAction"];
 
@@ -353,6 +447,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "chaos.ts": chaosActions,
   "training.ts": trainingActions,
   "rollouts.ts": rolloutActions,
+  "slos.ts": sloActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -383,6 +478,7 @@ const actionFns = Object.assign(
   chaosActions,
   trainingActions,
   rolloutActions,
+  sloActions,
 ) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }
@@ -434,6 +530,9 @@ const MUTATING_ROUTES: Record<string, { methods: string[] }> = {
   "src/app/api/v1/models/[model]/versions/route.ts": { methods: ["POST"] },
   "src/app/api/v1/chaos/route.ts": { methods: ["POST"] },
   "src/app/api/v1/chaos/[id]/route.ts": { methods: ["DELETE"] },
+  "src/app/api/v1/slos/route.ts": { methods: ["POST"] },
+  "src/app/api/v1/slos/[name]/route.ts": { methods: ["PUT", "DELETE"] },
+  "src/app/api/v1/slos/import/route.ts": { methods: ["POST"] },
 };
 
 describe("the authorization table covers every mutating API route", () => {
@@ -506,6 +605,46 @@ describe("POST /api/v1/models/{model}/versions as each caller", () => {
     expect((await post({ origin: "https://evil.example" }, payload)).status).toBe(403);
     expect((await post({}, payload)).status).toBe(403);
     expect(await prisma.modelVersion.count({ where: { version: "9.99.0-csrf" } })).toBe(0);
+  });
+});
+
+describe("POST /api/v1/slos/import as each caller", () => {
+  const post = (body: string, type = "application/yaml") =>
+    sloImportRoute.POST(
+      new NextRequest("http://localhost:3000/api/v1/slos/import", {
+        method: "POST",
+        headers: { "content-type": type, origin: "http://localhost:3000" },
+        body,
+      }),
+      { params: Promise.resolve({}) },
+    );
+
+  it.each(ACTORS)("session as %s", async (who) => {
+    signInAs(who);
+    const name = unique("authz-route-import");
+    const res = await post(sloYaml(name));
+    const stored = await prisma.slo.count({ where: { name } });
+    if (who === "engineer" || who === "release_manager" || who === "admin") {
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ created: [name], updated: [], unchanged: [] });
+      expect(stored).toBe(1);
+    } else {
+      expect(res.status).toBe(who === "anonymous" ? 401 : 403);
+      expect(stored).toBe(0);
+    }
+  });
+
+  it("answers bad documents with 422 naming the document and field, storing nothing", async () => {
+    signInAs("engineer");
+    const name = unique("authz-bad-import");
+    const res = await post(`${sloYaml(name)}---\n${sloYaml(`${name}-2`).replace("0.999", "1.5")}`);
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toMatch(new RegExp(`SLO/${name}-2`));
+    expect(body.error.message).toMatch(/objective/);
+    expect(await prisma.slo.count({ where: { name: { startsWith: name } } })).toBe(0);
+    expect((await post("kind: [unclosed")).status).toBe(422);
+    expect((await post("{}", "application/x-www-form-urlencoded")).status).toBe(422);
   });
 });
 

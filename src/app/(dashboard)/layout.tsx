@@ -41,7 +41,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       >
         Skip to content
       </a>
-      <aside className="hidden w-56 shrink-0 flex-col gap-4 border-r bg-sidebar p-3 md:flex">
+      <aside className="hidden w-56 shrink-0 flex-col gap-4 border-r bg-sidebar p-3 md:flex print:hidden">
         <Link href="/" className="flex items-center gap-2 px-3 py-2 font-semibold">
           <PlaneTakeoff className="size-5 text-primary" aria-hidden="true" />
           Flightdeck
@@ -51,7 +51,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         </Suspense>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex flex-wrap items-center justify-between gap-3 border-b px-4 py-2">
+        <header className="flex flex-wrap items-center justify-between gap-3 border-b px-4 py-2 print:hidden">
           <Suspense>
             <FleetFilter regions={regions} />
           </Suspense>

@@ -63,6 +63,9 @@ export const DEFAULT_ALERT_WINDOWS: AlertWindow[] = [
   { severity: "ticket", budgetFraction: 0.1, longWindowMinutes: 4320, shortWindowMinutes: 360 },
 ];
 
+/** Names the SLO pages use for themselves (/slos/new, /slos/review, /slos/import). */
+const RESERVED_NAMES = ["new", "review", "import"];
+
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const sloSpecSchema = z
@@ -98,6 +101,13 @@ export const sloSpecSchema = z
     alerts: z.array(alertWindowSchema).max(10).default(DEFAULT_ALERT_WINDOWS),
   })
   .superRefine((s, ctx) => {
+    if (RESERVED_NAMES.includes(s.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["name"],
+        message: `"${s.name}" is reserved by the SLO pages; choose another name.`,
+      });
+    }
     if (s.sliKind === "availability" && s.threshold !== null) {
       ctx.addIssue({
         code: "custom",

@@ -1,0 +1,192 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { requirePageActor } from "@/server/auth/page";
+import { sloReview, type ReviewRow } from "@/server/services/slo-review";
+import type { SearchParams } from "@/components/common/search-params";
+import { firstValues } from "@/lib/schemas/list-query";
+import { PageHeader } from "@/components/common/page-header";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { NativeSelect } from "@/components/ui/native-select";
+import {
+  Table,
+  TableBody,
+  TableCaption,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from "@/components/ui/table";
+import { PrintButton } from "@/components/slos/print-button";
+import { percent } from "@/components/slos/format";
+
+export const metadata: Metadata = { title: "SLO review" };
+
+const share = (x: number | null) => (x === null ? "—" : percent(x, 1));
+
+function Change({ row }: { row: ReviewRow }) {
+  if (row.attainment === null || row.previousAttainment === null) {
+    return <span className="text-muted-foreground">—</span>;
+  }
+  const pp = (row.attainment - row.previousAttainment) * 100;
+  const text = `${pp >= 0 ? "+" : "−"}${Math.abs(pp).toFixed(3)} pp`;
+  return (
+    <span
+      className={
+        pp < 0 ? "text-red-700 dark:text-red-300" : "text-emerald-700 dark:text-emerald-300"
+      }
+    >
+      {pp < 0 ? "▼" : "▲"} {text}
+    </span>
+  );
+}
+
+function Verdict({ met }: { met: boolean | null }) {
+  if (met === null) return <Badge tone="neutral">no data</Badge>;
+  return met ? <Badge tone="good">✓ met</Badge> : <Badge tone="bad">✗ missed</Badge>;
+}
+
+export default async function SloReviewPage({ searchParams }: { searchParams: SearchParams }) {
+  const params = firstValues(await searchParams);
+  const review = await sloReview(await requirePageActor(), params.period);
+  const { period, previous, totals } = review;
+  return (
+    <article aria-labelledby="review-title" className="print:text-xs">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-muted-foreground print:hidden">
+        <Link href="/slos" className="hover:underline">
+          SLOs
+        </Link>{" "}
+        / Review
+      </nav>
+      <PageHeader
+        title={`Reliability review: ${period.label}`}
+        description={`${period.start.toISOString().slice(0, 10)} to ${new Date(period.end.getTime() - 1).toISOString().slice(0, 10)} (UTC), compared with ${previous.label}.`}
+        actions={
+          <div className="flex flex-wrap items-end gap-2 print:hidden">
+            <form method="get" className="flex items-end gap-2" aria-label="Choose the period">
+              <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+                Period
+                <NativeSelect name="period" defaultValue={period.key} aria-label="Period">
+                  {review.choices.map((c) => (
+                    <option key={c.key} value={c.key}>
+                      {c.label}
+                    </option>
+                  ))}
+                </NativeSelect>
+              </label>
+              <Button type="submit" size="sm" variant="outline">
+                Show
+              </Button>
+            </form>
+            <Button asChild size="sm" variant="outline">
+              <a href={`/api/v1/slos/review?period=${period.key}&format=csv`} download>
+                Download CSV
+              </a>
+            </Button>
+            <PrintButton />
+          </div>
+        }
+      />
+      <p className="mb-4 text-sm" data-testid="review-totals">
+        <strong>{totals.met}</strong> of {totals.slos} SLOs met their objective
+        {totals.missed > 0 ? (
+          <>
+            , <strong className="text-red-700 dark:text-red-300">{totals.missed} missed</strong>
+          </>
+        ) : null}
+        {totals.noData > 0 ? `, ${totals.noData} without data` : ""}.
+      </p>
+      {review.worst.length > 0 ? (
+        <section aria-labelledby="worst-heading" className="mb-6 break-inside-avoid">
+          <h2 id="worst-heading" className="mb-2 text-base font-semibold">
+            Worst offenders: most error budget spent
+          </h2>
+          <ol className="list-decimal space-y-1 pl-6 text-sm" data-testid="worst-offenders">
+            {review.worst.map((r) => (
+              <li key={r.slo}>
+                <Link href={`/slos/${r.slo}`} className="font-medium hover:underline">
+                  {r.displayName ?? r.slo}
+                </Link>{" "}
+                ({r.team}): {share(r.consumed)} of the budget spent; {share(r.consumedByIncidents)}{" "}
+                during incidents, {share(r.consumedByRollouts)} during rollouts.
+              </li>
+            ))}
+          </ol>
+        </section>
+      ) : null}
+      {review.teams.map((team) => (
+        <section
+          key={team.team}
+          aria-labelledby={`team-${team.team}`}
+          className="mb-6 break-inside-avoid"
+          data-testid="review-team"
+        >
+          <h2 id={`team-${team.team}`} className="mb-1 text-base font-semibold">
+            {team.team}{" "}
+            <span className="text-sm font-normal text-muted-foreground">
+              {team.met} of {team.slos} met{team.missed ? `, ${team.missed} missed` : ""}
+            </span>
+          </h2>
+          <Table>
+            <TableCaption>
+              {team.team}: attainment in {period.label} against target
+            </TableCaption>
+            <TableHeader>
+              <TableRow>
+                <TableHead>Service · SLO</TableHead>
+                <TableHead className="text-right">Target</TableHead>
+                <TableHead className="text-right">Attainment</TableHead>
+                <TableHead>Result</TableHead>
+                <TableHead className="text-right">vs {previous.label}</TableHead>
+                <TableHead className="text-right">Budget spent</TableHead>
+                <TableHead className="text-right">in incidents</TableHead>
+                <TableHead className="text-right">in rollouts</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {team.services.flatMap((service) =>
+                service.rows.map((r) => (
+                  <TableRow key={r.slo} data-testid="review-row" data-slo={r.slo}>
+                    <TableCell>
+                      <span className="text-muted-foreground">{service.service} · </span>
+                      <Link href={`/slos/${r.slo}`} className="hover:underline">
+                        {r.displayName ?? r.slo}
+                      </Link>
+                      <div className="text-xs text-muted-foreground">
+                        {r.incidents} incidents · {r.rollouts} rollouts
+                      </div>
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">
+                      {percent(r.objective)}
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">
+                      {r.attainment === null ? "—" : percent(r.attainment)}
+                    </TableCell>
+                    <TableCell>
+                      <Verdict met={r.met} />
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">
+                      <Change row={r} />
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">{share(r.consumed)}</TableCell>
+                    <TableCell className="text-right tabular-nums">
+                      {share(r.consumedByIncidents)}
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">
+                      {share(r.consumedByRollouts)}
+                    </TableCell>
+                  </TableRow>
+                )),
+              )}
+            </TableBody>
+          </Table>
+        </section>
+      ))}
+      <p className="text-xs text-muted-foreground">
+        Budget spent during incidents and rollouts counts the bad events of every hour in which an
+        incident of the service was open or a rollout of it was running; an hour with both counts
+        for both.
+      </p>
+    </article>
+  );
+}

@@ -1,0 +1,45 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { apiRoute, jsonBody } from "@/server/http/api-route";
+import { deleteSlo, getSloDefinition, updateSlo } from "@/server/services/slo-definitions";
+import { AppError } from "@/server/errors";
+import { sloVersionSchema } from "@/lib/schemas/slos";
+
+const notFound = (name: string) => new AppError("NOT_FOUND", `No SLO named ${name}.`);
+
+export const GET = apiRoute<{ name: string }>({
+  permission: "fleet.read",
+  targetType: "slo",
+  handler: async ({ actor, params }) => {
+    const def = await getSloDefinition(actor, params.name);
+    if (!def) throw notFound(params.name);
+    return NextResponse.json({ ...def.spec, version: def.version });
+  },
+});
+
+const updateBody = z.object({ version: sloVersionSchema }).passthrough();
+
+/** `PUT /api/v1/slos/{name}` with the definition and the `version` it was read at. */
+export const PUT = apiRoute<{ name: string }>({
+  action: "slo.update",
+  permission: "slo.manage",
+  targetType: "slo",
+  handler: async ({ actor, meta, req, params }) => {
+    const { version, ...spec } = updateBody.parse(await jsonBody(req));
+    const def = await updateSlo(actor, meta, params.name, version, spec);
+    return NextResponse.json({ ...def.spec, version: def.version });
+  },
+});
+
+/** `DELETE /api/v1/slos/{name}?version=N`. */
+export const DELETE = apiRoute<{ name: string }>({
+  action: "slo.delete",
+  permission: "slo.manage",
+  targetType: "slo",
+  handler: async ({ actor, meta, req, params }) => {
+    const version = sloVersionSchema.parse(req.nextUrl.searchParams.get("version"));
+    const result = await deleteSlo(actor, meta, params.name, version);
+    if (!result.deleted) throw notFound(params.name);
+    return new NextResponse(null, { status: 204 });
+  },
+});

@@ -1,0 +1,31 @@
+import YAML from "yaml";
+
+/**
+ * Multi-document YAML in and out, for SLO files (the CLI, the import API and the SLO pages
+ * share it). Syntax errors come back as messages with the source and line, never thrown.
+ */
+export function parseYamlDocuments(
+  text: string,
+  source: string,
+): { documents: unknown[]; errors: string[] } {
+  const docs = YAML.parseAllDocuments(text);
+  const errors = docs.flatMap((doc) =>
+    doc.errors.map((err) => {
+      const pos = err.linePos?.[0];
+      return `${source}${pos ? `:${pos.line}:${pos.col}` : ""}: ${err.message.split("\n")[0]}`;
+    }),
+  );
+  return {
+    documents: docs.filter((doc) => doc.contents !== null).map((doc) => doc.toJS() as unknown),
+    errors,
+  };
+}
+
+/** One YAML document; several joined with `---`. */
+export function stringifyYaml(value: unknown): string {
+  return YAML.stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function stringifyYamlDocuments(values: unknown[]): string {
+  return values.map(stringifyYaml).join("---\n");
+}

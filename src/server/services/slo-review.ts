@@ -1,0 +1,293 @@
+import "server-only";
+import { db } from "@/server/db/client";
+import type { Actor } from "@/server/auth/session";
+import { assertCanRead } from "@/server/services/access";
+import {
+  errorBudget,
+  parsePeriod,
+  periodContaining,
+  previousPeriod,
+  type ReviewPeriod,
+} from "@/lib/domain/slo";
+
+export interface ReviewRow {
+  slo: string;
+  displayName: string | null;
+  team: string;
+  service: string;
+  objective: number;
+  budgetingMethod: "occurrences" | "timeslices";
+  /** null: no data in the period */
+  attainment: number | null;
+  previousAttainment: number | null;
+  met: boolean | null;
+  /** share of the period's budget spent (may exceed 1) */
+  consumed: number | null;
+  /** ... of which while an incident of the service was open, and while a rollout ran */
+  consumedByIncidents: number | null;
+  consumedByRollouts: number | null;
+  incidents: number;
+  rollouts: number;
+}
+
+export interface ReviewTeam {
+  team: string;
+  slos: number;
+  met: number;
+  missed: number;
+  noData: number;
+  services: { service: string; rows: ReviewRow[] }[];
+}
+
+export interface SloReview {
+  period: ReviewPeriod;
+  previous: ReviewPeriod;
+  /** periods to choose from, newest first */
+  choices: ReviewPeriod[];
+  teams: ReviewTeam[];
+  /** the SLOs that spent the most budget */
+  worst: ReviewRow[];
+  totals: { slos: number; met: number; missed: number; noData: number };
+}
+
+/** The last complete month, the period a review usually looks at. */
+export function defaultPeriod(now = new Date()): ReviewPeriod {
+  return previousPeriod(periodContaining("month", now));
+}
+
+export function reviewChoices(now = new Date()): ReviewPeriod[] {
+  const out: ReviewPeriod[] = [];
+  let m = periodContaining("month", now);
+  for (let i = 0; i < 6; i++, m = previousPeriod(m)) out.push(m);
+  let q = periodContaining("quarter", now);
+  for (let i = 0; i < 4; i++, q = previousPeriod(q)) out.push(q);
+  return out;
+}
+
+interface Sums {
+  sloId: string;
+  good: bigint | null;
+  total: bigint | null;
+  slices: bigint | null;
+  goodSlices: bigint | null;
+  incidentBad: bigint | null;
+  incidentBadSlices: bigint | null;
+  rolloutBad: bigint | null;
+  rolloutBadSlices: bigint | null;
+}
+
+/**
+ * Bad events per SLO in a period, split by what was happening to the service: an open incident,
+ * a running rollout (an hour counts for each that overlaps it). From hourly rollups, in one query.
+ */
+async function periodSums(period: ReviewPeriod): Promise<Map<string, Sums>> {
+  const rows = await db().$queryRaw<Sums[]>`
+    WITH b AS (
+      SELECT b."sloId", b.start, b.good, b.total, b.slices, b."goodSlices",
+        EXISTS (SELECT 1 FROM "Incident" i WHERE i."modelId" = s."modelId"
+                AND i."detectedAt" < b.start + interval '1 hour'
+                AND coalesce(i."resolvedAt", 'infinity'::timestamp) > b.start) AS incident,
+        EXISTS (SELECT 1 FROM "Rollout" r WHERE r."modelId" = s."modelId"
+                AND r."startedAt" IS NOT NULL AND r."startedAt" < b.start + interval '1 hour'
+                AND coalesce(r."finishedAt", 'infinity'::timestamp) > b.start) AS rollout
+      FROM "SliBucket" b JOIN "Slo" s ON s.id = b."sloId"
+      WHERE b.resolution = 'hour' AND b.start >= ${period.start} AND b.start < ${period.end}
+    )
+    SELECT "sloId",
+      sum(good)::bigint AS good, sum(total)::bigint AS total,
+      sum(slices)::bigint AS slices, sum("goodSlices")::bigint AS "goodSlices",
+      sum(total - good) FILTER (WHERE incident)::bigint AS "incidentBad",
+      sum(slices - "goodSlices") FILTER (WHERE incident)::bigint AS "incidentBadSlices",
+      sum(total - good) FILTER (WHERE rollout)::bigint AS "rolloutBad",
+      sum(slices - "goodSlices") FILTER (WHERE rollout)::bigint AS "rolloutBadSlices"
+    FROM b GROUP BY "sloId"`;
+  return new Map(rows.map((r) => [r.sloId, r]));
+}
+
+/** Good and total per SLO in the previous period, from daily rollups. */
+async function previousSums(period: ReviewPeriod) {
+  const rows = await db().sliBucket.groupBy({
+    by: ["sloId"],
+    where: { resolution: "day", start: { gte: period.start, lt: period.end } },
+    _sum: { good: true, total: true, slices: true, goodSlices: true },
+  });
+  return new Map(rows.map((r) => [r.sloId, r._sum]));
+}
+
+const n = (x: bigint | number | null | undefined) => Number(x ?? 0);
+
+/**
+ * The leadership review of a month or quarter: every SLO's attainment against its objective,
+ * the change from the period before, how much budget went to incidents and to rollouts, and
+ * the worst offenders, per team and service.
+ */
+export async function sloReview(
+  actor: Actor | null,
+  periodKey: string | undefined,
+  now = new Date(),
+): Promise<SloReview> {
+  assertCanRead(actor);
+  const period = (periodKey ? parsePeriod(periodKey) : null) ?? defaultPeriod(now);
+  const previous = previousPeriod(period);
+  const [slos, sums, before, incidents, rollouts] = await Promise.all([
+    db().slo.findMany({
+      orderBy: [{ team: { name: "asc" } }, { model: { name: "asc" } }, { name: "asc" }],
+      select: {
+        id: true,
+        name: true,
+        displayName: true,
+        objective: true,
+        budgetingMethod: true,
+        modelId: true,
+        team: { select: { name: true } },
+        model: { select: { name: true } },
+      },
+    }),
+    periodSums(period),
+    previousSums(previous),
+    db().incident.groupBy({
+      by: ["modelId"],
+      where: { detectedAt: { gte: period.start, lt: period.end } },
+      _count: { _all: true },
+    }),
+    db().rollout.groupBy({
+      by: ["modelId"],
+      where: { startedAt: { gte: period.start, lt: period.end } },
+      _count: { _all: true },
+    }),
+  ]);
+  const incidentCount = new Map(incidents.map((i) => [i.modelId, i._count._all]));
+  const rolloutCount = new Map(rollouts.map((r) => [r.modelId, r._count._all]));
+  const rows: ReviewRow[] = slos.map((s) => {
+    const slices = s.budgetingMethod === "timeslices";
+    const cur = sums.get(s.id);
+    const prev = before.get(s.id);
+    const good = slices ? n(cur?.goodSlices) : n(cur?.good);
+    const total = slices ? n(cur?.slices) : n(cur?.total);
+    const budget = errorBudget({ good, total, objective: s.objective });
+    const prevBudget = errorBudget({
+      good: slices ? n(prev?.goodSlices) : n(prev?.good),
+      total: slices ? n(prev?.slices) : n(prev?.total),
+      objective: s.objective,
+    });
+    const share = (bad: bigint | null) =>
+      budget.status === "no_data" || budget.budgetEvents === 0
+        ? null
+        : n(bad) / budget.budgetEvents;
+    return {
+      slo: s.name,
+      displayName: s.displayName,
+      team: s.team.name,
+      service: s.model.name,
+      objective: s.objective,
+      budgetingMethod: s.budgetingMethod,
+      attainment: budget.status === "no_data" ? null : budget.attainment,
+      previousAttainment: prevBudget.status === "no_data" ? null : prevBudget.attainment,
+      met: budget.status === "no_data" ? null : budget.attainment >= s.objective,
+      consumed: budget.status === "no_data" ? null : budget.consumed,
+      consumedByIncidents: share(
+        slices ? (cur?.incidentBadSlices ?? null) : (cur?.incidentBad ?? null),
+      ),
+      consumedByRollouts: share(
+        slices ? (cur?.rolloutBadSlices ?? null) : (cur?.rolloutBad ?? null),
+      ),
+      incidents: incidentCount.get(s.modelId) ?? 0,
+      rollouts: rolloutCount.get(s.modelId) ?? 0,
+    };
+  });
+  const teams: ReviewTeam[] = [];
+  for (const row of rows) {
+    let team = teams.at(-1);
+    if (!team || team.team !== row.team) {
+      team = { team: row.team, slos: 0, met: 0, missed: 0, noData: 0, services: [] };
+      teams.push(team);
+    }
+    team.slos += 1;
+    if (row.met === null) team.noData += 1;
+    else if (row.met) team.met += 1;
+    else team.missed += 1;
+    let service = team.services.at(-1);
+    if (!service || service.service !== row.service) {
+      service = { service: row.service, rows: [] };
+      team.services.push(service);
+    }
+    service.rows.push(row);
+  }
+  const worst = rows
+    .filter((r) => r.consumed !== null && r.consumed > 0)
+    .sort((a, b) => (b.consumed ?? 0) - (a.consumed ?? 0))
+    .slice(0, 5);
+  return {
+    period,
+    previous,
+    choices: reviewChoices(now),
+    teams,
+    worst,
+    totals: {
+      slos: rows.length,
+      met: rows.filter((r) => r.met === true).length,
+      missed: rows.filter((r) => r.met === false).length,
+      noData: rows.filter((r) => r.met === null).length,
+    },
+  };
+}
+
+const CSV_HEADER = [
+  "period",
+  "team",
+  "service",
+  "slo",
+  "objective",
+  "attainment",
+  "previous_attainment",
+  "change_pp",
+  "met",
+  "budget_consumed",
+  "consumed_during_incidents",
+  "consumed_during_rollouts",
+  "incidents",
+  "rollouts",
+];
+
+const cell = (v: string | number | boolean | null) => {
+  if (v === null) return "";
+  const s = String(v);
+  // Quote anything a spreadsheet would split or run as a formula.
+  return /[",\n\r]|^[=+\-@]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** The review as CSV, one line per SLO, for spreadsheets and the quarterly deck. */
+export function reviewCsv(review: SloReview): string {
+  const lines = [CSV_HEADER.join(",")];
+  for (const team of review.teams) {
+    for (const service of team.services) {
+      for (const r of service.rows) {
+        const change =
+          r.attainment !== null && r.previousAttainment !== null
+            ? Number(((r.attainment - r.previousAttainment) * 100).toFixed(4))
+            : null;
+        lines.push(
+          [
+            review.period.key,
+            r.team,
+            r.service,
+            r.slo,
+            r.objective,
+            r.attainment === null ? null : Number(r.attainment.toFixed(6)),
+            r.previousAttainment === null ? null : Number(r.previousAttainment.toFixed(6)),
+            change,
+            r.met,
+            r.consumed === null ? null : Number(r.consumed.toFixed(4)),
+            r.consumedByIncidents === null ? null : Number(r.consumedByIncidents.toFixed(4)),
+            r.consumedByRollouts === null ? null : Number(r.consumedByRollouts.toFixed(4)),
+            r.incidents,
+            r.rollouts,
+          ]
+            .map(cell)
+            .join(","),
+        );
+      }
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
