@@ -35,7 +35,7 @@ export function errorBudget({ good, total, objective }: BudgetInput): BudgetResu
   if (!(objective > 0 && objective < 1)) {
     throw new RangeError(`objective must be between 0 and 1 exclusive, got ${objective}`);
   }
-  if (good < 0 || total < 0 || good > total) {
+  if (!Number.isFinite(good) || !Number.isFinite(total) || good < 0 || total < 0 || good > total) {
     throw new RangeError(`invalid counts: good=${good} total=${total}`);
   }
   if (total === 0) return { status: "no_data" };
@@ -55,9 +55,12 @@ export function errorBudget({ good, total, objective }: BudgetInput): BudgetResu
  * budget at the end of the SLO window. Null without traffic (no data, never 0 or NaN).
  */
 export function burnRate(good: number, total: number, objective: number): number | null {
-  if (total <= 0 || objective >= 1) return null;
+  if (!(total > 0) || !Number.isFinite(total) || !Number.isFinite(good)) return null;
+  if (!(objective > 0 && objective < 1)) return null;
   const bad = Math.max(0, total - good);
-  return bad / total / (1 - objective);
+  // As in errorBudget: 1 − objective is inexact in binary, so a burn exactly at an alert's
+  // threshold (1×, 6×) could land a hair above it and fire. Nine decimals remove that noise.
+  return Math.round((bad / total / (1 - objective)) * 1e9) / 1e9;
 }
 
 /** The Google SRE Workbook's fast-burn page threshold: 2% of a 30-day budget in one hour. */
@@ -123,9 +126,10 @@ function periodAt(unit: "month" | "quarter", year: number, firstMonth: number): 
 
 /** Parses "2026-10" or "2026-Q3"; null for anything else. */
 export function parsePeriod(key: string): ReviewPeriod | null {
-  const month = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(key);
+  // Years from 1970: Date.UTC reads 0–99 as 1900–1999, and SLI data starts well after 1970.
+  const month = /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/.exec(key);
   if (month) return periodAt("month", Number(month[1]), Number(month[2]) - 1);
-  const quarter = /^(\d{4})-Q([1-4])$/.exec(key);
+  const quarter = /^(19[7-9]\d|[2-9]\d{3})-Q([1-4])$/.exec(key);
   if (quarter) return periodAt("quarter", Number(quarter[1]), (Number(quarter[2]) - 1) * 3);
   return null;
 }
