@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { defineAction } from "@/actions/safe-action";
 import { sloSpecSchema } from "@/lib/domain/slo-spec";
-import { sloImportSchema, sloVersionSchema } from "@/lib/schemas/slos";
+import { setBudgetPolicySchema, sloImportSchema, sloVersionSchema } from "@/lib/schemas/slos";
+import { setBudgetPolicy } from "@/server/services/budget-policy";
 import { createSlo, deleteSlo, updateSlo } from "@/server/services/slo-definitions";
 import { importSloYaml } from "@/server/services/slo-documents";
 
@@ -47,4 +48,13 @@ export const importSlosAction = defineAction({
   target: () => ({ type: "slo" }),
   run: ({ actor, meta, input }) => importSloYaml(actor, meta, input.yaml),
   revalidate: ["/slos"],
+});
+
+export const setBudgetPolicyAction = defineAction({
+  name: "budget_policy.update",
+  permission: "settings.manage",
+  input: setBudgetPolicySchema,
+  target: (i) => ({ type: "model", id: i.model }),
+  run: ({ actor, meta, input }) => setBudgetPolicy(actor, meta, input),
+  revalidate: ["/slos", "/rollouts/new"],
 });

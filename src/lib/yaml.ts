@@ -12,7 +12,9 @@ export function parseYamlDocuments(
   const errors = docs.flatMap((doc) =>
     doc.errors.map((err) => {
       const pos = err.linePos?.[0];
-      return `${source}${pos ? `:${pos.line}:${pos.col}` : ""}: ${err.message.split("\n")[0]}`;
+      // The position leads the line, so drop the parser's own " at line 3, column 1:".
+      const message = (err.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+      return `${source}${pos ? `:${pos.line}:${pos.col}` : ""}: ${message}`;
     }),
   );
   return {

@@ -417,6 +417,21 @@ const SLO_ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  setBudgetPolicyAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const model = await prisma.model.findUniqueOrThrow({ where: { name: "speech-asr" } });
+      return {
+        input: {
+          model: model.name,
+          policy: model.budgetPolicy === "enforce" ? "advisory" : "enforce",
+          reason: "authz drill",
+        },
+        snapshot: () =>
+          prisma.model.findUnique({ where: { id: model.id }, select: { budgetPolicy: true } }),
+      };
+    },
+  },
 };
 Object.assign(ACTIONS, SLO_ACTIONS);
 

@@ -111,18 +111,18 @@ describe("demo fleet seed", () => {
     for (const i of incidents) expect(["resolved", "closed"]).toContain(i.status);
   });
 
-  it("stores 30 days of SLI history with rollups that agree with the detail", async () => {
+  it("stores 200 days of SLI history (two quarters) with rollups that agree with the detail", async () => {
     const slo = await prisma.slo.findFirstOrThrow({ orderBy: { name: "asc" } });
     const days = await prisma.sliBucket.findMany({ where: { sloId: slo.id, resolution: "day" } });
     const hours = await prisma.sliBucket.findMany({ where: { sloId: slo.id, resolution: "hour" } });
     const minutes = await prisma.sliBucket.findMany({
       where: { sloId: slo.id, resolution: "minute" },
     });
-    expect(hours.length).toBe(30 * 24);
-    expect(days.length).toBeGreaterThanOrEqual(30);
+    expect(hours.length).toBe(200 * 24);
+    expect(days.length).toBeGreaterThanOrEqual(200);
     expect(minutes.length).toBe(24 * 60);
     const oldest = Math.min(...hours.map((h) => h.start.getTime()));
-    expect(SEED_NOW.getTime() - oldest).toBeGreaterThanOrEqual(30 * DAY - 3_600_000);
+    expect(SEED_NOW.getTime() - oldest).toBeGreaterThanOrEqual(200 * DAY - 3_600_000);
 
     const sum = (rows: { good: bigint; total: bigint }[]) =>
       rows.reduce((acc, r) => ({ good: acc.good + r.good, total: acc.total + r.total }), {
@@ -130,6 +130,11 @@ describe("demo fleet seed", () => {
         total: 0n,
       });
     expect(sum(days)).toEqual(sum(hours));
+    // Timeslices too: every hour has 60 one-minute slices, and the days add them up.
+    expect(hours.every((h) => h.slices === 60 && h.goodSlices <= h.slices)).toBe(true);
+    expect(days.reduce((a, d) => a + d.goodSlices, 0)).toBe(
+      hours.reduce((a, h) => a + h.goodSlices, 0),
+    );
     // The last full hour equals the sum of its minutes.
     const lastHour = hours.reduce((a, b) => (a.start > b.start ? a : b));
     const prevHourStart = lastHour.start.getTime() - 3_600_000;

@@ -125,6 +125,7 @@ export function BurnRateChart({
 }) {
   const from = points[0]?.t ?? 0;
   const to = points.at(-1)?.t ?? 0;
+  const topThreshold = Math.max(1, ...windows.flatMap((w) => w.thresholds.map((t) => t.value)));
   // A log axis cannot show 0: a window without bad events sits on the floor of the chart.
   const data = points.map((p) => {
     const out: Record<string, number | null> = { t: p.t };
@@ -158,7 +159,8 @@ export function BurnRateChart({
             />
             <YAxis
               scale="log"
-              domain={[0.01, "auto"]}
+              // Always tall enough for every threshold line, so "how far from paging" is visible.
+              domain={[0.01, (dataMax: number) => Math.max(dataMax, topThreshold) * 1.5]}
               allowDataOverflow
               tickFormatter={times}
               fontSize={11}

@@ -1389,14 +1389,15 @@ function timeWindowFor(window: SloWindow, now: Date): Obj {
   };
 }
 
-const ALERTMANAGER_TARGET = {
+/** A fresh object each time, so YAML writers have no shared objects to turn into aliases. */
+const alertmanagerTarget = () => ({
   kind: "AlertNotificationTarget",
   metadata: { name: "alertmanager" },
   spec: {
     target: "alertmanager",
     description: "Flightdeck's Prometheus rules; Alertmanager routes them by severity and team.",
   },
-};
+});
 
 /**
  * Writes SLO specs as OpenSLO v1: a Service per distinct service, and per SLO an SLI
@@ -1466,7 +1467,7 @@ export function toOpenSlo(specs: SloSpec[], now: Date): unknown[] {
                 },
               },
             ],
-            notificationTargets: [ALERTMANAGER_TARGET],
+            notificationTargets: [alertmanagerTarget()],
           },
         ),
       );

@@ -91,7 +91,11 @@ export class SloRulesError extends Error {
   readonly problems: string[];
 
   constructor(problems: string[]) {
-    super(problems.join("\n"));
+    super(
+      problems.length === 1
+        ? (problems[0] ?? "")
+        : [`${problems.length} SLOs cannot become Prometheus rules:`, ...problems].join("\n  "),
+    );
     this.name = "SloRulesError";
     this.problems = problems;
   }

@@ -36,3 +36,10 @@ export const sloImportSchema = z.object({
     .min(1, "Paste or upload a YAML document.")
     .max(1_000_000, "The file is too large (1 MB at most)."),
 });
+
+export const setBudgetPolicySchema = z.object({
+  model: z.string().trim().min(1).max(100),
+  policy: z.enum(["enforce", "advisory"]),
+  reason: z.string().trim().min(5, "Say why the policy changes (at least 5 characters).").max(500),
+});
+export type SetBudgetPolicyInput = z.input<typeof setBudgetPolicySchema>;

@@ -5,6 +5,10 @@ import { principalOf } from "@/server/auth/session";
 import { authorize } from "@/lib/domain/policy";
 import { budgetGate, type BudgetGate } from "@/lib/domain/slo";
 import { AppError } from "@/server/errors";
+import { appendAudit } from "@/server/db/audit";
+import { assertAllowed } from "@/server/services/access";
+import { auditActor } from "@/server/services/audit";
+import type { RequestMeta } from "@/server/services/context";
 
 type Client = Prisma.TransactionClient | ReturnType<typeof db>;
 
@@ -68,4 +72,42 @@ export async function enforceBudgetPolicy(
   });
   if (!decision.allowed) throw new AppError("FORBIDDEN", decision.reason);
   return decision;
+}
+
+/** Whether the actor may change services' error-budget policies (admins). */
+export function canSetBudgetPolicy(actor: Actor | null): boolean {
+  return actor !== null && authorize(principalOf(actor), "settings.manage").allowed;
+}
+
+/**
+ * Sets a service's error-budget policy. Setting the policy it already has changes nothing and
+ * writes no audit record, so a double-click is harmless.
+ */
+export async function setBudgetPolicy(
+  actor: Actor | null,
+  meta: RequestMeta,
+  input: { model: string; policy: "enforce" | "advisory"; reason: string },
+): Promise<{ model: string; policy: "enforce" | "advisory"; changed: boolean }> {
+  assertAllowed(actor, "settings.manage");
+  return db().$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string; budgetPolicy: "enforce" | "advisory" }[]>`
+      SELECT id, "budgetPolicy" FROM "Model" WHERE name = ${input.model} FOR UPDATE`;
+    const model = rows[0];
+    if (!model) throw new AppError("NOT_FOUND", `No model named ${input.model}.`);
+    if (model.budgetPolicy === input.policy) {
+      return { model: input.model, policy: input.policy, changed: false };
+    }
+    await tx.model.update({ where: { id: model.id }, data: { budgetPolicy: input.policy } });
+    await appendAudit(tx, {
+      ...auditActor(actor, meta),
+      action: "budget_policy.update",
+      targetType: "model",
+      targetId: model.id,
+      outcome: "allowed",
+      before: { budgetPolicy: model.budgetPolicy },
+      after: { budgetPolicy: input.policy },
+      reason: input.reason,
+    });
+    return { model: input.model, policy: input.policy, changed: true };
+  });
 }

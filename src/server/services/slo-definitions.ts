@@ -349,3 +349,13 @@ export async function deleteSlo(
     return { deleted: true };
   });
 }
+
+/** Services (models) and teams an SLO may name, for the form. */
+export async function sloFormOptions(actor: Actor | null) {
+  assertCanRead(actor);
+  const [models, teams] = await Promise.all([
+    db().model.findMany({ orderBy: { name: "asc" }, select: { name: true } }),
+    db().team.findMany({ orderBy: { name: "asc" }, select: { slug: true, name: true } }),
+  ]);
+  return { services: models.map((m) => m.name), teams };
+}

@@ -4,6 +4,10 @@ import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
 import { getSloDetail } from "@/server/services/slos";
 import { canManageSlos } from "@/server/services/slo-definitions";
+import { budgetPolicyStates, canSetBudgetPolicy } from "@/server/services/budget-policy";
+import { BudgetPolicyNotice } from "@/components/slos/budget-policy";
+import { BudgetPolicyControl } from "@/components/slos/budget-policy-control";
+import { setBudgetPolicyAction } from "@/actions/slos";
 import { PageHeader } from "@/components/common/page-header";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo, formatAbsolute } from "@/components/common/time-ago";
@@ -54,6 +58,7 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
   const slo = await getSloDetail(actor, decodeURIComponent(name));
   if (!slo) notFound();
   const { spec, summary } = slo;
+  const policy = (await budgetPolicyStates([spec.service])).get(spec.service);
   const unit = budgetUnit(spec.budgetingMethod);
   const total = summary.budgetAmount;
   const consumedAmount =
@@ -164,6 +169,21 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
           changes={chartChanges.filter((c) => (c.end ?? Infinity) >= chartFrom)}
         />
       </div>
+      {policy ? (
+        <section aria-labelledby="policy-heading" className="mb-4 space-y-2">
+          <h2 id="policy-heading" className="text-base font-semibold">
+            Error-budget policy of {spec.service}
+          </h2>
+          <BudgetPolicyNotice model={spec.service} state={policy} />
+          {canSetBudgetPolicy(actor) ? (
+            <BudgetPolicyControl
+              model={spec.service}
+              policy={policy.policy}
+              setPolicy={setBudgetPolicyAction}
+            />
+          ) : null}
+        </section>
+      ) : null}
       <section aria-labelledby="alerts-heading" className="mb-4">
         <h2 id="alerts-heading" className="mb-2 text-base font-semibold">
           Burn-rate alerts

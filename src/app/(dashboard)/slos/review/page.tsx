@@ -29,6 +29,7 @@ function Change({ row }: { row: ReviewRow }) {
     return <span className="text-muted-foreground">—</span>;
   }
   const pp = (row.attainment - row.previousAttainment) * 100;
+  if (Math.abs(pp) < 0.0005) return <span className="text-muted-foreground">no change</span>;
   const text = `${pp >= 0 ? "+" : "−"}${Math.abs(pp).toFixed(3)} pp`;
   return (
     <span
@@ -43,7 +44,15 @@ function Change({ row }: { row: ReviewRow }) {
 
 function Verdict({ met }: { met: boolean | null }) {
   if (met === null) return <Badge tone="neutral">no data</Badge>;
-  return met ? <Badge tone="good">✓ met</Badge> : <Badge tone="bad">✗ missed</Badge>;
+  return met ? (
+    <Badge tone="good" className="whitespace-nowrap">
+      ✓ met
+    </Badge>
+  ) : (
+    <Badge tone="bad" className="whitespace-nowrap">
+      ✗ missed
+    </Badge>
+  );
 }
 
 export default async function SloReviewPage({ searchParams }: { searchParams: SearchParams }) {
@@ -134,13 +143,13 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
             <TableHeader>
               <TableRow>
                 <TableHead>Service · SLO</TableHead>
-                <TableHead className="text-right">Target</TableHead>
-                <TableHead className="text-right">Attainment</TableHead>
-                <TableHead>Result</TableHead>
-                <TableHead className="text-right">vs {previous.label}</TableHead>
-                <TableHead className="text-right">Budget spent</TableHead>
-                <TableHead className="text-right">in incidents</TableHead>
-                <TableHead className="text-right">in rollouts</TableHead>
+                <TableHead className="w-20 text-right">Target</TableHead>
+                <TableHead className="w-24 text-right">Attainment</TableHead>
+                <TableHead className="w-24">Result</TableHead>
+                <TableHead className="w-36 text-right">vs {previous.label}</TableHead>
+                <TableHead className="w-24 text-right">Budget spent</TableHead>
+                <TableHead className="w-24 text-right">in incidents</TableHead>
+                <TableHead className="w-24 text-right">in rollouts</TableHead>
               </TableRow>
             </TableHeader>
             <TableBody>
