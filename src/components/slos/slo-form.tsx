@@ -69,6 +69,7 @@ export function SloForm({
   version,
   services,
   teams,
+  defaultTeam,
   create,
   update,
 }: {
@@ -76,6 +77,7 @@ export function SloForm({
   version: number | null;
   services: string[];
   teams: { slug: string; name: string }[];
+  defaultTeam: string | null;
   create?: (spec: SloSpecInput) => Promise<ActionResult<{ name: string }>>;
   update?: (input: {
     version: number;
@@ -87,7 +89,7 @@ export function SloForm({
   const [displayName, setDisplayName] = useState(initial?.displayName ?? "");
   const [description, setDescription] = useState(initial?.description ?? "");
   const [service, setService] = useState(initial?.service ?? services[0] ?? "");
-  const [team, setTeam] = useState(initial?.team ?? teams[0]?.slug ?? "");
+  const [team, setTeam] = useState(initial?.team ?? defaultTeam ?? teams[0]?.slug ?? "");
   const [sliKind, setSliKind] = useState<SloSpec["sliKind"]>(initial?.sliKind ?? "availability");
   const [threshold, setThreshold] = useState(
     initial?.threshold !== null && initial?.threshold !== undefined

@@ -355,7 +355,13 @@ export async function sloFormOptions(actor: Actor | null) {
   assertCanRead(actor);
   const [models, teams] = await Promise.all([
     db().model.findMany({ orderBy: { name: "asc" }, select: { name: true } }),
-    db().team.findMany({ orderBy: { name: "asc" }, select: { slug: true, name: true } }),
+    db().team.findMany({ orderBy: { name: "asc" }, select: { id: true, slug: true, name: true } }),
   ]);
-  return { services: models.map((m) => m.name), teams };
+  // A new SLO belongs to the author's team unless they choose another (admins may).
+  const own = teams.find((t) => t.id === actor.teamId);
+  return {
+    services: models.map((m) => m.name),
+    teams: teams.map(({ slug, name }) => ({ slug, name })),
+    defaultTeam: own?.slug ?? null,
+  };
 }
