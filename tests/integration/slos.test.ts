@@ -12,6 +12,7 @@ import {
   updateSlo,
 } from "@/server/services/slo-definitions";
 import { budgetPolicyStates } from "@/server/services/budget-policy";
+import { reviewCsv, sloReview } from "@/server/services/slo-review";
 import { commandRollout, startRollout } from "@/server/services/rollout-commands";
 import { errorBudget, windowStart } from "@/lib/domain/slo";
 import type { SloSpecInput } from "@/lib/domain/slo-spec";
@@ -459,5 +460,60 @@ describe("error-budget policy on rollouts", () => {
         data: { status: snapshotBefore.status },
       });
     }
+  });
+});
+
+describe("leadership review", () => {
+  it("reports a month's attainment, the change, and budget spent during incidents and rollouts", async () => {
+    // The month before the seed instant: complete, and inside the seeded history.
+    const review = await sloReview(viewer, "2026-10", SEED_NOW);
+    expect(review.period).toMatchObject({ key: "2026-10", label: "October 2026" });
+    expect(review.previous.key).toBe("2026-09");
+    const rows = review.teams.flatMap((t) => t.services.flatMap((s) => s.rows));
+    const row = rows.find((r) => r.slo === "ranker-xl-availability");
+    if (!row) throw new Error("missing row");
+    const slo = await prisma.slo.findUniqueOrThrow({
+      where: { name: "ranker-xl-availability" },
+      select: { id: true, modelId: true, objective: true },
+    });
+    const start = new Date("2026-10-01T00:00:00Z");
+    const end = new Date("2026-11-01T00:00:00Z");
+    const hours = await prisma.sliBucket.findMany({
+      where: { sloId: slo.id, resolution: "hour", start: { gte: start, lt: end } },
+      select: { start: true, good: true, total: true },
+    });
+    const good = hours.reduce((a, h) => a + Number(h.good), 0);
+    const total = hours.reduce((a, h) => a + Number(h.total), 0);
+    expect(row.attainment).toBeCloseTo(good / total, 12);
+    expect(row.met).toBe(good / total >= slo.objective);
+    // Bad events of the hours an incident of ranker-xl was open, by hand.
+    const incidents = await prisma.incident.findMany({
+      where: { modelId: slo.modelId },
+      select: { detectedAt: true, resolvedAt: true },
+    });
+    const during = hours.filter((h) =>
+      incidents.some(
+        (i) =>
+          i.detectedAt.getTime() < h.start.getTime() + HOUR &&
+          (i.resolvedAt?.getTime() ?? Infinity) > h.start.getTime(),
+      ),
+    );
+    const bad = during.reduce((a, h) => a + Number(h.total - h.good), 0);
+    expect(row.consumedByIncidents).toBeCloseTo(bad / (total * (1 - slo.objective)), 9);
+    expect(row.consumedByIncidents).toBeGreaterThan(0);
+    expect(row.consumedByRollouts).toBeGreaterThan(0);
+    expect(review.worst.length).toBeGreaterThan(0);
+    expect(review.totals.slos).toBe(rows.length);
+
+    const csv = reviewCsv(review).trim().split("\n");
+    expect(csv[0]).toBe(
+      "period,team,service,slo,objective,attainment,previous_attainment,change_pp,met,budget_consumed,consumed_during_incidents,consumed_during_rollouts,incidents,rollouts",
+    );
+    expect(csv).toHaveLength(rows.length + 1);
+  });
+
+  it("falls back to the last complete month for a malformed period", async () => {
+    const review = await sloReview(viewer, "2026-13", SEED_NOW);
+    expect(review.period.key).toBe("2026-10");
   });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/server/db/client";
+import { db, Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/services/access";
 import {
@@ -64,48 +64,48 @@ export function reviewChoices(now = new Date()): ReviewPeriod[] {
   return out;
 }
 
-interface Sums {
+interface Bad {
   sloId: string;
-  good: bigint | null;
-  total: bigint | null;
-  slices: bigint | null;
-  goodSlices: bigint | null;
-  incidentBad: bigint | null;
-  incidentBadSlices: bigint | null;
-  rolloutBad: bigint | null;
-  rolloutBadSlices: bigint | null;
+  bad: bigint | null;
+  badSlices: bigint | null;
 }
 
 /**
- * Bad events per SLO in a period, split by what was happening to the service: an open incident,
- * a running rollout (an hour counts for each that overlaps it). From hourly rollups, in one query.
+ * Bad events per SLO in the hours of a period during which something was happening to its
+ * service: an incident was open, or a rollout was running (an hour counts if it overlaps).
+ * The few such hours are listed first, then only their hourly buckets are read.
  */
-async function periodSums(period: ReviewPeriod): Promise<Map<string, Sums>> {
-  const rows = await db().$queryRaw<Sums[]>`
-    WITH b AS (
-      SELECT b."sloId", b.start, b.good, b.total, b.slices, b."goodSlices",
-        EXISTS (SELECT 1 FROM "Incident" i WHERE i."modelId" = s."modelId"
-                AND i."detectedAt" < b.start + interval '1 hour'
-                AND coalesce(i."resolvedAt", 'infinity'::timestamp) > b.start) AS incident,
-        EXISTS (SELECT 1 FROM "Rollout" r WHERE r."modelId" = s."modelId"
-                AND r."startedAt" IS NOT NULL AND r."startedAt" < b.start + interval '1 hour'
-                AND coalesce(r."finishedAt", 'infinity'::timestamp) > b.start) AS rollout
-      FROM "SliBucket" b JOIN "Slo" s ON s.id = b."sloId"
-      WHERE b.resolution = 'hour' AND b.start >= ${period.start} AND b.start < ${period.end}
+async function badDuring(kind: "incident" | "rollout", period: ReviewPeriod) {
+  const spans =
+    kind === "incident"
+      ? Prisma.sql`SELECT "modelId", "detectedAt" AS "from", "resolvedAt" AS "to" FROM "Incident"
+                   WHERE "modelId" IS NOT NULL`
+      : Prisma.sql`SELECT "modelId", "startedAt" AS "from", "finishedAt" AS "to" FROM "Rollout"
+                   WHERE "startedAt" IS NOT NULL`;
+  const rows = await db().$queryRaw<Bad[]>`
+    WITH spans AS (${spans}),
+    hours AS (
+      SELECT DISTINCT "modelId", h
+      FROM spans, generate_series(
+        date_trunc('hour', greatest("from", ${period.start}::timestamp)),
+        least(coalesce("to", ${period.end}::timestamp), ${period.end}::timestamp) - interval '1 millisecond',
+        interval '1 hour') AS h
+      WHERE "from" < ${period.end} AND coalesce("to", 'infinity'::timestamp) > ${period.start}
     )
-    SELECT "sloId",
-      sum(good)::bigint AS good, sum(total)::bigint AS total,
-      sum(slices)::bigint AS slices, sum("goodSlices")::bigint AS "goodSlices",
-      sum(total - good) FILTER (WHERE incident)::bigint AS "incidentBad",
-      sum(slices - "goodSlices") FILTER (WHERE incident)::bigint AS "incidentBadSlices",
-      sum(total - good) FILTER (WHERE rollout)::bigint AS "rolloutBad",
-      sum(slices - "goodSlices") FILTER (WHERE rollout)::bigint AS "rolloutBadSlices"
-    FROM b GROUP BY "sloId"`;
+    SELECT b."sloId", sum(b.total - b.good)::bigint AS bad,
+           sum(b.slices - b."goodSlices")::bigint AS "badSlices"
+    FROM hours JOIN "Slo" s ON s."modelId" = hours."modelId"
+    -- one primary-key lookup per SLO and hour, whatever the planner thinks of the table
+    CROSS JOIN LATERAL (
+      SELECT "sloId", good, total, slices, "goodSlices" FROM "SliBucket"
+      WHERE "sloId" = s.id AND resolution = 'hour' AND start = hours.h
+    ) b
+    GROUP BY b."sloId"`;
   return new Map(rows.map((r) => [r.sloId, r]));
 }
 
-/** Good and total per SLO in the previous period, from daily rollups. */
-async function previousSums(period: ReviewPeriod) {
+/** Good and total per SLO in a period (whole UTC days), from daily rollups. */
+async function periodTotals(period: ReviewPeriod) {
   const rows = await db().sliBucket.groupBy({
     by: ["sloId"],
     where: { resolution: "day", start: { gte: period.start, lt: period.end } },
@@ -129,33 +129,36 @@ export async function sloReview(
   assertCanRead(actor);
   const period = (periodKey ? parsePeriod(periodKey) : null) ?? defaultPeriod(now);
   const previous = previousPeriod(period);
-  const [slos, sums, before, incidents, rollouts] = await Promise.all([
-    db().slo.findMany({
-      orderBy: [{ team: { name: "asc" } }, { model: { name: "asc" } }, { name: "asc" }],
-      select: {
-        id: true,
-        name: true,
-        displayName: true,
-        objective: true,
-        budgetingMethod: true,
-        modelId: true,
-        team: { select: { name: true } },
-        model: { select: { name: true } },
-      },
-    }),
-    periodSums(period),
-    previousSums(previous),
-    db().incident.groupBy({
-      by: ["modelId"],
-      where: { detectedAt: { gte: period.start, lt: period.end } },
-      _count: { _all: true },
-    }),
-    db().rollout.groupBy({
-      by: ["modelId"],
-      where: { startedAt: { gte: period.start, lt: period.end } },
-      _count: { _all: true },
-    }),
-  ]);
+  const [slos, sums, before, incidents, rollouts, duringIncidents, duringRollouts] =
+    await Promise.all([
+      db().slo.findMany({
+        orderBy: [{ team: { name: "asc" } }, { model: { name: "asc" } }, { name: "asc" }],
+        select: {
+          id: true,
+          name: true,
+          displayName: true,
+          objective: true,
+          budgetingMethod: true,
+          modelId: true,
+          team: { select: { name: true } },
+          model: { select: { name: true } },
+        },
+      }),
+      periodTotals(period),
+      periodTotals(previous),
+      db().incident.groupBy({
+        by: ["modelId"],
+        where: { detectedAt: { gte: period.start, lt: period.end } },
+        _count: { _all: true },
+      }),
+      db().rollout.groupBy({
+        by: ["modelId"],
+        where: { startedAt: { gte: period.start, lt: period.end } },
+        _count: { _all: true },
+      }),
+      badDuring("incident", period),
+      badDuring("rollout", period),
+    ]);
   const incidentCount = new Map(incidents.map((i) => [i.modelId, i._count._all]));
   const rolloutCount = new Map(rollouts.map((r) => [r.modelId, r._count._all]));
   const rows: ReviewRow[] = slos.map((s) => {
@@ -164,13 +167,15 @@ export async function sloReview(
     const prev = before.get(s.id);
     const good = slices ? n(cur?.goodSlices) : n(cur?.good);
     const total = slices ? n(cur?.slices) : n(cur?.total);
+    const inIncidents = duringIncidents.get(s.id);
+    const inRollouts = duringRollouts.get(s.id);
     const budget = errorBudget({ good, total, objective: s.objective });
     const prevBudget = errorBudget({
       good: slices ? n(prev?.goodSlices) : n(prev?.good),
       total: slices ? n(prev?.slices) : n(prev?.total),
       objective: s.objective,
     });
-    const share = (bad: bigint | null) =>
+    const share = (bad: bigint | null | undefined) =>
       budget.status === "no_data" || budget.budgetEvents === 0
         ? null
         : n(bad) / budget.budgetEvents;
@@ -185,12 +190,8 @@ export async function sloReview(
       previousAttainment: prevBudget.status === "no_data" ? null : prevBudget.attainment,
       met: budget.status === "no_data" ? null : budget.attainment >= s.objective,
       consumed: budget.status === "no_data" ? null : budget.consumed,
-      consumedByIncidents: share(
-        slices ? (cur?.incidentBadSlices ?? null) : (cur?.incidentBad ?? null),
-      ),
-      consumedByRollouts: share(
-        slices ? (cur?.rolloutBadSlices ?? null) : (cur?.rolloutBad ?? null),
-      ),
+      consumedByIncidents: share(slices ? inIncidents?.badSlices : inIncidents?.bad),
+      consumedByRollouts: share(slices ? inRollouts?.badSlices : inRollouts?.bad),
       incidents: incidentCount.get(s.modelId) ?? 0,
       rollouts: rolloutCount.get(s.modelId) ?? 0,
     };

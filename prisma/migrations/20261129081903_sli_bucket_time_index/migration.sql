@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "SliBucket_resolution_start_idx" ON "SliBucket"("resolution", "start");
+
