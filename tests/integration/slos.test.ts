@@ -3,7 +3,7 @@ import { connectTestDatabase } from "../support/db";
 import { actor } from "../support/actors";
 import { SEED_NOW } from "../support/constants";
 import { evaluateSlos, trailingCounts, windowCounts } from "@/server/services/slo-evaluator";
-import { getSloDetail, listSlos, sloStatusCounts } from "@/server/services/slos";
+import { getSloDetail, listSlos, sloBurnRates, sloStatusCounts } from "@/server/services/slos";
 import {
   applySloSpecs,
   createSlo,
@@ -265,6 +265,21 @@ describe("multi-window burn-rate alerts", () => {
       ["page", 60, null],
     ]);
     expect(fired[0]?.threshold).toBeCloseTo(14.4, 9);
+    // The same figures over any window, as the API reports them: the last hour was all at 2%.
+    const rates = await sloBurnRates(
+      viewer,
+      "alerts-fast-burn",
+      [60, 90],
+      new Date(NOW + 50 * MINUTE),
+    );
+    expect(rates.windows[0]).toMatchObject({
+      minutes: 60,
+      total: 60_000,
+      good: 58_800,
+      burnRate: 20,
+    });
+    // 90 minutes: 30 clean, 60 at 2%: 1,200 bad of 90,000 = 1.333% = 13.33x.
+    expect(rates.windows[1]?.burnRate).toBeCloseTo(13.333333333, 6);
     expect(fired[0]?.longBurn).toBeGreaterThan(14.4);
     const snapshot = await prisma.sloSnapshot.findUniqueOrThrow({ where: { sloId: slo.id } });
     expect(snapshot).toMatchObject({ firing: "page", status: "at_risk" });

@@ -8,6 +8,8 @@ import { burnRate, windowStart as windowStartOf, type SloStatus } from "@/lib/do
 import { burnRateThreshold, windowMinutes } from "@/lib/domain/slo-alerts";
 import type { SloSpec } from "@/lib/domain/slo-spec";
 import { assertCanRead } from "@/server/services/access";
+import { AppError } from "@/server/errors";
+import { budgetCounts, trailingCounts } from "@/server/services/slo-evaluator";
 import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/services/slo-definitions";
 
 const DAY = 86_400_000;
@@ -397,5 +399,35 @@ export async function getSloDetail(
     burnWindows,
     alerts,
     changes,
+  };
+}
+
+/**
+ * An SLO's burn rate over any trailing windows (minutes), with the events behind each figure.
+ * Null for a window without traffic.
+ */
+export async function sloBurnRates(
+  actor: Actor | null,
+  name: string,
+  windows: number[],
+  now = new Date(),
+) {
+  assertCanRead(actor);
+  const slo = await db().slo.findUnique({
+    where: { name },
+    select: { id: true, objective: true, budgetingMethod: true },
+  });
+  if (!slo) throw new AppError("NOT_FOUND", `No SLO named ${name}.`);
+  const counts = (await trailingCounts([slo.id], windows, now)).get(slo.id);
+  return {
+    slo: name,
+    at: now,
+    windows: windows.map((minutes) => {
+      const c = budgetCounts(
+        counts?.get(minutes) ?? { good: 0, total: 0, slices: 0, goodSlices: 0 },
+        slo.budgetingMethod,
+      );
+      return { minutes, ...c, burnRate: burnRate(c.good, c.total, slo.objective) };
+    }),
   };
 }
