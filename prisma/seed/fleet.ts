@@ -4,7 +4,11 @@ import type { Prisma } from "../../src/generated/prisma/client";
 type Tx = Prisma.TransactionClient;
 import bcrypt from "bcryptjs";
 import { DEMO_PASSWORD } from "../../src/lib/demo";
-import { versionBehaviour, type Fault } from "../../src/lib/platform/simulator/behaviour";
+import {
+  dataAgeSeconds,
+  versionBehaviour,
+  type Fault,
+} from "../../src/lib/platform/simulator/behaviour";
 
 export { DEMO_PASSWORD };
 
@@ -615,7 +619,7 @@ export async function seedDemoFleet(
     const definitions: {
       name: string;
       description: string;
-      sliKind: "availability" | "latency" | "quality";
+      sliKind: "availability" | "latency" | "quality" | "freshness";
       objective: number;
       threshold: number | null;
       share: number;
@@ -648,6 +652,17 @@ export async function seedDemoFleet(
         objective: 0.95,
         threshold: 0.8,
         share: 2,
+      });
+    }
+    if (m.name === "query-embedder") {
+      // Freshness: requests served from features refreshed in the last 15 minutes.
+      definitions.push({
+        name: `${m.name}-feature-freshness`,
+        description: `Share of ${m.displayName} requests served from features under 15 minutes old`,
+        sliKind: "freshness",
+        objective: 0.98,
+        threshold: 900,
+        share: 1,
       });
     }
     if (m.name === "fraud-scorer") {
@@ -685,6 +700,9 @@ export async function seedDemoFleet(
       // Normal operation burns a fraction of the budget; bad windows burn fast.
       const baseBad = budgetRate * rng.float(0.15, 0.6);
       const errorRateAt = (t: number) => {
+        // The simulator's own data age decides freshness: stale minutes serve only bad requests.
+        if (def.sliKind === "freshness")
+          return dataAgeSeconds(m.name, t) > (def.threshold ?? 0) ? 1 : 0;
         let rate = baseBad * (0.8 + 0.4 * rng.next());
         for (const w of badWindows) {
           if (w.model === m.name && t >= w.start && t < w.end) rate += w.errorRate * def.share;

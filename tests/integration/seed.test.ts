@@ -112,7 +112,9 @@ describe("demo fleet seed", () => {
   });
 
   it("stores 200 days of SLI history (two quarters) with rollups that agree with the detail", async () => {
-    const slo = await prisma.slo.findFirstOrThrow({ orderBy: { name: "asc" } });
+    const slo = await prisma.slo.findUniqueOrThrow({
+      where: { name: "assistant-llm-70b-availability" },
+    });
     const days = await prisma.sliBucket.findMany({ where: { sloId: slo.id, resolution: "day" } });
     const hours = await prisma.sliBucket.findMany({ where: { sloId: slo.id, resolution: "hour" } });
     const minutes = await prisma.sliBucket.findMany({

@@ -13,9 +13,10 @@ import {
 } from "@/server/services/slo-definitions";
 import { budgetPolicyStates } from "@/server/services/budget-policy";
 import { reviewCsv, sloReview } from "@/server/services/slo-review";
-import { commandRollout, startRollout } from "@/server/services/rollout-commands";
+import { commandRollout, retryRollout, startRollout } from "@/server/services/rollout-commands";
 import { errorBudget, windowStart } from "@/lib/domain/slo";
 import type { SloSpecInput } from "@/lib/domain/slo-spec";
+import { windowMinutes } from "@/lib/domain/slo-alerts";
 import { AppError } from "@/server/errors";
 
 const prisma = connectTestDatabase();
@@ -59,7 +60,15 @@ beforeAll(async () => {
     ids[key] = u.id;
   }
 });
-afterAll(() => prisma.$disconnect());
+afterAll(async () => {
+  // Files share the database: leave no SLO behind that would freeze another file's rollouts
+  // or change its counts (deleting an SLO deletes its buckets, snapshot and alerts).
+  await prisma.slo.deleteMany({
+    where: { OR: [{ name: { startsWith: "alerts-" } }, { name: { startsWith: "defs-" } }] },
+  });
+  await evaluateSlos(SEED_NOW);
+  await prisma.$disconnect();
+});
 
 /** Sums raw hourly buckets: the slow, obvious way the rollup-based query must agree with. */
 async function hourSums(sloId: string, from: Date, to: Date) {
@@ -87,8 +96,12 @@ describe("SLO budgets from the rollups", () => {
     expect(slos).toHaveLength(2);
     // Off the hour and off the day, so both edges of the window are partial days.
     const starts = [new Date("2026-10-21T07:00:00Z"), new Date("2026-11-01T00:00:00Z")];
-    const sums = await windowCounts(slos.map((s, i) => ({ sloId: s.id, start: starts[i]! })));
+    const sums = await windowCounts(
+      slos.map((s, i) => ({ sloId: s.id, start: starts[i]! })),
+      SEED_NOW,
+    );
     for (const [i, s] of slos.entries()) {
+      // Up to the day of the instant asked about (later days, fed by other files, do not count).
       expect(sums.get(s.id)).toEqual(
         await hourSums(s.id, starts[i]!, new Date(SEED_NOW.getTime() + DAY)),
       );
@@ -130,7 +143,13 @@ describe("SLO budgets from the rollups", () => {
         s.budgetingMethod === "timeslices"
           ? { good: raw.goodSlices, total: raw.slices }
           : { good: raw.good, total: raw.total };
-      const budget = errorBudget({ ...counts, objective: s.objective });
+      const budget = errorBudget({
+        ...counts,
+        objective: s.objective,
+        ...(s.budgetingMethod === "timeslices"
+          ? { windowUnits: windowMinutes(window, SEED_NOW) }
+          : {}),
+      });
       if (budget.status === "no_data") throw new Error(`${s.name} has no seeded data`);
       expect(s.snapshot?.attainment).toBeCloseTo(budget.attainment, 12);
       expect(s.snapshot?.remaining).toBeCloseTo(budget.remaining, 9);
@@ -139,7 +158,8 @@ describe("SLO budgets from the rollups", () => {
     // The calendar-month SLO starts on the first of the month and budgets in minutes.
     const monthly = slos.find((s) => s.name === "fraud-scorer-monthly-uptime");
     expect(monthly?.snapshot?.windowStart.toISOString()).toBe("2026-11-01T00:00:00.000Z");
-    expect(monthly?.snapshot?.budgetAmount).toBeLessThan(20 * 24 * 60);
+    // 0.5% of November's 43,200 minutes: 216 minutes of budget, from the first day on.
+    expect(monthly?.snapshot?.budgetAmount).toBeCloseTo(216, 6);
   });
 
   it("reads 'no data' for windows without traffic, never NaN or 100%", async () => {
@@ -286,6 +306,12 @@ describe("multi-window burn-rate alerts", () => {
     // Evaluating again (another replica, the next tick) does not open it twice.
     await evaluateSlos(new Date(NOW + 50 * MINUTE));
     expect(await prisma.sloAlert.count({ where: { sloId: slo.id } })).toBe(1);
+    // Ten minutes without any data (the feed stopped) is not a recovery: it stays open.
+    await evaluateSlos(new Date(NOW + 60 * MINUTE));
+    expect(await prisma.sloAlert.count({ where: { sloId: slo.id, resolvedAt: null } })).toBe(1);
+    // Windows end at the last complete minute, wherever in the minute the evaluation runs.
+    const midMinute = await trailingCounts([slo.id], [5], new Date(NOW + 50 * MINUTE + 30_000));
+    expect(midMinute.get(slo.id)?.get(5)).toMatchObject({ total: 5000, good: 4900 });
     // The bad change is rolled back: six clean minutes clear the 5 m window and resolve it.
     await writeTraffic(slo.id, NOW + 50 * MINUTE, NOW + 56 * MINUTE, 1000, 0);
     await evaluateSlos(new Date(NOW + 56 * MINUTE));
@@ -368,6 +394,34 @@ describe("defining SLOs", () => {
         where: { name: { startsWith: "defs-" }, NOT: { name: "defs-created" } },
       }),
     ).toBe(0);
+  });
+
+  it("refuses an SLO on another team's service, whatever owner team it names", async () => {
+    await expect(
+      createSlo(otherTeamEngineer(), meta, spec("defs-foreign", { team: "assistant" })),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect(await prisma.slo.count({ where: { name: "defs-foreign" } })).toBe(0);
+  });
+
+  it("drops the old history when an edit changes what is measured", async () => {
+    await createSlo(engineer(), meta, spec("defs-measure"));
+    const def = await getSloDefinition(viewer, "defs-measure");
+    if (!def) throw new Error("missing");
+    const t0 = new Date("2027-06-01T00:00:00Z").getTime();
+    await writeTraffic(def.id, t0, t0 + 10 * MINUTE, 100, 0);
+    // Only the objective: the history still measures the same thing.
+    const v2 = await updateSlo(engineer(), meta, "defs-measure", def.version, {
+      ...def.spec,
+      objective: 0.995,
+    });
+    expect(await prisma.sliBucket.count({ where: { sloId: def.id } })).toBeGreaterThan(0);
+    // Availability to latency: the old events counted something else.
+    await updateSlo(engineer(), meta, "defs-measure", v2.version, {
+      ...v2.spec,
+      sliKind: "latency",
+      threshold: 300,
+    });
+    expect(await prisma.sliBucket.count({ where: { sloId: def.id } })).toBe(0);
   });
 
   it("applies a set of definitions all or nothing, and a second apply changes nothing", async () => {
@@ -459,6 +513,11 @@ describe("error-budget policy on rollouts", () => {
         version: row.version,
         command: "abort",
       });
+      // Retrying it is a new rollout, refused the same way while the budget is spent.
+      const aborted = await prisma.rollout.findUniqueOrThrow({ where: { id: row.id } });
+      await expect(
+        retryRollout(release(), meta, { rolloutId: row.id, version: aborted.version }),
+      ).rejects.toThrow(/allows only fixes/);
       // An advisory policy lets changes through.
       await prisma.model.update({
         where: { name: "ranker-xl" },

@@ -18,7 +18,8 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 
-type WindowChoice = "7" | "28" | "30" | "month" | "quarter";
+/** "7", "28", "30" (or another number of days an imported SLO has), "month" or "quarter". */
+type WindowChoice = string;
 
 const windowOf = (choice: WindowChoice): SloSpec["window"] =>
   choice === "month" || choice === "quarter"
@@ -29,7 +30,8 @@ const choiceOf = (w: SloSpec["window"]): WindowChoice =>
   w.kind === "calendar" ? w.unit : (String(w.days) as WindowChoice);
 
 /** "99.9" (percent, as people write objectives) ↔ 0.999, without float noise. */
-const toShare = (pct: string) => (pct.trim() === "" ? Number.NaN : Number(pct) / 100);
+const toShare = (pct: string) =>
+  pct.trim() === "" ? Number.NaN : Number((Number(pct) / 100).toPrecision(12));
 const toPercent = (share: number) => String(Number((share * 100).toPrecision(10)));
 
 function Field({
@@ -153,7 +155,11 @@ export function SloForm({
           const r =
             update && version !== null ? await update({ version, spec }) : await create!(spec);
           if (!r.ok) {
-            setErrors(r.error.fields ?? {});
+            setErrors(
+              Object.fromEntries(
+                Object.entries(r.error.fields ?? {}).map(([k, v]) => [k.replace(/^spec\./, ""), v]),
+              ),
+            );
             setMessage(r.error.message);
             return;
           }
@@ -175,6 +181,7 @@ export function SloForm({
             disabled={initial !== null}
             onChange={(e) => setName(e.target.value)}
             aria-invalid={Boolean(errorFor("name"))}
+            aria-describedby={errorFor("name") ? "slo-name-error" : undefined}
             placeholder="ranker-xl-availability"
           />
         </Field>
@@ -243,6 +250,7 @@ export function SloForm({
               value={threshold}
               onChange={(e) => setThreshold(e.target.value)}
               aria-invalid={Boolean(errorFor("threshold"))}
+              aria-describedby={errorFor("threshold") ? "slo-threshold-error" : undefined}
             />
           </Field>
         ) : null}
@@ -253,6 +261,7 @@ export function SloForm({
             value={objective}
             onChange={(e) => setObjective(e.target.value)}
             aria-invalid={Boolean(errorFor("objective"))}
+            aria-describedby={errorFor("objective") ? "slo-objective-error" : undefined}
           />
         </Field>
       </div>
@@ -261,13 +270,20 @@ export function SloForm({
           <NativeSelect
             id="slo-window"
             value={windowChoice}
-            onChange={(e) => setWindowChoice(e.target.value as WindowChoice)}
+            onChange={(e) => setWindowChoice(e.target.value)}
           >
-            {ROLLING_WINDOW_DAYS.map((d) => (
-              <option key={d} value={String(d)}>
-                Rolling {d} days
-              </option>
-            ))}
+            {[
+              ...new Set<number>([
+                ...ROLLING_WINDOW_DAYS,
+                ...(initial?.window.kind === "rolling" ? [initial.window.days] : []),
+              ]),
+            ]
+              .sort((a, b) => a - b)
+              .map((d) => (
+                <option key={d} value={String(d)}>
+                  Rolling {d} days
+                </option>
+              ))}
             <option value="month">Calendar month</option>
             <option value="quarter">Calendar quarter</option>
           </NativeSelect>

@@ -52,9 +52,8 @@ export const DEFAULT_LATENCY_BUCKETS = [
 ] as const;
 
 /**
- * The metrics of Flightdeck's simulator exporter, named as a real deployment's exporter would.
- * The simulator has no data-age gauge: `flightdeck_data_age_seconds` is what a freshness SLO
- * expects its feature pipeline to export.
+ * The metrics of Flightdeck's simulator exporter, named as a real deployment's exporter would;
+ * a deployment whose exporters differ passes its own names.
  */
 export const DEFAULT_SLI_METRICS: SliMetrics = {
   requests: "flightdeck_sim_requests_total",
@@ -62,7 +61,7 @@ export const DEFAULT_SLI_METRICS: SliMetrics = {
   requestDuration: "flightdeck_sim_request_duration_seconds",
   latencyBuckets: DEFAULT_LATENCY_BUCKETS,
   accuracy: "flightdeck_sim_online_accuracy",
-  dataAge: "flightdeck_data_age_seconds",
+  dataAge: "flightdeck_sim_data_age_seconds",
   serviceLabel: "model",
 };
 

@@ -129,6 +129,15 @@ export const sloSpecSchema = z
         message: "A quality floor is a share between 0 and 1 (e.g. 0.8).",
       });
     }
+    const keys = s.alerts.map((a) => `${a.severity}/${a.longWindowMinutes}`);
+    const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (twice) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["alerts"],
+        message: `Two ${twice.split("/")[0]} alerts share the ${twice.split("/")[1]}-minute long window; give each its own.`,
+      });
+    }
     if (s.budgetingMethod === "timeslices" && s.timesliceTarget === null) {
       ctx.addIssue({
         code: "custom",

@@ -12,6 +12,12 @@ export interface BudgetInput {
   total: number;
   /** e.g. 0.999 */
   objective: number;
+  /**
+   * Timeslice budgeting: the minutes the whole window holds. The budget is then that many
+   * minutes × (1 − objective), as OpenSLO defines it, not a share of the minutes seen so far,
+   * so a calendar month does not start with a budget of a few seconds.
+   */
+  windowUnits?: number;
 }
 
 export type BudgetResult =
@@ -19,7 +25,7 @@ export type BudgetResult =
   | {
       status: Exclude<SloStatus, "no_data">;
       attainment: number;
-      /** allowed bad events in the window: total × (1 − objective) */
+      /** allowed bad events in the window: total × (1 − objective), or window minutes × (1 − objective) */
       budgetEvents: number;
       badEvents: number;
       /** share of the budget spent, 0..∞ (above 1 when overspent) */
@@ -31,7 +37,7 @@ export type BudgetResult =
 /** Below this share of budget left, an SLO is "at risk". */
 export const AT_RISK_REMAINING = 0.25;
 
-export function errorBudget({ good, total, objective }: BudgetInput): BudgetResult {
+export function errorBudget({ good, total, objective, windowUnits }: BudgetInput): BudgetResult {
   if (!(objective > 0 && objective < 1)) {
     throw new RangeError(`objective must be between 0 and 1 exclusive, got ${objective}`);
   }
@@ -40,7 +46,7 @@ export function errorBudget({ good, total, objective }: BudgetInput): BudgetResu
   }
   if (total === 0) return { status: "no_data" };
   const badEvents = total - good;
-  const budgetEvents = total * (1 - objective);
+  const budgetEvents = Math.max(total, windowUnits ?? 0) * (1 - objective);
   // 1 − 0.999 is not exactly 0.001 in binary floating point; round away that noise so that
   // spending exactly the budget reads as exhausted and exactly 25% left reads as healthy.
   const consumed = Math.round((badEvents / budgetEvents) * 1e9) / 1e9;

@@ -115,10 +115,12 @@ export const METRICS = [
   "latency_p99",
   "prediction_drift_psi",
   "online_accuracy",
+  "data_age_seconds",
 ] as const;
 /**
  * request_rate in requests/s; error_rate as a share of requests (0..1); latencies in ms;
- * prediction drift as PSI; online accuracy (0..1) from delayed labels.
+ * prediction drift as PSI; online accuracy (0..1) from delayed labels; data age: seconds since
+ * the features the model serves from were last refreshed.
  */
 export type MetricName = (typeof METRICS)[number];
 

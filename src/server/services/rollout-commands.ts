@@ -537,6 +537,8 @@ export async function retryRollout(
     }
     const ok = canRetry(r.status as RolloutStatus);
     if (!ok.ok) throw new AppError("CONFLICT", ok.reason);
+    // A retry is a new rollout: a spent budget refuses it too (a fix goes through New rollout).
+    await enforceBudgetPolicy(tx, actor, r.model.name, { fix: false, overrideReason: null });
     const busy = await tx.rollout.findFirst({
       where: {
         modelId: full.modelId,

@@ -25,6 +25,15 @@ async function countsFor(source: MetricsSource, slo: SloToFeed, start: Date, end
     return source.sliCounts({ kind: "latency", thresholdMs: slo.threshold }, selector, start, end);
   }
   const counts = await source.sliCounts({ kind: "availability" }, selector, start, end);
+  if (slo.sliKind === "freshness" && slo.threshold !== null) {
+    // Freshness: traffic served while the features were younger than the threshold is good.
+    const age = await source.instant("data_age_seconds", selector, new Date(end.getTime() - 1));
+    const oldest = Math.max(...age.map((s) => s.value));
+    return {
+      good: age.length === 0 || oldest <= slo.threshold ? counts.total : 0,
+      total: counts.total,
+    };
+  }
   if (slo.sliKind === "quality" && slo.threshold !== null) {
     // Model quality: traffic served while online accuracy held above the floor counts as good.
     const accuracy = await source.instant("online_accuracy", selector, new Date(end.getTime() - 1));
@@ -82,7 +91,10 @@ export async function feedSliMinutes(
     );
     for (let t = from; t <= lastComplete; t += MINUTE) {
       const start = new Date(t);
-      const { good, total } = await countsFor(source, slo, start, new Date(t + MINUTE));
+      const counts = await countsFor(source, slo, start, new Date(t + MINUTE));
+      // Good and total come from separate queries (and counters reset): keep 0 ≤ good ≤ total.
+      const total = Math.max(0, Math.round(counts.total));
+      const good = Math.min(Math.max(0, Math.round(counts.good)), total);
       const slices = total > 0 ? 1 : 0;
       const goodSlices = total > 0 && good / total >= slo.sliceTarget ? 1 : 0;
       written += await prisma.$executeRaw`

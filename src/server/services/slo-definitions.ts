@@ -80,6 +80,31 @@ function columnsOf(spec: SloSpec) {
   };
 }
 
+/**
+ * Whether an edit changes what is measured (service, SLI, threshold, timeslice target). Then
+ * the old SLI history counts something else: it is dropped with the snapshot, and open alerts
+ * resolve, rather than mixing two SLIs in one budget.
+ */
+function measuresDifferently(a: SloSpec, b: SloSpec): boolean {
+  return (
+    a.service !== b.service ||
+    a.sliKind !== b.sliKind ||
+    a.threshold !== b.threshold ||
+    (a.budgetingMethod === "timeslices" &&
+      b.budgetingMethod === "timeslices" &&
+      a.timesliceTarget !== b.timesliceTarget)
+  );
+}
+
+async function resetHistory(tx: Prisma.TransactionClient, sloId: string) {
+  await tx.sliBucket.deleteMany({ where: { sloId } });
+  await tx.sloSnapshot.deleteMany({ where: { sloId } });
+  await tx.sloAlert.updateMany({
+    where: { sloId, resolvedAt: null },
+    data: { resolvedAt: new Date() },
+  });
+}
+
 /** Same definition, compared field by field in a stable form. */
 export function sameSpec(a: SloSpec, b: SloSpec): boolean {
   const canonical = (s: SloSpec) =>
@@ -99,7 +124,7 @@ async function resolveOwners(tx: Tx, specs: SloSpec[]) {
   const [models, teams] = await Promise.all([
     tx.model.findMany({
       where: { name: { in: [...new Set(specs.map((s) => s.service))] } },
-      select: { id: true, name: true },
+      select: { id: true, name: true, teamId: true },
     }),
     tx.team.findMany({
       where: { slug: { in: [...new Set(specs.map((s) => s.team))] } },
@@ -107,6 +132,7 @@ async function resolveOwners(tx: Tx, specs: SloSpec[]) {
     }),
   ]);
   const modelId = new Map(models.map((m) => [m.name, m.id]));
+  const modelTeam = new Map(models.map((m) => [m.name, m.teamId]));
   const teamId = new Map(teams.map((t) => [t.slug, t.id]));
   const problems: string[] = [];
   for (const s of specs) {
@@ -119,6 +145,8 @@ async function resolveOwners(tx: Tx, specs: SloSpec[]) {
   return {
     modelId: (s: SloSpec) => modelId.get(s.service)!,
     teamId: (s: SloSpec) => teamId.get(s.team)!,
+    /** the team that owns the service: its SLOs can freeze the service's rollouts */
+    serviceTeamId: (s: SloSpec) => modelTeam.get(s.service)!,
   };
 }
 
@@ -155,6 +183,9 @@ export async function listSloSpecs(
   return rows.map(sloSpecOf);
 }
 
+/** SLOs one import may hold: a team's set fits; a larger file is split. */
+export const MAX_APPLY = 500;
+
 export interface ApplyResult {
   created: string[];
   updated: string[];
@@ -177,47 +208,60 @@ export async function applySloSpecs(
   const names = specs.map((s) => s.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new AppError("INVALID_INPUT", `SLO ${duplicate} is defined twice.`);
-  return db().$transaction(async (tx) => {
-    const owners = await resolveOwners(tx, specs);
-    const existing = await tx.slo.findMany({
-      where: { name: { in: names } },
-      select: { ...SLO_DEFINITION_SELECT, teamId: true },
-    });
-    const byName = new Map(existing.map((e) => [e.name, e]));
-    const result: ApplyResult = { created: [], updated: [], unchanged: [] };
-    for (const spec of specs) {
-      const before = byName.get(spec.name);
-      assertAllowed(actor, "slo.manage", owners.teamId(spec));
-      if (before) assertAllowed(actor, "slo.manage", before.teamId);
-      if (before && sameSpec(sloSpecOf(before), spec)) {
-        result.unchanged.push(spec.name);
-        continue;
-      }
-      const data = {
-        ...columnsOf(spec),
-        modelId: owners.modelId(spec),
-        teamId: owners.teamId(spec),
-      };
-      const row = before
-        ? await tx.slo.update({
-            where: { id: before.id },
-            data: { ...data, version: { increment: 1 } },
-            select: { id: true },
-          })
-        : await tx.slo.create({ data, select: { id: true } });
-      await appendAudit(tx, {
-        ...auditActor(actor, meta),
-        action,
-        targetType: "slo",
-        targetId: row.id,
-        outcome: "allowed",
-        ...(before ? { before: sloSpecOf(before) as unknown as Prisma.InputJsonValue } : {}),
-        after: spec as unknown as Prisma.InputJsonValue,
+  if (specs.length > MAX_APPLY) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `Apply at most ${MAX_APPLY} SLOs at once; got ${specs.length}.`,
+    );
+  }
+  return db().$transaction(
+    async (tx) => {
+      const owners = await resolveOwners(tx, specs);
+      const existing = await tx.slo.findMany({
+        where: { name: { in: names } },
+        select: { ...SLO_DEFINITION_SELECT, teamId: true },
       });
-      (before ? result.updated : result.created).push(spec.name);
-    }
-    return result;
-  });
+      const byName = new Map(existing.map((e) => [e.name, e]));
+      const result: ApplyResult = { created: [], updated: [], unchanged: [] };
+      for (const spec of specs) {
+        const before = byName.get(spec.name);
+        // An SLO can freeze its service's rollouts, so only the service's own team (or an admin)
+        // may define one for it, whichever team it names as owner.
+        assertAllowed(actor, "slo.manage", owners.teamId(spec));
+        assertAllowed(actor, "slo.manage", owners.serviceTeamId(spec));
+        if (before) assertAllowed(actor, "slo.manage", before.teamId);
+        if (before && sameSpec(sloSpecOf(before), spec)) {
+          result.unchanged.push(spec.name);
+          continue;
+        }
+        const data = {
+          ...columnsOf(spec),
+          modelId: owners.modelId(spec),
+          teamId: owners.teamId(spec),
+        };
+        const row = before
+          ? await tx.slo.update({
+              where: { id: before.id },
+              data: { ...data, version: { increment: 1 } },
+              select: { id: true },
+            })
+          : await tx.slo.create({ data, select: { id: true } });
+        if (before && measuresDifferently(sloSpecOf(before), spec)) await resetHistory(tx, row.id);
+        await appendAudit(tx, {
+          ...auditActor(actor, meta),
+          action,
+          targetType: "slo",
+          targetId: row.id,
+          outcome: "allowed",
+          ...(before ? { before: sloSpecOf(before) as unknown as Prisma.InputJsonValue } : {}),
+          after: spec as unknown as Prisma.InputJsonValue,
+        });
+        (before ? result.updated : result.created).push(spec.name);
+      }
+      return result;
+    },
+    { timeout: 60_000 },
+  );
 }
 
 /**
@@ -291,6 +335,7 @@ export async function updateSlo(
     }
     const owners = await resolveOwners(tx, [spec]);
     assertAllowed(actor, "slo.manage", owners.teamId(spec));
+    assertAllowed(actor, "slo.manage", owners.serviceTeamId(spec));
     const updated = await tx.slo.updateMany({
       where: { id: before.id, version: expectedVersion },
       data: {
@@ -303,6 +348,7 @@ export async function updateSlo(
     if (updated.count === 0) {
       throw new AppError("CONFLICT", `Someone changed ${name} at the same time. Reload and retry.`);
     }
+    if (measuresDifferently(current, spec)) await resetHistory(tx, before.id);
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: "slo.update",

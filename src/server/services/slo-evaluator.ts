@@ -25,11 +25,15 @@ export interface Counts {
 }
 const ZERO: Counts = { good: 0, total: 0, slices: 0, goodSlices: 0 };
 
-/** The counts an SLO budgets by: events (occurrences) or minutes (timeslices). */
+/**
+ * The counts an SLO budgets by: events (occurrences) or minutes (timeslices). Counts from a
+ * metrics source can be inconsistent (good and total come from separate queries, counters
+ * reset), so good is clamped into 0..total: one odd minute must not stop every SLO's budget.
+ */
 export function budgetCounts(c: Counts, method: "occurrences" | "timeslices") {
-  return method === "timeslices"
-    ? { good: c.goodSlices, total: c.slices }
-    : { good: c.good, total: c.total };
+  const [good, total] = method === "timeslices" ? [c.goodSlices, c.slices] : [c.good, c.total];
+  const t = Math.max(0, total);
+  return { good: Math.min(Math.max(0, good), t), total: t };
 }
 
 /**
@@ -39,6 +43,7 @@ export function budgetCounts(c: Counts, method: "occurrences" | "timeslices") {
  */
 export async function windowCounts(
   windows: { sloId: string; start: Date }[],
+  now: Date,
 ): Promise<Map<string, Counts>> {
   if (windows.length === 0) return new Map();
   const ids = windows.map((w) => w.sloId);
@@ -56,7 +61,7 @@ export async function windowCounts(
            AS w(id, "hourFrom", "dayFrom")
     CROSS JOIN LATERAL (
       SELECT good, total, slices, "goodSlices" FROM "SliBucket"
-      WHERE "sloId" = w.id AND resolution = 'day' AND start >= w."dayFrom"
+      WHERE "sloId" = w.id AND resolution = 'day' AND start >= w."dayFrom" AND start <= ${now}
       UNION ALL
       SELECT good, total, slices, "goodSlices" FROM "SliBucket"
       WHERE "sloId" = w.id AND resolution = 'hour' AND start >= w."hourFrom" AND start < w."dayFrom"
@@ -90,7 +95,8 @@ export async function trailingCounts(
   const out = new Map<string, Map<number, Counts>>();
   const windows = [...new Set(windowsMinutes)].sort((a, b) => a - b);
   if (sloIds.length === 0 || windows.length === 0) return out;
-  const t = now.getTime();
+  // Windows end at the last complete minute: the feed writes a minute once it has ended.
+  const t = Math.floor(now.getTime() / MINUTE) * MINUTE;
   const ranges = windows.map((m) => {
     const from = t - m * MINUTE;
     const firstHour = Math.ceil(from / HOUR) * HOUR;
@@ -127,7 +133,8 @@ export async function trailingCounts(
       ? [
           Prisma.sql`
         SELECT resolution, start, good, total, slices, "goodSlices" FROM "SliBucket"
-        WHERE "sloId" = s.id AND resolution = 'hour' AND start >= ${new Date(Math.min(...hourStarts))}`,
+        WHERE "sloId" = s.id AND resolution = 'hour' AND start >= ${new Date(Math.min(...hourStarts))}
+          AND start < ${new Date(t)}`,
         ]
       : []),
   ];
@@ -253,7 +260,7 @@ export async function evaluateSlos(
         spec.alerts.flatMap((a) => [a.longWindowMinutes, a.shortWindowMinutes]),
       );
       const [windowSums, trailing, open] = await Promise.all([
-        windowCounts(starts),
+        windowCounts(starts, now),
         trailingCounts(
           slos.map((s) => s.id),
           [60, ...alertMinutes],
@@ -291,6 +298,7 @@ export async function evaluateSlos(
         const budget = errorBudget({
           ...budgetCounts(counts, spec.budgetingMethod),
           objective: spec.objective,
+          ...(spec.budgetingMethod === "timeslices" ? { windowUnits: minutes } : {}),
         });
         const burn1h = burnOver(60);
         snapshots.push({
@@ -330,7 +338,9 @@ export async function evaluateSlos(
             peaks.push({ id: existing.id, peak: j.longBurn ?? 0 });
           }
           if (existing) openByKey.delete(key);
-          if (!j.firing && existing) toResolve.push(existing.id);
+          // No data in the short window is not recovery (the feed or the service may be down):
+          // an open alert stays open until the short window shows the burn has stopped.
+          if (!j.firing && existing && j.shortBurn !== null) toResolve.push(existing.id);
         }
       }
       // Open alerts whose window the SLO no longer has (edited away) resolve too.

@@ -2,6 +2,7 @@ import "server-only";
 import { db, Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/services/access";
+import { budgetCounts } from "@/server/services/slo-evaluator";
 import {
   errorBudget,
   parsePeriod,
@@ -165,15 +166,28 @@ export async function sloReview(
     const slices = s.budgetingMethod === "timeslices";
     const cur = sums.get(s.id);
     const prev = before.get(s.id);
-    const good = slices ? n(cur?.goodSlices) : n(cur?.good);
-    const total = slices ? n(cur?.slices) : n(cur?.total);
+    const counts = (c: typeof cur) =>
+      budgetCounts(
+        {
+          good: n(c?.good),
+          total: n(c?.total),
+          slices: n(c?.slices),
+          goodSlices: n(c?.goodSlices),
+        },
+        s.budgetingMethod,
+      );
+    const minutesOf = (p: ReviewPeriod) => (p.end.getTime() - p.start.getTime()) / 60_000;
     const inIncidents = duringIncidents.get(s.id);
     const inRollouts = duringRollouts.get(s.id);
-    const budget = errorBudget({ good, total, objective: s.objective });
-    const prevBudget = errorBudget({
-      good: slices ? n(prev?.goodSlices) : n(prev?.good),
-      total: slices ? n(prev?.slices) : n(prev?.total),
+    const budget = errorBudget({
+      ...counts(cur),
       objective: s.objective,
+      ...(slices ? { windowUnits: minutesOf(period) } : {}),
+    });
+    const prevBudget = errorBudget({
+      ...counts(prev),
+      objective: s.objective,
+      ...(slices ? { windowUnits: minutesOf(previous) } : {}),
     });
     const share = (bad: bigint | null | undefined) =>
       budget.status === "no_data" || budget.budgetEvents === 0
@@ -253,8 +267,10 @@ const CSV_HEADER = [
 const cell = (v: string | number | boolean | null) => {
   if (v === null) return "";
   const s = String(v);
-  // Quote anything a spreadsheet would split or run as a formula.
-  return /[",\n\r]|^[=+\-@]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  // A leading ' keeps a spreadsheet from running text as a formula (numbers stay numbers);
+  // quotes keep commas and line breaks inside the cell.
+  const safe = typeof v === "string" && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
 /** The review as CSV, one line per SLO, for spreadsheets and the quarterly deck. */

@@ -112,7 +112,7 @@ export async function listSlos(actor: Actor | null, query: SloListQuery): Promis
     },
   });
   const sparklines = await dailyBurn(
-    slos.map((s) => ({ id: s.id, objective: s.objective })),
+    slos.map((s) => ({ id: s.id, objective: s.objective, budgetingMethod: s.budgetingMethod })),
     SPARKLINE_DAYS,
   );
   const rows = slos.map((s) => ({
@@ -130,7 +130,7 @@ export async function listSlos(actor: Actor | null, query: SloListQuery): Promis
 
 /** Each SLO's burn rate per UTC day over the last `days` days (today included), oldest first. */
 async function dailyBurn(
-  slos: { id: string; objective: number }[],
+  slos: { id: string; objective: number; budgetingMethod: "occurrences" | "timeslices" }[],
   days: number,
 ): Promise<Map<string, (number | null)[]>> {
   const today = Math.floor(Date.now() / DAY) * DAY;
@@ -141,7 +141,7 @@ async function dailyBurn(
       resolution: "day",
       start: { gte: new Date(from) },
     },
-    select: { sloId: true, start: true, good: true, total: true },
+    select: { sloId: true, start: true, good: true, total: true, slices: true, goodSlices: true },
   });
   const out = new Map<string, (number | null)[]>();
   for (const s of slos)
@@ -149,12 +149,22 @@ async function dailyBurn(
       s.id,
       Array.from({ length: days }, () => null),
     );
-  const objective = new Map(slos.map((s) => [s.id, s.objective]));
+  const bySlo = new Map(slos.map((s) => [s.id, s]));
   for (const b of buckets) {
     const i = Math.round((b.start.getTime() - from) / DAY);
     const series = out.get(b.sloId);
     if (series && i >= 0 && i < days) {
-      series[i] = burnRate(Number(b.good), Number(b.total), objective.get(b.sloId)!);
+      const slo = bySlo.get(b.sloId)!;
+      const c = budgetCounts(
+        {
+          good: Number(b.good),
+          total: Number(b.total),
+          slices: b.slices,
+          goodSlices: b.goodSlices,
+        },
+        slo.budgetingMethod,
+      );
+      series[i] = burnRate(c.good, c.total, slo.objective);
     }
   }
   return out;
@@ -342,7 +352,9 @@ export async function getSloDetail(
   // Burn-down: budget spent so far against the window's whole budget at its traffic so far.
   const inWindow = series.filter((h) => h.t >= windowStart.getTime());
   const windowTotal = inWindow.reduce((a, h) => a + h.total, 0);
-  const budget = windowTotal * (1 - spec.objective);
+  // Timeslices budget the window's minutes, not only the minutes seen so far.
+  const budget =
+    (timeslices ? Math.max(windowTotal, sloWindow) : windowTotal) * (1 - spec.objective);
   let bad = 0;
   const burnDown = inWindow.map((h) => {
     bad += h.total - h.good;

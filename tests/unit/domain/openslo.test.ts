@@ -919,7 +919,14 @@ const specArb: fc.Arbitrary<SloSpec> = fc
       })),
     ),
     method: methodArb,
-    alerts: fc.oneof(fc.constant(DEFAULT_ALERT_WINDOWS), fc.array(alertArb, { maxLength: 4 })),
+    alerts: fc.oneof(
+      fc.constant(DEFAULT_ALERT_WINDOWS),
+      // one alert per severity and long window (the schema refuses two sharing one state)
+      fc.uniqueArray(alertArb, {
+        maxLength: 4,
+        selector: (a) => `${a.severity}/${a.longWindowMinutes}`,
+      }),
+    ),
   })
   .map(({ kind, method, displayName, ...rest }) =>
     sloSpecSchema.parse({

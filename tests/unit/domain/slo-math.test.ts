@@ -1,3 +1,4 @@
+import { sloSpecSchema } from "@/lib/domain/slo-spec";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import {
@@ -1042,5 +1043,56 @@ describe("errorBudget agrees with exact rational arithmetic", () => {
         },
       ),
     );
+  });
+});
+
+describe("sloSpecSchema: alert windows", () => {
+  const base = {
+    name: "x",
+    service: "m",
+    team: "t",
+    sliKind: "availability" as const,
+    objective: 0.999,
+    window: { kind: "rolling" as const, days: 30 },
+    budgetingMethod: "occurrences" as const,
+  };
+  it("refuses two alerts of one severity on the same long window (they would share one state)", () => {
+    const r = sloSpecSchema.safeParse({
+      ...base,
+      alerts: [
+        { severity: "page", budgetFraction: 0.05, longWindowMinutes: 60, shortWindowMinutes: 30 },
+        { severity: "page", budgetFraction: 0.02, longWindowMinutes: 60, shortWindowMinutes: 5 },
+      ],
+    });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toMatch(/share the 60-minute long window/);
+  });
+  it("accepts a page and a ticket on the same long window", () => {
+    const r = sloSpecSchema.safeParse({
+      ...base,
+      alerts: [
+        { severity: "page", budgetFraction: 0.05, longWindowMinutes: 60, shortWindowMinutes: 30 },
+        { severity: "ticket", budgetFraction: 0.02, longWindowMinutes: 60, shortWindowMinutes: 5 },
+      ],
+    });
+    expect(r.success).toBe(true);
+  });
+  it("refuses the names the SLO pages use", () => {
+    for (const name of ["new", "review", "import"]) {
+      expect(sloSpecSchema.safeParse({ ...base, name }).success).toBe(false);
+    }
+  });
+});
+
+describe("errorBudget with timeslices over a whole window", () => {
+  it("budgets the window's minutes, so a month's first hour does not exhaust it", () => {
+    // 99.5% of a 30-day month: 216 minutes of budget. One bad minute of the first 120 spends 1/216.
+    const r = errorBudget({ good: 119, total: 120, objective: 0.995, windowUnits: 43_200 });
+    if (r.status === "no_data") throw new Error("data expected");
+    expect(r.budgetEvents).toBeCloseTo(216, 9);
+    expect(r.consumed).toBeCloseTo(1 / 216, 9);
+    expect(r.status).toBe("healthy");
+    // Without the window it would read exhausted.
+    expect(errorBudget({ good: 119, total: 120, objective: 0.995 }).status).toBe("exhausted");
   });
 });

@@ -301,7 +301,7 @@ describe("prometheusRules: SLI queries", () => {
 
   it("counts the minutes of stale data for freshness", () => {
     expect(firstExpr(spec({ sliKind: "freshness", threshold: 3600 }))).toBe(
-      'avg_over_time((max(flightdeck_data_age_seconds{model="ranker-xl"}) > bool 3600)[5m:1m])',
+      'avg_over_time((max(flightdeck_sim_data_age_seconds{model="ranker-xl"}) > bool 3600)[5m:1m])',
     );
   });
 

@@ -32,6 +32,7 @@ export const DEFAULT_TEMPLATES: QueryTemplates = {
   latency_p99: `1000 * histogram_quantile(0.99, sum by (le, ${BY}) (rate(${buckets}{{{selector}}}[{{window}}])))`,
   prediction_drift_psi: `flightdeck_sim_prediction_drift_psi{{{selector}}}`,
   online_accuracy: `flightdeck_sim_online_accuracy{{{selector}}}`,
+  data_age_seconds: `flightdeck_sim_data_age_seconds{{{selector}}}`,
 };
 
 export interface PrometheusOptions {

@@ -109,3 +109,17 @@ export function servingProfile(model: string): ServingProfile {
 export function regionShare(region: string): number {
   return REGION_SHARE[region] ?? 0.1;
 }
+
+/**
+ * Seconds since the features a model serves from were refreshed: a sawtooth at the model's
+ * pipeline cadence (2 to 10 minutes), and about one hour in fifty a late pipeline run that
+ * leaves the data 15 to 45 minutes older, so freshness SLOs have something to measure.
+ */
+export function dataAgeSeconds(model: string, t: number): number {
+  const cadence = 120 + Math.floor(unit(`cadence:${model}`) * 480);
+  const seconds = t / 1000;
+  const hour = Math.floor(t / HOUR);
+  const late =
+    unit(`late:${model}:${hour}`) < 0.02 ? 900 + unit(`lateby:${model}:${hour}`) * 1800 : 0;
+  return (seconds % cadence) + late;
+}

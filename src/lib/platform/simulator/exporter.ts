@@ -59,6 +59,10 @@ export class SimulatorExporter {
       "# HELP flightdeck_sim_online_accuracy Accuracy measured from delayed labels.",
       "# TYPE flightdeck_sim_online_accuracy gauge",
     ];
+    const dataAge: string[] = [
+      "# HELP flightdeck_sim_data_age_seconds Seconds since the served features were refreshed.",
+      "# TYPE flightdeck_sim_data_age_seconds gauge",
+    ];
     for (const s of series) {
       const acc = this.advance(s, now);
       const l = labelText(s.labels);
@@ -78,8 +82,10 @@ export class SimulatorExporter {
       const accValue = valueAt(s, "online_accuracy", now);
       if (psi !== null) drift.push(`flightdeck_sim_prediction_drift_psi{${l}} ${psi}`);
       if (accValue !== null) accuracy.push(`flightdeck_sim_online_accuracy{${l}} ${accValue}`);
+      const age = valueAt(s, "data_age_seconds", now);
+      if (age !== null) dataAge.push(`flightdeck_sim_data_age_seconds{${l}} ${age}`);
     }
-    return [...lines, ...histogram, ...drift, ...accuracy, ""].join("\n");
+    return [...lines, ...histogram, ...drift, ...accuracy, ...dataAge, ""].join("\n");
   }
 
   private advance(s: SimulatedSeries, now: number): Accumulator {

@@ -11,7 +11,13 @@ import {
   type ServingDeployment,
   type SliCounts,
 } from "../types";
-import { noise, regionRps, versionBehaviour, type VersionBehaviour } from "./behaviour";
+import {
+  dataAgeSeconds,
+  noise,
+  regionRps,
+  versionBehaviour,
+  type VersionBehaviour,
+} from "./behaviour";
 import { Z, quantileMs, shareBelow } from "./math";
 import { withChaos, type ChaosEffect } from "./chaos";
 
@@ -87,6 +93,8 @@ export function valueAt(s: SimulatedSeries, metric: MetricName, t: number): numb
       return b.driftPsi * noise(`${key}:psi`, t, 0.1);
     case "online_accuracy":
       return Math.min(1, b.accuracy * noise(`${key}:acc`, t, 0.01));
+    case "data_age_seconds":
+      return dataAgeSeconds(s.labels.model, t);
   }
 }
 
