@@ -8,10 +8,9 @@ import {
   sloHealth,
   timeToExhaustion,
   windowStart,
-  type AlertJudgement,
 } from "@/lib/domain/slo";
 import { windowMinutes } from "@/lib/domain/slo-alerts";
-import { sloSpecOf, type StoredSlo } from "@/server/services/slo-definitions";
+import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/services/slo-definitions";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -211,31 +210,6 @@ async function writeSnapshots(tx: Prisma.TransactionClient, rows: Snapshot[]) {
       firing = EXCLUDED.firing`;
 }
 
-export interface SloEvaluation {
-  sloId: string;
-  windowStart: Date;
-  windowMinutes: number;
-  counts: Counts;
-  judgements: AlertJudgement[];
-}
-
-const EVALUATE_SELECT = {
-  id: true,
-  name: true,
-  displayName: true,
-  description: true,
-  sliKind: true,
-  objective: true,
-  windowKind: true,
-  windowDays: true,
-  budgetingMethod: true,
-  timesliceTarget: true,
-  threshold: true,
-  alertWindows: true,
-  model: { select: { name: true } },
-  team: { select: { slug: true } },
-} satisfies Prisma.SloSelect;
-
 /**
  * Recomputes every SLO's budget snapshot and its burn-rate alerts: opens alerts whose long and
  * short windows both burn past the threshold, resolves the ones that stopped. One replica
@@ -249,8 +223,8 @@ export async function evaluateSlos(
       const lock = await tx.$queryRaw<{ locked: boolean }[]>`
         SELECT pg_try_advisory_xact_lock(hashtext('flightdeck:slo-evaluator')) AS locked`;
       if (!lock[0]?.locked) return null;
-      const slos = await tx.slo.findMany({ select: EVALUATE_SELECT });
-      const specs = new Map(slos.map((s) => [s.id, sloSpecOf(s as StoredSlo)]));
+      const slos = await tx.slo.findMany({ select: SLO_DEFINITION_SELECT });
+      const specs = new Map(slos.map((s) => [s.id, sloSpecOf(s)]));
       const starts = slos.map((s) => ({
         sloId: s.id,
         start: windowStart(specs.get(s.id)!.window, now),

@@ -126,7 +126,7 @@ export default async function SlosPage({ searchParams }: { searchParams: SearchP
           </NativeSelect>
         </label>
         <Button type="submit" size="sm" variant="outline">
-          Apply
+          Filter
         </Button>
       </form>
       {page.total === 0 ? (
