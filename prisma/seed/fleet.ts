@@ -660,7 +660,8 @@ export async function seedDemoFleet(
         name: `${m.name}-feature-freshness`,
         description: `Share of ${m.displayName} requests served from features under 15 minutes old`,
         sliKind: "freshness",
-        objective: 0.98,
+        // Late pipeline runs leave about 2% of hours stale: 95% keeps the demo's budget healthy.
+        objective: 0.95,
         threshold: 900,
         share: 1,
       });
