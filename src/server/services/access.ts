@@ -17,6 +17,15 @@ export function assertAllowed(
   if (!decision.allowed) throw new AppError("FORBIDDEN", decision.reason);
 }
 
+/** Whether the actor may use `permission` (on `ownerTeamId`'s object): for showing controls. */
+export function isAllowed(
+  actor: Actor | null,
+  permission: Permission,
+  ownerTeamId?: string | null,
+): boolean {
+  return actor !== null && authorize(principalOf(actor), permission, ownerTeamId).allowed;
+}
+
 /** Every read needs a role (or a token with fleet.read): deny by default. */
 export function assertCanRead(actor: Actor | null): asserts actor is Actor {
   assertAllowed(actor, "fleet.read");

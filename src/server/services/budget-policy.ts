@@ -1,12 +1,10 @@
 import "server-only";
 import { db, type Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
-import { principalOf } from "@/server/auth/session";
-import { authorize } from "@/lib/domain/policy";
 import { budgetGate, type BudgetGate } from "@/lib/domain/slo";
 import { AppError } from "@/server/errors";
 import { appendAudit } from "@/server/db/audit";
-import { assertAllowed } from "@/server/services/access";
+import { assertAllowed, isAllowed } from "@/server/services/access";
 import { auditActor } from "@/server/services/audit";
 import type { RequestMeta } from "@/server/services/context";
 
@@ -67,7 +65,7 @@ export async function enforceBudgetPolicy(
     policy: state?.policy ?? "enforce",
     exhausted: state?.exhausted ?? [],
     fix: change.fix,
-    admin: authorize(principalOf(actor), "policy.override").allowed,
+    admin: isAllowed(actor, "policy.override"),
     overrideReason: change.overrideReason,
   });
   if (!decision.allowed) throw new AppError("FORBIDDEN", decision.reason);
@@ -76,7 +74,7 @@ export async function enforceBudgetPolicy(
 
 /** Whether the actor may change services' error-budget policies (admins). */
 export function canSetBudgetPolicy(actor: Actor | null): boolean {
-  return actor !== null && authorize(principalOf(actor), "settings.manage").allowed;
+  return isAllowed(actor, "settings.manage");
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Actor } from "@/server/auth/session";
 import { PAGE_SIZE, type ListQuery, type RolloutListQuery } from "@/lib/schemas/list-query";
 import type { Prisma } from "@/server/db/client";
 import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
-import { assertCanRead } from "@/server/services/access";
+import { assertCanRead, isAllowed } from "@/server/services/access";
 import { environmentWhere } from "@/server/db/filters";
 import { principalOf } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
@@ -431,7 +431,7 @@ export async function startableModels(actor: Actor | null) {
 }
 
 export function canStartRollouts(actor: Actor | null): boolean {
-  return actor !== null && authorize(principalOf(actor), "rollout.drive").allowed;
+  return isAllowed(actor, "rollout.drive");
 }
 
 export interface DeploymentView {

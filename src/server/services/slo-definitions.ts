@@ -6,9 +6,7 @@ import { isUniqueViolation } from "@/server/db/errors";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/services/context";
 import { AppError } from "@/server/errors";
-import { assertAllowed, assertCanRead } from "@/server/services/access";
-import { principalOf } from "@/server/auth/session";
-import { authorize } from "@/lib/domain/policy";
+import { assertAllowed, assertCanRead, isAllowed } from "@/server/services/access";
 import { auditActor } from "@/server/services/audit";
 import {
   alertWindowSchema,
@@ -116,7 +114,7 @@ type Tx = Prisma.TransactionClient;
 
 /** Whether to offer SLO editing at all (each change is still authorized per team). */
 export function canManageSlos(actor: Actor | null): boolean {
-  return actor !== null && authorize(principalOf(actor), "slo.manage").allowed;
+  return isAllowed(actor, "slo.manage");
 }
 
 /** Models and teams the specs name, or an INVALID_INPUT listing every one that is missing. */
