@@ -899,6 +899,8 @@ const methodArb = fc.oneof(
   }),
 );
 
+const PROPERTY_TIMEOUT_MS = 60_000;
+
 const specArb: fc.Arbitrary<SloSpec> = fc
   .record({
     // any name the schema takes (it reserves a few for the SLO pages)
@@ -964,35 +966,49 @@ describe("round trips", () => {
     expect(fromFlightdeckDocs(viaYaml(toFlightdeckDocs(specs))).specs).toEqual(specs);
   });
 
-  it("gives back any valid SLOs through OpenSLO and YAML", () => {
-    fc.assert(
-      fc.property(specsArb, nowArb, (specs, now) => {
-        const docs = viaYaml(toOpenSlo(specs, now));
-        expect(fromOpenSlo(docs, { now }).specs).toEqual(specs);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  // Hundreds of generated SLO sets through YAML take seconds; on a loaded machine, more than
+  // the default 5 s.
+  it(
+    "gives back any valid SLOs through OpenSLO and YAML",
+    () => {
+      fc.assert(
+        fc.property(specsArb, nowArb, (specs, now) => {
+          const docs = viaYaml(toOpenSlo(specs, now));
+          expect(fromOpenSlo(docs, { now }).specs).toEqual(specs);
+        }),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it("gives back any valid SLOs through Flightdeck documents", () => {
-    fc.assert(
-      fc.property(specsArb, (specs) => {
-        expect(fromFlightdeckDocs(viaYaml(toFlightdeckDocs(specs))).specs).toEqual(specs);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    "gives back any valid SLOs through Flightdeck documents",
+    () => {
+      fc.assert(
+        fc.property(specsArb, (specs) => {
+          expect(fromFlightdeckDocs(viaYaml(toFlightdeckDocs(specs))).specs).toEqual(specs);
+        }),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it("reads OpenSLO and Flightdeck documents mixed in one file, in document order", () => {
-    fc.assert(
-      fc.property(specsArb, specsArb, (a, b) => {
-        fc.pre(a.every((s) => !b.some((t) => t.name === s.name)));
-        const docs = [...toOpenSlo(a, NOW), ...toFlightdeckDocs(b)];
-        expect(parseSloDocuments(docs, { now: NOW }).specs).toEqual([...a, ...b]);
-      }),
-      { numRuns: 100 },
-    );
-  });
+  it(
+    "reads OpenSLO and Flightdeck documents mixed in one file, in document order",
+    () => {
+      fc.assert(
+        fc.property(specsArb, specsArb, (a, b) => {
+          fc.pre(a.every((s) => !b.some((t) => t.name === s.name)));
+          const docs = [...toOpenSlo(a, NOW), ...toFlightdeckDocs(b)];
+          expect(parseSloDocuments(docs, { now: NOW }).specs).toEqual([...a, ...b]);
+        }),
+        { numRuns: 100 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
 
 describe("Flightdeck documents", () => {

@@ -338,7 +338,8 @@ describe("prometheusRules: any valid SLO", () => {
         fc.integer({ min: 1, max: 90 }).map((days) => ({ kind: "rolling" as const, days })),
         fc.constant({ kind: "calendar" as const, unit: "quarter" as const }),
       ),
-      alerts: fc.array(
+      // one alert per severity and long window (the schema refuses two sharing one state)
+      alerts: fc.uniqueArray(
         fc
           .record({
             severity: fc.constantFrom("page" as const, "ticket" as const),
@@ -350,7 +351,7 @@ describe("prometheusRules: any valid SLO", () => {
               .integer({ min: 1, max: a.longWindowMinutes - 1 })
               .map((shortWindowMinutes) => ({ ...a, shortWindowMinutes })),
           ),
-        { maxLength: 5 },
+        { maxLength: 5, selector: (a) => `${a.severity}/${a.longWindowMinutes}` },
       ),
     })
     .map(({ kind, ...rest }) => spec({ ...rest, ...kind }));
