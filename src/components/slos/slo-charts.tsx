@@ -12,6 +12,8 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
+import { formatAbsolute } from "@/components/common/time-ago";
+import { percent } from "@/components/slos/format";
 
 export interface ChartChange {
   kind: "rollout" | "incident";
@@ -21,8 +23,8 @@ export interface ChartChange {
 }
 
 const day = (t: number) => new Date(t).toISOString().slice(5, 10);
-const stamp = (t: number) => `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-const pct = (v: number) => `${Number((v * 100).toFixed(1))}%`;
+const stamp = (t: number) => formatAbsolute(new Date(t));
+const pct = (v: number) => percent(v, 1);
 const times = (v: number) => `${Number(v.toFixed(v >= 10 ? 1 : 2))}×`;
 const WINDOW_COLOURS = ["#2563eb", "#9333ea", "#0d9488", "#ca8a04"];
 
