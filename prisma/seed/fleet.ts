@@ -131,6 +131,50 @@ const MODELS = [
 
 type GpuTypeName = "H100" | "A100" | "L4";
 
+/** Serving resources per replica, by the GPU a model serves on. */
+const RESOURCES: Record<GpuTypeName, { gpu: number; cpu: number; memoryGi: number }> = {
+  H100: { gpu: 8, cpu: 96, memoryGi: 1024 },
+  A100: { gpu: 1, cpu: 12, memoryGi: 96 },
+  L4: { gpu: 1, cpu: 8, memoryGi: 32 },
+};
+
+/** The release plan models are seeded with (the built-in default's steps, saved as the model's). */
+const DEMO_PLAN = {
+  strategy: "canary",
+  steps: [
+    { kind: "set_weight", weight: 10 },
+    { kind: "analysis", durationSec: 120, intervalSec: 30 },
+    { kind: "set_weight", weight: 25 },
+    { kind: "pause", durationSec: 60 },
+    { kind: "set_weight", weight: 50 },
+    { kind: "analysis", durationSec: 120, intervalSec: 30 },
+    { kind: "set_weight", weight: 100 },
+  ],
+  thresholds: {
+    maxErrorRateIncrease: 0.005,
+    maxLatencyRatio: 1.5,
+    maxDriftPsi: 0.2,
+    maxAccuracyDrop: 0.03,
+    minRequests: 20,
+    failureLimit: 1,
+    consecutiveFailureLimit: 2,
+  },
+};
+
+/** Promotion bars: the primary metric near the model's baseline, calibration and latency. */
+function evalThresholdsFor(m: { metric: string; base: number }) {
+  return [
+    {
+      metric: m.metric,
+      direction: "higher",
+      bound: Number((m.base - 0.02).toFixed(4)),
+      maxRegression: 0.01,
+    },
+    { metric: "calibration_ece", direction: "lower", bound: 0.06 },
+    { metric: "p99_latency_ms", direction: "lower", bound: 250, maxRegression: 40 },
+  ];
+}
+
 function sha(rng: Rng) {
   return `sha256:${rng.hex(64)}`;
 }
@@ -193,7 +237,13 @@ export async function seedDemoFleet(
     const region = await prisma.region.create({ data: { code: r.code, name: r.name } });
     for (const tier of ["staging", "production"] as const) {
       const env = await prisma.environment.create({
-        data: { name: `${tier}/${r.code}`, tier, regionId: region.id },
+        data: {
+          name: `${tier}/${r.code}`,
+          tier,
+          regionId: region.id,
+          requiredApprovals: tier === "production" ? 2 : 1,
+          soakMinutes: tier === "production" ? 60 : 0,
+        },
       });
       envIds.set(`${tier}/${r.code}`, env.id);
     }
@@ -293,6 +343,10 @@ export async function seedDemoFleet(
         description: m.description,
         teamId: teamId(m.team),
         createdAt: ago((120 + mi * 10) * DAY),
+        evalThresholds: evalThresholdsFor(m),
+        resources: RESOURCES[m.gpu],
+        // Speech ASR has no saved plan, so the demo shows a promotion gate failing on it.
+        rolloutPlan: m.name === "speech-asr" ? undefined : DEMO_PLAN,
       },
     });
     modelIds.set(m.name, model.id);
@@ -468,6 +522,7 @@ export async function seedDemoFleet(
           hpaMax: replicas * 2 + 4,
           hpaCurrent: replicas,
           trafficWeight: 100,
+          fullTrafficSince: new Date(Math.min(stable.createdAt + 2 * DAY, nowMs - DAY)),
         },
       });
     }
@@ -484,6 +539,7 @@ export async function seedDemoFleet(
         hpaMax: 4,
         hpaCurrent: 2,
         trafficWeight: 100,
+        fullTrafficSince: new Date(Math.min(newest.createdAt + 2 * HOUR, nowMs - 3 * HOUR)),
       },
     });
   }

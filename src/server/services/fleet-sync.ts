@@ -92,6 +92,7 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
           hpaMax: true,
           hpaCurrent: true,
           trafficWeight: true,
+          fullTrafficSince: true,
         },
       });
       const jobRows = await tx.trainingJob.findMany({
@@ -195,13 +196,20 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
               clusterId: cid,
               environmentId,
               ...next,
+              fullTrafficSince: d.trafficWeight === 100 ? new Date() : null,
             },
           });
           report.deployments += 1;
-        } else if ((Object.keys(next) as (keyof typeof next)[]).some((k) => row[k] !== next[k])) {
+        } else if (
+          (Object.keys(next) as (keyof typeof next)[]).some((k) => row[k] !== next[k]) ||
+          (d.trafficWeight === 100) !== (row.fullTrafficSince !== null)
+        ) {
+          // The soak of a version starts when it takes all the traffic, and ends when it stops.
+          const fullTrafficSince =
+            d.trafficWeight < 100 ? null : (row.fullTrafficSince ?? new Date());
           await tx.deployment.update({
             where: { id: row.id },
-            data: { ...next, version: { increment: 1 } },
+            data: { ...next, fullTrafficSince, version: { increment: 1 } },
           });
           report.deployments += 1;
         }

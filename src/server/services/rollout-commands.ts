@@ -37,7 +37,7 @@ import type {
 type Tx = Prisma.TransactionClient;
 
 /** After a change commits, let the engine apply it to the platform now rather than next tick. */
-async function kick(ids: string[]): Promise<void> {
+export async function applyStartedRollouts(ids: string[]): Promise<void> {
   for (const id of ids) {
     try {
       await driveRollout(id);
@@ -141,162 +141,209 @@ export async function startRollout(
   }
 
   const result = await db().$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rollout-start:${model.id}`}))`;
+    await lockModelReleases(tx, model.id);
     // An exhausted error budget freezes the service: only fixes, with an admin's override.
     const gate = await enforceBudgetPolicy(tx, actor, model.name, {
       fix: input.fix,
       overrideReason: input.overrideReason || null,
     });
-    const budgetOverride = gate.override ? input.overrideReason : null;
-    const envs = await placements(tx, model);
-    if (envs.size === 0)
-      throw new AppError("INVALID_INPUT", `${model.name} is not deployed anywhere.`);
-    const plan = choosePlan(input, model.rolloutPlan, [...envs.values()]);
-    for (const env of plan.waves.flat()) {
-      if (!envs.has(env)) {
-        throw new AppError(
-          "INVALID_INPUT",
-          `${model.name} does not run in ${env}; waves may only name ${[...envs.keys()].join(", ")}.`,
-        );
-      }
-    }
-    const active = await tx.rollout.findMany({
-      where: { modelId: model.id, status: { in: [...ACTIVE] } },
-      select: { releaseId: true, toVersionId: true, environment: { select: { name: true } } },
+    return startReleaseInTransaction(tx, actor, meta, {
+      model,
+      version,
+      input,
+      budgetOverride: gate.override ? input.overrideReason : null,
+      budgetWarning: gate.warning,
     });
-    const same = active.find(
-      (a) =>
-        a.toVersionId === version.id &&
-        a.releaseId &&
-        plan.waves.flat().includes(a.environment.name),
-    );
-    if (same?.releaseId) {
-      const rows = await tx.rollout.findMany({
-        where: { releaseId: same.releaseId },
-        select: { id: true, wave: true, environment: { select: { name: true } } },
-      });
-      return {
-        releaseId: same.releaseId,
-        rollouts: rows.map((r) => ({ id: r.id, wave: r.wave, environment: r.environment.name })),
-        skipped: [],
-        alreadyStarted: true,
-        kick: [] as string[],
-      };
-    }
-    const busy = active.find((a) => plan.waves.flat().includes(a.environment.name));
-    if (busy) {
-      throw new AppError(
-        "CONFLICT",
-        `A rollout of ${model.name} is already in progress in ${busy.environment.name}; finish or abort it first.`,
-      );
-    }
-    const skipped: string[] = [];
-    const waves = plan.waves
-      .map((w) =>
-        w.filter((env) => {
-          const e = envs.get(env);
-          if (e && e.version === version.version && e.weight === 100) {
-            skipped.push(env);
-            return false;
-          }
-          return true;
-        }),
-      )
-      .filter((w) => w.length > 0);
-    if (waves.length === 0) {
-      throw new AppError(
-        "INVALID_INPUT",
-        `${model.name} ${version.version} already serves every environment in the plan.`,
-      );
-    }
-    const releaseId = randomUUID();
-    const created: { id: string; environment: string; wave: number }[] = [];
-    for (const [wave, names] of waves.entries()) {
-      for (const name of names) {
-        const env = envs.get(name);
-        if (!env) continue;
-        const row = await tx.rollout.create({
-          data: {
-            modelId: model.id,
-            fromVersionId: env.versionId,
-            toVersionId: version.id,
-            environmentId: env.id,
-            strategy: plan.strategy,
-            status: "pending",
-            createdById: actor.kind === "user" ? actor.id : null,
-            releaseId,
-            wave,
-            thresholds: plan.thresholds as unknown as Prisma.InputJsonValue,
-            platformSynced: true,
-            budgetOverride,
-            steps: { create: stepRows(plan.steps) },
-            events: {
-              create: [
-                {
-                  kind: "created",
-                  message: `${actor.email} started ${version.version} (from ${env.version}), wave ${wave + 1} of ${waves.length}.`,
-                  actor: actor.email,
-                },
-                ...(budgetOverride
-                  ? [
-                      {
-                        kind: "policy_override",
-                        message: `Error-budget policy overridden for a fix: ${budgetOverride}`,
-                        actor: actor.email,
-                      },
-                    ]
-                  : []),
-              ],
-            },
-          },
-          select: { id: true },
-        });
-        created.push({ id: row.id, environment: name, wave });
-      }
-    }
-    if (input.saveAsDefault) {
-      await tx.model.update({
-        where: { id: model.id },
-        data: {
-          rolloutPlan: {
-            strategy: plan.strategy,
-            steps: plan.steps,
-            thresholds: plan.thresholds,
-          } as unknown as Prisma.InputJsonValue,
-        },
-      });
-    }
-    await appendAudit(tx, {
-      ...auditActor(actor, meta),
-      action: "rollout.start",
-      targetType: "model",
-      targetId: model.id,
-      outcome: "allowed",
-      after: {
-        releaseId,
-        version: version.version,
-        waves: waves as unknown as Prisma.InputJsonValue,
-        steps: plan.steps as unknown as Prisma.InputJsonValue,
-        skipped,
-        savedAsDefault: input.saveAsDefault,
-        fix: input.fix,
-        ...(budgetOverride ? { budgetOverride } : {}),
-        ...(gate.warning ? { budgetWarning: gate.warning } : {}),
-      },
-      reason: budgetOverride,
-    });
-    return {
-      releaseId,
-      rollouts: created,
-      skipped,
-      alreadyStarted: false,
-      kick: created.filter((c) => c.wave === 0).map((c) => c.id),
-    };
   });
-  await kick(result.kick);
+  await applyStartedRollouts(result.kick);
   const { kick: _kick, ...release } = result;
   void _kick;
   return release;
+}
+
+/** Serializes release starts of one model (two starts would race for its environments). */
+export async function lockModelReleases(tx: Tx, modelId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rollout-start:${modelId}`}))`;
+}
+
+/** What a release start needs once the caller has authorized it and applied the policies. */
+export interface ReleaseSpec {
+  model: { id: string; name: string; rolloutPlan: unknown };
+  version: { id: string; version: string };
+  input: StartRolloutData;
+  budgetOverride: string | null;
+  budgetWarning: string | null;
+  /** only these environments (a promotion's targets); absent: every environment of the plan */
+  environments?: string[];
+  /** the promotion request this release carries out */
+  promotion?: { id: string; number: number; approvers: string[] };
+}
+
+/**
+ * Creates a release's rollouts inside the caller's transaction, which holds
+ * `lockModelReleases`. Returns the first wave's rollout ids to apply after commit.
+ */
+export async function startReleaseInTransaction(
+  tx: Tx,
+  actor: Actor,
+  meta: RequestMeta,
+  spec: ReleaseSpec,
+): Promise<StartedRelease & { kick: string[] }> {
+  const { model, version, input, budgetOverride } = spec;
+  const placed = await placements(tx, model);
+  if (placed.size === 0) {
+    throw new AppError("INVALID_INPUT", `${model.name} is not deployed anywhere.`);
+  }
+  const envs = spec.environments
+    ? new Map([...placed].filter(([name]) => spec.environments?.includes(name)))
+    : placed;
+  const missing = (spec.environments ?? []).filter((e) => !placed.has(e));
+  if (missing.length > 0) {
+    throw new AppError("INVALID_INPUT", `${model.name} does not run in ${missing.join(", ")}.`);
+  }
+  const plan = choosePlan(input, model.rolloutPlan, [...envs.values()]);
+  for (const env of plan.waves.flat()) {
+    if (!envs.has(env)) {
+      throw new AppError(
+        "INVALID_INPUT",
+        `${model.name} does not run in ${env}; waves may only name ${[...envs.keys()].join(", ")}.`,
+      );
+    }
+  }
+  const active = await tx.rollout.findMany({
+    where: { modelId: model.id, status: { in: [...ACTIVE] } },
+    select: { releaseId: true, toVersionId: true, environment: { select: { name: true } } },
+  });
+  const same = active.find(
+    (a) =>
+      a.toVersionId === version.id && a.releaseId && plan.waves.flat().includes(a.environment.name),
+  );
+  if (same?.releaseId) {
+    const rows = await tx.rollout.findMany({
+      where: { releaseId: same.releaseId },
+      select: { id: true, wave: true, environment: { select: { name: true } } },
+    });
+    return {
+      releaseId: same.releaseId,
+      rollouts: rows.map((r) => ({ id: r.id, wave: r.wave, environment: r.environment.name })),
+      skipped: [],
+      alreadyStarted: true,
+      kick: [],
+    };
+  }
+  const busy = active.find((a) => plan.waves.flat().includes(a.environment.name));
+  if (busy) {
+    throw new AppError(
+      "CONFLICT",
+      `A rollout of ${model.name} is already in progress in ${busy.environment.name}; finish or abort it first.`,
+    );
+  }
+  const skipped: string[] = [];
+  const waves = plan.waves
+    .map((w) =>
+      w.filter((env) => {
+        const e = envs.get(env);
+        if (e && e.version === version.version && e.weight === 100) {
+          skipped.push(env);
+          return false;
+        }
+        return true;
+      }),
+    )
+    .filter((w) => w.length > 0);
+  if (waves.length === 0) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `${model.name} ${version.version} already serves every environment in the plan.`,
+    );
+  }
+  const releaseId = randomUUID();
+  const by = spec.promotion
+    ? `promotion #${spec.promotion.number} (approved by ${spec.promotion.approvers.join(", ")})`
+    : actor.email;
+  const created: { id: string; environment: string; wave: number }[] = [];
+  for (const [wave, names] of waves.entries()) {
+    for (const name of names) {
+      const env = envs.get(name);
+      if (!env) continue;
+      const row = await tx.rollout.create({
+        data: {
+          modelId: model.id,
+          fromVersionId: env.versionId,
+          toVersionId: version.id,
+          environmentId: env.id,
+          strategy: plan.strategy,
+          status: "pending",
+          createdById: actor.kind === "user" ? actor.id : null,
+          releaseId,
+          wave,
+          thresholds: plan.thresholds as unknown as Prisma.InputJsonValue,
+          platformSynced: true,
+          budgetOverride,
+          steps: { create: stepRows(plan.steps) },
+          events: {
+            create: [
+              {
+                kind: "created",
+                message: `${by} started ${version.version} (from ${env.version}), wave ${wave + 1} of ${waves.length}.`,
+                actor: actor.email,
+              },
+              ...(budgetOverride
+                ? [
+                    {
+                      kind: "policy_override",
+                      message: `Error-budget policy overridden for a fix: ${budgetOverride}`,
+                      actor: actor.email,
+                    },
+                  ]
+                : []),
+            ],
+          },
+        },
+        select: { id: true },
+      });
+      created.push({ id: row.id, environment: name, wave });
+    }
+  }
+  if (input.saveAsDefault) {
+    await tx.model.update({
+      where: { id: model.id },
+      data: {
+        rolloutPlan: {
+          strategy: plan.strategy,
+          steps: plan.steps,
+          thresholds: plan.thresholds,
+        } as unknown as Prisma.InputJsonValue,
+      },
+    });
+  }
+  await appendAudit(tx, {
+    ...auditActor(actor, meta),
+    action: "rollout.start",
+    targetType: "model",
+    targetId: model.id,
+    outcome: "allowed",
+    after: {
+      releaseId,
+      version: version.version,
+      waves: waves as unknown as Prisma.InputJsonValue,
+      steps: plan.steps as unknown as Prisma.InputJsonValue,
+      skipped,
+      savedAsDefault: input.saveAsDefault,
+      fix: input.fix,
+      ...(spec.promotion ? { promotion: spec.promotion.number } : {}),
+      ...(budgetOverride ? { budgetOverride } : {}),
+      ...(spec.budgetWarning ? { budgetWarning: spec.budgetWarning } : {}),
+    },
+    reason: budgetOverride,
+  });
+  return {
+    releaseId,
+    rollouts: created,
+    skipped,
+    alreadyStarted: false,
+    kick: created.filter((c) => c.wave === 0).map((c) => c.id),
+  };
 }
 
 function stepRows(steps: readonly PlanStep[]) {
@@ -489,7 +536,7 @@ export async function commandRollout(
     });
     return { status: updated.status, version: updated.version, alreadyApplied: false };
   });
-  if (!result.alreadyApplied) await kick([input.rolloutId]);
+  if (!result.alreadyApplied) await applyStartedRollouts([input.rolloutId]);
   return result;
 }
 
@@ -583,7 +630,7 @@ export async function retryRollout(
     });
     return { rolloutId: created.id, alreadyApplied: false };
   });
-  if (!result.alreadyApplied) await kick([result.rolloutId]);
+  if (!result.alreadyApplied) await applyStartedRollouts([result.rolloutId]);
   return result;
 }
 
@@ -745,6 +792,6 @@ export async function rollback(
     });
     return { rolloutId: created.id, alreadyApplied: false, kick: [created.id] };
   });
-  await kick(result.kick);
+  await applyStartedRollouts(result.kick);
   return { rolloutId: result.rolloutId, alreadyApplied: result.alreadyApplied };
 }

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { ENVIRONMENT_TIERS, listQuerySchema } from "./list-query";
+
+const id = z.string().trim().min(1).max(64);
+/** The request's version the user saw (optimistic concurrency). */
+const version = z.coerce.number().int().min(1);
+const regionCode = z.string().regex(/^[a-z]{2}-[a-z]+-\d$/, "Unknown region.");
+
+/** Checkbox groups arrive as one value or many; none means every region the tier has. */
+const regions = z
+  .union([regionCode, z.array(regionCode)])
+  .optional()
+  .transform((r) => (r === undefined ? [] : Array.isArray(r) ? [...new Set(r)].sort() : [r]));
+
+const justification = z
+  .string()
+  .trim()
+  .min(10, "Say what this promotion changes and why (at least 10 characters).")
+  .max(2_000);
+
+export const createPromotionSchema = z.object({
+  model: z.string().trim().min(1, "Choose a model.").max(100),
+  version: z.string().trim().min(1, "Choose a version.").max(128),
+  tier: z.enum(ENVIRONMENT_TIERS, "Choose staging or production."),
+  regions,
+  /** a fix may go out during a change freeze */
+  fix: z.coerce.boolean().default(false),
+  justification,
+});
+export type CreatePromotionInput = z.input<typeof createPromotionSchema>;
+export type CreatePromotionData = z.output<typeof createPromotionSchema>;
+
+export const editPromotionSchema = z.object({
+  requestId: id,
+  version,
+  regions,
+  fix: z.coerce.boolean().default(false),
+  justification,
+});
+export type EditPromotionInput = z.input<typeof editPromotionSchema>;
+export type EditPromotionData = z.output<typeof editPromotionSchema>;
+
+export const decidePromotionSchema = z
+  .object({
+    requestId: id,
+    version,
+    decision: z.enum(["approve", "reject"]),
+    comment: z.string().trim().max(2_000).default(""),
+  })
+  .refine((d) => d.decision === "approve" || d.comment.length >= 5, {
+    path: ["comment"],
+    message: "Say why you reject it (at least 5 characters).",
+  });
+export type DecidePromotionInput = z.input<typeof decidePromotionSchema>;
+export type DecidePromotionData = z.output<typeof decidePromotionSchema>;
+
+/** Withdrawing, or starting an approved request whose gates now pass. */
+export const promotionRefSchema = z.object({ requestId: id, version });
+export type PromotionRefInput = z.input<typeof promotionRefSchema>;
+export type PromotionRefData = z.output<typeof promotionRefSchema>;
+
+export const PROMOTION_STATUS_FILTERS = [
+  "open",
+  "pending",
+  "approved",
+  "started",
+  "rejected",
+  "withdrawn",
+] as const;
+
+/** The promotions list's filters, in the URL. */
+export const promotionListQuerySchema = listQuerySchema.extend({
+  status: z.enum(PROMOTION_STATUS_FILTERS).optional().catch(undefined),
+  model: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/)
+    .optional()
+    .catch(undefined),
+  mine: z.enum(["1"]).optional().catch(undefined),
+});
+export type PromotionListQuery = z.infer<typeof promotionListQuerySchema>;
+
+/** A change freeze on the release calendar. */
+export const freezeWindowSchema = z
+  .object({
+    name: z.string().trim().min(3, "Name the freeze (at least 3 characters).").max(100),
+    tier: z.enum(["all", ...ENVIRONMENT_TIERS]).default("all"),
+    startsAt: z.coerce.date("Give a start time."),
+    endsAt: z.coerce.date("Give an end time."),
+    reason: z.string().trim().min(5, "Say why (at least 5 characters).").max(500),
+  })
+  .refine((f) => f.endsAt.getTime() > f.startsAt.getTime(), {
+    path: ["endsAt"],
+    message: "The freeze must end after it starts.",
+  })
+  .refine((f) => f.endsAt.getTime() - f.startsAt.getTime() <= 90 * 86_400_000, {
+    path: ["endsAt"],
+    message: "A freeze lasts at most 90 days.",
+  });
+export type FreezeWindowInput = z.input<typeof freezeWindowSchema>;
+export type FreezeWindowData = z.output<typeof freezeWindowSchema>;
+
+export const deleteFreezeSchema = z.object({ freezeId: id });
+
+/** Approvals and soak an environment requires of promotions into it. */
+export const environmentPolicySchema = z.object({
+  environment: z.string().trim().min(1).max(100),
+  requiredApprovals: z.coerce
+    .number()
+    .int("Approvals are whole numbers.")
+    .min(1, "At least one approval.")
+    .max(5, "At most 5 approvals."),
+  soakMinutes: z.coerce
+    .number()
+    .int("Soak is whole minutes.")
+    .min(0, "Soak cannot be negative.")
+    .max(14 * 1440, "At most 14 days of soak."),
+});
+export type EnvironmentPolicyInput = z.input<typeof environmentPolicySchema>;
+export type EnvironmentPolicyData = z.output<typeof environmentPolicySchema>;
