@@ -15,6 +15,7 @@ import * as chaosActions from "@/actions/chaos";
 import * as trainingActions from "@/actions/training";
 import * as rolloutActions from "@/actions/rollouts";
 import * as sloActions from "@/actions/slos";
+import * as promotionActions from "@/actions/promotions";
 import { resetSimulatorFleet } from "@/server/services/simulator";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
 import * as chaosRoute from "@/app/api/v1/chaos/route";
@@ -46,6 +47,10 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  // Promotion requests the table made would sit in other files' approval queues.
+  await prisma.promotionRequest.deleteMany({
+    where: { justification: { startsWith: "Authorization drill" } },
+  });
   await resetSimulatorFleet();
   await prisma.$disconnect();
 });
@@ -435,6 +440,188 @@ const SLO_ACTIONS: Record<string, ActionCase> = {
 };
 Object.assign(ACTIONS, SLO_ACTIONS);
 
+/** A fresh query-embedder version (the model runs in staging in eu-west-1 and in production). */
+async function newVersion(evalMetrics: Record<string, number> = { "recall@100": 0.95 }) {
+  const model = await prisma.model.findUniqueOrThrow({ where: { name: "query-embedder" } });
+  const version = unique("authz");
+  return prisma.modelVersion.create({
+    data: {
+      modelId: model.id,
+      version,
+      imageDigest: `registry.test/query-embedder@sha256:${(seq.toString(16) + Date.now().toString(16)).padEnd(64, "a")}`,
+      baseImageDigest: `registry.test/base@sha256:${"b".repeat(64)}`,
+      artifactUri: `s3://test/${version}`,
+      trainingRunId: "run-authz",
+      datasetDigest: `sha256:${"c".repeat(64)}`,
+      codeCommit: "d".repeat(40),
+      evalMetrics,
+      createdBy: "authz",
+    },
+  });
+}
+
+let requesterId = "";
+/**
+ * A promotion request into production (two approvals, so one decision never starts a release),
+ * by `by` (default: a release manager who is none of the table's actors).
+ */
+async function newRequest(
+  status: "pending" | "approved" = "pending",
+  by?: string,
+  evalMetrics?: Record<string, number>,
+) {
+  if (!requesterId) {
+    requesterId = (
+      await prisma.user.create({
+        data: {
+          email: `${unique("requester")}@authz.test`,
+          name: "Requester",
+          role: "release_manager",
+          teamId: rankingTeamId,
+        },
+      })
+    ).id;
+  }
+  const v = await newVersion(evalMetrics);
+  return prisma.promotionRequest.create({
+    data: {
+      modelId: v.modelId,
+      modelVersionId: v.id,
+      tier: "production",
+      regions: ["eu-west-1"],
+      justification: "Authorization drill request",
+      requiredApprovals: 2,
+      status,
+      requestedById: by ?? requesterId,
+    },
+  });
+}
+
+const requestSnapshot = (id: string) => () =>
+  prisma.promotionRequest.findUnique({
+    where: { id },
+    select: { status: true, version: true, _count: { select: { approvals: true } } },
+  });
+
+const PROMOTION_ACTIONS: Record<string, ActionCase> = {
+  createPromotionAction: {
+    allowed: ["release_manager", "admin"],
+    prepare: async () => {
+      const v = await newVersion();
+      return {
+        input: {
+          model: "query-embedder",
+          version: v.version,
+          tier: "production",
+          regions: ["eu-west-1"],
+          justification: "Authorization drill request",
+        },
+        snapshot: () => prisma.promotionRequest.count({ where: { modelVersionId: v.id } }),
+      };
+    },
+  },
+  editPromotionAction: {
+    // only the requester
+    allowed: ["release_manager"],
+    prepare: async () => {
+      const r = await newRequest("pending", users.release_manager);
+      return {
+        input: {
+          requestId: r.id,
+          version: r.version,
+          regions: ["eu-west-1"],
+          fix: true,
+          justification: "Authorization drill, now a fix",
+        },
+        snapshot: requestSnapshot(r.id),
+      };
+    },
+  },
+  withdrawPromotionAction: {
+    // the requester or an admin
+    allowed: ["release_manager", "admin"],
+    prepare: async () => {
+      const r = await newRequest("pending", users.release_manager);
+      return { input: { requestId: r.id, version: r.version }, snapshot: requestSnapshot(r.id) };
+    },
+  },
+  decidePromotionAction: {
+    allowed: ["release_manager", "admin"],
+    prepare: async () => {
+      const r = await newRequest();
+      return {
+        input: { requestId: r.id, version: r.version, decision: "approve" },
+        snapshot: requestSnapshot(r.id),
+      };
+    },
+  },
+  startPromotionAction: {
+    allowed: ["release_manager", "admin"],
+    prepare: async () => {
+      // Its eval metrics fail the gate, so the attempt records the reason and starts nothing.
+      const r = await newRequest("approved", undefined, { "recall@100": 0.1 });
+      return { input: { requestId: r.id, version: r.version }, snapshot: requestSnapshot(r.id) };
+    },
+  },
+  createFreezeAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const name = unique("authz-freeze");
+      return {
+        input: {
+          name,
+          tier: "staging",
+          startsAt: "2030-01-01T00:00:00Z",
+          endsAt: "2030-01-02T00:00:00Z",
+          reason: "Authorization drill",
+        },
+        snapshot: () => prisma.freezeWindow.count({ where: { name } }),
+      };
+    },
+  },
+  deleteFreezeAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const f = await prisma.freezeWindow.create({
+        data: {
+          name: unique("authz-freeze"),
+          tier: "staging",
+          startsAt: new Date("2030-01-01T00:00:00Z"),
+          endsAt: new Date("2030-01-02T00:00:00Z"),
+          reason: "Authorization drill",
+          createdById: users.admin,
+        },
+      });
+      return {
+        input: { freezeId: f.id },
+        snapshot: () => prisma.freezeWindow.count({ where: { id: f.id } }),
+      };
+    },
+  },
+  setEnvironmentPolicyAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      // No model runs in staging there, so flipping it affects no other test.
+      const env = await prisma.environment.findUniqueOrThrow({
+        where: { name: "staging/ap-southeast-1" },
+      });
+      return {
+        input: {
+          environment: env.name,
+          requiredApprovals: env.requiredApprovals === 1 ? 2 : 1,
+          soakMinutes: env.soakMinutes,
+        },
+        snapshot: () =>
+          prisma.environment.findUnique({
+            where: { id: env.id },
+            select: { requiredApprovals: true },
+          }),
+      };
+    },
+  },
+};
+Object.assign(ACTIONS, PROMOTION_ACTIONS);
+
 function sloYaml(name: string) {
   return [
     "apiVersion: flightdeck.dev/v1",
@@ -463,6 +650,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "training.ts": trainingActions,
   "rollouts.ts": rolloutActions,
   "slos.ts": sloActions,
+  "promotions.ts": promotionActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -494,6 +682,7 @@ const actionFns = Object.assign(
   trainingActions,
   rolloutActions,
   sloActions,
+  promotionActions,
 ) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }

@@ -268,9 +268,9 @@ describe("promotion requests", () => {
     expect(await pendingApprovalCount(as("rm1"))).toBeGreaterThanOrEqual(0);
     const before = await pendingApprovalCount(as("rm2"));
     expect(before).toBeGreaterThanOrEqual(1);
-    const queue = await promotionQueue(as("rm2"));
+    const queue = await promotionQueue(as("rm2"), 500);
     expect(queue.awaiting.map((r) => r.number)).toContain(stagingNumber);
-    expect((await promotionQueue(as("rm1"))).mine.map((r) => r.number)).toContain(stagingNumber);
+    expect((await promotionQueue(as("rm1"), 500)).mine.map((r) => r.number)).toContain(stagingNumber);
 
     const result = await decide("rm2", stagingNumber, "approve");
     expect(result).toMatchObject({ status: "started", approvals: 1, requiredApprovals: 1 });
@@ -467,9 +467,12 @@ describe("promotion requests", () => {
     const approved = await prisma.promotionRequest.findUniqueOrThrow({
       where: { number: r.number },
     });
-    await expect(
-      startPromotion(as("rm3"), meta, { requestId: approved.id, version: approved.version }),
-    ).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("Test freeze") });
+    const still = await startPromotion(as("rm3"), meta, {
+      requestId: approved.id,
+      version: approved.version,
+    });
+    expect(still.status).toBe("approved");
+    expect(still.blockedReason).toContain("Test freeze");
 
     // A fix goes through the freeze (with a warning).
     const fixVersion = await healthyVersion("query-embedder", await goodMetrics("query-embedder"));

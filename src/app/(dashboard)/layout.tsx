@@ -6,6 +6,7 @@ import { LogOut, PlaneTakeoff } from "lucide-react";
 import { getActor } from "@/server/auth/session";
 import { listRegions } from "@/server/services/overview";
 import { platformStatus } from "@/server/services/platform";
+import { pendingApprovalCount } from "@/server/services/promotions";
 import { PlatformIndicator } from "@/components/platform/platform-indicator";
 import { signOutAction } from "@/actions/auth";
 import { ROLE_LABELS } from "@/lib/domain/roles";
@@ -31,8 +32,13 @@ export default async function DashboardLayout({ children }: { children: ReactNod
 
   if (!actor.role) redirect("/no-access");
 
-  const [regions, platform] = await Promise.all([listRegions(actor), platformStatus(actor)]);
+  const [regions, platform, awaiting] = await Promise.all([
+    listRegions(actor),
+    platformStatus(actor),
+    pendingApprovalCount(actor),
+  ]);
   const showAdmin = roleHas(actor.role, "user.manage");
+  const badges = { "/promotions": awaiting };
   return (
     <div className="flex min-h-screen">
       <a
@@ -47,7 +53,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           Flightdeck
         </Link>
         <Suspense>
-          <SidebarNav showAdmin={showAdmin} />
+          <SidebarNav showAdmin={showAdmin} badges={badges} />
         </Suspense>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
@@ -70,7 +76,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
         </header>
         <div className="border-b px-4 py-2 md:hidden">
           <Suspense>
-            <SidebarNav showAdmin={showAdmin} />
+            <SidebarNav showAdmin={showAdmin} badges={badges} />
           </Suspense>
         </div>
         <main id="main" className="flex-1 p-4 md:p-6">

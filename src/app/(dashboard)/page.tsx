@@ -4,6 +4,9 @@ import { requirePageActor } from "@/server/auth/page";
 import { getOverview, type OverviewDto } from "@/server/services/overview";
 import { liveTraffic, metricsSourceName } from "@/server/services/platform";
 import { LiveTraffic } from "@/components/platform/live-traffic";
+import { promotionQueue } from "@/server/services/promotions";
+import { isAllowed } from "@/server/services/access";
+import { PromotionQueue } from "@/components/promotions/queue";
 import { FleetFreshness } from "@/components/platform/fleet-freshness";
 import { filterSuffix, readListQuery, type SearchParams } from "@/components/common/search-params";
 import { PageHeader } from "@/components/common/page-header";
@@ -49,7 +52,11 @@ function Stat({
 export default async function OverviewPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
   const actor = await requirePageActor();
-  const [o, live] = await Promise.all([getOverview(actor, query), liveTraffic(actor)]);
+  const [o, live, queue] = await Promise.all([
+    getOverview(actor, query),
+    liveTraffic(actor),
+    promotionQueue(actor),
+  ]);
   const q = filterSuffix(params);
   const pct = (a: number, b: number) => (b === 0 ? "—" : `${Math.round((a / b) * 100)}%`);
   return (
@@ -88,6 +95,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
           testId="stat-training-running"
         />
       </section>
+      <PromotionQueue {...queue} approver={isAllowed(actor, "promotion.approve")} />
       <h2 className="mb-2 mt-6 text-sm font-semibold text-muted-foreground">Fleet</h2>
       <section aria-label="Fleet" className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat

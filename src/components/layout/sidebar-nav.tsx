@@ -11,6 +11,7 @@ import {
   Gauge,
   GitPullRequestArrow,
   KeyRound,
+  ShieldCheck,
   Siren,
   Users,
   Zap,
@@ -28,6 +29,7 @@ const ICONS: Record<Item["icon"], LucideIcon> = {
   overview: Gauge,
   clusters: Cpu,
   models: Boxes,
+  promotions: ShieldCheck,
   rollouts: GitPullRequestArrow,
   slos: Activity,
   incidents: Siren,
@@ -35,8 +37,17 @@ const ICONS: Record<Item["icon"], LucideIcon> = {
   audit: FileClock,
 };
 
-/** Section links keep the region/environment filter so a shared context follows the user. */
-export function SidebarNav({ showAdmin = false }: { showAdmin?: boolean }) {
+/**
+ * Section links keep the region/environment filter so a shared context follows the user.
+ * `badges` counts what waits for the user in a section (promotions to approve).
+ */
+export function SidebarNav({
+  showAdmin = false,
+  badges = {},
+}: {
+  showAdmin?: boolean;
+  badges?: Partial<Record<Item["href"], number>>;
+}) {
   const pathname = usePathname();
   const params = useSearchParams();
   const keep = new URLSearchParams();
@@ -60,6 +71,15 @@ export function SidebarNav({ showAdmin = false }: { showAdmin?: boolean }) {
       >
         <Icon className="size-4" aria-hidden="true" />
         {item.label}
+        {badges[item.href] ? (
+          <span
+            className="ml-auto rounded-full bg-primary px-1.5 text-xs font-medium tabular-nums text-primary-foreground"
+            data-testid={`nav-badge-${item.icon}`}
+          >
+            {badges[item.href]}
+            <span className="sr-only"> waiting for you</span>
+          </span>
+        ) : null}
       </Link>
     );
   };

@@ -908,7 +908,10 @@ async function startOrBlock(
   };
 }
 
-/** Starts an approved request that a gate blocked, once the gates pass (release managers). */
+/**
+ * Starts an approved request that a gate blocked, once the gates pass (release managers). When
+ * a gate still fails, the request stays approved with the new reason.
+ */
 export async function startPromotion(
   actor: Actor | null,
   meta: RequestMeta,
@@ -953,12 +956,7 @@ export async function startPromotion(
     };
   }, TX_OPTIONS);
   await applyStartedRollouts(result.kick);
-  if (result.result.status !== "started") {
-    throw new AppError(
-      "CONFLICT",
-      `Request #${result.result.number} cannot start yet: ${result.result.blockedReason}`,
-    );
-  }
+  // Still blocked: the result says why (and the request records it), like the last approval.
   return result.result;
 }
 

@@ -1,0 +1,107 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { requirePageActor } from "@/server/auth/page";
+import { canRequestPromotions, listPromotions } from "@/server/services/promotions";
+import { listModelNames } from "@/server/services/models";
+import type { SearchParams } from "@/components/common/search-params";
+import { firstValues } from "@/lib/schemas/list-query";
+import { PROMOTION_STATUS_FILTERS, promotionListQuerySchema } from "@/lib/schemas/promotions";
+import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { Pagination } from "@/components/common/pagination";
+import { AutoRefresh } from "@/components/common/auto-refresh";
+import { PromotionTable } from "@/components/promotions/promotion-table";
+import { Button } from "@/components/ui/button";
+import { NativeSelect } from "@/components/ui/native-select";
+
+export const metadata: Metadata = { title: "Promotions" };
+
+const STATUS_LABEL: Record<(typeof PROMOTION_STATUS_FILTERS)[number], string> = {
+  open: "Open (pending or approved)",
+  pending: "Waiting for approval",
+  approved: "Approved, not started",
+  started: "Started",
+  rejected: "Rejected",
+  withdrawn: "Withdrawn",
+};
+
+export default async function PromotionsPage({ searchParams }: { searchParams: SearchParams }) {
+  const params = firstValues(await searchParams);
+  const query = promotionListQuerySchema.parse(params);
+  const actor = await requirePageActor();
+  const [page, models] = await Promise.all([listPromotions(actor, query), listModelNames(actor)]);
+  const filtered = Boolean(query.status || query.model || query.mine || query.env || query.region);
+  return (
+    <>
+      <AutoRefresh everyMs={15_000} />
+      <PageHeader
+        title="Promotions"
+        description="Requests to move a model version into an environment, their gates and approvals."
+        actions={
+          <div className="flex flex-wrap gap-2">
+            <Button asChild size="sm" variant="outline">
+              <Link href="/promotions/policy">Release policy and freezes</Link>
+            </Button>
+            {canRequestPromotions(actor) ? (
+              <Button asChild size="sm">
+                <Link href="/promotions/new">Request promotion</Link>
+              </Button>
+            ) : null}
+          </div>
+        }
+      />
+      <form
+        method="get"
+        className="mb-3 flex flex-wrap items-end gap-2"
+        aria-label="Filter promotions"
+      >
+        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+          Status
+          <NativeSelect name="status" defaultValue={query.status ?? ""} aria-label="Status">
+            <option value="">Any status</option>
+            {PROMOTION_STATUS_FILTERS.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABEL[s]}
+              </option>
+            ))}
+          </NativeSelect>
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+          Model
+          <NativeSelect name="model" defaultValue={query.model ?? ""} aria-label="Model">
+            <option value="">Any model</option>
+            {models.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </NativeSelect>
+        </label>
+        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+          Requested by
+          <NativeSelect name="mine" defaultValue={query.mine ?? ""} aria-label="Requested by">
+            <option value="">Anyone</option>
+            <option value="1">Me</option>
+          </NativeSelect>
+        </label>
+        {query.env ? <input type="hidden" name="env" value={query.env} /> : null}
+        {query.region ? <input type="hidden" name="region" value={query.region} /> : null}
+        <Button type="submit" size="sm" variant="outline">
+          Filter
+        </Button>
+      </form>
+      {page.total === 0 ? (
+        <EmptyState
+          title={filtered ? "No promotion requests match" : "No promotion requests yet"}
+          hint={
+            filtered
+              ? "Change the filters."
+              : "Release managers request promotions from a model version or with Request promotion."
+          }
+        />
+      ) : (
+        <PromotionTable rows={page.rows} caption="Promotion requests, newest first" />
+      )}
+      <Pagination {...page} basePath="/promotions" params={params} />
+    </>
+  );
+}

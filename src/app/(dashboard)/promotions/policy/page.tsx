@@ -1,0 +1,145 @@
+import type { Metadata } from "next";
+import { requirePageActor } from "@/server/auth/page";
+import { releasePolicy } from "@/server/services/release-policy";
+import { isAllowed } from "@/server/services/access";
+import {
+  createFreezeAction,
+  deleteFreezeAction,
+  setEnvironmentPolicyAction,
+} from "@/actions/promotions";
+import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { TimeAgo } from "@/components/common/time-ago";
+import { ActionButton } from "@/components/common/action-button";
+import { Badge } from "@/components/ui/badge";
+import { EnvironmentPolicyForm, FreezeForm } from "@/components/promotions/policy-forms";
+import {
+  Table,
+  TableBody,
+  TableCaption,
+  TableCell,
+  TableHead,
+  TableHeader,
+  TableRow,
+} from "@/components/ui/table";
+
+export const metadata: Metadata = { title: "Release policy" };
+
+function soakText(min: number): string {
+  if (min === 0) return "none";
+  return min % 60 === 0 ? `${min / 60} h` : `${min} min`;
+}
+
+export default async function ReleasePolicyPage() {
+  const actor = await requirePageActor();
+  const now = new Date();
+  const { environments, freezes } = await releasePolicy(actor, now);
+  const admin = isAllowed(actor, "settings.manage");
+  return (
+    <>
+      <PageHeader
+        title="Release policy"
+        description="What promotions into each environment need, and the change-freeze calendar. Admins change them; every change is audited."
+      />
+      <h2 className="mb-2 text-sm font-semibold">Change freezes</h2>
+      <p className="mb-2 text-sm text-muted-foreground">
+        A freeze blocks promotions into its environments while it lasts, except requests marked as
+        fixes.
+      </p>
+      {freezes.length === 0 ? (
+        <EmptyState title="No freezes scheduled" />
+      ) : (
+        <Table>
+          <TableCaption>Current, upcoming and recent freezes</TableCaption>
+          <TableHeader>
+            <TableRow>
+              <TableHead>Freeze</TableHead>
+              <TableHead>Environments</TableHead>
+              <TableHead>Starts</TableHead>
+              <TableHead>Ends</TableHead>
+              <TableHead>State</TableHead>
+              {admin ? <TableHead>Remove</TableHead> : null}
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {freezes.map((f) => {
+              const state = f.endsAt <= now ? "ended" : f.startsAt <= now ? "in force" : "upcoming";
+              return (
+                <TableRow key={f.id} data-testid="freeze-row">
+                  <TableCell>
+                    <div className="font-medium">{f.name}</div>
+                    <div className="text-xs text-muted-foreground">
+                      {f.reason} · by {f.createdBy}
+                    </div>
+                  </TableCell>
+                  <TableCell>{f.tier ?? "all"}</TableCell>
+                  <TableCell>
+                    <TimeAgo date={f.startsAt} now={now} />
+                  </TableCell>
+                  <TableCell>
+                    <TimeAgo date={f.endsAt} now={now} />
+                  </TableCell>
+                  <TableCell>
+                    <Badge
+                      tone={
+                        state === "in force" ? "bad" : state === "upcoming" ? "warn" : "neutral"
+                      }
+                      data-testid="freeze-state"
+                    >
+                      {state}
+                    </Badge>
+                  </TableCell>
+                  {admin ? (
+                    <TableCell>
+                      <ActionButton
+                        action={deleteFreezeAction}
+                        input={{ freezeId: f.id }}
+                        label="Remove"
+                        confirm={`Remove the freeze "${f.name}"? Promotions into ${f.tier ?? "every environment"} are no longer blocked by it.`}
+                      />
+                    </TableCell>
+                  ) : null}
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      )}
+      {admin ? (
+        <div className="mt-3">
+          <FreezeForm create={createFreezeAction} />
+        </div>
+      ) : null}
+      <h2 className="mb-2 mt-6 text-sm font-semibold">Environments</h2>
+      <Table>
+        <TableCaption>Approvals and staging soak promotions need, per environment</TableCaption>
+        <TableHeader>
+          <TableRow>
+            <TableHead>Environment</TableHead>
+            <TableHead className="text-right">Approvals</TableHead>
+            <TableHead className="text-right">Staging soak</TableHead>
+            {admin ? <TableHead>Change</TableHead> : null}
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {environments.map((e) => (
+            <TableRow key={e.name} data-testid="environment-policy-row">
+              <TableCell className="font-medium">{e.name}</TableCell>
+              <TableCell className="text-right tabular-nums">{e.requiredApprovals}</TableCell>
+              <TableCell className="text-right tabular-nums">{soakText(e.soakMinutes)}</TableCell>
+              {admin ? (
+                <TableCell>
+                  <EnvironmentPolicyForm
+                    environment={e.name}
+                    requiredApprovals={e.requiredApprovals}
+                    soakMinutes={e.soakMinutes}
+                    save={setEnvironmentPolicyAction}
+                  />
+                </TableCell>
+              ) : null}
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </>
+  );
+}

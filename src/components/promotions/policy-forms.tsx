@@ -1,0 +1,177 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import type { ActionResult } from "@/lib/schemas/result";
+import type { EnvironmentPolicyInput, FreezeWindowInput } from "@/lib/schemas/promotions";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { NativeSelect } from "@/components/ui/native-select";
+
+function useSubmit<I>(action: (input: I) => Promise<ActionResult<unknown>>) {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  const [error, setError] = useState<string | null>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const submit = (input: I, onDone?: () => void) =>
+    startTransition(async () => {
+      const r = await action(input);
+      if (r.ok) {
+        setError(null);
+        setFields({});
+        onDone?.();
+        router.refresh();
+      } else {
+        setError(r.error.message);
+        setFields(r.error.fields ?? {});
+      }
+    });
+  return { pending, error, fields, submit };
+}
+
+/** One environment's required approvals and staging soak, saved together. */
+export function EnvironmentPolicyForm({
+  environment,
+  requiredApprovals,
+  soakMinutes,
+  save,
+}: {
+  environment: string;
+  requiredApprovals: number;
+  soakMinutes: number;
+  save: (input: EnvironmentPolicyInput) => Promise<ActionResult<unknown>>;
+}) {
+  const [approvals, setApprovals] = useState(String(requiredApprovals));
+  const [soak, setSoak] = useState(String(soakMinutes));
+  const { pending, error, submit } = useSubmit(save);
+  return (
+    <form
+      aria-label={`Policy of ${environment}`}
+      className="flex flex-wrap items-end gap-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit({ environment, requiredApprovals: approvals, soakMinutes: soak });
+      }}
+    >
+      <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+        Approvals
+        <Input
+          className="w-20"
+          type="number"
+          min={1}
+          max={5}
+          value={approvals}
+          aria-label={`Approvals for ${environment}`}
+          onChange={(e) => setApprovals(e.target.value)}
+        />
+      </label>
+      <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+        Soak (min)
+        <Input
+          className="w-24"
+          type="number"
+          min={0}
+          value={soak}
+          aria-label={`Soak minutes for ${environment}`}
+          onChange={(e) => setSoak(e.target.value)}
+        />
+      </label>
+      <Button type="submit" size="sm" variant="outline" disabled={pending}>
+        Save
+      </Button>
+      {error ? (
+        <span role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {error}
+        </span>
+      ) : null}
+    </form>
+  );
+}
+
+/** Adds a change freeze. Times are entered in the browser's time zone and stored in UTC. */
+export function FreezeForm({
+  create,
+}: {
+  create: (input: FreezeWindowInput) => Promise<ActionResult<unknown>>;
+}) {
+  const [name, setName] = useState("");
+  const [tier, setTier] = useState<"all" | "staging" | "production">("production");
+  const [startsAt, setStartsAt] = useState("");
+  const [endsAt, setEndsAt] = useState("");
+  const [reason, setReason] = useState("");
+  const { pending, error, fields, submit } = useSubmit(create);
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const iso = (local: string) => (local ? new Date(local).toISOString() : "");
+  return (
+    <form
+      aria-label="Add a change freeze"
+      className="grid max-w-3xl gap-3 rounded-md border p-3 sm:grid-cols-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit({ name, tier, startsAt: iso(startsAt), endsAt: iso(endsAt), reason }, () => {
+          setName("");
+          setReason("");
+        });
+      }}
+    >
+      <div className="space-y-1">
+        <Label htmlFor="freeze-name">Name</Label>
+        <Input id="freeze-name" value={name} onChange={(e) => setName(e.target.value)} />
+        {fields.name ? (
+          <p className="text-sm text-red-700 dark:text-red-300">{fields.name}</p>
+        ) : null}
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="freeze-tier">Environments</Label>
+        <NativeSelect
+          id="freeze-tier"
+          value={tier}
+          onChange={(e) => setTier(e.target.value as typeof tier)}
+        >
+          <option value="production">production</option>
+          <option value="staging">staging</option>
+          <option value="all">all</option>
+        </NativeSelect>
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="freeze-start">Starts ({zone})</Label>
+        <Input
+          id="freeze-start"
+          type="datetime-local"
+          value={startsAt}
+          onChange={(e) => setStartsAt(e.target.value)}
+        />
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="freeze-end">Ends ({zone})</Label>
+        <Input
+          id="freeze-end"
+          type="datetime-local"
+          value={endsAt}
+          onChange={(e) => setEndsAt(e.target.value)}
+        />
+        {fields.endsAt ? (
+          <p className="text-sm text-red-700 dark:text-red-300">{fields.endsAt}</p>
+        ) : null}
+      </div>
+      <div className="space-y-1 sm:col-span-2">
+        <Label htmlFor="freeze-reason">Reason</Label>
+        <Input id="freeze-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+        {fields.reason ? (
+          <p className="text-sm text-red-700 dark:text-red-300">{fields.reason}</p>
+        ) : null}
+      </div>
+      <div className="flex items-center gap-2 sm:col-span-2">
+        <Button type="submit" size="sm" disabled={pending}>
+          Add freeze
+        </Button>
+        {error ? (
+          <span role="alert" className="text-sm text-red-700 dark:text-red-300">
+            {error}
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}
