@@ -270,7 +270,9 @@ describe("promotion requests", () => {
     expect(before).toBeGreaterThanOrEqual(1);
     const queue = await promotionQueue(as("rm2"), 500);
     expect(queue.awaiting.map((r) => r.number)).toContain(stagingNumber);
-    expect((await promotionQueue(as("rm1"), 500)).mine.map((r) => r.number)).toContain(stagingNumber);
+    expect((await promotionQueue(as("rm1"), 500)).mine.map((r) => r.number)).toContain(
+      stagingNumber,
+    );
 
     const result = await decide("rm2", stagingNumber, "approve");
     expect(result).toMatchObject({ status: "started", approvals: 1, requiredApprovals: 1 });
