@@ -24,8 +24,9 @@ import {
 
 /**
  * The registry of /api/v1 operations behind GET /api/v1/openapi.json: one small entry per route
- * and method. Request schemas are the very objects the routes parse with; a unit test fails
- * when a route file has no entry here.
+ * and method in API_OPERATIONS. Request schemas are the very objects the routes parse with
+ * (wrap one in `named()` to publish it under components.schemas); a unit test fails when a
+ * route file has no entry here, or an entry has no route.
  */
 
 /**
@@ -451,14 +452,14 @@ const DESCRIPTION =
   "`{ error: { code, message, fields?, requestId } }`; invalid input answers 422 with the " +
   "problem per field. Send `X-Request-Id` to correlate a request with the audit log.";
 
-let document: OpenApiDocument | undefined;
+let built: OpenApiDocument | undefined;
 
 /** Built once per process: the document only changes with a deploy. */
 export function openApiDocument(): OpenApiDocument {
-  document ??= buildOpenApiDocument({
+  built ??= buildOpenApiDocument({
     info: { title: "Flightdeck", version: appVersion, description: DESCRIPTION },
     tags: TAGS,
     operations: API_OPERATIONS,
   });
-  return document;
+  return built;
 }
