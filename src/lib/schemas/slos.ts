@@ -28,6 +28,38 @@ export type SloListQuery = z.infer<typeof sloListQuerySchema>;
 /** An edit carries the version the editor saw (optimistic concurrency). */
 export const sloVersionSchema = z.coerce.number().int().min(1);
 
+/**
+ * `PUT /api/v1/slos/{name}`: the definition plus the `version` it was read at. The rest of the
+ * body passes through to the service, which validates it as an SLO definition.
+ */
+export const sloUpdateBodySchema = z.object({ version: sloVersionSchema }).passthrough();
+
+/** `GET /api/v1/slos/export`: which SLOs, in which document format. */
+export const sloExportQuerySchema = z.object({
+  format: z.enum(["openslo", "flightdeck", "prometheus"]).default("openslo"),
+  team: z.string().max(100).optional(),
+  service: z.string().max(100).optional(),
+  /** comma-separated SLO names */
+  names: z
+    .string()
+    .max(10_000)
+    .optional()
+    .transform((v) => (v ? v.split(",").filter(Boolean) : undefined)),
+});
+
+/** The burn-rate windows asked for when the query names none. */
+export const DEFAULT_BURN_RATE_WINDOWS = "5m,1h,6h,3d";
+
+/** `?windows=5m,1h,3d`: burn-rate windows, read as minutes. */
+export const burnRateWindowsSchema = z
+  .string()
+  .regex(/^\d+[mhd](,\d+[mhd])*$/, "Give windows like 5m,1h,6h,3d.")
+  .transform((v) =>
+    v.split(",").map((w) => Number(w.slice(0, -1)) * { m: 1, h: 60, d: 1440 }[w.at(-1) as "m"]),
+  )
+  .refine((ws) => ws.every((m) => m >= 1 && m <= 7 * 1440), "Windows are 1m to 7d.")
+  .refine((ws) => ws.length <= 10, "Ask for at most 10 windows at once.");
+
 /** Import: YAML text of OpenSLO v1 or Flightdeck SLO documents. */
 export const sloImportSchema = z.object({
   yaml: z

@@ -36,6 +36,13 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
         title="API tokens"
         description="Team-scoped tokens for automation, sent as Authorization: Bearer <token> to /api/v1."
       />
+      <p className="-mt-2 mb-4 text-sm text-muted-foreground">
+        API reference:{" "}
+        <a href="/api/v1/openapi.json" className="font-mono hover:underline">
+          /api/v1/openapi.json
+        </a>{" "}
+        (OpenAPI 3.1)
+      </p>
       <CreateTokenForm teams={teams} createToken={createTokenAction} />
       <h2 className="mb-2 mt-6 text-sm font-semibold">Tokens</h2>
       {page.total === 0 ? (

@@ -1,9 +1,8 @@
 import { NextResponse } from "next/server";
-import { z } from "zod";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
 import { deleteSlo, getSloDefinition, updateSlo } from "@/server/services/slo-definitions";
 import { AppError } from "@/server/errors";
-import { sloVersionSchema } from "@/lib/schemas/slos";
+import { sloUpdateBodySchema, sloVersionSchema } from "@/lib/schemas/slos";
 
 const notFound = (name: string) => new AppError("NOT_FOUND", `No SLO named ${name}.`);
 
@@ -17,15 +16,13 @@ export const GET = apiRoute<{ name: string }>({
   },
 });
 
-const updateBody = z.object({ version: sloVersionSchema }).passthrough();
-
 /** `PUT /api/v1/slos/{name}` with the definition and the `version` it was read at. */
 export const PUT = apiRoute<{ name: string }>({
   action: "slo.update",
   permission: "slo.manage",
   targetType: "slo",
   handler: async ({ actor, meta, req, params }) => {
-    const { version, ...spec } = updateBody.parse(await jsonBody(req));
+    const { version, ...spec } = sloUpdateBodySchema.parse(await jsonBody(req));
     const def = await updateSlo(actor, meta, params.name, version, spec);
     return NextResponse.json({ ...def.spec, version: def.version });
   },

@@ -1,18 +1,6 @@
-import { z } from "zod";
 import { apiRoute } from "@/server/http/api-route";
 import { exportSloYaml, sloRulesYaml } from "@/server/services/slo-documents";
-
-const exportQuery = z.object({
-  format: z.enum(["openslo", "flightdeck", "prometheus"]).default("openslo"),
-  team: z.string().max(100).optional(),
-  service: z.string().max(100).optional(),
-  /** comma-separated SLO names */
-  names: z
-    .string()
-    .max(10_000)
-    .optional()
-    .transform((v) => (v ? v.split(",").filter(Boolean) : undefined)),
-});
+import { sloExportQuerySchema } from "@/lib/schemas/slos";
 
 /**
  * `GET /api/v1/slos/export?format=openslo|flightdeck|prometheus&team=&service=&names=`:
@@ -22,7 +10,7 @@ export const GET = apiRoute({
   permission: "fleet.read",
   targetType: "slo",
   handler: async ({ actor, req }) => {
-    const q = exportQuery.parse(Object.fromEntries(req.nextUrl.searchParams));
+    const q = sloExportQuerySchema.parse(Object.fromEntries(req.nextUrl.searchParams));
     const filter = { team: q.team || undefined, service: q.service || undefined, names: q.names };
     const yaml =
       q.format === "prometheus"

@@ -1,0 +1,465 @@
+import { z } from "zod";
+import { version as appVersion } from "../../../../../package.json";
+import type { Permission } from "@/lib/domain/policy";
+import { sloSpecSchema } from "@/lib/domain/slo-spec";
+import { ROLE_VALUES, TOKEN_SCOPES } from "@/lib/schemas/admin";
+import { auditFilterSchema } from "@/lib/schemas/audit";
+import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
+import { registerModelVersionSchema } from "@/lib/schemas/model-version";
+import {
+  buildOpenApiDocument,
+  named,
+  type ApiOperation,
+  type OpenApiDocument,
+} from "@/lib/schemas/openapi";
+import {
+  burnRateWindowsSchema,
+  DEFAULT_BURN_RATE_WINDOWS,
+  sloExportQuerySchema,
+  sloImportSchema,
+  sloListQuerySchema,
+  sloUpdateBodySchema,
+  sloVersionSchema,
+} from "@/lib/schemas/slos";
+
+/**
+ * The registry of /api/v1 operations behind GET /api/v1/openapi.json: one small entry per route
+ * and method in API_OPERATIONS. Request schemas are the very objects the routes parse with
+ * (wrap one in `named()` to publish it under components.schemas); a unit test fails when a
+ * route file has no entry here, or an entry has no route.
+ */
+
+/**
+ * Response bodies are TypeScript types on the server, not zod schemas, so the few worth
+ * publishing are written down here; a unit test compares their keys with the service types.
+ */
+// format only: z.iso.datetime() would publish a long pattern that adds nothing for readers
+const timestamp = z.string().meta({ format: "date-time" });
+export const responseSchemas = {
+  modelVersion: registerModelVersionSchema.extend({
+    id: z.string(),
+    model: z.string().describe("the model's name"),
+    createdBy: z.string().describe('the registering user\'s email, or "token:<name>"'),
+    createdAt: timestamp,
+  }),
+  me: z.object({
+    kind: z.enum(["user", "token"]),
+    name: z.string(),
+    email: z.string().nullable().describe("null for tokens"),
+    role: z.enum(ROLE_VALUES).nullable().describe("null for tokens, and for users without a role"),
+    team: z.string().nullable().describe("the team's name"),
+    scopes: z.array(z.enum(TOKEN_SCOPES)).nullable().describe("a token's scopes; null for users"),
+  }),
+  /** what GET answers and PUT takes: the definition and the version it was read at */
+  versionedSlo: z.intersection(sloSpecSchema, sloUpdateBodySchema),
+  sloImportResult: z.object({
+    created: z.array(z.string()),
+    updated: z.array(z.string()),
+    unchanged: z.array(z.string()),
+  }),
+  chaosExperiment: z.object({
+    id: z.string(),
+    kind: z.enum(CHAOS_KINDS),
+    region: z.string(),
+    magnitude: z.number().describe("the requested percent / 100"),
+    startedAt: timestamp,
+    endsAt: timestamp,
+    stoppedAt: timestamp.nullable(),
+    reason: z.string(),
+    createdBy: z.string().describe("the starting user's email"),
+    alreadyRunning: z
+      .boolean()
+      .optional()
+      .describe("on start: true when this kind was already running in the region"),
+  }),
+  page: z.object({
+    rows: z.array(z.unknown()),
+    total: z.int(),
+    page: z.int(),
+    pageSize: z.int(),
+    pageCount: z.int(),
+  }),
+};
+
+const ModelVersionRegistration = named("ModelVersionRegistration", registerModelVersionSchema);
+const ModelVersion = named("ModelVersion", responseSchemas.modelVersion);
+const Me = named("Me", responseSchemas.me);
+const SloDefinition = named("SloDefinition", sloSpecSchema);
+const VersionedSloDefinition = named("VersionedSloDefinition", responseSchemas.versionedSlo);
+const SloImport = named("SloImport", sloImportSchema);
+const SloImportResult = named("SloImportResult", responseSchemas.sloImportResult);
+const ChaosStart = named("ChaosStart", startChaosSchema);
+const ChaosExperiment = named("ChaosExperiment", responseSchemas.chaosExperiment);
+const ChaosExperimentList = named("ChaosExperimentList", z.array(responseSchemas.chaosExperiment));
+const Page = named("Page", responseSchemas.page);
+
+const YAML = ["application/yaml"] as const;
+const sloName = "The SLO's name, e.g. ranker-xl-availability.";
+
+export const API_OPERATIONS: ApiOperation<Permission>[] = [
+  // Models
+  {
+    method: "POST",
+    path: "/api/v1/models/{model}/versions",
+    operationId: "registerModelVersion",
+    summary: "Register a model version",
+    description:
+      "CI registers an immutable build of a model with its lineage. Images are referenced by " +
+      "digest (`registry/repo@sha256:<64 hex>`), never by a mutable tag; the dataset digest, " +
+      "training run, code commit and evaluation metrics are all required. Idempotent: " +
+      "registering the same version with the same image digest again answers 200 with the " +
+      "existing version, so a retried CI job is safe. Only the model's team (or an admin) may " +
+      "register.",
+    tags: ["Models"],
+    access: { permission: "model.register" },
+    pathParams: { model: "The model's name, e.g. ranker-xl." },
+    body: { schema: ModelVersionRegistration },
+    responses: {
+      201: { description: "Registered.", schema: ModelVersion },
+      200: {
+        description: "This version was already registered with this image digest; nothing changed.",
+        schema: ModelVersion,
+      },
+    },
+    errors: {
+      404: "No model of that name.",
+      409: "The version is already registered with a different image digest (versions are immutable), or the image digest is already registered as another version.",
+      422: "The body is not JSON or fails validation; `error.fields` names each field.",
+    },
+  },
+
+  // SLOs
+  {
+    method: "GET",
+    path: "/api/v1/slos",
+    operationId: "listSlos",
+    summary: "List SLOs",
+    description:
+      "SLOs with their current error budget, 20 per page. Malformed filters are ignored rather " +
+      "than refused, as on the SLOs page.",
+    tags: ["SLOs"],
+    access: { permission: "fleet.read" },
+    query: sloListQuerySchema,
+    queryDescriptions: {
+      region: "Only SLOs of deployments in this region, e.g. us-east-1.",
+      env: "Only this environment tier.",
+      page: "The page, from 1.",
+      status: "Only SLOs in this state.",
+      team: "Only this owner team (slug).",
+      service: "Only this service (model name).",
+      group: "How the SLOs page groups rows; the API answers the same rows.",
+    },
+    responses: {
+      200: {
+        description: "A page of SLO definitions, each with `id` and `summary`.",
+        schema: Page,
+      },
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/slos",
+    operationId: "createSlo",
+    summary: "Create an SLO",
+    description:
+      "Creates one SLO. Submitting the same definition again answers 200 with the existing one.",
+    tags: ["SLOs"],
+    access: { permission: "slo.manage" },
+    body: { schema: SloDefinition },
+    responses: {
+      201: { description: "Created.", schema: VersionedSloDefinition },
+      200: { description: "An identical SLO already exists.", schema: VersionedSloDefinition },
+    },
+    errors: {
+      409: "A different SLO of that name exists.",
+      422: "The body is not JSON, fails validation, or names an unknown service or team.",
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/slos/{name}",
+    operationId: "getSlo",
+    summary: "Get an SLO definition",
+    description: "The definition with the `version` to send back when editing or deleting it.",
+    tags: ["SLOs"],
+    access: { permission: "fleet.read" },
+    pathParams: { name: sloName },
+    responses: { 200: { description: "The definition.", schema: VersionedSloDefinition } },
+    errors: { 404: "No SLO of that name." },
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/slos/{name}",
+    operationId: "updateSlo",
+    summary: "Edit an SLO",
+    description:
+      "Replaces the definition. Send the `version` you read: if the SLO changed since, nothing " +
+      "is written and the answer is 409. Sending what is already stored succeeds without a change.",
+    tags: ["SLOs"],
+    access: { permission: "slo.manage" },
+    pathParams: { name: sloName },
+    body: { schema: VersionedSloDefinition },
+    responses: { 200: { description: "The stored definition.", schema: VersionedSloDefinition } },
+    errors: {
+      404: "No SLO of that name.",
+      409: "The SLO changed since `version`.",
+      422: "The body is not JSON, fails validation, or renames the SLO.",
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/slos/{name}",
+    operationId: "deleteSlo",
+    summary: "Delete an SLO",
+    description: "Deletes the SLO and its history.",
+    tags: ["SLOs"],
+    access: { permission: "slo.manage" },
+    pathParams: { name: sloName },
+    queryParams: {
+      version: {
+        schema: sloVersionSchema,
+        description: "The version you read; a changed SLO is not deleted.",
+        required: true,
+      },
+    },
+    responses: { 204: { description: "Deleted." } },
+    errors: {
+      404: "No SLO of that name (or it is already deleted).",
+      409: "The SLO changed since `version`.",
+      422: "`version` is missing or not a positive integer.",
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/slos/{name}/burn-rate",
+    operationId: "getSloBurnRate",
+    summary: "Burn rate over trailing windows",
+    description:
+      "The SLO's burn rate now over each window, with the good and total events behind it; " +
+      "null for a window without traffic.",
+    tags: ["SLOs"],
+    access: { permission: "fleet.read" },
+    pathParams: { name: sloName },
+    queryParams: {
+      windows: {
+        schema: burnRateWindowsSchema,
+        description: `Comma-separated windows of 1m to 7d, at most 10 (default ${DEFAULT_BURN_RATE_WINDOWS}).`,
+      },
+    },
+    responses: { 200: { description: "`{ slo, at, windows: [{ minutes, burnRate, … }] }`." } },
+    errors: { 404: "No SLO of that name.", 422: "`windows` is malformed or out of range." },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/slos/{name}/rules",
+    operationId: "getSloRules",
+    summary: "Prometheus rules of an SLO",
+    description: "Recording and multi-window burn-rate alerting rules, ready for `promtool`.",
+    tags: ["SLOs"],
+    access: { permission: "fleet.read" },
+    pathParams: { name: sloName },
+    responses: { 200: { description: "A Prometheus rules file.", mediaTypes: YAML } },
+    errors: { 404: "No SLO of that name.", 422: "Rules cannot be generated for this SLO." },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/slos/export",
+    operationId: "exportSlos",
+    summary: "Export SLOs as YAML",
+    description: "Multi-document YAML of the matching SLOs, or their Prometheus rules.",
+    tags: ["SLOs"],
+    access: { permission: "fleet.read" },
+    query: sloExportQuerySchema,
+    queryDescriptions: {
+      format: "OpenSLO v1, Flightdeck's own documents, or Prometheus rules.",
+      team: "Only this owner team (slug).",
+      service: "Only this service (model name).",
+      names: "Only these SLOs, comma-separated.",
+    },
+    responses: { 200: { description: "YAML documents.", mediaTypes: YAML } },
+    errors: { 404: "No SLO matches.", 422: "A query parameter is invalid." },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/slos/import",
+    operationId: "importSlos",
+    summary: "Import SLOs from YAML",
+    description:
+      "Applies OpenSLO v1 and/or Flightdeck SLO documents, all or none: new names are created, " +
+      "changed ones updated, identical ones left alone, so importing a file twice changes " +
+      "nothing. Send the YAML itself (application/yaml or text/plain), or JSON `{ yaml }`.",
+    tags: ["SLOs"],
+    access: { permission: "slo.manage" },
+    body: { schema: SloImport, textMediaTypes: [...YAML, "text/plain"] },
+    responses: { 200: { description: "The SLO names by outcome.", schema: SloImportResult } },
+    errors: { 422: "The YAML is invalid; the message names each document and field." },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/slos/review",
+    operationId: "getSloReview",
+    summary: "SLO review of a month or quarter",
+    description:
+      "Every SLO's attainment against its objective in the period, the change from the period " +
+      "before, and the budget spent on incidents and rollouts, per team and service.",
+    tags: ["SLOs"],
+    access: { permission: "fleet.read" },
+    queryParams: {
+      // read without a schema: an unknown period falls back to the current one
+      period: {
+        schema: z.string(),
+        description: "A month (2026-10) or quarter (2026-Q3); otherwise the current period.",
+      },
+      format: { schema: z.enum(["json", "csv"]), description: "CSV instead of JSON." },
+    },
+    responses: {
+      200: { description: "The review.", mediaTypes: ["application/json", "text/csv"] },
+    },
+  },
+
+  // Rollouts
+  {
+    method: "GET",
+    path: "/api/v1/rollouts/{id}",
+    operationId: "getRollout",
+    summary: "Get a rollout",
+    description:
+      "One rollout with its steps, waves, analysis, history and live traffic, and the canary " +
+      "versus baseline series (`{ rollout, series }`).",
+    tags: ["Rollouts"],
+    access: { permission: "fleet.read" },
+    pathParams: { id: "The rollout's id." },
+    responses: { 200: { description: "The rollout and its comparison series." } },
+    errors: { 404: "No rollout with that id." },
+  },
+
+  // Chaos
+  {
+    method: "GET",
+    path: "/api/v1/chaos",
+    operationId: "listChaosExperiments",
+    summary: "List chaos experiments",
+    description: "Experiments on the simulated fleet that are running or ended in the last day.",
+    tags: ["Chaos"],
+    access: { permission: "fleet.read" },
+    responses: { 200: { description: "Newest first.", schema: ChaosExperimentList } },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/chaos",
+    operationId: "startChaosExperiment",
+    summary: "Start a chaos experiment",
+    description:
+      "Degrades the simulated fleet for a while. One experiment of a kind runs per region: " +
+      "starting it again answers 200 with the running one.",
+    tags: ["Chaos"],
+    access: { permission: "chaos.trigger" },
+    body: { schema: ChaosStart },
+    responses: {
+      201: { description: "Started.", schema: ChaosExperiment },
+      200: { description: "Already running.", schema: ChaosExperiment },
+    },
+    errors: {
+      422: "The body fails validation, the region is unknown, or the platform is not the simulator.",
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/chaos/{id}",
+    operationId: "stopChaosExperiment",
+    summary: "Stop a chaos experiment",
+    description:
+      "Stops it early; the simulated fleet heals at once. Stopping an ended one changes nothing.",
+    tags: ["Chaos"],
+    access: { permission: "chaos.trigger" },
+    pathParams: { id: "The experiment's id." },
+    responses: { 200: { description: "The experiment.", schema: ChaosExperiment } },
+    errors: { 404: "No experiment with that id." },
+  },
+
+  // Audit
+  {
+    method: "GET",
+    path: "/api/v1/audit",
+    operationId: "listAuditEvents",
+    summary: "Read the audit log",
+    description:
+      "Audit events, newest first, with the Audit page's filters: JSON pages of 20, or the whole " +
+      "filtered log as CSV.",
+    tags: ["Audit"],
+    access: { permission: "fleet.read" },
+    query: auditFilterSchema,
+    queryDescriptions: {
+      actor: "Actor email (or token:<name>) containing this, any case.",
+      action: "Action starting with this, e.g. model_version or slo.update.",
+      target: "Target type or target id.",
+      outcome: "Allowed changes, or refusals.",
+      from: "Start, ISO 8601 (UTC when no offset is given).",
+      to: "End, ISO 8601 (UTC when no offset is given).",
+    },
+    queryParams: {
+      // read without a schema, like the page's pagination
+      page: { schema: z.int().min(1), description: "The page, from 1 (JSON only)." },
+      format: { schema: z.literal("csv"), description: "The whole filtered log as CSV." },
+    },
+    responses: {
+      200: {
+        description: "A page of audit events, or CSV.",
+        schema: Page,
+        mediaTypes: ["application/json", "text/csv"],
+      },
+    },
+    errors: { 422: "A time is not a date, or the range ends before it starts." },
+  },
+
+  // Identity
+  {
+    method: "GET",
+    path: "/api/v1/me",
+    operationId: "getMe",
+    summary: "Who am I",
+    description: "The caller: a user session or an API token, with its role or scopes.",
+    tags: ["Identity"],
+    access: { permission: "fleet.read" },
+    responses: { 200: { description: "The caller.", schema: Me } },
+  },
+
+  // Reference
+  {
+    method: "GET",
+    path: "/api/v1/openapi.json",
+    operationId: "getOpenApiDocument",
+    summary: "This API description",
+    tags: ["Reference"],
+    access: "public",
+    responses: { 200: { description: "The OpenAPI 3.1 document." } },
+  },
+];
+
+const TAGS = {
+  Models: "Model versions registered by CI.",
+  SLOs: "Service level objectives: definitions, burn rates, rules, import and export, review.",
+  Rollouts: "Progressive rollouts of model versions.",
+  Chaos: "Failure injection into the simulated fleet.",
+  Audit: "The audit log of every change and refusal.",
+  Identity: "The caller's identity.",
+  Reference: "This description.",
+};
+
+const DESCRIPTION =
+  "The REST API of Flightdeck. Authenticate with a team-scoped API token " +
+  "(`Authorization: Bearer fdk_…`) or, from the browser, the session cookie. Errors are JSON " +
+  "`{ error: { code, message, fields?, requestId } }`; invalid input answers 422 with the " +
+  "problem per field. Send `X-Request-Id` to correlate a request with the audit log.";
+
+let built: OpenApiDocument | undefined;
+
+/** Built once per process: the document only changes with a deploy. */
+export function openApiDocument(): OpenApiDocument {
+  built ??= buildOpenApiDocument({
+    info: { title: "Flightdeck", version: appVersion, description: DESCRIPTION },
+    tags: TAGS,
+    operations: API_OPERATIONS,
+  });
+  return built;
+}
