@@ -8,6 +8,7 @@ import {
   editPromotionSchema,
   environmentPolicySchema,
   freezeWindowSchema,
+  modelReleaseSettingsSchema,
   promotionRefSchema,
 } from "@/lib/schemas/promotions";
 import {
@@ -17,7 +18,12 @@ import {
   startPromotion,
   withdrawPromotion,
 } from "@/server/services/promotions";
-import { createFreeze, deleteFreeze, setEnvironmentPolicy } from "@/server/services/release-policy";
+import {
+  createFreeze,
+  deleteFreeze,
+  setEnvironmentPolicy,
+  setModelReleaseSettings,
+} from "@/server/services/release-policy";
 
 const target = (i: { requestId: string }) => ({ type: "promotion", id: i.requestId });
 const PATHS = ["/promotions", "/"];
@@ -92,4 +98,13 @@ export const setEnvironmentPolicyAction = defineAction({
   target: (i) => ({ type: "environment", id: i.environment }),
   run: ({ actor, meta, input }) => setEnvironmentPolicy(actor, meta, input),
   revalidate: ["/admin/release-policy"],
+});
+
+export const setModelReleaseSettingsAction = defineAction({
+  name: "model_release_settings.update",
+  permission: "promotion.approve",
+  input: modelReleaseSettingsSchema,
+  target: (i) => ({ type: "model", id: i.model }),
+  run: ({ actor, meta, input }) => setModelReleaseSettings(actor, meta, input),
+  revalidate: ["/promotions"],
 });

@@ -619,6 +619,42 @@ const PROMOTION_ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  setModelReleaseSettingsAction: {
+    allowed: ["release_manager", "admin"],
+    prepare: async () => {
+      // Only the CPU request flips, so the eval bar other files rely on stays as it is.
+      const model = await prisma.model.findUniqueOrThrow({ where: { name: "query-embedder" } });
+      const r = model.resources as { gpu: number; cpu: number; memoryGi: number };
+      const thresholds = (
+        model.evalThresholds as {
+          metric: string;
+          direction: string;
+          bound?: number;
+          maxRegression?: number;
+        }[]
+      )
+        .map((t) =>
+          [
+            t.bound !== undefined
+              ? `${t.metric} ${t.direction === "higher" ? ">=" : "<="} ${t.bound}`
+              : `${t.metric} ${t.direction}`,
+            t.maxRegression !== undefined ? `, max regression ${t.maxRegression}` : "",
+          ].join(""),
+        )
+        .join("\n");
+      return {
+        input: {
+          model: model.name,
+          thresholds,
+          gpu: r.gpu,
+          cpu: r.cpu === 8 ? 9 : 8,
+          memoryGi: r.memoryGi,
+        },
+        snapshot: () =>
+          prisma.model.findUnique({ where: { id: model.id }, select: { resources: true } }),
+      };
+    },
+  },
 };
 Object.assign(ACTIONS, PROMOTION_ACTIONS);
 

@@ -17,7 +17,13 @@ import {
   startPromotion,
   withdrawPromotion,
 } from "@/server/services/promotions";
-import { createFreeze, deleteFreeze, setEnvironmentPolicy } from "@/server/services/release-policy";
+import {
+  createFreeze,
+  deleteFreeze,
+  modelReleaseSettings,
+  setEnvironmentPolicy,
+  setModelReleaseSettings,
+} from "@/server/services/release-policy";
 import { versionBehaviour } from "@/lib/platform/simulator/behaviour";
 import { ACTIVE } from "@/lib/domain/rollout/state-machine";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
@@ -527,5 +533,63 @@ describe("promotion requests", () => {
         where: { action: "environment_policy.update", targetId: env.id },
       }),
     ).toBeGreaterThanOrEqual(2);
+  });
+
+  it("the model team's release managers set the eval bar; bad lines are refused and change nothing", async () => {
+    const before = (await modelReleaseSettings(as("rm1"))).find(
+      (m) => m.model === "query-embedder",
+    );
+    expect(before?.canEdit).toBe(true);
+    expect(before?.thresholds).toContain("recall@100 >= ");
+    const resources = { gpu: 1, cpu: 8, memoryGi: 32 };
+    await expect(
+      setModelReleaseSettings(as("rm1"), meta, {
+        model: "query-embedder",
+        thresholds: "recall@100 >= 0.5\nrecall@100 is great",
+        ...resources,
+      }),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("Line 2") });
+    await expect(
+      setModelReleaseSettings(as("rmOther"), meta, {
+        model: "query-embedder",
+        thresholds: "recall@100 >= 0.5",
+        ...resources,
+      }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect(
+      (await modelReleaseSettings(as("rm1"))).find((m) => m.model === "query-embedder"),
+    ).toEqual(before);
+
+    // A stricter bar fails a version that passed before.
+    const v = await healthyVersion("query-embedder", await goodMetrics("query-embedder"));
+    const r = await request("rm1", { model: "query-embedder", version: v, tier: "staging" });
+    expect((await getPromotion(as("rm2"), r.number)).gates[0]?.status).toBe("pass");
+    const stricter = `${before?.thresholds}\nfreshness_score >= 0.9`;
+    const changed = await setModelReleaseSettings(as("rm1"), meta, {
+      model: "query-embedder",
+      thresholds: stricter,
+      ...resources,
+    });
+    expect(changed.changed).toBe(true);
+    const gate = (await getPromotion(as("rm2"), r.number)).gates[0];
+    expect(gate).toMatchObject({
+      status: "fail",
+      summary: expect.stringContaining("freshness_score"),
+    });
+    // Saving the same again is a no-op; then restore the seeded bar.
+    expect(
+      (
+        await setModelReleaseSettings(as("rm1"), meta, {
+          model: "query-embedder",
+          thresholds: stricter,
+          ...resources,
+        })
+      ).changed,
+    ).toBe(false);
+    await setModelReleaseSettings(as("admin"), meta, {
+      model: "query-embedder",
+      thresholds: before?.thresholds ?? "",
+      ...(before?.resources ?? resources),
+    });
   });
 });

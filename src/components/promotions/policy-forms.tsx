@@ -3,7 +3,11 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
-import type { EnvironmentPolicyInput, FreezeWindowInput } from "@/lib/schemas/promotions";
+import type {
+  EnvironmentPolicyInput,
+  FreezeWindowInput,
+  ModelReleaseSettingsInput,
+} from "@/lib/schemas/promotions";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -172,6 +176,74 @@ export function FreezeForm({
           </span>
         ) : null}
       </div>
+    </form>
+  );
+}
+
+/** A model's eval thresholds (one per line) and serving resources per replica. */
+export function ModelSettingsForm({
+  model,
+  thresholds,
+  resources,
+  save,
+}: {
+  model: string;
+  thresholds: string;
+  resources: { gpu: number; cpu: number; memoryGi: number } | null;
+  save: (input: ModelReleaseSettingsInput) => Promise<ActionResult<unknown>>;
+}) {
+  const [text, setText] = useState(thresholds);
+  const [gpu, setGpu] = useState(String(resources?.gpu ?? ""));
+  const [cpu, setCpu] = useState(String(resources?.cpu ?? ""));
+  const [memoryGi, setMemoryGi] = useState(String(resources?.memoryGi ?? ""));
+  const { pending, error, submit } = useSubmit(save);
+  const id = `thresholds-${model}`;
+  return (
+    <form
+      aria-label={`Release settings of ${model}`}
+      className="space-y-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit({ model, thresholds: text, gpu, cpu, memoryGi });
+      }}
+    >
+      <Label htmlFor={id}>Eval thresholds, one per line</Label>
+      <textarea
+        id={id}
+        className="min-h-20 w-full rounded-md border bg-background px-3 py-2 font-mono text-xs focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder={"ndcg@10 >= 0.69, max regression 0.01\np99_latency_ms <= 250"}
+      />
+      <div className="flex flex-wrap items-end gap-2">
+        {(
+          [
+            ["GPUs", gpu, setGpu],
+            ["CPUs", cpu, setCpu],
+            ["Memory (GiB)", memoryGi, setMemoryGi],
+          ] as const
+        ).map(([label, value, set]) => (
+          <label key={label} className="flex flex-col gap-1 text-xs text-muted-foreground">
+            {label} per replica
+            <Input
+              className="w-24"
+              type="number"
+              min={0}
+              step="any"
+              value={value}
+              onChange={(e) => set(e.target.value)}
+            />
+          </label>
+        ))}
+        <Button type="submit" size="sm" variant="outline" disabled={pending}>
+          Save
+        </Button>
+      </div>
+      {error ? (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          {error}
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -524,3 +524,57 @@ export function promotionTransition(
         : { ok: false, reason: `Only an approved request can start; this one is ${status}.` };
   }
 }
+
+const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
+const THRESHOLD_LINE = new RegExp(
+  String.raw`^(\S+)\s+(?:(>=|<=)\s*(${NUMBER})|(higher|lower))(?:\s*,\s*max\s+regression\s+(${NUMBER}))?$`,
+  "i",
+);
+
+/**
+ * Thresholds as release managers write them, one per line:
+ * `ndcg@10 >= 0.69, max regression 0.01`, `p99_latency_ms <= 250`, `recall higher, max
+ * regression 0.02` (no bound, only compared with production).
+ */
+export function thresholdsFromText(
+  text: string,
+): { ok: true; thresholds: EvalThreshold[] } | { ok: false; error: string } {
+  const thresholds: EvalThreshold[] = [];
+  const lines = text.split("\n");
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = THRESHOLD_LINE.exec(line);
+    if (!m) {
+      return {
+        ok: false,
+        error: `Line ${i + 1} ("${line}"): write "metric >= 0.9", "metric <= 250" or "metric higher", optionally followed by ", max regression 0.01".`,
+      };
+    }
+    const [, metric = "", op, bound, word, regression] = m;
+    thresholds.push({
+      metric,
+      direction: op === ">=" || word?.toLowerCase() === "higher" ? "higher" : "lower",
+      ...(bound !== undefined ? { bound: Number(bound) } : {}),
+      ...(regression !== undefined ? { maxRegression: Number(regression) } : {}),
+    });
+  }
+  const parsed = evalThresholdsSchema.safeParse(thresholds);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: issue?.message ?? "Invalid thresholds." };
+  }
+  return { ok: true, thresholds: parsed.data };
+}
+
+export function thresholdsToText(thresholds: readonly EvalThreshold[]): string {
+  return thresholds
+    .map((t) => {
+      const head =
+        t.bound !== undefined
+          ? `${t.metric} ${t.direction === "higher" ? ">=" : "<="} ${t.bound}`
+          : `${t.metric} ${t.direction}`;
+      return t.maxRegression !== undefined ? `${head}, max regression ${t.maxRegression}` : head;
+    })
+    .join("\n");
+}

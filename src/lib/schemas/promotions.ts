@@ -118,3 +118,14 @@ export const environmentPolicySchema = z.object({
 });
 export type EnvironmentPolicyInput = z.input<typeof environmentPolicySchema>;
 export type EnvironmentPolicyData = z.output<typeof environmentPolicySchema>;
+
+/** A model's release settings: eval thresholds (text, one per line) and serving resources. */
+export const modelReleaseSettingsSchema = z.object({
+  model: z.string().trim().min(1).max(100),
+  thresholds: z.string().max(10_000),
+  gpu: z.coerce.number().int("GPUs are whole numbers.").min(0).max(16),
+  cpu: z.coerce.number().positive("CPUs must be positive.").max(512),
+  memoryGi: z.coerce.number().positive("Memory must be positive.").max(4096),
+});
+export type ModelReleaseSettingsInput = z.input<typeof modelReleaseSettingsSchema>;
+export type ModelReleaseSettingsData = z.output<typeof modelReleaseSettingsSchema>;

@@ -4,9 +4,21 @@ import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/services/context";
 import { AppError } from "@/server/errors";
-import { assertAllowed, assertCanRead } from "@/server/services/access";
+import { assertAllowed, assertCanRead, isAllowed } from "@/server/services/access";
+import type { Prisma } from "@/server/db/client";
+import {
+  evalThresholdsSchema,
+  servingResourcesSchema,
+  thresholdsFromText,
+  thresholdsToText,
+  type ServingResources,
+} from "@/lib/domain/promotion";
 import { auditActor } from "@/server/services/audit";
-import type { EnvironmentPolicyData, FreezeWindowData } from "@/lib/schemas/promotions";
+import type {
+  EnvironmentPolicyData,
+  FreezeWindowData,
+  ModelReleaseSettingsData,
+} from "@/lib/schemas/promotions";
 
 export interface EnvironmentPolicyRow {
   name: string;
@@ -191,5 +203,103 @@ export async function deleteFreeze(
       },
     });
     return { deleted: true };
+  });
+}
+
+export interface ModelReleaseSettingsRow {
+  model: string;
+  displayName: string;
+  teamName: string;
+  /** the eval thresholds, one per line */
+  thresholds: string;
+  resources: ServingResources | null;
+  /** the actor may change them (the model team's release managers, or an admin) */
+  canEdit: boolean;
+}
+
+/** Each model's promotion bar (eval thresholds) and serving resources. */
+export async function modelReleaseSettings(
+  actor: Actor | null,
+): Promise<ModelReleaseSettingsRow[]> {
+  assertCanRead(actor);
+  const models = await db().model.findMany({
+    orderBy: { name: "asc" },
+    select: {
+      name: true,
+      displayName: true,
+      teamId: true,
+      evalThresholds: true,
+      resources: true,
+      team: { select: { name: true } },
+    },
+  });
+  return models.map((m) => {
+    const thresholds = evalThresholdsSchema.safeParse(m.evalThresholds ?? []);
+    const resources = servingResourcesSchema.safeParse(m.resources);
+    return {
+      model: m.name,
+      displayName: m.displayName,
+      teamName: m.team.name,
+      thresholds: thresholds.success ? thresholdsToText(thresholds.data) : "",
+      resources: resources.success ? resources.data : null,
+      canEdit: isAllowed(actor, "promotion.approve", m.teamId),
+    };
+  });
+}
+
+/**
+ * Sets a model's eval thresholds and serving resources: the model team's release managers (or
+ * an admin) own the bar its promotions must clear. Saving the same settings changes nothing.
+ */
+export async function setModelReleaseSettings(
+  actor: Actor | null,
+  meta: RequestMeta,
+  input: ModelReleaseSettingsData,
+): Promise<{ model: string; changed: boolean }> {
+  assertAllowed(actor, "promotion.approve");
+  const parsed = thresholdsFromText(input.thresholds);
+  if (!parsed.ok) throw new AppError("INVALID_INPUT", parsed.error);
+  const resources = { gpu: input.gpu, cpu: input.cpu, memoryGi: input.memoryGi };
+  return db().$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<
+      { id: string; teamId: string; evalThresholds: unknown; resources: unknown }[]
+    >`SELECT id, "teamId", "evalThresholds", resources FROM "Model" WHERE name = ${input.model} FOR UPDATE`;
+    const model = rows[0];
+    if (!model) throw new AppError("NOT_FOUND", `No model named ${input.model}.`);
+    assertAllowed(actor, "promotion.approve", model.teamId);
+    // jsonb reorders keys, so compare canonical forms rather than the stored JSON text.
+    const stored = evalThresholdsSchema.safeParse(model.evalThresholds ?? []);
+    const storedResources = servingResourcesSchema.safeParse(model.resources);
+    const same =
+      stored.success &&
+      thresholdsToText(stored.data) === thresholdsToText(parsed.thresholds) &&
+      storedResources.success &&
+      storedResources.data.gpu === resources.gpu &&
+      storedResources.data.cpu === resources.cpu &&
+      storedResources.data.memoryGi === resources.memoryGi;
+    if (same) return { model: input.model, changed: false };
+    await tx.model.update({
+      where: { id: model.id },
+      data: {
+        evalThresholds: parsed.thresholds as unknown as Prisma.InputJsonValue,
+        resources,
+      },
+    });
+    await appendAudit(tx, {
+      ...auditActor(actor, meta),
+      action: "model_release_settings.update",
+      targetType: "model",
+      targetId: model.id,
+      outcome: "allowed",
+      before: {
+        evalThresholds: (model.evalThresholds ?? null) as Prisma.InputJsonValue,
+        resources: (model.resources ?? null) as Prisma.InputJsonValue,
+      },
+      after: {
+        evalThresholds: parsed.thresholds as unknown as Prisma.InputJsonValue,
+        resources,
+      },
+    });
+    return { model: input.model, changed: true };
   });
 }

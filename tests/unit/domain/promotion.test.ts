@@ -13,6 +13,8 @@ import {
   gatesPass,
   promotionTransition,
   requiredApprovals,
+  thresholdsFromText,
+  thresholdsToText,
   worstStatus,
   type Gate,
   type GateStatus,
@@ -549,5 +551,66 @@ describe("promotionTransition", () => {
     for (const s of ["started", "rejected", "withdrawn"] as const) {
       expect(EVENTS.every((e) => !promotionTransition(s, e).ok)).toBe(true);
     }
+  });
+});
+
+describe("thresholds as text", () => {
+  it("reads bounds, directions and regressions, skipping blanks and comments", () => {
+    const r = thresholdsFromText(
+      "# the bar\nndcg@10 >= 0.69, max regression 0.01\n\np99_latency_ms <= 250\nrecall higher, max regression 0.02\nece lower",
+    );
+    expect(r).toEqual({
+      ok: true,
+      thresholds: [
+        { metric: "ndcg@10", direction: "higher", bound: 0.69, maxRegression: 0.01 },
+        { metric: "p99_latency_ms", direction: "lower", bound: 250 },
+        { metric: "recall", direction: "higher", maxRegression: 0.02 },
+        { metric: "ece", direction: "lower" },
+      ],
+    });
+    expect(thresholdsFromText("")).toEqual({ ok: true, thresholds: [] });
+  });
+
+  it("names the line that does not parse, and refuses duplicates and negative regressions", () => {
+    expect(thresholdsFromText("a >= 1\nb > 2")).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('Line 2 ("b > 2")'),
+    });
+    expect(thresholdsFromText("a >= 1\na <= 3")).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("two thresholds"),
+    });
+    expect(thresholdsFromText("a >= 1, max regression -1").ok).toBe(false);
+    expect(thresholdsFromText("a >= ").ok).toBe(false);
+  });
+
+  it("round-trips through text (property)", () => {
+    const threshold = fc.record(
+      {
+        metric: fc.stringMatching(/^[a-z][a-z0-9_@.]{0,20}$/),
+        direction: fc.constantFrom<"higher" | "lower">("higher", "lower"),
+        bound: fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }),
+        maxRegression: fc.double({ min: 0, max: 1e3, noNaN: true, noDefaultInfinity: true }),
+      },
+      { requiredKeys: ["metric", "direction"] },
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(threshold, { selector: (t) => t.metric, maxLength: 8 }),
+        (list) => {
+          const normal = list.map((t) => ({
+            ...t,
+            ...(t.bound !== undefined ? { bound: t.bound === 0 ? 0 : t.bound } : {}),
+            ...(t.maxRegression !== undefined
+              ? { maxRegression: t.maxRegression === 0 ? 0 : t.maxRegression }
+              : {}),
+          }));
+          expect(thresholdsFromText(thresholdsToText(normal))).toEqual({
+            ok: true,
+            thresholds: normal,
+          });
+        },
+      ),
+    );
   });
 });

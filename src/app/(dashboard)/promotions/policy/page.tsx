@@ -1,17 +1,22 @@
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
-import { releasePolicy } from "@/server/services/release-policy";
+import { modelReleaseSettings, releasePolicy } from "@/server/services/release-policy";
 import { isAllowed } from "@/server/services/access";
 import {
   createFreezeAction,
   deleteFreezeAction,
   setEnvironmentPolicyAction,
+  setModelReleaseSettingsAction,
 } from "@/actions/promotions";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { TimeAgo } from "@/components/common/time-ago";
 import { ActionButton } from "@/components/common/action-button";
 import { Badge } from "@/components/ui/badge";
-import { EnvironmentPolicyForm, FreezeForm } from "@/components/promotions/policy-forms";
+import {
+  EnvironmentPolicyForm,
+  FreezeForm,
+  ModelSettingsForm,
+} from "@/components/promotions/policy-forms";
 import {
   Table,
   TableBody,
@@ -32,7 +37,10 @@ function soakText(min: number): string {
 export default async function ReleasePolicyPage() {
   const actor = await requirePageActor();
   const now = new Date();
-  const { environments, freezes } = await releasePolicy(actor, now);
+  const [{ environments, freezes }, models] = await Promise.all([
+    releasePolicy(actor, now),
+    modelReleaseSettings(actor),
+  ]);
   const admin = isAllowed(actor, "settings.manage");
   return (
     <>
@@ -140,6 +148,42 @@ export default async function ReleasePolicyPage() {
           ))}
         </TableBody>
       </Table>
+      <h2 className="mb-2 mt-6 text-sm font-semibold">Models</h2>
+      <p className="mb-2 text-sm text-muted-foreground">
+        The eval bar each model&apos;s promotions must clear, and the resources its replicas
+        request. The model team&apos;s release managers change them.
+      </p>
+      <ul className="grid gap-3 lg:grid-cols-2">
+        {models.map((m) => (
+          <li key={m.model} className="rounded-md border p-3" data-testid="model-settings">
+            <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
+              <span className="font-medium">{m.displayName}</span>
+              <span className="font-mono text-xs text-muted-foreground">
+                {m.model} · {m.teamName}
+              </span>
+            </div>
+            {m.canEdit ? (
+              <ModelSettingsForm
+                model={m.model}
+                thresholds={m.thresholds}
+                resources={m.resources}
+                save={setModelReleaseSettingsAction}
+              />
+            ) : (
+              <>
+                <pre className="whitespace-pre-wrap font-mono text-xs">
+                  {m.thresholds || "No eval thresholds: promotions fail the eval gate."}
+                </pre>
+                <p className="mt-1 text-xs text-muted-foreground">
+                  {m.resources
+                    ? `${m.resources.gpu} GPU · ${m.resources.cpu} CPU · ${m.resources.memoryGi} GiB per replica`
+                    : "No serving resources set."}
+                </p>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
     </>
   );
 }
