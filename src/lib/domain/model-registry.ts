@@ -147,6 +147,16 @@ export interface MetricDelta {
   change: MetricChange;
 }
 
+/** Whether a change of `delta` is an improvement for a metric that improves in `direction`. */
+export function judgeChange(
+  delta: number,
+  direction: MetricDirection,
+): "better" | "worse" | "same" | "changed" {
+  if (delta === 0) return "same";
+  if (direction === "neutral") return "changed";
+  return delta > 0 === (direction === "higher") ? "better" : "worse";
+}
+
 /** Every metric either version reports, with b − a and whether that is an improvement. */
 export function compareEvalMetrics(a: EvalMetric[], b: EvalMetric[]): MetricDelta[] {
   const av = new Map(a.map((m) => [m.name, m.value]));
@@ -172,14 +182,6 @@ export function compareEvalMetrics(a: EvalMetric[], b: EvalMetric[]): MetricDelt
     }
     const places = Math.max(decimalsOf(x), decimalsOf(y));
     const delta = Number((y - x).toFixed(places)) + 0; // + 0 turns -0 into 0
-    const change: MetricChange =
-      delta === 0
-        ? "same"
-        : direction === "neutral"
-          ? "changed"
-          : delta > 0 === (direction === "higher")
-            ? "better"
-            : "worse";
     return {
       name,
       direction,
@@ -187,7 +189,7 @@ export function compareEvalMetrics(a: EvalMetric[], b: EvalMetric[]): MetricDelt
       b: y,
       delta,
       relative: x === 0 ? null : delta / Math.abs(x),
-      change,
+      change: judgeChange(delta, direction),
     };
   });
 }
@@ -309,4 +311,47 @@ export function sharedEnvironments(placements: Placement[], a: string, b: string
     );
   const inB = serving(b);
   return [...serving(a)].filter((e) => inB.has(e)).sort();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live metrics of two versions
+
+export interface LiveReading {
+  /** requests per second, summed over the clusters */
+  rps: number | null;
+  /** share of requests failing (0..1), request-weighted over the clusters */
+  errorRate: number | null;
+  /** worst p99 over the clusters, ms */
+  p99Ms: number | null;
+  /** online accuracy from delayed labels (0..1), request-weighted */
+  onlineAccuracy: number | null;
+}
+
+export interface LiveSide {
+  version: string;
+  trafficWeight: number;
+  clusters: string[];
+  reading: LiveReading;
+}
+
+export interface LiveRow {
+  environment: string;
+  tier: Tier;
+  region: string;
+  /** null: that version does not serve here */
+  a: LiveSide | null;
+  b: LiveSide | null;
+}
+
+export interface LiveComparison {
+  /**
+   * true: both versions serve traffic in the environments of `rows` (a canary, say), so their
+   * metrics compare like with like. false: they never serve in the same place, and `rows` has
+   * each version's own environments.
+   */
+  together: boolean;
+  rows: LiveRow[];
+  /** metrics the source did not give, e.g. "p99 latency: no answer within 5000 ms" */
+  errors: string[];
+  readAt: Date;
 }

@@ -25,10 +25,12 @@ import {
   type EvalMetric,
   type Lineage,
   type LineageDiff,
+  type LiveComparison,
+  type LiveReading,
+  type LiveSide,
   type MetricDelta,
   type Placement,
   type PlacementMatrix,
-  type Tier,
 } from "@/lib/domain/model-registry";
 
 // Reads for the model registry's pages: a model with its versions and where they run, one
@@ -205,6 +207,7 @@ export interface VersionChoices {
   model: ModelSummary;
   /** newest first */
   versionNames: string[];
+  servingProduction: string | null;
   compareDefaults: { a: string | null; b: string | null };
 }
 
@@ -221,10 +224,12 @@ export async function versionChoices(actor: Actor | null, name: string): Promise
     placementsOfModel(model.id),
   ]);
   const versionNames = names.map((n) => n.version);
+  const production = servingProduction(placements);
   return {
     model: summaryOf(model),
     versionNames,
-    compareDefaults: defaultComparison(versionNames, servingProduction(placements)),
+    servingProduction: production,
+    compareDefaults: defaultComparison(versionNames, production),
   };
 }
 
@@ -350,46 +355,6 @@ export async function getModelVersion(
     rolloutTotal,
     canRequestPromotion: isAllowed(actor, "promotion.request", model.teamId),
   };
-}
-
-export interface LiveReading {
-  /** requests per second, summed over the clusters */
-  rps: number | null;
-  /** share of requests failing (0..1), request-weighted over the clusters */
-  errorRate: number | null;
-  /** worst p99 over the clusters, ms */
-  p99Ms: number | null;
-  /** online accuracy from delayed labels (0..1), request-weighted */
-  onlineAccuracy: number | null;
-}
-
-export interface LiveSide {
-  version: string;
-  trafficWeight: number;
-  clusters: string[];
-  reading: LiveReading;
-}
-
-export interface LiveRow {
-  environment: string;
-  tier: Tier;
-  region: string;
-  /** null: that version does not serve here */
-  a: LiveSide | null;
-  b: LiveSide | null;
-}
-
-export interface LiveComparison {
-  /**
-   * true: both versions serve traffic in the environments of `rows` (a canary, say), so their
-   * metrics compare like with like. false: they never serve in the same place, and `rows` has
-   * each version's own environments.
-   */
-  together: boolean;
-  rows: LiveRow[];
-  /** metrics the source did not give, e.g. "p99 latency: no answer within 5000 ms" */
-  errors: string[];
-  readAt: Date;
 }
 
 const LIVE_METRICS = [
