@@ -2,6 +2,7 @@ import "server-only";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { PAGE_SIZE, type ListQuery } from "@/lib/schemas/list-query";
+import type { Prisma } from "@/server/db/client";
 import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
 import { assertCanRead } from "@/server/services/access";
 import { environmentWhere } from "@/server/db/filters";
@@ -18,11 +19,16 @@ export interface ModelRow {
   running: { version: string; environment: string; trafficWeight: number }[];
 }
 
-export async function listModels(actor: Actor | null, query: ListQuery): Promise<Page<ModelRow>> {
+export async function listModels(
+  actor: Actor | null,
+  query: ListQuery & { team?: string },
+): Promise<Page<ModelRow>> {
   assertCanRead(actor);
-  const total = await db().model.count();
+  const where: Prisma.ModelWhereInput = query.team ? { team: { slug: query.team } } : {};
+  const total = await db().model.count({ where });
   const { page, skip, take } = pageWindow(query.page, PAGE_SIZE, total);
   const models = await db().model.findMany({
+    where,
     orderBy: { name: "asc" },
     skip,
     take,

@@ -2,10 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
 import { listModels } from "@/server/services/models";
-import { readListQuery, type SearchParams } from "@/components/common/search-params";
+import { modelTeams } from "@/server/services/model-registry";
+import type { SearchParams } from "@/components/common/search-params";
+import { firstValues } from "@/lib/schemas/list-query";
+import { modelListQuerySchema } from "@/lib/schemas/models";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";
 import { TimeAgo } from "@/components/common/time-ago";
+import { Button } from "@/components/ui/button";
+import { NativeSelect } from "@/components/ui/native-select";
 import {
   Table,
   TableBody,
@@ -19,13 +24,37 @@ import {
 export const metadata: Metadata = { title: "Models" };
 
 export default async function ModelsPage({ searchParams }: { searchParams: SearchParams }) {
-  const { query, params } = await readListQuery(searchParams);
-  const page = await listModels(await requirePageActor(), query);
+  const params = firstValues(await searchParams);
+  const query = modelListQuerySchema.parse(params);
+  const actor = await requirePageActor();
+  const [page, teams] = await Promise.all([listModels(actor, query), modelTeams(actor)]);
   return (
     <>
       <PageHeader title="Models" description="The model registry and where each version runs." />
+      <form method="get" className="mb-3 flex flex-wrap items-end gap-2" aria-label="Filter models">
+        {params.region ? <input type="hidden" name="region" value={params.region} /> : null}
+        {params.env ? <input type="hidden" name="env" value={params.env} /> : null}
+        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+          Team
+          <NativeSelect name="team" defaultValue={query.team ?? ""} aria-label="Team">
+            <option value="">Any team</option>
+            {teams.map((t) => (
+              <option key={t.slug} value={t.slug}>
+                {t.name}
+              </option>
+            ))}
+          </NativeSelect>
+        </label>
+        <Button type="submit" size="sm" variant="outline">
+          Filter
+        </Button>
+      </form>
       {page.total === 0 ? (
-        <EmptyState title="No models registered yet" />
+        query.team ? (
+          <EmptyState title="No models match" hint="Change the filters." />
+        ) : (
+          <EmptyState title="No models registered yet" />
+        )
       ) : (
         <Table>
           <TableCaption>Models</TableCaption>
@@ -42,7 +71,12 @@ export default async function ModelsPage({ searchParams }: { searchParams: Searc
             {page.rows.map((m) => (
               <TableRow key={m.id} data-testid="model-row">
                 <TableCell>
-                  <div className="font-medium">{m.displayName}</div>
+                  <Link
+                    href={`/models/${encodeURIComponent(m.name)}`}
+                    className="font-medium hover:underline"
+                  >
+                    {m.displayName}
+                  </Link>
                   <div className="font-mono text-xs text-muted-foreground">
                     {m.name} · {m.task}
                   </div>
