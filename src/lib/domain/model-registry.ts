@@ -157,8 +157,15 @@ export function judgeChange(
   return delta > 0 === (direction === "higher") ? "better" : "worse";
 }
 
-/** Every metric either version reports, with b − a and whether that is an improvement. */
-export function compareEvalMetrics(a: EvalMetric[], b: EvalMetric[]): MetricDelta[] {
+/**
+ * Every metric either version reports, with b − a and whether that is an improvement. `known`
+ * gives the direction of metrics the model's eval thresholds name; the rest are read from names.
+ */
+export function compareEvalMetrics(
+  a: EvalMetric[],
+  b: EvalMetric[],
+  known: ReadonlyMap<string, MetricDirection> = new Map(),
+): MetricDelta[] {
   const av = new Map(a.map((m) => [m.name, m.value]));
   const bv = new Map(b.map((m) => [m.name, m.value]));
   const names = [...new Set([...av.keys(), ...bv.keys()])]
@@ -168,7 +175,7 @@ export function compareEvalMetrics(a: EvalMetric[], b: EvalMetric[]): MetricDelt
   return names.map((name) => {
     const x = av.get(name) ?? null;
     const y = bv.get(name) ?? null;
-    const direction = metricDirection(name);
+    const direction = known.get(name) ?? metricDirection(name);
     if (x === null || y === null) {
       return {
         name,

@@ -1,4 +1,5 @@
 import "server-only";
+import { evalThresholdsSchema } from "@/lib/domain/promotion";
 import { db, type Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
@@ -47,6 +48,7 @@ export interface ModelSummary {
 }
 
 const modelSelect = {
+  evalThresholds: true,
   id: true,
   name: true,
   displayName: true,
@@ -67,6 +69,12 @@ function summaryOf(m: ModelRowSelected): ModelSummary {
     teamName: m.team.name,
     teamSlug: m.team.slug,
   };
+}
+
+/** The direction of each metric the model's promotion thresholds name. */
+function thresholdDirections(raw: unknown): Map<string, "higher" | "lower"> {
+  const parsed = evalThresholdsSchema.safeParse(raw ?? []);
+  return new Map(parsed.success ? parsed.data.map((t) => [t.metric, t.direction]) : []);
 }
 
 async function findModel(name: string): Promise<ModelRowSelected> {
@@ -509,7 +517,11 @@ export async function compareVersions(
     model: summaryOf(model),
     a: side(va),
     b: side(vb),
-    metrics: compareEvalMetrics(evalMetricsOf(va.evalMetrics), evalMetricsOf(vb.evalMetrics)),
+    metrics: compareEvalMetrics(
+      evalMetricsOf(va.evalMetrics),
+      evalMetricsOf(vb.evalMetrics),
+      thresholdDirections(model.evalThresholds),
+    ),
     lineage: compareLineage(lineageOf(va), lineageOf(vb)),
     live: await liveComparison(model.name, a, b, placements),
   };

@@ -188,3 +188,18 @@ describe("where a model runs", () => {
     expect(defaultComparison([], null)).toEqual({ a: null, b: null });
   });
 });
+
+describe("compareEvalMetrics with the model's thresholds", () => {
+  it("takes the direction a threshold gives over the name's guess", () => {
+    const a = [{ name: "win-rate", value: 0.5 }];
+    const b = [{ name: "win-rate", value: 0.55 }];
+    expect(compareEvalMetrics(a, b)[0]?.change).toBe(
+      metricDirection("win-rate") === "neutral" ? "changed" : "better",
+    );
+    expect(compareEvalMetrics(a, b, new Map([["win-rate", "higher"]]))[0]).toMatchObject({
+      direction: "higher",
+      change: "better",
+    });
+    expect(compareEvalMetrics(a, b, new Map([["win-rate", "lower"]]))[0]?.change).toBe("worse");
+  });
+});
