@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "PromotionRequest_requestedAt_idx" ON "PromotionRequest"("requestedAt");
+
