@@ -48,7 +48,14 @@ const as = (key: string): Actor => {
   return a;
 };
 let savedDeployments: Prisma.DeploymentCreateManyInput[] = [];
-let savedModels: { id: string; rolloutPlan: unknown }[] = [];
+let savedModels: {
+  id: string;
+  rolloutPlan: unknown;
+  evalThresholds: unknown;
+  resources: unknown;
+}[] = [];
+let savedEnvironments: { id: string; requiredApprovals: number; soakMinutes: number }[] = [];
+let savedFreezes: Awaited<ReturnType<typeof prisma.freezeWindow.findMany>> = [];
 const created = { versions: [] as string[], freezes: [] as string[] };
 
 /** Registers a version the simulator serves without faults, with the given eval metrics. */
@@ -184,13 +191,19 @@ beforeAll(async () => {
   }
   const models = await prisma.model.findMany({
     where: { name: { in: MODELS } },
-    select: { id: true, rolloutPlan: true },
+    select: { id: true, rolloutPlan: true, evalThresholds: true, resources: true },
   });
   savedModels = models;
+  savedEnvironments = await prisma.environment.findMany({
+    select: { id: true, requiredApprovals: true, soakMinutes: true },
+  });
   savedDeployments = await prisma.deployment.findMany({
     where: { modelId: { in: models.map((m) => m.id) } },
     omit: { updatedAt: true },
   });
+  // The seed's year-end freeze is dated from the seed's clock; the gates read the real one.
+  savedFreezes = await prisma.freezeWindow.findMany();
+  await prisma.freezeWindow.deleteMany({ where: { id: { in: savedFreezes.map((f) => f.id) } } });
   // Short steps so releases finish within the test.
   await prisma.model.updateMany({
     where: { name: { in: MODELS } },
@@ -204,13 +217,25 @@ afterAll(async () => {
     where: { modelVersionId: { in: created.versions } },
   });
   await prisma.freezeWindow.deleteMany({ where: { id: { in: created.freezes } } });
+  await prisma.freezeWindow.createMany({ data: savedFreezes });
   const modelIds = savedModels.map((m) => m.id);
   await prisma.deployment.deleteMany({ where: { modelId: { in: modelIds } } });
   await prisma.deployment.createMany({ data: savedDeployments });
+  // Restored whatever a failed test left behind, so other files find the seeded fleet.
   for (const m of savedModels) {
     await prisma.model.update({
       where: { id: m.id },
-      data: { rolloutPlan: m.rolloutPlan ?? undefined },
+      data: {
+        rolloutPlan: m.rolloutPlan ?? undefined,
+        evalThresholds: m.evalThresholds ?? undefined,
+        resources: m.resources ?? undefined,
+      },
+    });
+  }
+  for (const e of savedEnvironments) {
+    await prisma.environment.update({
+      where: { id: e.id },
+      data: { requiredApprovals: e.requiredApprovals, soakMinutes: e.soakMinutes },
     });
   }
   await resetSimulatorFleet();
@@ -271,7 +296,10 @@ describe("promotion requests", () => {
     await expect(decide("rm1", stagingNumber, "approve")).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
-    expect(await pendingApprovalCount(as("rm1"))).toBeGreaterThanOrEqual(0);
+    // Never in the requester's own approval queue.
+    expect((await promotionQueue(as("rm1"), 500)).awaiting.map((r) => r.number)).not.toContain(
+      stagingNumber,
+    );
     const before = await pendingApprovalCount(as("rm2"));
     expect(before).toBeGreaterThanOrEqual(1);
     const queue = await promotionQueue(as("rm2"), 500);
@@ -591,5 +619,90 @@ describe("promotion requests", () => {
       thresholds: before?.thresholds ?? "",
       ...(before?.resources ?? resources),
     });
+  });
+
+  it("a fix through an exhausted budget starts only with an admin's approval or start", async () => {
+    const slo = await prisma.slo.findFirstOrThrow({
+      where: { model: { name: "query-embedder" } },
+      select: { id: true, name: true, snapshot: true },
+    });
+    const saved = slo.snapshot;
+    await prisma.sloSnapshot.upsert({
+      where: { sloId: slo.id },
+      create: {
+        sloId: slo.id,
+        computedAt: new Date(),
+        windowStart: new Date(Date.now() - 30 * 86_400_000),
+        status: "exhausted",
+        good: 900n,
+        total: 1000n,
+        remaining: 0,
+        consumed: 1.5,
+      },
+      update: { status: "exhausted", remaining: 0, consumed: 1.5 },
+    });
+    try {
+      const plain = await healthyVersion("query-embedder", await goodMetrics("query-embedder"));
+      const refused = await request("rm1", {
+        model: "query-embedder",
+        version: plain,
+        tier: "staging",
+      });
+      const detail = await getPromotion(as("rm2"), refused.number);
+      expect(detail.gates.find((g) => g.id === "budget")).toMatchObject({
+        status: "fail",
+        summary: expect.stringContaining(slo.name),
+      });
+
+      const fixVersion = await healthyVersion(
+        "query-embedder",
+        await goodMetrics("query-embedder"),
+      );
+      const fix = await request("rm1", {
+        model: "query-embedder",
+        version: fixVersion,
+        tier: "staging",
+        fix: true,
+      });
+      // An admin viewing it is told their approval would let it start.
+      expect((await getPromotion(as("admin"), fix.number)).gatesPassOnYourApproval).toBe(true);
+      expect((await getPromotion(as("rm2"), fix.number)).gatesPassOnYourApproval).toBe(false);
+      const blocked = await decide("rm2", fix.number, "approve");
+      expect(blocked.status).toBe("approved");
+      expect(blocked.blockedReason).toContain("needs an admin to approve or start it");
+      const row = await prisma.promotionRequest.findUniqueOrThrow({
+        where: { number: fix.number },
+      });
+      // The requester may not start their own request, and a release manager's start is
+      // still blocked by the budget.
+      await expect(
+        startPromotion(as("rm1"), meta, { requestId: row.id, version: row.version }),
+      ).rejects.toMatchObject({ code: "FORBIDDEN" });
+      const still = await startPromotion(as("rm3"), meta, {
+        requestId: row.id,
+        version: row.version,
+      });
+      expect(still.status).toBe("approved");
+      const latest = await prisma.promotionRequest.findUniqueOrThrow({ where: { id: row.id } });
+      const started = await startPromotion(as("admin"), meta, {
+        requestId: row.id,
+        version: latest.version,
+      });
+      expect(started.status).toBe("started");
+      const rollout = await prisma.rollout.findFirstOrThrow({
+        where: { releaseId: started.releaseId },
+        select: { budgetOverride: true, events: { select: { kind: true } } },
+      });
+      expect(rollout.budgetOverride).toContain(`Promote ${fixVersion}`);
+      expect(rollout.events.map((e) => e.kind)).toContain("policy_override");
+      await abortActive(started.releaseId);
+    } finally {
+      if (saved) {
+        const { sloId, ...data } = saved;
+        await prisma.sloSnapshot.update({ where: { sloId }, data });
+      } else {
+        await prisma.sloSnapshot.delete({ where: { sloId: slo.id } });
+      }
+    }
   });
 });

@@ -71,6 +71,8 @@ export function DecisionPanel({
       } else {
         setNotice(null);
         setError(r.error.message);
+        // A conflict means the request changed: show it as it is now.
+        if (r.error.code === "CONFLICT") router.refresh();
       }
     });
   };

@@ -65,6 +65,9 @@ export function EditRequestForm({
     >
       <fieldset>
         <legend className="text-sm font-medium">Regions</legend>
+        <p className="text-xs text-muted-foreground">
+          None ticked: every {tier} region it runs in ({choices.join(", ")}).
+        </p>
         <div className="flex flex-wrap gap-3 text-sm">
           {choices.map((code) => (
             <label key={code} className="flex items-center gap-2">

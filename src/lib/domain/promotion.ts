@@ -129,13 +129,16 @@ export function evalGate(input: {
           value: input.production
             ? `${input.production.version} does not report it`
             : "nothing in production to compare with",
-          status: "pass",
+          // a first release has nothing to regress from; a production version that never
+          // measured the metric leaves the comparison unmade, which the approver should see
+          status: input.production ? "warn" : "pass",
         });
         continue;
       }
-      const limit = t.direction === "higher" ? prod - t.maxRegression : prod + t.maxRegression;
-      const ok = t.direction === "higher" ? value >= limit : value <= limit;
-      const delta = value - prod;
+      // Rounded so that a change of exactly the tolerance (0.7 against 0.8, may worsen by 0.1)
+      // is not failed by binary noise.
+      const delta = Number((value - prod).toFixed(9)) + 0;
+      const ok = t.direction === "higher" ? delta >= -t.maxRegression : delta <= t.maxRegression;
       evidence.push({
         label: `${t.metric} vs production`,
         value: `${fmt(value)} vs ${fmt(prod)} in ${input.production.version} (${delta >= 0 ? "+" : "−"}${fmt(Math.abs(delta))}; may worsen by ${fmt(t.maxRegression)})`,
@@ -155,7 +158,12 @@ export function evalGate(input: {
     summary:
       status === "pass"
         ? `Meets all ${input.thresholds.length} thresholds.`
-        : `Fails ${failed.join(", ")}.`,
+        : status === "warn"
+          ? `Meets all ${input.thresholds.length} thresholds; not compared with production on ${evidence
+              .filter((e) => e.status === "warn")
+              .map((e) => e.label.replace(" vs production", ""))
+              .join(", ")}.`
+          : `Fails ${failed.join(", ")}.`,
     evidence,
   };
 }
@@ -296,7 +304,7 @@ export function budgetPromotionGate(input: {
   /** SLOs defined for the service */
   sloCount: number;
   fix: boolean;
-  /** an admin approved the request (the override of an enforced, exhausted budget) */
+  /** an admin approved (or starts) the request: the override of an enforced, exhausted budget */
   adminApproved: boolean;
   justification: string;
 }): Gate {
@@ -334,7 +342,7 @@ export function budgetPromotionGate(input: {
   if (!decision.allowed) {
     const reason =
       input.fix && !input.adminApproved
-        ? `Error budget exhausted: ${state.exhausted.join(", ")}. This fix needs an admin's approval to override the policy.`
+        ? `Error budget exhausted: ${state.exhausted.join(", ")}. This fix needs an admin to approve or start it, overriding the policy.`
         : decision.reason;
     return { id: "budget", title, status: "fail", summary: reason, evidence };
   }

@@ -1,5 +1,5 @@
 import "server-only";
-import { db, type Prisma } from "@/server/db/client";
+import { db, Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import { isUniqueViolation } from "@/server/db/errors";
 import type { Actor } from "@/server/auth/session";
@@ -40,7 +40,10 @@ import type {
 
 type Tx = Prisma.TransactionClient;
 
-/** Approving may start a release, which reads the platform inside the transaction. */
+/**
+ * Approving may start a release, which reads the platform inside the transaction; edits and
+ * withdrawals may wait for such a transaction's row lock.
+ */
 const TX_OPTIONS = { timeout: 30_000, maxWait: 10_000 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -210,6 +213,8 @@ export interface PromotionDetail extends PromotionRow {
   gates: Gate[];
   gatesLive: boolean;
   gatesPass: boolean;
+  /** whether the gates pass once this viewer approves (an admin's approval overrides a budget) */
+  gatesPassOnYourApproval: boolean;
   evaluatedAt: Date | null;
   decisions: {
     approver: string;
@@ -250,6 +255,7 @@ export async function getPromotion(actor: Actor | null, number: number): Promise
       updatedAt: true,
       releaseId: true,
       gates: true,
+      gatesEvaluatedAt: true,
       requestedById: true,
       requestedBy: { select: { name: true, email: true } },
       model: {
@@ -286,7 +292,8 @@ export async function getPromotion(actor: Actor | null, number: number): Promise
           decision: true,
           comment: true,
           at: true,
-          approver: { select: { name: true, email: true, role: true } },
+          asAdmin: true,
+          approver: { select: { name: true, email: true } },
         },
       },
     },
@@ -302,9 +309,7 @@ export async function getPromotion(actor: Actor | null, number: number): Promise
           regions: r.regions,
           fix: r.fix,
           justification: r.justification,
-          adminApproved: r.approvals.some(
-            (a) => a.decision === "approve" && a.approver.role === "admin",
-          ),
+          adminApproved: adminApproved(r.approvals),
         })
       : null,
     r.releaseId
@@ -353,7 +358,13 @@ export async function getPromotion(actor: Actor | null, number: number): Promise
     gates,
     gatesLive: report !== null,
     gatesPass: gatesPass(gates),
-    evaluatedAt: report?.evaluatedAt ?? r.decidedAt,
+    evaluatedAt: report?.evaluatedAt ?? r.gatesEvaluatedAt,
+    gatesPassOnYourApproval:
+      gatesPass(gates) ||
+      // an admin's approval of a fix overrides the exhausted budget that blocks it now
+      (actor.role === "admin" &&
+        r.fix &&
+        gates.every((g) => g.id === "budget" || g.status === "pass" || g.status === "warn")),
     decisions: r.approvals.map((a) => ({
       approver: a.approver.name,
       approverEmail: a.approver.email,
@@ -378,9 +389,13 @@ export async function getPromotion(actor: Actor | null, number: number): Promise
               approvals: approverApprovals,
             })
           : { allowed: false, reason: "Only people decide on promotions." },
-      edit: open && requester,
-      withdraw: open && (requester || actor.role === "admin"),
-      start: r.status === "approved" && isAllowed(actor, "promotion.approve", r.model.teamId),
+      edit: open && requester && isAllowed(actor, "promotion.request", r.model.teamId),
+      withdraw:
+        open && ((requester && isAllowed(actor, "promotion.request")) || actor.role === "admin"),
+      start:
+        r.status === "approved" &&
+        !requester &&
+        isAllowed(actor, "promotion.approve", r.model.teamId),
     },
     regionChoices: regionRows,
   };
@@ -414,8 +429,14 @@ export interface PromotionFormModel {
   regions: { staging: string[]; production: string[] };
 }
 
-/** Models this person may request promotions for, their recent versions and where they run. */
-export async function promotionFormOptions(actor: Actor | null): Promise<PromotionFormModel[]> {
+/**
+ * Models this person may request promotions for, their recent versions and where they run;
+ * `wanted` (from a version page's link) is listed even when older than the recent ones.
+ */
+export async function promotionFormOptions(
+  actor: Actor | null,
+  wanted?: { model?: string; version?: string },
+): Promise<PromotionFormModel[]> {
   assertAllowed(actor, "promotion.request");
   const models = await db().model.findMany({
     where: actor.role === "admin" || actor.kind === "token" ? {} : { teamId: actor.teamId ?? "" },
@@ -428,6 +449,7 @@ export async function promotionFormOptions(actor: Actor | null): Promise<Promoti
         take: 20,
         select: { id: true, version: true, createdAt: true },
       },
+      id: true,
       deployments: {
         select: {
           modelVersionId: true,
@@ -436,6 +458,14 @@ export async function promotionFormOptions(actor: Actor | null): Promise<Promoti
       },
     },
   });
+  const target = models.find((m) => m.name === wanted?.model);
+  if (target && wanted?.version && !target.versions.some((v) => v.version === wanted.version)) {
+    const older = await db().modelVersion.findFirst({
+      where: { modelId: target.id, version: wanted.version },
+      select: { id: true, version: true, createdAt: true },
+    });
+    if (older) target.versions.push(older);
+  }
   return models.map((m) => {
     const where = (tier: "staging" | "production") =>
       [
@@ -654,7 +684,8 @@ const LOCKED_SELECT = {
     select: {
       approverId: true,
       decision: true,
-      approver: { select: { name: true, email: true, role: true } },
+      asAdmin: true,
+      approver: { select: { name: true, email: true } },
     },
   },
 } as const;
@@ -667,6 +698,53 @@ async function lockRequest(tx: Tx, id: string): Promise<LockedRequest> {
   const row = await tx.promotionRequest.findUnique({ where: { id }, select: LOCKED_SELECT });
   if (!row) throw new AppError("NOT_FOUND", "No such promotion request.");
   return row;
+}
+
+/** An admin approved: for a fix, that overrides an exhausted, enforced error budget. */
+function adminApproved(approvals: readonly { decision: string; asAdmin: boolean }[]): boolean {
+  return approvals.some((a) => a.decision === "approve" && a.asAdmin);
+}
+
+function gateSubject(row: LockedRequest, admin: boolean) {
+  return {
+    model: row.model,
+    version: row.modelVersion,
+    tier: row.tier,
+    regions: row.regions,
+    fix: row.fix,
+    justification: row.justification,
+    adminApproved: admin,
+  };
+}
+
+/**
+ * Gates read the registry, the fleet and the metrics source, which must not happen while the
+ * request's row is locked (other deciders would queue behind slow metrics). So when an action
+ * may start the release, the gates are judged first, unlocked; the locked transaction reuses
+ * the report when the request is still as it was read (same version and admin approvals).
+ */
+async function judgeBeforeLocking(
+  requestId: string,
+  willStart: (row: LockedRequest) => boolean,
+  admin: (row: LockedRequest) => boolean,
+): Promise<PreJudged | null> {
+  const row = await db().promotionRequest.findUnique({
+    where: { id: requestId },
+    select: LOCKED_SELECT,
+  });
+  if (!row || !willStart(row)) return null;
+  const a = admin(row);
+  return {
+    version: row.version,
+    adminApproved: a,
+    report: await evaluatePromotionGates(gateSubject(row, a)),
+  };
+}
+
+interface PreJudged {
+  version: number;
+  adminApproved: boolean;
+  report: GateReport;
 }
 
 /** The request changed since the user read it: say how, so they can look again. */
@@ -731,6 +809,18 @@ export async function decidePromotion(
   if (actor.kind !== "user") {
     throw new AppError("FORBIDDEN", "Promotions are approved by people, not API tokens.");
   }
+  const asAdmin = actor.role === "admin";
+  const pre =
+    input.decision === "approve"
+      ? await judgeBeforeLocking(
+          input.requestId,
+          (r) =>
+            r.status === "pending" &&
+            !r.approvals.some((a) => a.approverId === actor.id) &&
+            approvalCount(r.approvals) + 1 >= r.requiredApprovals,
+          (r) => asAdmin || adminApproved(r.approvals),
+        )
+      : null;
   const result = await db().$transaction(async (tx) => {
     const row = await lockRequest(tx, input.requestId);
     assertAllowed(actor, "promotion.approve", row.model.teamId);
@@ -756,6 +846,7 @@ export async function decidePromotion(
         requestId: row.id,
         approverId: actor.id,
         decision: input.decision,
+        asAdmin,
         comment: input.comment,
       },
     });
@@ -793,13 +884,18 @@ export async function decidePromotion(
       });
       return { result: decisionResult(row, count, false), kick: [] };
     }
-    const admins = row.approvals.some(
-      (a) => a.decision === "approve" && a.approver.role === "admin",
+    const started = await startOrBlock(
+      tx,
+      actor,
+      meta,
+      row,
+      asAdmin || adminApproved(row.approvals),
+      [
+        ...row.approvals.filter((a) => a.decision === "approve").map((a) => a.approver.email),
+        actor.email,
+      ],
+      pre,
     );
-    const started = await startOrBlock(tx, actor, meta, row, admins || actor.role === "admin", [
-      ...row.approvals.filter((a) => a.decision === "approve").map((a) => a.approver.email),
-      actor.email,
-    ]);
     await appendAudit(tx, {
       ...audit,
       action: "promotion.approve",
@@ -832,24 +928,21 @@ async function startOrBlock(
   actor: Actor,
   meta: RequestMeta,
   row: LockedRequest,
-  adminApproved: boolean,
+  admin: boolean,
   approvers: string[],
+  pre: PreJudged | null,
 ): Promise<{
   status: PromotionStatus;
   releaseId: string | null;
   blockedReason: string | null;
   kick: string[];
 }> {
-  const report = await evaluatePromotionGates({
-    model: row.model,
-    version: row.modelVersion,
-    tier: row.tier,
-    regions: row.regions,
-    fix: row.fix,
-    justification: row.justification,
-    adminApproved,
-  });
+  const report =
+    pre && pre.version === row.version && pre.adminApproved === admin
+      ? pre.report
+      : await evaluatePromotionGates(gateSubject(row, admin));
   const gates = report.gates as unknown as Prisma.InputJsonValue;
+  const gatesEvaluatedAt = report.evaluatedAt;
   const block = async (reason: string) => {
     await tx.promotionRequest.update({
       where: { id: row.id },
@@ -857,6 +950,7 @@ async function startOrBlock(
         status: "approved",
         blockedReason: reason,
         gates,
+        gatesEvaluatedAt,
         decidedAt: new Date(),
         version: { increment: 1 },
       },
@@ -896,6 +990,7 @@ async function startOrBlock(
       releaseId: release.releaseId,
       blockedReason: null,
       gates,
+      gatesEvaluatedAt,
       decidedAt: new Date(),
       version: { increment: 1 },
     },
@@ -918,9 +1013,21 @@ export async function startPromotion(
   input: PromotionRefData,
 ): Promise<DecisionResult> {
   assertAllowed(actor, "promotion.approve");
+  if (actor.kind !== "user") {
+    throw new AppError("FORBIDDEN", "Promotions are started by people, not API tokens.");
+  }
+  // An admin starting a fix overrides an exhausted budget, as an admin's approval would.
+  const admin = (r: LockedRequest) => actor.role === "admin" || adminApproved(r.approvals);
+  const pre = await judgeBeforeLocking(input.requestId, (r) => r.status === "approved", admin);
   const result = await db().$transaction(async (tx) => {
     const row = await lockRequest(tx, input.requestId);
     assertAllowed(actor, "promotion.approve", row.model.teamId);
+    if (row.requestedById === actor.id) {
+      throw new AppError(
+        "FORBIDDEN",
+        "You requested this promotion; someone else must start it, as they approve it.",
+      );
+    }
     if (row.status === "started") {
       return { result: decisionResult(row, approvalCount(row.approvals), true), kick: [] };
     }
@@ -933,8 +1040,9 @@ export async function startPromotion(
       actor,
       meta,
       row,
-      approvers.some((a) => a.approver.role === "admin"),
+      admin(row),
       approvers.map((a) => a.approver.email),
+      pre,
     );
     await appendAudit(tx, {
       ...auditActor(actor, meta),
@@ -1001,7 +1109,8 @@ export async function editPromotion(
         requiredApprovals: required,
         status: transition.next,
         blockedReason: null,
-        gates: undefined,
+        gates: Prisma.DbNull,
+        gatesEvaluatedAt: null,
         decidedAt: null,
         version: { increment: 1 },
       },
@@ -1021,7 +1130,7 @@ export async function editPromotion(
       after: { regions, fix: input.fix, justification: input.justification },
     });
     return { number: row.number, changed: true };
-  });
+  }, TX_OPTIONS);
 }
 
 /** The requester (or an admin) withdraws an open request; withdrawing twice is harmless. */
@@ -1054,5 +1163,5 @@ export async function withdrawPromotion(
       after: { number: row.number, status: transition.next },
     });
     return { number: row.number, status: transition.next };
-  });
+  }, TX_OPTIONS);
 }

@@ -187,7 +187,9 @@ export async function deleteFreeze(
       select: { id: true, name: true, tier: true, startsAt: true, endsAt: true, reason: true },
     });
     if (!row) return { deleted: false };
-    await tx.freezeWindow.delete({ where: { id } });
+    // A concurrent removal (a double-click) may have taken it between the read and here.
+    const { count } = await tx.freezeWindow.deleteMany({ where: { id } });
+    if (count === 0) return { deleted: false };
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: "freeze.delete",

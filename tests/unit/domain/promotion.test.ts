@@ -125,6 +125,27 @@ describe("evalGate", () => {
     expect(beyond.evidence.find((e) => e.label === "p99 vs production")?.value).toContain("+20.01");
   });
 
+  it("a change of exactly the tolerance passes despite binary noise", () => {
+    const exact = (direction: "higher" | "lower", prod: number, value: number, tol: number) =>
+      evalGate({
+        candidate: { m: value },
+        production: { version: "p", metrics: { m: prod } },
+        thresholds: [{ metric: "m", direction, maxRegression: tol }],
+      }).status;
+    // 0.8 - 0.1 is 0.7000000000000001 and 0.3 + 0.6 is 0.8999999999999999 in binary.
+    expect(exact("higher", 0.8, 0.7, 0.1)).toBe("pass");
+    expect(exact("lower", 0.3, 0.9, 0.6)).toBe("pass");
+    expect(exact("higher", 0.8, 0.6999, 0.1)).toBe("fail");
+    expect(exact("lower", 0.3, 0.9001, 0.6)).toBe("fail");
+    for (let p = 0; p <= 100; p++) {
+      for (const tol of [0.01, 0.05, 0.1, 0.25]) {
+        const prod = p / 100;
+        expect(exact("higher", prod, Number((prod - tol).toFixed(2)), tol)).toBe("pass");
+        expect(exact("lower", prod, Number((prod + tol).toFixed(2)), tol)).toBe("pass");
+      }
+    }
+  });
+
   it("a metric the version does not report fails", () => {
     const g = evalGate({ candidate: { ndcg: 0.8, p99: 100 }, production, thresholds });
     expect(g.evidence.find((e) => e.label === "ece")).toMatchObject({
@@ -154,7 +175,7 @@ describe("evalGate", () => {
       production: { version: "0.9", metrics: {} },
       thresholds,
     });
-    expect(partial.status).toBe("pass");
+    expect(partial.status).toBe("warn");
     expect(partial.evidence.find((e) => e.label === "p99 vs production")?.value).toContain(
       "0.9 does not report it",
     );
@@ -374,7 +395,7 @@ describe("budgetPromotionGate", () => {
     expect(budgetPromotionGate({ ...input, state: state(["a"]) }).status).toBe("fail");
     const fix = budgetPromotionGate({ ...input, fix: true, state: state(["a"]) });
     expect(fix.status).toBe("fail");
-    expect(fix.summary).toContain("needs an admin's approval");
+    expect(fix.summary).toContain("needs an admin to approve or start it");
     const admin = budgetPromotionGate({
       ...input,
       fix: true,

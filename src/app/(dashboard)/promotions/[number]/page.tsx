@@ -37,7 +37,7 @@ function fmt(n: number | undefined): string {
 export default async function PromotionPage({ params }: { params: Promise<{ number: string }> }) {
   const { number: raw } = await params;
   const number = Number(raw);
-  if (!Number.isInteger(number) || number < 1) notFound();
+  if (!Number.isInteger(number) || number < 1 || number > 2_147_483_647) notFound();
   const actor = await requirePageActor();
   const p = await getPromotion(actor, number).catch((error: unknown) => {
     if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
@@ -277,7 +277,7 @@ export default async function PromotionPage({ params }: { params: Promise<{ numb
                   version={p.rowVersion}
                   number={p.number}
                   lastApproval={p.approvals + 1 >= p.requiredApprovals}
-                  gatesPass={p.gatesPass}
+                  gatesPass={p.gatesPassOnYourApproval}
                   targets={targets}
                   decide={decidePromotionAction}
                 />

@@ -15,7 +15,10 @@ export default async function NewPromotionPage({ searchParams }: { searchParams:
   const params = firstValues(await searchParams);
   const actor = await requirePageActor();
   if (!canRequestPromotions(actor)) return <Forbidden what="request promotions" />;
-  const models = await promotionFormOptions(actor);
+  const models = await promotionFormOptions(actor, {
+    model: params.model,
+    version: params.version,
+  });
   const tier = params.tier === "staging" || params.tier === "production" ? params.tier : undefined;
   return (
     <>
