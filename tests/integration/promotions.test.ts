@@ -1,4 +1,10 @@
+import "../support/request-context";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NextRequest } from "next/server";
+import { requestContext } from "../support/request-context";
+import { createToken } from "@/server/services/tokens";
+import { GET as listRoute } from "@/app/api/v1/promotions/route";
+import { GET as getRoute } from "@/app/api/v1/promotions/[number]/route";
 import { connectTestDatabase } from "../support/db";
 import { actor } from "../support/actors";
 import type { Actor } from "@/server/auth/session";
@@ -704,5 +710,54 @@ describe("promotion requests", () => {
         await prisma.sloSnapshot.delete({ where: { sloId: slo.id } });
       }
     }
+  });
+
+  it("the API lists requests and shows one with its gates to a token, and refuses bad input", async () => {
+    requestContext.userId = null;
+    const ranking = await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } });
+    const { secret } = await createToken(as("admin"), meta, {
+      name: `promotions-reader-${Date.now()}`,
+      teamId: ranking.id,
+      scopes: ["fleet.read"],
+      expiresInDays: 1,
+    });
+    const get = (path: string, token: string | null = secret) =>
+      new NextRequest(`http://localhost:3000${path}`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    const list = await listRoute(get("/api/v1/promotions?status=started&model=ranker-xl"), {
+      params: Promise.resolve({}),
+    });
+    expect(list.status).toBe(200);
+    const page = await list.json();
+    expect(page.rows.map((r: { number: number }) => r.number)).toContain(stagingNumber);
+    expect(page.rows.every((r: { status: string }) => r.status === "started")).toBe(true);
+
+    const one = await getRoute(get(`/api/v1/promotions/${stagingNumber}`), {
+      params: Promise.resolve({ number: String(stagingNumber) }),
+    });
+    expect(one.status).toBe(200);
+    expect(await one.json()).toMatchObject({
+      number: stagingNumber,
+      status: "started",
+      tier: "staging",
+      environments: ["staging/us-east-1"],
+      approvals: 1,
+      decisions: [{ decision: "approve" }],
+      gatesPass: true,
+      gates: [{ id: "eval" }, { id: "deployment" }, { id: "budget" }, { id: "freeze" }],
+    });
+    const bad = await getRoute(get("/api/v1/promotions/abc"), {
+      params: Promise.resolve({ number: "abc" }),
+    });
+    expect(bad.status).toBe(422);
+    const missing = await getRoute(get("/api/v1/promotions/999999"), {
+      params: Promise.resolve({ number: "999999" }),
+    });
+    expect(missing.status).toBe(404);
+    const anonymous = await listRoute(get("/api/v1/promotions", null), {
+      params: Promise.resolve({}),
+    });
+    expect(anonymous.status).toBe(401);
   });
 });

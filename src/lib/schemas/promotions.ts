@@ -129,3 +129,10 @@ export const modelReleaseSettingsSchema = z.object({
 });
 export type ModelReleaseSettingsInput = z.input<typeof modelReleaseSettingsSchema>;
 export type ModelReleaseSettingsData = z.output<typeof modelReleaseSettingsSchema>;
+
+/** A request's number in a URL. */
+export const promotionNumberSchema = z.coerce
+  .number("A promotion request's number is a whole number.")
+  .int("A promotion request's number is a whole number.")
+  .min(1)
+  .max(2_147_483_647);

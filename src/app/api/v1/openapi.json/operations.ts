@@ -6,6 +6,7 @@ import { ROLE_VALUES, TOKEN_SCOPES } from "@/lib/schemas/admin";
 import { auditFilterSchema } from "@/lib/schemas/audit";
 import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
+import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 import {
   buildOpenApiDocument,
   named,
@@ -424,6 +425,44 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     responses: { 200: { description: "The caller.", schema: Me } },
   },
 
+  // Promotions
+  {
+    method: "GET",
+    path: "/api/v1/promotions",
+    operationId: "listPromotions",
+    summary: "List promotion requests",
+    description:
+      "Requests to promote a model version into staging or production, newest first, 20 per " +
+      "page. Malformed filters are ignored, as on the Promotions page.",
+    tags: ["Promotions"],
+    access: { permission: "fleet.read" },
+    query: promotionListQuerySchema,
+    queryDescriptions: {
+      region: "Only requests that target this region.",
+      env: "Only requests into this tier.",
+      page: "The page, from 1.",
+      status: "Only requests in this state; `open` is pending or approved.",
+      model: "Only requests for this model.",
+      mine: "`1`: only the caller's own requests.",
+    },
+    responses: { 200: { description: "A page of promotion requests.", schema: Page } },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/promotions/{number}",
+    operationId: "getPromotion",
+    summary: "Get a promotion request",
+    description:
+      "One request with its decisions and gates: checked live while the request is pending or " +
+      "approved, as they stood at the decision afterwards. A pipeline follows the promotion it " +
+      "asked for here, and its release through `releaseId` and `rollouts`.",
+    tags: ["Promotions"],
+    access: { permission: "fleet.read" },
+    pathParams: { number: "The request's number, e.g. 12." },
+    responses: { 200: { description: "The request, its decisions and its gates." } },
+    errors: { 404: "No request with that number.", 422: "The number is not a whole number." },
+  },
+
   // Reference
   {
     method: "GET",
@@ -440,6 +479,7 @@ const TAGS = {
   Models: "Model versions registered by CI.",
   SLOs: "Service level objectives: definitions, burn rates, rules, import and export, review.",
   Rollouts: "Progressive rollouts of model versions.",
+  Promotions: "Requests to promote a model version, their gates and approvals.",
   Chaos: "Failure injection into the simulated fleet.",
   Audit: "The audit log of every change and refusal.",
   Identity: "The caller's identity.",
