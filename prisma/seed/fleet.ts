@@ -1,4 +1,5 @@
 import { createRng, type Rng } from "./rng";
+import { defaultPlan } from "../../src/lib/domain/rollout/plan";
 import type { Prisma } from "../../src/generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
@@ -138,28 +139,11 @@ const RESOURCES: Record<GpuTypeName, { gpu: number; cpu: number; memoryGi: numbe
   L4: { gpu: 1, cpu: 8, memoryGi: 32 },
 };
 
-/** The release plan models are seeded with (the built-in default's steps, saved as the model's). */
-const DEMO_PLAN = {
-  strategy: "canary",
-  steps: [
-    { kind: "set_weight", weight: 10 },
-    { kind: "analysis", durationSec: 120, intervalSec: 30 },
-    { kind: "set_weight", weight: 25 },
-    { kind: "pause", durationSec: 60 },
-    { kind: "set_weight", weight: 50 },
-    { kind: "analysis", durationSec: 120, intervalSec: 30 },
-    { kind: "set_weight", weight: 100 },
-  ],
-  thresholds: {
-    maxErrorRateIncrease: 0.005,
-    maxLatencyRatio: 1.5,
-    maxDriftPsi: 0.2,
-    maxAccuracyDrop: 0.03,
-    minRequests: 20,
-    failureLimit: 1,
-    consecutiveFailureLimit: 2,
-  },
-};
+/** The release plan models are seeded with: the built-in default's steps, saved as the model's. */
+const DEMO_PLAN = (() => {
+  const { strategy, steps, thresholds } = defaultPlan([]);
+  return { strategy, steps, thresholds };
+})();
 
 /** Promotion bars: the primary metric near the model's baseline, calibration and latency. */
 function evalThresholdsFor(m: { metric: string; base: number }) {

@@ -6,12 +6,14 @@ import type { ActionResult } from "@/lib/schemas/result";
 import type { EditPromotionInput } from "@/lib/schemas/promotions";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
+import { RegionChoices } from "@/components/promotions/region-choices";
 
 const AREA =
   "min-h-20 w-full rounded-md border bg-background px-3 py-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
 
 /** The requester changes regions, fix or justification; approvals given so far are cleared. */
 export function EditRequestForm({
+  model,
   requestId,
   version,
   tier,
@@ -20,6 +22,7 @@ export function EditRequestForm({
   approvals,
   edit,
 }: {
+  model: string;
   requestId: string;
   version: number;
   tier: string;
@@ -63,28 +66,13 @@ export function EditRequestForm({
         });
       }}
     >
-      <fieldset>
-        <legend className="text-sm font-medium">Regions</legend>
-        <p className="text-xs text-muted-foreground">
-          None ticked: every {tier} region it runs in ({choices.join(", ")}).
-        </p>
-        <div className="flex flex-wrap gap-3 text-sm">
-          {choices.map((code) => (
-            <label key={code} className="flex items-center gap-2">
-              <input
-                type="checkbox"
-                checked={regions.includes(code)}
-                onChange={() =>
-                  setRegions((r) =>
-                    r.includes(code) ? r.filter((x) => x !== code) : [...r, code].sort(),
-                  )
-                }
-              />
-              {tier}/{code}
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <RegionChoices
+        model={model}
+        tier={tier}
+        choices={choices}
+        selected={regions}
+        onChange={setRegions}
+      />
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" checked={fix} onChange={(e) => setFix(e.target.checked)} />
         This is a fix

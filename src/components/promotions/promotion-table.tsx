@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { PromotionStatus } from "@/lib/domain/promotion";
+import type { PromotionSummary } from "@/lib/domain/promotion";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";
@@ -13,24 +13,8 @@ import {
   TableRow,
 } from "@/components/ui/table";
 
-export interface PromotionRowView {
-  number: number;
-  status: PromotionStatus;
-  model: string;
-  modelDisplayName: string;
-  version: string;
-  tier: "staging" | "production";
-  regions: string[];
-  fix: boolean;
-  approvals: number;
-  requiredApprovals: number;
-  requestedBy: string;
-  requestedAt: Date;
-  blockedReason: string | null;
-}
-
 /** Promotion requests as a table: what goes where, who asked, approvals, state. */
-export function PromotionTable({ rows, caption }: { rows: PromotionRowView[]; caption: string }) {
+export function PromotionTable({ rows, caption }: { rows: PromotionSummary[]; caption: string }) {
   return (
     <Table>
       <TableCaption>{caption}</TableCaption>

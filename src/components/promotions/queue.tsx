@@ -1,9 +1,9 @@
 import Link from "next/link";
-import type { PromotionRowView } from "@/components/promotions/promotion-table";
+import type { PromotionSummary } from "@/lib/domain/promotion";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 
-function QueueList({ rows, empty }: { rows: PromotionRowView[]; empty: string }) {
+function QueueList({ rows, empty }: { rows: PromotionSummary[]; empty: string }) {
   if (rows.length === 0) return <p className="p-4 text-sm text-muted-foreground">{empty}</p>;
   return (
     <ul className="divide-y">
@@ -36,9 +36,9 @@ export function PromotionQueue({
   mine,
   approver,
 }: {
-  awaiting: PromotionRowView[];
+  awaiting: PromotionSummary[];
   awaitingTotal: number;
-  mine: PromotionRowView[];
+  mine: PromotionSummary[];
   approver: boolean;
 }) {
   if (!approver && mine.length === 0) return null;

@@ -7,6 +7,7 @@ import { createPromotionSchema, type CreatePromotionInput } from "@/lib/schemas/
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
+import { RegionChoices } from "@/components/promotions/region-choices";
 
 export interface RequestableModel {
   name: string;
@@ -54,8 +55,6 @@ export function RequestPromotionForm({
     );
   }
   const available = model.regions[tier];
-  const toggle = (code: string) =>
-    setRegions((r) => (r.includes(code) ? r.filter((x) => x !== code) : [...r, code].sort()));
 
   return (
     <form
@@ -148,32 +147,13 @@ export function RequestPromotionForm({
           ))}
         </div>
       </fieldset>
-      <fieldset className="space-y-1">
-        <legend className="text-sm font-medium">Regions</legend>
-        {available.length === 0 ? (
-          <p className="text-sm text-muted-foreground">
-            {model.name} does not run in {tier} anywhere.
-          </p>
-        ) : (
-          <>
-            <p className="text-xs text-muted-foreground">
-              None ticked: every {tier} region it runs in ({available.join(", ")}).
-            </p>
-            <div className="flex flex-wrap gap-4 text-sm">
-              {available.map((code) => (
-                <label key={code} className="flex items-center gap-2">
-                  <input
-                    type="checkbox"
-                    checked={regions.includes(code)}
-                    onChange={() => toggle(code)}
-                  />
-                  {tier}/{code}
-                </label>
-              ))}
-            </div>
-          </>
-        )}
-      </fieldset>
+      <RegionChoices
+        model={model.name}
+        tier={tier}
+        choices={available}
+        selected={regions}
+        onChange={setRegions}
+      />
       <label className="flex items-start gap-2 text-sm">
         <input
           type="checkbox"

@@ -450,6 +450,25 @@ export type PromotionStatus = "pending" | "approved" | "started" | "rejected" | 
 
 export const OPEN_PROMOTION_STATUSES = ["pending", "approved"] as const;
 
+/** A request as lists and queues show it. */
+export interface PromotionSummary {
+  id: string;
+  number: number;
+  status: PromotionStatus;
+  model: string;
+  modelDisplayName: string;
+  version: string;
+  tier: "staging" | "production";
+  regions: string[];
+  fix: boolean;
+  approvals: number;
+  requiredApprovals: number;
+  requestedBy: string;
+  requestedAt: Date;
+  decidedAt: Date | null;
+  blockedReason: string | null;
+}
+
 export interface ApprovalView {
   approverId: string;
   decision: "approve" | "reject";

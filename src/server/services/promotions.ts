@@ -25,6 +25,7 @@ import {
   type EvalThreshold,
   type Gate,
   type PromotionStatus,
+  type PromotionSummary,
 } from "@/lib/domain/promotion";
 import type { Decision } from "@/lib/domain/policy";
 import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
@@ -49,24 +50,6 @@ const TX_OPTIONS = { timeout: 30_000, maxWait: 10_000 } as const;
 // ---------------------------------------------------------------------------------------------
 // Reads
 
-export interface PromotionRow {
-  id: string;
-  number: number;
-  status: PromotionStatus;
-  model: string;
-  modelDisplayName: string;
-  version: string;
-  tier: "staging" | "production";
-  regions: string[];
-  fix: boolean;
-  approvals: number;
-  requiredApprovals: number;
-  requestedBy: string;
-  requestedAt: Date;
-  decidedAt: Date | null;
-  blockedReason: string | null;
-}
-
 const ROW_SELECT = {
   id: true,
   number: true,
@@ -86,7 +69,7 @@ const ROW_SELECT = {
 
 type RowRecord = Prisma.PromotionRequestGetPayload<{ select: typeof ROW_SELECT }>;
 
-function toRow(r: RowRecord): PromotionRow {
+function toRow(r: RowRecord): PromotionSummary {
   return {
     id: r.id,
     number: r.number,
@@ -110,7 +93,7 @@ function toRow(r: RowRecord): PromotionRow {
 export async function listPromotions(
   actor: Actor | null,
   query: PromotionListQuery,
-): Promise<Page<PromotionRow>> {
+): Promise<Page<PromotionSummary>> {
   assertCanRead(actor);
   const where: Prisma.PromotionRequestWhereInput = {
     ...(query.status === "open"
@@ -155,7 +138,7 @@ export async function pendingApprovalCount(actor: Actor | null): Promise<number>
 export async function promotionQueue(
   actor: Actor | null,
   limit = 5,
-): Promise<{ awaiting: PromotionRow[]; awaitingTotal: number; mine: PromotionRow[] }> {
+): Promise<{ awaiting: PromotionSummary[]; awaitingTotal: number; mine: PromotionSummary[] }> {
   assertCanRead(actor);
   const approver = actor.kind === "user" && isAllowed(actor, "promotion.approve");
   const [awaiting, awaitingTotal, mine] = await Promise.all([
@@ -184,7 +167,7 @@ export async function promotionQueue(
   return { awaiting: awaiting.map(toRow), awaitingTotal, mine: mine.map(toRow) };
 }
 
-export interface PromotionDetail extends PromotionRow {
+export interface PromotionDetail extends PromotionSummary {
   /** the request's version for optimistic concurrency */
   rowVersion: number;
   justification: string;

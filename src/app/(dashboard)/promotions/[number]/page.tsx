@@ -296,6 +296,7 @@ export default async function PromotionPage({ params }: { params: Promise<{ numb
               <CardContent className="space-y-3">
                 {p.can.edit ? (
                   <EditRequestForm
+                    model={p.model}
                     requestId={p.id}
                     version={p.rowVersion}
                     tier={p.tier}
