@@ -608,6 +608,8 @@ export async function seedDemoFleet(
           : `Capacity or dependency failure in ${plan.region}; mitigated by shifting traffic.`,
         modelId: modelIds.get(plan.model) ?? null,
         regionCode: plan.region,
+        affectedModels: [plan.model],
+        affectedRegions: [plan.region],
         commander: "engineer@flightdeck.demo",
         detectedAt: new Date(detected),
         acknowledgedAt: new Date(ack),
