@@ -16,6 +16,7 @@ import * as trainingActions from "@/actions/training";
 import * as rolloutActions from "@/actions/rollouts";
 import * as sloActions from "@/actions/slos";
 import * as promotionActions from "@/actions/promotions";
+import * as incidentActions from "@/actions/incidents";
 import { resetSimulatorFleet } from "@/server/services/simulator";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
 import * as chaosRoute from "@/app/api/v1/chaos/route";
@@ -50,6 +51,9 @@ afterAll(async () => {
   // Promotion requests the table made would sit in other files' approval queues.
   await prisma.promotionRequest.deleteMany({
     where: { justification: { startsWith: "Authorization drill" } },
+  });
+  await prisma.incident.deleteMany({
+    where: { title: { startsWith: "Authorization drill incident" } },
   });
   await resetSimulatorFleet();
   await prisma.$disconnect();
@@ -658,6 +662,76 @@ const PROMOTION_ACTIONS: Record<string, ActionCase> = {
 };
 Object.assign(ACTIONS, PROMOTION_ACTIONS);
 
+/** An incident in triage for one caller's attempt; the title marks it for cleanup. */
+async function newIncident() {
+  return prisma.incident.create({
+    data: {
+      title: unique("Authorization drill incident"),
+      severity: "SEV4",
+      status: "triage",
+      summary: "",
+      detectedAt: new Date(),
+    },
+  });
+}
+
+const incidentSnapshot = (id: string) => async () => ({
+  row: await prisma.incident.findUnique({
+    where: { id },
+    select: { status: true, version: true, commander: true, communications: true },
+  }),
+  events: await prisma.incidentEvent.count({ where: { incidentId: id } }),
+});
+
+const INCIDENT_ACTIONS: Record<string, ActionCase> = {
+  declareIncidentAction: {
+    allowed: ["engineer", "admin"],
+    prepare: async () => {
+      const title = unique("Authorization drill incident");
+      return {
+        input: { title, severity: "SEV4", affectedModels: ["ranker-xl"] },
+        snapshot: () => prisma.incident.count({ where: { title } }),
+      };
+    },
+  },
+  transitionIncidentAction: {
+    allowed: ["engineer", "admin"],
+    prepare: async () => {
+      const i = await newIncident();
+      return {
+        input: { incidentId: i.id, version: i.version, event: "acknowledge" },
+        snapshot: incidentSnapshot(i.id),
+      };
+    },
+  },
+  assignIncidentRolesAction: {
+    allowed: ["engineer", "admin"],
+    prepare: async () => {
+      const i = await newIncident();
+      return {
+        input: {
+          incidentId: i.id,
+          version: i.version,
+          commander: "engineer@flightdeck.demo",
+          communications: "",
+        },
+        snapshot: incidentSnapshot(i.id),
+      };
+    },
+  },
+  addIncidentNoteAction: {
+    allowed: ["engineer", "admin"],
+    prepare: async () => {
+      const i = await newIncident();
+      return {
+        input: { incidentId: i.id, version: i.version, note: "Authorization drill note" },
+        snapshot: incidentSnapshot(i.id),
+      };
+    },
+  },
+};
+Object.assign(ACTIONS, INCIDENT_ACTIONS);
+
 function sloYaml(name: string) {
   return [
     "apiVersion: flightdeck.dev/v1",
@@ -687,6 +761,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "rollouts.ts": rolloutActions,
   "slos.ts": sloActions,
   "promotions.ts": promotionActions,
+  "incidents.ts": incidentActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -719,6 +794,7 @@ const actionFns = Object.assign(
   rolloutActions,
   sloActions,
   promotionActions,
+  incidentActions,
 ) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }
