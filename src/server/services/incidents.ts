@@ -44,7 +44,7 @@ export async function listIncidents(
   query: ListQuery,
 ): Promise<Page<IncidentRow>> {
   assertCanRead(actor);
-  const where = query.region ? { regionCode: query.region } : {};
+  const where = query.region ? { affectedRegions: { has: query.region } } : {};
   const total = await db().incident.count({ where });
   const { page, skip, take } = pageWindow(query.page, PAGE_SIZE, total);
   const incidents = await db().incident.findMany({

@@ -1,11 +1,13 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { listIncidents } from "@/server/services/incidents";
+import { canWorkIncidents, listIncidents } from "@/server/services/incidents";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
+import { Button } from "@/components/ui/button";
 import {
   Table,
   TableBody,
@@ -20,10 +22,21 @@ export const metadata: Metadata = { title: "Incidents" };
 
 export default async function IncidentsPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const page = await listIncidents(await requirePageActor(), query);
+  const actor = await requirePageActor();
+  const page = await listIncidents(actor, query);
   return (
     <>
-      <PageHeader title="Incidents" description="Open and past incidents, newest first." />
+      <PageHeader
+        title="Incidents"
+        description="Open and past incidents, newest first."
+        actions={
+          canWorkIncidents(actor) ? (
+            <Button asChild size="sm">
+              <Link href="/incidents/new">Declare incident</Link>
+            </Button>
+          ) : null
+        }
+      />
       {page.total === 0 ? (
         <EmptyState title="No incidents match" hint="Nothing is on fire here." />
       ) : (
@@ -45,7 +58,12 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Se
               <TableRow key={i.id} data-testid="incident-row">
                 <TableCell className="tabular-nums text-muted-foreground">{i.number}</TableCell>
                 <TableCell>
-                  <div className="font-medium">{i.title}</div>
+                  <Link
+                    href={`/incidents/${i.number}`}
+                    className="font-medium underline-offset-4 hover:underline"
+                  >
+                    {i.title}
+                  </Link>
                   <div className="text-xs text-muted-foreground">
                     {i.model ?? "—"}
                     {i.commander ? ` · commander ${i.commander}` : ""}

@@ -1,0 +1,261 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { requirePageActor } from "@/server/auth/page";
+import { getIncident, incidentFormOptions } from "@/server/services/incidents";
+import { AppError } from "@/server/errors";
+import {
+  addIncidentNoteAction,
+  assignIncidentRolesAction,
+  transitionIncidentAction,
+} from "@/actions/incidents";
+import { incidentNumberSchema, type TransitionIncidentInput } from "@/lib/schemas/incidents";
+import { PageHeader } from "@/components/common/page-header";
+import { StatusBadge } from "@/components/common/status-badge";
+import { TimeAgo } from "@/components/common/time-ago";
+import { AutoRefresh } from "@/components/common/auto-refresh";
+import { ActionButton } from "@/components/common/action-button";
+import { IncidentRolesForm } from "@/components/incidents/roles-form";
+import { IncidentNoteForm } from "@/components/incidents/note-form";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ number: string }>;
+}): Promise<Metadata> {
+  return { title: `Incident #${(await params).number}` };
+}
+
+type EventName = TransitionIncidentInput["event"];
+
+/** Button labels, and the confirmation for steps that end or undo work. */
+const STEPS: Record<EventName, { label: string; confirm?: string }> = {
+  acknowledge: { label: "Acknowledge" },
+  investigate: { label: "Mark investigating" },
+  mitigate: { label: "Mark mitigated" },
+  resolve: {
+    label: "Resolve",
+    confirm: "Resolve this incident? Do it once the impact has ended and the fix holds.",
+  },
+  close: { label: "Close", confirm: "Close this incident? A closed incident cannot be reopened." },
+  cancel: {
+    label: "Cancel incident",
+    confirm: "Cancel this incident? Do it only when it was not a real incident.",
+  },
+  reopen: { label: "Reopen" },
+};
+
+const KIND_LABELS: Record<string, string> = {
+  declared: "Declared",
+  status: "Status",
+  role: "Role",
+  note: "Note",
+  alert: "Alert",
+  acknowledged: "Status",
+};
+
+export default async function IncidentPage({ params }: { params: Promise<{ number: string }> }) {
+  const parsed = incidentNumberSchema.safeParse((await params).number);
+  if (!parsed.success) notFound();
+  const actor = await requirePageActor();
+  const i = await getIncident(actor, parsed.data).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
+    throw error;
+  });
+  const people = i.canWork ? (await incidentFormOptions(actor)).people : [];
+  const open = i.status === "triage" || i.status === "investigating" || i.status === "mitigated";
+  const milestones: [string, Date | null][] = [
+    ["Detected", i.detectedAt],
+    ["Acknowledged", i.acknowledgedAt],
+    ["Mitigated", i.mitigatedAt],
+    ["Resolved", i.resolvedAt],
+    [i.status === "cancelled" ? "Cancelled" : "Closed", i.closedAt],
+  ];
+  return (
+    <>
+      {open ? <AutoRefresh everyMs={15_000} /> : null}
+      <PageHeader
+        title={`#${i.number} ${i.title}`}
+        description={i.declaredBy ? `Declared by ${i.declaredBy}` : undefined}
+        actions={
+          <div role="group" className="flex items-center gap-2" aria-label="Severity and status">
+            <span className="sr-only">Severity</span>
+            <StatusBadge status={i.severity} />
+            <span className="sr-only">Status</span>
+            <StatusBadge status={i.status} />
+          </div>
+        }
+      />
+      {i.summary ? <p className="mb-4 max-w-3xl text-sm">{i.summary}</p> : null}
+
+      <section aria-labelledby="milestones" className="mb-4">
+        <h2 id="milestones" className="sr-only">
+          Milestones
+        </h2>
+        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-5">
+          {milestones.map(([label, at]) => (
+            <div key={label} className="rounded-md border p-3">
+              <dt className="text-xs font-medium text-muted-foreground">{label}</dt>
+              <dd className="text-sm">
+                <TimeAgo date={at} />
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </section>
+
+      {i.canWork ? (
+        <section aria-labelledby="lifecycle" className="mb-4 space-y-2">
+          <h2 id="lifecycle" className="text-sm font-semibold">
+            Lifecycle
+          </h2>
+          {i.availableEvents.length > 0 ? (
+            <div className="flex flex-wrap items-start gap-2">
+              {i.availableEvents.map((event) => (
+                <ActionButton
+                  key={event}
+                  action={transitionIncidentAction}
+                  input={{ incidentId: i.id, version: i.version, event }}
+                  label={STEPS[event].label}
+                  confirm={STEPS[event].confirm}
+                  variant={event === "resolve" || event === "close" ? "default" : "outline"}
+                />
+              ))}
+            </div>
+          ) : (
+            <p className="text-sm text-muted-foreground">
+              This incident is {i.status}; its lifecycle has ended.
+            </p>
+          )}
+          {i.closeBlockedReason ? (
+            <p className="max-w-3xl text-sm text-muted-foreground" data-testid="close-blocked">
+              Close is not available: {i.closeBlockedReason} Postmortems cannot be written in
+              Flightdeck yet.
+            </p>
+          ) : null}
+        </section>
+      ) : null}
+
+      <div className="grid gap-4 lg:grid-cols-3">
+        <div className="space-y-4 lg:col-span-2">
+          <Card>
+            <CardHeader>
+              <CardTitle>Timeline</CardTitle>
+            </CardHeader>
+            <CardContent className="space-y-4">
+              <ol aria-label="Timeline" className="space-y-3">
+                {i.timeline.map((e) => (
+                  <li key={e.id} data-kind={e.kind} className="border-l-2 pl-3">
+                    <div className="flex flex-wrap items-baseline gap-x-2 text-xs text-muted-foreground">
+                      <span className="font-medium text-foreground">
+                        {KIND_LABELS[e.kind] ?? e.kind}
+                      </span>
+                      <TimeAgo date={e.at} />
+                      {e.actor ? <span>by {e.actor}</span> : null}
+                    </div>
+                    <p className="whitespace-pre-wrap text-sm">{e.message}</p>
+                  </li>
+                ))}
+              </ol>
+              {i.canWork ? (
+                <IncidentNoteForm
+                  incidentId={i.id}
+                  version={i.version}
+                  add={addIncidentNoteAction}
+                />
+              ) : null}
+            </CardContent>
+          </Card>
+        </div>
+        <div className="space-y-4">
+          <Card>
+            <CardHeader>
+              <CardTitle>Roles</CardTitle>
+            </CardHeader>
+            <CardContent className="space-y-3">
+              <dl className="space-y-1 text-sm">
+                <div className="flex justify-between gap-2">
+                  <dt className="text-muted-foreground">Commander</dt>
+                  <dd>{i.commander ?? "Nobody"}</dd>
+                </div>
+                <div className="flex justify-between gap-2">
+                  <dt className="text-muted-foreground">Communications</dt>
+                  <dd>{i.communications ?? "Nobody"}</dd>
+                </div>
+              </dl>
+              {i.canWork && open ? (
+                <IncidentRolesForm
+                  incidentId={i.id}
+                  version={i.version}
+                  commander={i.commander}
+                  communications={i.communications}
+                  people={people}
+                  assign={assignIncidentRolesAction}
+                />
+              ) : null}
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>Affected</CardTitle>
+            </CardHeader>
+            <CardContent>
+              <dl className="space-y-2 text-sm">
+                <div>
+                  <dt className="text-muted-foreground">Models</dt>
+                  <dd>
+                    {i.affectedModels.length === 0 ? "None named" : null}
+                    <ul>
+                      {i.affectedModels.map((m) => (
+                        <li key={m.name}>
+                          <Link className="underline" href={`/models/${m.name}`}>
+                            {m.displayName ? `${m.displayName} (${m.name})` : m.name}
+                          </Link>
+                        </li>
+                      ))}
+                    </ul>
+                  </dd>
+                </div>
+                <div>
+                  <dt className="text-muted-foreground">Regions</dt>
+                  <dd>
+                    {i.affectedRegions.length === 0 ? "None named" : null}
+                    <ul>
+                      {i.affectedRegions.map((r) => (
+                        <li key={r}>
+                          <Link className="underline" href={`/clusters?region=${r}`}>
+                            {r}
+                          </Link>
+                        </li>
+                      ))}
+                    </ul>
+                  </dd>
+                </div>
+                <div>
+                  <dt className="text-muted-foreground">Linked SLOs</dt>
+                  <dd>
+                    {i.linkedSlos.length === 0 ? "None linked" : null}
+                    <ul>
+                      {i.linkedSlos.map((s) => (
+                        <li key={s.name}>
+                          {s.exists ? (
+                            <Link className="underline" href={`/slos/${s.name}`}>
+                              {s.name}
+                            </Link>
+                          ) : (
+                            <span>{s.name} (deleted)</span>
+                          )}
+                        </li>
+                      ))}
+                    </ul>
+                  </dd>
+                </div>
+              </dl>
+            </CardContent>
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}
