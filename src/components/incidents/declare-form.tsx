@@ -181,7 +181,7 @@ export function DeclareIncidentForm({
         />
         <FieldError id="incident-summary-error" message={errors.summary} />
       </div>
-      <div className="grid gap-4 sm:grid-cols-3">
+      <div className="space-y-4">
         <MultiSelect
           id="incident-models"
           label="Affected models"
@@ -197,7 +197,7 @@ export function DeclareIncidentForm({
         <MultiSelect
           id="incident-regions"
           label="Affected regions"
-          hint="Regions the fleet runs in."
+          hint={`Regions the fleet runs in.${multi}`}
           options={choices.regions.map((r) => ({ value: r.code, label: `${r.code} (${r.name})` }))}
           value={regions}
           onChange={setRegions}
@@ -206,7 +206,7 @@ export function DeclareIncidentForm({
         <MultiSelect
           id="incident-slos"
           label="Linked SLOs"
-          hint="SLOs whose error budget this incident burns."
+          hint={`SLOs whose error budget this incident burns.${multi}`}
           options={choices.slos.map((s) => ({ value: s.name, label: s.name }))}
           value={slos}
           onChange={setSlos}

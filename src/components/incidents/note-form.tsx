@@ -41,6 +41,8 @@ export function IncidentNoteForm({
             router.refresh();
           } else {
             setError(r.error.message);
+            // someone else changed the incident: show what it is now
+            if (r.error.code === "CONFLICT") router.refresh();
           }
         });
       }}

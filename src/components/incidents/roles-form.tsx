@@ -52,7 +52,8 @@ export function IncidentRolesForm({
         startTransition(async () => {
           const r = await assign({ incidentId, version, commander: ic, communications: comms });
           setResult(r);
-          if (r.ok) router.refresh();
+          // on a conflict, show what the incident is now
+          if (r.ok || r.error.code === "CONFLICT") router.refresh();
         });
       }}
     >

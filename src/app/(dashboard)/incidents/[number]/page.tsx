@@ -151,8 +151,8 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
                       <span className="font-medium text-foreground">
                         {KIND_LABELS[e.kind] ?? e.kind}
                       </span>
-                      <TimeAgo date={e.at} />
                       {e.actor ? <span>by {e.actor}</span> : null}
+                      <TimeAgo date={e.at} />
                     </div>
                     <p className="whitespace-pre-wrap text-sm">{e.message}</p>
                   </li>
