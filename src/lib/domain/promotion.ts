@@ -48,6 +48,15 @@ export const servingResourcesSchema = z
   .strict();
 export type ServingResources = z.infer<typeof servingResourcesSchema>;
 
+/** A version's stored eval metrics as a record of numbers (anything else is skipped). */
+export function evalMetricRecord(raw: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (raw && typeof raw === "object") {
+    for (const [k, v] of Object.entries(raw)) if (typeof v === "number") out[k] = v;
+  }
+  return out;
+}
+
 export type GateStatus = "pass" | "warn" | "fail" | "unknown";
 export type GateId = "eval" | "deployment" | "budget" | "freeze";
 

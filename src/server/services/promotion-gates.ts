@@ -8,6 +8,7 @@ import {
   budgetPromotionGate,
   deploymentGate,
   evalGate,
+  evalMetricRecord,
   evalThresholdsSchema,
   freezeGate,
   type Gate,
@@ -38,14 +39,6 @@ export interface GateReport {
   /** the version serving most of production now, with its eval metrics */
   production: { version: string; metrics: Record<string, number> } | null;
   evaluatedAt: Date;
-}
-
-function numericMetrics(raw: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw)) if (typeof v === "number") out[k] = v;
-  }
-  return out;
 }
 
 /**
@@ -99,11 +92,11 @@ export async function evaluatePromotionGates(
     prodShare.set(d.modelVersionId, e);
   }
   const top = [...prodShare.values()].sort((a, b) => b.weight - a.weight)[0];
-  const production = top ? { version: top.version, metrics: numericMetrics(top.metrics) } : null;
+  const production = top ? { version: top.version, metrics: evalMetricRecord(top.metrics) } : null;
 
   const thresholds = evalThresholdsSchema.safeParse(model.evalThresholds ?? []);
   const eval_ = evalGate({
-    candidate: numericMetrics(version.evalMetrics),
+    candidate: evalMetricRecord(version.evalMetrics),
     production,
     thresholds: thresholds.success ? thresholds.data : null,
   });

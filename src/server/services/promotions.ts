@@ -18,6 +18,7 @@ import {
   approvalCount,
   blockingReason,
   canDecide,
+  evalMetricRecord,
   evalThresholdsSchema,
   gatesPass,
   promotionTransition,
@@ -218,14 +219,6 @@ export interface PromotionDetail extends PromotionSummary {
   regionChoices: string[];
 }
 
-function numeric(raw: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (raw && typeof raw === "object") {
-    for (const [k, v] of Object.entries(raw)) if (typeof v === "number") out[k] = v;
-  }
-  return out;
-}
-
 /** One request with all its evidence: lineage, eval against thresholds and production, gates. */
 export async function getPromotion(actor: Actor | null, number: number): Promise<PromotionDetail> {
   assertCanRead(actor);
@@ -330,13 +323,13 @@ export async function getPromotion(actor: Actor | null, number: number): Promise
     teamName: r.model.team.name,
     candidate: {
       ...r.modelVersion,
-      evalMetrics: numeric(r.modelVersion.evalMetrics),
+      evalMetrics: evalMetricRecord(r.modelVersion.evalMetrics),
     },
     thresholds: thresholds.success ? thresholds.data : [],
     production:
       report?.production ??
       (await productionVersion(r.model.id).then((p) =>
-        p ? { version: p.version, metrics: numeric(p.evalMetrics) } : null,
+        p ? { version: p.version, metrics: evalMetricRecord(p.evalMetrics) } : null,
       )),
     gates,
     gatesLive: report !== null,
