@@ -2,6 +2,7 @@
 
 import { defineAction } from "@/actions/safe-action";
 import {
+  actOnChangeSchema,
   addIncidentNoteSchema,
   assignIncidentRolesSchema,
   declareIncidentSchema,
@@ -13,6 +14,7 @@ import {
   declareIncident,
   transitionIncident,
 } from "@/server/services/incidents";
+import { actOnIncidentChange } from "@/server/services/incident-changes";
 
 const target = (i: { incidentId: string }) => ({ type: "incident", id: i.incidentId });
 const PATHS = ["/incidents", "/"];
@@ -51,4 +53,14 @@ export const addIncidentNoteAction = defineAction({
   target,
   run: ({ actor, meta, input }) => addIncidentNote(actor, meta, input),
   revalidate: PATHS,
+});
+
+/** Abort or roll back a suspected rollout from the incident's "What changed?". */
+export const actOnIncidentChangeAction = defineAction({
+  name: "incident.act_on_change",
+  permission: "rollout.operate",
+  input: actOnChangeSchema,
+  target,
+  run: ({ actor, meta, input }) => actOnIncidentChange(actor, meta, input),
+  revalidate: [...PATHS, "/rollouts"],
 });

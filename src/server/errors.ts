@@ -6,6 +6,7 @@ export type AppErrorCode =
   | "NOT_FOUND"
   | "INVALID_INPUT"
   | "CONFLICT"
+  | "TOO_LARGE"
   | "UNAVAILABLE"
   | "INTERNAL";
 

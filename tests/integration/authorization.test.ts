@@ -729,6 +729,27 @@ const INCIDENT_ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  actOnIncidentChangeAction: {
+    allowed: ["engineer", "release_manager", "admin"],
+    prepare: async () => {
+      const r = await newRollout("progressing");
+      const i = await prisma.incident.create({
+        data: {
+          title: unique("Authorization drill incident"),
+          severity: "SEV3",
+          status: "investigating",
+          summary: "",
+          affectedModels: ["ranker-xl"],
+          affectedRegions: ["us-east-1"],
+          detectedAt: new Date(),
+        },
+      });
+      return {
+        input: { incidentId: i.id, rolloutId: r.id, rolloutVersion: r.version, action: "abort" },
+        snapshot: rolloutSnapshot(r.id),
+      };
+    },
+  },
 };
 Object.assign(ACTIONS, INCIDENT_ACTIONS);
 
@@ -849,6 +870,7 @@ const MUTATING_ROUTES: Record<string, { methods: string[] }> = {
   "src/app/api/v1/slos/route.ts": { methods: ["POST"] },
   "src/app/api/v1/slos/[name]/route.ts": { methods: ["PUT", "DELETE"] },
   "src/app/api/v1/slos/import/route.ts": { methods: ["POST"] },
+  "src/app/api/v1/alerts/alertmanager/route.ts": { methods: ["POST"] },
 };
 
 describe("the authorization table covers every mutating API route", () => {

@@ -94,3 +94,14 @@ export const incidentNumberSchema = z.coerce
   .int("An incident's number is a whole number.")
   .min(1)
   .max(2_147_483_647);
+
+export const actOnChangeSchema = z.object({
+  incidentId: id,
+  rolloutId: id,
+  /** the rollout's version the user saw (optimistic concurrency) */
+  rolloutVersion: z.coerce.number().int().min(1),
+  action: z.enum(["abort", "rollback"], "Choose abort or roll back."),
+  reason: z.string().trim().max(500).default(""),
+});
+export type ActOnChangeInput = z.input<typeof actOnChangeSchema>;
+export type ActOnChangeData = z.output<typeof actOnChangeSchema>;

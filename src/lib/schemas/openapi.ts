@@ -19,6 +19,7 @@ export const API_ERROR_CODES = [
   "NOT_FOUND",
   "INVALID_INPUT",
   "CONFLICT",
+  "TOO_LARGE",
   "UNAVAILABLE",
   "INTERNAL",
 ] as const;
@@ -69,7 +70,7 @@ export interface ApiResponse {
 }
 
 /** Statuses an operation declares itself; 401 and 403 are added to every authenticated one. */
-export type ApiErrorStatus = 404 | 409 | 422 | 503;
+export type ApiErrorStatus = 404 | 409 | 413 | 422 | 503;
 
 export interface ApiOperation<P extends string = string> {
   method: HttpMethod;

@@ -5,6 +5,7 @@ export type ActionErrorCode =
   | "NOT_FOUND"
   | "INVALID_INPUT"
   | "CONFLICT"
+  | "TOO_LARGE"
   | "UNAVAILABLE"
   | "INTERNAL";
 

@@ -18,6 +18,7 @@ const STATUS: Record<AppErrorCode, number> = {
   NOT_FOUND: 404,
   INVALID_INPUT: 422,
   CONFLICT: 409,
+  TOO_LARGE: 413,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -115,14 +116,44 @@ export function apiRoute<P = Record<string, string>>(def: {
   };
 }
 
-/** Reads a JSON body, refusing anything that is not JSON with a clear 4xx. */
-export async function jsonBody(req: NextRequest): Promise<unknown> {
+/** The default cap on a JSON body: far above any legitimate request. */
+const MAX_JSON_BYTES = 1024 * 1024;
+
+/** Reads the body up to `maxBytes`, refusing a larger one without reading it all. */
+async function cappedText(req: NextRequest, maxBytes: number): Promise<string> {
+  const tooLarge = () =>
+    new AppError("TOO_LARGE", `The request body is larger than ${maxBytes / 1024} KiB.`);
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge();
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Reads a JSON body, refusing anything that is not JSON, or too large, with a clear 4xx. */
+export async function jsonBody(
+  req: NextRequest,
+  { maxBytes = MAX_JSON_BYTES }: { maxBytes?: number } = {},
+): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.includes("application/json")) {
     throw new AppError("INVALID_INPUT", "Send the body as JSON (Content-Type: application/json).");
   }
+  const text = await cappedText(req, maxBytes);
   try {
-    return await req.json();
+    return JSON.parse(text) as unknown;
   } catch {
     throw new AppError("INVALID_INPUT", "The request body is not valid JSON.");
   }

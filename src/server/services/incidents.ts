@@ -25,6 +25,7 @@ import {
 } from "@/lib/domain/incident/lifecycle";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/services/access";
 import { auditActor } from "@/server/services/audit";
+import { relatedTimeline } from "@/server/services/incident-changes";
 
 export interface IncidentRow {
   id: string;
@@ -99,9 +100,13 @@ const EVENT_MESSAGES: Record<IncidentEventName, string> = {
 export interface IncidentTimelineEntry {
   id: string;
   at: Date;
+  /** the incident's own records (declared, status, role, note, alert, postmortem), or related
+   * activity: rollout, promotion, chaos, slo_alert */
   kind: string;
   message: string;
   actor: string | null;
+  /** where related activity comes from, e.g. the rollout's page */
+  href: string | null;
 }
 
 export interface IncidentDetail {
@@ -117,6 +122,8 @@ export interface IncidentDetail {
   affectedRegions: string[];
   linkedSlos: { name: string; exists: boolean }[];
   declaredBy: string | null;
+  /** manual, slo or alertmanager */
+  source: string;
   commander: string | null;
   communications: string | null;
   detectedAt: Date;
@@ -151,6 +158,7 @@ const DETAIL_SELECT = {
   affectedRegions: true,
   linkedSlos: true,
   declaredBy: true,
+  source: true,
   commander: true,
   communications: true,
   detectedAt: true,
@@ -180,14 +188,19 @@ export async function getIncident(actor: Actor | null, number: number): Promise<
     },
   });
   if (!i) throw new AppError("NOT_FOUND", `No incident #${number}.`);
-  const [models, slos] = await Promise.all([
+  const [models, slos, related] = await Promise.all([
     db().model.findMany({
       where: { name: { in: i.affectedModels } },
       select: { name: true, displayName: true },
     }),
     db().slo.findMany({ where: { name: { in: i.linkedSlos } }, select: { name: true } }),
+    relatedTimeline(i),
   ]);
   const now = new Date();
+  const own = i.events.map((e) => ({ ...e, href: null }));
+  const timeline = [...own, ...related].sort(
+    (a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   const canWork = canWorkIncidents(actor);
   const close = i.status === "resolved" ? incidentTransition(i, "close", now, NO_POSTMORTEM) : null;
   return {
@@ -197,7 +210,7 @@ export async function getIncident(actor: Actor | null, number: number): Promise<
       displayName: models.find((m) => m.name === name)?.displayName ?? null,
     })),
     linkedSlos: i.linkedSlos.map((name) => ({ name, exists: slos.some((s) => s.name === name) })),
-    timeline: i.events,
+    timeline,
     availableEvents: canWork ? availableIncidentEvents(i, now, NO_POSTMORTEM) : [],
     closeBlockedReason: close && !close.ok ? close.reason : null,
     canWork,

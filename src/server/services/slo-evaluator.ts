@@ -11,6 +11,10 @@ import {
 } from "@/lib/domain/slo";
 import { windowMinutes } from "@/lib/domain/slo-alerts";
 import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/services/slo-definitions";
+import {
+  incidentsForFiredAlerts,
+  incidentsForResolvedAlerts,
+} from "@/server/services/incident-sources";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -215,9 +219,15 @@ async function writeSnapshots(tx: Prisma.TransactionClient, rows: Snapshot[]) {
  * short windows both burn past the threshold, resolves the ones that stopped. One replica
  * evaluates at a time (advisory lock); a second one skips the round. Returns null when skipped.
  */
-export async function evaluateSlos(
-  now = new Date(),
-): Promise<{ slos: number; fired: number; resolved: number } | null> {
+export async function evaluateSlos(now = new Date()): Promise<{
+  slos: number;
+  fired: number;
+  resolved: number;
+  /** numbers of incidents opened by page alerts that fired in this round */
+  incidentsOpened: number[];
+  /** numbers of incidents marked mitigated because their burn stopped */
+  incidentsMitigated: number[];
+} | null> {
   return db().$transaction(
     async (tx) => {
       const lock = await tx.$queryRaw<{ locked: boolean }[]>`
@@ -257,6 +267,7 @@ export async function evaluateSlos(
       const snapshots: Snapshot[] = [];
       const toOpen: Prisma.SloAlertCreateManyInput[] = [];
       const toResolve: string[] = [];
+      const resolvedSloIds = new Set<string>();
       const peaks: { id: string; peak: number }[] = [];
       for (const s of slos) {
         const spec = specs.get(s.id)!;
@@ -314,11 +325,17 @@ export async function evaluateSlos(
           if (existing) openByKey.delete(key);
           // No data in the short window is not recovery (the feed or the service may be down):
           // an open alert stays open until the short window shows the burn has stopped.
-          if (!j.firing && existing && j.shortBurn !== null) toResolve.push(existing.id);
+          if (!j.firing && existing && j.shortBurn !== null) {
+            toResolve.push(existing.id);
+            resolvedSloIds.add(s.id);
+          }
         }
       }
       // Open alerts whose window the SLO no longer has (edited away) resolve too.
-      for (const stale of openByKey.values()) toResolve.push(stale.id);
+      for (const stale of openByKey.values()) {
+        toResolve.push(stale.id);
+        resolvedSloIds.add(stale.sloId);
+      }
       await writeSnapshots(tx, snapshots);
       const fired = await tx.sloAlert.createMany({ data: toOpen, skipDuplicates: true });
       const resolved = await tx.sloAlert.updateMany({
@@ -328,7 +345,16 @@ export async function evaluateSlos(
       for (const p of peaks) {
         await tx.sloAlert.update({ where: { id: p.id }, data: { peakBurn: p.peak } });
       }
-      return { slos: slos.length, fired: fired.count, resolved: resolved.count };
+      // Page alerts open (or join) incidents; a burn that stopped mitigates the ones worked on.
+      const incidents = await incidentsForFiredAlerts(tx, toOpen, now);
+      const calmed = await incidentsForResolvedAlerts(tx, [...resolvedSloIds], now);
+      return {
+        slos: slos.length,
+        fired: fired.count,
+        resolved: resolved.count,
+        incidentsOpened: incidents.opened,
+        incidentsMitigated: calmed.mitigated,
+      };
     },
     { timeout: 30_000 },
   );

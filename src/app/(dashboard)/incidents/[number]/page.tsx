@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
 import { getIncident, incidentFormOptions } from "@/server/services/incidents";
+import { incidentChanges } from "@/server/services/incident-changes";
 import { AppError } from "@/server/errors";
 import {
   addIncidentNoteAction,
@@ -18,6 +19,7 @@ import { ActionButton } from "@/components/common/action-button";
 import { IncidentRolesForm } from "@/components/incidents/roles-form";
 import { IncidentNoteForm } from "@/components/incidents/note-form";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { WhatChanged } from "./what-changed";
 
 export async function generateMetadata({
   params,
@@ -53,6 +55,16 @@ const KIND_LABELS: Record<string, string> = {
   note: "Note",
   alert: "Alert",
   acknowledged: "Status",
+  postmortem: "Postmortem",
+  rollout: "Rollout",
+  promotion: "Promotion",
+  chaos: "Chaos",
+  slo_alert: "SLO alert",
+};
+
+const SOURCE_TEXT: Record<string, string> = {
+  slo: "Opened automatically by a page-severity burn-rate alert",
+  alertmanager: "Opened by an Alertmanager alert",
 };
 
 export default async function IncidentPage({ params }: { params: Promise<{ number: string }> }) {
@@ -63,7 +75,19 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
     if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
     throw error;
   });
-  const people = i.canWork ? (await incidentFormOptions(actor)).people : [];
+  const [people, changes] = await Promise.all([
+    i.canWork ? incidentFormOptions(actor).then((o) => o.people) : [],
+    incidentChanges(actor, {
+      id: i.id,
+      number: i.number,
+      status: i.status,
+      affectedModels: i.affectedModels.map((m) => m.name),
+      affectedRegions: i.affectedRegions,
+      linkedSlos: i.linkedSlos.map((s) => s.name),
+      detectedAt: i.detectedAt,
+      closedAt: i.closedAt,
+    }),
+  ]);
   const open = i.status === "triage" || i.status === "investigating" || i.status === "mitigated";
   const milestones: [string, Date | null][] = [
     ["Detected", i.detectedAt],
@@ -77,7 +101,9 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
       {open ? <AutoRefresh everyMs={15_000} /> : null}
       <PageHeader
         title={`#${i.number} ${i.title}`}
-        description={i.declaredBy ? `Declared by ${i.declaredBy}` : undefined}
+        description={
+          i.declaredBy ? `Declared by ${i.declaredBy}` : (SOURCE_TEXT[i.source] ?? undefined)
+        }
         actions={
           <div role="group" className="flex items-center gap-2" aria-label="Severity and status">
             <span className="sr-only">Severity</span>
@@ -130,8 +156,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
           )}
           {i.closeBlockedReason ? (
             <p className="max-w-3xl text-sm text-muted-foreground" data-testid="close-blocked">
-              Close is not available: {i.closeBlockedReason} Postmortems cannot be written in
-              Flightdeck yet.
+              Close is not available: {i.closeBlockedReason}
             </p>
           ) : null}
         </section>
@@ -139,6 +164,11 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
 
       <div className="grid gap-4 lg:grid-cols-3">
         <div className="space-y-4 lg:col-span-2">
+          <WhatChanged
+            incidentId={i.id}
+            changes={changes}
+            scopeNamed={i.affectedModels.length > 0 || i.affectedRegions.length > 0}
+          />
           <Card>
             <CardHeader>
               <CardTitle>Timeline</CardTitle>
@@ -154,7 +184,15 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
                       {e.actor ? <span>by {e.actor}</span> : null}
                       <TimeAgo date={e.at} />
                     </div>
-                    <p className="whitespace-pre-wrap text-sm">{e.message}</p>
+                    <p className="whitespace-pre-wrap text-sm">
+                      {e.href ? (
+                        <Link className="underline-offset-2 hover:underline" href={e.href}>
+                          {e.message}
+                        </Link>
+                      ) : (
+                        e.message
+                      )}
+                    </p>
                   </li>
                 ))}
               </ol>

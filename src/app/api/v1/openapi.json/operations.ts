@@ -3,6 +3,7 @@ import { version as appVersion } from "../../../../../package.json";
 import type { Permission } from "@/lib/domain/policy";
 import { sloSpecSchema } from "@/lib/domain/slo-spec";
 import { ROLE_VALUES, TOKEN_SCOPES } from "@/lib/schemas/admin";
+import { alertmanagerWebhookSchema } from "@/lib/domain/incident/alertmanager";
 import { auditFilterSchema } from "@/lib/schemas/audit";
 import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
@@ -73,6 +74,23 @@ export const responseSchemas = {
       .optional()
       .describe("on start: true when this kind was already running in the region"),
   }),
+  alertResults: z.object({
+    alerts: z.array(
+      z.object({
+        fingerprint: z.string(),
+        status: z.enum(["firing", "resolved"]),
+        outcome: z
+          .enum(["opened", "updated", "attached", "duplicate", "ignored"])
+          .describe(
+            "opened a new incident; updated the open incident holding the fingerprint; attached " +
+              "to the open incident of the SLO the alert names; duplicate of what is recorded; " +
+              "ignored (e.g. resolved with no open incident)",
+          ),
+        incident: z.int().nullable().describe("the incident's number"),
+        reason: z.string().optional(),
+      }),
+    ),
+  }),
   page: z.object({
     rows: z.array(z.unknown()),
     total: z.int(),
@@ -93,6 +111,8 @@ const ChaosStart = named("ChaosStart", startChaosSchema);
 const ChaosExperiment = named("ChaosExperiment", responseSchemas.chaosExperiment);
 const ChaosExperimentList = named("ChaosExperimentList", z.array(responseSchemas.chaosExperiment));
 const Page = named("Page", responseSchemas.page);
+const AlertmanagerWebhook = named("AlertmanagerWebhook", alertmanagerWebhookSchema);
+const AlertResults = named("AlertResults", responseSchemas.alertResults);
 
 const YAML = ["application/yaml"] as const;
 const sloName = "The SLO's name, e.g. ranker-xl-availability.";
@@ -334,6 +354,30 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     errors: { 404: "No rollout with that id." },
   },
 
+  // Incidents
+  {
+    method: "POST",
+    path: "/api/v1/alerts/alertmanager",
+    operationId: "receiveAlertmanagerWebhook",
+    summary: "Receive Alertmanager alerts",
+    description:
+      "Point an Alertmanager `webhook_configs` receiver here with `http_config.authorization` " +
+      "holding a token with the `incident.work` scope. Each firing alert opens an incident " +
+      "(severity from `flightdeck_severity`, else `severity`/`sloth_severity`; model from " +
+      "`model`/`service`, region from `region`, SLO from `slo`), or updates the open incident " +
+      "already holding its fingerprint (raising its severity, or reopening investigation when " +
+      "it fires again after mitigation). An alert naming an SLO with an open incident joins it. " +
+      "Repeated notifications change nothing; a resolved alert adds a timeline note (people " +
+      "resolve incidents). Bodies above 512 KiB are refused.",
+    tags: ["Incidents"],
+    access: { permission: "incident.work" },
+    body: { schema: AlertmanagerWebhook },
+    responses: { 200: { description: "What each alert did.", schema: AlertResults } },
+    errors: {
+      413: "The body is larger than 512 KiB.",
+      422: "The body is not a version 4 notification.",
+    },
+  },
   // Chaos
   {
     method: "GET",
@@ -480,6 +524,7 @@ const TAGS = {
   SLOs: "Service level objectives: definitions, burn rates, rules, import and export, review.",
   Rollouts: "Progressive rollouts of model versions.",
   Promotions: "Requests to promote a model version, their gates and approvals.",
+  Incidents: "Incidents opened from alerts.",
   Chaos: "Failure injection into the simulated fleet.",
   Audit: "The audit log of every change and refusal.",
   Identity: "The caller's identity.",

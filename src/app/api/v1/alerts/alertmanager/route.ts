@@ -1,0 +1,24 @@
+import { NextResponse } from "next/server";
+import { apiRoute, jsonBody } from "@/server/http/api-route";
+import { alertmanagerWebhookSchema } from "@/lib/domain/incident/alertmanager";
+import { receiveAlertmanagerWebhook } from "@/server/services/incident-sources";
+
+/** Alertmanager notifications are small (a group of alerts); this is ample for max_alerts 0. */
+const MAX_BODY_BYTES = 512 * 1024;
+
+/**
+ * Alertmanager's webhook receiver (`webhook_configs` with a bearer token holding the
+ * `incident.work` scope): firing alerts open or update incidents, resolved ones note it.
+ */
+export const POST = apiRoute({
+  action: "incident.alert",
+  permission: "incident.work",
+  targetType: "incident",
+  handler: async ({ actor, meta, req }) => {
+    const payload = alertmanagerWebhookSchema.parse(
+      await jsonBody(req, { maxBytes: MAX_BODY_BYTES }),
+    );
+    const alerts = await receiveAlertmanagerWebhook(actor, meta, payload);
+    return NextResponse.json({ alerts });
+  },
+});

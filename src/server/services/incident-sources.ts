@@ -1,0 +1,516 @@
+import "server-only";
+import { db, type Prisma } from "@/server/db/client";
+import { appendAudit, type AuditInput } from "@/server/db/audit";
+import type { Actor } from "@/server/auth/session";
+import type { RequestMeta } from "@/server/services/context";
+import { assertAllowed } from "@/server/services/access";
+import { auditActor } from "@/server/services/audit";
+import {
+  alertToIncidentChange,
+  planAlertChange,
+  type AlertIncidentChange,
+  type AlertmanagerWebhook,
+} from "@/lib/domain/incident/alertmanager";
+import {
+  incidentTransition,
+  OPEN_INCIDENT_STATUSES,
+  type IncidentStatus,
+  type Severity,
+} from "@/lib/domain/incident/lifecycle";
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Incidents opened and updated by machines: Alertmanager's webhook, and Flightdeck's own
+ * page-severity burn-rate alerts. Both keep one open incident per problem: an alert's
+ * fingerprint, or an SLO (later alerts on an SLO with an open incident attach to it).
+ */
+
+const OPEN: IncidentStatus[] = [...OPEN_INCIDENT_STATUSES];
+
+/** The automatic actor of audit records and timeline entries written by Flightdeck itself. */
+const SYSTEM_AUDIT = { actorId: null, actorEmail: null, actorRole: "system" } as const;
+
+interface NewIncident {
+  title: string;
+  severity: Severity;
+  summary: string;
+  source: "slo" | "alertmanager";
+  affectedModels: { id: string; name: string }[];
+  affectedRegions: string[];
+  linkedSlos: string[];
+  detectedAt: Date;
+  /** the timeline's first entry */
+  declaredMessage: string;
+}
+
+async function openIncident(
+  tx: Tx,
+  input: NewIncident,
+  audit: Pick<AuditInput, "actorId" | "actorEmail" | "actorRole" | "requestId" | "clientIp">,
+) {
+  const created = await tx.incident.create({
+    data: {
+      title: input.title,
+      severity: input.severity,
+      status: "triage",
+      summary: input.summary,
+      source: input.source,
+      affectedModels: input.affectedModels.map((m) => m.name),
+      affectedRegions: input.affectedRegions,
+      linkedSlos: input.linkedSlos,
+      modelId: input.affectedModels[0]?.id ?? null,
+      regionCode: input.affectedRegions[0] ?? null,
+      detectedAt: input.detectedAt,
+      events: {
+        create: { at: input.detectedAt, kind: "declared", message: input.declaredMessage },
+      },
+    },
+    select: { id: true, number: true },
+  });
+  await appendAudit(tx, {
+    ...audit,
+    action: "incident.declare",
+    targetType: "incident",
+    targetId: created.id,
+    outcome: "allowed",
+    after: {
+      number: created.number,
+      source: input.source,
+      title: input.title,
+      severity: input.severity,
+      affectedModels: input.affectedModels.map((m) => m.name),
+      affectedRegions: input.affectedRegions,
+      linkedSlos: input.linkedSlos,
+    },
+  });
+  return created;
+}
+
+/** The open incident linking an SLO, oldest first (there is one unless people declared more). */
+async function openIncidentForSlo(tx: Tx, slo: string) {
+  return tx.incident.findFirst({
+    where: { linkedSlos: { has: slo }, status: { in: OPEN } },
+    orderBy: { detectedAt: "asc" },
+    select: { id: true, number: true, status: true, severity: true, mitigatedAt: true },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flightdeck's burn-rate alerts
+
+export interface FiredSloAlert {
+  sloId: string;
+  severity: "page" | "ticket";
+  longWindowMinutes: number;
+  shortWindowMinutes: number;
+  threshold: number;
+  longBurn: number;
+  shortBurn: number;
+}
+
+function burn(x: number): string {
+  return `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
+}
+
+function windowText(minutes: number): string {
+  return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+}
+
+/**
+ * Page alerts that just fired open an incident for their SLO, or join the open one: an incident
+ * already linking the SLO (declared by hand or opened earlier) gets the alert on its timeline,
+ * and a mitigated one goes back to investigating, since the burn is back. Runs in the SLO
+ * evaluator's transaction (one evaluator at a time), so two replicas never open two incidents.
+ */
+export async function incidentsForFiredAlerts(
+  tx: Tx,
+  fired: readonly FiredSloAlert[],
+  now: Date,
+): Promise<{ opened: number[]; attached: number[] }> {
+  const pages = fired.filter((a) => a.severity === "page");
+  const opened: number[] = [];
+  const attached: number[] = [];
+  if (pages.length === 0) return { opened, attached };
+  const slos = await tx.slo.findMany({
+    where: { id: { in: [...new Set(pages.map((a) => a.sloId))] } },
+    select: {
+      id: true,
+      name: true,
+      displayName: true,
+      objective: true,
+      model: { select: { id: true, name: true } },
+    },
+  });
+  for (const slo of slos) {
+    // The fastest-burning page alert of this SLO speaks for it.
+    const alert = pages
+      .filter((a) => a.sloId === slo.id)
+      .sort((a, b) => b.longBurn - a.longBurn)[0]!;
+    const what =
+      `page alert on ${slo.name}: burning ${burn(alert.longBurn)} over ${windowText(alert.longWindowMinutes)} ` +
+      `and ${burn(alert.shortBurn)} over ${windowText(alert.shortWindowMinutes)} (threshold ${burn(alert.threshold)})`;
+    const existing = await openIncidentForSlo(tx, slo.name);
+    if (existing) {
+      await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${existing.id} FOR UPDATE`;
+      const row = await tx.incident.findUniqueOrThrow({
+        where: { id: existing.id },
+        select: {
+          status: true,
+          severity: true,
+          detectedAt: true,
+          acknowledgedAt: true,
+          mitigatedAt: true,
+          resolvedAt: true,
+          closedAt: true,
+        },
+      });
+      const recurred =
+        row.status === "mitigated" ? incidentTransition(row, "investigate", now) : null;
+      await tx.incident.update({
+        where: { id: existing.id },
+        data: {
+          version: { increment: 1 },
+          ...(recurred?.ok ? { status: recurred.next, ...recurred.timestamps } : {}),
+        },
+      });
+      await tx.incidentEvent.create({
+        data: {
+          incidentId: existing.id,
+          at: now,
+          kind: recurred?.ok ? "status" : "alert",
+          message: recurred?.ok
+            ? `Status: investigating (the burn is back: ${what})`
+            : `Alert attached: ${what}`,
+        },
+      });
+      await appendAudit(tx, {
+        ...SYSTEM_AUDIT,
+        action: "incident.alert",
+        targetType: "incident",
+        targetId: existing.id,
+        outcome: "allowed",
+        after: {
+          number: existing.number,
+          slo: slo.name,
+          status: recurred?.ok ? recurred.next : row.status,
+        },
+      });
+      attached.push(existing.number);
+      continue;
+    }
+    const name = slo.displayName ?? slo.name;
+    // The SLO measures the model wherever it serves: those regions are the ones affected.
+    const served = await tx.deployment.findMany({
+      where: { modelId: slo.model.id, environment: { tier: "production" } },
+      distinct: ["environmentId"],
+      select: { environment: { select: { region: { select: { code: true } } } } },
+    });
+    const regions = [...new Set(served.map((d) => d.environment.region.code))].sort();
+    const created = await openIncident(
+      tx,
+      {
+        title: `${name}: error budget burning at ${burn(alert.longBurn)}`,
+        severity: "SEV2",
+        summary:
+          `Opened automatically by a page-severity burn-rate alert: the ${name} SLO ` +
+          `(objective ${(slo.objective * 100).toFixed(2).replace(/\.?0+$/, "")}%) is spending its ` +
+          `error budget ${burn(alert.longBurn)} faster than it can sustain.`,
+        source: "slo",
+        affectedModels: [slo.model],
+        affectedRegions: regions,
+        linkedSlos: [slo.name],
+        detectedAt: now,
+        declaredMessage: `Opened by ${what}`,
+      },
+      SYSTEM_AUDIT,
+    );
+    opened.push(created.number);
+  }
+  return { opened, attached };
+}
+
+/**
+ * When the burn stops (no page alert firing on any SLO it links), an incident someone is
+ * investigating moves to mitigated: the symptom is gone, and people resolve it once the fix
+ * holds. One still in triage only gets a timeline entry: nobody has looked at it yet, and
+ * marking it mitigated would also mark it acknowledged.
+ */
+export async function incidentsForResolvedAlerts(
+  tx: Tx,
+  resolvedSloIds: readonly string[],
+  now: Date,
+): Promise<{ mitigated: number[] }> {
+  const mitigated: number[] = [];
+  if (resolvedSloIds.length === 0) return { mitigated };
+  const [slos, firing] = await Promise.all([
+    tx.slo.findMany({ where: { id: { in: [...resolvedSloIds] } }, select: { name: true } }),
+    tx.sloAlert.findMany({
+      where: { resolvedAt: null, severity: "page" },
+      select: { slo: { select: { name: true } } },
+    }),
+  ]);
+  const stillBurning = new Set(firing.map((a) => a.slo.name));
+  const calmed = slos.map((s) => s.name).filter((n) => !stillBurning.has(n));
+  if (calmed.length === 0) return { mitigated };
+  const incidents = await tx.incident.findMany({
+    where: { linkedSlos: { hasSome: calmed }, status: { in: ["triage", "investigating"] } },
+    select: { id: true, number: true, linkedSlos: true },
+  });
+  for (const i of incidents) {
+    if (i.linkedSlos.some((s) => stillBurning.has(s))) continue;
+    await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${i.id} FOR UPDATE`;
+    const row = await tx.incident.findUniqueOrThrow({
+      where: { id: i.id },
+      select: {
+        status: true,
+        severity: true,
+        detectedAt: true,
+        acknowledgedAt: true,
+        mitigatedAt: true,
+        resolvedAt: true,
+        closedAt: true,
+      },
+    });
+    const slos = i.linkedSlos.join(", ");
+    if (row.status !== "investigating") {
+      if (row.status === "triage") {
+        await tx.incidentEvent.create({
+          data: {
+            incidentId: i.id,
+            at: now,
+            kind: "alert",
+            message: `Burn stopped: no page alert is firing on ${slos}. Still in triage: acknowledge it to take it on.`,
+          },
+        });
+      }
+      continue;
+    }
+    const step = incidentTransition(row, "mitigate", now);
+    if (!step.ok) continue;
+    await tx.incident.update({
+      where: { id: i.id },
+      data: { status: step.next, ...step.timestamps, version: { increment: 1 } },
+    });
+    await tx.incidentEvent.create({
+      data: {
+        incidentId: i.id,
+        at: now,
+        kind: "status",
+        message: `Status: mitigated (the burn stopped: no page alert is firing on ${slos})`,
+      },
+    });
+    await appendAudit(tx, {
+      ...SYSTEM_AUDIT,
+      action: "incident.transition",
+      targetType: "incident",
+      targetId: i.id,
+      outcome: "allowed",
+      before: { status: row.status },
+      after: { number: i.number, event: "mitigate", status: step.next, reason: "burn stopped" },
+    });
+    mitigated.push(i.number);
+  }
+  return { mitigated };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alertmanager
+
+export type AlertOutcome = "opened" | "updated" | "attached" | "duplicate" | "ignored";
+
+export interface AlertResult {
+  fingerprint: string;
+  status: "firing" | "resolved";
+  outcome: AlertOutcome;
+  /** the incident that holds the alert, when one does */
+  incident: number | null;
+  reason?: string;
+}
+
+/**
+ * One Alertmanager notification: each alert opens an incident, updates the open incident
+ * holding its fingerprint, or attaches to the open incident of the SLO it names. Repeated
+ * notifications change nothing but the alert's last-seen time. Each alert is handled in its own
+ * transaction under a lock on its fingerprint, so concurrent deliveries open one incident.
+ */
+export async function receiveAlertmanagerWebhook(
+  actor: Actor | null,
+  meta: RequestMeta,
+  payload: AlertmanagerWebhook,
+): Promise<AlertResult[]> {
+  assertAllowed(actor, "incident.work");
+  const results: AlertResult[] = [];
+  for (const alert of payload.alerts) {
+    const change = alertToIncidentChange(alert);
+    results.push(await receiveAlert(actor, meta, change));
+  }
+  return results;
+}
+
+async function receiveAlert(
+  actor: Actor,
+  meta: RequestMeta,
+  change: AlertIncidentChange,
+): Promise<AlertResult> {
+  const base = { fingerprint: change.dedupeKey, status: change.status };
+  return db().$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`alertmanager:${change.dedupeKey}`}))`;
+    const now = new Date();
+    const held = await tx.incidentAlert.findFirst({
+      where: { fingerprint: change.dedupeKey },
+      orderBy: { receivedAt: "desc" },
+      select: {
+        id: true,
+        status: true,
+        endsAt: true,
+        incident: {
+          select: {
+            id: true,
+            number: true,
+            status: true,
+            severity: true,
+            detectedAt: true,
+            acknowledgedAt: true,
+            mitigatedAt: true,
+            resolvedAt: true,
+            closedAt: true,
+          },
+        },
+      },
+    });
+    const incident = held?.incident ?? null;
+    const plan = planAlertChange(change, incident);
+    const alertData = {
+      status: change.status,
+      title: change.title,
+      labels: change.labels,
+      startsAt: change.startedAt,
+      endsAt: change.endedAt,
+      lastSeenAt: now,
+    };
+    const audit = auditActor(actor, meta);
+
+    if (plan.action === "ignore") {
+      if (!held || !incident || !OPEN.includes(incident.status)) {
+        return { ...base, outcome: "ignored" as const, incident: null, reason: plan.reason };
+      }
+      await tx.incidentAlert.update({ where: { id: held.id }, data: { lastSeenAt: now } });
+      return { ...base, outcome: "duplicate" as const, incident: incident.number };
+    }
+
+    if (plan.action === "update" && incident && held) {
+      // A resolved notification repeated: the alert is already resolved on the incident.
+      if (change.status === "resolved" && held.status === "resolved") {
+        await tx.incidentAlert.update({ where: { id: held.id }, data: { lastSeenAt: now } });
+        return { ...base, outcome: "duplicate" as const, incident: incident.number };
+      }
+      await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${incident.id} FOR UPDATE`;
+      const step = plan.event ? incidentTransition(incident, plan.event, now) : null;
+      await tx.incident.update({
+        where: { id: incident.id },
+        data: {
+          version: { increment: 1 },
+          ...(plan.escalateTo ? { severity: plan.escalateTo } : {}),
+          ...(step?.ok ? { status: step.next, ...step.timestamps } : {}),
+        },
+      });
+      await tx.incidentAlert.update({ where: { id: held.id }, data: alertData });
+      await tx.incidentEvent.create({
+        data: { incidentId: incident.id, at: now, kind: "alert", message: plan.note },
+      });
+      await appendAudit(tx, {
+        ...audit,
+        action: "incident.alert",
+        targetType: "incident",
+        targetId: incident.id,
+        outcome: "allowed",
+        before: { status: incident.status, severity: incident.severity },
+        after: {
+          number: incident.number,
+          fingerprint: change.dedupeKey,
+          alert: change.status,
+          status: step?.ok ? step.next : incident.status,
+          severity: plan.escalateTo ?? incident.severity,
+        },
+      });
+      return { ...base, outcome: "updated" as const, incident: incident.number };
+    }
+
+    // Open: unless the SLO the alert names already has an open incident, which it joins.
+    const slo = change.slo
+      ? await tx.slo.findUnique({ where: { name: change.slo }, select: { name: true } })
+      : null;
+    const sloIncident = slo ? await openIncidentForSlo(tx, slo.name) : null;
+    if (sloIncident) {
+      await tx.incident.update({
+        where: { id: sloIncident.id },
+        data: { version: { increment: 1 } },
+      });
+      await tx.incidentAlert.create({
+        data: {
+          ...alertData,
+          incidentId: sloIncident.id,
+          fingerprint: change.dedupeKey,
+          receivedAt: now,
+        },
+      });
+      await tx.incidentEvent.create({
+        data: {
+          incidentId: sloIncident.id,
+          at: now,
+          kind: "alert",
+          message: `Alert attached: ${change.title} (firing since ${change.startedAt.toISOString()})`,
+        },
+      });
+      await appendAudit(tx, {
+        ...audit,
+        action: "incident.alert",
+        targetType: "incident",
+        targetId: sloIncident.id,
+        outcome: "allowed",
+        after: { number: sloIncident.number, fingerprint: change.dedupeKey, alert: "firing" },
+      });
+      return { ...base, outcome: "attached" as const, incident: sloIncident.number };
+    }
+    if (plan.action !== "open") {
+      return { ...base, outcome: "ignored" as const, incident: null, reason: "Nothing to do." };
+    }
+    const [model, region] = await Promise.all([
+      change.model
+        ? tx.model.findUnique({ where: { name: change.model }, select: { id: true, name: true } })
+        : null,
+      change.region
+        ? tx.region.findUnique({ where: { code: change.region }, select: { code: true } })
+        : null,
+    ]);
+    // Alertmanager may report a start slightly ahead of this clock; detection is never in the future.
+    const detectedAt = change.startedAt.getTime() < now.getTime() ? change.startedAt : now;
+    const created = await openIncident(
+      tx,
+      {
+        title: change.title,
+        severity: plan.severity,
+        summary: change.description ?? "",
+        source: "alertmanager",
+        affectedModels: model ? [model] : [],
+        affectedRegions: region ? [region.code] : [],
+        linkedSlos: slo ? [slo.name] : [],
+        detectedAt,
+        declaredMessage:
+          `Opened by Alertmanager alert ${change.labels.alertname ?? change.dedupeKey} ` +
+          `(${plan.severity} from ${change.severitySource})`,
+      },
+      audit,
+    );
+    await tx.incidentAlert.create({
+      data: {
+        ...alertData,
+        incidentId: created.id,
+        fingerprint: change.dedupeKey,
+        receivedAt: now,
+      },
+    });
+    return { ...base, outcome: "opened" as const, incident: created.number };
+  });
+}
