@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { onCallBoard } from "@/server/services/oncall";
 import { getOverview } from "@/server/services/overview";
 import { listClusters } from "@/server/services/clusters";
 import { listModels } from "@/server/services/models";
@@ -45,13 +46,27 @@ describe("overview", () => {
     expect(o.gpuByType.reduce((s, g) => s + g.total, 0)).toBe(gpu._sum.gpuCount);
     const statusTotal = Object.values(o.sloStatus).reduce((a, b) => a + b, 0);
     expect(statusTotal).toBe(o.slos);
-    expect(o.recentRollouts).toHaveLength(5);
-    const newest = await prisma.rollout.findFirstOrThrow({
-      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+  });
+
+  it("gives on-call open incidents most severe first, burning SLOs, rollouts in flight and the last day's changes", async () => {
+    const board = await onCallBoard(viewer, {});
+    const open = await prisma.incident.count({
+      where: { status: { in: ["triage", "investigating", "mitigated"] } },
     });
-    expect(o.recentRollouts[0]?.id).toBe(newest.id);
-    const times = o.recentIncidents.map((i) => i.detectedAt.getTime());
+    expect(board.incidents).toHaveLength(Math.min(open, 8));
+    const ranks = board.incidents.map((i) => ["SEV1", "SEV2", "SEV3", "SEV4"].indexOf(i.severity));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(
+      board.incidents.every((i) => ["triage", "investigating", "mitigated"].includes(i.status)),
+    ).toBe(true);
+    const burns = board.burningSlos.map((s) => s.burnRate1h ?? 0);
+    expect(burns).toEqual([...burns].sort((a, b) => b - a));
+    expect(board.burningSlos.every((s) => s.firing !== null || (s.burnRate1h ?? 0) > 1)).toBe(true);
+    const active = ["pending", "progressing", "paused", "analyzing", "degraded"];
+    expect(board.rollouts.every((r) => active.includes(r.status))).toBe(true);
+    const times = board.changes.map((c) => c.at.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(times.every((t) => t >= Date.now() - 24 * 3_600_000)).toBe(true);
   });
 
   it("narrows counts to a region and environment", async () => {

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { getOverview, type OverviewDto } from "@/server/services/overview";
+import { getOverview } from "@/server/services/overview";
 import { liveTraffic, metricsSourceName } from "@/server/services/platform";
 import { LiveTraffic } from "@/components/platform/live-traffic";
 import { promotionQueue } from "@/server/services/promotions";
@@ -11,8 +11,9 @@ import { FleetFreshness } from "@/components/platform/fleet-freshness";
 import { filterSuffix, readListQuery, type SearchParams } from "@/components/common/search-params";
 import { PageHeader } from "@/components/common/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { StatusBadge } from "@/components/common/status-badge";
-import { TimeAgo } from "@/components/common/time-ago";
+import { AutoRefresh } from "@/components/common/auto-refresh";
+import { onCallBoard } from "@/server/services/oncall";
+import { OnCall } from "./on-call";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -52,7 +53,8 @@ function Stat({
 export default async function OverviewPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
   const actor = await requirePageActor();
-  const [o, live, queue] = await Promise.all([
+  const [board, o, live, queue] = await Promise.all([
+    onCallBoard(actor, query),
     getOverview(actor, query),
     liveTraffic(actor),
     promotionQueue(actor),
@@ -65,6 +67,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
         title="Overview"
         description={`Fleet at a glance${query.region ? ` in ${query.region}` : ""}${query.env ? `, ${query.env}` : ""}.`}
       />
+      <AutoRefresh everyMs={10_000} />
+      <OnCall board={board} q={q} />
       <section aria-label="Operational state" className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Stat
           label="Open incidents"
@@ -138,7 +142,6 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
           source={metricsSourceName()}
         />
       </div>
-      <RecentActivity o={o} q={q} />
       <h2 className="mb-2 mt-6 flex flex-wrap items-baseline gap-x-2 text-sm font-semibold text-muted-foreground">
         GPU capacity by type
         <FleetFreshness readAt={o.fleetReadAt} error={o.fleetError} />
@@ -179,67 +182,5 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
         ))}
       </ul>
     </>
-  );
-}
-
-function RecentActivity({ o, q }: { o: OverviewDto; q: string }) {
-  return (
-    <div className="mt-6 grid grid-cols-1 gap-3 lg:grid-cols-2">
-      <section aria-labelledby="recent-rollouts" className="rounded-lg border bg-card">
-        <h2 id="recent-rollouts" className="border-b px-4 py-2 text-sm font-semibold">
-          <Link href={`/rollouts${q}`} className="hover:underline">
-            Recent rollouts
-          </Link>
-        </h2>
-        {o.recentRollouts.length === 0 ? (
-          <p className="p-4 text-sm text-muted-foreground">No rollouts here yet.</p>
-        ) : (
-          <ul className="divide-y">
-            {o.recentRollouts.map((r) => (
-              <li key={r.id} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
-                <div className="min-w-0">
-                  <div className="truncate font-medium">
-                    {r.model}{" "}
-                    <span className="font-mono text-xs text-muted-foreground">
-                      {r.fromVersion ?? "—"} → {r.toVersion}
-                    </span>
-                  </div>
-                  <div className="text-xs text-muted-foreground">{r.environment}</div>
-                </div>
-                <div className="flex shrink-0 items-center gap-3 text-xs">
-                  <StatusBadge status={r.status} />
-                  <TimeAgo date={r.createdAt} />
-                </div>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-      <section aria-labelledby="recent-incidents" className="rounded-lg border bg-card">
-        <h2 id="recent-incidents" className="border-b px-4 py-2 text-sm font-semibold">
-          <Link href={`/incidents${q}`} className="hover:underline">
-            Recent incidents
-          </Link>
-        </h2>
-        {o.recentIncidents.length === 0 ? (
-          <p className="p-4 text-sm text-muted-foreground">No incidents here.</p>
-        ) : (
-          <ul className="divide-y">
-            {o.recentIncidents.map((i) => (
-              <li key={i.id} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
-                <div className="min-w-0 truncate font-medium">
-                  <span className="text-muted-foreground">#{i.number}</span> {i.title}
-                </div>
-                <div className="flex shrink-0 items-center gap-2 text-xs">
-                  <StatusBadge status={i.severity} />
-                  <StatusBadge status={i.status} />
-                  <TimeAgo date={i.detectedAt} />
-                </div>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
-    </div>
   );
 }

@@ -44,23 +44,6 @@ export interface OverviewDto {
   trainingRunning: number;
   trainingJobs: number;
   sloStatus: Record<SloStatus, number>;
-  recentRollouts: {
-    id: string;
-    model: string;
-    fromVersion: string | null;
-    toVersion: string;
-    environment: string;
-    status: string;
-    createdAt: Date;
-  }[];
-  recentIncidents: {
-    id: string;
-    number: number;
-    title: string;
-    severity: string;
-    status: string;
-    detectedAt: Date;
-  }[];
 }
 
 export async function getOverview(actor: Actor | null, filter: FleetFilter): Promise<OverviewDto> {
@@ -86,8 +69,6 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     trainingRunning,
     trainingJobs,
     sloStatus,
-    recentRollouts,
-    recentIncidents,
   ] = await Promise.all([
     prisma.region.count({ where: filter.region ? { code: filter.region } : {} }),
     prisma.cluster.count({ where: clusters }),
@@ -110,33 +91,6 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     prisma.trainingJob.count({ where: { cluster: clusters, status: "running" } }),
     prisma.trainingJob.count({ where: { cluster: clusters } }),
     sloStatusCounts(actor),
-    prisma.rollout.findMany({
-      where: { environment: envs },
-      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
-      take: 5,
-      select: {
-        id: true,
-        status: true,
-        createdAt: true,
-        model: { select: { name: true } },
-        fromVersion: { select: { version: true } },
-        toVersion: { select: { version: true } },
-        environment: { select: { name: true } },
-      },
-    }),
-    prisma.incident.findMany({
-      where: incidentRegion,
-      orderBy: [{ detectedAt: "desc" }, { number: "desc" }],
-      take: 5,
-      select: {
-        id: true,
-        number: true,
-        title: true,
-        severity: true,
-        status: true,
-        detectedAt: true,
-      },
-    }),
   ]);
   const gpu = fleet.data ? gpuTotals(fleet.data.clusters) : null;
   return {
@@ -158,16 +112,6 @@ export async function getOverview(actor: Actor | null, filter: FleetFilter): Pro
     trainingRunning,
     trainingJobs,
     sloStatus,
-    recentRollouts: recentRollouts.map((r) => ({
-      id: r.id,
-      model: r.model.name,
-      fromVersion: r.fromVersion?.version ?? null,
-      toVersion: r.toVersion.version,
-      environment: r.environment.name,
-      status: r.status,
-      createdAt: r.createdAt,
-    })),
-    recentIncidents,
   };
 }
 
