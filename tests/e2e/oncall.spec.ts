@@ -92,7 +92,7 @@ test("a bad rollout burns an SLO, its page alert opens an incident, on-call roll
     "Ranker XL on-call drill: error budget burning at",
   );
   await expect(
-    page.getByText("Opened automatically by a page-severity burn-rate alert"),
+    page.getByText("Opened automatically by a page-severity burn-rate alert", { exact: true }),
   ).toBeVisible();
   await page.getByRole("button", { name: "Acknowledge" }).click();
   await expect(page.getByRole("group", { name: "Severity and status" })).toContainText(

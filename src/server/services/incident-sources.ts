@@ -167,13 +167,13 @@ export async function incidentsForFiredAlerts(
       });
       const recurred =
         row.status === "mitigated" ? incidentTransition(row, "investigate", now) : null;
-      await tx.incident.update({
-        where: { id: existing.id },
-        data: {
-          version: { increment: 1 },
-          ...(recurred?.ok ? { status: recurred.next, ...recurred.timestamps } : {}),
-        },
-      });
+      // Only a status change makes the responders' view stale; a timeline entry does not.
+      if (recurred?.ok) {
+        await tx.incident.update({
+          where: { id: existing.id },
+          data: { version: { increment: 1 }, status: recurred.next, ...recurred.timestamps },
+        });
+      }
       await tx.incidentEvent.create({
         data: {
           incidentId: existing.id,
@@ -407,14 +407,16 @@ async function receiveAlert(
       }
       await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${incident.id} FOR UPDATE`;
       const step = plan.event ? incidentTransition(incident, plan.event, now) : null;
-      await tx.incident.update({
-        where: { id: incident.id },
-        data: {
-          version: { increment: 1 },
-          ...(plan.escalateTo ? { severity: plan.escalateTo } : {}),
-          ...(step?.ok ? { status: step.next, ...step.timestamps } : {}),
-        },
-      });
+      if (plan.escalateTo || step?.ok) {
+        await tx.incident.update({
+          where: { id: incident.id },
+          data: {
+            version: { increment: 1 },
+            ...(plan.escalateTo ? { severity: plan.escalateTo } : {}),
+            ...(step?.ok ? { status: step.next, ...step.timestamps } : {}),
+          },
+        });
+      }
       await tx.incidentAlert.update({ where: { id: held.id }, data: alertData });
       await tx.incidentEvent.create({
         data: { incidentId: incident.id, at: now, kind: "alert", message: plan.note },
@@ -443,10 +445,6 @@ async function receiveAlert(
       : null;
     const sloIncident = slo ? await openIncidentForSlo(tx, slo.name) : null;
     if (sloIncident) {
-      await tx.incident.update({
-        where: { id: sloIncident.id },
-        data: { version: { increment: 1 } },
-      });
       await tx.incidentAlert.create({
         data: {
           ...alertData,

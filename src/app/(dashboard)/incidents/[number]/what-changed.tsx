@@ -133,20 +133,32 @@ export function WhatChanged({
                         c.title
                       )}
                     </p>
-                    <p className="text-xs text-muted-foreground">
+                    <div className="flex flex-wrap items-center gap-2 text-xs text-muted-foreground">
                       <span className="font-medium text-foreground">Score {c.score}</span>
-                      {" · "}
                       <StatusBadge status={c.status} />
-                      {c.actor ? ` · by ${c.actor}` : null}
-                      {" · started "}
-                      <TimeAgo date={c.startedAt} />
-                      {c.endedAt && c.endedAt.getTime() !== c.startedAt.getTime() ? (
-                        <>
-                          {" · ended "}
-                          <TimeAgo date={c.endedAt} />
-                        </>
+                      {c.actor ? <span>by {c.actor}</span> : null}
+                    </div>
+                    <dl className="flex flex-wrap gap-x-6 gap-y-1 text-xs">
+                      <div>
+                        <dt className="text-muted-foreground">Started</dt>
+                        <dd>
+                          <TimeAgo date={c.startedAt} />
+                        </dd>
+                      </div>
+                      {c.endedAt === null ? (
+                        <div>
+                          <dt className="text-muted-foreground">Ended</dt>
+                          <dd>still in progress</dd>
+                        </div>
+                      ) : c.endedAt.getTime() !== c.startedAt.getTime() ? (
+                        <div>
+                          <dt className="text-muted-foreground">Ended</dt>
+                          <dd>
+                            <TimeAgo date={c.endedAt} />
+                          </dd>
+                        </div>
                       ) : null}
-                    </p>
+                    </dl>
                   </div>
                   {c.action ? (
                     <ChangeActionButton
