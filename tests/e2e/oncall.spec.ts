@@ -123,7 +123,9 @@ test("a bad rollout burns an SLO, its page alert opens an incident, on-call roll
     );
   }).toPass({ timeout: 6 * MINUTE, intervals: [5_000] });
   const timeline = page.getByRole("list", { name: "Timeline" });
-  await expect(timeline).toContainText("engineer@flightdeck.demo rolled back to");
+  await expect(timeline).toContainText(
+    "engineer@flightdeck.demo rolled production/us-east-1 back to",
+  );
   await expect(timeline).toContainText("Status: mitigated (the burn stopped");
   await expect(timeline).toContainText(`Burn-rate page alert on ${SLO}`);
 
