@@ -39,6 +39,7 @@ export interface IncidentScopeRow {
   affectedRegions: string[];
   linkedSlos: string[];
   detectedAt: Date;
+  resolvedAt: Date | null;
   closedAt: Date | null;
 }
 
@@ -580,6 +581,7 @@ export const SCOPE_SELECT = {
   affectedRegions: true,
   linkedSlos: true,
   detectedAt: true,
+  resolvedAt: true,
   closedAt: true,
 } as const;
 
@@ -599,11 +601,11 @@ export interface RelatedTimelineEntry {
 /**
  * Activity around the incident that its own records do not hold: rollout steps, rollbacks and
  * promotions on its models and regions, chaos in its regions, and its SLOs' burn-rate alerts,
- * from an hour before detection until it closed (or now).
+ * from an hour before detection until it was resolved (or cancelled, or now).
  */
 export async function relatedTimeline(incident: IncidentScopeRow): Promise<RelatedTimelineEntry[]> {
   const from = new Date(incident.detectedAt.getTime() - TIMELINE_LEAD_MINUTES * MINUTE);
-  const to = incident.closedAt ?? new Date();
+  const to = incident.resolvedAt ?? incident.closedAt ?? new Date();
   const scope = rolloutScope(incident);
   const [rolloutEvents, requests, decisions, chaos, alerts] = await Promise.all([
     scope.length > 0

@@ -85,6 +85,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
       affectedRegions: i.affectedRegions,
       linkedSlos: i.linkedSlos.map((s) => s.name),
       detectedAt: i.detectedAt,
+      resolvedAt: i.resolvedAt,
       closedAt: i.closedAt,
     }),
   ]);
