@@ -89,4 +89,4 @@ it("on-call board and an incident's page with a busy history", async () => {
   } finally {
     await cleanUp();
   }
-});
+}, 600_000);

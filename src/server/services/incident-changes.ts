@@ -610,7 +610,16 @@ export async function relatedTimeline(incident: IncidentScopeRow): Promise<Relat
   const [rolloutEvents, requests, decisions, chaos, alerts] = await Promise.all([
     scope.length > 0
       ? db().rolloutEvent.findMany({
-          where: { at: { gte: from, lte: to }, rollout: { OR: scope } },
+          where: {
+            at: { gte: from, lte: to },
+            // Only rollouts alive in the window can have events in it: the (model or
+            // environment, createdAt) indexes find them without visiting every rollout in scope.
+            rollout: {
+              OR: scope,
+              createdAt: { lte: to },
+              AND: [{ OR: [{ finishedAt: null }, { finishedAt: { gte: from } }] }],
+            },
+          },
           orderBy: { at: "desc" },
           take: TIMELINE_LIMIT,
           select: {

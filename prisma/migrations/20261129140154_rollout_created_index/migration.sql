@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Rollout_createdAt_idx" ON "Rollout"("createdAt");
+
