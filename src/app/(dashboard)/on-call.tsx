@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { OnCallBoard } from "@/server/services/oncall";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
+import { burn, duration } from "@/components/slos/format";
 
 function Panel({
   id,
@@ -36,16 +37,6 @@ function Panel({
       )}
     </section>
   );
-}
-
-const burn = (x: number | null) =>
-  x === null ? "no data" : `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
-
-function exhausts(minutes: number | null): string | null {
-  if (minutes === null) return null;
-  if (minutes < 60) return `budget gone in ${Math.max(1, Math.round(minutes))} min`;
-  if (minutes < 48 * 60) return `budget gone in ${Math.round(minutes / 60)} h`;
-  return `budget gone in ${Math.round(minutes / 1440)} d`;
 }
 
 /** The on-call board: what is broken, what is burning, what is moving, what just changed. */
@@ -91,8 +82,10 @@ export function OnCall({ board, q }: { board: OnCallBoard; q: string }) {
             <div className="flex shrink-0 items-center gap-2 text-xs tabular-nums">
               {s.firing ? <StatusBadge status={s.firing} /> : null}
               <span>burn {burn(s.burnRate1h)} (1 h)</span>
-              {exhausts(s.exhaustsInMin) ? (
-                <span className="text-muted-foreground">{exhausts(s.exhaustsInMin)}</span>
+              {s.exhaustsInMin !== null ? (
+                <span className="text-muted-foreground">
+                  budget gone in {duration(s.exhaustsInMin)}
+                </span>
               ) : null}
             </div>
           </li>

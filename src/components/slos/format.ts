@@ -1,4 +1,5 @@
 import type { SloSpec } from "@/lib/domain/slo-spec";
+import { formatBurnRate } from "@/lib/domain/slo-alerts";
 
 /** 0.99912 → "99.912%"; trailing zeros trimmed so 0.999 reads "99.9%". */
 export function percent(x: number, digits = 3): string {
@@ -7,8 +8,7 @@ export function percent(x: number, digits = 3): string {
 
 /** A burn rate as people say it: "14.4×"; "—" without data. */
 export function burn(x: number | null): string {
-  if (x === null) return "—";
-  return `${x >= 100 ? Math.round(x) : Number(x.toFixed(x >= 10 ? 1 : 2))}×`;
+  return x === null ? "—" : formatBurnRate(x);
 }
 
 /** Minutes as "3 d 4 h", "5 h 10 min" or "12 min". */

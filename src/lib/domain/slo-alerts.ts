@@ -42,6 +42,11 @@ export function budgetFractionOf(
   return clean((burnRate * longWindowMinutes) / sloWindowMinutes);
 }
 
+/** A burn rate as people say it: "14.4×", "1.25×", "230×". */
+export function formatBurnRate(x: number): string {
+  return `${x >= 100 ? Math.round(x) : Number(x.toFixed(x >= 10 ? 1 : 2))}×`;
+}
+
 /**
  * A window as both OpenSLO's duration shorthand and Prometheus write it: the largest whole unit
  * of days, hours or minutes (1440 → "1d", 360 → "6h", 90 → "90m").

@@ -21,6 +21,25 @@ export interface ChaosRow {
   createdBy: string;
 }
 
+/** When an experiment ends: when stopped early, else when it heals by itself. */
+export function chaosEnd(e: { endsAt: Date; stoppedAt: Date | null }): Date {
+  return e.stoppedAt ?? e.endsAt;
+}
+
+/** running, stopped (early, by someone) or healed (by itself at its end). */
+export function chaosState(
+  e: { endsAt: Date; stoppedAt: Date | null },
+  now = new Date(),
+): "running" | "stopped" | "healed" {
+  if (chaosEnd(e).getTime() > now.getTime()) return "running";
+  return e.stoppedAt ? "stopped" : "healed";
+}
+
+/** "region degradation in us-east-1 (20%)" */
+export function describeChaos(e: { kind: string; region: string; magnitude: number }): string {
+  return `${e.kind.replace(/_/g, " ")} in ${e.region} (${Math.round(e.magnitude * 100)}%)`;
+}
+
 const select = {
   id: true,
   kind: true,
@@ -45,6 +64,30 @@ async function withCreators(
     ...r,
     createdBy: email.get(createdById) ?? "unknown",
   }));
+}
+
+/**
+ * Experiments in these regions that were injecting faults at some moment of [from, to], oldest
+ * first: started by `to` and not ended before `from`.
+ */
+export async function chaosOverlapping(
+  regions: readonly string[],
+  from: Date,
+  to: Date,
+): Promise<ChaosRow[]> {
+  if (regions.length === 0) return [];
+  const rows = await db().chaosExperiment.findMany({
+    where: {
+      region: { in: [...regions] },
+      startedAt: { lte: to },
+      endsAt: { gte: from },
+      OR: [{ stoppedAt: null }, { stoppedAt: { gte: from } }],
+    },
+    orderBy: { startedAt: "asc" },
+    take: 100,
+    select,
+  });
+  return withCreators(rows);
 }
 
 /** Experiments that are running or ended in the last day, newest first. */

@@ -6,7 +6,9 @@ import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/services/access";
 import { commandRollout, rollback } from "@/server/services/rollout-commands";
 import { metricsSource } from "@/server/services/platform";
+import { chaosEnd, chaosOverlapping, chaosState, describeChaos } from "@/server/services/chaos";
 import { withTimeout } from "@/lib/platform/types";
+import { formatBurnRate, formatWindow } from "@/lib/domain/slo-alerts";
 import { ACTIVE, type RolloutStatus } from "@/lib/domain/rollout/state-machine";
 import type { IntervalVerdict, MetricResult } from "@/lib/domain/rollout/analysis";
 import {
@@ -174,27 +176,7 @@ async function candidates(
         createdBy: { select: { email: true } },
       },
     }),
-    incident.affectedRegions.length > 0
-      ? db().chaosExperiment.findMany({
-          where: {
-            region: { in: incident.affectedRegions },
-            startedAt: { lte: to },
-            endsAt: { gte: from },
-            OR: [{ stoppedAt: null }, { stoppedAt: { gte: from } }],
-          },
-          select: {
-            id: true,
-            kind: true,
-            region: true,
-            magnitude: true,
-            startedAt: true,
-            endsAt: true,
-            stoppedAt: true,
-            reason: true,
-            createdById: true,
-          },
-        })
-      : [],
+    chaosOverlapping(incident.affectedRegions, from, to),
     incident.affectedModels.length > 0
       ? db().auditEvent.findMany({
           where: {
@@ -210,7 +192,7 @@ async function candidates(
   ]);
   const ids = rollouts.map((r) => r.id);
   const releaseIds = [...new Set(rollouts.map((r) => r.releaseId).filter((x) => x !== null))];
-  const [analysis, promotions, settingModels, chaosPeople] = await Promise.all([
+  const [analysis, promotions, settingModels] = await Promise.all([
     analysisEvidence(ids),
     releaseIds.length > 0
       ? db().promotionRequest.findMany({
@@ -225,12 +207,6 @@ async function candidates(
             name: { in: incident.affectedModels },
           },
           select: { id: true, name: true },
-        })
-      : [],
-    chaos.length > 0
-      ? db().user.findMany({
-          where: { id: { in: chaos.map((c) => c.createdById) } },
-          select: { id: true, email: true },
         })
       : [],
   ]);
@@ -262,20 +238,20 @@ async function candidates(
       },
     };
   });
-  const emailOf = new Map(chaosPeople.map((p) => [p.id, p.email]));
+  const now = new Date();
   for (const c of chaos) {
-    const end = c.stoppedAt && c.stoppedAt < c.endsAt ? c.stoppedAt : c.endsAt;
+    const state = chaosState(c, now);
     out.push({
       id: `chaos:${c.id}`,
       kind: "chaos",
       model: null,
       region: c.region,
       startedAt: c.startedAt,
-      endedAt: end.getTime() > Date.now() ? null : end,
-      title: `Chaos: ${c.kind.replace(/_/g, " ")} in ${c.region} (${Math.round(c.magnitude * 100)}%): ${c.reason}`,
+      endedAt: state === "running" ? null : chaosEnd(c),
+      title: `Chaos: ${describeChaos(c)}: ${c.reason}`,
       href: "/admin/chaos",
-      actor: emailOf.get(c.createdById) ?? null,
-      status: end.getTime() > Date.now() ? "running" : c.stoppedAt ? "stopped" : "healed",
+      actor: c.createdBy,
+      status: state,
     });
   }
   const modelName = new Map(settingModels.map((m) => [m.id, m.name]));
@@ -672,24 +648,7 @@ export async function relatedTimeline(incident: IncidentScopeRow): Promise<Relat
           take: 100,
         })
       : [],
-    incident.affectedRegions.length > 0
-      ? db().chaosExperiment.findMany({
-          where: {
-            region: { in: incident.affectedRegions },
-            startedAt: { lte: to },
-            endsAt: { gte: from },
-          },
-          select: {
-            id: true,
-            kind: true,
-            region: true,
-            magnitude: true,
-            startedAt: true,
-            endsAt: true,
-            stoppedAt: true,
-          },
-        })
-      : [],
+    chaosOverlapping(incident.affectedRegions, from, to),
     incident.linkedSlos.length > 0
       ? db().sloAlert.findMany({
           where: {
@@ -744,18 +703,18 @@ export async function relatedTimeline(incident: IncidentScopeRow): Promise<Relat
     });
   }
   for (const c of chaos) {
-    const what = `${c.kind.replace(/_/g, " ")} in ${c.region} (${Math.round(c.magnitude * 100)}%)`;
+    const what = describeChaos(c);
     if (c.startedAt >= from) {
       out.push({
         id: `chaos-start:${c.id}`,
         at: c.startedAt,
         kind: "chaos",
         message: `Chaos experiment started: ${what}`,
-        actor: null,
+        actor: c.createdBy,
         href: "/admin/chaos",
       });
     }
-    const end = c.stoppedAt && c.stoppedAt < c.endsAt ? c.stoppedAt : c.endsAt;
+    const end = chaosEnd(c);
     if (end <= to && end >= from) {
       out.push({
         id: `chaos-end:${c.id}`,
@@ -767,15 +726,14 @@ export async function relatedTimeline(incident: IncidentScopeRow): Promise<Relat
       });
     }
   }
-  const burn = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
   for (const a of alerts) {
-    const name = `${a.severity} alert on ${a.slo.name} (${a.longWindowMinutes}m/${a.shortWindowMinutes}m windows, threshold ${burn(a.threshold)})`;
+    const name = `${a.severity} alert on ${a.slo.name} (${formatWindow(a.longWindowMinutes)}/${formatWindow(a.shortWindowMinutes)} windows, threshold ${formatBurnRate(a.threshold)})`;
     if (a.firedAt >= from && a.firedAt <= to) {
       out.push({
         id: `slo-alert-fired:${a.id}`,
         at: a.firedAt,
         kind: "slo_alert",
-        message: `Burn-rate ${name} fired at ${burn(a.longBurn)}`,
+        message: `Burn-rate ${name} fired at ${formatBurnRate(a.longBurn)}`,
         actor: null,
         href: `/slos/${a.slo.name}`,
       });
@@ -785,7 +743,7 @@ export async function relatedTimeline(incident: IncidentScopeRow): Promise<Relat
         id: `slo-alert-resolved:${a.id}`,
         at: a.resolvedAt,
         kind: "slo_alert",
-        message: `Burn-rate ${name} resolved (peak ${burn(a.peakBurn)})`,
+        message: `Burn-rate ${name} resolved (peak ${formatBurnRate(a.peakBurn)})`,
         actor: null,
         href: `/slos/${a.slo.name}`,
       });

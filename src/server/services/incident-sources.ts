@@ -11,6 +11,7 @@ import {
   type AlertIncidentChange,
   type AlertmanagerWebhook,
 } from "@/lib/domain/incident/alertmanager";
+import { formatBurnRate, formatWindow } from "@/lib/domain/slo-alerts";
 import {
   incidentTransition,
   OPEN_INCIDENT_STATUSES,
@@ -27,6 +28,17 @@ type Tx = Prisma.TransactionClient;
  */
 
 const OPEN: IncidentStatus[] = [...OPEN_INCIDENT_STATUSES];
+
+/** What the lifecycle rules read of an incident. */
+const LIFECYCLE_SELECT = {
+  status: true,
+  severity: true,
+  detectedAt: true,
+  acknowledgedAt: true,
+  mitigatedAt: true,
+  resolvedAt: true,
+  closedAt: true,
+} as const;
 
 /** The automatic actor of audit records and timeline entries written by Flightdeck itself. */
 const SYSTEM_AUDIT = { actorId: null, actorEmail: null, actorRole: "system" } as const;
@@ -109,14 +121,6 @@ export interface FiredSloAlert {
   shortBurn: number;
 }
 
-function burn(x: number): string {
-  return `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
-}
-
-function windowText(minutes: number): string {
-  return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
-}
-
 /**
  * Page alerts that just fired open an incident for their SLO, or join the open one: an incident
  * already linking the SLO (declared by hand or opened earlier) gets the alert on its timeline,
@@ -148,22 +152,14 @@ export async function incidentsForFiredAlerts(
       .filter((a) => a.sloId === slo.id)
       .sort((a, b) => b.longBurn - a.longBurn)[0]!;
     const what =
-      `page alert on ${slo.name}: burning ${burn(alert.longBurn)} over ${windowText(alert.longWindowMinutes)} ` +
-      `and ${burn(alert.shortBurn)} over ${windowText(alert.shortWindowMinutes)} (threshold ${burn(alert.threshold)})`;
+      `page alert on ${slo.name}: burning ${formatBurnRate(alert.longBurn)} over ${formatWindow(alert.longWindowMinutes)} ` +
+      `and ${formatBurnRate(alert.shortBurn)} over ${formatWindow(alert.shortWindowMinutes)} (threshold ${formatBurnRate(alert.threshold)})`;
     const existing = await openIncidentForSlo(tx, slo.name);
     if (existing) {
       await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${existing.id} FOR UPDATE`;
       const row = await tx.incident.findUniqueOrThrow({
         where: { id: existing.id },
-        select: {
-          status: true,
-          severity: true,
-          detectedAt: true,
-          acknowledgedAt: true,
-          mitigatedAt: true,
-          resolvedAt: true,
-          closedAt: true,
-        },
+        select: LIFECYCLE_SELECT,
       });
       const recurred =
         row.status === "mitigated" ? incidentTransition(row, "investigate", now) : null;
@@ -210,12 +206,12 @@ export async function incidentsForFiredAlerts(
     const created = await openIncident(
       tx,
       {
-        title: `${name}: error budget burning at ${burn(alert.longBurn)}`,
+        title: `${name}: error budget burning at ${formatBurnRate(alert.longBurn)}`,
         severity: "SEV2",
         summary:
           `Opened automatically by a page-severity burn-rate alert: the ${name} SLO ` +
           `(objective ${(slo.objective * 100).toFixed(2).replace(/\.?0+$/, "")}%) is spending its ` +
-          `error budget ${burn(alert.longBurn)} faster than it can sustain.`,
+          `error budget ${formatBurnRate(alert.longBurn)} faster than it can sustain.`,
         source: "slo",
         affectedModels: [slo.model],
         affectedRegions: regions,
@@ -262,15 +258,7 @@ export async function incidentsForResolvedAlerts(
     await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${i.id} FOR UPDATE`;
     const row = await tx.incident.findUniqueOrThrow({
       where: { id: i.id },
-      select: {
-        status: true,
-        severity: true,
-        detectedAt: true,
-        acknowledgedAt: true,
-        mitigatedAt: true,
-        resolvedAt: true,
-        closedAt: true,
-      },
+      select: LIFECYCLE_SELECT,
     });
     const slos = i.linkedSlos.join(", ");
     if (row.status !== "investigating") {
@@ -365,17 +353,7 @@ async function receiveAlert(
         status: true,
         endsAt: true,
         incident: {
-          select: {
-            id: true,
-            number: true,
-            status: true,
-            severity: true,
-            detectedAt: true,
-            acknowledgedAt: true,
-            mitigatedAt: true,
-            resolvedAt: true,
-            closedAt: true,
-          },
+          select: { id: true, number: true, ...LIFECYCLE_SELECT },
         },
       },
     });

@@ -5,6 +5,7 @@ import type { FleetFilter } from "@/lib/schemas/list-query";
 import { assertCanRead } from "@/server/services/access";
 import { environmentWhere } from "@/server/db/filters";
 import { ACTIVE } from "@/lib/domain/rollout/state-machine";
+import { chaosState, describeChaos } from "@/server/services/chaos";
 import { OPEN_INCIDENT_STATUSES, SEVERITIES } from "@/lib/domain/incident/lifecycle";
 
 /**
@@ -134,7 +135,7 @@ export async function onCallBoard(actor: Actor | null, filter: FleetFilter): Pro
     }),
   ]);
   const severityRank = (s: string) => SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]);
-  const now = Date.now();
+  const now = new Date();
   const changes: OnCallBoard["changes"] = [
     ...recent.map((r) => ({
       id: `rollout:${r.id}`,
@@ -148,18 +149,15 @@ export async function onCallBoard(actor: Actor | null, filter: FleetFilter): Pro
       at: r.createdAt,
       actor: r.createdBy?.email ?? null,
     })),
-    ...chaos.map((c) => {
-      const end = c.stoppedAt && c.stoppedAt < c.endsAt ? c.stoppedAt : c.endsAt;
-      return {
-        id: `chaos:${c.id}`,
-        kind: "chaos" as const,
-        title: `Chaos: ${c.kind.replace(/_/g, " ")} in ${c.region} (${Math.round(c.magnitude * 100)}%)`,
-        href: "/admin/chaos",
-        status: end.getTime() > now ? "running" : c.stoppedAt ? "stopped" : "healed",
-        at: c.startedAt,
-        actor: null,
-      };
-    }),
+    ...chaos.map((c) => ({
+      id: `chaos:${c.id}`,
+      kind: "chaos" as const,
+      title: `Chaos: ${describeChaos(c)}`,
+      href: "/admin/chaos",
+      status: chaosState(c, now),
+      at: c.startedAt,
+      actor: null,
+    })),
   ]
     .sort((a, b) => b.at.getTime() - a.at.getTime())
     .slice(0, PANEL_ROWS);
