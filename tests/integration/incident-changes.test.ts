@@ -13,30 +13,33 @@ import {
   SCOPE_SELECT,
 } from "@/server/services/incident-changes";
 import { getIncident } from "@/server/services/incidents";
-import { versionBehaviour, type Fault } from "@/lib/platform/simulator/behaviour";
+import type { Fault } from "@/lib/platform/simulator/behaviour";
+import { registerVersionWith } from "../support/versions";
 import { AppError } from "@/server/errors";
 
 const prisma = connectTestDatabase();
 const meta = { requestId: "incident-changes-test", clientIp: "198.51.100.10" };
 const RUN = Date.now().toString(36);
-const SIM_SEED = 20261129;
 const TITLE = `What changed test ${RUN}`;
-let rankingTeamId = "";
+// A model no other test file rolls out: the shared database's recent rollouts of ranker-xl
+// (some with failed analyses) would rightly outrank this file's.
+const MODEL = "fraud-scorer";
+let teamId = "";
 let release: Actor;
 let engineer: Actor;
 let viewer: Actor;
 
 beforeAll(async () => {
-  rankingTeamId = (await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } })).id;
+  teamId = (await prisma.team.findUniqueOrThrow({ where: { slug: "trust-safety" } })).id;
   const make = async (role: "release_manager" | "engineer") => {
     const u = await prisma.user.create({
-      data: { email: `${role}-${RUN}@changes.test`, name: role, role, teamId: rankingTeamId },
+      data: { email: `${role}-${RUN}@changes.test`, name: role, role, teamId: teamId },
     });
-    return { ...actor(role, rankingTeamId), id: u.id, email: u.email };
+    return { ...actor(role, teamId), id: u.id, email: u.email };
   };
   release = await make("release_manager");
   engineer = await make("engineer");
-  viewer = actor("viewer", rankingTeamId);
+  viewer = actor("viewer", teamId);
   await resetSimulatorFleet();
 });
 
@@ -46,31 +49,8 @@ afterAll(async () => {
   await prisma.$disconnect();
 });
 
-let registered = 0;
 async function versionWith(model: string, fault: Fault): Promise<string> {
-  const m = await prisma.model.findUniqueOrThrow({ where: { name: model } });
-  for (let i = 0; i < 300; i++) {
-    const version = `8.${i}.${registered}`;
-    if (versionBehaviour(SIM_SEED, model, version).fault !== fault) continue;
-    if (await prisma.modelVersion.findFirst({ where: { modelId: m.id, version } })) continue;
-    await prisma.modelVersion.create({
-      data: {
-        modelId: m.id,
-        version,
-        imageDigest: `registry.test/${model}@sha256:${version.replaceAll(".", "").padEnd(64, "e")}`,
-        baseImageDigest: `registry.test/base@sha256:${"b".repeat(64)}`,
-        artifactUri: `s3://test/${model}/${version}`,
-        trainingRunId: "run-test",
-        datasetDigest: `sha256:${"c".repeat(64)}`,
-        codeCommit: "d".repeat(40),
-        evalMetrics: {},
-        createdBy: "test",
-      },
-    });
-    registered += 1;
-    return version;
-  }
-  throw new Error(`no ${fault} version found`);
+  return (await registerVersionWith(prisma, model, fault, (i) => `8.${i}.0-incident`)).version;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,7 +87,7 @@ async function declare(n: number) {
       severity: "SEV2",
       status: "investigating",
       summary: "",
-      affectedModels: ["ranker-xl"],
+      affectedModels: [MODEL],
       affectedRegions: ["us-east-1"],
       detectedAt: new Date(),
       acknowledgedAt: new Date(),
@@ -127,8 +107,8 @@ async function serving(model: string) {
 
 describe("what changed? and acting on it", () => {
   it("ranks the bad rollout in flight first with its evidence, and aborts it from the incident", async () => {
-    const bad = await versionWith("ranker-xl", "errors");
-    const id = await start("ranker-xl", bad, "weight 40\npause");
+    const bad = await versionWith(MODEL, "errors");
+    const id = await start(MODEL, bad, "weight 40\npause");
     await driveUntil(id, (s) => s === "paused");
     const incident = await declare(1);
 
@@ -143,7 +123,7 @@ describe("what changed? and acting on it", () => {
     });
     // Same model and region, still in progress at detection: 50 + 30.
     expect(top.score).toBe(80);
-    expect(top.why[0]).toContain("Same model (ranker-xl) and region (us-east-1)");
+    expect(top.why[0]).toContain("Same model (fraud-scorer) and region (us-east-1)");
     expect(top.action).toMatchObject({ kind: "abort", rolloutId: id });
     expect(top.action?.blastRadius).toContain("40% of production/us-east-1 traffic");
     // No analysis ran: the evidence is the live error rate of the new and previous version.
@@ -175,7 +155,7 @@ describe("what changed? and acting on it", () => {
     expect(aborted.status).toBe("aborted");
     expect(aborted.reason).toContain(`Incident #${incident.number}: 5xx on the canary`);
     await driveUntil(id, () => true, 5);
-    expect((await serving("ranker-xl"))[0]?.[1]).toBe(100);
+    expect((await serving(MODEL))[0]?.[1]).toBe(100);
     // A double click lands once.
     const again = await actOnIncidentChange(engineer, meta, {
       incidentId: incident.id,
@@ -197,17 +177,17 @@ describe("what changed? and acting on it", () => {
   });
 
   it("rolls back a completed rollout to the version before it", async () => {
-    const before = (await serving("ranker-xl"))[0]![0];
-    const bad = await versionWith("ranker-xl", "errors");
-    const id = await start("ranker-xl", bad, "weight 100");
+    const before = (await serving(MODEL))[0]![0];
+    const bad = await versionWith(MODEL, "errors");
+    const id = await start(MODEL, bad, "weight 100");
     await driveUntil(id, (s) => s === "completed");
-    expect((await serving("ranker-xl"))[0]).toEqual([bad, 100]);
+    expect((await serving(MODEL))[0]).toEqual([bad, 100]);
     const incident = await declare(2);
     const top = (await incidentChanges(engineer, incident))[0]!;
     expect(top.status).toBe("completed");
     expect(top.action).toMatchObject({ kind: "rollback", toVersion: before });
     expect(top.action?.blastRadius).toContain(
-      `All production/us-east-1 traffic for ranker-xl moves from ${bad} to ${before}`,
+      `All production/us-east-1 traffic for fraud-scorer moves from ${bad} to ${before}`,
     );
     const result = await actOnIncidentChange(engineer, meta, {
       incidentId: incident.id,
@@ -217,7 +197,7 @@ describe("what changed? and acting on it", () => {
       reason: "",
     });
     await driveUntil(result.rolloutId, (s) => s === "completed");
-    expect((await serving("ranker-xl"))[0]).toEqual([before, 100]);
+    expect((await serving(MODEL))[0]).toEqual([before, 100]);
     const rollbackRow = await prisma.rollout.findUniqueOrThrow({
       where: { id: result.rolloutId },
       select: { kind: true, reason: true },
@@ -235,7 +215,7 @@ describe("what changed? and acting on it", () => {
     const incident = await declare(3);
     const other = await prisma.rollout.findFirstOrThrow({
       where: {
-        model: { name: { not: "ranker-xl" } },
+        model: { name: { not: MODEL } },
         environment: { region: { code: { not: "us-east-1" } } },
       },
       select: { id: true, version: true },

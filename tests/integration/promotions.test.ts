@@ -30,14 +30,13 @@ import {
   setEnvironmentPolicy,
   setModelReleaseSettings,
 } from "@/server/services/release-policy";
-import { versionBehaviour } from "@/lib/platform/simulator/behaviour";
+import { registerVersionWith } from "../support/versions";
 import { ACTIVE } from "@/lib/domain/rollout/state-machine";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 import type { Prisma } from "@/generated/prisma/client";
 
 const prisma = connectTestDatabase();
 const meta = { requestId: "promotions-test", clientIp: "198.51.100.9" };
-const SIM_SEED = 20261129;
 const MODELS = ["ranker-xl", "query-embedder"];
 const FAST_PLAN = {
   strategy: "canary",
@@ -66,29 +65,11 @@ const created = { versions: [] as string[], freezes: [] as string[] };
 
 /** Registers a version the simulator serves without faults, with the given eval metrics. */
 async function healthyVersion(model: string, metrics: Record<string, number>): Promise<string> {
-  const m = await prisma.model.findUniqueOrThrow({ where: { name: model } });
-  for (let i = 0; i < 300; i++) {
-    const version = `8.${i}.0-promo`;
-    if (versionBehaviour(SIM_SEED, model, version).fault !== "none") continue;
-    if (await prisma.modelVersion.findFirst({ where: { modelId: m.id, version } })) continue;
-    const v = await prisma.modelVersion.create({
-      data: {
-        modelId: m.id,
-        version,
-        imageDigest: `registry.test/${model}@sha256:${(i.toString(16) + "e").padEnd(64, "e")}`,
-        baseImageDigest: `registry.test/base@sha256:${"b".repeat(64)}`,
-        artifactUri: `s3://test/${model}/${version}`,
-        trainingRunId: "run-promo",
-        datasetDigest: `sha256:${"c".repeat(64)}`,
-        codeCommit: "d".repeat(40),
-        evalMetrics: metrics,
-        createdBy: "test",
-      },
-    });
-    created.versions.push(v.id);
-    return version;
-  }
-  throw new Error("no healthy version found");
+  const v = await registerVersionWith(prisma, model, "none", (i) => `8.${i}.0-promo`, {
+    evalMetrics: metrics,
+  });
+  created.versions.push(v.id);
+  return v.version;
 }
 
 /** Metrics that clear the model's thresholds and do not regress against production. */

@@ -11,12 +11,12 @@ import {
   startRollout,
 } from "@/server/services/rollout-commands";
 import { getRollout } from "@/server/services/rollouts";
-import { versionBehaviour, type Fault } from "@/lib/platform/simulator/behaviour";
+import type { Fault } from "@/lib/platform/simulator/behaviour";
+import { registerVersionWith } from "../support/versions";
 import { OutcomeUnknownError } from "@/lib/platform/types";
 
 const prisma = connectTestDatabase();
 const meta = { requestId: "engine-test", clientIp: "198.51.100.8" };
-const SIM_SEED = 20261129;
 let rankingTeamId = "";
 const ids = { release: "", release2: "", engineer: "" };
 const release = () => ({
@@ -35,34 +35,9 @@ const engineer = () => ({
   email: "eng@engine.test",
 });
 
-let registered = 0;
-
 /** Registers a new version of the model whose simulated behaviour has the given fault. */
 async function versionWith(model: string, fault: Fault): Promise<string> {
-  const m = await prisma.model.findUniqueOrThrow({ where: { name: model } });
-  for (let i = 0; i < 200; i++) {
-    // Deterministic names, so every run judges the same simulated versions.
-    const version = `9.${i}.${registered}`;
-    if (versionBehaviour(SIM_SEED, model, version).fault !== fault) continue;
-    if (await prisma.modelVersion.findFirst({ where: { modelId: m.id, version } })) continue;
-    await prisma.modelVersion.create({
-      data: {
-        modelId: m.id,
-        version,
-        imageDigest: `registry.test/${model}@sha256:${version.replaceAll(".", "").padEnd(64, "a")}`,
-        baseImageDigest: `registry.test/base@sha256:${"b".repeat(64)}`,
-        artifactUri: `s3://test/${model}/${version}`,
-        trainingRunId: "run-test",
-        datasetDigest: `sha256:${"c".repeat(64)}`,
-        codeCommit: "d".repeat(40),
-        evalMetrics: {},
-        createdBy: "test",
-      },
-    });
-    registered += 1;
-    return version;
-  }
-  throw new Error(`no ${fault} version found`);
+  return (await registerVersionWith(prisma, model, fault, (i) => `9.${i}.0`)).version;
 }
 
 /** A release manager starts a canary of `version` with these steps and waves. */
