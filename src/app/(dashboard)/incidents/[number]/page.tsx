@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
 import { getIncident, incidentFormOptions } from "@/server/services/incidents";
+import { getPostmortemStatus } from "@/server/services/postmortems";
 import { AppError } from "@/server/errors";
 import {
   addIncidentNoteAction,
@@ -18,6 +19,8 @@ import { ActionButton } from "@/components/common/action-button";
 import { IncidentRolesForm } from "@/components/incidents/roles-form";
 import { IncidentNoteForm } from "@/components/incidents/note-form";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { SloImpactCard } from "@/components/incidents/slo-impact";
+import { PostmortemCard } from "@/components/incidents/postmortem-card";
 
 export async function generateMetadata({
   params,
@@ -64,6 +67,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
     throw error;
   });
   const people = i.canWork ? (await incidentFormOptions(actor)).people : [];
+  const postmortem = await getPostmortemStatus(actor, i.number);
   const open = i.status === "triage" || i.status === "investigating" || i.status === "mitigated";
   const milestones: [string, Date | null][] = [
     ["Detected", i.detectedAt],
@@ -130,8 +134,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
           )}
           {i.closeBlockedReason ? (
             <p className="max-w-3xl text-sm text-muted-foreground" data-testid="close-blocked">
-              Close is not available: {i.closeBlockedReason} Postmortems cannot be written in
-              Flightdeck yet.
+              Close is not available: {i.closeBlockedReason}
             </p>
           ) : null}
         </section>
@@ -167,6 +170,8 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
               ) : null}
             </CardContent>
           </Card>
+          <SloImpactCard impact={postmortem.impact} />
+          <PostmortemCard status={postmortem} />
         </div>
         <div className="space-y-4">
           <Card>
