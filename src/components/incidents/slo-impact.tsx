@@ -1,4 +1,3 @@
-import Link from "next/link";
 import { POSTMORTEM_BUDGET_SHARE } from "@/lib/domain/incident/postmortem";
 import { formatAbsolute } from "@/components/common/time-ago";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -38,9 +37,7 @@ function ImpactRow({ item }: { item: SloImpactItem }) {
   return (
     <li className="space-y-1">
       <div className="flex flex-wrap items-baseline justify-between gap-x-3">
-        <Link className="font-medium underline" href={`/slos/${item.slo}`}>
-          {item.slo}
-        </Link>
+        <span className="font-medium">{item.slo}</span>
         <span className="tabular-nums">
           <span className="font-semibold">{shareText(item.share)}</span> of the error budget
         </span>

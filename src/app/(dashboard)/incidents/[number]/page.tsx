@@ -56,6 +56,7 @@ const KIND_LABELS: Record<string, string> = {
   note: "Note",
   alert: "Alert",
   acknowledged: "Status",
+  postmortem: "Postmortem",
 };
 
 export default async function IncidentPage({ params }: { params: Promise<{ number: string }> }) {
