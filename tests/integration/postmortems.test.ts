@@ -121,10 +121,14 @@ describe("reading a postmortem", () => {
       postmortem: { summary: "", impact: "", contributingFactors: [], followUps: [] },
     });
     const texts = view.postmortem.timeline.map((e) => e.text);
-    expect(texts[0]).toBe("Detected");
-    // every entry of the incident's timeline, with its actor
-    for (const e of detail.timeline) expect(texts).toContain(`${e.message} (${e.actor})`);
-    expect(texts).toContain("Resolved");
+    // the four milestones, and every entry of the incident's timeline with its actor
+    expect(texts).toEqual(
+      expect.arrayContaining(["Detected", "Acknowledged", "Mitigated", "Resolved"]),
+    );
+    for (const e of detail.timeline) {
+      expect(texts).toContain(e.actor ? `${e.message} (${e.actor})` : e.message);
+    }
+    expect(texts).toHaveLength(4 + detail.timeline.length);
     expect(view.postmortem.timeline.every((e) => e.source === "auto")).toBe(true);
     expect(view.owners.map((o) => o.email)).toContain(people.engineer.email);
     expect(view.owners.map((o) => o.email)).not.toContain(people.viewer.email);
