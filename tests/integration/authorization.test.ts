@@ -17,6 +17,7 @@ import * as rolloutActions from "@/actions/rollouts";
 import * as sloActions from "@/actions/slos";
 import * as promotionActions from "@/actions/promotions";
 import * as incidentActions from "@/actions/incidents";
+import * as postmortemActions from "@/actions/postmortems";
 import { resetSimulatorFleet } from "@/server/services/simulator";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
 import * as chaosRoute from "@/app/api/v1/chaos/route";
@@ -750,6 +751,22 @@ const INCIDENT_ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  savePostmortemAction: {
+    allowed: ["engineer", "admin"],
+    prepare: async () => {
+      const i = await newIncident();
+      return {
+        input: { incidentId: i.id, version: 0, postmortem: { summary: "Authorization drill" } },
+        snapshot: async () => ({
+          postmortem: await prisma.postmortem.findUnique({
+            where: { incidentId: i.id },
+            select: { version: true, summary: true },
+          }),
+          events: await prisma.incidentEvent.count({ where: { incidentId: i.id } }),
+        }),
+      };
+    },
+  },
 };
 Object.assign(ACTIONS, INCIDENT_ACTIONS);
 
@@ -783,6 +800,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "slos.ts": sloActions,
   "promotions.ts": promotionActions,
   "incidents.ts": incidentActions,
+  "postmortems.ts": postmortemActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -816,6 +834,7 @@ const actionFns = Object.assign(
   sloActions,
   promotionActions,
   incidentActions,
+  postmortemActions,
 ) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }

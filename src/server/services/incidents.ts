@@ -26,6 +26,8 @@ import {
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/services/access";
 import { auditActor } from "@/server/services/audit";
 import { relatedTimeline } from "@/server/services/incident-changes";
+import { incidentSloImpact } from "@/server/services/incident-impact";
+import { findPostmortem } from "@/server/db/postmortems";
 
 export interface IncidentRow {
   id: string;
@@ -140,11 +142,18 @@ export interface IncidentDetail {
   canWork: boolean;
 }
 
-/**
- * Postmortems are not stored yet: every close is judged as having none, so SEV1 and SEV2
- * incidents cannot close (the domain says why) until postmortems land.
- */
-const NO_POSTMORTEM: TransitionContext = { postmortem: null, budgetConsumedShares: [] };
+/** What the close gate judges: the saved postmortem and the budget each linked SLO lost to it. */
+async function closeContext(
+  client: Tx | ReturnType<typeof db>,
+  incident: IncidentRecord,
+  now: Date,
+): Promise<TransitionContext> {
+  const [postmortem, impact] = await Promise.all([
+    findPostmortem(client, incident.id),
+    incidentSloImpact(client, incident, now),
+  ]);
+  return { postmortem: postmortem?.draft ?? null, budgetConsumedShares: impact.shares };
+}
 
 const DETAIL_SELECT = {
   id: true,
@@ -202,7 +211,9 @@ export async function getIncident(actor: Actor | null, number: number): Promise<
     (a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const canWork = canWorkIncidents(actor);
-  const close = i.status === "resolved" ? incidentTransition(i, "close", now, NO_POSTMORTEM) : null;
+  // Only a resolved incident can close, so only then is the gate worth reading.
+  const context = i.status === "resolved" ? await closeContext(db(), i, now) : {};
+  const close = i.status === "resolved" ? incidentTransition(i, "close", now, context) : null;
   return {
     ...i,
     affectedModels: i.affectedModels.map((name) => ({
@@ -211,7 +222,7 @@ export async function getIncident(actor: Actor | null, number: number): Promise<
     })),
     linkedSlos: i.linkedSlos.map((name) => ({ name, exists: slos.some((s) => s.name === name) })),
     timeline,
-    availableEvents: canWork ? availableIncidentEvents(i, now, NO_POSTMORTEM) : [],
+    availableEvents: canWork ? availableIncidentEvents(i, now, context) : [],
     closeBlockedReason: close && !close.ok ? close.reason : null,
     canWork,
   };
@@ -442,7 +453,9 @@ export async function transitionIncident(
     }
     assertCurrent(row, input.version);
     const now = new Date();
-    const transition = incidentTransition(row, input.event, now, NO_POSTMORTEM);
+    // Read after the lock: a postmortem save waits for it, so the gate sees the latest one.
+    const context = input.event === "close" ? await closeContext(tx, row, now) : {};
+    const transition = incidentTransition(row, input.event, now, context);
     if (!transition.ok) throw new AppError("CONFLICT", transition.reason);
     const updated = await tx.incident.update({
       where: { id: row.id },

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
 import { getIncident, incidentFormOptions } from "@/server/services/incidents";
 import { incidentChanges } from "@/server/services/incident-changes";
+import { getPostmortemStatus } from "@/server/services/postmortems";
 import { AppError } from "@/server/errors";
 import {
   addIncidentNoteAction,
@@ -19,6 +20,8 @@ import { ActionButton } from "@/components/common/action-button";
 import { IncidentRolesForm } from "@/components/incidents/roles-form";
 import { IncidentNoteForm } from "@/components/incidents/note-form";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { SloImpactCard } from "@/components/incidents/slo-impact";
+import { PostmortemCard } from "@/components/incidents/postmortem-card";
 import { WhatChanged } from "./what-changed";
 
 export async function generateMetadata({
@@ -75,7 +78,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
     if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
     throw error;
   });
-  const [people, changes] = await Promise.all([
+  const [people, changes, postmortem] = await Promise.all([
     i.canWork ? incidentFormOptions(actor).then((o) => o.people) : [],
     incidentChanges(actor, {
       id: i.id,
@@ -88,6 +91,7 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
       resolvedAt: i.resolvedAt,
       closedAt: i.closedAt,
     }),
+    getPostmortemStatus(actor, i.number),
   ]);
   const open = i.status === "triage" || i.status === "investigating" || i.status === "mitigated";
   const milestones: [string, Date | null][] = [
@@ -206,6 +210,8 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
               ) : null}
             </CardContent>
           </Card>
+          <SloImpactCard impact={postmortem.impact} />
+          <PostmortemCard status={postmortem} />
         </div>
         <div className="space-y-4">
           <Card>

@@ -1,0 +1,14 @@
+"use server";
+
+import { defineAction } from "@/actions/safe-action";
+import { savePostmortemSchema } from "@/lib/domain/incident/postmortem-edit";
+import { savePostmortem } from "@/server/services/postmortems";
+
+export const savePostmortemAction = defineAction({
+  name: "incident.postmortem",
+  permission: "incident.work",
+  input: savePostmortemSchema,
+  target: (i) => ({ type: "incident", id: i.incidentId }),
+  run: ({ actor, meta, input }) => savePostmortem(actor, meta, input),
+  revalidate: ["/incidents", "/"],
+});
