@@ -79,22 +79,28 @@ export interface ResponseTimesQuery {
   region?: string;
 }
 
-// en-GB: "4 Mar", day first, like the domain's "Week of 4 Mar 2026"
-const SHORT_MONTH = new Intl.DateTimeFormat("en-GB", { month: "short", timeZone: "UTC" });
-const SHORT_DAY = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "short",
-  timeZone: "UTC",
-});
+const SHORT_MONTHS = [
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
+];
 
 /** Every week or month from the one holding `start` to the one holding the last instant. */
 function periodsBetween(unit: MetricPeriodUnit, start: Date, end: Date): ResponsePeriod[] {
   const out: ResponsePeriod[] = [];
   for (let p = metricPeriod(unit, start); p.start < end; p = metricPeriod(unit, p.end)) {
+    const month = SHORT_MONTHS[p.start.getUTCMonth()];
     const short =
-      unit === "week"
-        ? SHORT_DAY.format(p.start)
-        : `${SHORT_MONTH.format(p.start)} ${p.start.getUTCFullYear()}`;
+      unit === "week" ? `${p.start.getUTCDate()} ${month}` : `${month} ${p.start.getUTCFullYear()}`;
     out.push({ ...p, short });
   }
   return out;
