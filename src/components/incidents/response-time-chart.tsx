@@ -11,8 +11,9 @@ import {
   YAxis,
 } from "recharts";
 import { responseTick, responseTime } from "@/components/incidents/format";
+import type { ResponseGrouping } from "@/lib/schemas/incident-metrics";
 
-type Marker = "circle" | "square" | "triangle" | "diamond" | "cross" | "star" | "wye";
+type Marker = "circle" | "square" | "triangle" | "diamond" | "cross" | "star";
 
 /**
  * How a series is drawn. Colour is never the only cue: each also has its own dash pattern and
@@ -50,7 +51,7 @@ export interface ChartSeries {
   mttr: (number | null)[];
 }
 
-function styleOf(grouping: "severity" | "team", series: ChartSeries, index: number) {
+function styleOf(grouping: ResponseGrouping, series: ChartSeries, index: number) {
   const bySeverity = grouping === "severity" ? SEVERITY_STYLES[series.key ?? ""] : undefined;
   return bySeverity ?? TEAM_STYLES[index % TEAM_STYLES.length]!;
 }
@@ -208,7 +209,7 @@ export function ResponseTimeChart({
 }: {
   periods: { key: string; short: string; label: string }[];
   series: ChartSeries[];
-  grouping: "severity" | "team";
+  grouping: ResponseGrouping;
   unit: "week" | "month";
   /** the id of the table with the same figures, for screen readers */
   tableId: string;

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { Button } from "@/components/ui/button";
 import { NativeSelect } from "@/components/ui/native-select";
 import { cn } from "@/lib/utils";
+import type { ResponseGrouping } from "@/lib/schemas/incident-metrics";
 
 type Params = Record<string, string | undefined>;
 
@@ -56,7 +57,7 @@ export function ResponseTimeControls({
   basePath: string;
   params: Params;
   period: "week" | "month";
-  by: "severity" | "team";
+  by: ResponseGrouping;
   team: string | null;
   teams: { slug: string; name: string }[];
 }) {

@@ -1,4 +1,5 @@
 import type { DurationStats } from "@/lib/domain/incident/metrics";
+import type { ResponseGrouping } from "@/lib/schemas/incident-metrics";
 import { responseTime } from "@/components/incidents/format";
 import { ResponseTimeChart, type ChartSeries } from "@/components/incidents/response-time-chart";
 import { cn } from "@/lib/utils";
@@ -34,8 +35,6 @@ export interface ResponseTimesView {
   mtta: ResponseMetricView;
   mttr: ResponseMetricView;
 }
-
-export type ResponseGrouping = "severity" | "team";
 
 function Figure({ term, value, hint }: { term: string; value: string; hint: string }) {
   return (

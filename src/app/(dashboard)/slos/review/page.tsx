@@ -67,7 +67,7 @@ function IncidentResponse({ review }: { review: SloReview }) {
       <p className="mb-3 text-sm text-muted-foreground">
         {response.incidents === 0
           ? `No incidents were detected in ${review.period.label}.`
-          : `Time from detection to acknowledgement (MTTA) and to resolution (MTTR) of the ${response.incidents} incidents detected in ${review.period.label}, per ${response.unit}.`}
+          : `Time from detection to acknowledgement (MTTA) and to resolution (MTTR) of the ${response.incidents === 1 ? "incident" : `${response.incidents} incidents`} detected in ${review.period.label}, per ${response.unit}.`}
       </p>
       {response.incidents > 0 ? (
         <>
