@@ -57,8 +57,7 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Se
               Response times
             </h2>
             <p className="text-sm text-muted-foreground">
-              From detection to acknowledgement (MTTA) and to resolution (MTTR):{" "}
-              {scope.join(", ")}.
+              From detection to acknowledgement (MTTA) and to resolution (MTTR): {scope.join(", ")}.
             </p>
           </div>
           <ResponseTimeControls
