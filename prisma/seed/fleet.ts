@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { createRng, type Rng } from "./rng";
 import { defaultPlan } from "../../src/lib/domain/rollout/plan";
+import { metricPeriod } from "../../src/lib/domain/incident/metrics";
 import type { Prisma } from "../../src/generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
@@ -180,6 +182,113 @@ interface BadWindow {
   errorRate: number;
 }
 
+type Severity = "SEV1" | "SEV2" | "SEV3" | "SEV4";
+
+interface IncidentPlan {
+  model: string;
+  region: string;
+  at: number;
+  version: string;
+  severity: Severity;
+  title: string;
+  /** preset times (routine incidents); otherwise drawn when the incident is written */
+  response?: { ack: number; mitigated: number; resolved: number; closed: number; summary: string };
+}
+
+/** Routine incidents' causes: a title and what the responders did. */
+const ROUTINE_CAUSES = [
+  {
+    title: (model: string, region: string) => `${model}: p99 latency above objective in ${region}`,
+    summary: "Latency rose with traffic; mitigated by scaling out, then tuned the autoscaler.",
+  },
+  {
+    title: (model: string, region: string) => `${model}: GPU node lost in ${region}`,
+    summary: "A GPU node failed health checks; replicas were rescheduled and the node replaced.",
+  },
+  {
+    title: (model: string, region: string) => `${model}: stale features served in ${region}`,
+    summary:
+      "The feature-store sync lagged; traffic fell back to cached features until it caught up.",
+  },
+  {
+    title: (model: string, region: string) =>
+      `${model}: 5xx after a dependency deploy in ${region}`,
+    summary: "An upstream service's deploy broke requests; it was rolled back by its owners.",
+  },
+  {
+    title: (model: string, region: string) => `${model}: prediction drift alert in ${region}`,
+    summary: "Online quality dropped on a new traffic mix; a retrained version was promoted.",
+  },
+] as const;
+
+/** Most incidents are minor; a SEV1 is rare. */
+const ROUTINE_SEVERITIES: Severity[] = [
+  "SEV1",
+  "SEV2",
+  "SEV2",
+  "SEV3",
+  "SEV3",
+  "SEV3",
+  "SEV3",
+  "SEV4",
+  "SEV4",
+  "SEV4",
+];
+
+/** Minutes to acknowledge and hours to resolve, by severity: paged SEV1s are answered fastest. */
+const ROUTINE_RESPONSE: Record<Severity, { ackMin: [number, number]; resolveH: [number, number] }> =
+  {
+    SEV1: { ackMin: [1, 6], resolveH: [1, 4] },
+    SEV2: { ackMin: [2, 15], resolveH: [2, 10] },
+    SEV3: { ackMin: [5, 45], resolveH: [4, 30] },
+    SEV4: { ackMin: [10, 180], resolveH: [8, 72] },
+  };
+
+/** Teams differ a little, so the by-team chart has something to compare. */
+const TEAM_PACE: Record<string, number> = { ranking: 0.85, "trust-safety": 1, assistant: 1.3 };
+
+const ROUTINE_WEEKS = 26;
+
+/**
+ * Two to four incidents a week over the last 26 weeks, across severities, models and teams, so
+ * response times (MTTA, MTTR) have something to chart; responses get quicker over the months.
+ * Only incidents resolved by `nowMs` are kept: the demo has no open incidents (so this week may
+ * have fewer).
+ */
+function routineIncidents(rng: Rng, nowMs: number): IncidentPlan[] {
+  const plans: IncidentPlan[] = [];
+  // Whole ISO weeks, as the incidents page counts them; this week's future ones are dropped.
+  const thisWeek = metricPeriod("week", new Date(nowMs)).start.getTime();
+  for (let week = ROUTINE_WEEKS - 1; week >= 0; week--) {
+    const count = rng.int(2, 4);
+    for (let n = 0; n < count; n++) {
+      const mi = rng.int(0, MODELS.length - 1);
+      const m = MODELS[mi]!;
+      const region = rng.pick(REGIONS.slice(0, 2 + (mi % 3))).code;
+      const severity = rng.pick(ROUTINE_SEVERITIES);
+      const cause = rng.pick(ROUTINE_CAUSES);
+      const pace = (TEAM_PACE[m.team] ?? 1) * (0.75 + (0.5 * week) / ROUTINE_WEEKS);
+      const { ackMin, resolveH } = ROUTINE_RESPONSE[severity];
+      const at = floorToMinute(new Date(thisWeek + (rng.float(0, 7) - week * 7) * DAY)).getTime();
+      const ack = at + Math.max(1, Math.round(rng.float(...ackMin) * pace)) * MINUTE;
+      const resolved = at + Math.round(rng.float(...resolveH) * pace * 60) * MINUTE;
+      const mitigated = ack + Math.round((resolved - ack) * rng.float(0.3, 0.7));
+      const closed = resolved + rng.int(1, 3) * DAY;
+      if (resolved >= nowMs) continue;
+      plans.push({
+        model: m.name,
+        region,
+        at,
+        version: "",
+        severity,
+        title: cause.title(m.displayName, region),
+        response: { ack, mitigated, resolved, closed, summary: cause.summary },
+      });
+    }
+  }
+  return plans;
+}
+
 export async function seedDemoFleet(
   prisma: Tx,
   options: { seed?: number; now?: Date } = {},
@@ -309,14 +418,7 @@ export async function seedDemoFleet(
   // Models, versions, deployments, rollouts
   const badWindows: BadWindow[] = [];
   const modelIds = new Map<string, string>();
-  const incidentPlans: {
-    model: string;
-    region: string;
-    at: number;
-    version: string;
-    severity: "SEV1" | "SEV2" | "SEV3" | "SEV4";
-    title: string;
-  }[] = [];
+  const incidentPlans: IncidentPlan[] = [];
 
   for (const [mi, m] of MODELS.entries()) {
     const model = await prisma.model.create({
@@ -591,67 +693,84 @@ export async function seedDemoFleet(
       errorRate: 0.12,
     },
   );
+  // A separate RNG: the routine incidents leave every other seeded figure as it was.
+  incidentPlans.push(...routineIncidents(createRng((options.seed ?? DEMO_SEED) + 1), nowMs));
+  // Written in two statements (incidents, then their timelines) rather than one per incident;
+  // the ids are set here so the timelines can refer to them.
+  const incidentRows: Prisma.IncidentCreateManyInput[] = [];
+  const incidentEvents: Prisma.IncidentEventCreateManyInput[] = [];
   for (const plan of incidentPlans.sort((a, b) => a.at - b.at)) {
     const detected = plan.at;
-    const ack = detected + rng.int(2, 9) * MINUTE;
-    const mitigated = ack + rng.int(10, 40) * MINUTE;
-    const resolved = mitigated + rng.int(30, 120) * MINUTE;
-    const closed = resolved + rng.int(1, 3) * DAY;
+    const drawn = () => {
+      const ack = detected + rng.int(2, 9) * MINUTE;
+      const mitigated = ack + rng.int(10, 40) * MINUTE;
+      const resolved = mitigated + rng.int(30, 120) * MINUTE;
+      return { ack, mitigated, resolved, closed: resolved + rng.int(1, 3) * DAY };
+    };
+    const { ack, mitigated, resolved, closed } = plan.response ?? drawn();
     const isClosed = closed < nowMs;
-    await prisma.incident.create({
-      data: {
-        title: plan.title,
-        severity: plan.severity,
-        status: isClosed ? "closed" : "resolved",
-        summary: plan.version
+    const id = randomUUID();
+    incidentRows.push({
+      id,
+      title: plan.title,
+      severity: plan.severity,
+      status: isClosed ? "closed" : "resolved",
+      summary: plan.response
+        ? plan.response.summary
+        : plan.version
           ? `Canary of ${plan.version} raised the 5xx rate in ${plan.region}; automated analysis rolled it back.`
           : `Capacity or dependency failure in ${plan.region}; mitigated by shifting traffic.`,
-        modelId: modelIds.get(plan.model) ?? null,
-        regionCode: plan.region,
-        affectedModels: [plan.model],
-        affectedRegions: [plan.region],
-        commander: "engineer@flightdeck.demo",
-        detectedAt: new Date(detected),
-        acknowledgedAt: new Date(ack),
-        mitigatedAt: new Date(mitigated),
-        resolvedAt: new Date(resolved),
-        closedAt: isClosed ? new Date(closed) : null,
-        events: {
-          create: [
-            { at: new Date(detected), kind: "alert", message: "Burn-rate page fired" },
-            {
-              at: new Date(ack),
-              kind: "acknowledged",
-              message: "Acknowledged",
-              actor: "engineer@flightdeck.demo",
-            },
-            {
-              at: new Date(mitigated),
-              kind: "status",
-              message: "Status: mitigated",
-              actor: "engineer@flightdeck.demo",
-            },
-            {
-              at: new Date(resolved),
-              kind: "status",
-              message: "Status: resolved",
-              actor: "engineer@flightdeck.demo",
-            },
-            ...(isClosed
-              ? [
-                  {
-                    at: new Date(closed),
-                    kind: "status",
-                    message: "Status: closed, postmortem published",
-                    actor: "engineer@flightdeck.demo",
-                  },
-                ]
-              : []),
-          ],
-        },
-      },
+      modelId: modelIds.get(plan.model) ?? null,
+      regionCode: plan.region,
+      affectedModels: [plan.model],
+      affectedRegions: [plan.region],
+      commander: "engineer@flightdeck.demo",
+      detectedAt: new Date(detected),
+      acknowledgedAt: new Date(ack),
+      mitigatedAt: new Date(mitigated),
+      resolvedAt: new Date(resolved),
+      closedAt: isClosed ? new Date(closed) : null,
     });
+    const by = "engineer@flightdeck.demo";
+    incidentEvents.push(
+      { incidentId: id, at: new Date(detected), kind: "alert", message: "Burn-rate page fired" },
+      {
+        incidentId: id,
+        at: new Date(ack),
+        kind: "acknowledged",
+        message: "Acknowledged",
+        actor: by,
+      },
+      {
+        incidentId: id,
+        at: new Date(mitigated),
+        kind: "status",
+        message: "Status: mitigated",
+        actor: by,
+      },
+      {
+        incidentId: id,
+        at: new Date(resolved),
+        kind: "status",
+        message: "Status: resolved",
+        actor: by,
+      },
+      ...(isClosed
+        ? [
+            {
+              incidentId: id,
+              at: new Date(closed),
+              kind: "status",
+              message: "Status: closed, postmortem published",
+              actor: by,
+            },
+          ]
+        : []),
+    );
   }
+  // In time order, so incident numbers follow detection as they did when written one by one.
+  await prisma.incident.createMany({ data: incidentRows });
+  await prisma.incidentEvent.createMany({ data: incidentEvents });
 
   // SLOs with 200 days of SLI history (two quarters for the leadership review): minute buckets
   // for the last day, hourly and daily rollups.

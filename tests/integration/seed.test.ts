@@ -7,6 +7,7 @@ import { seedIfEmpty } from "../../prisma/seed";
 import { DEMO_USERS } from "../../prisma/seed/fleet";
 import { connectTestDatabase } from "../support/db";
 import { SEED_NOW } from "../support/constants";
+import { metricPeriod } from "@/lib/domain/incident/metrics";
 
 const prisma = connectTestDatabase();
 afterAll(() => prisma.$disconnect());
@@ -111,6 +112,33 @@ describe("demo fleet seed", () => {
     for (const i of incidents) expect(["resolved", "closed"]).toContain(i.status);
   });
 
+  it("has a few acknowledged and resolved incidents in each of the last 12 weeks", async () => {
+    const thisWeek = metricPeriod("week", SEED_NOW).start.getTime();
+    const incidents = await prisma.incident.findMany({
+      where: {
+        declaredBy: null,
+        detectedAt: { gte: new Date(thisWeek - 12 * 7 * DAY), lt: new Date(thisWeek) },
+      },
+      select: { detectedAt: true, acknowledgedAt: true, resolvedAt: true, modelId: true },
+    });
+    const perWeek = new Map<string, number>();
+    for (const i of incidents) {
+      expect(i.acknowledgedAt!.getTime()).toBeGreaterThan(i.detectedAt.getTime());
+      expect(i.resolvedAt!.getTime()).toBeGreaterThan(i.acknowledgedAt!.getTime());
+      const key = metricPeriod("week", i.detectedAt).key;
+      perWeek.set(key, (perWeek.get(key) ?? 0) + 1);
+    }
+    expect(perWeek.size).toBe(12);
+    for (const n of perWeek.values()) expect(n).toBeGreaterThanOrEqual(2);
+    // every team's models have some
+    const teams = await prisma.model.findMany({
+      where: { id: { in: incidents.map((i) => i.modelId).filter((id) => id !== null) } },
+      distinct: ["teamId"],
+      select: { teamId: true },
+    });
+    expect(teams).toHaveLength(3);
+  });
+
   it("stores 200 days of SLI history (two quarters) with rollups that agree with the detail", async () => {
     const slo = await prisma.slo.findUniqueOrThrow({
       where: { name: "assistant-llm-70b-availability" },
@@ -202,6 +230,16 @@ describe("demo fleet seed", () => {
             select: { name: true, nodeCount: true, gpuAllocated: true },
           }),
           buckets: await p.sliBucket.aggregate({ _sum: { good: true, total: true }, _count: true }),
+          incidents: await p.incident.findMany({
+            orderBy: { number: "asc" },
+            select: {
+              title: true,
+              severity: true,
+              detectedAt: true,
+              acknowledgedAt: true,
+              resolvedAt: true,
+            },
+          }),
           rollouts: await p.rollout.groupBy({
             by: ["status"],
             _count: true,

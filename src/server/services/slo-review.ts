@@ -3,6 +3,7 @@ import { db, Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/services/access";
 import { budgetCounts } from "@/server/services/slo-evaluator";
+import { reviewResponseTimes, type ResponseTimes } from "@/server/services/incident-metrics";
 import {
   errorBudget,
   parsePeriod,
@@ -49,6 +50,8 @@ export interface SloReview {
   /** the SLOs that spent the most budget */
   worst: ReviewRow[];
   totals: { slos: number; met: number; missed: number; noData: number };
+  /** MTTA and MTTR of the incidents detected in the period */
+  incidentResponse: ResponseTimes;
 }
 
 /** The last complete month, the period a review usually looks at. */
@@ -130,36 +133,45 @@ export async function sloReview(
   assertCanRead(actor);
   const period = (periodKey ? parsePeriod(periodKey) : null) ?? defaultPeriod(now);
   const previous = previousPeriod(period);
-  const [slos, sums, before, incidents, rollouts, duringIncidents, duringRollouts] =
-    await Promise.all([
-      db().slo.findMany({
-        orderBy: [{ team: { name: "asc" } }, { model: { name: "asc" } }, { name: "asc" }],
-        select: {
-          id: true,
-          name: true,
-          displayName: true,
-          objective: true,
-          budgetingMethod: true,
-          modelId: true,
-          team: { select: { name: true } },
-          model: { select: { name: true } },
-        },
-      }),
-      periodTotals(period),
-      periodTotals(previous),
-      db().incident.groupBy({
-        by: ["modelId"],
-        where: { detectedAt: { gte: period.start, lt: period.end } },
-        _count: { _all: true },
-      }),
-      db().rollout.groupBy({
-        by: ["modelId"],
-        where: { startedAt: { gte: period.start, lt: period.end } },
-        _count: { _all: true },
-      }),
-      badDuring("incident", period),
-      badDuring("rollout", period),
-    ]);
+  const [
+    slos,
+    sums,
+    before,
+    incidents,
+    rollouts,
+    duringIncidents,
+    duringRollouts,
+    incidentResponse,
+  ] = await Promise.all([
+    db().slo.findMany({
+      orderBy: [{ team: { name: "asc" } }, { model: { name: "asc" } }, { name: "asc" }],
+      select: {
+        id: true,
+        name: true,
+        displayName: true,
+        objective: true,
+        budgetingMethod: true,
+        modelId: true,
+        team: { select: { name: true } },
+        model: { select: { name: true } },
+      },
+    }),
+    periodTotals(period),
+    periodTotals(previous),
+    db().incident.groupBy({
+      by: ["modelId"],
+      where: { detectedAt: { gte: period.start, lt: period.end } },
+      _count: { _all: true },
+    }),
+    db().rollout.groupBy({
+      by: ["modelId"],
+      where: { startedAt: { gte: period.start, lt: period.end } },
+      _count: { _all: true },
+    }),
+    badDuring("incident", period),
+    badDuring("rollout", period),
+    reviewResponseTimes(actor, period),
+  ]);
   const incidentCount = new Map(incidents.map((i) => [i.modelId, i._count._all]));
   const rolloutCount = new Map(rollouts.map((r) => [r.modelId, r._count._all]));
   const rows: ReviewRow[] = slos.map((s) => {
@@ -244,6 +256,7 @@ export async function sloReview(
       missed: rows.filter((r) => r.met === false).length,
       noData: rows.filter((r) => r.met === null).length,
     },
+    incidentResponse,
   };
 }
 

@@ -145,6 +145,8 @@ describe("mtta", () => {
       ["speech", 5],
       [null, null],
     ]);
+    // 4, 10, 7, 2, 1, 5 acknowledged; the SEV3 in triage is not; the cancelled one is left out
+    expect(r.total).toEqual({ count: 6, meanMinutes: 29 / 6, medianMinutes: 4.5, excluded: 1 });
   });
 });
 
@@ -186,6 +188,7 @@ describe("mttr", () => {
       byTeam: [],
       totalsBySeverity: [],
       totalsByTeam: [],
+      total: { count: 0, meanMinutes: null, medianMinutes: null, excluded: 0 },
     });
   });
 
@@ -225,6 +228,7 @@ describe("mttr", () => {
           );
           const live = list.filter((s) => !s.cancelled).length;
           for (const r of [mtta(incidents, unit), mttr(incidents, unit)]) {
+            expect(r.total.count + r.total.excluded).toBe(live);
             for (const rows of [r.bySeverity, r.byTeam, r.totalsBySeverity, r.totalsByTeam]) {
               const total = rows.reduce((n, g) => n + g.stats.count + g.stats.excluded, 0);
               expect(total).toBe(live);

@@ -2,11 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
 import { canWorkIncidents, listIncidents } from "@/server/services/incidents";
+import { recentResponseTimes } from "@/server/services/incident-metrics";
+import { responseTimesQuerySchema } from "@/lib/schemas/incident-metrics";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
+import { ResponseTimeControls } from "@/components/incidents/response-time-controls";
+import { ResponseBreakdown, ResponseHeadline } from "@/components/incidents/response-times";
 import { Button } from "@/components/ui/button";
 import {
   Table,
@@ -22,8 +26,17 @@ export const metadata: Metadata = { title: "Incidents" };
 
 export default async function IncidentsPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
+  const choice = responseTimesQuerySchema.parse(params);
   const actor = await requirePageActor();
-  const page = await listIncidents(actor, query);
+  const [page, response] = await Promise.all([
+    listIncidents(actor, query),
+    recentResponseTimes(actor, { unit: choice.period, team: choice.team, region: query.region }),
+  ]);
+  const scope = [
+    choice.period === "week" ? "last 12 weeks" : "last 6 months",
+    response.team?.name,
+    response.region,
+  ].filter(Boolean);
   return (
     <>
       <PageHeader
@@ -37,6 +50,29 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Se
           ) : null
         }
       />
+      <section aria-labelledby="response-heading" className="mb-6" data-testid="response-times">
+        <div className="mb-3 flex flex-wrap items-end justify-between gap-3">
+          <div>
+            <h2 id="response-heading" className="text-base font-semibold">
+              Response times
+            </h2>
+            <p className="text-sm text-muted-foreground">
+              From detection to acknowledgement (MTTA) and to resolution (MTTR): {scope.join(", ")}.
+            </p>
+          </div>
+          <ResponseTimeControls
+            basePath="/incidents"
+            params={params}
+            period={choice.period}
+            by={choice.by}
+            team={response.team?.slug ?? null}
+            teams={response.teams}
+          />
+        </div>
+        <ResponseHeadline data={response} />
+        <ResponseBreakdown data={response} grouping={choice.by} id="incident-response" />
+      </section>
+      <h2 className="mb-2 text-base font-semibold">All incidents</h2>
       {page.total === 0 ? (
         <EmptyState title="No incidents match" hint="Nothing is on fire here." />
       ) : (

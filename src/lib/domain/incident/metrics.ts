@@ -85,6 +85,8 @@ export interface ResponseTimeReport {
   /** over all periods, for headline figures */
   totalsBySeverity: { severity: Severity; stats: DurationStats }[];
   totalsByTeam: { team: string | null; stats: DurationStats }[];
+  /** every incident of every period together: the headline MTTA or MTTR */
+  total: DurationStats;
 }
 
 interface Row {
@@ -168,6 +170,7 @@ function report(
       team,
       stats: statsOf(group),
     })),
+    total: statsOf(rows),
   };
 }
 

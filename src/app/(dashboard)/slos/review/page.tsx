@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { sloReview, type ReviewRow } from "@/server/services/slo-review";
+import { sloReview, type ReviewRow, type SloReview } from "@/server/services/slo-review";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { PageHeader } from "@/components/common/page-header";
@@ -19,6 +19,7 @@ import {
 } from "@/components/ui/table";
 import { PrintButton } from "@/components/slos/print-button";
 import { percent } from "@/components/slos/format";
+import { ResponseBreakdown, ResponseHeadline } from "@/components/incidents/response-times";
 
 export const metadata: Metadata = { title: "SLO review" };
 
@@ -52,6 +53,34 @@ function Verdict({ met }: { met: boolean | null }) {
     <Badge tone="bad" className="whitespace-nowrap">
       ✗ missed
     </Badge>
+  );
+}
+
+/** MTTA and MTTR of the period's incidents, by severity and by team. */
+function IncidentResponse({ review }: { review: SloReview }) {
+  const response = review.incidentResponse;
+  return (
+    <section aria-labelledby="response-heading" className="mb-6" data-testid="incident-response">
+      <h2 id="response-heading" className="mb-1 text-base font-semibold">
+        Incident response
+      </h2>
+      <p className="mb-3 text-sm text-muted-foreground">
+        {response.incidents === 0
+          ? `No incidents were detected in ${review.period.label}.`
+          : `Time from detection to acknowledgement (MTTA) and to resolution (MTTR) of the ${response.incidents === 1 ? "incident" : `${response.incidents} incidents`} detected in ${review.period.label}, per ${response.unit}.`}
+      </p>
+      {response.incidents > 0 ? (
+        <>
+          <ResponseHeadline data={response} />
+          <h3 className="mb-2 text-sm font-semibold">By severity</h3>
+          <div className="mb-4">
+            <ResponseBreakdown data={response} grouping="severity" id="response-by-severity" />
+          </div>
+          <h3 className="mb-2 text-sm font-semibold">By team</h3>
+          <ResponseBreakdown data={response} grouping="team" id="response-by-team" />
+        </>
+      ) : null}
+    </section>
   );
 }
 
@@ -191,6 +220,7 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
           </Table>
         </section>
       ))}
+      <IncidentResponse review={review} />
       <p className="text-xs text-muted-foreground">
         Budget spent during incidents and rollouts counts the bad events of every hour in which an
         incident of the service was open or a rollout of it was running; an hour with both counts

@@ -322,7 +322,8 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     summary: "SLO review of a month or quarter",
     description:
       "Every SLO's attainment against its objective in the period, the change from the period " +
-      "before, and the budget spent on incidents and rollouts, per team and service.",
+      "before, and the budget spent on incidents and rollouts, per team and service; in JSON " +
+      "also `incidentResponse`: MTTA and MTTR of the period's incidents by severity and team.",
     tags: ["SLOs"],
     access: { permission: "fleet.read" },
     queryParams: {

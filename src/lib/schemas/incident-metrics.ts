@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+export const RESPONSE_PERIOD_VALUES = ["week", "month"] as const;
+export const RESPONSE_GROUPING_VALUES = ["severity", "team"] as const;
+export type ResponseGrouping = (typeof RESPONSE_GROUPING_VALUES)[number];
+
+/**
+ * The incidents page's response-time choices, read from the URL
+ * (`?period=week|month&by=severity|team&team=<slug>`). Like the list filters, a malformed value
+ * falls back to the default rather than failing the page.
+ */
+export const responseTimesQuerySchema = z.object({
+  period: z.enum(RESPONSE_PERIOD_VALUES).catch("week").default("week"),
+  by: z.enum(RESPONSE_GROUPING_VALUES).catch("severity").default("severity"),
+  team: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/)
+    .optional()
+    .catch(undefined),
+});
+export type ResponseTimesQuery = z.infer<typeof responseTimesQuerySchema>;
