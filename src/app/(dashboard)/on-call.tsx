@@ -51,14 +51,14 @@ export function OnCall({ board, q }: { board: OnCallBoard; q: string }) {
         count={board.incidents.length}
       >
         {board.incidents.map((i) => (
-          <li key={i.number} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
+          <li key={i.number} className="space-y-1 px-4 py-2 text-sm">
             <Link
               href={`/incidents/${i.number}`}
-              className="min-w-0 truncate font-medium hover:underline"
+              className="block truncate font-medium hover:underline"
             >
               <span className="text-muted-foreground">#{i.number}</span> {i.title}
             </Link>
-            <div className="flex shrink-0 items-center gap-2 text-xs">
+            <div className="flex flex-wrap items-center gap-2 text-xs">
               <StatusBadge status={i.severity} />
               <StatusBadge status={i.status} />
               {i.acknowledgedAt ? null : <span className="font-medium">unacknowledged</span>}
@@ -82,7 +82,9 @@ export function OnCall({ board, q }: { board: OnCallBoard; q: string }) {
             <div className="flex shrink-0 items-center gap-2 text-xs tabular-nums">
               {s.firing ? <StatusBadge status={s.firing} /> : null}
               <span>burn {burn(s.burnRate1h)} (1 h)</span>
-              {s.exhaustsInMin !== null ? (
+              {s.remaining !== null && s.remaining <= 0 ? (
+                <span className="font-medium">budget exhausted</span>
+              ) : s.exhaustsInMin !== null ? (
                 <span className="text-muted-foreground">
                   budget gone in {duration(s.exhaustsInMin)}
                 </span>
@@ -125,13 +127,14 @@ export function OnCall({ board, q }: { board: OnCallBoard; q: string }) {
         count={board.changes.length}
       >
         {board.changes.map((c) => (
-          <li key={c.id} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
-            <Link href={c.href} className="min-w-0 truncate hover:underline">
+          <li key={c.id} className="space-y-1 px-4 py-2 text-sm">
+            <Link href={c.href} className="block truncate hover:underline">
               <span className="mr-2 rounded border px-1.5 py-0.5 text-xs">{c.kind}</span>
               {c.title}
             </Link>
-            <div className="flex shrink-0 items-center gap-2 text-xs">
+            <div className="flex flex-wrap items-center gap-2 text-xs">
               <StatusBadge status={c.status} />
+              {c.actor ? <span className="text-muted-foreground">by {c.actor}</span> : null}
               <TimeAgo date={c.at} />
             </div>
           </li>
