@@ -6,6 +6,7 @@ import {
   metricPeriod,
   mtta,
   mttr,
+  SHORT_MONTHS,
   type DurationStats,
   type MetricPeriodUnit,
   type ResponseSample,
@@ -78,21 +79,6 @@ export interface ResponseTimesQuery {
   /** a region code: incidents that affected it, as in the incident list */
   region?: string;
 }
-
-const SHORT_MONTHS = [
-  "Jan",
-  "Feb",
-  "Mar",
-  "Apr",
-  "May",
-  "Jun",
-  "Jul",
-  "Aug",
-  "Sep",
-  "Oct",
-  "Nov",
-  "Dec",
-];
 
 /** Every week or month from the one holding `start` to the one holding the last instant. */
 function periodsBetween(unit: MetricPeriodUnit, start: Date, end: Date): ResponsePeriod[] {

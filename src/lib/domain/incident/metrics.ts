@@ -22,7 +22,8 @@ export interface MetricPeriod {
 }
 
 const DAY = 86_400_000;
-const SHORT_MONTHS = [
+/** Month names as the period labels use them (UTC, English). */
+export const SHORT_MONTHS = [
   "Jan",
   "Feb",
   "Mar",
