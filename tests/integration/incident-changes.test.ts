@@ -133,16 +133,6 @@ describe("what changed? and acting on it", () => {
     // Viewers see the ranking, never the button.
     expect((await incidentChanges(viewer, incident))[0]?.action).toBeNull();
 
-    // A stale view of the rollout is refused and changes nothing.
-    await expect(
-      actOnIncidentChange(engineer, meta, {
-        incidentId: incident.id,
-        rolloutId: id,
-        rolloutVersion: top.action!.rolloutVersion - 1,
-        action: "abort",
-        reason: "",
-      }),
-    ).rejects.toMatchObject({ code: "CONFLICT" });
     const done = await actOnIncidentChange(engineer, meta, {
       incidentId: incident.id,
       rolloutId: id,
@@ -165,6 +155,16 @@ describe("what changed? and acting on it", () => {
       reason: "5xx on the canary",
     });
     expect(again.alreadyApplied).toBe(true);
+    // Once it is no longer in flight, a view older than the abort is a conflict, not a repeat.
+    await expect(
+      actOnIncidentChange(engineer, meta, {
+        incidentId: incident.id,
+        rolloutId: id,
+        rolloutVersion: top.action!.rolloutVersion - 1,
+        action: "abort",
+        reason: "",
+      }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
     const audit = await prisma.auditEvent.findFirst({
       where: { action: "rollout.abort", targetId: id, actorEmail: engineer.email },
     });
@@ -198,6 +198,15 @@ describe("what changed? and acting on it", () => {
     });
     await driveUntil(result.rolloutId, (s) => s === "completed");
     expect((await serving(MODEL))[0]).toEqual([before, 100]);
+    // A double click lands once: the rollout is now replaced by the rollback.
+    const again = await actOnIncidentChange(engineer, meta, {
+      incidentId: incident.id,
+      rolloutId: id,
+      rolloutVersion: top.action!.rolloutVersion,
+      action: "rollback",
+      reason: "",
+    });
+    expect(again.alreadyApplied).toBe(true);
     const rollbackRow = await prisma.rollout.findUniqueOrThrow({
       where: { id: result.rolloutId },
       select: { kind: true, reason: true },
@@ -209,6 +218,10 @@ describe("what changed? and acting on it", () => {
     const rollbackChange = after.find((c) => c.href === `/rollouts/${result.rolloutId}`);
     expect(rollbackChange?.kind).toBe("rollback");
     expect(rollbackChange?.action).toBeNull();
+    // and the rollout it replaced offers no second rollback
+    const replaced = after.find((c) => c.href === `/rollouts/${id}`);
+    expect(replaced?.action).toBeNull();
+    expect(replaced?.noActionReason).toContain("replaced it");
   });
 
   it("refuses a rollout that is not among the incident's suspects, and a closed incident", async () => {

@@ -53,6 +53,7 @@ describe("overview", () => {
     const open = await prisma.incident.count({
       where: { status: { in: ["triage", "investigating", "mitigated"] } },
     });
+    expect(board.openIncidents).toBe(open);
     expect(board.incidents).toHaveLength(Math.min(open, 8));
     const ranks = board.incidents.map((i) => ["SEV1", "SEV2", "SEV3", "SEV4"].indexOf(i.severity));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));

@@ -48,7 +48,7 @@ export function OnCall({ board, q }: { board: OnCallBoard; q: string }) {
         title="Active incidents"
         href={`/incidents${q}`}
         empty="No open incidents."
-        count={board.incidents.length}
+        count={board.openIncidents}
       >
         {board.incidents.map((i) => (
           <li key={i.number} className="space-y-1 px-4 py-2 text-sm">

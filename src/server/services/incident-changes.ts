@@ -113,6 +113,8 @@ interface RolloutCandidate extends ChangeCandidate {
     currentWeight: number;
     createdBy: string | null;
     promotion: number | null;
+    /** no later rollout (or rollback) of the model in its environment replaced it */
+    latest: boolean;
   };
 }
 
@@ -139,6 +141,29 @@ function rolloutScope(incident: IncidentScopeRow): Prisma.RolloutWhereInput[] {
   ];
 }
 
+/** Release settings (thresholds, resources, plan) changed on these models in [from, to]. */
+async function releaseSettingsChanges(models: readonly string[], from: Date, to: Date) {
+  if (models.length === 0) return [];
+  const rows = await db().model.findMany({
+    where: { name: { in: [...models] } },
+    select: { id: true, name: true },
+  });
+  const nameOf = new Map(rows.map((m) => [m.id, m.name]));
+  const changes = await db().auditEvent.findMany({
+    where: {
+      action: "model_release_settings.update",
+      outcome: "allowed",
+      targetType: "model",
+      targetId: { in: rows.map((m) => m.id) },
+      at: { gte: from, lte: to },
+    },
+    orderBy: { at: "desc" },
+    take: 50,
+    select: { id: true, at: true, actorEmail: true, targetId: true },
+  });
+  return changes.map((c) => ({ ...c, model: nameOf.get(c.targetId ?? "") ?? "" }));
+}
+
 /**
  * The changes that may matter (unranked), and the canary analysis of each rollout among them:
  * its worst interval (a failure outweighs later passes), newest first among equals.
@@ -155,7 +180,9 @@ async function candidates(
       where: {
         OR: scope,
         createdAt: { lte: to },
-        AND: [{ OR: [{ finishedAt: null }, { finishedAt: { gte: from } }] }],
+        // in flight, or finished within the window: the status and finishedAt indexes find
+        // them without walking the scope's whole history
+        AND: [{ OR: [{ status: { in: [...ACTIVE] } }, { finishedAt: { gte: from } }] }],
       },
       orderBy: { createdAt: "desc" },
       take: 200,
@@ -169,6 +196,8 @@ async function candidates(
         startedAt: true,
         finishedAt: true,
         currentWeight: true,
+        modelId: true,
+        environmentId: true,
         model: { select: { name: true, teamId: true } },
         environment: { select: { name: true, tier: true, region: { select: { code: true } } } },
         fromVersion: { select: { version: true } },
@@ -177,22 +206,11 @@ async function candidates(
       },
     }),
     chaosOverlapping(incident.affectedRegions, from, to),
-    incident.affectedModels.length > 0
-      ? db().auditEvent.findMany({
-          where: {
-            action: "model_release_settings.update",
-            outcome: "allowed",
-            at: { gte: from, lte: to },
-            targetType: "model",
-          },
-          select: { id: true, at: true, actorEmail: true, targetId: true, after: true },
-          take: 100,
-        })
-      : [],
+    releaseSettingsChanges(incident.affectedModels, from, to),
   ]);
   const ids = rollouts.map((r) => r.id);
   const releaseIds = [...new Set(rollouts.map((r) => r.releaseId).filter((x) => x !== null))];
-  const [analysis, promotions, settingModels] = await Promise.all([
+  const [analysis, promotions, newest] = await Promise.all([
     analysisEvidence(ids),
     releaseIds.length > 0
       ? db().promotionRequest.findMany({
@@ -200,16 +218,18 @@ async function candidates(
           select: { number: true, releaseId: true },
         })
       : [],
-    settings.length > 0
-      ? db().model.findMany({
-          where: {
-            id: { in: settings.map((s) => s.targetId ?? "") },
-            name: { in: incident.affectedModels },
-          },
-          select: { id: true, name: true },
+    // the newest rollout of each of these models per environment, whenever it started
+    ids.length > 0
+      ? db().rollout.groupBy({
+          by: ["modelId", "environmentId"],
+          where: { modelId: { in: [...new Set(rollouts.map((r) => r.modelId))] } },
+          _max: { createdAt: true },
         })
       : [],
   ]);
+  const newestAt = new Map(
+    newest.map((n) => [`${n.modelId}/${n.environmentId}`, n._max.createdAt?.getTime() ?? 0]),
+  );
   const promotionOf = new Map(promotions.map((p) => [p.releaseId, p.number]));
   const out: Candidate[] = rollouts.map((r) => {
     const promotion = r.releaseId ? (promotionOf.get(r.releaseId) ?? null) : null;
@@ -235,6 +255,7 @@ async function candidates(
         currentWeight: r.currentWeight,
         createdBy: r.createdBy?.email ?? null,
         promotion,
+        latest: r.createdAt.getTime() >= (newestAt.get(`${r.modelId}/${r.environmentId}`) ?? 0),
       },
     };
   });
@@ -254,10 +275,7 @@ async function candidates(
       status: state,
     });
   }
-  const modelName = new Map(settingModels.map((m) => [m.id, m.name]));
-  for (const s of settings) {
-    const model = s.targetId ? modelName.get(s.targetId) : undefined;
-    if (!model) continue;
+  for (const { model, ...s } of settings) {
     out.push({
       id: `config:${s.id}`,
       kind: "config",
@@ -315,6 +333,12 @@ function actionFor(
     return {
       action: { ...base, kind: "abort", blastRadius: blastRadius(r, "abort", r.fromVersion) },
       reason: null,
+    };
+  }
+  if (r.status === "completed" && !r.latest) {
+    return {
+      action: null,
+      reason: "A later rollout or rollback of this model in this environment replaced it.",
     };
   }
   if (r.status === "completed") {
@@ -524,16 +548,29 @@ export async function actOnIncidentChange(
   const reason = [`Incident #${incident.number}`, input.reason].filter(Boolean).join(": ");
   const r = change.rollout;
   if (input.action === "abort") {
+    // The engine moves a canary's version at every step: while the rollout is still in flight,
+    // aborting what the user saw and aborting it now are the same intent. Once it is not,
+    // the user's version decides (a double click lands once; anything else is a conflict).
     const done = await commandRollout(actor, meta, {
       rolloutId: r.id,
-      version: input.rolloutVersion,
+      version: ACTIVE.includes(r.status) ? r.version : input.rolloutVersion,
       command: "abort",
       reason,
     });
     return { rolloutId: r.id, alreadyApplied: done.alreadyApplied };
   }
-  if (!r.fromVersion) {
-    throw new AppError("INVALID_INPUT", "This rollout has no earlier version to roll back to.");
+  const { action } = actionFor(actor, r);
+  if (action?.kind !== "rollback" || !r.fromVersion) {
+    // Not rollback-able now: in flight (abort it), already rolled back, or replaced.
+    if (r.version === input.rolloutVersion && !r.latest && (await recentlyRolledBack(actor, r))) {
+      return { rolloutId: r.id, alreadyApplied: true };
+    }
+    throw new AppError(
+      "CONFLICT",
+      `${rolloutTitle(r)} cannot be rolled back now (it is ${r.status.replace(/_/g, " ")}${
+        r.latest ? "" : " and a later rollout replaced it"
+      }); nothing was done. Review it again.`,
+    );
   }
   if (r.version !== input.rolloutVersion) {
     throw new AppError(
@@ -547,6 +584,21 @@ export async function actOnIncidentChange(
     toVersion: r.fromVersion,
     reason,
   });
+}
+
+/** This person rolled the model back in this environment in the last few seconds (a double click). */
+async function recentlyRolledBack(actor: Actor, r: RolloutCandidate["rollout"]) {
+  const recent = await db().rollout.findFirst({
+    where: {
+      kind: "rollback",
+      model: { name: r.model },
+      environment: { name: r.environment },
+      createdBy: { email: actor.email },
+      createdAt: { gte: new Date(Date.now() - 10_000) },
+    },
+    select: { id: true },
+  });
+  return recent !== null;
 }
 
 export const SCOPE_SELECT = {
@@ -593,7 +645,7 @@ export async function relatedTimeline(incident: IncidentScopeRow): Promise<Relat
             rollout: {
               OR: scope,
               createdAt: { lte: to },
-              AND: [{ OR: [{ finishedAt: null }, { finishedAt: { gte: from } }] }],
+              AND: [{ OR: [{ status: { in: [...ACTIVE] } }, { finishedAt: { gte: from } }] }],
             },
           },
           orderBy: { at: "desc" },

@@ -10,6 +10,7 @@ import {
   planAlertChange,
   type AlertIncidentChange,
   type AlertmanagerWebhook,
+  type AlertPlan,
 } from "@/lib/domain/incident/alertmanager";
 import { formatBurnRate, formatWindow } from "@/lib/domain/slo-alerts";
 import {
@@ -99,13 +100,41 @@ async function openIncident(
   return created;
 }
 
-/** The open incident linking an SLO, oldest first (there is one unless people declared more). */
-async function openIncidentForSlo(tx: Tx, slo: string) {
-  return tx.incident.findFirst({
-    where: { linkedSlos: { has: slo }, status: { in: OPEN } },
-    orderBy: { detectedAt: "asc" },
-    select: { id: true, number: true, status: true, severity: true, mitigatedAt: true },
+/**
+ * The open incident linking an SLO (the oldest, if people declared more), locked for this
+ * transaction and read after the lock, or null. Takes a per-SLO advisory lock first: the
+ * evaluator and the webhook both come through here, so they never open two incidents for one
+ * SLO, and an incident resolved meanwhile is seen as closed, not joined.
+ */
+async function lockedSloIncident(tx: Tx, slo: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`slo-incident:${slo}`}))`;
+  for (;;) {
+    const found = await tx.incident.findFirst({
+      where: { linkedSlos: { has: slo }, status: { in: OPEN } },
+      orderBy: { detectedAt: "asc" },
+      select: { id: true },
+    });
+    if (!found) return null;
+    const row = await lockIncidentRow(tx, found.id);
+    if (OPEN.includes(row.status)) return row;
+  }
+}
+
+/** Locks an incident row and reads what the lifecycle rules need, after the lock. */
+async function lockIncidentRow(tx: Tx, id: string) {
+  await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${id} FOR UPDATE`;
+  return tx.incident.findUniqueOrThrow({
+    where: { id },
+    select: { id: true, number: true, ...LIFECYCLE_SELECT },
   });
+}
+
+/**
+ * The evaluator's round started at `now`; people may have acted on an incident since. Steps are
+ * dated no earlier than the present, so they are never refused as back-dated.
+ */
+function stepTime(now: Date): Date {
+  return new Date(Math.max(now.getTime(), Date.now()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,6 +174,8 @@ export async function incidentsForFiredAlerts(
       objective: true,
       model: { select: { id: true, name: true } },
     },
+    // the per-SLO locks are always taken in this order
+    orderBy: { name: "asc" },
   });
   for (const slo of slos) {
     // The fastest-burning page alert of this SLO speaks for it.
@@ -154,15 +185,11 @@ export async function incidentsForFiredAlerts(
     const what =
       `page alert on ${slo.name}: burning ${formatBurnRate(alert.longBurn)} over ${formatWindow(alert.longWindowMinutes)} ` +
       `and ${formatBurnRate(alert.shortBurn)} over ${formatWindow(alert.shortWindowMinutes)} (threshold ${formatBurnRate(alert.threshold)})`;
-    const existing = await openIncidentForSlo(tx, slo.name);
+    const existing = await lockedSloIncident(tx, slo.name);
     if (existing) {
-      await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${existing.id} FOR UPDATE`;
-      const row = await tx.incident.findUniqueOrThrow({
-        where: { id: existing.id },
-        select: LIFECYCLE_SELECT,
-      });
+      const at = stepTime(now);
       const recurred =
-        row.status === "mitigated" ? incidentTransition(row, "investigate", now) : null;
+        existing.status === "mitigated" ? incidentTransition(existing, "investigate", at) : null;
       // Only a status change makes the responders' view stale; a timeline entry does not.
       if (recurred?.ok) {
         await tx.incident.update({
@@ -173,7 +200,7 @@ export async function incidentsForFiredAlerts(
       await tx.incidentEvent.create({
         data: {
           incidentId: existing.id,
-          at: now,
+          at,
           kind: recurred?.ok ? "status" : "alert",
           message: recurred?.ok
             ? `Status: investigating (the burn is back: ${what})`
@@ -189,7 +216,7 @@ export async function incidentsForFiredAlerts(
         after: {
           number: existing.number,
           slo: slo.name,
-          status: recurred?.ok ? recurred.next : row.status,
+          status: recurred?.ok ? recurred.next : existing.status,
         },
       });
       attached.push(existing.number);
@@ -250,23 +277,26 @@ export async function incidentsForResolvedAlerts(
   const calmed = slos.map((s) => s.name).filter((n) => !stillBurning.has(n));
   if (calmed.length === 0) return { mitigated };
   const incidents = await tx.incident.findMany({
-    where: { linkedSlos: { hasSome: calmed }, status: { in: ["triage", "investigating"] } },
+    where: {
+      linkedSlos: { hasSome: calmed },
+      status: { in: ["triage", "investigating"] },
+      // An Alertmanager alert still firing on it says the problem is not over.
+      alerts: { none: { status: "firing" } },
+    },
+    orderBy: { id: "asc" },
     select: { id: true, number: true, linkedSlos: true },
   });
   for (const i of incidents) {
     if (i.linkedSlos.some((s) => stillBurning.has(s))) continue;
-    await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${i.id} FOR UPDATE`;
-    const row = await tx.incident.findUniqueOrThrow({
-      where: { id: i.id },
-      select: LIFECYCLE_SELECT,
-    });
+    const row = await lockIncidentRow(tx, i.id);
+    const at = stepTime(now);
     const slos = i.linkedSlos.join(", ");
     if (row.status !== "investigating") {
       if (row.status === "triage") {
         await tx.incidentEvent.create({
           data: {
             incidentId: i.id,
-            at: now,
+            at,
             kind: "alert",
             message: `Burn stopped: no page alert is firing on ${slos}. Still in triage: acknowledge it to take it on.`,
           },
@@ -274,7 +304,7 @@ export async function incidentsForResolvedAlerts(
       }
       continue;
     }
-    const step = incidentTransition(row, "mitigate", now);
+    const step = incidentTransition(row, "mitigate", at);
     if (!step.ok) continue;
     await tx.incident.update({
       where: { id: i.id },
@@ -283,7 +313,7 @@ export async function incidentsForResolvedAlerts(
     await tx.incidentEvent.create({
       data: {
         incidentId: i.id,
-        at: now,
+        at,
         kind: "status",
         message: `Status: mitigated (the burn stopped: no page alert is firing on ${slos})`,
       },
@@ -342,23 +372,10 @@ async function receiveAlert(
   change: AlertIncidentChange,
 ): Promise<AlertResult> {
   const base = { fingerprint: change.dedupeKey, status: change.status };
+  const audit = auditActor(actor, meta);
   return db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`alertmanager:${change.dedupeKey}`}))`;
     const now = new Date();
-    const held = await tx.incidentAlert.findFirst({
-      where: { fingerprint: change.dedupeKey },
-      orderBy: { receivedAt: "desc" },
-      select: {
-        id: true,
-        status: true,
-        endsAt: true,
-        incident: {
-          select: { id: true, number: true, ...LIFECYCLE_SELECT },
-        },
-      },
-    });
-    const incident = held?.incident ?? null;
-    const plan = planAlertChange(change, incident);
     const alertData = {
       status: change.status,
       title: change.title,
@@ -367,23 +384,16 @@ async function receiveAlert(
       endsAt: change.endedAt,
       lastSeenAt: now,
     };
-    const audit = auditActor(actor, meta);
 
-    if (plan.action === "ignore") {
-      if (!held || !incident || !OPEN.includes(incident.status)) {
-        return { ...base, outcome: "ignored" as const, incident: null, reason: plan.reason };
-      }
-      await tx.incidentAlert.update({ where: { id: held.id }, data: { lastSeenAt: now } });
-      return { ...base, outcome: "duplicate" as const, incident: incident.number };
-    }
-
-    if (plan.action === "update" && incident && held) {
-      // A resolved notification repeated: the alert is already resolved on the incident.
-      if (change.status === "resolved" && held.status === "resolved") {
-        await tx.incidentAlert.update({ where: { id: held.id }, data: { lastSeenAt: now } });
-        return { ...base, outcome: "duplicate" as const, incident: incident.number };
-      }
-      await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${incident.id} FOR UPDATE`;
+    /**
+     * Applies the plan to an open incident (locked, read after the lock) that holds or takes the
+     * alert: raise its severity, send it back to investigating, note the timeline.
+     */
+    const update = async (
+      incident: Awaited<ReturnType<typeof lockIncidentRow>>,
+      plan: Extract<AlertPlan, { action: "update" }>,
+      outcome: "updated" | "attached",
+    ): Promise<AlertResult> => {
       const step = plan.event ? incidentTransition(incident, plan.event, now) : null;
       if (plan.escalateTo || step?.ok) {
         await tx.incident.update({
@@ -395,7 +405,18 @@ async function receiveAlert(
           },
         });
       }
-      await tx.incidentAlert.update({ where: { id: held.id }, data: alertData });
+      await tx.incidentAlert.upsert({
+        where: {
+          incidentId_fingerprint: { incidentId: incident.id, fingerprint: change.dedupeKey },
+        },
+        create: {
+          ...alertData,
+          incidentId: incident.id,
+          fingerprint: change.dedupeKey,
+          receivedAt: now,
+        },
+        update: alertData,
+      });
       await tx.incidentEvent.create({
         data: { incidentId: incident.id, at: now, kind: "alert", message: plan.note },
       });
@@ -414,41 +435,73 @@ async function receiveAlert(
           severity: plan.escalateTo ?? incident.severity,
         },
       });
-      return { ...base, outcome: "updated" as const, incident: incident.number };
+      return { ...base, outcome, incident: incident.number };
+    };
+
+    // The open incident holding this fingerprint, if any (locked, read after the lock).
+    const held = await tx.incidentAlert.findFirst({
+      where: { fingerprint: change.dedupeKey, incident: { status: { in: OPEN } } },
+      orderBy: { receivedAt: "desc" },
+      select: { id: true, status: true, incidentId: true },
+    });
+    const holder = held ? await lockIncidentRow(tx, held.incidentId) : null;
+    if (held && holder && OPEN.includes(holder.status)) {
+      const plan = planAlertChange(change, holder);
+      if (plan.action === "update") {
+        // The same resolution delivered again: already on the incident.
+        if (change.status === "resolved" && held.status === "resolved") {
+          await tx.incidentAlert.update({ where: { id: held.id }, data: { lastSeenAt: now } });
+          return { ...base, outcome: "duplicate" as const, incident: holder.number };
+        }
+        return update(holder, plan, "updated");
+      }
+      if (held.status !== change.status) {
+        // Firing again after it resolved, with nothing else to change: record and note it.
+        return update(
+          holder,
+          {
+            action: "update",
+            escalateTo: null,
+            event: null,
+            note: `Alert firing again since ${change.startedAt.toISOString()}: ${change.title}`,
+          },
+          "updated",
+        );
+      }
+      await tx.incidentAlert.update({ where: { id: held.id }, data: { lastSeenAt: now } });
+      return { ...base, outcome: "duplicate" as const, incident: holder.number };
     }
 
-    // Open: unless the SLO the alert names already has an open incident, which it joins.
+    if (change.status === "resolved") {
+      return {
+        ...base,
+        outcome: "ignored" as const,
+        incident: null,
+        reason: "No open incident holds this alert.",
+      };
+    }
+    // Firing, and no open incident holds it: join the open incident of the SLO it names, or
+    // open a new one.
     const slo = change.slo
       ? await tx.slo.findUnique({ where: { name: change.slo }, select: { name: true } })
       : null;
-    const sloIncident = slo ? await openIncidentForSlo(tx, slo.name) : null;
+    const sloIncident = slo ? await lockedSloIncident(tx, slo.name) : null;
     if (sloIncident) {
-      await tx.incidentAlert.create({
-        data: {
-          ...alertData,
-          incidentId: sloIncident.id,
-          fingerprint: change.dedupeKey,
-          receivedAt: now,
-        },
-      });
-      await tx.incidentEvent.create({
-        data: {
-          incidentId: sloIncident.id,
-          at: now,
-          kind: "alert",
-          message: `Alert attached: ${change.title} (firing since ${change.startedAt.toISOString()})`,
-        },
-      });
-      await appendAudit(tx, {
-        ...audit,
-        action: "incident.alert",
-        targetType: "incident",
-        targetId: sloIncident.id,
-        outcome: "allowed",
-        after: { number: sloIncident.number, fingerprint: change.dedupeKey, alert: "firing" },
-      });
-      return { ...base, outcome: "attached" as const, incident: sloIncident.number };
+      const plan = planAlertChange(change, sloIncident);
+      return update(
+        sloIncident,
+        plan.action === "update"
+          ? { ...plan, note: `Alert attached. ${plan.note}` }
+          : {
+              action: "update",
+              escalateTo: null,
+              event: null,
+              note: `Alert attached: ${change.title} (firing since ${change.startedAt.toISOString()})`,
+            },
+        "attached",
+      );
     }
+    const plan = planAlertChange(change, null);
     if (plan.action !== "open") {
       return { ...base, outcome: "ignored" as const, incident: null, reason: "Nothing to do." };
     }

@@ -6,7 +6,7 @@ import { assertCanRead } from "@/server/services/access";
 import { environmentWhere } from "@/server/db/filters";
 import { ACTIVE } from "@/lib/domain/rollout/state-machine";
 import { chaosState, describeChaos } from "@/server/services/chaos";
-import { OPEN_INCIDENT_STATUSES, SEVERITIES } from "@/lib/domain/incident/lifecycle";
+import { OPEN_INCIDENT_STATUSES } from "@/lib/domain/incident/lifecycle";
 
 /**
  * What on-call looks at first: open incidents (most severe first), SLOs burning their budget,
@@ -18,6 +18,7 @@ const PANEL_ROWS = 8;
 const RECENT_HOURS = 24;
 
 export interface OnCallBoard {
+  /** the most severe open incidents, at most a panel's worth */
   incidents: {
     number: number;
     title: string;
@@ -27,6 +28,8 @@ export interface OnCallBoard {
     acknowledgedAt: Date | null;
     commander: string | null;
   }[];
+  /** all open incidents */
+  openIncidents: number;
   burningSlos: {
     name: string;
     displayName: string | null;
@@ -74,14 +77,16 @@ export async function onCallBoard(actor: Actor | null, filter: FleetFilter): Pro
     environment: { select: { name: true } },
     createdBy: { select: { email: true } },
   } as const;
-  const [incidents, slos, inFlight, recent, chaos] = await Promise.all([
+  const openIncidents = {
+    status: { in: [...OPEN_INCIDENT_STATUSES] },
+    ...(filter.region ? { affectedRegions: { has: filter.region } } : {}),
+  };
+  const [incidents, openCount, slos, inFlight, recent, chaos] = await Promise.all([
     prisma.incident.findMany({
-      where: {
-        status: { in: [...OPEN_INCIDENT_STATUSES] },
-        ...(filter.region ? { affectedRegions: { has: filter.region } } : {}),
-      },
-      orderBy: [{ detectedAt: "desc" }],
-      take: 50,
+      where: openIncidents,
+      // The Severity enum is declared SEV1 first: ascending is most severe first.
+      orderBy: [{ severity: "asc" }, { detectedAt: "desc" }],
+      take: PANEL_ROWS,
       select: {
         number: true,
         title: true,
@@ -92,6 +97,7 @@ export async function onCallBoard(actor: Actor | null, filter: FleetFilter): Pro
         commander: true,
       },
     }),
+    prisma.incident.count({ where: openIncidents }),
     prisma.sloSnapshot.findMany({
       where: { OR: [{ firing: { not: null } }, { burnRate1h: { gt: 1 } }] },
       orderBy: [{ burnRate1h: { sort: "desc", nulls: "last" } }],
@@ -134,7 +140,6 @@ export async function onCallBoard(actor: Actor | null, filter: FleetFilter): Pro
       },
     }),
   ]);
-  const severityRank = (s: string) => SEVERITIES.indexOf(s as (typeof SEVERITIES)[number]);
   const now = new Date();
   const changes: OnCallBoard["changes"] = [
     ...recent.map((r) => ({
@@ -162,9 +167,8 @@ export async function onCallBoard(actor: Actor | null, filter: FleetFilter): Pro
     .sort((a, b) => b.at.getTime() - a.at.getTime())
     .slice(0, PANEL_ROWS);
   return {
-    incidents: incidents
-      .sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
-      .slice(0, PANEL_ROWS),
+    incidents,
+    openIncidents: openCount,
     burningSlos: slos.map((s) => ({
       name: s.slo.name,
       displayName: s.slo.displayName,

@@ -215,6 +215,30 @@ async function writeSnapshots(tx: Prisma.TransactionClient, rows: Snapshot[]) {
 }
 
 /**
+ * Runs `work` inside a savepoint of the transaction: if it fails, its writes are undone and the
+ * rest of the transaction goes on. Returns null (and logs) on failure.
+ */
+async function withSavepoint<T>(
+  tx: Prisma.TransactionClient,
+  name: "incidents",
+  work: () => Promise<T>,
+): Promise<T | null> {
+  await tx.$executeRawUnsafe(`SAVEPOINT ${name}`);
+  try {
+    const result = await work();
+    await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (error) {
+    await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${name}`);
+    console.error(
+      `[slo-evaluator] ${name} failed; the SLO round is kept:`,
+      error instanceof Error ? error.message : error,
+    );
+    return null;
+  }
+}
+
+/**
  * Recomputes every SLO's budget snapshot and its burn-rate alerts: opens alerts whose long and
  * short windows both burn past the threshold, resolves the ones that stopped. One replica
  * evaluates at a time (advisory lock); a second one skips the round. Returns null when skipped.
@@ -267,7 +291,8 @@ export async function evaluateSlos(now = new Date()): Promise<{
       const snapshots: Snapshot[] = [];
       const toOpen: Prisma.SloAlertCreateManyInput[] = [];
       const toResolve: string[] = [];
-      const resolvedSloIds = new Set<string>();
+      // SLOs whose page alerts resolved this round: their incidents may be mitigated
+      const resolvedPageSloIds = new Set<string>();
       const peaks: { id: string; peak: number }[] = [];
       for (const s of slos) {
         const spec = specs.get(s.id)!;
@@ -327,14 +352,14 @@ export async function evaluateSlos(now = new Date()): Promise<{
           // an open alert stays open until the short window shows the burn has stopped.
           if (!j.firing && existing && j.shortBurn !== null) {
             toResolve.push(existing.id);
-            resolvedSloIds.add(s.id);
+            if (existing.severity === "page") resolvedPageSloIds.add(s.id);
           }
         }
       }
       // Open alerts whose window the SLO no longer has (edited away) resolve too.
       for (const stale of openByKey.values()) {
         toResolve.push(stale.id);
-        resolvedSloIds.add(stale.sloId);
+        if (stale.severity === "page") resolvedPageSloIds.add(stale.sloId);
       }
       await writeSnapshots(tx, snapshots);
       const fired = await tx.sloAlert.createMany({ data: toOpen, skipDuplicates: true });
@@ -346,14 +371,17 @@ export async function evaluateSlos(now = new Date()): Promise<{
         await tx.sloAlert.update({ where: { id: p.id }, data: { peakBurn: p.peak } });
       }
       // Page alerts open (or join) incidents; a burn that stopped mitigates the ones worked on.
-      const incidents = await incidentsForFiredAlerts(tx, toOpen, now);
-      const calmed = await incidentsForResolvedAlerts(tx, [...resolvedSloIds], now);
+      // In a savepoint: a failure there must not lose this round's snapshots and alerts.
+      const incidents = await withSavepoint(tx, "incidents", async () => ({
+        ...(await incidentsForFiredAlerts(tx, toOpen, now)),
+        ...(await incidentsForResolvedAlerts(tx, [...resolvedPageSloIds], now)),
+      }));
       return {
         slos: slos.length,
         fired: fired.count,
         resolved: resolved.count,
-        incidentsOpened: incidents.opened,
-        incidentsMitigated: calmed.mitigated,
+        incidentsOpened: incidents?.opened ?? [],
+        incidentsMitigated: incidents?.mitigated ?? [],
       };
     },
     { timeout: 30_000 },

@@ -565,4 +565,28 @@ describe("draftPostmortem", () => {
     expect(postmortemComplete(pm).complete).toBe(false);
     expect(postmortemDraftSchema.parse(pm)).toEqual(pm);
   });
+
+  it("stays savable: long notes are cut to the entry limit, and past 500 entries the milestones stay", () => {
+    const long = draftPostmortem({
+      incident: incidentIn("resolved"),
+      events: [{ at: t(1), message: "x".repeat(5000), actor: "engineer@example.com" }],
+    });
+    const note = long.timeline.find((e) => e.text.startsWith("x"));
+    expect(note?.text).toHaveLength(2000);
+    expect(note?.text.endsWith("…")).toBe(true);
+    expect(postmortemDraftSchema.safeParse(long).success).toBe(true);
+
+    const busy = draftPostmortem({
+      incident: incidentIn("resolved"),
+      events: Array.from({ length: 700 }, (_, i) => ({ at: t(i / 10), message: `step ${i}` })),
+    });
+    expect(busy.timeline).toHaveLength(500);
+    const texts = busy.timeline.map((e) => e.text);
+    for (const milestone of ["Detected", "Acknowledged", "Mitigated", "Resolved"]) {
+      expect(texts).toContain(milestone);
+    }
+    expect(texts).toContain("step 0");
+    expect(texts).not.toContain("step 699");
+    expect(postmortemDraftSchema.safeParse(busy).success).toBe(true);
+  });
 });

@@ -13,9 +13,13 @@ export const POSTMORTEM_BUDGET_SHARE = 0.2;
 /** A Date, or an ISO 8601 date-time with offset as JSON carries it. */
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }).transform((s) => new Date(s))]);
 
+/** The longest timeline entry, and the most entries, a postmortem holds. */
+export const TIMELINE_TEXT_MAX = 2000;
+export const TIMELINE_MAX_ENTRIES = 500;
+
 export const timelineEntrySchema = z.object({
   at: instant,
-  text: z.string().trim().max(2000),
+  text: z.string().trim().max(TIMELINE_TEXT_MAX),
   /** filled in from the incident's record (editable), or written by a person */
   source: z.enum(["auto", "manual"]).default("manual"),
 });
@@ -34,7 +38,7 @@ export type FollowUp = z.output<typeof followUpSchema>;
 export const postmortemDraftSchema = z.object({
   summary: z.string().trim().max(20_000).default(""),
   impact: z.string().trim().max(20_000).default(""),
-  timeline: z.array(timelineEntrySchema).max(500).default([]),
+  timeline: z.array(timelineEntrySchema).max(TIMELINE_MAX_ENTRIES).default([]),
   contributingFactors: z.array(z.string().trim().max(2000)).max(50).default([]),
   followUps: z.array(followUpSchema).max(100).default([]),
 });
@@ -166,13 +170,20 @@ export function draftPostmortem(input: {
   events: readonly { at: Date; message: string; actor?: string | null }[];
 }): PostmortemDraft {
   const entries: TimelineEntry[] = [];
+  const milestoneEntries = new Set<TimelineEntry>();
   for (const [field, text] of MILESTONE_TEXT) {
     const at = input.incident[field];
-    if (at) entries.push({ at, text, source: "auto" });
+    if (!at) continue;
+    const entry: TimelineEntry = { at, text, source: "auto" };
+    milestoneEntries.add(entry);
+    entries.push(entry);
   }
   for (const e of input.events) {
-    const text = e.actor ? `${e.message} (${e.actor})` : e.message;
-    entries.push({ at: e.at, text: text.trim(), source: "auto" });
+    const full = (e.actor ? `${e.message} (${e.actor})` : e.message).trim();
+    // A long note is cut, not refused: the draft must always be savable as it comes.
+    const text =
+      full.length > TIMELINE_TEXT_MAX ? `${full.slice(0, TIMELINE_TEXT_MAX - 1).trimEnd()}…` : full;
+    entries.push({ at: e.at, text, source: "auto" });
   }
   const seen = new Set<string>();
   const timeline = entries
@@ -186,5 +197,9 @@ export function draftPostmortem(input: {
       seen.add(key);
       return true;
     });
-  return { summary: "", impact: "", timeline, contributingFactors: [], followUps: [] };
+  // Past the limit, the milestones stay and the earliest events fill the rest: how it started
+  // matters most to a postmortem, and people can add what they need.
+  let room = TIMELINE_MAX_ENTRIES - milestoneEntries.size;
+  const kept = timeline.filter((e) => milestoneEntries.has(e) || room-- > 0);
+  return { summary: "", impact: "", timeline: kept, contributingFactors: [], followUps: [] };
 }

@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Rollout_finishedAt_idx" ON "Rollout"("finishedAt");
+
