@@ -53,10 +53,13 @@ test("an engineer declares a SEV3 incident and works it from triage to closed", 
     "href",
     "/models/ranker-xl",
   );
-  await expect(page.getByRole("link", { name: "us-east-1" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "us-east-1", exact: true })).toBeVisible();
   await expect(page.getByRole("link", { name: "ranker-xl-availability" })).toBeVisible();
   const timeline = page.getByRole("list", { name: "Timeline" });
-  await expect(timeline.getByRole("listitem")).toHaveCount(1);
+  // The incident's own entries; related activity in us-east-1 (earlier tests' chaos) may
+  // be interleaved.
+  const own = timeline.locator('li[data-source="incident"]');
+  await expect(own).toHaveCount(1);
   await expect(timeline).toContainText(`Declared SEV3: ${title}`);
 
   await step(page, "Acknowledge", "investigating");
@@ -77,7 +80,7 @@ test("an engineer declares a SEV3 incident and works it from triage to closed", 
   await step(page, "Close", "closed");
   await expect(timeline).toContainText("Status: closed");
 
-  await expect(timeline.getByRole("listitem")).toHaveCount(7);
+  await expect(own).toHaveCount(7);
   // resolve and close ask first; acknowledge and mitigate do not
   expect(confirmations).toEqual([
     expect.stringMatching(/^Resolve this incident\?/),
@@ -97,7 +100,9 @@ test("an engineer declares a SEV3 incident and works it from triage to closed", 
   // A viewer reads it but sees no lifecycle buttons or forms.
   await signInAs(page, "viewer@flightdeck.demo");
   await page.goto(url);
-  await expect(page.getByRole("list", { name: "Timeline" }).getByRole("listitem")).toHaveCount(7);
+  await expect(
+    page.getByRole("list", { name: "Timeline" }).locator('li[data-source="incident"]'),
+  ).toHaveCount(7);
   for (const name of ["Acknowledge", "Resolve", "Close", "Add note", "Assign roles"]) {
     await expect(page.getByRole("button", { name, exact: true })).toHaveCount(0);
   }

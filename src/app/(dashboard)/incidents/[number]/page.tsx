@@ -181,7 +181,12 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
             <CardContent className="space-y-4">
               <ol aria-label="Timeline" className="space-y-3">
                 {i.timeline.map((e) => (
-                  <li key={e.id} data-kind={e.kind} className="border-l-2 pl-3">
+                  <li
+                    key={e.id}
+                    data-kind={e.kind}
+                    data-source={e.href ? "related" : "incident"}
+                    className={`border-l-2 pl-3 ${e.href ? "border-dashed" : ""}`}
+                  >
                     <div className="flex flex-wrap items-baseline gap-x-2 text-xs text-muted-foreground">
                       <span className="font-medium text-foreground">
                         {KIND_LABELS[e.kind] ?? e.kind}
