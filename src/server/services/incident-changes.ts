@@ -29,7 +29,7 @@ import type { ActOnChangeData } from "@/lib/schemas/incidents";
 const MINUTE = 60_000;
 /** Related activity on the timeline starts this long before detection. */
 const TIMELINE_LEAD_MINUTES = 60;
-/** Live evidence is read for this many of the top rollouts (each costs two metric reads). */
+/** Live evidence is read for this many of the top rollouts (each costs four metric reads). */
 const LIVE_EVIDENCE_LIMIT = 3;
 const TIMELINE_LIMIT = 500;
 
