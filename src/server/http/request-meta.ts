@@ -1,23 +1,17 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import type { RequestMeta } from "@/server/services/context";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
 
 /**
- * Request id and client address. X-Forwarded-For is written by the client too, so only the
- * entries added by our own proxies count: Next.js appends the TCP peer, and each of the
- * FLIGHTDECK_TRUSTED_PROXIES (default 0) proxies in front of it appends one more.
+ * Request id and client address. The address is the one our web server (scripts/web.ts) took
+ * from the TCP peer, or from X-Forwarded-For only as far as FLIGHTDECK_TRUSTED_PROXIES allows;
+ * it drops any value a client sends under the same header. X-Forwarded-For itself is never
+ * read here: Next.js passes a client's own value through unchanged.
  */
-export function metaFromHeaders(
-  h: Headers,
-  trustedProxies = Number(process.env.FLIGHTDECK_TRUSTED_PROXIES ?? 0),
-): RequestMeta {
+export function metaFromHeaders(h: Headers): RequestMeta {
   const requestId = h.get("x-request-id")?.slice(0, 100) || randomUUID();
-  const hops = (h.get("x-forwarded-for") ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const clientIp =
-    hops[Math.max(0, hops.length - 1 - trustedProxies)] ?? h.get("x-real-ip") ?? null;
+  const clientIp = h.get(CLIENT_ADDRESS_HEADER)?.slice(0, 100) || null;
   return { requestId, clientIp };
 }
 
