@@ -1,5 +1,6 @@
 // `npm start`: database (embedded unless DATABASE_URL is set), migrations, first-start seed,
-// production build when sources changed, then `next start`. Ctrl-C stops everything cleanly.
+// production build when sources changed, then the web server (scripts/web.ts). Ctrl-C stops
+// everything cleanly.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -7,6 +8,8 @@ import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { ensureDatabase, type DatabaseHandle } from "./lib/database";
 import { bin, runBin } from "./lib/run";
+import { DemoFlagError, parseDemoFlag, resolveDemoMode } from "../src/lib/config/demo-mode";
+import { parseTrustedProxies } from "../src/lib/net/client-address";
 
 const log = (message: string) => console.log(`[flightdeck] ${message}`);
 const fail = (message: string): never => {
@@ -17,7 +20,26 @@ const fail = (message: string): never => {
 const dataDir = path.resolve(process.env.FLIGHTDECK_DATA_DIR ?? ".flightdeck");
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOSTNAME ?? "0.0.0.0";
-const demo = process.env.FLIGHTDECK_DEMO !== "0";
+function demoSettings() {
+  try {
+    return resolveDemoMode({
+      flag: parseDemoFlag(process.env.FLIGHTDECK_DEMO),
+      embeddedDatabase: !process.env.DATABASE_URL,
+      oidcConfigured: Boolean(process.env.OIDC_ISSUER),
+      production: process.env.NODE_ENV === "production",
+    });
+  } catch (error) {
+    if (error instanceof DemoFlagError) return fail(error.message);
+    throw error;
+  }
+}
+const demoSetting = demoSettings();
+const demo = demoSetting.enabled;
+try {
+  parseTrustedProxies(process.env.FLIGHTDECK_TRUSTED_PROXIES);
+} catch (error) {
+  fail((error as Error).message);
+}
 // `npm run dev`: the same bootstrap, then the Next.js dev server instead of build + start.
 const devServer = process.argv.includes("--dev");
 if (!Number.isInteger(port) || port < 1 || port > 65535)
@@ -27,7 +49,7 @@ function authSecret(): string {
   if (process.env.AUTH_SECRET) return process.env.AUTH_SECRET;
   if (!demo) {
     return fail(
-      "AUTH_SECRET is required when FLIGHTDECK_DEMO=0. Generate one with `openssl rand -base64 33` and set it in the environment.",
+      "AUTH_SECRET is required outside demo mode. Generate one with `openssl rand -base64 33` and set it in the environment.",
     );
   }
   // Demo mode: a random secret kept with the local data, so sessions survive restarts.
@@ -95,6 +117,7 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
+  log(demoSetting.explanation);
   const secret = authSecret();
   database = await ensureDatabase({ dataDir, log });
   const env = {
@@ -103,6 +126,8 @@ try {
     AUTH_TRUST_HOST: "true",
     NEXT_TELEMETRY_DISABLED: "1",
     FLIGHTDECK_DEMO: demo ? "1" : "0",
+    // The plain local demo shows no "demo accounts are enabled" banner; anything else does.
+    FLIGHTDECK_DEMO_LOCAL: demo && !demoSetting.banner ? "1" : "0",
   };
 
   log("Applying database migrations…");
@@ -128,9 +153,15 @@ try {
   }
 
   if (stopping) process.exit(0);
-  server = spawn(bin("next"), [devServer ? "dev" : "start", "-p", String(port), "-H", host], {
+  server = spawn(bin("tsx"), ["scripts/web.ts", ...(devServer ? ["--dev"] : [])], {
     stdio: "inherit",
-    env: { ...process.env, ...env, PORT: String(port) },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOSTNAME: host,
+      NODE_ENV: devServer ? "development" : "production",
+    },
   });
   server.on("exit", (code) => {
     if (!stopping) {

@@ -1,6 +1,10 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { Suspense } from "react";
+import { connection } from "next/server";
 import { ThemeProvider } from "@/components/layout/theme-provider";
+import { DemoBanner } from "@/components/layout/demo-banner";
+import { demoBannerShown } from "@/server/config";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -8,11 +12,22 @@ export const metadata: Metadata = {
   description: "Control plane for AI/ML platform reliability",
 };
 
+/** Read per request, not at build time: the same build runs with and without demo accounts. */
+async function DemoNotice() {
+  await connection();
+  return demoBannerShown() ? <DemoBanner /> : null;
+}
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en" suppressHydrationWarning>
       <body className="min-h-screen antialiased">
-        <ThemeProvider>{children}</ThemeProvider>
+        <ThemeProvider>
+          <Suspense>
+            <DemoNotice />
+          </Suspense>
+          {children}
+        </ThemeProvider>
       </body>
     </html>
   );

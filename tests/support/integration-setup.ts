@@ -27,6 +27,8 @@ export default async function setup(project: TestProject) {
   await prisma.$disconnect();
   project.provide("databaseUrl", database.url);
   process.env.DATABASE_URL = database.url;
+  // The seeded demo accounts act in many tests; as with `npm start`'s local demo, they may.
+  process.env.FLIGHTDECK_DEMO = "1";
 
   return async () => {
     await database.stop();
