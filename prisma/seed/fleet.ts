@@ -6,6 +6,7 @@ import type { Prisma } from "../../src/generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
 import bcrypt from "bcryptjs";
+import { PASSWORD_HASH_COST } from "../../src/lib/domain/passwords";
 import { DEMO_PASSWORD } from "../../src/lib/demo";
 import {
   dataAgeSeconds,
@@ -309,8 +310,8 @@ export async function seedDemoFleet(
     if (!id) throw new Error(`unknown team ${slug}`);
     return id;
   };
-  // Same cost as passwords set in the app (src/server/auth/credentials.ts), so timing reveals nothing.
-  const passwordHash = await bcrypt.hash(DEMO_PASSWORD, 12);
+  // Same cost as passwords set in the app, so timing reveals nothing.
+  const passwordHash = await bcrypt.hash(DEMO_PASSWORD, PASSWORD_HASH_COST);
   await prisma.user.createMany({
     data: DEMO_USERS.map((u) => ({
       email: u.email,

