@@ -2,7 +2,7 @@
 
 import { AuthError } from "next-auth";
 import { signIn, signOut } from "@/server/auth/config";
-import { signInThrottle } from "@/server/auth/throttle";
+import { signInThrottleMessage } from "@/server/auth/throttle";
 import { currentRequestMeta } from "@/server/http/request-meta";
 import { signInSchema, type SignInState } from "@/lib/schemas/auth";
 
@@ -22,7 +22,7 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
     return { error: parsed.error.issues[0]?.message ?? "Invalid input.", email };
   }
   const meta = await currentRequestMeta();
-  const throttled = await signInThrottle(parsed.data.email, meta.clientIp);
+  const throttled = await signInThrottleMessage(parsed.data.email, meta.clientIp);
   if (throttled) return { error: throttled, email };
   try {
     await signIn("credentials", {

@@ -1,7 +1,7 @@
 import { afterAll, it } from "vitest";
 import type { Actor } from "@/server/auth/session";
 import { auditCsv, listAuditEvents } from "@/server/services/audit";
-import { signInThrottle } from "@/server/auth/throttle";
+import { signInThrottleMessage } from "@/server/auth/throttle";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";
 
@@ -54,7 +54,7 @@ it(`audit log with ${ROWS.toLocaleString("en-US")} events`, async () => {
       filter: { target: "r42", from: new Date(Date.now() - 86_400_000) },
     }),
   );
-  await time("sign-in throttle check", 30, () => signInThrottle("user17@bench.test", "10.0.17.3"));
+  await time("sign-in throttle check", 30, () => signInThrottleMessage("user17@bench.test", "10.0.17.3"));
 
   const t1 = performance.now();
   let rows = 0;

@@ -5,7 +5,6 @@ import { connectTestDatabase } from "../support/db";
 import { authenticateBearer, createToken, hashToken, revokeToken } from "@/server/services/tokens";
 import { setUserDisabled, updateUser } from "@/server/services/users";
 import { loadUserActor, type Actor } from "@/server/auth/session";
-import { signInThrottle, SIGN_IN_LIMITS } from "@/server/auth/throttle";
 import { oidcSettings, upsertOidcUser } from "@/server/auth/oidc";
 import { listClusters } from "@/server/services/clusters";
 import { auditCsv, listAuditEvents } from "@/server/services/audit";
@@ -252,61 +251,6 @@ describe("role changes", () => {
   });
 });
 
-describe("sign-in throttling", () => {
-  it("refuses after too many failures for one account, with a clear message", async () => {
-    const email = `${unique("victim")}@identity.test`;
-    expect(await signInThrottle(email, "192.0.2.1")).toBeNull();
-    for (let i = 0; i < SIGN_IN_LIMITS.perUser; i++) {
-      await prisma.auditEvent.create({
-        data: {
-          action: "auth.sign_in",
-          targetType: "session",
-          outcome: "denied",
-          actorEmail: email,
-          clientIp: `192.0.2.${i}`,
-        },
-      });
-    }
-    expect(await signInThrottle(email, "192.0.2.200")).toMatch(
-      /Too many failed sign-ins for this account. Try again in 15 minutes/,
-    );
-  });
-
-  it("refuses after too many failures from one address", async () => {
-    const ip = "192.0.2.250";
-    for (let i = 0; i < SIGN_IN_LIMITS.perIp; i++) {
-      await prisma.auditEvent.create({
-        data: {
-          action: "auth.sign_in",
-          targetType: "session",
-          outcome: "denied",
-          actorEmail: `${unique("spray")}@x.test`,
-          clientIp: ip,
-        },
-      });
-    }
-    expect(await signInThrottle(`${unique("fresh")}@identity.test`, ip)).toMatch(
-      /from your network address/,
-    );
-    expect(await signInThrottle(`${unique("fresh")}@identity.test`, "192.0.2.251")).toBeNull();
-  });
-
-  it("forgets failures outside the window", async () => {
-    const email = `${unique("old")}@identity.test`;
-    for (let i = 0; i < SIGN_IN_LIMITS.perUser; i++) {
-      await prisma.auditEvent.create({
-        data: {
-          action: "auth.sign_in",
-          targetType: "session",
-          outcome: "denied",
-          actorEmail: email,
-          at: new Date(Date.now() - (SIGN_IN_LIMITS.windowMinutes + 1) * 60_000),
-        },
-      });
-    }
-    expect(await signInThrottle(email, null)).toBeNull();
-  });
-});
 
 describe("single sign-on", () => {
   const settings = oidcSettings({

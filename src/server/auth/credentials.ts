@@ -6,7 +6,9 @@ import { z } from "zod";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import { demoMode } from "@/server/config";
-import { signInThrottle } from "@/server/auth/throttle";
+import { inFlightSignIns as inFlight, signInFailureCounts } from "@/server/auth/throttle";
+import { PASSWORD_HASH_COST } from "@/lib/domain/passwords";
+import { signInThrottle } from "@/lib/domain/sign-in-throttle";
 
 const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().email(),
@@ -17,70 +19,116 @@ export class InvalidCredentials extends CredentialsSignin {
   code = "invalid_credentials";
 }
 
-/** bcrypt cost of every stored password (users created by admins and the demo seed). */
-export const PASSWORD_HASH_COST = 12;
 // A hash of a random string at the same cost: unknown emails take as long as known ones.
-let decoyHash: string | undefined;
+let decoyHash: Promise<string> | undefined;
 const decoy = () =>
-  (decoyHash ??= bcrypt.hashSync(randomBytes(16).toString("hex"), PASSWORD_HASH_COST));
+  (decoyHash ??= bcrypt.hash(randomBytes(16).toString("hex"), PASSWORD_HASH_COST));
+
+/**
+ * bcrypt is deliberately slow and runs on this process's CPU. At most two hashes run at once
+ * and a bounded queue waits; a flood beyond that is refused at once, so it costs the database
+ * and the event loop almost nothing and other requests keep their normal latency.
+ */
+const HASH_CONCURRENCY = 2;
+const HASH_QUEUE = 32;
+let hashing = 0;
+const waiting: (() => void)[] = [];
+
+class SignInBusy extends Error {}
+
+async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing >= HASH_CONCURRENCY) {
+    if (waiting.length >= HASH_QUEUE) throw new SignInBusy();
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    hashing += 1;
+  }
+  try {
+    return await work();
+  } finally {
+    // Hand the slot straight to the next waiter, or free it.
+    const next = waiting.shift();
+    if (next) next();
+    else hashing -= 1;
+  }
+}
+
+async function audit(
+  email: string,
+  clientIp: string | null,
+  user: { id: string; role: string | null } | null,
+  refused: string | null,
+) {
+  await appendAudit(db(), {
+    actorId: user?.id ?? null,
+    actorEmail: email,
+    actorRole: user?.role ?? null,
+    action: "auth.sign_in",
+    targetType: "session",
+    outcome: refused ? "denied" : "allowed",
+    reason: refused,
+    clientIp,
+  });
+}
 
 /**
  * Checks an email and password. Every attempt is audited, refused ones with the reason; a
- * throttled account or address is refused without checking the password at all.
+ * throttled attempt is refused without checking the password. No database connection or lock
+ * is held while hashing: each step is one short query.
  */
 export async function verifyCredentials(
   raw: unknown,
   clientIp: string | null,
+  now: () => Date = () => new Date(),
 ): Promise<{ id: string; email: string; name: string }> {
   const parsed = credentialsSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidCredentials();
   const { email, password } = parsed.data;
-  // One attempt per account at a time, so parallel guesses cannot all pass the throttle.
-  const result = await db().$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`sign-in:${email}`}))`;
-      const throttled = await signInThrottle(email, clientIp, tx);
-      const user = throttled
-        ? null
-        : await tx.user.findUnique({
-            where: { email },
-            select: {
-              id: true,
-              email: true,
-              name: true,
-              role: true,
-              passwordHash: true,
-              disabled: true,
-              demo: true,
-            },
-          });
-      const ok = throttled ? false : await bcrypt.compare(password, user?.passwordHash ?? decoy());
-      const refused = throttled
-        ? "throttled: too many failed sign-ins"
-        : !user
-          ? "unknown user"
-          : !ok || !user.passwordHash
-            ? "wrong password"
-            : user.disabled
-              ? "account disabled"
-              : user.demo && !demoMode()
-                ? "demo accounts are off (FLIGHTDECK_DEMO=0)"
-                : null;
-      await appendAudit(tx, {
-        actorId: user?.id ?? null,
-        actorEmail: email,
-        actorRole: user?.role ?? null,
-        action: "auth.sign_in",
-        targetType: "session",
-        outcome: refused ? "denied" : "allowed",
-        reason: refused,
-        clientIp,
-      });
-      return { user, refused };
-    },
-    { timeout: 15_000, maxWait: 15_000 },
-  );
-  const { user, refused } = result;
-  if (refused || !user) throw new InvalidCredentials();
-  return { id: user.id, email: user.email, name: user.name };
+
+  const counts = await signInFailureCounts(email, clientIp, now());
+  // Decided and registered with no await in between, so parallel attempts see each other.
+  const throttle = signInThrottle(counts, inFlight.count(email, clientIp), now());
+  if (throttle.throttled) {
+    await audit(email, clientIp, null, `throttled: ${throttle.scope.replace("_", " and ")}`);
+    throw new InvalidCredentials();
+  }
+  const done = inFlight.begin(email, clientIp);
+  try {
+    const user = await db().user.findUnique({
+      where: { email },
+      select: {
+        id: true,
+        email: true,
+        name: true,
+        role: true,
+        passwordHash: true,
+        disabled: true,
+        demo: true,
+      },
+    });
+    let ok: boolean;
+    try {
+      ok = await withHashSlot(async () =>
+        bcrypt.compare(password, user?.passwordHash ?? (await decoy())),
+      );
+    } catch (error) {
+      if (!(error instanceof SignInBusy)) throw error;
+      await audit(email, clientIp, user, "busy: too many sign-ins at once");
+      throw new InvalidCredentials();
+    }
+    const refused = !user
+      ? "unknown user"
+      : !ok || !user.passwordHash
+        ? "wrong password"
+        : user.disabled
+          ? "account disabled"
+          : user.demo && !demoMode()
+            ? "demo accounts are off (FLIGHTDECK_DEMO is not 1)"
+            : null;
+    await audit(email, clientIp, user, refused);
+    if (refused || !user) throw new InvalidCredentials();
+    return { id: user.id, email: user.email, name: user.name };
+  } finally {
+    done();
+  }
 }

@@ -1,40 +1,96 @@
 import "server-only";
-import { db, type PrismaClient } from "@/server/db/client";
-
-/** Failed sign-ins allowed per account and per client address within the window. */
-export const SIGN_IN_LIMITS = { perUser: 5, perIp: 20, windowMinutes: 15 } as const;
+import { db, Prisma, type PrismaClient } from "@/server/db/client";
+import {
+  COUNTED_FAILURES,
+  SIGN_IN_LIMITS,
+  signInThrottle,
+  type SignInFailureCounts,
+} from "@/lib/domain/sign-in-throttle";
 
 /**
- * Counts recent refused sign-ins from the audit log (shared by every replica), so the limit
- * holds behind a load balancer. Returns a message to show, or null when sign-in may proceed.
+ * Recent password failures for an account and an address, counted from the audit log (shared
+ * by every replica, so the limit holds behind a load balancer) in one indexed read.
  */
-export async function signInThrottle(
+export async function signInFailureCounts(
   email: string,
   clientIp: string | null,
-  client: Pick<PrismaClient, "auditEvent"> = db(),
+  now: Date,
+  client: Pick<PrismaClient, "$queryRaw"> = db(),
+): Promise<SignInFailureCounts> {
+  const since = new Date(now.getTime() - SIGN_IN_LIMITS.windowMinutes * 60_000);
+  const rows = await client.$queryRaw<
+    {
+      accountAddress: number;
+      account: number;
+      address: number;
+      oldestAccountAddress: Date | null;
+      oldestAddress: Date | null;
+    }[]
+  >`
+    SELECT
+      count(*) FILTER (WHERE "actorEmail" = ${email} AND "clientIp" IS NOT DISTINCT FROM ${clientIp})::int AS "accountAddress",
+      count(*) FILTER (WHERE "actorEmail" = ${email})::int AS "account",
+      count(*) FILTER (WHERE "clientIp" = ${clientIp})::int AS "address",
+      min(at) FILTER (WHERE "actorEmail" = ${email} AND "clientIp" IS NOT DISTINCT FROM ${clientIp}) AS "oldestAccountAddress",
+      min(at) FILTER (WHERE "clientIp" = ${clientIp}) AS "oldestAddress"
+    FROM "AuditEvent"
+    WHERE action = 'auth.sign_in' AND outcome = 'denied'
+      AND reason IN (${Prisma.join([...COUNTED_FAILURES])})
+      AND at >= ${since}
+      AND ("actorEmail" = ${email} OR "clientIp" = ${clientIp})`;
+  const row = rows[0];
+  return {
+    accountAddress: row?.accountAddress ?? 0,
+    account: row?.account ?? 0,
+    address: row?.address ?? 0,
+    oldestAccountAddress: row?.oldestAccountAddress ?? null,
+    oldestAddress: row?.oldestAddress ?? null,
+  };
+}
+
+/**
+ * Password checks running in this process, per account and address and per address. Counted
+ * with the failures, so parallel guesses cannot all slip under a limit before any is written.
+ */
+export class InFlightSignIns {
+  private readonly byKey = new Map<string, number>();
+
+  private bump(key: string, by: number) {
+    const n = (this.byKey.get(key) ?? 0) + by;
+    if (n <= 0) this.byKey.delete(key);
+    else this.byKey.set(key, n);
+  }
+
+  count(email: string, clientIp: string | null) {
+    return {
+      accountAddress: this.byKey.get(`a:${email}|${clientIp ?? ""}`) ?? 0,
+      address: clientIp ? (this.byKey.get(`i:${clientIp}`) ?? 0) : 0,
+    };
+  }
+
+  /** Registers one attempt; call the returned function once it is decided. */
+  begin(email: string, clientIp: string | null): () => void {
+    const keys = [`a:${email}|${clientIp ?? ""}`, ...(clientIp ? [`i:${clientIp}`] : [])];
+    for (const k of keys) this.bump(k, 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      for (const k of keys) this.bump(k, -1);
+    };
+  }
+}
+
+/** This process's password checks in progress. */
+export const inFlightSignIns = new InFlightSignIns();
+
+/** The message to show before trying a password, or null when the attempt may proceed. */
+export async function signInThrottleMessage(
+  email: string,
+  clientIp: string | null,
+  now = new Date(),
 ): Promise<string | null> {
-  const since = new Date(Date.now() - SIGN_IN_LIMITS.windowMinutes * 60_000);
-  const denied = { action: "auth.sign_in", outcome: "denied" as const, at: { gte: since } };
-  const [byUser, byIp] = await Promise.all([
-    client.auditEvent.findMany({
-      where: { ...denied, actorEmail: email },
-      orderBy: { at: "asc" },
-      select: { at: true },
-      take: SIGN_IN_LIMITS.perUser * 4,
-    }),
-    clientIp ? client.auditEvent.count({ where: { ...denied, clientIp } }) : Promise.resolve(0),
-  ]);
-  const minutes = SIGN_IN_LIMITS.windowMinutes;
-  if (byUser.length >= SIGN_IN_LIMITS.perUser) {
-    const oldest = byUser[byUser.length - SIGN_IN_LIMITS.perUser]?.at ?? since;
-    const wait = Math.max(
-      1,
-      Math.ceil((oldest.getTime() + minutes * 60_000 - Date.now()) / 60_000),
-    );
-    return `Too many failed sign-ins for this account. Try again in ${wait} minute${wait === 1 ? "" : "s"}.`;
-  }
-  if (byIp >= SIGN_IN_LIMITS.perIp) {
-    return `Too many failed sign-ins from your network address. Try again in ${minutes} minutes.`;
-  }
-  return null;
+  const counts = await signInFailureCounts(email, clientIp, now);
+  const decision = signInThrottle(counts, inFlightSignIns.count(email, clientIp), now);
+  return decision.throttled ? decision.message : null;
 }
