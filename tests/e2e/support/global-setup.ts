@@ -43,6 +43,8 @@ export default async function globalSetup(config: FullConfig) {
     OIDC_NAME: "Test SSO",
     OIDC_ROLE_MAP: "sre-oncall=engineer,release=release_manager",
     OIDC_TEAM_MAP: "sre-oncall=ranking",
+    // Single sign-on is configured, so demo accounts need saying so (and a banner shows).
+    FLIGHTDECK_DEMO: "1",
   };
   delete env.DATABASE_URL;
   delete env.AUTH_SECRET;
