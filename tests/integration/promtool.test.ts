@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { main } from "@/cli/index";
-import { fromFlightdeckDocs, fromOpenSlo } from "@/lib/domain/openslo";
+import { fromFlightdeckDocs, fromOpenSlo, parsePortableSloDocuments } from "@/lib/domain/openslo";
 import type { AlertingRule, RuleGroup } from "@/lib/domain/slo-rules";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -279,7 +279,7 @@ describe("flightdeck CLI", () => {
     expect(run.stdout).toContain("flightdeck slo rules FILE");
   });
 
-  it("takes the owner team of OpenSLO SLOs that name none from --team", () => {
+  it("prints rules and exports for an OpenSLO file that names no team, with --team or without", () => {
     const file = path.join(dir, "teamless.yaml");
     writeFileSync(
       file,
@@ -304,11 +304,53 @@ describe("flightdeck CLI", () => {
         },
       }),
     );
-    const without = inProcess(["slo", "export", file, "--to", "flightdeck"]);
-    expect(without.status).toBe(1);
-    expect(without.stderr).toContain("SLO/teamless metadata.labels.team: no owner team");
-    const withTeam = inProcess(["slo", "export", file, "--to", "flightdeck", "--team", "sre"]);
+    const labelsOf = (text: string) =>
+      (YAML.parse(text) as { groups: RuleGroup[] }).groups.flatMap((g) =>
+        g.rules.map((r) => r.labels),
+      );
+
+    const rules = inProcess(["slo", "rules", file]);
+    expect(rules.stderr).toBe("");
+    expect(rules.status).toBe(0);
+    const labels = labelsOf(rules.stdout);
+    expect(labels.length).toBeGreaterThan(0);
+    for (const l of labels) {
+      expect(l).not.toHaveProperty("team");
+      expect(l.sloth_slo ?? l.slo).toBe("teamless");
+    }
+    writeFileSync(path.join(dir, "teamless-rules.yml"), rules.stdout);
+    const check = promtool(["check", "rules", "teamless-rules.yml"]);
+    expect(check.stdout + check.stderr).toContain("SUCCESS");
+    expect(check.status).toBe(0);
+
+    const withTeam = inProcess(["slo", "rules", file, "--team", "sre"]);
     expect(withTeam.status).toBe(0);
-    expect(withTeam.stdout).toContain("team: sre");
+    for (const l of labelsOf(withTeam.stdout)) expect(l.team).toBe("sre");
+
+    // Export keeps the SLO teamless, in both formats, and reads back as the same SLO.
+    const parse = (text: string) => YAML.parseAllDocuments(text).map((d) => d.toJS() as unknown);
+    const openslo = inProcess(["slo", "export", file]);
+    const native = inProcess(["slo", "export", file, "--to", "flightdeck"]);
+    expect(openslo.status).toBe(0);
+    expect(native.status).toBe(0);
+    expect(openslo.stdout).not.toMatch(/team:/);
+    expect(native.stdout).not.toMatch(/team:/);
+    const again = path.join(dir, "teamless-native.yaml");
+    writeFileSync(again, native.stdout);
+    expect(inProcess(["slo", "rules", again]).stdout).toBe(rules.stdout.replace(file, again));
+    expect(parsePortableSloDocuments(parse(openslo.stdout)).specs).toEqual(
+      parsePortableSloDocuments(parse(native.stdout)).specs,
+    );
+    const exported = inProcess(["slo", "export", file, "--to", "flightdeck", "--team", "sre"]);
+    expect(exported.stdout).toContain("team: sre");
+
+    // Storing needs an owner: the database's reading still refuses a teamless SLO.
+    expect(() => fromOpenSlo(parse(openslo.stdout))).toThrow(
+      "SLO/teamless metadata.labels.team: no owner team",
+    );
+    expect(() => fromFlightdeckDocs(parse(native.stdout))).toThrow(
+      "SLO/teamless spec.team: no owner team",
+    );
+    expect(fromFlightdeckDocs(parse(native.stdout), { team: "sre" }).specs[0]?.team).toBe("sre");
   });
 });

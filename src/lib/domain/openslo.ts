@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import {
   budgetFractionOf,
   burnRateThreshold,
@@ -26,7 +27,8 @@ import {
  *   accuracy floor). A ratio SLI of another kind takes its threshold from
  *   `flightdeck.dev/threshold`. Metric sources are accepted and not read: Flightdeck measures
  *   its services with its own metrics.
- * - Team: the label `team` (or `owner`) of the SLO, else of its Service, else a default.
+ * - Team: the label `team` (or `owner`) of the SLO, else of its Service, else a default. Only
+ *   storing an SLO needs one: read for rules or conversion, an SLO may have none.
  * - Windows: rolling windows are whole days (`28d`, `4w`); calendar windows are `1M` (month)
  *   and `1Q` or `3M` (quarter) in UTC, starting on the first of a month (quarter).
  * - Budgeting: `Occurrences`; `Timeslices` and `RatioTimeslices` both become Flightdeck's
@@ -79,7 +81,7 @@ export class OpenSloError extends Error {
 }
 
 export interface SloImportOptions {
-  /** owner team for SLOs whose documents name none */
+  /** owner team for SLOs whose documents (OpenSLO or Flightdeck) name none */
   team?: string;
   /**
    * The instant whose month or quarter sizes a calendar window when a burn-rate threshold is
@@ -87,6 +89,12 @@ export interface SloImportOptions {
    */
   now?: Date;
 }
+
+/**
+ * An SLO as a file may define it: perhaps without an owner team, which only storing it needs
+ * (rules and conversions do without). Every SloSpec is one.
+ */
+export type PortableSloSpec = Omit<SloSpec, "team"> & { team?: string };
 
 type Obj = Record<string, unknown>;
 type Report = (field: string, message: string) => void;
@@ -807,7 +815,7 @@ const OBJECTIVE_FIELDS = [
   "timeSliceWindow",
 ];
 
-function readSlo(slo: Envelope, lookup: Lookup, options: SloImportOptions, c: Collector): Draft {
+function readSlo<S>(slo: Envelope, lookup: Lookup, options: Reading<S>, c: Collector): Draft {
   const draft = new Draft(slo);
   const { spec, report } = slo;
   checkFields(spec, "spec", SLO_SPEC_FIELDS, report);
@@ -829,7 +837,7 @@ function readSlo(slo: Envelope, lookup: Lookup, options: SloImportOptions, c: Co
   );
   if (team) {
     draft.set("team", team.team, team.where);
-  } else {
+  } else if (!options.teamOptional) {
     report(
       "metadata.labels.team",
       "no owner team: label the SLO or its Service with team (or owner), or give a default team.",
@@ -1106,9 +1114,9 @@ function alertFrom(
   return { ...base, budgetFraction: annotated.value };
 }
 
-/** Turns a candidate into a SloSpec, pointing schema issues at the fields they came from. */
-function validate(candidate: Draft, c: Collector): SloSpec | null {
-  const result = sloSpecSchema.safeParse(candidate.input);
+/** Turns a candidate into a spec, pointing schema issues at the fields they came from. */
+function validate<S>(candidate: Draft, c: Collector, reading: Reading<S>): S | null {
+  const result = reading.parse(candidate.input);
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     const [head, index, sub] = issue.path;
@@ -1140,11 +1148,39 @@ interface Indexed<T> {
   value: T;
 }
 
-interface Imported {
+interface Imported<S> {
   index: number;
   id: string;
-  spec: SloSpec;
+  spec: S;
 }
+
+type Parsed<S> = { success: true; data: S } | { success: false; error: z.ZodError };
+
+/** How documents are read into specs: whether each must name its owner team. */
+interface Reading<S> extends SloImportOptions {
+  teamOptional: boolean;
+  parse: (input: Record<string, unknown>) => Parsed<S>;
+}
+
+const owned = (options: SloImportOptions): Reading<SloSpec> => ({
+  ...options,
+  teamOptional: false,
+  parse: (input) => sloSpecSchema.safeParse(input),
+});
+
+const portable = (options: SloImportOptions): Reading<PortableSloSpec> => ({
+  ...options,
+  teamOptional: true,
+  parse: (input) => {
+    if (input.team !== undefined) return sloSpecSchema.safeParse(input);
+    // The schema wants an owner: check the rest with a stand-in, then drop it.
+    const result = sloSpecSchema.safeParse({ ...input, team: "unowned" });
+    if (!result.success) return result;
+    const spec: PortableSloSpec = { ...result.data };
+    delete spec.team;
+    return { success: true, data: spec };
+  },
+});
 
 /** Reads documents of one kind by name; a second document of the same name is a problem. */
 function byName<T>(
@@ -1164,11 +1200,11 @@ function byName<T>(
   return map;
 }
 
-function importOpenSlo(
+function importOpenSlo<S>(
   docs: Indexed<unknown>[],
-  options: SloImportOptions,
+  reading: Reading<S>,
   c: Collector,
-): Imported[] {
+): Imported<S>[] {
   const envelopes = docs.flatMap(({ value, index }) => {
     const env = readEnvelope(value, index, OPENSLO_API_VERSION, OPENSLO_KINDS, c);
     return env ? [{ index, value: env }] : [];
@@ -1189,7 +1225,7 @@ function importOpenSlo(
   const lookup: Lookup = { services, slis, policies, conditions };
   return envelopes.flatMap(({ index, value: env }) => {
     if (env.kind !== "SLO") return [];
-    const spec = validate(readSlo(env, lookup, options, c), c);
+    const spec = validate(readSlo(env, lookup, reading, c), c, reading);
     return spec ? [{ index, id: env.id, spec }] : [];
   });
 }
@@ -1207,7 +1243,11 @@ const FLIGHTDECK_SPEC_FIELDS = [
   "alerts",
 ] as const;
 
-function importFlightdeck(docs: Indexed<unknown>[], c: Collector): Imported[] {
+function importFlightdeck<S>(
+  docs: Indexed<unknown>[],
+  reading: Reading<S>,
+  c: Collector,
+): Imported<S>[] {
   return docs.flatMap(({ value, index }) => {
     const env = readEnvelope(value, index, FLIGHTDECK_API_VERSION, ["SLO"], c);
     if (!env) return [];
@@ -1231,10 +1271,16 @@ function importFlightdeck(docs: Indexed<unknown>[], c: Collector): Imported[] {
     for (const key of FLIGHTDECK_SPEC_FIELDS) {
       if (spec[key] !== undefined) input[key] = spec[key];
     }
-    const result = sloSpecSchema.safeParse(input);
+    input.team ??= reading.team;
+    const teamless = input.team === undefined;
+    if (teamless && !reading.teamOptional) {
+      report("spec.team", "no owner team: give spec.team, or a default team.");
+    }
+    const result = reading.parse(input);
     if (result.success) return [{ index, id: env.id, spec: result.data }];
     for (const issue of result.error.issues) {
       const [head] = issue.path;
+      if (head === "team" && teamless) continue;
       const field =
         head === "name" || head === "displayName"
           ? `metadata.${head}`
@@ -1249,7 +1295,7 @@ function importFlightdeck(docs: Indexed<unknown>[], c: Collector): Imported[] {
 }
 
 /** Two SLOs of one name would overwrite each other wherever they are stored or exported. */
-function finish(imported: Imported[], c: Collector): { specs: SloSpec[] } {
+function finish<S extends PortableSloSpec>(imported: Imported<S>[], c: Collector): { specs: S[] } {
   const seen = new Map<string, string>();
   for (const { id, spec } of [...imported].sort((a, b) => a.index - b.index)) {
     const first = seen.get(spec.name);
@@ -1270,23 +1316,45 @@ const indexed = (docs: unknown[]): Indexed<unknown>[] =>
  */
 export function fromOpenSlo(docs: unknown[], options: SloImportOptions = {}): { specs: SloSpec[] } {
   const c = new Collector();
-  return finish(importOpenSlo(indexed(docs), options, c), c);
+  return finish(importOpenSlo(indexed(docs), owned(options), c), c);
 }
 
 /** Reads Flightdeck's own SLO documents (`apiVersion: flightdeck.dev/v1`, `kind: SLO`). */
-export function fromFlightdeckDocs(docs: unknown[]): { specs: SloSpec[] } {
+export function fromFlightdeckDocs(
+  docs: unknown[],
+  options: SloImportOptions = {},
+): { specs: SloSpec[] } {
   const c = new Collector();
-  return finish(importFlightdeck(indexed(docs), c), c);
+  return finish(importFlightdeck(indexed(docs), owned(options), c), c);
 }
 
 /**
  * Reads a mix of OpenSLO v1 and Flightdeck documents (one file may hold both), in document
- * order. OpenSLO documents may refer to each other; Flightdeck documents stand alone.
+ * order. OpenSLO documents may refer to each other; Flightdeck documents stand alone. Every SLO
+ * needs an owner team (its documents', else `options.team`): this is the reading for storing.
  */
 export function parseSloDocuments(
   docs: unknown[],
   options: SloImportOptions = {},
 ): { specs: SloSpec[] } {
+  return parseMixed(docs, owned(options));
+}
+
+/**
+ * Reads SLO documents as `parseSloDocuments` does, for rules or conversion: an SLO that names no
+ * owner team (and gets none from `options.team`) is read without one.
+ */
+export function parsePortableSloDocuments(
+  docs: unknown[],
+  options: SloImportOptions = {},
+): { specs: PortableSloSpec[] } {
+  return parseMixed(docs, portable(options));
+}
+
+function parseMixed<S extends PortableSloSpec>(
+  docs: unknown[],
+  reading: Reading<S>,
+): { specs: S[] } {
   const c = new Collector();
   const openslo: Indexed<unknown>[] = [];
   const flightdeck: Indexed<unknown>[] = [];
@@ -1301,7 +1369,10 @@ export function parseSloDocuments(
       );
     }
   });
-  return finish([...importOpenSlo(openslo, options, c), ...importFlightdeck(flightdeck, c)], c);
+  return finish(
+    [...importOpenSlo(openslo, reading, c), ...importFlightdeck(flightdeck, reading, c)],
+    c,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1331,7 +1402,7 @@ function openSloDoc(kind: string, metadata: Obj, spec: Obj): Obj {
   return { apiVersion: OPENSLO_API_VERSION, kind, metadata, spec };
 }
 
-function describeSli(spec: SloSpec): string {
+function describeSli(spec: PortableSloSpec): string {
   switch (spec.sliKind) {
     case "availability":
       return `Share of ${spec.service} requests served without a server error.`;
@@ -1345,7 +1416,7 @@ function describeSli(spec: SloSpec): string {
 }
 
 /** Metric sources say where Flightdeck reads the SLI; other tools fill in their own queries. */
-function sliSpecFor(spec: SloSpec): Obj {
+function sliSpecFor(spec: PortableSloSpec): Obj {
   const source = (extra: Obj) => ({
     metricSource: {
       type: "Flightdeck",
@@ -1365,7 +1436,7 @@ function sliSpecFor(spec: SloSpec): Obj {
   return { description: describeSli(spec), ...metric };
 }
 
-function objectiveFor(spec: SloSpec): Obj {
+function objectiveFor(spec: PortableSloSpec): Obj {
   const objective: Obj = {};
   if (spec.sliKind !== "availability") {
     objective.op = spec.sliKind === "quality" ? "gte" : "lte";
@@ -1405,7 +1476,7 @@ const alertmanagerTarget = () => ({
  * thresholds of calendar windows are those of the month or quarter containing `now`.
  * `fromOpenSlo(toOpenSlo(specs, now), { now })` gives back `specs`.
  */
-export function toOpenSlo(specs: SloSpec[], now: Date): unknown[] {
+export function toOpenSlo(specs: PortableSloSpec[], now: Date): unknown[] {
   const services = [...new Set(specs.map((s) => s.service))];
   const docs: unknown[] = services.map((name) => openSloDoc("Service", { name }, {}));
   for (const spec of specs) {
@@ -1420,7 +1491,7 @@ export function toOpenSlo(specs: SloSpec[], now: Date): unknown[] {
     );
     const metadata: Obj = { name: spec.name };
     if (spec.displayName !== undefined) metadata.displayName = spec.displayName;
-    metadata.labels = { team: spec.team };
+    if (spec.team !== undefined) metadata.labels = { team: spec.team };
     docs.push(
       openSloDoc("SLO", metadata, {
         ...(spec.description ? { description: spec.description } : {}),
@@ -1477,7 +1548,7 @@ export function toOpenSlo(specs: SloSpec[], now: Date): unknown[] {
 }
 
 /** Writes SLO specs as Flightdeck documents: name and display name in metadata, the rest in spec. */
-export function toFlightdeckDocs(specs: SloSpec[]): unknown[] {
+export function toFlightdeckDocs(specs: PortableSloSpec[]): unknown[] {
   return specs.map((s) => ({
     apiVersion: FLIGHTDECK_API_VERSION,
     kind: "SLO",
@@ -1488,7 +1559,7 @@ export function toFlightdeckDocs(specs: SloSpec[]): unknown[] {
     spec: {
       ...(s.description ? { description: s.description } : {}),
       service: s.service,
-      team: s.team,
+      ...(s.team !== undefined ? { team: s.team } : {}),
       sliKind: s.sliKind,
       ...(s.threshold !== null ? { threshold: s.threshold } : {}),
       objective: s.objective,

@@ -1,5 +1,7 @@
 import { burnRateThreshold, formatWindow, windowMinutes } from "@/lib/domain/slo-alerts";
-import type { AlertWindow, SloSpec } from "@/lib/domain/slo-spec";
+import type { AlertWindow } from "@/lib/domain/slo-spec";
+import type { PortableSloSpec } from "@/lib/domain/openslo";
+import { matchingBoundary, latencyThresholdProblem } from "@/lib/domain/latency-buckets";
 
 /**
  * Prometheus recording and alerting rules for SLOs, in the shape Sloth generates (SRE Workbook
@@ -14,8 +16,8 @@ import type { AlertWindow, SloSpec } from "@/lib/domain/slo-spec";
  *   the short and the long window burn faster than the window's threshold.
  *
  * Labels: Sloth's identity labels (`sloth_id`, `sloth_service`, `sloth_slo`, and `sloth_window`
- * on SLI recordings), which its dashboards select on, plus `team` for routing. Alerts add
- * `severity` and `sloth_severity` (page or ticket) and `slo`, `service`, `team`.
+ * on SLI recordings), which its dashboards select on, plus `team` for routing when the SLO names
+ * one. Alerts add `severity` and `sloth_severity` (page or ticket) and `slo`, `service`, `team`.
  *
  * What Prometheus cannot say exactly:
  * - Calendar windows: a range cannot start at the first of the month, so the SLO window's
@@ -122,7 +124,7 @@ function selector(labels: Record<string, string>): string {
 const percent = (ratio: number) => formatNumber(ratio * 100);
 
 /** The PromQL of the SLI's error ratio over `[window]`, with `{{window}}` left to fill in. */
-function errorRatioQuery(spec: SloSpec, m: SliMetrics): string | { problem: string } {
+function errorRatioQuery(spec: PortableSloSpec, m: SliMetrics): string | { problem: string } {
   const service = `${m.serviceLabel}=${quote(spec.service)}`;
   const threshold = spec.threshold ?? 0;
   switch (spec.sliKind) {
@@ -133,12 +135,10 @@ function errorRatioQuery(spec: SloSpec, m: SliMetrics): string | { problem: stri
         `(sum(rate(${m.requests}{${service}}[{{window}}])))`,
       ].join("\n");
     case "latency": {
-      const seconds = threshold / 1000;
-      const le = m.latencyBuckets.find((b) => Math.abs(b - seconds) < 1e-9 * Math.max(1, b));
+      const le = matchingBoundary(threshold, m.latencyBuckets);
       if (le === undefined) {
-        const ms = m.latencyBuckets.map((b) => formatNumber(b * 1000)).join(", ");
         return {
-          problem: `a latency threshold must be a bucket boundary of ${m.requestDuration}, and ${formatNumber(threshold)} ms is not; the boundaries are ${ms} ms.`,
+          problem: latencyThresholdProblem(threshold, m.latencyBuckets, m.requestDuration)!,
         };
       }
       const count = `sum(rate(${m.requestDuration}_count{${service}}[{{window}}]))`;
@@ -164,7 +164,11 @@ function describeWindows(alerts: AlertWindow[], sloMinutes: number, days: string
     .join(", or ");
 }
 
-function rulesFor(spec: SloSpec, now: Date, m: SliMetrics): RuleGroup[] | { problem: string } {
+function rulesFor(
+  spec: PortableSloSpec,
+  now: Date,
+  m: SliMetrics,
+): RuleGroup[] | { problem: string } {
   const query = errorRatioQuery(spec, m);
   if (typeof query !== "string") return query;
   const identity = {
@@ -172,7 +176,8 @@ function rulesFor(spec: SloSpec, now: Date, m: SliMetrics): RuleGroup[] | { prob
     sloth_service: spec.service,
     sloth_slo: spec.name,
   };
-  const labels = { ...identity, team: spec.team };
+  const team: Record<string, string> = spec.team === undefined ? {} : { team: spec.team };
+  const labels = { ...identity, ...team };
   const sel = selector(identity);
   const sloMinutes = windowMinutes(spec.window, now);
   const period = formatWindow(sloMinutes);
@@ -241,7 +246,7 @@ function rulesFor(spec: SloSpec, now: Date, m: SliMetrics): RuleGroup[] | { prob
           sloth_severity: severity,
           slo: spec.name,
           service: spec.service,
-          team: spec.team,
+          ...team,
         },
         annotations: {
           title: `(${severity}) ${spec.service} ${spec.name} SLO error budget burn rate is too fast.`,
@@ -266,7 +271,7 @@ function rulesFor(spec: SloSpec, now: Date, m: SliMetrics): RuleGroup[] | { prob
  * Throws a SloRulesError naming every SLO that cannot be expressed.
  */
 export function prometheusRules(
-  specs: SloSpec[],
+  specs: PortableSloSpec[],
   now: Date,
   metrics: Partial<SliMetrics> = {},
 ): { groups: RuleGroup[] } {
