@@ -120,7 +120,7 @@ export function apiRoute<P = Record<string, string>>(def: {
 const MAX_JSON_BYTES = 1024 * 1024;
 
 /** Reads the body up to `maxBytes`, refusing a larger one without reading it all. */
-async function cappedText(req: NextRequest, maxBytes: number): Promise<string> {
+export async function cappedText(req: NextRequest, maxBytes: number): Promise<string> {
   const tooLarge = () =>
     new AppError("TOO_LARGE", `The request body is larger than ${maxBytes / 1024} KiB.`);
   const declared = Number(req.headers.get("content-length") ?? "0");

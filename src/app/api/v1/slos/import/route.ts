@@ -1,18 +1,20 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { apiRoute } from "@/server/http/api-route";
+import { apiRoute, cappedText, jsonBody } from "@/server/http/api-route";
 import { importSloYaml } from "@/server/services/slo-documents";
 import { AppError } from "@/server/errors";
 import { sloImportSchema } from "@/lib/schemas/slos";
 
+/** Room for the 1 MB of YAML an import may hold; a larger body is refused before it is read. */
+const MAX_IMPORT_BYTES = 1024 * 1024;
+
 async function yamlBody(req: NextRequest): Promise<string> {
   const type = req.headers.get("content-type") ?? "";
   if (type.includes("application/json")) {
-    const body: unknown = await req.json().catch(() => {
-      throw new AppError("INVALID_INPUT", "The request body is not valid JSON.");
-    });
-    return sloImportSchema.parse(body).yaml;
+    return sloImportSchema.parse(await jsonBody(req, { maxBytes: MAX_IMPORT_BYTES })).yaml;
   }
-  if (/yaml|text\/plain/.test(type)) return sloImportSchema.parse({ yaml: await req.text() }).yaml;
+  if (/yaml|text\/plain/.test(type)) {
+    return sloImportSchema.parse({ yaml: await cappedText(req, MAX_IMPORT_BYTES) }).yaml;
+  }
   throw new AppError(
     "INVALID_INPUT",
     "Send the documents as application/yaml (or JSON with a `yaml` field).",
