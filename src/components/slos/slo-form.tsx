@@ -12,7 +12,7 @@ import {
   type SloSpec,
   type SloSpecInput,
 } from "@/lib/domain/slo-spec";
-import { burnRateThreshold, formatWindow, windowMinutes } from "@/lib/domain/slo-alerts";
+import { effectiveAlerts, formatWindow, windowMinutes } from "@/lib/domain/slo-alerts";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -128,10 +128,8 @@ export function SloForm({
     alerts,
   };
   const sloWindow = windowMinutes(windowOf(windowChoice), new Date());
-  const thresholds = useMemo(
-    () => alerts.map((a) => ({ ...a, threshold: burnRateThreshold(a, sloWindow) })),
-    [alerts, sloWindow],
-  );
+  const plan = useMemo(() => effectiveAlerts(alerts, sloWindow), [alerts, sloWindow]);
+  const scaled = plan.some((a) => a.written.longWindowMinutes !== a.longWindowMinutes);
 
   const errorFor = (field: string) => errors[field];
   return (
@@ -317,15 +315,26 @@ export function SloForm({
       <section aria-label="Burn-rate alerts" className="rounded-md border p-3 text-sm">
         <p className="mb-1 font-medium">Burn-rate alerts for this window</p>
         <ul className="space-y-0.5 text-muted-foreground">
-          {thresholds.map((a) => (
+          {plan.map((a, i) => (
             <li key={`${a.severity}-${a.longWindowMinutes}`}>
               <span className="font-medium text-foreground">{a.severity}</span> when{" "}
               {Number((a.budgetFraction * 100).toFixed(2))}% of the budget burns in{" "}
               {formatWindow(a.longWindowMinutes)} (and the last {formatWindow(a.shortWindowMinutes)}{" "}
               too): burn rate above {a.threshold}×
+              {errorFor(`alerts.${i}`) ? (
+                <span className="block text-xs text-red-700 dark:text-red-300">
+                  {errorFor(`alerts.${i}`)}
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>
+        {scaled ? (
+          <p className="mt-1 text-xs text-muted-foreground">
+            The SRE Workbook&apos;s windows are written for 30 days: on this window they scale with
+            its length and keep their burn rates.
+          </p>
+        ) : null}
         <p className="mt-1 text-xs text-muted-foreground">
           Other alert windows can be set by importing OpenSLO AlertPolicy documents.
         </p>

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import {
   budgetFractionOf,
   burnRateThreshold,
+  effectiveAlerts,
   formatWindow,
   windowMinutes,
 } from "@/lib/domain/slo-alerts";
@@ -39,11 +40,13 @@ import {
  *   pairs them, when absent or `0m`), severity `page` or `ticket` (`critical` reads as page,
  *   `warning` as ticket). The budget fraction is `threshold × long window ÷ SLO window`; the
  *   annotation `flightdeck.dev/budget-fraction` carries it exactly. No `alertPolicies` means
- *   the Workbook's default windows; an empty list means no alerts. Notification targets and
- *   the `alertWhen*` switches are accepted and not used: Alertmanager routes Flightdeck's
- *   alerts by their labels.
+ *   the Workbook's default windows; an empty list means no alerts, and policies that are
+ *   exactly what the defaults become on the SLO's window (`effectiveAlerts`) read as the
+ *   defaults. Notification targets and the `alertWhen*` switches are accepted and not used:
+ *   Alertmanager routes Flightdeck's alerts by their labels.
  * - Export writes one AlertPolicy per alert window, because OpenSLO v1 allows exactly one
- *   condition per policy.
+ *   condition per policy, with the windows and thresholds Flightdeck fires on
+ *   (`effectiveAlerts`: the defaults scaled to windows other than 28 to 31 days).
  * - `DataSource` and `AlertNotificationTarget` documents are accepted and ignored.
  */
 
@@ -1081,7 +1084,23 @@ function readAlerts(
     }
   });
   // The alerts that could be read are still checked, so every problem shows at once.
-  draft.set("alerts", alerts, where);
+  draft.set("alerts", sloMinutes ? asDefaults(alerts, sloMinutes) : alerts, where);
+}
+
+/**
+ * The defaults when `alerts` are what the defaults become on this SLO window (as exported),
+ * so an SLO keeps following its window through export and import; otherwise `alerts`.
+ */
+function asDefaults(alerts: AlertWindow[], sloMinutes: number): AlertWindow[] {
+  const defaults = effectiveAlerts(DEFAULT_ALERT_WINDOWS, sloMinutes);
+  const same = (a: AlertWindow, d: AlertWindow) =>
+    a.severity === d.severity &&
+    a.longWindowMinutes === d.longWindowMinutes &&
+    a.shortWindowMinutes === d.shortWindowMinutes &&
+    Math.abs(a.budgetFraction - d.budgetFraction) <= 1e-9 * d.budgetFraction;
+  const matches =
+    alerts.length === defaults.length && defaults.every((d) => alerts.some((a) => same(a, d)));
+  return matches ? DEFAULT_ALERT_WINDOWS : alerts;
 }
 
 function importWindowMinutes(window: SloWindow, now: Date | undefined): number {
@@ -1503,8 +1522,7 @@ export function toOpenSlo(specs: PortableSloSpec[], now: Date): unknown[] {
         alertPolicies: policyNames.map((alertPolicyRef) => ({ alertPolicyRef })),
       }),
     );
-    const minutes = windowMinutes(spec.window, now);
-    spec.alerts.forEach((alert, i) => {
+    effectiveAlerts(spec.alerts, windowMinutes(spec.window, now)).forEach((alert, i) => {
       const name = policyNames[i] ?? "";
       const long = formatWindow(alert.longWindowMinutes);
       const short = formatWindow(alert.shortWindowMinutes);
@@ -1531,7 +1549,7 @@ export function toOpenSlo(specs: PortableSloSpec[], now: Date): unknown[] {
                   condition: {
                     kind: "burnrate",
                     op: "gte",
-                    threshold: burnRateThreshold(alert, minutes),
+                    threshold: alert.threshold,
                     lookbackWindow: long,
                     alertAfter: short,
                   },

@@ -1,5 +1,9 @@
-import { burnRateThreshold, formatWindow, windowMinutes } from "@/lib/domain/slo-alerts";
-import type { AlertWindow } from "@/lib/domain/slo-spec";
+import {
+  effectiveAlerts,
+  formatWindow,
+  windowMinutes,
+  type EffectiveAlert,
+} from "@/lib/domain/slo-alerts";
 import type { PortableSloSpec } from "@/lib/domain/openslo";
 import { matchingBoundary, latencyThresholdProblem } from "@/lib/domain/latency-buckets";
 
@@ -13,7 +17,8 @@ import { matchingBoundary, latencyThresholdProblem } from "@/lib/domain/latency-
  * - `flightdeck-slo-meta-recordings-<slo>`: objective, error budget, period, burn rates and
  *   budget left, and `sloth_slo_info`.
  * - `flightdeck-slo-alerts-<slo>`: one alert per severity; each of its windows fires when both
- *   the short and the long window burn faster than the window's threshold.
+ *   the short and the long window burn faster than the window's threshold. The windows and
+ *   thresholds are `effectiveAlerts`', as Flightdeck's evaluator uses them.
  *
  * Labels: Sloth's identity labels (`sloth_id`, `sloth_service`, `sloth_slo`, and `sloth_window`
  * on SLI recordings), which its dashboards select on, plus `team` for routing when the SLO names
@@ -155,11 +160,11 @@ function errorRatioQuery(spec: PortableSloSpec, m: SliMetrics): string | { probl
   }
 }
 
-function describeWindows(alerts: AlertWindow[], sloMinutes: number, days: string): string {
+function describeWindows(alerts: EffectiveAlert[], days: string): string {
   return alerts
     .map(
       (a) =>
-        `burn rate above ${formatNumber(burnRateThreshold(a, sloMinutes))} over ${formatWindow(a.longWindowMinutes)} and ${formatWindow(a.shortWindowMinutes)} (${percent(a.budgetFraction)}% of the ${days}-day budget in ${formatWindow(a.longWindowMinutes)})`,
+        `burn rate above ${formatNumber(a.threshold)} over ${formatWindow(a.longWindowMinutes)} and ${formatWindow(a.shortWindowMinutes)} (${percent(a.budgetFraction)}% of the ${days}-day budget in ${formatWindow(a.longWindowMinutes)})`,
     )
     .join(", or ");
 }
@@ -183,9 +188,10 @@ function rulesFor(
   const period = formatWindow(sloMinutes);
   const days = formatNumber(sloMinutes / 1440);
   const budget = formatNumber(1 - spec.objective);
+  const plan = effectiveAlerts(spec.alerts, sloMinutes);
 
   const minutes = [
-    ...new Set([5, ...spec.alerts.flatMap((a) => [a.shortWindowMinutes, a.longWindowMinutes])]),
+    ...new Set([5, ...plan.flatMap((a) => [a.shortWindowMinutes, a.longWindowMinutes])]),
   ].sort((a, b) => a - b);
   const sli: RecordingRule[] = minutes.map((w) => ({
     record: `slo:sli_error:ratio_rate${formatWindow(w)}`,
@@ -226,13 +232,13 @@ function rulesFor(
   });
 
   const alerts: AlertingRule[] = (["page", "ticket"] as const).flatMap((severity) => {
-    const windows = spec.alerts.filter((a) => a.severity === severity);
+    const windows = plan.filter((a) => a.severity === severity);
     if (windows.length === 0) return [];
     const over = (w: number, t: string) =>
       `max(slo:sli_error:ratio_rate${formatWindow(w)}${sel} > (${t} * ${budget})) without (sloth_window)`;
     const expr = windows
       .map((a) => {
-        const t = formatNumber(burnRateThreshold(a, sloMinutes));
+        const t = formatNumber(a.threshold);
         return `(\n    ${over(a.shortWindowMinutes, t)}\n    and\n    ${over(a.longWindowMinutes, t)}\n)`;
       })
       .join("\nor\n");
@@ -251,7 +257,7 @@ function rulesFor(
         annotations: {
           title: `(${severity}) ${spec.service} ${spec.name} SLO error budget burn rate is too fast.`,
           summary: `${name}: ${spec.service} is spending its error budget (${percent(spec.objective)}% over ${period}) too fast.`,
-          description: `Fires on a ${describeWindows(windows, sloMinutes, days)}.`,
+          description: `Fires on a ${describeWindows(windows, days)}.`,
         },
       },
     ];

@@ -1,4 +1,9 @@
 import { z } from "zod";
+import {
+  alertPolicyProblems,
+  alertWindowSchema,
+  DEFAULT_ALERT_WINDOWS,
+} from "@/lib/domain/slo-alerts";
 
 /**
  * What an SLO is, independent of how it is stored or written down (Flightdeck YAML, OpenSLO):
@@ -25,43 +30,12 @@ export const sloWindowSchema = z.discriminatedUnion("kind", [
 ]);
 export type SloWindow = z.infer<typeof sloWindowSchema>;
 
-/**
- * One multi-window burn-rate alert (Google SRE Workbook, chapter 5): it fires when both the long
- * and the short window spend the budget faster than `budgetFraction` of the whole budget would
- * be spent in `longWindowMinutes`. The burn-rate threshold is derived, never stored, so that
- * other SLO windows (7 d, 28 d, quarters) get correct values.
- */
-export const alertWindowSchema = z
-  .object({
-    severity: z.enum(["page", "ticket"]),
-    /** share of the SLO window's whole budget, e.g. 0.02 */
-    budgetFraction: z
-      .number()
-      .gt(0, "budgetFraction must be above 0.")
-      .max(1, "budgetFraction is at most 1."),
-    longWindowMinutes: z
-      .number()
-      .int()
-      .min(5)
-      .max(7 * 24 * 60),
-    shortWindowMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60),
-  })
-  .refine((a) => a.shortWindowMinutes < a.longWindowMinutes, {
-    message: "The short window must be shorter than the long window.",
-    path: ["shortWindowMinutes"],
-  });
-export type AlertWindow = z.infer<typeof alertWindowSchema>;
-
-/** The Workbook's recommended alerts for a 30-day SLO: 2%/1h, 5%/6h page; 10%/3d tickets. */
-export const DEFAULT_ALERT_WINDOWS: AlertWindow[] = [
-  { severity: "page", budgetFraction: 0.02, longWindowMinutes: 60, shortWindowMinutes: 5 },
-  { severity: "page", budgetFraction: 0.05, longWindowMinutes: 360, shortWindowMinutes: 30 },
-  { severity: "ticket", budgetFraction: 0.1, longWindowMinutes: 4320, shortWindowMinutes: 360 },
-];
+// Alert windows live beside the rule that turns them into thresholds; they are part of the spec.
+export {
+  alertWindowSchema,
+  DEFAULT_ALERT_WINDOWS,
+  type AlertWindow,
+} from "@/lib/domain/slo-alerts";
 
 /** Names the SLO pages use for themselves (/slos/new, /slos/review, /slos/import). */
 const RESERVED_NAMES = ["new", "review", "import"];
@@ -137,6 +111,9 @@ export const sloSpecSchema = z
         path: ["alerts"],
         message: `Two ${twice.split("/")[0]} alerts share the ${twice.split("/")[1]}-minute long window; give each its own.`,
       });
+    }
+    for (const problem of alertPolicyProblems(s.alerts, s.window)) {
+      ctx.addIssue({ code: "custom", path: ["alerts", problem.index], message: problem.message });
     }
     if (s.budgetingMethod === "timeslices" && s.timesliceTarget === null) {
       ctx.addIssue({

@@ -1,5 +1,5 @@
-import type { AlertWindow, SloWindow } from "@/lib/domain/slo-spec";
-import { burnRateThreshold } from "@/lib/domain/slo-alerts";
+import type { SloWindow } from "@/lib/domain/slo-spec";
+import type { EffectiveAlert } from "@/lib/domain/slo-alerts";
 
 /**
  * Error-budget arithmetic for an SLO over a window of good/total event counts.
@@ -13,9 +13,9 @@ export interface BudgetInput {
   /** e.g. 0.999 */
   objective: number;
   /**
-   * Timeslice budgeting: the minutes the whole window holds. The budget is then that many
-   * minutes × (1 − objective), as OpenSLO defines it, not a share of the minutes seen so far,
-   * so a calendar month does not start with a budget of a few seconds.
+   * The units the whole window holds (`budgetUnits`): the budget is then that many units ×
+   * (1 − objective), not a share of the units seen so far, so a calendar month does not start
+   * with a budget of a few seconds or a few events.
    */
   windowUnits?: number;
 }
@@ -25,7 +25,7 @@ export type BudgetResult =
   | {
       status: Exclude<SloStatus, "no_data">;
       attainment: number;
-      /** allowed bad events in the window: total × (1 − objective), or window minutes × (1 − objective) */
+      /** allowed bad events in the window: max(total, windowUnits) × (1 − objective) */
       budgetEvents: number;
       badEvents: number;
       /** share of the budget spent, 0..∞ (above 1 when overspent) */
@@ -54,6 +54,68 @@ export function errorBudget({ good, total, objective, windowUnits }: BudgetInput
   const status =
     consumed >= 1 ? "exhausted" : remaining < AT_RISK_REMAINING ? "at_risk" : "healthy";
   return { status, attainment: good / total, budgetEvents, badEvents, consumed, remaining };
+}
+
+/**
+ * The events an occurrence SLO's calendar period (month or quarter) is expected to hold, which
+ * its budget is counted on. Its budget is (1 − objective) × all the period's events; counting it
+ * on the events so far would let a handful of errors in the first minutes of a month read
+ * "exhausted" and freeze the service's releases. So the events still to come are added: the
+ * time left at the previous period's rate (its events ÷ its minutes) or at this period's rate so
+ * far, whichever is higher.
+ * - At the end of the period the estimate is exactly its events, whatever the traffic did.
+ * - A previous period without data (a new SLO), or only partly covered, falls back on this
+ *   period's pace; a period whose traffic fell keeps the higher rate only for the time left.
+ * - "Exhausted" then means: even if everything still expected is served well, the period ends
+ *   below its objective. Burn-rate alerts still page on a fast burn at any time.
+ */
+export function expectedPeriodEvents(input: {
+  /** events so far in the period */
+  total: number;
+  /** minutes of the period elapsed, and its length */
+  elapsedMinutes: number;
+  periodMinutes: number;
+  /** events of the previous period, and its length in minutes */
+  previousTotal: number;
+  previousMinutes: number;
+}): number {
+  const { total, periodMinutes, previousTotal, previousMinutes } = input;
+  const elapsed = Math.min(Math.max(0, input.elapsedMinutes), periodMinutes);
+  const left = periodMinutes - elapsed;
+  if (left === 0) return total;
+  const previousRate = previousMinutes > 0 ? previousTotal / previousMinutes : 0;
+  // Events so far come in whole minutes: at least one has passed once there are any.
+  const currentRate = total / Math.max(1, elapsed);
+  return total + Math.max(previousRate, currentRate) * left;
+}
+
+export interface BudgetUnitsInput {
+  method: "occurrences" | "timeslices";
+  /** the minutes the whole window (or calendar period) holds */
+  windowMinutes: number;
+  /** events so far in it (occurrences) */
+  total: number;
+  /**
+   * A calendar period: the minutes elapsed, and the events and minutes of the period before.
+   * Null for a rolling window, whose events so far are all of the window's.
+   */
+  calendar: { elapsedMinutes: number; previousTotal: number; previousMinutes: number } | null;
+}
+
+/**
+ * The units a window's budget is counted on (`errorBudget`'s windowUnits), wherever a budget
+ * is computed (snapshots, the review): a timeslice budget counts every minute of the window, as
+ * OpenSLO defines it; an occurrence budget of a calendar period counts the events it is expected
+ * to hold (`expectedPeriodEvents`); an occurrence budget of a rolling window counts its events.
+ */
+export function budgetUnits(input: BudgetUnitsInput): number | undefined {
+  if (input.method === "timeslices") return input.windowMinutes;
+  if (input.calendar === null) return undefined;
+  return expectedPeriodEvents({
+    total: input.total,
+    periodMinutes: input.windowMinutes,
+    ...input.calendar,
+  });
 }
 
 /**
@@ -169,8 +231,7 @@ export function timeToExhaustion(
 
 /** One alert window judged against the burn rates of its long and short windows. */
 export interface AlertJudgement {
-  alert: AlertWindow;
-  threshold: number;
+  alert: EffectiveAlert;
   longBurn: number | null;
   shortBurn: number | null;
   firing: boolean;
@@ -179,20 +240,22 @@ export interface AlertJudgement {
 /**
  * Multi-window, multi-burn-rate alerting (SRE Workbook): an alert fires only when both windows
  * burn faster than the threshold: the long window proves it matters, the short one that it is
- * still happening (so the alert resets soon after the burn stops). No data never fires.
+ * still happening (so the alert resets soon after the burn stops). No data never fires. The
+ * alerts are those `effectiveAlerts` gives for the SLO window.
  */
 export function judgeAlerts(
-  alerts: AlertWindow[],
-  sloWindowMinutes: number,
+  alerts: EffectiveAlert[],
   burnOver: (minutes: number) => number | null,
 ): AlertJudgement[] {
   return alerts.map((alert) => {
-    const threshold = burnRateThreshold(alert, sloWindowMinutes);
     const longBurn = burnOver(alert.longWindowMinutes);
     const shortBurn = burnOver(alert.shortWindowMinutes);
     const firing =
-      longBurn !== null && shortBurn !== null && longBurn > threshold && shortBurn > threshold;
-    return { alert, threshold, longBurn, shortBurn, firing };
+      longBurn !== null &&
+      shortBurn !== null &&
+      longBurn > alert.threshold &&
+      shortBurn > alert.threshold;
+    return { alert, longBurn, shortBurn, firing };
   });
 }
 

@@ -1,15 +1,19 @@
 import "server-only";
 import { db, Prisma } from "@/server/db/client";
 import {
+  budgetUnits,
   burnRate,
   errorBudget,
   firingSeverity,
   judgeAlerts,
+  periodContaining,
+  previousPeriod,
   sloHealth,
   timeToExhaustion,
   windowStart,
 } from "@/lib/domain/slo";
-import { windowMinutes } from "@/lib/domain/slo-alerts";
+import { effectiveAlerts, windowMinutes } from "@/lib/domain/slo-alerts";
+import type { SloWindow } from "@/lib/domain/slo-spec";
 import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/services/slo-definitions";
 import {
   incidentsForFiredAlerts,
@@ -81,6 +85,45 @@ export async function windowCounts(
       },
     ]),
   );
+}
+
+/**
+ * Good and total counts of each SLO over whole UTC days [from, to), from the daily rollups: the
+ * calendar period before the current one, which sizes an occurrence budget (`budgetUnits`).
+ */
+export async function dayRangeCounts(
+  ranges: { sloId: string; from: Date; to: Date }[],
+): Promise<Map<string, Counts>> {
+  if (ranges.length === 0) return new Map();
+  const rows = await db().$queryRaw<
+    { sloId: string; good: bigint; total: bigint; slices: bigint; goodSlices: bigint }[]
+  >`
+    SELECT w.id AS "sloId", sum(b.good)::bigint AS good, sum(b.total)::bigint AS total,
+           sum(b.slices)::bigint AS slices, sum(b."goodSlices")::bigint AS "goodSlices"
+    FROM unnest(${ranges.map((r) => r.sloId)}::text[],
+                ${ranges.map((r) => r.from.toISOString())}::timestamp[],
+                ${ranges.map((r) => r.to.toISOString())}::timestamp[]) AS w(id, "from", "to")
+    CROSS JOIN LATERAL (
+      SELECT good, total, slices, "goodSlices" FROM "SliBucket"
+      WHERE "sloId" = w.id AND resolution = 'day' AND start >= w."from" AND start < w."to"
+    ) b
+    GROUP BY w.id`;
+  return new Map(
+    rows.map((r) => [
+      r.sloId,
+      {
+        good: Number(r.good),
+        total: Number(r.total),
+        slices: Number(r.slices),
+        goodSlices: Number(r.goodSlices),
+      },
+    ]),
+  );
+}
+
+/** The calendar period before the one holding `now`, for a calendar window; null for rolling. */
+function previousCalendarPeriod(window: SloWindow, now: Date) {
+  return window.kind === "calendar" ? previousPeriod(periodContaining(window.unit, now)) : null;
 }
 
 /**
@@ -264,11 +307,26 @@ export async function evaluateSlos(now = new Date()): Promise<{
         start: windowStart(specs.get(s.id)!.window, now),
       }));
       const startOf = new Map(starts.map((x) => [x.sloId, x.start]));
-      const alertMinutes = [...specs.values()].flatMap((spec) =>
-        spec.alerts.flatMap((a) => [a.longWindowMinutes, a.shortWindowMinutes]),
+      const sloMinutes = new Map(
+        slos.map((s) => [s.id, windowMinutes(specs.get(s.id)!.window, now)]),
       );
-      const [windowSums, trailing, open] = await Promise.all([
+      const alertsOf = new Map(
+        slos.map((s) => [s.id, effectiveAlerts(specs.get(s.id)!.alerts, sloMinutes.get(s.id)!)]),
+      );
+      const alertMinutes = [...alertsOf.values()].flatMap((alerts) =>
+        alerts.flatMap((a) => [a.longWindowMinutes, a.shortWindowMinutes]),
+      );
+      // Occurrence budgets of calendar periods are sized by the period before (budgetUnits).
+      const previousRanges = slos.flatMap((s) => {
+        const spec = specs.get(s.id)!;
+        const previous = previousCalendarPeriod(spec.window, now);
+        return previous && spec.budgetingMethod === "occurrences"
+          ? [{ sloId: s.id, from: previous.start, to: previous.end }]
+          : [];
+      });
+      const [windowSums, previousSums, trailing, open] = await Promise.all([
         windowCounts(starts, now),
+        dayRangeCounts(previousRanges),
         trailingCounts(
           slos.map((s) => s.id),
           [60, ...alertMinutes],
@@ -297,18 +355,30 @@ export async function evaluateSlos(now = new Date()): Promise<{
       for (const s of slos) {
         const spec = specs.get(s.id)!;
         const start = startOf.get(s.id)!;
-        const minutes = windowMinutes(spec.window, now);
+        const minutes = sloMinutes.get(s.id)!;
         const counts = windowSums.get(s.id) ?? ZERO;
         const burnOver = (m: number) => {
           const c = budgetCounts(trailing.get(s.id)?.get(m) ?? ZERO, spec.budgetingMethod);
           return burnRate(c.good, c.total, spec.objective);
         };
-        const judgements = judgeAlerts(spec.alerts, minutes, burnOver);
+        const judgements = judgeAlerts(alertsOf.get(s.id)!, burnOver);
         const firing = firingSeverity(judgements);
+        const sums = budgetCounts(counts, spec.budgetingMethod);
+        const previous = previousCalendarPeriod(spec.window, now);
+        const windowUnits = budgetUnits({
+          method: spec.budgetingMethod,
+          windowMinutes: minutes,
+          total: sums.total,
+          calendar: previous && {
+            elapsedMinutes: (now.getTime() - start.getTime()) / MINUTE,
+            previousTotal: budgetCounts(previousSums.get(s.id) ?? ZERO, spec.budgetingMethod).total,
+            previousMinutes: (previous.end.getTime() - previous.start.getTime()) / MINUTE,
+          },
+        });
         const budget = errorBudget({
-          ...budgetCounts(counts, spec.budgetingMethod),
+          ...sums,
           objective: spec.objective,
-          ...(spec.budgetingMethod === "timeslices" ? { windowUnits: minutes } : {}),
+          ...(windowUnits === undefined ? {} : { windowUnits }),
         });
         const burn1h = burnOver(60);
         snapshots.push({
@@ -338,7 +408,7 @@ export async function evaluateSlos(now = new Date()): Promise<{
               severity: j.alert.severity,
               longWindowMinutes: j.alert.longWindowMinutes,
               shortWindowMinutes: j.alert.shortWindowMinutes,
-              threshold: j.threshold,
+              threshold: j.alert.threshold,
               longBurn: j.longBurn ?? 0,
               shortBurn: j.shortBurn ?? 0,
               peakBurn: j.longBurn ?? 0,

@@ -5,6 +5,7 @@ import { assertCanRead } from "@/server/services/access";
 import { budgetCounts } from "@/server/services/slo-evaluator";
 import { reviewResponseTimes, type ResponseTimes } from "@/server/services/incident-metrics";
 import {
+  budgetUnits,
   errorBudget,
   parsePeriod,
   periodContaining,
@@ -191,16 +192,25 @@ export async function sloReview(
     const minutesOf = (p: ReviewPeriod) => (p.end.getTime() - p.start.getTime()) / 60_000;
     const inIncidents = duringIncidents.get(s.id);
     const inRollouts = duringRollouts.get(s.id);
+    // A period in progress is budgeted on the units it is expected to hold (budgetUnits).
+    const windowUnits = budgetUnits({
+      method: s.budgetingMethod,
+      windowMinutes: minutesOf(period),
+      total: counts(cur).total,
+      calendar: {
+        elapsedMinutes:
+          (Math.min(now.getTime(), period.end.getTime()) - period.start.getTime()) / 60_000,
+        previousTotal: counts(prev).total,
+        previousMinutes: minutesOf(previous),
+      },
+    });
     const budget = errorBudget({
       ...counts(cur),
       objective: s.objective,
-      ...(slices ? { windowUnits: minutesOf(period) } : {}),
+      ...(windowUnits === undefined ? {} : { windowUnits }),
     });
-    const prevBudget = errorBudget({
-      ...counts(prev),
-      objective: s.objective,
-      ...(slices ? { windowUnits: minutesOf(previous) } : {}),
-    });
+    // Only the attainment of the period before is read: its budget does not matter.
+    const prevBudget = errorBudget({ ...counts(prev), objective: s.objective });
     const share = (bad: bigint | null | undefined) =>
       budget.status === "no_data" || budget.budgetEvents === 0
         ? null

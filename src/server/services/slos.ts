@@ -5,7 +5,7 @@ import { PAGE_SIZE } from "@/lib/schemas/list-query";
 import type { SloListQuery } from "@/lib/schemas/slos";
 import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
 import { burnRate, windowStart as windowStartOf, type SloStatus } from "@/lib/domain/slo";
-import { burnRateThreshold, windowMinutes } from "@/lib/domain/slo-alerts";
+import { effectiveAlerts, windowMinutes, type EffectiveAlert } from "@/lib/domain/slo-alerts";
 import type { SloSpec } from "@/lib/domain/slo-spec";
 import { assertCanRead } from "@/server/services/access";
 import { AppError } from "@/server/errors";
@@ -239,6 +239,13 @@ export interface SloDetail {
   teamName: string;
   summary: SloSummary;
   windowStart: Date;
+  /**
+   * Events so far and the events the budget is counted on, when they differ: an occurrence SLO
+   * over a calendar period in progress is budgeted on the events it is expected to hold.
+   */
+  budgetBasis: { soFar: number; expected: number } | null;
+  /** the alerts as evaluated on this window (the defaults scaled to it, see effectiveAlerts) */
+  alertPlan: EffectiveAlert[];
   /** remaining budget share over the window (burn-down), oldest first */
   burnDown: { t: number; remaining: number | null }[];
   /** trailing burn rates per hour over the last BURN_CHART_DAYS days */
@@ -266,20 +273,20 @@ export async function getSloDetail(
       ...SLO_DEFINITION_SELECT,
       modelId: true,
       team: { select: { slug: true, name: true } },
-      snapshot: { select: { ...SNAPSHOT_SELECT, windowStart: true } },
+      snapshot: { select: { ...SNAPSHOT_SELECT, windowStart: true, total: true } },
     },
   });
   if (!slo) return null;
   const spec = sloSpecOf(slo);
   const windowStart = slo.snapshot?.windowStart ?? windowStartOf(spec.window, now);
-  const sloWindow = windowMinutes(spec.window, now);
-  const burnWindows = [...new Set(spec.alerts.map((a) => a.longWindowMinutes))]
+  const alertPlan = effectiveAlerts(spec.alerts, windowMinutes(spec.window, now));
+  const burnWindows = [...new Set(alertPlan.map((a) => a.longWindowMinutes))]
     .sort((a, b) => a - b)
     .map((minutes) => ({
       minutes,
-      thresholds: spec.alerts
+      thresholds: alertPlan
         .filter((a) => a.longWindowMinutes === minutes)
-        .map((a) => ({ severity: a.severity, value: burnRateThreshold(a, sloWindow) })),
+        .map((a) => ({ severity: a.severity, value: a.threshold })),
     }));
   const longest = Math.max(60, ...burnWindows.map((w) => w.minutes));
   const chartFrom = Math.floor((now.getTime() - BURN_CHART_DAYS * DAY) / HOUR) * HOUR;
@@ -349,17 +356,20 @@ export async function getSloDetail(
     good: timeslices ? h.goodSlices : Number(h.good),
     total: timeslices ? h.slices : Number(h.total),
   }));
-  // Burn-down: budget spent so far against the window's whole budget at its traffic so far.
+  // Burn-down: budget spent so far against the budget the snapshot counts (see budgetUnits).
   const inWindow = series.filter((h) => h.t >= windowStart.getTime());
-  const windowTotal = inWindow.reduce((a, h) => a + h.total, 0);
-  // Timeslices budget the window's minutes, not only the minutes seen so far.
-  const budget =
-    (timeslices ? Math.max(windowTotal, sloWindow) : windowTotal) * (1 - spec.objective);
+  const budget = slo.snapshot?.budgetAmount ?? 0;
   let bad = 0;
   const burnDown = inWindow.map((h) => {
     bad += h.total - h.good;
     return { t: h.t + HOUR, remaining: budget > 0 ? Math.max(0, 1 - bad / budget) : null };
   });
+  const soFar = Number(slo.snapshot?.total ?? 0);
+  const expected = budget / (1 - spec.objective);
+  const budgetBasis =
+    !timeslices && spec.window.kind === "calendar" && soFar > 0 && expected > soFar * (1 + 1e-9)
+      ? { soFar, expected }
+      : null;
   // Trailing burn rate over each alert's long window, at every hour of the chart.
   const byHour = new Map(series.map((h) => [h.t, h]));
   const burnRates: SloDetail["burnRates"] = [];
@@ -406,6 +416,8 @@ export async function getSloDetail(
     teamName: slo.team.name,
     summary: summaryOf(slo.snapshot),
     windowStart,
+    budgetBasis,
+    alertPlan,
     burnDown,
     burnRates,
     burnWindows,

@@ -12,7 +12,13 @@ import {
   toOpenSlo,
   type SloDocumentProblem,
 } from "@/lib/domain/openslo";
-import { DEFAULT_ALERT_WINDOWS, sloSpecSchema, type SloSpec } from "@/lib/domain/slo-spec";
+import { MIN_ALERT_BURN_RATE, shortestWindowMinutes } from "@/lib/domain/slo-alerts";
+import {
+  DEFAULT_ALERT_WINDOWS,
+  sloSpecSchema,
+  type SloSpec,
+  type SloWindow,
+} from "@/lib/domain/slo-spec";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures/slo");
 const NOW = new Date("2026-02-10T00:00:00Z"); // February 2026 (28 days), Q1 2026 (90 days)
@@ -840,7 +846,73 @@ describe("toOpenSlo", () => {
       (((policy.spec as Obj).conditions as Obj[])[0]?.spec as { condition: { threshold: number } })
         .condition.threshold;
     expect(threshold(named("AlertPolicy", "ranker-month-alert-1"))).toBe(13.44); // 28 days
-    expect(threshold(named("AlertPolicy", "ranker-quarter-alert-1"))).toBe(43.2); // 90 days
+    // 90 days: the default windows scale by 3 and keep 14.4× (effectiveAlerts)
+    expect(threshold(named("AlertPolicy", "ranker-quarter-alert-1"))).toBe(14.4);
+  });
+
+  it("writes the default alerts of a 7-day SLO as Flightdeck fires them, and reads them back as the defaults", () => {
+    const weekly = { ...base, name: "ranker-week", window: { kind: "rolling", days: 7 } as const };
+    const out = toOpenSlo([weekly], NOW) as Obj[];
+    const conditions = out
+      .filter((d) => d.kind === "AlertPolicy")
+      .map((d) => ((d.spec as Obj).conditions as Obj[])[0]!);
+    expect(
+      conditions.map((c) => [(c.metadata as Obj).annotations, (c.spec as Obj).condition]),
+    ).toEqual([
+      [
+        { "flightdeck.dev/budget-fraction": "0.02" },
+        { kind: "burnrate", op: "gte", threshold: 14.4, lookbackWindow: "14m", alertAfter: "1m" },
+      ],
+      [
+        { "flightdeck.dev/budget-fraction": "0.05" },
+        { kind: "burnrate", op: "gte", threshold: 6, lookbackWindow: "84m", alertAfter: "7m" },
+      ],
+      [
+        { "flightdeck.dev/budget-fraction": "0.1" },
+        { kind: "burnrate", op: "gte", threshold: 1, lookbackWindow: "1008m", alertAfter: "84m" },
+      ],
+    ]);
+    expect(fromOpenSlo(out, { now: NOW }).specs).toEqual([weekly]);
+  });
+
+  it("reads policies that are the defaults scaled to the window as the defaults, others as written", () => {
+    const weekly = { ...base, name: "ranker-week", window: { kind: "rolling", days: 7 } as const };
+    const out = toOpenSlo([weekly], NOW) as Obj[];
+    // A tool that moved one window: the policies are no longer the defaults, and read as written.
+    const edited = structuredClone(out);
+    const last = edited.filter((d) => d.kind === "AlertPolicy").at(-1)!;
+    const condition = ((last.spec as Obj).conditions as Obj[])[0]!;
+    ((condition.spec as Obj).condition as Obj).alertAfter = "90m";
+    const [spec] = fromOpenSlo(edited, { now: NOW }).specs;
+    expect(spec?.alerts).toEqual([
+      { severity: "page", budgetFraction: 0.02, longWindowMinutes: 14, shortWindowMinutes: 1 },
+      { severity: "page", budgetFraction: 0.05, longWindowMinutes: 84, shortWindowMinutes: 7 },
+      { severity: "ticket", budgetFraction: 0.1, longWindowMinutes: 1008, shortWindowMinutes: 90 },
+    ]);
+  });
+
+  it("refuses an imported alert that would fire below 0.9×, at its condition's threshold", () => {
+    const weekly = { ...base, name: "ranker-week", window: { kind: "rolling", days: 7 } as const };
+    // A slow burn-rate condition from another tool: 0.5× over 3 days on a 7-day window.
+    const out = toOpenSlo([{ ...weekly, alerts: [DEFAULT_ALERT_WINDOWS[0]!] }], NOW) as Obj[];
+    const policy = out.find((d) => d.kind === "AlertPolicy")!;
+    const condition = ((policy.spec as Obj).conditions as Obj[])[0]!;
+    delete ((condition.metadata as Obj).annotations as Obj)["flightdeck.dev/budget-fraction"];
+    Object.assign((condition.spec as Obj).condition as Obj, {
+      threshold: 0.5,
+      lookbackWindow: "3d",
+      alertAfter: "6h",
+    });
+    const problems = problemsOf(() => fromOpenSlo(out, { now: NOW }));
+    expect(problems).toEqual([
+      {
+        document: "AlertPolicy/ranker-week-alert-1",
+        field: "spec.conditions[0].spec.condition.threshold",
+        message: expect.stringMatching(
+          /^Alert 1 \(page: 21\.42857\d*% of the budget in 3d\) would fire at 0\.5× on a 7-day window, under 0\.9×/,
+        ),
+      },
+    ]);
   });
 
   it("keeps derived names within OpenSLO's 63 characters, distinct", () => {
@@ -866,17 +938,28 @@ describe("toOpenSlo", () => {
 
 const positive = (max: number) => fc.double({ min: 0.001, max, noNaN: true });
 
-const alertArb = fc
-  .record({
-    severity: fc.constantFrom("page" as const, "ticket" as const),
-    budgetFraction: fc.double({ min: 1e-6, max: 1, noNaN: true }),
-    longWindowMinutes: fc.integer({ min: 5, max: 7 * 1440 }),
-  })
-  .chain((a) =>
-    fc
-      .integer({ min: 1, max: a.longWindowMinutes - 1 })
-      .map((shortWindowMinutes) => ({ ...a, shortWindowMinutes })),
-  );
+/** An alert the schema accepts on an SLO window of at least `sloMinutes`: 0.9× or more. */
+const alertArb = (sloMinutes: number) =>
+  fc
+    .record({
+      severity: fc.constantFrom("page" as const, "ticket" as const),
+      longWindowMinutes: fc.integer({
+        min: 5,
+        max: Math.min(7 * 1440, Math.floor(sloMinutes / MIN_ALERT_BURN_RATE)),
+      }),
+    })
+    .chain((a) =>
+      fc.record({
+        severity: fc.constant(a.severity),
+        longWindowMinutes: fc.constant(a.longWindowMinutes),
+        shortWindowMinutes: fc.integer({ min: 1, max: a.longWindowMinutes - 1 }),
+        budgetFraction: fc.double({
+          min: ((MIN_ALERT_BURN_RATE * a.longWindowMinutes) / sloMinutes) * 1.000001,
+          max: 1,
+          noNaN: true,
+        }),
+      }),
+    );
 
 const kindArb = fc.oneof(
   fc.constant({ sliKind: "availability" as const, threshold: null }),
@@ -913,27 +996,34 @@ const specArb: fc.Arbitrary<SloSpec> = fc
     team: fc.string({ minLength: 1, maxLength: 30 }),
     kind: kindArb,
     objective: fc.double({ min: 1e-6, max: 1, maxExcluded: true, noNaN: true }),
-    window: fc.oneof(
-      fc.integer({ min: 1, max: 90 }).map((days) => ({ kind: "rolling" as const, days })),
-      fc.constantFrom("month" as const, "quarter" as const).map((unit) => ({
-        kind: "calendar" as const,
-        unit,
-      })),
-    ),
+    windowAndAlerts: fc
+      .oneof(
+        fc.integer({ min: 1, max: 90 }).map((days) => ({ kind: "rolling" as const, days })),
+        fc.constantFrom("month" as const, "quarter" as const).map((unit) => ({
+          kind: "calendar" as const,
+          unit,
+        })),
+      )
+      .chain((window: SloWindow) =>
+        fc.record({
+          window: fc.constant(window),
+          alerts: fc.oneof(
+            fc.constant(DEFAULT_ALERT_WINDOWS),
+            // one alert per severity and long window (the schema refuses two sharing one state)
+            fc.uniqueArray(alertArb(shortestWindowMinutes(window)), {
+              maxLength: 4,
+              selector: (a) => `${a.severity}/${a.longWindowMinutes}`,
+            }),
+          ),
+        }),
+      ),
     method: methodArb,
-    alerts: fc.oneof(
-      fc.constant(DEFAULT_ALERT_WINDOWS),
-      // one alert per severity and long window (the schema refuses two sharing one state)
-      fc.uniqueArray(alertArb, {
-        maxLength: 4,
-        selector: (a) => `${a.severity}/${a.longWindowMinutes}`,
-      }),
-    ),
   })
-  .map(({ kind, method, displayName, ...rest }) =>
+  .map(({ kind, method, displayName, windowAndAlerts, ...rest }) =>
     sloSpecSchema.parse({
       ...rest,
       ...(displayName === undefined ? {} : { displayName }),
+      ...windowAndAlerts,
       ...kind,
       ...method,
     }),

@@ -19,7 +19,7 @@ import {
   type BudgetResult,
   type ReviewPeriod,
 } from "@/lib/domain/slo";
-import { windowMinutes } from "@/lib/domain/slo-alerts";
+import { effectiveAlerts, windowMinutes } from "@/lib/domain/slo-alerts";
 import { DEFAULT_ALERT_WINDOWS, type AlertWindow, type SloWindow } from "@/lib/domain/slo-spec";
 
 const DAY = 1440;
@@ -603,16 +603,16 @@ const firing = (js: AlertJudgement[]) => js.map((j) => j.firing);
 
 describe("judgeAlerts", () => {
   it("derives the Workbook thresholds 14.4, 6 and 1 for a 30-day window", () => {
-    const js = judgeAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30, everywhere(0));
-    expect(js.map((j) => j.threshold)).toEqual([14.4, 6, 1]);
-    expect(js.map((j) => j.alert)).toEqual(DEFAULT_ALERT_WINDOWS);
-    expect(js[0]!.alert).toBe(fast);
+    const js = judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30), everywhere(0));
+    expect(js.map((j) => j.alert.threshold)).toEqual([14.4, 6, 1]);
+    expect(js.map((j) => j.alert.written)).toEqual(DEFAULT_ALERT_WINDOWS);
+    expect(js[0]!.alert.written).toBe(fast);
     expect(firing(js)).toEqual([false, false, false]);
   });
 
   it("asks burnOver for each alert's long and short windows and reports them", () => {
     const burnOver = vi.fn(burns({ 60: 20, 5: 21, 360: 7, 30: 8, 4320: 2 }));
-    const js = judgeAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30, burnOver);
+    const js = judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30), burnOver);
     const asked = burnOver.mock.calls.map(([m]) => m).sort((a, b) => a - b);
     expect(asked).toEqual([5, 30, 60, 360, 360, 4320]);
     expect(js.map((j) => [j.longBurn, j.shortBurn])).toEqual([
@@ -625,24 +625,35 @@ describe("judgeAlerts", () => {
 
   it("returns nothing for no alerts", () => {
     const burnOver = vi.fn(everywhere(100));
-    expect(judgeAlerts([], MONTH_30, burnOver)).toEqual([]);
+    expect(judgeAlerts(effectiveAlerts([], MONTH_30), burnOver)).toEqual([]);
     expect(burnOver).not.toHaveBeenCalled();
   });
 
   it("does not fire when the long window is above but the short one below (the burn stopped)", () => {
-    const js = judgeAlerts([fast], MONTH_30, burns({ 60: 20, 5: 0.5 }));
-    expect(js[0]).toMatchObject({ threshold: 14.4, longBurn: 20, shortBurn: 0.5, firing: false });
+    const js = judgeAlerts(effectiveAlerts([fast], MONTH_30), burns({ 60: 20, 5: 0.5 }));
+    expect(js[0]).toMatchObject({
+      alert: { threshold: 14.4 },
+      longBurn: 20,
+      shortBurn: 0.5,
+      firing: false,
+    });
   });
 
   it("does not fire when the short window is above but the long one below (a blip)", () => {
-    const js = judgeAlerts([fast], MONTH_30, burns({ 60: 10, 5: 30 }));
+    const js = judgeAlerts(effectiveAlerts([fast], MONTH_30), burns({ 60: 10, 5: 30 }));
     expect(js[0]).toMatchObject({ longBurn: 10, shortBurn: 30, firing: false });
   });
 
   it("fires when both windows are above", () => {
-    expect(firing(judgeAlerts([fast], MONTH_30, burns({ 60: 14.5, 5: 15 })))).toEqual([true]);
-    expect(firing(judgeAlerts([slow], MONTH_30, burns({ 360: 6.01, 30: 9 })))).toEqual([true]);
-    expect(firing(judgeAlerts([drain], MONTH_30, burns({ 4320: 1.2, 360: 1.01 })))).toEqual([true]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts([fast], MONTH_30), burns({ 60: 14.5, 5: 15 }))),
+    ).toEqual([true]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts([slow], MONTH_30), burns({ 360: 6.01, 30: 9 }))),
+    ).toEqual([true]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts([drain], MONTH_30), burns({ 4320: 1.2, 360: 1.01 }))),
+    ).toEqual([true]);
   });
 
   it.each([
@@ -650,7 +661,9 @@ describe("judgeAlerts", () => {
     [slow, 6],
     [drain, 1],
   ])("does not fire at exactly the threshold (%o → %s)", (alert, threshold) => {
-    expect(firing(judgeAlerts([alert], MONTH_30, everywhere(threshold)))).toEqual([false]);
+    expect(firing(judgeAlerts(effectiveAlerts([alert], MONTH_30), everywhere(threshold)))).toEqual([
+      false,
+    ]);
     // either window exactly at it, the other above
     const long = {
       [alert.longWindowMinutes]: threshold,
@@ -660,59 +673,70 @@ describe("judgeAlerts", () => {
       [alert.longWindowMinutes]: threshold * 2,
       [alert.shortWindowMinutes]: threshold,
     };
-    expect(firing(judgeAlerts([alert], MONTH_30, burns(long)))).toEqual([false]);
-    expect(firing(judgeAlerts([alert], MONTH_30, burns(short)))).toEqual([false]);
+    expect(firing(judgeAlerts(effectiveAlerts([alert], MONTH_30), burns(long)))).toEqual([false]);
+    expect(firing(judgeAlerts(effectiveAlerts([alert], MONTH_30), burns(short)))).toEqual([false]);
     // and fires just above it
-    expect(firing(judgeAlerts([alert], MONTH_30, everywhere(threshold + 1e-9)))).toEqual([true]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts([alert], MONTH_30), everywhere(threshold + 1e-9))),
+    ).toEqual([true]);
   });
 
   it("never fires without data in either window", () => {
-    expect(firing(judgeAlerts([fast], MONTH_30, burns({ 60: null, 5: 100 })))).toEqual([false]);
-    expect(firing(judgeAlerts([fast], MONTH_30, burns({ 60: 100, 5: null })))).toEqual([false]);
-    expect(firing(judgeAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30, everywhere(null)))).toEqual([
-      false,
-      false,
-      false,
-    ]);
-    const js = judgeAlerts([fast], MONTH_30, burns({ 60: 100 }));
+    expect(
+      firing(judgeAlerts(effectiveAlerts([fast], MONTH_30), burns({ 60: null, 5: 100 }))),
+    ).toEqual([false]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts([fast], MONTH_30), burns({ 60: 100, 5: null }))),
+    ).toEqual([false]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30), everywhere(null))),
+    ).toEqual([false, false, false]);
+    const js = judgeAlerts(effectiveAlerts([fast], MONTH_30), burns({ 60: 100 }));
     expect(js[0]).toMatchObject({ longBurn: 100, shortBurn: null, firing: false });
   });
 
   it("never fires on a zero burn, whatever the threshold", () => {
-    expect(firing(judgeAlerts(DEFAULT_ALERT_WINDOWS, 7 * DAY, everywhere(0)))).toEqual([
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, 7 * DAY), everywhere(0))),
+    ).toEqual([false, false, false]);
   });
 
   it("grades a steady burn: 2 is a ticket, 7 also a slow page, 15 pages everything", () => {
-    expect(firing(judgeAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30, everywhere(2)))).toEqual([
-      false,
-      false,
-      true,
-    ]);
-    expect(firing(judgeAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30, everywhere(7)))).toEqual([
-      false,
-      true,
-      true,
-    ]);
-    expect(firing(judgeAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30, everywhere(15)))).toEqual([
-      true,
-      true,
-      true,
-    ]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30), everywhere(2))),
+    ).toEqual([false, false, true]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30), everywhere(7))),
+    ).toEqual([false, true, true]);
+    expect(
+      firing(judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30), everywhere(15))),
+    ).toEqual([true, true, true]);
   });
 
   it("follows the SLO window: burn 14 pages on 28 days (13.44) but not on 30 (14.4)", () => {
-    const on = (minutes: number) => judgeAlerts([fast], minutes, everywhere(14));
-    expect(on(28 * DAY)[0]).toMatchObject({ threshold: 13.44, firing: true });
-    expect(on(MONTH_30)[0]).toMatchObject({ threshold: 14.4, firing: false });
-    // 7 days: 0.02 × 10,080 / 60 = 3.36
-    expect(judgeAlerts([fast], 7 * DAY, everywhere(3.5))[0]).toMatchObject({
-      threshold: 3.36,
+    const on = (minutes: number) => judgeAlerts(effectiveAlerts([fast], minutes), everywhere(14));
+    expect(on(28 * DAY)[0]).toMatchObject({ alert: { threshold: 13.44 }, firing: true });
+    expect(on(MONTH_30)[0]).toMatchObject({ alert: { threshold: 14.4 }, firing: false });
+    // An alert written out on its own applies as written: on 7 days 0.02 × 10,080 / 60 = 3.36
+    expect(judgeAlerts(effectiveAlerts([fast], 7 * DAY), everywhere(3.5))[0]).toMatchObject({
+      alert: { threshold: 3.36, longWindowMinutes: 60 },
       firing: true,
     });
+  });
+
+  it("never tickets a 7-day SLO with the default alerts on a burn that cannot exhaust it", () => {
+    // Unscaled, the 3-day ticket would fire above 0.1 × 10,080 / 4,320 = 0.23×.
+    const js = (rate: number) =>
+      judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, 7 * DAY), everywhere(rate));
+    expect(firing(js(0.5))).toEqual([false, false, false]);
+    expect(firing(js(0.99))).toEqual([false, false, false]);
+    expect(firing(js(1.01))).toEqual([false, false, true]);
+    // It asks for the scaled windows: 14 min and 1 min, 84 and 7, 1,008 and 84.
+    const burnOver = vi.fn((minutes: number): number | null => (minutes > 0 ? 0 : null));
+    judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, 7 * DAY), burnOver);
+    expect(burnOver.mock.calls.map(([m]) => m).sort((a, b) => a - b)).toEqual([
+      1, 7, 14, 84, 84, 1008,
+    ]);
   });
 
   it("fires exactly when both windows are strictly above the threshold", () => {
@@ -720,22 +744,27 @@ describe("judgeAlerts", () => {
     fc.assert(
       fc.property(fc.constantFrom(fast, slow, drain), burnArb, burnArb, (alert, long, short) => {
         const table = { [alert.longWindowMinutes]: long, [alert.shortWindowMinutes]: short };
-        const [j] = judgeAlerts([alert], MONTH_30, burns(table));
+        const [j] = judgeAlerts(effectiveAlerts([alert], MONTH_30), burns(table));
         const expected =
-          long !== null && short !== null && long > j!.threshold && short > j!.threshold;
+          long !== null &&
+          short !== null &&
+          long > j!.alert.threshold &&
+          short > j!.alert.threshold;
         expect(j!.firing).toBe(expected);
       }),
     );
   });
 });
 
-const judged = (severity: "page" | "ticket", isFiring: boolean): AlertJudgement => ({
-  alert: severity === "page" ? fast : drain,
-  threshold: 1,
-  longBurn: isFiring ? 2 : 0,
-  shortBurn: isFiring ? 2 : 0,
-  firing: isFiring,
-});
+const judged = (severity: "page" | "ticket", isFiring: boolean): AlertJudgement => {
+  const written = severity === "page" ? fast : drain;
+  return {
+    alert: { ...written, threshold: 1, written },
+    longBurn: isFiring ? 2 : 0,
+    shortBurn: isFiring ? 2 : 0,
+    firing: isFiring,
+  };
+};
 
 describe("firingSeverity", () => {
   it("is null for no judgements or none firing", () => {
@@ -759,7 +788,9 @@ describe("firingSeverity", () => {
 
   it("grades the default alerts end to end", () => {
     const sev = (rate: number | null) =>
-      firingSeverity(judgeAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30, everywhere(rate)));
+      firingSeverity(
+        judgeAlerts(effectiveAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30), everywhere(rate)),
+      );
     expect(sev(null)).toBeNull();
     expect(sev(0)).toBeNull();
     expect(sev(1)).toBeNull();
@@ -770,8 +801,7 @@ describe("firingSeverity", () => {
     expect(
       firingSeverity(
         judgeAlerts(
-          DEFAULT_ALERT_WINDOWS,
-          MONTH_30,
+          effectiveAlerts(DEFAULT_ALERT_WINDOWS, MONTH_30),
           burns({ 60: 30, 5: 0, 360: 3, 30: 0, 4320: 0.5 }),
         ),
       ),

@@ -10,7 +10,13 @@ import {
   type RecordingRule,
   type RuleGroup,
 } from "@/lib/domain/slo-rules";
-import { sloSpecSchema, type SloSpec, type SloSpecInput } from "@/lib/domain/slo-spec";
+import { MIN_ALERT_BURN_RATE, shortestWindowMinutes } from "@/lib/domain/slo-alerts";
+import {
+  DEFAULT_ALERT_WINDOWS,
+  sloSpecSchema,
+  type SloSpec,
+  type SloSpecInput,
+} from "@/lib/domain/slo-spec";
 import { DURATION_BUCKETS } from "@/lib/platform/simulator/exporter";
 
 const NOW = new Date("2026-02-10T00:00:00Z"); // February 2026: 28 days; Q1 2026: 90 days
@@ -185,10 +191,51 @@ describe("prometheusRules: windows and thresholds", () => {
 
     const quarter = spec({ window: { kind: "calendar", unit: "quarter" } });
     const inQ3 = prometheusRules([quarter], new Date("2026-08-01T00:00:00Z")).groups;
-    expect(alerts(inQ3[2]!)[0]?.expr).toContain("> (44.16 * 0.001)"); // 92 days: 0.02 × 132480 / 60
+    // 92 days: the default windows scale by 92/30 and keep 14.4× (effectiveAlerts)
+    expect(alerts(inQ3[2]!)[0]?.expr).toContain("ratio_rate184m");
+    expect(alerts(inQ3[2]!)[0]?.expr).toContain("> (14.4 * 0.001)");
     expect(records(inQ3[1]!).find((r) => r.record === "slo:time_period:days")?.expr).toBe(
       "vector(92)",
     );
+  });
+
+  it("scales the default windows to 7 days: no ticket below 1×", () => {
+    const weekly = spec({ window: { kind: "rolling", days: 7 } });
+    const [sli, , alertGroup] = groupsOf([weekly]);
+    expect(records(sli!).map((r) => r.labels.sloth_window)).toEqual([
+      "1m",
+      "5m",
+      "7m",
+      "14m",
+      "84m",
+      "1008m",
+      "7d",
+    ]);
+    const [page, ticket] = alerts(alertGroup!);
+    expect(page?.expr).toContain(`max(slo:sli_error:ratio_rate14m${SEL} > (14.4 * 0.001))`);
+    expect(page?.expr).toContain(`max(slo:sli_error:ratio_rate1m${SEL} > (14.4 * 0.001))`);
+    expect(page?.expr).toContain(`max(slo:sli_error:ratio_rate84m${SEL} > (6 * 0.001))`);
+    expect(ticket?.expr).toBe(
+      [
+        "(",
+        `    max(slo:sli_error:ratio_rate84m${SEL} > (1 * 0.001)) without (sloth_window)`,
+        "    and",
+        `    max(slo:sli_error:ratio_rate1008m${SEL} > (1 * 0.001)) without (sloth_window)`,
+        ")",
+      ].join("\n"),
+    );
+    expect(ticket?.annotations.description).toBe(
+      "Fires on a burn rate above 1 over 1008m and 84m (10% of the 7-day budget in 1008m).",
+    );
+  });
+
+  it("scales the default windows to 90 days: a 20× burn pages over 3 h", () => {
+    const [, , alertGroup] = groupsOf([spec({ window: { kind: "rolling", days: 90 } })]);
+    const [page, ticket] = alerts(alertGroup!);
+    expect(page?.annotations.description).toBe(
+      "Fires on a burn rate above 14.4 over 3h and 15m (2% of the 90-day budget in 3h), or burn rate above 6 over 18h and 90m (5% of the 90-day budget in 18h).",
+    );
+    expect(ticket?.expr).toContain(`max(slo:sli_error:ratio_rate9d${SEL} > (1 * 0.001))`);
   });
 
   it("records the windows the alerts use and always 5m", () => {
@@ -214,7 +261,7 @@ describe("prometheusRules: windows and thresholds", () => {
       alerts: [
         {
           severity: "ticket",
-          budgetFraction: 0.5,
+          budgetFraction: 1,
           longWindowMinutes: 10080,
           shortWindowMinutes: 60,
         },
@@ -319,6 +366,32 @@ describe("prometheusRules: SLI queries", () => {
   });
 });
 
+/** An alert the schema accepts on an SLO window of at least `sloMinutes`: 0.9× or more. */
+const validAlert = (sloMinutes: number) =>
+  fc
+    .record({
+      severity: fc.constantFrom("page" as const, "ticket" as const),
+      longWindowMinutes: fc.integer({
+        min: 5,
+        max: Math.min(10080, Math.floor(sloMinutes / MIN_ALERT_BURN_RATE)),
+      }),
+    })
+    .chain((a) =>
+      fc.record({
+        severity: fc.constant(a.severity),
+        longWindowMinutes: fc.constant(a.longWindowMinutes),
+        shortWindowMinutes: fc.integer({ min: 1, max: a.longWindowMinutes - 1 }),
+        budgetFraction: fc.double({
+          min: Math.max(
+            0.001,
+            ((MIN_ALERT_BURN_RATE * a.longWindowMinutes) / sloMinutes) * 1.000001,
+          ),
+          max: 1,
+          noNaN: true,
+        }),
+      }),
+    );
+
 describe("prometheusRules: any valid SLO", () => {
   const specArb = fc
     .record({
@@ -334,27 +407,26 @@ describe("prometheusRules: any valid SLO", () => {
           threshold,
         })),
       ),
-      window: fc.oneof(
-        fc.integer({ min: 1, max: 90 }).map((days) => ({ kind: "rolling" as const, days })),
-        fc.constant({ kind: "calendar" as const, unit: "quarter" as const }),
-      ),
-      // one alert per severity and long window (the schema refuses two sharing one state)
-      alerts: fc.uniqueArray(
-        fc
-          .record({
-            severity: fc.constantFrom("page" as const, "ticket" as const),
-            budgetFraction: fc.double({ min: 0.001, max: 1, noNaN: true }),
-            longWindowMinutes: fc.integer({ min: 5, max: 10080 }),
-          })
-          .chain((a) =>
-            fc
-              .integer({ min: 1, max: a.longWindowMinutes - 1 })
-              .map((shortWindowMinutes) => ({ ...a, shortWindowMinutes })),
-          ),
-        { maxLength: 5, selector: (a) => `${a.severity}/${a.longWindowMinutes}` },
-      ),
+      windowAndAlerts: fc
+        .oneof(
+          fc.integer({ min: 1, max: 90 }).map((days) => ({ kind: "rolling" as const, days })),
+          fc.constant({ kind: "calendar" as const, unit: "quarter" as const }),
+        )
+        .chain((window) =>
+          fc.record({
+            window: fc.constant(window),
+            alerts: fc.oneof(
+              fc.constant(DEFAULT_ALERT_WINDOWS),
+              // one alert per severity and long window (the schema refuses two sharing one)
+              fc.uniqueArray(validAlert(shortestWindowMinutes(window)), {
+                maxLength: 5,
+                selector: (a) => `${a.severity}/${a.longWindowMinutes}`,
+              }),
+            ),
+          }),
+        ),
     })
-    .map(({ kind, ...rest }) => spec({ ...rest, ...kind }));
+    .map(({ kind, windowAndAlerts, ...rest }) => spec({ ...rest, ...windowAndAlerts, ...kind }));
 
   it("writes well-formed rules: unique series, clean numbers, no undefined", () => {
     fc.assert(

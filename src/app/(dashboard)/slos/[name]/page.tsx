@@ -129,7 +129,11 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
         <Figure
           label="Error budget"
           value={total === null ? "—" : `${compact(total)} ${unit}`}
-          hint={`${percent(1 - spec.objective)} of the window`}
+          hint={
+            slo.budgetBasis
+              ? `${percent(1 - spec.objective)} of ${compact(slo.budgetBasis.expected)} events expected`
+              : `${percent(1 - spec.objective)} of the window`
+          }
         />
         <Figure
           label="Consumed"
@@ -158,6 +162,16 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
           hint="at the last hour's burn rate"
         />
       </section>
+      {slo.budgetBasis && spec.window.kind === "calendar" ? (
+        <p className="mb-4 text-sm text-muted-foreground" data-testid="budget-basis">
+          This {spec.window.unit} is budgeted on the {compact(slo.budgetBasis.expected)} events it
+          is expected to hold, not only the {compact(slo.budgetBasis.soFar)} so far: the rest of the{" "}
+          {spec.window.unit} at the last {spec.window.unit}&apos;s rate or this one&apos;s,
+          whichever is higher. Early errors therefore spend a share of the whole {spec.window.unit}
+          &apos;s budget, and a young {spec.window.unit} reads exhausted only once it can no longer
+          meet its objective; burn-rate alerts still page on a fast burn.
+        </p>
+      ) : null}
       <div className="mb-4 grid gap-3 xl:grid-cols-2">
         <BurnDownChart
           points={slo.burnDown}
@@ -199,27 +213,30 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
             </TableRow>
           </TableHeader>
           <TableBody>
-            {spec.alerts.map((a) => {
-              const threshold = slo.burnWindows
-                .find((w) => w.minutes === a.longWindowMinutes)
-                ?.thresholds.find((t) => t.severity === a.severity)?.value;
-              return (
-                <TableRow key={`${a.severity}-${a.longWindowMinutes}`}>
-                  <TableCell>
-                    <Badge tone={a.severity === "page" ? "bad" : "warn"}>{a.severity}</Badge>
-                  </TableCell>
-                  <TableCell>{percent(a.budgetFraction, 1)} of the budget</TableCell>
-                  <TableCell>
-                    {formatWindow(a.longWindowMinutes)} / {formatWindow(a.shortWindowMinutes)}
-                  </TableCell>
-                  <TableCell className="text-right tabular-nums">
-                    {threshold === undefined ? "—" : burn(threshold)}
-                  </TableCell>
-                </TableRow>
-              );
-            })}
+            {slo.alertPlan.map((a) => (
+              <TableRow key={`${a.severity}-${a.longWindowMinutes}`}>
+                <TableCell>
+                  <Badge tone={a.severity === "page" ? "bad" : "warn"}>{a.severity}</Badge>
+                </TableCell>
+                <TableCell>{percent(a.budgetFraction, 1)} of the budget</TableCell>
+                <TableCell>
+                  {formatWindow(a.longWindowMinutes)} / {formatWindow(a.shortWindowMinutes)}
+                  {a.written.longWindowMinutes !== a.longWindowMinutes
+                    ? ` (${formatWindow(a.written.longWindowMinutes)} / ${formatWindow(a.written.shortWindowMinutes)} for 30 days)`
+                    : ""}
+                </TableCell>
+                <TableCell className="text-right tabular-nums">{burn(a.threshold)}</TableCell>
+              </TableRow>
+            ))}
           </TableBody>
         </Table>
+        {slo.alertPlan.some((a) => a.written.longWindowMinutes !== a.longWindowMinutes) ? (
+          <p className="mt-1 text-xs text-muted-foreground" data-testid="scaled-alerts">
+            The SRE Workbook&apos;s alert windows are written for 30 days; on this window they scale
+            with its length and keep their burn rates, so no alert fires on a burn too slow to
+            exhaust the budget.
+          </p>
+        ) : null}
         {slo.alerts.length === 0 ? (
           <p className="mt-2 text-sm text-muted-foreground" data-testid="no-alerts">
             No alert has fired for this SLO.
