@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectTestDatabase } from "../support/db";
 import { fleetContract } from "../support/platform/fleet-contract";
 import {
@@ -10,7 +10,9 @@ import {
 import { chaosEffects } from "@/server/services/chaos";
 import { syncFleet } from "@/server/services/fleet-sync";
 import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
-import { resumeTrainingJob } from "@/server/services/training";
+import { listTrainingJobs, resumeTrainingJob } from "@/server/services/training";
+import { fleetPlatform } from "@/server/services/platform";
+import { TimeoutError } from "@/lib/platform/types";
 import { actor } from "../support/actors";
 
 const requestMeta = { requestId: "fleet-test", clientIp: "198.51.100.7" };
@@ -194,32 +196,49 @@ describe("mirroring the platform into the inventory tables", () => {
   });
 });
 
-describe("resuming a training job from its last checkpoint", () => {
-  it("restarts it once, even when clicked twice at once, and audits it", async () => {
-    const template = await prisma.trainingJob.findFirstOrThrow({
-      select: { modelId: true, clusterId: true, teamId: true },
-    });
-    const job = await prisma.trainingJob.create({
-      data: {
-        name: `resume-test-${Date.now().toString(36)}`,
-        modelId: template.modelId,
-        teamId: template.teamId,
-        clusterId: template.clusterId,
-        status: "failed",
-        gpuType: "A100",
-        gpuCount: 8,
-        stepsTotal: 10_000,
-        stepsDone: 4_200,
-        restarts: 3,
-        failureReason: "CUDA out of memory on rank 0",
-        startedAt: new Date(Date.now() - 3_600_000),
-        checkpoints: {
-          create: [{ step: 4_000, uri: "s3://test/step-4000", createdAt: new Date() }],
-        },
+/** A failed job with a checkpoint at step 4,000, known to a freshly booted simulated fleet. */
+async function failedJob(prefix: string) {
+  const template = await prisma.trainingJob.findFirstOrThrow({
+    select: { modelId: true, clusterId: true, teamId: true },
+  });
+  const job = await prisma.trainingJob.create({
+    data: {
+      name: `${prefix}-${Date.now().toString(36)}`,
+      modelId: template.modelId,
+      teamId: template.teamId,
+      clusterId: template.clusterId,
+      status: "failed",
+      gpuType: "A100",
+      gpuCount: 8,
+      stepsTotal: 10_000,
+      stepsDone: 4_200,
+      restarts: 3,
+      failureReason: "CUDA out of memory on rank 0",
+      startedAt: new Date(Date.now() - 3_600_000),
+      checkpoints: {
+        create: [{ step: 4_000, uri: "s3://test/step-4000", createdAt: new Date() }],
       },
-    });
-    await resetSimulatorFleet();
-    const engineer = { ...actor("engineer"), teamId: template.teamId };
+    },
+  });
+  await resetSimulatorFleet();
+  return { job, engineer: { ...actor("engineer"), teamId: template.teamId } };
+}
+
+const platformRestarts = async (name: string) =>
+  (await fleetPlatform().jobs()).data.find((j) => j.name === name)?.restarts;
+
+const auditOf = (jobId: string) =>
+  prisma.auditEvent.findMany({
+    where: { targetType: "training_job", targetId: jobId },
+    orderBy: { at: "asc" },
+    select: { action: true, outcome: true, reason: true },
+  });
+
+describe("resuming a training job from its last checkpoint", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("restarts it once, even when clicked twice at once, and audits it", async () => {
+    const { job, engineer } = await failedJob("resume-test");
     const input = { jobId: job.id, version: job.version };
     const results = await Promise.all([
       resumeTrainingJob(engineer, requestMeta, input),
@@ -242,5 +261,94 @@ describe("resuming a training job from its last checkpoint", () => {
     await expect(
       resumeTrainingJob(engineer, requestMeta, { jobId: job.id, version: row.version }),
     ).rejects.toThrow(/only a failed job can resume/);
+  });
+});
+
+describe("a resume whose platform call ends without an answer", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is audited and shows as unknown; a double-clicked retry records the restart without a second one", async () => {
+    const { job, engineer } = await failedJob("resume-timeout");
+    const platform = fleetPlatform();
+    const real = platform.resumeFromCheckpoint.bind(platform);
+    // The restart happens, then the answer is lost.
+    const call = vi.spyOn(platform, "resumeFromCheckpoint").mockImplementationOnce(async (name) => {
+      await real(name);
+      throw new TimeoutError("resume training job", 10_000);
+    });
+    await expect(
+      resumeTrainingJob(engineer, requestMeta, { jobId: job.id, version: job.version }),
+    ).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    expect(await platformRestarts(job.name)).toBe(4);
+    expect((await auditOf(job.id)).map((e) => e.action)).toEqual([
+      "training.resume_requested",
+      "training.resume_unknown",
+    ]);
+    const row = await prisma.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row).toMatchObject({ status: "failed", restarts: 3, resumeOutcomeUnknown: true });
+    const listed = (await listTrainingJobs(engineer, { page: 1 })).rows.find(
+      (r) => r.id === job.id,
+    );
+    // Seeded jobs are newer than this one only when the page is full; find it on its page.
+    const shown =
+      listed ??
+      (
+        await listTrainingJobs(engineer, {
+          page: Math.ceil((await prisma.trainingJob.count()) / 20),
+        })
+      ).rows.find((r) => r.id === job.id);
+    expect(shown).toMatchObject({ resume: "unknown", canResume: true });
+
+    const results = await Promise.all([
+      resumeTrainingJob(engineer, requestMeta, { jobId: job.id, version: row.version }),
+      resumeTrainingJob(engineer, requestMeta, { jobId: job.id, version: row.version }),
+    ]);
+    expect(results.filter((r) => !r.alreadyResumed)).toHaveLength(1);
+    expect(call).toHaveBeenCalledTimes(1);
+    expect(await platformRestarts(job.name)).toBe(4);
+    const after = await prisma.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(after).toMatchObject({
+      restarts: 4,
+      stepsDone: 4_000,
+      resumeIntentId: null,
+      resumeOutcomeUnknown: false,
+    });
+    expect(["queued", "running"]).toContain(after.status);
+    const trail = await auditOf(job.id);
+    expect(trail.map((e) => e.action)).toEqual([
+      "training.resume_requested",
+      "training.resume_unknown",
+      "training.resume_requested",
+      "training.resume",
+    ]);
+    expect(trail.at(-1)).toMatchObject({
+      outcome: "allowed",
+      reason: expect.stringMatching(/retry/),
+    });
+  });
+
+  it("asks again on retry when the lost call never reached the platform", async () => {
+    const { job, engineer } = await failedJob("resume-lost");
+    const platform = fleetPlatform();
+    vi.spyOn(platform, "resumeFromCheckpoint").mockRejectedValueOnce(
+      new TimeoutError("resume training job", 10_000),
+    );
+    await expect(
+      resumeTrainingJob(engineer, requestMeta, { jobId: job.id, version: job.version }),
+    ).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    expect(await platformRestarts(job.name)).toBe(3);
+    const row = await prisma.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    const retried = await resumeTrainingJob(engineer, requestMeta, {
+      jobId: job.id,
+      version: row.version,
+    });
+    expect(retried).toMatchObject({ alreadyResumed: false, resumedFromStep: 4_000 });
+    expect(await platformRestarts(job.name)).toBe(4);
+    // Once finished, another click finds nothing to do.
+    const again = await prisma.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    await expect(
+      resumeTrainingJob(engineer, requestMeta, { jobId: job.id, version: again.version }),
+    ).rejects.toThrow(/only a failed job can resume/);
+    expect(await platformRestarts(job.name)).toBe(4);
   });
 });

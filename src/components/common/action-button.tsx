@@ -8,7 +8,8 @@ import { Button, type ButtonProps } from "@/components/ui/button";
 /**
  * A button that runs one server action on one object: asks for confirmation when told to,
  * disables itself while running (no double submit), refreshes the page on success, and says
- * why when the action is refused.
+ * why when the action is refused. An unknown outcome (UNAVAILABLE) refreshes too: the page
+ * shows what is known now.
  */
 export function ActionButton<I>({
   action,
@@ -37,7 +38,7 @@ export function ActionButton<I>({
           startTransition(async () => {
             const r = await action(input);
             setError(r.ok ? null : r.error.message);
-            if (r.ok) router.refresh();
+            if (r.ok || r.error.code === "UNAVAILABLE") router.refresh();
           });
         }}
       >

@@ -7,6 +7,7 @@ import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { ActionButton } from "@/components/common/action-button";
+import { Badge } from "@/components/ui/badge";
 import { resumeTrainingAction } from "@/actions/training";
 import {
   Table,
@@ -63,13 +64,35 @@ export default async function TrainingPage({ searchParams }: { searchParams: Sea
                         {j.failureReason}
                       </div>
                     ) : null}
+                    {j.resume === "in_flight" ? (
+                      <div className="mt-1" data-testid="resume-state">
+                        <Badge tone="neutral">resuming…</Badge>
+                      </div>
+                    ) : null}
+                    {j.resume === "unknown" ? (
+                      <div className="mt-1 max-w-64 text-xs" data-testid="resume-state">
+                        <Badge tone="warn">resume outcome unknown</Badge>
+                        <div className="mt-1 text-muted-foreground">
+                          The platform did not confirm a restart. Checking finishes it: a restart
+                          that ran is recorded, one that did not is asked again.
+                        </div>
+                      </div>
+                    ) : null}
                     {j.canResume ? (
                       <div className="mt-2">
                         <ActionButton
                           action={resumeTrainingAction}
                           input={{ jobId: j.id, version: j.version }}
-                          label="Resume from checkpoint"
-                          confirm={`Restart ${j.name} on ${j.gpuCount} × ${j.gpuType} from step ${(j.lastCheckpoint?.step ?? 0).toLocaleString("en-US")}? Steps after that checkpoint are recomputed.`}
+                          label={
+                            j.resume === "unknown"
+                              ? "Check and finish resume"
+                              : "Resume from checkpoint"
+                          }
+                          confirm={
+                            j.resume === "unknown"
+                              ? `Check whether ${j.name} restarted, and restart it from its last checkpoint if it did not?`
+                              : `Restart ${j.name} on ${j.gpuCount} × ${j.gpuType} from step ${(j.lastCheckpoint?.step ?? 0).toLocaleString("en-US")}? Steps after that checkpoint are recomputed.`
+                          }
                         />
                       </div>
                     ) : null}
