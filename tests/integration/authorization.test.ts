@@ -19,6 +19,7 @@ import * as promotionActions from "@/actions/promotions";
 import * as incidentActions from "@/actions/incidents";
 import * as postmortemActions from "@/actions/postmortems";
 import { resetSimulatorFleet } from "@/server/services/simulator";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
 import * as chaosRoute from "@/app/api/v1/chaos/route";
 import * as chaosStopRoute from "@/app/api/v1/chaos/[id]/route";
@@ -840,6 +841,8 @@ const actionFns = Object.assign(
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }
 >;
 
+let anonymousCalls = 0;
+
 describe.each(Object.entries(ACTIONS))("server action %s", (name, entry) => {
   it.each(ACTORS)("as %s", async (who) => {
     const fn = actionFns[name];
@@ -850,7 +853,13 @@ describe.each(Object.entries(ACTIONS))("server action %s", (name, entry) => {
       where: { action: fn.actionName, outcome: "denied" },
     });
     signInAs(who);
-    const result = await fn(input);
+    // Anonymous refusals are written up to a number per client address and minute: give each
+    // its own address, so every one of them is written.
+    const address = who === "anonymous" ? `198.18.0.${anonymousCalls++ % 250}` : "203.0.113.7";
+    requestContext.headers.set(CLIENT_ADDRESS_HEADER, address);
+    const result = await fn(input).finally(() =>
+      requestContext.headers.set(CLIENT_ADDRESS_HEADER, "203.0.113.7"),
+    );
     if (entry.allowed.includes(who)) {
       expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
       expect(await snapshot()).not.toEqual(before);
@@ -868,7 +877,7 @@ describe.each(Object.entries(ACTIONS))("server action %s", (name, entry) => {
         await prisma.auditEvent.count({ where: { action: fn.actionName, outcome: "denied" } }),
       ).toBe(deniedBefore + 1);
       expect(denial?.actorId ?? null).toBe(who === "anonymous" ? null : users[who]);
-      expect(denial?.clientIp).toBe("203.0.113.7");
+      expect(denial?.clientIp).toBe(address);
       expect(denial?.reason).toBeTruthy();
     }
   });

@@ -2,6 +2,8 @@ import "server-only";
 import type { Prisma, PrismaClient } from "@/generated/prisma/client";
 
 export interface AuditInput {
+  /** defaults to the database's clock */
+  at?: Date;
   actorId?: string | null;
   actorEmail?: string | null;
   actorRole?: string | null;

@@ -8,6 +8,7 @@ import type { AuditFilter } from "@/lib/schemas/audit";
 import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
 import { assertCanRead } from "@/server/services/access";
 import { auditWhere } from "@/server/db/filters";
+import { anonymousRefusals, type RefusalEvent } from "@/server/services/anonymous-refusals";
 
 export interface AuditRow {
   id: string;
@@ -115,16 +116,23 @@ export async function* auditCsv(
   }
 }
 
-/** Records a refused attempt. Denials have no transaction to join: they changed nothing. */
+/**
+ * Records a refused attempt. Denials have no transaction to join: they changed nothing.
+ * Anonymous ones are sampled (see anonymous-refusals.ts): anyone can send them for free.
+ */
 export async function recordDenial(
   actor: Actor | null,
   meta: RequestMeta,
-  event: { action: string; targetType: string; targetId?: string | null; reason: string },
+  event: RefusalEvent,
 ): Promise<void> {
+  if (!actor) {
+    await anonymousRefusals().record(meta, event);
+    return;
+  }
   await appendAudit(db(), {
-    actorId: actor?.kind === "user" ? actor.id : null,
-    actorEmail: actor?.email ?? null,
-    actorRole: actor?.kind === "token" ? "token" : (actor?.role ?? null),
+    actorId: actor.kind === "user" ? actor.id : null,
+    actorEmail: actor.email,
+    actorRole: actor.kind === "token" ? "token" : actor.role,
     action: event.action,
     targetType: event.targetType,
     targetId: event.targetId ?? null,
