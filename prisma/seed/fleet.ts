@@ -7,6 +7,7 @@ import type { Prisma } from "../../src/generated/prisma/client";
 type Tx = Prisma.TransactionClient;
 import bcrypt from "bcryptjs";
 import { PASSWORD_HASH_COST } from "../../src/lib/domain/passwords";
+import { defaultPromotionsOnly } from "../../src/lib/domain/release-process";
 import { DEMO_PASSWORD } from "../../src/lib/demo";
 import {
   dataAgeSeconds,
@@ -337,6 +338,7 @@ export async function seedDemoFleet(
           regionId: region.id,
           requiredApprovals: tier === "production" ? 2 : 1,
           soakMinutes: tier === "production" ? 60 : 0,
+          promotionsOnly: defaultPromotionsOnly(tier),
         },
       });
       envIds.set(`${tier}/${r.code}`, env.id);

@@ -1,5 +1,6 @@
 import { it } from "vitest";
 import { connectTestDatabase } from "../support/db";
+import { allowDirectChanges } from "../support/release-process";
 import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/services/simulator";
 import { fleetPlatform } from "@/server/services/platform";
@@ -67,6 +68,7 @@ it("rollout latencies on the simulator", async () => {
     teamName: team.name,
   };
 
+  await allowDirectChanges(prisma, ["production/us-east-1"]);
   // 1. Promote click → platform write (the action applies the next step before it answers).
   const steps = Array.from({ length: 12 }, (_, i) => `weight ${(i + 1) * 8}\npause`).join("\n");
   const good = await version("ranker-xl", "none", "1");

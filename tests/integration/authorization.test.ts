@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { requestContext } from "../support/request-context";
 import { connectTestDatabase } from "../support/db";
+import { allowDirectChanges, requirePromotions } from "../support/release-process";
 import { createToken } from "@/server/services/tokens";
 import { loadUserActor } from "@/server/auth/session";
 import type { ActionResult } from "@/lib/schemas/result";
@@ -26,6 +27,8 @@ import * as chaosStopRoute from "@/app/api/v1/chaos/[id]/route";
 import * as sloImportRoute from "@/app/api/v1/slos/import/route";
 
 const prisma = connectTestDatabase();
+/** An environment of ranker-xl that keeps the default: changes only through promotions. */
+const PROMOTIONS_ONLY = "production/us-west-2";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ACTORS = ["anonymous", "no-role", "viewer", "engineer", "release_manager", "admin"] as const;
 type ActorName = (typeof ACTORS)[number];
@@ -35,6 +38,9 @@ let seq = 0;
 const unique = (p: string) => `${p}-${Date.now().toString(36)}-${seq++}`;
 
 beforeAll(async () => {
+  // The table's own rollouts run where release managers may start them directly.
+  await allowDirectChanges(prisma, ["production/us-east-1"]);
+  await requirePromotions(prisma, [PROMOTIONS_ONLY]);
   rankingTeamId = (await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } })).id;
   for (const name of ACTORS) {
     if (name === "anonymous") continue;
@@ -65,7 +71,10 @@ afterAll(async () => {
  * A ranker-xl rollout in a given state with fresh versions, after ending any other rollout of
  * the model, so each caller's attempt starts from the same place.
  */
-async function newRollout(status: "progressing" | "paused" | "aborted" | "completed") {
+async function newRollout(
+  status: "progressing" | "paused" | "aborted" | "completed",
+  environment = "production/us-east-1",
+) {
   const model = await prisma.model.findUniqueOrThrow({ where: { name: "ranker-xl" } });
   await prisma.rollout.updateMany({
     where: {
@@ -74,9 +83,7 @@ async function newRollout(status: "progressing" | "paused" | "aborted" | "comple
     },
     data: { status: "aborted", platformSynced: true },
   });
-  const env = await prisma.environment.findUniqueOrThrow({
-    where: { name: "production/us-east-1" },
-  });
+  const env = await prisma.environment.findUniqueOrThrow({ where: { name: environment } });
   const from = await prisma.modelVersion.findFirstOrThrow({
     where: { modelId: model.id },
     orderBy: { createdAt: "asc" },
@@ -128,13 +135,15 @@ function commandCase(
   allowed: readonly ActorName[],
   status: "progressing" | "paused" | "aborted",
   reason?: string,
+  environment?: string,
+  extra: Record<string, unknown> = {},
 ): ActionCase {
   return {
     allowed,
     prepare: async () => {
-      const r = await newRollout(status);
+      const r = await newRollout(status, environment);
       return {
-        input: { rolloutId: r.id, version: r.version, ...(reason ? { reason } : {}) },
+        input: { rolloutId: r.id, version: r.version, ...(reason ? { reason } : {}), ...extra },
         snapshot: async () => ({
           row: await rolloutSnapshot(r.id)(),
           retries: await prisma.rollout.count({ where: { toVersionId: r.toVersionId } }),
@@ -170,6 +179,8 @@ async function newToken() {
 }
 
 interface ActionCase {
+  /** the exported action, when the table's key names a variant of it */
+  action?: string;
   allowed: readonly ActorName[];
   /** builds a fresh input and a snapshot of the state the action would change */
   prepare: () => Promise<{ input: unknown; snapshot: () => Promise<unknown> }>;
@@ -336,6 +347,35 @@ const ACTIONS: Record<string, ActionCase> = {
   promoteRolloutAction: commandCase(["release_manager", "admin"], "paused"),
   promoteFullRolloutAction: commandCase(["release_manager", "admin"], "paused", "hotfix drill"),
   retryRolloutAction: commandCase(["release_manager", "admin"], "aborted"),
+  // Production/us-west-2 takes changes only through promotions (the default): direct changes
+  // there are an admin's fix with a reason, even for release managers.
+  "startRolloutAction into a promotions-only environment": {
+    action: "startRolloutAction",
+    allowed: ["admin"],
+    prepare: async () => {
+      const r = await newRollout("aborted", PROMOTIONS_ONLY);
+      const version = await prisma.modelVersion.findUniqueOrThrow({ where: { id: r.toVersionId } });
+      return {
+        input: {
+          model: "ranker-xl",
+          version: version.version,
+          steps: "weight 10\npause\nweight 100",
+          waves: PROMOTIONS_ONLY,
+          fix: true,
+          overrideReason: "authz hotfix drill",
+        },
+        snapshot: () => prisma.rollout.count({ where: { toVersionId: r.toVersionId } }),
+      };
+    },
+  },
+  "promoteFullRolloutAction in a promotions-only environment": {
+    ...commandCase(["admin"], "paused", "authz hotfix drill", PROMOTIONS_ONLY),
+    action: "promoteFullRolloutAction",
+  },
+  "retryRolloutAction in a promotions-only environment": {
+    ...commandCase(["admin"], "aborted", "authz hotfix drill", PROMOTIONS_ONLY, { fix: true }),
+    action: "retryRolloutAction",
+  },
   rollbackAction: {
     allowed: ["engineer", "release_manager", "admin"],
     prepare: async () => {
@@ -625,6 +665,28 @@ const PROMOTION_ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  "setEnvironmentPolicyAction turning direct changes on or off": {
+    action: "setEnvironmentPolicyAction",
+    allowed: ["admin"],
+    prepare: async () => {
+      const env = await prisma.environment.findUniqueOrThrow({
+        where: { name: "staging/ap-southeast-1" },
+      });
+      return {
+        input: {
+          environment: env.name,
+          requiredApprovals: env.requiredApprovals,
+          soakMinutes: env.soakMinutes,
+          promotionsOnly: !env.promotionsOnly,
+        },
+        snapshot: () =>
+          prisma.environment.findUnique({
+            where: { id: env.id },
+            select: { promotionsOnly: true },
+          }),
+      };
+    },
+  },
   setModelReleaseSettingsAction: {
     allowed: ["release_manager", "admin"],
     prepare: async () => {
@@ -845,7 +907,7 @@ let anonymousCalls = 0;
 
 describe.each(Object.entries(ACTIONS))("server action %s", (name, entry) => {
   it.each(ACTORS)("as %s", async (who) => {
-    const fn = actionFns[name];
+    const fn = actionFns[entry.action ?? name];
     if (!fn) throw new Error(`${name} is not exported`);
     const { input, snapshot } = await entry.prepare();
     const before = await snapshot();

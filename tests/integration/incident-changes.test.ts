@@ -1,6 +1,7 @@
 import "../support/request-context";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../support/db";
+import { allowDirectChanges } from "../support/release-process";
 import { actor } from "../support/actors";
 import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/services/simulator";
@@ -30,6 +31,7 @@ let engineer: Actor;
 let viewer: Actor;
 
 beforeAll(async () => {
+  await allowDirectChanges(prisma, ["production/us-east-1"]);
   teamId = (await prisma.team.findUniqueOrThrow({ where: { slug: "trust-safety" } })).id;
   const make = async (role: "release_manager" | "engineer") => {
     const u = await prisma.user.create({

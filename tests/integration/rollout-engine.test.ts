@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectTestDatabase } from "../support/db";
+import { allowDirectChanges } from "../support/release-process";
 import { actor } from "../support/actors";
 import { resetSimulatorFleet } from "@/server/services/simulator";
 import { fleetPlatform } from "@/server/services/platform";
@@ -91,6 +92,7 @@ async function servingIn(model: string, environment: string) {
 }
 
 beforeAll(async () => {
+  await allowDirectChanges(prisma, ["production/us-east-1", "production/us-west-2"]);
   rankingTeamId = (await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } })).id;
   for (const [key, email, role] of [
     ["release", "rm1@engine.test", "release_manager"],

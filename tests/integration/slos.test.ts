@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../support/db";
+import { allowDirectChanges } from "../support/release-process";
+import { SliBuckets } from "../support/sli-buckets";
 import { actor } from "../support/actors";
 import { SEED_NOW } from "../support/constants";
 import { evaluateSlos, trailingCounts, windowCounts } from "@/server/services/slo-evaluator";
@@ -44,6 +46,7 @@ const otherTeamEngineer = () => ({
 const viewer = actor("viewer");
 
 beforeAll(async () => {
+  await allowDirectChanges(prisma, ["production/us-east-1"]);
   ids.rankingTeam = (await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } })).id;
   ids.assistantTeam = (await prisma.team.findUniqueOrThrow({ where: { slug: "assistant" } })).id;
   for (const [key, email, role, team] of [

@@ -34,20 +34,23 @@ function useSubmit<I>(action: (input: I) => Promise<ActionResult<unknown>>) {
   return { pending, error, fields, submit };
 }
 
-/** One environment's required approvals and staging soak, saved together. */
+/** One environment's required approvals, staging soak and direct-change rule, saved together. */
 export function EnvironmentPolicyForm({
   environment,
   requiredApprovals,
   soakMinutes,
+  promotionsOnly,
   save,
 }: {
   environment: string;
   requiredApprovals: number;
   soakMinutes: number;
+  promotionsOnly: boolean;
   save: (input: EnvironmentPolicyInput) => Promise<ActionResult<unknown>>;
 }) {
   const [approvals, setApprovals] = useState(String(requiredApprovals));
   const [soak, setSoak] = useState(String(soakMinutes));
+  const [onlyPromotions, setOnlyPromotions] = useState(promotionsOnly);
   const { pending, error, submit } = useSubmit(save);
   return (
     <form
@@ -55,7 +58,12 @@ export function EnvironmentPolicyForm({
       className="flex flex-wrap items-end gap-2"
       onSubmit={(e) => {
         e.preventDefault();
-        submit({ environment, requiredApprovals: approvals, soakMinutes: soak });
+        submit({
+          environment,
+          requiredApprovals: approvals,
+          soakMinutes: soak,
+          promotionsOnly: onlyPromotions,
+        });
       }}
     >
       <label className="flex flex-col gap-1 text-xs text-muted-foreground">
@@ -80,6 +88,15 @@ export function EnvironmentPolicyForm({
           aria-label={`Soak minutes for ${environment}`}
           onChange={(e) => setSoak(e.target.value)}
         />
+      </label>
+      <label className="flex items-center gap-1.5 self-center text-xs text-muted-foreground">
+        <input
+          type="checkbox"
+          checked={onlyPromotions}
+          aria-label={`${environment} takes changes only through promotions`}
+          onChange={(e) => setOnlyPromotions(e.target.checked)}
+        />
+        Only through promotions
       </label>
       <Button type="submit" size="sm" variant="outline" disabled={pending}>
         Save

@@ -110,7 +110,14 @@ export function RolloutActionBar({
     startTransition(async () => {
       const base = { rolloutId: r.id, version: r.version, reason: reason || undefined };
       let result: ActionResult<unknown>;
-      if (kind === "retry") result = await actions.retry({ rolloutId: r.id, version: r.version });
+      if (kind === "retry")
+        // A reason marks an admin's retry as a fix where changes go only through promotions.
+        result = await actions.retry({
+          rolloutId: r.id,
+          version: r.version,
+          fix: reason.trim().length > 0,
+          reason,
+        });
       else if (kind === "rollback")
         result = await actions.rollback({
           model: r.model,
@@ -131,7 +138,7 @@ export function RolloutActionBar({
     });
   };
   const radius = kind ? blastRadius(r, kind, rollbackTo) : null;
-  const needsReason = kind === "promote_full";
+  const needsReason = kind === "promote_full" || (kind === "retry" && r.promotionsOnly);
   return (
     <section aria-label="Actions" className="flex flex-wrap gap-2">
       {kinds.map((k) => (
@@ -190,10 +197,13 @@ export function RolloutActionBar({
                 </NativeSelect>
               </div>
             ) : null}
-            {kind !== "resume" && kind !== "retry" ? (
+            {kind !== "resume" && (kind !== "retry" || r.promotionsOnly) ? (
               <div className="flex flex-col gap-1.5">
                 <Label htmlFor="action-reason">
-                  Reason{needsReason ? " (required)" : " (optional)"}
+                  Reason
+                  {needsReason || (kind === "retry" && r.promotionsOnly)
+                    ? ` (required${r.promotionsOnly ? `: ${r.environment} takes changes only through promotions, so this is an admin's fix` : ""})`
+                    : " (optional)"}
                 </Label>
                 <Input
                   id="action-reason"

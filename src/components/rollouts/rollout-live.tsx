@@ -84,6 +84,21 @@ function Live({ initial, actions }: { initial: RolloutPayload; actions: RolloutA
         </p>
       ) : null}
 
+      {r.overrides.length > 0 ? (
+        <ul
+          className="space-y-1 rounded-md border border-amber-400/60 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:bg-amber-950 dark:text-amber-100"
+          data-testid="rollout-overrides"
+          aria-label="Policy overrides"
+        >
+          {r.overrides.map((o) => (
+            <li key={o}>
+              <span className="font-medium">Override: </span>
+              {o}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+
       <RolloutActionBar rollout={r} actions={actions} onDone={() => void query.refetch()} />
 
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">

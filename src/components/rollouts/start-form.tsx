@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
@@ -17,6 +18,18 @@ export interface StartableModel {
   strategy: "canary" | "blue_green";
   savedPlan: boolean;
   budget: BudgetPolicyView;
+  /** environments that take changes only through promotions */
+  promotionsOnly: string[];
+  /** change freezes in force over its environments */
+  frozen: { environment: string; freeze: string; endsAt: Date }[];
+}
+
+/** The environments a waves text names, one wave per line, separated by commas. */
+function environmentsIn(waves: string): string[] {
+  return waves
+    .split(/[\n,]/)
+    .map((e) => e.trim())
+    .filter(Boolean);
 }
 
 type Started = { rollouts: { id: string; environment: string; wave: number }[]; skipped: string[] };
@@ -46,6 +59,12 @@ export function StartRolloutForm({
   const [overrideReason, setOverrideReason] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+
+  const planned = new Set(environmentsIn(waves));
+  const gated = (model?.promotionsOnly ?? []).filter((e) => planned.has(e));
+  const frozen = (model?.frozen ?? []).filter((f) => planned.has(f.environment));
+  const budgetFrozen =
+    model !== undefined && model.budget.exhausted.length > 0 && model.budget.policy === "enforce";
 
   const choose = (name: string) => {
     const m = models.find((x) => x.name === name);
@@ -138,12 +157,40 @@ export function StartRolloutForm({
         </div>
       </div>
       {model ? <BudgetPolicyNotice model={model.name} state={model.budget} /> : null}
-      {model && model.budget.exhausted.length > 0 && model.budget.policy === "enforce" ? (
+      {gated.length > 0 || frozen.length > 0 ? (
+        <div
+          role="status"
+          data-testid="release-process"
+          className="space-y-1 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
+        >
+          {gated.length > 0 ? (
+            <p>
+              {gated.join(", ")} {gated.length === 1 ? "takes" : "take"} changes only through
+              promotions:{" "}
+              <Link
+                className="underline"
+                href={`/promotions/new?model=${encodeURIComponent(modelName)}`}
+              >
+                request a promotion
+              </Link>
+              , or an admin may push a fix through with a reason.
+            </p>
+          ) : null}
+          {frozen.map((f) => (
+            <p key={`${f.freeze}-${f.environment}`}>
+              Change freeze &ldquo;{f.freeze}&rdquo; covers {f.environment} until{" "}
+              {new Date(f.endsAt).toISOString().replace("T", " ").slice(0, 16)} UTC: only an
+              admin&apos;s fix, with a reason, goes out.
+            </p>
+          ))}
+        </div>
+      ) : null}
+      {budgetFrozen || gated.length > 0 || frozen.length > 0 ? (
         <fieldset className="space-y-2 rounded-md border p-3">
-          <legend className="px-1 text-sm font-medium">Error-budget override</legend>
+          <legend className="px-1 text-sm font-medium">Admin override</legend>
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" checked={fix} onChange={(e) => setFix(e.target.checked)} />
-            This change is a fix for the problem spending the budget
+            This change is a fix that cannot wait
           </label>
           {fix ? (
             <div className="flex flex-col gap-1.5">
@@ -153,7 +200,7 @@ export function StartRolloutForm({
                 className={AREA.replace("min-h-32", "min-h-16")}
                 value={overrideReason}
                 onChange={(e) => setOverrideReason(e.target.value)}
-                placeholder="What this fixes and why it cannot wait for the budget to recover"
+                placeholder="What this fixes and why it cannot wait for a promotion or for the budget to recover"
               />
             </div>
           ) : null}

@@ -55,6 +55,10 @@ export interface RolloutView {
     boolean
   >;
   rollbackTargets: string[];
+  /** policies an admin overrode to start or promote it, with their reason */
+  overrides: string[];
+  /** its environment takes changes only through promotions */
+  promotionsOnly: boolean;
 }
 
 export interface ComparisonPoint {

@@ -102,7 +102,10 @@ export type FreezeWindowData = z.output<typeof freezeWindowSchema>;
 
 export const deleteFreezeSchema = z.object({ freezeId: id });
 
-/** Approvals and soak an environment requires of promotions into it. */
+/**
+ * Approvals and soak an environment requires of promotions into it, and whether it takes
+ * changes only through promotions.
+ */
 export const environmentPolicySchema = z.object({
   environment: z.string().trim().min(1).max(100),
   requiredApprovals: z.coerce
@@ -115,6 +118,11 @@ export const environmentPolicySchema = z.object({
     .int("Soak is whole minutes.")
     .min(0, "Soak cannot be negative.")
     .max(14 * 1440, "At most 14 days of soak."),
+  /** absent keeps the current setting (older clients and scripts) */
+  promotionsOnly: z
+    .union([z.boolean(), z.enum(["true", "false", "on"])])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === true || v === "true" || v === "on")),
 });
 export type EnvironmentPolicyInput = z.input<typeof environmentPolicySchema>;
 export type EnvironmentPolicyData = z.output<typeof environmentPolicySchema>;

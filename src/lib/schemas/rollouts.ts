@@ -34,7 +34,13 @@ export type RolloutCommand = (typeof ROLLOUT_COMMANDS)[number];
 export type RolloutCommandInput = z.input<typeof rolloutCommandSchema>;
 export type RolloutCommandData = z.output<typeof rolloutCommandSchema>;
 
-export const retryRolloutSchema = z.object({ rolloutId: id, version });
+export const retryRolloutSchema = z.object({
+  rolloutId: id,
+  version,
+  /** an admin retrying into an environment that takes changes only through promotions */
+  fix: z.coerce.boolean().default(false),
+  reason: z.string().trim().max(500).default(""),
+});
 export type RetryRolloutInput = z.input<typeof retryRolloutSchema>;
 export type RetryRolloutData = z.output<typeof retryRolloutSchema>;
 

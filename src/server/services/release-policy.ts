@@ -26,6 +26,8 @@ export interface EnvironmentPolicyRow {
   region: string;
   requiredApprovals: number;
   soakMinutes: number;
+  /** direct rollouts are refused here; changes arrive through promotion requests */
+  promotionsOnly: boolean;
 }
 
 export interface FreezeRow {
@@ -52,6 +54,7 @@ export async function releasePolicy(
         tier: true,
         requiredApprovals: true,
         soakMinutes: true,
+        promotionsOnly: true,
         region: { select: { code: true } },
       },
     }),
@@ -83,6 +86,7 @@ export async function releasePolicy(
       region: e.region.code,
       requiredApprovals: e.requiredApprovals,
       soakMinutes: e.soakMinutes,
+      promotionsOnly: e.promotionsOnly,
     })),
     freezes: freezes.map(({ createdById, ...f }) => ({
       ...f,
@@ -92,39 +96,60 @@ export async function releasePolicy(
 }
 
 /**
- * Sets how many approvals and how much staging soak promotions into an environment need.
- * Requests already open keep the approval count they were made with.
+ * Sets how many approvals and how much staging soak promotions into an environment need, and
+ * whether it takes changes only through promotions (turning that off lets release managers
+ * start rollouts there directly: an explicit, audited choice). Requests already open keep the
+ * approval count they were made with.
  */
 export async function setEnvironmentPolicy(
   actor: Actor | null,
   meta: RequestMeta,
-  input: EnvironmentPolicyData,
+  input: Omit<EnvironmentPolicyData, "promotionsOnly"> & { promotionsOnly?: boolean },
 ): Promise<{ environment: string; changed: boolean }> {
   assertAllowed(actor, "settings.manage");
   return db().$transaction(async (tx) => {
     const rows = await tx.$queryRaw<
-      { id: string; requiredApprovals: number; soakMinutes: number }[]
-    >`SELECT id, "requiredApprovals", "soakMinutes" FROM "Environment" WHERE name = ${input.environment} FOR UPDATE`;
+      { id: string; requiredApprovals: number; soakMinutes: number; promotionsOnly: boolean }[]
+    >`SELECT id, "requiredApprovals", "soakMinutes", "promotionsOnly" FROM "Environment" WHERE name = ${input.environment} FOR UPDATE`;
     const env = rows[0];
     if (!env) throw new AppError("NOT_FOUND", `No environment named ${input.environment}.`);
+    const promotionsOnly = input.promotionsOnly ?? env.promotionsOnly;
     if (
       env.requiredApprovals === input.requiredApprovals &&
-      env.soakMinutes === input.soakMinutes
+      env.soakMinutes === input.soakMinutes &&
+      env.promotionsOnly === promotionsOnly
     ) {
       return { environment: input.environment, changed: false };
     }
     await tx.environment.update({
       where: { id: env.id },
-      data: { requiredApprovals: input.requiredApprovals, soakMinutes: input.soakMinutes },
+      data: {
+        requiredApprovals: input.requiredApprovals,
+        soakMinutes: input.soakMinutes,
+        promotionsOnly,
+      },
     });
+    const before = {
+      requiredApprovals: env.requiredApprovals,
+      soakMinutes: env.soakMinutes,
+      promotionsOnly: env.promotionsOnly,
+    };
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: "environment_policy.update",
       targetType: "environment",
       targetId: env.id,
       outcome: "allowed",
-      before: { requiredApprovals: env.requiredApprovals, soakMinutes: env.soakMinutes },
-      after: { requiredApprovals: input.requiredApprovals, soakMinutes: input.soakMinutes },
+      before,
+      after: {
+        requiredApprovals: input.requiredApprovals,
+        soakMinutes: input.soakMinutes,
+        promotionsOnly,
+      },
+      reason:
+        env.promotionsOnly && !promotionsOnly
+          ? `${input.environment} now takes direct rollouts, not only promotions`
+          : null,
     });
     return { environment: input.environment, changed: true };
   });

@@ -5,7 +5,7 @@ import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/services/context";
 import { AppError } from "@/server/errors";
-import { assertAllowed, assertCanRead } from "@/server/services/access";
+import { assertAllowed, assertCanRead, isAllowed } from "@/server/services/access";
 import { enforceBudgetPolicy } from "@/server/services/budget-policy";
 import { auditActor } from "@/server/services/audit";
 import { driveRollout } from "@/server/services/rollout-engine";
@@ -26,6 +26,7 @@ import {
   type PlanStep,
   type RolloutPlan,
 } from "@/lib/domain/rollout/plan";
+import { directChangeGate, type DirectChange } from "@/lib/domain/release-process";
 import type {
   RolloutCommand,
   RetryRolloutData,
@@ -166,6 +167,40 @@ export async function lockModelReleases(tx: Tx, modelId: string): Promise<void> 
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rollout-start:${modelId}`}))`;
 }
 
+/**
+ * The release process for a change made directly (not by a promotion request): environments
+ * that take changes only through promotions, and change freezes, refuse it unless an admin
+ * pushes a fix with a reason. Returns the override to record, or null.
+ */
+async function releaseProcessOverride(
+  tx: Tx,
+  actor: Actor,
+  change: DirectChange,
+  environmentNames: string[],
+  override: { fix: boolean; reason: string | null },
+  now = new Date(),
+): Promise<string | null> {
+  const environments = await tx.environment.findMany({
+    where: { name: { in: environmentNames } },
+    select: { name: true, tier: true, promotionsOnly: true },
+  });
+  const freezes = await tx.freezeWindow.findMany({
+    where: { startsAt: { lte: now }, endsAt: { gt: now } },
+    select: { name: true, tier: true, startsAt: true, endsAt: true, reason: true },
+  });
+  const gate = directChangeGate({
+    change,
+    environments,
+    freezes,
+    now,
+    fix: override.fix,
+    admin: isAllowed(actor, "policy.override"),
+    reason: override.reason,
+  });
+  if (!gate.allowed) throw new AppError("FORBIDDEN", gate.reason);
+  return gate.override;
+}
+
 /** What a release start needs once the caller has authorized it and applied the policies. */
 export interface ReleaseSpec {
   model: { id: string; name: string; rolloutPlan: unknown };
@@ -257,6 +292,13 @@ export async function startReleaseInTransaction(
       `${model.name} ${version.version} already serves every environment in the plan.`,
     );
   }
+  // A promotion request went through its own gates and approvals; anything else is direct.
+  const processOverride = spec.promotion
+    ? null
+    : await releaseProcessOverride(tx, actor, "start", waves.flat(), {
+        fix: input.fix,
+        reason: input.overrideReason || null,
+      });
   const releaseId = randomUUID();
   const by = spec.promotion
     ? `promotion #${spec.promotion.number} (approved by ${spec.promotion.approvers.join(", ")})`
@@ -280,6 +322,7 @@ export async function startReleaseInTransaction(
           thresholds: plan.thresholds as unknown as Prisma.InputJsonValue,
           platformSynced: true,
           budgetOverride,
+          processOverride,
           steps: { create: stepRows(plan.steps) },
           events: {
             create: [
@@ -296,6 +339,9 @@ export async function startReleaseInTransaction(
                       actor: actor.email,
                     },
                   ]
+                : []),
+              ...(processOverride
+                ? [{ kind: "policy_override", message: processOverride, actor: actor.email }]
                 : []),
             ],
           },
@@ -333,9 +379,10 @@ export async function startReleaseInTransaction(
       fix: input.fix,
       ...(spec.promotion ? { promotion: spec.promotion.number } : {}),
       ...(budgetOverride ? { budgetOverride } : {}),
+      ...(processOverride ? { processOverride } : {}),
       ...(spec.budgetWarning ? { budgetWarning: spec.budgetWarning } : {}),
     },
-    reason: budgetOverride,
+    reason: [budgetOverride, processOverride].filter(Boolean).join("; ") || null,
   });
   return {
     releaseId,
@@ -467,6 +514,13 @@ export async function commandRollout(
       { type: input.command },
     );
     if (!next.ok) throw new AppError("CONFLICT", next.reason);
+    const processOverride =
+      input.command === "promote_full"
+        ? await releaseProcessOverride(tx, actor, "promote_full", [r.environment.name], {
+            fix: true,
+            reason: input.reason ?? null,
+          })
+        : null;
     const now = new Date();
     const stepChanged = next.state.step !== r.currentStep;
     if (stepChanged) {
@@ -494,6 +548,7 @@ export async function commandRollout(
         version: { increment: 1 },
         platformSynced: false,
         pausedUntil: null,
+        ...(processOverride ? { processOverride } : {}),
         ...(stepChanged ? { stepStartedAt: now } : {}),
         ...(next.state.status === "completed" || next.state.status === "aborted"
           ? { finishedAt: now }
@@ -519,6 +574,17 @@ export async function commandRollout(
         actor: actor.email,
       },
     });
+    if (processOverride) {
+      await tx.rolloutEvent.create({
+        data: {
+          rolloutId: r.id,
+          at: now,
+          kind: "policy_override",
+          message: processOverride,
+          actor: actor.email,
+        },
+      });
+    }
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action,
@@ -532,6 +598,7 @@ export async function commandRollout(
         status: next.state.status,
         step: next.state.step,
         weight: next.state.weight,
+        ...(processOverride ? { processOverride } : {}),
       },
     });
     return { status: updated.status, version: updated.version, alreadyApplied: false };
@@ -544,7 +611,8 @@ export async function commandRollout(
 export async function retryRollout(
   actor: Actor | null,
   meta: RequestMeta,
-  input: RetryRolloutData,
+  input: Omit<RetryRolloutData, "fix" | "reason"> &
+    Partial<Pick<RetryRolloutData, "fix" | "reason">>,
 ): Promise<{ rolloutId: string; alreadyApplied: boolean }> {
   assertCanRead(actor);
   const result = await db().$transaction(async (tx) => {
@@ -586,6 +654,10 @@ export async function retryRollout(
     if (!ok.ok) throw new AppError("CONFLICT", ok.reason);
     // A retry is a new rollout: a spent budget refuses it too (a fix goes through New rollout).
     await enforceBudgetPolicy(tx, actor, r.model.name, { fix: false, overrideReason: null });
+    const processOverride = await releaseProcessOverride(tx, actor, "retry", [r.environment.name], {
+      fix: input.fix ?? false,
+      reason: input.reason || null,
+    });
     const busy = await tx.rollout.findFirst({
       where: {
         modelId: full.modelId,
@@ -609,13 +681,19 @@ export async function retryRollout(
         status: "pending",
         createdById: actor.kind === "user" ? actor.id : null,
         thresholds: full.thresholds ?? (DEFAULT_THRESHOLDS as unknown as Prisma.InputJsonValue),
+        processOverride,
         steps: { create: full.steps },
         events: {
-          create: {
-            kind: "created",
-            message: `${actor.email} retried rollout ${r.id}.`,
-            actor: actor.email,
-          },
+          create: [
+            {
+              kind: "created",
+              message: `${actor.email} retried rollout ${r.id}.`,
+              actor: actor.email,
+            },
+            ...(processOverride
+              ? [{ kind: "policy_override", message: processOverride, actor: actor.email }]
+              : []),
+          ],
         },
       },
       select: { id: true },
@@ -626,7 +704,12 @@ export async function retryRollout(
       targetType: "rollout",
       targetId: r.id,
       outcome: "allowed",
-      after: { fromVersion: input.version, newRolloutId: created.id },
+      after: {
+        fromVersion: input.version,
+        newRolloutId: created.id,
+        ...(processOverride ? { processOverride } : {}),
+      },
+      reason: processOverride,
     });
     return { rolloutId: created.id, alreadyApplied: false };
   });

@@ -28,6 +28,7 @@ import {
   type AnalysisThresholds,
 } from "@/lib/domain/rollout/plan";
 import type { MetricResult } from "@/lib/domain/rollout/analysis";
+import { freezeCovers } from "@/lib/domain/promotion";
 
 export interface RolloutRow {
   id: string;
@@ -201,6 +202,10 @@ export interface RolloutDetail {
   can: Record<UserCommand | "retry", boolean>;
   /** earlier versions that ran here, for rollback */
   rollbackTargets: string[];
+  /** policies an admin overrode to start or promote it, with their reason */
+  overrides: string[];
+  /** its environment takes changes only through promotions */
+  promotionsOnly: boolean;
 }
 
 export async function getRollout(actor: Actor | null, id: string): Promise<RolloutDetail> {
@@ -216,7 +221,13 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
       toVersion: { select: { version: true } },
       createdBy: { select: { email: true } },
       environment: {
-        select: { id: true, name: true, tier: true, region: { select: { code: true } } },
+        select: {
+          id: true,
+          name: true,
+          tier: true,
+          promotionsOnly: true,
+          region: { select: { code: true } },
+        },
       },
     },
   });
@@ -253,6 +264,8 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
   const may = (p: Permission) => authorize(principal, p, r.model.teamId).allowed;
   const releaseManager =
     actor.kind === "user" && (actor.role === "release_manager" || actor.role === "admin");
+  // Where changes go only through promotions, direct ones are an admin's fix.
+  const direct = !r.environment.promotionsOnly || isAllowed(actor, "policy.override");
   const serving = traffic[0]?.version ?? null;
   const ran = new Set<string>();
   for (const h of history) {
@@ -321,10 +334,18 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
       abort: available.has("abort") && may("rollout.operate"),
       rollback: may("rollout.operate") && ran.size > 0 && r.kind === "rollout",
       promote: available.has("promote") && may("rollout.drive"),
-      promote_full: available.has("promote_full") && may("rollout.drive") && releaseManager,
-      retry: r.status === "aborted" && may("rollout.drive"),
+      promote_full:
+        available.has("promote_full") && may("rollout.drive") && releaseManager && direct,
+      retry: r.status === "aborted" && may("rollout.drive") && direct,
     },
     rollbackTargets: [...ran].sort().reverse(),
+    overrides: [
+      ...(r.budgetOverride
+        ? [`Error-budget policy overridden for a fix: ${r.budgetOverride}`]
+        : []),
+      ...(r.processOverride ? [r.processOverride] : []),
+    ],
+    promotionsOnly: r.environment.promotionsOnly,
   };
 }
 
@@ -391,20 +412,26 @@ export async function rolloutSeries(
 }
 
 /** Models this user may start rollouts of (their team's, or all for an admin), for the form. */
-export async function startableModels(actor: Actor | null) {
+export async function startableModels(actor: Actor | null, now = new Date()) {
   assertCanRead(actor);
-  const models = await db().model.findMany({
-    orderBy: { name: "asc" },
-    select: {
-      name: true,
-      teamId: true,
-      rolloutPlan: true,
-      versions: { orderBy: { createdAt: "desc" }, take: 12, select: { version: true } },
-      deployments: {
-        select: { environment: { select: { name: true, tier: true } } },
+  const [models, freezes] = await Promise.all([
+    db().model.findMany({
+      orderBy: { name: "asc" },
+      select: {
+        name: true,
+        teamId: true,
+        rolloutPlan: true,
+        versions: { orderBy: { createdAt: "desc" }, take: 12, select: { version: true } },
+        deployments: {
+          select: { environment: { select: { name: true, tier: true, promotionsOnly: true } } },
+        },
       },
-    },
-  });
+    }),
+    db().freezeWindow.findMany({
+      where: { startsAt: { lte: now }, endsAt: { gt: now } },
+      select: { name: true, tier: true, startsAt: true, endsAt: true, reason: true },
+    }),
+  ]);
   const principal = principalOf(actor);
   const budgets = await budgetPolicyStates(models.map((m) => m.name));
   return models
@@ -426,6 +453,13 @@ export async function startableModels(actor: Actor | null) {
         strategy: plan.strategy,
         savedPlan: m.rolloutPlan !== null,
         budget: budgets.get(m.name) ?? { policy: "enforce" as const, exhausted: [], atRisk: [] },
+        // The release process for a direct start: the form says which environments refuse it.
+        promotionsOnly: environments.filter((e) => e.promotionsOnly).map((e) => e.name),
+        frozen: environments.flatMap((e) =>
+          freezes
+            .filter((f) => freezeCovers(f, e.tier, now))
+            .map((f) => ({ environment: e.name, freeze: f.name, endsAt: f.endsAt })),
+        ),
       };
     });
 }

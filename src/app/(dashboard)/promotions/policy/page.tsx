@@ -119,12 +119,16 @@ export default async function ReleasePolicyPage() {
       ) : null}
       <h2 className="mb-2 mt-6 text-sm font-semibold">Environments</h2>
       <Table>
-        <TableCaption>Approvals and staging soak promotions need, per environment</TableCaption>
+        <TableCaption>
+          Approvals and staging soak promotions need, per environment, and whether it takes changes
+          only through promotions (direct rollouts refused except an admin&apos;s fix)
+        </TableCaption>
         <TableHeader>
           <TableRow>
             <TableHead>Environment</TableHead>
             <TableHead className="text-right">Approvals</TableHead>
             <TableHead className="text-right">Staging soak</TableHead>
+            <TableHead>Changes</TableHead>
             {admin ? <TableHead>Change</TableHead> : null}
           </TableRow>
         </TableHeader>
@@ -134,12 +138,16 @@ export default async function ReleasePolicyPage() {
               <TableCell className="font-medium">{e.name}</TableCell>
               <TableCell className="text-right tabular-nums">{e.requiredApprovals}</TableCell>
               <TableCell className="text-right tabular-nums">{soakText(e.soakMinutes)}</TableCell>
+              <TableCell data-testid="environment-changes">
+                {e.promotionsOnly ? "Only through promotions" : "Direct rollouts allowed"}
+              </TableCell>
               {admin ? (
                 <TableCell>
                   <EnvironmentPolicyForm
                     environment={e.name}
                     requiredApprovals={e.requiredApprovals}
                     soakMinutes={e.soakMinutes}
+                    promotionsOnly={e.promotionsOnly}
                     save={setEnvironmentPolicyAction}
                   />
                 </TableCell>
