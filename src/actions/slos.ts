@@ -3,7 +3,12 @@
 import { z } from "zod";
 import { defineAction } from "@/actions/safe-action";
 import { sloSpecSchema } from "@/lib/domain/slo-spec";
-import { setBudgetPolicySchema, sloImportSchema, sloVersionSchema } from "@/lib/schemas/slos";
+import {
+  setBudgetPolicySchema,
+  sloImportSchema,
+  sloOverrideReasonSchema,
+  sloVersionSchema,
+} from "@/lib/schemas/slos";
 import { setBudgetPolicy } from "@/server/services/budget-policy";
 import { createSlo, deleteSlo, updateSlo } from "@/server/services/slo-definitions";
 import { importSloYaml } from "@/server/services/slo-documents";
@@ -23,10 +28,21 @@ export const createSloAction = defineAction({
 export const updateSloAction = defineAction({
   name: "slo.update",
   permission: "slo.manage",
-  input: z.object({ version: sloVersionSchema, spec: sloSpecSchema }),
+  input: z.object({
+    version: sloVersionSchema,
+    spec: sloSpecSchema,
+    overrideReason: sloOverrideReasonSchema,
+  }),
   target: (i) => ({ type: "slo", id: i.spec.name }),
   run: async ({ actor, meta, input }) => {
-    const def = await updateSlo(actor, meta, input.spec.name, input.version, input.spec);
+    const def = await updateSlo(
+      actor,
+      meta,
+      input.spec.name,
+      input.version,
+      input.spec,
+      input.overrideReason ?? null,
+    );
     return { name: def.spec.name, version: def.version };
   },
   revalidate: ["/slos"],
@@ -35,9 +51,14 @@ export const updateSloAction = defineAction({
 export const deleteSloAction = defineAction({
   name: "slo.delete",
   permission: "slo.manage",
-  input: z.object({ name: z.string().min(1).max(63), version: sloVersionSchema }),
+  input: z.object({
+    name: z.string().min(1).max(63),
+    version: sloVersionSchema,
+    overrideReason: sloOverrideReasonSchema,
+  }),
   target: (i) => ({ type: "slo", id: i.name }),
-  run: ({ actor, meta, input }) => deleteSlo(actor, meta, input.name, input.version),
+  run: ({ actor, meta, input }) =>
+    deleteSlo(actor, meta, input.name, input.version, input.overrideReason ?? null),
   revalidate: ["/slos"],
 });
 

@@ -4,15 +4,23 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
 import { Button } from "@/components/ui/button";
+import type { SloFreeze } from "@/components/slos/slo-form";
 
+/** Deletes an SLO after a confirmation; an admin lifting a budget freeze gives a reason. */
 export function DeleteSloButton({
   name,
   version,
+  freeze = null,
   remove,
 }: {
   name: string;
   version: number;
-  remove: (input: { name: string; version: number }) => Promise<ActionResult<{ deleted: boolean }>>;
+  freeze?: SloFreeze | null;
+  remove: (input: {
+    name: string;
+    version: number;
+    overrideReason?: string;
+  }) => Promise<ActionResult<{ deleted: boolean }>>;
 }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
@@ -25,9 +33,18 @@ export function DeleteSloButton({
         variant="destructive"
         disabled={pending}
         onClick={() => {
-          if (!window.confirm(`Delete SLO ${name} and its history? Alerts for it stop.`)) return;
+          let overrideReason: string | undefined;
+          if (freeze?.canOverride) {
+            const reason = window.prompt(
+              `Deleting ${name} lifts the freeze on ${freeze.service}'s rollouts. Reason for overriding the error-budget policy:`,
+            );
+            if (reason === null) return;
+            overrideReason = reason;
+          } else if (!window.confirm(`Delete SLO ${name} and its history? Alerts for it stop.`)) {
+            return;
+          }
           startTransition(async () => {
-            const r = await remove({ name, version });
+            const r = await remove({ name, version, overrideReason });
             if (!r.ok) {
               setError(r.error.message);
               return;

@@ -18,6 +18,17 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 
+/** The freeze an SLO's spent budget puts on its service, and whether the viewer may lift it. */
+export interface SloFreeze {
+  service: string;
+  canOverride: boolean;
+}
+
+/** What the freeze means for changing or deleting the SLO. */
+function freezeText({ service }: SloFreeze): string {
+  return `This SLO has spent its error budget and the policy of ${service} is enforce, so ${service} takes no rollouts but an admin's fixes. Deleting this SLO, or changing what it measures, lowering its objective, or changing its window or budgeting method would lift that freeze: only an admin can, with a reason.`;
+}
+
 /** "7", "28", "30" (or another number of days an imported SLO has), "month" or "quarter". */
 type WindowChoice = string;
 
@@ -64,7 +75,8 @@ function Field({
 /**
  * Create or edit an SLO. Validates with the same schema the server uses (so errors show before
  * a round trip), previews the burn-rate thresholds the alerts will use, and sends the version
- * it was opened at so a concurrent edit is reported instead of overwritten.
+ * it was opened at so a concurrent edit is reported instead of overwritten. While the SLO's
+ * spent budget freezes its service, an admin's edit carries a reason for lifting the freeze.
  */
 export function SloForm({
   initial,
@@ -72,6 +84,7 @@ export function SloForm({
   services,
   teams,
   defaultTeam,
+  freeze = null,
   create,
   update,
 }: {
@@ -80,10 +93,12 @@ export function SloForm({
   services: string[];
   teams: { slug: string; name: string }[];
   defaultTeam: string | null;
+  freeze?: SloFreeze | null;
   create?: (spec: SloSpecInput) => Promise<ActionResult<{ name: string }>>;
   update?: (input: {
     version: number;
     spec: SloSpecInput;
+    overrideReason?: string;
   }) => Promise<ActionResult<{ name: string }>>;
 }) {
   const router = useRouter();
@@ -108,6 +123,7 @@ export function SloForm({
   const [sliceTarget, setSliceTarget] = useState(
     initial?.timesliceTarget ? toPercent(initial.timesliceTarget) : "99",
   );
+  const [overrideReason, setOverrideReason] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
@@ -150,8 +166,11 @@ export function SloForm({
         }
         setErrors({});
         startTransition(async () => {
+          const reason = overrideReason.trim();
           const r =
-            update && version !== null ? await update({ version, spec }) : await create!(spec);
+            update && version !== null
+              ? await update({ version, spec, ...(reason ? { overrideReason: reason } : {}) })
+              : await create!(spec);
           if (!r.ok) {
             setErrors(
               Object.fromEntries(
@@ -339,6 +358,26 @@ export function SloForm({
           Other alert windows can be set by importing OpenSLO AlertPolicy documents.
         </p>
       </section>
+      {freeze ? (
+        <section aria-label="Error-budget freeze" className="rounded-md border p-3 text-sm">
+          <p>{freezeText(freeze)}</p>
+          {freeze.canOverride ? (
+            <div className="mt-2">
+              <Field
+                id="slo-override-reason"
+                label="Reason for overriding the error-budget policy"
+                hint="Needed only when this change would lift the freeze; recorded in the audit log."
+              >
+                <Input
+                  id="slo-override-reason"
+                  value={overrideReason}
+                  onChange={(e) => setOverrideReason(e.target.value)}
+                />
+              </Field>
+            </div>
+          ) : null}
+        </section>
+      ) : null}
       {message ? (
         <p role="alert" className="text-sm text-red-700 dark:text-red-300">
           {message}

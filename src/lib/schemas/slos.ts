@@ -29,10 +29,23 @@ export type SloListQuery = z.infer<typeof sloListQuerySchema>;
 export const sloVersionSchema = z.coerce.number().int().min(1);
 
 /**
- * `PUT /api/v1/slos/{name}`: the definition plus the `version` it was read at. The rest of the
- * body passes through to the service, which validates it as an SLO definition.
+ * An admin's reason for an edit or deletion that lifts an error-budget freeze; the service says
+ * when one is needed and how long it must be.
  */
-export const sloUpdateBodySchema = z.object({ version: sloVersionSchema }).passthrough();
+export const sloOverrideReasonSchema = z
+  .string()
+  .trim()
+  .max(500, "Keep the reason under 500 characters.")
+  .optional();
+
+/**
+ * `PUT /api/v1/slos/{name}`: the definition plus the `version` it was read at (and an admin's
+ * `overrideReason` when the edit lifts a budget freeze). The rest of the body passes through to
+ * the service, which validates it as an SLO definition.
+ */
+export const sloUpdateBodySchema = z
+  .object({ version: sloVersionSchema, overrideReason: sloOverrideReasonSchema })
+  .passthrough();
 
 /** `GET /api/v1/slos/export`: which SLOs, in which document format. */
 export const sloExportQuerySchema = z.object({

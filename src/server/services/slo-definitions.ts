@@ -14,6 +14,11 @@ import {
   sloSpecSchema,
   type SloSpec,
 } from "@/lib/domain/slo-spec";
+import {
+  freezeLiftingChange,
+  measuresDifferently,
+  MIN_OVERRIDE_REASON,
+} from "@/lib/domain/slo-edits";
 
 /** The columns an SLO's definition lives in. */
 export const SLO_DEFINITION_SELECT = {
@@ -78,22 +83,6 @@ function columnsOf(spec: SloSpec) {
   };
 }
 
-/**
- * Whether an edit changes what is measured (service, SLI, threshold, timeslice target). Then
- * the old SLI history counts something else: it is dropped with the snapshot, and open alerts
- * resolve, rather than mixing two SLIs in one budget.
- */
-function measuresDifferently(a: SloSpec, b: SloSpec): boolean {
-  return (
-    a.service !== b.service ||
-    a.sliKind !== b.sliKind ||
-    a.threshold !== b.threshold ||
-    (a.budgetingMethod === "timeslices" &&
-      b.budgetingMethod === "timeslices" &&
-      a.timesliceTarget !== b.timesliceTarget)
-  );
-}
-
 async function resetHistory(tx: Prisma.TransactionClient, sloId: string) {
   await tx.sliBucket.deleteMany({ where: { sloId } });
   await tx.sloSnapshot.deleteMany({ where: { sloId } });
@@ -111,6 +100,55 @@ export function sameSpec(a: SloSpec, b: SloSpec): boolean {
 }
 
 type Tx = Prisma.TransactionClient;
+
+/** A stored SLO with what decides whether it freezes its service: its status and the policy. */
+const GUARDED_SLO_SELECT = {
+  ...SLO_DEFINITION_SELECT,
+  teamId: true,
+  model: { select: { name: true, budgetPolicy: true } },
+  snapshot: { select: { status: true } },
+} satisfies Prisma.SloSelect;
+type GuardedSlo = Prisma.SloGetPayload<{ select: typeof GUARDED_SLO_SELECT }>;
+
+/** A spent budget freezes the service's rollouts when its policy is enforce. */
+const freezes = (row: Pick<GuardedSlo, "model" | "snapshot">) =>
+  row.model.budgetPolicy === "enforce" && row.snapshot?.status === "exhausted";
+
+/**
+ * An SLO whose budget is spent freezes its service's rollouts while the service's policy is
+ * enforce, so its own team must not lift the freeze by deleting the SLO or editing it into
+ * something that is not exhausted (see freezeLiftingChange). Such a change takes an admin with a
+ * reason, which this returns for the audit record; null when the change needs no override.
+ * `override` is null on paths that cannot carry a reason (imports).
+ */
+function budgetOverride(
+  actor: Actor,
+  row: GuardedSlo,
+  after: SloSpec | null,
+  override: { reason: string | null } | null,
+): string | null {
+  if (!freezes(row)) return null;
+  const change = freezeLiftingChange(sloSpecOf(row), after);
+  if (!change) return null;
+  const why = `${row.name} has spent its error budget and the error-budget policy of ${row.model.name} is enforce: ${change} would lift the freeze on its rollouts.`;
+  if (!isAllowed(actor, "policy.override")) {
+    throw new AppError("FORBIDDEN", `${why} Only an admin can make this change, with a reason.`);
+  }
+  if (!override) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `${why} An import cannot override the policy: change the SLO itself, with a reason.`,
+    );
+  }
+  const reason = override.reason?.trim() ?? "";
+  if (reason.length < MIN_OVERRIDE_REASON) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `${why} Give a reason for overriding the error-budget policy (at least ${MIN_OVERRIDE_REASON} characters).`,
+    );
+  }
+  return reason;
+}
 
 /** Whether to offer SLO editing at all (each change is still authorized per team). */
 export function canManageSlos(actor: Actor | null): boolean {
@@ -217,7 +255,7 @@ export async function applySloSpecs(
       const owners = await resolveOwners(tx, specs);
       const existing = await tx.slo.findMany({
         where: { name: { in: names } },
-        select: { ...SLO_DEFINITION_SELECT, teamId: true },
+        select: GUARDED_SLO_SELECT,
       });
       const byName = new Map(existing.map((e) => [e.name, e]));
       const result: ApplyResult = { created: [], updated: [], unchanged: [] };
@@ -232,6 +270,7 @@ export async function applySloSpecs(
           result.unchanged.push(spec.name);
           continue;
         }
+        if (before) budgetOverride(actor, before, spec, null);
         const data = {
           ...columnsOf(spec),
           modelId: owners.modelId(spec),
@@ -302,7 +341,7 @@ export async function createSlo(
 /**
  * Edits an SLO. `expectedVersion` is the version the user saw: if someone changed it since,
  * nothing is written and the conflict says so. Resubmitting what is already stored succeeds
- * without a change.
+ * without a change. An edit that would lift a budget freeze needs an admin's `overrideReason`.
  */
 export async function updateSlo(
   actor: Actor | null,
@@ -310,6 +349,7 @@ export async function updateSlo(
   name: string,
   expectedVersion: number,
   input: unknown,
+  overrideReason: string | null = null,
 ): Promise<SloDefinition> {
   assertAllowed(actor, "slo.manage");
   const spec = sloSpecSchema.parse(input);
@@ -317,10 +357,7 @@ export async function updateSlo(
     throw new AppError("INVALID_INPUT", "An SLO's name cannot change; create a new SLO instead.");
   }
   return db().$transaction(async (tx) => {
-    const before = await tx.slo.findUnique({
-      where: { name },
-      select: { ...SLO_DEFINITION_SELECT, teamId: true },
-    });
+    const before = await tx.slo.findUnique({ where: { name }, select: GUARDED_SLO_SELECT });
     if (!before) throw new AppError("NOT_FOUND", `No SLO named ${name}.`);
     assertAllowed(actor, "slo.manage", before.teamId);
     const current = sloSpecOf(before);
@@ -334,6 +371,7 @@ export async function updateSlo(
     const owners = await resolveOwners(tx, [spec]);
     assertAllowed(actor, "slo.manage", owners.teamId(spec));
     assertAllowed(actor, "slo.manage", owners.serviceTeamId(spec));
+    const override = budgetOverride(actor, before, spec, { reason: overrideReason });
     const updated = await tx.slo.updateMany({
       where: { id: before.id, version: expectedVersion },
       data: {
@@ -355,24 +393,26 @@ export async function updateSlo(
       outcome: "allowed",
       before: current as unknown as Prisma.InputJsonValue,
       after: spec as unknown as Prisma.InputJsonValue,
+      reason: override,
     });
     return { id: before.id, version: expectedVersion + 1, spec };
   });
 }
 
-/** Deletes an SLO and its history; a second delete of the same one finds nothing to do. */
+/**
+ * Deletes an SLO and its history; a second delete of the same one finds nothing to do. Deleting
+ * an SLO that freezes its service needs an admin's `overrideReason`.
+ */
 export async function deleteSlo(
   actor: Actor | null,
   meta: RequestMeta,
   name: string,
   expectedVersion: number,
+  overrideReason: string | null = null,
 ): Promise<{ deleted: boolean }> {
   assertAllowed(actor, "slo.manage");
   return db().$transaction(async (tx) => {
-    const before = await tx.slo.findUnique({
-      where: { name },
-      select: { ...SLO_DEFINITION_SELECT, teamId: true },
-    });
+    const before = await tx.slo.findUnique({ where: { name }, select: GUARDED_SLO_SELECT });
     if (!before) return { deleted: false };
     assertAllowed(actor, "slo.manage", before.teamId);
     if (before.version !== expectedVersion) {
@@ -381,6 +421,7 @@ export async function deleteSlo(
         `Someone changed ${name} since you opened it. Reload before deleting.`,
       );
     }
+    const override = budgetOverride(actor, before, null, { reason: overrideReason });
     await tx.slo.delete({ where: { id: before.id } });
     await appendAudit(tx, {
       ...auditActor(actor, meta),
@@ -389,9 +430,27 @@ export async function deleteSlo(
       targetId: before.id,
       outcome: "allowed",
       before: sloSpecOf(before) as unknown as Prisma.InputJsonValue,
+      reason: override,
     });
     return { deleted: true };
   });
+}
+
+/**
+ * The freeze an SLO's spent budget puts on its service now, for the edit page: null when there
+ * is none; otherwise the service, and whether the actor may lift it (with a reason).
+ */
+export async function sloFreeze(
+  actor: Actor | null,
+  name: string,
+): Promise<{ service: string; canOverride: boolean } | null> {
+  assertCanRead(actor);
+  const row = await db().slo.findUnique({
+    where: { name },
+    select: { model: GUARDED_SLO_SELECT.model, snapshot: GUARDED_SLO_SELECT.snapshot },
+  });
+  if (!row || !freezes(row)) return null;
+  return { service: row.model.name, canOverride: isAllowed(actor, "policy.override") };
 }
 
 /** Services (models) and teams an SLO may name, for the form. */

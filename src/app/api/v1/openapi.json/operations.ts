@@ -20,6 +20,7 @@ import {
   sloExportQuerySchema,
   sloImportSchema,
   sloListQuerySchema,
+  sloOverrideReasonSchema,
   sloUpdateBodySchema,
   sloVersionSchema,
 } from "@/lib/schemas/slos";
@@ -215,7 +216,11 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     summary: "Edit an SLO",
     description:
       "Replaces the definition. Send the `version` you read: if the SLO changed since, nothing " +
-      "is written and the answer is 409. Sending what is already stored succeeds without a change.",
+      "is written and the answer is 409. Sending what is already stored succeeds without a " +
+      "change. While the SLO's budget is spent and its service's policy is enforce, an edit " +
+      "that would lift the freeze (what it measures, a lower objective, another window or " +
+      "budgeting method) is refused (403) unless an admin sends `overrideReason`, which is " +
+      "audited.",
     tags: ["SLOs"],
     access: { permission: "slo.manage" },
     pathParams: { name: sloName },
@@ -224,7 +229,9 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     errors: {
       404: "No SLO of that name.",
       409: "The SLO changed since `version`.",
-      422: "The body is not JSON, fails validation, or renames the SLO.",
+      422:
+        "The body is not JSON, fails validation, or renames the SLO; or an admin's edit that " +
+        "lifts a budget freeze has no `overrideReason`.",
     },
   },
   {
@@ -232,7 +239,9 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     path: "/api/v1/slos/{name}",
     operationId: "deleteSlo",
     summary: "Delete an SLO",
-    description: "Deletes the SLO and its history.",
+    description:
+      "Deletes the SLO and its history. While its budget is spent and its service's policy is " +
+      "enforce, deleting it would lift the freeze: only an admin can, with `overrideReason`.",
     tags: ["SLOs"],
     access: { permission: "slo.manage" },
     pathParams: { name: sloName },
@@ -242,12 +251,18 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
         description: "The version you read; a changed SLO is not deleted.",
         required: true,
       },
+      overrideReason: {
+        schema: sloOverrideReasonSchema,
+        description: "An admin's reason for deleting an SLO that freezes its service (audited).",
+      },
     },
     responses: { 204: { description: "Deleted." } },
     errors: {
       404: "No SLO of that name (or it is already deleted).",
       409: "The SLO changed since `version`.",
-      422: "`version` is missing or not a positive integer.",
+      422:
+        "`version` is missing or not a positive integer, or an admin's deletion that lifts a " +
+        "budget freeze has no `overrideReason`.",
     },
   },
   {
@@ -313,7 +328,10 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     access: { permission: "slo.manage" },
     body: { schema: SloImport, textMediaTypes: [...YAML, "text/plain"] },
     responses: { 200: { description: "The SLO names by outcome.", schema: SloImportResult } },
-    errors: { 422: "The YAML is invalid; the message names each document and field." },
+    errors: {
+      413: "The body is larger than 1 MiB.",
+      422: "The YAML is invalid; the message names each document and field.",
+    },
   },
   {
     method: "GET",

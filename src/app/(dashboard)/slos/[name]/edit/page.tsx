@@ -2,7 +2,12 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { canManageSlos, getSloDefinition, sloFormOptions } from "@/server/services/slo-definitions";
+import {
+  canManageSlos,
+  getSloDefinition,
+  sloFormOptions,
+  sloFreeze,
+} from "@/server/services/slo-definitions";
 import { PageHeader } from "@/components/common/page-header";
 import { Forbidden } from "@/components/common/forbidden";
 import { SloForm } from "@/components/slos/slo-form";
@@ -15,9 +20,10 @@ export default async function EditSloPage({ params }: { params: Promise<{ name: 
   const { name } = await params;
   const actor = await requirePageActor();
   if (!canManageSlos(actor)) return <Forbidden what="define SLOs" />;
-  const [definition, options] = await Promise.all([
+  const [definition, options, freeze] = await Promise.all([
     getSloDefinition(actor, decodeURIComponent(name)),
     sloFormOptions(actor),
+    sloFreeze(actor, decodeURIComponent(name)),
   ]);
   if (!definition) notFound();
   return (
@@ -39,6 +45,7 @@ export default async function EditSloPage({ params }: { params: Promise<{ name: 
           <DeleteSloButton
             name={definition.spec.name}
             version={definition.version}
+            freeze={freeze}
             remove={deleteSloAction}
           />
         }
@@ -47,6 +54,7 @@ export default async function EditSloPage({ params }: { params: Promise<{ name: 
         initial={definition.spec}
         version={definition.version}
         {...options}
+        freeze={freeze}
         update={updateSloAction}
       />
     </>

@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
 import { deleteSlo, getSloDefinition, updateSlo } from "@/server/services/slo-definitions";
 import { AppError } from "@/server/errors";
-import { sloUpdateBodySchema, sloVersionSchema } from "@/lib/schemas/slos";
+import { sloOverrideReasonSchema, sloUpdateBodySchema, sloVersionSchema } from "@/lib/schemas/slos";
 
 const notFound = (name: string) => new AppError("NOT_FOUND", `No SLO named ${name}.`);
 
@@ -16,26 +16,31 @@ export const GET = apiRoute<{ name: string }>({
   },
 });
 
-/** `PUT /api/v1/slos/{name}` with the definition and the `version` it was read at. */
+/**
+ * `PUT /api/v1/slos/{name}` with the definition and the `version` it was read at, and an admin's
+ * `overrideReason` when the edit would lift an error-budget freeze.
+ */
 export const PUT = apiRoute<{ name: string }>({
   action: "slo.update",
   permission: "slo.manage",
   targetType: "slo",
   handler: async ({ actor, meta, req, params }) => {
-    const { version, ...spec } = sloUpdateBodySchema.parse(await jsonBody(req));
-    const def = await updateSlo(actor, meta, params.name, version, spec);
+    const { version, overrideReason, ...spec } = sloUpdateBodySchema.parse(await jsonBody(req));
+    const def = await updateSlo(actor, meta, params.name, version, spec, overrideReason ?? null);
     return NextResponse.json({ ...def.spec, version: def.version });
   },
 });
 
-/** `DELETE /api/v1/slos/{name}?version=N`. */
+/** `DELETE /api/v1/slos/{name}?version=N` (`&overrideReason=…` to lift a budget freeze, admins). */
 export const DELETE = apiRoute<{ name: string }>({
   action: "slo.delete",
   permission: "slo.manage",
   targetType: "slo",
   handler: async ({ actor, meta, req, params }) => {
-    const version = sloVersionSchema.parse(req.nextUrl.searchParams.get("version"));
-    const result = await deleteSlo(actor, meta, params.name, version);
+    const query = req.nextUrl.searchParams;
+    const version = sloVersionSchema.parse(query.get("version"));
+    const reason = sloOverrideReasonSchema.parse(query.get("overrideReason") ?? undefined);
+    const result = await deleteSlo(actor, meta, params.name, version, reason ?? null);
     if (!result.deleted) throw notFound(params.name);
     return new NextResponse(null, { status: 204 });
   },
