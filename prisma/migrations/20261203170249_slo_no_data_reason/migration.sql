@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Slo" ADD COLUMN     "noDataReason" TEXT,
+ADD COLUMN     "noDataSince" TIMESTAMP(3);
+
