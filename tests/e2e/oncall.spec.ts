@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./support/auth";
+import { allowDirectChanges } from "./support/release-policy";
 import { versionBehaviour } from "../../src/lib/platform/simulator/behaviour";
 
 const DEMO_SEED = 20261129;
@@ -27,6 +28,10 @@ async function waitForQuietFleet(page: Page) {
   const wait = lastEnd + 6 * MINUTE - Date.now();
   if (wait > 0) await page.waitForTimeout(wait);
 }
+
+test.beforeAll(async ({ browser }, testInfo) => {
+  await allowDirectChanges(browser, testInfo, "production/us-east-1");
+});
 
 test("a bad rollout burns an SLO, its page alert opens an incident, on-call rolls the rollout back from what changed, and the incident is mitigated as the burn stops", async ({
   page,

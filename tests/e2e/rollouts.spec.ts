@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./support/auth";
+import { allowDirectChanges } from "./support/release-policy";
 
 async function startRollout(page: Page, model: string, steps: string) {
   await page.goto("/rollouts/new");
@@ -13,6 +14,10 @@ async function startRollout(page: Page, model: string, steps: string) {
   await expect(page).toHaveURL(/\/rollouts\/c[a-z0-9]+$/);
   return page.url();
 }
+
+test.beforeAll(async ({ browser }, testInfo) => {
+  await allowDirectChanges(browser, testInfo, "production/us-east-1");
+});
 
 const status = (page: Page) => page.getByTestId("rollout-live");
 
