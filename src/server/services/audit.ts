@@ -1,7 +1,7 @@
 import "server-only";
-import { db } from "@/server/db/client";
+import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
-import type { Actor } from "@/server/auth/session";
+import { principalOf, type Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/services/context";
 import { PAGE_SIZE } from "@/lib/schemas/list-query";
 import type { AuditFilter } from "@/lib/schemas/audit";
@@ -9,10 +9,18 @@ import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
 import { assertCanRead } from "@/server/services/access";
 import { auditWhere } from "@/server/db/filters";
 import { anonymousRefusals, type RefusalEvent } from "@/server/services/anonymous-refusals";
+import {
+  auditActorName,
+  seesAuditPersonalData,
+  withoutEmails,
+} from "@/lib/domain/audit-visibility";
 
 export interface AuditRow {
   id: string;
   at: Date;
+  /** who acted, by name: a user's name, "token:<name>", "system" or "anonymous" */
+  actor: string;
+  /** admins only; null for everyone else */
   actorEmail: string | null;
   actorRole: string | null;
   action: string;
@@ -23,12 +31,14 @@ export interface AuditRow {
   after: unknown;
   reason: string | null;
   requestId: string | null;
+  /** admins only; null for everyone else */
   clientIp: string | null;
 }
 
 const auditSelect = {
   id: true,
   at: true,
+  actorId: true,
   actorEmail: true,
   actorRole: true,
   action: true,
@@ -42,12 +52,62 @@ const auditSelect = {
   clientIp: true,
 } as const;
 
+type AuditRecord = Prisma.AuditEventGetPayload<{ select: typeof auditSelect }>;
+
+/**
+ * The filter's conditions. The actor filter matches users' names and token names for everyone,
+ * and email addresses only for admins: otherwise it would reveal them a letter at a time.
+ */
+async function auditScope(
+  filter: Partial<AuditFilter>,
+  personal: boolean,
+): Promise<Prisma.AuditEventWhereInput> {
+  const { actor: who, ...rest } = filter;
+  const where = auditWhere(rest);
+  if (!who) return where;
+  const named = await db().user.findMany({
+    where: { name: { contains: who, mode: "insensitive" } },
+    select: { id: true },
+    take: 1_000,
+  });
+  const matches: Prisma.AuditEventWhereInput[] = [
+    { actorId: { in: named.map((u) => u.id) } },
+    { actorEmail: { startsWith: "token:", contains: who, mode: "insensitive" } },
+    ...(personal ? [{ actorEmail: { contains: who, mode: "insensitive" as const } }] : []),
+  ];
+  return { AND: [where, { OR: matches }] };
+}
+
+/** Names the actors, and leaves out emails and client addresses unless `personal`. */
+async function presentRows(rows: AuditRecord[], personal: boolean): Promise<AuditRow[]> {
+  const ids = [...new Set(rows.flatMap((r) => (r.actorId ? [r.actorId] : [])))];
+  const users = ids.length
+    ? await db().user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })
+    : [];
+  const names = new Map(users.map((u) => [u.id, u.name]));
+  return rows.map(({ actorId, ...r }) => {
+    const actor = auditActorName({ ...r, actorId }, names);
+    if (personal) return { ...r, actor };
+    return {
+      ...r,
+      actor,
+      actorEmail: null,
+      clientIp: null,
+      targetId: withoutEmails(r.targetId),
+      before: withoutEmails(r.before),
+      after: withoutEmails(r.after),
+      reason: withoutEmails(r.reason),
+    };
+  });
+}
+
 export async function listAuditEvents(
   actor: Actor | null,
   query: { page: number; filter?: Partial<AuditFilter> },
 ): Promise<Page<AuditRow>> {
   assertCanRead(actor);
-  const where = auditWhere(query.filter ?? {});
+  const personal = seesAuditPersonalData(principalOf(actor));
+  const where = await auditScope(query.filter ?? {}, personal);
   const total = await db().auditEvent.count({ where });
   const { page, skip, take } = pageWindow(query.page, PAGE_SIZE, total);
   const rows = await db().auditEvent.findMany({
@@ -57,10 +117,11 @@ export async function listAuditEvents(
     take,
     select: auditSelect,
   });
-  return toPage(rows, total, page, PAGE_SIZE);
+  return toPage(await presentRows(rows, personal), total, page, PAGE_SIZE);
 }
 
-const CSV_COLUMNS = [
+/** Admins' export keeps its columns; everyone else's names the actor instead of the email. */
+const ADMIN_CSV_COLUMNS = [
   "at",
   "actorEmail",
   "actorRole",
@@ -73,7 +134,21 @@ const CSV_COLUMNS = [
   "clientIp",
   "before",
   "after",
-] as const;
+] as const satisfies readonly (keyof AuditRow)[];
+
+const CSV_COLUMNS = [
+  "at",
+  "actor",
+  "actorRole",
+  "action",
+  "targetType",
+  "targetId",
+  "outcome",
+  "reason",
+  "requestId",
+  "before",
+  "after",
+] as const satisfies readonly (keyof AuditRow)[];
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -90,15 +165,17 @@ function csvCell(value: unknown): string {
 
 /**
  * The filtered audit log as CSV, newest first, read in keyset-paginated batches so an export
- * of millions of rows streams in constant memory.
+ * of millions of rows streams in constant memory. The same visibility as the page.
  */
 export async function* auditCsv(
   actor: Actor | null,
   filter: Partial<AuditFilter>,
 ): AsyncGenerator<string> {
   assertCanRead(actor);
-  const where = auditWhere(filter);
-  yield `${CSV_COLUMNS.join(",")}\n`;
+  const personal = seesAuditPersonalData(principalOf(actor));
+  const columns: readonly (keyof AuditRow)[] = personal ? ADMIN_CSV_COLUMNS : CSV_COLUMNS;
+  const where = await auditScope(filter, personal);
+  yield `${columns.join(",")}\n`;
   let cursor: { id: string } | undefined;
   for (;;) {
     const batch = await db().auditEvent.findMany({
@@ -109,7 +186,8 @@ export async function* auditCsv(
       select: auditSelect,
     });
     if (batch.length === 0) return;
-    yield batch.map((row) => `${CSV_COLUMNS.map((c) => csvCell(row[c])).join(",")}\n`).join("");
+    const rows = await presentRows(batch, personal);
+    yield rows.map((row) => `${columns.map((c) => csvCell(row[c])).join(",")}\n`).join("");
     const last = batch[batch.length - 1];
     if (!last || batch.length < 1000) return;
     cursor = { id: last.id };

@@ -3,6 +3,8 @@ import Link from "next/link";
 import { Download } from "lucide-react";
 import { requirePageActor } from "@/server/auth/page";
 import { listAuditEvents } from "@/server/services/audit";
+import { principalOf } from "@/server/auth/session";
+import { seesAuditPersonalData } from "@/lib/domain/audit-visibility";
 import { auditFilterSchema } from "@/lib/schemas/audit";
 import { firstValues } from "@/lib/schemas/list-query";
 import type { SearchParams } from "@/components/common/search-params";
@@ -47,6 +49,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
   const parsed = auditFilterSchema.safeParse(params);
   const filter = parsed.success ? parsed.data : {};
   const page = await listAuditEvents(actor, { page: Number(params.page ?? 1) || 1, filter });
+  const personal = seesAuditPersonalData(principalOf(actor));
 
   const exportParams = new URLSearchParams({ format: "csv" });
   for (const key of FILTER_KEYS) {
@@ -57,7 +60,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
     <>
       <PageHeader
         title="Audit log"
-        description="Every change and every refused attempt, newest first. Append-only. Times in UTC."
+        description={`Every change and every refused attempt, newest first. Append-only. Times in UTC.${personal ? "" : " Email and client addresses are shown to admins only."}`}
         actions={
           <a
             href={`/api/v1/audit?${exportParams.toString()}`}
@@ -78,7 +81,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
             id="f-actor"
             name="actor"
             defaultValue={params.actor}
-            placeholder="email contains"
+            placeholder={personal ? "name or email contains" : "name contains"}
           />
         </div>
         <div className="flex flex-col gap-1">
@@ -157,10 +160,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
                   <TimeAgo date={e.at} />
                 </TableCell>
                 <TableCell>
-                  <div>{e.actorEmail ?? "anonymous"}</div>
+                  <div>{e.actor}</div>
                   <div className="text-xs text-muted-foreground">
-                    {e.actorRole ?? ""}
-                    {e.clientIp ? ` · ${e.clientIp}` : ""}
+                    {[e.actorEmail !== e.actor ? e.actorEmail : null, e.actorRole, e.clientIp]
+                      .filter(Boolean)
+                      .join(" · ")}
                   </div>
                 </TableCell>
                 <TableCell className="font-mono text-xs">{e.action}</TableCell>

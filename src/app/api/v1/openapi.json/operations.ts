@@ -449,12 +449,16 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     summary: "Read the audit log",
     description:
       "Audit events, newest first, with the Audit page's filters: JSON pages of 20, or the whole " +
-      "filtered log as CSV.",
+      "filtered log as CSV. Each event names its actor (`actor`: a user's name, `token:<name>`, " +
+      "`system` or `anonymous`); email and client addresses are given to admins only " +
+      "(`actorEmail` and `clientIp` are null, and emails elsewhere in the event are hidden, for " +
+      "everyone else, whose CSV has an `actor` column instead of `actorEmail` and `clientIp`).",
     tags: ["Audit"],
     access: { permission: "fleet.read" },
     query: auditFilterSchema,
     queryDescriptions: {
-      actor: "Actor email (or token:<name>) containing this, any case.",
+      actor:
+        "Actor name (or token:<name>) containing this, any case; for admins, also their email.",
       action: "Action starting with this, e.g. model_version or slo.update.",
       target: "Target type or target id.",
       outcome: "Allowed changes, or refusals.",
