@@ -101,12 +101,39 @@ export async function upsertOidcUser(
       });
       return null;
     }
+    // The identity provider may not take away the last enabled admin: it would lock everyone
+    // out of administration. The sign-in goes ahead with the admin role kept, on the record.
+    let granted = role;
+    if (existing?.role === "admin" && role !== "admin") {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:admins'))`;
+      const others = await tx.user.count({
+        where: { role: "admin", disabled: false, id: { not: existing.id } },
+      });
+      if (others === 0) {
+        granted = "admin";
+        await appendAudit(tx, {
+          actorId: existing.id,
+          actorEmail: email,
+          actorRole: "admin",
+          action: "auth.sso_role",
+          targetType: "user",
+          targetId: existing.id,
+          outcome: "denied",
+          reason:
+            `SSO groups (${groups.join(", ") || "none"}) map to ${role ?? "no role"}, but this is ` +
+            "the last enabled admin: the admin role is kept. Make someone else admin first.",
+          before: { role: existing.role },
+          after: { role },
+          clientIp,
+        });
+      }
+    }
     const user = existing
       ? await tx.user.update({
           where: { id: existing.id },
           data: {
             name,
-            role,
+            role: granted,
             teamId: team?.id ?? null,
             authProvider: "oidc",
             version: { increment: 1 },
@@ -114,19 +141,19 @@ export async function upsertOidcUser(
           select: { id: true },
         })
       : await tx.user.create({
-          data: { email, name, role, teamId: team?.id ?? null, authProvider: "oidc" },
+          data: { email, name, role: granted, teamId: team?.id ?? null, authProvider: "oidc" },
           select: { id: true },
         });
     await appendAudit(tx, {
       actorId: user.id,
       actorEmail: email,
-      actorRole: role,
+      actorRole: granted,
       action: "auth.sign_in",
       targetType: "session",
       outcome: "allowed",
       reason: `SSO; groups: ${groups.join(", ") || "none"}`,
       before: existing ? { role: existing.role, teamId: existing.teamId } : undefined,
-      after: { role, teamId: team?.id ?? null },
+      after: { role: granted, teamId: team?.id ?? null },
       clientIp,
     });
     return user.id;
