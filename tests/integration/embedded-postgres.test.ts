@@ -57,6 +57,24 @@ describe("embedded PostgreSQL", () => {
     }
   }, 60_000);
 
+  it("stops when PostgreSQL already got Ctrl-C's signal itself", async () => {
+    delete process.env.DATABASE_URL;
+    try {
+      const db = await ensureDatabase({ dataDir });
+      const pidFile = path.join(dataDir, "pg", "postmaster.pid");
+      const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+      // The terminal signals the whole process group: PostgreSQL shuts down on its own.
+      process.kill(pid, "SIGINT");
+      while (processAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+      const started = Date.now();
+      await db.stop();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(existsSync(pidFile)).toBe(false);
+    } finally {
+      process.env.DATABASE_URL = savedUrl;
+    }
+  }, 60_000);
+
   it("uses DATABASE_URL when set and starts nothing", async () => {
     process.env.DATABASE_URL = "postgresql://someone@db.internal:5432/flightdeck";
     try {
