@@ -1,8 +1,8 @@
 "use server";
 
 import { defineAction } from "@/actions/safe-action";
-import { createTokenSchema, revokeTokenSchema } from "@/lib/schemas/admin";
-import { createToken, revokeToken } from "@/server/services/tokens";
+import { createTokenSchema, reownTokenSchema, revokeTokenSchema } from "@/lib/schemas/admin";
+import { createToken, reownToken, revokeToken } from "@/server/services/tokens";
 
 export const createTokenAction = defineAction({
   name: "token.create",
@@ -19,5 +19,14 @@ export const revokeTokenAction = defineAction({
   input: revokeTokenSchema,
   target: (i) => ({ type: "api_token", id: i.tokenId }),
   run: ({ actor, meta, input }) => revokeToken(actor, meta, input),
+  revalidate: ["/admin/tokens"],
+});
+
+export const reownTokenAction = defineAction({
+  name: "token.reown",
+  permission: "token.manage",
+  input: reownTokenSchema,
+  target: (i) => ({ type: "api_token", id: i.tokenId }),
+  run: ({ actor, meta, input }) => reownToken(actor, meta, input),
   revalidate: ["/admin/tokens"],
 });

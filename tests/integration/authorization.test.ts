@@ -253,6 +253,26 @@ const ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  reownTokenAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      // A token of another admin, who has been disabled since: re-owning brings it back.
+      const owner = await prisma.user.create({
+        data: { email: `${unique("owner")}@authz.test`, name: "Owner", role: "admin" },
+      });
+      const { token } = await createToken(
+        await loadUserActor(owner.id),
+        { requestId: "setup", clientIp: null },
+        { name: unique("tok"), teamId: rankingTeamId, scopes: ["fleet.read"], expiresInDays: 30 },
+      );
+      await prisma.user.update({ where: { id: owner.id }, data: { disabled: true } });
+      return {
+        input: { tokenId: token.id, ownerId: owner.id },
+        snapshot: () =>
+          prisma.apiToken.findUnique({ where: { id: token.id }, select: { createdById: true } }),
+      };
+    },
+  },
   startChaosAction: {
     allowed: ["admin"],
     prepare: async () => {

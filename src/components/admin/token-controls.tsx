@@ -85,6 +85,7 @@ export function CreateTokenForm({
             min={1}
             max={365}
             defaultValue={90}
+            required
           />
         </div>
         <fieldset className="flex flex-col gap-1">

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { db } from "@/server/db/client";
+import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/services/context";
@@ -9,7 +9,13 @@ import { assertAllowed } from "@/server/services/access";
 import { auditActor } from "@/server/services/audit";
 import { PAGE_SIZE } from "@/lib/schemas/list-query";
 import { pageWindow, toPage, type Page } from "@/lib/domain/pagination";
-import { type CreateTokenData, type RevokeTokenData } from "@/lib/schemas/admin";
+import {
+  type CreateTokenData,
+  type ReownTokenData,
+  type RevokeTokenData,
+} from "@/lib/schemas/admin";
+import { tokenState, type TokenState } from "@/lib/domain/api-tokens";
+import { demoMode } from "@/server/config";
 
 const TOKEN_PREFIX = "fdk_";
 const DAY = 86_400_000;
@@ -25,11 +31,15 @@ export interface TokenRow {
   teamId: string;
   teamName: string;
   scopes: string[];
+  /** the owner's email: the admin who created it, or who re-owned it since */
   createdBy: string;
+  ownerId: string;
   createdAt: Date;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  /** whether it works now, and if not, why */
+  state: TokenState;
 }
 
 const tokenSelect = {
@@ -39,27 +49,24 @@ const tokenSelect = {
   teamId: true,
   team: { select: { name: true } },
   scopes: true,
-  createdBy: { select: { email: true } },
+  createdById: true,
+  createdBy: { select: { email: true, role: true, disabled: true, demo: true } },
   createdAt: true,
   expiresAt: true,
   lastUsedAt: true,
   revokedAt: true,
 } as const;
 
-function toRow(t: {
-  id: string;
-  name: string;
-  prefix: string;
-  teamId: string;
-  team: { name: string };
-  scopes: string[];
-  createdBy: { email: string };
-  createdAt: Date;
-  expiresAt: Date | null;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}): TokenRow {
-  return { ...t, teamName: t.team.name, createdBy: t.createdBy.email };
+type TokenRecord = Prisma.ApiTokenGetPayload<{ select: typeof tokenSelect }>;
+
+function toRow({ createdById, createdBy, team, ...t }: TokenRecord, now = new Date()): TokenRow {
+  return {
+    ...t,
+    teamName: team.name,
+    createdBy: createdBy.email,
+    ownerId: createdById,
+    state: tokenState({ ...t, owner: createdBy }, now, demoMode()),
+  };
 }
 
 export async function listTokens(
@@ -75,7 +82,12 @@ export async function listTokens(
     take,
     select: tokenSelect,
   });
-  return toPage(rows.map(toRow), total, page, PAGE_SIZE);
+  return toPage(
+    rows.map((r) => toRow(r)),
+    total,
+    page,
+    PAGE_SIZE,
+  );
 }
 
 /**
@@ -109,7 +121,7 @@ export async function createToken(actor: Actor | null, meta: RequestMeta, input:
         tokenHash: hashToken(secret),
         prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
         createdById: actor.id,
-        expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * DAY) : null,
+        expiresAt: new Date(Date.now() + input.expiresInDays * DAY),
       },
       select: tokenSelect,
     });
@@ -164,8 +176,54 @@ export async function revokeToken(actor: Actor | null, meta: RequestMeta, input:
 }
 
 /**
+ * Makes the acting admin the owner of a token, so it works again after its owner was disabled
+ * (or works on when they leave). Optimistic: `ownerId` is the owner the admin saw, and a token
+ * re-owned by someone else since is refused; re-owning one the admin already owns (a
+ * double-click) succeeds and changes nothing.
+ */
+export async function reownToken(actor: Actor | null, meta: RequestMeta, input: ReownTokenData) {
+  assertAllowed(actor, "token.manage");
+  if (actor.kind !== "user") throw new AppError("FORBIDDEN", "API tokens cannot own tokens.");
+  return db().$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT "id" FROM "ApiToken" WHERE "id" = ${input.tokenId} FOR UPDATE`;
+    const token = await tx.apiToken.findUnique({
+      where: { id: input.tokenId },
+      select: tokenSelect,
+    });
+    if (!token) throw new AppError("NOT_FOUND", "That token does not exist.");
+    if (token.createdById === actor.id) return toRow(token);
+    const state = toRow(token).state;
+    if (state === "revoked" || state === "expired") {
+      throw new AppError("CONFLICT", `The token is ${state}: create a new one instead.`);
+    }
+    if (token.createdById !== input.ownerId) {
+      throw new AppError(
+        "CONFLICT",
+        "Someone else re-owned this token since you loaded the page. Reload and try again.",
+      );
+    }
+    const reowned = await tx.apiToken.update({
+      where: { id: token.id },
+      data: { createdById: actor.id },
+      select: tokenSelect,
+    });
+    await appendAudit(tx, {
+      ...auditActor(actor, meta),
+      action: "token.reown",
+      targetType: "api_token",
+      targetId: token.id,
+      outcome: "allowed",
+      before: { ownerId: token.createdById, owner: token.createdBy.email, state },
+      after: { ownerId: actor.id, owner: actor.email },
+    });
+    return toRow(reowned);
+  });
+}
+
+/**
  * Resolves an `Authorization: Bearer` header to a token actor, or null when the token is
- * unknown, revoked or expired. Records the last use (at most once a minute per token).
+ * unknown, revoked or expired, or its owner is no longer an enabled admin. Records the last use
+ * (at most once a minute per token).
  */
 export async function authenticateBearer(authorization: string | null): Promise<Actor | null> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
@@ -184,11 +242,14 @@ export async function authenticateBearer(authorization: string | null): Promise<
       expiresAt: true,
       revokedAt: true,
       lastUsedAt: true,
+      createdBy: { select: { role: true, disabled: true, demo: true } },
     },
   });
   if (!token || !timingSafeEqual(Buffer.from(token.tokenHash), Buffer.from(hash))) return null;
   const now = Date.now();
-  if (token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) return null;
+  if (tokenState({ ...token, owner: token.createdBy }, new Date(now), demoMode()) !== "active") {
+    return null;
+  }
   if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > 60_000) {
     await db().apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } });
   }

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
 import { listTokens } from "@/server/services/tokens";
 import { listTeams } from "@/server/services/users";
-import { createTokenAction, revokeTokenAction } from "@/actions/tokens";
+import { createTokenAction, reownTokenAction, revokeTokenAction } from "@/actions/tokens";
 import { roleHas } from "@/lib/domain/policy";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
@@ -29,12 +29,11 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
   if (!roleHas(actor.role, "token.manage")) return <Forbidden what="manage API tokens" />;
   const { query, params } = await readListQuery(searchParams);
   const [page, teams] = await Promise.all([listTokens(actor, query), listTeams(actor)]);
-  const now = new Date();
   return (
     <>
       <PageHeader
         title="API tokens"
-        description="Team-scoped tokens for automation, sent as Authorization: Bearer <token> to /api/v1."
+        description="Team-scoped tokens for automation, sent as Authorization: Bearer <token> to /api/v1. A token expires (90 days unless chosen otherwise) and stops while its owner is not an enabled admin; another admin can re-own it."
       />
       <p className="-mt-2 mb-4 text-sm text-muted-foreground">
         API reference:{" "}
@@ -62,13 +61,12 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
           </TableHeader>
           <TableBody>
             {page.rows.map((t) => {
-              const expired = t.expiresAt !== null && t.expiresAt <= now;
               return (
                 <TableRow key={t.id} data-testid="token-row" data-name={t.name}>
                   <TableCell>
                     <div className="font-medium">{t.name}</div>
                     <div className="font-mono text-xs text-muted-foreground">{t.prefix}…</div>
-                    <div className="text-xs text-muted-foreground">by {t.createdBy}</div>
+                    <div className="text-xs text-muted-foreground">owned by {t.createdBy}</div>
                   </TableCell>
                   <TableCell>{t.teamName}</TableCell>
                   <TableCell>
@@ -93,18 +91,31 @@ export default async function TokensPage({ searchParams }: { searchParams: Searc
                     )}
                   </TableCell>
                   <TableCell>
-                    {t.revokedAt ? (
+                    {t.state === "revoked" ? (
                       <Badge tone="bad">revoked</Badge>
-                    ) : expired ? (
+                    ) : t.state === "expired" ? (
                       <Badge tone="warn">expired</Badge>
                     ) : (
-                      <ActionButton
-                        action={revokeTokenAction}
-                        input={{ tokenId: t.id }}
-                        label="Revoke"
-                        variant="destructive"
-                        confirm={`Revoke the token “${t.name}”? Automation using it stops working at once.`}
-                      />
+                      <div className="flex flex-col items-start gap-2">
+                        {t.state === "owner_inactive" ? (
+                          <>
+                            <Badge tone="warn">stopped: owner is not an enabled admin</Badge>
+                            <ActionButton
+                              action={reownTokenAction}
+                              input={{ tokenId: t.id, ownerId: t.ownerId }}
+                              label="Re-own"
+                              confirm={`Become the owner of “${t.name}”? It works again, with your authority, while you are an enabled admin.`}
+                            />
+                          </>
+                        ) : null}
+                        <ActionButton
+                          action={revokeTokenAction}
+                          input={{ tokenId: t.id }}
+                          label="Revoke"
+                          variant="destructive"
+                          confirm={`Revoke the token “${t.name}”? Automation using it stops working at once.`}
+                        />
+                      </div>
                     )}
                   </TableCell>
                 </TableRow>

@@ -1,0 +1,30 @@
+/**
+ * When an API token works. A token acts with the authority of the admin who owns it: it stops
+ * when they stop being an enabled admin (disabled, demoted, or a demo account with demo mode
+ * off), until another admin re-owns it.
+ */
+
+export interface TokenOwner {
+  role: string | null;
+  disabled: boolean;
+  demo: boolean;
+}
+
+export interface TokenLifetime {
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  owner: TokenOwner;
+}
+
+export type TokenState = "active" | "revoked" | "expired" | "owner_inactive";
+
+export function ownerActive(owner: TokenOwner, demoMode: boolean): boolean {
+  return owner.role === "admin" && !owner.disabled && (!owner.demo || demoMode);
+}
+
+export function tokenState(token: TokenLifetime, now: Date, demoMode: boolean): TokenState {
+  if (token.revokedAt) return "revoked";
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return "expired";
+  if (!ownerActive(token.owner, demoMode)) return "owner_inactive";
+  return "active";
+}
