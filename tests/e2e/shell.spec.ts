@@ -105,10 +105,20 @@ test("unknown pages show a not-found page", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
 });
 
-test("health reports the database and platform", async ({ request }) => {
+test("health reports the database and platform, with details for signed-in users", async ({
+  page,
+  request,
+}) => {
   const res = await request.get("/api/health");
   expect(res.status()).toBe(200);
-  expect(await res.json()).toMatchObject({
+  expect(await res.json()).toEqual({
+    status: "ok",
+    checks: { database: { status: "ok" }, platform: { status: "ok" } },
+  });
+  await signIn(page, "viewer@flightdeck.demo");
+  const detailed = await page.request.get("/api/health");
+  expect(detailed.status()).toBe(200);
+  expect(await detailed.json()).toMatchObject({
     status: "ok",
     checks: { database: { status: "ok" }, platform: { adapter: "simulator", status: "ok" } },
   });

@@ -49,3 +49,19 @@ export async function healthReport(): Promise<HealthReport> {
   const status = database.status === "down" ? "down" : platform.status === "ok" ? "ok" : "degraded";
   return { status, checks: { database, platform } };
 }
+
+export interface HealthSummary {
+  status: HealthReport["status"];
+  checks: { database: { status: string }; platform: { status: string } };
+}
+
+/** What anonymous callers see: up or down per check, no addresses or error text. */
+export function healthSummary(report: HealthReport): HealthSummary {
+  return {
+    status: report.status,
+    checks: {
+      database: { status: report.checks.database.status },
+      platform: { status: report.checks.platform.status },
+    },
+  };
+}
