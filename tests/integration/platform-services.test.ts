@@ -82,4 +82,29 @@ describe("GET /api/sim/metrics", () => {
     }
     expect(text).toContain("# TYPE flightdeck_sim_request_duration_seconds histogram");
   });
+
+  it("is served only while the simulator is the platform, whatever the metrics source", async () => {
+    const saved = {
+      platform: process.env.FLIGHTDECK_PLATFORM,
+      prometheus: process.env.PROMETHEUS_URL,
+    };
+    const restore = (name: "FLIGHTDECK_PLATFORM" | "PROMETHEUS_URL", value?: string) => {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    };
+    try {
+      // Metrics read from a Prometheus that scrapes the simulated fleet: still served.
+      process.env.PROMETHEUS_URL = "http://127.0.0.1:9/";
+      expect((await simMetrics()).status).toBe(200);
+      for (const platform of ["kubernetes", "Simulator"]) {
+        process.env.FLIGHTDECK_PLATFORM = platform;
+        const res = await simMetrics();
+        expect(res.status, `FLIGHTDECK_PLATFORM=${platform}`).toBe(404);
+        expect(await res.text()).not.toContain("flightdeck_sim_");
+      }
+    } finally {
+      restore("FLIGHTDECK_PLATFORM", saved.platform);
+      restore("PROMETHEUS_URL", saved.prometheus);
+    }
+  });
 });

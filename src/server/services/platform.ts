@@ -25,14 +25,22 @@ const g = globalThis as unknown as {
 };
 
 /**
+ * Whether the fleet is the built-in simulator (FLIGHTDECK_PLATFORM, default `simulator`). Where
+ * metrics are read from (PROMETHEUS_URL) does not change it: a Prometheus may scrape the
+ * simulated fleet.
+ */
+export function simulatorIsPlatform(): boolean {
+  return (process.env.FLIGHTDECK_PLATFORM ?? "simulator") === "simulator";
+}
+
+/**
  * The platform this process drives: cluster inventory, workloads, rollouts and training jobs.
  * The built-in simulator is the one platform so far (FLIGHTDECK_PLATFORM=simulator).
  */
 export function fleetPlatform(): SimulatorPlatform {
-  const name = process.env.FLIGHTDECK_PLATFORM ?? "simulator";
-  if (name !== "simulator") {
+  if (!simulatorIsPlatform()) {
     throw new Error(
-      `FLIGHTDECK_PLATFORM=${name} is not available: this build drives the built-in simulator only`,
+      `FLIGHTDECK_PLATFORM=${process.env.FLIGHTDECK_PLATFORM} is not available: this build drives the built-in simulator only`,
     );
   }
   g.flightdeckFleet ??= createSimulatorPlatform({ chaos: chaosEffects });

@@ -1,14 +1,15 @@
-import { simulatorExposition } from "@/server/services/platform";
+import { simulatorExposition, simulatorIsPlatform } from "@/server/services/platform";
 
 export const dynamic = "force-dynamic";
 
 /**
  * The simulated fleet's metrics in the Prometheus text exposition format (labels: model,
  * version, region, cluster), so a real Prometheus can scrape the simulator. Simulated data
- * only: unauthenticated, like a model server's own /metrics.
+ * only: unauthenticated, like a model server's own /metrics, and not served (404) when the
+ * fleet is a real platform.
  */
 export async function GET() {
-  if ((process.env.FLIGHTDECK_PLATFORM ?? "simulator") !== "simulator") {
+  if (!simulatorIsPlatform()) {
     return new Response("The simulator is not the active platform.\n", { status: 404 });
   }
   return new Response(await simulatorExposition(), {
