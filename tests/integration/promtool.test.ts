@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { main } from "@/cli/index";
 import { fromFlightdeckDocs, fromOpenSlo, parsePortableSloDocuments } from "@/lib/domain/openslo";
-import type { AlertingRule, RuleGroup } from "@/lib/domain/slo-rules";
+import { prometheusRules, type AlertingRule, type RuleGroup } from "@/lib/domain/slo-rules";
+import { sloSpecSchema } from "@/lib/domain/slo-spec";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const PROMTOOL = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
@@ -164,6 +165,173 @@ describe("flightdeck slo rules with promtool", () => {
     const test = promtool(["test", "rules", "minutes.test.yml", "days.test.yml"]);
     expect(test.stdout + test.stderr).not.toContain("FAILED");
     expect(test.status).toBe(0);
+  });
+});
+
+describe("the default alerts on 7- and 90-day windows, with promtool", () => {
+  /**
+   * The rules of a 99.9% availability SLO of ranker-xl over `days` with the default alerts, in
+   * `file`, and the alerts promtool should report for each severity.
+   */
+  function rulesFor(days: number, file: string) {
+    const name = `ranker-${days}d`;
+    const spec = sloSpecSchema.parse({
+      name,
+      service: "ranker-xl",
+      team: "search-ml",
+      sliKind: "availability",
+      objective: 0.999,
+      window: { kind: "rolling", days },
+      budgetingMethod: "occurrences",
+    });
+    const { groups } = prometheusRules([spec], new Date(NOW));
+    writeFileSync(path.join(dir, file), YAML.stringify({ groups }));
+    const alertRules = groups
+      .flatMap((g) => g.rules)
+      .filter((r): r is AlertingRule => "alert" in r);
+    const expected = (severity: "page" | "ticket") => {
+      const rule = alertRules.find((r) => r.labels.severity === severity);
+      if (!rule) throw new Error(`no ${severity} alert`);
+      return {
+        exp_labels: {
+          ...rule.labels,
+          sloth_id: `ranker-xl-${name}`,
+          sloth_service: "ranker-xl",
+          sloth_slo: name,
+          team: "search-ml",
+        },
+        exp_annotations: rule.annotations,
+      };
+    };
+    return { page: expected("page"), ticket: expected("ticket"), alertRules };
+  }
+
+  const requests = (code: string, values: string) => ({
+    series: `flightdeck_sim_requests_total{model="ranker-xl",code="${code}"}`,
+    values,
+  });
+  const alertsAt = (evalTime: string, exp: unknown[]) => ({
+    eval_time: evalTime,
+    alertname: "SloErrorBudgetBurn",
+    exp_alerts: exp,
+  });
+  function runTests(file: string, tests: unknown[], evaluationInterval: string, rules: string) {
+    writeFileSync(
+      path.join(dir, file),
+      YAML.stringify({ rule_files: [rules], evaluation_interval: evaluationInterval, tests }),
+    );
+    const check = promtool(["check", "rules", rules]);
+    expect(check.status).toBe(0);
+    const test = promtool(["test", "rules", file]);
+    expect(test.stdout + test.stderr).not.toContain("FAILED");
+    expect(test.status).toBe(0);
+  }
+
+  it("7 days: never tickets a 0.5× burn, tickets 1.5× over 16.8 h, pages 20× over 14 min", () => {
+    const { page, ticket, alertRules } = rulesFor(7, "week-rules.yml");
+    // The unscaled 3-day ticket fired above 0.233×; scaled windows keep 14.4×, 6× and 1×.
+    expect(alertRules.map((r) => r.expr).join("\n")).not.toContain("ratio_rate3d");
+    runTests(
+      "week-minutes.test.yml",
+      [
+        {
+          // 2% errors (20×) after a clean hour: the 14-minute window passes 1.44% after 10 min
+          interval: "1m",
+          input_series: [
+            requests("2xx", "0+1000x60 60980+980x29"),
+            requests("5xx", "0+0x60 20+20x29"),
+          ],
+          alert_rule_test: [
+            alertsAt("60m", []),
+            // 6 minutes: 0.86% over the last 14 minutes, no page yet; the ticket's windows
+            // reach back past the data, which averages 1.8×
+            alertsAt("66m", [ticket]),
+            alertsAt("76m", [page, ticket]), // 16 minutes: 20× over 14 and 1 minutes
+          ],
+        },
+      ],
+      "1m",
+      "week-rules.yml",
+    );
+    runTests(
+      "week-days.test.yml",
+      [
+        {
+          // 0.05% errors (0.5×) for 3 days: the budget would last 14 days
+          interval: "5m",
+          input_series: [requests("2xx", "0+1000x864"), requests("5xx", "0+0.5x864")],
+          alert_rule_test: [alertsAt("1d", []), alertsAt("2d", []), alertsAt("3d", [])],
+        },
+        {
+          // 2 clean days, then 0.15% (1.5×): over 16.8 h the burn passes 1× after 11.2 h
+          interval: "5m",
+          input_series: [
+            requests("2xx", "0+1000x576 576998.5+998.5x288"),
+            requests("5xx", "0+0x576 1.5+1.5x288"),
+          ],
+          alert_rule_test: [
+            alertsAt("2d9h", []), // 9 of the last 16.8 hours at 1.5×: 0.8×
+            alertsAt("2d13h", [ticket]), // 13 hours: 1.16×
+          ],
+        },
+      ],
+      "5m",
+      "week-rules.yml",
+    );
+  });
+
+  it("90 days: pages 20× over 3 h, tickets 1.5× over 9 d, and never fires on 0.95×", () => {
+    const { page, ticket } = rulesFor(90, "ninety-rules.yml");
+    runTests(
+      "ninety-hours.test.yml",
+      [
+        {
+          // A clean day, then 2% errors (20×). Unscaled, the page needed 43.2× over 1 h (or
+          // 18× over 6 h) and the ticket 3× over 3 days: none fired. Scaled, the page fires
+          // at 14.4× over 3 h once 1.44% of 3 h is bad (after 130 min).
+          interval: "5m",
+          input_series: [
+            requests("2xx", "0+1000x288 288980+980x36"),
+            requests("5xx", "0+0x288 20+20x36"),
+          ],
+          alert_rule_test: [
+            // 1 hour of errors: 0.67% over 3 h; 0.08% over the data the 9 days hold
+            alertsAt("1d1h", []),
+            // 2.5 hours: 1.67% over 3 h, 2% over 15 min; 0.19% over 9 days, 0.28% over 18 h
+            alertsAt("1d2h30m", [page, ticket]),
+          ],
+        },
+      ],
+      "5m",
+      "ninety-rules.yml",
+    );
+    runTests(
+      "ninety-days.test.yml",
+      [
+        {
+          // 2 clean days, then 0.15% (1.5×): over 9 days it passes 1× after 4 days
+          interval: "15m",
+          input_series: [
+            requests("2xx", "0+1000x192 192998.5+998.5x480"),
+            requests("5xx", "0+0x192 1.5+1.5x480"),
+          ],
+          alert_rule_test: [
+            alertsAt("5d12h", []), // 3.5 days of 5.5 at 1.5×: 0.95×
+            alertsAt("6d12h", [ticket]), // 4.5 days of 6.5: 1.04×
+          ],
+        },
+        {
+          // 0.095% errors (0.95×), every window alike: spends 95% of the budget in 90 days
+          interval: "15m",
+          input_series: [requests("2xx", "0+1000x288"), requests("5xx", "0+0.95x288")],
+          alert_rule_test: [alertsAt("1h", []), alertsAt("1d", []), alertsAt("3d", [])],
+        },
+      ],
+      // Input every 15 minutes, rules every 5: promtool evaluates the rule groups in no fixed
+      // order, and an alert reading a recording 15 minutes old would find it stale.
+      "5m",
+      "ninety-rules.yml",
+    );
   });
 });
 

@@ -339,6 +339,129 @@ describe("multi-window burn-rate alerts", () => {
   });
 });
 
+describe("burn-rate alerts of a 7-day SLO", () => {
+  // Far from the seeded history and the other tests' traffic.
+  const NOW = new Date("2027-07-20T12:00:00Z").getTime();
+
+  it("never tickets a burn that cannot exhaust the budget, and tickets on the scaled windows", async () => {
+    await applySloSpecs(engineer(), meta, [
+      spec("alerts-weekly", { window: { kind: "rolling", days: 7 } }),
+    ]);
+    const slo = await prisma.slo.findUniqueOrThrow({ where: { name: "alerts-weekly" } });
+    // 0.05% errors for 3 days: a 0.5× burn, which spends half the budget in 7 days. The
+    // Workbook's 3-day ticket unscaled would fire above 0.1 × 7 / 3 = 0.23×.
+    await writeTraffic(slo.id, NOW - 3 * DAY, NOW, 1000, 0.0005);
+    await evaluateSlos(new Date(NOW));
+    expect(await prisma.sloAlert.count({ where: { sloId: slo.id } })).toBe(0);
+    expect((await prisma.sloSnapshot.findUniqueOrThrow({ where: { sloId: slo.id } })).firing).toBe(
+      null,
+    );
+    // Then 0.15% (1.5×) for 17 hours: over the 16.8 h window (and the last 84 min) the burn
+    // passes 1×, and the ticket fires on the windows it was scaled to.
+    await writeTraffic(slo.id, NOW, NOW + 17 * HOUR, 1000, 0.0015);
+    await evaluateSlos(new Date(NOW + 17 * HOUR));
+    const alerts = await prisma.sloAlert.findMany({ where: { sloId: slo.id } });
+    expect(alerts.map((a) => [a.severity, a.longWindowMinutes, a.shortWindowMinutes])).toEqual([
+      ["ticket", 1008, 84],
+    ]);
+    expect(alerts[0]?.threshold).toBe(1);
+    const detail = await getSloDetail(viewer, "alerts-weekly", new Date(NOW + 17 * HOUR));
+    expect(detail?.burnWindows).toEqual([
+      { minutes: 14, thresholds: [{ severity: "page", value: 14.4 }] },
+      { minutes: 84, thresholds: [{ severity: "page", value: 6 }] },
+      { minutes: 1008, thresholds: [{ severity: "ticket", value: 1 }] },
+    ]);
+  });
+
+  it("refuses alerts written out that would fire below 0.9×, naming the alert", async () => {
+    const ticket = {
+      severity: "ticket" as const,
+      budgetFraction: 0.1,
+      longWindowMinutes: 4320,
+      shortWindowMinutes: 360,
+    };
+    await expect(
+      createSlo(
+        engineer(),
+        meta,
+        spec("defs-weekly-slow-ticket", { window: { kind: "rolling", days: 7 }, alerts: [ticket] }),
+      ),
+    ).rejects.toThrow(/Alert 1 \(ticket: 10% of the budget in 3d\) would fire at 0\.23×/);
+    expect(await prisma.slo.count({ where: { name: "defs-weekly-slow-ticket" } })).toBe(0);
+    // The README's fast page on 30 days (1.728×) is kept.
+    const fast = {
+      severity: "page" as const,
+      budgetFraction: 0.0002,
+      longWindowMinutes: 5,
+      shortWindowMinutes: 1,
+    };
+    expect(
+      (await createSlo(release(), meta, spec("defs-fast-page", { alerts: [fast] }))).created,
+    ).toBe(true);
+    // A 5-minute page on ranker-xl must not page other files' traffic.
+    await prisma.slo.delete({ where: { name: "defs-fast-page" } });
+  });
+});
+
+describe("occurrence budgets of calendar months", () => {
+  // The first minutes of September 2027; August (31 days) ran at 1,000 events a minute.
+  const SEPTEMBER = new Date("2027-09-01T00:00:00Z").getTime();
+  const NOW = new Date(SEPTEMBER + 5 * MINUTE + 30_000);
+  const monthly = (name: string) => spec(name, { window: { kind: "calendar", unit: "month" } });
+
+  it("does not read exhausted, nor freeze releases, on a few errors in the first minutes", async () => {
+    await applySloSpecs(engineer(), meta, [monthly("alerts-month-start")]);
+    const slo = await prisma.slo.findUniqueOrThrow({ where: { name: "alerts-month-start" } });
+    const buckets = new SliBuckets(0.99);
+    for (let h = SEPTEMBER - 31 * DAY; h < SEPTEMBER; h += HOUR) {
+      buckets.hour(new Date(h), { good: 60_000, total: 60_000, slices: 60, goodSlices: 60 });
+    }
+    // 5 minutes of September at 1% errors: 50 bad of 5,000, ten times the budget of the
+    // events so far, too slow for any burn-rate alert (10× over 1 h and 5 min).
+    buckets.minutes(new Date(SEPTEMBER), new Date(SEPTEMBER + 5 * MINUTE), 1000, 10);
+    await buckets.write(prisma, slo.id);
+    await evaluateSlos(NOW);
+    const snapshot = await prisma.sloSnapshot.findUniqueOrThrow({ where: { sloId: slo.id } });
+    // 5,000 so far + 1,000 a minute for the 43,194.5 minutes left, × 0.1%
+    expect(snapshot.budgetAmount).toBeCloseTo((5000 + 1000 * (30 * 1440 - 5.5)) * 0.001, 6);
+    expect(snapshot).toMatchObject({ status: "healthy", firing: null, total: 5000n });
+    expect(snapshot.consumed).toBeCloseTo(50 / snapshot.budgetAmount!, 9);
+    const policy = (await budgetPolicyStates(["ranker-xl"])).get("ranker-xl");
+    expect(policy?.exhausted).not.toContain("alerts-month-start");
+    // The page says why: budgeted on the events the month is expected to hold.
+    const detail = await getSloDetail(viewer, "alerts-month-start", NOW);
+    expect(detail?.budgetBasis).toEqual({
+      soFar: 5000,
+      expected: expect.closeTo(5000 + 1000 * (30 * 1440 - 5.5), 3) as number,
+    });
+  });
+
+  it("falls back on the month's pace without a previous month, and still exhausts on an outage", async () => {
+    await applySloSpecs(engineer(), meta, [monthly("alerts-month-new")]);
+    const slo = await prisma.slo.findUniqueOrThrow({ where: { name: "alerts-month-new" } });
+    await new SliBuckets(0.99)
+      .minutes(new Date(SEPTEMBER), new Date(SEPTEMBER + 5 * MINUTE), 1000, 10)
+      .write(prisma, slo.id);
+    await evaluateSlos(NOW);
+    const young = await prisma.sloSnapshot.findUniqueOrThrow({ where: { sloId: slo.id } });
+    // 5,000 events in 5.5 minutes, projected over the 43,200 minutes of September
+    expect(young.budgetAmount).toBeCloseTo(5000 * ((30 * 1440) / 5.5) * 0.001, 6);
+    expect(young.consumed).toBeCloseTo(50 / young.budgetAmount!, 9);
+    // Not exhausted, but a 10× burn over all of the data pages: at risk, not frozen.
+    expect(young).toMatchObject({ status: "at_risk", firing: "page" });
+    // A total outage for the rest of the first day spends more than the month allows.
+    await writeTraffic(slo.id, SEPTEMBER + 5 * MINUTE, SEPTEMBER + DAY, 1000, 1);
+    await evaluateSlos(new Date(SEPTEMBER + DAY));
+    const outage = await prisma.sloSnapshot.findUniqueOrThrow({ where: { sloId: slo.id } });
+    expect(outage.status).toBe("exhausted");
+    expect((await budgetPolicyStates(["ranker-xl"])).get("ranker-xl")?.exhausted).toContain(
+      "alerts-month-new",
+    );
+    // Leave ranker-xl unfrozen for the tests after this one.
+    await prisma.slo.delete({ where: { id: slo.id } });
+  });
+});
+
 describe("defining SLOs", () => {
   it("creates once under a double submit, audits it, and refuses a different SLO of that name", async () => {
     const input = spec("defs-created", { sliKind: "latency", threshold: 250, objective: 0.99 });
