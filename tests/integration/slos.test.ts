@@ -428,6 +428,12 @@ describe("occurrence budgets of calendar months", () => {
     expect(snapshot.consumed).toBeCloseTo(50 / snapshot.budgetAmount!, 9);
     const policy = (await budgetPolicyStates(["ranker-xl"])).get("ranker-xl");
     expect(policy?.exhausted).not.toContain("alerts-month-start");
+    // The review of the month in progress budgets it the same way.
+    const review = await sloReview(viewer, "2027-09", NOW);
+    const row = review.teams
+      .flatMap((t) => t.services.flatMap((sv) => sv.rows))
+      .find((r) => r.slo === "alerts-month-start");
+    expect(row?.consumed).toBeCloseTo(50 / ((5000 + 1000 * (30 * 1440 - 5.5)) * 0.001), 9);
     // The page says why: budgeted on the events the month is expected to hold.
     const detail = await getSloDetail(viewer, "alerts-month-start", NOW);
     expect(detail?.budgetBasis).toEqual({
