@@ -5,7 +5,7 @@ import { metricPeriod } from "../../src/lib/domain/incident/metrics";
 import type { Prisma } from "../../src/generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
-import bcrypt from "bcryptjs";
+import { hash } from "@node-rs/bcrypt";
 import { PASSWORD_HASH_COST } from "../../src/lib/domain/passwords";
 import { defaultPromotionsOnly } from "../../src/lib/domain/release-process";
 import { DEMO_PASSWORD } from "../../src/lib/demo";
@@ -312,7 +312,7 @@ export async function seedDemoFleet(
     return id;
   };
   // Same cost as passwords set in the app, so timing reveals nothing.
-  const passwordHash = await bcrypt.hash(DEMO_PASSWORD, PASSWORD_HASH_COST);
+  const passwordHash = await hash(DEMO_PASSWORD, { cost: PASSWORD_HASH_COST });
   await prisma.user.createMany({
     data: DEMO_USERS.map((u) => ({
       email: u.email,

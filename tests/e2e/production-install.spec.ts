@@ -3,7 +3,7 @@
 // addresses that a client cannot forge.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -32,6 +32,8 @@ async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
 test.beforeAll(async () => {
   test.setTimeout(5 * 60_000);
   dataDir = mkdtempSync(path.join(os.tmpdir(), "flightdeck-install-"));
+  // Running as root, the embedded PostgreSQL runs as "postgres", which must reach its directory.
+  chmodSync(dataDir, 0o755);
   const saved = process.env.DATABASE_URL;
   delete process.env.DATABASE_URL;
   database = await ensureDatabase({ dataDir: path.join(dataDir, "db") });

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import bcrypt from "bcryptjs";
+import { verify } from "@node-rs/bcrypt";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { inject } from "vitest";
@@ -73,7 +73,7 @@ describe("flightdeck admin create", () => {
       disabled: false,
       demo: false,
     });
-    expect(await bcrypt.compare("a long enough passphrase", user.passwordHash ?? "")).toBe(true);
+    expect(await verify("a long enough passphrase", user.passwordHash ?? "")).toBe(true);
     const audit = await prisma.auditEvent.findFirstOrThrow({
       where: { action: "user.create", targetId: user.id },
     });

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import bcrypt from "bcryptjs";
+import { hash } from "@node-rs/bcrypt";
 import { connectTestDatabase } from "../support/db";
 import { verifyCredentials } from "@/server/auth/credentials";
 import { signInThrottleMessage } from "@/server/auth/throttle";
@@ -23,7 +23,7 @@ async function user(data: { disabled?: boolean; demo?: boolean } = {}) {
       email,
       name: "C",
       role: "viewer",
-      passwordHash: await bcrypt.hash("right-password", 4),
+      passwordHash: await hash("right-password", { cost: 4 }),
       ...data,
     },
   });

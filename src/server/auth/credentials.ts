@@ -1,7 +1,7 @@
 import "server-only";
 import { CredentialsSignin } from "next-auth";
 import { randomBytes } from "node:crypto";
-import bcrypt from "bcryptjs";
+import { hash, verify } from "@node-rs/bcrypt";
 import { z } from "zod";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -22,12 +22,12 @@ export class InvalidCredentials extends CredentialsSignin {
 // A hash of a random string at the same cost: unknown emails take as long as known ones.
 let decoyHash: Promise<string> | undefined;
 const decoy = () =>
-  (decoyHash ??= bcrypt.hash(randomBytes(16).toString("hex"), PASSWORD_HASH_COST));
+  (decoyHash ??= hash(randomBytes(16).toString("hex"), { cost: PASSWORD_HASH_COST }));
 
 /**
- * bcrypt is deliberately slow and runs on this process's CPU. At most two hashes run at once
- * and a bounded queue waits; a flood beyond that is refused at once, so it costs the database
- * and the event loop almost nothing and other requests keep their normal latency.
+ * bcrypt is deliberately slow. It runs natively on libuv's thread pool, never on the event
+ * loop, and at most two hashes run at once (two cores' worth) with a bounded queue; a flood
+ * beyond that is refused at once, so other requests keep their normal latency.
  */
 const HASH_CONCURRENCY = 2;
 const HASH_QUEUE = 32;
@@ -108,9 +108,7 @@ export async function verifyCredentials(
     });
     let ok: boolean;
     try {
-      ok = await withHashSlot(async () =>
-        bcrypt.compare(password, user?.passwordHash ?? (await decoy())),
-      );
+      ok = await withHashSlot(async () => verify(password, user?.passwordHash ?? (await decoy())));
     } catch (error) {
       if (!(error instanceof SignInBusy)) throw error;
       await audit(email, clientIp, user, "busy: too many sign-ins at once");

@@ -1,5 +1,5 @@
 import "server-only";
-import bcrypt from "bcryptjs";
+import { hash } from "@node-rs/bcrypt";
 import { PASSWORD_HASH_COST } from "@/lib/domain/passwords";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -169,7 +169,7 @@ async function applyVersionedChange(
 export async function createUser(actor: Actor | null, meta: RequestMeta, input: CreateUserData) {
   assertAllowed(actor, "user.manage");
   await assertTeamExists(input.teamId);
-  const passwordHash = await bcrypt.hash(input.password, PASSWORD_HASH_COST);
+  const passwordHash = await hash(input.password, { cost: PASSWORD_HASH_COST });
   try {
     return await db().$transaction(async (tx) => {
       const user = await tx.user.create({
