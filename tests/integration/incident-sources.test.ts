@@ -20,6 +20,7 @@ const MINUTE = 60_000;
 let admin: Actor;
 let engineer: Actor;
 let alertToken: string;
+let assistantToken: string;
 let readToken: string;
 
 const fixture = (name: string) =>
@@ -42,17 +43,23 @@ beforeAll(async () => {
     )) as Actor;
   admin = await make("admin");
   engineer = await make("engineer");
-  const mint = async (name: string, scopes: ("fleet.read" | "incident.work")[]) =>
+  const mint = async (
+    name: string,
+    scopes: ("fleet.read" | "incident.work")[],
+    teamId: string = team.id,
+  ) =>
     (
       await createToken(admin, meta, {
         name: `${name}-${RUN}`,
-        teamId: team.id,
+        teamId,
         scopes,
         expiresInDays: 30,
       })
     ).secret;
   alertToken = await mint("alertmanager", ["incident.work"]);
   readToken = await mint("reader", ["fleet.read"]);
+  const assistant = await prisma.team.findUniqueOrThrow({ where: { slug: "assistant" } });
+  assistantToken = await mint("assistant-alertmanager", ["incident.work"], assistant.id);
 });
 
 afterAll(async () => {
@@ -98,6 +105,8 @@ function notification(name: string, patch: (a: Record<string, unknown>) => void 
 
 describe("POST /api/v1/alerts/alertmanager", () => {
   it("opens one incident per firing alert, deduplicates repeats, and notes the resolution", async () => {
+    // Both alerts are about the assistant team's model: that team's Alertmanager sends them.
+    const alertToken = assistantToken;
     const body = notification("firing-grouped-by-region");
     const first = await post(alertToken, body);
     expect(first.status).toBe(200);
@@ -184,6 +193,88 @@ describe("POST /api/v1/alerts/alertmanager", () => {
     expect(before.severity).not.toBe("SEV1");
     expect(after.severity).toBe("SEV1");
     expect(after.version).toBe(before.version + 1);
+  });
+
+  it("refuses, alert by alert, what would touch another team's model, SLO or incident", async () => {
+    const template = fixture("firing-sloth-custom-severity").alerts[0]!;
+    const alert = (key: string, labels: Record<string, string>) => ({
+      ...template,
+      fingerprint: `scope-${key}-${RUN}`,
+      labels: { alertname: `Scope${key}`, severity: "warning", ...labels },
+    });
+    const foreignSlo = await prisma.slo.findFirstOrThrow({
+      where: { team: { slug: "assistant" } },
+      select: { name: true },
+    });
+    // An incident of the assistant team's model, opened by that team's Alertmanager.
+    const theirs = alert("theirs", { model: "assistant-llm-70b" });
+    const opened = (await (
+      await post(assistantToken, { ...fixture("firing-sloth-custom-severity"), alerts: [theirs] })
+    ).json()) as {
+      alerts: { outcome: string; incident: number }[];
+    };
+    expect(opened.alerts[0]?.outcome).toBe("opened");
+    const before = await prisma.incident.findUniqueOrThrow({
+      where: { number: opened.alerts[0]!.incident },
+      select: { id: true, version: true, severity: true },
+    });
+
+    const body = {
+      ...fixture("firing-sloth-custom-severity"),
+      alerts: [
+        alert("model", { model: "assistant-llm-70b" }),
+        alert("ours", { model: "ranker-xl" }),
+        alert("slo", { slo: foreignSlo.name }),
+        alert("nomodel", { cluster: "gke-euw1-serve-01" }),
+        // The other team's fingerprint, without the labels that would give it away.
+        { ...theirs, labels: { alertname: "ScopeTheirs", flightdeck_severity: "SEV1" } },
+      ],
+    };
+    const res = await post(alertToken, body);
+    expect(res.status).toBe(200);
+    const { alerts } = (await res.json()) as {
+      alerts: { fingerprint: string; outcome: string; incident: number | null; reason?: string }[];
+    };
+    expect(alerts.map((a) => a.outcome)).toEqual([
+      "refused",
+      "opened",
+      "refused",
+      "opened",
+      "refused",
+    ]);
+    expect(alerts[0]).toMatchObject({
+      incident: null,
+      reason: expect.stringMatching(/names the model assistant-llm-70b, of another team/),
+    });
+    expect(alerts[2]?.reason).toMatch(
+      new RegExp(`names the SLO ${foreignSlo.name}, of another team`),
+    );
+    expect(alerts[4]?.reason).toMatch(
+      /open incident holding its fingerprint affects a model of another team/,
+    );
+
+    // Nothing of the other team's changed; each refusal is on the record with its reason.
+    expect(
+      await prisma.incident.findUniqueOrThrow({
+        where: { id: before.id },
+        select: { id: true, version: true, severity: true },
+      }),
+    ).toEqual(before);
+    for (const key of ["model", "slo"]) {
+      expect(
+        await prisma.incidentAlert.count({ where: { fingerprint: `scope-${key}-${RUN}` } }),
+      ).toBe(0);
+    }
+    const refusals = await prisma.auditEvent.findMany({
+      where: {
+        action: "incident.alert",
+        outcome: "denied",
+        actorEmail: `token:alertmanager-${RUN}`,
+        after: { path: ["fingerprint"], string_starts_with: "scope-" },
+      },
+    });
+    expect(refusals).toHaveLength(3);
+    expect(refusals.every((r) => r.reason?.startsWith("Refused:"))).toBe(true);
   });
 
   it("refuses malformed, unauthenticated, unauthorized, oversized and non-JSON bodies, changing nothing", async () => {

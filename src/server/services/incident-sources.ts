@@ -1,7 +1,7 @@
 import "server-only";
 import { db, type Prisma } from "@/server/db/client";
 import { appendAudit, type AuditInput } from "@/server/db/audit";
-import type { Actor } from "@/server/auth/session";
+import { principalOf, type Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/services/context";
 import { assertAllowed } from "@/server/services/access";
 import { auditActor } from "@/server/services/audit";
@@ -13,6 +13,7 @@ import {
   type AlertPlan,
 } from "@/lib/domain/incident/alertmanager";
 import { formatBurnRate, formatWindow } from "@/lib/domain/slo-alerts";
+import { alertScopeRefusal, type AlertTarget } from "@/lib/domain/incident/alert-scope";
 import {
   incidentTransition,
   OPEN_INCIDENT_STATUSES,
@@ -335,7 +336,14 @@ export async function incidentsForResolvedAlerts(
 // ---------------------------------------------------------------------------------------------
 // Alertmanager
 
-export type AlertOutcome = "opened" | "updated" | "attached" | "duplicate" | "ignored";
+export type AlertOutcome =
+  | "opened"
+  | "updated"
+  | "attached"
+  | "duplicate"
+  | "ignored"
+  /** it would touch another team's model, SLO or incident: nothing changed */
+  | "refused";
 
 export interface AlertResult {
   fingerprint: string;
@@ -350,7 +358,9 @@ export interface AlertResult {
  * One Alertmanager notification: each alert opens an incident, updates the open incident
  * holding its fingerprint, or attaches to the open incident of the SLO it names. Repeated
  * notifications change nothing but the alert's last-seen time. Each alert is handled in its own
- * transaction under a lock on its fingerprint, so concurrent deliveries open one incident.
+ * transaction under a lock on its fingerprint, so concurrent deliveries open one incident. An
+ * alert that would touch another team's model, SLO or incident is refused and audited; the rest
+ * of the notification goes on.
  */
 export async function receiveAlertmanagerWebhook(
   actor: Actor | null,
@@ -373,9 +383,60 @@ async function receiveAlert(
 ): Promise<AlertResult> {
   const base = { fingerprint: change.dedupeKey, status: change.status };
   const audit = auditActor(actor, meta);
+  const principal = principalOf(actor);
   return db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`alertmanager:${change.dedupeKey}`}))`;
     const now = new Date();
+
+    /** The refusal when the alert would touch another team's objects, audited; or null. */
+    const outOfScope = async (targets: AlertTarget[]): Promise<AlertResult | null> => {
+      const reason = alertScopeRefusal(principal, targets);
+      if (!reason) return null;
+      await appendAudit(tx, {
+        ...audit,
+        action: "incident.alert",
+        targetType: "incident",
+        outcome: "denied",
+        reason,
+        after: {
+          fingerprint: change.dedupeKey,
+          alert: change.status,
+          model: change.model,
+          slo: change.slo,
+        },
+      });
+      return { ...base, outcome: "refused", incident: null, reason };
+    };
+    const incidentTargets = async (incidentId: string): Promise<AlertTarget[]> => {
+      const i = await tx.incident.findUniqueOrThrow({
+        where: { id: incidentId },
+        select: { number: true, affectedModels: true },
+      });
+      const models = await tx.model.findMany({
+        where: { name: { in: i.affectedModels } },
+        select: { teamId: true },
+      });
+      return models.map((m) => ({ kind: "incident", name: String(i.number), teamId: m.teamId }));
+    };
+
+    // What the alert names: its model and its SLO must be the caller's team's.
+    const [namedModel, namedSlo] = await Promise.all([
+      change.model
+        ? tx.model.findUnique({ where: { name: change.model }, select: { teamId: true } })
+        : null,
+      change.slo
+        ? tx.slo.findUnique({ where: { name: change.slo }, select: { teamId: true } })
+        : null,
+    ]);
+    const named = await outOfScope([
+      ...(namedModel && change.model
+        ? [{ kind: "model" as const, name: change.model, teamId: namedModel.teamId }]
+        : []),
+      ...(namedSlo && change.slo
+        ? [{ kind: "slo" as const, name: change.slo, teamId: namedSlo.teamId }]
+        : []),
+    ]);
+    if (named) return named;
     const alertData = {
       status: change.status,
       title: change.title,
@@ -446,6 +507,8 @@ async function receiveAlert(
     });
     const holder = held ? await lockIncidentRow(tx, held.incidentId) : null;
     if (held && holder && OPEN.includes(holder.status)) {
+      const foreign = await outOfScope(await incidentTargets(holder.id));
+      if (foreign) return foreign;
       const plan = planAlertChange(change, holder);
       if (plan.action === "update") {
         // The same resolution delivered again: already on the incident.
@@ -487,6 +550,8 @@ async function receiveAlert(
       : null;
     const sloIncident = slo ? await lockedSloIncident(tx, slo.name) : null;
     if (sloIncident) {
+      const foreign = await outOfScope(await incidentTargets(sloIncident.id));
+      if (foreign) return foreign;
       const plan = planAlertChange(change, sloIncident);
       return update(
         sloIncident,

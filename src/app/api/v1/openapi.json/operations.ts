@@ -81,11 +81,12 @@ export const responseSchemas = {
         fingerprint: z.string(),
         status: z.enum(["firing", "resolved"]),
         outcome: z
-          .enum(["opened", "updated", "attached", "duplicate", "ignored"])
+          .enum(["opened", "updated", "attached", "duplicate", "ignored", "refused"])
           .describe(
             "opened a new incident; updated the open incident holding the fingerprint; attached " +
               "to the open incident of the SLO the alert names; duplicate of what is recorded; " +
-              "ignored (e.g. resolved with no open incident)",
+              "ignored (e.g. resolved with no open incident); refused (it names another team's " +
+              "model or SLO, or its incident affects another team's model: `reason` says which)",
           ),
         incident: z.int().nullable().describe("the incident's number"),
         reason: z.string().optional(),
@@ -386,6 +387,10 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       "`model`/`service`, region from `region`, SLO from `slo`), or updates the open incident " +
       "already holding its fingerprint (raising its severity, or reopening investigation when " +
       "it fires again after mitigation). An alert naming an SLO with an open incident joins it. " +
+      "A team's token works only its own team's incidents: an alert naming another team's model " +
+      "or SLO, or held by an incident of another team's model, is refused (outcome `refused`, " +
+      "audited) while the rest of the notification is processed. Alerts naming no model are " +
+      "anyone's. " +
       "Repeated notifications change nothing; a resolved alert adds a timeline note (people " +
       "resolve incidents). Bodies above 512 KiB are refused.",
     tags: ["Incidents"],
