@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { regionCodeSchema } from "./list-query";
 
 export const CHAOS_KINDS = [
   "region_degradation",
@@ -19,10 +20,7 @@ export const CHAOS_PERCENT: Record<ChaosKind, { label: string; max: number }> = 
 export const startChaosSchema = z
   .object({
     kind: z.enum(CHAOS_KINDS),
-    region: z
-      .string()
-      .trim()
-      .regex(/^[a-z]{2}-[a-z]+-\d$/, "Choose a region."),
+    region: regionCodeSchema("Choose a region."),
     /** see CHAOS_PERCENT */
     percent: z.coerce.number().positive("Use a positive percentage."),
     durationMinutes: z.coerce

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { regionCodeSchema } from "./list-query";
 
 // The domain's lists (lib/domain/incident/lifecycle.ts), repeated because schemas import
 // nothing of ours; the incidents service checks at compile time that they match.
@@ -31,7 +32,7 @@ function names(item: z.ZodString, max: number, message: string) {
 }
 
 const modelName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "Unknown model.");
-const regionCode = z.string().regex(/^[a-z]{2}-[a-z]+-\d$/, "Unknown region.");
+const regionCode = regionCodeSchema("Unknown region.");
 const sloName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "Unknown SLO.");
 
 /** An email of a Flightdeck user, or empty for nobody. */

@@ -4,15 +4,21 @@ export const ENVIRONMENT_TIERS = ["staging", "production"] as const;
 export type EnvironmentTier = (typeof ENVIRONMENT_TIERS)[number];
 
 /**
+ * A cloud region's code, in any cloud's naming: AWS `us-east-1` and `ap-southeast-1`, Google
+ * Cloud `europe-west4`, Azure `eastus` and `westeurope`, Oracle `us-ashburn-1`. Lower-case
+ * letters and digits in words joined by single dashes, starting with a letter.
+ */
+export const REGION_CODE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+export const regionCodeSchema = (message: string) =>
+  z.string().trim().min(2, message).max(64, message).regex(REGION_CODE, message);
+
+/**
  * The filters every list page shares, read from the URL. Malformed values fall back to
  * "no filter" rather than failing the page, so a hand-edited link still opens.
  */
 export const fleetFilterSchema = z.object({
-  region: z
-    .string()
-    .regex(/^[a-z]{2}-[a-z]+-\d$/)
-    .optional()
-    .catch(undefined),
+  region: regionCodeSchema("Unknown region.").optional().catch(undefined),
   env: z.enum(ENVIRONMENT_TIERS).optional().catch(undefined),
 });
 export type FleetFilter = z.infer<typeof fleetFilterSchema>;

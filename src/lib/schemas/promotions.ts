@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { ENVIRONMENT_TIERS, listQuerySchema } from "./list-query";
+import { ENVIRONMENT_TIERS, listQuerySchema, regionCodeSchema } from "./list-query";
 
 const id = z.string().trim().min(1).max(64);
 /** The request's version the user saw (optimistic concurrency). */
 const version = z.coerce.number().int().min(1);
-const regionCode = z.string().regex(/^[a-z]{2}-[a-z]+-\d$/, "Unknown region.");
+const regionCode = regionCodeSchema("Unknown region.");
 
 /** Checkbox groups arrive as one value or many; none means every region the tier has. */
 const regions = z
