@@ -317,10 +317,12 @@ export async function evaluateSlos(now = new Date()): Promise<{
         alerts.flatMap((a) => [a.longWindowMinutes, a.shortWindowMinutes]),
       );
       // Occurrence budgets of calendar periods are sized by the period before (budgetUnits).
+      const previousOf = new Map(
+        slos.map((s) => [s.id, previousCalendarPeriod(specs.get(s.id)!.window, now)]),
+      );
       const previousRanges = slos.flatMap((s) => {
-        const spec = specs.get(s.id)!;
-        const previous = previousCalendarPeriod(spec.window, now);
-        return previous && spec.budgetingMethod === "occurrences"
+        const previous = previousOf.get(s.id);
+        return previous && specs.get(s.id)!.budgetingMethod === "occurrences"
           ? [{ sloId: s.id, from: previous.start, to: previous.end }]
           : [];
       });
@@ -364,7 +366,7 @@ export async function evaluateSlos(now = new Date()): Promise<{
         const judgements = judgeAlerts(alertsOf.get(s.id)!, burnOver);
         const firing = firingSeverity(judgements);
         const sums = budgetCounts(counts, spec.budgetingMethod);
-        const previous = previousCalendarPeriod(spec.window, now);
+        const previous = previousOf.get(s.id) ?? null;
         const windowUnits = budgetUnits({
           method: spec.budgetingMethod,
           windowMinutes: minutes,
