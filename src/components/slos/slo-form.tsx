@@ -18,10 +18,28 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 
+/**
+ * With Prometheus as the metrics source, the latency thresholds it can count at (its histogram's
+ * bucket boundaries), or why they could not be read.
+ */
+export type LatencyBoundaries = { metric: string; boundariesMs: number[] } | { error: string };
+
 /** The freeze an SLO's spent budget puts on its service, and whether the viewer may lift it. */
 export interface SloFreeze {
   service: string;
   canOverride: boolean;
+}
+
+/** Which latency thresholds Prometheus can count at; nothing to say with the simulator. */
+function latencyHint(boundaries: LatencyBoundaries | null): string | undefined {
+  if (!boundaries) return undefined;
+  if ("error" in boundaries) {
+    return `Prometheus did not answer (${boundaries.error}); the threshold is checked against its histogram's buckets when you save.`;
+  }
+  if (boundaries.boundariesMs.length === 0) {
+    return `Prometheus has no ${boundaries.metric} series yet, so no bucket boundaries to choose from.`;
+  }
+  return `Prometheus counts latency at the bucket boundaries of ${boundaries.metric}: ${boundaries.boundariesMs.join(", ")} ms.`;
 }
 
 /** What the freeze means for changing or deleting the SLO. */
@@ -84,6 +102,7 @@ export function SloForm({
   services,
   teams,
   defaultTeam,
+  latencyBoundaries = null,
   freeze = null,
   create,
   update,
@@ -93,6 +112,7 @@ export function SloForm({
   services: string[];
   teams: { slug: string; name: string }[];
   defaultTeam: string | null;
+  latencyBoundaries?: LatencyBoundaries | null;
   freeze?: SloFreeze | null;
   create?: (spec: SloSpecInput) => Promise<ActionResult<{ name: string }>>;
   update?: (input: {
@@ -260,15 +280,28 @@ export function SloForm({
             id="slo-threshold"
             label={`Threshold (${THRESHOLD_UNIT[sliKind]})`}
             error={errorFor("threshold")}
+            hint={sliKind === "latency" ? latencyHint(latencyBoundaries) : undefined}
           >
             <Input
               id="slo-threshold"
               inputMode="decimal"
+              list={
+                sliKind === "latency" && latencyBoundaries && "boundariesMs" in latencyBoundaries
+                  ? "slo-threshold-boundaries"
+                  : undefined
+              }
               value={threshold}
               onChange={(e) => setThreshold(e.target.value)}
               aria-invalid={Boolean(errorFor("threshold"))}
               aria-describedby={errorFor("threshold") ? "slo-threshold-error" : undefined}
             />
+            {sliKind === "latency" && latencyBoundaries && "boundariesMs" in latencyBoundaries ? (
+              <datalist id="slo-threshold-boundaries">
+                {latencyBoundaries.boundariesMs.map((ms) => (
+                  <option key={ms} value={String(ms)} />
+                ))}
+              </datalist>
+            ) : null}
           </Field>
         ) : null}
         <Field id="slo-objective" label="Objective (%)" error={errorFor("objective")}>

@@ -145,6 +145,17 @@ export interface RangeWindow {
 export interface SliCounts {
   good: number;
   total: number;
+  /**
+   * Set when a query the SLI needs matched no series (say, a latency threshold that is no bucket
+   * boundary): the counts are then 0 and mean nothing, and this says why.
+   */
+  noData?: string;
+}
+
+/** A latency histogram: its metric, and the bucket boundaries (seconds) it can count at. */
+export interface LatencyBuckets {
+  metric: string;
+  boundariesSeconds: number[];
 }
 
 export interface MetricsSource extends HealthCheck {
@@ -161,6 +172,11 @@ export interface MetricsSource extends HealthCheck {
     start: Date,
     end: Date,
   ): Promise<SliCounts>;
+  /**
+   * Sources that count latency from a histogram can judge a threshold only at a bucket boundary:
+   * these are the boundaries of the series matching `selector`. Absent when any threshold works.
+   */
+  latencyBuckets?(selector: Selector): Promise<LatencyBuckets>;
 }
 
 // ---------------------------------------------------------------------------------------------

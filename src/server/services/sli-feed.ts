@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "@/server/db/client";
 import { metricsSource } from "@/server/services/platform";
-import type { MetricsSource } from "@/lib/platform/types";
+import type { MetricsSource, SliCounts } from "@/lib/platform/types";
 
 const MINUTE = 60_000;
 /** After downtime, catch up at most this far back; older minutes stay without data. */
@@ -19,12 +19,18 @@ interface SloToFeed {
 }
 
 /** Good and total events for one SLO over one minute, from the platform's metrics. */
-async function countsFor(source: MetricsSource, slo: SloToFeed, start: Date, end: Date) {
+async function countsFor(
+  source: MetricsSource,
+  slo: SloToFeed,
+  start: Date,
+  end: Date,
+): Promise<SliCounts> {
   const selector = { model: slo.model };
   if (slo.sliKind === "latency" && slo.threshold) {
     return source.sliCounts({ kind: "latency", thresholdMs: slo.threshold }, selector, start, end);
   }
   const counts = await source.sliCounts({ kind: "availability" }, selector, start, end);
+  if (counts.noData) return counts;
   if (slo.sliKind === "freshness" && slo.threshold !== null) {
     // Freshness: traffic served while the features were younger than the threshold is good.
     const age = await source.instant("data_age_seconds", selector, new Date(end.getTime() - 1));
@@ -47,20 +53,40 @@ async function countsFor(source: MetricsSource, slo: SloToFeed, start: Date, end
 }
 
 /**
+ * Keeps on the SLO why its latest minutes had no data (null: they had data), writing only a
+ * change, so a lasting gap keeps the minute it began.
+ */
+async function recordGap(sloId: string, gap: { reason: string; since: Date } | null) {
+  const prisma = db();
+  if (gap) {
+    await prisma.$executeRaw`
+      UPDATE "Slo" SET "noDataReason" = ${gap.reason}, "noDataSince" = ${gap.since}
+      WHERE id = ${sloId} AND "noDataReason" IS DISTINCT FROM ${gap.reason}`;
+  } else {
+    await prisma.$executeRaw`
+      UPDATE "Slo" SET "noDataReason" = NULL, "noDataSince" = NULL
+      WHERE id = ${sloId} AND "noDataReason" IS NOT NULL`;
+  }
+}
+
+/**
  * Feeds each SLO's SLI minute buckets from the platform's metrics, up to the last complete
  * minute, adding each minute to its hour and day rollups in the same statement. Metrics are
  * read outside any transaction (a slow source holds no locks); each minute is written by one
  * atomic statement whose rollup increments happen only if the minute row was new, so a crash,
- * a retry or several replicas feeding at once never count a minute twice. Returns the minutes
- * this call wrote.
+ * a retry or several replicas feeding at once never count a minute twice. A minute whose query
+ * matched no series is written empty (no data, never 0% good) and the SLO keeps the reason.
+ * `sloIds` limits the round to those SLOs. Returns the minutes this call wrote.
  */
 export async function feedSliMinutes(
   now = new Date(),
   source: MetricsSource = metricsSource(),
+  sloIds?: string[],
 ): Promise<number> {
   const lastComplete = Math.floor(now.getTime() / MINUTE) * MINUTE - MINUTE;
   const prisma = db();
   const slos = await prisma.slo.findMany({
+    ...(sloIds ? { where: { id: { in: sloIds } } } : {}),
     select: {
       id: true,
       sliKind: true,
@@ -89,9 +115,16 @@ export async function feedSliMinutes(
       (latestBySlo.get(s.id) ?? 0) + MINUTE,
       lastComplete - (MAX_BACKFILL_MINUTES - 1) * MINUTE,
     );
+    // undefined until a minute is read: then null (data) or why there was none
+    let gap: { reason: string; since: Date } | null | undefined;
     for (let t = from; t <= lastComplete; t += MINUTE) {
       const start = new Date(t);
       const counts = await countsFor(source, slo, start, new Date(t + MINUTE));
+      if (counts.noData) {
+        if (gap?.reason !== counts.noData) gap = { reason: counts.noData, since: start };
+      } else {
+        gap = null;
+      }
       // Good and total come from separate queries (and counters reset): keep 0 ≤ good ≤ total.
       const total = Math.max(0, Math.round(counts.total));
       const good = Math.min(Math.max(0, Math.round(counts.good)), total);
@@ -118,6 +151,7 @@ export async function feedSliMinutes(
               slices = "SliBucket".slices + EXCLUDED.slices,
               "goodSlices" = "SliBucket"."goodSlices" + EXCLUDED."goodSlices"`;
     }
+    if (gap !== undefined) await recordGap(slo.id, gap);
   }
   await prisma.sliBucket.deleteMany({
     where: {

@@ -8,6 +8,9 @@ import type { RequestMeta } from "@/server/services/context";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/services/access";
 import { auditActor } from "@/server/services/audit";
+import { metricsSource } from "@/server/services/platform";
+import type { LatencyBuckets, Selector } from "@/lib/platform/types";
+import { boundariesMs, latencyThresholdProblem } from "@/lib/domain/latency-buckets";
 import {
   alertWindowSchema,
   DEFAULT_ALERT_WINDOWS,
@@ -84,12 +87,69 @@ function columnsOf(spec: SloSpec) {
 }
 
 async function resetHistory(tx: Prisma.TransactionClient, sloId: string) {
+  await tx.slo.update({ where: { id: sloId }, data: { noDataReason: null, noDataSince: null } });
   await tx.sliBucket.deleteMany({ where: { sloId } });
   await tx.sloSnapshot.deleteMany({ where: { sloId } });
   await tx.sloAlert.updateMany({
     where: { sloId, resolvedAt: null },
     data: { resolvedAt: new Date() },
   });
+}
+
+/**
+ * With Prometheus as the metrics source, latency is counted from a histogram, and only at a
+ * bucket boundary: any other threshold matches no series. So a latency threshold that is new
+ * (a new SLO, or one that now measures differently than `stored`) must be a boundary Prometheus
+ * has for the service (or, for a service that reports nothing yet, for any service). Reading
+ * them is I/O, so this runs before the transaction; when Prometheus does not answer, the save
+ * is refused rather than accepted blindly.
+ */
+async function assertLatencyThresholds(
+  specs: SloSpec[],
+  stored: Map<string, SloSpec>,
+): Promise<void> {
+  const source = metricsSource();
+  if (!source.latencyBuckets) return;
+  const checked = specs.filter((s) => {
+    const before = stored.get(s.name);
+    return s.sliKind === "latency" && (!before || measuresDifferently(before, s));
+  });
+  if (checked.length === 0) return;
+  const read = async (selector: Selector): Promise<LatencyBuckets> => {
+    try {
+      return await source.latencyBuckets!(selector);
+    } catch (error) {
+      throw new AppError(
+        "UNAVAILABLE",
+        `Prometheus did not answer (${error instanceof Error ? error.message : "unreachable"}), so the latency threshold of ${checked.map((s) => s.name).join(", ")} cannot be checked against its histogram's bucket boundaries. Try again when Prometheus answers.`,
+      );
+    }
+  };
+  const byService = new Map<string, LatencyBuckets>();
+  const problems: string[] = [];
+  for (const spec of checked) {
+    let buckets = byService.get(spec.service);
+    if (!buckets) {
+      buckets = await read({ model: spec.service });
+      if (buckets.boundariesSeconds.length === 0) buckets = await read({});
+      byService.set(spec.service, buckets);
+    }
+    const problem =
+      buckets.boundariesSeconds.length === 0
+        ? `Prometheus has no ${buckets.metric}_bucket series to read the bucket boundaries of, so a latency threshold cannot be checked yet.`
+        : latencyThresholdProblem(spec.threshold ?? 0, buckets.boundariesSeconds, buckets.metric);
+    if (problem) problems.push(`SLO ${spec.name}: ${problem}`);
+  }
+  if (problems.length > 0) throw new AppError("INVALID_INPUT", problems.join(" "));
+}
+
+/** The stored definitions of these names, for deciding what an apply or edit changes. */
+async function storedSpecs(names: string[]): Promise<Map<string, SloSpec>> {
+  const rows = await db().slo.findMany({
+    where: { name: { in: names } },
+    select: SLO_DEFINITION_SELECT,
+  });
+  return new Map(rows.map((r) => [r.name, sloSpecOf(r)]));
 }
 
 /** Same definition, compared field by field in a stable form. */
@@ -250,6 +310,7 @@ export async function applySloSpecs(
       `Apply at most ${MAX_APPLY} SLOs at once; got ${specs.length}.`,
     );
   }
+  await assertLatencyThresholds(specs, await storedSpecs(names));
   return db().$transaction(
     async (tx) => {
       const owners = await resolveOwners(tx, specs);
@@ -356,6 +417,8 @@ export async function updateSlo(
   if (spec.name !== name) {
     throw new AppError("INVALID_INPUT", "An SLO's name cannot change; create a new SLO instead.");
   }
+  const stored = await storedSpecs([name]);
+  if (stored.has(name)) await assertLatencyThresholds([spec], stored);
   return db().$transaction(async (tx) => {
     const before = await tx.slo.findUnique({ where: { name }, select: GUARDED_SLO_SELECT });
     if (!before) throw new AppError("NOT_FOUND", `No SLO named ${name}.`);
@@ -453,12 +516,31 @@ export async function sloFreeze(
   return { service: row.model.name, canOverride: isAllowed(actor, "policy.override") };
 }
 
-/** Services (models) and teams an SLO may name, for the form. */
+/**
+ * The latency thresholds the metrics source can count at, for the form: null when any works
+ * (the simulator); with Prometheus, its histogram's bucket boundaries in ms, or why they could
+ * not be read (the save checks again).
+ */
+async function latencyBoundaries(): Promise<
+  { metric: string; boundariesMs: number[] } | { error: string } | null
+> {
+  const source = metricsSource();
+  if (!source.latencyBuckets) return null;
+  try {
+    const { metric, boundariesSeconds } = await source.latencyBuckets({});
+    return { metric, boundariesMs: boundariesMs(boundariesSeconds) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : "Prometheus did not answer." };
+  }
+}
+
+/** Services (models) and teams an SLO may name, and the latency thresholds, for the form. */
 export async function sloFormOptions(actor: Actor | null) {
   assertCanRead(actor);
-  const [models, teams] = await Promise.all([
+  const [models, teams, latency] = await Promise.all([
     db().model.findMany({ orderBy: { name: "asc" }, select: { name: true } }),
     db().team.findMany({ orderBy: { name: "asc" }, select: { id: true, slug: true, name: true } }),
+    latencyBoundaries(),
   ]);
   // A new SLO belongs to the author's team unless they choose another (admins may).
   const own = teams.find((t) => t.id === actor.teamId);
@@ -466,5 +548,6 @@ export async function sloFormOptions(actor: Actor | null) {
     services: models.map((m) => m.name),
     teams: teams.map(({ slug, name }) => ({ slug, name })),
     defaultTeam: own?.slug ?? null,
+    latencyBoundaries: latency,
   };
 }

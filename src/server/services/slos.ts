@@ -29,6 +29,15 @@ export interface SloSummary {
   firing: "page" | "ticket" | null;
 }
 
+/** Why the SLI's latest minutes had no data, and since when (kept by the SLI feed). */
+export interface SliGap {
+  reason: string;
+  since: Date;
+}
+
+const gapOf = (s: { noDataReason: string | null; noDataSince: Date | null }): SliGap | null =>
+  s.noDataReason && s.noDataSince ? { reason: s.noDataReason, since: s.noDataSince } : null;
+
 export interface SloRow {
   id: string;
   name: string;
@@ -37,6 +46,7 @@ export interface SloRow {
   teamName: string;
   teamSlug: string;
   summary: SloSummary;
+  noData: SliGap | null;
   /** daily burn rate, oldest first; null for a day without traffic */
   sparkline: (number | null)[];
 }
@@ -109,6 +119,8 @@ export async function listSlos(actor: Actor | null, query: SloListQuery): Promis
       ...SLO_DEFINITION_SELECT,
       team: { select: { slug: true, name: true } },
       snapshot: { select: SNAPSHOT_SELECT },
+      noDataReason: true,
+      noDataSince: true,
     },
   });
   const sparklines = await dailyBurn(
@@ -123,6 +135,7 @@ export async function listSlos(actor: Actor | null, query: SloListQuery): Promis
     teamName: s.team.name,
     teamSlug: s.team.slug,
     summary: summaryOf(s.snapshot),
+    noData: gapOf(s),
     sparkline: sparklines.get(s.id) ?? [],
   }));
   return toPage(rows, total, page, PAGE_SIZE);
@@ -238,6 +251,7 @@ export interface SloDetail {
   spec: SloSpec;
   teamName: string;
   summary: SloSummary;
+  noData: SliGap | null;
   windowStart: Date;
   /**
    * Events so far and the events the budget is counted on, when they differ: an occurrence SLO
@@ -274,6 +288,8 @@ export async function getSloDetail(
       modelId: true,
       team: { select: { slug: true, name: true } },
       snapshot: { select: { ...SNAPSHOT_SELECT, windowStart: true, total: true } },
+      noDataReason: true,
+      noDataSince: true,
     },
   });
   if (!slo) return null;
@@ -415,6 +431,7 @@ export async function getSloDetail(
     spec,
     teamName: slo.team.name,
     summary: summaryOf(slo.snapshot),
+    noData: gapOf(slo),
     windowStart,
     budgetBasis,
     alertPlan,

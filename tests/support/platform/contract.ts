@@ -89,7 +89,7 @@ export function metricsContract(
       const none = await ctx
         .source()
         .sliCounts({ kind: "availability" }, { model: "no-such-model" }, start, end);
-      expect(none).toEqual({ good: 0, total: 0 });
+      expect(none).toMatchObject({ good: 0, total: 0 });
     });
 
     it("refuses a selector that would inject into a query", async () => {

@@ -24,6 +24,7 @@ import {
   TableRow,
 } from "@/components/ui/table";
 import { BudgetBar, BurnSparkline } from "@/components/slos/sparkline";
+import { NoDataReason } from "@/components/slos/no-data";
 import {
   budgetUnit,
   burn,
@@ -194,6 +195,7 @@ export default async function SlosPage({ searchParams }: { searchParams: SearchP
                           </Badge>
                         ) : null}
                       </div>
+                      {s.noData ? <NoDataReason gap={s.noData} inline /> : null}
                     </TableCell>
                     <TableCell className="text-right tabular-nums">
                       {percent(s.spec.objective)}

@@ -4,6 +4,7 @@ import {
   PlatformError,
   type AdapterHealth,
   type InstantSample,
+  type LatencyBuckets,
   type MetricName,
   type MetricsSource,
   type RangeWindow,
@@ -22,7 +23,8 @@ export type QueryTemplates = Record<MetricName, string>;
 
 const BY = "model, version, region, cluster, environment";
 const requests = "flightdeck_sim_requests_total";
-const buckets = "flightdeck_sim_request_duration_seconds_bucket";
+const histogram = "flightdeck_sim_request_duration_seconds";
+const buckets = `${histogram}_bucket`;
 
 export const DEFAULT_TEMPLATES: QueryTemplates = {
   request_rate: `sum by (${BY}) (rate(${requests}{{{selector}}}[{{window}}]))`,
@@ -148,21 +150,45 @@ export class PrometheusMetrics implements MetricsSource {
     const seconds = Math.max(1, Math.round((end.getTime() - start.getTime()) / 1000));
     const sel = matchers(selector);
     const at = String(end.getTime() / 1000);
+    /** The query's one value, or null when it matched no series. */
     const scalar = async (q: string) => {
       const data = await this.api<{ result: PromVector }>("/api/v1/query", { query: q, time: at });
-      return Number(data.result[0]?.value[1] ?? 0);
+      const value = data.result[0]?.value[1];
+      return value === undefined ? null : Number(value);
     };
-    const total = await scalar(`sum(increase(${requests}{${sel}}[${seconds}s]))`);
-    const good =
-      sli.kind === "availability"
-        ? total -
-          (await scalar(
-            `sum(increase(${requests}{${sel ? `${sel},` : ""}code="5xx"}[${seconds}s]))`,
-          ))
-        : await scalar(
-            `sum(increase(${buckets}{${sel ? `${sel},` : ""}le="${sli.thresholdMs / 1000}"}[${seconds}s]))`,
-          );
+    const noData = (q: string) => ({
+      good: 0,
+      total: 0,
+      noData: `Prometheus returned no series for ${q}`,
+    });
+    const totalQuery = `sum(increase(${requests}{${sel}}[${seconds}s]))`;
+    const total = await scalar(totalQuery);
+    if (total === null) return noData(totalQuery);
+    if (sli.kind === "availability") {
+      // A service that never failed may have no 5xx series yet: that is no errors.
+      const errors = await scalar(
+        `sum(increase(${requests}{${sel ? `${sel},` : ""}code="5xx"}[${seconds}s]))`,
+      );
+      return { good: Math.round(total - (errors ?? 0)), total: Math.round(total) };
+    }
+    // A histogram has every boundary's series, so none means the threshold is no boundary:
+    // reading that as 0 good requests would count everything as bad.
+    const le = Number((sli.thresholdMs / 1000).toPrecision(12));
+    const goodQuery = `sum(increase(${buckets}{${sel ? `${sel},` : ""}le="${le}"}[${seconds}s]))`;
+    const good = await scalar(goodQuery);
+    if (good === null) return noData(goodQuery);
     return { good: Math.round(good), total: Math.round(total) };
+  }
+
+  async latencyBuckets(selector: Selector): Promise<LatencyBuckets> {
+    const values = await this.api<string[]>("/api/v1/label/le/values", {
+      "match[]": `${buckets}{${matchers(selector)}}`,
+    });
+    const boundariesSeconds = values
+      .map(Number)
+      .filter((b) => Number.isFinite(b))
+      .sort((a, b) => a - b);
+    return { metric: histogram, boundariesSeconds };
   }
 
   async health(): Promise<AdapterHealth> {

@@ -7,6 +7,7 @@ import { canManageSlos } from "@/server/services/slo-definitions";
 import { budgetPolicyStates, canSetBudgetPolicy } from "@/server/services/budget-policy";
 import { BudgetPolicyNotice } from "@/components/slos/budget-policy";
 import { BudgetPolicyControl } from "@/components/slos/budget-policy-control";
+import { NoDataReason } from "@/components/slos/no-data";
 import { setBudgetPolicyAction } from "@/actions/slos";
 import { PageHeader } from "@/components/common/page-header";
 import { StatusBadge } from "@/components/common/status-badge";
@@ -117,6 +118,7 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
           {summary.computedAt ? ` · computed ${formatAbsolute(summary.computedAt)}` : ""}
         </span>
       </div>
+      {slo.noData ? <NoDataReason gap={slo.noData} /> : null}
       <section
         aria-label="Error budget"
         className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6"

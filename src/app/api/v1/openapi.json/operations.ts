@@ -174,7 +174,9 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     },
     responses: {
       200: {
-        description: "A page of SLO definitions, each with `id` and `summary`.",
+        description:
+          "A page of SLO definitions, each with `id`, `summary`, and `noData`: why its SLI's " +
+          "latest minutes had no data (`reason`, `since`), or null.",
         schema: Page,
       },
     },
@@ -185,7 +187,9 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     operationId: "createSlo",
     summary: "Create an SLO",
     description:
-      "Creates one SLO. Submitting the same definition again answers 200 with the existing one.",
+      "Creates one SLO. Submitting the same definition again answers 200 with the existing one. " +
+      "With Prometheus as the metrics source, a latency threshold must be a bucket boundary of " +
+      "its request-duration histogram (422 lists them; 503 when Prometheus does not answer).",
     tags: ["SLOs"],
     access: { permission: "slo.manage" },
     body: { schema: SloDefinition },
@@ -195,7 +199,10 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     },
     errors: {
       409: "A different SLO of that name exists.",
-      422: "The body is not JSON, fails validation, or names an unknown service or team.",
+      422:
+        "The body is not JSON, fails validation, names an unknown service or team, or a latency " +
+        "threshold Prometheus cannot count at.",
+      503: "Prometheus did not answer, so a latency threshold could not be checked.",
     },
   },
   {
@@ -221,7 +228,9 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       "change. While the SLO's budget is spent and its service's policy is enforce, an edit " +
       "that would lift the freeze (what it measures, a lower objective, another window or " +
       "budgeting method) is refused (403) unless an admin sends `overrideReason`, which is " +
-      "audited.",
+      "audited. " +
+      "With Prometheus as the metrics source, a latency threshold must be a bucket boundary of " +
+      "its request-duration histogram (422 lists them; 503 when Prometheus does not answer).",
     tags: ["SLOs"],
     access: { permission: "slo.manage" },
     pathParams: { name: sloName },
@@ -233,6 +242,7 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       422:
         "The body is not JSON, fails validation, or renames the SLO; or an admin's edit that " +
         "lifts a budget freeze has no `overrideReason`.",
+      503: "Prometheus did not answer, so a latency threshold could not be checked.",
     },
   },
   {
@@ -324,14 +334,19 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     description:
       "Applies OpenSLO v1 and/or Flightdeck SLO documents, all or none: new names are created, " +
       "changed ones updated, identical ones left alone, so importing a file twice changes " +
-      "nothing. Send the YAML itself (application/yaml or text/plain), or JSON `{ yaml }`.",
+      "nothing. Send the YAML itself (application/yaml or text/plain), or JSON `{ yaml }`. " +
+      "Changes that would lift an error-budget freeze are refused (403 for the team; admins " +
+      "change such an SLO itself, with a reason).",
     tags: ["SLOs"],
     access: { permission: "slo.manage" },
     body: { schema: SloImport, textMediaTypes: [...YAML, "text/plain"] },
     responses: { 200: { description: "The SLO names by outcome.", schema: SloImportResult } },
     errors: {
       413: "The body is larger than 1 MiB.",
-      422: "The YAML is invalid; the message names each document and field.",
+      422:
+        "The YAML is invalid (the message names each document and field), or holds a latency " +
+        "threshold Prometheus cannot count at.",
+      503: "Prometheus did not answer, so a latency threshold could not be checked.",
     },
   },
   {

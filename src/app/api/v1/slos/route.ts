@@ -16,7 +16,7 @@ export const GET = apiRoute({
     const page = await listSlos(actor, query);
     return NextResponse.json({
       ...page,
-      rows: page.rows.map((r) => ({ ...r.spec, id: r.id, summary: r.summary })),
+      rows: page.rows.map((r) => ({ ...r.spec, id: r.id, summary: r.summary, noData: r.noData })),
     });
   },
 });
