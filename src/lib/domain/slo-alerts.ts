@@ -185,6 +185,12 @@ const windowName = (window: SloWindow, minutes: number) =>
     ? `a ${window.days}-day window`
     : `a calendar ${window.unit} (${minutes / MINUTES_PER_DAY} days at the shortest)`;
 
+/** Two significant digits rounded down, so a burn rate just under 0.9 never reads "0.9". */
+function twoDigitsDown(x: number): number {
+  const unit = 10 ** (Math.floor(Math.log10(x)) - 1);
+  return Number((Math.floor(Number((x / unit).toPrecision(12))) * unit).toPrecision(2));
+}
+
 /** A share as a percent with at most two decimals, rounded up so that the figure is enough. */
 const percentUp = (share: number) => `${Math.ceil(Number((share * 1e4).toPrecision(12))) / 100}%`;
 
@@ -215,7 +221,7 @@ export function alertPolicyProblems(
         index,
         message:
           `Alert ${index + 1} (${a.severity}: ${share} of the budget in ${long}) would fire at ` +
-          `${formatBurnRate(a.threshold)} on ${windowName(window, minutes)}, under ` +
+          `${twoDigitsDown(a.threshold)}× on ${windowName(window, minutes)}, under ` +
           `${MIN_ALERT_BURN_RATE}×: a burn that slow cannot come near exhausting the budget. ` +
           (fixes.length > 0
             ? `Make it ${fixes.join(", or ")}.`

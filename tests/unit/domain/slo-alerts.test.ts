@@ -372,6 +372,10 @@ describe("alertPolicyProblems", () => {
     const at = (budgetFraction: number): AlertWindow => ({ ...fast, budgetFraction });
     expect(alertPolicyProblems([at(0.00125)], rolling(30))).toEqual([]);
     expect(alertPolicyProblems([at(0.00124)], rolling(30))).toHaveLength(1);
+    // 0.0012499 × 720 = 0.899928: rounded down, so it never reads as 0.9×
+    const [problem] = alertPolicyProblems([at(0.0012499)], rolling(30));
+    expect(problem?.message).toContain("would fire at 0.89× on a 30-day window");
+    expect(problem?.message).toContain("Make it at least 0.13% of the budget in 1h");
   });
 
   it("judges a calendar month by February and a quarter by its 90 days", () => {
