@@ -39,6 +39,17 @@ import { formatWindow } from "@/lib/domain/slo-alerts";
 
 export const metadata: Metadata = { title: "SLO" };
 
+/** Why a calendar period in progress is not (yet) judged on its events so far alone. */
+function budgetBasisText(unit: "month" | "quarter", basis: { soFar: number; expected: number }) {
+  return (
+    `This ${unit} is budgeted on the ${compact(basis.expected)} events it is expected to hold: ` +
+    `the ${compact(basis.soFar)} so far, and the rest of the ${unit} at the previous ${unit}'s ` +
+    `rate or this one's, whichever is higher. So early errors spend a share of the whole ` +
+    `${unit}'s budget, and a young ${unit} reads exhausted only once it can no longer meet its ` +
+    `objective. Burn-rate alerts still page on a fast burn.`
+  );
+}
+
 function Figure({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
     <Card>
@@ -166,12 +177,7 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
       </section>
       {slo.budgetBasis && spec.window.kind === "calendar" ? (
         <p className="mb-4 text-sm text-muted-foreground" data-testid="budget-basis">
-          This {spec.window.unit} is budgeted on the {compact(slo.budgetBasis.expected)} events it
-          is expected to hold, not only the {compact(slo.budgetBasis.soFar)} so far: the rest of the{" "}
-          {spec.window.unit} at the last {spec.window.unit}&apos;s rate or this one&apos;s,
-          whichever is higher. Early errors therefore spend a share of the whole {spec.window.unit}
-          &apos;s budget, and a young {spec.window.unit} reads exhausted only once it can no longer
-          meet its objective; burn-rate alerts still page on a fast burn.
+          {budgetBasisText(spec.window.unit, slo.budgetBasis)}
         </p>
       ) : null}
       <div className="mb-4 grid gap-3 xl:grid-cols-2">
