@@ -4,7 +4,12 @@
 // client-supplied X-Forwarded-For through unchanged.
 import { createServer } from "node:http";
 import next from "next";
-import { parseTrustedProxies, stampClientAddress } from "../src/lib/net/client-address";
+import {
+  CLIENT_ADDRESS_HEADER,
+  parseTrustedProxies,
+  stampClientAddress,
+} from "../src/lib/net/client-address";
+import { isSignInRequest, SignInGate, type ShedSignIns } from "../src/lib/net/sign-in-gate";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -24,10 +29,36 @@ const app = next({ dev, dir: process.cwd(), hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
+const signIns = new SignInGate();
 const server = createServer((req, res) => {
   stampClientAddress(req, trusted);
+  if (isSignInRequest(req.method, req.url)) {
+    const address = req.headers[CLIENT_ADDRESS_HEADER];
+    const done = signIns.admit(typeof address === "string" ? address : null);
+    if (!done) {
+      res.writeHead(429, { "content-type": "text/plain; charset=utf-8", "retry-after": "5" });
+      res.end("Too many sign-in attempts at once from your address. Try again in a few seconds.\n");
+      return;
+    }
+    res.once("close", done);
+  }
   void handle(req, res);
 });
+
+// Once a minute, what the door refused: a log line, and one audit row through the app.
+const report = setInterval(() => {
+  const shed = signIns.takeShed();
+  if (!shed) return;
+  console.warn(
+    `[flightdeck] Refused ${shed.refused} sign-in requests at once in the last minute from ${shed.addresses} address(es); most from ${shed.topAddress ?? "unknown"} (${shed.topCount})`,
+  );
+  const record = (globalThis as { flightdeckRecordShedSignIns?: (s: ShedSignIns) => Promise<void> })
+    .flightdeckRecordShedSignIns;
+  record?.(shed).catch((error: unknown) =>
+    console.error("[flightdeck] Auditing refused sign-ins failed:", error),
+  );
+}, 60_000);
+report.unref();
 if (dev) {
   // Hot reloading talks over a WebSocket.
   const upgrade = app.getUpgradeHandler();

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { hash } from "@node-rs/bcrypt";
 import { connectTestDatabase } from "../support/db";
 import { verifyCredentials } from "@/server/auth/credentials";
-import { signInThrottleMessage } from "@/server/auth/throttle";
+import { recordShedSignIns, signInThrottleMessage } from "@/server/auth/throttle";
 import { SIGN_IN_LIMITS } from "@/lib/domain/sign-in-throttle";
 
 const prisma = connectTestDatabase();
@@ -205,6 +205,30 @@ describe("sign-in throttling", () => {
     expect(all.filter((r) => r?.startsWith("throttled"))).toHaveLength(
       40 - SIGN_IN_LIMITS.perAccountAddress,
     );
+  });
+});
+
+describe("sign-ins refused at the door", () => {
+  it("are audited as one row a minute, not one each", async () => {
+    await recordShedSignIns({
+      refused: 195,
+      topAddress: "198.51.100.200",
+      topCount: 190,
+      addresses: 2,
+    });
+    const row = await prisma.auditEvent.findFirstOrThrow({
+      where: { action: "auth.sign_in", clientIp: "198.51.100.200" },
+      orderBy: { at: "desc" },
+    });
+    expect(row).toMatchObject({
+      outcome: "denied",
+      actorRole: "system",
+      reason:
+        "shed: 195 sign-in requests refused at once in a minute (too many in flight from one address)",
+      after: { refused: 195, addresses: 2, fromTopAddress: 190 },
+    });
+    // Refusals at the door are not password failures: they never feed the throttle.
+    expect(await signInThrottleMessage("anyone@credentials.test", "198.51.100.200")).toBeNull();
   });
 });
 

@@ -1,5 +1,7 @@
 import "server-only";
 import { db, Prisma, type PrismaClient } from "@/server/db/client";
+import { appendAudit } from "@/server/db/audit";
+import type { ShedSignIns } from "@/lib/net/sign-in-gate";
 import {
   COUNTED_FAILURES,
   SIGN_IN_LIMITS,
@@ -93,4 +95,20 @@ export async function signInThrottleMessage(
   const counts = await signInFailureCounts(email, clientIp, now);
   const decision = signInThrottle(counts, inFlightSignIns.count(email, clientIp), now);
   return decision.throttled ? decision.message : null;
+}
+
+/**
+ * One audit row for the sign-in requests the web server refused at the door in the last
+ * minute (too many in flight from one address): a flood writes one row, not thousands.
+ */
+export async function recordShedSignIns(shed: ShedSignIns): Promise<void> {
+  await appendAudit(db(), {
+    actorRole: "system",
+    action: "auth.sign_in",
+    targetType: "session",
+    outcome: "denied",
+    reason: `shed: ${shed.refused} sign-in request${shed.refused === 1 ? "" : "s"} refused at once in a minute (too many in flight from one address)`,
+    clientIp: shed.topAddress,
+    after: { refused: shed.refused, addresses: shed.addresses, fromTopAddress: shed.topCount },
+  });
 }
