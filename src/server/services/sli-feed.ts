@@ -76,7 +76,8 @@ async function recordGap(sloId: string, gap: { reason: string; since: Date } | n
  * atomic statement whose rollup increments happen only if the minute row was new, so a crash,
  * a retry or several replicas feeding at once never count a minute twice. A minute whose query
  * matched no series is written empty (no data, never 0% good) and the SLO keeps the reason.
- * `sloIds` limits the round to those SLOs. Returns the minutes this call wrote.
+ * `sloIds` limits the round (and the retention of minutes) to those SLOs. Returns the minutes
+ * this call wrote.
  */
 export async function feedSliMinutes(
   now = new Date(),
@@ -155,6 +156,7 @@ export async function feedSliMinutes(
   }
   await prisma.sliBucket.deleteMany({
     where: {
+      ...(sloIds ? { sloId: { in: sloIds } } : {}),
       resolution: "minute",
       start: { lt: new Date(now.getTime() - MINUTE_RETENTION_HOURS * 3_600_000) },
     },
