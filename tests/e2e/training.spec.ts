@@ -26,6 +26,11 @@ test("a failed training job is resumed from its last checkpoint, once, and audit
   await expect(row.getByText(/queued|running|checkpointing/)).toBeVisible();
   await expect(row).not.toContainText("NCCL timeout");
 
+  // The intent, written before the platform was asked, then the outcome (newest first).
   await page.goto("/audit?action=training.resume");
-  await expect(page.getByTestId("audit-row")).toHaveCount(1);
+  const audit = page.getByTestId("audit-row");
+  await expect(audit).toHaveCount(2);
+  await expect(audit.nth(0)).not.toContainText("training.resume_requested");
+  await expect(audit.nth(0)).toContainText("training.resume");
+  await expect(audit.nth(1)).toContainText("training.resume_requested");
 });
