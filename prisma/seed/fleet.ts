@@ -312,7 +312,7 @@ export async function seedDemoFleet(
     return id;
   };
   // Same cost as passwords set in the app, so timing reveals nothing.
-  const passwordHash = await hash(DEMO_PASSWORD, { cost: PASSWORD_HASH_COST });
+  const passwordHash = await hash(DEMO_PASSWORD, PASSWORD_HASH_COST);
   await prisma.user.createMany({
     data: DEMO_USERS.map((u) => ({
       email: u.email,

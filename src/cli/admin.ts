@@ -89,7 +89,7 @@ async function createAdmin(argv: string[], io: AdminCliIo): Promise<void> {
   const password = await io.readPassword();
   const problem = passwordProblem(password);
   if (problem) throw new InputError(problem);
-  const passwordHash = await hash(password, { cost: PASSWORD_HASH_COST });
+  const passwordHash = await hash(password, PASSWORD_HASH_COST);
 
   const database = await openDatabase(io.env);
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });

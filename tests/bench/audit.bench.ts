@@ -54,7 +54,9 @@ it(`audit log with ${ROWS.toLocaleString("en-US")} events`, async () => {
       filter: { target: "r42", from: new Date(Date.now() - 86_400_000) },
     }),
   );
-  await time("sign-in throttle check", 30, () => signInThrottleMessage("user17@bench.test", "10.0.17.3"));
+  await time("sign-in throttle check", 30, () =>
+    signInThrottleMessage("user17@bench.test", "10.0.17.3"),
+  );
 
   const t1 = performance.now();
   let rows = 0;

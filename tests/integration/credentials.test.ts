@@ -23,7 +23,7 @@ async function user(data: { disabled?: boolean; demo?: boolean } = {}) {
       email,
       name: "C",
       role: "viewer",
-      passwordHash: await hash("right-password", { cost: 4 }),
+      passwordHash: await hash("right-password", 4),
       ...data,
     },
   });

@@ -8,7 +8,10 @@ import type * as Session from "@/server/auth/session";
  */
 export const requestContext = {
   userId: null as string | null,
-  headers: new Headers({ origin: "http://localhost:3000", "x-flightdeck-client-address": "203.0.113.7" }),
+  headers: new Headers({
+    origin: "http://localhost:3000",
+    "x-flightdeck-client-address": "203.0.113.7",
+  }),
 };
 
 vi.mock("next/headers", () => ({

@@ -21,8 +21,7 @@ export class InvalidCredentials extends CredentialsSignin {
 
 // A hash of a random string at the same cost: unknown emails take as long as known ones.
 let decoyHash: Promise<string> | undefined;
-const decoy = () =>
-  (decoyHash ??= hash(randomBytes(16).toString("hex"), { cost: PASSWORD_HASH_COST }));
+const decoy = () => (decoyHash ??= hash(randomBytes(16).toString("hex"), PASSWORD_HASH_COST));
 
 /**
  * bcrypt is deliberately slow. It runs natively on libuv's thread pool, never on the event

@@ -169,7 +169,7 @@ async function applyVersionedChange(
 export async function createUser(actor: Actor | null, meta: RequestMeta, input: CreateUserData) {
   assertAllowed(actor, "user.manage");
   await assertTeamExists(input.teamId);
-  const passwordHash = await hash(input.password, { cost: PASSWORD_HASH_COST });
+  const passwordHash = await hash(input.password, PASSWORD_HASH_COST);
   try {
     return await db().$transaction(async (tx) => {
       const user = await tx.user.create({
