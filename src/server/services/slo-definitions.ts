@@ -386,8 +386,9 @@ export async function createSlo(
     }
     throw new AppError("CONFLICT", `An SLO named ${spec.name} already exists.`);
   }
+  let applied: ApplyResult;
   try {
-    await applySloSpecs(actor, meta, [spec], "slo.create");
+    applied = await applySloSpecs(actor, meta, [spec], "slo.create");
   } catch (error) {
     // Two different creations of one name raced: the loser hears it exists.
     if (isUniqueViolation(error)) {
@@ -395,8 +396,12 @@ export async function createSlo(
     }
     throw error;
   }
+  // A double submit that lost the race found the same SLO already there: not created again.
+  if (applied.updated.length > 0) {
+    throw new AppError("CONFLICT", `An SLO named ${spec.name} already exists.`);
+  }
   const definition = await getSloDefinition(actor, spec.name);
-  return { created: true, definition: definition! };
+  return { created: applied.created.length > 0, definition: definition! };
 }
 
 /**
