@@ -22,6 +22,7 @@ const names = {
   timeslices: `impact-ts-${RUN}`,
   old: `impact-old-${RUN}`,
   gone: `impact-gone-${RUN}`,
+  month: `impact-month-${RUN}`,
 };
 
 /**
@@ -167,5 +168,40 @@ describe("incidentSloImpact", () => {
     };
     const impact = await incidentSloImpact(db(), old, NOW);
     expect(present(impact.slos, names.old)).toMatchObject({ bad: 1_500, total: 120_000 });
+  });
+
+  it("charges an incident early in a calendar month against the month's expected events", async () => {
+    const slo = await createTestSlo(prisma, names.month, { windowKind: "month" });
+    const march = Date.UTC(2026, 2, 1);
+    const buckets = new SliBuckets(0.995);
+    // February: an hour of a million events each day (28 million in all).
+    for (let d = 1; d <= 28; d++) {
+      buckets.hour(at(Date.UTC(2026, 1, d, 12)), {
+        good: 1_000_000,
+        total: 1_000_000,
+        slices: 60,
+        goodSlices: 60,
+      });
+    }
+    // March 1st, 00:00 to 01:00: 1,000 events a minute, 10 of them bad from 00:30 to 00:50.
+    buckets
+      .minutes(at(march), at(march + 30 * MINUTE), 1_000, 0)
+      .minutes(at(march + 30 * MINUTE), at(march + 50 * MINUTE), 1_000, 10)
+      .minutes(at(march + 50 * MINUTE), at(march + HOUR), 1_000, 0);
+    await buckets.write(prisma, slo.id);
+    const early = {
+      ...incident,
+      detectedAt: at(march + 30 * MINUTE),
+      resolvedAt: at(march + 50 * MINUTE),
+      linkedSlos: [names.month],
+    };
+    const impact = await incidentSloImpact(db(), early, at(march + HOUR));
+    const month = present(impact.slos, names.month);
+    expect(month).toMatchObject({ bad: 200, total: 20_000 });
+    // 50,000 events in the first 50 minutes, then 1,000 a minute (faster than February's 694)
+    // for the rest of March's 44,640 minutes: the budget is 1% of 44.64 million events.
+    expect(month.share).toBeCloseTo(200 / (44_640_000 * 0.01), 9);
+    // Counted on the 50,000 events so far, it would have read 40%: a postmortem for 200 errors.
+    expect(month.share).toBeLessThan(0.001);
   });
 });

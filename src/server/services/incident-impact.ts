@@ -4,6 +4,7 @@ import { budgetConsumedDuring, incidentImpactWindow } from "@/lib/domain/inciden
 import type { IncidentLifecycle } from "@/lib/domain/incident/lifecycle";
 import type { SloBudgetShare } from "@/lib/domain/incident/postmortem";
 import { rollupRanges, sloWindowHolding, type BucketRange } from "@/lib/domain/incident/sli-ranges";
+import { budgetUnits, periodContaining, previousPeriod } from "@/lib/domain/slo";
 import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/services/slo-definitions";
 import { budgetCounts, type Counts } from "@/server/services/slo-evaluator";
 import { MINUTE_RETENTION_HOURS } from "@/server/services/sli-feed";
@@ -108,7 +109,13 @@ export async function incidentSloImpact(
   const during = rollupRanges(span.start, span.end, minutesKeptFrom);
   const plans = stored.map((row) => {
     const spec = sloSpecOf(row);
-    return { id: row.id, spec, window: sloWindowHolding(spec.window, span) };
+    // A calendar period budgeted by events counts the events it is expected to hold, as the SLO
+    // page does, so an incident early in a month is not charged against a few days' events.
+    const previous =
+      spec.window.kind === "calendar" && spec.budgetingMethod === "occurrences"
+        ? previousPeriod(periodContaining(spec.window.unit, span.end))
+        : null;
+    return { id: row.id, spec, window: sloWindowHolding(spec.window, span), previous };
   });
   const sums = await sumSegments(
     client,
@@ -119,6 +126,13 @@ export async function incidentSloImpact(
         key: `${p.id}/window`,
         sloId: p.id,
       })),
+      ...(p.previous
+        ? rollupRanges(p.previous.start, p.previous.end, minutesKeptFrom).map((r) => ({
+            ...r,
+            key: `${p.id}/previous`,
+            sloId: p.id,
+          }))
+        : []),
     ]),
   );
   const byName = new Map(plans.map((p) => [p.spec.name, p]));
@@ -128,6 +142,18 @@ export async function incidentSloImpact(
     const method = p.spec.budgetingMethod;
     const counts = budgetCounts(sums.get(`${p.id}/during`) ?? ZERO, method);
     const windowTotal = budgetCounts(sums.get(`${p.id}/window`) ?? ZERO, method).total;
+    const windowUnits = budgetUnits({
+      method,
+      windowMinutes: p.window.minutes,
+      total: windowTotal,
+      calendar: p.previous && {
+        elapsedMinutes:
+          (p.window.to.getTime() - periodContaining(p.previous.unit, p.window.to).start.getTime()) /
+          60_000,
+        previousTotal: budgetCounts(sums.get(`${p.id}/previous`) ?? ZERO, method).total,
+        previousMinutes: (p.previous.end.getTime() - p.previous.start.getTime()) / 60_000,
+      },
+    });
     return {
       slo: name,
       missing: false,
@@ -136,7 +162,7 @@ export async function incidentSloImpact(
       share: budgetConsumedDuring({
         during: counts,
         windowTotal,
-        ...(method === "timeslices" ? { windowUnits: p.window.minutes } : {}),
+        ...(windowUnits !== undefined ? { windowUnits } : {}),
         objective: p.spec.objective,
       }),
       bad: counts.total - counts.good,
