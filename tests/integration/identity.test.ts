@@ -251,7 +251,6 @@ describe("role changes", () => {
   });
 });
 
-
 describe("single sign-on", () => {
   const settings = oidcSettings({
     OIDC_ISSUER: "https://idp.example.com",
