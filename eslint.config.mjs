@@ -2,8 +2,21 @@ import { defineConfig, globalIgnores } from "eslint/config";
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
 
-/** The one-way dependency rule of ARCHITECTURE.md: each zone lists what `target` may not import. */
+/** The one-way dependency rule of docs/architecture.md: each zone lists what `target` may not import. */
 const layer = (target, from, message) => ({ target, from, message });
+
+/** The server's bounded contexts: each folder holds the use cases (services) of one part of the product. */
+const CONTEXTS = [
+  "access",
+  "fleet",
+  "training",
+  "models",
+  "rollouts",
+  "promotions",
+  "slos",
+  "incidents",
+];
+const contextFolders = CONTEXTS.map((c) => `./src/server/${c}`);
 const architectureZones = [
   layer(
     "./src/lib/domain",
@@ -73,10 +86,12 @@ const architectureZones = [
     ],
     "Actions are thin: session, validation, one service call.",
   ),
-  layer(
-    "./src/server/services",
-    ["./src/app", "./src/actions", "./src/components", "./src/server/worker", "./src/generated"],
-    "Services may import domain, db, platform and auth, never the UI or the generated client.",
+  ...contextFolders.map((folder) =>
+    layer(
+      folder,
+      ["./src/app", "./src/actions", "./src/components", "./src/server/worker", "./src/generated"],
+      "Services may import domain, db, platform, auth and other contexts' services, never the UI or the generated client.",
+    ),
   ),
   layer(
     "./src/server/db",
@@ -84,7 +99,7 @@ const architectureZones = [
       "./src/app",
       "./src/actions",
       "./src/components",
-      "./src/server/services",
+      ...contextFolders,
       "./src/server/auth",
       "./src/server/worker",
       "./src/lib/platform",
@@ -93,13 +108,7 @@ const architectureZones = [
   ),
   layer(
     "./src/server/auth",
-    [
-      "./src/app",
-      "./src/actions",
-      "./src/components",
-      "./src/server/services",
-      "./src/server/worker",
-    ],
+    ["./src/app", "./src/actions", "./src/components", ...contextFolders, "./src/server/worker"],
     "server/auth may import only db.",
   ),
   layer(

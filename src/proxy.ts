@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { originRefusal, parseAllowedOrigins } from "@/lib/domain/csrf";
-import { PATHNAME_HEADER } from "@/lib/domain/page-objects";
+import { originRefusal, parseAllowedOrigins } from "@/lib/domain/access/csrf";
+import { PATHNAME_HEADER } from "@/lib/domain/navigation/page-objects";
 
 /**
  * Auth.js's own routes: refuse state-changing requests from foreign origins, or without an

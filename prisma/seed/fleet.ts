@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createRng, type Rng } from "./rng";
-import { defaultPlan } from "../../src/lib/domain/rollout/plan";
-import { metricPeriod } from "../../src/lib/domain/incident/metrics";
+import { defaultPlan } from "../../src/lib/domain/rollouts/plan";
+import { metricPeriod } from "../../src/lib/domain/incidents/response-times";
 import type { Prisma } from "../../src/generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
 import { hash } from "@node-rs/bcrypt";
-import { PASSWORD_HASH_COST } from "../../src/lib/domain/passwords";
-import { defaultPromotionsOnly } from "../../src/lib/domain/release-process";
+import { PASSWORD_HASH_COST } from "../../src/lib/domain/access/passwords";
+import { defaultPromotionsOnly } from "../../src/lib/domain/promotions/release-process";
 import { DEMO_PASSWORD } from "../../src/lib/demo";
 import {
   dataAgeSeconds,

@@ -2,7 +2,7 @@
 
 import { defineAction } from "@/actions/safe-action";
 import { startChaosSchema, stopChaosSchema } from "@/lib/schemas/chaos";
-import { startChaos, stopChaos } from "@/server/services/chaos";
+import { startChaos, stopChaos } from "@/server/fleet/chaos";
 
 export const startChaosAction = defineAction({
   name: "chaos.start",

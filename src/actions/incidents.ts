@@ -13,8 +13,8 @@ import {
   assignIncidentRoles,
   declareIncident,
   transitionIncident,
-} from "@/server/services/incidents";
-import { actOnIncidentChange } from "@/server/services/incident-changes";
+} from "@/server/incidents/incidents";
+import { actOnIncidentChange } from "@/server/incidents/changes";
 
 const target = (i: { incidentId: string }) => ({ type: "incident", id: i.incidentId });
 const PATHS = ["/incidents", "/"];

@@ -1,8 +1,8 @@
 "use server";
 
 import { defineAction } from "@/actions/safe-action";
-import { savePostmortemSchema } from "@/lib/domain/incident/postmortem-edit";
-import { savePostmortem } from "@/server/services/postmortems";
+import { savePostmortemSchema } from "@/lib/domain/incidents/postmortem-edit";
+import { savePostmortem } from "@/server/incidents/postmortems";
 
 export const savePostmortemAction = defineAction({
   name: "incident.postmortem",

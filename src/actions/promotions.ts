@@ -17,13 +17,13 @@ import {
   editPromotion,
   startPromotion,
   withdrawPromotion,
-} from "@/server/services/promotions";
+} from "@/server/promotions/requests";
 import {
   createFreeze,
   deleteFreeze,
   setEnvironmentPolicy,
   setModelReleaseSettings,
-} from "@/server/services/release-policy";
+} from "@/server/promotions/release-policy";
 
 const target = (i: { requestId: string }) => ({ type: "promotion", id: i.requestId });
 const PATHS = ["/promotions", "/"];

@@ -7,12 +7,7 @@ import {
   rolloutCommandSchema,
   startRolloutSchema,
 } from "@/lib/schemas/rollouts";
-import {
-  commandRollout,
-  retryRollout,
-  rollback,
-  startRollout,
-} from "@/server/services/rollout-commands";
+import { commandRollout, retryRollout, rollback, startRollout } from "@/server/rollouts/commands";
 
 const target = (i: { rolloutId: string }) => ({ type: "rollout", id: i.rolloutId });
 

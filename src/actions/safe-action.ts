@@ -1,14 +1,14 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { Permission } from "@/lib/domain/policy";
+import type { Permission } from "@/lib/domain/access/policy";
 import type { ActionResult } from "@/lib/schemas/result";
 import { fieldErrors } from "@/lib/schemas/errors";
 import { getActor, type Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
-import { assertAllowed } from "@/server/services/access";
-import { recordDenial } from "@/server/services/audit";
-import type { RequestMeta } from "@/server/services/context";
+import { assertAllowed } from "@/server/access/authorize";
+import { recordDenial } from "@/server/access/audit-log";
+import type { RequestMeta } from "@/server/http/request-context";
 import { currentRequestMeta } from "@/server/http/request-meta";
 
 export interface ActionDefinition<S extends z.ZodType, T> {

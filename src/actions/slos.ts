@@ -2,16 +2,16 @@
 
 import { z } from "zod";
 import { defineAction } from "@/actions/safe-action";
-import { sloSpecSchema } from "@/lib/domain/slo-spec";
+import { sloSpecSchema } from "@/lib/domain/slos/spec";
 import {
   setBudgetPolicySchema,
   sloImportSchema,
   sloOverrideReasonSchema,
   sloVersionSchema,
 } from "@/lib/schemas/slos";
-import { setBudgetPolicy } from "@/server/services/budget-policy";
-import { createSlo, deleteSlo, updateSlo } from "@/server/services/slo-definitions";
-import { importSloYaml } from "@/server/services/slo-documents";
+import { setBudgetPolicy } from "@/server/slos/budget-policy";
+import { createSlo, deleteSlo, updateSlo } from "@/server/slos/definitions";
+import { importSloYaml } from "@/server/slos/documents";
 
 export const createSloAction = defineAction({
   name: "slo.create",

@@ -2,7 +2,7 @@
 
 import { defineAction } from "@/actions/safe-action";
 import { createTokenSchema, reownTokenSchema, revokeTokenSchema } from "@/lib/schemas/admin";
-import { createToken, reownToken, revokeToken } from "@/server/services/tokens";
+import { createToken, reownToken, revokeToken } from "@/server/access/tokens";
 
 export const createTokenAction = defineAction({
   name: "token.create",

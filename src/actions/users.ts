@@ -2,7 +2,7 @@
 
 import { defineAction } from "@/actions/safe-action";
 import { createUserSchema, setUserDisabledSchema, updateUserSchema } from "@/lib/schemas/admin";
-import { createUser, setUserDisabled, updateUser } from "@/server/services/users";
+import { createUser, setUserDisabled, updateUser } from "@/server/access/users";
 
 export const createUserAction = defineAction({
   name: "user.create",

@@ -4,7 +4,7 @@ import { hash } from "@node-rs/bcrypt";
 import { z } from "zod";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/generated/prisma/client";
-import { PASSWORD_HASH_COST, passwordProblem } from "@/lib/domain/passwords";
+import { PASSWORD_HASH_COST, passwordProblem } from "@/lib/domain/access/passwords";
 import { ensureDatabase, runningEmbeddedUrl } from "../../scripts/lib/database";
 
 /**

@@ -6,8 +6,8 @@ import {
   parsePortableSloDocuments,
   toFlightdeckDocs,
   toOpenSlo,
-} from "@/lib/domain/openslo";
-import { prometheusRules, SloRulesError } from "@/lib/domain/slo-rules";
+} from "@/lib/domain/slos/openslo";
+import { prometheusRules, SloRulesError } from "@/lib/domain/slos/prometheus-rules";
 
 /**
  * `flightdeck` on the command line: reads SLO files and prints Prometheus rules or OpenSLO.

@@ -1,6 +1,6 @@
 import { afterAll, it } from "vitest";
 import type { Actor } from "@/server/auth/session";
-import { auditCsv, listAuditEvents } from "@/server/services/audit";
+import { auditCsv, listAuditEvents } from "@/server/access/audit-log";
 import { signInThrottleMessage } from "@/server/auth/throttle";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";

@@ -1,8 +1,8 @@
 import { it } from "vitest";
 import { advanceFleet, initialFleet, type FleetState } from "@/lib/platform/simulator/fleet";
-import { syncFleet } from "@/server/services/fleet-sync";
-import { fleetPlatform } from "@/server/services/platform";
-import { resetSimulatorFleet, topologyFromInventory } from "@/server/services/simulator";
+import { syncFleet } from "@/server/fleet/sync";
+import { fleetPlatform } from "@/server/fleet/platform";
+import { resetSimulatorFleet, topologyFromInventory } from "@/server/fleet/simulator";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";
 

@@ -4,9 +4,9 @@ import {
   recentResponseTimes,
   responseTimes,
   reviewResponseTimes,
-} from "@/server/services/incident-metrics";
-import { defaultPeriod } from "@/server/services/slo-review";
-import { previousPeriod, periodContaining } from "@/lib/domain/slo";
+} from "@/server/incidents/response-times";
+import { defaultPeriod } from "@/server/slos/review";
+import { previousPeriod, periodContaining } from "@/lib/domain/slos/budget";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";
 

@@ -2,9 +2,9 @@ import { it } from "vitest";
 import { actor } from "../support/actors";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";
-import { onCallBoard } from "@/server/services/oncall";
-import { getIncident } from "@/server/services/incidents";
-import { incidentChanges, SCOPE_SELECT } from "@/server/services/incident-changes";
+import { onCallBoard } from "@/server/incidents/oncall";
+import { getIncident } from "@/server/incidents/incidents";
+import { incidentChanges, SCOPE_SELECT } from "@/server/incidents/changes";
 
 const prisma = connectTestDatabase();
 const ROLLOUTS = 20_000;

@@ -1,10 +1,10 @@
 import { it } from "vitest";
 import type { Actor } from "@/server/auth/session";
-import { getOverview } from "@/server/services/overview";
-import { listClusters } from "@/server/services/clusters";
-import { listModels } from "@/server/services/models";
-import { listRollouts } from "@/server/services/rollouts";
-import { listSlos } from "@/server/services/slos";
+import { getOverview } from "@/server/fleet/overview";
+import { listClusters } from "@/server/fleet/clusters";
+import { listModels } from "@/server/models/list";
+import { listRollouts } from "@/server/rollouts/queries";
+import { listSlos } from "@/server/slos/queries";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";
 

@@ -5,7 +5,7 @@ import {
   listPromotions,
   pendingApprovalCount,
   promotionQueue,
-} from "@/server/services/promotions";
+} from "@/server/promotions/requests";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";

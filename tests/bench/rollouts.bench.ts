@@ -2,10 +2,10 @@ import { it } from "vitest";
 import { connectTestDatabase } from "../support/db";
 import { allowDirectChanges } from "../support/release-process";
 import type { Actor } from "@/server/auth/session";
-import { resetSimulatorFleet } from "@/server/services/simulator";
-import { fleetPlatform } from "@/server/services/platform";
-import { driveRollouts } from "@/server/services/rollout-engine";
-import { commandRollout, startRollout } from "@/server/services/rollout-commands";
+import { resetSimulatorFleet } from "@/server/fleet/simulator";
+import { fleetPlatform } from "@/server/fleet/platform";
+import { driveRollouts } from "@/server/rollouts/engine";
+import { commandRollout, startRollout } from "@/server/rollouts/commands";
 import { versionBehaviour, type Fault } from "@/lib/platform/simulator/behaviour";
 
 const prisma = connectTestDatabase();

@@ -1,8 +1,8 @@
 import { it } from "vitest";
 import type { Actor } from "@/server/auth/session";
-import { evaluateSlos } from "@/server/services/slo-evaluator";
-import { getSloDetail, listSlos } from "@/server/services/slos";
-import { sloReview, defaultPeriod } from "@/server/services/slo-review";
+import { evaluateSlos } from "@/server/slos/evaluator";
+import { getSloDetail, listSlos } from "@/server/slos/queries";
+import { sloReview, defaultPeriod } from "@/server/slos/review";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";
 

@@ -1,5 +1,5 @@
 import type { Actor } from "@/server/auth/session";
-import type { Role } from "@/lib/domain/roles";
+import type { Role } from "@/lib/domain/access/roles";
 
 export function actor(role: Role | null, teamId: string | null = null): Actor {
   return {

@@ -24,10 +24,10 @@ describe("architecture", () => {
     ["src/lib/domain/example.ts", 'import { db } from "@/server/db/client";'],
     [
       "src/components/rollouts/example.tsx",
-      'import { listRollouts } from "@/server/services/rollouts";',
+      'import { listRollouts } from "@/server/rollouts/queries";',
     ],
     ["src/app/(dashboard)/example/page.tsx", 'import { db } from "@/server/db/client";'],
-    ["src/server/db/example.ts", 'import { getOverview } from "@/server/services/overview";'],
+    ["src/server/db/example.ts", 'import { getOverview } from "@/server/fleet/overview";'],
     [
       "src/components/ui/example.tsx",
       'import { LiveTraffic } from "@/components/platform/live-traffic";',
@@ -48,8 +48,8 @@ describe("architecture", () => {
   it("lint accepts an allowed import", async () => {
     const eslint = new ESLint({ cwd: root });
     const [result] = await eslint.lintText(
-      'import { errorBudget } from "@/lib/domain/slo";\nexport const x = errorBudget;\n',
-      { filePath: path.join(root, "src/server/services/example.ts") },
+      'import { errorBudget } from "@/lib/domain/slos/budget";\nexport const x = errorBudget;\n',
+      { filePath: path.join(root, "src/server/rollouts/example.ts") },
     );
     expect(result?.messages.filter((m) => m.ruleId === "import/no-restricted-paths")).toEqual([]);
   }, 30_000);

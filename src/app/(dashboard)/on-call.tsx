@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { OnCallBoard } from "@/server/services/oncall";
+import type { OnCallBoard } from "@/server/incidents/oncall";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { burn, duration } from "@/components/slos/format";

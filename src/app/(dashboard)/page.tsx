@@ -1,18 +1,18 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { getOverview } from "@/server/services/overview";
-import { liveTraffic, metricsSourceName } from "@/server/services/platform";
+import { getOverview } from "@/server/fleet/overview";
+import { liveTraffic, metricsSourceName } from "@/server/fleet/platform";
 import { LiveTraffic } from "@/components/platform/live-traffic";
-import { promotionQueue } from "@/server/services/promotions";
-import { isAllowed } from "@/server/services/access";
+import { promotionQueue } from "@/server/promotions/requests";
+import { isAllowed } from "@/server/access/authorize";
 import { PromotionQueue } from "@/components/promotions/queue";
 import { FleetFreshness } from "@/components/platform/fleet-freshness";
 import { filterSuffix, readListQuery, type SearchParams } from "@/components/common/search-params";
 import { PageHeader } from "@/components/common/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { AutoRefresh } from "@/components/common/auto-refresh";
-import { onCallBoard } from "@/server/services/oncall";
+import { onCallBoard } from "@/server/incidents/oncall";
 import { OnCall } from "./on-call";
 
 export const metadata: Metadata = { title: "Overview" };

@@ -2,9 +2,9 @@ import type { ReactNode } from "react";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { getActor } from "@/server/auth/session";
-import { isAllowed } from "@/server/services/access";
-import { pageObjectExists } from "@/server/services/page-objects";
-import { PATHNAME_HEADER, pageObjectOf } from "@/lib/domain/page-objects";
+import { isAllowed } from "@/server/access/authorize";
+import { pageObjectExists } from "@/server/http/page-objects";
+import { PATHNAME_HEADER, pageObjectOf } from "@/lib/domain/navigation/page-objects";
 
 /**
  * A page for an object that does not exist answers 404. The pages find out themselves, but

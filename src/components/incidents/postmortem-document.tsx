@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { PostmortemDraft } from "@/lib/domain/incident/postmortem";
+import type { PostmortemDraft } from "@/lib/domain/incidents/postmortem";
 import { formatAbsolute } from "@/components/common/time-ago";
 
 function Section({ title, children }: { title: string; children: ReactNode }) {

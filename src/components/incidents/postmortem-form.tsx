@@ -10,8 +10,8 @@ import {
   type PostmortemDraft,
   type PostmortemInput,
   type TimelineEntry,
-} from "@/lib/domain/incident/postmortem";
-import type { SavePostmortemInput } from "@/lib/domain/incident/postmortem-edit";
+} from "@/lib/domain/incidents/postmortem";
+import type { SavePostmortemInput } from "@/lib/domain/incidents/postmortem-edit";
 import {
   PostmortemProgress,
   type PostmortemCompleteness,

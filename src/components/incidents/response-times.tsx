@@ -1,4 +1,4 @@
-import type { DurationStats } from "@/lib/domain/incident/metrics";
+import type { DurationStats } from "@/lib/domain/incidents/response-times";
 import type { ResponseGrouping } from "@/lib/schemas/incident-metrics";
 import { responseTime } from "@/components/incidents/format";
 import { ResponseTimeChart, type ChartSeries } from "@/components/incidents/response-time-chart";

@@ -1,4 +1,4 @@
-import { POSTMORTEM_BUDGET_SHARE } from "@/lib/domain/incident/postmortem";
+import { POSTMORTEM_BUDGET_SHARE } from "@/lib/domain/incidents/postmortem";
 import { formatAbsolute } from "@/components/common/time-ago";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 

@@ -3,8 +3,8 @@ import type {
   MetricChange,
   MetricDelta,
   MetricDirection,
-} from "@/lib/domain/model-registry";
-import { metricDirection, primaryMetrics } from "@/lib/domain/model-registry";
+} from "@/lib/domain/models/registry";
+import { metricDirection, primaryMetrics } from "@/lib/domain/models/registry";
 import { Badge, type BadgeProps } from "@/components/ui/badge";
 import {
   Table,

@@ -1,4 +1,4 @@
-import type { MetricChange } from "@/lib/domain/model-registry";
+import type { MetricChange } from "@/lib/domain/models/registry";
 
 /** An eval metric's value as stored: 0.7512 stays 0.7512, 120000 reads 120,000. */
 export function metricValue(value: number): string {

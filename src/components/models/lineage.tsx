@@ -1,5 +1,5 @@
 import { Equal, EqualNot } from "lucide-react";
-import { LINEAGE_FIELDS, type Lineage, type LineageDiff } from "@/lib/domain/model-registry";
+import { LINEAGE_FIELDS, type Lineage, type LineageDiff } from "@/lib/domain/models/registry";
 import { Badge } from "@/components/ui/badge";
 import {
   Table,

@@ -5,7 +5,7 @@ import {
   type LiveReading,
   type LiveSide,
   type MetricDirection,
-} from "@/lib/domain/model-registry";
+} from "@/lib/domain/models/registry";
 import { formatAbsolute } from "@/components/common/time-ago";
 import { percent } from "@/components/slos/format";
 import {

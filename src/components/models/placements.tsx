@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { Placement, PlacementMatrix as Matrix } from "@/lib/domain/model-registry";
+import type { Placement, PlacementMatrix as Matrix } from "@/lib/domain/models/registry";
 import { Badge } from "@/components/ui/badge";
 import {
   Table,

@@ -1,4 +1,4 @@
-import type { Gate } from "@/lib/domain/promotion";
+import type { Gate } from "@/lib/domain/promotions/gates";
 import { StatusBadge } from "@/components/common/status-badge";
 
 /** The checklist of gates: each with its verdict, a one-line summary and the evidence rows. */

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { PromotionSummary } from "@/lib/domain/promotion";
+import type { PromotionSummary } from "@/lib/domain/promotions/gates";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";

@@ -1,5 +1,5 @@
-import type { MetricResult } from "@/lib/domain/rollout/analysis";
-import type { AnalysisThresholds } from "@/lib/domain/rollout/plan";
+import type { MetricResult } from "@/lib/domain/rollouts/analysis";
+import type { AnalysisThresholds } from "@/lib/domain/rollouts/plan";
 import type { ActionResult } from "@/lib/schemas/result";
 import type { RollbackInput, RolloutCommandInput, RetryRolloutInput } from "@/lib/schemas/rollouts";
 

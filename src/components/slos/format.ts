@@ -1,5 +1,5 @@
-import type { SloSpec } from "@/lib/domain/slo-spec";
-import { formatBurnRate } from "@/lib/domain/slo-alerts";
+import type { SloSpec } from "@/lib/domain/slos/spec";
+import { formatBurnRate } from "@/lib/domain/slos/alerts";
 
 /** 0.99912 → "99.912%"; trailing zeros trimmed so 0.999 reads "99.9%". */
 export function percent(x: number, digits = 3): string {

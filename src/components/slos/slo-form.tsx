@@ -11,8 +11,8 @@ import {
   sloSpecSchema,
   type SloSpec,
   type SloSpecInput,
-} from "@/lib/domain/slo-spec";
-import { effectiveAlerts, formatWindow, windowMinutes } from "@/lib/domain/slo-alerts";
+} from "@/lib/domain/slos/spec";
+import { effectiveAlerts, formatWindow, windowMinutes } from "@/lib/domain/slos/alerts";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";

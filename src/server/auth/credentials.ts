@@ -7,8 +7,8 @@ import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import { demoMode } from "@/server/config";
 import { inFlightSignIns as inFlight, signInFailureCounts } from "@/server/auth/throttle";
-import { PASSWORD_HASH_COST } from "@/lib/domain/passwords";
-import { signInThrottle } from "@/lib/domain/sign-in-throttle";
+import { PASSWORD_HASH_COST } from "@/lib/domain/access/passwords";
+import { signInThrottle } from "@/lib/domain/access/sign-in-throttle";
 
 const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().email(),

@@ -1,8 +1,8 @@
 import "server-only";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
-import { groupsFromClaims, parseRoleMap, roleForGroups } from "@/lib/domain/oidc";
-import type { Role } from "@/lib/domain/roles";
+import { groupsFromClaims, parseRoleMap, roleForGroups } from "@/lib/domain/access/oidc";
+import type { Role } from "@/lib/domain/access/roles";
 
 export interface OidcSettings {
   issuer: string;

@@ -2,8 +2,8 @@ import "server-only";
 import { cache } from "react";
 import { auth } from "@/server/auth/config";
 import { db } from "@/server/db/client";
-import { isRole, type Role } from "@/lib/domain/roles";
-import type { Principal } from "@/lib/domain/policy";
+import { isRole, type Role } from "@/lib/domain/access/roles";
+import type { Principal } from "@/lib/domain/access/policy";
 import { AppError } from "@/server/errors";
 import { demoMode } from "@/server/config";
 

@@ -7,7 +7,7 @@ import {
   SIGN_IN_LIMITS,
   signInThrottle,
   type SignInFailureCounts,
-} from "@/lib/domain/sign-in-throttle";
+} from "@/lib/domain/access/sign-in-throttle";
 
 /**
  * Recent password failures for an account and an address, counted from the audit log (shared

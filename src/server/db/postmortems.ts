@@ -1,6 +1,6 @@
 import "server-only";
 import type { Prisma, PrismaClient } from "@/generated/prisma/client";
-import { postmortemDraftSchema, type PostmortemDraft } from "@/lib/domain/incident/postmortem";
+import { postmortemDraftSchema, type PostmortemDraft } from "@/lib/domain/incidents/postmortem";
 
 type Client = PrismaClient | Prisma.TransactionClient;
 

@@ -1,16 +1,16 @@
 import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import type { Permission } from "@/lib/domain/policy";
+import type { Permission } from "@/lib/domain/access/policy";
 import { fieldErrors } from "@/lib/schemas/errors";
 import { getActor, type Actor } from "@/server/auth/session";
 import { AppError, type AppErrorCode } from "@/server/errors";
-import { assertAllowed } from "@/server/services/access";
-import { recordDenial } from "@/server/services/audit";
-import type { RequestMeta } from "@/server/services/context";
-import { authenticateBearer } from "@/server/services/tokens";
+import { assertAllowed } from "@/server/access/authorize";
+import { recordDenial } from "@/server/access/audit-log";
+import type { RequestMeta } from "@/server/http/request-context";
+import { authenticateBearer } from "@/server/access/tokens";
 import { metaFromHeaders } from "@/server/http/request-meta";
-import { originRefusal, parseAllowedOrigins } from "@/lib/domain/csrf";
+import { originRefusal, parseAllowedOrigins } from "@/lib/domain/access/csrf";
 
 const STATUS: Record<AppErrorCode, number> = {
   UNAUTHENTICATED: 401,

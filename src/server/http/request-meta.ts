@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import type { RequestMeta } from "@/server/services/context";
+import type { RequestMeta } from "@/server/http/request-context";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
 
 /**

@@ -1,8 +1,8 @@
 import "server-only";
-import { feedSliMinutes } from "@/server/services/sli-feed";
-import { syncFleet } from "@/server/services/fleet-sync";
-import { evaluateSlos } from "@/server/services/slo-evaluator";
-import { driveRollouts } from "@/server/services/rollout-engine";
+import { feedSliMinutes } from "@/server/slos/sli-feed";
+import { syncFleet } from "@/server/fleet/sync";
+import { evaluateSlos } from "@/server/slos/evaluator";
+import { driveRollouts } from "@/server/rollouts/engine";
 
 const g = globalThis as unknown as {
   flightdeckWorker?: NodeJS.Timeout;

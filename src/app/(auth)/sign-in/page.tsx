@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { PlaneTakeoff } from "lucide-react";
 import { SignInForm } from "@/components/auth/sign-in-form";
 import { getActor } from "@/server/auth/session";
-import { demoAccounts } from "@/server/services/demo";
+import { demoAccounts } from "@/server/access/demo-accounts";
 import { signInAction, signInWithSsoAction } from "@/actions/auth";
 import { oidcProviderName } from "@/server/auth/config";
 import { Button } from "@/components/ui/button";

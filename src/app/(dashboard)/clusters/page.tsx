@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { listClusters } from "@/server/services/clusters";
+import { listClusters } from "@/server/fleet/clusters";
 import { filterSuffix, readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getDeployment } from "@/server/services/rollouts";
+import { getDeployment } from "@/server/rollouts/queries";
 import { AppError } from "@/server/errors";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { canWorkIncidents, listIncidents } from "@/server/services/incidents";
-import { recentResponseTimes } from "@/server/services/incident-metrics";
+import { canWorkIncidents, listIncidents } from "@/server/incidents/incidents";
+import { recentResponseTimes } from "@/server/incidents/response-times";
 import { responseTimesQuerySchema } from "@/lib/schemas/incident-metrics";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";

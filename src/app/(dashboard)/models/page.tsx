@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { listModels } from "@/server/services/models";
-import { modelTeams } from "@/server/services/model-registry";
+import { listModels } from "@/server/models/list";
+import { modelTeams } from "@/server/models/registry";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { modelListQuerySchema } from "@/lib/schemas/models";

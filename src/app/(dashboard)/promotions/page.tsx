@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { canRequestPromotions, listPromotions } from "@/server/services/promotions";
-import { listModelNames } from "@/server/services/models";
+import { canRequestPromotions, listPromotions } from "@/server/promotions/requests";
+import { listModelNames } from "@/server/models/list";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { PROMOTION_STATUS_FILTERS, promotionListQuerySchema } from "@/lib/schemas/promotions";

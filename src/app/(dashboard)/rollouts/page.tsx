@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { canStartRollouts, listRollouts } from "@/server/services/rollouts";
-import { listModelNames } from "@/server/services/models";
+import { canStartRollouts, listRollouts } from "@/server/rollouts/queries";
+import { listModelNames } from "@/server/models/list";
 import type { SearchParams } from "@/components/common/search-params";
 import {
   firstValues,

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
-import { listTrainingJobs } from "@/server/services/training";
+import { listTrainingJobs } from "@/server/training/jobs";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";

@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { healthReport, healthSummary } from "@/server/services/health";
+import { healthReport, healthSummary } from "@/server/fleet/health";
 import { getActor } from "@/server/auth/session";
-import { authenticateBearer } from "@/server/services/tokens";
+import { authenticateBearer } from "@/server/access/tokens";
 
 export const dynamic = "force-dynamic";
 

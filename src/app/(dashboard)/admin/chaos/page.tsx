@@ -1,10 +1,10 @@
 import { CHAOS_PERCENT } from "@/lib/schemas/chaos";
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
-import { listChaos } from "@/server/services/chaos";
-import { listRegions } from "@/server/services/overview";
+import { listChaos } from "@/server/fleet/chaos";
+import { listRegions } from "@/server/fleet/overview";
 import { startChaosAction, stopChaosAction } from "@/actions/chaos";
-import { roleHas } from "@/lib/domain/policy";
+import { roleHas } from "@/lib/domain/access/policy";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Forbidden } from "@/components/common/forbidden";
 import { TimeAgo } from "@/components/common/time-ago";

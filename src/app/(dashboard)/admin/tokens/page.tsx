@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
-import { listTokens } from "@/server/services/tokens";
-import { listTeams } from "@/server/services/users";
+import { listTokens } from "@/server/access/tokens";
+import { listTeams } from "@/server/access/users";
 import { createTokenAction, reownTokenAction, revokeTokenAction } from "@/actions/tokens";
-import { roleHas } from "@/lib/domain/policy";
+import { roleHas } from "@/lib/domain/access/policy";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";

@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
-import { listTeams, listUsers } from "@/server/services/users";
+import { listTeams, listUsers } from "@/server/access/users";
 import { createUserAction, setUserDisabledAction, updateUserAction } from "@/actions/users";
-import { roleHas } from "@/lib/domain/policy";
-import { ROLE_LABELS } from "@/lib/domain/roles";
+import { roleHas } from "@/lib/domain/access/policy";
+import { ROLE_LABELS } from "@/lib/domain/access/roles";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";

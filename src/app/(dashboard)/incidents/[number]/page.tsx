@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getIncident, incidentFormOptions } from "@/server/services/incidents";
-import { incidentChanges } from "@/server/services/incident-changes";
-import { getPostmortemStatus } from "@/server/services/postmortems";
+import { getIncident, incidentFormOptions } from "@/server/incidents/incidents";
+import { incidentChanges } from "@/server/incidents/changes";
+import { getPostmortemStatus } from "@/server/incidents/postmortems";
 import { AppError } from "@/server/errors";
 import {
   addIncidentNoteAction,

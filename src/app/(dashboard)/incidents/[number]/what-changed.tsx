@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { IncidentChangeView } from "@/server/services/incident-changes";
+import type { IncidentChangeView } from "@/server/incidents/changes";
 import { actOnIncidentChangeAction } from "@/actions/incidents";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";

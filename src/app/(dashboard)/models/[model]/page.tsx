@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getModelDetail } from "@/server/services/model-registry";
+import { getModelDetail } from "@/server/models/registry";
 import { AppError } from "@/server/errors";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues, listQuerySchema } from "@/lib/schemas/list-query";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
-import { modelReleaseSettings, releasePolicy } from "@/server/services/release-policy";
-import { isAllowed } from "@/server/services/access";
+import { modelReleaseSettings, releasePolicy } from "@/server/promotions/release-policy";
+import { isAllowed } from "@/server/access/authorize";
 import {
   createFreezeAction,
   deleteFreezeAction,

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getRollout, rolloutSeries } from "@/server/services/rollouts";
+import { getRollout, rolloutSeries } from "@/server/rollouts/queries";
 import { AppError } from "@/server/errors";
 import { PageHeader } from "@/components/common/page-header";
 import { RolloutLive } from "@/components/rollouts/rollout-live";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { canStartRollouts, startableModels } from "@/server/services/rollouts";
+import { canStartRollouts, startableModels } from "@/server/rollouts/queries";
 import { PageHeader } from "@/components/common/page-header";
 import { Forbidden } from "@/components/common/forbidden";
 import { StartRolloutForm } from "@/components/rollouts/start-form";

@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getSloDetail } from "@/server/services/slos";
-import { canManageSlos } from "@/server/services/slo-definitions";
-import { budgetPolicyStates, canSetBudgetPolicy } from "@/server/services/budget-policy";
+import { getSloDetail } from "@/server/slos/queries";
+import { canManageSlos } from "@/server/slos/definitions";
+import { budgetPolicyStates, canSetBudgetPolicy } from "@/server/slos/budget-policy";
 import { BudgetPolicyNotice } from "@/components/slos/budget-policy";
 import { BudgetPolicyControl } from "@/components/slos/budget-policy-control";
 import { NoDataReason } from "@/components/slos/no-data";
@@ -35,7 +35,7 @@ import {
   sliText,
   windowText,
 } from "@/components/slos/format";
-import { formatWindow } from "@/lib/domain/slo-alerts";
+import { formatWindow } from "@/lib/domain/slos/alerts";
 
 export const metadata: Metadata = { title: "SLO" };
 

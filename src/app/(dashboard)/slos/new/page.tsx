@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { canManageSlos, sloFormOptions } from "@/server/services/slo-definitions";
+import { canManageSlos, sloFormOptions } from "@/server/slos/definitions";
 import { PageHeader } from "@/components/common/page-header";
 import { Forbidden } from "@/components/common/forbidden";
 import { SloForm } from "@/components/slos/slo-form";

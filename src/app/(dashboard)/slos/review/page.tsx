@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { sloReview, type ReviewRow, type SloReview } from "@/server/services/slo-review";
+import { sloReview, type ReviewRow, type SloReview } from "@/server/slos/review";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { PageHeader } from "@/components/common/page-header";

@@ -1,4 +1,4 @@
-import { simulatorExposition, simulatorIsPlatform } from "@/server/services/platform";
+import { simulatorExposition, simulatorIsPlatform } from "@/server/fleet/platform";
 
 export const dynamic = "force-dynamic";
 

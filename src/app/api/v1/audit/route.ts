@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
 import { auditFilterSchema } from "@/lib/schemas/audit";
-import { auditCsv, listAuditEvents } from "@/server/services/audit";
+import { auditCsv, listAuditEvents } from "@/server/access/audit-log";
 
 /**
  * The audit log with the same filters as the Audit page: JSON pages by default,

@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
 import { startChaosSchema } from "@/lib/schemas/chaos";
-import { listChaos, startChaos } from "@/server/services/chaos";
+import { listChaos, startChaos } from "@/server/fleet/chaos";
 
 /** Chaos experiments on the simulated fleet: list them, or start one (admins). */
 export const GET = apiRoute({

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { version as appVersion } from "../../../../../package.json";
-import type { Permission } from "@/lib/domain/policy";
-import { sloSpecSchema } from "@/lib/domain/slo-spec";
+import type { Permission } from "@/lib/domain/access/policy";
+import { sloSpecSchema } from "@/lib/domain/slos/spec";
 import { ROLE_VALUES, TOKEN_SCOPES } from "@/lib/schemas/admin";
-import { alertmanagerWebhookSchema } from "@/lib/domain/incident/alertmanager";
+import { alertmanagerWebhookSchema } from "@/lib/domain/incidents/alertmanager";
 import { auditFilterSchema } from "@/lib/schemas/audit";
 import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";

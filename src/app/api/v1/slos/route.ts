@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
-import { listSlos } from "@/server/services/slos";
-import { createSlo } from "@/server/services/slo-definitions";
+import { listSlos } from "@/server/slos/queries";
+import { createSlo } from "@/server/slos/definitions";
 import { firstValues } from "@/lib/schemas/list-query";
 import { sloListQuerySchema } from "@/lib/schemas/slos";
 

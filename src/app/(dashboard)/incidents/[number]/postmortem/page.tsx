@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getPostmortem } from "@/server/services/postmortems";
+import { getPostmortem } from "@/server/incidents/postmortems";
 import { AppError } from "@/server/errors";
 import { savePostmortemAction } from "@/actions/postmortems";
 import { incidentNumberSchema } from "@/lib/schemas/incidents";

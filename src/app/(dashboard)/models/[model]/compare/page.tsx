@@ -3,12 +3,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AlertTriangle } from "lucide-react";
 import { requirePageActor } from "@/server/auth/page";
-import {
-  compareVersions,
-  versionChoices,
-  type VersionComparison,
-} from "@/server/services/model-registry";
-import { metricsSourceName } from "@/server/services/platform";
+import { compareVersions, versionChoices, type VersionComparison } from "@/server/models/registry";
+import { metricsSourceName } from "@/server/fleet/platform";
 import { AppError } from "@/server/errors";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";

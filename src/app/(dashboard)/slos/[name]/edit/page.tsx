@@ -7,7 +7,7 @@ import {
   getSloDefinition,
   sloFormOptions,
   sloFreeze,
-} from "@/server/services/slo-definitions";
+} from "@/server/slos/definitions";
 import { PageHeader } from "@/components/common/page-header";
 import { Forbidden } from "@/components/common/forbidden";
 import { SloForm } from "@/components/slos/slo-form";

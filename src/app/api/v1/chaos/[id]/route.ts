@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
-import { stopChaos } from "@/server/services/chaos";
+import { stopChaos } from "@/server/fleet/chaos";
 
 /** Stops a chaos experiment early; the simulated fleet heals at once. */
 export const DELETE = apiRoute<{ id: string }>({

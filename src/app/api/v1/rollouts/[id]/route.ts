@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
-import { getRollout, rolloutSeries } from "@/server/services/rollouts";
+import { getRollout, rolloutSeries } from "@/server/rollouts/queries";
 
 /** One rollout with its steps, waves, analysis, history, live traffic and comparison series. */
 export const GET = apiRoute<{ id: string }>({

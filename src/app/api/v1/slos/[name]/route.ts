@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
-import { deleteSlo, getSloDefinition, updateSlo } from "@/server/services/slo-definitions";
+import { deleteSlo, getSloDefinition, updateSlo } from "@/server/slos/definitions";
 import { AppError } from "@/server/errors";
 import { sloOverrideReasonSchema, sloUpdateBodySchema, sloVersionSchema } from "@/lib/schemas/slos";
 

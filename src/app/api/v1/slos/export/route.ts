@@ -1,5 +1,5 @@
 import { apiRoute } from "@/server/http/api-route";
-import { exportSloYaml, sloRulesYaml } from "@/server/services/slo-documents";
+import { exportSloYaml, sloRulesYaml } from "@/server/slos/documents";
 import { sloExportQuerySchema } from "@/lib/schemas/slos";
 
 /**

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { apiRoute, cappedText, jsonBody } from "@/server/http/api-route";
-import { importSloYaml } from "@/server/services/slo-documents";
+import { importSloYaml } from "@/server/slos/documents";
 import { AppError } from "@/server/errors";
 import { sloImportSchema } from "@/lib/schemas/slos";
 

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
-import { reviewCsv, sloReview } from "@/server/services/slo-review";
+import { reviewCsv, sloReview } from "@/server/slos/review";
 
 /** `GET /api/v1/slos/review?period=2026-10|2026-Q3&format=csv|json`: the leadership review. */
 export const GET = apiRoute({

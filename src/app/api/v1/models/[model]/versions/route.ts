@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
-import { registerModelVersion } from "@/server/services/model-versions";
+import { registerModelVersion } from "@/server/models/register-version";
 
 /** CI registers a model version: `POST /api/v1/models/{model}/versions` with a team token. */
 export const POST = apiRoute<{ model: string }>({

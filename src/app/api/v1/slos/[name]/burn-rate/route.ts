@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
-import { sloBurnRates } from "@/server/services/slos";
+import { sloBurnRates } from "@/server/slos/queries";
 import { burnRateWindowsSchema, DEFAULT_BURN_RATE_WINDOWS } from "@/lib/schemas/slos";
 
 /** `GET /api/v1/slos/{name}/burn-rate?windows=5m,1h,3d`: the burn rate over each window now. */

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/server/http/api-route";
-import { sloRulesYaml } from "@/server/services/slo-documents";
+import { sloRulesYaml } from "@/server/slos/documents";
 
 /** `GET /api/v1/slos/{name}/rules`: the SLO's Prometheus rules, ready for `promtool`. */
 export const GET = apiRoute<{ name: string }>({

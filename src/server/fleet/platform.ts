@@ -1,0 +1,306 @@
+import "server-only";
+import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
+import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
+import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheus";
+import {
+  withTimeout,
+  type AdapterHealth,
+  type ClusterState,
+  type HpaState,
+  type MetricsSource,
+  type NamespaceState,
+  type ServingDeployment,
+} from "@/lib/platform/types";
+import type { FleetFilter } from "@/lib/schemas/list-query";
+import type { Actor } from "@/server/auth/session";
+import { assertCanRead } from "@/server/access/authorize";
+import { chaosEffects } from "@/server/fleet/chaos";
+import { createSimulatorPlatform, simulatorSeed } from "@/server/fleet/simulator";
+import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
+
+const g = globalThis as unknown as {
+  flightdeckMetrics?: MetricsSource;
+  flightdeckExporter?: SimulatorExporter;
+  flightdeckFleet?: SimulatorPlatform;
+};
+
+/**
+ * Whether the fleet is the built-in simulator (FLIGHTDECK_PLATFORM, default `simulator`). Where
+ * metrics are read from (PROMETHEUS_URL) does not change it: a Prometheus may scrape the
+ * simulated fleet.
+ */
+export function simulatorIsPlatform(): boolean {
+  return (process.env.FLIGHTDECK_PLATFORM ?? "simulator") === "simulator";
+}
+
+/**
+ * The platform this process drives: cluster inventory, workloads, rollouts and training jobs.
+ * The built-in simulator is the one platform so far (FLIGHTDECK_PLATFORM=simulator).
+ */
+export function fleetPlatform(): SimulatorPlatform {
+  if (!simulatorIsPlatform()) {
+    throw new Error(
+      `FLIGHTDECK_PLATFORM=${process.env.FLIGHTDECK_PLATFORM} is not available: this build drives the built-in simulator only`,
+    );
+  }
+  g.flightdeckFleet ??= createSimulatorPlatform({ chaos: chaosEffects });
+  return g.flightdeckFleet;
+}
+
+/**
+ * The metrics source this process uses: Prometheus when PROMETHEUS_URL is set, otherwise the
+ * built-in simulator.
+ */
+export function metricsSource(): MetricsSource {
+  if (!g.flightdeckMetrics) {
+    const url = process.env.PROMETHEUS_URL;
+    if (url) {
+      const parse = <T>(name: string): T | undefined => {
+        const raw = process.env[name];
+        if (!raw) return undefined;
+        try {
+          return JSON.parse(raw) as T;
+        } catch {
+          throw new Error(`${name} must be JSON`);
+        }
+      };
+      g.flightdeckMetrics = new PrometheusMetrics({
+        url,
+        window: process.env.PROMETHEUS_RATE_WINDOW,
+        timeoutMs: Number(process.env.PROMETHEUS_TIMEOUT_MS ?? 5_000),
+        templates: parse<Partial<QueryTemplates>>("PROMETHEUS_QUERIES"),
+        modelTemplates: parse<Record<string, Partial<QueryTemplates>>>("PROMETHEUS_MODEL_QUERIES"),
+      });
+    } else {
+      g.flightdeckMetrics = new SimulatorMetrics({
+        seed: simulatorSeed(),
+        deployments: servingDeployments,
+        chaos: chaosEffects,
+      });
+    }
+  }
+  return g.flightdeckMetrics;
+}
+
+export function metricsSourceName(): string {
+  return process.env.PROMETHEUS_URL ? "Prometheus metrics" : "Simulator metrics";
+}
+
+/** The simulator's Prometheus exposition, for GET /api/sim/metrics. */
+export async function simulatorExposition(now = Date.now()): Promise<string> {
+  g.flightdeckExporter ??= new SimulatorExporter(simulatorSeed());
+  const [deployments, chaos] = await Promise.all([servingDeployments(), chaosEffects()]);
+  return g.flightdeckExporter.render(deployments, now, chaos);
+}
+
+/** Every model-serving deployment the platform runs now, with its traffic weight. */
+export async function servingDeployments(): Promise<ServingDeployment[]> {
+  const { data } = await fleetPlatform().deployments({});
+  return data;
+}
+
+export interface SourceReading<T> {
+  data: T | null;
+  /** when `data` was read successfully */
+  readAt: Date | null;
+  /** set when the latest attempt failed and `data` (if any) is older */
+  error: string | null;
+}
+
+const lastGood = ((
+  globalThis as unknown as { flightdeckLastGood?: Map<string, { data: unknown; at: Date }> }
+).flightdeckLastGood ??= new Map());
+
+/**
+ * Reads from the platform; when the source is down, answers with the last good data and its
+ * age instead of nothing, so pages keep showing what was last known.
+ */
+export async function readWithFallback<T>(
+  key: string,
+  read: () => Promise<T>,
+): Promise<SourceReading<T>> {
+  try {
+    const data = await read();
+    const at = new Date();
+    lastGood.set(key, { data, at });
+    return { data, readAt: at, error: null };
+  } catch (error) {
+    const previous = lastGood.get(key) as { data: T; at: Date } | undefined;
+    return {
+      data: previous?.data ?? null,
+      readAt: previous?.at ?? null,
+      error: error instanceof Error ? error.message : "unavailable",
+    };
+  }
+}
+
+export interface LiveModelTraffic {
+  model: string;
+  rps: number;
+  /** request-weighted error rate across the model's series */
+  errorRate: number | null;
+  /** worst p99 among the model's series, ms */
+  p99Ms: number | null;
+  series: number;
+}
+
+/** Live traffic per model, from the active metrics source (simulator or Prometheus). */
+export async function liveTraffic(actor: Actor | null): Promise<SourceReading<LiveModelTraffic[]>> {
+  assertCanRead(actor);
+  return readWithFallback("live-traffic", async () => {
+    const source = metricsSource();
+    const [rps, errors, p99] = await Promise.all([
+      withTimeout("request rate", 5_000, source.instant("request_rate", {})),
+      withTimeout("error rate", 5_000, source.instant("error_rate", {})),
+      withTimeout("p99 latency", 5_000, source.instant("latency_p99", {})),
+    ]);
+    const key = (l: object) => JSON.stringify(l);
+    const errorBySeries = new Map(errors.map((s) => [key(s.labels), s.value]));
+    const byModel = new Map<string, LiveModelTraffic & { errorWeighted: number }>();
+    for (const s of rps) {
+      const m = byModel.get(s.labels.model) ?? {
+        model: s.labels.model,
+        rps: 0,
+        errorRate: null,
+        p99Ms: null,
+        series: 0,
+        errorWeighted: 0,
+      };
+      m.rps += s.value;
+      m.series += 1;
+      m.errorWeighted += s.value * (errorBySeries.get(key(s.labels)) ?? 0);
+      byModel.set(s.labels.model, m);
+    }
+    for (const s of p99) {
+      const m = byModel.get(s.labels.model);
+      if (m) m.p99Ms = Math.max(m.p99Ms ?? 0, s.value);
+    }
+    return [...byModel.values()]
+      .map(({ errorWeighted, ...m }) => ({
+        ...m,
+        errorRate: m.rps > 0 ? errorWeighted / m.rps : null,
+      }))
+      .sort((a, b) => a.model.localeCompare(b.model));
+  });
+}
+
+export interface PlatformStatus {
+  status: "ok" | "degraded" | "down";
+  sources: {
+    name: string;
+    status: "ok" | "degraded" | "down";
+    detail: string;
+    lastOkAt: Date | null;
+  }[];
+}
+
+/** For the header: each platform source's health and when it last answered. */
+export async function platformStatus(actor: Actor | null): Promise<PlatformStatus> {
+  assertCanRead(actor);
+  const probe = (key: string, check: () => Promise<AdapterHealth>) =>
+    readWithFallback(key, async () => {
+      const h = await withTimeout(`${key} health`, 3_000, check());
+      if (h.status === "down") throw new Error(h.detail);
+      return h;
+    });
+  const [metrics, fleet] = await Promise.all([
+    probe("metrics", () => metricsSource().health()),
+    probe("fleet", () => fleetPlatform().health()),
+  ]);
+  const sourceOf = (name: string, r: SourceReading<AdapterHealth>) => ({
+    name,
+    status: r.error ? ("down" as const) : (r.data?.status ?? ("down" as const)),
+    detail: r.error ?? r.data?.detail ?? "",
+    lastOkAt: r.readAt,
+  });
+  const sources = [
+    sourceOf(metricsSourceName(), metrics),
+    sourceOf("Simulator clusters and workloads", fleet),
+  ];
+  const status = sources.some((s) => s.status === "down")
+    ? sources.every((s) => s.status === "down")
+      ? "down"
+      : "degraded"
+    : sources.some((s) => s.status === "degraded")
+      ? "degraded"
+      : "ok";
+  return { status, sources };
+}
+
+export interface LiveFleet {
+  clusters: ClusterState[];
+  namespaces: NamespaceState[];
+  autoscalers: HpaState[];
+  /** clusters or sources that did not answer */
+  errors: { source: string; message: string }[];
+}
+
+/**
+ * Live inventory from the platform: clusters and node pools with node health and GPU use,
+ * namespaces with quotas, autoscalers. Falls back to the last good reading with its age.
+ */
+export async function liveFleet(
+  actor: Actor | null,
+  filter: FleetFilter = {},
+): Promise<SourceReading<LiveFleet>> {
+  assertCanRead(actor);
+  const reading = await readWithFallback("live-fleet", async () => {
+    const platform = fleetPlatform();
+    const [clusters, namespaces, autoscalers] = await Promise.all([
+      withTimeout("cluster inventory", 5_000, platform.clusters()),
+      withTimeout("namespaces", 5_000, platform.namespaces()),
+      withTimeout("autoscalers", 5_000, platform.autoscalers()),
+    ]);
+    return {
+      clusters: clusters.data,
+      namespaces: namespaces.data,
+      autoscalers: autoscalers.data,
+      errors: [...clusters.errors, ...namespaces.errors, ...autoscalers.errors],
+    };
+  });
+  if (!reading.data || !filter.region) return reading;
+  const inRegion = new Set(
+    reading.data.clusters.filter((c) => c.region === filter.region).map((c) => c.name),
+  );
+  return {
+    ...reading,
+    data: {
+      clusters: reading.data.clusters.filter((c) => inRegion.has(c.name)),
+      namespaces: reading.data.namespaces.filter((n) => inRegion.has(n.cluster)),
+      autoscalers: reading.data.autoscalers.filter((h) => inRegion.has(h.cluster)),
+      errors: reading.data.errors,
+    },
+  };
+}
+
+/** GPU totals across live clusters, overall and by GPU type. */
+export function gpuTotals(clusters: ClusterState[]) {
+  const byType = new Map<
+    string,
+    { gpuType: string; total: number; allocatable: number; allocated: number }
+  >();
+  const all = { total: 0, allocatable: 0, allocated: 0, nodes: 0, readyNodes: 0 };
+  for (const c of clusters) {
+    for (const p of c.pools) {
+      const t = byType.get(p.gpuType) ?? {
+        gpuType: p.gpuType,
+        total: 0,
+        allocatable: 0,
+        allocated: 0,
+      };
+      t.total += p.gpus;
+      t.allocatable += p.allocatable;
+      t.allocated += p.allocated;
+      byType.set(p.gpuType, t);
+      all.total += p.gpus;
+      all.allocatable += p.allocatable;
+      all.allocated += p.allocated;
+      all.nodes += p.nodes;
+      all.readyNodes += p.readyNodes;
+    }
+  }
+  return {
+    ...all,
+    byType: [...byType.values()].sort((a, b) => a.gpuType.localeCompare(b.gpuType)),
+  };
+}

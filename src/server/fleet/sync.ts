@@ -1,0 +1,263 @@
+import "server-only";
+import { db } from "@/server/db/client";
+import { fleetPlatform } from "@/server/fleet/platform";
+import {
+  withTimeout,
+  type ClusterInventory,
+  type TrainingPlatform,
+  type Workloads,
+} from "@/lib/platform/types";
+
+export interface SyncReport {
+  clusters: number;
+  pools: number;
+  namespaces: number;
+  deployments: number;
+  jobs: number;
+  checkpoints: number;
+  errors: string[];
+}
+
+type Platform = ClusterInventory & Workloads & TrainingPlatform & { tick?: () => Promise<unknown> };
+
+/**
+ * Mirrors the platform's live state into Flightdeck's inventory tables (cluster status, node
+ * pools, namespace usage, deployments and traffic, training jobs and checkpoints), as Argo CD
+ * caches cluster state: pages and rollups read PostgreSQL instead of calling every cluster.
+ * Writes only what changed; one replica syncs at a time.
+ */
+export async function syncFleet(platform: Platform = fleetPlatform()): Promise<SyncReport | null> {
+  return db().$transaction(
+    async (tx) => {
+      // One replica syncs at a time, and it reads the platform while holding the lock, so a
+      // slow sync never writes an older snapshot over a newer one.
+      const lock = await tx.$queryRaw<{ locked: boolean }[]>`
+        SELECT pg_try_advisory_xact_lock(hashtext('flightdeck:fleet-sync')) AS locked`;
+      if (!lock[0]?.locked) return null;
+      if (platform.tick) await withTimeout("fleet tick", 30_000, platform.tick());
+      const [clusters, namespaces, autoscalers, deployments, jobs] = await Promise.all([
+        withTimeout("cluster inventory", 10_000, platform.clusters()),
+        withTimeout("namespaces", 10_000, platform.namespaces()),
+        withTimeout("autoscalers", 10_000, platform.autoscalers()),
+        withTimeout("deployments", 10_000, platform.deployments({})),
+        withTimeout("training jobs", 10_000, platform.jobs()),
+      ]);
+      const errors = [clusters, namespaces, autoscalers, deployments, jobs].flatMap((r) =>
+        r.errors.map((e) => `${e.source}: ${e.message}`),
+      );
+      const report: SyncReport = {
+        clusters: 0,
+        pools: 0,
+        namespaces: 0,
+        deployments: 0,
+        jobs: 0,
+        checkpoints: 0,
+        errors,
+      };
+
+      // One query at a time: a transaction is one connection.
+      const clusterRows = await tx.cluster.findMany({
+        select: { id: true, name: true, status: true },
+      });
+      const poolRows = await tx.nodePool.findMany({
+        select: {
+          id: true,
+          name: true,
+          clusterId: true,
+          nodeCount: true,
+          gpuCount: true,
+          gpuAllocatable: true,
+          gpuAllocated: true,
+        },
+      });
+      const nsRows = await tx.namespace.findMany({
+        select: { id: true, name: true, clusterId: true, gpuUsed: true, gpuQuota: true },
+      });
+      const envRows = await tx.environment.findMany({
+        select: { id: true, tier: true, region: { select: { code: true } } },
+      });
+      const versionRows = await tx.modelVersion.findMany({
+        select: { id: true, version: true, modelId: true, model: { select: { name: true } } },
+      });
+      const deploymentRows = await tx.deployment.findMany({
+        select: {
+          id: true,
+          modelId: true,
+          modelVersionId: true,
+          clusterId: true,
+          environmentId: true,
+          replicas: true,
+          readyReplicas: true,
+          hpaMin: true,
+          hpaMax: true,
+          hpaCurrent: true,
+          trafficWeight: true,
+          fullTrafficSince: true,
+        },
+      });
+      const jobRows = await tx.trainingJob.findMany({
+        select: {
+          id: true,
+          name: true,
+          status: true,
+          stepsDone: true,
+          restarts: true,
+          failureReason: true,
+          gpuHoursUsed: true,
+          gpuHoursLost: true,
+        },
+      });
+
+      const clusterId = new Map(clusterRows.map((c) => [c.name, c.id]));
+
+      // Clusters and node pools
+      for (const c of clusters.data) {
+        const row = clusterRows.find((r) => r.name === c.name);
+        if (row && row.status !== c.status) {
+          await tx.cluster.update({
+            where: { id: row.id },
+            data: { status: c.status, version: { increment: 1 } },
+          });
+          report.clusters += 1;
+        }
+        for (const p of c.pools) {
+          const pool = poolRows.find((r) => r.clusterId === row?.id && r.name === p.name);
+          if (!pool) continue;
+          const next = {
+            nodeCount: p.nodes,
+            gpuCount: p.gpus,
+            gpuAllocatable: p.allocatable,
+            gpuAllocated: p.allocated,
+          };
+          if (
+            pool.nodeCount !== next.nodeCount ||
+            pool.gpuCount !== next.gpuCount ||
+            pool.gpuAllocatable !== next.gpuAllocatable ||
+            pool.gpuAllocated !== next.gpuAllocated
+          ) {
+            await tx.nodePool.update({ where: { id: pool.id }, data: next });
+            report.pools += 1;
+          }
+        }
+      }
+
+      // Namespaces
+      for (const n of namespaces.data) {
+        const row = nsRows.find(
+          (r) => r.clusterId === clusterId.get(n.cluster) && r.name === n.name,
+        );
+        if (row && (row.gpuUsed !== n.gpuUsed || row.gpuQuota !== n.gpuQuota)) {
+          await tx.namespace.update({
+            where: { id: row.id },
+            data: { gpuUsed: n.gpuUsed, gpuQuota: n.gpuQuota },
+          });
+          report.namespaces += 1;
+        }
+      }
+
+      // Deployments: one row per version running in an environment on a cluster.
+      const envId = new Map(envRows.map((e) => [`${e.tier}/${e.region.code}`, e.id]));
+      const versionOf = new Map(versionRows.map((v) => [`${v.model.name}@${v.version}`, v]));
+      const hpaOf = new Map(autoscalers.data.map((h) => [`${h.cluster}/${h.target}`, h]));
+      const live = new Set<string>();
+      const touchedGroups = new Set<string>();
+      for (const d of deployments.data) {
+        const version = versionOf.get(`${d.model}@${d.version}`);
+        const environmentId = envId.get(`${d.environment}/${d.region}`);
+        const cid = clusterId.get(d.cluster);
+        if (!version || !environmentId || !cid) {
+          report.errors.push(
+            `${d.model}@${d.version} in ${d.environment}/${d.region} on ${d.cluster}: not in the registry`,
+          );
+          continue;
+        }
+        const hpa = hpaOf.get(`${d.cluster}/${d.model}-${d.environment}`);
+        const next = {
+          replicas: d.replicasDesired,
+          readyReplicas: d.replicasReady,
+          hpaMin: hpa?.min ?? 1,
+          hpaMax: hpa?.max ?? Math.max(1, d.replicasDesired),
+          hpaCurrent: hpa?.current ?? d.replicasDesired,
+          trafficWeight: d.trafficWeight,
+        };
+        touchedGroups.add(`${version.modelId}|${environmentId}|${cid}`);
+        const row = deploymentRows.find(
+          (r) =>
+            r.modelVersionId === version.id &&
+            r.clusterId === cid &&
+            r.environmentId === environmentId,
+        );
+        if (row) live.add(row.id);
+        if (!row) {
+          await tx.deployment.create({
+            data: {
+              modelId: version.modelId,
+              modelVersionId: version.id,
+              clusterId: cid,
+              environmentId,
+              ...next,
+              fullTrafficSince: d.trafficWeight === 100 ? new Date() : null,
+            },
+          });
+          report.deployments += 1;
+        } else if (
+          (Object.keys(next) as (keyof typeof next)[]).some((k) => row[k] !== next[k]) ||
+          (d.trafficWeight === 100) !== (row.fullTrafficSince !== null)
+        ) {
+          // The soak of a version starts when it takes all the traffic, and ends when it stops.
+          const fullTrafficSince =
+            d.trafficWeight < 100 ? null : (row.fullTrafficSince ?? new Date());
+          await tx.deployment.update({
+            where: { id: row.id },
+            data: { ...next, fullTrafficSince, version: { increment: 1 } },
+          });
+          report.deployments += 1;
+        }
+      }
+      // Versions no longer running where the platform answered for that model and place.
+      const gone = deploymentRows.filter(
+        (r) =>
+          !live.has(r.id) && touchedGroups.has(`${r.modelId}|${r.environmentId}|${r.clusterId}`),
+      );
+      if (gone.length > 0) {
+        await tx.deployment.deleteMany({ where: { id: { in: gone.map((r) => r.id) } } });
+        report.deployments += gone.length;
+      }
+
+      // Training jobs and their checkpoints
+      for (const j of jobs.data) {
+        const row = jobRows.find((r) => r.name === j.name);
+        if (!row) continue;
+        const next = {
+          status: j.status,
+          stepsDone: j.stepsDone,
+          restarts: j.restarts,
+          failureReason: j.failureReason,
+          gpuHoursUsed: j.gpuHoursUsed,
+          gpuHoursLost: j.gpuHoursLost,
+        };
+        if ((Object.keys(next) as (keyof typeof next)[]).some((k) => row[k] !== next[k])) {
+          await tx.trainingJob.update({
+            where: { id: row.id },
+            data: { ...next, version: { increment: 1 } },
+          });
+          report.jobs += 1;
+        }
+        if (j.checkpoints.length > 0) {
+          const created = await tx.checkpoint.createMany({
+            data: j.checkpoints.map((c) => ({
+              trainingJobId: row.id,
+              step: c.step,
+              uri: `s3://ml-checkpoints/${j.name}/step-${c.step}`,
+              createdAt: c.at,
+            })),
+            skipDuplicates: true,
+          });
+          report.checkpoints += created.count;
+        }
+      }
+      return report;
+    },
+    { timeout: 60_000 },
+  );
+}
