@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { originRefusal, parseAllowedOrigins } from "@/lib/domain/access/csrf";
 import { PATHNAME_HEADER } from "@/lib/domain/navigation/page-objects";
+import { ERROR_STATUS } from "@/lib/schemas/errors";
 
 /**
  * Auth.js's own routes: refuse state-changing requests from foreign origins, or without an
@@ -18,7 +19,10 @@ export function proxy(request: NextRequest) {
       parseAllowedOrigins(process.env.FLIGHTDECK_ALLOWED_ORIGINS),
     );
     if (refusal) {
-      return NextResponse.json({ error: { code: "FORBIDDEN", message: refusal } }, { status: 403 });
+      return NextResponse.json(
+        { error: { code: "FORBIDDEN", message: refusal } },
+        { status: ERROR_STATUS.FORBIDDEN },
+      );
     }
   }
   const headers = new Headers(request.headers);

@@ -1,19 +1,10 @@
 import "server-only";
-
-export type AppErrorCode =
-  | "UNAUTHENTICATED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "INVALID_INPUT"
-  | "CONFLICT"
-  | "TOO_LARGE"
-  | "UNAVAILABLE"
-  | "INTERNAL";
+import type { ErrorCode } from "@/lib/schemas/errors";
 
 /** The one error type services throw; its message is safe to show to the user. */
 export class AppError extends Error {
   constructor(
-    readonly code: AppErrorCode,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

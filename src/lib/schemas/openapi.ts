@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TOKEN_SCOPES } from "./admin";
+import { ERROR_CODES, ERROR_STATUS, type ErrorCode, type ErrorStatus } from "./errors";
 
 /**
  * Builds the OpenAPI 3.1 description of /api/v1 from small declarative operation entries and
@@ -12,22 +13,10 @@ export type JsonSchema = z.core.JSONSchema.JSONSchema;
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
-/** The codes `apiError` answers with (AppErrorCode on the server; a unit test keeps them equal). */
-export const API_ERROR_CODES = [
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "INVALID_INPUT",
-  "CONFLICT",
-  "TOO_LARGE",
-  "UNAVAILABLE",
-  "INTERNAL",
-] as const;
-
 /** The body of every /api/v1 error response, as `apiError` writes it. */
 export const apiErrorSchema = z.object({
   error: z.object({
-    code: z.enum(API_ERROR_CODES),
+    code: z.enum(ERROR_CODES.map((e) => e.code)),
     message: z.string().describe("What went wrong, safe to show to a person."),
     fields: z
       .record(z.string(), z.string())
@@ -69,8 +58,13 @@ export interface ApiResponse {
   mediaTypes?: readonly string[];
 }
 
-/** Statuses an operation declares itself; 401 and 403 are added to every authenticated one. */
-export type ApiErrorStatus = 404 | 409 | 413 | 422 | 503;
+/**
+ * Statuses an operation declares itself: 401 and 403 are added to every authenticated one, and
+ * 500 is never documented.
+ */
+export type ApiErrorStatus = ErrorStatus<
+  Exclude<ErrorCode, "UNAUTHENTICATED" | "FORBIDDEN" | "INTERNAL">
+>;
 
 export interface ApiOperation<P extends string = string> {
   method: HttpMethod;
@@ -225,7 +219,7 @@ const errorResponse = (description: string): OpenApiResponse => ({
 function authErrors(method: HttpMethod): Record<string, OpenApiResponse> {
   const changes = method !== "GET";
   return {
-    401: {
+    [ERROR_STATUS.UNAUTHENTICATED]: {
       ...errorResponse("No credentials, or an API token that is invalid, expired or revoked."),
       headers: {
         "WWW-Authenticate": {
@@ -234,7 +228,7 @@ function authErrors(method: HttpMethod): Record<string, OpenApiResponse> {
         },
       },
     },
-    403: errorResponse(
+    [ERROR_STATUS.FORBIDDEN]: errorResponse(
       changes
         ? "The caller lacks the permission (a token: the scope), or the object belongs to another " +
             "team; or the request came from a foreign Origin, or carried neither an Origin nor a " +

@@ -2,9 +2,9 @@ import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import type { Permission } from "@/lib/domain/access/policy";
-import { fieldErrors } from "@/lib/schemas/errors";
+import { ERROR_STATUS, fieldErrors, type ErrorCode } from "@/lib/schemas/errors";
 import { getActor, type Actor } from "@/server/auth/session";
-import { AppError, type AppErrorCode } from "@/server/errors";
+import { AppError } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
 import { recordDenial } from "@/server/access/audit-log";
 import type { RequestMeta } from "@/server/http/request-context";
@@ -12,19 +12,8 @@ import { authenticateBearer } from "@/server/access/tokens";
 import { metaFromHeaders } from "@/server/http/request-meta";
 import { originRefusal, parseAllowedOrigins } from "@/lib/domain/access/csrf";
 
-const STATUS: Record<AppErrorCode, number> = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  INVALID_INPUT: 422,
-  CONFLICT: 409,
-  TOO_LARGE: 413,
-  UNAVAILABLE: 503,
-  INTERNAL: 500,
-};
-
 export function apiError(
-  code: AppErrorCode,
+  code: ErrorCode,
   message: string,
   meta: RequestMeta,
   fields?: Record<string, string>,
@@ -32,7 +21,7 @@ export function apiError(
   return NextResponse.json(
     { error: { code, message, ...(fields ? { fields } : {}), requestId: meta.requestId } },
     {
-      status: STATUS[code],
+      status: ERROR_STATUS[code],
       headers:
         code === "UNAUTHENTICATED" ? { "WWW-Authenticate": 'Bearer realm="flightdeck"' } : {},
     },

@@ -17,7 +17,7 @@ import {
 } from "@/lib/schemas/openapi";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
 import type { Page } from "@/lib/domain/navigation/pagination";
-import type { AppErrorCode } from "@/server/errors";
+import type { AppError } from "@/server/errors";
 import type { ModelVersionDto } from "@/server/models/register-version";
 import type { ChaosRow } from "@/server/fleet/chaos";
 import type { ApplyResult } from "@/server/slos/definitions";
@@ -254,7 +254,9 @@ describe("the OpenAPI document", () => {
   });
 
   it("publishes the error body apiError answers with", () => {
-    expectTypeOf<z.infer<typeof apiErrorSchema>["error"]["code"]>().toEqualTypeOf<AppErrorCode>();
+    expectTypeOf<z.infer<typeof apiErrorSchema>["error"]["code"]>().toEqualTypeOf<
+      AppError["code"]
+    >();
     const error = component("Error");
     expect(error.required).toEqual(["error"]);
     const inner = error.properties?.error as JsonSchema;
