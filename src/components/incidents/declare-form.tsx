@@ -3,11 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
-import {
-  INCIDENT_SEVERITY_VALUES,
-  declareIncidentSchema,
-  type DeclareIncidentInput,
-} from "@/lib/schemas/incidents";
+import { SEVERITIES } from "@/lib/domain/incidents/lifecycle";
+import { declareIncidentSchema, type DeclareIncidentInput } from "@/lib/schemas/incidents";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -163,7 +160,7 @@ export function DeclareIncidentForm({
           value={severity}
           onChange={(e) => setSeverity(e.target.value)}
         >
-          {INCIDENT_SEVERITY_VALUES.map((s) => (
+          {SEVERITIES.map((s) => (
             <option key={s} value={s}>
               {SEVERITY_HINTS[s]}
             </option>

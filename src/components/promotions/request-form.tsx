@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
+import { TIERS } from "@/lib/domain/models/registry";
 import type { ActionResult } from "@/lib/schemas/result";
 import { createPromotionSchema, type CreatePromotionInput } from "@/lib/schemas/promotions";
 import { Button } from "@/components/ui/button";
@@ -130,7 +131,7 @@ export function RequestPromotionForm({
       <fieldset className="space-y-1">
         <legend className="text-sm font-medium">Environment</legend>
         <div className="flex gap-4 text-sm">
-          {(["staging", "production"] as const).map((t) => (
+          {TIERS.map((t) => (
             <label key={t} className="flex items-center gap-2">
               <input
                 type="radio"

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
+import type { Strategy } from "@/lib/domain/rollouts/plan";
 import type { ActionResult } from "@/lib/schemas/result";
 import type { StartRolloutInput } from "@/lib/schemas/rollouts";
 import { Button } from "@/components/ui/button";
@@ -15,7 +16,7 @@ export interface StartableModel {
   versions: string[];
   steps: string;
   waves: string;
-  strategy: "canary" | "blue_green";
+  strategy: Strategy;
   savedPlan: boolean;
   budget: BudgetPolicyView;
   /** environments that take changes only through promotions */
@@ -53,7 +54,7 @@ export function StartRolloutForm({
   const [version, setVersion] = useState(model?.versions[0] ?? "");
   const [steps, setSteps] = useState(model?.steps ?? "");
   const [waves, setWaves] = useState(model?.waves ?? "");
-  const [strategy, setStrategy] = useState<"canary" | "blue_green">(model?.strategy ?? "canary");
+  const [strategy, setStrategy] = useState<Strategy>(model?.strategy ?? "canary");
   const [saveAsDefault, setSaveAsDefault] = useState(false);
   const [fix, setFix] = useState(false);
   const [overrideReason, setOverrideReason] = useState("");
@@ -144,7 +145,7 @@ export function StartRolloutForm({
             id="start-strategy"
             value={strategy}
             onChange={(e) => {
-              const next = e.target.value as "canary" | "blue_green";
+              const next = e.target.value as Strategy;
               setStrategy(next);
               // Blue-green: the new version waits at 0% as a preview, then takes all traffic.
               if (next === "blue_green") setSteps("pause\nweight 100");

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
+import type { BudgetPolicy } from "@/lib/domain/slos/budget";
 import type { ActionResult } from "@/lib/schemas/result";
 import type { SetBudgetPolicyInput } from "@/lib/schemas/slos";
 import { Button } from "@/components/ui/button";
@@ -13,7 +14,7 @@ export function BudgetPolicyControl({
   setPolicy,
 }: {
   model: string;
-  policy: "enforce" | "advisory";
+  policy: BudgetPolicy;
   setPolicy: (input: SetBudgetPolicyInput) => Promise<ActionResult<{ changed: boolean }>>;
 }) {
   const next = policy === "enforce" ? "advisory" : "enforce";

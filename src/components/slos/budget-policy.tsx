@@ -1,8 +1,9 @@
 import Link from "next/link";
+import type { BudgetPolicy } from "@/lib/domain/slos/budget";
 
 /** A service's error-budget policy state, as shown wherever a change to it is started. */
 export interface BudgetPolicyView {
-  policy: "enforce" | "advisory";
+  policy: BudgetPolicy;
   exhausted: string[];
   atRisk: string[];
 }

@@ -1,19 +1,9 @@
 import { z } from "zod";
-// Schemas import nothing of ours; tests check these lists against lib/domain's roles and permissions.
-export const ROLE_VALUES = ["viewer", "engineer", "release_manager", "admin"] as const;
-
-/** The permissions an API token may be granted. */
-export const TOKEN_SCOPES = [
-  "fleet.read",
-  "model.register",
-  "incident.work",
-  "rollout.operate",
-  "slo.manage",
-] as const;
-export type TokenScope = (typeof TOKEN_SCOPES)[number];
+import { TOKEN_SCOPES } from "@/lib/domain/access/api-tokens";
+import { ROLES } from "@/lib/domain/access/roles";
 
 const id = z.string().trim().min(1, "Missing id.").max(64);
-const roleOrNone = z.enum([...ROLE_VALUES, "none"]).transform((r) => (r === "none" ? null : r));
+const roleOrNone = z.enum([...ROLES, "none"]).transform((r) => (r === "none" ? null : r));
 const teamOrNone = z
   .string()
   .trim()

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { METRIC_PERIOD_UNITS } from "@/lib/domain/incidents/response-times";
 
-export const RESPONSE_PERIOD_VALUES = ["week", "month"] as const;
 export const RESPONSE_GROUPING_VALUES = ["severity", "team"] as const;
 export type ResponseGrouping = (typeof RESPONSE_GROUPING_VALUES)[number];
 
@@ -10,7 +10,7 @@ export type ResponseGrouping = (typeof RESPONSE_GROUPING_VALUES)[number];
  * falls back to the default rather than failing the page.
  */
 export const responseTimesQuerySchema = z.object({
-  period: z.enum(RESPONSE_PERIOD_VALUES).catch("week").default("week"),
+  period: z.enum(METRIC_PERIOD_UNITS).catch("week").default("week"),
   by: z.enum(RESPONSE_GROUPING_VALUES).catch("severity").default("severity"),
   team: z
     .string()

@@ -1,18 +1,6 @@
 import { z } from "zod";
+import { INCIDENT_EVENTS, SEVERITIES } from "@/lib/domain/incidents/lifecycle";
 import { regionCodeSchema } from "./list-query";
-
-// The domain's lists (lib/domain/incident/lifecycle.ts), repeated because schemas import
-// nothing of ours; the incidents service checks at compile time that they match.
-export const INCIDENT_SEVERITY_VALUES = ["SEV1", "SEV2", "SEV3", "SEV4"] as const;
-export const INCIDENT_EVENT_VALUES = [
-  "acknowledge",
-  "investigate",
-  "mitigate",
-  "resolve",
-  "close",
-  "cancel",
-  "reopen",
-] as const;
 
 const id = z.string().trim().min(1).max(64);
 /** The incident's version the user saw (optimistic concurrency). */
@@ -50,7 +38,7 @@ export const declareIncidentSchema = z.object({
     .trim()
     .min(5, "Say what is wrong in a title (at least 5 characters).")
     .max(200, "Keep the title under 200 characters."),
-  severity: z.enum(INCIDENT_SEVERITY_VALUES, "Choose a severity."),
+  severity: z.enum(SEVERITIES, "Choose a severity."),
   summary: z.string().trim().max(5_000).default(""),
   affectedModels: names(modelName, 20, "At most 20 models."),
   affectedRegions: names(regionCode, 20, "At most 20 regions."),
@@ -63,7 +51,7 @@ export type DeclareIncidentData = z.output<typeof declareIncidentSchema>;
 export const transitionIncidentSchema = z.object({
   incidentId: id,
   version,
-  event: z.enum(INCIDENT_EVENT_VALUES, "Unknown lifecycle step."),
+  event: z.enum(INCIDENT_EVENTS, "Unknown lifecycle step."),
 });
 export type TransitionIncidentInput = z.input<typeof transitionIncidentSchema>;
 export type TransitionIncidentData = z.output<typeof transitionIncidentSchema>;

@@ -1,7 +1,6 @@
 import { z } from "zod";
-
-export const ENVIRONMENT_TIERS = ["staging", "production"] as const;
-export type EnvironmentTier = (typeof ENVIRONMENT_TIERS)[number];
+import { TIERS } from "@/lib/domain/models/registry";
+import { ROLLOUT_STATUSES } from "@/lib/domain/rollouts/state-machine";
 
 /**
  * A cloud region's code, in any cloud's naming: AWS `us-east-1` and `ap-southeast-1`, Google
@@ -19,7 +18,7 @@ export const regionCodeSchema = (message: string) =>
  */
 export const fleetFilterSchema = z.object({
   region: regionCodeSchema("Unknown region.").optional().catch(undefined),
-  env: z.enum(ENVIRONMENT_TIERS).optional().catch(undefined),
+  env: z.enum(TIERS).optional().catch(undefined),
 });
 export type FleetFilter = z.infer<typeof fleetFilterSchema>;
 
@@ -41,17 +40,8 @@ export function firstValues(
   return out;
 }
 
-export const ROLLOUT_STATUS_FILTERS = [
-  "active",
-  "pending",
-  "progressing",
-  "paused",
-  "analyzing",
-  "degraded",
-  "aborted",
-  "rolled_back",
-  "completed",
-] as const;
+/** "active" is any status of a rollout in progress. */
+export const ROLLOUT_STATUS_FILTERS = ["active", ...ROLLOUT_STATUSES] as const;
 
 /** The Rollouts list's own filters, on top of region and environment. */
 export const rolloutListQuerySchema = listQuerySchema.extend({

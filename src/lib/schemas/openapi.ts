@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TOKEN_SCOPES } from "./admin";
+import { TOKEN_SCOPES } from "@/lib/domain/access/api-tokens";
 import { ERROR_CODES, ERROR_STATUS, type ErrorCode, type ErrorStatus } from "./errors";
 
 /**

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { ENVIRONMENT_TIERS, listQuerySchema, regionCodeSchema } from "./list-query";
+import { TIERS } from "@/lib/domain/models/registry";
+import { PROMOTION_DECISIONS, PROMOTION_STATUSES } from "@/lib/domain/promotions/gates";
+import { listQuerySchema, regionCodeSchema } from "./list-query";
 
 const id = z.string().trim().min(1).max(64);
 /** The request's version the user saw (optimistic concurrency). */
@@ -21,7 +23,7 @@ const justification = z
 export const createPromotionSchema = z.object({
   model: z.string().trim().min(1, "Choose a model.").max(100),
   version: z.string().trim().min(1, "Choose a version.").max(128),
-  tier: z.enum(ENVIRONMENT_TIERS, "Choose staging or production."),
+  tier: z.enum(TIERS, "Choose staging or production."),
   regions,
   /** a fix may go out during a change freeze */
   fix: z.coerce.boolean().default(false),
@@ -44,7 +46,7 @@ export const decidePromotionSchema = z
   .object({
     requestId: id,
     version,
-    decision: z.enum(["approve", "reject"]),
+    decision: z.enum(PROMOTION_DECISIONS),
     comment: z.string().trim().max(2_000).default(""),
   })
   .refine((d) => d.decision === "approve" || d.comment.length >= 5, {
@@ -59,14 +61,8 @@ export const promotionRefSchema = z.object({ requestId: id, version });
 export type PromotionRefInput = z.input<typeof promotionRefSchema>;
 export type PromotionRefData = z.output<typeof promotionRefSchema>;
 
-export const PROMOTION_STATUS_FILTERS = [
-  "open",
-  "pending",
-  "approved",
-  "started",
-  "rejected",
-  "withdrawn",
-] as const;
+/** "open" is pending or approved. */
+export const PROMOTION_STATUS_FILTERS = ["open", ...PROMOTION_STATUSES] as const;
 
 /** The promotions list's filters, in the URL. */
 export const promotionListQuerySchema = listQuerySchema.extend({
@@ -84,7 +80,7 @@ export type PromotionListQuery = z.infer<typeof promotionListQuerySchema>;
 export const freezeWindowSchema = z
   .object({
     name: z.string().trim().min(3, "Name the freeze (at least 3 characters).").max(100),
-    tier: z.enum(["all", ...ENVIRONMENT_TIERS]).default("all"),
+    tier: z.enum(["all", ...TIERS]).default("all"),
     startsAt: z.coerce.date("Give a start time."),
     endsAt: z.coerce.date("Give an end time."),
     reason: z.string().trim().min(5, "Say why (at least 5 characters).").max(500),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { STRATEGIES } from "@/lib/domain/rollouts/plan";
 
 const id = z.string().trim().min(1).max(64);
 const version = z.coerce.number().int().min(1);
@@ -10,7 +11,7 @@ const version = z.coerce.number().int().min(1);
 export const startRolloutSchema = z.object({
   model: z.string().trim().min(1, "Choose a model.").max(100),
   version: z.string().trim().min(1, "Choose a version.").max(128),
-  strategy: z.enum(["canary", "blue_green"]).default("canary"),
+  strategy: z.enum(STRATEGIES).default("canary"),
   steps: z.string().max(4_000).default(""),
   waves: z.string().max(4_000).default(""),
   saveAsDefault: z.coerce.boolean().default(false),

@@ -1,13 +1,9 @@
 import { z } from "zod";
+import { BUDGET_POLICIES, SLO_STATUSES } from "@/lib/domain/slos/budget";
 import { listQuerySchema } from "./list-query";
 
-export const SLO_STATUS_FILTERS = [
-  "healthy",
-  "at_risk",
-  "exhausted",
-  "no_data",
-  "alerting",
-] as const;
+/** "alerting" is any SLO with a burn-rate alert firing. */
+export const SLO_STATUS_FILTERS = [...SLO_STATUSES, "alerting"] as const;
 export const SLO_GROUPS = ["none", "team", "service"] as const;
 
 const slug = z
@@ -84,7 +80,7 @@ export const sloImportSchema = z.object({
 
 export const setBudgetPolicySchema = z.object({
   model: z.string().trim().min(1).max(100),
-  policy: z.enum(["enforce", "advisory"]),
+  policy: z.enum(BUDGET_POLICIES),
   reason: z.string().trim().min(5, "Say why the policy changes (at least 5 characters).").max(500),
 });
 export type SetBudgetPolicyInput = z.input<typeof setBudgetPolicySchema>;

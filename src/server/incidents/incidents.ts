@@ -9,8 +9,6 @@ import type {
   AddIncidentNoteData,
   AssignIncidentRolesData,
   DeclareIncidentData,
-  INCIDENT_EVENT_VALUES,
-  INCIDENT_SEVERITY_VALUES,
   TransitionIncidentData,
 } from "@/lib/schemas/incidents";
 import { pageWindow, toPage, type Page } from "@/lib/domain/navigation/pagination";
@@ -76,14 +74,6 @@ export async function listIncidents(
 // One incident and its lifecycle
 
 type Tx = Prisma.TransactionClient;
-
-// The schemas repeat the domain's lists (schemas import nothing of ours): keep them equal.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const LISTS_MATCH: [
-  Same<IncidentEventName, (typeof INCIDENT_EVENT_VALUES)[number]>,
-  Same<Severity, (typeof INCIDENT_SEVERITY_VALUES)[number]>,
-] = [true, true];
-void LISTS_MATCH;
 
 /** A second declaration of the same title by the same person within this time is a double submit. */
 const DOUBLE_SUBMIT_MS = 60_000;

@@ -1,3 +1,17 @@
+import type { Permission } from "./policy";
+
+/**
+ * The permissions an API token may be granted: never the management of users, tokens or
+ * settings, which only a signed-in admin may use.
+ */
+export const TOKEN_SCOPES = [
+  "fleet.read",
+  "model.register",
+  "incident.work",
+  "rollout.operate",
+  "slo.manage",
+] as const satisfies readonly Permission[];
+
 /**
  * When an API token works. A token acts with the authority of the admin who owns it: it stops
  * when they stop being an enabled admin (disabled, demoted, or a demo account with demo mode

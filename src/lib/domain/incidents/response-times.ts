@@ -12,7 +12,8 @@ import { compareSeverity, type IncidentStatus, type Severity } from "./lifecycle
  * - Weeks are ISO weeks (Monday 00:00 UTC), keyed "2026-W48"; months are keyed "2026-11".
  */
 
-export type MetricPeriodUnit = "week" | "month";
+export const METRIC_PERIOD_UNITS = ["week", "month"] as const;
+export type MetricPeriodUnit = (typeof METRIC_PERIOD_UNITS)[number];
 
 export interface MetricPeriod {
   key: string;

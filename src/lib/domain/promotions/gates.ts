@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { authorize, type Decision, type Principal } from "../access/policy";
-import { budgetGate } from "../slos/budget";
+import { budgetGate, type BudgetPolicy } from "../slos/budget";
+import type { Tier } from "../models/registry";
 
 /**
  * Promotion requests: the gates a version must pass to move into an environment tier, and the
@@ -309,7 +310,7 @@ function soakEvidence(soak: SoakEvidence, now: Date): Evidence[] {
 
 /** The service's error-budget policy applied to a promotion (see budgetGate). */
 export function budgetPromotionGate(input: {
-  state: { policy: "enforce" | "advisory"; exhausted: string[]; atRisk: string[] } | null;
+  state: { policy: BudgetPolicy; exhausted: string[]; atRisk: string[] } | null;
   /** SLOs defined for the service */
   sloCount: number;
   fix: boolean;
@@ -382,18 +383,14 @@ export function budgetPromotionGate(input: {
 
 export interface FreezeWindowView {
   name: string;
-  tier: "staging" | "production" | null;
+  tier: Tier | null;
   startsAt: Date;
   endsAt: Date;
   reason: string;
 }
 
 /** Whether a freeze covers `tier` at `at`: [startsAt, endsAt). */
-export function freezeCovers(
-  freeze: FreezeWindowView,
-  tier: "staging" | "production",
-  at: Date,
-): boolean {
+export function freezeCovers(freeze: FreezeWindowView, tier: Tier, at: Date): boolean {
   return (
     (freeze.tier === null || freeze.tier === tier) &&
     freeze.startsAt.getTime() <= at.getTime() &&
@@ -404,7 +401,7 @@ export function freezeCovers(
 /** Change freezes block promotions into their tier, except fixes. */
 export function freezeGate(input: {
   freezes: readonly FreezeWindowView[];
-  tier: "staging" | "production";
+  tier: Tier;
   fix: boolean;
   now: Date;
 }): Gate {
@@ -455,7 +452,14 @@ export function freezeGate(input: {
       };
 }
 
-export type PromotionStatus = "pending" | "approved" | "started" | "rejected" | "withdrawn";
+export const PROMOTION_STATUSES = [
+  "pending",
+  "approved",
+  "started",
+  "rejected",
+  "withdrawn",
+] as const;
+export type PromotionStatus = (typeof PROMOTION_STATUSES)[number];
 
 export const OPEN_PROMOTION_STATUSES = ["pending", "approved"] as const;
 
@@ -467,7 +471,7 @@ export interface PromotionSummary {
   model: string;
   modelDisplayName: string;
   version: string;
-  tier: "staging" | "production";
+  tier: Tier;
   regions: string[];
   fix: boolean;
   approvals: number;
@@ -478,9 +482,11 @@ export interface PromotionSummary {
   blockedReason: string | null;
 }
 
+export const PROMOTION_DECISIONS = ["approve", "reject"] as const;
+
 export interface ApprovalView {
   approverId: string;
-  decision: "approve" | "reject";
+  decision: (typeof PROMOTION_DECISIONS)[number];
 }
 
 /** Distinct people who approved. */

@@ -1,3 +1,4 @@
+import type { Tier } from "../models/registry";
 import { freezeCovers, type FreezeWindowView } from "./gates";
 
 /**
@@ -13,7 +14,7 @@ export type DirectChange = "start" | "retry" | "promote_full";
 
 export interface DirectChangeEnvironment {
   name: string;
-  tier: "staging" | "production";
+  tier: Tier;
   promotionsOnly: boolean;
 }
 
@@ -32,7 +33,7 @@ export type DirectChangeGate =
   { allowed: true; override: string | null } | { allowed: false; reason: string };
 
 /** Whether environments of this tier take changes only through promotions on a fresh install. */
-export function defaultPromotionsOnly(tier: "staging" | "production"): boolean {
+export function defaultPromotionsOnly(tier: Tier): boolean {
   return tier === "production";
 }
 

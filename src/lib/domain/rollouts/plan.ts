@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Tier } from "../models/registry";
 
 /**
  * A rollout plan: the steps each wave runs (Argo Rollouts' canary steps), and the waves of
@@ -54,9 +55,12 @@ export const DEFAULT_THRESHOLDS: AnalysisThresholds = {
   consecutiveFailureLimit: 2,
 };
 
+export const STRATEGIES = ["canary", "blue_green"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
 export const planSchema = z
   .object({
-    strategy: z.enum(["canary", "blue_green"]),
+    strategy: z.enum(STRATEGIES),
     steps: z.array(stepSchema).min(1, "A plan needs at least one step.").max(50),
     /** environment names (e.g. "production/us-east-1"), wave by wave */
     waves: z
@@ -111,9 +115,7 @@ export type RolloutPlan = z.infer<typeof planSchema>;
  * The default plan for a model: staging first, then one production region as the canary
  * region, then the remaining production regions; canary steps with analysis between them.
  */
-export function defaultPlan(
-  environments: { name: string; tier: "staging" | "production" }[],
-): RolloutPlan {
+export function defaultPlan(environments: { name: string; tier: Tier }[]): RolloutPlan {
   const staging = environments
     .filter((e) => e.tier === "staging")
     .map((e) => e.name)
@@ -213,7 +215,7 @@ export function parseWaves(text: string): string[][] {
 
 /** A plan from the start form's text fields, or the first problem in words. */
 export function planFromText(input: {
-  strategy: "canary" | "blue_green";
+  strategy: Strategy;
   steps: string;
   waves: string;
 }): { ok: true; plan: RolloutPlan } | { ok: false; error: string } {

@@ -5,7 +5,8 @@ import type { EffectiveAlert } from "@/lib/domain/slos/alerts";
  * Error-budget arithmetic for an SLO over a window of good/total event counts.
  * A window with no events has no data: never NaN and never 100%.
  */
-export type SloStatus = "healthy" | "at_risk" | "exhausted" | "no_data";
+export const SLO_STATUSES = ["healthy", "at_risk", "exhausted", "no_data"] as const;
+export type SloStatus = (typeof SLO_STATUSES)[number];
 
 export interface BudgetInput {
   good: number;
@@ -280,8 +281,12 @@ export function sloHealth(budget: BudgetResult, firing: "page" | "ticket" | null
 export type BudgetGate =
   { allowed: true; override: boolean; warning: string | null } | { allowed: false; reason: string };
 
+/** Whether an exhausted budget freezes changes, or only warns. */
+export const BUDGET_POLICIES = ["enforce", "advisory"] as const;
+export type BudgetPolicy = (typeof BUDGET_POLICIES)[number];
+
 export interface BudgetGateInput {
-  policy: "enforce" | "advisory";
+  policy: BudgetPolicy;
   /** names of the service's SLOs whose budget is exhausted */
   exhausted: string[];
   /** the change is marked as a fix */

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { version as appVersion } from "../../../../../package.json";
 import type { Permission } from "@/lib/domain/access/policy";
 import { sloSpecSchema } from "@/lib/domain/slos/spec";
-import { ROLE_VALUES, TOKEN_SCOPES } from "@/lib/schemas/admin";
+import { TOKEN_SCOPES } from "@/lib/domain/access/api-tokens";
+import { ROLES } from "@/lib/domain/access/roles";
 import { alertmanagerWebhookSchema } from "@/lib/domain/incidents/alertmanager";
 import { auditFilterSchema } from "@/lib/schemas/audit";
 import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
@@ -49,7 +50,7 @@ export const responseSchemas = {
     kind: z.enum(["user", "token"]),
     name: z.string(),
     email: z.string().nullable().describe("null for tokens"),
-    role: z.enum(ROLE_VALUES).nullable().describe("null for tokens, and for users without a role"),
+    role: z.enum(ROLES).nullable().describe("null for tokens, and for users without a role"),
     team: z.string().nullable().describe("the team's name"),
     scopes: z.array(z.enum(TOKEN_SCOPES)).nullable().describe("a token's scopes; null for users"),
   }),
