@@ -10,7 +10,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import type { ComparisonPoint } from "@/components/rollouts/types";
+import type { ComparisonPoint } from "@/lib/schemas/rollouts";
 
 const time = (t: number) => new Date(t).toISOString().slice(11, 19);
 

@@ -8,7 +8,7 @@ import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";
 import { ComparisonChart } from "@/components/rollouts/comparison-chart";
 import { RolloutActionBar } from "@/components/rollouts/action-bar";
-import type { RolloutActions, RolloutPayload, RolloutView } from "@/components/rollouts/types";
+import type { RolloutActions, RolloutPayloadView, RolloutView } from "@/components/rollouts/types";
 
 const POLL_MS = 1_500;
 
@@ -17,7 +17,7 @@ export function RolloutLive({
   initial,
   actions,
 }: {
-  initial: RolloutPayload;
+  initial: RolloutPayloadView;
   actions: RolloutActions;
 }) {
   const [client] = useState(() => new QueryClient());
@@ -28,13 +28,13 @@ export function RolloutLive({
   );
 }
 
-function Live({ initial, actions }: { initial: RolloutPayload; actions: RolloutActions }) {
+function Live({ initial, actions }: { initial: RolloutPayloadView; actions: RolloutActions }) {
   const query = useQuery({
     queryKey: ["rollout", initial.rollout.id],
-    queryFn: async (): Promise<RolloutPayload> => {
+    queryFn: async (): Promise<RolloutPayloadView> => {
       const res = await fetch(`/api/v1/rollouts/${initial.rollout.id}`, { cache: "no-store" });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return (await res.json()) as RolloutPayload;
+      return (await res.json()) as RolloutPayloadView;
     },
     initialData: initial,
     refetchInterval: POLL_MS,

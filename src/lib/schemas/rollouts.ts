@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { STRATEGIES } from "@/lib/domain/rollouts/plan";
+import type { MetricResult } from "@/lib/domain/rollouts/analysis";
+import { STRATEGIES, type AnalysisThresholds } from "@/lib/domain/rollouts/plan";
+import type { UserCommand } from "@/lib/domain/rollouts/state-machine";
 
 const id = z.string().trim().min(1).max(64);
 const version = z.coerce.number().int().min(1);
@@ -54,3 +56,80 @@ export const rollbackSchema = z.object({
 });
 export type RollbackInput = z.input<typeof rollbackSchema>;
 export type RollbackData = z.output<typeof rollbackSchema>;
+
+/** One rollout as the rollout page and `GET /api/v1/rollouts/{id}` show it. */
+export interface RolloutDetail {
+  id: string;
+  kind: string;
+  model: string;
+  team: string;
+  fromVersion: string | null;
+  toVersion: string;
+  environment: string;
+  region: string;
+  strategy: string;
+  status: string;
+  verifying: boolean;
+  currentStep: number;
+  currentWeight: number;
+  reason: string | null;
+  version: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  pausedUntil: Date | null;
+  createdBy: string | null;
+  target: { cluster: string; namespace: string; name: string } | null;
+  thresholds: AnalysisThresholds;
+  steps: {
+    index: number;
+    kind: string;
+    weight: number | null;
+    durationSec: number | null;
+    intervalSec: number | null;
+    status: string;
+    startedAt: Date | null;
+    finishedAt: Date | null;
+  }[];
+  waves: { wave: number; rollouts: { id: string; environment: string; status: string }[] }[];
+  wave: number;
+  analysis: {
+    stepIndex: number;
+    at: Date;
+    verdict: string;
+    score: number | null;
+    reason: string;
+    metrics: MetricResult[];
+  }[];
+  events: { at: Date; kind: string; message: string; actor: string | null }[];
+  /** live split of the environment's traffic between versions, from the platform */
+  traffic: { version: string; weight: number; replicasReady: number; replicasDesired: number }[];
+  /** requests per second the environment serves now: the blast radius of a change */
+  environmentRps: number | null;
+  /** which buttons this user may press now */
+  can: Record<UserCommand | "retry", boolean>;
+  /** earlier versions that ran here, for rollback */
+  rollbackTargets: string[];
+  /** policies an admin overrode to start or promote it, with their reason */
+  overrides: string[];
+  /** its environment takes changes only through promotions */
+  promotionsOnly: boolean;
+}
+
+export interface ComparisonPoint {
+  t: number;
+  canary: number | null;
+  baseline: number | null;
+}
+
+/** Canary against baseline over the rollout's life, for the charts. */
+export interface RolloutSeries {
+  errorRate: ComparisonPoint[];
+  latencyP99: ComparisonPoint[];
+}
+
+/** What `GET /api/v1/rollouts/{id}` answers, and the rollout page renders first. */
+export interface RolloutPayload {
+  rollout: RolloutDetail;
+  series: RolloutSeries;
+}

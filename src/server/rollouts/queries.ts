@@ -12,12 +12,7 @@ import { AppError } from "@/server/errors";
 import { fleetPlatform, metricsSource, readWithFallback } from "@/server/fleet/platform";
 import { withTimeout } from "@/lib/platform/types";
 import { authorize, type Permission } from "@/lib/domain/access/policy";
-import {
-  ACTIVE,
-  availableCommands,
-  type RolloutStatus,
-  type UserCommand,
-} from "@/lib/domain/rollouts/state-machine";
+import { ACTIVE, availableCommands, type RolloutStatus } from "@/lib/domain/rollouts/state-machine";
 import {
   DEFAULT_THRESHOLDS,
   analysisThresholdsSchema,
@@ -25,9 +20,9 @@ import {
   formatSteps,
   formatWaves,
   planSchema,
-  type AnalysisThresholds,
 } from "@/lib/domain/rollouts/plan";
 import type { MetricResult } from "@/lib/domain/rollouts/analysis";
+import type { RolloutDetail, RolloutSeries } from "@/lib/schemas/rollouts";
 import { freezeCovers } from "@/lib/domain/promotions/gates";
 
 export interface RolloutRow {
@@ -148,64 +143,6 @@ async function servingIn(model: string, region: string, tier: "staging" | "produ
       replicasDesired: d.replicasDesired,
     }));
   return { traffic, rps, readAt: live.readAt, error: live.error };
-}
-
-export interface RolloutDetail {
-  id: string;
-  kind: string;
-  model: string;
-  team: string;
-  fromVersion: string | null;
-  toVersion: string;
-  environment: string;
-  region: string;
-  strategy: string;
-  status: string;
-  verifying: boolean;
-  currentStep: number;
-  currentWeight: number;
-  reason: string | null;
-  version: number;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  pausedUntil: Date | null;
-  createdBy: string | null;
-  target: { cluster: string; namespace: string; name: string } | null;
-  thresholds: AnalysisThresholds;
-  steps: {
-    index: number;
-    kind: string;
-    weight: number | null;
-    durationSec: number | null;
-    intervalSec: number | null;
-    status: string;
-    startedAt: Date | null;
-    finishedAt: Date | null;
-  }[];
-  waves: { wave: number; rollouts: { id: string; environment: string; status: string }[] }[];
-  wave: number;
-  analysis: {
-    stepIndex: number;
-    at: Date;
-    verdict: string;
-    score: number | null;
-    reason: string;
-    metrics: MetricResult[];
-  }[];
-  events: { at: Date; kind: string; message: string; actor: string | null }[];
-  /** live split of the environment's traffic between versions, from the platform */
-  traffic: { version: string; weight: number; replicasReady: number; replicasDesired: number }[];
-  /** requests per second the environment serves now: the blast radius of a change */
-  environmentRps: number | null;
-  /** which buttons this user may press now */
-  can: Record<UserCommand | "retry", boolean>;
-  /** earlier versions that ran here, for rollback */
-  rollbackTargets: string[];
-  /** policies an admin overrode to start or promote it, with their reason */
-  overrides: string[];
-  /** its environment takes changes only through promotions */
-  promotionsOnly: boolean;
 }
 
 export async function getRollout(actor: Actor | null, id: string): Promise<RolloutDetail> {
@@ -347,17 +284,6 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
     ],
     promotionsOnly: r.environment.promotionsOnly,
   };
-}
-
-export interface ComparisonPoint {
-  t: number;
-  canary: number | null;
-  baseline: number | null;
-}
-
-export interface RolloutSeries {
-  errorRate: ComparisonPoint[];
-  latencyP99: ComparisonPoint[];
 }
 
 /** Canary against baseline over the rollout's life (at most the last hour), for the charts. */

@@ -6,7 +6,7 @@ import { getRollout, rolloutSeries } from "@/server/rollouts/queries";
 import { AppError } from "@/server/errors";
 import { PageHeader } from "@/components/common/page-header";
 import { RolloutLive } from "@/components/rollouts/rollout-live";
-import type { RolloutPayload } from "@/components/rollouts/types";
+import { serialize } from "@/lib/schemas/serialized";
 import {
   abortRolloutAction,
   pauseRolloutAction,
@@ -28,7 +28,7 @@ export default async function RolloutPage({ params }: { params: Promise<{ id: st
   });
   const series = await rolloutSeries(actor, rollout);
   // The same shape the live API sends, so the first render and every poll agree.
-  const initial = JSON.parse(JSON.stringify({ rollout, series })) as RolloutPayload;
+  const initial = serialize({ rollout, series });
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-muted-foreground">
