@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Equal, EqualNot } from "lucide-react";
 import { LINEAGE_FIELDS, type Lineage, type LineageDiff } from "@/lib/domain/models/registry";
 import { Badge } from "@/components/ui/badge";
@@ -10,6 +11,7 @@ import {
   TableHeader,
   TableRow,
 } from "@/components/ui/table";
+import { cn } from "@/lib/utils";
 import { CopyableValue } from "./copyable-value";
 import { lowerFirst, shortDigest } from "./format";
 
@@ -21,18 +23,40 @@ function LineageValue({ label, value, digest }: { label: string; value: string; 
   );
 }
 
-/** Where a version came from: training run, data, code, images and artifact. */
-export function LineageList({ lineage }: { lineage: Lineage }) {
+/**
+ * Where a version came from: training run, data, code, images and artifact, with any `extra`
+ * facts of the page (who registered it, when) in the same list. `framed` is false inside a card.
+ */
+export function LineageList({
+  lineage,
+  extra = [],
+  framed = true,
+}: {
+  lineage: Lineage;
+  extra?: { label: string; value: ReactNode }[];
+  framed?: boolean;
+}) {
+  const rows = [
+    ...LINEAGE_FIELDS.map((f) => ({
+      key: f.key,
+      label: f.label,
+      value: <LineageValue label={f.label} value={lineage[f.key]} digest={f.digest} />,
+    })),
+    ...extra.map((e) => ({ key: undefined, ...e })),
+  ];
   return (
     <dl
-      className="grid gap-x-6 gap-y-2 rounded-lg border bg-card p-4 text-sm sm:grid-cols-[max-content_1fr]"
+      className={cn(
+        "grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]",
+        framed && "rounded-lg border bg-card p-4",
+      )}
       data-testid="lineage"
     >
-      {LINEAGE_FIELDS.map((f) => (
-        <div key={f.key} className="contents">
-          <dt className="text-muted-foreground">{f.label}</dt>
-          <dd className="min-w-0" data-field={f.key}>
-            <LineageValue label={f.label} value={lineage[f.key]} digest={f.digest} />
+      {rows.map((r) => (
+        <div key={r.label} className="contents">
+          <dt className="text-muted-foreground">{r.label}</dt>
+          <dd className="min-w-0" data-field={r.key}>
+            {r.value}
           </dd>
         </div>
       ))}

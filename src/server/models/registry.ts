@@ -5,6 +5,7 @@ import type { Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
 import { assertCanRead, isAllowed } from "@/server/access/authorize";
 import { metricsSource } from "@/server/fleet/platform";
+import { lineageOf, lineageSelect } from "@/server/models/lineage";
 import {
   OutcomeUnknownError,
   PlatformError,
@@ -247,26 +248,10 @@ const versionSelect = {
   createdAt: true,
   createdBy: true,
   evalMetrics: true,
-  trainingRunId: true,
-  datasetDigest: true,
-  codeCommit: true,
-  baseImageDigest: true,
-  imageDigest: true,
-  artifactUri: true,
+  ...lineageSelect,
 } as const satisfies Prisma.ModelVersionSelect;
 
 type VersionRowSelected = Prisma.ModelVersionGetPayload<{ select: typeof versionSelect }>;
-
-function lineageOf(v: VersionRowSelected): Lineage {
-  return {
-    trainingRunId: v.trainingRunId,
-    datasetDigest: v.datasetDigest,
-    codeCommit: v.codeCommit,
-    baseImageDigest: v.baseImageDigest,
-    imageDigest: v.imageDigest,
-    artifactUri: v.artifactUri,
-  };
-}
 
 export interface VersionRollout {
   id: string;

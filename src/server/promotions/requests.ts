@@ -14,6 +14,8 @@ import {
   startReleaseInTransaction,
 } from "@/server/rollouts/commands";
 import { evaluatePromotionGates, type GateReport } from "@/server/promotions/gates";
+import { lineageOf, lineageSelect } from "@/server/models/lineage";
+import type { Lineage } from "@/lib/domain/models/registry";
 import {
   approvalCount,
   blockingReason,
@@ -181,12 +183,7 @@ export interface PromotionDetail extends PromotionSummary {
   teamName: string;
   candidate: {
     version: string;
-    imageDigest: string;
-    baseImageDigest: string;
-    artifactUri: string;
-    trainingRunId: string;
-    datasetDigest: string;
-    codeCommit: string;
+    lineage: Lineage;
     evalMetrics: Record<string, number>;
     createdAt: Date;
     createdBy: string;
@@ -250,12 +247,7 @@ export async function getPromotion(actor: Actor | null, number: number): Promise
         select: {
           id: true,
           version: true,
-          imageDigest: true,
-          baseImageDigest: true,
-          artifactUri: true,
-          trainingRunId: true,
-          datasetDigest: true,
-          codeCommit: true,
+          ...lineageSelect,
           evalMetrics: true,
           createdAt: true,
           createdBy: true,
@@ -322,8 +314,11 @@ export async function getPromotion(actor: Actor | null, number: number): Promise
     requestedByEmail: r.requestedBy.email,
     teamName: r.model.team.name,
     candidate: {
-      ...r.modelVersion,
+      version: r.modelVersion.version,
+      lineage: lineageOf(r.modelVersion),
       evalMetrics: evalMetricRecord(r.modelVersion.evalMetrics),
+      createdAt: r.modelVersion.createdAt,
+      createdBy: r.modelVersion.createdBy,
     },
     thresholds: thresholds.success ? thresholds.data : [],
     production:

@@ -18,6 +18,7 @@ import { ActionButton } from "@/components/common/action-button";
 import { GateList } from "@/components/promotions/gate-list";
 import { DecisionPanel } from "@/components/promotions/decision-panel";
 import { EditRequestForm } from "@/components/promotions/edit-request";
+import { LineageList } from "@/components/models/lineage";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 
@@ -51,15 +52,6 @@ export default async function PromotionPage({ params }: { params: Promise<{ numb
       ...Object.keys(p.candidate.evalMetrics),
       ...Object.keys(p.production?.metrics ?? {}),
     ]),
-  ];
-  const lineage: [string, string][] = [
-    ["Training run", p.candidate.trainingRunId],
-    ["Dataset digest", p.candidate.datasetDigest],
-    ["Code commit", p.candidate.codeCommit],
-    ["Image", p.candidate.imageDigest],
-    ["Base image", p.candidate.baseImageDigest],
-    ["Artifact", p.candidate.artifactUri],
-    ["Registered by", p.candidate.createdBy],
   ];
   return (
     <>
@@ -229,18 +221,14 @@ export default async function PromotionPage({ params }: { params: Promise<{ numb
               </CardTitle>
             </CardHeader>
             <CardContent>
-              <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
-                {lineage.map(([label, value]) => (
-                  <div key={label} className="contents">
-                    <dt className="text-muted-foreground">{label}</dt>
-                    <dd className="break-all font-mono text-xs">{value}</dd>
-                  </div>
-                ))}
-                <dt className="text-muted-foreground">Registered</dt>
-                <dd>
-                  <TimeAgo date={p.candidate.createdAt} />
-                </dd>
-              </dl>
+              <LineageList
+                lineage={p.candidate.lineage}
+                framed={false}
+                extra={[
+                  { label: "Registered by", value: p.candidate.createdBy },
+                  { label: "Registered", value: <TimeAgo date={p.candidate.createdAt} /> },
+                ]}
+              />
             </CardContent>
           </Card>
         </div>
