@@ -1,9 +1,9 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useRef, useState, useTransition } from "react";
+import { useState, useTransition } from "react";
+import { BlastRadiusDialog } from "@/components/common/blast-radius-dialog";
 import { Button } from "@/components/ui/button";
-import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 import type { RolloutActions, RolloutView } from "@/components/rollouts/types";
@@ -88,7 +88,6 @@ export function RolloutActionBar({
   onDone: () => void;
 }) {
   const router = useRouter();
-  const dialog = useRef<HTMLDialogElement>(null);
   const [kind, setKind] = useState<Kind | null>(null);
   const [reason, setReason] = useState("");
   const [rollbackTo, setRollbackTo] = useState(r.rollbackTargets[0] ?? "");
@@ -103,7 +102,6 @@ export function RolloutActionBar({
     if (!r.rollbackTargets.includes(rollbackTo)) setRollbackTo(r.rollbackTargets[0] ?? "");
     setReason("");
     setError(null);
-    dialog.current?.showModal();
   };
   const run = () => {
     if (!kind) return;
@@ -131,7 +129,7 @@ export function RolloutActionBar({
         setError(result.error.message);
         return;
       }
-      dialog.current?.close();
+      setKind(null);
       const next = (result.data as { rolloutId?: string } | null)?.rolloutId;
       if ((kind === "retry" || kind === "rollback") && next) router.push(`/rollouts/${next}`);
       onDone();
@@ -157,86 +155,54 @@ export function RolloutActionBar({
           {LABEL[k]}
         </Button>
       ))}
-      <dialog
-        ref={dialog}
-        aria-labelledby="confirm-title"
-        className="w-[32rem] max-w-[95vw] rounded-lg border bg-card p-5 text-card-foreground shadow-lg backdrop:bg-black/40"
-        onClose={() => setKind(null)}
-      >
-        {kind && radius ? (
-          <form
-            method="dialog"
-            onSubmit={(e) => {
-              e.preventDefault();
-              run();
-            }}
-            className="space-y-3"
-          >
-            <h2 id="confirm-title" className="text-base font-semibold">
-              {LABEL[kind]} {r.model} {kind === "rollback" ? `in ${r.environment}` : r.toVersion}?
-            </h2>
-            <div className="rounded-md border bg-muted/50 p-3 text-sm" data-testid="blast-radius">
-              <div className="mb-1 text-xs font-semibold uppercase tracking-wide text-muted-foreground">
-                Blast radius
-              </div>
-              {radius.text}
-            </div>
-            {kind === "rollback" ? (
-              <div className="flex flex-col gap-1.5">
-                <Label htmlFor="rollback-to">Version to roll back to</Label>
-                <NativeSelect
-                  id="rollback-to"
-                  value={rollbackTo}
-                  onChange={(e) => setRollbackTo(e.target.value)}
-                >
-                  {r.rollbackTargets.map((v) => (
-                    <option key={v} value={v}>
-                      {v}
-                    </option>
-                  ))}
-                </NativeSelect>
-              </div>
-            ) : null}
-            {kind !== "resume" && (kind !== "retry" || r.promotionsOnly) ? (
-              <div className="flex flex-col gap-1.5">
-                <Label htmlFor="action-reason">
-                  Reason
-                  {needsReason || (kind === "retry" && r.promotionsOnly)
-                    ? ` (required${r.promotionsOnly ? `: ${r.environment} takes changes only through promotions, so this is an admin's fix` : ""})`
-                    : " (optional)"}
-                </Label>
-                <Input
-                  id="action-reason"
-                  value={reason}
-                  required={needsReason}
-                  minLength={needsReason ? 3 : undefined}
-                  onChange={(e) => setReason(e.target.value)}
-                  placeholder={
-                    needsReason ? "Hotfix for the 5xx incident, approved by the on-call lead" : ""
-                  }
-                />
-              </div>
-            ) : null}
-            {error ? (
-              <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-                {error}
-              </p>
-            ) : null}
-            <div className="flex justify-end gap-2">
-              <Button type="button" variant="outline" onClick={() => dialog.current?.close()}>
-                Cancel
-              </Button>
-              <Button
-                type="submit"
-                disabled={pending}
-                variant={kind === "abort" || kind === "rollback" ? "destructive" : "default"}
+      {kind && radius ? (
+        <BlastRadiusDialog
+          open
+          onClose={() => setKind(null)}
+          title={`${LABEL[kind]} ${r.model} ${kind === "rollback" ? `in ${r.environment}` : r.toVersion}?`}
+          blastRadius={radius.text}
+          action={LABEL[kind].toLowerCase()}
+          destructive={kind === "abort" || kind === "rollback"}
+          reason={
+            kind !== "resume" && (kind !== "retry" || r.promotionsOnly)
+              ? {
+                  value: reason,
+                  onChange: setReason,
+                  label: `Reason${
+                    needsReason
+                      ? ` (required${r.promotionsOnly ? `: ${r.environment} takes changes only through promotions, so this is an admin's fix` : ""})`
+                      : " (optional)"
+                  }`,
+                  required: needsReason,
+                  minLength: needsReason ? 3 : undefined,
+                  placeholder: needsReason
+                    ? "Hotfix for the 5xx incident, approved by the on-call lead"
+                    : "",
+                }
+              : undefined
+          }
+          pending={pending}
+          error={error}
+          onConfirm={run}
+        >
+          {kind === "rollback" ? (
+            <div className="flex flex-col gap-1.5">
+              <Label htmlFor="rollback-to">Version to roll back to</Label>
+              <NativeSelect
+                id="rollback-to"
+                value={rollbackTo}
+                onChange={(e) => setRollbackTo(e.target.value)}
               >
-                {pending ? "Working…" : `Confirm: ${LABEL[kind].toLowerCase()}`}
-              </Button>
+                {r.rollbackTargets.map((v) => (
+                  <option key={v} value={v}>
+                    {v}
+                  </option>
+                ))}
+              </NativeSelect>
             </div>
-          </form>
-        ) : null}
-      </dialog>
+          ) : null}
+        </BlastRadiusDialog>
+      ) : null}
     </section>
   );
 }
