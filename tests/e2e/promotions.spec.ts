@@ -163,7 +163,14 @@ test("a version registered by CI is requested for production, approved by two re
   await page.getByRole("button", { name: "Approve" }).click();
   await expect(page.locator('main [data-status="started"]').first()).toBeVisible();
   await expect(page.getByTestId("approval-count")).toHaveText("2 of 2");
+  // Production takes changes only through promotions: skipping the rest of its steps and
+  // analysis is an admin's call, with a reason that stays on the rollout.
+  await signInAs(page, "admin@flightdeck.demo");
+  await page.goto(productionUrl);
   await promoteFully(page, "production/us-west-2");
+  await expect(page.getByTestId("rollout-overrides")).toContainText(
+    "production/us-west-2 takes changes only through promotions: overridden by an admin: Approved promotion, canary looks clean",
+  );
   await expect(page.getByTestId("rollout-history")).toContainText(/promotion #\d+ \(approved by/);
 
   // The queue shows the request as started, and the audit log has each step.

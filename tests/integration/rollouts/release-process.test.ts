@@ -198,7 +198,7 @@ describe("promote to 100% and retry", () => {
     expect(done.status).toBe("completed");
     const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     expect(row.processOverride).toBe(
-      `${GATED} takes changes only through promotions: overridden by an admin for a fix: customer outage, INC-4`,
+      `${GATED} takes changes only through promotions: overridden by an admin: customer outage, INC-4`,
     );
   });
 });

@@ -69,7 +69,7 @@ export function directChangeGate(input: DirectChangeInput): DirectChangeGate {
   if (input.admin && input.fix && reason.length >= MIN_REASON) {
     return {
       allowed: true,
-      override: `${blockers.join("; ")}: overridden by an admin for a fix: ${reason}`,
+      override: `${blockers.join("; ")}: overridden by an admin${input.change === "promote_full" ? "" : " for a fix"}: ${reason}`,
     };
   }
   const what =

@@ -131,8 +131,12 @@ describe("directChangeGate", () => {
           admin: true,
           reason: "hotfix",
         }),
-      ).allowed,
-    ).toBe(true);
+      ),
+    ).toEqual({
+      allowed: true,
+      override:
+        "production/us-east-1 takes changes only through promotions: overridden by an admin: hotfix",
+    });
   });
 
   it("makes production promotions-only on a fresh install, staging not", () => {
