@@ -5,6 +5,7 @@ import { z } from "zod";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/generated/prisma/client";
 import { PASSWORD_HASH_COST, passwordProblem } from "@/lib/domain/access/passwords";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { ensureDatabase, runningEmbeddedUrl } from "../../scripts/lib/database";
 
 /**
@@ -103,7 +104,7 @@ async function createAdmin(argv: string[], io: AdminCliIo): Promise<void> {
     }
     const created = await prisma.$transaction(async (tx) => {
       // Two concurrent runs must not both see "no admin yet".
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:first-admin'))`;
+      await advisoryLock(tx, LOCKS.admins());
       const admins = await tx.user.findMany({
         where: { role: "admin", disabled: false },
         orderBy: { createdAt: "asc" },

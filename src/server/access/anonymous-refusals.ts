@@ -1,4 +1,5 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { RequestMeta } from "@/server/http/request-context";
@@ -63,7 +64,7 @@ export class AnonymousRefusals {
     if (known && (known.all || known.addresses.has(address))) return this.drop(minute, address);
 
     const decision = await db().$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:anonymous-refusals'))`;
+      await advisoryLock(tx, LOCKS.anonymousRefusals());
       const all = await tx.auditEvent.count({ where: anonymousIn(minute) });
       const sameAddress = await tx.auditEvent.count({
         where: { ...anonymousIn(minute), clientIp: meta.clientIp },

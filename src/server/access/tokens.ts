@@ -1,4 +1,6 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { lockRow } from "@/server/db/tx";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -102,7 +104,7 @@ export async function createToken(actor: Actor | null, meta: RequestMeta, input:
     const team = await tx.team.findUnique({ where: { id: input.teamId }, select: { id: true } });
     if (!team) throw new AppError("INVALID_INPUT", "That team does not exist.");
     // Serialise token creation per team so the name check below cannot race.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`token:${input.teamId}`}))`;
+    await advisoryLock(tx, LOCKS.teamTokens(input.teamId));
     const clash = await tx.apiToken.findFirst({
       where: { teamId: input.teamId, name: input.name, revokedAt: null },
       select: { id: true },
@@ -185,7 +187,7 @@ export async function reownToken(actor: Actor | null, meta: RequestMeta, input: 
   assertAllowed(actor, "token.manage");
   if (actor.kind !== "user") throw new AppError("FORBIDDEN", "API tokens cannot own tokens.");
   return db().$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT "id" FROM "ApiToken" WHERE "id" = ${input.tokenId} FOR UPDATE`;
+    await lockRow(tx, "ApiToken", input.tokenId);
     const token = await tx.apiToken.findUnique({
       where: { id: input.tokenId },
       select: tokenSelect,

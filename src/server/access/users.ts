@@ -1,4 +1,6 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import type { Tx } from "@/server/db/tx";
 import { hash } from "@node-rs/bcrypt";
 import { PASSWORD_HASH_COST } from "@/lib/domain/access/passwords";
 import { db } from "@/server/db/client";
@@ -17,7 +19,6 @@ import {
   type UpdateUserData,
 } from "@/lib/schemas/admin";
 import { isUniqueViolation } from "@/server/db/errors";
-import type { Prisma } from "@/server/db/client";
 
 export interface UserRow {
   id: string;
@@ -118,7 +119,7 @@ const summary = (u: { role: string | null; teamId: string | null; disabled: bool
  * current) and audits it with before/after, all inside the caller's transaction.
  */
 async function applyVersionedChange(
-  tx: Prisma.TransactionClient,
+  tx: Tx,
   actor: Actor,
   meta: RequestMeta,
   current: UserRecord,
@@ -132,7 +133,7 @@ async function applyVersionedChange(
     ((data.role !== undefined && data.role !== "admin") || data.disabled === true);
   if (losesAdmin) {
     // Serialise admin removals so two admins cannot demote each other at once.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:admins'))`;
+    await advisoryLock(tx, LOCKS.admins());
     const others = await tx.user.count({
       where: { role: "admin", disabled: false, id: { not: current.id } },
     });

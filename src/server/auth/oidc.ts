@@ -1,4 +1,5 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import { groupsFromClaims, parseRoleMap, roleForGroups } from "@/lib/domain/access/oidc";
@@ -105,7 +106,7 @@ export async function upsertOidcUser(
     // out of administration. The sign-in goes ahead with the admin role kept, on the record.
     let granted = role;
     if (existing?.role === "admin" && role !== "admin") {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:admins'))`;
+      await advisoryLock(tx, LOCKS.admins());
       const others = await tx.user.count({
         where: { role: "admin", disabled: false, id: { not: existing.id } },
       });

@@ -1,5 +1,6 @@
 import "server-only";
-import type { Prisma, PrismaClient } from "@/generated/prisma/client";
+import type { Prisma } from "@/generated/prisma/client";
+import type { Db } from "@/server/db/tx";
 
 export interface AuditInput {
   /** defaults to the database's clock */
@@ -19,9 +20,6 @@ export interface AuditInput {
 }
 
 /** Appends one audit event; pass the transaction client so it commits with the change. */
-export async function appendAudit(
-  client: PrismaClient | Prisma.TransactionClient,
-  event: AuditInput,
-): Promise<void> {
+export async function appendAudit(client: Db, event: AuditInput): Promise<void> {
   await client.auditEvent.create({ data: event });
 }

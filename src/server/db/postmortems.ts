@@ -1,8 +1,7 @@
 import "server-only";
-import type { Prisma, PrismaClient } from "@/generated/prisma/client";
+import type { Prisma } from "@/generated/prisma/client";
+import type { Db as Client } from "@/server/db/tx";
 import { postmortemDraftSchema, type PostmortemDraft } from "@/lib/domain/incidents/postmortem";
-
-type Client = PrismaClient | Prisma.TransactionClient;
 
 export interface StoredPostmortem {
   id: string;

@@ -1,4 +1,5 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
@@ -139,7 +140,7 @@ export async function startChaos(actor: Actor | null, meta: RequestMeta, input: 
   if (!region) throw new AppError("INVALID_INPUT", `No region ${input.region}.`);
   return db().$transaction(async (tx) => {
     // One running experiment of a kind per region: a double-click starts one, not two.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`chaos:${input.kind}:${input.region}`}))`;
+    await advisoryLock(tx, LOCKS.chaos(input.kind, input.region));
     const running = await tx.chaosExperiment.findFirst({
       where: {
         kind: input.kind,

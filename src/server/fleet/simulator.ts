@@ -1,4 +1,6 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { lockRow } from "@/server/db/tx";
 import { db } from "@/server/db/client";
 import { initialFleet, type FleetState, type FleetTopology } from "@/lib/platform/simulator/fleet";
 import { SimulatorPlatform, type FleetStore } from "@/lib/platform/simulator/platform";
@@ -156,7 +158,7 @@ export class PgFleetStore implements FleetStore {
   private async create(): Promise<FleetState> {
     const topology = await topologyFromInventory();
     return db().$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:simulator-fleet'))`;
+      await advisoryLock(tx, LOCKS.simulatorFleet());
       const existing = await tx.simulatorFleet.findUnique({
         where: { id: FLEET_ID },
         select: { state: true },
@@ -179,9 +181,14 @@ export class PgFleetStore implements FleetStore {
     await this.load();
     return db().$transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<{ state: string }[]>`
-        SELECT "state" FROM "SimulatorFleet" WHERE "id" = ${FLEET_ID} FOR UPDATE`;
-        const stored = rows[0]?.state;
+        const stored = (await lockRow(tx, "SimulatorFleet", FLEET_ID))
+          ? (
+              await tx.simulatorFleet.findUnique({
+                where: { id: FLEET_ID },
+                select: { state: true },
+              })
+            )?.state
+          : undefined;
         if (!stored) throw new Error("simulator fleet missing");
         const { state, result } = change(parse(stored));
         await tx.simulatorFleet.update({

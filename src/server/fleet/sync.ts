@@ -1,4 +1,5 @@
 import "server-only";
+import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { fleetPlatform } from "@/server/fleet/platform";
 import {
@@ -31,9 +32,7 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
     async (tx) => {
       // One replica syncs at a time, and it reads the platform while holding the lock, so a
       // slow sync never writes an older snapshot over a newer one.
-      const lock = await tx.$queryRaw<{ locked: boolean }[]>`
-        SELECT pg_try_advisory_xact_lock(hashtext('flightdeck:fleet-sync')) AS locked`;
-      if (!lock[0]?.locked) return null;
+      if (!(await tryAdvisoryLock(tx, LOCKS.fleetSync()))) return null;
       if (platform.tick) await withTimeout("fleet tick", 30_000, platform.tick());
       const [clusters, namespaces, autoscalers, deployments, jobs] = await Promise.all([
         withTimeout("cluster inventory", 10_000, platform.clusters()),

@@ -1,4 +1,6 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { assertVersion, lockRow, type Tx } from "@/server/db/tx";
 import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
@@ -72,8 +74,6 @@ export async function listIncidents(
 
 // ---------------------------------------------------------------------------------------------
 // One incident and its lifecycle
-
-type Tx = Prisma.TransactionClient;
 
 /** A second declaration of the same title by the same person within this time is a double submit. */
 const DOUBLE_SUBMIT_MS = 60_000;
@@ -317,7 +317,7 @@ export async function declareIncident(
     "Link SLOs that are defined in Flightdeck.",
   );
   return db().$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`incident-declare:${actor.email}:${input.title}`}))`;
+    await advisoryLock(tx, LOCKS.incidentDeclare(actor.email, input.title));
     const now = new Date();
     const first = await tx.incident.findFirst({
       where: {
@@ -379,7 +379,7 @@ export async function declareIncident(
 
 /** Locks the incident row for this transaction and reads it. */
 async function lockIncident(tx: Tx, id: string): Promise<IncidentRecord> {
-  await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${id} FOR UPDATE`;
+  await lockRow(tx, "Incident", id);
   const row = await tx.incident.findUnique({ where: { id }, select: DETAIL_SELECT });
   if (!row) throw new AppError("NOT_FOUND", "No such incident.");
   return row;
@@ -387,9 +387,9 @@ async function lockIncident(tx: Tx, id: string): Promise<IncidentRecord> {
 
 /** The incident changed since the user read it: nothing is written; they look again. */
 function assertCurrent(row: IncidentRecord, seen: number): void {
-  if (row.version === seen) return;
-  throw new AppError(
-    "CONFLICT",
+  assertVersion(
+    row.version,
+    seen,
     `Incident #${row.number} changed while you were looking at it (it is now ${row.status}); nothing was recorded. Review it again.`,
   );
 }

@@ -1,5 +1,6 @@
 import "server-only";
-import { db, type Prisma } from "@/server/db/client";
+import { lockRow, type Tx } from "@/server/db/tx";
+import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import { findPostmortem, postmortemColumns, type StoredPostmortem } from "@/server/db/postmortems";
 import type { Actor } from "@/server/auth/session";
@@ -31,8 +32,6 @@ import {
   timelineSince,
   type SavePostmortemInput,
 } from "@/lib/domain/incidents/postmortem-edit";
-
-type Tx = Prisma.TransactionClient;
 
 /** Whether the incident needs a postmortem and how far the saved one is, for the incident page. */
 export interface PostmortemStatus {
@@ -210,9 +209,12 @@ export async function savePostmortem(
   const completeness = postmortemComplete(draft);
   return db().$transaction(async (tx) => {
     // The incident's row lock orders saves with each other and with closing it.
-    const [incident] = await tx.$queryRaw<
-      { id: string; number: number; status: IncidentStatus }[]
-    >`SELECT id, number, status::text AS status FROM "Incident" WHERE id = ${input.incidentId} FOR UPDATE`;
+    const incident = (await lockRow(tx, "Incident", input.incidentId))
+      ? await tx.incident.findUnique({
+          where: { id: input.incidentId },
+          select: { id: true, number: true, status: true },
+        })
+      : null;
     if (!incident) throw new AppError("NOT_FOUND", "No such incident.");
     if (TERMINAL_INCIDENT_STATUSES.includes(incident.status)) {
       throw new AppError(

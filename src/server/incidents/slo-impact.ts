@@ -1,5 +1,5 @@
 import "server-only";
-import type { Prisma, PrismaClient } from "@/server/db/client";
+import type { Db as Client } from "@/server/db/tx";
 import { budgetConsumedDuring, incidentImpactWindow } from "@/lib/domain/incidents/slo-impact";
 import type { IncidentLifecycle } from "@/lib/domain/incidents/lifecycle";
 import type { SloBudgetShare } from "@/lib/domain/incidents/postmortem";
@@ -12,8 +12,6 @@ import { budgetUnits, periodContaining, previousPeriod } from "@/lib/domain/slos
 import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/slos/definitions";
 import { budgetCounts, type Counts } from "@/server/slos/evaluator";
 import { MINUTE_RETENTION_HOURS } from "@/server/slos/sli-feed";
-
-type Client = PrismaClient | Prisma.TransactionClient;
 
 /** One linked SLO's error budget spent during an incident; `missing` when it was deleted since. */
 export type SloImpact =

@@ -1,5 +1,7 @@
 import "server-only";
-import { db, type Prisma } from "@/server/db/client";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { lockRow, type Tx } from "@/server/db/tx";
+import { db } from "@/server/db/client";
 import { appendAudit, type AuditInput } from "@/server/db/audit";
 import { principalOf, type Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/http/request-context";
@@ -20,8 +22,6 @@ import {
   type IncidentStatus,
   type Severity,
 } from "@/lib/domain/incidents/lifecycle";
-
-type Tx = Prisma.TransactionClient;
 
 /**
  * Incidents opened and updated by machines: Alertmanager's webhook, and Flightdeck's own
@@ -108,7 +108,7 @@ async function openIncident(
  * SLO, and an incident resolved meanwhile is seen as closed, not joined.
  */
 async function lockedSloIncident(tx: Tx, slo: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`slo-incident:${slo}`}))`;
+  await advisoryLock(tx, LOCKS.sloIncident(slo));
   for (;;) {
     const found = await tx.incident.findFirst({
       where: { linkedSlos: { has: slo }, status: { in: OPEN } },
@@ -123,7 +123,7 @@ async function lockedSloIncident(tx: Tx, slo: string) {
 
 /** Locks an incident row and reads what the lifecycle rules need, after the lock. */
 async function lockIncidentRow(tx: Tx, id: string) {
-  await tx.$queryRaw`SELECT "id" FROM "Incident" WHERE "id" = ${id} FOR UPDATE`;
+  await lockRow(tx, "Incident", id);
   return tx.incident.findUniqueOrThrow({
     where: { id },
     select: { id: true, number: true, ...LIFECYCLE_SELECT },
@@ -385,7 +385,7 @@ async function receiveAlert(
   const audit = auditActor(actor, meta);
   const principal = principalOf(actor);
   return db().$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`alertmanager:${change.dedupeKey}`}))`;
+    await advisoryLock(tx, LOCKS.alertmanagerAlert(change.dedupeKey));
     const now = new Date();
 
     /** The refusal when the alert would touch another team's objects, audited; or null. */

@@ -1,4 +1,6 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { lockRow } from "@/server/db/tx";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
@@ -108,10 +110,13 @@ export async function setEnvironmentPolicy(
 ): Promise<{ environment: string; changed: boolean }> {
   assertAllowed(actor, "settings.manage");
   return db().$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<
-      { id: string; requiredApprovals: number; soakMinutes: number; promotionsOnly: boolean }[]
-    >`SELECT id, "requiredApprovals", "soakMinutes", "promotionsOnly" FROM "Environment" WHERE name = ${input.environment} FOR UPDATE`;
-    const env = rows[0];
+    const id = await lockRow(tx, "Environment", { name: input.environment });
+    const env = id
+      ? await tx.environment.findUnique({
+          where: { id },
+          select: { id: true, requiredApprovals: true, soakMinutes: true, promotionsOnly: true },
+        })
+      : null;
     if (!env) throw new AppError("NOT_FOUND", `No environment named ${input.environment}.`);
     const promotionsOnly = input.promotionsOnly ?? env.promotionsOnly;
     if (
@@ -164,7 +169,7 @@ export async function createFreeze(
   assertAllowed(actor, "settings.manage");
   const tier = input.tier === "all" ? null : input.tier;
   return db().$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:freeze-calendar'))`;
+    await advisoryLock(tx, LOCKS.freezeCalendar());
     const same = await tx.freezeWindow.findFirst({
       where: { name: input.name, tier, startsAt: input.startsAt, endsAt: input.endsAt },
       select: { id: true },
@@ -288,10 +293,13 @@ export async function setModelReleaseSettings(
   if (!parsed.ok) throw new AppError("INVALID_INPUT", parsed.error);
   const resources = { gpu: input.gpu, cpu: input.cpu, memoryGi: input.memoryGi };
   return db().$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<
-      { id: string; teamId: string; evalThresholds: unknown; resources: unknown }[]
-    >`SELECT id, "teamId", "evalThresholds", resources FROM "Model" WHERE name = ${input.model} FOR UPDATE`;
-    const model = rows[0];
+    const id = await lockRow(tx, "Model", { name: input.model });
+    const model = id
+      ? await tx.model.findUnique({
+          where: { id },
+          select: { id: true, teamId: true, evalThresholds: true, resources: true },
+        })
+      : null;
     if (!model) throw new AppError("NOT_FOUND", `No model named ${input.model}.`);
     assertAllowed(actor, "promotion.approve", model.teamId);
     // jsonb reorders keys, so compare canonical forms rather than the stored JSON text.

@@ -1,4 +1,6 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { assertVersion, lockRow, type Tx } from "@/server/db/tx";
 import { db, Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import { isUniqueViolation } from "@/server/db/errors";
@@ -41,8 +43,6 @@ import type {
   PromotionListQuery,
   PromotionRefData,
 } from "@/lib/schemas/promotions";
-
-type Tx = Prisma.TransactionClient;
 
 /**
  * Approving may start a release, which reads the platform inside the transaction; edits and
@@ -533,7 +533,7 @@ export async function createPromotion(
   }
   try {
     return await db().$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`promotion:${version.id}:${input.tier}`}))`;
+      await advisoryLock(tx, LOCKS.promotionRequest(version.id, input.tier));
       const { regions, required } = await targetEnvironments(
         tx,
         model.id,
@@ -665,7 +665,7 @@ type LockedRequest = Prisma.PromotionRequestGetPayload<{ select: typeof LOCKED_S
 
 /** Locks the request row for this transaction and reads it. */
 async function lockRequest(tx: Tx, id: string): Promise<LockedRequest> {
-  await tx.$queryRaw`SELECT "id" FROM "PromotionRequest" WHERE "id" = ${id} FOR UPDATE`;
+  await lockRow(tx, "PromotionRequest", id);
   const row = await tx.promotionRequest.findUnique({ where: { id }, select: LOCKED_SELECT });
   if (!row) throw new AppError("NOT_FOUND", "No such promotion request.");
   return row;
@@ -720,7 +720,6 @@ interface PreJudged {
 
 /** The request changed since the user read it: say how, so they can look again. */
 function assertCurrent(row: LockedRequest, seen: number): void {
-  if (row.version === seen) return;
   const what =
     row.status === "withdrawn"
       ? "was withdrawn"
@@ -731,8 +730,9 @@ function assertCurrent(row: LockedRequest, seen: number): void {
           : row.status === "approved"
             ? "was approved"
             : "was changed";
-  throw new AppError(
-    "CONFLICT",
+  assertVersion(
+    row.version,
+    seen,
     `Request #${row.number} ${what} while you were looking at it; nothing was recorded. Review it again.`,
   );
 }

@@ -1,4 +1,6 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { assertVersion, lockRow, type Tx } from "@/server/db/tx";
 import { randomUUID } from "node:crypto";
 import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -34,8 +36,6 @@ import type {
   RolloutCommandData,
   StartRolloutData,
 } from "@/lib/schemas/rollouts";
-
-type Tx = Prisma.TransactionClient;
 
 /** After a change commits, let the engine apply it to the platform now rather than next tick. */
 export async function applyStartedRollouts(ids: string[]): Promise<void> {
@@ -164,7 +164,7 @@ export async function startRollout(
 
 /** Serializes release starts of one model (two starts would race for its environments). */
 export async function lockModelReleases(tx: Tx, modelId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rollout-start:${modelId}`}))`;
+  await advisoryLock(tx, LOCKS.modelReleases(modelId));
 }
 
 /**
@@ -421,7 +421,7 @@ const COMMAND_WORDS: Record<UserCommand, string> = {
 };
 
 async function lockRollout(tx: Tx, id: string) {
-  await tx.$queryRaw`SELECT "id" FROM "Rollout" WHERE "id" = ${id} FOR UPDATE`;
+  await lockRow(tx, "Rollout", id);
   const r = await tx.rollout.findUnique({
     where: { id },
     select: {
@@ -495,15 +495,17 @@ export async function commandRollout(
         );
       }
     }
-    if (r.version !== input.version) {
-      if (await alreadyApplied(tx, actor, action, r.id, input.version)) {
-        return { status: r.status, version: r.version, alreadyApplied: true };
-      }
-      throw new AppError(
-        "CONFLICT",
-        `This rollout changed since you loaded it (it is now ${r.status.replace("_", " ")}, step ${Math.min(r.currentStep + 1, r._count.steps)} of ${r._count.steps}). Check it and try again.`,
-      );
+    if (
+      r.version !== input.version &&
+      (await alreadyApplied(tx, actor, action, r.id, input.version))
+    ) {
+      return { status: r.status, version: r.version, alreadyApplied: true };
     }
+    assertVersion(
+      r.version,
+      input.version,
+      `This rollout changed since you loaded it (it is now ${r.status.replace("_", " ")}, step ${Math.min(r.currentStep + 1, r._count.steps)} of ${r._count.steps}). Check it and try again.`,
+    );
     const next = transition(
       {
         status: r.status as RolloutStatus,
@@ -619,7 +621,7 @@ export async function retryRollout(
     const r = await lockRollout(tx, input.rolloutId);
     assertAllowed(actor, "rollout.drive", r.model.teamId);
     // The same lock as starting a rollout and rolling back: one change to a model at a time.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rollout-start:${r.model.id}`}))`;
+    await advisoryLock(tx, LOCKS.modelReleases(r.model.id));
     const full = await tx.rollout.findUniqueOrThrow({
       where: { id: r.id },
       select: {
@@ -644,12 +646,11 @@ export async function retryRollout(
     });
     const previous = (retried?.after as { newRolloutId?: string } | null)?.newRolloutId;
     if (previous) return { rolloutId: previous, alreadyApplied: true };
-    if (r.version !== input.version) {
-      throw new AppError(
-        "CONFLICT",
-        "This rollout changed since you loaded it. Check it and try again.",
-      );
-    }
+    assertVersion(
+      r.version,
+      input.version,
+      "This rollout changed since you loaded it. Check it and try again.",
+    );
     const ok = canRetry(r.status as RolloutStatus);
     if (!ok.ok) throw new AppError("CONFLICT", ok.reason);
     // A retry is a new rollout: a spent budget refuses it too (a fix goes through New rollout).
@@ -739,7 +740,7 @@ export async function rollback(
   });
   if (!env) throw new AppError("NOT_FOUND", `No environment named ${input.environment}.`);
   const result = await db().$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rollout-start:${model.id}`}))`;
+    await advisoryLock(tx, LOCKS.modelReleases(model.id));
     const target = await tx.modelVersion.findFirst({
       where: { modelId: model.id, version: input.toVersion },
       select: { id: true, version: true },

@@ -1,4 +1,6 @@
 import "server-only";
+import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
+import { lockRow, type Tx } from "@/server/db/tx";
 import { db, type Prisma } from "@/server/db/client";
 import {
   ConflictError,
@@ -29,7 +31,6 @@ import {
 import { FAST_BURN, burnRate } from "@/lib/domain/slos/budget";
 import { fleetPlatform, metricsSource } from "@/server/fleet/platform";
 
-type Tx = Prisma.TransactionClient;
 const PLATFORM_TIMEOUT_MS = 10_000;
 /** Each claim advances a rollout through at most this many instant steps. */
 const MAX_STEPS_PER_CLAIM = 6;
@@ -536,14 +537,15 @@ function intervalOf(step: { durationSec: number | null; intervalSec: number | nu
 export async function driveRollout(id: string, now = new Date()): Promise<boolean> {
   return db().$transaction(
     async (tx) => {
-      const locked = await tx.$queryRaw<{ id: string; modelId: string; environmentId: string }[]>`
-        SELECT "id", "modelId", "environmentId" FROM "Rollout" WHERE "id" = ${id} FOR UPDATE SKIP LOCKED`;
-      const claim = locked[0];
-      if (!claim) return false;
+      if (!(await lockRow(tx, "Rollout", id, { skipLocked: true }))) return false;
+      const claim = await tx.rollout.findUniqueOrThrow({
+        where: { id },
+        select: { modelId: true, environmentId: true },
+      });
       // Rollouts of one model in one environment share a platform object: one at a time.
-      const place = await tx.$queryRaw<{ ok: boolean }[]>`
-        SELECT pg_try_advisory_xact_lock(hashtext(${`rollout-target:${claim.modelId}:${claim.environmentId}`})) AS ok`;
-      if (!place[0]?.ok) return false;
+      if (!(await tryAdvisoryLock(tx, LOCKS.rolloutTarget(claim.modelId, claim.environmentId)))) {
+        return false;
+      }
       let row = await tx.rollout.findUniqueOrThrow({ where: { id }, include: rolloutInclude });
       if (TERMINAL.includes(row.status as RolloutStatus)) {
         // A newer rollout or rollback of the same place owns the platform object now: an

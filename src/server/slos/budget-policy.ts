@@ -1,5 +1,6 @@
 import "server-only";
-import { db, type Prisma } from "@/server/db/client";
+import { lockRow, type Db as Client } from "@/server/db/tx";
+import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { budgetGate, type BudgetGate } from "@/lib/domain/slos/budget";
 import { AppError } from "@/server/errors";
@@ -7,8 +8,6 @@ import { appendAudit } from "@/server/db/audit";
 import { assertAllowed, isAllowed } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";
 import type { RequestMeta } from "@/server/http/request-context";
-
-type Client = Prisma.TransactionClient | ReturnType<typeof db>;
 
 /** The error-budget policy of a service (a model) and which of its SLOs are out of budget. */
 export interface BudgetPolicyState {
@@ -88,9 +87,10 @@ export async function setBudgetPolicy(
 ): Promise<{ model: string; policy: "enforce" | "advisory"; changed: boolean }> {
   assertAllowed(actor, "settings.manage");
   return db().$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: string; budgetPolicy: "enforce" | "advisory" }[]>`
-      SELECT id, "budgetPolicy" FROM "Model" WHERE name = ${input.model} FOR UPDATE`;
-    const model = rows[0];
+    const id = await lockRow(tx, "Model", { name: input.model });
+    const model = id
+      ? await tx.model.findUnique({ where: { id }, select: { id: true, budgetPolicy: true } })
+      : null;
     if (!model) throw new AppError("NOT_FOUND", `No model named ${input.model}.`);
     if (model.budgetPolicy === input.policy) {
       return { model: input.model, policy: input.policy, changed: false };

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { db, type Prisma } from "@/server/db/client";
+import { assertVersion, type Tx } from "@/server/db/tx";
 import { appendAudit } from "@/server/db/audit";
 import { isUniqueViolation } from "@/server/db/errors";
 import type { Actor } from "@/server/auth/session";
@@ -86,7 +87,7 @@ function columnsOf(spec: SloSpec) {
   };
 }
 
-async function resetHistory(tx: Prisma.TransactionClient, sloId: string) {
+async function resetHistory(tx: Tx, sloId: string) {
   await tx.slo.update({ where: { id: sloId }, data: { noDataReason: null, noDataSince: null } });
   await tx.sliBucket.deleteMany({ where: { sloId } });
   await tx.sloSnapshot.deleteMany({ where: { sloId } });
@@ -158,8 +159,6 @@ export function sameSpec(a: SloSpec, b: SloSpec): boolean {
     JSON.stringify(sloSpecSchema.parse({ ...s, displayName: s.displayName || undefined }));
   return canonical(a) === canonical(b);
 }
-
-type Tx = Prisma.TransactionClient;
 
 /** A stored SLO with what decides whether it freezes its service: its status and the policy. */
 const GUARDED_SLO_SELECT = {
@@ -430,12 +429,11 @@ export async function updateSlo(
     assertAllowed(actor, "slo.manage", before.teamId);
     const current = sloSpecOf(before);
     if (sameSpec(current, spec)) return { id: before.id, version: before.version, spec: current };
-    if (before.version !== expectedVersion) {
-      throw new AppError(
-        "CONFLICT",
-        `Someone changed ${name} since you opened it (version ${expectedVersion}, now ${before.version}). Reload to see their change.`,
-      );
-    }
+    assertVersion(
+      before.version,
+      expectedVersion,
+      `Someone changed ${name} since you opened it (version ${expectedVersion}, now ${before.version}). Reload to see their change.`,
+    );
     const owners = await resolveOwners(tx, [spec]);
     assertAllowed(actor, "slo.manage", owners.teamId(spec));
     assertAllowed(actor, "slo.manage", owners.serviceTeamId(spec));
@@ -483,12 +481,11 @@ export async function deleteSlo(
     const before = await tx.slo.findUnique({ where: { name }, select: GUARDED_SLO_SELECT });
     if (!before) return { deleted: false };
     assertAllowed(actor, "slo.manage", before.teamId);
-    if (before.version !== expectedVersion) {
-      throw new AppError(
-        "CONFLICT",
-        `Someone changed ${name} since you opened it. Reload before deleting.`,
-      );
-    }
+    assertVersion(
+      before.version,
+      expectedVersion,
+      `Someone changed ${name} since you opened it. Reload before deleting.`,
+    );
     const override = budgetOverride(actor, before, null, { reason: overrideReason });
     await tx.slo.delete({ where: { id: before.id } });
     await appendAudit(tx, {

@@ -1,4 +1,6 @@
 import "server-only";
+import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
+import type { Tx } from "@/server/db/tx";
 import { db, Prisma } from "@/server/db/client";
 import {
   budgetUnits,
@@ -230,7 +232,7 @@ interface Snapshot {
 }
 
 /** Upserts every snapshot in one statement from column arrays (1,000 rows in a few ms). */
-async function writeSnapshots(tx: Prisma.TransactionClient, rows: Snapshot[]) {
+async function writeSnapshots(tx: Tx, rows: Snapshot[]) {
   if (rows.length === 0) return;
   const col = <K extends keyof Snapshot>(k: K) => rows.map((r) => r[k]);
   await tx.$executeRaw`
@@ -259,7 +261,7 @@ async function writeSnapshots(tx: Prisma.TransactionClient, rows: Snapshot[]) {
  * rest of the transaction goes on. Returns null (and logs) on failure.
  */
 async function withSavepoint<T>(
-  tx: Prisma.TransactionClient,
+  tx: Tx,
   name: "incidents",
   work: () => Promise<T>,
 ): Promise<T | null> {
@@ -294,9 +296,7 @@ export async function evaluateSlos(now = new Date()): Promise<{
 } | null> {
   return db().$transaction(
     async (tx) => {
-      const lock = await tx.$queryRaw<{ locked: boolean }[]>`
-        SELECT pg_try_advisory_xact_lock(hashtext('flightdeck:slo-evaluator')) AS locked`;
-      if (!lock[0]?.locked) return null;
+      if (!(await tryAdvisoryLock(tx, LOCKS.sloEvaluator()))) return null;
       const slos = await tx.slo.findMany({ select: SLO_DEFINITION_SELECT });
       const specs = new Map(slos.map((s) => [s.id, sloSpecOf(s)]));
       const starts = slos.map((s) => ({

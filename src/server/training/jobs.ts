@@ -1,4 +1,6 @@
 import "server-only";
+import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { lockRow } from "@/server/db/tx";
 import { randomUUID } from "node:crypto";
 import { db } from "@/server/db/client";
 import { principalOf, type Actor } from "@/server/auth/session";
@@ -142,7 +144,7 @@ export async function resumeTrainingJob(
   const intentId = randomUUID();
 
   const claim = await db().$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT "id" FROM "TrainingJob" WHERE "id" = ${input.jobId} FOR UPDATE`;
+    await lockRow(tx, "TrainingJob", input.jobId);
     const job = await tx.trainingJob.findUnique({
       where: { id: input.jobId },
       select: {
@@ -294,7 +296,7 @@ async function recordResumed(
 ): Promise<ResumeResult> {
   return db().$transaction(async (tx) => {
     // Wait for a fleet sync in flight, so its older snapshot cannot overwrite this change.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('flightdeck:fleet-sync'))`;
+    await advisoryLock(tx, LOCKS.fleetSync());
     const changed = await tx.trainingJob.updateMany({
       where: { id: intent.jobId, resumeIntentId: intent.intentId },
       data: {
