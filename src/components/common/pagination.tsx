@@ -2,6 +2,7 @@ import Link from "next/link";
 import { ChevronLeft, ChevronRight } from "lucide-react";
 import { buttonVariants } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
+import { hrefWith, omit, type QueryParams } from "./search-params";
 
 /** Server-side pagination links that keep every other URL filter. */
 export function Pagination({
@@ -17,15 +18,10 @@ export function Pagination({
   total: number;
   pageSize: number;
   basePath: string;
-  params: Record<string, string | undefined>;
+  params: QueryParams;
 }) {
-  const href = (p: number) => {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(params)) if (v && k !== "page") q.set(k, v);
-    if (p > 1) q.set("page", String(p));
-    const s = q.toString();
-    return s ? `${basePath}?${s}` : basePath;
-  };
+  const href = (p: number) =>
+    hrefWith(basePath, { ...omit(params, ["page"]), page: p > 1 ? String(p) : undefined });
   const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
   const linkClass = buttonVariants({ variant: "outline", size: "sm" });

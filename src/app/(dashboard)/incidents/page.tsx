@@ -6,10 +6,10 @@ import { recentResponseTimes } from "@/server/incidents/response-times";
 import { responseTimesQuerySchema } from "@/lib/schemas/incident-metrics";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { ListFilters } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
-import { ResponseTimeControls } from "@/components/incidents/response-time-controls";
 import { ResponseBreakdown, ResponseHeadline } from "@/components/incidents/response-times";
 import { Button } from "@/components/ui/button";
 import {
@@ -60,13 +60,43 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Se
               From detection to acknowledgement (MTTA) and to resolution (MTTR): {scope.join(", ")}.
             </p>
           </div>
-          <ResponseTimeControls
+          {/* The choices shape the response times only, so the list below keeps its page. */}
+          <ListFilters
+            label="Response time choices"
             basePath="/incidents"
             params={params}
-            period={choice.period}
-            by={choice.by}
-            team={response.team?.slug ?? null}
-            teams={response.teams}
+            keepPage
+            className="print:hidden"
+            filters={[
+              {
+                kind: "links",
+                name: "period",
+                label: "Period",
+                value: choice.period,
+                options: [
+                  { value: "week", label: "Weekly" },
+                  { value: "month", label: "Monthly" },
+                ],
+              },
+              {
+                kind: "links",
+                name: "by",
+                label: "Group by",
+                value: choice.by,
+                options: [
+                  { value: "severity", label: "By severity" },
+                  { value: "team", label: "By team" },
+                ],
+              },
+              {
+                kind: "select",
+                name: "team",
+                label: "Team",
+                any: "All teams",
+                value: response.team?.slug,
+                options: response.teams.map((t) => ({ value: t.slug, label: t.name })),
+              },
+            ]}
           />
         </div>
         <ResponseHeadline data={response} />

@@ -7,10 +7,9 @@ import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { modelListQuerySchema } from "@/lib/schemas/models";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { ListFilters } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { TimeAgo } from "@/components/common/time-ago";
-import { Button } from "@/components/ui/button";
-import { NativeSelect } from "@/components/ui/native-select";
 import {
   Table,
   TableBody,
@@ -31,24 +30,22 @@ export default async function ModelsPage({ searchParams }: { searchParams: Searc
   return (
     <>
       <PageHeader title="Models" description="The model registry and where each version runs." />
-      <form method="get" className="mb-3 flex flex-wrap items-end gap-2" aria-label="Filter models">
-        {params.region ? <input type="hidden" name="region" value={params.region} /> : null}
-        {params.env ? <input type="hidden" name="env" value={params.env} /> : null}
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Team
-          <NativeSelect name="team" defaultValue={query.team ?? ""} aria-label="Team">
-            <option value="">Any team</option>
-            {teams.map((t) => (
-              <option key={t.slug} value={t.slug}>
-                {t.name}
-              </option>
-            ))}
-          </NativeSelect>
-        </label>
-        <Button type="submit" size="sm" variant="outline">
-          Filter
-        </Button>
-      </form>
+      <ListFilters
+        label="Filter models"
+        basePath="/models"
+        params={params}
+        className="mb-3"
+        filters={[
+          {
+            kind: "select",
+            name: "team",
+            label: "Team",
+            any: "Any team",
+            value: query.team,
+            options: teams.map((t) => ({ value: t.slug, label: t.name })),
+          },
+        ]}
+      />
       {page.total === 0 ? (
         query.team ? (
           <EmptyState title="No models match" hint="Change the filters." />

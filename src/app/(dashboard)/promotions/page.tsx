@@ -7,11 +7,11 @@ import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { PROMOTION_STATUS_FILTERS, promotionListQuerySchema } from "@/lib/schemas/promotions";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { ListFilters } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { AutoRefresh } from "@/components/common/auto-refresh";
 import { PromotionTable } from "@/components/promotions/promotion-table";
 import { Button } from "@/components/ui/button";
-import { NativeSelect } from "@/components/ui/native-select";
 
 export const metadata: Metadata = { title: "Promotions" };
 
@@ -49,46 +49,38 @@ export default async function PromotionsPage({ searchParams }: { searchParams: S
           </div>
         }
       />
-      <form
-        method="get"
-        className="mb-3 flex flex-wrap items-end gap-2"
-        aria-label="Filter promotions"
-      >
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Status
-          <NativeSelect name="status" defaultValue={query.status ?? ""} aria-label="Status">
-            <option value="">Any status</option>
-            {PROMOTION_STATUS_FILTERS.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
-          </NativeSelect>
-        </label>
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Model
-          <NativeSelect name="model" defaultValue={query.model ?? ""} aria-label="Model">
-            <option value="">Any model</option>
-            {models.map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </NativeSelect>
-        </label>
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Requested by
-          <NativeSelect name="mine" defaultValue={query.mine ?? ""} aria-label="Requested by">
-            <option value="">Anyone</option>
-            <option value="1">Me</option>
-          </NativeSelect>
-        </label>
-        {query.env ? <input type="hidden" name="env" value={query.env} /> : null}
-        {query.region ? <input type="hidden" name="region" value={query.region} /> : null}
-        <Button type="submit" size="sm" variant="outline">
-          Filter
-        </Button>
-      </form>
+      <ListFilters
+        label="Filter promotions"
+        basePath="/promotions"
+        params={params}
+        className="mb-3"
+        filters={[
+          {
+            kind: "select",
+            name: "status",
+            label: "Status",
+            any: "Any status",
+            value: query.status,
+            options: PROMOTION_STATUS_FILTERS.map((s) => ({ value: s, label: STATUS_LABEL[s] })),
+          },
+          {
+            kind: "select",
+            name: "model",
+            label: "Model",
+            any: "Any model",
+            value: query.model,
+            options: models.map((m) => ({ value: m, label: m })),
+          },
+          {
+            kind: "select",
+            name: "mine",
+            label: "Requested by",
+            any: "Anyone",
+            value: query.mine,
+            options: [{ value: "1", label: "Me" }],
+          },
+        ]}
+      />
       {page.total === 0 ? (
         <EmptyState
           title={filtered ? "No promotion requests match" : "No promotion requests yet"}

@@ -10,13 +10,13 @@ import {
   ROLLOUT_STATUS_FILTERS,
 } from "@/lib/schemas/list-query";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { ListFilters } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { AutoRefresh } from "@/components/common/auto-refresh";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { NativeSelect } from "@/components/ui/native-select";
 import {
   Table,
   TableBody,
@@ -55,39 +55,33 @@ export default async function RolloutsPage({ searchParams }: { searchParams: Sea
           ) : null
         }
       />
-      <form
-        method="get"
-        className="mb-3 flex flex-wrap items-end gap-2"
-        aria-label="Filter rollouts"
-      >
-        {params.region ? <input type="hidden" name="region" value={params.region} /> : null}
-        {params.env ? <input type="hidden" name="env" value={params.env} /> : null}
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Status
-          <NativeSelect name="status" defaultValue={query.status ?? ""} aria-label="Status">
-            <option value="">Any status</option>
-            {ROLLOUT_STATUS_FILTERS.map((s) => (
-              <option key={s} value={s}>
-                {s === "active" ? "In progress (any)" : s.replace("_", " ")}
-              </option>
-            ))}
-          </NativeSelect>
-        </label>
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Model
-          <NativeSelect name="model" defaultValue={query.model ?? ""} aria-label="Model">
-            <option value="">Any model</option>
-            {models.map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </NativeSelect>
-        </label>
-        <Button type="submit" size="sm" variant="outline">
-          Filter
-        </Button>
-      </form>
+      <ListFilters
+        label="Filter rollouts"
+        basePath="/rollouts"
+        params={params}
+        className="mb-3"
+        filters={[
+          {
+            kind: "select",
+            name: "status",
+            label: "Status",
+            any: "Any status",
+            value: query.status,
+            options: ROLLOUT_STATUS_FILTERS.map((s) => ({
+              value: s,
+              label: s === "active" ? "In progress (any)" : s.replace("_", " "),
+            })),
+          },
+          {
+            kind: "select",
+            name: "model",
+            label: "Model",
+            any: "Any model",
+            value: query.model,
+            options: models.map((m) => ({ value: m, label: m })),
+          },
+        ]}
+      />
       {page.total === 0 ? (
         <EmptyState title="No rollouts match" hint="Change the filters." />
       ) : (

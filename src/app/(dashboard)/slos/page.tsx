@@ -6,14 +6,14 @@ import { listSlos, sloFilterOptions } from "@/server/slos/queries";
 import { canManageSlos } from "@/server/slos/definitions";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
-import { SLO_STATUS_FILTERS, sloListQuerySchema } from "@/lib/schemas/slos";
+import { SLO_GROUPS, SLO_STATUS_FILTERS, sloListQuerySchema } from "@/lib/schemas/slos";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
+import { ListFilters } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { AutoRefresh } from "@/components/common/auto-refresh";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { NativeSelect } from "@/components/ui/native-select";
 import {
   Table,
   TableBody,
@@ -43,6 +43,12 @@ const STATUS_LABEL: Record<(typeof SLO_STATUS_FILTERS)[number], string> = {
   exhausted: "Exhausted",
   no_data: "No data",
   alerting: "Alert firing",
+};
+
+const GROUP_LABEL: Record<(typeof SLO_GROUPS)[number], string> = {
+  none: "No grouping",
+  team: "Team",
+  service: "Service",
 };
 
 export default async function SlosPage({ searchParams }: { searchParams: SearchParams }) {
@@ -84,52 +90,45 @@ export default async function SlosPage({ searchParams }: { searchParams: SearchP
           </div>
         }
       />
-      <form method="get" className="mb-3 flex flex-wrap items-end gap-2" aria-label="Filter SLOs">
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Status
-          <NativeSelect name="status" defaultValue={query.status ?? ""} aria-label="Status">
-            <option value="">Any status</option>
-            {SLO_STATUS_FILTERS.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
-          </NativeSelect>
-        </label>
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Team
-          <NativeSelect name="team" defaultValue={query.team ?? ""} aria-label="Team">
-            <option value="">Any team</option>
-            {options.teams.map((t) => (
-              <option key={t.slug} value={t.slug}>
-                {t.name}
-              </option>
-            ))}
-          </NativeSelect>
-        </label>
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Service
-          <NativeSelect name="service" defaultValue={query.service ?? ""} aria-label="Service">
-            <option value="">Any service</option>
-            {options.services.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </NativeSelect>
-        </label>
-        <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-          Group by
-          <NativeSelect name="group" defaultValue={query.group ?? "none"} aria-label="Group by">
-            <option value="none">No grouping</option>
-            <option value="team">Team</option>
-            <option value="service">Service</option>
-          </NativeSelect>
-        </label>
-        <Button type="submit" size="sm" variant="outline">
-          Filter
-        </Button>
-      </form>
+      <ListFilters
+        label="Filter SLOs"
+        basePath="/slos"
+        params={params}
+        className="mb-3"
+        filters={[
+          {
+            kind: "select",
+            name: "status",
+            label: "Status",
+            any: "Any status",
+            value: query.status,
+            options: SLO_STATUS_FILTERS.map((s) => ({ value: s, label: STATUS_LABEL[s] })),
+          },
+          {
+            kind: "select",
+            name: "team",
+            label: "Team",
+            any: "Any team",
+            value: query.team,
+            options: options.teams.map((t) => ({ value: t.slug, label: t.name })),
+          },
+          {
+            kind: "select",
+            name: "service",
+            label: "Service",
+            any: "Any service",
+            value: query.service,
+            options: options.services.map((s) => ({ value: s, label: s })),
+          },
+          {
+            kind: "select",
+            name: "group",
+            label: "Group by",
+            value: query.group ?? "none",
+            options: SLO_GROUPS.map((g) => ({ value: g, label: GROUP_LABEL[g] })),
+          },
+        ]}
+      />
       {page.total === 0 ? (
         <EmptyState
           title={query.status || query.team || query.service ? "No SLOs match" : "No SLOs yet"}
