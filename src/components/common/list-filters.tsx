@@ -4,23 +4,43 @@ import { NativeSelect } from "@/components/ui/native-select";
 import { cn } from "@/lib/utils";
 import { hrefWith, omit, type QueryParams } from "./search-params";
 
-export interface FilterOption {
-  value: string;
+/** A choice and its label; a plain string is its own label. */
+export type FilterOption = string | { value: string; label: string };
+
+export interface ListFilter {
+  kind: "select" | "links";
+  /** the query parameter */
+  name: string;
   label: string;
+  value: string | undefined;
+  options: { value: string; label: string }[];
+  /** a drop-down's first option, meaning no filter */
+  any?: string;
 }
 
-export type ListFilter =
-  /** a drop-down, applied with the Filter button; `any` labels the first option, no filter */
-  | {
-      kind: "select";
-      name: string;
-      label: string;
-      options: FilterOption[];
-      any?: string;
-      value: string | undefined;
-    }
-  /** a few choices side by side, each a link that applies at once; the current one is marked */
-  | { kind: "links"; name: string; label: string; options: FilterOption[]; value: string };
+const optionsOf = (options: readonly FilterOption[]) =>
+  options.map((o) => (typeof o === "string" ? { value: o, label: o } : o));
+
+/** A drop-down, applied with the Filter button; `any` labels its first option, no filter. */
+export function selectFilter(
+  name: string,
+  label: string,
+  value: string | undefined,
+  options: readonly FilterOption[],
+  any?: string,
+): ListFilter {
+  return { kind: "select", name, label, value, options: optionsOf(options), any };
+}
+
+/** A few choices side by side, each a link that applies at once; the current one is marked. */
+export function linkFilter(
+  name: string,
+  label: string,
+  value: string,
+  options: readonly FilterOption[],
+): ListFilter {
+  return { kind: "links", name, label, value, options: optionsOf(options) };
+}
 
 /**
  * The filters of a list page, all in the URL: a GET form, so a link shares the same view and

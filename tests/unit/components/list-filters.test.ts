@@ -1,30 +1,14 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { ListFilters, type ListFilter } from "@/components/common/list-filters";
+import { linkFilter, ListFilters, selectFilter } from "@/components/common/list-filters";
 import { hrefWith, omit } from "@/components/common/search-params";
 
-const STATUS: ListFilter = {
-  kind: "select",
-  name: "status",
-  label: "Status",
-  any: "Any status",
-  value: "paused",
-  options: [
-    { value: "paused", label: "paused" },
-    { value: "aborted", label: "aborted" },
-  ],
-};
-const PERIOD: ListFilter = {
-  kind: "links",
-  name: "period",
-  label: "Period",
-  value: "week",
-  options: [
-    { value: "week", label: "Weekly" },
-    { value: "month", label: "Monthly" },
-  ],
-};
+const STATUS = selectFilter("status", "Status", "paused", ["paused", "aborted"], "Any status");
+const PERIOD = linkFilter("period", "Period", "week", [
+  { value: "week", label: "Weekly" },
+  { value: "month", label: "Monthly" },
+]);
 
 function render(props: Partial<Parameters<typeof ListFilters>[0]>): string {
   return renderToStaticMarkup(

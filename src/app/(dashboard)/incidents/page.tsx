@@ -6,7 +6,7 @@ import { recentResponseTimes } from "@/server/incidents/response-times";
 import { responseTimesQuerySchema } from "@/lib/schemas/incident-metrics";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
-import { ListFilters } from "@/components/common/list-filters";
+import { linkFilter, ListFilters, selectFilter } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
@@ -23,6 +23,15 @@ import {
 } from "@/components/ui/table";
 
 export const metadata: Metadata = { title: "Incidents" };
+
+const PERIODS = [
+  { value: "week", label: "Weekly" },
+  { value: "month", label: "Monthly" },
+];
+const GROUPINGS = [
+  { value: "severity", label: "By severity" },
+  { value: "team", label: "By team" },
+];
 
 export default async function IncidentsPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
@@ -68,34 +77,15 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Se
             keepPage
             className="print:hidden"
             filters={[
-              {
-                kind: "links",
-                name: "period",
-                label: "Period",
-                value: choice.period,
-                options: [
-                  { value: "week", label: "Weekly" },
-                  { value: "month", label: "Monthly" },
-                ],
-              },
-              {
-                kind: "links",
-                name: "by",
-                label: "Group by",
-                value: choice.by,
-                options: [
-                  { value: "severity", label: "By severity" },
-                  { value: "team", label: "By team" },
-                ],
-              },
-              {
-                kind: "select",
-                name: "team",
-                label: "Team",
-                any: "All teams",
-                value: response.team?.slug,
-                options: response.teams.map((t) => ({ value: t.slug, label: t.name })),
-              },
+              linkFilter("period", "Period", choice.period, PERIODS),
+              linkFilter("by", "Group by", choice.by, GROUPINGS),
+              selectFilter(
+                "team",
+                "Team",
+                response.team?.slug,
+                response.teams.map((t) => ({ value: t.slug, label: t.name })),
+                "All teams",
+              ),
             ]}
           />
         </div>

@@ -7,7 +7,7 @@ import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { modelListQuerySchema } from "@/lib/schemas/models";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
-import { ListFilters } from "@/components/common/list-filters";
+import { ListFilters, selectFilter } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { TimeAgo } from "@/components/common/time-ago";
 import {
@@ -36,14 +36,13 @@ export default async function ModelsPage({ searchParams }: { searchParams: Searc
         params={params}
         className="mb-3"
         filters={[
-          {
-            kind: "select",
-            name: "team",
-            label: "Team",
-            any: "Any team",
-            value: query.team,
-            options: teams.map((t) => ({ value: t.slug, label: t.name })),
-          },
+          selectFilter(
+            "team",
+            "Team",
+            query.team,
+            teams.map((t) => ({ value: t.slug, label: t.name })),
+            "Any team",
+          ),
         ]}
       />
       {page.total === 0 ? (

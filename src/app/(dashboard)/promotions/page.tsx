@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { canRequestPromotions, listPromotions } from "@/server/promotions/requests";
+import { canRequestPromotions, listPromotions } from "@/server/promotions/queries";
 import { listModelNames } from "@/server/models/list";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { PROMOTION_STATUS_FILTERS, promotionListQuerySchema } from "@/lib/schemas/promotions";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
-import { ListFilters } from "@/components/common/list-filters";
+import { ListFilters, selectFilter } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { AutoRefresh } from "@/components/common/auto-refresh";
 import { PromotionTable } from "@/components/promotions/promotion-table";
@@ -23,6 +23,7 @@ const STATUS_LABEL: Record<(typeof PROMOTION_STATUS_FILTERS)[number], string> = 
   rejected: "Rejected",
   withdrawn: "Withdrawn",
 };
+const STATUS_OPTIONS = PROMOTION_STATUS_FILTERS.map((s) => ({ value: s, label: STATUS_LABEL[s] }));
 
 export default async function PromotionsPage({ searchParams }: { searchParams: SearchParams }) {
   const params = firstValues(await searchParams);
@@ -55,30 +56,9 @@ export default async function PromotionsPage({ searchParams }: { searchParams: S
         params={params}
         className="mb-3"
         filters={[
-          {
-            kind: "select",
-            name: "status",
-            label: "Status",
-            any: "Any status",
-            value: query.status,
-            options: PROMOTION_STATUS_FILTERS.map((s) => ({ value: s, label: STATUS_LABEL[s] })),
-          },
-          {
-            kind: "select",
-            name: "model",
-            label: "Model",
-            any: "Any model",
-            value: query.model,
-            options: models.map((m) => ({ value: m, label: m })),
-          },
-          {
-            kind: "select",
-            name: "mine",
-            label: "Requested by",
-            any: "Anyone",
-            value: query.mine,
-            options: [{ value: "1", label: "Me" }],
-          },
+          selectFilter("status", "Status", query.status, STATUS_OPTIONS, "Any status"),
+          selectFilter("model", "Model", query.model, models, "Any model"),
+          selectFilter("mine", "Requested by", query.mine, [{ value: "1", label: "Me" }], "Anyone"),
         ]}
       />
       {page.total === 0 ? (

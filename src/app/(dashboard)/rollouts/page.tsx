@@ -10,7 +10,7 @@ import {
   ROLLOUT_STATUS_FILTERS,
 } from "@/lib/schemas/list-query";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
-import { ListFilters } from "@/components/common/list-filters";
+import { ListFilters, selectFilter } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
@@ -28,6 +28,11 @@ import {
 } from "@/components/ui/table";
 
 export const metadata: Metadata = { title: "Rollouts" };
+
+const STATUS_OPTIONS = ROLLOUT_STATUS_FILTERS.map((s) => ({
+  value: s,
+  label: s === "active" ? "In progress (any)" : s.replace("_", " "),
+}));
 
 const VERDICT_TONE = {
   pass: "good",
@@ -61,25 +66,8 @@ export default async function RolloutsPage({ searchParams }: { searchParams: Sea
         params={params}
         className="mb-3"
         filters={[
-          {
-            kind: "select",
-            name: "status",
-            label: "Status",
-            any: "Any status",
-            value: query.status,
-            options: ROLLOUT_STATUS_FILTERS.map((s) => ({
-              value: s,
-              label: s === "active" ? "In progress (any)" : s.replace("_", " "),
-            })),
-          },
-          {
-            kind: "select",
-            name: "model",
-            label: "Model",
-            any: "Any model",
-            value: query.model,
-            options: models.map((m) => ({ value: m, label: m })),
-          },
+          selectFilter("status", "Status", query.status, STATUS_OPTIONS, "Any status"),
+          selectFilter("model", "Model", query.model, models, "Any model"),
         ]}
       />
       {page.total === 0 ? (

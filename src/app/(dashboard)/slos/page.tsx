@@ -8,7 +8,7 @@ import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { SLO_GROUPS, SLO_STATUS_FILTERS, sloListQuerySchema } from "@/lib/schemas/slos";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
-import { ListFilters } from "@/components/common/list-filters";
+import { ListFilters, selectFilter } from "@/components/common/list-filters";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { AutoRefresh } from "@/components/common/auto-refresh";
@@ -45,17 +45,21 @@ const STATUS_LABEL: Record<(typeof SLO_STATUS_FILTERS)[number], string> = {
   alerting: "Alert firing",
 };
 
+const STATUS_OPTIONS = SLO_STATUS_FILTERS.map((s) => ({ value: s, label: STATUS_LABEL[s] }));
+
 const GROUP_LABEL: Record<(typeof SLO_GROUPS)[number], string> = {
   none: "No grouping",
   team: "Team",
   service: "Service",
 };
+const GROUP_OPTIONS = SLO_GROUPS.map((g) => ({ value: g, label: GROUP_LABEL[g] }));
 
 export default async function SlosPage({ searchParams }: { searchParams: SearchParams }) {
   const params = firstValues(await searchParams);
   const query = sloListQuerySchema.parse(params);
   const actor = await requirePageActor();
   const [page, options] = await Promise.all([listSlos(actor, query), sloFilterOptions(actor)]);
+  const teams = options.teams.map((t) => ({ value: t.slug, label: t.name }));
   const exportQuery = new URLSearchParams();
   if (query.team) exportQuery.set("team", query.team);
   if (query.service) exportQuery.set("service", query.service);
@@ -96,37 +100,10 @@ export default async function SlosPage({ searchParams }: { searchParams: SearchP
         params={params}
         className="mb-3"
         filters={[
-          {
-            kind: "select",
-            name: "status",
-            label: "Status",
-            any: "Any status",
-            value: query.status,
-            options: SLO_STATUS_FILTERS.map((s) => ({ value: s, label: STATUS_LABEL[s] })),
-          },
-          {
-            kind: "select",
-            name: "team",
-            label: "Team",
-            any: "Any team",
-            value: query.team,
-            options: options.teams.map((t) => ({ value: t.slug, label: t.name })),
-          },
-          {
-            kind: "select",
-            name: "service",
-            label: "Service",
-            any: "Any service",
-            value: query.service,
-            options: options.services.map((s) => ({ value: s, label: s })),
-          },
-          {
-            kind: "select",
-            name: "group",
-            label: "Group by",
-            value: query.group ?? "none",
-            options: SLO_GROUPS.map((g) => ({ value: g, label: GROUP_LABEL[g] })),
-          },
+          selectFilter("status", "Status", query.status, STATUS_OPTIONS, "Any status"),
+          selectFilter("team", "Team", query.team, teams, "Any team"),
+          selectFilter("service", "Service", query.service, options.services, "Any service"),
+          selectFilter("group", "Group by", query.group ?? "none", GROUP_OPTIONS),
         ]}
       />
       {page.total === 0 ? (
