@@ -11,10 +11,10 @@ import {
 import {
   addIncidentNote,
   assignIncidentRoles,
-  declareIncident,
   transitionIncident,
-} from "@/server/incidents/incidents";
-import { actOnIncidentChange } from "@/server/incidents/changes";
+} from "@/server/incidents/lifecycle";
+import { declareIncident } from "@/server/incidents/declare";
+import { actOnIncidentChange } from "@/server/incidents/act-on-change";
 
 const target = (i: { incidentId: string }) => ({ type: "incident", id: i.incidentId });
 const PATHS = ["/incidents", "/"];

@@ -11,13 +11,9 @@ import {
   modelReleaseSettingsSchema,
   promotionRefSchema,
 } from "@/lib/schemas/promotions";
-import {
-  createPromotion,
-  decidePromotion,
-  editPromotion,
-  startPromotion,
-  withdrawPromotion,
-} from "@/server/promotions/requests";
+import { createPromotion, editPromotion, withdrawPromotion } from "@/server/promotions/request";
+import { decidePromotion } from "@/server/promotions/decide";
+import { startPromotion } from "@/server/promotions/start";
 import {
   createFreeze,
   deleteFreeze,

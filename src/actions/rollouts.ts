@@ -7,7 +7,10 @@ import {
   rolloutCommandSchema,
   startRolloutSchema,
 } from "@/lib/schemas/rollouts";
-import { commandRollout, retryRollout, rollback, startRollout } from "@/server/rollouts/commands";
+import { commandRollout } from "@/server/rollouts/command";
+import { retryRollout } from "@/server/rollouts/retry";
+import { rollBackDeployment } from "@/server/rollouts/roll-back";
+import { startRollout } from "@/server/rollouts/start";
 
 const target = (i: { rolloutId: string }) => ({ type: "rollout", id: i.rolloutId });
 
@@ -80,6 +83,6 @@ export const rollbackAction = defineAction({
   permission: "rollout.operate",
   input: rollbackSchema,
   target: (i) => ({ type: "model", id: `${i.model}@${i.environment}` }),
-  run: ({ actor, meta, input }) => rollback(actor, meta, input),
+  run: ({ actor, meta, input }) => rollBackDeployment(actor, meta, input),
   revalidate: ["/rollouts", "/models"],
 });

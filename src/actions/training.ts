@@ -2,7 +2,7 @@
 
 import { defineAction } from "@/actions/safe-action";
 import { resumeTrainingSchema } from "@/lib/schemas/training";
-import { resumeTrainingJob } from "@/server/training/jobs";
+import { resumeTrainingJob } from "@/server/training/resume";
 
 export const resumeTrainingAction = defineAction({
   name: "training.resume",

@@ -3,8 +3,9 @@ import { actor } from "../support/actors";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";
 import { onCallBoard } from "@/server/incidents/oncall";
-import { getIncident } from "@/server/incidents/incidents";
-import { incidentChanges, SCOPE_SELECT } from "@/server/incidents/changes";
+import { getIncident } from "@/server/incidents/queries";
+import { incidentChanges } from "@/server/incidents/changes";
+import { SCOPE_SELECT } from "@/server/incidents/timeline";
 
 const prisma = connectTestDatabase();
 const ROLLOUTS = 20_000;

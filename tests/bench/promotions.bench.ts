@@ -5,7 +5,7 @@ import {
   listPromotions,
   pendingApprovalCount,
   promotionQueue,
-} from "@/server/promotions/requests";
+} from "@/server/promotions/queries";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 import { connectTestDatabase } from "../support/db";
 import { time } from "./timing";

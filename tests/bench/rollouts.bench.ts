@@ -5,7 +5,8 @@ import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { fleetPlatform } from "@/server/fleet/platform";
 import { driveRollouts } from "@/server/rollouts/engine";
-import { commandRollout, startRollout } from "@/server/rollouts/commands";
+import { commandRollout } from "@/server/rollouts/command";
+import { startRollout } from "@/server/rollouts/start";
 import { versionBehaviour, type Fault } from "@/lib/platform/simulator/behaviour";
 
 const prisma = connectTestDatabase();

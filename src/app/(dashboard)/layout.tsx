@@ -6,7 +6,7 @@ import { LogOut, PlaneTakeoff } from "lucide-react";
 import { getActor } from "@/server/auth/session";
 import { listRegions } from "@/server/fleet/overview";
 import { platformStatus } from "@/server/fleet/platform";
-import { pendingApprovalCount } from "@/server/promotions/requests";
+import { pendingApprovalCount } from "@/server/promotions/queries";
 import { PlatformIndicator } from "@/components/platform/platform-indicator";
 import { signOutAction } from "@/actions/auth";
 import { ROLE_LABELS } from "@/lib/domain/access/roles";

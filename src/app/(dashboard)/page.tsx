@@ -4,7 +4,7 @@ import { requirePageActor } from "@/server/auth/page";
 import { getOverview } from "@/server/fleet/overview";
 import { liveTraffic, metricsSourceName } from "@/server/fleet/platform";
 import { LiveTraffic } from "@/components/platform/live-traffic";
-import { promotionQueue } from "@/server/promotions/requests";
+import { promotionQueue } from "@/server/promotions/queries";
 import { isAllowed } from "@/server/access/authorize";
 import { PromotionQueue } from "@/components/promotions/queue";
 import { FleetFreshness } from "@/components/platform/fleet-freshness";

@@ -1,14 +1,10 @@
 import "server-only";
 import { db, Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-context";
-import { AppError } from "@/server/errors";
-import { assertAllowed, assertCanRead, isAllowed } from "@/server/access/authorize";
-import { commandRollout, rollback } from "@/server/rollouts/commands";
+import { assertCanRead, isAllowed } from "@/server/access/authorize";
 import { metricsSource } from "@/server/fleet/platform";
 import { chaosEnd, chaosOverlapping, chaosState, describeChaos } from "@/server/fleet/chaos";
 import { withTimeout } from "@/lib/platform/types";
-import { formatBurnRate, formatWindow } from "@/lib/domain/slos/alerts";
 import { ACTIVE, type RolloutStatus } from "@/lib/domain/rollouts/state-machine";
 import type { IntervalVerdict, MetricResult } from "@/lib/domain/rollouts/analysis";
 import {
@@ -17,21 +13,12 @@ import {
   type ChangeCandidate,
   type ChangeOverlap,
 } from "@/lib/domain/incidents/changes";
-import type { ActOnChangeData } from "@/lib/schemas/incidents";
+import { TERMINAL } from "@/server/incidents/act-on-change";
 
-/**
- * "What changed?" for an incident (rollouts, promotions, rollbacks, release settings and chaos
- * on its models and regions in the hours before detection, ranked by the domain's rules with
- * their canary evidence), the related activity on its timeline, and acting on a change (abort
- * or roll back) through the rollout engine.
- */
+export const MINUTE = 60_000;
 
-const MINUTE = 60_000;
-/** Related activity on the timeline starts this long before detection. */
-const TIMELINE_LEAD_MINUTES = 60;
 /** Live evidence is read for this many of the top rollouts (each costs four metric reads). */
 const LIVE_EVIDENCE_LIMIT = 3;
-const TIMELINE_LIMIT = 500;
 
 export interface IncidentScopeRow {
   id: string;
@@ -98,7 +85,7 @@ export interface IncidentChangeView {
   noActionReason: string | null;
 }
 
-interface RolloutCandidate extends ChangeCandidate {
+export interface RolloutCandidate extends ChangeCandidate {
   rollout: {
     id: string;
     version: number;
@@ -127,10 +114,10 @@ interface OtherCandidate extends ChangeCandidate {
 
 type Candidate = RolloutCandidate | OtherCandidate;
 
-const isRollout = (c: Candidate): c is RolloutCandidate => "rollout" in c;
+export const isRollout = (c: Candidate): c is RolloutCandidate => "rollout" in c;
 
 /** Rollouts touching the incident's models or regions that could matter at detection. */
-function rolloutScope(incident: IncidentScopeRow): Prisma.RolloutWhereInput[] {
+export function rolloutScope(incident: IncidentScopeRow): Prisma.RolloutWhereInput[] {
   return [
     ...(incident.affectedModels.length > 0
       ? [{ model: { name: { in: incident.affectedModels } } }]
@@ -168,7 +155,7 @@ async function releaseSettingsChanges(models: readonly string[], from: Date, to:
  * The changes that may matter (unranked), and the canary analysis of each rollout among them:
  * its worst interval (a failure outweighs later passes), newest first among equals.
  */
-async function candidates(
+export async function candidates(
   incident: IncidentScopeRow,
 ): Promise<{ list: Candidate[]; analysis: Map<string, ChangeEvidence> }> {
   const scope = rolloutScope(incident);
@@ -305,7 +292,7 @@ function blastRadius(r: RolloutCandidate["rollout"], kind: "abort" | "rollback",
   );
 }
 
-function actionFor(
+export function actionFor(
   actor: Actor | null,
   r: RolloutCandidate["rollout"],
 ): { action: ChangeAction | null; reason: string | null } {
@@ -353,7 +340,7 @@ function actionFor(
   };
 }
 
-function rolloutTitle(r: RolloutCandidate["rollout"]): string {
+export function rolloutTitle(r: RolloutCandidate["rollout"]): string {
   if (r.kind === "rollback") return `Rollback of ${r.model} to ${r.toVersion} in ${r.environment}`;
   const what = `${r.model} ${r.fromVersion ?? "(new)"} → ${r.toVersion} in ${r.environment}`;
   return r.promotion !== null ? `Promotion #${r.promotion}: ${what}` : `Rollout of ${what}`;
@@ -509,297 +496,4 @@ export async function incidentChanges(
       noActionReason: null,
     };
   });
-}
-
-const TERMINAL = ["closed", "cancelled"];
-
-/**
- * Aborts or rolls back one of the incident's suspected rollouts, through the rollout engine's
- * own commands (which authorize, check the rollout's version, and audit in their transaction).
- * The incident's timeline shows the rollout's events; the reason names the incident.
- */
-export async function actOnIncidentChange(
-  actor: Actor | null,
-  meta: RequestMeta,
-  input: ActOnChangeData,
-): Promise<{ rolloutId: string; alreadyApplied: boolean }> {
-  assertAllowed(actor, "rollout.operate");
-  const incident = await db().incident.findUnique({
-    where: { id: input.incidentId },
-    select: SCOPE_SELECT,
-  });
-  if (!incident) throw new AppError("NOT_FOUND", "No such incident.");
-  if (TERMINAL.includes(incident.status)) {
-    throw new AppError("CONFLICT", `Incident #${incident.number} is ${incident.status}.`);
-  }
-  const { list } = await candidates(incident);
-  const ranked = rankChanges(list, {
-    detectedAt: incident.detectedAt,
-    models: incident.affectedModels,
-    regions: incident.affectedRegions,
-  });
-  const change = ranked.map((r) => r.change).find((c) => c.id === `rollout:${input.rolloutId}`);
-  if (!change || !isRollout(change)) {
-    throw new AppError(
-      "INVALID_INPUT",
-      `That rollout is not among incident #${incident.number}'s suspected changes.`,
-    );
-  }
-  const reason = [`Incident #${incident.number}`, input.reason].filter(Boolean).join(": ");
-  const r = change.rollout;
-  if (input.action === "abort") {
-    // The engine moves a canary's version at every step: while the rollout is still in flight,
-    // aborting what the user saw and aborting it now are the same intent. Once it is not,
-    // the user's version decides (a double click lands once; anything else is a conflict).
-    const done = await commandRollout(actor, meta, {
-      rolloutId: r.id,
-      version: ACTIVE.includes(r.status) ? r.version : input.rolloutVersion,
-      command: "abort",
-      reason,
-    });
-    return { rolloutId: r.id, alreadyApplied: done.alreadyApplied };
-  }
-  const { action } = actionFor(actor, r);
-  if (action?.kind !== "rollback" || !r.fromVersion) {
-    // Not rollback-able now: in flight (abort it), already rolled back, or replaced.
-    if (r.version === input.rolloutVersion && !r.latest && (await recentlyRolledBack(actor, r))) {
-      return { rolloutId: r.id, alreadyApplied: true };
-    }
-    throw new AppError(
-      "CONFLICT",
-      `${rolloutTitle(r)} cannot be rolled back now (it is ${r.status.replace(/_/g, " ")}${
-        r.latest ? "" : " and a later rollout replaced it"
-      }); nothing was done. Review it again.`,
-    );
-  }
-  if (r.version !== input.rolloutVersion) {
-    throw new AppError(
-      "CONFLICT",
-      `The rollout changed while you were looking at it (it is now ${r.status}); nothing was done. Review it again.`,
-    );
-  }
-  return rollback(actor, meta, {
-    model: r.model,
-    environment: r.environment,
-    toVersion: r.fromVersion,
-    reason,
-  });
-}
-
-/** This person rolled the model back in this environment in the last few seconds (a double click). */
-async function recentlyRolledBack(actor: Actor, r: RolloutCandidate["rollout"]) {
-  const recent = await db().rollout.findFirst({
-    where: {
-      kind: "rollback",
-      model: { name: r.model },
-      environment: { name: r.environment },
-      createdBy: { email: actor.email },
-      createdAt: { gte: new Date(Date.now() - 10_000) },
-    },
-    select: { id: true },
-  });
-  return recent !== null;
-}
-
-export const SCOPE_SELECT = {
-  id: true,
-  number: true,
-  status: true,
-  affectedModels: true,
-  affectedRegions: true,
-  linkedSlos: true,
-  detectedAt: true,
-  resolvedAt: true,
-  closedAt: true,
-} as const;
-
-// ---------------------------------------------------------------------------------------------
-// Timeline
-
-export interface RelatedTimelineEntry {
-  id: string;
-  at: Date;
-  /** rollout | promotion | chaos | slo_alert */
-  kind: string;
-  message: string;
-  actor: string | null;
-  href: string | null;
-}
-
-/**
- * Activity around the incident that its own records do not hold: rollout steps, rollbacks and
- * promotions on its models and regions, chaos in its regions, and its SLOs' burn-rate alerts,
- * from an hour before detection until it was resolved (or cancelled, or now).
- */
-export async function relatedTimeline(incident: IncidentScopeRow): Promise<RelatedTimelineEntry[]> {
-  const from = new Date(incident.detectedAt.getTime() - TIMELINE_LEAD_MINUTES * MINUTE);
-  const to = incident.resolvedAt ?? incident.closedAt ?? new Date();
-  const scope = rolloutScope(incident);
-  const [rolloutEvents, requests, decisions, chaos, alerts] = await Promise.all([
-    scope.length > 0
-      ? db().rolloutEvent.findMany({
-          where: {
-            at: { gte: from, lte: to },
-            // Only rollouts alive in the window can have events in it: the (model or
-            // environment, createdAt) indexes find them without visiting every rollout in scope.
-            rollout: {
-              OR: scope,
-              createdAt: { lte: to },
-              AND: [{ OR: [{ status: { in: [...ACTIVE] } }, { finishedAt: { gte: from } }] }],
-            },
-          },
-          orderBy: { at: "desc" },
-          take: TIMELINE_LIMIT,
-          select: {
-            id: true,
-            at: true,
-            kind: true,
-            message: true,
-            actor: true,
-            rollout: {
-              select: {
-                id: true,
-                model: { select: { name: true } },
-                environment: { select: { name: true } },
-              },
-            },
-          },
-        })
-      : [],
-    incident.affectedModels.length > 0
-      ? db().promotionRequest.findMany({
-          where: {
-            model: { name: { in: incident.affectedModels } },
-            requestedAt: { gte: from, lte: to },
-          },
-          select: {
-            id: true,
-            number: true,
-            tier: true,
-            requestedAt: true,
-            requestedBy: { select: { email: true } },
-            model: { select: { name: true } },
-            modelVersion: { select: { version: true } },
-          },
-          take: 100,
-        })
-      : [],
-    incident.affectedModels.length > 0
-      ? db().promotionApproval.findMany({
-          where: {
-            request: { model: { name: { in: incident.affectedModels } } },
-            at: { gte: from, lte: to },
-          },
-          select: {
-            id: true,
-            decision: true,
-            at: true,
-            approver: { select: { email: true } },
-            request: { select: { number: true } },
-          },
-          take: 100,
-        })
-      : [],
-    chaosOverlapping(incident.affectedRegions, from, to),
-    incident.linkedSlos.length > 0
-      ? db().sloAlert.findMany({
-          where: {
-            slo: { name: { in: incident.linkedSlos } },
-            OR: [{ firedAt: { gte: from, lte: to } }, { resolvedAt: { gte: from, lte: to } }],
-          },
-          select: {
-            id: true,
-            severity: true,
-            longWindowMinutes: true,
-            shortWindowMinutes: true,
-            threshold: true,
-            longBurn: true,
-            peakBurn: true,
-            firedAt: true,
-            resolvedAt: true,
-            slo: { select: { name: true } },
-          },
-          take: 100,
-        })
-      : [],
-  ]);
-  const out: RelatedTimelineEntry[] = [];
-  for (const e of rolloutEvents) {
-    out.push({
-      id: `rollout-event:${e.id}`,
-      at: e.at,
-      kind: "rollout",
-      message: `${e.rollout.model.name} in ${e.rollout.environment.name}: ${e.message}`,
-      actor: e.actor,
-      href: `/rollouts/${e.rollout.id}`,
-    });
-  }
-  for (const p of requests) {
-    out.push({
-      id: `promotion:${p.id}`,
-      at: p.requestedAt,
-      kind: "promotion",
-      message: `Promotion #${p.number} requested: ${p.model.name} ${p.modelVersion.version} to ${p.tier}`,
-      actor: p.requestedBy.email,
-      href: `/promotions/${p.number}`,
-    });
-  }
-  for (const d of decisions) {
-    out.push({
-      id: `approval:${d.id}`,
-      at: d.at,
-      kind: "promotion",
-      message: `Promotion #${d.request.number} ${d.decision === "approve" ? "approved" : "rejected"}`,
-      actor: d.approver.email,
-      href: `/promotions/${d.request.number}`,
-    });
-  }
-  for (const c of chaos) {
-    const what = describeChaos(c);
-    if (c.startedAt >= from) {
-      out.push({
-        id: `chaos-start:${c.id}`,
-        at: c.startedAt,
-        kind: "chaos",
-        message: `Chaos experiment started: ${what}`,
-        actor: c.createdBy,
-        href: "/admin/chaos",
-      });
-    }
-    const end = chaosEnd(c);
-    if (end <= to && end >= from) {
-      out.push({
-        id: `chaos-end:${c.id}`,
-        at: end,
-        kind: "chaos",
-        message: `Chaos experiment ${c.stoppedAt ? "stopped" : "healed"}: ${what}`,
-        actor: null,
-        href: "/admin/chaos",
-      });
-    }
-  }
-  for (const a of alerts) {
-    const name = `${a.severity} alert on ${a.slo.name} (${formatWindow(a.longWindowMinutes)}/${formatWindow(a.shortWindowMinutes)} windows, threshold ${formatBurnRate(a.threshold)})`;
-    if (a.firedAt >= from && a.firedAt <= to) {
-      out.push({
-        id: `slo-alert-fired:${a.id}`,
-        at: a.firedAt,
-        kind: "slo_alert",
-        message: `Burn-rate ${name} fired at ${formatBurnRate(a.longBurn)}`,
-        actor: null,
-        href: `/slos/${a.slo.name}`,
-      });
-    }
-    if (a.resolvedAt && a.resolvedAt >= from && a.resolvedAt <= to) {
-      out.push({
-        id: `slo-alert-resolved:${a.id}`,
-        at: a.resolvedAt,
-        kind: "slo_alert",
-        message: `Burn-rate ${name} resolved (peak ${formatBurnRate(a.peakBurn)})`,
-        actor: null,
-        href: `/slos/${a.slo.name}`,
-      });
-    }
-  }
-  return out;
 }

@@ -8,7 +8,7 @@ import type { RequestMeta } from "@/server/http/request-context";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";
-import { canWorkIncidents, getIncident, incidentFormOptions } from "@/server/incidents/incidents";
+import { canWorkIncidents, getIncident, incidentFormOptions } from "@/server/incidents/queries";
 import { incidentSloImpact, type IncidentImpact } from "@/server/incidents/slo-impact";
 import {
   TERMINAL_INCIDENT_STATUSES,

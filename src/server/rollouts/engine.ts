@@ -18,11 +18,20 @@ import {
   type RolloutStatus,
 } from "@/lib/domain/rollouts/state-machine";
 import {
-  analysisOutcome,
   judgeInterval,
   type IntervalVerdict,
   type MetricSample,
 } from "@/lib/domain/rollouts/analysis";
+import {
+  analysisDecision,
+  pauseStepDecision,
+  pausedDecision,
+  startDecision,
+  waveGate,
+  weightStepDecision,
+  type AnalysisStepInput,
+  type StepDecision,
+} from "@/lib/domain/rollouts/engine-step";
 import {
   DEFAULT_THRESHOLDS,
   analysisThresholdsSchema,
@@ -315,10 +324,25 @@ async function fastBurn(tx: Tx, r: Row): Promise<string | null> {
 // ---------------------------------------------------------------------------------------------
 // The engine
 
-/** One step of the engine for a rollout it holds the lock on. Returns the row and whether it moved. */
+/** Applies a decision of the domain's step rules; false when there is nothing to do yet. */
+async function decide(tx: Tx, r: Row, d: StepDecision): Promise<{ row: Row; moved: boolean }> {
+  if (d.do === "wait") return { row: r, moved: false };
+  const extra: Prisma.RolloutUpdateInput = {
+    ...(d.reason !== undefined ? { reason: d.reason } : {}),
+    ...(d.pausedUntil !== undefined ? { pausedUntil: d.pausedUntil } : {}),
+    ...(d.platformSynced !== undefined ? { platformSynced: d.platformSynced } : {}),
+  };
+  return { row: await apply(tx, r, d.command, d.message, extra), moved: true };
+}
+
+/**
+ * One step of the engine for a rollout it holds the lock on: gathers what the step rules
+ * (lib/domain/rollouts/engine-step.ts) need, and applies what they decide. Returns the row and
+ * whether it moved.
+ */
 async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: boolean }> {
   const status = r.status as RolloutStatus;
-  let key = targetOf(r);
+  const key = targetOf(r);
 
   if (status === "pending") {
     if (r.releaseId && r.wave > 0) {
@@ -326,41 +350,24 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
         where: { releaseId: r.releaseId, wave: { lt: r.wave }, kind: "rollout" },
         select: { status: true, environment: { select: { name: true } }, wave: true },
       });
-      const failed = earlier.find((e) => e.status === "aborted" || e.status === "rolled_back");
-      if (failed) {
-        const row = await apply(
-          tx,
-          r,
-          { type: "abort" },
-          `Not started: wave ${failed.wave + 1} did not complete (${failed.environment.name} was ${failed.status.replace("_", " ")}).`,
-          { reason: `Wave ${failed.wave + 1} did not complete.`, platformSynced: true },
-        );
-        return { row, moved: true };
-      }
-      if (earlier.some((e) => e.status !== "completed")) return { row: r, moved: false };
+      const gate = waveGate(
+        earlier.map((e) => ({ wave: e.wave, environment: e.environment.name, status: e.status })),
+      );
+      if (gate !== "go") return decide(tx, r, gate);
     }
     const found = await findTarget(r);
-    if (!found) {
-      const row = await apply(
-        tx,
-        r,
-        { type: "abort" },
-        `No ${r.model.name} deployment in ${r.environment.name} to roll out to.`,
-        {
-          reason: `Nothing serves ${r.model.name} in ${r.environment.name}.`,
-          platformSynced: true,
-        },
-      );
-      return { row, moved: true };
-    }
-    key = { cluster: found.cluster, namespace: found.namespace, name: found.name };
-    const row = await apply(
-      tx,
-      r,
-      { type: "start" },
-      `Started in ${r.environment.name} on ${found.cluster}${r.wave > 0 ? ` (wave ${r.wave + 1})` : ""}.`,
-      { target: key as unknown as Prisma.InputJsonValue, startedAt: now },
-    );
+    const start = startDecision({
+      model: r.model.name,
+      environment: r.environment.name,
+      wave: r.wave,
+      cluster: found?.cluster ?? null,
+    });
+    if (!found || start.do !== "transition") return decide(tx, r, start);
+    const target = { cluster: found.cluster, namespace: found.namespace, name: found.name };
+    const row = await apply(tx, r, start.command, start.message, {
+      target: target as unknown as Prisma.InputJsonValue,
+      startedAt: now,
+    });
     return { row, moved: true };
   }
 
@@ -369,15 +376,7 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
   // Terminal states only need the platform brought in line once.
   if (TERMINAL.includes(status)) return { row: r, moved: false };
 
-  if (status === "paused") {
-    if (r.pausedUntil && r.pausedUntil <= now) {
-      const row = await apply(tx, r, { type: "resume" }, "Timed pause ended.", {
-        pausedUntil: null,
-      });
-      return { row, moved: true };
-    }
-    return { row: r, moved: false };
-  }
+  if (status === "paused") return decide(tx, r, pausedDecision(r.pausedUntil, now));
 
   if (status === "degraded") {
     const row = await apply(tx, r, { type: "reconciled" }, "Platform state verified.");
@@ -405,127 +404,98 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
   }
 
   switch (step.kind) {
-    case "set_weight": {
-      const weight = step.weight ?? 100;
-      const row = await apply(
-        tx,
-        r,
-        { type: "step_applied", weight },
-        `Canary weight set to ${weight}%.`,
-      );
-      return { row, moved: true };
-    }
+    case "set_weight":
+      return decide(tx, r, weightStepDecision(step.weight));
     case "pause": {
       const reached = await tx.rolloutEvent.count({
         where: { rolloutId: r.id, kind: "pause_step", at: { gte: step.startedAt ?? now } },
       });
-      if (reached === 0) {
-        const until = step.durationSec ? new Date(now.getTime() + step.durationSec * 1000) : null;
-        const row = await apply(
-          tx,
-          r,
-          { type: "pause_step" },
-          until
-            ? `Pausing for ${step.durationSec} s before the next step.`
-            : "Paused until someone promotes.",
-          { pausedUntil: until },
-        );
-        return { row, moved: true };
-      }
-      // The pause ended (time up, resumed or promoted): move on.
-      const row = await apply(
+      return decide(
         tx,
         r,
-        { type: "step_applied", weight: r.currentWeight },
-        "Pause over.",
+        pauseStepDecision({
+          reached: reached > 0,
+          durationSec: step.durationSec,
+          currentWeight: r.currentWeight,
+          now,
+        }),
       );
-      return { row, moved: true };
     }
-    case "analysis": {
-      if (status === "progressing") {
-        // (Re)starting analysis, after a pause too, opens a new full window.
-        await tx.rolloutStep.update({ where: { id: step.id }, data: { startedAt: now } });
-        const row = await apply(
-          tx,
-          r,
-          { type: "analysis_started" },
-          `Analysis started: ${r.toVersion.version} against ${r.fromVersion?.version ?? "the stable version"}, every ${intervalOf(step)} s for ${step.durationSec ?? 0} s.`,
-        );
-        return { row, moved: true };
-      }
-      const thresholds = thresholdsOf(r);
-      const started = step.startedAt ?? now;
-      const runs = await tx.analysisRun.findMany({
-        where: { rolloutId: r.id, stepIndex: step.index, at: { gte: started } },
-        orderBy: { at: "asc" },
-        select: { at: true, verdict: true, reason: true },
-      });
-      const intervalSec = intervalOf(step);
-      const last = runs.at(-1)?.at ?? started;
-      let verdicts = runs.map((x) => x.verdict as IntervalVerdict);
-      let lastReason = runs.at(-1)?.reason ?? "";
-      if (now.getTime() - last.getTime() >= intervalSec * 1000) {
-        const place = {
-          model: r.model.name,
-          region: r.environment.region.code,
-          environment: r.environment.tier,
-        };
-        const canary = await sample({ ...place, version: r.toVersion.version }, intervalSec);
-        // Without a baseline (a first deployment) there is nothing to compare against.
-        const baseline = r.fromVersion
-          ? await sample({ ...place, version: r.fromVersion.version }, intervalSec)
-          : null;
-        const result = baseline
-          ? judgeInterval(canary, baseline, thresholds)
-          : {
-              verdict: "inconclusive" as const,
-              score: null,
-              metrics: [],
-              reason: "No baseline version serves here to compare the canary with.",
-            };
-        await tx.analysisRun.create({
-          data: {
-            rolloutId: r.id,
-            stepIndex: step.index,
-            at: now,
-            verdict: result.verdict,
-            score: result.score,
-            metrics: result.metrics as unknown as Prisma.InputJsonValue,
-            reason: result.reason,
-          },
-        });
-        verdicts = [...verdicts, result.verdict];
-        lastReason = result.reason;
-      }
-      const timeUp = now.getTime() - started.getTime() >= (step.durationSec ?? 0) * 1000;
-      const outcome = analysisOutcome(verdicts, thresholds, timeUp);
-      if (outcome.outcome === "failed") {
-        const reason = `Analysis failed at step ${step.index + 1} (${outcome.failures} failed interval${outcome.failures === 1 ? "" : "s"}): ${lastReason} All traffic returned to ${r.fromVersion?.version ?? "the stable version"}.`;
-        const row = await apply(tx, r, { type: "analysis_failed" }, reason, { reason });
-        return { row, moved: true };
-      }
-      if (outcome.outcome === "passed") {
-        const row = await apply(
-          tx,
-          r,
-          { type: "analysis_passed" },
-          `Analysis passed: ${lastReason}`,
-        );
-        return { row, moved: true };
-      }
-      if (outcome.outcome === "inconclusive") {
-        const reason =
-          "Analysis inconclusive: too little canary traffic to judge. Promote to continue, or abort.";
-        const row = await apply(tx, r, { type: "pause" }, reason, { reason });
-        return { row, moved: true };
-      }
-      return { row: r, moved: false };
-    }
+    case "analysis":
+      return analysisStep(tx, r, step, status, now);
   }
 }
 
-function intervalOf(step: { durationSec: number | null; intervalSec: number | null }): number {
-  return Math.max(1, step.intervalSec ?? Math.round((step.durationSec ?? 30) / 3));
+/** An analysis step: opens its window, samples an interval when one is due, then decides. */
+async function analysisStep(
+  tx: Tx,
+  r: Row,
+  step: Row["steps"][number],
+  status: RolloutStatus,
+  now: Date,
+): Promise<{ row: Row; moved: boolean }> {
+  const thresholds = thresholdsOf(r);
+  const facts = async (): Promise<AnalysisStepInput> => ({
+    status,
+    step: {
+      index: step.index,
+      durationSec: step.durationSec,
+      intervalSec: step.intervalSec,
+      startedAt: step.startedAt,
+    },
+    runs: (
+      await tx.analysisRun.findMany({
+        where: { rolloutId: r.id, stepIndex: step.index, at: { gte: step.startedAt ?? now } },
+        orderBy: { at: "asc" },
+        select: { at: true, verdict: true, reason: true },
+      })
+    ).map((x) => ({ ...x, verdict: x.verdict as IntervalVerdict })),
+    thresholds,
+    toVersion: r.toVersion.version,
+    fromVersion: r.fromVersion?.version ?? null,
+    now,
+  });
+  let decision = analysisDecision(await facts());
+  if (decision.do === "open_window") {
+    // (Re)starting analysis, after a pause too, opens a new full window.
+    await tx.rolloutStep.update({ where: { id: step.id }, data: { startedAt: now } });
+    const row = await apply(tx, r, { type: "analysis_started" }, decision.message);
+    return { row, moved: true };
+  }
+  if (decision.do === "sample") {
+    const place = {
+      model: r.model.name,
+      region: r.environment.region.code,
+      environment: r.environment.tier,
+    };
+    const canary = await sample({ ...place, version: r.toVersion.version }, decision.intervalSec);
+    // Without a baseline (a first deployment) there is nothing to compare against.
+    const baseline = r.fromVersion
+      ? await sample({ ...place, version: r.fromVersion.version }, decision.intervalSec)
+      : null;
+    const result = baseline
+      ? judgeInterval(canary, baseline, thresholds)
+      : {
+          verdict: "inconclusive" as const,
+          score: null,
+          metrics: [],
+          reason: "No baseline version serves here to compare the canary with.",
+        };
+    await tx.analysisRun.create({
+      data: {
+        rolloutId: r.id,
+        stepIndex: step.index,
+        at: now,
+        verdict: result.verdict,
+        score: result.score,
+        metrics: result.metrics as unknown as Prisma.InputJsonValue,
+        reason: result.reason,
+      },
+    });
+    decision = analysisDecision(await facts());
+  }
+  if (decision.do === "open_window" || decision.do === "sample") return { row: r, moved: false };
+  return decide(tx, r, decision);
 }
 
 /**

@@ -17,7 +17,10 @@ import {
 import { effectiveAlerts, windowMinutes } from "@/lib/domain/slos/alerts";
 import type { SloWindow } from "@/lib/domain/slos/spec";
 import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/slos/definitions";
-import { incidentsForFiredAlerts, incidentsForResolvedAlerts } from "@/server/incidents/sources";
+import {
+  incidentsForFiredAlerts,
+  incidentsForResolvedAlerts,
+} from "@/server/incidents/burn-rate-alerts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -10,7 +10,8 @@ import {
 import { chaosEffects } from "@/server/fleet/chaos";
 import { syncFleet } from "@/server/fleet/sync";
 import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
-import { listTrainingJobs, resumeTrainingJob } from "@/server/training/jobs";
+import { listTrainingJobs } from "@/server/training/jobs";
+import { resumeTrainingJob } from "@/server/training/resume";
 import { fleetPlatform } from "@/server/fleet/platform";
 import { TimeoutError } from "@/lib/platform/types";
 import { actor } from "../../support/actors";

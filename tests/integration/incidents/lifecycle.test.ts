@@ -6,10 +6,10 @@ import type { Role } from "@/lib/domain/access/roles";
 import {
   addIncidentNote,
   assignIncidentRoles,
-  declareIncident,
-  getIncident,
   transitionIncident,
-} from "@/server/incidents/incidents";
+} from "@/server/incidents/lifecycle";
+import { declareIncident } from "@/server/incidents/declare";
+import { getIncident } from "@/server/incidents/queries";
 import { declareIncidentSchema, type DeclareIncidentInput } from "@/lib/schemas/incidents";
 import type { IncidentEvent } from "@/lib/domain/incidents/lifecycle";
 

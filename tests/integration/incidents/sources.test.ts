@@ -10,7 +10,8 @@ import { createToken } from "@/server/access/tokens";
 import { POST } from "@/app/api/v1/alerts/alertmanager/route";
 import { applySloSpecs } from "@/server/slos/definitions";
 import { evaluateSlos } from "@/server/slos/evaluator";
-import { getIncident, transitionIncident } from "@/server/incidents/incidents";
+import { getIncident } from "@/server/incidents/queries";
+import { transitionIncident } from "@/server/incidents/lifecycle";
 import type { SloSpecInput } from "@/lib/domain/slos/spec";
 
 const prisma = connectTestDatabase();

@@ -5,7 +5,7 @@ import { listClusters } from "@/server/fleet/clusters";
 import { listModels } from "@/server/models/list";
 import { listRollouts } from "@/server/rollouts/queries";
 import { listSlos } from "@/server/slos/queries";
-import { listIncidents } from "@/server/incidents/incidents";
+import { listIncidents } from "@/server/incidents/queries";
 import { listTrainingJobs } from "@/server/training/jobs";
 import { listAuditEvents } from "@/server/access/audit-log";
 import { PAGE_SIZE } from "@/lib/schemas/list-query";

@@ -11,18 +11,16 @@ import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { syncFleet } from "@/server/fleet/sync";
 import { driveRollouts } from "@/server/rollouts/engine";
-import { commandRollout } from "@/server/rollouts/commands";
+import { commandRollout } from "@/server/rollouts/command";
+import { createPromotion, editPromotion, withdrawPromotion } from "@/server/promotions/request";
+import { decidePromotion } from "@/server/promotions/decide";
 import {
-  createPromotion,
-  decidePromotion,
-  editPromotion,
   getPromotion,
   listPromotions,
   pendingApprovalCount,
   promotionQueue,
-  startPromotion,
-  withdrawPromotion,
-} from "@/server/promotions/requests";
+} from "@/server/promotions/queries";
+import { startPromotion } from "@/server/promotions/start";
 import {
   createFreeze,
   deleteFreeze,

@@ -5,7 +5,10 @@ import { actor } from "../../support/actors";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { fleetPlatform } from "@/server/fleet/platform";
 import { driveRollout, driveRollouts } from "@/server/rollouts/engine";
-import { commandRollout, retryRollout, rollback, startRollout } from "@/server/rollouts/commands";
+import { commandRollout } from "@/server/rollouts/command";
+import { retryRollout } from "@/server/rollouts/retry";
+import { rollBackDeployment } from "@/server/rollouts/roll-back";
+import { startRollout } from "@/server/rollouts/start";
 import { getRollout } from "@/server/rollouts/queries";
 import type { Fault } from "@/lib/platform/simulator/behaviour";
 import { registerVersionWith } from "../../support/versions";
@@ -317,7 +320,7 @@ describe("the rollout engine on the simulator", () => {
       orderBy: { createdAt: "desc" },
       select: { toVersion: { select: { version: true } } },
     });
-    const done = await rollback(engineer(), meta, {
+    const done = await rollBackDeployment(engineer(), meta, {
       model: "ranker-xl",
       environment: "production/us-west-2",
       toVersion: earlier.toVersion.version,
@@ -328,7 +331,7 @@ describe("the rollout engine on the simulator", () => {
       [earlier.toVersion.version, 100],
     ]);
     await expect(
-      rollback(engineer(), meta, {
+      rollBackDeployment(engineer(), meta, {
         model: "ranker-xl",
         environment: "production/us-west-2",
         toVersion: "0.0.1",

@@ -15,7 +15,9 @@ import {
 } from "@/server/slos/definitions";
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
 import { reviewCsv, sloReview } from "@/server/slos/review";
-import { commandRollout, retryRollout, startRollout } from "@/server/rollouts/commands";
+import { commandRollout } from "@/server/rollouts/command";
+import { retryRollout } from "@/server/rollouts/retry";
+import { startRollout } from "@/server/rollouts/start";
 import { errorBudget, windowStart } from "@/lib/domain/slos/budget";
 import type { SloSpecInput } from "@/lib/domain/slos/spec";
 import { windowMinutes } from "@/lib/domain/slos/alerts";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { canWorkIncidents, listIncidents } from "@/server/incidents/incidents";
+import { canWorkIncidents, listIncidents } from "@/server/incidents/queries";
 import { recentResponseTimes } from "@/server/incidents/response-times";
 import { responseTimesQuerySchema } from "@/lib/schemas/incident-metrics";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getIncident, incidentFormOptions } from "@/server/incidents/incidents";
+import { getIncident, incidentFormOptions } from "@/server/incidents/queries";
 import { incidentChanges } from "@/server/incidents/changes";
 import { getPostmortemStatus } from "@/server/incidents/postmortems";
 import { AppError } from "@/server/errors";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
-import { canWorkIncidents, incidentFormOptions } from "@/server/incidents/incidents";
+import { canWorkIncidents, incidentFormOptions } from "@/server/incidents/queries";
 import { declareIncidentAction } from "@/actions/incidents";
 import { PageHeader } from "@/components/common/page-header";
 import { Forbidden } from "@/components/common/forbidden";

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getPromotion } from "@/server/promotions/requests";
+import { getPromotion } from "@/server/promotions/queries";
 import { AppError } from "@/server/errors";
 import {
   decidePromotionAction,

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
-import { canRequestPromotions, promotionFormOptions } from "@/server/promotions/requests";
+import { canRequestPromotions, promotionFormOptions } from "@/server/promotions/queries";
 import { createPromotionAction } from "@/actions/promotions";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
-import { listPromotions } from "@/server/promotions/requests";
+import { listPromotions } from "@/server/promotions/queries";
 import { firstValues } from "@/lib/schemas/list-query";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 

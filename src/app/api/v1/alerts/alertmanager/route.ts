@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
 import { alertmanagerWebhookSchema } from "@/lib/domain/incidents/alertmanager";
-import { receiveAlertmanagerWebhook } from "@/server/incidents/sources";
+import { receiveAlertmanagerWebhook } from "@/server/incidents/alertmanager";
 
 /** Alertmanager notifications are small (a group of alerts); this is ample for max_alerts 0. */
 const MAX_BODY_BYTES = 512 * 1024;

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
-import { getPromotion } from "@/server/promotions/requests";
+import { getPromotion } from "@/server/promotions/queries";
 import { promotionNumberSchema } from "@/lib/schemas/promotions";
 
 /**

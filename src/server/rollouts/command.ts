@@ -1,0 +1,202 @@
+import "server-only";
+import { auditActor } from "@/server/access/audit-log";
+import { assertVersion, type Tx } from "@/server/db/tx";
+import { db } from "@/server/db/client";
+import { appendAudit } from "@/server/db/audit";
+import type { Actor } from "@/server/auth/session";
+import type { RequestMeta } from "@/server/http/request-context";
+import { AppError } from "@/server/errors";
+import { assertAllowed, assertCanRead } from "@/server/access/authorize";
+import {
+  transition,
+  type RolloutStatus,
+  type UserCommand,
+} from "@/lib/domain/rollouts/state-machine";
+import type { RolloutCommand, RolloutCommandData } from "@/lib/schemas/rollouts";
+import { applyStartedRollouts } from "@/server/rollouts/apply-now";
+import { releaseProcessOverride } from "@/server/rollouts/release-process";
+import { lockRollout } from "@/server/rollouts/rollout-row";
+
+const COMMAND_PERMISSION = {
+  pause: "rollout.operate",
+  resume: "rollout.operate",
+  abort: "rollout.operate",
+  promote: "rollout.drive",
+  promote_full: "rollout.drive",
+} as const;
+
+const COMMAND_WORDS: Record<UserCommand, string> = {
+  pause: "paused",
+  resume: "resumed",
+  promote: "promoted to the next step",
+  promote_full: "promoted to 100%, skipping the remaining steps and analysis",
+  abort: "aborted: all traffic back on the stable version",
+  rollback: "rolled back",
+};
+
+/** A repeat of the same change by the same person (a double-click): answered, not applied again. */
+async function alreadyApplied(
+  tx: Tx,
+  actor: Actor,
+  action: string,
+  rolloutId: string,
+  fromVersion: number,
+) {
+  const previous = await tx.auditEvent.findFirst({
+    where: {
+      action,
+      targetId: rolloutId,
+      actorEmail: actor.email,
+      outcome: "allowed",
+      after: { path: ["fromVersion"], equals: fromVersion },
+    },
+    select: { id: true },
+  });
+  return previous !== null;
+}
+
+export interface CommandResult {
+  status: string;
+  version: number;
+  alreadyApplied: boolean;
+}
+
+/** Pause, resume, promote, promote to 100% or abort one rollout, as the user saw it. */
+export async function commandRollout(
+  actor: Actor | null,
+  meta: RequestMeta,
+  input: RolloutCommandData & { command: RolloutCommand },
+): Promise<CommandResult> {
+  assertCanRead(actor);
+  if (input.command === "promote_full" && (input.reason ?? "").length < 3) {
+    throw new AppError(
+      "INVALID_INPUT",
+      "Promoting to 100% skips the remaining steps and analysis: say why (at least 3 characters).",
+    );
+  }
+  const action = `rollout.${input.command}`;
+  const result = await db().$transaction(async (tx) => {
+    const r = await lockRollout(tx, input.rolloutId);
+    assertAllowed(actor, COMMAND_PERMISSION[input.command], r.model.teamId);
+    if (input.command === "promote_full") {
+      const role = actor.kind === "user" ? actor.role : null;
+      if (role !== "release_manager" && role !== "admin") {
+        throw new AppError(
+          "FORBIDDEN",
+          "Only a release manager may promote to 100% and skip analysis.",
+        );
+      }
+    }
+    if (
+      r.version !== input.version &&
+      (await alreadyApplied(tx, actor, action, r.id, input.version))
+    ) {
+      return { status: r.status, version: r.version, alreadyApplied: true };
+    }
+    assertVersion(
+      r.version,
+      input.version,
+      `This rollout changed since you loaded it (it is now ${r.status.replace("_", " ")}, step ${Math.min(r.currentStep + 1, r._count.steps)} of ${r._count.steps}). Check it and try again.`,
+    );
+    const next = transition(
+      {
+        status: r.status as RolloutStatus,
+        step: r.currentStep,
+        stepCount: r._count.steps,
+        weight: r.currentWeight,
+      },
+      { type: input.command },
+    );
+    if (!next.ok) throw new AppError("CONFLICT", next.reason);
+    const processOverride =
+      input.command === "promote_full"
+        ? await releaseProcessOverride(tx, actor, "promote_full", [r.environment.name], {
+            fix: true,
+            reason: input.reason ?? null,
+          })
+        : null;
+    const now = new Date();
+    const stepChanged = next.state.step !== r.currentStep;
+    if (stepChanged) {
+      await tx.rolloutStep.updateMany({
+        where: {
+          rolloutId: r.id,
+          index: { gte: r.currentStep, lt: next.state.step },
+          status: { in: ["pending", "running"] },
+        },
+        data: { status: "skipped", finishedAt: now },
+      });
+    }
+    if (next.state.status === "aborted") {
+      await tx.rolloutStep.updateMany({
+        where: { rolloutId: r.id, status: "running" },
+        data: { status: "failed", finishedAt: now },
+      });
+    }
+    const updated = await tx.rollout.update({
+      where: { id: r.id },
+      data: {
+        status: next.state.status,
+        currentStep: next.state.step,
+        currentWeight: next.state.weight,
+        version: { increment: 1 },
+        platformSynced: false,
+        pausedUntil: null,
+        ...(processOverride ? { processOverride } : {}),
+        ...(stepChanged ? { stepStartedAt: now } : {}),
+        ...(next.state.status === "completed" || next.state.status === "aborted"
+          ? { finishedAt: now }
+          : {}),
+        ...(input.command === "abort" ||
+        input.command === "promote_full" ||
+        input.command === "pause"
+          ? {
+              reason: input.reason
+                ? `${COMMAND_WORDS[input.command]} by ${actor.email}: ${input.reason}`
+                : `${COMMAND_WORDS[input.command]} by ${actor.email}`,
+            }
+          : {}),
+      },
+      select: { status: true, version: true },
+    });
+    await tx.rolloutEvent.create({
+      data: {
+        rolloutId: r.id,
+        at: now,
+        kind: input.command,
+        message: `${actor.email} ${COMMAND_WORDS[input.command]}${input.reason ? `: ${input.reason}` : "."}`,
+        actor: actor.email,
+      },
+    });
+    if (processOverride) {
+      await tx.rolloutEvent.create({
+        data: {
+          rolloutId: r.id,
+          at: now,
+          kind: "policy_override",
+          message: processOverride,
+          actor: actor.email,
+        },
+      });
+    }
+    await appendAudit(tx, {
+      ...auditActor(actor, meta),
+      action,
+      targetType: "rollout",
+      targetId: r.id,
+      outcome: "allowed",
+      reason: input.reason ?? null,
+      before: { status: r.status, step: r.currentStep, weight: r.currentWeight },
+      after: {
+        fromVersion: input.version,
+        status: next.state.status,
+        step: next.state.step,
+        weight: next.state.weight,
+        ...(processOverride ? { processOverride } : {}),
+      },
+    });
+    return { status: updated.status, version: updated.version, alreadyApplied: false };
+  });
+  if (!result.alreadyApplied) await applyStartedRollouts([input.rolloutId]);
+  return result;
+}
