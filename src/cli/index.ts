@@ -1,12 +1,9 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseYamlDocuments, stringifyYaml as stringify } from "@/lib/yaml";
-import {
-  OpenSloError,
-  parsePortableSloDocuments,
-  toFlightdeckDocs,
-  toOpenSlo,
-} from "@/lib/domain/slos/openslo";
+import { OpenSloError } from "@/lib/domain/slos/openslo-model";
+import { parsePortableSloDocuments } from "@/lib/domain/slos/openslo";
+import { toFlightdeckDocs, toOpenSlo } from "@/lib/domain/slos/openslo-export";
 import { prometheusRules, SloRulesError } from "@/lib/domain/slos/prometheus-rules";
 
 /**

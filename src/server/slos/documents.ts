@@ -6,12 +6,9 @@ import { AppError } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
 import { applySloSpecs, listSloSpecs, type ApplyResult } from "@/server/slos/definitions";
 import { parseYamlDocuments, stringifyYaml, stringifyYamlDocuments } from "@/lib/yaml";
-import {
-  OpenSloError,
-  parseSloDocuments,
-  toFlightdeckDocs,
-  toOpenSlo,
-} from "@/lib/domain/slos/openslo";
+import { OpenSloError } from "@/lib/domain/slos/openslo-model";
+import { parseSloDocuments } from "@/lib/domain/slos/openslo";
+import { toFlightdeckDocs, toOpenSlo } from "@/lib/domain/slos/openslo-export";
 import { prometheusRules, SloRulesError } from "@/lib/domain/slos/prometheus-rules";
 
 /**

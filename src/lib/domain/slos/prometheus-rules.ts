@@ -4,7 +4,7 @@ import {
   windowMinutes,
   type EffectiveAlert,
 } from "@/lib/domain/slos/alerts";
-import type { PortableSloSpec } from "@/lib/domain/slos/openslo";
+import type { PortableSloSpec } from "@/lib/domain/slos/openslo-model";
 import { matchingBoundary, latencyThresholdProblem } from "@/lib/domain/slos/latency-buckets";
 
 /**
