@@ -59,16 +59,22 @@ function authSecret(): string {
   return readFileSync(file, "utf8").trim();
 }
 
-/** A fingerprint of everything that goes into the production build. */
+/**
+ * A fingerprint of everything that goes into the production build: paths and contents, not
+ * modification times. Every start runs `prisma generate`, which rewrites the generated client
+ * with the same contents; with times in the fingerprint, a second instance started from the
+ * same checkout (the browser tests start two) rebuilt the app under the running one.
+ */
 function sourceFingerprint(): string {
   const hash = createHash("sha256");
   const walk = (p: string) => {
     if (!existsSync(p)) return;
-    const st = statSync(p);
-    if (st.isDirectory()) {
+    if (statSync(p).isDirectory()) {
       for (const entry of readdirSync(p).sort()) walk(path.join(p, entry));
     } else {
-      hash.update(`${p}:${st.size}:${st.mtimeMs}\n`);
+      const content = readFileSync(p);
+      hash.update(`${p}:${content.length}\n`);
+      hash.update(content);
     }
   };
   for (const p of [
