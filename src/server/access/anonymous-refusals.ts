@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -51,7 +52,7 @@ export class AnonymousRefusals {
     options: { limits?: AnonymousRefusalLimits; now?: () => Date; autoFlush?: boolean } = {},
   ) {
     this.limits = options.limits ?? ANONYMOUS_REFUSAL_LIMITS;
-    this.now = options.now ?? (() => new Date());
+    this.now = options.now ?? (() => clock.now());
     this.autoFlush = options.autoFlush ?? true;
   }
 
@@ -122,10 +123,10 @@ export class AnonymousRefusals {
     this.dropped.set(minute, byAddress);
     if (this.autoFlush && !this.timer) {
       // Just after the minute ends, whether or not another refusal arrives.
-      const delay = Math.max(0, minute + 61_000 - Date.now());
+      const delay = Math.max(0, minute + 61_000 - clock.ms());
       this.timer = setTimeout(() => {
         this.timer = null;
-        this.flush(new Date()).catch((error: unknown) => {
+        this.flush(clock.now()).catch((error: unknown) => {
           console.error("[audit] writing the dropped anonymous refusals failed:", error);
         });
       }, delay);

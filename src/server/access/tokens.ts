@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { lockRow } from "@/server/db/tx";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
@@ -61,7 +62,7 @@ const tokenSelect = {
 
 type TokenRecord = Prisma.ApiTokenGetPayload<{ select: typeof tokenSelect }>;
 
-function toRow({ createdById, createdBy, team, ...t }: TokenRecord, now = new Date()): TokenRow {
+function toRow({ createdById, createdBy, team, ...t }: TokenRecord, now = clock.now()): TokenRow {
   return {
     ...t,
     teamName: team.name,
@@ -123,7 +124,7 @@ export async function createToken(actor: Actor | null, meta: RequestMeta, input:
         tokenHash: hashToken(secret),
         prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
         createdById: actor.id,
-        expiresAt: new Date(Date.now() + input.expiresInDays * DAY),
+        expiresAt: new Date(clock.ms() + input.expiresInDays * DAY),
       },
       select: tokenSelect,
     });
@@ -157,7 +158,7 @@ export async function revokeToken(actor: Actor | null, meta: RequestMeta, input:
     // Conditional update: of two concurrent revocations, one changes the row and audits it.
     const changed = await tx.apiToken.updateMany({
       where: { id: token.id, revokedAt: null },
-      data: { revokedAt: new Date() },
+      data: { revokedAt: clock.now() },
     });
     const revoked = await tx.apiToken.findUniqueOrThrow({
       where: { id: token.id },
@@ -248,7 +249,7 @@ export async function authenticateBearer(authorization: string | null): Promise<
     },
   });
   if (!token || !timingSafeEqual(Buffer.from(token.tokenHash), Buffer.from(hash))) return null;
-  const now = Date.now();
+  const now = clock.ms();
   if (tokenState({ ...token, owner: token.createdBy }, new Date(now), demoMode()) !== "active") {
     return null;
   }

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { CredentialsSignin } from "next-auth";
 import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/bcrypt";
@@ -78,7 +79,7 @@ async function audit(
 export async function verifyCredentials(
   raw: unknown,
   clientIp: string | null,
-  now: () => Date = () => new Date(),
+  now: () => Date = () => clock.now(),
 ): Promise<{ id: string; email: string; name: string }> {
   const parsed = credentialsSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidCredentials();

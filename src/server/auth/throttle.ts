@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db, Prisma, type PrismaClient } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { ShedSignIns } from "@/lib/net/sign-in-gate";
@@ -90,7 +91,7 @@ export const inFlightSignIns = new InFlightSignIns();
 export async function signInThrottleMessage(
   email: string,
   clientIp: string | null,
-  now = new Date(),
+  now = clock.now(),
 ): Promise<string | null> {
   const counts = await signInFailureCounts(email, clientIp, now);
   const decision = signInThrottle(counts, inFlightSignIns.count(email, clientIp), now);

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -30,7 +31,7 @@ export function chaosEnd(e: { endsAt: Date; stoppedAt: Date | null }): Date {
 /** running, stopped (early, by someone) or healed (by itself at its end). */
 export function chaosState(
   e: { endsAt: Date; stoppedAt: Date | null },
-  now = new Date(),
+  now = clock.now(),
 ): "running" | "stopped" | "healed" {
   if (chaosEnd(e).getTime() > now.getTime()) return "running";
   return e.stoppedAt ? "stopped" : "healed";
@@ -95,7 +96,7 @@ export async function chaosOverlapping(
 export async function listChaos(actor: Actor | null): Promise<ChaosRow[]> {
   assertCanRead(actor);
   const rows = await db().chaosExperiment.findMany({
-    where: { endsAt: { gte: new Date(Date.now() - 86_400_000) } },
+    where: { endsAt: { gte: new Date(clock.ms() - 86_400_000) } },
     orderBy: { startedAt: "desc" },
     take: 50,
     select,
@@ -106,7 +107,7 @@ export async function listChaos(actor: Actor | null): Promise<ChaosRow[]> {
 /** The faults the simulator applies: every experiment not stopped early, over its time span. */
 export async function chaosEffects(): Promise<ChaosEffect[]> {
   const rows = await db().chaosExperiment.findMany({
-    where: { endsAt: { gte: new Date(Date.now() - 7 * 86_400_000) } },
+    where: { endsAt: { gte: new Date(clock.ms() - 7 * 86_400_000) } },
     select: {
       kind: true,
       region: true,
@@ -146,12 +147,12 @@ export async function startChaos(actor: Actor | null, meta: RequestMeta, input: 
         kind: input.kind,
         region: input.region,
         stoppedAt: null,
-        endsAt: { gt: new Date() },
+        endsAt: { gt: clock.now() },
       },
       select,
     });
     if (running) return { ...(await withCreators([running]))[0], alreadyRunning: true };
-    const now = new Date();
+    const now = clock.now();
     const created = await tx.chaosExperiment.create({
       data: {
         kind: input.kind,
@@ -188,11 +189,11 @@ export async function stopChaos(actor: Actor | null, meta: RequestMeta, input: S
   return db().$transaction(async (tx) => {
     const e = await tx.chaosExperiment.findUnique({ where: { id: input.experimentId }, select });
     if (!e) throw new AppError("NOT_FOUND", "That experiment does not exist.");
-    if (e.stoppedAt || e.endsAt <= new Date()) return (await withCreators([e]))[0];
+    if (e.stoppedAt || e.endsAt <= clock.now()) return (await withCreators([e]))[0];
     // Conditional update: of two concurrent stops, one changes the row and audits it.
     const changed = await tx.chaosExperiment.updateMany({
       where: { id: e.id, stoppedAt: null },
-      data: { stoppedAt: new Date() },
+      data: { stoppedAt: clock.now() },
     });
     const stopped = await tx.chaosExperiment.findUniqueOrThrow({ where: { id: e.id }, select });
     if (changed.count === 0) return (await withCreators([stopped]))[0];

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { withTimeout, type AdapterHealth } from "@/lib/platform/types";
 import { metricsSource } from "@/server/fleet/platform";
@@ -33,7 +34,7 @@ export async function healthReport(): Promise<HealthReport> {
       adapter,
       status: "down",
       detail: `Unknown FLIGHTDECK_PLATFORM "${adapter}"; supported: simulator`,
-      checkedAt: new Date().toISOString(),
+      checkedAt: clock.now().toISOString(),
     };
   } else {
     const h = await withTimeout("platform health", 3_000, metricsSource().health()).catch(
@@ -41,7 +42,7 @@ export async function healthReport(): Promise<HealthReport> {
         adapter: process.env.PROMETHEUS_URL ? "prometheus" : "simulator",
         status: "down",
         detail: error instanceof Error ? error.message : "unavailable",
-        checkedAt: new Date(),
+        checkedAt: clock.now(),
       }),
     );
     platform = { ...h, checkedAt: h.checkedAt.toISOString() };

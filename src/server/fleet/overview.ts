@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import type { FleetFilter } from "@/lib/schemas/list-query";
@@ -49,7 +50,7 @@ export interface OverviewDto {
 export async function getOverview(actor: Actor | null, filter: FleetFilter): Promise<OverviewDto> {
   assertCanRead(actor);
   const prisma = db();
-  const since = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+  const since = new Date(clock.ms() - 30 * 24 * 3600 * 1000);
   const clusters = clusterWhere(filter);
   const envs = environmentWhere(filter);
   const incidentRegion = filter.region ? { regionCode: filter.region } : {};

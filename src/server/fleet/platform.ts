@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
 import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
 import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheus";
@@ -87,7 +88,7 @@ export function metricsSourceName(): string {
 }
 
 /** The simulator's Prometheus exposition, for GET /api/sim/metrics. */
-export async function simulatorExposition(now = Date.now()): Promise<string> {
+export async function simulatorExposition(now = clock.ms()): Promise<string> {
   g.flightdeckExporter ??= new SimulatorExporter(simulatorSeed());
   const [deployments, chaos] = await Promise.all([servingDeployments(), chaosEffects()]);
   return g.flightdeckExporter.render(deployments, now, chaos);
@@ -121,7 +122,7 @@ export async function readWithFallback<T>(
 ): Promise<SourceReading<T>> {
   try {
     const data = await read();
-    const at = new Date();
+    const at = clock.now();
     lastGood.set(key, { data, at });
     return { data, readAt: at, error: null };
   } catch (error) {

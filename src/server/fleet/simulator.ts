@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { lockRow } from "@/server/db/tx";
 import { db } from "@/server/db/client";
@@ -164,7 +165,7 @@ export class PgFleetStore implements FleetStore {
         select: { state: true },
       });
       if (existing) return parse(existing.state);
-      const state = initialFleet(simulatorSeed(), topology, Date.now());
+      const state = initialFleet(simulatorSeed(), topology, clock.ms());
       await tx.simulatorFleet.create({
         data: {
           id: FLEET_ID,

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { fleetPlatform } from "@/server/fleet/platform";
@@ -195,7 +196,7 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
               clusterId: cid,
               environmentId,
               ...next,
-              fullTrafficSince: d.trafficWeight === 100 ? new Date() : null,
+              fullTrafficSince: d.trafficWeight === 100 ? clock.now() : null,
             },
           });
           report.deployments += 1;
@@ -205,7 +206,7 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
         ) {
           // The soak of a version starts when it takes all the traffic, and ends when it stops.
           const fullTrafficSince =
-            d.trafficWeight < 100 ? null : (row.fullTrafficSince ?? new Date());
+            d.trafficWeight < 100 ? null : (row.fullTrafficSince ?? clock.now());
           await tx.deployment.update({
             where: { id: row.id },
             data: { ...next, fullTrafficSince, version: { increment: 1 } },

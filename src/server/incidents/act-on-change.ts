@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/http/request-context";
@@ -101,7 +102,7 @@ async function recentlyRolledBack(actor: Actor, r: RolloutCandidate["rollout"]) 
       model: { name: r.model },
       environment: { name: r.environment },
       createdBy: { email: actor.email },
-      createdAt: { gte: new Date(Date.now() - 10_000) },
+      createdAt: { gte: new Date(clock.ms() - 10_000) },
     },
     select: { id: true },
   });

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -72,7 +73,7 @@ async function receiveAlert(
   const principal = principalOf(actor);
   return db().$transaction(async (tx) => {
     await advisoryLock(tx, LOCKS.alertmanagerAlert(change.dedupeKey));
-    const now = new Date();
+    const now = clock.now();
 
     /** The refusal when the alert would touch another team's objects, audited; or null. */
     const outOfScope = async (targets: AlertTarget[]): Promise<AlertResult | null> => {

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db, Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead, isAllowed } from "@/server/access/authorize";
@@ -246,7 +247,7 @@ export async function candidates(
       },
     };
   });
-  const now = new Date();
+  const now = clock.now();
   for (const c of chaos) {
     const state = chaosState(c, now);
     out.push({
@@ -437,7 +438,7 @@ export async function incidentChanges(
     models: incident.affectedModels,
     regions: incident.affectedRegions,
   });
-  const now = new Date();
+  const now = clock.now();
   const live = new Map<string, ChangeEvidence | null>();
   await Promise.all(
     ranked

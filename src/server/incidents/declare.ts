@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -53,7 +54,7 @@ export async function declareIncident(
   );
   return db().$transaction(async (tx) => {
     await advisoryLock(tx, LOCKS.incidentDeclare(actor.email, input.title));
-    const now = new Date();
+    const now = clock.now();
     const first = await tx.incident.findFirst({
       where: {
         declaredBy: actor.email,

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
@@ -39,7 +40,7 @@ export async function transitionIncident(
       return { number: row.number, status: row.status, version: row.version, changed: false };
     }
     assertCurrent(row, input.version);
-    const now = new Date();
+    const now = clock.now();
     // Read after the lock: a postmortem save waits for it, so the gate sees the latest one.
     const context = input.event === "close" ? await closeContext(tx, row, now) : {};
     const transition = incidentTransition(row, input.event, now, context);
@@ -107,7 +108,7 @@ export async function assignIncidentRoles(
       );
     }
     await assertRoleHolders(tx, [input.commander, input.communications]);
-    const now = new Date();
+    const now = clock.now();
     const messages = [
       ...(row.commander !== commander ? [roleMessage("Commander", commander)] : []),
       ...(row.communications !== communications
@@ -162,7 +163,7 @@ export async function addIncidentNote(
     const event = await tx.incidentEvent.create({
       data: {
         incidentId: row.id,
-        at: new Date(),
+        at: clock.now(),
         kind: "note",
         message: input.note,
         actor: actor.email,

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import type { FleetFilter } from "@/lib/schemas/list-query";
@@ -64,7 +65,7 @@ export async function onCallBoard(actor: Actor | null, filter: FleetFilter): Pro
   assertCanRead(actor);
   const prisma = db();
   const envs = environmentWhere(filter);
-  const since = new Date(Date.now() - RECENT_HOURS * 3_600_000);
+  const since = new Date(clock.ms() - RECENT_HOURS * 3_600_000);
   const rolloutSelect = {
     id: true,
     status: true,
@@ -140,7 +141,7 @@ export async function onCallBoard(actor: Actor | null, filter: FleetFilter): Pro
       },
     }),
   ]);
-  const now = new Date();
+  const now = clock.now();
   const changes: OnCallBoard["changes"] = [
     ...recent.map((r) => ({
       id: `rollout:${r.id}`,

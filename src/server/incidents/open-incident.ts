@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { lockRow, type Tx } from "@/server/db/tx";
 import { appendAudit, type AuditInput } from "@/server/db/audit";
@@ -114,7 +115,7 @@ export async function lockIncidentRow(tx: Tx, id: string) {
  * dated no earlier than the present, so they are never refused as back-dated.
  */
 export function stepTime(now: Date): Date {
-  return new Date(Math.max(now.getTime(), Date.now()));
+  return new Date(Math.max(now.getTime(), clock.ms()));
 }
 
 // ---------------------------------------------------------------------------------------------

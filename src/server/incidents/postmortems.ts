@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { lockRow, type Tx } from "@/server/db/tx";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -230,7 +231,7 @@ export async function savePostmortem(
     if (input.version !== (saved?.version ?? 0))
       throw conflict(incident.number, saved, input.version);
     await assertOwners(tx, draft.followUps);
-    const now = new Date();
+    const now = clock.now();
     const data = { ...postmortemColumns(draft), updatedBy: actor.email, updatedAt: now };
     const row = saved
       ? await tx.postmortem.update({

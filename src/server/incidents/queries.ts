@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { type Tx } from "@/server/db/tx";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
@@ -151,7 +152,7 @@ export async function getIncident(actor: Actor | null, number: number): Promise<
     db().slo.findMany({ where: { name: { in: i.linkedSlos } }, select: { name: true } }),
     relatedTimeline(i),
   ]);
-  const now = new Date();
+  const now = clock.now();
   const own = i.events.map((e) => ({ ...e, href: null }));
   const timeline = [...own, ...related].sort(
     (a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),

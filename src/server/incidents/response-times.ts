@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db, Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/access/authorize";
@@ -210,7 +211,7 @@ export function recentRange(unit: MetricPeriodUnit, now: Date): { start: Date; e
 export async function recentResponseTimes(
   actor: Actor | null,
   choice: { unit: MetricPeriodUnit; team?: string; region?: string },
-  now = new Date(),
+  now = clock.now(),
 ): Promise<ResponseTimes> {
   return responseTimes(actor, { ...choice, ...recentRange(choice.unit, now) });
 }

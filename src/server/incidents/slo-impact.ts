@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import type { Db as Client } from "@/server/db/tx";
 import { budgetConsumedDuring, incidentImpactWindow } from "@/lib/domain/incidents/slo-impact";
 import type { IncidentLifecycle } from "@/lib/domain/incidents/lifecycle";
@@ -96,7 +97,7 @@ async function sumSegments(client: Client, segments: Segment[]): Promise<Map<str
 export async function incidentSloImpact(
   client: Client,
   incident: ImpactIncident,
-  now = new Date(),
+  now = clock.now(),
 ): Promise<IncidentImpact> {
   const span = incidentImpactWindow(incident, now);
   const names = [...new Set(incident.linkedSlos)];

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { chaosEnd, chaosOverlapping, describeChaos } from "@/server/fleet/chaos";
 import { formatBurnRate, formatWindow } from "@/lib/domain/slos/alerts";
@@ -42,7 +43,7 @@ export interface RelatedTimelineEntry {
  */
 export async function relatedTimeline(incident: IncidentScopeRow): Promise<RelatedTimelineEntry[]> {
   const from = new Date(incident.detectedAt.getTime() - TIMELINE_LEAD_MINUTES * MINUTE);
-  const to = incident.resolvedAt ?? incident.closedAt ?? new Date();
+  const to = incident.resolvedAt ?? incident.closedAt ?? clock.now();
   const scope = rolloutScope(incident);
   const [rolloutEvents, requests, decisions, chaos, alerts] = await Promise.all([
     scope.length > 0

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { evalThresholdsSchema } from "@/lib/domain/promotions/gates";
 import { db, type Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
@@ -381,7 +382,7 @@ async function liveComparison(
   const shared = new Set(sharedEnvironments(serving, a, b));
   const together = shared.size > 0;
   const shown = together ? serving.filter((p) => shared.has(p.environment)) : serving;
-  const readAt = new Date();
+  const readAt = clock.now();
   if (shown.length === 0) return { together, rows: [], errors: [], readAt };
 
   const source = metricsSource();

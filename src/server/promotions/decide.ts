@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
@@ -117,7 +118,7 @@ export async function decidePromotion(
     if (input.decision === "reject") {
       await tx.promotionRequest.update({
         where: { id: row.id },
-        data: { status: "rejected", decidedAt: new Date(), version: { increment: 1 } },
+        data: { status: "rejected", decidedAt: clock.now(), version: { increment: 1 } },
       });
       await appendAudit(tx, {
         ...audit,

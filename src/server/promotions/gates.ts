@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
 import { metricsSource } from "@/server/fleet/platform";
@@ -47,7 +48,7 @@ export interface GateReport {
  */
 export async function evaluatePromotionGates(
   subject: GateSubject,
-  now = new Date(),
+  now = clock.now(),
 ): Promise<GateReport> {
   const { model, version, tier } = subject;
   const [deployments, environments, freezes, policy, sloCount] = await Promise.all([

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import type { Prisma } from "@/server/db/client";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
@@ -130,7 +131,7 @@ export async function promotionQueue(
         requestedById: actor.id,
         OR: [
           { status: { in: ["pending", "approved"] } },
-          { decidedAt: { gte: new Date(Date.now() - 7 * 86_400_000) } },
+          { decidedAt: { gte: new Date(clock.ms() - 7 * 86_400_000) } },
         ],
       },
       orderBy: { requestedAt: "desc" },

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { lockRow } from "@/server/db/tx";
 import { db } from "@/server/db/client";
@@ -45,7 +46,7 @@ export interface FreezeRow {
 /** The release calendar and each environment's approval and soak requirements. */
 export async function releasePolicy(
   actor: Actor | null,
-  now = new Date(),
+  now = clock.now(),
 ): Promise<{ environments: EnvironmentPolicyRow[]; freezes: FreezeRow[] }> {
   assertCanRead(actor);
   const [environments, freezes] = await Promise.all([

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { type Tx } from "@/server/db/tx";
 import { db, Prisma } from "@/server/db/client";
@@ -259,7 +260,7 @@ export async function withdrawPromotion(
     if (!transition.ok) throw new AppError("CONFLICT", transition.reason);
     await tx.promotionRequest.update({
       where: { id: row.id },
-      data: { status: transition.next, decidedAt: new Date(), version: { increment: 1 } },
+      data: { status: transition.next, decidedAt: clock.now(), version: { increment: 1 } },
     });
     await appendAudit(tx, {
       ...auditActor(actor, meta),

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { type Tx } from "@/server/db/tx";
 import type { Prisma } from "@/server/db/client";
 import { db } from "@/server/db/client";
@@ -64,7 +65,7 @@ export async function startOrBlock(
         blockedReason: reason,
         gates,
         gatesEvaluatedAt,
-        decidedAt: new Date(),
+        decidedAt: clock.now(),
         version: { increment: 1 },
       },
     });
@@ -104,7 +105,7 @@ export async function startOrBlock(
       blockedReason: null,
       gates,
       gatesEvaluatedAt,
-      decidedAt: new Date(),
+      decidedAt: clock.now(),
       version: { increment: 1 },
     },
   });

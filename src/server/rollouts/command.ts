@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { auditActor } from "@/server/access/audit-log";
 import { assertVersion, type Tx } from "@/server/db/tx";
 import { db } from "@/server/db/client";
@@ -115,7 +116,7 @@ export async function commandRollout(
             reason: input.reason ?? null,
           })
         : null;
-    const now = new Date();
+    const now = clock.now();
     const stepChanged = next.state.step !== r.currentStep;
     if (stepChanged) {
       await tx.rolloutStep.updateMany({

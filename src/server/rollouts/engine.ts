@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
 import { lockRow, type Tx } from "@/server/db/tx";
 import { db, type Prisma } from "@/server/db/client";
@@ -90,7 +91,7 @@ async function apply(
   const result = transition(stateOf(r), command);
   if (!result.ok) throw new Error(`engine: ${result.reason}`);
   const next = result.state;
-  const now = new Date();
+  const now = clock.now();
   const stepChanged = next.step !== r.currentStep;
   if (stepChanged) {
     await tx.rolloutStep.updateMany({
@@ -250,7 +251,7 @@ async function sample(
   seconds: number,
 ): Promise<MetricSample> {
   const m = metricsSource();
-  const at = new Date();
+  const at = clock.now();
   const [rps, err, p50, p99, psi, acc] = await Promise.all(
     (
       [
@@ -294,7 +295,7 @@ async function fastBurn(tx: Tx, r: Row): Promise<string | null> {
     where: {
       rolloutId: r.id,
       kind: { in: ["resume", "promote"] },
-      at: { gte: new Date(Date.now() - 5 * 60_000) },
+      at: { gte: new Date(clock.ms() - 5 * 60_000) },
     },
   });
   if (resumed > 0 || r.currentWeight === 0) return null;
@@ -303,7 +304,7 @@ async function fastBurn(tx: Tx, r: Row): Promise<string | null> {
     select: { id: true, name: true, objective: true },
   });
   if (slos.length === 0) return null;
-  const since = new Date(Date.now() - 5 * 60_000);
+  const since = new Date(clock.ms() - 5 * 60_000);
   const sums = await tx.sliBucket.groupBy({
     by: ["sloId"],
     where: { sloId: { in: slos.map((s) => s.id) }, resolution: "minute", start: { gte: since } },
@@ -504,7 +505,7 @@ async function analysisStep(
  * platform match. A platform write whose outcome is unknown marks it "verifying"; the next
  * pass reads back and completes the work.
  */
-export async function driveRollout(id: string, now = new Date()): Promise<boolean> {
+export async function driveRollout(id: string, now = clock.now()): Promise<boolean> {
   return db().$transaction(
     async (tx) => {
       if (!(await lockRow(tx, "Rollout", id, { skipLocked: true }))) return false;
@@ -594,6 +595,7 @@ export async function driveRollout(id: string, now = new Date()): Promise<boolea
           await tx.rolloutEvent.create({
             data: {
               rolloutId: id,
+              at: clock.now(),
               kind: "verifying",
               message: `The platform did not confirm a change (${error.message}); verifying.`,
               actor: "flightdeck",

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
@@ -295,7 +296,7 @@ export async function rolloutSeries(
   >,
 ): Promise<RolloutSeries> {
   assertCanRead(actor);
-  const end = r.finishedAt ?? new Date();
+  const end = r.finishedAt ?? clock.now();
   const start = new Date(Math.max((r.startedAt ?? end).getTime(), end.getTime() - 3_600_000));
   if (end.getTime() - start.getTime() < 60_000) start.setTime(end.getTime() - 60_000);
   const stepSeconds = Math.max(15, Math.round((end.getTime() - start.getTime()) / 1000 / 60));
@@ -338,7 +339,7 @@ export async function rolloutSeries(
 }
 
 /** Models this user may start rollouts of (their team's, or all for an admin), for the form. */
-export async function startableModels(actor: Actor | null, now = new Date()) {
+export async function startableModels(actor: Actor | null, now = clock.now()) {
   assertCanRead(actor);
   const [models, freezes] = await Promise.all([
     db().model.findMany({

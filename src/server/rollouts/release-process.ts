@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { type Tx } from "@/server/db/tx";
 import type { Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
@@ -16,7 +17,7 @@ export async function releaseProcessOverride(
   change: DirectChange,
   environmentNames: string[],
   override: { fix: boolean; reason: string | null },
-  now = new Date(),
+  now = clock.now(),
 ): Promise<string | null> {
   const environments = await tx.environment.findMany({
     where: { name: { in: environmentNames } },

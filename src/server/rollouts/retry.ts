@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { ACTIVE } from "@/lib/domain/rollouts/state-machine";
 import { auditActor } from "@/server/access/audit-log";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
@@ -80,8 +81,10 @@ export async function retryRollout(
         "CONFLICT",
         `Another rollout of ${r.model.name} is in progress in ${r.environment.name}.`,
       );
+    const now = clock.now();
     const created = await tx.rollout.create({
       data: {
+        createdAt: now,
         modelId: full.modelId,
         fromVersionId: full.fromVersionId,
         toVersionId: full.toVersionId,
@@ -95,12 +98,13 @@ export async function retryRollout(
         events: {
           create: [
             {
+              at: now,
               kind: "created",
               message: `${actor.email} retried rollout ${r.id}.`,
               actor: actor.email,
             },
             ...(processOverride
-              ? [{ kind: "policy_override", message: processOverride, actor: actor.email }]
+              ? [{ at: now, kind: "policy_override", message: processOverride, actor: actor.email }]
               : []),
           ],
         },

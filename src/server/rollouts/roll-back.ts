@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { ACTIVE } from "@/lib/domain/rollouts/state-machine";
 import { auditActor } from "@/server/access/audit-log";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
@@ -84,7 +85,7 @@ export async function rollBackDeployment(
           environmentId: env.id,
           kind: "rollback",
           toVersionId: target.id,
-          createdAt: { gte: new Date(Date.now() - 10_000) },
+          createdAt: { gte: new Date(clock.ms() - 10_000) },
         },
         select: { id: true },
       });
@@ -96,7 +97,7 @@ export async function rollBackDeployment(
         );
       }
     }
-    const now = new Date();
+    const now = clock.now();
     const rolledBack: string[] = [];
     for (const a of active) {
       // Only a rollout still in flight becomes rolled back: one the engine finished meanwhile
@@ -121,6 +122,7 @@ export async function rollBackDeployment(
       await tx.rolloutEvent.create({
         data: {
           rolloutId: a.id,
+          at: now,
           kind: "rollback",
           message: `${actor.email} rolled back to ${target.version}.`,
           actor: actor.email,
@@ -135,6 +137,7 @@ export async function rollBackDeployment(
         environmentId: env.id,
         strategy: "canary",
         kind: "rollback",
+        createdAt: now,
         // In progress until the engine has applied it to the platform: never "done" before.
         status: "progressing",
         currentStep: 0,
@@ -146,6 +149,7 @@ export async function rollBackDeployment(
         steps: { create: [{ index: 0, kind: "set_weight", weight: 100 }] },
         events: {
           create: {
+            at: now,
             kind: "rollback",
             message: `${actor.email} rolled ${env.name} back to ${target.version}${input.reason ? `: ${input.reason}` : "."}`,
             actor: actor.email,

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { ACTIVE } from "@/lib/domain/rollouts/state-machine";
 import { auditActor } from "@/server/access/audit-log";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
@@ -204,6 +205,7 @@ export async function startReleaseInTransaction(
     ? `promotion #${spec.promotion.number} (approved by ${spec.promotion.approvers.join(", ")})`
     : actor.email;
   const created: { id: string; environment: string; wave: number }[] = [];
+  const now = clock.now();
   for (const [wave, names] of waves.entries()) {
     for (const name of names) {
       const env = envs.get(name);
@@ -216,6 +218,7 @@ export async function startReleaseInTransaction(
           environmentId: env.id,
           strategy: plan.strategy,
           status: "pending",
+          createdAt: now,
           createdById: actor.kind === "user" ? actor.id : null,
           releaseId,
           wave,
@@ -227,6 +230,7 @@ export async function startReleaseInTransaction(
           events: {
             create: [
               {
+                at: now,
                 kind: "created",
                 message: `${by} started ${version.version} (from ${env.version}), wave ${wave + 1} of ${waves.length}.`,
                 actor: actor.email,
@@ -234,6 +238,7 @@ export async function startReleaseInTransaction(
               ...(budgetOverride
                 ? [
                     {
+                      at: now,
                       kind: "policy_override",
                       message: `Error-budget policy overridden for a fix: ${budgetOverride}`,
                       actor: actor.email,
@@ -241,7 +246,7 @@ export async function startReleaseInTransaction(
                   ]
                 : []),
               ...(processOverride
-                ? [{ kind: "policy_override", message: processOverride, actor: actor.email }]
+                ? [{ at: now, kind: "policy_override", message: processOverride, actor: actor.email }]
                 : []),
             ],
           },

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { z } from "zod";
 import { db, type Prisma } from "@/server/db/client";
 import { assertVersion, type Tx } from "@/server/db/tx";
@@ -93,7 +94,7 @@ async function resetHistory(tx: Tx, sloId: string) {
   await tx.sloSnapshot.deleteMany({ where: { sloId } });
   await tx.sloAlert.updateMany({
     where: { sloId, resolvedAt: null },
-    data: { resolvedAt: new Date() },
+    data: { resolvedAt: clock.now() },
   });
 }
 

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
 import type { Tx } from "@/server/db/tx";
 import { db, Prisma } from "@/server/db/client";
@@ -288,7 +289,7 @@ async function withSavepoint<T>(
  * short windows both burn past the threshold, resolves the ones that stopped. One replica
  * evaluates at a time (advisory lock); a second one skips the round. Returns null when skipped.
  */
-export async function evaluateSlos(now = new Date()): Promise<{
+export async function evaluateSlos(now = clock.now()): Promise<{
   slos: number;
   fired: number;
   resolved: number;

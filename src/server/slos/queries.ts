@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db, type Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { PAGE_SIZE } from "@/lib/schemas/list-query";
@@ -146,7 +147,7 @@ async function dailyBurn(
   slos: { id: string; objective: number; budgetingMethod: "occurrences" | "timeslices" }[],
   days: number,
 ): Promise<Map<string, (number | null)[]>> {
-  const today = Math.floor(Date.now() / DAY) * DAY;
+  const today = Math.floor(clock.ms() / DAY) * DAY;
   const from = today - (days - 1) * DAY;
   const buckets = await db().sliBucket.findMany({
     where: {
@@ -278,7 +279,7 @@ export interface SloDetail {
 export async function getSloDetail(
   actor: Actor | null,
   name: string,
-  now = new Date(),
+  now = clock.now(),
 ): Promise<SloDetail | null> {
   assertCanRead(actor);
   const slo = await db().slo.findUnique({
@@ -451,7 +452,7 @@ export async function sloBurnRates(
   actor: Actor | null,
   name: string,
   windows: number[],
-  now = new Date(),
+  now = clock.now(),
 ) {
   assertCanRead(actor);
   const slo = await db().slo.findUnique({

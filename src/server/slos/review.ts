@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db, Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/access/authorize";
@@ -56,11 +57,11 @@ export interface SloReview {
 }
 
 /** The last complete month, the period a review usually looks at. */
-export function defaultPeriod(now = new Date()): ReviewPeriod {
+export function defaultPeriod(now = clock.now()): ReviewPeriod {
   return previousPeriod(periodContaining("month", now));
 }
 
-export function reviewChoices(now = new Date()): ReviewPeriod[] {
+export function reviewChoices(now = clock.now()): ReviewPeriod[] {
   const out: ReviewPeriod[] = [];
   let m = periodContaining("month", now);
   for (let i = 0; i < 6; i++, m = previousPeriod(m)) out.push(m);
@@ -129,7 +130,7 @@ const n = (x: bigint | number | null | undefined) => Number(x ?? 0);
 export async function sloReview(
   actor: Actor | null,
   periodKey: string | undefined,
-  now = new Date(),
+  now = clock.now(),
 ): Promise<SloReview> {
   assertCanRead(actor);
   const period = (periodKey ? parsePeriod(periodKey) : null) ?? defaultPeriod(now);

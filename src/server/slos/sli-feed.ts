@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { metricsSource } from "@/server/fleet/platform";
 import type { MetricsSource, SliCounts } from "@/lib/platform/types";
@@ -80,7 +81,7 @@ async function recordGap(sloId: string, gap: { reason: string; since: Date } | n
  * this call wrote.
  */
 export async function feedSliMinutes(
-  now = new Date(),
+  now = clock.now(),
   source: MetricsSource = metricsSource(),
   sloIds?: string[],
 ): Promise<number> {

@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { principalOf, type Actor } from "@/server/auth/session";
 import { authorize } from "@/lib/domain/access/policy";
@@ -71,7 +72,7 @@ export async function listTrainingJobs(
       checkpoints: { orderBy: { step: "desc" }, take: 1, select: { step: true, createdAt: true } },
     },
   });
-  const now = new Date();
+  const now = clock.now();
   const rows = jobs.map((j) => {
     const resume = resumeState(
       { requestedAt: j.resumeRequestedAt, outcomeUnknown: j.resumeOutcomeUnknown },

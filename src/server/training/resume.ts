@@ -1,4 +1,5 @@
 import "server-only";
+import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { lockRow } from "@/server/db/tx";
 import { randomUUID } from "node:crypto";
@@ -56,7 +57,7 @@ export async function resumeTrainingJob(
     });
     if (!job) throw new AppError("NOT_FOUND", "That training job does not exist.");
     assertAllowed(actor, "training.operate", job.teamId);
-    const now = new Date();
+    const now = clock.now();
     const state = resumeState(
       { requestedAt: job.resumeRequestedAt, outcomeUnknown: job.resumeOutcomeUnknown },
       now,

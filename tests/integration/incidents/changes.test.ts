@@ -1,12 +1,13 @@
 import "../../support/request-context";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
+import { movableTestClock } from "../../support/clock";
+import { driveUntil as drive } from "../../support/drive";
 import { allowDirectChanges } from "../../support/release-process";
 import { actor } from "../../support/actors";
 import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { fleetPlatform } from "@/server/fleet/platform";
-import { driveRollouts } from "@/server/rollouts/engine";
 import { startRollout } from "@/server/rollouts/start";
 import { actOnIncidentChange } from "@/server/incidents/act-on-change";
 import { incidentChanges } from "@/server/incidents/changes";
@@ -53,18 +54,9 @@ async function versionWith(model: string, fault: Fault): Promise<string> {
   return (await registerVersionWith(prisma, model, fault, (i) => `8.${i}.0-incident`)).version;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function driveUntil(id: string, done: (status: string) => boolean, seconds = 60) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    await driveRollouts();
-    const r = await prisma.rollout.findUniqueOrThrow({ where: { id }, select: { status: true } });
-    if (done(r.status)) return;
-    await sleep(250);
-  }
-  throw new Error(`rollout ${id} did not get there in time`);
-}
+const time = movableTestClock();
+const driveUntil = (id: string, done: (status: string) => boolean, seconds = 60) =>
+  drive(prisma, time, [id], done, { seconds });
 
 async function start(model: string, version: string, steps: string) {
   const started = await startRollout(release, meta, {

@@ -6,11 +6,13 @@ import { createToken } from "@/server/access/tokens";
 import { GET as listRoute } from "@/app/api/v1/promotions/route";
 import { GET as getRoute } from "@/app/api/v1/promotions/[number]/route";
 import { connectTestDatabase } from "../../support/db";
+import { movableTestClock } from "../../support/clock";
+import { driveUntil } from "../../support/drive";
+import { clock } from "@/lib/clock";
 import { actor } from "../../support/actors";
 import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { syncFleet } from "@/server/fleet/sync";
-import { driveRollouts } from "@/server/rollouts/engine";
 import { commandRollout } from "@/server/rollouts/command";
 import { createPromotion, editPromotion, withdrawPromotion } from "@/server/promotions/request";
 import { decidePromotion } from "@/server/promotions/decide";
@@ -85,17 +87,14 @@ async function goodMetrics(model: string): Promise<Record<string, number>> {
   );
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const time = movableTestClock();
 
 async function driveUntilDone(releaseId: string, seconds = 60) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    await driveRollouts();
-    const rows = await prisma.rollout.findMany({ where: { releaseId }, select: { status: true } });
-    if (rows.length > 0 && rows.every((r) => r.status === "completed")) return;
-    await sleep(250);
-  }
-  throw new Error(`release ${releaseId} did not complete`);
+  const ids = (await prisma.rollout.findMany({ where: { releaseId }, select: { id: true } })).map(
+    (r) => r.id,
+  );
+  if (ids.length === 0) throw new Error(`release ${releaseId} has no rollouts`);
+  await driveUntil(prisma, time, ids, (s) => s === "completed", { seconds });
 }
 
 /** Aborts whatever a test left rolling, so later files find the models idle. */
@@ -337,7 +336,7 @@ describe("promotion requests", () => {
     // The fleet sync saw it take all staging traffic two hours ago.
     await prisma.deployment.updateMany({
       where: { modelVersion: { version: candidate }, environment: { tier: "staging" } },
-      data: { fullTrafficSince: new Date(Date.now() - 2 * 3_600_000) },
+      data: { fullTrafficSince: new Date(clock.ms() - 2 * 3_600_000) },
     });
     const soaked = await getPromotion(as("rm2"), prodNumber);
     expect(soaked.gates.map((g) => [g.id, g.status])).toEqual([
@@ -475,8 +474,8 @@ describe("promotion requests", () => {
     const freeze = await createFreeze(as("admin"), meta, {
       name: "Test freeze",
       tier: "all",
-      startsAt: new Date(Date.now() - 60_000),
-      endsAt: new Date(Date.now() + 3_600_000),
+      startsAt: new Date(clock.ms() - 60_000),
+      endsAt: new Date(clock.ms() + 3_600_000),
       reason: "Integration test freeze",
     });
     created.freezes.push(freeze.id);
@@ -617,7 +616,7 @@ describe("promotion requests", () => {
       create: {
         sloId: slo.id,
         computedAt: new Date(),
-        windowStart: new Date(Date.now() - 30 * 86_400_000),
+        windowStart: new Date(clock.ms() - 30 * 86_400_000),
         status: "exhausted",
         good: 900n,
         total: 1000n,
@@ -695,7 +694,7 @@ describe("promotion requests", () => {
     requestContext.userId = null;
     const ranking = await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } });
     const { secret } = await createToken(as("admin"), meta, {
-      name: `promotions-reader-${Date.now()}`,
+      name: `promotions-reader-${clock.ms()}`,
       teamId: ranking.id,
       scopes: ["fleet.read"],
       expiresInDays: 1,

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectTestDatabase } from "../../support/db";
+import { movableTestClock } from "../../support/clock";
+import { driveUntil as drive } from "../../support/drive";
+import { clock } from "@/lib/clock";
 import { allowDirectChanges } from "../../support/release-process";
 import { actor } from "../../support/actors";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
@@ -52,30 +55,9 @@ const startIn = (model: string, version: string, steps: string, waves: string) =
     overrideReason: "",
   });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs the engine until every given rollout is finished (or the time runs out). */
-async function driveUntil(ids: string[], done: (status: string) => boolean, seconds = 60) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    await driveRollouts();
-    const rows = await prisma.rollout.findMany({
-      where: { id: { in: ids } },
-      select: { status: true },
-    });
-    if (rows.every((r) => done(r.status))) return;
-    await sleep(250);
-  }
-  const rows = await prisma.rollout.findMany({
-    where: { id: { in: ids } },
-    select: {
-      status: true,
-      currentStep: true,
-      events: { orderBy: { at: "desc" }, take: 2, select: { message: true } },
-    },
-  });
-  throw new Error(`rollouts did not finish in time: ${JSON.stringify(rows)}`);
-}
+const time = movableTestClock();
+const driveUntil = (ids: string[], done: (status: string) => boolean, seconds?: number) =>
+  drive(prisma, time, ids, done, { seconds });
 
 async function servingIn(model: string, environment: string) {
   const env = await prisma.environment.findUniqueOrThrow({
@@ -359,7 +341,7 @@ describe("the rollout engine on the simulator", () => {
       where: { model: { name: "ranker-xl" }, sliKind: "availability" },
     });
     // Five bad minutes: 10% errors against a 99.9% objective is a 100x burn.
-    const now = Date.now();
+    const now = clock.ms();
     for (let m = 1; m <= 4; m++) {
       const start = new Date(Math.floor((now - m * 60_000) / 60_000) * 60_000);
       await prisma.sliBucket.upsert({

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
+import { movableTestClock } from "../../support/clock";
+import { driveUntil } from "../../support/drive";
+import { clock } from "@/lib/clock";
 import { allowDirectChanges, requirePromotions } from "../../support/release-process";
 import { registerVersionWith } from "../../support/versions";
 import { loadUserActor, type Actor } from "@/server/auth/session";
@@ -19,6 +22,7 @@ const OPEN = "production/ap-southeast-1";
 const STAGING = "staging/us-east-1";
 
 const prisma = connectTestDatabase();
+const time = movableTestClock();
 const meta = { requestId: "release-process", clientIp: "198.51.100.12" };
 let release: Actor;
 let admin: Actor;
@@ -135,15 +139,8 @@ describe("promote to 100% and retry", () => {
   it("are refused for release managers where changes go only through promotions", async () => {
     const started = await start(admin, GATED, { fix: true, overrideReason: "hotfix for INC-3" });
     const id = started.rollouts[0]?.id ?? "";
-    const paused = async () => {
-      for (let i = 0; i < 50; i++) {
-        const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
-        if (r.status === "paused") return r;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      throw new Error("the rollout never paused");
-    };
-    const r = await paused();
+    await driveUntil(prisma, time, [id], (s) => s === "paused");
+    const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     // The buttons say so before anyone clicks.
     const view = await getRollout(release, id);
     expect(view.can.promote_full).toBe(false);
@@ -186,11 +183,8 @@ describe("promote to 100% and retry", () => {
   it("lets an admin promote to 100% with a reason, recorded on the rollout", async () => {
     const started = await start(admin, GATED, { fix: true, overrideReason: "hotfix for INC-4" });
     const id = started.rollouts[0]?.id ?? "";
-    let r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
-    for (let i = 0; i < 50 && r.status !== "paused"; i++) {
-      await new Promise((res) => setTimeout(res, 100));
-      r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
-    }
+    await driveUntil(prisma, time, [id], (s) => s === "paused");
+    const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     const done = await commandRollout(admin, meta, {
       rolloutId: id,
       version: r.version,
@@ -211,8 +205,8 @@ describe("change freezes and direct rollouts", () => {
       data: {
         name: "Process test freeze",
         tier: "staging",
-        startsAt: new Date(Date.now() - 60_000),
-        endsAt: new Date(Date.now() + 3_600_000),
+        startsAt: new Date(clock.ms() - 60_000),
+        endsAt: new Date(clock.ms() + 3_600_000),
         reason: "test",
         createdById: admin.id,
       },

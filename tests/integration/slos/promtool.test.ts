@@ -9,7 +9,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { main } from "@/cli";
-import { fromFlightdeckDocs, fromOpenSlo, parsePortableSloDocuments } from "@/lib/domain/slos/openslo";
+import {
+  fromFlightdeckDocs,
+  fromOpenSlo,
+  parsePortableSloDocuments,
+} from "@/lib/domain/slos/openslo";
 import {
   prometheusRules,
   type AlertingRule,

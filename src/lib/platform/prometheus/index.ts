@@ -1,3 +1,4 @@
+import { clock } from "@/lib/clock";
 import {
   assertSelector,
   OutcomeUnknownError,
@@ -194,13 +195,13 @@ export class PrometheusMetrics implements MetricsSource {
   async health(): Promise<AdapterHealth> {
     try {
       await this.api("/api/v1/query", { query: "1" });
-      return { adapter: "prometheus", status: "ok", detail: this.base, checkedAt: new Date() };
+      return { adapter: "prometheus", status: "ok", detail: this.base, checkedAt: clock.now() };
     } catch (error) {
       return {
         adapter: "prometheus",
         status: "down",
         detail: error instanceof Error ? error.message : "unreachable",
-        checkedAt: new Date(),
+        checkedAt: clock.now(),
       };
     }
   }

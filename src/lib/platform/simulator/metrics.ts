@@ -1,3 +1,4 @@
+import { clock } from "@/lib/clock";
 import {
   assertSelector,
   type AdapterHealth,
@@ -124,7 +125,7 @@ export class SimulatorMetrics implements MetricsSource {
   }
 
   async instant(metric: MetricName, selector: Selector, at?: Date): Promise<InstantSample[]> {
-    const t = at?.getTime() ?? this.options.now?.() ?? Date.now();
+    const t = at?.getTime() ?? this.options.now?.() ?? clock.ms();
     const out: InstantSample[] = [];
     for (const s of await this.series(selector)) {
       const value = valueAt(s, metric, t);
@@ -182,7 +183,7 @@ export class SimulatorMetrics implements MetricsSource {
         deployments.length > 0
           ? `${deployments.length} simulated deployments`
           : "No deployments to simulate",
-      checkedAt: new Date(),
+      checkedAt: clock.now(),
     };
   }
 }

@@ -1,3 +1,4 @@
+import { clock } from "@/lib/clock";
 import {
   ConflictError,
   PlatformError,
@@ -80,7 +81,7 @@ export class SimulatorPlatform
   constructor(private readonly options: SimulatorPlatformOptions) {}
 
   private now() {
-    return this.options.now?.() ?? Date.now();
+    return this.options.now?.() ?? clock.ms();
   }
 
   private async chaos(): Promise<ChaosEffect[]> {
@@ -403,7 +404,7 @@ export class SimulatorPlatform
       adapter: "simulator",
       status: "ok",
       detail: `${state.clusters.length} clusters, ${state.rollouts.length} rollouts, ${state.jobs.length} training jobs; simulated clock ${new Date(state.simTime).toISOString()}${lag > 60_000 ? ` (catching up ${Math.round(lag / 1000)} s)` : ""}`,
-      checkedAt: new Date(),
+      checkedAt: clock.now(),
     };
   }
 }

@@ -1,3 +1,4 @@
+import { clock } from "@/lib/clock";
 import { CHAOS_PERCENT } from "@/lib/schemas/chaos";
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
@@ -27,7 +28,7 @@ export default async function ChaosPage() {
   const actor = await requirePageActor();
   if (!roleHas(actor.role, "chaos.trigger")) return <Forbidden what="run chaos experiments" />;
   const [experiments, regions] = await Promise.all([listChaos(actor), listRegions(actor)]);
-  const now = new Date();
+  const now = clock.now();
   return (
     <>
       <PageHeader

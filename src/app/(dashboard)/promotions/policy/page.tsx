@@ -1,3 +1,4 @@
+import { clock } from "@/lib/clock";
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
 import { modelReleaseSettings, releasePolicy } from "@/server/promotions/release-policy";
@@ -36,7 +37,7 @@ function soakText(min: number): string {
 
 export default async function ReleasePolicyPage() {
   const actor = await requirePageActor();
-  const now = new Date();
+  const now = clock.now();
   const [{ environments, freezes }, models] = await Promise.all([
     releasePolicy(actor, now),
     modelReleaseSettings(actor),

@@ -1,3 +1,4 @@
+import { clock } from "@/lib/clock";
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
 import { auditFilterSchema } from "@/lib/schemas/audit";
@@ -23,7 +24,7 @@ export const GET = apiRoute({
           else controller.enqueue(encoder.encode(next.value));
         },
       });
-      const stamp = new Date().toISOString().slice(0, 19).replaceAll(":", "");
+      const stamp = clock.now().toISOString().slice(0, 19).replaceAll(":", "");
       return new Response(body, {
         headers: {
           "Content-Type": "text/csv; charset=utf-8",
