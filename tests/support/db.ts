@@ -1,10 +1,14 @@
-import { inject } from "vitest";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../src/generated/prisma/client";
 
-/** Points the app's db() at the test database and returns a separate client for assertions. */
+/** This test file's own database (see database-per-file.ts). */
+export function testDatabaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: is database-per-file.ts a setup file?");
+  return url;
+}
+
+/** Returns a client of this file's database for assertions; the app's db() uses the same one. */
 export function connectTestDatabase(): PrismaClient {
-  const url = inject("databaseUrl");
-  process.env.DATABASE_URL = url;
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: testDatabaseUrl() }) });
 }

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verify } from "@node-rs/bcrypt";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { inject } from "vitest";
 import { PrismaClient } from "../../../src/generated/prisma/client";
 import { bin } from "../../../scripts/lib/run";
+import { testDatabaseUrl } from "../../support/db";
 
 // A fresh, migrated, empty database of its own: a first install with the demo off.
-const serverUrl = inject("databaseUrl");
+const serverUrl = testDatabaseUrl();
 const name = `admin_cli_${randomBytes(4).toString("hex")}`;
 const url = serverUrl.replace(/\/[^/]+$/, `/${name}`);
 let prisma: PrismaClient;

@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../../src/generated/prisma/client";
 import { seedIfEmpty } from "../../../prisma/seed";
 import { DEMO_USERS } from "../../../prisma/seed/fleet";
-import { connectTestDatabase } from "../../support/db";
+import { connectTestDatabase, testDatabaseUrl } from "../../support/db";
 import { SEED_NOW } from "../../support/constants";
 import { metricPeriod } from "@/lib/domain/incidents/response-times";
 
@@ -188,7 +187,7 @@ describe("demo fleet seed", () => {
   it("never seeds twice, even when two processes start together", async () => {
     const before = await prisma.modelVersion.count();
     const other = new PrismaClient({
-      adapter: new PrismaPg({ connectionString: inject("databaseUrl") }),
+      adapter: new PrismaPg({ connectionString: testDatabaseUrl() }),
     });
     const results = await Promise.all([seedIfEmpty(prisma), seedIfEmpty(other)]);
     await other.$disconnect();
@@ -198,7 +197,7 @@ describe("demo fleet seed", () => {
   });
 
   it("is deterministic: the same seed and instant give the same fleet", async () => {
-    const admin = new pg.Client({ connectionString: inject("databaseUrl") });
+    const admin = new pg.Client({ connectionString: testDatabaseUrl() });
     await admin.connect();
     const dbs = ["flightdeck_det_a", "flightdeck_det_b"];
     try {
@@ -206,7 +205,7 @@ describe("demo fleet seed", () => {
       for (const name of dbs) {
         await admin.query(`DROP DATABASE IF EXISTS ${name}`);
         await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-        const url = new URL(inject("databaseUrl"));
+        const url = new URL(testDatabaseUrl());
         url.pathname = `/${name}`;
         // Apply the schema by copying it from the migrated test database's migration file.
         const { readFileSync, readdirSync } = await import("node:fs");
