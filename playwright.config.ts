@@ -6,8 +6,11 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 export default defineConfig({
   testDir: "tests/e2e",
   globalSetup: "./tests/e2e/support/global-setup.ts",
+  // Spec files run in parallel workers against the one app; a file's tests run in order. Specs
+  // are independent: each uses its own models, environments and data, or cleans up, and none
+  // counts rows another may add.
   fullyParallel: false,
-  workers: 1,
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
@@ -32,5 +35,15 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  projects: [
+    { name: "chromium", use: { browserName: "chromium" }, grepInvert: /@alone/ },
+    // Tests that measure the app under a load they make themselves (a sign-in flood) would
+    // shed or slow other specs' requests: they run after everything else, by themselves.
+    {
+      name: "alone",
+      use: { browserName: "chromium" },
+      grep: /@alone/,
+      dependencies: ["chromium"],
+    },
+  ],
 });

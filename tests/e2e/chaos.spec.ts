@@ -4,6 +4,8 @@ import { signIn } from "./support/auth";
 test("an admin degrades a region; live errors rise there and fall back when stopped", async ({
   page,
 }) => {
+  // Its own experiment, told apart from other specs' by its reason.
+  const reason = `e2e: burn-rate drill ${Date.now().toString(36)}`;
   await signIn(page, "admin@flightdeck.demo");
   const errorsOf = async (model: string) => {
     await page.goto("/");
@@ -11,8 +13,9 @@ test("an admin degrades a region; live errors rise there and fall back when stop
     const text = await row.locator("td").nth(2).innerText();
     return Number(text.replace("%", ""));
   };
-  // ranker-xl serves production in us-east-1 (among others).
-  const before = await errorsOf("ranker-xl");
+  // fraud-scorer serves production in us-east-1 and us-west-2, and no spec rolls it out, so
+  // only this experiment moves its error rate.
+  const before = await errorsOf("fraud-scorer");
 
   await page.getByRole("link", { name: "Chaos", exact: true }).click();
   const form = page.getByRole("form", { name: "Start a chaos experiment" });
@@ -20,27 +23,30 @@ test("an admin degrades a region; live errors rise there and fall back when stop
   await form.getByLabel("Region").selectOption("us-east-1");
   await form.getByLabel("Strength (%)").fill("20");
   await form.getByLabel("Heals after (minutes)").fill("5");
-  await form.getByLabel("Reason").fill("e2e: burn-rate drill");
+  await form.getByLabel("Reason").fill(reason);
   page.once("dialog", (d) => d.accept());
   await form.getByRole("button", { name: "Start experiment" }).click();
   await expect(form.getByRole("status")).toHaveText("Started.");
-  const row = page.getByTestId("chaos-row").first();
+  const row = page.getByTestId("chaos-row").filter({ hasText: reason });
   await expect(row).toContainText("20% of requests fail");
   await expect(row).toContainText("running");
 
-  const during = await errorsOf("ranker-xl");
+  const during = await errorsOf("fraud-scorer");
   expect(during).toBeGreaterThan(before + 3);
 
   await page.goto("/admin/chaos");
-  await page
-    .getByTestId("chaos-row")
-    .first()
-    .getByRole("button", { name: "Stop and heal" })
-    .click();
-  await expect(page.getByTestId("chaos-row").first()).toContainText("stopped");
-  const after = await errorsOf("ranker-xl");
+  await row.getByRole("button", { name: "Stop and heal" }).click();
+  await expect(row).toContainText("stopped");
+  const after = await errorsOf("fraud-scorer");
   expect(after).toBeLessThan(before + 1);
 
-  await page.goto("/audit?action=chaos.");
+  // Its start and its stop are audited (other specs' experiments have their own rows).
+  const experiments = (await (await page.request.get("/api/v1/chaos")).json()) as {
+    id: string;
+    reason: string;
+  }[];
+  const id = experiments.find((e) => e.reason === reason)?.id;
+  expect(id).toBeDefined();
+  await page.goto(`/audit?action=chaos.&target=${id}`);
   await expect(page.getByTestId("audit-row")).toHaveCount(2);
 });

@@ -27,6 +27,8 @@ test("on-call sees live cluster capacity, filters by region and opens a cluster"
 test("a GPU node failure shows on the cluster with its reason and heals when stopped", async ({
   page,
 }) => {
+  // Its own experiment, told apart from other specs' by its reason.
+  const reason = `e2e: node failure drill ${Date.now().toString(36)}`;
   await signIn(page, "admin@flightdeck.demo");
   await page.goto("/admin/chaos");
   const form = page.getByRole("form", { name: "Start a chaos experiment" });
@@ -34,13 +36,12 @@ test("a GPU node failure shows on the cluster with its reason and heals when sto
   await form.getByLabel("Region").selectOption("ap-southeast-1");
   await form.getByLabel("Strength (%)").fill("100");
   await form.getByLabel("Heals after (minutes)").fill("10");
-  await form.getByLabel("Reason").fill("e2e: node failure drill");
+  await form.getByLabel("Reason").fill(reason);
   page.once("dialog", (d) => d.accept());
   await form.getByRole("button", { name: "Start experiment" }).click();
   await expect(form.getByRole("status")).toHaveText("Started.");
-  await expect(page.getByTestId("chaos-row").first()).toContainText(
-    "100% of the region's GPU nodes go NotReady",
-  );
+  const experiment = page.getByTestId("chaos-row").filter({ hasText: reason });
+  await expect(experiment).toContainText("100% of the region's GPU nodes go NotReady");
 
   await page.goto("/clusters?region=ap-southeast-1");
   const rows = page.getByTestId("cluster-row");
@@ -57,12 +58,8 @@ test("a GPU node failure shows on the cluster with its reason and heals when sto
   expect(await unhealthy.count()).toBeGreaterThan(0);
 
   await page.goto("/admin/chaos");
-  await page
-    .getByTestId("chaos-row")
-    .first()
-    .getByRole("button", { name: "Stop and heal" })
-    .click();
-  await expect(page.getByTestId("chaos-row").first()).toContainText("stopped");
+  await experiment.getByRole("button", { name: "Stop and heal" }).click();
+  await expect(experiment).toContainText("stopped");
   await page.goto("/clusters?region=ap-southeast-1");
   for (const row of await page.getByTestId("cluster-row").all()) {
     await expect(row.getByTestId("nodes-ready")).not.toHaveText(/^0 \//);

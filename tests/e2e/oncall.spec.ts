@@ -1,80 +1,116 @@
+import { randomBytes } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./support/auth";
 import { allowDirectChanges } from "./support/release-policy";
+import { createApiToken } from "./support/tokens";
 import { versionBehaviour } from "../../src/lib/platform/simulator/behaviour";
 
+// The on-call journey, opened by Alertmanager instead of a real burn: the page arrives as soon
+// as the bad rollout has landed. The same journey driven by a real burn-rate page (minutes of
+// waiting) is `npm run reliability` (tests/reliability/oncall-burn.spec.ts).
+//
+// Its own model and environment, so it runs beside any other spec: query-embedder in
+// production/us-east-1 is changed by no other spec (they roll out ranker-xl there, and
+// query-embedder elsewhere), so its rollout is the only one of this model and region in
+// "what changed?".
 const DEMO_SEED = 20261129;
-const SLO = "ranker-xl-oncall-drill";
-const MINUTE = 60_000;
+const MODEL = "query-embedder";
+const ENVIRONMENT = "production/us-east-1";
+const run = randomBytes(3).toString("hex");
+const SLO = `query-embedder-oncall-${run}`;
+const TITLE = `Query Embedder 5xx in us-east-1 (e2e ${run})`;
 
 async function signInAs(page: Page, email: string) {
   await page.context().clearCookies();
   await signIn(page, email);
 }
 
-/**
- * Earlier tests inject faults into the fleet (chaos); an SLO created now reads the last hour,
- * and its 5-minute page window would fire on their traces. Wait until the fleet has been quiet
- * for longer than that window.
- */
-async function waitForQuietFleet(page: Page) {
-  const res = await page.request.get("/api/v1/chaos");
-  expect(res.ok()).toBe(true);
-  const experiments = (await res.json()) as { endsAt: string; stoppedAt: string | null }[];
-  const lastEnd = Math.max(
-    0,
-    ...experiments.map((e) => new Date(e.stoppedAt ?? e.endsAt).getTime()),
-  );
-  const wait = lastEnd + 6 * MINUTE - Date.now();
-  if (wait > 0) await page.waitForTimeout(wait);
+/** An Alertmanager notification of one page alert naming the model, region and SLO. */
+function notification(status: "firing" | "resolved", startsAt: Date, endsAt?: Date) {
+  const labels = {
+    alertname: "SloErrorBudgetBurn",
+    service: MODEL,
+    region: "us-east-1",
+    slo: SLO,
+    severity: "page",
+    team: "ranking",
+  };
+  return {
+    receiver: "flightdeck",
+    status,
+    alerts: [
+      {
+        status,
+        labels,
+        annotations: {
+          summary: TITLE,
+          description: "5xx above 1% since the last rollout (e2e).",
+        },
+        startsAt: startsAt.toISOString(),
+        endsAt: (endsAt ?? new Date(startsAt.getTime() + 3_600_000)).toISOString(),
+        generatorURL: "",
+        fingerprint: `e2e-oncall-${run}`,
+      },
+    ],
+    groupLabels: { alertname: "SloErrorBudgetBurn" },
+    commonLabels: labels,
+    commonAnnotations: {},
+    externalURL: "http://alertmanager.monitoring.svc:9093",
+    version: "4",
+    groupKey: `{}:{alertname="SloErrorBudgetBurn", run="${run}"}`,
+  };
 }
 
 test.beforeAll(async ({ browser }, testInfo) => {
-  await allowDirectChanges(browser, testInfo, "production/us-east-1");
+  await allowDirectChanges(browser, testInfo, ENVIRONMENT);
 });
 
-test("a bad rollout burns an SLO, its page alert opens an incident, on-call rolls the rollout back from what changed, and the incident is mitigated as the burn stops", async ({
+test("an Alertmanager page opens an incident, on-call acknowledges it and rolls the bad rollout back from what changed", async ({
   page,
+  request,
   baseURL,
 }) => {
-  test.setTimeout(16 * MINUTE);
-  await signInAs(page, "engineer@flightdeck.demo");
-  await waitForQuietFleet(page);
+  // The ranking team's Alertmanager receiver gets a token that may work incidents.
+  await signInAs(page, "admin@flightdeck.demo");
+  const token = await createApiToken(page, {
+    name: `alertmanager-e2e-${run}`,
+    team: "Search & Ranking",
+    scopes: ["incident.work"],
+  });
 
-  // An availability SLO for ranker-xl that pages fast: 0.02% of a 30-day budget in 5 minutes
-  // (a burn above 1.73x over 5 minutes and over 1 minute).
+  // The SLO the alert names. It never pages by itself (no burn-rate alerts of its own; a loose
+  // objective whose budget this test cannot spend): Alertmanager is what pages here.
+  await signInAs(page, "engineer@flightdeck.demo");
   const created = await page.request.post("/api/v1/slos", {
     headers: { origin: baseURL ?? "" },
     data: {
       name: SLO,
-      displayName: "Ranker XL on-call drill",
-      service: "ranker-xl",
+      displayName: "Query Embedder on-call drill",
+      service: MODEL,
       team: "ranking",
       sliKind: "availability",
-      objective: 0.999,
+      objective: 0.9,
       window: { kind: "rolling", days: 30 },
       budgetingMethod: "occurrences",
-      alerts: [
-        { severity: "page", budgetFraction: 0.0002, longWindowMinutes: 5, shortWindowMinutes: 1 },
-      ],
+      alerts: [],
     },
   });
   expect(created.status()).toBe(201);
 
-  // A release manager ships ranker-xl's bad candidate (elevated 5xx) straight to 100% in
+  // A release manager ships query-embedder's bad candidate (elevated 5xx) straight to 100% in
   // production/us-east-1, without analysis.
   await signInAs(page, "release@flightdeck.demo");
   await page.goto("/rollouts/new");
   const form = page.getByRole("form", { name: "Start a rollout" });
-  await form.getByLabel("Model").selectOption("ranker-xl");
+  await form.getByLabel("Model").selectOption(MODEL);
   const versions = await form.getByLabel("Version").locator("option").allTextContents();
-  const bad = versions.find(
-    (v) => versionBehaviour(DEMO_SEED, "ranker-xl", v.trim()).fault === "errors",
-  );
-  expect(bad, `a faulty ranker-xl candidate among ${versions.join(", ")}`).toBeDefined();
-  await form.getByLabel("Version").selectOption(bad!.trim());
+  const bad = versions
+    .map((v) => v.trim())
+    .find((v) => versionBehaviour(DEMO_SEED, MODEL, v).fault === "errors");
+  expect(bad, `a faulty ${MODEL} candidate among ${versions.join(", ")}`).toBeDefined();
+  await form.getByLabel("Version").selectOption(bad!);
   await form.getByLabel("Steps, one per line").fill("weight 100");
-  await form.getByLabel("Waves, one per line").fill("production/us-east-1");
+  await form.getByLabel("Waves, one per line").fill(ENVIRONMENT);
   page.once("dialog", (d) => void d.accept());
   await form.getByRole("button", { name: "Start rollout" }).click();
   await expect(page).toHaveURL(/\/rollouts\/c[a-z0-9]+$/);
@@ -83,70 +119,81 @@ test("a bad rollout burns an SLO, its page alert opens an incident, on-call roll
     timeout: 30_000,
   });
 
-  // The burn pages: an incident opens by itself, and on-call finds it on the home page.
+  // Alertmanager pages: the alert opens an incident.
+  const firedAt = new Date();
+  const fired = await request.post("/api/v1/alerts/alertmanager", {
+    headers: { authorization: `Bearer ${token}` },
+    data: notification("firing", firedAt),
+  });
+  expect(fired.status()).toBe(200);
+  const { alerts } = (await fired.json()) as { alerts: { outcome: string; incident: number }[] };
+  expect(alerts).toEqual([expect.objectContaining({ outcome: "opened" })]);
+  const incidentUrl = `/incidents/${alerts[0]?.incident}`;
+
+  // On-call finds it on the home page.
   await signInAs(page, "engineer@flightdeck.demo");
   const board = page.getByTestId("oncall-incidents");
-  await expect(async () => {
-    await page.goto("/");
-    await expect(board.getByRole("link", { name: /Ranker XL on-call drill/ })).toBeVisible({
-      timeout: 1_000,
-    });
-  }).toPass({ timeout: 6 * MINUTE, intervals: [5_000] });
-  await board.getByRole("link", { name: /Ranker XL on-call drill/ }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toContainText(
-    "Ranker XL on-call drill: error budget burning at",
-  );
-  await expect(
-    page.getByText("Opened automatically by a page-severity burn-rate alert", { exact: true }),
-  ).toBeVisible();
+  await board.getByRole("link", { name: new RegExp(`e2e ${run}`) }).click();
+  await expect(page).toHaveURL(incidentUrl);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(TITLE);
+  const badges = page.getByRole("group", { name: "Severity and status" });
+  await expect(badges).toContainText("SEV2");
+  await expect(badges).toContainText("triage");
+  await expect(page.getByRole("link", { name: SLO })).toBeVisible();
   await page.getByRole("button", { name: "Acknowledge" }).click();
-  await expect(page.getByRole("group", { name: "Severity and status" })).toContainText(
-    "investigating",
-  );
+  await expect(badges).toContainText("investigating");
 
   // What changed? The bad rollout is at the top, with its live evidence.
   const top = page.getByTestId("suspected-change").first();
-  await expect(top).toContainText(`Rollout of ranker-xl`);
-  await expect(top).toContainText(`→ ${bad!.trim()} in production/us-east-1`);
+  await expect(top).toContainText(`Rollout of ${MODEL}`);
+  await expect(top).toContainText(`→ ${bad} in ${ENVIRONMENT}`);
   await expect(top.getByRole("link").first()).toHaveAttribute("href", rolloutUrl);
   await expect(top.getByTestId("change-evidence")).toContainText("Error rate");
   await top.getByRole("button", { name: "Roll back" }).click();
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByTestId("blast-radius")).toContainText(
-    `All production/us-east-1 traffic for ranker-xl moves from ${bad!.trim()} to`,
+    `All ${ENVIRONMENT} traffic for ${MODEL} moves from ${bad} to`,
   );
-  await dialog.getByLabel("Reason (optional)").fill("5xx since the rollout");
+  await dialog.getByLabel("Reason (optional)").fill(`5xx since the rollout (e2e ${run})`);
   await dialog.getByRole("button", { name: "Confirm: roll back" }).click();
   await expect(top.getByRole("status")).toContainText("Rolling back to");
 
-  // The rollback lands on the timeline, the burn stops, and the incident is mitigated.
+  // The rollback lands on the timeline; Alertmanager says the alert resolved; on-call marks
+  // the incident mitigated.
+  const timeline = page.getByRole("list", { name: "Timeline" });
   await expect(async () => {
     await page.reload();
-    await expect(page.getByRole("group", { name: "Severity and status" })).toContainText(
-      "mitigated",
-      { timeout: 1_000 },
-    );
-  }).toPass({ timeout: 6 * MINUTE, intervals: [5_000] });
-  const timeline = page.getByRole("list", { name: "Timeline" });
-  await expect(timeline).toContainText(
-    "engineer@flightdeck.demo rolled production/us-east-1 back to",
-  );
-  await expect(timeline).toContainText("Status: mitigated (the burn stopped");
-  await expect(timeline).toContainText(`Burn-rate page alert on ${SLO}`);
+    await expect(timeline).toContainText(`engineer@flightdeck.demo rolled ${ENVIRONMENT} back to`, {
+      timeout: 1_000,
+    });
+  }).toPass({ timeout: 30_000 });
+  const resolved = await request.post("/api/v1/alerts/alertmanager", {
+    headers: { authorization: `Bearer ${token}` },
+    data: notification("resolved", firedAt, new Date()),
+  });
+  expect(resolved.status()).toBe(200);
+  await page.reload();
+  await expect(timeline).toContainText(`Alert resolved`);
+  await expect(timeline).toContainText(TITLE);
+  await page.getByRole("button", { name: "Mark mitigated", exact: true }).click();
+  await expect(badges).toContainText("mitigated");
+  await expect(timeline).toContainText("Status: mitigated");
 
   await page.goto("/audit?action=rollout.rollback");
   // Engineers see actors by name; emails are for admins.
-  await expect(page.getByTestId("audit-row").first()).toContainText("Eli Engineer");
+  await expect(
+    page
+      .getByTestId("audit-row")
+      .filter({ hasText: `e2e ${run}` })
+      .first(),
+  ).toContainText("Eli Engineer");
 
-  // Leave no fast-paging SLO behind for later tests. Its budget is spent, so deleting it would
-  // lift ranker-xl's freeze: that takes an admin and a reason.
-  await signInAs(page, "admin@flightdeck.demo");
+  // Leave no SLO behind for later tests.
   const current = (await (await page.request.get(`/api/v1/slos/${SLO}`)).json()) as {
     version: number;
   };
-  const removed = await page.request.delete(
-    `/api/v1/slos/${SLO}?version=${current.version}&overrideReason=${encodeURIComponent("on-call drill over")}`,
-    { headers: { origin: baseURL ?? "" } },
-  );
+  const removed = await page.request.delete(`/api/v1/slos/${SLO}?version=${current.version}`, {
+    headers: { origin: baseURL ?? "" },
+  });
   expect(removed.ok()).toBe(true);
 });

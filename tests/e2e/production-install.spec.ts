@@ -60,7 +60,7 @@ test.beforeAll(async () => {
     );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`not healthy in time: ${output}`);
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 250));
   }
 });
 

@@ -30,7 +30,8 @@ async function promoteFully(page: Page, environment: string) {
   await expect(page).toHaveURL(/\/rollouts\/c[a-z0-9]+$/);
   await page.getByRole("button", { name: "Promote to 100%" }).click();
   const dialog = page.getByRole("dialog");
-  await dialog.getByLabel("Reason (required)").fill("Approved promotion, canary looks clean");
+  // "Reason (required)", or in production "Reason (required: … so this is an admin's fix)".
+  await dialog.getByLabel(/^Reason \(required/).fill("Approved promotion, canary looks clean");
   await dialog.getByRole("button", { name: "Confirm: promote to 100%" }).click();
   await expect(page.getByTestId("rollout-live")).toHaveAttribute("data-status", "completed", {
     timeout: 20_000,

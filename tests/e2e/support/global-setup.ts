@@ -18,7 +18,7 @@ async function waitForHealthy(url: string, child: { exitCode: number | null }, m
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`Flightdeck did not become healthy at ${url} within ${ms / 1000} s`);
 }
