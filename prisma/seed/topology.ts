@@ -1,4 +1,4 @@
-import { defaultPromotionsOnly } from "../../src/lib/domain/promotions/release-process";
+import { defaultPromotionsOnly } from "../../src/lib/domain/rollouts/release-process";
 import { DAY, lookup, type Tx } from "./common";
 import {
   CLUSTER_KINDS,

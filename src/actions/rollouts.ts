@@ -78,7 +78,7 @@ export const retryRolloutAction = defineAction({
   revalidate: ["/rollouts"],
 });
 
-export const rollbackAction = defineAction({
+export const rollBackDeploymentAction = defineAction({
   name: "rollout.rollback",
   permission: "rollout.operate",
   input: rollbackSchema,

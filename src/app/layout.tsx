@@ -4,7 +4,7 @@ import { Suspense } from "react";
 import { connection } from "next/server";
 import { ThemeProvider } from "@/components/layout/theme-provider";
 import { DemoBanner } from "@/components/layout/demo-banner";
-import { demoBannerShown } from "@/server/config";
+import { demoBannerShown } from "@/server/demo-mode";
 import "./globals.css";
 
 export const metadata: Metadata = {

@@ -122,7 +122,7 @@ test("an engineer defines an SLO, fixes a validation error, edits it, and import
   }
 });
 
-test("an exhausted budget freezes a service's rollouts until an admin overrides it for a fix", async ({
+test("an exhausted budget release holds a service's rollouts until an admin overrides it for a fix", async ({
   page,
 }) => {
   await signIn(page, "admin@flightdeck.demo");
@@ -137,10 +137,10 @@ test("an exhausted budget freezes a service's rollouts until an admin overrides 
   await expect(page.getByTestId("slo-status").getByText("exhausted")).toBeVisible({
     timeout: 45_000,
   });
-  await expect(page.getByTestId("budget-policy")).toHaveAttribute("data-state", "frozen");
+  await expect(page.getByTestId("budget-policy")).toHaveAttribute("data-state", "held");
 
   await page.goto("/rollouts/new?model=toxicity-classifier");
-  await expect(page.getByTestId("budget-policy")).toContainText("Changes frozen");
+  await expect(page.getByTestId("budget-policy")).toContainText("Releases on hold");
   await expect(page.getByTestId("budget-policy")).toContainText("toxicity-e2e-strict");
   page.on("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: "Start rollout" }).click();

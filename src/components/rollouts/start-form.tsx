@@ -64,7 +64,7 @@ export function StartRolloutForm({
   const planned = new Set(environmentsIn(waves));
   const gated = (model?.promotionsOnly ?? []).filter((e) => planned.has(e));
   const frozen = (model?.frozen ?? []).filter((f) => planned.has(f.environment));
-  const budgetFrozen =
+  const budgetHold =
     model !== undefined && model.budget.exhausted.length > 0 && model.budget.policy === "enforce";
 
   const choose = (name: string) => {
@@ -186,7 +186,7 @@ export function StartRolloutForm({
           ))}
         </div>
       ) : null}
-      {budgetFrozen || gated.length > 0 || frozen.length > 0 ? (
+      {budgetHold || gated.length > 0 || frozen.length > 0 ? (
         <fieldset className="space-y-2 rounded-md border p-3">
           <legend className="px-1 text-sm font-medium">Admin override</legend>
           <label className="flex items-center gap-2 text-sm">

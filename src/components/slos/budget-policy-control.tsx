@@ -45,7 +45,7 @@ export function BudgetPolicyControl({
         />
       </label>
       <Button type="submit" size="sm" variant="outline" disabled={pending}>
-        {next === "advisory" ? "Make advisory" : "Enforce: freeze when exhausted"}
+        {next === "advisory" ? "Make advisory" : "Enforce: hold releases when exhausted"}
       </Button>
       {error ? (
         <p role="alert" className="w-full text-xs text-red-700 dark:text-red-300">

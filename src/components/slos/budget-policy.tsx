@@ -26,11 +26,11 @@ export function BudgetPolicyNotice({ model, state }: { model: string; state: Bud
       <div
         role="status"
         data-testid="budget-policy"
-        data-state={frozen ? "frozen" : "warning"}
+        data-state={frozen ? "held" : "warning"}
         className={`rounded-md border p-3 text-sm ${frozen ? "border-red-300 bg-red-50 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100" : "border-amber-300 bg-amber-50 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"}`}
       >
         <p className="font-semibold">
-          {frozen ? "⛔ Changes frozen" : "⚠ Error budget exhausted"}: {model}
+          {frozen ? "⛔ Releases on hold" : "⚠ Error budget exhausted"}: {model}
         </p>
         <p>Exhausted: {sloLinks(state.exhausted)}.</p>
         <p>

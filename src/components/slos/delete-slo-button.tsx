@@ -4,18 +4,18 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
 import { Button } from "@/components/ui/button";
-import type { SloFreeze } from "@/components/slos/slo-form";
+import type { SloReleaseHold } from "@/components/slos/slo-form";
 
-/** Deletes an SLO after a confirmation; an admin lifting a budget freeze gives a reason. */
+/** Deletes an SLO after a confirmation; an admin lifting a budget release hold gives a reason. */
 export function DeleteSloButton({
   name,
   version,
-  freeze = null,
+  hold = null,
   remove,
 }: {
   name: string;
   version: number;
-  freeze?: SloFreeze | null;
+  hold?: SloReleaseHold | null;
   remove: (input: {
     name: string;
     version: number;
@@ -34,9 +34,9 @@ export function DeleteSloButton({
         disabled={pending}
         onClick={() => {
           let overrideReason: string | undefined;
-          if (freeze?.canOverride) {
+          if (hold?.canOverride) {
             const reason = window.prompt(
-              `Deleting ${name} lifts the freeze on ${freeze.service}'s rollouts. Reason for overriding the error-budget policy:`,
+              `Deleting ${name} lifts the hold on ${hold.service}'s rollouts. Reason for overriding the error-budget policy:`,
             );
             if (reason === null) return;
             overrideReason = reason;

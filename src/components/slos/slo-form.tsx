@@ -24,8 +24,8 @@ import { NativeSelect } from "@/components/ui/native-select";
  */
 export type LatencyBoundaries = { metric: string; boundariesMs: number[] } | { error: string };
 
-/** The freeze an SLO's spent budget puts on its service, and whether the viewer may lift it. */
-export interface SloFreeze {
+/** The hold an SLO's spent budget puts on its service, and whether the viewer may lift it. */
+export interface SloReleaseHold {
   service: string;
   canOverride: boolean;
 }
@@ -42,9 +42,9 @@ function latencyHint(boundaries: LatencyBoundaries | null): string | undefined {
   return `Prometheus counts latency at the bucket boundaries of ${boundaries.metric}: ${boundaries.boundariesMs.join(", ")} ms.`;
 }
 
-/** What the freeze means for changing or deleting the SLO. */
-function freezeText({ service }: SloFreeze): string {
-  return `This SLO has spent its error budget and the policy of ${service} is enforce, so ${service} takes no rollouts but an admin's fixes. Deleting this SLO, or changing what it measures, lowering its objective, or changing its window or budgeting method would lift that freeze: only an admin can, with a reason.`;
+/** What the hold means for changing or deleting the SLO. */
+function holdText({ service }: SloReleaseHold): string {
+  return `This SLO has spent its error budget and the policy of ${service} is enforce, so ${service} takes no rollouts but an admin's fixes. Deleting this SLO, or changing what it measures, lowering its objective, or changing its window or budgeting method would lift that hold: only an admin can, with a reason.`;
 }
 
 /** "7", "28", "30" (or another number of days an imported SLO has), "month" or "quarter". */
@@ -94,7 +94,7 @@ function Field({
  * Create or edit an SLO. Validates with the same schema the server uses (so errors show before
  * a round trip), previews the burn-rate thresholds the alerts will use, and sends the version
  * it was opened at so a concurrent edit is reported instead of overwritten. While the SLO's
- * spent budget freezes its service, an admin's edit carries a reason for lifting the freeze.
+ * spent budget release holds its service, an admin's edit carries a reason for lifting the hold.
  */
 export function SloForm({
   initial,
@@ -103,7 +103,7 @@ export function SloForm({
   teams,
   defaultTeam,
   latencyBoundaries = null,
-  freeze = null,
+  hold = null,
   create,
   update,
 }: {
@@ -113,7 +113,7 @@ export function SloForm({
   teams: { slug: string; name: string }[];
   defaultTeam: string | null;
   latencyBoundaries?: LatencyBoundaries | null;
-  freeze?: SloFreeze | null;
+  hold?: SloReleaseHold | null;
   create?: (spec: SloSpecInput) => Promise<ActionResult<{ name: string }>>;
   update?: (input: {
     version: number;
@@ -391,15 +391,15 @@ export function SloForm({
           Other alert windows can be set by importing OpenSLO AlertPolicy documents.
         </p>
       </section>
-      {freeze ? (
-        <section aria-label="Error-budget freeze" className="rounded-md border p-3 text-sm">
-          <p>{freezeText(freeze)}</p>
-          {freeze.canOverride ? (
+      {hold ? (
+        <section aria-label="Error-budget release hold" className="rounded-md border p-3 text-sm">
+          <p>{holdText(hold)}</p>
+          {hold.canOverride ? (
             <div className="mt-2">
               <Field
                 id="slo-override-reason"
                 label="Reason for overriding the error-budget policy"
-                hint="Needed only when this change would lift the freeze; recorded in the audit log."
+                hint="Needed only when this change would lift the release hold; recorded in the audit log."
               >
                 <Input
                   id="slo-override-reason"

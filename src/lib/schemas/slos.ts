@@ -25,7 +25,7 @@ export type SloListQuery = z.infer<typeof sloListQuerySchema>;
 export const sloVersionSchema = z.coerce.number().int().min(1);
 
 /**
- * An admin's reason for an edit or deletion that lifts an error-budget freeze; the service says
+ * An admin's reason for an edit or deletion that lifts an error-budget release hold; the service says
  * when one is needed and how long it must be.
  */
 export const sloOverrideReasonSchema = z
@@ -36,7 +36,7 @@ export const sloOverrideReasonSchema = z
 
 /**
  * `PUT /api/v1/slos/{name}`: the definition plus the `version` it was read at (and an admin's
- * `overrideReason` when the edit lifts a budget freeze). The rest of the body passes through to
+ * `overrideReason` when the edit lifts a budget release hold). The rest of the body passes through to
  * the service, which validates it as an SLO definition.
  */
 export const sloUpdateBodySchema = z

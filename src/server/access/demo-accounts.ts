@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/server/db/client";
-import { demoMode } from "@/server/config";
+import { demoMode } from "@/server/demo-mode";
 import { ROLE_LABELS, isRole } from "@/lib/domain/access/roles";
 
 import { DEMO_PASSWORD } from "@/lib/demo";

@@ -18,7 +18,7 @@ import {
   type RevokeTokenData,
 } from "@/lib/schemas/admin";
 import { tokenState, type TokenState } from "@/lib/domain/access/api-tokens";
-import { demoMode } from "@/server/config";
+import { demoMode } from "@/server/demo-mode";
 
 const TOKEN_PREFIX = "fdk_";
 const DAY = 86_400_000;

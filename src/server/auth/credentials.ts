@@ -6,7 +6,7 @@ import { hash, verify } from "@node-rs/bcrypt";
 import { z } from "zod";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
-import { demoMode } from "@/server/config";
+import { demoMode } from "@/server/demo-mode";
 import { inFlightSignIns as inFlight, signInFailureCounts } from "@/server/auth/throttle";
 import { PASSWORD_HASH_COST } from "@/lib/domain/access/passwords";
 import { signInThrottle } from "@/lib/domain/access/sign-in-throttle";

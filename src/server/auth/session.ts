@@ -5,7 +5,7 @@ import { db } from "@/server/db/client";
 import { isRole, type Role } from "@/lib/domain/access/roles";
 import type { Principal } from "@/lib/domain/access/policy";
 import { AppError } from "@/server/errors";
-import { demoMode } from "@/server/config";
+import { demoMode } from "@/server/demo-mode";
 
 /** Who is acting: a signed-in user, or an API token used by automation. */
 export interface Actor {

@@ -4,7 +4,7 @@ import { type Tx } from "@/server/db/tx";
 import type { Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
 import { isAllowed } from "@/server/access/authorize";
-import { directChangeGate, type DirectChange } from "@/lib/domain/promotions/release-process";
+import { directChangeGate, type DirectChange } from "@/lib/domain/rollouts/release-process";
 
 /**
  * The release process for a change made directly (not by a promotion request): environments

@@ -78,7 +78,7 @@ export async function startRollout(
 
   const result = await db().$transaction(async (tx) => {
     await lockModelReleases(tx, model.id);
-    // An exhausted error budget freezes the service: only fixes, with an admin's override.
+    // An exhausted error budget release holds the service: only fixes, with an admin's override.
     const gate = await enforceBudgetPolicy(tx, actor, model.name, {
       fix: input.fix,
       overrideReason: input.overrideReason || null,
@@ -246,7 +246,14 @@ export async function startReleaseInTransaction(
                   ]
                 : []),
               ...(processOverride
-                ? [{ at: now, kind: "policy_override", message: processOverride, actor: actor.email }]
+                ? [
+                    {
+                      at: now,
+                      kind: "policy_override",
+                      message: processOverride,
+                      actor: actor.email,
+                    },
+                  ]
                 : []),
             ],
           },

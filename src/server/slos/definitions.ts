@@ -20,7 +20,7 @@ import {
   type SloSpec,
 } from "@/lib/domain/slos/spec";
 import {
-  freezeLiftingChange,
+  holdLiftingChange,
   measuresDifferently,
   MIN_OVERRIDE_REASON,
 } from "@/lib/domain/slos/edits";
@@ -161,7 +161,7 @@ export function sameSpec(a: SloSpec, b: SloSpec): boolean {
   return canonical(a) === canonical(b);
 }
 
-/** A stored SLO with what decides whether it freezes its service: its status and the policy. */
+/** A stored SLO with what decides whether it holds its service's releases: its status and the policy. */
 const GUARDED_SLO_SELECT = {
   ...SLO_DEFINITION_SELECT,
   teamId: true,
@@ -170,14 +170,14 @@ const GUARDED_SLO_SELECT = {
 } satisfies Prisma.SloSelect;
 type GuardedSlo = Prisma.SloGetPayload<{ select: typeof GUARDED_SLO_SELECT }>;
 
-/** A spent budget freezes the service's rollouts when its policy is enforce. */
-const freezes = (row: Pick<GuardedSlo, "model" | "snapshot">) =>
+/** A spent budget release holds the service's rollouts when its policy is enforce. */
+const holdsReleases = (row: Pick<GuardedSlo, "model" | "snapshot">) =>
   row.model.budgetPolicy === "enforce" && row.snapshot?.status === "exhausted";
 
 /**
- * An SLO whose budget is spent freezes its service's rollouts while the service's policy is
- * enforce, so its own team must not lift the freeze by deleting the SLO or editing it into
- * something that is not exhausted (see freezeLiftingChange). Such a change takes an admin with a
+ * An SLO whose budget is spent holds its service's releases while the service's policy is
+ * enforce, so its own team must not lift the release hold by deleting the SLO or editing it into
+ * something that is not exhausted (see holdLiftingChange). Such a change takes an admin with a
  * reason, which this returns for the audit record; null when the change needs no override.
  * `override` is null on paths that cannot carry a reason (imports).
  */
@@ -187,10 +187,10 @@ function budgetOverride(
   after: SloSpec | null,
   override: { reason: string | null } | null,
 ): string | null {
-  if (!freezes(row)) return null;
-  const change = freezeLiftingChange(sloSpecOf(row), after);
+  if (!holdsReleases(row)) return null;
+  const change = holdLiftingChange(sloSpecOf(row), after);
   if (!change) return null;
-  const why = `${row.name} has spent its error budget and the error-budget policy of ${row.model.name} is enforce: ${change} would lift the freeze on its rollouts.`;
+  const why = `${row.name} has spent its error budget and the error-budget policy of ${row.model.name} is enforce: ${change} would lift the hold on its releases.`;
   if (!isAllowed(actor, "policy.override")) {
     throw new AppError("FORBIDDEN", `${why} Only an admin can make this change, with a reason.`);
   }
@@ -241,7 +241,7 @@ async function resolveOwners(tx: Tx, specs: SloSpec[]) {
   return {
     modelId: (s: SloSpec) => modelId.get(s.service)!,
     teamId: (s: SloSpec) => teamId.get(s.team)!,
-    /** the team that owns the service: its SLOs can freeze the service's rollouts */
+    /** the team that owns the service: its SLOs can hold the service's releases */
     serviceTeamId: (s: SloSpec) => modelTeam.get(s.service)!,
   };
 }
@@ -322,7 +322,7 @@ export async function applySloSpecs(
       const result: ApplyResult = { created: [], updated: [], unchanged: [] };
       for (const spec of specs) {
         const before = byName.get(spec.name);
-        // An SLO can freeze its service's rollouts, so only the service's own team (or an admin)
+        // An SLO can hold its service's releases, so only the service's own team (or an admin)
         // may define one for it, whichever team it names as owner.
         assertAllowed(actor, "slo.manage", owners.teamId(spec));
         assertAllowed(actor, "slo.manage", owners.serviceTeamId(spec));
@@ -407,7 +407,7 @@ export async function createSlo(
 /**
  * Edits an SLO. `expectedVersion` is the version the user saw: if someone changed it since,
  * nothing is written and the conflict says so. Resubmitting what is already stored succeeds
- * without a change. An edit that would lift a budget freeze needs an admin's `overrideReason`.
+ * without a change. An edit that would lift an error-budget release hold needs an admin's `overrideReason`.
  */
 export async function updateSlo(
   actor: Actor | null,
@@ -468,7 +468,7 @@ export async function updateSlo(
 
 /**
  * Deletes an SLO and its history; a second delete of the same one finds nothing to do. Deleting
- * an SLO that freezes its service needs an admin's `overrideReason`.
+ * an SLO that holds its service's releases needs an admin's `overrideReason`.
  */
 export async function deleteSlo(
   actor: Actor | null,
@@ -503,10 +503,10 @@ export async function deleteSlo(
 }
 
 /**
- * The freeze an SLO's spent budget puts on its service now, for the edit page: null when there
+ * The release hold an SLO's spent budget puts on its service now, for the edit page: null when there
  * is none; otherwise the service, and whether the actor may lift it (with a reason).
  */
-export async function sloFreeze(
+export async function sloReleaseHold(
   actor: Actor | null,
   name: string,
 ): Promise<{ service: string; canOverride: boolean } | null> {
@@ -515,7 +515,7 @@ export async function sloFreeze(
     where: { name },
     select: { model: GUARDED_SLO_SELECT.model, snapshot: GUARDED_SLO_SELECT.snapshot },
   });
-  if (!row || !freezes(row)) return null;
+  if (!row || !holdsReleases(row)) return null;
   return { service: row.model.name, canOverride: isAllowed(actor, "policy.override") };
 }
 

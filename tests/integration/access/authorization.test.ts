@@ -396,7 +396,7 @@ const ACTIONS: Record<string, ActionCase> = {
     ...commandCase(["admin"], "aborted", "authz hotfix drill", PROMOTIONS_ONLY, { fix: true }),
     action: "retryRolloutAction",
   },
-  rollbackAction: {
+  rollBackDeploymentAction: {
     allowed: ["engineer", "release_manager", "admin"],
     prepare: async () => {
       const r = await newRollout("progressing");

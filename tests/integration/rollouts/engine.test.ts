@@ -225,7 +225,7 @@ describe("the rollout engine on the simulator", () => {
         command: "promote",
         version: after.version + 10,
       }),
-    ).rejects.toThrow(/cannot start or promote/);
+    ).rejects.toThrow(/cannot start, promote or retry rollouts/);
     const done = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     await expect(
       commandRollout(release(), meta, { rolloutId: id, command: "pause", version: done.version }),

@@ -92,7 +92,7 @@ describe("POST /api/v1/slos/import", () => {
   });
 });
 
-describe("a team cannot lift its own error-budget freeze by editing the SLO", () => {
+describe("a team cannot lift its own error-budget release hold by editing the SLO", () => {
   const name = `${PREFIX}frozen`;
   const url = `http://localhost:3000/api/v1/slos/${name}`;
   const params = { params: Promise.resolve({ name }) };
@@ -162,12 +162,14 @@ describe("a team cannot lift its own error-budget freeze by editing the SLO", ()
       const res = await put({ ...def.spec, ...change, version: def.version });
       expect(res.status, what).toBe(403);
       expect(await errorOf(res), what).toMatch(
-        new RegExp(`${name} has spent its error budget .* would lift the freeze .* Only an admin`),
+        new RegExp(
+          `${name} has spent its error budget .* would lift the hold on its releases\\. Only an admin`,
+        ),
       );
     }
     const refusedDelete = await del(`version=${def.version}`);
     expect(refusedDelete.status).toBe(403);
-    expect(await errorOf(refusedDelete)).toMatch(/deleting it would lift the freeze/);
+    expect(await errorOf(refusedDelete)).toMatch(/deleting it would lift the hold on its releases/);
     // The form's path refuses the same way.
     const viaAction = await deleteSloAction({ name, version: def.version });
     expect(viaAction).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
@@ -185,7 +187,7 @@ describe("a team cannot lift its own error-budget freeze by editing the SLO", ()
     expect(denials.map((d) => d.action).sort()).toEqual(
       [...Array(edits.length).fill("slo.update"), "slo.delete", "slo.delete", "slo.import"].sort(),
     );
-    for (const d of denials) expect(d.reason).toMatch(/would lift the freeze/);
+    for (const d of denials) expect(d.reason).toMatch(/would lift the hold on its releases/);
   });
 
   it("lets the team make changes that keep the budget as judged", async () => {

@@ -11,7 +11,7 @@ import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { ActionButton } from "@/components/common/action-button";
 import { FleetFreshness } from "@/components/platform/fleet-freshness";
-import { rollbackAction } from "@/actions/rollouts";
+import { rollBackDeploymentAction } from "@/actions/rollouts";
 
 export const metadata: Metadata = { title: "Deployment" };
 
@@ -49,7 +49,7 @@ export default async function DeploymentPage({ searchParams }: { searchParams: S
             </p>
             {d.canRollback ? (
               <ActionButton
-                action={rollbackAction}
+                action={rollBackDeploymentAction}
                 input={{
                   model: d.model,
                   environment: d.environment,

@@ -3,6 +3,14 @@ import { ROLE_LABELS, isRole, type Role } from "./roles";
 /**
  * What each role may do. Deny by default: a permission not listed for a role is refused,
  * and a user without a role has none.
+ *
+ * Two permissions act on rollouts, and the difference is the direction of the change:
+ * - `rollout.operate` takes risk out: pause, resume, abort, roll back. On-call engineers hold
+ *   it, so that whoever is paged can stop a bad change without waiting for anyone.
+ * - `rollout.drive` moves a release forward: start, promote a step, promote to 100%, retry.
+ *   Release managers hold it; where an environment takes changes only through promotions,
+ *   driving directly is refused even to them (an admin's fix aside).
+ * The names are part of API tokens' scopes (`rollout.operate`), so they stay as they are.
  */
 export const PERMISSIONS = [
   "fleet.read",
@@ -43,8 +51,8 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
 export const PERMISSION_LABELS: Record<Permission, string> = {
   "fleet.read": "read the fleet",
   "incident.work": "work incidents",
-  "rollout.operate": "pause, abort or roll back rollouts",
-  "rollout.drive": "start or promote rollouts",
+  "rollout.operate": "pause, resume, abort or roll back rollouts (take risk out)",
+  "rollout.drive": "start, promote or retry rollouts (move a release forward)",
   "promotion.request": "request promotions",
   "promotion.approve": "approve promotions",
   "model.register": "register model versions",

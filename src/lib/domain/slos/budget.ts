@@ -61,7 +61,7 @@ export function errorBudget({ good, total, objective, windowUnits }: BudgetInput
  * The events an occurrence SLO's calendar period (month or quarter) is expected to hold, which
  * its budget is counted on. Its budget is (1 − objective) × all the period's events; counting it
  * on the events so far would let a handful of errors in the first minutes of a month read
- * "exhausted" and freeze the service's releases. So the events still to come are added: the
+ * "exhausted" and hold the service's releases. So the events still to come are added: the
  * time left at the previous period's rate (its events ÷ its minutes) or at this period's rate so
  * far, whichever is higher.
  * - At the end of the period the estimate is exactly its events, whatever the traffic did.
@@ -281,7 +281,7 @@ export function sloHealth(budget: BudgetResult, firing: "page" | "ticket" | null
 export type BudgetGate =
   { allowed: true; override: boolean; warning: string | null } | { allowed: false; reason: string };
 
-/** Whether an exhausted budget freezes changes, or only warns. */
+/** Whether an exhausted budget release holds changes, or only warns. */
 export const BUDGET_POLICIES = ["enforce", "advisory"] as const;
 export type BudgetPolicy = (typeof BUDGET_POLICIES)[number];
 
@@ -298,7 +298,7 @@ export interface BudgetGateInput {
 }
 
 /**
- * A spent budget freezes changes to the service: only fixes go out, and only with an admin's
+ * A spent budget release holds changes to the service: only fixes go out, and only with an admin's
  * override and a reason. An advisory policy lets changes through with a warning.
  */
 export function budgetGate(input: BudgetGateInput): BudgetGate {

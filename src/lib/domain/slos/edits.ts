@@ -25,7 +25,7 @@ export function measuresDifferently(a: SloSpec, b: SloSpec): boolean {
  * Null when the change keeps the budget as it is judged now (name, description, alerts, owner
  * team, a stricter objective). `after` is null for a deletion.
  */
-export function freezeLiftingChange(before: SloSpec, after: SloSpec | null): string | null {
+export function holdLiftingChange(before: SloSpec, after: SloSpec | null): string | null {
   if (after === null) return "deleting it";
   if (measuresDifferently(before, after)) return "changing what it measures";
   if (after.objective < before.objective) return "lowering its objective";

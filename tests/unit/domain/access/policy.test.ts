@@ -51,7 +51,7 @@ describe("role permissions", () => {
     const d = authorize({ kind: "user", role: "viewer", teamId: null }, "rollout.operate");
     expect(d).toEqual({
       allowed: false,
-      reason: "The Viewer role cannot pause, abort or roll back rollouts.",
+      reason: "The Viewer role cannot pause, resume, abort or roll back rollouts (take risk out).",
     });
   });
 });

@@ -14,7 +14,7 @@ import {
   promoteRolloutAction,
   resumeRolloutAction,
   retryRolloutAction,
-  rollbackAction,
+  rollBackDeploymentAction,
 } from "@/actions/rollouts";
 
 export const metadata: Metadata = { title: "Rollout" };
@@ -56,7 +56,7 @@ export default async function RolloutPage({ params }: { params: Promise<{ id: st
           promoteFull: promoteFullRolloutAction,
           abort: abortRolloutAction,
           retry: retryRolloutAction,
-          rollback: rollbackAction,
+          rollback: rollBackDeploymentAction,
         }}
       />
     </>

@@ -227,7 +227,7 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       "Replaces the definition. Send the `version` you read: if the SLO changed since, nothing " +
       "is written and the answer is 409. Sending what is already stored succeeds without a " +
       "change. While the SLO's budget is spent and its service's policy is enforce, an edit " +
-      "that would lift the freeze (what it measures, a lower objective, another window or " +
+      "that would lift the release hold (what it measures, a lower objective, another window or " +
       "budgeting method) is refused (403) unless an admin sends `overrideReason`, which is " +
       "audited. " +
       "With Prometheus as the metrics source, a latency threshold must be a bucket boundary of " +
@@ -242,7 +242,7 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       409: "The SLO changed since `version`.",
       422:
         "The body is not JSON, fails validation, or renames the SLO; or an admin's edit that " +
-        "lifts a budget freeze has no `overrideReason`.",
+        "lifts a budget release hold has no `overrideReason`.",
       503: "Prometheus did not answer, so a latency threshold could not be checked.",
     },
   },
@@ -253,7 +253,7 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     summary: "Delete an SLO",
     description:
       "Deletes the SLO and its history. While its budget is spent and its service's policy is " +
-      "enforce, deleting it would lift the freeze: only an admin can, with `overrideReason`.",
+      "enforce, deleting it would lift the release hold: only an admin can, with `overrideReason`.",
     tags: ["SLOs"],
     access: { permission: "slo.manage" },
     pathParams: { name: sloName },
@@ -274,7 +274,7 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       409: "The SLO changed since `version`.",
       422:
         "`version` is missing or not a positive integer, or an admin's deletion that lifts a " +
-        "budget freeze has no `overrideReason`.",
+        "budget release hold has no `overrideReason`.",
     },
   },
   {
@@ -336,7 +336,7 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       "Applies OpenSLO v1 and/or Flightdeck SLO documents, all or none: new names are created, " +
       "changed ones updated, identical ones left alone, so importing a file twice changes " +
       "nothing. Send the YAML itself (application/yaml or text/plain), or JSON `{ yaml }`. " +
-      "Changes that would lift an error-budget freeze are refused (403 for the team; admins " +
+      "Changes that would lift an error-budget release hold are refused (403 for the team; admins " +
       "change such an SLO itself, with a reason).",
     tags: ["SLOs"],
     access: { permission: "slo.manage" },

@@ -6,7 +6,7 @@ import {
   canManageSlos,
   getSloDefinition,
   sloFormOptions,
-  sloFreeze,
+  sloReleaseHold,
 } from "@/server/slos/definitions";
 import { PageHeader } from "@/components/common/page-header";
 import { Forbidden } from "@/components/common/forbidden";
@@ -20,10 +20,10 @@ export default async function EditSloPage({ params }: { params: Promise<{ name: 
   const { name } = await params;
   const actor = await requirePageActor();
   if (!canManageSlos(actor)) return <Forbidden what="define SLOs" />;
-  const [definition, options, freeze] = await Promise.all([
+  const [definition, options, hold] = await Promise.all([
     getSloDefinition(actor, decodeURIComponent(name)),
     sloFormOptions(actor),
-    sloFreeze(actor, decodeURIComponent(name)),
+    sloReleaseHold(actor, decodeURIComponent(name)),
   ]);
   if (!definition) notFound();
   return (
@@ -45,7 +45,7 @@ export default async function EditSloPage({ params }: { params: Promise<{ name: 
           <DeleteSloButton
             name={definition.spec.name}
             version={definition.version}
-            freeze={freeze}
+            hold={hold}
             remove={deleteSloAction}
           />
         }
@@ -54,7 +54,7 @@ export default async function EditSloPage({ params }: { params: Promise<{ name: 
         initial={definition.spec}
         version={definition.version}
         {...options}
-        freeze={freeze}
+        hold={hold}
         update={updateSloAction}
       />
     </>

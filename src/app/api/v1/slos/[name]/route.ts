@@ -18,7 +18,7 @@ export const GET = apiRoute<{ name: string }>({
 
 /**
  * `PUT /api/v1/slos/{name}` with the definition and the `version` it was read at, and an admin's
- * `overrideReason` when the edit would lift an error-budget freeze.
+ * `overrideReason` when the edit would lift an error-budget release hold.
  */
 export const PUT = apiRoute<{ name: string }>({
   action: "slo.update",
@@ -31,7 +31,7 @@ export const PUT = apiRoute<{ name: string }>({
   },
 });
 
-/** `DELETE /api/v1/slos/{name}?version=N` (`&overrideReason=…` to lift a budget freeze, admins). */
+/** `DELETE /api/v1/slos/{name}?version=N` (`&overrideReason=…` to lift a budget release hold, admins). */
 export const DELETE = apiRoute<{ name: string }>({
   action: "slo.delete",
   permission: "slo.manage",

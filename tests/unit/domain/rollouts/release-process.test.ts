@@ -3,7 +3,7 @@ import {
   defaultPromotionsOnly,
   directChangeGate,
   type DirectChangeInput,
-} from "@/lib/domain/promotions/release-process";
+} from "@/lib/domain/rollouts/release-process";
 
 const now = new Date("2026-12-04T10:00:00Z");
 const prod = { name: "production/us-east-1", tier: "production" as const, promotionsOnly: true };

@@ -1,5 +1,5 @@
 import type { Tier } from "../models/registry";
-import { freezeCovers, type FreezeWindowView } from "./gates";
+import { freezeCovers, type FreezeWindowView } from "../promotions/gates";
 
 /**
  * The release process for changes made directly, outside a promotion request: starting a
