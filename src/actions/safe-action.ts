@@ -8,7 +8,7 @@ import { getActor, type Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
 import { recordDenial } from "@/server/access/audit-log";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { currentRequestMeta } from "@/server/http/request-meta";
 
 export interface ActionDefinition<S extends z.ZodType, T> {

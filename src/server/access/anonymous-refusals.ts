@@ -3,7 +3,7 @@ import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import {
   ANONYMOUS_REFUSAL_LIMITS,
   anonymousRefusalDecision,

@@ -2,7 +2,7 @@ import "server-only";
 import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import { principalOf, type Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { PAGE_SIZE } from "@/lib/schemas/list-query";
 import type { AuditFilter } from "@/lib/schemas/audit";
 import { pageWindow, toPage, type Page } from "@/lib/domain/navigation/pagination";

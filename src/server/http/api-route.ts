@@ -7,7 +7,7 @@ import { getActor, type Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
 import { recordDenial } from "@/server/access/audit-log";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { authenticateBearer } from "@/server/access/tokens";
 import { metaFromHeaders } from "@/server/http/request-meta";
 import { originRefusal, parseAllowedOrigins } from "@/lib/domain/access/csrf";

@@ -1,7 +1,12 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import type { RequestMeta } from "@/server/http/request-context";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
+
+/** Where a request came from, recorded with every audit event. */
+export interface RequestMeta {
+  requestId: string;
+  clientIp: string | null;
+}
 
 /**
  * Request id and client address. The address is the one our web server (scripts/web.ts) took

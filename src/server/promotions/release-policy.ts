@@ -5,7 +5,7 @@ import { lockRow } from "@/server/db/tx";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/access/authorize";
 import type { Prisma } from "@/server/db/client";

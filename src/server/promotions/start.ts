@@ -5,7 +5,7 @@ import type { Prisma } from "@/server/db/client";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";

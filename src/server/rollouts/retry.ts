@@ -7,7 +7,7 @@ import { assertVersion } from "@/server/db/tx";
 import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead } from "@/server/access/authorize";
 import { enforceBudgetPolicy } from "@/server/slos/budget-policy";

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead } from "@/server/access/authorize";
 import { enforceBudgetPolicy } from "@/server/slos/budget-policy";

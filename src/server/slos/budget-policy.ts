@@ -7,7 +7,7 @@ import { AppError } from "@/server/errors";
 import { appendAudit } from "@/server/db/audit";
 import { assertAllowed, isAllowed } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 
 /** The error-budget policy of a service (a model) and which of its SLOs are out of budget. */
 export interface BudgetPolicyState {

@@ -6,7 +6,7 @@ import { assertVersion, type Tx } from "@/server/db/tx";
 import { appendAudit } from "@/server/db/audit";
 import { isUniqueViolation } from "@/server/db/errors";
 import type { Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";

@@ -2,7 +2,7 @@ import "server-only";
 import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
 import { applySloSpecs, listSloSpecs, type ApplyResult } from "@/server/slos/definitions";

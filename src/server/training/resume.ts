@@ -8,7 +8,7 @@ import { type Actor } from "@/server/auth/session";
 import { assertAllowed, assertCanRead } from "@/server/access/authorize";
 import { appendAudit } from "@/server/db/audit";
 import { AppError } from "@/server/errors";
-import type { RequestMeta } from "@/server/http/request-context";
+import type { RequestMeta } from "@/server/http/request-meta";
 import { auditActor } from "@/server/access/audit-log";
 import { fleetPlatform } from "@/server/fleet/platform";
 import { PlatformError, withTimeout, type TrainingJobState } from "@/lib/platform/types";
