@@ -1,5 +1,5 @@
 /**
- * The platform boundary (ARCHITECTURE.md, "The platform boundary"): small interfaces that
+ * The platform boundary (docs/architecture.md, "The platform boundary"): small interfaces that
  * Flightdeck's services call, implemented by the built-in simulator, by Prometheus (metrics)
  * and by Kubernetes/Argo Rollouts. Adapters map vendor shapes to these types.
  */
