@@ -1,6 +1,7 @@
 import "../../support/request-context";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
+import { person } from "../../support/people";
 import { movableTestClock } from "../../support/clock";
 import { driveUntil as drive } from "../../support/drive";
 import { allowDirectChanges } from "../../support/release-process";
@@ -32,12 +33,8 @@ let viewer: Actor;
 beforeAll(async () => {
   await allowDirectChanges(prisma, ["production/us-east-1"]);
   teamId = (await prisma.team.findUniqueOrThrow({ where: { slug: "trust-safety" } })).id;
-  const make = async (role: "release_manager" | "engineer") => {
-    const u = await prisma.user.create({
-      data: { email: `${role}-${RUN}@changes.test`, name: role, role, teamId: teamId },
-    });
-    return { ...actor(role, teamId), id: u.id, email: u.email };
-  };
+  const make = (role: "release_manager" | "engineer") =>
+    person(prisma, role, { team: "trust-safety", email: `${role}-${RUN}@changes.test` });
   release = await make("release_manager");
   engineer = await make("engineer");
   viewer = actor("viewer", teamId);

@@ -1,6 +1,7 @@
 import "../../support/request-context";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
+import { person } from "../../support/people";
 import type { Actor } from "@/server/auth/session";
 import type { Role } from "@/lib/domain/access/roles";
 import {
@@ -21,20 +22,12 @@ const people = {} as Record<Role, Actor>;
 let seq = 0;
 
 beforeAll(async () => {
-  const team = await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } });
   for (const role of ["viewer", "engineer", "release_manager", "admin"] as const) {
-    const u = await prisma.user.create({
-      data: { email: `${role}-${RUN}@incidents.test`, name: role, role, teamId: team.id },
+    people[role] = await person(prisma, role, {
+      team: "ranking",
+      email: `${role}-${RUN}@incidents.test`,
+      name: role,
     });
-    people[role] = {
-      kind: "user",
-      id: u.id,
-      email: u.email,
-      name: u.name,
-      role,
-      teamId: team.id,
-      teamName: "Ranking",
-    };
   }
 });
 

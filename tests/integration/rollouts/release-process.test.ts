@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
+import { person } from "../../support/people";
 import { movableTestClock } from "../../support/clock";
 import { driveUntil } from "../../support/drive";
 import { clock } from "@/lib/clock";
 import { allowDirectChanges, requirePromotions } from "../../support/release-process";
 import { registerVersionWith } from "../../support/versions";
-import { loadUserActor, type Actor } from "@/server/auth/session";
+import type { Actor } from "@/server/auth/session";
 import { commandRollout } from "@/server/rollouts/command";
 import { retryRollout } from "@/server/rollouts/retry";
 import { startRollout } from "@/server/rollouts/start";
@@ -27,13 +28,6 @@ const meta = { requestId: "release-process", clientIp: "198.51.100.12" };
 let release: Actor;
 let admin: Actor;
 let n = 0;
-
-async function person(role: "release_manager" | "admin", teamId: string | null) {
-  const u = await prisma.user.create({
-    data: { email: `${role}-${Date.now()}-${n++}@process.test`, name: role, role, teamId },
-  });
-  return (await loadUserActor(u.id)) as Actor;
-}
 
 const version = async () =>
   (await registerVersionWith(prisma, MODEL, "none", (i) => `7.${n++}.${i}`)).version;
@@ -63,9 +57,12 @@ async function endActive() {
 }
 
 beforeAll(async () => {
-  const model = await prisma.model.findUniqueOrThrow({ where: { name: MODEL } });
-  release = await person("release_manager", model.teamId);
-  admin = await person("admin", null);
+  const model = await prisma.model.findUniqueOrThrow({
+    where: { name: MODEL },
+    select: { team: { select: { slug: true } } },
+  });
+  release = await person(prisma, "release_manager", { team: model.team.slug });
+  admin = await person(prisma, "admin");
   await requirePromotions(prisma, [GATED]);
   await allowDirectChanges(prisma, [OPEN]);
   await prisma.freezeWindow.deleteMany({ where: { name: { startsWith: "Process test" } } });
