@@ -6,7 +6,7 @@ import { BlastRadiusDialog } from "@/components/common/blast-radius-dialog";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
-import type { RolloutActions, RolloutView } from "@/components/rollouts/types";
+import type { RolloutActions, RolloutView } from "@/components/rollouts/rollout-view";
 import type { ActionResult } from "@/lib/schemas/result";
 
 type Kind = "pause" | "resume" | "promote" | "promote_full" | "abort" | "retry" | "rollback";

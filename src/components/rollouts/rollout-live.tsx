@@ -8,7 +8,11 @@ import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";
 import { ComparisonChart } from "@/components/rollouts/comparison-chart";
 import { RolloutActionBar } from "@/components/rollouts/action-bar";
-import type { RolloutActions, RolloutPayloadView, RolloutView } from "@/components/rollouts/types";
+import type {
+  RolloutActions,
+  RolloutPayloadView,
+  RolloutView,
+} from "@/components/rollouts/rollout-view";
 
 const POLL_MS = 1_500;
 
