@@ -17,8 +17,8 @@ import {
   type CreateUserData,
   type SetUserDisabledData,
   type UpdateUserData,
-} from "@/lib/schemas/admin";
-import { isUniqueViolation } from "@/server/db/errors";
+} from "@/lib/schemas/users";
+import { isUniqueViolation } from "@/server/db/unique-violation";
 
 export interface UserRow {
   id: string;
