@@ -4,7 +4,7 @@ import { appendAudit } from "@/server/db/audit";
 import { principalOf, type Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/http/request-meta";
 import { PAGE_SIZE } from "@/lib/schemas/list-query";
-import type { AuditFilter } from "@/lib/schemas/audit";
+import type { AuditFilter } from "@/lib/schemas/audit-log";
 import { pageWindow, toPage, type Page } from "@/lib/domain/navigation/pagination";
 import { assertCanRead } from "@/server/access/authorize";
 import { auditWhere } from "@/server/db/filters";

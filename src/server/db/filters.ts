@@ -1,7 +1,7 @@
 import "server-only";
 import type { Prisma } from "@/generated/prisma/client";
 import type { FleetFilter } from "@/lib/schemas/list-query";
-import type { AuditFilter } from "@/lib/schemas/audit";
+import type { AuditFilter } from "@/lib/schemas/audit-log";
 
 /** Prisma conditions for the header's region/environment filter, per resource. */
 export function environmentWhere(filter: FleetFilter): Prisma.EnvironmentWhereInput {

@@ -5,7 +5,7 @@ import { requirePageActor } from "@/server/auth/page";
 import { listAuditEvents } from "@/server/access/audit-log";
 import { principalOf } from "@/server/auth/session";
 import { seesAuditPersonalData } from "@/lib/domain/access/audit-visibility";
-import { auditFilterSchema } from "@/lib/schemas/audit";
+import { auditFilterSchema } from "@/lib/schemas/audit-log";
 import { firstValues } from "@/lib/schemas/list-query";
 import type { SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";

@@ -1,7 +1,7 @@
 import { clock } from "@/lib/clock";
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
-import { auditFilterSchema } from "@/lib/schemas/audit";
+import { auditFilterSchema } from "@/lib/schemas/audit-log";
 import { auditCsv, listAuditEvents } from "@/server/access/audit-log";
 
 /**

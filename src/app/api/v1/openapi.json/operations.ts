@@ -5,7 +5,7 @@ import { sloSpecSchema } from "@/lib/domain/slos/spec";
 import { TOKEN_SCOPES } from "@/lib/domain/access/api-tokens";
 import { ROLES } from "@/lib/domain/access/roles";
 import { alertmanagerWebhookSchema } from "@/lib/domain/incidents/alertmanager";
-import { auditFilterSchema } from "@/lib/schemas/audit";
+import { auditFilterSchema } from "@/lib/schemas/audit-log";
 import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
