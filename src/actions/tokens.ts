@@ -1,7 +1,7 @@
 "use server";
 
 import { defineAction } from "@/actions/safe-action";
-import { createTokenSchema, reownTokenSchema, revokeTokenSchema } from "@/lib/schemas/admin";
+import { createTokenSchema, reownTokenSchema, revokeTokenSchema } from "@/lib/schemas/tokens";
 import { createToken, reownToken, revokeToken } from "@/server/access/tokens";
 
 export const createTokenAction = defineAction({

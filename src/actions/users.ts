@@ -1,7 +1,7 @@
 "use server";
 
 import { defineAction } from "@/actions/safe-action";
-import { createUserSchema, setUserDisabledSchema, updateUserSchema } from "@/lib/schemas/admin";
+import { createUserSchema, setUserDisabledSchema, updateUserSchema } from "@/lib/schemas/users";
 import { createUser, setUserDisabled, updateUser } from "@/server/access/users";
 
 export const createUserAction = defineAction({

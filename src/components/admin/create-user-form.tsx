@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
-import type { CreateUserInput } from "@/lib/schemas/admin";
+import type { CreateUserInput } from "@/lib/schemas/users";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";

@@ -5,7 +5,7 @@ import { useState, useTransition } from "react";
 import { Check, Copy } from "lucide-react";
 import type { ActionResult } from "@/lib/schemas/result";
 import { TOKEN_SCOPES } from "@/lib/domain/access/api-tokens";
-import type { CreateTokenInput } from "@/lib/schemas/admin";
+import type { CreateTokenInput } from "@/lib/schemas/tokens";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
-import type { SetUserDisabledInput, UpdateUserInput } from "@/lib/schemas/admin";
+import type { SetUserDisabledInput, UpdateUserInput } from "@/lib/schemas/users";
 import { Button } from "@/components/ui/button";
 import { FormMessage, RoleOptions, TeamOptions } from "@/components/admin/form-bits";
 import { NativeSelect } from "@/components/ui/native-select";

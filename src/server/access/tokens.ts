@@ -16,7 +16,7 @@ import {
   type CreateTokenData,
   type ReownTokenData,
   type RevokeTokenData,
-} from "@/lib/schemas/admin";
+} from "@/lib/schemas/tokens";
 import { tokenState, type TokenState } from "@/lib/domain/access/api-tokens";
 import { demoMode } from "@/server/demo-mode";
 

@@ -8,7 +8,7 @@ import {
   reownToken,
   revokeToken,
 } from "@/server/access/tokens";
-import { createTokenSchema } from "@/lib/schemas/admin";
+import { createTokenSchema } from "@/lib/schemas/tokens";
 import { loadUserActor, type Actor } from "@/server/auth/session";
 
 const prisma = connectTestDatabase();
