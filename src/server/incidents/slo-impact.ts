@@ -11,7 +11,13 @@ import {
 } from "@/lib/domain/incidents/sli-ranges";
 import { budgetUnits, periodContaining, previousPeriod } from "@/lib/domain/slos/budget";
 import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/slos/definitions";
-import { budgetCounts, type Counts } from "@/server/slos/evaluator";
+import {
+  budgetCounts,
+  countsOf,
+  ZERO_COUNTS,
+  type Counts,
+  type CountSums,
+} from "@/server/slos/evaluator";
 import { MINUTE_RETENTION_HOURS } from "@/server/slos/sli-feed";
 
 /** One linked SLO's error budget spent during an incident; `missing` when it was deleted since. */
@@ -46,8 +52,6 @@ export type ImpactIncident = Pick<
   "status" | "detectedAt" | "resolvedAt" | "closedAt"
 > & { linkedSlos: string[] };
 
-const ZERO: Counts = { good: 0, total: 0, slices: 0, goodSlices: 0 };
-
 interface Segment extends BucketRange {
   key: string;
   sloId: string;
@@ -59,9 +63,7 @@ interface Segment extends BucketRange {
  */
 async function sumSegments(client: Client, segments: Segment[]): Promise<Map<string, Counts>> {
   if (segments.length === 0) return new Map();
-  const rows = await client.$queryRaw<
-    { key: string; good: bigint; total: bigint; slices: bigint; goodSlices: bigint }[]
-  >`
+  const rows = await client.$queryRaw<(CountSums & { key: string })[]>`
     SELECT s.key, sum(b.good)::bigint AS good, sum(b.total)::bigint AS total,
            sum(b.slices)::bigint AS slices, sum(b."goodSlices")::bigint AS "goodSlices"
     FROM unnest(${segments.map((s) => s.key)}::text[], ${segments.map((s) => s.sloId)}::text[],
@@ -75,17 +77,7 @@ async function sumSegments(client: Client, segments: Segment[]): Promise<Map<str
         AND start >= s."from" AND start < s."to"
     ) b
     GROUP BY s.key`;
-  return new Map(
-    rows.map((r) => [
-      r.key,
-      {
-        good: Number(r.good),
-        total: Number(r.total),
-        slices: Number(r.slices),
-        goodSlices: Number(r.goodSlices),
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.key, countsOf(r)]));
 }
 
 /**
@@ -143,8 +135,8 @@ export async function incidentSloImpact(
     const p = byName.get(name);
     if (!p) return { slo: name, missing: true };
     const method = p.spec.budgetingMethod;
-    const counts = budgetCounts(sums.get(`${p.id}/during`) ?? ZERO, method);
-    const windowTotal = budgetCounts(sums.get(`${p.id}/window`) ?? ZERO, method).total;
+    const counts = budgetCounts(sums.get(`${p.id}/during`) ?? ZERO_COUNTS, method);
+    const windowTotal = budgetCounts(sums.get(`${p.id}/window`) ?? ZERO_COUNTS, method).total;
     const windowUnits = budgetUnits({
       method,
       windowMinutes: p.window.minutes,
@@ -153,7 +145,7 @@ export async function incidentSloImpact(
         elapsedMinutes:
           (p.window.to.getTime() - periodContaining(p.previous.unit, p.window.to).start.getTime()) /
           60_000,
-        previousTotal: budgetCounts(sums.get(`${p.id}/previous`) ?? ZERO, method).total,
+        previousTotal: budgetCounts(sums.get(`${p.id}/previous`) ?? ZERO_COUNTS, method).total,
         previousMinutes: (p.previous.end.getTime() - p.previous.start.getTime()) / 60_000,
       },
     });

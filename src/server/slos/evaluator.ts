@@ -33,7 +33,24 @@ export interface Counts {
   slices: number;
   goodSlices: number;
 }
-const ZERO: Counts = { good: 0, total: 0, slices: 0, goodSlices: 0 };
+export const ZERO_COUNTS: Counts = { good: 0, total: 0, slices: 0, goodSlices: 0 };
+
+/** Sums of SLI buckets as PostgreSQL returns them (bigint). */
+export interface CountSums {
+  good: bigint;
+  total: bigint;
+  slices: bigint;
+  goodSlices: bigint;
+}
+
+export function countsOf(sums: CountSums): Counts {
+  return {
+    good: Number(sums.good),
+    total: Number(sums.total),
+    slices: Number(sums.slices),
+    goodSlices: Number(sums.goodSlices),
+  };
+}
 
 /**
  * The counts an SLO budgets by: events (occurrences) or minutes (timeslices). Counts from a
@@ -62,9 +79,7 @@ export async function windowCounts(
     new Date(Math.ceil(w.start.getTime() / DAY) * DAY).toISOString(),
   );
   // Per SLO, two index range scans (daily, then hourly buckets), never its other rows.
-  const rows = await db().$queryRaw<
-    { sloId: string; good: bigint; total: bigint; slices: bigint; goodSlices: bigint }[]
-  >`
+  const rows = await db().$queryRaw<(CountSums & { sloId: string })[]>`
     SELECT w.id AS "sloId", sum(b.good)::bigint AS good, sum(b.total)::bigint AS total,
            sum(b.slices)::bigint AS slices, sum(b."goodSlices")::bigint AS "goodSlices"
     FROM unnest(${ids}::text[], ${hourFrom}::timestamp[], ${dayFrom}::timestamp[])
@@ -77,17 +92,7 @@ export async function windowCounts(
       WHERE "sloId" = w.id AND resolution = 'hour' AND start >= w."hourFrom" AND start < w."dayFrom"
     ) b
     GROUP BY w.id`;
-  return new Map(
-    rows.map((r) => [
-      r.sloId,
-      {
-        good: Number(r.good),
-        total: Number(r.total),
-        slices: Number(r.slices),
-        goodSlices: Number(r.goodSlices),
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.sloId, countsOf(r)]));
 }
 
 /**
@@ -98,9 +103,7 @@ export async function dayRangeCounts(
   ranges: { sloId: string; from: Date; to: Date }[],
 ): Promise<Map<string, Counts>> {
   if (ranges.length === 0) return new Map();
-  const rows = await db().$queryRaw<
-    { sloId: string; good: bigint; total: bigint; slices: bigint; goodSlices: bigint }[]
-  >`
+  const rows = await db().$queryRaw<(CountSums & { sloId: string })[]>`
     SELECT w.id AS "sloId", sum(b.good)::bigint AS good, sum(b.total)::bigint AS total,
            sum(b.slices)::bigint AS slices, sum(b."goodSlices")::bigint AS "goodSlices"
     FROM unnest(${ranges.map((r) => r.sloId)}::text[],
@@ -111,17 +114,7 @@ export async function dayRangeCounts(
       WHERE "sloId" = w.id AND resolution = 'day' AND start >= w."from" AND start < w."to"
     ) b
     GROUP BY w.id`;
-  return new Map(
-    rows.map((r) => [
-      r.sloId,
-      {
-        good: Number(r.good),
-        total: Number(r.total),
-        slices: Number(r.slices),
-        goodSlices: Number(r.goodSlices),
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.sloId, countsOf(r)]));
 }
 
 /** The calendar period before the one holding `now`, for a calendar window; null for rolling. */
@@ -359,9 +352,9 @@ export async function evaluateSlos(now = clock.now()): Promise<{
         const spec = specs.get(s.id)!;
         const start = startOf.get(s.id)!;
         const minutes = sloMinutes.get(s.id)!;
-        const counts = windowSums.get(s.id) ?? ZERO;
+        const counts = windowSums.get(s.id) ?? ZERO_COUNTS;
         const burnOver = (m: number) => {
-          const c = budgetCounts(trailing.get(s.id)?.get(m) ?? ZERO, spec.budgetingMethod);
+          const c = budgetCounts(trailing.get(s.id)?.get(m) ?? ZERO_COUNTS, spec.budgetingMethod);
           return burnRate(c.good, c.total, spec.objective);
         };
         const judgements = judgeAlerts(alertsOf.get(s.id)!, burnOver);
@@ -374,7 +367,8 @@ export async function evaluateSlos(now = clock.now()): Promise<{
           total: sums.total,
           calendar: previous && {
             elapsedMinutes: (now.getTime() - start.getTime()) / MINUTE,
-            previousTotal: budgetCounts(previousSums.get(s.id) ?? ZERO, spec.budgetingMethod).total,
+            previousTotal: budgetCounts(previousSums.get(s.id) ?? ZERO_COUNTS, spec.budgetingMethod)
+              .total,
             previousMinutes: (previous.end.getTime() - previous.start.getTime()) / MINUTE,
           },
         });
