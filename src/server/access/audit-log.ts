@@ -208,16 +208,12 @@ export async function recordDenial(
     return;
   }
   await appendAudit(db(), {
-    actorId: actor.kind === "user" ? actor.id : null,
-    actorEmail: actor.email,
-    actorRole: actor.kind === "token" ? "token" : actor.role,
+    ...auditActor(actor, meta),
     action: event.action,
     targetType: event.targetType,
     targetId: event.targetId ?? null,
     outcome: "denied",
     reason: event.reason,
-    requestId: meta.requestId,
-    clientIp: meta.clientIp,
   });
 }
 
