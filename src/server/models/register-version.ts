@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/server/db/client";
+import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import { isUniqueViolation } from "@/server/db/unique-violation";
 import type { Actor } from "@/server/auth/session";
@@ -39,20 +39,9 @@ const versionSelect = {
   model: { select: { name: true } },
 } as const;
 
-function toDto(v: {
-  id: string;
-  version: string;
-  imageDigest: string;
-  baseImageDigest: string;
-  artifactUri: string;
-  trainingRunId: string;
-  datasetDigest: string;
-  codeCommit: string;
-  evalMetrics: unknown;
-  createdBy: string;
-  createdAt: Date;
-  model: { name: string };
-}): ModelVersionDto {
+type VersionRecord = Prisma.ModelVersionGetPayload<{ select: typeof versionSelect }>;
+
+function toDto(v: VersionRecord): ModelVersionDto {
   return { ...v, model: v.model.name, createdAt: v.createdAt.toISOString() };
 }
 
@@ -75,13 +64,16 @@ export async function registerModelVersion(
   if (!model) throw new AppError("NOT_FOUND", `No model named "${modelName}".`);
   assertAllowed(actor, "model.register", model.teamId);
 
-  const existing = await db().modelVersion.findFirst({
-    where: {
-      modelId: model.id,
-      OR: [{ imageDigest: input.imageDigest }, { version: input.version }],
-    },
-    select: versionSelect,
-  });
+  // The version or digest already registered for this model: a repeat, or a conflict.
+  const registered = () =>
+    db().modelVersion.findFirst({
+      where: {
+        modelId: model.id,
+        OR: [{ imageDigest: input.imageDigest }, { version: input.version }],
+      },
+      select: versionSelect,
+    });
+  const existing = await registered();
   if (existing) return sameOrConflict(existing, input);
   try {
     return await db().$transaction(async (tx) => {
@@ -102,20 +94,14 @@ export async function registerModelVersion(
   } catch (error) {
     // A concurrent duplicate registration won the race: answer as for a repeat.
     if (!isUniqueViolation(error)) throw error;
-    const winner = await db().modelVersion.findFirst({
-      where: {
-        modelId: model.id,
-        OR: [{ imageDigest: input.imageDigest }, { version: input.version }],
-      },
-      select: versionSelect,
-    });
+    const winner = await registered();
     if (!winner) throw error;
     return sameOrConflict(winner, input);
   }
 }
 
 function sameOrConflict(
-  existing: Parameters<typeof toDto>[0],
+  existing: VersionRecord,
   input: RegisterModelVersionData,
 ): { created: boolean; version: ModelVersionDto } {
   if (existing.version === input.version && existing.imageDigest === input.imageDigest) {
