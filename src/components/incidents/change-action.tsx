@@ -3,19 +3,9 @@
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import type { ActionResult } from "@/lib/schemas/result";
-import type { ActOnChangeInput } from "@/lib/schemas/incidents";
+import type { ActOnChangeInput, ChangeAction } from "@/lib/schemas/incidents";
 import { BlastRadiusDialog } from "@/components/common/blast-radius-dialog";
 import { Button } from "@/components/ui/button";
-
-export interface ChangeActionView {
-  kind: "abort" | "rollback";
-  rolloutId: string;
-  rolloutVersion: number;
-  model: string;
-  environment: string;
-  toVersion: string;
-  blastRadius: string;
-}
 
 const LABEL = { abort: "Abort", rollback: "Roll back" } as const;
 
@@ -29,7 +19,7 @@ export function ChangeActionButton({
   act,
 }: {
   incidentId: string;
-  change: ChangeActionView;
+  change: ChangeAction;
   act: (input: ActOnChangeInput) => Promise<ActionResult<{ rolloutId: string }>>;
 }) {
   const router = useRouter();

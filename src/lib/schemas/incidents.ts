@@ -94,3 +94,17 @@ export const actOnChangeSchema = z.object({
 });
 export type ActOnChangeInput = z.input<typeof actOnChangeSchema>;
 export type ActOnChangeData = z.output<typeof actOnChangeSchema>;
+
+/** The abort or rollback the incident page offers for one suspected change. */
+export interface ChangeAction {
+  kind: ActOnChangeData["action"];
+  rolloutId: string;
+  /** the rollout's version (optimistic concurrency) */
+  rolloutVersion: number;
+  model: string;
+  environment: string;
+  /** the version traffic goes back to */
+  toVersion: string;
+  /** what the action moves, in words, for the confirmation */
+  blastRadius: string;
+}

@@ -14,6 +14,7 @@ import {
   type ChangeCandidate,
   type ChangeOverlap,
 } from "@/lib/domain/incidents/changes";
+import type { ChangeAction } from "@/lib/schemas/incidents";
 import { TERMINAL } from "@/server/incidents/act-on-change";
 
 export const MINUTE = 60_000;
@@ -49,19 +50,6 @@ export interface ChangeEvidence {
   reason: string;
   at: Date;
   metrics: ChangeEvidenceMetric[];
-}
-
-export interface ChangeAction {
-  kind: "abort" | "rollback";
-  rolloutId: string;
-  /** the rollout's version (optimistic concurrency) */
-  rolloutVersion: number;
-  model: string;
-  environment: string;
-  /** the version traffic goes back to */
-  toVersion: string;
-  /** what the action moves, in words, for the confirmation */
-  blastRadius: string;
 }
 
 export interface IncidentChangeView {
