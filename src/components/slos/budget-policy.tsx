@@ -1,5 +1,5 @@
-import Link from "next/link";
 import type { BudgetPolicy } from "@/lib/domain/slos/budget";
+import { SloLinks } from "@/components/slos/slo-links";
 
 /** A service's error-budget policy state, as shown wherever a change to it is started. */
 export interface BudgetPolicyView {
@@ -7,16 +7,6 @@ export interface BudgetPolicyView {
   exhausted: string[];
   atRisk: string[];
 }
-
-const sloLinks = (names: string[]) =>
-  names.map((n, i) => (
-    <span key={n}>
-      {i > 0 ? ", " : ""}
-      <Link href={`/slos/${n}`} className="underline">
-        {n}
-      </Link>
-    </span>
-  ));
 
 /** Frozen, warned or clear: in words first, colour second. */
 export function BudgetPolicyNotice({ model, state }: { model: string; state: BudgetPolicyView }) {
@@ -32,7 +22,9 @@ export function BudgetPolicyNotice({ model, state }: { model: string; state: Bud
         <p className="font-semibold">
           {frozen ? "⛔ Releases on hold" : "⚠ Error budget exhausted"}: {model}
         </p>
-        <p>Exhausted: {sloLinks(state.exhausted)}.</p>
+        <p>
+          Exhausted: <SloLinks names={state.exhausted} />.
+        </p>
         <p>
           {frozen
             ? "The error-budget policy allows only fixes until the budget recovers, and a fix needs an admin's override with a reason."
@@ -49,8 +41,13 @@ export function BudgetPolicyNotice({ model, state }: { model: string; state: Bud
       className="rounded-md border p-3 text-sm text-muted-foreground"
     >
       ✓ Error budgets of {model} allow changes
-      {state.atRisk.length > 0 ? <> (at risk: {sloLinks(state.atRisk)})</> : null}. Policy:{" "}
-      {state.policy === "enforce" ? "freeze when exhausted" : "advisory"}.
+      {state.atRisk.length > 0 ? (
+        <>
+          {" "}
+          (at risk: <SloLinks names={state.atRisk} />)
+        </>
+      ) : null}
+      . Policy: {state.policy === "enforce" ? "freeze when exhausted" : "advisory"}.
     </div>
   );
 }

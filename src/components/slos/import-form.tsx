@@ -1,10 +1,10 @@
 "use client";
 
-import Link from "next/link";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/schemas/result";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
+import { SloLinks } from "@/components/slos/slo-links";
 
 type Applied = { created: string[]; updated: string[]; unchanged: string[] };
 
@@ -18,15 +18,6 @@ export function SloImportForm({
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<Applied | null>(null);
   const [pending, startTransition] = useTransition();
-  const names = (list: string[]) =>
-    list.map((n, i) => (
-      <span key={n}>
-        {i > 0 ? ", " : ""}
-        <Link href={`/slos/${n}`} className="underline">
-          {n}
-        </Link>
-      </span>
-    ));
   return (
     <form
       aria-label="Import SLOs"
@@ -80,9 +71,21 @@ export function SloImportForm({
       {result ? (
         <div role="status" className="rounded-md border p-3 text-sm" data-testid="import-result">
           <p className="font-medium">Imported.</p>
-          {result.created.length > 0 ? <p>Created: {names(result.created)}</p> : null}
-          {result.updated.length > 0 ? <p>Updated: {names(result.updated)}</p> : null}
-          {result.unchanged.length > 0 ? <p>Unchanged: {names(result.unchanged)}</p> : null}
+          {result.created.length > 0 ? (
+            <p>
+              Created: <SloLinks names={result.created} />
+            </p>
+          ) : null}
+          {result.updated.length > 0 ? (
+            <p>
+              Updated: <SloLinks names={result.updated} />
+            </p>
+          ) : null}
+          {result.unchanged.length > 0 ? (
+            <p>
+              Unchanged: <SloLinks names={result.unchanged} />
+            </p>
+          ) : null}
         </div>
       ) : null}
     </form>
