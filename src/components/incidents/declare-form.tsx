@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
+import { FieldError } from "@/components/common/field-error";
 
 export interface DeclareChoices {
   models: { name: string; displayName: string }[];
@@ -27,14 +28,6 @@ const SEVERITY_HINTS: Record<string, string> = {
   SEV3: "SEV3 — minor: a partial degradation with a workaround",
   SEV4: "SEV4 — low: little user impact",
 };
-
-function FieldError({ id, message }: { id: string; message?: string }) {
-  return message ? (
-    <p id={id} className={ERROR}>
-      {message}
-    </p>
-  ) : null;
-}
 
 /** A multi-select whose selection is read back as a list of values. */
 function MultiSelect({

@@ -20,6 +20,7 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
+import { FieldError } from "@/components/common/field-error";
 
 const AREA =
   "min-h-24 w-full rounded-md border bg-background px-3 py-2 text-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
@@ -45,14 +46,6 @@ interface FollowUpRow {
 }
 
 type Saved = { version: number; changed: boolean };
-
-function FieldError({ id, message }: { id: string; message?: string }) {
-  return message ? (
-    <p id={id} className={ERROR}>
-      {message}
-    </p>
-  ) : null;
-}
 
 /** "2026-11-29T10:04:05" for a datetime-local input showing UTC; empty for an invalid date. */
 function utcInputValue(iso: string): string {
