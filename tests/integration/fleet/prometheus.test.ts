@@ -1,13 +1,12 @@
-// The Prometheus metrics adapter against a real Prometheus (Debian's package) scraping the
-// simulator's exposition once a second: the adapter's numbers must match the simulator's, a
-// latency SLI that matches no series reads as no data with the reason (never 0% good), and
-// with Prometheus as the source a latency threshold must be one of its histogram's boundaries.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import os from "node:os";
-import path from "node:path";
+// The Prometheus metrics adapter against a real Prometheus (Debian's package) holding the
+// simulator's exposition as scraped once a second: the adapter's numbers must match the
+// simulator's, a latency SLI that matches no series reads as no data with the reason (never 0%
+// good), and with Prometheus as the source a latency threshold must be one of its histogram's
+// boundaries. Nothing waits for scrapes: the exposition at each second of the 20 minutes before
+// T0 (two hours back) is written into Prometheus's TSDB before it starts, and the file's clock
+// stands at T0, so the adapter, the simulator and the SLI feed all read those minutes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clock } from "@/lib/clock";
 import { PrometheusMetrics } from "@/lib/platform/prometheus";
 import { DURATION_BUCKETS, SimulatorExporter } from "@/lib/platform/simulator/exporter";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
@@ -21,91 +20,54 @@ import { getSloDetail, listSlos, type SloRow } from "@/server/slos/queries";
 import type { SloSpecInput } from "@/lib/domain/slos/spec";
 import { freePort } from "../../../scripts/lib/database";
 import { connectTestDatabase } from "../../support/db";
+import { movableTestClock } from "../../support/clock";
 import { metricsContract } from "../../support/platform/contract";
 import { fixtureFleet } from "../../support/platform/fleet";
+import {
+  openMetricsHistory,
+  startPrometheus,
+  type PrometheusServer,
+} from "../../support/platform/prometheus";
 
 const SEED = 20261129;
+const MINUTE = 60_000;
 const fleet = fixtureFleet();
 const simulator = new SimulatorMetrics({ seed: SEED, deployments: async () => fleet });
+/**
+ * The instant the file stands at: on a minute, two hours back, so that the history is older
+ * than anything Prometheus's head would hold and the minutes before T0 are complete.
+ */
+const T0 = Math.floor((Date.now() - 2 * 60 * MINUTE) / MINUTE) * MINUTE;
+/** Prometheus holds the exposition of every second from this far before T0… */
+const HISTORY_MS = 20 * MINUTE;
+/** …to a minute after it: the clock moves a millisecond per reading, never out of the data. */
+const AHEAD_MS = MINUTE;
+const time = movableTestClock();
 let prometheus: PrometheusMetrics;
-let server: http.Server;
-let prom: ChildProcess;
-let dir = "";
+let server: PrometheusServer | undefined;
 let promUrl = "";
-/** when every series had rates: complete minutes after this hold Prometheus data */
-let ratesSince = 0;
-
-async function waitFor(check: () => Promise<boolean>, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
+  time.set(new Date(T0));
   const exporter = new SimulatorExporter(SEED);
-  server = http.createServer((req, res) => {
-    res.setHeader("content-type", "text/plain; version=0.0.4");
-    res.end(exporter.render(fleet, Date.now()));
-  });
-  const targetPort = await freePort();
-  await new Promise<void>((r) => server.listen(targetPort, "127.0.0.1", r));
-
-  dir = mkdtempSync(path.join(os.tmpdir(), "flightdeck-prom-"));
-  writeFileSync(
-    path.join(dir, "prometheus.yml"),
-    [
-      "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-      "scrape_configs:",
-      "  - job_name: flightdeck-sim",
-      `    static_configs: [{ targets: ["127.0.0.1:${targetPort}"] }]`,
-      "",
-    ].join("\n"),
+  server = await startPrometheus(
+    openMetricsHistory((t) => exporter.render(fleet, t), T0 - HISTORY_MS, T0 + AHEAD_MS, 1_000),
   );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  prom = spawn(
-    process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus",
-    [
-      `--config.file=${path.join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${path.join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--log.level=warn",
-    ],
-    { stdio: "ignore" },
-  );
+  promUrl = server.url;
   prometheus = new PrometheusMetrics({ url: promUrl, window: "15s", timeoutMs: 5_000 });
-  await waitFor(
-    async () => (await prometheus.health()).status === "ok",
-    30_000,
-    "Prometheus to start",
-  );
-  // Enough scrapes for 15-second rates.
-  await waitFor(
-    async () =>
-      (await prometheus.instant("request_rate", { model: "ranker-xl" })).length === fleet.length,
-    60_000,
-    "rates of every series",
-  );
-  ratesSince = Date.now();
-  await new Promise((r) => setTimeout(r, 16_000));
-}, 120_000);
+});
 
 afterAll(async () => {
   useMetricsOf(undefined);
   await prisma.slo.deleteMany({ where: { name: { startsWith: PREFIX } } });
   await prisma.$disconnect();
-  prom?.kill("SIGTERM");
-  await new Promise<void>((r) => server?.close(() => r()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 metricsContract("prometheus", {
   source: () => prometheus,
   model: "ranker-xl",
-  window: () => ({ start: new Date(Date.now() - 10_000), end: new Date() }),
+  window: () => ({ start: new Date(clock.ms() - 10_000), end: clock.now() }),
 });
 
 describe("the Prometheus adapter agrees with the simulator", () => {
@@ -125,7 +87,9 @@ describe("the Prometheus adapter agrees with the simulator", () => {
   });
 
   it("on error rate (within 25%) and on which version is worse", async () => {
-    for (const s of await prometheus.instant("error_rate", {})) {
+    const fromProm = await prometheus.instant("error_rate", {});
+    expect(fromProm).toHaveLength(fleet.length);
+    for (const s of fromProm) {
       const expected = versionBehaviour(SEED, s.labels.model, s.labels.version).errorRate;
       expect(Math.abs(s.value - expected) / expected, key(s.labels)).toBeLessThan(0.25);
     }
@@ -137,6 +101,7 @@ describe("the Prometheus adapter agrees with the simulator", () => {
         prometheus.instant(q, {}),
         simulator.instant(q, {}),
       ]);
+      expect(fromProm, q).toHaveLength(fromSim.length);
       const sim = new Map(fromSim.map((s) => [key(s.labels), s.value]));
       for (const s of fromProm) {
         const expected = sim.get(key(s.labels)) ?? NaN;
@@ -151,6 +116,7 @@ describe("the Prometheus adapter agrees with the simulator", () => {
         prometheus.instant(metric, {}),
         simulator.instant(metric, {}),
       ]);
+      expect(fromProm, metric).toHaveLength(fromSim.length);
       const sim = new Map(fromSim.map((s) => [key(s.labels), s.value]));
       for (const s of fromProm) {
         const expected = sim.get(key(s.labels)) ?? NaN;
@@ -162,7 +128,7 @@ describe("the Prometheus adapter agrees with the simulator", () => {
   });
 
   it("on SLI counts over a window (within 15%)", async () => {
-    const end = new Date();
+    const end = clock.now();
     const start = new Date(end.getTime() - 10_000);
     const [p, s] = await Promise.all([
       prometheus.sliCounts({ kind: "availability" }, { model: "ranker-xl" }, start, end),
@@ -216,7 +182,6 @@ describe("Prometheus failures are explicit", () => {
 const prisma = connectTestDatabase();
 const PREFIX = "prom-latency-";
 const meta = { requestId: "prometheus-test", clientIp: null };
-const MINUTE = 60_000;
 let engineer: Actor;
 
 /** The app's metrics source, as PROMETHEUS_URL chooses it (undefined: the simulator). */
@@ -261,7 +226,7 @@ describe("latency is counted at histogram bucket boundaries only", () => {
   });
 
   it("answers a threshold between boundaries with no data and the query, never 0% good", async () => {
-    const end = new Date();
+    const end = clock.now();
     const start = new Date(end.getTime() - 10_000);
     const between = await prometheus.sliCounts(
       { kind: "latency", thresholdMs: 250 },
@@ -361,10 +326,9 @@ describe("latency is counted at histogram bucket boundaries only", () => {
     const { definition } = await createSlo(engineer, meta, latencySlo("fed-between", 250));
     const { definition: fixed } = await createSlo(engineer, meta, latencySlo("fed-fixed", 250));
     const { definition: ok } = await createSlo(engineer, meta, latencySlo("fed-boundary", 300));
-    // The last complete minute must end after Prometheus had rates (and a scrape or two more).
-    const ready = Math.ceil((ratesSince + 2_000) / MINUTE) * MINUTE + 3_000;
-    if (Date.now() < ready) await new Promise((r) => setTimeout(r, ready - Date.now()));
-    const now = new Date();
+    // The clock stands just past T0: the last complete minute, and the 19 before it, are in the
+    // history Prometheus holds; the feed's older minutes (it catches up an hour) have no data.
+    const now = clock.now();
     const ids = [definition.id, fixed.id, ok.id];
     const othersMinutes = () =>
       prisma.sliBucket.count({ where: { resolution: "minute", sloId: { notIn: ids } } });

@@ -118,9 +118,10 @@ export class PrometheusMetrics implements MetricsSource {
   }
 
   async instant(metric: MetricName, selector: Selector, at?: Date): Promise<InstantSample[]> {
+    // "Now" is the app's clock, not Prometheus's: the same instant every other reading uses.
     const data = await this.api<{ resultType: string; result: PromVector }>("/api/v1/query", {
       query: this.query(metric, selector),
-      ...(at ? { time: String(at.getTime() / 1000) } : {}),
+      time: String((at ?? clock.now()).getTime() / 1000),
     });
     return data.result
       .map((r) => ({ labels: labelsOf(r.metric), value: Number(r.value[1]) }))
