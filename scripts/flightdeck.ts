@@ -27,6 +27,7 @@ function demoSettings() {
       embeddedDatabase: !process.env.DATABASE_URL,
       oidcConfigured: Boolean(process.env.OIDC_ISSUER),
       production: process.env.NODE_ENV === "production",
+      realClusters: process.env.FLIGHTDECK_PLATFORM === "kubernetes",
     });
   } catch (error) {
     if (error instanceof DemoFlagError) return fail(error.message);

@@ -34,7 +34,7 @@ it("simulated fleet on the demo inventory", async () => {
 
   await resetSimulatorFleet();
   const platform = fleetPlatform();
-  await platform.tick();
+  await platform.tick?.();
   await time("platform read: clusters() with node health", 30, () => platform.clusters());
   await time("platform read: deployments()", 30, () => platform.deployments({}));
   await time("worker tick: advance, persist and mirror into the inventory tables", 20, () =>

@@ -48,7 +48,17 @@ export function GpuBar({
   );
 }
 
-export function Utilization({ value }: { value: number }) {
+export function Utilization({ value }: { value: number | null }) {
+  if (value === null) {
+    return (
+      <span
+        className="text-muted-foreground"
+        title="No metrics source reports GPU utilization for this pool (DCGM exporter through Prometheus)"
+      >
+        unknown
+      </span>
+    );
+  }
   const p = Math.round(value * 100);
   return (
     <span

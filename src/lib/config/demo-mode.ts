@@ -30,6 +30,8 @@ export interface DemoModeInput {
   oidcConfigured: boolean;
   /** NODE_ENV=production in the environment Flightdeck was started from */
   production: boolean;
+  /** FLIGHTDECK_PLATFORM=kubernetes: real clusters, where a simulated demo fleet has no place */
+  realClusters?: boolean;
 }
 
 export interface DemoMode {
@@ -41,7 +43,8 @@ export interface DemoMode {
 }
 
 export function resolveDemoMode(input: DemoModeInput): DemoMode {
-  const local = input.embeddedDatabase && !input.oidcConfigured && !input.production;
+  const local =
+    input.embeddedDatabase && !input.oidcConfigured && !input.production && !input.realClusters;
   if (input.flag === false) {
     return { enabled: false, banner: false, explanation: "Demo mode is off (FLIGHTDECK_DEMO=0)." };
   }
@@ -66,7 +69,9 @@ export function resolveDemoMode(input: DemoModeInput): DemoMode {
     ? "DATABASE_URL is set"
     : input.oidcConfigured
       ? "single sign-on is configured"
-      : "NODE_ENV=production";
+      : input.production
+        ? "NODE_ENV=production"
+        : "FLIGHTDECK_PLATFORM=kubernetes reads real clusters";
   return {
     enabled: false,
     banner: false,

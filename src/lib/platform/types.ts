@@ -182,11 +182,27 @@ export interface MetricsSource extends HealthCheck {
 // ---------------------------------------------------------------------------------------------
 // Cluster inventory, workloads, rollout driver, training: the rest of the contract.
 
-export type GpuType = "H100" | "A100" | "L4";
+/** GPU families; `other` for a product Flightdeck does not know (the pool shows its product name). */
+export const GPU_TYPES = [
+  "H200",
+  "H100",
+  "B200",
+  "A100",
+  "L40S",
+  "L4",
+  "A10G",
+  "T4",
+  "other",
+] as const;
+export type GpuType = (typeof GPU_TYPES)[number];
 
 export interface NodePoolState {
   name: string;
   gpuType: GpuType;
+  /** the product name the nodes report (e.g. NVIDIA-H100-80GB-HBM3), where known */
+  gpuProduct?: string | null;
+  /** GPUs per node (the largest node's, in a mixed pool) */
+  gpusPerNode?: number;
   nodes: number;
   readyNodes: number;
   /** nodes that are NotReady or have failed GPUs, with the reason the platform gives */
@@ -199,15 +215,41 @@ export interface NodePoolState {
   /** GPUs on ready, schedulable nodes that work */
   allocatable: number;
   allocated: number;
-  /** mean GPU utilization of allocated GPUs, 0..1 */
-  utilization: number;
+  /** mean GPU utilization of allocated GPUs, 0..1; null when no metrics source reports it */
+  utilization: number | null;
+}
+
+/** How current one resource's cached copy is (platforms that cache a cluster's API). */
+export interface ResourceFreshness {
+  resource: string;
+  /** when the copy last matched the cluster; null before the first successful read */
+  asOf: Date | null;
+  live: boolean;
+  /** why it is not live */
+  error: string | null;
+}
+
+export interface ClusterFreshness {
+  /** every resource is current */
+  live: boolean;
+  /** the oldest resource's asOf: what every figure of this cluster is at least as new as */
+  asOf: Date | null;
+  /** why not live, naming the resources that failed */
+  reason: string | null;
+  resources: ResourceFreshness[];
 }
 
 export interface ClusterState {
   name: string;
   region: string;
+  /** unreachable: the platform has no current data for it (see `freshness`) */
   status: "healthy" | "degraded" | "unreachable";
   pools: NodePoolState[];
+  provider?: string;
+  kubernetesVersion?: string | null;
+  role?: "serving" | "training" | "mixed";
+  /** absent for platforms that answer live (the simulator) */
+  freshness?: ClusterFreshness;
 }
 
 export interface NamespaceState {
@@ -215,6 +257,8 @@ export interface NamespaceState {
   name: string;
   gpuQuota: number;
   gpuUsed: number;
+  /** the team the namespace is labelled with, where the platform knows it */
+  team?: string | null;
 }
 
 export interface HpaState {
@@ -226,6 +270,10 @@ export interface HpaState {
   max: number;
   current: number;
   desired: number;
+  /** the kind of workload scaled (Deployment, Rollout…), where known */
+  targetKind?: string | null;
+  /** conditions that hold scaling back (at its limit, unable to scale) */
+  conditions?: { type: string; reason: string; message: string }[];
 }
 
 export interface ClusterInventory extends HealthCheck {
@@ -246,6 +294,8 @@ export interface ServingDeployment {
   replicasDesired: number;
   /** percent of this model's traffic in the environment and region */
   trafficWeight: number;
+  /** the platform object serving it, where the platform has one */
+  workload?: { kind: string; namespace: string; name: string };
 }
 
 export interface Workloads extends HealthCheck {
@@ -334,3 +384,6 @@ export interface TrainingPlatform extends HealthCheck {
   /** Restarts a failed job from its last checkpoint; PlatformError when it is not failed. */
   resumeFromCheckpoint(job: string): Promise<TrainingJobState>;
 }
+
+/** Everything a fleet platform answers: the simulator, or real clusters. */
+export type FleetPlatform = ClusterInventory & Workloads & RolloutDriver & TrainingPlatform;

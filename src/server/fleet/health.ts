@@ -2,7 +2,7 @@ import "server-only";
 import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { withTimeout, type AdapterHealth } from "@/lib/platform/types";
-import { metricsSource } from "@/server/fleet/platform";
+import { fleetPlatform, metricsSource, PLATFORMS } from "@/server/fleet/platform";
 
 export interface HealthReport {
   status: "ok" | "degraded" | "down";
@@ -27,15 +27,25 @@ export async function healthReport(): Promise<HealthReport> {
     database = { status: "down", error: "PostgreSQL did not answer" };
   }
 
-  const adapter = process.env.FLIGHTDECK_PLATFORM ?? "simulator";
+  const adapter = process.env.FLIGHTDECK_PLATFORM || "simulator";
   let platform: HealthReport["checks"]["platform"];
-  if (adapter !== "simulator") {
+  if (!(PLATFORMS as readonly string[]).includes(adapter)) {
     platform = {
       adapter,
       status: "down",
-      detail: `Unknown FLIGHTDECK_PLATFORM "${adapter}"; supported: simulator`,
+      detail: `Unknown FLIGHTDECK_PLATFORM "${adapter}"; supported: ${PLATFORMS.join(", ")}`,
       checkedAt: clock.now().toISOString(),
     };
+  } else if (adapter === "kubernetes") {
+    const h = await withTimeout("platform health", 3_000, fleetPlatform().health()).catch(
+      (error: unknown): AdapterHealth => ({
+        adapter,
+        status: "down",
+        detail: error instanceof Error ? error.message : "unavailable",
+        checkedAt: clock.now(),
+      }),
+    );
+    platform = { ...h, checkedAt: h.checkedAt.toISOString() };
   } else {
     const h = await withTimeout("platform health", 3_000, metricsSource().health()).catch(
       (error: unknown): AdapterHealth => ({

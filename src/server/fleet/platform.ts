@@ -3,10 +3,14 @@ import { clock } from "@/lib/clock";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
 import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
 import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheus";
+import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
+import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
 import {
+  PlatformError,
   withTimeout,
   type AdapterHealth,
   type ClusterState,
+  type FleetPlatform,
   type HpaState,
   type MetricsSource,
   type NamespaceState,
@@ -22,8 +26,20 @@ import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
 const g = globalThis as unknown as {
   flightdeckMetrics?: MetricsSource;
   flightdeckExporter?: SimulatorExporter;
-  flightdeckFleet?: SimulatorPlatform;
+  flightdeckFleet?: SimulatorPlatform | KubernetesPlatform;
 };
+
+export const PLATFORMS = ["simulator", "kubernetes"] as const;
+export type PlatformKind = (typeof PLATFORMS)[number];
+
+/** FLIGHTDECK_PLATFORM: `simulator` (the default) or `kubernetes`; anything else is refused. */
+export function platformKind(): PlatformKind {
+  const raw = process.env.FLIGHTDECK_PLATFORM || "simulator";
+  if (!(PLATFORMS as readonly string[]).includes(raw)) {
+    throw new Error(`FLIGHTDECK_PLATFORM must be ${PLATFORMS.join(" or ")}, not "${raw}"`);
+  }
+  return raw as PlatformKind;
+}
 
 /**
  * Whether the fleet is the built-in simulator (FLIGHTDECK_PLATFORM, default `simulator`). Where
@@ -31,21 +47,39 @@ const g = globalThis as unknown as {
  * simulated fleet.
  */
 export function simulatorIsPlatform(): boolean {
-  return (process.env.FLIGHTDECK_PLATFORM ?? "simulator") === "simulator";
+  return platformKind() === "simulator";
 }
 
 /**
- * The platform this process drives: cluster inventory, workloads, rollouts and training jobs.
- * The built-in simulator is the one platform so far (FLIGHTDECK_PLATFORM=simulator).
+ * The platform this process reads and drives: cluster inventory, workloads, rollouts and
+ * training jobs; the built-in simulator, or real clusters (FLIGHTDECK_PLATFORM=kubernetes, read
+ * through watches into this process's memory: lib/platform/kubernetes).
  */
-export function fleetPlatform(): SimulatorPlatform {
-  if (!simulatorIsPlatform()) {
-    throw new Error(
-      `FLIGHTDECK_PLATFORM=${process.env.FLIGHTDECK_PLATFORM} is not available: this build drives the built-in simulator only`,
-    );
+export function fleetPlatform(): FleetPlatform & { tick?: () => Promise<unknown> } {
+  if (!g.flightdeckFleet) {
+    if (simulatorIsPlatform()) {
+      g.flightdeckFleet = createSimulatorPlatform({ chaos: chaosEffects });
+    } else {
+      const metrics = process.env.PROMETHEUS_URL ? metricsSource() : null;
+      g.flightdeckFleet = new KubernetesPlatform({
+        clusters: clustersFromEnvironment(),
+        gpuUtilization:
+          metrics instanceof PrometheusMetrics ? () => metrics.gpuUtilizationByNode() : undefined,
+      }).start();
+    }
   }
-  g.flightdeckFleet ??= createSimulatorPlatform({ chaos: chaosEffects });
   return g.flightdeckFleet;
+}
+
+/** The real clusters' platform when FLIGHTDECK_PLATFORM=kubernetes, else null. */
+export function kubernetesPlatform(): KubernetesPlatform | null {
+  const platform = fleetPlatform();
+  return platform instanceof KubernetesPlatform ? platform : null;
+}
+
+/** Installs a platform for this process (tests); null drops it, to be made again on next use. */
+export function useFleetPlatform(platform: SimulatorPlatform | KubernetesPlatform | null): void {
+  g.flightdeckFleet = platform ?? undefined;
 }
 
 /**
@@ -72,6 +106,9 @@ export function metricsSource(): MetricsSource {
         templates: parse<Partial<QueryTemplates>>("PROMETHEUS_QUERIES"),
         modelTemplates: parse<Record<string, Partial<QueryTemplates>>>("PROMETHEUS_MODEL_QUERIES"),
       });
+    } else if (!simulatorIsPlatform()) {
+      // Real clusters without Prometheus: no metrics, never simulated ones for real workloads.
+      g.flightdeckMetrics = new NoMetrics();
     } else {
       g.flightdeckMetrics = new SimulatorMetrics({
         seed: simulatorSeed(),
@@ -84,7 +121,27 @@ export function metricsSource(): MetricsSource {
 }
 
 export function metricsSourceName(): string {
-  return process.env.PROMETHEUS_URL ? "Prometheus metrics" : "Simulator metrics";
+  if (process.env.PROMETHEUS_URL) return "Prometheus metrics";
+  return simulatorIsPlatform() ? "Simulator metrics" : "Metrics";
+}
+
+const NO_METRICS =
+  "no metrics source: set PROMETHEUS_URL to the Prometheus that scrapes your models";
+
+/** The metrics source of real clusters when no Prometheus is configured: every read fails, saying so. */
+class NoMetrics implements MetricsSource {
+  async instant(): Promise<never> {
+    throw new PlatformError("metrics", NO_METRICS);
+  }
+  async range(): Promise<never> {
+    throw new PlatformError("metrics", NO_METRICS);
+  }
+  async sliCounts(): Promise<never> {
+    throw new PlatformError("metrics", NO_METRICS);
+  }
+  async health(): Promise<AdapterHealth> {
+    return { adapter: "none", status: "down", detail: NO_METRICS, checkedAt: clock.now() };
+  }
 }
 
 /** The simulator's Prometheus exposition, for GET /api/sim/metrics. */
@@ -216,7 +273,10 @@ export async function platformStatus(actor: Actor | null): Promise<PlatformStatu
   });
   const sources = [
     sourceOf(metricsSourceName(), metrics),
-    sourceOf("Simulator clusters and workloads", fleet),
+    sourceOf(
+      simulatorIsPlatform() ? "Simulator clusters and workloads" : "Kubernetes clusters",
+      fleet,
+    ),
   ];
   const status = sources.some((s) => s.status === "down")
     ? sources.every((s) => s.status === "down")

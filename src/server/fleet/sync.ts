@@ -2,7 +2,7 @@ import "server-only";
 import { clock } from "@/lib/clock";
 import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
 import { db } from "@/server/db/client";
-import { fleetPlatform } from "@/server/fleet/platform";
+import { fleetPlatform, simulatorIsPlatform } from "@/server/fleet/platform";
 import {
   withTimeout,
   type ClusterInventory,
@@ -22,13 +22,27 @@ export interface SyncReport {
 
 type Platform = ClusterInventory & Workloads & TrainingPlatform & { tick?: () => Promise<unknown> };
 
+export interface SyncOptions {
+  /**
+   * Add what the platform reports and the inventory lacks (regions, clusters, node pools, team
+   * namespaces, environments) and drop node pools it no longer reports: on for real clusters,
+   * whose inventory is what they are; off for the simulator, which runs the seeded inventory.
+   */
+  discover?: boolean;
+}
+
 /**
  * Mirrors the platform's live state into Flightdeck's inventory tables (cluster status, node
  * pools, namespace usage, deployments and traffic, training jobs and checkpoints), as Argo CD
  * caches cluster state: pages and rollups read PostgreSQL instead of calling every cluster.
- * Writes only what changed; one replica syncs at a time.
+ * Writes only what changed; one replica syncs at a time. A cluster whose data is not current
+ * is marked unreachable and keeps its last rows: stale data is never written as fresh.
  */
-export async function syncFleet(platform: Platform = fleetPlatform()): Promise<SyncReport | null> {
+export async function syncFleet(
+  platform: Platform = fleetPlatform(),
+  options: SyncOptions = {},
+): Promise<SyncReport | null> {
+  const discover = options.discover ?? !simulatorIsPlatform();
   return db().$transaction(
     async (tx) => {
       // One replica syncs at a time, and it reads the platform while holding the lock, so a
@@ -111,25 +125,73 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
       const clusterId = new Map(clusterRows.map((c) => [c.name, c.id]));
 
       // Clusters and node pools
+      const regionId = new Map(
+        (await tx.region.findMany({ select: { id: true, code: true } })).map((r) => [r.code, r.id]),
+      );
+      const regionFor = async (code: string) => {
+        const known = regionId.get(code);
+        if (known) return known;
+        const created = await tx.region.create({
+          data: { code, name: code },
+          select: { id: true },
+        });
+        regionId.set(code, created.id);
+        return created.id;
+      };
+      /** clusters whose data is current: only theirs is written */
+      const current = new Set<string>();
       for (const c of clusters.data) {
-        const row = clusterRows.find((r) => r.name === c.name);
-        if (row && row.status !== c.status) {
+        const stale = c.freshness ? !c.freshness.live : false;
+        if (!stale) current.add(c.name);
+        let row = clusterRows.find((r) => r.name === c.name);
+        if (!row && discover && !stale) {
+          const created = await tx.cluster.create({
+            data: {
+              name: c.name,
+              regionId: await regionFor(c.region),
+              provider: c.provider ?? "other",
+              k8sVersion: c.kubernetesVersion?.replace(/^v/, "") ?? "unknown",
+              status: c.status,
+            },
+            select: { id: true, name: true, status: true },
+          });
+          row = created;
+          clusterRows.push(created);
+          clusterId.set(c.name, created.id);
+          report.clusters += 1;
+        } else if (row && row.status !== c.status) {
           await tx.cluster.update({
             where: { id: row.id },
             data: { status: c.status, version: { increment: 1 } },
           });
           report.clusters += 1;
         }
+        if (!row || stale) continue;
+        const reported = new Set<string>();
         for (const p of c.pools) {
-          const pool = poolRows.find((r) => r.clusterId === row?.id && r.name === p.name);
-          if (!pool) continue;
+          reported.add(p.name);
+          const pool = poolRows.find((r) => r.clusterId === row.id && r.name === p.name);
           const next = {
             nodeCount: p.nodes,
             gpuCount: p.gpus,
             gpuAllocatable: p.allocatable,
             gpuAllocated: p.allocated,
           };
-          if (
+          if (!pool) {
+            if (!discover) continue;
+            await tx.nodePool.create({
+              data: {
+                clusterId: row.id,
+                name: p.name,
+                gpuType: p.gpuType,
+                gpusPerNode: p.gpusPerNode ?? (p.nodes > 0 ? Math.round(p.gpus / p.nodes) : 0),
+                minNodes: p.minNodes,
+                maxNodes: p.maxNodes,
+                ...next,
+              },
+            });
+            report.pools += 1;
+          } else if (
             pool.nodeCount !== next.nodeCount ||
             pool.gpuCount !== next.gpuCount ||
             pool.gpuAllocatable !== next.gpuAllocatable ||
@@ -139,14 +201,50 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
             report.pools += 1;
           }
         }
+        if (discover) {
+          const gone = poolRows.filter((r) => r.clusterId === row.id && !reported.has(r.name));
+          if (gone.length > 0) {
+            await tx.nodePool.deleteMany({ where: { id: { in: gone.map((r) => r.id) } } });
+            report.pools += gone.length;
+          }
+        }
       }
 
       // Namespaces
+      const teamId = discover
+        ? new Map(
+            (await tx.team.findMany({ select: { id: true, slug: true } })).map((t) => [
+              t.slug,
+              t.id,
+            ]),
+          )
+        : new Map<string, string>();
       for (const n of namespaces.data) {
+        if (!current.has(n.cluster)) continue;
         const row = nsRows.find(
           (r) => r.clusterId === clusterId.get(n.cluster) && r.name === n.name,
         );
-        if (row && (row.gpuUsed !== n.gpuUsed || row.gpuQuota !== n.gpuQuota)) {
+        const cid = clusterId.get(n.cluster);
+        const team = n.team ? teamId.get(n.team) : undefined;
+        if (!row && discover && cid && team) {
+          // A namespace joins the inventory with the team it is labelled with.
+          await tx.namespace.create({
+            data: {
+              clusterId: cid,
+              name: n.name,
+              teamId: team,
+              gpuQuota: n.gpuQuota,
+              gpuUsed: n.gpuUsed,
+              cpuQuota: 0,
+              cpuUsed: 0,
+              memoryQuotaGi: 0,
+              memoryUsedGi: 0,
+            },
+          });
+          report.namespaces += 1;
+        } else if (!row && discover && n.team && !team) {
+          report.errors.push(`namespace ${n.cluster}/${n.name}: no team ${n.team} in Flightdeck`);
+        } else if (row && (row.gpuUsed !== n.gpuUsed || row.gpuQuota !== n.gpuQuota)) {
           await tx.namespace.update({
             where: { id: row.id },
             data: { gpuUsed: n.gpuUsed, gpuQuota: n.gpuQuota },
@@ -163,6 +261,20 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
       const touchedGroups = new Set<string>();
       for (const d of deployments.data) {
         const version = versionOf.get(`${d.model}@${d.version}`);
+        if (discover && version && !envId.has(`${d.environment}/${d.region}`)) {
+          // The first workload of a tier in a region makes its environment, production
+          // taking changes through promotions only (the safe default an admin can relax).
+          const env = await tx.environment.create({
+            data: {
+              name: `${d.environment}/${d.region}`,
+              tier: d.environment,
+              regionId: await regionFor(d.region),
+              promotionsOnly: d.environment === "production",
+            },
+            select: { id: true },
+          });
+          envId.set(`${d.environment}/${d.region}`, env.id);
+        }
         const environmentId = envId.get(`${d.environment}/${d.region}`);
         const cid = clusterId.get(d.cluster);
         if (!version || !environmentId || !cid) {
@@ -171,7 +283,8 @@ export async function syncFleet(platform: Platform = fleetPlatform()): Promise<S
           );
           continue;
         }
-        const hpa = hpaOf.get(`${d.cluster}/${d.model}-${d.environment}`);
+        // The simulator names a model's workload <model>-<environment>; real platforms say.
+        const hpa = hpaOf.get(`${d.cluster}/${d.workload?.name ?? `${d.model}-${d.environment}`}`);
         const next = {
           replicas: d.replicasDesired,
           readyReplicas: d.replicasReady,

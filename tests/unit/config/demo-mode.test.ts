@@ -54,6 +54,16 @@ describe("resolveDemoMode", () => {
     }
   });
 
+  it("is off by default on real clusters, whose fleet the simulated demo would hide", () => {
+    const real = resolveDemoMode({ flag: undefined, ...local, realClusters: true });
+    expect(real).toMatchObject({ enabled: false, banner: false });
+    expect(real.explanation).toMatch(/FLIGHTDECK_PLATFORM=kubernetes reads real clusters/);
+    expect(resolveDemoMode({ flag: true, ...local, realClusters: true })).toMatchObject({
+      enabled: true,
+      banner: true,
+    });
+  });
+
   it("is off whenever FLIGHTDECK_DEMO=0", () => {
     expect(resolveDemoMode({ flag: false, ...local })).toMatchObject({ enabled: false });
   });

@@ -46,8 +46,15 @@ export interface PrometheusOptions {
   templates?: Partial<QueryTemplates>;
   /** per-model overrides, by model name */
   modelTemplates?: Record<string, Partial<QueryTemplates>>;
+  /**
+   * GPU utilization per node, in percent, by a `Hostname` label (NVIDIA DCGM exporter's); for
+   * the Kubernetes platform's node pools.
+   */
+  gpuUtilizationQuery?: string;
   fetch?: typeof fetch;
 }
+
+export const DEFAULT_GPU_UTILIZATION_QUERY = "avg by (Hostname) (DCGM_FI_DEV_GPU_UTIL)";
 
 type PromVector = { metric: Record<string, string>; value: [number, string] }[];
 type PromMatrix = { metric: Record<string, string>; values: [number, string][] }[];
@@ -191,6 +198,20 @@ export class PrometheusMetrics implements MetricsSource {
       .filter((b) => Number.isFinite(b))
       .sort((a, b) => a - b);
     return { metric: histogram, boundariesSeconds };
+  }
+
+  /** Mean GPU utilization (0..1) per node name, from DCGM exporter metrics. */
+  async gpuUtilizationByNode(): Promise<Map<string, number>> {
+    const data = await this.api<{ result: PromVector }>("/api/v1/query", {
+      query: this.options.gpuUtilizationQuery ?? DEFAULT_GPU_UTILIZATION_QUERY,
+    });
+    const byNode = new Map<string, number>();
+    for (const r of data.result) {
+      const node = r.metric.Hostname ?? r.metric.node ?? r.metric.kubernetes_node;
+      const value = Number(r.value[1]);
+      if (node && Number.isFinite(value)) byNode.set(node, Math.min(1, Math.max(0, value / 100)));
+    }
+    return byNode;
   }
 
   async health(): Promise<AdapterHealth> {

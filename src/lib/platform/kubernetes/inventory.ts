@@ -1,0 +1,643 @@
+/**
+ * From Kubernetes objects to the platform contract: node pools and GPUs from nodes and pods,
+ * namespaces and GPU quotas, autoscalers, and the serving workloads of each model version with
+ * the traffic split they report. Pure functions of the cached objects (no I/O), so each rule is
+ * tested on its own. The labels read here are the convention documented in the README
+ * ("Connect your clusters").
+ */
+import type {
+  ClusterState,
+  Environment,
+  GpuType,
+  HpaState,
+  NamespaceState,
+  NodePoolState,
+  ServingDeployment,
+} from "../types";
+import type { KubeObject } from "./client";
+
+export const LABELS = {
+  region: "flightdeck.dev/region",
+  provider: "flightdeck.dev/provider",
+  role: "flightdeck.dev/role",
+  team: "flightdeck.dev/team",
+  model: "flightdeck.dev/model",
+  version: "flightdeck.dev/version",
+  environment: "flightdeck.dev/environment",
+  previousVersion: "flightdeck.dev/previous-version",
+  trafficWeight: "flightdeck.dev/traffic-weight",
+  nodePool: "flightdeck.dev/node-pool",
+} as const;
+
+/** The node-pool label each provider sets, in the order they are tried. */
+export const NODE_POOL_LABELS: { label: string; provider: string }[] = [
+  { label: "cloud.google.com/gke-nodepool", provider: "gke" },
+  { label: "eks.amazonaws.com/nodegroup", provider: "eks" },
+  { label: "karpenter.sh/nodepool", provider: "eks" },
+  { label: "kubernetes.azure.com/agentpool", provider: "aks" },
+  { label: LABELS.nodePool, provider: "other" },
+];
+
+export const GPU_RESOURCE = "nvidia.com/gpu";
+const GPU_PRODUCT = "nvidia.com/gpu.product";
+const REGION_LABEL = "topology.kubernetes.io/region";
+
+/** GPU families by the product name GPU feature discovery reports, most specific first. */
+const GPU_FAMILIES: [RegExp, GpuType][] = [
+  [/H200/i, "H200"],
+  [/H100/i, "H100"],
+  [/B200/i, "B200"],
+  [/A100/i, "A100"],
+  [/L40S/i, "L40S"],
+  [/\bL4\b|-L4(\b|-)/i, "L4"],
+  [/A10G/i, "A10G"],
+  [/\bT4\b|-T4(\b|-)/i, "T4"],
+];
+
+export function gpuTypeOf(product: string | undefined): GpuType {
+  if (!product) return "other";
+  for (const [pattern, type] of GPU_FAMILIES) if (pattern.test(product)) return type;
+  return "other";
+}
+
+type Quantity = string | number | undefined;
+
+/** An integer resource quantity ("8", 8, "2k"); GPUs are whole numbers. */
+export function quantity(value: Quantity): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === "number") return Math.max(0, Math.floor(value));
+  const match = /^(\d+(?:\.\d+)?)(k|M|G)?$/.exec(value.trim());
+  if (!match) return 0;
+  const scale = { k: 1e3, M: 1e6, G: 1e9 }[match[2] as "k" | "M" | "G"] ?? 1;
+  return Math.floor(Number(match[1]) * scale);
+}
+
+const rec = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) ? v : undefined;
+const labels = (o: KubeObject) => o.metadata.labels ?? {};
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+const conditions = (o: { status?: Record<string, unknown> }): Condition[] =>
+  arr(o.status?.conditions).map((c) => {
+    const r = rec(c);
+    return {
+      type: str(r.type) ?? "",
+      status: str(r.status) ?? "Unknown",
+      reason: str(r.reason),
+      message: str(r.message),
+    };
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Cluster identity
+
+export interface ClusterIdentity {
+  region: string | null;
+  provider: string;
+  role: "serving" | "training" | "mixed";
+}
+
+/**
+ * Region, provider and role from the labels on `kube-system`, falling back to the nodes'
+ * topology region label and the provider their node-pool label implies.
+ */
+export function clusterIdentity(namespaces: KubeObject[], nodes: KubeObject[]): ClusterIdentity {
+  const system = namespaces.find((n) => n.metadata.name === "kube-system");
+  const own = system ? labels(system) : {};
+  const count = (values: (string | undefined)[]) => {
+    const counts = new Map<string, number>();
+    for (const v of values) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+    return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+  };
+  const region = own[LABELS.region] ?? count(nodes.map((n) => labels(n)[REGION_LABEL])) ?? null;
+  const provider =
+    own[LABELS.provider] ??
+    count(
+      nodes.map((n) => NODE_POOL_LABELS.find((p) => labels(n)[p.label] !== undefined)?.provider),
+    ) ??
+    "other";
+  const role = own[LABELS.role];
+  return {
+    region,
+    provider,
+    role: role === "serving" || role === "training" ? role : "mixed",
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nodes, pools and GPUs
+
+const TERMINAL = new Set(["Succeeded", "Failed"]);
+
+/** GPUs a pod holds: its containers' requests (limits where no request), init containers' peak. */
+export function podGpus(pod: KubeObject): number {
+  const spec = rec(pod.spec);
+  const of = (c: unknown) => {
+    const resources = rec(rec(c).resources);
+    const requests = rec(resources.requests);
+    const limits = rec(resources.limits);
+    return quantity((requests[GPU_RESOURCE] ?? limits[GPU_RESOURCE]) as Quantity);
+  };
+  const main = arr(spec.containers).reduce<number>((s, c) => s + of(c), 0);
+  const init = arr(spec.initContainers).reduce<number>((m, c) => Math.max(m, of(c)), 0);
+  return Math.max(main, init);
+}
+
+const podActive = (pod: KubeObject) => !TERMINAL.has(str(pod.status?.phase) ?? "");
+
+function poolOf(node: KubeObject): string {
+  const l = labels(node);
+  for (const p of NODE_POOL_LABELS) {
+    const pool = l[p.label];
+    if (pool) return pool;
+  }
+  return "default";
+}
+
+export interface NodeFacts {
+  name: string;
+  pool: string;
+  product: string | undefined;
+  ready: boolean;
+  notReadyReason: string;
+  schedulable: boolean;
+  capacity: number;
+  allocatable: number;
+  allocated: number;
+  /** joined in the last 10 minutes and not ready yet: the autoscaler is adding it */
+  joining: boolean;
+}
+
+export function nodeFacts(
+  node: KubeObject,
+  allocatedByNode: Map<string, number>,
+  now: Date,
+): NodeFacts {
+  const status = rec(node.status);
+  const ready = conditions(node).find((c) => c.type === "Ready");
+  const isReady = ready?.status === "True";
+  const created = Date.parse(node.metadata.creationTimestamp ?? "");
+  return {
+    name: node.metadata.name,
+    pool: poolOf(node),
+    product: labels(node)[GPU_PRODUCT],
+    ready: isReady,
+    notReadyReason: ready
+      ? [ready.reason, ready.message].filter(Boolean).join(": ") || `Ready is ${ready.status}`
+      : "no Ready condition reported",
+    schedulable: rec(node.spec).unschedulable !== true,
+    capacity: quantity(rec(status.capacity)[GPU_RESOURCE] as Quantity),
+    allocatable: quantity(rec(status.allocatable)[GPU_RESOURCE] as Quantity),
+    allocated: allocatedByNode.get(node.metadata.name) ?? 0,
+    joining: !isReady && Number.isFinite(created) && now.getTime() - created < 10 * 60_000,
+  };
+}
+
+/** GPUs requested by the running pods bound to each node. */
+export function gpusAllocatedByNode(pods: KubeObject[]): Map<string, number> {
+  const byNode = new Map<string, number>();
+  for (const pod of pods) {
+    const node = str(rec(pod.spec).nodeName);
+    if (!node || !podActive(pod)) continue;
+    const gpus = podGpus(pod);
+    if (gpus > 0) byNode.set(node, (byNode.get(node) ?? 0) + gpus);
+  }
+  return byNode;
+}
+
+/**
+ * Node pools with GPUs, from the nodes and the pods on them. `utilization` maps a node name to
+ * its GPUs' mean utilization (0..1) where a metrics source has it; without any, a pool's
+ * utilization is unknown (null), never invented.
+ */
+export function nodePools(
+  nodes: KubeObject[],
+  pods: KubeObject[],
+  now: Date,
+  utilization: Map<string, number> = new Map(),
+): NodePoolState[] {
+  const allocated = gpusAllocatedByNode(pods);
+  const pools = new Map<string, NodeFacts[]>();
+  for (const node of nodes) {
+    const facts = nodeFacts(node, allocated, now);
+    if (facts.capacity === 0 && !facts.product) continue; // not a GPU node
+    pools.set(facts.pool, [...(pools.get(facts.pool) ?? []), facts]);
+  }
+  return [...pools.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, members]) => {
+      const usable = members.filter((n) => n.ready && n.schedulable);
+      const readings = members
+        .map((n) => utilization.get(n.name))
+        .filter((u): u is number => u !== undefined);
+      const unhealthyNodes = members
+        .filter((n) => !n.ready || !n.schedulable || n.allocatable < n.capacity)
+        .map((n) => ({
+          name: n.name,
+          ready: n.ready,
+          reason: !n.ready
+            ? n.notReadyReason
+            : !n.schedulable
+              ? `cordoned (unschedulable)${n.allocated > 0 ? `, ${n.allocated} GPUs still in use` : ""}`
+              : `${n.capacity - n.allocatable} of ${n.capacity} GPUs not allocatable`,
+        }));
+      const products = members.map((n) => n.product).filter((p): p is string => Boolean(p));
+      return {
+        name,
+        gpuType: gpuTypeOf(products[0]),
+        gpuProduct: products[0] ?? null,
+        gpusPerNode: Math.max(0, ...members.map((n) => n.capacity)),
+        nodes: members.length,
+        readyNodes: members.filter((n) => n.ready).length,
+        unhealthyNodes,
+        scalingUp: members.some((n) => n.joining),
+        // The cluster autoscaler's bounds are not on the nodes: the pool's size is what is known.
+        minNodes: members.length,
+        maxNodes: members.length,
+        gpus: members.reduce((s, n) => s + n.capacity, 0),
+        allocatable: usable.reduce((s, n) => s + n.allocatable, 0),
+        allocated: usable.reduce((s, n) => s + Math.min(n.allocated, n.allocatable), 0),
+        utilization:
+          readings.length > 0
+            ? Math.min(1, Math.max(0, readings.reduce((s, u) => s + u, 0) / readings.length))
+            : null,
+      } satisfies NodePoolState;
+    });
+}
+
+export function clusterStatus(pools: NodePoolState[], stale: boolean): ClusterState["status"] {
+  if (stale) return "unreachable";
+  return pools.some((p) => p.readyNodes < p.nodes) ? "degraded" : "healthy";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Namespaces, quotas, autoscalers
+
+const SYSTEM_NAMESPACE = /^(kube-|default$|local-path-storage$)/;
+
+/**
+ * Namespaces that own GPUs or belong to a team: the GPU quota (the tightest
+ * `requests.nvidia.com/gpu` of its ResourceQuotas, 0 when none) and GPUs in use (the quota's
+ * `used`, or the sum of its running pods' requests where no quota counts them).
+ */
+export function namespaceStates(
+  cluster: string,
+  namespaces: KubeObject[],
+  quotas: KubeObject[],
+  pods: KubeObject[],
+): NamespaceState[] {
+  const quota = new Map<string, { hard: number; used: number | null }>();
+  for (const q of quotas) {
+    const ns = q.metadata.namespace ?? "";
+    const hardRaw =
+      rec(rec(q.status).hard)[`requests.${GPU_RESOURCE}`] ??
+      rec(rec(q.spec).hard)[`requests.${GPU_RESOURCE}`];
+    if (hardRaw === undefined) continue;
+    const usedRaw = rec(rec(q.status).used)[`requests.${GPU_RESOURCE}`];
+    const hard = quantity(hardRaw as Quantity);
+    const prev = quota.get(ns);
+    quota.set(ns, {
+      hard: prev ? Math.min(prev.hard, hard) : hard,
+      used: usedRaw === undefined ? (prev?.used ?? null) : quantity(usedRaw as Quantity),
+    });
+  }
+  const podGpusByNs = new Map<string, number>();
+  for (const pod of pods) {
+    if (!podActive(pod)) continue;
+    const ns = pod.metadata.namespace ?? "";
+    podGpusByNs.set(ns, (podGpusByNs.get(ns) ?? 0) + podGpus(pod));
+  }
+  return namespaces
+    .filter((n) => {
+      const name = n.metadata.name;
+      return (
+        labels(n)[LABELS.team] !== undefined ||
+        quota.has(name) ||
+        (!SYSTEM_NAMESPACE.test(name) && (podGpusByNs.get(name) ?? 0) > 0)
+      );
+    })
+    .map((n) => {
+      const name = n.metadata.name;
+      const q = quota.get(name);
+      return {
+        cluster,
+        name,
+        team: labels(n)[LABELS.team] ?? null,
+        gpuQuota: q?.hard ?? 0,
+        gpuUsed: q?.used ?? podGpusByNs.get(name) ?? 0,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function autoscalerStates(cluster: string, hpas: KubeObject[]): HpaState[] {
+  return hpas
+    .map((h) => {
+      const spec = rec(h.spec);
+      const status = rec(h.status);
+      const target = rec(spec.scaleTargetRef);
+      return {
+        cluster,
+        namespace: h.metadata.namespace ?? "",
+        target: str(target.name) ?? h.metadata.name,
+        targetKind: str(target.kind) ?? null,
+        min: num(spec.minReplicas) ?? 1,
+        max: num(spec.maxReplicas) ?? 1,
+        current: num(status.currentReplicas) ?? 0,
+        desired: num(status.desiredReplicas) ?? 0,
+        conditions: conditions(h)
+          .filter(
+            (c) =>
+              (c.type === "ScalingLimited" && c.status === "True") ||
+              ((c.type === "AbleToScale" || c.type === "ScalingActive") && c.status === "False"),
+          )
+          .map((c) => ({ type: c.type, reason: c.reason ?? "", message: c.message ?? "" })),
+      };
+    })
+    .sort((a, b) => `${a.namespace}/${a.target}`.localeCompare(`${b.namespace}/${b.target}`));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving workloads
+
+export interface WorkloadProblem {
+  workload: string;
+  message: string;
+}
+
+interface Part {
+  version: string;
+  ready: number;
+  desired: number;
+  weight: number | null;
+}
+
+interface Workload {
+  kind: "Deployment" | "Rollout" | "InferenceService";
+  namespace: string;
+  name: string;
+  model: string;
+  environment: Environment;
+  parts: Part[];
+}
+
+/** The model version on an object's pod template (Deployment, Rollout, ReplicaSet). */
+function templateVersion(o: { spec?: Record<string, unknown> }): string | undefined {
+  const template = rec(rec(o.spec).template);
+  return str(rec(rec(template.metadata).labels)[LABELS.version]);
+}
+
+/** The weight Argo Rollouts has set at the current step: the last setWeight at or before it. */
+export function argoStepWeight(rollout: KubeObject): number {
+  const canary = rec(rec(rollout.spec).strategy).canary;
+  const steps = arr(rec(canary).steps);
+  const index = num(rollout.status?.currentStepIndex) ?? 0;
+  if (index >= steps.length) return 100;
+  for (let i = index; i >= 0; i--) {
+    const weight = num(rec(steps[i]).setWeight);
+    if (weight !== undefined) return weight;
+  }
+  return 0;
+}
+
+function rolloutParts(rollout: KubeObject, replicaSets: KubeObject[]): Part[] | string {
+  const status = rec(rollout.status);
+  const owned = replicaSets.filter(
+    (rs) =>
+      rs.metadata.namespace === rollout.metadata.namespace &&
+      (rs.metadata.ownerReferences ?? []).some(
+        (o) =>
+          o.kind === "Rollout" &&
+          (o.uid === rollout.metadata.uid || o.name === rollout.metadata.name),
+      ),
+  );
+  const byHash = (hash: string | undefined) =>
+    hash ? owned.find((rs) => labels(rs)["rollouts-pod-template-hash"] === hash) : undefined;
+  const currentHash = str(status.currentPodHash);
+  const stableHash = str(status.stableRS) ?? currentHash;
+  const desiredVersion = templateVersion(rollout);
+  const stableRs = byHash(stableHash);
+  const currentRs = byHash(currentHash);
+  const stableVersion =
+    (stableRs && templateVersion(stableRs)) ??
+    (stableHash === currentHash ? desiredVersion : undefined);
+  if (!stableVersion) return `no ${LABELS.version} label on the stable ReplicaSet's pods`;
+  const replicas = (rs: KubeObject | undefined) => ({
+    ready: num(rs?.status?.readyReplicas) ?? 0,
+    desired: num(rec(rs?.spec).replicas) ?? 0,
+  });
+  if (!currentHash || currentHash === stableHash) {
+    const r = stableRs
+      ? replicas(stableRs)
+      : { ready: num(status.readyReplicas) ?? 0, desired: num(rec(rollout.spec).replicas) ?? 1 };
+    return [{ version: stableVersion, ...r, weight: 100 }];
+  }
+  const canaryVersion = (currentRs && templateVersion(currentRs)) ?? desiredVersion;
+  if (!canaryVersion) return `no ${LABELS.version} label on the canary's pods`;
+  const aborted = status.abort === true;
+  const isCanary = rec(rec(rollout.spec).strategy).canary !== undefined;
+  const reported = num(rec(rec(rec(status.canary).weights).canary).weight);
+  const weight = aborted || !isCanary ? 0 : (reported ?? argoStepWeight(rollout));
+  if (canaryVersion === stableVersion) {
+    const s = replicas(stableRs);
+    const c = replicas(currentRs);
+    return [
+      {
+        version: stableVersion,
+        ready: s.ready + c.ready,
+        desired: s.desired + c.desired,
+        weight: 100,
+      },
+    ];
+  }
+  return [
+    { version: stableVersion, ...replicas(stableRs), weight: 100 - weight },
+    { version: canaryVersion, ...replicas(currentRs), weight },
+  ];
+}
+
+function inferenceServiceParts(isvc: KubeObject, pods: KubeObject[]): Part[] | string {
+  const latest = labels(isvc)[LABELS.version];
+  if (!latest) return `no ${LABELS.version} label`;
+  const previous = isvc.metadata.annotations?.[LABELS.previousVersion];
+  const predictor = rec(rec(rec(isvc.status).components).predictor);
+  const traffic = arr(predictor.traffic).map(rec);
+  const mine = pods.filter(
+    (p) =>
+      p.metadata.namespace === isvc.metadata.namespace &&
+      labels(p)["serving.kserve.io/inferenceservice"] === isvc.metadata.name,
+  );
+  const podsOf = (revision: string | undefined) => {
+    const of = mine.filter(
+      (p) => !revision || labels(p)["serving.knative.dev/revision"] === revision,
+    );
+    return {
+      desired: of.filter(podActive).length,
+      ready: of.filter((p) => conditions(p).some((c) => c.type === "Ready" && c.status === "True"))
+        .length,
+    };
+  };
+  if (traffic.length === 0) return [{ version: latest, ...podsOf(undefined), weight: 100 }];
+  const parts: Part[] = [];
+  for (const t of traffic) {
+    const percent = num(t.percent) ?? 0;
+    const revision = str(t.revisionName);
+    const version = t.latestRevision === true ? latest : previous;
+    if (!version)
+      return `traffic goes to revision ${revision ?? "?"}, but no ${LABELS.previousVersion} annotation names its version`;
+    const existing = parts.find((p) => p.version === version);
+    const counts = podsOf(revision);
+    if (existing) {
+      existing.weight = (existing.weight ?? 0) + percent;
+      existing.ready += counts.ready;
+      existing.desired += counts.desired;
+    } else parts.push({ version, ...counts, weight: percent });
+  }
+  return parts;
+}
+
+function deploymentParts(deployment: KubeObject): Part[] | string {
+  const version = templateVersion(deployment);
+  if (!version) return `no ${LABELS.version} label on the pod template`;
+  const annotated = deployment.metadata.annotations?.[LABELS.trafficWeight];
+  return [
+    {
+      version,
+      ready: num(deployment.status?.readyReplicas) ?? 0,
+      desired: num(rec(deployment.spec).replicas) ?? 1,
+      weight:
+        annotated !== undefined && /^\d+$/.test(annotated)
+          ? Math.min(100, Number(annotated))
+          : null,
+    },
+  ];
+}
+
+/** Splits 100 in proportion to `shares` (largest remainder), so the parts sum to exactly 100. */
+export function proportion(shares: number[]): number[] {
+  const total = shares.reduce((s, x) => s + x, 0);
+  if (shares.length === 0) return [];
+  if (total <= 0) return shares.map((_, i) => (i === 0 ? 100 : 0));
+  const raw = shares.map((s) => (s * 100) / total);
+  const floors = raw.map(Math.floor);
+  let rest = 100 - floors.reduce((s, x) => s + x, 0);
+  const order = raw.map((r, i) => ({ i, frac: r - Math.floor(r) })).sort((a, b) => b.frac - a.frac);
+  for (const { i } of order) {
+    if (rest <= 0) break;
+    floors[i] = (floors[i] ?? 0) + 1;
+    rest -= 1;
+  }
+  return floors;
+}
+
+/**
+ * Each model version serving in the cluster, from the Deployments, Argo Rollouts and KServe
+ * InferenceServices labelled with a model and an environment, with the traffic share of the
+ * model's traffic in that environment on this cluster. Workloads whose labels do not say enough
+ * are returned as problems, not guessed.
+ */
+export function servingDeployments(
+  cluster: { name: string; region: string },
+  objects: {
+    deployments: KubeObject[];
+    replicaSets: KubeObject[];
+    rollouts: KubeObject[];
+    inferenceServices: KubeObject[];
+    pods: KubeObject[];
+  },
+): { deployments: ServingDeployment[]; problems: WorkloadProblem[] } {
+  const problems: WorkloadProblem[] = [];
+  const workloads: Workload[] = [];
+  const consider = (
+    kind: Workload["kind"],
+    o: KubeObject,
+    parts: (o: KubeObject) => Part[] | string,
+  ) => {
+    const model = labels(o)[LABELS.model];
+    if (!model) return;
+    const id = `${kind} ${o.metadata.namespace}/${o.metadata.name}`;
+    const environment = labels(o)[LABELS.environment];
+    if (environment !== "staging" && environment !== "production") {
+      problems.push({
+        workload: id,
+        message: `${LABELS.environment} must be staging or production, not ${environment ?? "missing"}`,
+      });
+      return;
+    }
+    const result = parts(o);
+    if (typeof result === "string") {
+      problems.push({ workload: id, message: result });
+      return;
+    }
+    workloads.push({
+      kind,
+      namespace: o.metadata.namespace ?? "",
+      name: o.metadata.name,
+      model,
+      environment,
+      parts: result,
+    });
+  };
+  for (const d of objects.deployments) consider("Deployment", d, deploymentParts);
+  for (const r of objects.rollouts)
+    consider("Rollout", r, (o) => rolloutParts(o, objects.replicaSets));
+  for (const i of objects.inferenceServices)
+    consider("InferenceService", i, (o) => inferenceServiceParts(o, objects.pods));
+
+  // Weights are shares of the model's traffic in one environment on this cluster.
+  const groups = new Map<string, Workload[]>();
+  for (const w of workloads) {
+    const k = `${w.model}|${w.environment}`;
+    groups.set(k, [...(groups.get(k) ?? []), w]);
+  }
+  const deployments: ServingDeployment[] = [];
+  for (const group of groups.values()) {
+    const parts = group.flatMap((w) => w.parts.map((p) => ({ w, p })));
+    const reported = parts.map(({ p }) => p.weight);
+    // The split the workloads report when it accounts for all the traffic; otherwise (plain
+    // Deployments side by side, say) each version's share of the ready replicas.
+    const weights =
+      reported.every((w) => w !== null) && reported.reduce((s, w) => s + (w ?? 0), 0) === 100
+        ? reported.map((w) => w ?? 0)
+        : proportion(parts.map(({ p }) => p.ready));
+    parts.forEach(({ w, p }, i) => {
+      const weight = weights[i] ?? 0;
+      const existing = deployments.find(
+        (d) => d.model === w.model && d.environment === w.environment && d.version === p.version,
+      );
+      if (existing) {
+        existing.replicasReady += p.ready;
+        existing.replicasDesired += p.desired;
+        existing.trafficWeight += weight;
+        return;
+      }
+      deployments.push({
+        model: w.model,
+        version: p.version,
+        region: cluster.region,
+        cluster: cluster.name,
+        environment: w.environment,
+        replicasReady: p.ready,
+        replicasDesired: p.desired,
+        trafficWeight: weight,
+        workload: { kind: w.kind, namespace: w.namespace, name: w.name },
+      });
+    });
+  }
+  deployments.sort(
+    (a, b) =>
+      a.model.localeCompare(b.model) ||
+      a.environment.localeCompare(b.environment) ||
+      b.trafficWeight - a.trafficWeight,
+  );
+  return { deployments, problems };
+}

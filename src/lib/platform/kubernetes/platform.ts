@@ -1,0 +1,443 @@
+/**
+ * The fleet read from real Kubernetes clusters: each cluster's nodes, pods, namespaces, quotas,
+ * autoscalers and serving workloads are cached by watches (reflector.ts) and mapped to the
+ * platform contract (inventory.ts). Reads answer from the caches; a cluster whose caches are not
+ * current is reported unreachable with the reason and the age of its last good data, and the
+ * others keep working.
+ *
+ * Driving rollouts on Argo Rollouts and KServe, and training jobs, are not read from clusters
+ * yet: those calls are refused with a message saying so, and no job is reported.
+ */
+import { clock } from "@/lib/clock";
+import {
+  assertSelector,
+  PlatformError,
+  type AdapterHealth,
+  type ClusterFreshness,
+  type ClusterInventory,
+  type ClusterState,
+  type HpaState,
+  type NamespaceState,
+  type PartialResult,
+  type RolloutDriver,
+  type RolloutKey,
+  type RolloutObject,
+  type Selector,
+  type ServingDeployment,
+  type TrainingJobState,
+  type TrainingPlatform,
+  type Workloads,
+} from "../types";
+import { KubeConnection, type KubeObject } from "./client";
+import type { ClusterConnectionConfig } from "./config";
+import {
+  autoscalerStates,
+  clusterIdentity,
+  clusterStatus,
+  LABELS,
+  namespaceStates,
+  nodePools,
+  servingDeployments,
+  GPU_RESOURCE,
+  type WorkloadProblem,
+} from "./inventory";
+import { DEFAULT_TIMING, Reflector, type ReflectorTiming, type ResourceKind } from "./reflector";
+
+const pick = (o: Record<string, unknown> | undefined, keys: string[]) => {
+  const out: Record<string, unknown> = {};
+  if (!o) return out;
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+};
+
+/** Keeps only what the inventory reads of a pod, which is most of a large cluster's objects. */
+function slimPod(pod: KubeObject): KubeObject {
+  const spec = pod.spec ?? {};
+  const resources = (containers: unknown) =>
+    Array.isArray(containers)
+      ? containers.map(
+          (c: {
+            resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+          }) => ({
+            resources: {
+              requests: pick(c.resources?.requests, [GPU_RESOURCE]),
+              limits: pick(c.resources?.limits, [GPU_RESOURCE]),
+            },
+          }),
+        )
+      : undefined;
+  return {
+    metadata: {
+      name: pod.metadata.name,
+      namespace: pod.metadata.namespace,
+      resourceVersion: pod.metadata.resourceVersion,
+      labels: pick(pod.metadata.labels, [
+        "serving.kserve.io/inferenceservice",
+        "serving.knative.dev/revision",
+      ]) as Record<string, string>,
+    },
+    spec: {
+      nodeName: spec.nodeName,
+      containers: resources(spec.containers),
+      initContainers: resources(spec.initContainers),
+    },
+    status: pick(pod.status, ["phase", "conditions"]),
+  };
+}
+
+export const RESOURCES = {
+  namespaces: { name: "namespaces", path: "/api/v1/namespaces" },
+  nodes: { name: "nodes", path: "/api/v1/nodes" },
+  pods: {
+    name: "pods",
+    path: "/api/v1/pods",
+    // Finished pods hold no GPUs: the server leaves them out of the cache.
+    fieldSelector: "status.phase!=Succeeded,status.phase!=Failed",
+    transform: slimPod,
+  },
+  resourceQuotas: { name: "resourcequotas", path: "/api/v1/resourcequotas" },
+  deployments: { name: "deployments.apps", path: "/apis/apps/v1/deployments" },
+  replicaSets: {
+    name: "replicasets.apps",
+    path: "/apis/apps/v1/replicasets",
+    // Only the ReplicaSets of Argo Rollouts matter here.
+    labelSelector: "rollouts-pod-template-hash",
+  },
+  autoscalers: {
+    name: "horizontalpodautoscalers.autoscaling",
+    path: "/apis/autoscaling/v2/horizontalpodautoscalers",
+  },
+  rollouts: {
+    name: "rollouts.argoproj.io",
+    path: "/apis/argoproj.io/v1alpha1/rollouts",
+    optional: true,
+  },
+  inferenceServices: {
+    name: "inferenceservices.serving.kserve.io",
+    path: "/apis/serving.kserve.io/v1beta1/inferenceservices",
+    optional: true,
+  },
+} satisfies Record<string, ResourceKind>;
+
+type ResourceName = keyof typeof RESOURCES;
+
+export interface KubernetesPlatformOptions {
+  clusters: ClusterConnectionConfig[];
+  timing?: Partial<ReflectorTiming>;
+  /** deadline of one API read, ms */
+  requestTimeoutMs?: number;
+  /**
+   * GPU utilization per node name (0..1), e.g. from DCGM exporter metrics in Prometheus; read
+   * in the background, never on a page view. Without it utilization is unknown.
+   */
+  gpuUtilization?: () => Promise<Map<string, number>>;
+  /** how often to refresh GPU utilization, ms */
+  utilizationEveryMs?: number;
+}
+
+class ClusterCache {
+  readonly connection: KubeConnection;
+  readonly reflectors: Record<ResourceName, Reflector>;
+  version: string | null = null;
+
+  constructor(
+    readonly name: string,
+    config: ClusterConnectionConfig,
+    timing: ReflectorTiming,
+    requestTimeoutMs: number,
+  ) {
+    this.connection = new KubeConnection(name, config.kubeConfig, { timeoutMs: requestTimeoutMs });
+    this.reflectors = Object.fromEntries(
+      Object.entries(RESOURCES).map(([key, kind]) => [
+        key,
+        new Reflector(this.connection, kind, timing),
+      ]),
+    ) as Record<ResourceName, Reflector>;
+  }
+
+  start(): void {
+    for (const r of Object.values(this.reflectors)) r.start();
+    void this.readVersion();
+  }
+
+  async readVersion(): Promise<void> {
+    try {
+      const v = await this.connection.get<{ gitVersion?: string }>("/version");
+      this.version = v.gitVersion ?? null;
+    } catch {
+      // shown as unknown; the reflectors report why the cluster does not answer
+    }
+  }
+
+  items(resource: ResourceName): KubeObject[] {
+    return this.reflectors[resource].items();
+  }
+
+  freshness(): ClusterFreshness {
+    const resources = Object.values(this.reflectors).map((r) => {
+      const f = r.freshness();
+      return { resource: f.resource, asOf: f.asOf, live: f.live, error: f.error };
+    });
+    const failing = resources.filter((r) => !r.live);
+    const asOfs = resources.map((r) => r.asOf);
+    const asOf = asOfs.some((a) => a === null)
+      ? null
+      : new Date(Math.min(...asOfs.map((a) => (a as Date).getTime())));
+    return {
+      live: failing.length === 0,
+      asOf,
+      reason:
+        failing.length === 0
+          ? null
+          : failing.some((f) => f.error)
+            ? [...new Set(failing.map((f) => f.error).filter(Boolean))].join("; ") +
+              ` (${failing.map((f) => f.resource).join(", ")})`
+            : `first read in progress (${failing.map((f) => f.resource).join(", ")})`,
+      resources,
+    };
+  }
+}
+
+export class KubernetesPlatform
+  implements ClusterInventory, Workloads, RolloutDriver, TrainingPlatform
+{
+  private readonly caches: ClusterCache[];
+  private utilization = new Map<string, number>();
+  private utilizationTimer: ReturnType<typeof setInterval> | null = null;
+  private started = false;
+
+  constructor(private readonly options: KubernetesPlatformOptions) {
+    const timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.caches = options.clusters.map(
+      (c) => new ClusterCache(c.name, c, timing, options.requestTimeoutMs ?? 10_000),
+    );
+  }
+
+  /** Starts every cluster's watches (idempotent); reads before the first list find no data. */
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    for (const c of this.caches) c.start();
+    if (this.options.gpuUtilization) {
+      const refresh = () =>
+        this.options.gpuUtilization?.().then(
+          (m) => (this.utilization = m),
+          () => undefined, // utilization stays as last read; a metrics outage shows on its own source
+        );
+      void refresh();
+      this.utilizationTimer = setInterval(refresh, this.options.utilizationEveryMs ?? 30_000);
+      this.utilizationTimer.unref?.();
+    }
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (this.utilizationTimer) clearInterval(this.utilizationTimer);
+    await Promise.all(this.caches.flatMap((c) => Object.values(c.reflectors).map((r) => r.stop())));
+    this.started = false;
+  }
+
+  /** Resolves when every cluster's first list has succeeded or failed. */
+  async ready(): Promise<void> {
+    await Promise.all(
+      this.caches.flatMap((c) => Object.values(c.reflectors).map((r) => r.firstSync)),
+    );
+  }
+
+  clusterNames(): string[] {
+    return this.caches.map((c) => c.name);
+  }
+
+  /** The cache of one cluster, for tests that wait for a change instead of sleeping. */
+  reflector(cluster: string, resource: ResourceName): Reflector | undefined {
+    return this.caches.find((c) => c.name === cluster)?.reflectors[resource];
+  }
+
+  private identity(c: ClusterCache) {
+    return clusterIdentity(c.items("namespaces"), c.items("nodes"));
+  }
+
+  private staleError(c: ClusterCache, f: ClusterFreshness) {
+    const age = f.asOf
+      ? `; last good data ${Math.round((clock.ms() - f.asOf.getTime()) / 1000)} s old`
+      : "; no data read yet";
+    return { source: c.name, message: `${f.reason ?? "not current"}${age}` };
+  }
+
+  async clusters(): Promise<PartialResult<ClusterState[]>> {
+    const errors: PartialResult<unknown>["errors"] = [];
+    const data: ClusterState[] = [];
+    const now = clock.now();
+    for (const c of this.caches) {
+      const freshness = c.freshness();
+      if (!freshness.live) errors.push(this.staleError(c, freshness));
+      const id = this.identity(c);
+      if (!id.region) {
+        if (freshness.live)
+          errors.push({
+            source: c.name,
+            message: `no region: label the kube-system namespace with ${LABELS.region}, or the nodes with topology.kubernetes.io/region`,
+          });
+        continue;
+      }
+      const pools = nodePools(c.items("nodes"), c.items("pods"), now, this.utilization);
+      data.push({
+        name: c.name,
+        region: id.region,
+        status: clusterStatus(pools, !freshness.live),
+        pools,
+        provider: id.provider,
+        kubernetesVersion: c.version,
+        role: id.role,
+        freshness,
+      });
+    }
+    return { data, errors };
+  }
+
+  async namespaces(): Promise<PartialResult<NamespaceState[]>> {
+    return this.perCluster((c) =>
+      namespaceStates(c.name, c.items("namespaces"), c.items("resourceQuotas"), c.items("pods")),
+    );
+  }
+
+  async autoscalers(): Promise<PartialResult<HpaState[]>> {
+    return this.perCluster((c) => autoscalerStates(c.name, c.items("autoscalers")));
+  }
+
+  /** Reads a cluster's cached objects; a cluster that is not current adds an error, and its last data. */
+  private perCluster<T>(read: (c: ClusterCache) => T[]): PartialResult<T[]> {
+    const errors: PartialResult<unknown>["errors"] = [];
+    const data: T[] = [];
+    for (const c of this.caches) {
+      const f = c.freshness();
+      if (!f.live) errors.push(this.staleError(c, f));
+      if (f.asOf || f.resources.some((r) => r.asOf)) data.push(...read(c));
+    }
+    return { data, errors };
+  }
+
+  /** Workloads that carry a model label but cannot be read (missing labels), per cluster. */
+  workloadProblems(): { cluster: string; problems: WorkloadProblem[] }[] {
+    return this.caches.map((c) => ({ cluster: c.name, problems: this.workloadsOf(c).problems }));
+  }
+
+  private workloadsOf(c: ClusterCache) {
+    const region = this.identity(c).region;
+    if (!region) return { deployments: [], problems: [] };
+    return servingDeployments(
+      { name: c.name, region },
+      {
+        deployments: c.items("deployments"),
+        replicaSets: c.items("replicaSets"),
+        rollouts: c.items("rollouts"),
+        inferenceServices: c.items("inferenceServices"),
+        pods: c.items("pods"),
+      },
+    );
+  }
+
+  /**
+   * Serving deployments of current clusters only: traffic weights drive soaks and promotions,
+   * so a cluster that is not current contributes an error, never its old weights.
+   */
+  async deployments(selector: Selector): Promise<PartialResult<ServingDeployment[]>> {
+    assertSelector(selector);
+    const errors: PartialResult<unknown>["errors"] = [];
+    const data: ServingDeployment[] = [];
+    for (const c of this.caches) {
+      const f = c.freshness();
+      if (!f.live) {
+        errors.push(this.staleError(c, f));
+        continue;
+      }
+      const { deployments, problems } = this.workloadsOf(c);
+      for (const p of problems)
+        errors.push({ source: c.name, message: `${p.workload}: ${p.message}` });
+      data.push(
+        ...deployments.filter(
+          (d) =>
+            (!selector.model || d.model === selector.model) &&
+            (!selector.version || d.version === selector.version) &&
+            (!selector.region || d.region === selector.region) &&
+            (!selector.cluster || d.cluster === selector.cluster) &&
+            (!selector.environment || d.environment === selector.environment),
+        ),
+      );
+    }
+    return { data, errors };
+  }
+
+  async health(): Promise<AdapterHealth> {
+    const states = this.caches.map((c) => ({ name: c.name, f: c.freshness() }));
+    const stale = states.filter((s) => !s.f.live);
+    const status = stale.length === 0 ? "ok" : stale.length === states.length ? "down" : "degraded";
+    return {
+      adapter: "kubernetes",
+      status,
+      detail:
+        stale.length === 0
+          ? `${states.length} cluster${states.length === 1 ? "" : "s"} live`
+          : stale.map((s) => `${s.name}: ${s.f.reason ?? "not current"}`).join("; "),
+      checkedAt: clock.now(),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Not read from clusters yet.
+
+  private refuse(what: string, key?: RolloutKey): never {
+    const cache = key ? this.caches.find((c) => c.name === key.cluster) : undefined;
+    if (key && !cache) throw new PlatformError(what, `no cluster named ${key.cluster}`);
+    if (cache && !cache.freshness().live) {
+      throw new PlatformError(
+        what,
+        `cluster ${cache.name} is not reachable: ${cache.freshness().reason ?? "not current"}`,
+      );
+    }
+    throw new PlatformError(
+      what,
+      "Flightdeck does not drive rollouts on Kubernetes clusters yet; use kubectl argo rollouts or KServe directly",
+    );
+  }
+
+  async rollouts(): Promise<PartialResult<RolloutObject[]>> {
+    return { data: [], errors: [] };
+  }
+  async rollout(key: RolloutKey): Promise<RolloutObject> {
+    return this.refuse("read rollout", key);
+  }
+  async setVersion(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+    return this.refuse("set version", ref);
+  }
+  async setCanaryWeight(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+    return this.refuse("set canary weight", ref);
+  }
+  async pause(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+    return this.refuse("pause", ref);
+  }
+  async resume(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+    return this.refuse("resume", ref);
+  }
+  async promote(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+    return this.refuse("promote", ref);
+  }
+  async abort(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+    return this.refuse("abort", ref);
+  }
+  async retry(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+    return this.refuse("retry", ref);
+  }
+  async undo(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+    return this.refuse("undo", ref);
+  }
+  async jobs(): Promise<PartialResult<TrainingJobState[]>> {
+    return { data: [], errors: [] };
+  }
+  async resumeFromCheckpoint(job: string): Promise<TrainingJobState> {
+    throw new PlatformError(
+      "resume training job",
+      `${job}: Flightdeck does not read training jobs from Kubernetes clusters yet`,
+    );
+  }
+}
