@@ -3,10 +3,16 @@ import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { PAGE_SIZE, type ListQuery } from "@/lib/schemas/list-query";
 import { pageWindow, toPage, type Page } from "@/lib/domain/navigation/pagination";
-import type { ClusterState, HpaState, NamespaceState } from "@/lib/platform/types";
+import {
+  withTimeout,
+  type ClusterState,
+  type HpaState,
+  type NamespaceState,
+  type ServingDeployment,
+} from "@/lib/platform/types";
 import { assertCanRead } from "@/server/access/authorize";
 import { clusterWhere } from "@/server/db/filters";
-import { liveFleet } from "@/server/fleet/platform";
+import { fleetPlatform, liveFleet } from "@/server/fleet/platform";
 import { AppError } from "@/server/errors";
 
 export interface ClusterRow {
@@ -80,14 +86,45 @@ export interface ClusterDetail {
   namespaces: (NamespaceState & { team: string | null })[];
   autoscalers: HpaState[];
   trainingJobs: { name: string; status: string; gpuCount: number; gpuType: string }[];
+  /** model versions serving on the cluster, live, and whether each model is in the registry */
+  workloads: (ServingDeployment & { registered: boolean })[];
+  /** workloads that could not be read (labels missing), or why none could be */
+  workloadErrors: string[];
   readAt: Date | null;
   error: string | null;
+}
+
+async function clusterWorkloads(name: string) {
+  try {
+    const { data, errors } = await withTimeout(
+      "serving workloads",
+      5_000,
+      fleetPlatform().deployments({ cluster: name }),
+    );
+    const models = new Set(
+      (
+        await db().model.findMany({
+          where: { name: { in: [...new Set(data.map((d) => d.model))] } },
+          select: { name: true },
+        })
+      ).map((m) => m.name),
+    );
+    return {
+      workloads: data.map((d) => ({ ...d, registered: models.has(d.model) })),
+      workloadErrors: errors.filter((e) => e.source === name).map((e) => e.message),
+    };
+  } catch (error) {
+    return {
+      workloads: [],
+      workloadErrors: [error instanceof Error ? error.message : "the platform did not answer"],
+    };
+  }
 }
 
 /** One cluster: live node pools and node health, namespace quotas, autoscalers, training jobs. */
 export async function getCluster(actor: Actor | null, name: string): Promise<ClusterDetail> {
   assertCanRead(actor);
-  const [cluster, fleet] = await Promise.all([
+  const [cluster, fleet, serving] = await Promise.all([
     db().cluster.findUnique({
       where: { name },
       select: {
@@ -104,6 +141,7 @@ export async function getCluster(actor: Actor | null, name: string): Promise<Clu
       },
     }),
     liveFleet(actor),
+    clusterWorkloads(name),
   ]);
   if (!cluster) throw new AppError("NOT_FOUND", `No cluster named ${name}.`);
   const live = fleet.data?.clusters.find((c) => c.name === name) ?? null;
@@ -117,9 +155,10 @@ export async function getCluster(actor: Actor | null, name: string): Promise<Clu
     live,
     namespaces: (fleet.data?.namespaces ?? [])
       .filter((n) => n.cluster === name)
-      .map((n) => ({ ...n, team: teamOf.get(n.name) ?? null })),
+      .map((n) => ({ ...n, team: teamOf.get(n.name) ?? n.team ?? null })),
     autoscalers: (fleet.data?.autoscalers ?? []).filter((h) => h.cluster === name),
     trainingJobs: cluster.trainingJobs,
+    ...serving,
     readAt: fleet.readAt,
     error: fleet.error,
   };

@@ -8,6 +8,7 @@ import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { FleetFreshness } from "@/components/platform/fleet-freshness";
 import { GpuBar, Utilization, poolTotals } from "@/components/clusters/capacity";
+import { StaleCluster } from "@/components/clusters/cluster-freshness";
 import {
   Table,
   TableBody,
@@ -69,6 +70,7 @@ export default async function ClustersPage({ searchParams }: { searchParams: Sea
                   <TableCell>{c.regionCode}</TableCell>
                   <TableCell>
                     <StatusBadge status={c.status} />
+                    <StaleCluster freshness={c.live?.freshness} />
                   </TableCell>
                   <TableCell className="tabular-nums" data-testid="nodes-ready">
                     {t ? (

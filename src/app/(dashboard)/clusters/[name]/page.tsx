@@ -8,6 +8,7 @@ import { PageHeader } from "@/components/common/page-header";
 import { StatusBadge } from "@/components/common/status-badge";
 import { FleetFreshness } from "@/components/platform/fleet-freshness";
 import { GpuBar, Utilization } from "@/components/clusters/capacity";
+import { ClusterSources, StaleCluster } from "@/components/clusters/cluster-freshness";
 import {
   Table,
   TableBody,
@@ -51,6 +52,7 @@ export default async function ClusterPage({ params }: { params: Params }) {
           </div>
         }
       />
+      <StaleCluster freshness={c.live?.freshness} />
 
       <section aria-labelledby="pools" className="mb-6">
         <h2 id="pools" className="mb-2 text-sm font-semibold">
@@ -73,7 +75,11 @@ export default async function ClusterPage({ params }: { params: Params }) {
                 <TableRow key={p.name} data-testid="pool-row">
                   <TableCell>
                     <div className="font-medium">{p.name}</div>
-                    <div className="text-xs text-muted-foreground">{p.gpuType}</div>
+                    <div className="text-xs text-muted-foreground">
+                      {p.gpuType}
+                      {p.gpuProduct && p.gpuProduct !== p.gpuType ? ` · ${p.gpuProduct}` : ""}
+                      {p.gpusPerNode ? ` · ${p.gpusPerNode} per node` : ""}
+                    </div>
                   </TableCell>
                   <TableCell className="tabular-nums">
                     {p.readyNodes} / {p.nodes}
@@ -185,7 +191,16 @@ export default async function ClusterPage({ params }: { params: Params }) {
                   <TableRow key={`${h.namespace}/${h.target}`} data-testid="hpa-row">
                     <TableCell>
                       <div className="font-medium">{h.target}</div>
-                      <div className="text-xs text-muted-foreground">{h.namespace}</div>
+                      <div className="text-xs text-muted-foreground">
+                        {h.targetKind ? `${h.targetKind} · ` : ""}
+                        {h.namespace}
+                      </div>
+                      {h.conditions?.map((k) => (
+                        <div key={k.type} className="text-xs text-amber-800 dark:text-amber-300">
+                          {k.type}: {k.reason}
+                          {k.message ? ` (${k.message})` : ""}
+                        </div>
+                      ))}
                     </TableCell>
                     <TableCell className="text-right tabular-nums">{h.min}</TableCell>
                     <TableCell className="text-right tabular-nums">{h.current}</TableCell>
@@ -206,6 +221,77 @@ export default async function ClusterPage({ params }: { params: Params }) {
           )}
         </section>
       </div>
+
+      <section aria-labelledby="workloads" className="mt-6">
+        <h2 id="workloads" className="mb-2 text-sm font-semibold">
+          Model workloads ({c.workloads.length})
+        </h2>
+        {c.workloadErrors.length > 0 ? (
+          <ul
+            className="mb-2 text-xs text-amber-800 dark:text-amber-300"
+            data-testid="workload-errors"
+          >
+            {c.workloadErrors.map((e) => (
+              <li key={e}>▲ {e}</li>
+            ))}
+          </ul>
+        ) : null}
+        {c.workloads.length === 0 ? (
+          <p className="text-sm text-muted-foreground">No model versions serve on this cluster.</p>
+        ) : (
+          <Table>
+            <TableCaption>Model versions serving on {c.name}</TableCaption>
+            <TableHeader>
+              <TableRow>
+                <TableHead>Model</TableHead>
+                <TableHead>Environment</TableHead>
+                <TableHead>Version</TableHead>
+                <TableHead className="text-right">Traffic</TableHead>
+                <TableHead className="text-right">Replicas ready</TableHead>
+                <TableHead>Workload</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {c.workloads.map((w) => (
+                <TableRow
+                  key={`${w.model}/${w.environment}/${w.version}`}
+                  data-testid="workload-row"
+                  data-model={w.model}
+                >
+                  <TableCell>
+                    {w.registered ? (
+                      <Link
+                        href={`/models/${encodeURIComponent(w.model)}`}
+                        className="font-medium hover:underline"
+                      >
+                        {w.model}
+                      </Link>
+                    ) : (
+                      <>
+                        <div className="font-medium">{w.model}</div>
+                        <div className="text-xs text-muted-foreground">not in the registry</div>
+                      </>
+                    )}
+                  </TableCell>
+                  <TableCell>{w.environment}</TableCell>
+                  <TableCell className="font-mono text-xs">{w.version}</TableCell>
+                  <TableCell className="text-right tabular-nums">{w.trafficWeight}%</TableCell>
+                  <TableCell className="text-right tabular-nums">
+                    {w.replicasReady} / {w.replicasDesired}
+                  </TableCell>
+                  <TableCell className="text-xs text-muted-foreground">
+                    {w.workload
+                      ? `${w.workload.kind} ${w.workload.namespace}/${w.workload.name}`
+                      : "—"}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </section>
+
+      {c.live?.freshness ? <ClusterSources freshness={c.live.freshness} /> : null}
 
       {c.trainingJobs.length > 0 ? (
         <section aria-labelledby="training" className="mt-6">
