@@ -1,7 +1,14 @@
 import { formatDistanceStrict } from "date-fns";
 import { AlertTriangle } from "lucide-react";
-import type { ClusterFreshness } from "@/lib/platform/types";
 import { formatAbsolute } from "@/components/common/time-ago";
+
+/** How current a cluster's cached API data is (the platform's ClusterFreshness). */
+export interface ClusterFreshness {
+  live: boolean;
+  asOf: Date | null;
+  reason: string | null;
+  resources: { resource: string; asOf: Date | null; live: boolean; error: string | null }[];
+}
 
 /**
  * A cluster whose cached API data is not current, said on every row and page that shows it:
