@@ -10,6 +10,7 @@ import { ensureDatabase, type DatabaseHandle } from "./lib/database";
 import { bin, runBin } from "./lib/run";
 import { DemoFlagError, parseDemoFlag, resolveDemoMode } from "../src/lib/config/demo-mode";
 import { parseTrustedProxies } from "../src/lib/net/client-address";
+import { clustersFromEnvironment } from "../src/lib/platform/kubernetes/config";
 
 const log = (message: string) => console.log(`[flightdeck] ${message}`);
 const fail = (message: string): never => {
@@ -40,6 +41,19 @@ try {
   parseTrustedProxies(process.env.FLIGHTDECK_TRUSTED_PROXIES);
 } catch (error) {
   fail((error as Error).message);
+}
+const platform = process.env.FLIGHTDECK_PLATFORM || "simulator";
+if (platform !== "simulator" && platform !== "kubernetes")
+  fail(`FLIGHTDECK_PLATFORM must be simulator or kubernetes, not "${platform}"`);
+if (platform === "kubernetes") {
+  try {
+    const clusters = clustersFromEnvironment();
+    log(
+      `Reading ${clusters.length} Kubernetes cluster(s): ${clusters.map((c) => c.name).join(", ")}`,
+    );
+  } catch (error) {
+    fail((error as Error).message);
+  }
 }
 // `npm run dev`: the same bootstrap, then the Next.js dev server instead of build + start.
 const devServer = process.argv.includes("--dev");
