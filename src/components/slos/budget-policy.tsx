@@ -8,25 +8,25 @@ export interface BudgetPolicyView {
   atRisk: string[];
 }
 
-/** Frozen, warned or clear: in words first, colour second. */
+/** Releases on hold, warned or clear: in words first, colour second. */
 export function BudgetPolicyNotice({ model, state }: { model: string; state: BudgetPolicyView }) {
   if (state.exhausted.length > 0) {
-    const frozen = state.policy === "enforce";
+    const held = state.policy === "enforce";
     return (
       <div
         role="status"
         data-testid="budget-policy"
-        data-state={frozen ? "held" : "warning"}
-        className={`rounded-md border p-3 text-sm ${frozen ? "border-red-300 bg-red-50 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100" : "border-amber-300 bg-amber-50 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"}`}
+        data-state={held ? "held" : "warning"}
+        className={`rounded-md border p-3 text-sm ${held ? "border-red-300 bg-red-50 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100" : "border-amber-300 bg-amber-50 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"}`}
       >
         <p className="font-semibold">
-          {frozen ? "⛔ Releases on hold" : "⚠ Error budget exhausted"}: {model}
+          {held ? "⛔ Releases on hold" : "⚠ Error budget exhausted"}: {model}
         </p>
         <p>
           Exhausted: <SloLinks names={state.exhausted} />.
         </p>
         <p>
-          {frozen
+          {held
             ? "The error-budget policy allows only fixes until the budget recovers, and a fix needs an admin's override with a reason."
             : "The policy for this service is advisory: changes may go out, with this warning recorded."}
         </p>
@@ -47,7 +47,7 @@ export function BudgetPolicyNotice({ model, state }: { model: string; state: Bud
           (at risk: <SloLinks names={state.atRisk} />)
         </>
       ) : null}
-      . Policy: {state.policy === "enforce" ? "freeze when exhausted" : "advisory"}.
+      . Policy: {state.policy === "enforce" ? "releases on hold when exhausted" : "advisory"}.
     </div>
   );
 }
