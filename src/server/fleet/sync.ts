@@ -71,7 +71,7 @@ export async function syncFleet(
 
       // One query at a time: a transaction is one connection.
       const clusterRows = await tx.cluster.findMany({
-        select: { id: true, name: true, status: true },
+        select: { id: true, name: true, status: true, k8sVersion: true, provider: true },
       });
       const poolRows = await tx.nodePool.findMany({
         select: {
@@ -153,18 +153,30 @@ export async function syncFleet(
               k8sVersion: c.kubernetesVersion?.replace(/^v/, "") ?? "unknown",
               status: c.status,
             },
-            select: { id: true, name: true, status: true },
+            select: { id: true, name: true, status: true, k8sVersion: true, provider: true },
           });
           row = created;
           clusterRows.push(created);
           clusterId.set(c.name, created.id);
           report.clusters += 1;
-        } else if (row && row.status !== c.status) {
-          await tx.cluster.update({
-            where: { id: row.id },
-            data: { status: c.status, version: { increment: 1 } },
-          });
-          report.clusters += 1;
+        } else if (row) {
+          // Real clusters also report their provider and Kubernetes version (upgrades happen).
+          const k8sVersion =
+            discover && !stale && c.kubernetesVersion
+              ? c.kubernetesVersion.replace(/^v/, "")
+              : row.k8sVersion;
+          const provider = discover && !stale && c.provider ? c.provider : row.provider;
+          if (
+            row.status !== c.status ||
+            row.k8sVersion !== k8sVersion ||
+            row.provider !== provider
+          ) {
+            await tx.cluster.update({
+              where: { id: row.id },
+              data: { status: c.status, k8sVersion, provider, version: { increment: 1 } },
+            });
+            report.clusters += 1;
+          }
         }
         if (!row || stale) continue;
         const reported = new Set<string>();
