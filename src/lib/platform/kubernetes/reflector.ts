@@ -214,19 +214,27 @@ export class Reflector {
         this.failures += 1;
         this.settleFirst();
         this.changed();
-        const wait =
-          error instanceof KubeApiError && error.retryAfterMs !== null
-            ? error.retryAfterMs
-            : Math.min(
-                this.timing.maxBackoffMs,
-                this.timing.backoffMs * 2 ** Math.min(this.failures - 1, 16),
-              ) *
-              (0.8 + Math.random() * 0.4);
+        const wait = retryDelay(error, this.failures, this.timing, Math.random());
         await sleep(wait, signal);
       }
     }
     this.live = false;
   }
+}
+
+/**
+ * How long to wait before the next attempt after `failures` failures in a row: the server's
+ * `Retry-After` when it sent one (a 429 or 503), else exponential backoff with ±20% jitter.
+ */
+export function retryDelay(
+  error: unknown,
+  failures: number,
+  timing: Pick<ReflectorTiming, "backoffMs" | "maxBackoffMs">,
+  random: number,
+): number {
+  if (error instanceof KubeApiError && error.retryAfterMs !== null) return error.retryAfterMs;
+  const base = Math.min(timing.maxBackoffMs, timing.backoffMs * 2 ** Math.min(failures - 1, 16));
+  return base * (0.8 + random * 0.4);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
