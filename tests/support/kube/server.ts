@@ -346,7 +346,10 @@ export class KubeApiServer extends EventEmitter {
     return n;
   }
 
-  /** Forgets the history: resource versions and continue tokens from before now answer 410. */
+  /**
+   * Forgets the history ("compaction"): every resource version and continue token handed out so
+   * far answers 410 Gone (watches get an ERROR event). Open watches go on.
+   */
   compact(): void {
     this.store.compact();
   }

@@ -436,8 +436,14 @@ export class KubeStore {
     return n;
   }
 
-  /** Forgets the history: watches and continue tokens from before now answer 410 Gone. */
+  /**
+   * Forgets the history: watches and continue tokens from any version handed out so far answer
+   * 410 Gone. Like etcd, history can only be compacted up to a revision, so the resource version
+   * first moves on by one, as the writes a live cluster makes all the time (leases, events)
+   * would; a list after compact() gets a version that watches and continues from.
+   */
   compact(): void {
+    this.rv += 1;
     for (const table of this.tables.values()) {
       table.history = [];
       table.horizon = this.rv;
