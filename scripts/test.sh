@@ -13,9 +13,10 @@ step "Format"
 npm run --silent format:check
 step "Typecheck"
 npm run --silent typecheck
-step "Chromium and Prometheus"
+step "Chromium, Prometheus and kubectl"
 bash scripts/ensure-chromium.sh
 bash scripts/ensure-prometheus.sh
+bash scripts/ensure-kubectl.sh
 step "Unit and integration tests"
 npx vitest run --project unit --project integration
 step "Browser tests"
