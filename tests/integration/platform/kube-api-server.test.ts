@@ -1149,18 +1149,27 @@ describe("faults on demand", () => {
     expect(server.requestsMatching({ verb: "watch" })).toHaveLength(1);
   });
 
-  it("adds latency to matching requests", async () => {
-    const undo = server.addLatency(200, { resource: "nodes" });
+  it("adds latency to matching requests only", async () => {
+    const undo = server.addLatency(300, { resource: "nodes" });
     try {
-      const start = performance.now();
-      expect((await call(server, "/api/v1/nodes")).status).toBe(200);
-      expect(performance.now() - start).toBeGreaterThanOrEqual(195);
+      const finished: string[] = [];
+      const started = performance.now();
+      const slow = call(server, "/api/v1/nodes").then((r) => {
+        finished.push("nodes");
+        return { status: r.status, ms: performance.now() - started };
+      });
+      const quick = call(server, "/api/v1/namespaces").then((r) => {
+        finished.push("namespaces");
+        return r.status;
+      });
+      expect(await quick).toBe(200);
+      const delayed = await slow;
+      expect(delayed.status).toBe(200);
+      expect(delayed.ms).toBeGreaterThanOrEqual(295);
+      expect(finished).toEqual(["namespaces", "nodes"]);
     } finally {
       undo();
     }
-    const after = performance.now();
-    await call(server, "/api/v1/nodes");
-    expect(performance.now() - after).toBeLessThan(195);
   });
 
   it("resets the connection of the next matching requests", async () => {
