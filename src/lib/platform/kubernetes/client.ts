@@ -269,6 +269,7 @@ export class KubeConnection {
     }
     options.onOpen?.();
     await new Promise<void>((resolve, reject) => {
+      let failed: Error | null = null;
       let buffered = "";
       let idle: ReturnType<typeof setTimeout> | undefined;
       const arm = () => {
@@ -296,7 +297,11 @@ export class KubeConnection {
             try {
               onEvent(JSON.parse(line) as WatchEvent);
             } catch (error) {
-              res.destroy(error instanceof Error ? error : new Error(String(error)));
+              // An ERROR event (410 Gone, say) or an unreadable line ends the watch with that error.
+              failed = error instanceof Error ? error : new Error(String(error));
+              clearTimeout(idle);
+              res.destroy();
+              reject(failed);
               return;
             }
           }
@@ -309,11 +314,13 @@ export class KubeConnection {
       });
       res.on("error", (error) => {
         clearTimeout(idle);
+        if (failed) return;
         if (options.signal.aborted) resolve();
         else reject(networkError(error, this.server, options.idleMs));
       });
       res.on("close", () => {
         clearTimeout(idle);
+        if (failed) return;
         if (options.signal.aborted) resolve();
         else if (!res.complete)
           reject(

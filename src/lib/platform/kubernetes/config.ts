@@ -17,22 +17,42 @@ const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/tok
 
 type Env = Record<string, string | undefined>;
 
+/** Several kubeconfig files merged as kubectl merges them: the first file to name an entry wins. */
+function loadKubeconfigs(files: string[]): KubeConfig {
+  const merged = new KubeConfig();
+  const clusters = new Map<string, ReturnType<KubeConfig["getClusters"]>[number]>();
+  const users = new Map<string, ReturnType<KubeConfig["getUsers"]>[number]>();
+  const contexts = new Map<string, ReturnType<KubeConfig["getContexts"]>[number]>();
+  let current = "";
+  for (const file of files) {
+    if (!existsSync(file)) throw new Error(`KUBECONFIG names ${file}, which does not exist`);
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(file);
+    } catch (error) {
+      throw new Error(
+        `KUBECONFIG file ${file} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    for (const c of kc.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    for (const u of kc.getUsers()) if (!users.has(u.name)) users.set(u.name, u);
+    for (const c of kc.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c);
+    current ||= kc.getCurrentContext();
+  }
+  merged.loadFromOptions({
+    clusters: [...clusters.values()],
+    users: [...users.values()],
+    contexts: [...contexts.values()],
+    currentContext: current,
+  });
+  return merged;
+}
+
 /** The clusters to read, or an error saying what to set. */
 export function clustersFromEnvironment(env: Env = process.env): ClusterConnectionConfig[] {
   const clusters: ClusterConnectionConfig[] = [];
   if (env.KUBECONFIG) {
-    const kc = new KubeConfig();
-    const files = env.KUBECONFIG.split(":").filter(Boolean);
-    for (const file of files) {
-      if (!existsSync(file)) throw new Error(`KUBECONFIG names ${file}, which does not exist`);
-    }
-    try {
-      kc.loadFromDefault();
-    } catch (error) {
-      throw new Error(
-        `KUBECONFIG could not be read: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    const kc = loadKubeconfigs(env.KUBECONFIG.split(":").filter(Boolean));
     const available = kc.getContexts().map((c) => c.name);
     const wanted = (env.FLIGHTDECK_CLUSTERS ?? "")
       .split(",")

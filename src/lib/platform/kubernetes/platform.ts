@@ -11,6 +11,7 @@
 import { clock } from "@/lib/clock";
 import {
   assertSelector,
+  type RolloutRef,
   PlatformError,
   type AdapterHealth,
   type ClusterFreshness,
@@ -407,28 +408,28 @@ export class KubernetesPlatform
   async rollout(key: RolloutKey): Promise<RolloutObject> {
     return this.refuse("read rollout", key);
   }
-  async setVersion(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+  async setVersion(ref: RolloutRef): Promise<{ resourceVersion: string }> {
     return this.refuse("set version", ref);
   }
-  async setCanaryWeight(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+  async setCanaryWeight(ref: RolloutRef): Promise<{ resourceVersion: string }> {
     return this.refuse("set canary weight", ref);
   }
-  async pause(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+  async pause(ref: RolloutRef): Promise<{ resourceVersion: string }> {
     return this.refuse("pause", ref);
   }
-  async resume(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+  async resume(ref: RolloutRef): Promise<{ resourceVersion: string }> {
     return this.refuse("resume", ref);
   }
-  async promote(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+  async promote(ref: RolloutRef): Promise<{ resourceVersion: string }> {
     return this.refuse("promote", ref);
   }
-  async abort(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+  async abort(ref: RolloutRef): Promise<{ resourceVersion: string }> {
     return this.refuse("abort", ref);
   }
-  async retry(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+  async retry(ref: RolloutRef): Promise<{ resourceVersion: string }> {
     return this.refuse("retry", ref);
   }
-  async undo(ref: RolloutKey): Promise<{ resourceVersion: string }> {
+  async undo(ref: RolloutRef): Promise<{ resourceVersion: string }> {
     return this.refuse("undo", ref);
   }
   async jobs(): Promise<PartialResult<TrainingJobState[]>> {
