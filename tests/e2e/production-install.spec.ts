@@ -1,85 +1,29 @@
 // A first production-shaped install: the same checkout started against an empty PostgreSQL
 // (DATABASE_URL set, no demo flag), its first admin made on the command line, and client
 // addresses that a client cannot forge.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import pg from "pg";
 import { expect, test } from "@playwright/test";
-import { ensureDatabase, type DatabaseHandle } from "../../scripts/lib/database";
+import { startAnotherApp, type AnotherApp } from "./support/another-app";
 
 const port = Number(process.env.E2E_PORT ?? 3100) + 2;
 const base = `http://localhost:${port}`;
 const PASSWORD = "correct horse battery staple";
 
-let database: DatabaseHandle;
-let app: ChildProcess;
-let dataDir: string;
-let output = "";
-
-async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+let app: AnotherApp;
+const sql = <T>(text: string, values: unknown[] = []) => app.sql<T>(text, values);
 
 test.beforeAll(async () => {
   test.setTimeout(5 * 60_000);
-  dataDir = mkdtempSync(path.join(os.tmpdir(), "flightdeck-install-"));
-  // Running as root, the embedded PostgreSQL runs as "postgres", which must reach its directory.
-  chmodSync(dataDir, 0o755);
-  const saved = process.env.DATABASE_URL;
-  delete process.env.DATABASE_URL;
-  database = await ensureDatabase({ dataDir: path.join(dataDir, "db") });
-  if (saved) process.env.DATABASE_URL = saved;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: database.url,
-    AUTH_SECRET: randomBytes(33).toString("base64"),
-    PORT: String(port),
-    FLIGHTDECK_DATA_DIR: path.join(dataDir, "app"),
-  };
-  for (const key of Object.keys(env)) {
-    if (key.startsWith("OIDC_") || key === "FLIGHTDECK_DEMO") delete env[key];
-  }
-  app = spawn("npm", ["start"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  app.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  app.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 4 * 60_000;
-  for (;;) {
-    if (app.exitCode !== null) throw new Error(`npm start exited: ${output}`);
-    const ok = await fetch(`${base}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`not healthy in time: ${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  app = await startAnotherApp(port, {});
 });
 
 test.afterAll(async () => {
-  if (app?.pid && app.exitCode === null) {
-    process.kill(-app.pid, "SIGINT");
-    await new Promise<void>((resolve) => {
-      if (app.exitCode !== null) return resolve();
-      app.once("exit", () => resolve());
-    });
-  }
-  await database?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await app?.stop();
 });
 
 test("an install on an empty PostgreSQL has no demo, and its first admin is made on the command line", async ({
   page,
 }) => {
-  expect(output).toContain("Demo mode is off because DATABASE_URL is set");
+  expect(app.output()).toContain("Demo mode is off because DATABASE_URL is set");
   expect((await sql<{ n: number }>('SELECT count(*)::int AS n FROM "Region"'))[0]?.n).toBe(0);
 
   await page.goto(`${base}/sign-in`);
@@ -87,15 +31,7 @@ test("an install on an empty PostgreSQL has no demo, and its first admin is made
   await expect(page.getByText("admin@flightdeck.demo")).toHaveCount(0);
   await expect(page.getByTestId("demo-banner")).toHaveCount(0);
 
-  const create = spawnSync(
-    "node",
-    ["bin/flightdeck.mjs", "admin", "create", "--email", "first@example.com", "--name", "First"],
-    {
-      env: { ...process.env, DATABASE_URL: database.url },
-      input: `${PASSWORD}\n`,
-      encoding: "utf8",
-    },
-  );
+  const create = app.createAdmin("first@example.com", PASSWORD);
   expect(create.stderr).toBe("");
   expect(create.stdout).toContain("Created admin first@example.com");
 

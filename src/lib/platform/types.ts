@@ -211,6 +211,8 @@ export interface NodePoolState {
   scalingUp: boolean;
   minNodes: number;
   maxNodes: number;
+  /** false when the platform does not report the autoscaler's bounds (min and max are the size) */
+  boundsKnown?: boolean;
   gpus: number;
   /** GPUs on ready, schedulable nodes that work */
   allocatable: number;

@@ -263,6 +263,7 @@ export function nodePools(
         // The cluster autoscaler's bounds are not on the nodes: the pool's size is what is known.
         minNodes: members.length,
         maxNodes: members.length,
+        boundsKnown: false,
         gpus: members.reduce((s, n) => s + n.capacity, 0),
         allocatable: usable.reduce((s, n) => s + n.allocatable, 0),
         allocated: usable.reduce((s, n) => s + Math.min(n.allocated, n.allocatable), 0),

@@ -190,10 +190,15 @@ class ClusterCache {
       reason:
         failing.length === 0
           ? null
-          : failing.some((f) => f.error)
-            ? [...new Set(failing.map((f) => f.error).filter(Boolean))].join("; ") +
-              ` (${failing.map((f) => f.resource).join(", ")})`
-            : `first read in progress (${failing.map((f) => f.resource).join(", ")})`,
+          : `${
+              failing.some((f) => f.error)
+                ? [...new Set(failing.map((f) => f.error).filter(Boolean))].join("; ")
+                : "first read in progress"
+            } (${
+              failing.length === resources.length
+                ? "every resource"
+                : failing.map((f) => f.resource).join(", ")
+            })`,
       resources,
     };
   }

@@ -85,7 +85,15 @@ export default async function ClusterPage({ params }: { params: Params }) {
                     {p.readyNodes} / {p.nodes}
                   </TableCell>
                   <TableCell className="text-xs">
-                    {p.minNodes}–{p.maxNodes} nodes
+                    {p.boundsKnown === false ? (
+                      <span title="The cluster autoscaler's minimum and maximum are not on the nodes">
+                        {p.nodes} nodes · bounds not reported
+                      </span>
+                    ) : (
+                      <>
+                        {p.minNodes}–{p.maxNodes} nodes
+                      </>
+                    )}
                     {p.scalingUp ? (
                       <div className="text-muted-foreground">adding a node…</div>
                     ) : null}
@@ -237,7 +245,11 @@ export default async function ClusterPage({ params }: { params: Params }) {
           </ul>
         ) : null}
         {c.workloads.length === 0 ? (
-          <p className="text-sm text-muted-foreground">No model versions serve on this cluster.</p>
+          c.workloadErrors.length === 0 ? (
+            <p className="text-sm text-muted-foreground">
+              No model versions serve on this cluster.
+            </p>
+          ) : null
         ) : (
           <Table>
             <TableCaption>Model versions serving on {c.name}</TableCaption>
