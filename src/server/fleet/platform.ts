@@ -3,6 +3,7 @@ import { clock } from "@/lib/clock";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
 import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
 import { PrometheusMetrics, type QueryTemplates } from "@/lib/platform/prometheus";
+import { db } from "@/server/db/client";
 import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
 import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
 import {
@@ -63,6 +64,13 @@ export function fleetPlatform(): FleetPlatform & { tick?: () => Promise<unknown>
       const metrics = process.env.PROMETHEUS_URL ? metricsSource() : null;
       g.flightdeckFleet = new KubernetesPlatform({
         clusters: clustersFromEnvironment(),
+        imageDigest: async (model, version) =>
+          (
+            await db().modelVersion.findFirst({
+              where: { version, model: { name: model } },
+              select: { imageDigest: true },
+            })
+          )?.imageDigest ?? null,
         gpuUtilization:
           metrics instanceof PrometheusMetrics ? () => metrics.gpuUtilizationByNode() : undefined,
       }).start();

@@ -163,13 +163,21 @@ export class KubeConnection {
     query: Record<string, string | number | boolean | undefined>,
     signal: AbortSignal | undefined,
     timeoutMs: number | null,
+    write?: { method: "PATCH" | "PUT"; contentType: string; body: string },
   ): Promise<http.IncomingMessage> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(query))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const options: https.RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(options);
-    const headers = { ...(options.headers ?? {}), accept: "application/json" };
+    const headers: http.OutgoingHttpHeaders = {
+      ...(options.headers as http.OutgoingHttpHeaders | undefined),
+      accept: "application/json",
+    };
+    if (write) {
+      headers["content-type"] = write.contentType;
+      headers["content-length"] = Buffer.byteLength(write.body);
+    }
     const transport = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { ...options, method: "GET", headers, signal }, (res) =>
@@ -184,7 +192,7 @@ export class KubeConnection {
         if (signal?.aborted) reject(signal.reason ?? error);
         else reject(networkError(error, this.server, timeoutMs ?? this.timeoutMs));
       });
-      req.end();
+      req.end(write?.body);
     });
   }
 
@@ -208,6 +216,32 @@ export class KubeConnection {
     } catch {
       throw new KubeApiError(res.statusCode ?? 0, "BadResponse", `unreadable answer from ${path}`);
     }
+  }
+
+  /**
+   * PATCH an object (merge or JSON patch). KubeApiError for an error status (a 409 for a stale
+   * resourceVersion); KubeUnreachableError when the answer never came, which says nothing about
+   * whether the write took effect.
+   */
+  async patch<T>(
+    path: string,
+    body: unknown,
+    contentType: "application/merge-patch+json" | "application/json-patch+json",
+  ): Promise<T> {
+    const res = await this.open(path, {}, undefined, this.timeoutMs, {
+      method: "PATCH",
+      contentType,
+      body: JSON.stringify(body),
+    });
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+    } catch (error) {
+      throw networkError(error, this.server, this.timeoutMs);
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
+    if ((res.statusCode ?? 0) >= 400) throw apiError(res.statusCode ?? 0, text, res.headers);
+    return JSON.parse(text) as T;
   }
 
   /** Every item of a list, page by page (`limit`/`continue`), and the list's resource version. */

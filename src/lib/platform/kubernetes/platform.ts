@@ -5,12 +5,15 @@
  * current is reported unreachable with the reason and the age of its last good data, and the
  * others keep working.
  *
- * Driving rollouts on Argo Rollouts and KServe, and training jobs, are not read from clusters
- * yet: those calls are refused with a message saying so, and no job is reported.
+ * Rollouts are driven on Argo Rollouts (argo.ts: Flightdeck owns the steps, every write is
+ * conditional on the resourceVersion read). KServe InferenceServices and training jobs are not
+ * driven yet: no job is reported, and KServe models have no rollout object to drive.
  */
 import { clock } from "@/lib/clock";
 import {
   assertSelector,
+  ConflictError,
+  OutcomeUnknownError,
   type RolloutRef,
   PlatformError,
   type AdapterHealth,
@@ -23,13 +26,29 @@ import {
   type RolloutDriver,
   type RolloutKey,
   type RolloutObject,
+  type Environment,
   type Selector,
   type ServingDeployment,
   type TrainingJobState,
   type TrainingPlatform,
   type Workloads,
 } from "../types";
-import { KubeConnection, type KubeObject } from "./client";
+import {
+  describeKubeError,
+  KubeApiError,
+  KubeConnection,
+  KubeUnreachableError,
+  type KubeObject,
+} from "./client";
+import {
+  argoRolloutObject,
+  conditional,
+  ownedReplicaSets,
+  REVISION,
+  setVersionPatch,
+  stepsAt,
+  undoPatch,
+} from "./argo";
 import type { ClusterConnectionConfig } from "./config";
 import {
   autoscalerStates,
@@ -134,6 +153,11 @@ export interface KubernetesPlatformOptions {
   gpuUtilization?: () => Promise<Map<string, number>>;
   /** how often to refresh GPU utilization, ms */
   utilizationEveryMs?: number;
+  /**
+   * The registry's image digest of a model version: a new version runs by digest, never by a
+   * tag that could move. Without it (or for a version not registered) setting a version is refused.
+   */
+  imageDigest?: (model: string, version: string) => Promise<string | null>;
 }
 
 class ClusterCache {
@@ -390,53 +414,262 @@ export class KubernetesPlatform
   }
 
   // -------------------------------------------------------------------------------------------
-  // Not read from clusters yet.
+  // Driving Argo Rollouts (argo.ts says who owns the steps).
 
-  private refuse(what: string, key?: RolloutKey): never {
-    const cache = key ? this.caches.find((c) => c.name === key.cluster) : undefined;
-    if (key && !cache) throw new PlatformError(what, `no cluster named ${key.cluster}`);
-    if (cache && !cache.freshness().live) {
+  private cacheOf(cluster: string, what: string): ClusterCache {
+    const cache = this.caches.find((c) => c.name === cluster);
+    if (!cache) throw new PlatformError(what, `no cluster named ${cluster}`);
+    return cache;
+  }
+
+  async rollouts(
+    selector: Selector & { environment?: Environment },
+  ): Promise<PartialResult<RolloutObject[]>> {
+    assertSelector(selector);
+    const errors: PartialResult<unknown>["errors"] = [];
+    const data: RolloutObject[] = [];
+    for (const c of this.caches) {
+      const f = c.freshness();
+      if (!f.live) {
+        errors.push(this.staleError(c, f));
+        continue;
+      }
+      const region = this.identity(c).region;
+      if (!region || (selector.cluster && selector.cluster !== c.name)) continue;
+      for (const r of c.items("rollouts")) {
+        if (!r.metadata.labels?.[LABELS.model]) continue;
+        const o = argoRolloutObject({ name: c.name, region }, r, c.items("replicaSets"));
+        if (typeof o === "string") {
+          errors.push({
+            source: c.name,
+            message: `Rollout ${r.metadata.namespace}/${r.metadata.name}: ${o}`,
+          });
+          continue;
+        }
+        if (
+          (!selector.model || o.model === selector.model) &&
+          (!selector.region || o.region === selector.region) &&
+          (!selector.environment || o.environment === selector.environment) &&
+          (!selector.version ||
+            o.stableVersion === selector.version ||
+            o.canaryVersion === selector.version)
+        )
+          data.push(o);
+      }
+    }
+    return { data, errors };
+  }
+
+  /** Reads a Rollout and its ReplicaSets from the API server itself (not the cache), for a write. */
+  private async readArgo(key: RolloutKey, what: string) {
+    const cache = this.cacheOf(key.cluster, what);
+    const f = cache.freshness();
+    if (!f.live && f.resources.every((r) => !r.live))
       throw new PlatformError(
         what,
-        `cluster ${cache.name} is not reachable: ${cache.freshness().reason ?? "not current"}`,
+        `cluster ${cache.name} is not reachable: ${f.reason ?? "not current"}`,
       );
+    const path = `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(key.namespace)}/rollouts/${encodeURIComponent(key.name)}`;
+    try {
+      const [rollout, sets] = await Promise.all([
+        cache.connection.get<KubeObject>(path),
+        cache.connection.listAll(
+          `/apis/apps/v1/namespaces/${encodeURIComponent(key.namespace)}/replicasets`,
+          { labelSelector: "rollouts-pod-template-hash" },
+        ),
+      ]);
+      const region = this.identity(cache).region ?? "";
+      const object = argoRolloutObject({ name: cache.name, region }, rollout, sets.items);
+      if (typeof object === "string")
+        throw new PlatformError(what, `${key.namespace}/${key.name}: ${object}`);
+      return { cache, path, rollout, replicaSets: ownedReplicaSets(rollout, sets.items), object };
+    } catch (error) {
+      throw this.platformError(error, what, key, "get");
     }
-    throw new PlatformError(
+  }
+
+  /** A cluster's refusal as the contract's errors, in words an engineer can act on. */
+  private platformError(error: unknown, what: string, key: RolloutKey, verb: string): Error {
+    if (error instanceof PlatformError || error instanceof ConflictError) return error;
+    const where = `${key.namespace}/${key.name} on ${key.cluster}`;
+    if (error instanceof KubeApiError) {
+      if (error.status === 409)
+        return new ConflictError(`rollout ${where}`, "the version read", "a newer one");
+      if (error.status === 403)
+        return new PlatformError(
+          what,
+          `Flightdeck's service account may not ${verb} rollouts in namespace ${key.namespace} of ${key.cluster} (${error.message})`,
+        );
+      if (error.status === 404) return new PlatformError(what, `rollout ${where} does not exist`);
+      if (error.status === 401) return new PlatformError(what, describeKubeError(error));
+      if (error.status >= 500 && verb !== "get")
+        return new OutcomeUnknownError(`${what} on ${where}`, error);
+      return new PlatformError(what, `${where}: ${describeKubeError(error)}`);
+    }
+    if (error instanceof KubeUnreachableError) {
+      // Refused before anything was sent changed nothing; a reset or timeout may have.
+      const unsent = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"];
+      if (
+        verb === "get" ||
+        (error.code && unsent.includes(error.code)) ||
+        /TLS|certificate/i.test(error.message)
+      )
+        return new PlatformError(what, `${key.cluster}: ${error.message}`);
+      return new OutcomeUnknownError(`${what} on ${where}`, error);
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  private async patchArgo(
+    key: RolloutKey,
+    what: string,
+    path: string,
+    body: unknown,
+    type:
+      | "application/merge-patch+json"
+      | "application/json-patch+json" = "application/merge-patch+json",
+  ): Promise<{ resourceVersion: string }> {
+    const cache = this.cacheOf(key.cluster, what);
+    try {
+      const written = await cache.connection.patch<KubeObject>(path, body, type);
+      return { resourceVersion: written.metadata.resourceVersion ?? "" };
+    } catch (error) {
+      throw this.platformError(error, what, key, "patch");
+    }
+  }
+
+  /** Reads the rollout and checks the caller read the version it is now at. */
+  private async current(ref: RolloutRef, what: string) {
+    const read = await this.readArgo(ref, what);
+    if (read.object.resourceVersion !== ref.resourceVersion)
+      throw new ConflictError(
+        `rollout ${ref.namespace}/${ref.name}`,
+        ref.resourceVersion,
+        read.object.resourceVersion,
+      );
+    return read;
+  }
+
+  async rollout(key: RolloutKey): Promise<RolloutObject> {
+    return (await this.readArgo(key, "read rollout")).object;
+  }
+
+  async setVersion(ref: RolloutRef, version: string): Promise<{ resourceVersion: string }> {
+    const what = "set version";
+    const { path, rollout, object } = await this.current(ref, what);
+    const digest = await this.options.imageDigest?.(object.model, version);
+    if (!digest)
+      throw new PlatformError(
+        what,
+        `${object.model} ${version} has no image digest in the registry`,
+      );
+    const patch = setVersionPatch(rollout, version, digest);
+    if (typeof patch === "string") throw new PlatformError(what, patch);
+    return this.patchArgo(ref, what, path, patch, "application/json-patch+json");
+  }
+
+  async setCanaryWeight(ref: RolloutRef, weight: number): Promise<{ resourceVersion: string }> {
+    const what = "set canary weight";
+    if (!Number.isInteger(weight) || weight < 0 || weight > 100)
+      throw new PlatformError(what, `weight must be a whole percent from 0 to 100, not ${weight}`);
+    const { path, object } = await this.current(ref, what);
+    if (object.canaryVersion === null) throw new PlatformError(what, "no rollout in progress");
+    if (object.aborted) throw new PlatformError(what, "the rollout is aborted: retry it first");
+    return this.patchArgo(
+      ref,
       what,
-      "Flightdeck does not drive rollouts on Kubernetes clusters yet; use kubectl argo rollouts or KServe directly",
+      path,
+      conditional(ref.resourceVersion, {
+        spec: { strategy: { canary: { steps: stepsAt(weight) } } },
+      }),
     );
   }
 
-  async rollouts(): Promise<PartialResult<RolloutObject[]>> {
-    return { data: [], errors: [] };
-  }
-  async rollout(key: RolloutKey): Promise<RolloutObject> {
-    return this.refuse("read rollout", key);
-  }
-  async setVersion(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    return this.refuse("set version", ref);
-  }
-  async setCanaryWeight(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    return this.refuse("set canary weight", ref);
-  }
   async pause(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    return this.refuse("pause", ref);
+    const { path } = await this.current(ref, "pause");
+    return this.patchArgo(
+      ref,
+      "pause",
+      path,
+      conditional(ref.resourceVersion, { spec: { paused: true } }),
+    );
   }
+
   async resume(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    return this.refuse("resume", ref);
+    const { path } = await this.current(ref, "resume");
+    return this.patchArgo(
+      ref,
+      "resume",
+      path,
+      conditional(ref.resourceVersion, { spec: { paused: false } }),
+    );
   }
-  async promote(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    return this.refuse("promote", ref);
+
+  async promote(ref: RolloutRef, opts: { full: boolean }): Promise<{ resourceVersion: string }> {
+    const what = opts.full ? "promote full" : "promote";
+    const { path, object } = await this.current(ref, what);
+    if (object.canaryVersion === null) throw new PlatformError(what, "no rollout in progress");
+    if (object.aborted) throw new PlatformError(what, "the rollout is aborted: retry it first");
+    if (opts.full) {
+      return this.patchArgo(
+        ref,
+        what,
+        `${path}/status`,
+        conditional(ref.resourceVersion, { status: { promoteFull: true } }),
+      );
+    }
+    // As the kubectl plugin promotes: unpause, then clear the pause conditions (status).
+    const { resourceVersion } = await this.patchArgo(
+      ref,
+      what,
+      path,
+      conditional(ref.resourceVersion, { spec: { paused: false } }),
+    );
+    return this.patchArgo(
+      ref,
+      what,
+      `${path}/status`,
+      conditional(resourceVersion, { status: { pauseConditions: null } }),
+    );
   }
+
   async abort(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    return this.refuse("abort", ref);
+    const { path, object } = await this.current(ref, "abort");
+    if (object.canaryVersion === null) throw new PlatformError("abort", "no rollout in progress");
+    return this.patchArgo(
+      ref,
+      "abort",
+      `${path}/status`,
+      conditional(ref.resourceVersion, { status: { abort: true } }),
+    );
   }
+
   async retry(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    return this.refuse("retry", ref);
+    const { path, object } = await this.current(ref, "retry");
+    if (!object.aborted) throw new PlatformError("retry", "the rollout is not aborted");
+    return this.patchArgo(
+      ref,
+      "retry",
+      `${path}/status`,
+      conditional(ref.resourceVersion, { status: { abort: false } }),
+    );
   }
-  async undo(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    return this.refuse("undo", ref);
+
+  async undo(ref: RolloutRef, toRevision: number): Promise<{ resourceVersion: string }> {
+    const { path, rollout, replicaSets } = await this.current(ref, "undo");
+    const target = replicaSets.find(
+      (rs) => Number(rs.metadata.annotations?.[REVISION]) === toRevision,
+    );
+    if (!target) throw new PlatformError("undo", `revision ${toRevision} does not exist`);
+    return this.patchArgo(
+      ref,
+      "undo",
+      path,
+      undoPatch(rollout, target),
+      "application/json-patch+json",
+    );
   }
+
   async jobs(): Promise<PartialResult<TrainingJobState[]>> {
     return { data: [], errors: [] };
   }
