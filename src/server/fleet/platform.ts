@@ -64,13 +64,11 @@ export function fleetPlatform(): FleetPlatform & { tick?: () => Promise<unknown>
       const metrics = process.env.PROMETHEUS_URL ? metricsSource() : null;
       g.flightdeckFleet = new KubernetesPlatform({
         clusters: clustersFromEnvironment(),
-        imageDigest: async (model, version) =>
-          (
-            await db().modelVersion.findFirst({
-              where: { version, model: { name: model } },
-              select: { imageDigest: true },
-            })
-          )?.imageDigest ?? null,
+        artifact: (model, version) =>
+          db().modelVersion.findFirst({
+            where: { version, model: { name: model } },
+            select: { imageDigest: true, artifactUri: true },
+          }),
         gpuUtilization:
           metrics instanceof PrometheusMetrics ? () => metrics.gpuUtilizationByNode() : undefined,
       }).start();

@@ -41,6 +41,13 @@ import {
   type KubeObject,
 } from "./client";
 import {
+  ABORTED,
+  inferenceServiceObject,
+  PAUSED,
+  setVersionPatch as kserveSetVersion,
+  undoPatch as kserveUndo,
+} from "./kserve";
+import {
   argoRolloutObject,
   conditional,
   ownedReplicaSets,
@@ -154,11 +161,27 @@ export interface KubernetesPlatformOptions {
   /** how often to refresh GPU utilization, ms */
   utilizationEveryMs?: number;
   /**
-   * The registry's image digest of a model version: a new version runs by digest, never by a
-   * tag that could move. Without it (or for a version not registered) setting a version is refused.
+   * A model version's artifacts from the registry: its image digest (an Argo Rollout runs a new
+   * version by digest, never by a tag that could move) and its model artifact (what a KServe
+   * predictor loads). Without it, or for a version not registered, setting a version is refused.
    */
-  imageDigest?: (model: string, version: string) => Promise<string | null>;
+  artifact?: (
+    model: string,
+    version: string,
+  ) => Promise<{ imageDigest: string; artifactUri: string } | null>;
 }
+
+/** The object behind a rollout key, read for a write. */
+type Target =
+  | {
+      kind: "argo";
+      cache: ClusterCache;
+      path: string;
+      object: KubeObject;
+      read: RolloutObject;
+      replicaSets: KubeObject[];
+    }
+  | { kind: "kserve"; cache: ClusterCache; path: string; object: KubeObject; read: RolloutObject };
 
 class ClusterCache {
   readonly connection: KubeConnection;
@@ -436,13 +459,25 @@ export class KubernetesPlatform
       }
       const region = this.identity(c).region;
       if (!region || (selector.cluster && selector.cluster !== c.name)) continue;
-      for (const r of c.items("rollouts")) {
+      const objects = [
+        ...c.items("rollouts").map((r) => ({
+          kind: "Rollout",
+          r,
+          read: () => argoRolloutObject({ name: c.name, region }, r, c.items("replicaSets")),
+        })),
+        ...c.items("inferenceServices").map((r) => ({
+          kind: "InferenceService",
+          r,
+          read: () => inferenceServiceObject({ name: c.name, region }, r, c.items("pods")),
+        })),
+      ];
+      for (const { kind, r, read } of objects) {
         if (!r.metadata.labels?.[LABELS.model]) continue;
-        const o = argoRolloutObject({ name: c.name, region }, r, c.items("replicaSets"));
+        const o = read();
         if (typeof o === "string") {
           errors.push({
             source: c.name,
-            message: `Rollout ${r.metadata.namespace}/${r.metadata.name}: ${o}`,
+            message: `${kind} ${r.metadata.namespace}/${r.metadata.name}: ${o}`,
           });
           continue;
         }
@@ -460,8 +495,11 @@ export class KubernetesPlatform
     return { data, errors };
   }
 
-  /** Reads a Rollout and its ReplicaSets from the API server itself (not the cache), for a write. */
-  private async readArgo(key: RolloutKey, what: string) {
+  /**
+   * Reads the object behind a rollout key from the API server itself (not the cache), for a
+   * write: an Argo Rollout with its ReplicaSets, or a KServe InferenceService.
+   */
+  private async readTarget(key: RolloutKey, what: string): Promise<Target> {
     const cache = this.cacheOf(key.cluster, what);
     const f = cache.freshness();
     // A cluster whose data is not current is not driven: the page could not show the truth.
@@ -470,20 +508,47 @@ export class KubernetesPlatform
         what,
         `cluster ${cache.name} is not reachable: ${f.reason ?? "not current"}`,
       );
-    const path = `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(key.namespace)}/rollouts/${encodeURIComponent(key.name)}`;
+    const ns = encodeURIComponent(key.namespace);
+    const name = encodeURIComponent(key.name);
+    const region = this.identity(cache).region ?? "";
+    const isKServe =
+      !cache.reflectors.rollouts
+        .items()
+        .some((r) => r.metadata.namespace === key.namespace && r.metadata.name === key.name) &&
+      cache.reflectors.inferenceServices
+        .items()
+        .some((r) => r.metadata.namespace === key.namespace && r.metadata.name === key.name);
     try {
-      const [rollout, sets] = await Promise.all([
+      if (isKServe) {
+        const path = `/apis/serving.kserve.io/v1beta1/namespaces/${ns}/inferenceservices/${name}`;
+        const object = await cache.connection.get<KubeObject>(path);
+        const read = inferenceServiceObject(
+          { name: cache.name, region },
+          object,
+          cache.items("pods"),
+        );
+        if (typeof read === "string")
+          throw new PlatformError(what, `${key.namespace}/${key.name}: ${read}`);
+        return { kind: "kserve", cache, path, object, read };
+      }
+      const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/rollouts/${name}`;
+      const [object, sets] = await Promise.all([
         cache.connection.get<KubeObject>(path),
-        cache.connection.listAll(
-          `/apis/apps/v1/namespaces/${encodeURIComponent(key.namespace)}/replicasets`,
-          { labelSelector: "rollouts-pod-template-hash" },
-        ),
+        cache.connection.listAll(`/apis/apps/v1/namespaces/${ns}/replicasets`, {
+          labelSelector: "rollouts-pod-template-hash",
+        }),
       ]);
-      const region = this.identity(cache).region ?? "";
-      const object = argoRolloutObject({ name: cache.name, region }, rollout, sets.items);
-      if (typeof object === "string")
-        throw new PlatformError(what, `${key.namespace}/${key.name}: ${object}`);
-      return { cache, path, rollout, replicaSets: ownedReplicaSets(rollout, sets.items), object };
+      const read = argoRolloutObject({ name: cache.name, region }, object, sets.items);
+      if (typeof read === "string")
+        throw new PlatformError(what, `${key.namespace}/${key.name}: ${read}`);
+      return {
+        kind: "argo",
+        cache,
+        path,
+        object,
+        read,
+        replicaSets: ownedReplicaSets(object, sets.items),
+      };
     } catch (error) {
       throw this.platformError(error, what, key, "get");
     }
@@ -521,7 +586,7 @@ export class KubernetesPlatform
     return error instanceof Error ? error : new Error(String(error));
   }
 
-  private async patchArgo(
+  private async write(
     key: RolloutKey,
     what: string,
     path: string,
@@ -539,134 +604,173 @@ export class KubernetesPlatform
     }
   }
 
-  /** Reads the rollout and checks the caller read the version it is now at. */
-  private async current(ref: RolloutRef, what: string) {
-    const read = await this.readArgo(ref, what);
-    if (read.object.resourceVersion !== ref.resourceVersion)
+  /** Reads the object and checks the caller read the version it is now at. */
+  private async current(ref: RolloutRef, what: string): Promise<Target> {
+    const target = await this.readTarget(ref, what);
+    if (target.read.resourceVersion !== ref.resourceVersion)
       throw new ConflictError(
         `rollout ${ref.namespace}/${ref.name}`,
         ref.resourceVersion,
-        read.object.resourceVersion,
+        target.read.resourceVersion,
       );
-    return read;
+    return target;
+  }
+
+  private async artifactOf(model: string, version: string, what: string) {
+    const artifact = await this.options.artifact?.(model, version);
+    if (!artifact) throw new PlatformError(what, `${model} ${version} is not in the registry`);
+    return artifact;
   }
 
   async rollout(key: RolloutKey): Promise<RolloutObject> {
-    return (await this.readArgo(key, "read rollout")).object;
+    return (await this.readTarget(key, "read rollout")).read;
   }
 
   async setVersion(ref: RolloutRef, version: string): Promise<{ resourceVersion: string }> {
     const what = "set version";
-    const { path, rollout, object } = await this.current(ref, what);
-    const digest = await this.options.imageDigest?.(object.model, version);
-    if (!digest)
-      throw new PlatformError(
-        what,
-        `${object.model} ${version} has no image digest in the registry`,
-      );
-    const patch = setVersionPatch(rollout, version, digest);
+    const t = await this.current(ref, what);
+    const { imageDigest, artifactUri } = await this.artifactOf(t.read.model, version, what);
+    if (t.kind === "kserve") {
+      const patch = kserveSetVersion(t.object, t.read, version, artifactUri);
+      if (typeof patch === "string") throw new PlatformError(what, patch);
+      return this.write(ref, what, t.path, patch);
+    }
+    const patch = setVersionPatch(t.object, version, imageDigest);
     if (typeof patch === "string") throw new PlatformError(what, patch);
-    return this.patchArgo(ref, what, path, patch, "application/json-patch+json");
+    return this.write(ref, what, t.path, patch, "application/json-patch+json");
   }
 
   async setCanaryWeight(ref: RolloutRef, weight: number): Promise<{ resourceVersion: string }> {
     const what = "set canary weight";
     if (!Number.isInteger(weight) || weight < 0 || weight > 100)
       throw new PlatformError(what, `weight must be a whole percent from 0 to 100, not ${weight}`);
-    const { path, object } = await this.current(ref, what);
-    if (object.canaryVersion === null) throw new PlatformError(what, "no rollout in progress");
-    if (object.aborted) throw new PlatformError(what, "the rollout is aborted: retry it first");
-    return this.patchArgo(
-      ref,
-      what,
-      path,
-      conditional(ref.resourceVersion, {
-        spec: { strategy: { canary: { steps: stepsAt(weight) } } },
-      }),
-    );
+    const t = await this.current(ref, what);
+    if (t.read.canaryVersion === null) throw new PlatformError(what, "no rollout in progress");
+    if (t.read.aborted) throw new PlatformError(what, "the rollout is aborted: retry it first");
+    const spec =
+      t.kind === "kserve"
+        ? { predictor: { canaryTrafficPercent: weight } }
+        : { strategy: { canary: { steps: stepsAt(weight) } } };
+    return this.write(ref, what, t.path, conditional(ref.resourceVersion, { spec }));
   }
 
   async pause(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    const { path } = await this.current(ref, "pause");
-    return this.patchArgo(
-      ref,
-      "pause",
-      path,
-      conditional(ref.resourceVersion, { spec: { paused: true } }),
-    );
+    const t = await this.current(ref, "pause");
+    const patch =
+      t.kind === "kserve"
+        ? { metadata: { annotations: { [PAUSED]: "true" } } }
+        : { spec: { paused: true } };
+    return this.write(ref, "pause", t.path, conditional(ref.resourceVersion, patch));
   }
 
   async resume(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    const { path } = await this.current(ref, "resume");
-    return this.patchArgo(
-      ref,
-      "resume",
-      path,
-      conditional(ref.resourceVersion, { spec: { paused: false } }),
-    );
+    const t = await this.current(ref, "resume");
+    const patch =
+      t.kind === "kserve"
+        ? { metadata: { annotations: { [PAUSED]: null } } }
+        : { spec: { paused: false } };
+    return this.write(ref, "resume", t.path, conditional(ref.resourceVersion, patch));
   }
 
   async promote(ref: RolloutRef, opts: { full: boolean }): Promise<{ resourceVersion: string }> {
     const what = opts.full ? "promote full" : "promote";
-    const { path, object } = await this.current(ref, what);
-    if (object.canaryVersion === null) throw new PlatformError(what, "no rollout in progress");
-    if (object.aborted) throw new PlatformError(what, "the rollout is aborted: retry it first");
+    const t = await this.current(ref, what);
+    if (t.read.canaryVersion === null) throw new PlatformError(what, "no rollout in progress");
+    if (t.read.aborted) throw new PlatformError(what, "the rollout is aborted: retry it first");
+    if (t.kind === "kserve") {
+      // Promotion removes canaryTrafficPercent: the new revision takes all the traffic.
+      const patch = opts.full
+        ? {
+            metadata: { annotations: { [PAUSED]: null } },
+            spec: { predictor: { canaryTrafficPercent: null } },
+          }
+        : { metadata: { annotations: { [PAUSED]: null } } };
+      return this.write(ref, what, t.path, conditional(ref.resourceVersion, patch));
+    }
     if (opts.full) {
-      return this.patchArgo(
+      return this.write(
         ref,
         what,
-        `${path}/status`,
+        `${t.path}/status`,
         conditional(ref.resourceVersion, { status: { promoteFull: true } }),
       );
     }
     // As the kubectl plugin promotes: unpause, then clear the pause conditions (status).
-    const { resourceVersion } = await this.patchArgo(
+    const { resourceVersion } = await this.write(
       ref,
       what,
-      path,
+      t.path,
       conditional(ref.resourceVersion, { spec: { paused: false } }),
     );
-    return this.patchArgo(
+    return this.write(
       ref,
       what,
-      `${path}/status`,
+      `${t.path}/status`,
       conditional(resourceVersion, { status: { pauseConditions: null } }),
     );
   }
 
   async abort(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    const { path, object } = await this.current(ref, "abort");
-    if (object.canaryVersion === null) throw new PlatformError("abort", "no rollout in progress");
-    return this.patchArgo(
+    const t = await this.current(ref, "abort");
+    if (t.read.canaryVersion === null) throw new PlatformError("abort", "no rollout in progress");
+    if (t.kind === "kserve") {
+      // All traffic back to the previous rolled-out revision, and the abort recorded.
+      return this.write(
+        ref,
+        "abort",
+        t.path,
+        conditional(ref.resourceVersion, {
+          metadata: { annotations: { [ABORTED]: "true" } },
+          spec: { predictor: { canaryTrafficPercent: 0 } },
+        }),
+      );
+    }
+    return this.write(
       ref,
       "abort",
-      `${path}/status`,
+      `${t.path}/status`,
       conditional(ref.resourceVersion, { status: { abort: true } }),
     );
   }
 
   async retry(ref: RolloutRef): Promise<{ resourceVersion: string }> {
-    const { path, object } = await this.current(ref, "retry");
-    if (!object.aborted) throw new PlatformError("retry", "the rollout is not aborted");
-    return this.patchArgo(
+    const t = await this.current(ref, "retry");
+    if (!t.read.aborted) throw new PlatformError("retry", "the rollout is not aborted");
+    if (t.kind === "kserve") {
+      return this.write(
+        ref,
+        "retry",
+        t.path,
+        conditional(ref.resourceVersion, { metadata: { annotations: { [ABORTED]: null } } }),
+      );
+    }
+    return this.write(
       ref,
       "retry",
-      `${path}/status`,
+      `${t.path}/status`,
       conditional(ref.resourceVersion, { status: { abort: false } }),
     );
   }
 
   async undo(ref: RolloutRef, toRevision: number): Promise<{ resourceVersion: string }> {
-    const { path, rollout, replicaSets } = await this.current(ref, "undo");
-    const target = replicaSets.find(
+    const t = await this.current(ref, "undo");
+    if (t.kind === "kserve") {
+      const version = t.read.revisions.find((r) => r.revision === toRevision)?.version;
+      if (!version) throw new PlatformError("undo", `revision ${toRevision} does not exist`);
+      const { artifactUri } = await this.artifactOf(t.read.model, version, "undo");
+      const patch = kserveUndo(t.object, t.read, version, artifactUri);
+      if (typeof patch === "string") throw new PlatformError("undo", patch);
+      return this.write(ref, "undo", t.path, patch);
+    }
+    const target = t.replicaSets.find(
       (rs) => Number(rs.metadata.annotations?.[REVISION]) === toRevision,
     );
     if (!target) throw new PlatformError("undo", `revision ${toRevision} does not exist`);
-    return this.patchArgo(
+    return this.write(
       ref,
       "undo",
-      path,
-      undoPatch(rollout, target),
+      t.path,
+      undoPatch(t.object, target),
       "application/json-patch+json",
     );
   }
