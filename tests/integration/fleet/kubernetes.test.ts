@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
 import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
-import type { ClusterState } from "@/lib/platform/types";
+import { ConflictError, type ClusterState } from "@/lib/platform/types";
 import { syncFleet } from "@/server/fleet/sync";
 import { KubeApiServer, kubeconfigFor } from "../../support/kube";
 import { twoClusterFleet, type TwoClusterFleet } from "../../support/kube/fleet-objects";
@@ -324,6 +324,64 @@ describe("one cluster failing", () => {
       "pods are watched again",
     );
     await until(async () => (await clusterNamed(east))?.freshness?.live === true, "east is live");
+  });
+});
+
+describe("writing to an Argo Rollout", () => {
+  const key = () => ({ cluster: east, namespace: "search-serving", name: "ranker-xl" });
+
+  it("reads the canary from the API server itself, and pauses and resumes it conditionally", async () => {
+    const o = await platform.rollout(key());
+    expect(o).toMatchObject({
+      model: "ranker-xl",
+      environment: "production",
+      region: "us-east-1",
+      stableVersion: "2.1.0",
+      canaryVersion: "2.2.0",
+      canaryWeight: 20,
+      paused: false,
+    });
+    const { resourceVersion } = await platform.pause({
+      ...key(),
+      resourceVersion: o.resourceVersion,
+    });
+    const stored = servers.get(east)!.store.get({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Rollout",
+      namespace: "search-serving",
+      name: "ranker-xl",
+    });
+    expect((stored?.spec as { paused?: boolean } | undefined)?.paused).toBe(true);
+    expect(stored?.metadata.resourceVersion).toBe(resourceVersion);
+    // A write based on the version read before the pause is refused, not applied.
+    await expect(
+      platform.resume({ ...key(), resourceVersion: o.resourceVersion }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await platform.resume({ ...key(), resourceVersion });
+    expect((await platform.rollout(key())).paused).toBe(false);
+  });
+
+  it("says what Flightdeck's service account may not do when the cluster forbids a patch", async () => {
+    const server = servers.get(east)!;
+    server.setDenyRules([{ resource: "rollouts", group: "argoproj.io", verbs: ["patch"] }]);
+    try {
+      const o = await platform.rollout(key());
+      await expect(
+        platform.pause({ ...key(), resourceVersion: o.resourceVersion }),
+      ).rejects.toThrow(
+        /Flightdeck's service account may not patch rollouts in namespace search-serving of gke-us-east1-serving/,
+      );
+      expect((await platform.rollout(key())).paused).toBe(false);
+    } finally {
+      server.setDenyRules([]);
+    }
+  });
+
+  it("refuses a weight outside 0..100 and a version the registry does not know", async () => {
+    const o = await platform.rollout(key());
+    const ref = { ...key(), resourceVersion: o.resourceVersion };
+    await expect(platform.setCanaryWeight(ref, 101)).rejects.toThrow(/whole percent/);
+    await expect(platform.setVersion(ref, "9.9.9")).rejects.toThrow(/not in the registry/);
   });
 });
 

@@ -180,8 +180,10 @@ export class KubeConnection {
     }
     const transport = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, { ...options, method: "GET", headers, signal }, (res) =>
-        resolve(res),
+      const req = transport.request(
+        url,
+        { ...options, method: write?.method ?? "GET", headers, signal },
+        (res) => resolve(res),
       );
       if (timeoutMs !== null) {
         req.setTimeout(timeoutMs, () =>
