@@ -230,7 +230,9 @@ export function nodePools(
   for (const node of nodes) {
     const facts = nodeFacts(node, allocated, now);
     if (facts.capacity === 0 && !facts.product) continue; // not a GPU node
-    pools.set(facts.pool, [...(pools.get(facts.pool) ?? []), facts]);
+    const members = pools.get(facts.pool);
+    if (members) members.push(facts);
+    else pools.set(facts.pool, [facts]);
   }
   return [...pools.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -591,8 +593,22 @@ export function servingDeployments(
   for (const d of objects.deployments) consider("Deployment", d, deploymentParts);
   for (const r of objects.rollouts)
     consider("Rollout", r, (o) => rolloutParts(o, objects.replicaSets));
-  for (const i of objects.inferenceServices)
-    consider("InferenceService", i, (o) => inferenceServiceParts(o, objects.pods));
+  if (objects.inferenceServices.length > 0) {
+    // Each InferenceService's predictor pods, found in one pass over the cluster's pods.
+    const podsOf = new Map<string, KubeObject[]>();
+    for (const p of objects.pods) {
+      const owner = p.metadata.labels?.["serving.kserve.io/inferenceservice"];
+      if (!owner) continue;
+      const k = `${p.metadata.namespace}/${owner}`;
+      const list = podsOf.get(k);
+      if (list) list.push(p);
+      else podsOf.set(k, [p]);
+    }
+    for (const i of objects.inferenceServices)
+      consider("InferenceService", i, (o) =>
+        inferenceServiceParts(o, podsOf.get(`${o.metadata.namespace}/${o.metadata.name}`) ?? []),
+      );
+  }
 
   // Weights are shares of the model's traffic in one environment on this cluster.
   const groups = new Map<string, Workload[]>();

@@ -108,13 +108,39 @@ function slimPod(pod: KubeObject): KubeObject {
       containers: resources(spec.containers),
       initContainers: resources(spec.initContainers),
     },
-    status: pick(pod.status, ["phase", "conditions"]),
+    status: {
+      phase: pod.status?.phase,
+      // Only Ready is read; the other conditions and their timestamps are most of a pod's size.
+      conditions: (Array.isArray(pod.status?.conditions) ? pod.status.conditions : [])
+        .filter((c: { type?: string }) => c.type === "Ready")
+        .map((c: { type?: string; status?: string }) => ({ type: c.type, status: c.status })),
+    },
+  };
+}
+
+/** Keeps what the inventory reads of a node: labels, schedulability, GPUs and Ready. */
+function slimNode(node: KubeObject): KubeObject {
+  const status = node.status ?? {};
+  const conditions = Array.isArray(status.conditions) ? status.conditions : [];
+  return {
+    metadata: {
+      name: node.metadata.name,
+      resourceVersion: node.metadata.resourceVersion,
+      creationTimestamp: node.metadata.creationTimestamp,
+      labels: node.metadata.labels,
+    },
+    spec: pick(node.spec, ["unschedulable", "taints"]),
+    status: {
+      capacity: pick(status.capacity as Record<string, unknown> | undefined, [GPU_RESOURCE]),
+      allocatable: pick(status.allocatable as Record<string, unknown> | undefined, [GPU_RESOURCE]),
+      conditions: conditions.filter((c: { type?: string }) => c.type === "Ready"),
+    },
   };
 }
 
 export const RESOURCES = {
   namespaces: { name: "namespaces", path: "/api/v1/namespaces" },
-  nodes: { name: "nodes", path: "/api/v1/nodes" },
+  nodes: { name: "nodes", path: "/api/v1/nodes", transform: slimNode },
   pods: {
     name: "pods",
     path: "/api/v1/pods",
@@ -221,6 +247,21 @@ class ClusterCache {
     return this.reflectors[resource].items();
   }
 
+  private memo = new Map<string, { at: string; value: unknown }>();
+
+  /**
+   * A figure derived from some of the caches, computed again only after one of them changed
+   * (and when `extra` differs): page views read it in constant time.
+   */
+  derive<T>(key: string, from: ResourceName[], compute: () => T, extra = ""): T {
+    const at = from.map((r) => this.reflectors[r].changes).join(",") + `|${extra}`;
+    const hit = this.memo.get(key);
+    if (hit && hit.at === at) return hit.value as T;
+    const value = compute();
+    this.memo.set(key, { at, value });
+    return value;
+  }
+
   freshness(): ClusterFreshness {
     const resources = Object.values(this.reflectors).map((r) => {
       const f = r.freshness();
@@ -256,6 +297,7 @@ export class KubernetesPlatform
 {
   private readonly caches: ClusterCache[];
   private utilization = new Map<string, number>();
+  private utilizationRead = 0;
   private utilizationTimer: ReturnType<typeof setInterval> | null = null;
   private started = false;
 
@@ -274,7 +316,10 @@ export class KubernetesPlatform
     if (this.options.gpuUtilization) {
       const refresh = () =>
         this.options.gpuUtilization?.().then(
-          (m) => (this.utilization = m),
+          (m) => {
+            this.utilization = m;
+            this.utilizationRead += 1;
+          },
           () => undefined, // utilization stays as last read; a metrics outage shows on its own source
         );
       void refresh();
@@ -307,7 +352,9 @@ export class KubernetesPlatform
   }
 
   private identity(c: ClusterCache) {
-    return clusterIdentity(c.items("namespaces"), c.items("nodes"));
+    return c.derive("identity", ["namespaces", "nodes"], () =>
+      clusterIdentity(c.items("namespaces"), c.items("nodes")),
+    );
   }
 
   private staleError(c: ClusterCache, f: ClusterFreshness) {
@@ -333,7 +380,14 @@ export class KubernetesPlatform
           });
         continue;
       }
-      const pools = nodePools(c.items("nodes"), c.items("pods"), now, this.utilization);
+      // Recomputed when nodes or pods change, utilization is read again, or a minute passes
+      // (a joining node stops counting as the pool scaling up after 10 minutes).
+      const pools = c.derive(
+        "pools",
+        ["nodes", "pods"],
+        () => nodePools(c.items("nodes"), c.items("pods"), now, this.utilization),
+        `${this.utilizationRead}|${Math.floor(now.getTime() / 60_000)}`,
+      );
       data.push({
         name: c.name,
         region: id.region,
@@ -350,12 +404,18 @@ export class KubernetesPlatform
 
   async namespaces(): Promise<PartialResult<NamespaceState[]>> {
     return this.perCluster((c) =>
-      namespaceStates(c.name, c.items("namespaces"), c.items("resourceQuotas"), c.items("pods")),
+      c.derive("namespaces", ["namespaces", "resourceQuotas", "pods"], () =>
+        namespaceStates(c.name, c.items("namespaces"), c.items("resourceQuotas"), c.items("pods")),
+      ),
     );
   }
 
   async autoscalers(): Promise<PartialResult<HpaState[]>> {
-    return this.perCluster((c) => autoscalerStates(c.name, c.items("autoscalers")));
+    return this.perCluster((c) =>
+      c.derive("autoscalers", ["autoscalers"], () =>
+        autoscalerStates(c.name, c.items("autoscalers")),
+      ),
+    );
   }
 
   /** Reads a cluster's cached objects; a cluster that is not current adds an error, and its last data. */
@@ -378,15 +438,28 @@ export class KubernetesPlatform
   private workloadsOf(c: ClusterCache) {
     const region = this.identity(c).region;
     if (!region) return { deployments: [], problems: [] };
-    return servingDeployments(
-      { name: c.name, region },
-      {
-        deployments: c.items("deployments"),
-        replicaSets: c.items("replicaSets"),
-        rollouts: c.items("rollouts"),
-        inferenceServices: c.items("inferenceServices"),
-        pods: c.items("pods"),
-      },
+    return c.derive(
+      "workloads",
+      [
+        "deployments",
+        "replicaSets",
+        "rollouts",
+        "inferenceServices",
+        "pods",
+        "namespaces",
+        "nodes",
+      ],
+      () =>
+        servingDeployments(
+          { name: c.name, region },
+          {
+            deployments: c.items("deployments"),
+            replicaSets: c.items("replicaSets"),
+            rollouts: c.items("rollouts"),
+            inferenceServices: c.items("inferenceServices"),
+            pods: c.items("pods"),
+          },
+        ),
     );
   }
 
@@ -399,6 +472,7 @@ export class KubernetesPlatform
     const errors: PartialResult<unknown>["errors"] = [];
     const data: ServingDeployment[] = [];
     for (const c of this.caches) {
+      if (selector.cluster && selector.cluster !== c.name) continue;
       const f = c.freshness();
       if (!f.live) {
         errors.push(this.staleError(c, f));

@@ -121,7 +121,11 @@ export class Reflector {
     return () => this.listeners.delete(listener);
   }
 
+  /** Counts changes to the cache, so derived figures are computed again only after one. */
+  changes = 0;
+
   private changed(): void {
+    this.changes += 1;
     for (const l of this.listeners) l();
   }
 
