@@ -7,3 +7,13 @@ export type { KubeconfigCluster } from "./kubeconfig";
 export { KubeErrors, KubeStatusError } from "./errors";
 export type { Status, StatusCause, StatusDetails } from "./errors";
 export type { KubeObject, ObjectRef, StoredObject } from "./types";
+export {
+  attachControllers,
+  pauseDurationSeconds,
+  podTemplateHash,
+  stepsHash,
+  POD_TEMPLATE_HASH_LABEL,
+  ROLLOUT_REVISION_ANNOTATION,
+  SCALE_DOWN_DEADLINE_ANNOTATION,
+} from "./controllers";
+export type { ControllerError, ControllerOptions, KubeControllers } from "./controllers";
