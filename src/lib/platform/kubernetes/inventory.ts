@@ -464,7 +464,8 @@ function rolloutParts(rollout: KubeObject, replicaSets: KubeObject[]): Part[] | 
   }
   return [
     { version: stableVersion, ...replicas(stableRs), weight: 100 - weight },
-    { version: canaryVersion, ...replicas(currentRs), weight },
+    // An aborted canary serves nothing: it is no deployment any more.
+    ...(aborted ? [] : [{ version: canaryVersion, ...replicas(currentRs), weight }]),
   ];
 }
 
@@ -505,6 +506,9 @@ function inferenceServiceParts(isvc: KubeObject, pods: KubeObject[]): Part[] | s
       existing.desired += counts.desired;
     } else parts.push({ version, ...counts, weight: percent });
   }
+  // A canary Flightdeck aborted (all traffic back on the previous revision) serves nothing.
+  if (isvc.metadata.annotations?.["flightdeck.dev/aborted"] === "true")
+    return parts.filter((p) => p.version !== latest || (p.weight ?? 0) > 0);
   return parts;
 }
 

@@ -840,13 +840,34 @@ export class KubernetesPlatform
       (rs) => Number(rs.metadata.annotations?.[REVISION]) === toRevision,
     );
     if (!target) throw new PlatformError("undo", `revision ${toRevision} does not exist`);
-    return this.write(
+    // `kubectl argo rollouts undo` restores the template; Argo then runs the steps again for an
+    // older one. A rollback should not wait for canary steps: Flightdeck promotes it at once.
+    const { resourceVersion } = await this.write(
       ref,
       "undo",
       t.path,
       undoPatch(t.object, target),
       "application/json-patch+json",
     );
+    const version = t.read.revisions.find((r) => r.revision === toRevision)?.version;
+    let rv = resourceVersion;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.write(
+          ref,
+          "undo",
+          `${t.path}/status`,
+          conditional(rv, { status: { promoteFull: true } }),
+        );
+      } catch (error) {
+        // Argo moved the object between the two writes (a new ReplicaSet, say): read it again.
+        if (!(error instanceof ConflictError) || attempt >= 3) throw error;
+        const after = await this.readTarget(ref, "undo");
+        if (after.read.canaryVersion === null && after.read.stableVersion === version)
+          return { resourceVersion: after.read.resourceVersion };
+        rv = after.read.resourceVersion;
+      }
+    }
   }
 
   async jobs(): Promise<PartialResult<TrainingJobState[]>> {

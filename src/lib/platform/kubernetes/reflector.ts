@@ -100,6 +100,11 @@ export class Reflector {
     this.running = null;
   }
 
+  /** The resourceVersion the cache is at (its list's, then each event's and bookmark's). */
+  lastResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
   items(): KubeObject[] {
     return [...this.objects.values()];
   }

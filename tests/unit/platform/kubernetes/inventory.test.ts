@@ -438,10 +438,7 @@ describe("serving workloads", () => {
     ]);
     expect(
       weights({ stableRS: "aaa", currentPodHash: "bbb", currentStepIndex: 2, abort: true }),
-    ).toEqual([
-      ["2.0.0", 100],
-      ["2.1.0", 0],
-    ]);
+    ).toEqual([["2.0.0", 100]]);
     expect(weights({ stableRS: "bbb", currentPodHash: "bbb", currentStepIndex: 4 })).toEqual([
       ["2.1.0", 100],
     ]);

@@ -1,0 +1,207 @@
+// Driving rollouts on real clusters: the Kubernetes platform writes to Argo Rollouts and KServe
+// InferenceServices in two test API servers whose controllers act as Argo Rollouts and KServe
+// do (tests/support/kube/controllers.ts). The fleet contract's canary (new version, weights,
+// pause, abort, retry, promote to 100%, undo) runs on an Argo Rollout; a KServe canary is
+// started, weighted, promoted, aborted and undone; and two promotes from the same read apply
+// one step.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
+import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
+import { ConflictError } from "@/lib/platform/types";
+import {
+  attachControllers,
+  KubeApiServer,
+  kubeconfigFor,
+  type KubeControllers,
+} from "../../support/kube";
+import { twoClusterFleet } from "../../support/kube/fleet-objects";
+import { fleetContract } from "../../support/platform/fleet-contract";
+
+const servers = new Map<string, KubeApiServer>();
+const controllers: KubeControllers[] = [];
+let platform: KubernetesPlatform;
+const EAST = "gke-us-east1-serving";
+
+/** Every controller has acted, and every cache has caught up with its server. */
+async function settle() {
+  await Promise.all(controllers.map((c) => c.settled()));
+  for (const name of platform.clusterNames()) {
+    const target = Number(servers.get(name)!.store.resourceVersion);
+    const resources = [
+      "rollouts",
+      "replicaSets",
+      "inferenceServices",
+      "pods",
+      "deployments",
+    ] as const;
+    await Promise.all(
+      resources.map(
+        (r) =>
+          new Promise<void>((resolve, reject) => {
+            const reflector = platform.reflector(name, r)!;
+            const done = () => Number(reflector.lastResourceVersion()) >= target;
+            if (done()) return resolve();
+            const timer = setTimeout(() => {
+              off();
+              reject(new Error(`${name} ${r} did not catch up with ${target}`));
+            }, 10_000);
+            const off = reflector.onChange(() => {
+              if (done()) {
+                clearTimeout(timer);
+                off();
+                resolve();
+              }
+            });
+          }),
+      ),
+    );
+  }
+}
+
+beforeAll(async () => {
+  const fleet = twoClusterFleet();
+  for (const c of fleet.clusters) {
+    // Frequent bookmarks: a cache that saw no change still learns it is current.
+    const server = new KubeApiServer({ bookmarkIntervalMs: 20 });
+    await server.up();
+    server.store.load(c.objects);
+    servers.set(c.name, server);
+    controllers.push(attachControllers(server));
+  }
+  const kubeconfig = kubeconfigFor(
+    fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
+  );
+  platform = new KubernetesPlatform({
+    clusters: clustersFromEnvironment({ KUBECONFIG: kubeconfig }),
+    timing: { backoffMs: 20, maxBackoffMs: 200 },
+    // The registry: every version has an image digest and a model artifact.
+    artifact: async (model, version) => ({
+      imageDigest: `sha256:${Buffer.from(`${model}@${version}`).toString("hex").padEnd(64, "0").slice(0, 64)}`,
+      artifactUri: `s3://models/${model}/${version}`,
+    }),
+  }).start();
+  await platform.ready();
+});
+
+afterAll(async () => {
+  await platform?.stop();
+  for (const c of controllers) c.stop();
+  await Promise.all([...servers.values()].map((s) => s.stop()));
+});
+
+fleetContract("kubernetes (Argo Rollouts)", { platform: () => platform, trains: false, settle });
+
+describe("the Argo Rollout after Flightdeck's writes", () => {
+  it("runs the version by its registry digest, with Flightdeck's two-step plan", async () => {
+    const rollout = servers.get("eks-eu-west-1")!.store.get({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Rollout",
+      namespace: "search-serving",
+      name: "ranker-xl",
+    });
+    const spec = rollout?.spec as {
+      template: {
+        spec: { containers: { image: string }[] };
+        metadata: { labels: Record<string, string> };
+      };
+      strategy: { canary: { steps: unknown[] } };
+    };
+    // The contract ended with an undo to the first version: its template, promoted at once.
+    expect(spec.template.metadata.labels["flightdeck.dev/version"]).toBe("2.1.0");
+    expect((rollout?.status as { stableRS?: string; currentPodHash?: string }).stableRS).toBe(
+      (rollout?.status as { currentPodHash?: string }).currentPodHash,
+    );
+  });
+
+  it("applies one of two promotes made from the same read, and refuses the other", async () => {
+    const { data } = await platform.rollouts({ model: "ranker-xl", region: "us-east-1" });
+    const o = data[0]!;
+    expect(o.canaryVersion).not.toBeNull();
+    const ref = {
+      cluster: o.cluster,
+      namespace: o.namespace,
+      name: o.name,
+      resourceVersion: o.resourceVersion,
+    };
+    const results = await Promise.allSettled([
+      platform.setCanaryWeight(ref, 40),
+      platform.setCanaryWeight(ref, 40),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(ConflictError);
+    await settle();
+    expect((await platform.rollout(o)).canaryWeight).toBe(40);
+  });
+});
+
+describe("driving a KServe InferenceService", () => {
+  const key = { cluster: EAST, namespace: "risk-serving", name: "fraud-scorer" };
+  const ref = async () => {
+    const o = await platform.rollout(key);
+    return { ...key, resourceVersion: o.resourceVersion };
+  };
+  const split = async () =>
+    (await platform.deployments({ model: "fraud-scorer" })).data
+      .map((d) => [d.version, d.trafficWeight])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+
+  it("reads the canary KServe reports, then moves its weight and promotes it", async () => {
+    expect(await platform.rollout(key)).toMatchObject({
+      stableVersion: "1.4.0",
+      canaryVersion: "1.5.0",
+      canaryWeight: 10,
+    });
+    await platform.setCanaryWeight(await ref(), 50);
+    await settle();
+    expect(await split()).toEqual([
+      ["1.4.0", 50],
+      ["1.5.0", 50],
+    ]);
+    await platform.promote(await ref(), { full: true });
+    await settle();
+    expect(await platform.rollout(key)).toMatchObject({
+      stableVersion: "1.5.0",
+      canaryVersion: null,
+    });
+    expect(await split()).toEqual([["1.5.0", 100]]);
+  });
+
+  it("starts a new version as a canary at 0%, aborts it back to the previous revision, retries and undoes", async () => {
+    await platform.setVersion(await ref(), "1.6.0");
+    await settle();
+    expect(await platform.rollout(key)).toMatchObject({
+      stableVersion: "1.5.0",
+      canaryVersion: "1.6.0",
+      canaryWeight: 0,
+    });
+    const stored = () =>
+      servers
+        .get(EAST)!
+        .store.get({ apiVersion: "serving.kserve.io/v1beta1", kind: "InferenceService", ...key });
+    expect(JSON.stringify(stored()?.spec)).toContain("s3://models/fraud-scorer/1.6.0");
+    await platform.setCanaryWeight(await ref(), 20);
+    await settle();
+    expect(await split()).toEqual([
+      ["1.5.0", 80],
+      ["1.6.0", 20],
+    ]);
+    await platform.abort(await ref());
+    await settle();
+    expect(await platform.rollout(key)).toMatchObject({ aborted: true, canaryWeight: 0 });
+    expect(await split()).toEqual([["1.5.0", 100]]);
+    await expect(platform.setCanaryWeight(await ref(), 30)).rejects.toThrow(/aborted/);
+    await platform.retry(await ref());
+    await settle();
+    expect((await platform.rollout(key)).aborted).toBe(false);
+    const o = await platform.rollout(key);
+    const previous = o.revisions.find((r) => r.version === "1.5.0")!;
+    await platform.undo(await ref(), previous.revision);
+    await settle();
+    expect(await platform.rollout(key)).toMatchObject({
+      stableVersion: "1.5.0",
+      canaryVersion: null,
+    });
+    expect(await split()).toEqual([["1.5.0", 100]]);
+  });
+});
