@@ -129,8 +129,12 @@ export function stepsAt(weight: number): unknown[] {
   return [{ setWeight: weight }, { pause: {} }];
 }
 
-/** An image reference pinned to a digest: the repository of `current`, `@digest`. */
+/**
+ * The image to run: the registry's reference when it is one (`registry/repo@sha256:…`), or a
+ * bare digest on the repository `current` runs.
+ */
 export function imageAt(current: string, digest: string): string {
+  if (digest.includes("@")) return digest;
   const withoutDigest = current.split("@")[0] ?? current;
   // A tag follows the last colon after the last slash (a registry may have a port).
   const slash = withoutDigest.lastIndexOf("/");

@@ -141,6 +141,10 @@ describe("Argo patches", () => {
     );
     expect(imageAt("ranker@sha256:old", "sha256:new")).toBe("ranker@sha256:new");
     expect(imageAt("ranker", "sha256:new")).toBe("ranker@sha256:new");
+    // The registry keeps the whole reference: that is what runs.
+    expect(imageAt("old.example/ranker:1", "registry.example/models/ranker@sha256:abc")).toBe(
+      "registry.example/models/ranker@sha256:abc",
+    );
   });
 
   it("sets a version on the model's containers only, labels it, restarts the plan at 0, conditionally", () => {
