@@ -203,6 +203,8 @@ export interface NodePoolState {
   gpuProduct?: string | null;
   /** GPUs per node (the largest node's, in a mixed pool) */
   gpusPerNode?: number;
+  /** MIG slices the pool's nodes offer, by profile (e.g. { "1g.10gb": 14 }), where partitioned */
+  migSlices?: Record<string, number>;
   nodes: number;
   readyNodes: number;
   /** nodes that are NotReady or have failed GPUs, with the reason the platform gives */

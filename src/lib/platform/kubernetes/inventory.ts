@@ -39,6 +39,8 @@ export const NODE_POOL_LABELS: { label: string; provider: string }[] = [
 ];
 
 export const GPU_RESOURCE = "nvidia.com/gpu";
+/** MIG slices in the "mixed" strategy: `nvidia.com/mig-1g.10gb` and the like */
+const MIG_PREFIX = "nvidia.com/mig-";
 const GPU_PRODUCT = "nvidia.com/gpu.product";
 const REGION_LABEL = "topology.kubernetes.io/region";
 
@@ -175,6 +177,8 @@ export interface NodeFacts {
   allocated: number;
   /** joined in the last 10 minutes and not ready yet: the autoscaler is adding it */
   joining: boolean;
+  /** MIG slices by profile (`nvidia.com/mig-<profile>` resources, the "mixed" strategy) */
+  mig: Record<string, number>;
 }
 
 export function nodeFacts(
@@ -197,6 +201,11 @@ export function nodeFacts(
     schedulable: rec(node.spec).unschedulable !== true,
     capacity: quantity(rec(status.capacity)[GPU_RESOURCE] as Quantity),
     allocatable: quantity(rec(status.allocatable)[GPU_RESOURCE] as Quantity),
+    mig: Object.fromEntries(
+      Object.entries(rec(status.capacity))
+        .filter(([k]) => k.startsWith(MIG_PREFIX))
+        .map(([k, v]) => [k.slice(MIG_PREFIX.length), quantity(v as Quantity)]),
+    ),
     allocated: allocatedByNode.get(node.metadata.name) ?? 0,
     joining: !isReady && Number.isFinite(created) && now.getTime() - created < 10 * 60_000,
   };
@@ -229,7 +238,7 @@ export function nodePools(
   const pools = new Map<string, NodeFacts[]>();
   for (const node of nodes) {
     const facts = nodeFacts(node, allocated, now);
-    if (facts.capacity === 0 && !facts.product) continue; // not a GPU node
+    if (facts.capacity === 0 && !facts.product && Object.keys(facts.mig).length === 0) continue; // not a GPU node
     const members = pools.get(facts.pool);
     if (members) members.push(facts);
     else pools.set(facts.pool, [facts]);
@@ -253,10 +262,15 @@ export function nodePools(
               : `${n.capacity - n.allocatable} of ${n.capacity} GPUs not allocatable`,
         }));
       const products = members.map((n) => n.product).filter((p): p is string => Boolean(p));
+      const mig: Record<string, number> = {};
+      for (const n of members)
+        for (const [profile, count] of Object.entries(n.mig))
+          mig[profile] = (mig[profile] ?? 0) + count;
       return {
         name,
         gpuType: gpuTypeOf(products[0]),
         gpuProduct: products[0] ?? null,
+        ...(Object.keys(mig).length > 0 ? { migSlices: mig } : {}),
         gpusPerNode: Math.max(0, ...members.map((n) => n.capacity)),
         nodes: members.length,
         readyNodes: members.filter((n) => n.ready).length,

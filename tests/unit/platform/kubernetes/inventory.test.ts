@@ -187,6 +187,24 @@ describe("node pools", () => {
     expect(clusterStatus([pool!], true)).toBe("unreachable");
   });
 
+  it("counts MIG slices by profile on partitioned nodes (the mixed strategy)", () => {
+    const mig = (name: string): KubeObject => {
+      const n = node(name, { product: "NVIDIA-A100-SXM4-80GB", gpus: 0, pool: "a100-mig" });
+      n.metadata.labels!["nvidia.com/mig.strategy"] = "mixed";
+      (n.status!.capacity as Record<string, string>)["nvidia.com/mig-1g.10gb"] = "7";
+      (n.status!.capacity as Record<string, string>)["nvidia.com/mig-3g.40gb"] = "1";
+      return n;
+    };
+    const [pool] = nodePools([mig("m1"), mig("m2")], [], NOW);
+    expect(pool).toMatchObject({
+      name: "a100-mig",
+      gpuType: "A100",
+      nodes: 2,
+      gpus: 0,
+      migSlices: { "1g.10gb": 14, "3g.40gb": 2 },
+    });
+  });
+
   it("sees a node that joined minutes ago and is not ready yet as the pool scaling up", () => {
     const [pool] = nodePools(
       [

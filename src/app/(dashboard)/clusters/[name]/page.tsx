@@ -79,6 +79,11 @@ export default async function ClusterPage({ params }: { params: Params }) {
                       {p.gpuType}
                       {p.gpuProduct && p.gpuProduct !== p.gpuType ? ` · ${p.gpuProduct}` : ""}
                       {p.gpusPerNode ? ` · ${p.gpusPerNode} per node` : ""}
+                      {p.migSlices
+                        ? ` · MIG: ${Object.entries(p.migSlices)
+                            .map(([profile, n]) => `${n} × ${profile}`)
+                            .join(", ")}`
+                        : ""}
                     </div>
                   </TableCell>
                   <TableCell className="tabular-nums">
