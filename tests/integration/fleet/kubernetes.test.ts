@@ -327,6 +327,37 @@ describe("one cluster failing", () => {
   });
 });
 
+describe("a cluster whose certificate has expired", () => {
+  it("is stale from the start, saying so, while its kubeconfig is otherwise right", async () => {
+    const server = new KubeApiServer({ expiredCertificate: true });
+    await server.up();
+    server.store.load(fleet.clusters[0]!.objects);
+    const expired = new KubernetesPlatform({
+      clusters: clustersFromEnvironment({
+        KUBECONFIG: kubeconfigFor([{ name: "expired-cluster", server }]),
+      }),
+      timing: { backoffMs: 50, maxBackoffMs: 200 },
+    }).start();
+    try {
+      await expired.ready();
+      const { data, errors } = await expired.clusters();
+      expect(data).toEqual([]);
+      expect(errors).toEqual([
+        {
+          source: "expired-cluster",
+          message: expect.stringMatching(
+            /its TLS certificate has expired \(CERT_HAS_EXPIRED\) \(every resource\); no data read yet/,
+          ),
+        },
+      ]);
+      expect(await expired.health()).toMatchObject({ status: "down" });
+    } finally {
+      await expired.stop();
+      await server.stop();
+    }
+  });
+});
+
 describe("writing to an Argo Rollout", () => {
   const key = () => ({ cluster: east, namespace: "search-serving", name: "ranker-xl" });
 

@@ -112,6 +112,8 @@ export interface KubeApiServerOptions extends StoreOptions {
    * @kubernetes/client-node requires for http servers).
    */
   tls?: boolean;
+  /** serve https with a certificate that has expired (a cluster whose certificate nobody renewed) */
+  expiredCertificate?: boolean;
   /** the bearer token kubeconfigs carry (default: random) */
   token?: string;
   /** the user that token authenticates (default a service account: flightdeck/reader) */
@@ -173,6 +175,7 @@ export class KubeApiServer extends EventEmitter {
   readonly requests: RequestRecord[] = [];
 
   readonly tls: boolean;
+  private readonly expired: boolean;
   private readonly host: string;
   private port: number;
   private readonly tokens: Map<string, string>;
@@ -192,7 +195,8 @@ export class KubeApiServer extends EventEmitter {
     super();
     this.store = new KubeStore(options);
     this.host = options.host ?? "127.0.0.1";
-    this.tls = options.tls ?? false;
+    this.tls = (options.tls ?? false) || (options.expiredCertificate ?? false);
+    this.expired = options.expiredCertificate ?? false;
     this.port = options.port ?? 0;
     this.token = options.token ?? randomBytes(16).toString("hex");
     this.user = options.user ?? "system:serviceaccount:flightdeck:reader";
@@ -217,7 +221,7 @@ export class KubeApiServer extends EventEmitter {
 
   /** The PEM certificate clients must trust (tls only). */
   get certificateAuthority(): string | null {
-    return this.tls ? testCertificate().cert : null;
+    return this.tls ? testCertificate({ expired: this.expired }).cert : null;
   }
 
   get listening(): boolean {
@@ -234,7 +238,7 @@ export class KubeApiServer extends EventEmitter {
       void this.handle(req, res);
     };
     const server = this.tls
-      ? https.createServer(testCertificate(), handler)
+      ? https.createServer(testCertificate({ expired: this.expired }), handler)
       : http.createServer(handler);
     server.keepAliveTimeout = 30_000;
     server.on("connection", (socket: Socket) => {

@@ -65,11 +65,16 @@ export interface TestCertificate {
   key: string;
 }
 
-let cached: TestCertificate | null = null;
+const cached = new Map<boolean, TestCertificate>();
 
-/** The certificate every TLS test server of this process uses (made once). */
-export function testCertificate(): TestCertificate {
-  if (cached) return cached;
+/**
+ * The certificate every TLS test server of this process uses (made once); `expired` gives one
+ * whose validity ended yesterday, as a cluster whose certificate nobody renewed.
+ */
+export function testCertificate(options: { expired?: boolean } = {}): TestCertificate {
+  const expired = options.expired ?? false;
+  const hit = cached.get(expired);
+  if (hit) return hit;
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const ecdsaWithSha256 = seq(oid("1.2.840.10045.4.3.2"));
   const subject = name("flightdeck-test-kube-apiserver");
@@ -79,7 +84,9 @@ export function testCertificate(): TestCertificate {
     integer(randomBytes(16)),
     ecdsaWithSha256,
     subject,
-    seq(utcTime(new Date(now - 60 * 60_000)), utcTime(new Date(now + 10 * 365 * 24 * 60 * 60_000))),
+    expired
+      ? seq(utcTime(new Date(now - 2 * 86_400_000)), utcTime(new Date(now - 86_400_000)))
+      : seq(utcTime(new Date(now - 60 * 60_000)), utcTime(new Date(now + 10 * 365 * 86_400_000))),
     subject,
     publicKey.export({ type: "spki", format: "der" }),
     tlv(
@@ -102,9 +109,10 @@ export function testCertificate(): TestCertificate {
     ecdsaWithSha256,
     tlv(0x03, Buffer.concat([Buffer.from([0]), signature])),
   );
-  cached = {
+  const made = {
     cert: pem("CERTIFICATE", certificate),
     key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
   };
-  return cached;
+  cached.set(expired, made);
+  return made;
 }
