@@ -98,76 +98,87 @@ export function fleetContract(
       );
     });
 
-    it.runIf(drives)("drives a canary: new version, weights, pause, promote, undo, with resource versions", async () => {
-      const p = ctx.platform();
-      const { data } = await p.rollouts({ environment: "production" });
-      const target = data.find((r) => r.canaryVersion === null);
-      if (!target) throw new Error("no idle production rollout to drive");
-      const refOf = (r: RolloutObject, resourceVersion = r.resourceVersion) => ({
-        cluster: r.cluster,
-        namespace: r.namespace,
-        name: r.name,
-        resourceVersion,
-      });
-      // The reference to write with next: the version a write returned, or, where a controller
-      // moves the object on after each write, the version read again.
-      const after = async (r: RolloutObject, resourceVersion: string) =>
-        ctx.settle ? refOf(await p.rollout(r)) : refOf(r, resourceVersion);
-      const place = (d: ServingDeployment) =>
-        d.model === target.model && d.cluster === target.cluster && d.environment === "production";
+    it.runIf(drives)(
+      "drives a canary: new version, weights, pause, promote, undo, with resource versions",
+      async () => {
+        const p = ctx.platform();
+        const { data } = await p.rollouts({ environment: "production" });
+        const target = data.find((r) => r.canaryVersion === null);
+        if (!target) throw new Error("no idle production rollout to drive");
+        const refOf = (r: RolloutObject, resourceVersion = r.resourceVersion) => ({
+          cluster: r.cluster,
+          namespace: r.namespace,
+          name: r.name,
+          resourceVersion,
+        });
+        // The reference to write with next: the version a write returned, or, where a controller
+        // moves the object on after each write, the version read again.
+        const after = async (r: RolloutObject, resourceVersion: string) =>
+          ctx.settle ? refOf(await p.rollout(r)) : refOf(r, resourceVersion);
+        const place = (d: ServingDeployment) =>
+          d.model === target.model &&
+          d.cluster === target.cluster &&
+          d.environment === "production";
 
-      // Actions that need a rollout in progress are refused with a reason.
-      await expect(p.abort(refOf(target))).rejects.toThrow(/no rollout in progress/);
+        // Actions that need a rollout in progress are refused with a reason.
+        await expect(p.abort(refOf(target))).rejects.toThrow(/no rollout in progress/);
 
-      const next = `${target.stableVersion}-contract`;
-      const { resourceVersion: rv1 } = await p.setVersion(refOf(target), next);
-      await settle();
-      expect(rv1).not.toBe(target.resourceVersion);
-      // A write with the version read before is stale.
-      await expect(p.setCanaryWeight(refOf(target), 10)).rejects.toBeInstanceOf(ConflictError);
+        const next = `${target.stableVersion}-contract`;
+        const { resourceVersion: rv1 } = await p.setVersion(refOf(target), next);
+        await settle();
+        expect(rv1).not.toBe(target.resourceVersion);
+        // A write with the version read before is stale.
+        await expect(p.setCanaryWeight(refOf(target), 10)).rejects.toBeInstanceOf(ConflictError);
 
-      const started = await p.rollout(target);
-      expect(started.canaryVersion).toBe(next);
-      expect(started.revision).toBe(target.revision + 1);
+        const started = await p.rollout(target);
+        expect(started.canaryVersion).toBe(next);
+        expect(started.revision).toBe(target.revision + 1);
 
-      await expect(p.setCanaryWeight(refOf(started), 101)).rejects.toBeInstanceOf(PlatformError);
-      const { resourceVersion: rv2 } = await p.setCanaryWeight(refOf(started), 25);
-      await settle();
-      let split = (await p.deployments({ model: target.model })).data.filter(place);
-      expect(split.find((d) => d.version === next)?.trafficWeight).toBe(25);
-      expect(split.find((d) => d.version === target.stableVersion)?.trafficWeight).toBe(75);
+        await expect(p.setCanaryWeight(refOf(started), 101)).rejects.toBeInstanceOf(PlatformError);
+        const { resourceVersion: rv2 } = await p.setCanaryWeight(refOf(started), 25);
+        await settle();
+        let split = (await p.deployments({ model: target.model })).data.filter(place);
+        expect(split.find((d) => d.version === next)?.trafficWeight).toBe(25);
+        expect(split.find((d) => d.version === target.stableVersion)?.trafficWeight).toBe(75);
 
-      const { resourceVersion: rv3 } = await p.pause(await after(started, rv2));
-      await settle();
-      expect((await p.rollout(target)).phase).toBe("Paused");
-      const { resourceVersion: rv4 } = await p.abort(await after(started, rv3));
-      await settle();
-      const aborted = await p.rollout(target);
-      expect(aborted.aborted).toBe(true);
-      expect(aborted.canaryWeight).toBe(0);
-      split = (await p.deployments({ model: target.model })).data.filter(place);
-      expect(split.map((d) => [d.version, d.trafficWeight])).toEqual([[target.stableVersion, 100]]);
-      await expect(p.promote(await after(started, rv4), { full: true })).rejects.toThrow(/aborted/);
+        const { resourceVersion: rv3 } = await p.pause(await after(started, rv2));
+        await settle();
+        expect((await p.rollout(target)).phase).toBe("Paused");
+        const { resourceVersion: rv4 } = await p.abort(await after(started, rv3));
+        await settle();
+        const aborted = await p.rollout(target);
+        expect(aborted.aborted).toBe(true);
+        expect(aborted.canaryWeight).toBe(0);
+        split = (await p.deployments({ model: target.model })).data.filter(place);
+        expect(split.map((d) => [d.version, d.trafficWeight])).toEqual([
+          [target.stableVersion, 100],
+        ]);
+        await expect(p.promote(await after(started, rv4), { full: true })).rejects.toThrow(
+          /aborted/,
+        );
 
-      const { resourceVersion: rv5 } = await p.retry(await after(started, rv4));
-      await settle();
-      const { resourceVersion: rv6 } = await p.promote(await after(started, rv5), { full: true });
-      await settle();
-      const promoted = await p.rollout(target);
-      expect(promoted.stableVersion).toBe(next);
-      expect(promoted.canaryVersion).toBeNull();
-      // A platform that acts after the write (a controller) has moved the object on since.
-      if (!ctx.settle) expect(promoted.resourceVersion).toBe(rv6);
+        const { resourceVersion: rv5 } = await p.retry(await after(started, rv4));
+        await settle();
+        const { resourceVersion: rv6 } = await p.promote(await after(started, rv5), { full: true });
+        await settle();
+        const promoted = await p.rollout(target);
+        expect(promoted.stableVersion).toBe(next);
+        expect(promoted.canaryVersion).toBeNull();
+        // A platform that acts after the write (a controller) has moved the object on since.
+        if (!ctx.settle) expect(promoted.resourceVersion).toBe(rv6);
 
-      await p.undo(refOf(promoted), target.revision);
-      await settle();
-      const undone = await p.rollout(target);
-      expect(undone.stableVersion).toBe(target.stableVersion);
-      expect(undone.revision).toBe(target.revision + 2);
-      split = (await p.deployments({ model: target.model })).data.filter(place);
-      expect(split.map((d) => [d.version, d.trafficWeight])).toEqual([[target.stableVersion, 100]]);
-      await expect(p.undo(refOf(undone), 999)).rejects.toThrow(/does not exist/);
-    });
+        await p.undo(refOf(promoted), target.revision);
+        await settle();
+        const undone = await p.rollout(target);
+        expect(undone.stableVersion).toBe(target.stableVersion);
+        expect(undone.revision).toBe(target.revision + 2);
+        split = (await p.deployments({ model: target.model })).data.filter(place);
+        expect(split.map((d) => [d.version, d.trafficWeight])).toEqual([
+          [target.stableVersion, 100],
+        ]);
+        await expect(p.undo(refOf(undone), 999)).rejects.toThrow(/does not exist/);
+      },
+    );
 
     it.runIf(trains)("reports training jobs with progress, checkpoints and restarts", async () => {
       const { data } = await ctx.platform().jobs();
