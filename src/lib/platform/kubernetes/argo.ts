@@ -13,33 +13,11 @@
  */
 import type { Environment, RolloutObject, RolloutPhase } from "../types";
 import type { KubeObject } from "./client";
+import { arr, num, ownedReplicaSets, rec, str, templateVersion } from "./fields";
 import { argoStepWeight, LABELS } from "./inventory";
 
 export const REVISION = "rollout.argoproj.io/revision";
 const HASH = "rollouts-pod-template-hash";
-
-const rec = (v: unknown): Record<string, unknown> =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const num = (v: unknown): number | undefined =>
-  typeof v === "number" && Number.isFinite(v) ? v : undefined;
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-
-function templateVersion(o: { spec?: Record<string, unknown> }): string | undefined {
-  return str(rec(rec(rec(rec(o.spec).template).metadata).labels)[LABELS.version]);
-}
-
-export function ownedReplicaSets(rollout: KubeObject, replicaSets: KubeObject[]): KubeObject[] {
-  return replicaSets.filter(
-    (rs) =>
-      rs.metadata.namespace === rollout.metadata.namespace &&
-      (rs.metadata.ownerReferences ?? []).some(
-        (o) =>
-          o.kind === "Rollout" &&
-          (o.uid === rollout.metadata.uid || o.name === rollout.metadata.name),
-      ),
-  );
-}
 
 const PHASES: Record<string, RolloutPhase> = {
   Healthy: "Healthy",

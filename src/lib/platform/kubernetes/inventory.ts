@@ -15,6 +15,7 @@ import type {
   ServingDeployment,
 } from "../types";
 import type { KubeObject } from "./client";
+import { arr, num, ownedReplicaSets, rec, str, templateVersion, VERSION_LABEL } from "./fields";
 
 export const LABELS = {
   region: "flightdeck.dev/region",
@@ -22,7 +23,7 @@ export const LABELS = {
   role: "flightdeck.dev/role",
   team: "flightdeck.dev/team",
   model: "flightdeck.dev/model",
-  version: "flightdeck.dev/version",
+  version: VERSION_LABEL,
   environment: "flightdeck.dev/environment",
   previousVersion: "flightdeck.dev/previous-version",
   trafficWeight: "flightdeck.dev/traffic-weight",
@@ -74,12 +75,6 @@ export function quantity(value: Quantity): number {
   return Math.floor(Number(match[1]) * scale);
 }
 
-const rec = (v: unknown): Record<string, unknown> =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const num = (v: unknown): number | undefined =>
-  typeof v === "number" && Number.isFinite(v) ? v : undefined;
 const labels = (o: KubeObject) => o.metadata.labels ?? {};
 
 interface Condition {
@@ -407,12 +402,6 @@ interface Workload {
   parts: Part[];
 }
 
-/** The model version on an object's pod template (Deployment, Rollout, ReplicaSet). */
-function templateVersion(o: { spec?: Record<string, unknown> }): string | undefined {
-  const template = rec(rec(o.spec).template);
-  return str(rec(rec(template.metadata).labels)[LABELS.version]);
-}
-
 /** The weight Argo Rollouts has set at the current step: the last setWeight at or before it. */
 export function argoStepWeight(rollout: KubeObject): number {
   const canary = rec(rec(rollout.spec).strategy).canary;
@@ -428,15 +417,7 @@ export function argoStepWeight(rollout: KubeObject): number {
 
 function rolloutParts(rollout: KubeObject, replicaSets: KubeObject[]): Part[] | string {
   const status = rec(rollout.status);
-  const owned = replicaSets.filter(
-    (rs) =>
-      rs.metadata.namespace === rollout.metadata.namespace &&
-      (rs.metadata.ownerReferences ?? []).some(
-        (o) =>
-          o.kind === "Rollout" &&
-          (o.uid === rollout.metadata.uid || o.name === rollout.metadata.name),
-      ),
-  );
+  const owned = ownedReplicaSets(rollout, replicaSets);
   const byHash = (hash: string | undefined) =>
     hash ? owned.find((rs) => labels(rs)["rollouts-pod-template-hash"] === hash) : undefined;
   const currentHash = str(status.currentPodHash);

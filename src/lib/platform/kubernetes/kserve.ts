@@ -10,17 +10,11 @@
  */
 import type { Environment, RolloutObject, RolloutPhase } from "../types";
 import type { KubeObject } from "./client";
+import { arr, num, rec, str } from "./fields";
 import { LABELS } from "./inventory";
 
 export const PAUSED = "flightdeck.dev/paused";
 export const ABORTED = "flightdeck.dev/aborted";
-
-const rec = (v: unknown): Record<string, unknown> =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const num = (v: unknown): number | undefined =>
-  typeof v === "number" && Number.isFinite(v) ? v : undefined;
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 const revisionNumber = (name: string | undefined) => {
   const match = /-(\d+)$/.exec(name ?? "");

@@ -47,10 +47,10 @@ import {
   setVersionPatch as kserveSetVersion,
   undoPatch as kserveUndo,
 } from "./kserve";
+import { ownedReplicaSets } from "./fields";
 import {
   argoRolloutObject,
   conditional,
-  ownedReplicaSets,
   REVISION,
   setVersionPatch,
   stepsAt,
