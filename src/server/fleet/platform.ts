@@ -48,7 +48,8 @@ export function platformKind(): PlatformKind {
  * simulated fleet.
  */
 export function simulatorIsPlatform(): boolean {
-  return platformKind() === "simulator";
+  // Never throws: an unknown platform is no simulator (npm start refuses it before it gets here).
+  return (process.env.FLIGHTDECK_PLATFORM || "simulator") === "simulator";
 }
 
 /**
@@ -58,7 +59,7 @@ export function simulatorIsPlatform(): boolean {
  */
 export function fleetPlatform(): FleetPlatform & { tick?: () => Promise<unknown> } {
   if (!g.flightdeckFleet) {
-    if (simulatorIsPlatform()) {
+    if (platformKind() === "simulator") {
       g.flightdeckFleet = createSimulatorPlatform({ chaos: chaosEffects });
     } else {
       const metrics = process.env.PROMETHEUS_URL ? metricsSource() : null;
