@@ -336,7 +336,9 @@ export const OUTAGES: readonly {
   model: string;
   region: RegionCode;
   daysAgo: number;
+  /** hours before now on that day; or `utcHour`, the hour of day it began */
   hoursAgo: number;
+  utcHour?: number;
   hours: number;
   errorRate: number;
   severity: Severity;
@@ -378,7 +380,10 @@ export const OUTAGES: readonly {
     region: "ap-southeast-1",
     daysAgo: 96,
     hoursAgo: 3,
-    // A six-hour partial outage: enough to miss the month's availability objective.
+    // A six-hour partial outage: enough to miss the month's availability objective. It begins at
+    // noon UTC whatever time the seed runs: at night, when traffic is a third of the day's
+    // peak, the same outage would not miss it.
+    utcHour: 12,
     hours: 6,
     errorRate: 0.12,
     severity: "SEV1",

@@ -29,7 +29,11 @@ export function outages(nowMs: number): { incidents: IncidentPlan[]; badWindows:
   const incidents: IncidentPlan[] = [];
   const badWindows: BadWindow[] = [];
   for (const o of OUTAGES) {
-    const start = nowMs - o.daysAgo * DAY - o.hoursAgo * HOUR;
+    const day = nowMs - o.daysAgo * DAY;
+    const start =
+      o.utcHour === undefined
+        ? day - o.hoursAgo * HOUR
+        : Math.floor(day / DAY) * DAY + o.utcHour * HOUR;
     incidents.push({
       model: o.model,
       region: o.region,
