@@ -1,5 +1,6 @@
 import { clock, type ManualClock } from "../../src/lib/clock";
 import type { PrismaClient } from "../../src/generated/prisma/client";
+import { appliesSettled } from "../../src/server/rollouts/apply-now";
 import { driveRollout } from "../../src/server/rollouts/engine";
 
 /**
@@ -17,6 +18,8 @@ export async function driveUntil(
 ): Promise<void> {
   const deadline = clock.ms() + seconds * 1000;
   while (clock.ms() <= deadline) {
+    // A change applied in the background (after a command) finishes before test time moves.
+    await appliesSettled();
     for (const id of ids) await driveRollout(id);
     const rows = await prisma.rollout.findMany({
       where: { id: { in: ids } },

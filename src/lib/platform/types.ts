@@ -3,6 +3,8 @@
  * Flightdeck's services call, implemented by the built-in simulator, by Prometheus (metrics)
  * and by Kubernetes/Argo Rollouts. Adapters map vendor shapes to these types.
  */
+import type { ObjectSpec } from "@/lib/domain/rollouts/outside-change";
+
 export type HealthStatus = "ok" | "degraded" | "down";
 
 export interface AdapterHealth {
@@ -340,6 +342,14 @@ export interface RolloutObject extends RolloutRef {
     stable: { desired: number; ready: number };
     canary: { desired: number; ready: number } | null;
   };
+  /**
+   * What the object's spec asks for, where the platform versions specs (Kubernetes'
+   * `metadata.generation` moves on every spec change and never on status): how Flightdeck tells
+   * a change made outside it. Absent on the simulator, which nobody else changes.
+   */
+  spec?: ObjectSpec;
+  /** The GitOps tool that manages the object (it may revert Flightdeck's changes), if any. */
+  managedBy?: string | null;
 }
 
 export interface RolloutDriver extends HealthCheck {

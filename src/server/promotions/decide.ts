@@ -169,6 +169,6 @@ export async function decidePromotion(
       kick: started.kick,
     };
   }, TX_OPTIONS);
-  await applyStartedRollouts(result.kick);
+  applyStartedRollouts(result.kick);
   return result.result;
 }

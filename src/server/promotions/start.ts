@@ -177,7 +177,7 @@ export async function startPromotion(
       kick: started.kick,
     };
   }, TX_OPTIONS);
-  await applyStartedRollouts(result.kick);
+  applyStartedRollouts(result.kick);
   // Still blocked: the result says why (and the request records it), like the last approval.
   return result.result;
 }

@@ -143,6 +143,9 @@ export async function commandRollout(
         version: { increment: 1 },
         platformSynced: false,
         pausedUntil: null,
+        // Someone decided after a change made outside Flightdeck: resuming or promoting re-applies
+        // Flightdeck's plan to the object, aborting sends traffic back; only a pause keeps waiting.
+        ...(input.command !== "pause" ? { outsideChange: null } : {}),
         ...(processOverride ? { processOverride } : {}),
         ...(stepChanged ? { stepStartedAt: now } : {}),
         ...(next.state.status === "completed" || next.state.status === "aborted"
@@ -198,6 +201,6 @@ export async function commandRollout(
     });
     return { status: updated.status, version: updated.version, alreadyApplied: false };
   });
-  if (!result.alreadyApplied) await applyStartedRollouts([input.rolloutId]);
+  if (!result.alreadyApplied) applyStartedRollouts([input.rolloutId]);
   return result;
 }

@@ -1,8 +1,10 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
+import os from "node:os";
 import { clock } from "@/lib/clock";
 import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
 import { lockRow, type Tx } from "@/server/db/tx";
-import { db, type Prisma } from "@/server/db/client";
+import { db, Prisma } from "@/server/db/client";
 import {
   ConflictError,
   OutcomeUnknownError,
@@ -38,12 +40,35 @@ import {
   analysisThresholdsSchema,
   type AnalysisThresholds,
 } from "@/lib/domain/rollouts/plan";
+import {
+  outsideChange,
+  plannedSpec,
+  type ObjectSpec,
+  type SpecFields,
+} from "@/lib/domain/rollouts/outside-change";
 import { FAST_BURN, burnRate } from "@/lib/domain/slos/budget";
 import { fleetPlatform, metricsSource } from "@/server/fleet/platform";
 
 const PLATFORM_TIMEOUT_MS = 10_000;
 /** Each claim advances a rollout through at most this many instant steps. */
 const MAX_STEPS_PER_CLAIM = 6;
+/**
+ * How long a claim lasts without renewal. It is renewed before every platform write, so it only
+ * runs out when its process died: then another replica takes the rollout over.
+ */
+export const LEASE_MS = 60_000;
+/** This process, in lease owners: host, pid and a random part (pids repeat across containers). */
+const PROCESS = `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+let claims = 0;
+
+/** The rollout changed (a user's command) or the claim was lost while the engine was writing. */
+class Superseded extends Error {}
+
+/** The intent recorded before platform writes: the plan at a rollout version. */
+interface Intent {
+  rolloutVersion: number;
+  spec: SpecFields;
+}
 
 const rolloutInclude = {
   steps: { orderBy: { index: "asc" } },
@@ -78,6 +103,17 @@ function targetOf(r: Row): RolloutKey | null {
     ? { cluster: t.cluster, namespace: t.namespace, name: t.name }
     : null;
 }
+
+function planOf(r: Row): SpecFields {
+  return plannedSpec({
+    status: r.status as RolloutStatus,
+    kind: r.kind,
+    toVersion: r.toVersion.version,
+    weight: r.currentWeight,
+  });
+}
+
+const json = (v: unknown) => v as Prisma.InputJsonValue;
 
 /** Writes the state a command leads to, with an event; the version moves on every transition. */
 async function apply(
@@ -164,14 +200,22 @@ async function readTarget(key: RolloutKey): Promise<RolloutObject> {
   return readOnly("read rollout", fleetPlatform().rollout(key));
 }
 
+/**
+ * Checked before every platform write: the rollout is still at the version the write was
+ * planned from and this call still holds its claim (the intent is recorded first).
+ */
+type Guard = () => Promise<void>;
+
 /** One platform write with the resource version just read; a conflict is retried once. */
-async function write(
+async function writeGuarded(
   key: RolloutKey,
   op: string,
   fn: (ref: RolloutObject) => Promise<unknown>,
+  guard: Guard,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const current = await readTarget(key);
+    await guard();
     try {
       await withTimeout(op, PLATFORM_TIMEOUT_MS, fn(current));
       return;
@@ -186,34 +230,35 @@ async function write(
  * Makes the platform match what the rollout says now, writing only what differs, so a step
  * interrupted by a crash is completed, never applied twice.
  */
-async function reconcile(r: Row, key: RolloutKey): Promise<void> {
+async function reconcile(r: Row, key: RolloutKey, o: RolloutObject, guard: Guard): Promise<void> {
   const to = r.toVersion.version;
-  const o = await readTarget(key);
+  const write = (op: string, fn: (ref: RolloutObject) => Promise<unknown>) =>
+    writeGuarded(key, op, fn, guard);
   const status = r.status as RolloutStatus;
   if (r.kind === "rollback") {
     if (o.stableVersion === to && o.canaryVersion === null) return;
     const revision = [...o.revisions].reverse().find((x) => x.version === to);
     if (revision) {
-      await write(key, "undo", (ref) => fleetPlatform().undo(ref, revision.revision));
+      await write("undo", (ref) => fleetPlatform().undo(ref, revision.revision));
     } else {
-      await write(key, "set version", (ref) => fleetPlatform().setVersion(ref, to));
-      await write(key, "promote full", (ref) => fleetPlatform().promote(ref, { full: true }));
+      await write("set version", (ref) => fleetPlatform().setVersion(ref, to));
+      await write("promote full", (ref) => fleetPlatform().promote(ref, { full: true }));
     }
     return;
   }
   if (status === "completed") {
     if (o.stableVersion === to && o.canaryVersion === null) return;
     if (o.canaryVersion !== to) {
-      await write(key, "set version", (ref) => fleetPlatform().setVersion(ref, to));
+      await write("set version", (ref) => fleetPlatform().setVersion(ref, to));
     } else if (o.aborted) {
-      await write(key, "retry", (ref) => fleetPlatform().retry(ref));
+      await write("retry", (ref) => fleetPlatform().retry(ref));
     }
-    await write(key, "promote full", (ref) => fleetPlatform().promote(ref, { full: true }));
+    await write("promote full", (ref) => fleetPlatform().promote(ref, { full: true }));
     return;
   }
   if (status === "aborted" || status === "rolled_back") {
     if (o.canaryVersion === to && !o.aborted) {
-      await write(key, "abort", (ref) => fleetPlatform().abort(ref));
+      await write("abort", (ref) => fleetPlatform().abort(ref));
     }
     return;
   }
@@ -223,21 +268,21 @@ async function reconcile(r: Row, key: RolloutKey): Promise<void> {
   let current = o;
   if (o.canaryVersion !== to) {
     if (o.stableVersion === to) return; // already fully on the new version
-    await write(key, "set version", (ref) => fleetPlatform().setVersion(ref, to));
+    await write("set version", (ref) => fleetPlatform().setVersion(ref, to));
     current = await readTarget(key);
   } else if (o.aborted) {
-    await write(key, "retry", (ref) => fleetPlatform().retry(ref));
+    await write("retry", (ref) => fleetPlatform().retry(ref));
     current = await readTarget(key);
   }
   if (current.canaryWeight !== r.currentWeight) {
-    await write(key, "set canary weight", (ref) =>
+    await write("set canary weight", (ref) =>
       fleetPlatform().setCanaryWeight(ref, r.currentWeight),
     );
     current = await readTarget(key);
   }
   const wantPaused = status === "paused";
   if (current.paused !== wantPaused && current.canaryVersion === to) {
-    await write(key, wantPaused ? "pause" : "resume", (ref) =>
+    await write(wantPaused ? "pause" : "resume", (ref) =>
       wantPaused ? fleetPlatform().pause(ref) : fleetPlatform().resume(ref),
     );
   }
@@ -326,7 +371,7 @@ async function fastBurn(tx: Tx, r: Row): Promise<string | null> {
 // The engine
 
 /** Applies a decision of the domain's step rules; false when there is nothing to do yet. */
-async function decide(tx: Tx, r: Row, d: StepDecision): Promise<{ row: Row; moved: boolean }> {
+async function decide(tx: Tx, r: Row, d: StepDecision): Promise<Stepped> {
   if (d.do === "wait") return { row: r, moved: false };
   const extra: Prisma.RolloutUpdateInput = {
     ...(d.reason !== undefined ? { reason: d.reason } : {}),
@@ -337,11 +382,28 @@ async function decide(tx: Tx, r: Row, d: StepDecision): Promise<{ row: Row; move
 }
 
 /**
- * One step of the engine for a rollout it holds the lock on: gathers what the step rules
- * (lib/domain/rollouts/engine-step.ts) need, and applies what they decide. Returns the row and
- * whether it moved.
+ * What a step needs from outside PostgreSQL, gathered before its transaction: the platform
+ * object a pending rollout will drive, and an analysis interval's samples. A step that finds a
+ * fact missing asks for it (`need`) instead of calling out under its row lock.
  */
-async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: boolean }> {
+interface Facts {
+  target?: { found: RolloutObject | null };
+  samples?: {
+    stepId: string;
+    startedAt: number;
+    canary: MetricSample;
+    baseline: MetricSample | null;
+  };
+}
+type Need = { what: "target" } | { what: "samples"; stepId: string; intervalSec: number };
+type Stepped = { row: Row; moved: boolean; need?: Need };
+
+/**
+ * One step of the engine for a rollout whose row lock its transaction holds: gathers what the
+ * step rules (lib/domain/rollouts/engine-step.ts) need from the database and `facts`, and applies
+ * what they decide. Returns the row and whether it moved, or the outside fact it needs.
+ */
+async function stepOnce(tx: Tx, r: Row, now: Date, facts: Facts): Promise<Stepped> {
   const status = r.status as RolloutStatus;
   const key = targetOf(r);
 
@@ -356,7 +418,8 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
       );
       if (gate !== "go") return decide(tx, r, gate);
     }
-    const found = await findTarget(r);
+    if (!facts.target) return { row: r, moved: false, need: { what: "target" } };
+    const found = facts.target.found;
     const start = startDecision({
       model: r.model.name,
       environment: r.environment.name,
@@ -366,7 +429,7 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
     if (!found || start.do !== "transition") return decide(tx, r, start);
     const target = { cluster: found.cluster, namespace: found.namespace, name: found.name };
     const row = await apply(tx, r, start.command, start.message, {
-      target: target as unknown as Prisma.InputJsonValue,
+      target: json(target),
       startedAt: now,
     });
     return { row, moved: true };
@@ -423,20 +486,21 @@ async function stepOnce(tx: Tx, r: Row, now: Date): Promise<{ row: Row; moved: b
       );
     }
     case "analysis":
-      return analysisStep(tx, r, step, status, now);
+      return analysisStep(tx, r, step, status, now, facts);
   }
 }
 
-/** An analysis step: opens its window, samples an interval when one is due, then decides. */
+/** An analysis step: opens its window, records an interval's samples when due, then decides. */
 async function analysisStep(
   tx: Tx,
   r: Row,
   step: Row["steps"][number],
   status: RolloutStatus,
   now: Date,
-): Promise<{ row: Row; moved: boolean }> {
+  facts: Facts,
+): Promise<Stepped> {
   const thresholds = thresholdsOf(r);
-  const facts = async (): Promise<AnalysisStepInput> => ({
+  const inputs = async (): Promise<AnalysisStepInput> => ({
     status,
     step: {
       index: step.index,
@@ -456,7 +520,7 @@ async function analysisStep(
     fromVersion: r.fromVersion?.version ?? null,
     now,
   });
-  let decision = analysisDecision(await facts());
+  let decision = analysisDecision(await inputs());
   if (decision.do === "open_window") {
     // (Re)starting analysis, after a pause too, opens a new full window.
     await tx.rolloutStep.update({ where: { id: step.id }, data: { startedAt: now } });
@@ -464,16 +528,21 @@ async function analysisStep(
     return { row, moved: true };
   }
   if (decision.do === "sample") {
-    const place = {
-      model: r.model.name,
-      region: r.environment.region.code,
-      environment: r.environment.tier,
-    };
-    const canary = await sample({ ...place, version: r.toVersion.version }, decision.intervalSec);
+    // Samples gathered for this very window only: a window reopened since needs its own.
+    const samples = facts.samples;
+    if (
+      !samples ||
+      samples.stepId !== step.id ||
+      samples.startedAt !== (step.startedAt?.getTime() ?? -1)
+    ) {
+      return {
+        row: r,
+        moved: false,
+        need: { what: "samples", stepId: step.id, intervalSec: decision.intervalSec },
+      };
+    }
+    const { canary, baseline } = samples;
     // Without a baseline (a first deployment) there is nothing to compare against.
-    const baseline = r.fromVersion
-      ? await sample({ ...place, version: r.fromVersion.version }, decision.intervalSec)
-      : null;
     const result = baseline
       ? judgeInterval(canary, baseline, thresholds)
       : {
@@ -489,126 +558,348 @@ async function analysisStep(
         at: now,
         verdict: result.verdict,
         score: result.score,
-        metrics: result.metrics as unknown as Prisma.InputJsonValue,
+        metrics: json(result.metrics),
         reason: result.reason,
       },
     });
-    decision = analysisDecision(await facts());
+    decision = analysisDecision(await inputs());
   }
   if (decision.do === "open_window" || decision.do === "sample") return { row: r, moved: false };
   return decide(tx, r, decision);
 }
 
+/** Gathers a step's outside fact, with no transaction open. */
+async function gather(r: Row, need: Need): Promise<Facts> {
+  if (need.what === "target") return { target: { found: await findTarget(r) } };
+  const step = r.steps.find((x) => x.id === need.stepId);
+  const place = {
+    model: r.model.name,
+    region: r.environment.region.code,
+    environment: r.environment.tier,
+  };
+  const [canary, baseline] = await Promise.all([
+    sample({ ...place, version: r.toVersion.version }, need.intervalSec),
+    r.fromVersion
+      ? sample({ ...place, version: r.fromVersion.version }, need.intervalSec)
+      : Promise.resolve(null),
+  ]);
+  return {
+    samples: {
+      stepId: need.stepId,
+      startedAt: step?.startedAt?.getTime() ?? -1,
+      canary,
+      baseline,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims: one caller drives a platform object at a time, without holding a row lock
+
+const load = (id: string) =>
+  db().rollout.findUniqueOrThrow({ where: { id }, include: rolloutInclude });
+
 /**
- * Drives one rollout: takes its row lock (a rollout another process holds is skipped: exactly
- * one process drives each rollout), advances it through the steps that are due, and makes the
- * platform match. A platform write whose outcome is unknown marks it "verifying"; the next
- * pass reads back and completes the work.
+ * Claims a rollout for one call of the engine: a lease on the row, taken in a short transaction.
+ * Rollouts of one model in one environment share a platform object, so a claim is refused while
+ * any of them is leased (the target's advisory lock makes that check and the claim one step).
+ */
+async function claim(id: string): Promise<string | null> {
+  const owner = `${PROCESS}#${++claims}`;
+  return db().$transaction(async (tx) => {
+    if (!(await lockRow(tx, "Rollout", id, { skipLocked: true }))) return null;
+    const r = await tx.rollout.findUniqueOrThrow({
+      where: { id },
+      select: { modelId: true, environmentId: true },
+    });
+    if (!(await tryAdvisoryLock(tx, LOCKS.rolloutTarget(r.modelId, r.environmentId)))) {
+      return null;
+    }
+    const now = clock.now();
+    const held = await tx.rollout.count({
+      where: { modelId: r.modelId, environmentId: r.environmentId, leaseUntil: { gt: now } },
+    });
+    if (held > 0) return null;
+    await tx.rollout.update({
+      where: { id },
+      data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + LEASE_MS) },
+    });
+    return owner;
+  });
+}
+
+async function releaseClaim(id: string, owner: string): Promise<void> {
+  await db().rollout.updateMany({
+    where: { id, leaseOwner: owner },
+    data: { leaseOwner: null, leaseUntil: null },
+  });
+}
+
+/**
+ * The guard of platform writes planned from `r`: the first write records the intent (the plan at
+ * this rollout version) and commits it; every write first renews the claim, and stops with
+ * `Superseded` when the rollout moved on or the claim was lost, so a write planned from an old
+ * state never lands after a newer one (an engineer's abort).
+ */
+function guardFor(r: Row, owner: string, plan: SpecFields): { guard: Guard; wrote: () => boolean } {
+  let wrote = false;
+  const guard: Guard = async () => {
+    const data: Prisma.RolloutUpdateManyMutationInput = {
+      leaseUntil: new Date(clock.ms() + LEASE_MS),
+      ...(wrote ? {} : { platformIntent: json({ rolloutVersion: r.version, spec: plan }) }),
+    };
+    const { count } = await db().rollout.updateMany({
+      where: { id: r.id, version: r.version, leaseOwner: owner },
+      data,
+    });
+    if (count === 0) throw new Superseded();
+    wrote = true;
+  };
+  return { guard, wrote: () => wrote };
+}
+
+const sameSpec = (a: unknown, b: ObjectSpec | undefined) =>
+  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Brings the platform in line with the rollout, outside any transaction: reads the object, stops
+ * on a change made outside Flightdeck, records the intent before the first write, writes what
+ * differs, then records the outcome. A crash anywhere leaves the intent and `platformSynced:
+ * false`; the next claim reads the object and writes only what is still missing.
+ */
+async function sync(r: Row, key: RolloutKey, owner: string): Promise<Row> {
+  const o = await readTarget(key);
+  const plan = planOf(r);
+  const status = r.status as RolloutStatus;
+  const intent = r.platformIntent as Intent | null;
+  const known = (r.platformSpec as ObjectSpec | null) ?? null;
+  const change = o.spec
+    ? outsideChange({ known, live: o.spec, intended: intent ? [intent.spec] : [], planned: plan })
+    : null;
+  const managedBy = o.managedBy ?? null;
+  if (change || (r.outsideChange && !TERMINAL.includes(status))) {
+    // Not fighting it: the spec as it is now becomes the known one; nothing is written until
+    // someone decides (resume re-applies the plan, abort sends traffic back).
+    return recordOutsideChange(r, owner, change, o, managedBy);
+  }
+  const { guard, wrote } = guardFor(r, owner, plan);
+  await reconcile(r, key, o, guard);
+  const after = wrote() ? await readTarget(key) : o;
+  return db().$transaction(async (tx) => {
+    await lockRow(tx, "Rollout", r.id);
+    const now = await tx.rollout.findUniqueOrThrow({ where: { id: r.id } });
+    if (now.leaseOwner !== owner) throw new Superseded();
+    if (managedBy && managedBy !== now.managedBy) {
+      await tx.rolloutEvent.create({
+        data: {
+          rolloutId: r.id,
+          at: clock.now(),
+          kind: "gitops",
+          message: `${key.namespace}/${key.name} is managed by ${managedBy}: a sync or self-heal there may revert Flightdeck's changes, which Flightdeck would then pause on.`,
+          actor: "flightdeck",
+        },
+      });
+    }
+    const current = now.version === r.version;
+    return tx.rollout.update({
+      where: { id: r.id },
+      data: {
+        ...(current ? { platformSynced: true, verifying: false } : {}),
+        ...(intent || wrote() ? { platformIntent: Prisma.DbNull } : {}),
+        ...(after.spec && !sameSpec(now.platformSpec, after.spec)
+          ? { platformSpec: json(after.spec) }
+          : {}),
+        ...(managedBy !== now.managedBy ? { managedBy } : {}),
+      },
+      include: rolloutInclude,
+    });
+  });
+}
+
+async function recordOutsideChange(
+  r: Row,
+  owner: string,
+  change: string | null,
+  o: RolloutObject,
+  managedBy: string | null,
+): Promise<Row> {
+  return db().$transaction(async (tx) => {
+    await lockRow(tx, "Rollout", r.id);
+    const row = await tx.rollout.findUniqueOrThrow({
+      where: { id: r.id },
+      include: rolloutInclude,
+    });
+    if (row.leaseOwner !== owner) throw new Superseded();
+    const data: Prisma.RolloutUpdateInput = {
+      platformSynced: true,
+      verifying: false,
+      platformIntent: Prisma.DbNull,
+      ...(o.spec ? { platformSpec: json(o.spec) } : {}),
+      ...(managedBy !== row.managedBy ? { managedBy } : {}),
+    };
+    if (!change) return tx.rollout.update({ where: { id: r.id }, data, include: rolloutInclude });
+    const said = managedBy ? `${change} It is managed by ${managedBy}.` : change;
+    const status = row.status as RolloutStatus;
+    const what = TERMINAL.includes(status)
+      ? said
+      : `${said} Flightdeck paused and will not change the object until someone resumes (re-applying its plan) or aborts.`;
+    if (!TERMINAL.includes(status) && row.version === r.version) {
+      const t = transition(stateOf(row), { type: "outside_change" });
+      if (t.ok) {
+        return apply(tx, row, { type: "outside_change" }, what, {
+          ...data,
+          outsideChange: said,
+          reason: said,
+        });
+      }
+      data.outsideChange = said;
+    }
+    await tx.rolloutEvent.create({
+      data: {
+        rolloutId: r.id,
+        at: clock.now(),
+        kind: "outside_change",
+        message: what,
+        actor: "flightdeck",
+      },
+    });
+    return tx.rollout.update({ where: { id: r.id }, data, include: rolloutInclude });
+  });
+}
+
+/**
+ * Drives one rollout: claims it (a rollout, or a platform object, another call drives is
+ * skipped: exactly one caller drives each object), advances it through the steps that are due,
+ * each decided in a short transaction under its row lock, and makes the platform match outside
+ * any transaction (`sync`). A platform write whose outcome is unknown marks it "verifying"; the
+ * next pass reads back and completes the work. An engineer's command never waits for any of it.
  */
 export async function driveRollout(id: string, now = clock.now()): Promise<boolean> {
-  return db().$transaction(
-    async (tx) => {
-      if (!(await lockRow(tx, "Rollout", id, { skipLocked: true }))) return false;
-      const claim = await tx.rollout.findUniqueOrThrow({
-        where: { id },
-        select: { modelId: true, environmentId: true },
-      });
-      // Rollouts of one model in one environment share a platform object: one at a time.
-      if (!(await tryAdvisoryLock(tx, LOCKS.rolloutTarget(claim.modelId, claim.environmentId)))) {
-        return false;
-      }
-      let row = await tx.rollout.findUniqueOrThrow({ where: { id }, include: rolloutInclude });
-      if (TERMINAL.includes(row.status as RolloutStatus)) {
-        // A newer rollout or rollback of the same place owns the platform object now: an
-        // older one that never caught up must not undo it.
-        const newer = await tx.rollout.count({
-          where: {
-            modelId: row.modelId,
-            environmentId: row.environmentId,
-            createdAt: { gt: row.createdAt },
-          },
+  const owner = await claim(id);
+  if (!owner) return false;
+  try {
+    return await driveClaimed(id, owner, now);
+  } finally {
+    await releaseClaim(id, owner);
+  }
+}
+
+/** A step decided in its own short transaction, under the row lock. */
+async function stepInTx(id: string, now: Date, facts: Facts): Promise<Stepped> {
+  return db().$transaction(async (tx) => {
+    await lockRow(tx, "Rollout", id);
+    const row = await tx.rollout.findUniqueOrThrow({ where: { id }, include: rolloutInclude });
+    return stepOnce(tx, row, now, facts);
+  });
+}
+
+async function driveClaimed(id: string, owner: string, now: Date): Promise<boolean> {
+  let row = await load(id);
+  if (TERMINAL.includes(row.status as RolloutStatus)) {
+    // A newer rollout or rollback of the same place owns the platform object now: an older one
+    // that never caught up must not undo it.
+    const newer = await db().rollout.count({
+      where: {
+        modelId: row.modelId,
+        environmentId: row.environmentId,
+        createdAt: { gt: row.createdAt },
+      },
+    });
+    if (newer > 0) {
+      if (!row.platformSynced || row.verifying) {
+        await db().rollout.updateMany({
+          where: { id, version: row.version },
+          data: { platformSynced: true, verifying: false, platformIntent: Prisma.DbNull },
         });
-        if (newer > 0) {
-          await tx.rollout.update({
-            where: { id },
-            data: { platformSynced: true, verifying: false },
-          });
-          return false;
-        }
       }
-      let moved = false;
-      try {
-        if (!targetOf(row) && row.status !== "pending" && !row.platformSynced) {
-          // A rollback (or a change to a rollout started elsewhere): find what to apply it to.
-          const found = await findTarget(row);
-          if (!found) {
-            row = await tx.rollout.update({
-              where: { id },
-              data: { platformSynced: true },
-              include: rolloutInclude,
-            });
-            return false;
-          }
-          row = await tx.rollout.update({
-            where: { id },
-            data: {
-              target: {
+      return false;
+    }
+  }
+  let moved = false;
+  try {
+    if (!targetOf(row) && row.status !== "pending" && !row.platformSynced) {
+      // A rollback (or a change to a rollout started elsewhere): find what to apply it to.
+      const found = await findTarget(row);
+      await db().rollout.updateMany({
+        where: { id, version: row.version },
+        data: found
+          ? {
+              target: json({
                 cluster: found.cluster,
                 namespace: found.namespace,
                 name: found.name,
-              },
-            },
-            include: rolloutInclude,
-          });
-        }
-        for (let i = 0; i < MAX_STEPS_PER_CLAIM; i++) {
-          const key = targetOf(row);
-          if (key && (!row.platformSynced || row.verifying)) {
-            await reconcile(row, key);
-            row = await tx.rollout.update({
-              where: { id },
-              data: { platformSynced: true, verifying: false },
-              include: rolloutInclude,
-            });
-          }
-          const result = await stepOnce(tx, row, now);
-          row = result.row;
-          moved ||= result.moved;
-          if (!result.moved) break;
-        }
-        const key = targetOf(row);
-        // Active rollouts are compared with the platform at the end of every claim (reads;
-        // writes only where it differs), so a write whose commit was lost is noticed and
-        // repaired, after the steps that were due, never before them.
-        const active = !TERMINAL.includes(row.status as RolloutStatus);
-        if (key && (!row.platformSynced || active)) {
-          await reconcile(row, key);
-          row = await tx.rollout.update({
-            where: { id },
-            data: { platformSynced: true, verifying: false },
-            include: rolloutInclude,
-          });
-        }
-      } catch (error) {
-        if (error instanceof OutcomeUnknownError) {
-          await tx.rollout.update({ where: { id }, data: { verifying: true } });
-          await tx.rolloutEvent.create({
-            data: {
-              rolloutId: id,
-              at: clock.now(),
-              kind: "verifying",
-              message: `The platform did not confirm a change (${error.message}); verifying.`,
-              actor: "flightdeck",
-            },
-          });
-          return moved;
-        }
-        throw error;
+              }),
+            }
+          : { platformSynced: true },
+      });
+      if (!found) return false;
+      row = await load(id);
+    }
+    let facts: Facts = {};
+    // Each pass: bring the platform in line if the rollout changed, then decide a step. A step
+    // that needs an outside fact gets it gathered with no transaction open, and is decided again.
+    for (
+      let steps = 0, passes = 0;
+      steps < MAX_STEPS_PER_CLAIM && passes < 3 * MAX_STEPS_PER_CLAIM;
+      passes++
+    ) {
+      const key = targetOf(row);
+      if (key && (!row.platformSynced || row.verifying)) row = await syncing(row, key, owner);
+      const result = await stepInTx(id, now, facts);
+      row = result.row;
+      if (result.need) {
+        facts = await gather(row, result.need);
+        continue;
       }
+      facts = {};
+      moved ||= result.moved;
+      if (!result.moved) break;
+      steps += 1;
+    }
+    const key = targetOf(row);
+    // Active rollouts are compared with the platform at the end of every claim (reads; writes
+    // only where it differs), so a write whose outcome was lost, or a change made outside
+    // Flightdeck, is noticed after the steps that were due, never before them.
+    const active = !TERMINAL.includes(row.status as RolloutStatus);
+    if (key && (!row.platformSynced || row.verifying || active))
+      row = await syncing(row, key, owner);
+  } catch (error) {
+    if (error instanceof Superseded) return moved;
+    if (error instanceof OutcomeUnknownError) {
+      await db().$transaction(async (tx) => {
+        await tx.rollout.update({ where: { id }, data: { verifying: true } });
+        await tx.rolloutEvent.create({
+          data: {
+            rolloutId: id,
+            at: clock.now(),
+            kind: "verifying",
+            message: `The platform did not confirm a change (${error.message}); verifying.`,
+            actor: "flightdeck",
+          },
+        });
+      });
       return moved;
-    },
-    { timeout: 60_000 },
-  );
+    }
+    throw error;
+  }
+  return moved;
+}
+
+/**
+ * `sync`, again from the rollout as it is now when a command changed it mid-write (an engineer's
+ * abort is applied by the call that holds the claim, as soon as the platform answers).
+ */
+async function syncing(row: Row, key: RolloutKey, owner: string): Promise<Row> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sync(row, key, owner);
+    } catch (error) {
+      if (!(error instanceof Superseded) || attempt >= 3) throw error;
+      const fresh = await load(row.id);
+      if (fresh.leaseOwner !== owner) throw error;
+      row = fresh;
+    }
+  }
 }
 
 /** Rollouts with work due: active ones, and finished ones the platform has not caught up with. */

@@ -126,6 +126,6 @@ export async function retryRollout(
     });
     return { rolloutId: created.id, alreadyApplied: false };
   });
-  if (!result.alreadyApplied) await applyStartedRollouts([result.rolloutId]);
+  if (!result.alreadyApplied) applyStartedRollouts([result.rolloutId]);
   return result;
 }

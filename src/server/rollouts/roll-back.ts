@@ -174,6 +174,6 @@ export async function rollBackDeployment(
     });
     return { rolloutId: created.id, alreadyApplied: false, kick: [created.id] };
   });
-  await applyStartedRollouts(result.kick);
+  applyStartedRollouts(result.kick);
   return { rolloutId: result.rolloutId, alreadyApplied: result.alreadyApplied };
 }

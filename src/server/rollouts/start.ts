@@ -91,7 +91,7 @@ export async function startRollout(
       budgetWarning: gate.warning,
     });
   });
-  await applyStartedRollouts(result.kick);
+  applyStartedRollouts(result.kick);
   const { kick: _kick, ...release } = result;
   void _kick;
   return release;

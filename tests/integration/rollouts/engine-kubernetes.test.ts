@@ -8,6 +8,7 @@ import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
 import { useFleetPlatform } from "@/server/fleet/platform";
 import { syncFleet } from "@/server/fleet/sync";
 import { driveRollout } from "@/server/rollouts/engine";
+import { appliesSettled } from "@/server/rollouts/apply-now";
 import { startRollout } from "@/server/rollouts/start";
 import { clock } from "@/lib/clock";
 import { connectTestDatabase } from "../../support/db";
@@ -61,6 +62,7 @@ async function driveUntil(
 ) {
   const deadline = clock.ms() + seconds * 1000;
   while (clock.ms() <= deadline) {
+    await appliesSettled();
     await driveRollout(id);
     await settle();
     await watch?.();

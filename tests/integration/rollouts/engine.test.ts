@@ -8,6 +8,7 @@ import { actor } from "../../support/actors";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { fleetPlatform } from "@/server/fleet/platform";
 import { driveRollout, driveRollouts } from "@/server/rollouts/engine";
+import { appliesSettled } from "@/server/rollouts/apply-now";
 import { commandRollout } from "@/server/rollouts/command";
 import { retryRollout } from "@/server/rollouts/retry";
 import { rollBackDeployment } from "@/server/rollouts/roll-back";
@@ -280,7 +281,9 @@ describe("the rollout engine on the simulator", () => {
       version: fresh.version,
     });
     const events = await prisma.rolloutEvent.count({ where: { rolloutId: id } });
+    // (and the command's own apply, in the background: three callers, one claim at a time)
     const both = await Promise.all([driveRollout(id), driveRollout(id)]);
+    await appliesSettled();
     expect(both.filter(Boolean).length).toBeLessThanOrEqual(1);
     const done = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     expect(done.status).toBe("completed");
@@ -309,6 +312,7 @@ describe("the rollout engine on the simulator", () => {
       reason: "errors after the last release",
     });
     expect(done.alreadyApplied).toBe(false);
+    await appliesSettled();
     expect(await servingIn("ranker-xl", "production/us-west-2")).toEqual([
       [earlier.toVersion.version, 100],
     ]);
@@ -336,6 +340,7 @@ describe("the rollout engine on the simulator", () => {
       "production/us-east-1",
     );
     const id = started.rollouts[0]?.id ?? "";
+    await appliesSettled();
     await driveRollouts();
     const slo = await prisma.slo.findFirstOrThrow({
       where: { model: { name: "ranker-xl" }, sliKind: "availability" },
@@ -387,6 +392,7 @@ describe("the rollout engine on the simulator", () => {
       version: row.version,
     });
     expect(result.alreadyApplied).toBe(false);
+    await appliesSettled();
     const verifying = await getRollout(release(), id);
     expect(verifying.verifying).toBe(true);
     expect(verifying.events[0]?.message).toMatch(/did not confirm/);

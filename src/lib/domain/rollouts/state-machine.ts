@@ -52,6 +52,8 @@ export type RolloutCommand =
   | { type: "analysis_passed" }
   | { type: "analysis_failed" }
   | { type: "slo_burn" }
+  /** the platform object was changed outside Flightdeck: stop advancing rather than fight it */
+  | { type: "outside_change" }
   | { type: "platform_unknown" }
   | { type: "reconciled" };
 
@@ -141,6 +143,10 @@ export function transition(s: RolloutState, c: RolloutCommand): Transition {
         : refuse("No analysis is running.");
     case "slo_burn":
       return is("progressing", "analyzing")
+        ? { ok: true, state: { ...s, status: "paused" } }
+        : refuse(`A rollout that is ${WORDS[s.status]} is not advancing.`);
+    case "outside_change":
+      return is("progressing", "analyzing", "degraded")
         ? { ok: true, state: { ...s, status: "paused" } }
         : refuse(`A rollout that is ${WORDS[s.status]} is not advancing.`);
     case "platform_unknown":

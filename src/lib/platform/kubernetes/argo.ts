@@ -13,7 +13,16 @@
  */
 import type { Environment, RolloutObject, RolloutPhase } from "../types";
 import type { KubeObject } from "./client";
-import { arr, num, ownedReplicaSets, rec, str, templateVersion } from "./fields";
+import {
+  arr,
+  gitOpsManager,
+  num,
+  ownedReplicaSets,
+  rec,
+  str,
+  templateImage,
+  templateVersion,
+} from "./fields";
 import { argoStepWeight, LABELS } from "./inventory";
 
 export const REVISION = "rollout.argoproj.io/revision";
@@ -92,7 +101,25 @@ export function argoRolloutObject(
       stable: replicas(stableRs),
       canary: inCanary ? replicas(currentRs) : null,
     },
+    spec: {
+      generation: rollout.metadata.generation ?? 1,
+      version: desired ?? null,
+      weight: specWeight(rollout),
+      paused: rec(rollout.spec).paused === true,
+      image: templateImage(rollout),
+    },
+    managedBy: gitOpsManager(rollout),
   };
+}
+
+/** The weight the spec's steps set first (Flightdeck's plan is `setWeight W` then a pause). */
+function specWeight(rollout: KubeObject): number | null {
+  const steps = arr(rec(rec(rec(rollout.spec).strategy).canary).steps).map(rec);
+  for (const step of steps) {
+    const weight = num(step.setWeight);
+    if (weight !== undefined) return weight;
+  }
+  return null;
 }
 
 type MergePatch = Record<string, unknown>;

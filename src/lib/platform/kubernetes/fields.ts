@@ -31,3 +31,30 @@ export function ownedReplicaSets(rollout: KubeObject, replicaSets: KubeObject[])
       ),
   );
 }
+
+/** The first container's image of an object's pod template. */
+export function templateImage(o: { spec?: Record<string, unknown> }): string | null {
+  const containers = arr(rec(rec(rec(o.spec).template).spec).containers);
+  return str(rec(containers[0]).image) ?? null;
+}
+
+/**
+ * The GitOps tool that manages an object, from the marks it leaves: Argo CD's instance label or
+ * tracking annotation, Flux's kustomize or helm labels.
+ */
+export function gitOpsManager(o: KubeObject): string | null {
+  const labels = o.metadata.labels ?? {};
+  const annotations = o.metadata.annotations ?? {};
+  const argoApp =
+    labels["argocd.argoproj.io/instance"] ??
+    annotations["argocd.argoproj.io/tracking-id"]?.split(":")[0];
+  if (argoApp) return `Argo CD application ${argoApp}`;
+  const flux = labels["kustomize.toolkit.fluxcd.io/name"];
+  if (flux) {
+    const ns = labels["kustomize.toolkit.fluxcd.io/namespace"];
+    return `Flux Kustomization ${ns ? `${ns}/` : ""}${flux}`;
+  }
+  const helm = labels["helm.toolkit.fluxcd.io/name"];
+  if (helm) return `Flux HelmRelease ${helm}`;
+  return null;
+}

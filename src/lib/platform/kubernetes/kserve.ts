@@ -10,7 +10,7 @@
  */
 import type { Environment, RolloutObject, RolloutPhase } from "../types";
 import type { KubeObject } from "./client";
-import { arr, num, rec, str } from "./fields";
+import { arr, gitOpsManager, num, rec, str } from "./fields";
 import { LABELS } from "./inventory";
 
 export const PAUSED = "flightdeck.dev/paused";
@@ -102,7 +102,25 @@ export function inferenceServiceObject(
       stable: podsOf(inCanary ? olderRevision : latestRevision),
       canary: inCanary ? podsOf(latestRevision) : null,
     },
+    spec: {
+      generation: isvc.metadata.generation ?? 1,
+      version: latest,
+      // without canaryTrafficPercent the latest revision takes all traffic
+      weight: num(rec(rec(isvc.spec).predictor).canaryTrafficPercent) ?? 100,
+      // KServe has no pause: Flightdeck's is an annotation, outside the spec
+      paused: null,
+      image: predictorArtifact(isvc),
+    },
+    managedBy: gitOpsManager(isvc),
   };
+}
+
+/** The predictor's storageUri (or container image): the artifact it serves. */
+function predictorArtifact(isvc: KubeObject): string | null {
+  const predictor = rec(rec(isvc.spec).predictor);
+  const key = storageUriPath(isvc);
+  if (key) return str(rec(predictor[key]).storageUri) ?? null;
+  return str(rec(arr(predictor.containers)[0]).image) ?? null;
 }
 
 /** Where the model's artifact is set in the predictor: `model.storageUri`, or a framework's. */

@@ -53,6 +53,7 @@ const COMMAND_OF: { [K in CommandType]: Extract<RolloutCommand, { type: K }> } =
   analysis_passed: { type: "analysis_passed" },
   analysis_failed: { type: "analysis_failed" },
   slo_burn: { type: "slo_burn" },
+  outside_change: { type: "outside_change" },
   platform_unknown: { type: "platform_unknown" },
   reconciled: { type: "reconciled" },
 };
@@ -87,6 +88,7 @@ const ALLOWED: Record<RolloutStatus, Partial<Record<CommandType, Partial<Rollout
     step_applied: { status: "progressing", step: 2, weight: 50 },
     analysis_started: ANALYZING,
     slo_burn: PAUSED,
+    outside_change: PAUSED,
     platform_unknown: DEGRADED,
   },
   paused: {
@@ -106,9 +108,15 @@ const ALLOWED: Record<RolloutStatus, Partial<Record<CommandType, Partial<Rollout
     analysis_passed: NEXT_STEP,
     analysis_failed: ABORTED,
     slo_burn: PAUSED,
+    outside_change: PAUSED,
     platform_unknown: DEGRADED,
   },
-  degraded: { abort: ABORTED, rollback: ROLLED_BACK, reconciled: PROGRESSING },
+  degraded: {
+    abort: ABORTED,
+    rollback: ROLLED_BACK,
+    reconciled: PROGRESSING,
+    outside_change: PAUSED,
+  },
   aborted: {},
   rolled_back: {},
   completed: {},

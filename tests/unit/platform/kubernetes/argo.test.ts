@@ -101,7 +101,45 @@ describe("an Argo Rollout as a rollout object", () => {
         { revision: 3, version: "2.2.0" },
       ],
       replicas: { stable: { desired: 4, ready: 4 }, canary: { desired: 1, ready: 1 } },
+      // what the spec asks for: how a change made outside Flightdeck is told apart
+      spec: {
+        generation: 1,
+        version: "2.2.0",
+        weight: 20,
+        paused: false,
+        image: "registry.example.com:5000/models/ranker-xl:2.2.0",
+      },
+      managedBy: null,
     });
+  });
+
+  it("names the GitOps tool that manages it, from Argo CD's or Flux's marks", () => {
+    const marked = (labels: Record<string, string>, annotations: Record<string, string> = {}) => {
+      const r = rollout({ stableRS: "stable", currentPodHash: "stable" });
+      r.metadata.labels = { ...r.metadata.labels, ...labels };
+      r.metadata.annotations = { ...r.metadata.annotations, ...annotations };
+      r.metadata.generation = 7;
+      const o = argoRolloutObject(cluster, r, sets);
+      if (typeof o === "string") throw new Error(o);
+      return o;
+    };
+    expect(marked({ "argocd.argoproj.io/instance": "search-serving" }).managedBy).toBe(
+      "Argo CD application search-serving",
+    );
+    expect(
+      marked(
+        {},
+        { "argocd.argoproj.io/tracking-id": "search-prod:argoproj.io/Rollout:search/ranker-xl" },
+      ).managedBy,
+    ).toBe("Argo CD application search-prod");
+    expect(
+      marked({
+        "kustomize.toolkit.fluxcd.io/name": "serving",
+        "kustomize.toolkit.fluxcd.io/namespace": "flux-system",
+      }).managedBy,
+    ).toBe("Flux Kustomization flux-system/serving");
+    expect(marked({}).managedBy).toBeNull();
+    expect(marked({}).spec?.generation).toBe(7);
   });
 
   it("reads an aborted canary as weight 0, a user pause from spec.paused, a settled one with no canary", () => {

@@ -60,6 +60,20 @@ describe("an InferenceService as a rollout object", () => {
         { revision: 2, version: "1.4.0" },
         { revision: 3, version: "1.5.0" },
       ],
+      // the spec's ask: the version label, canaryTrafficPercent, the artifact; KServe has no pause
+      spec: { generation: 1, version: "1.5.0", weight: 10, paused: null, image: "s3://m/1.5.0" },
+      managedBy: null,
+    });
+  });
+
+  it("reads a spec without canaryTrafficPercent as all traffic on the latest revision", () => {
+    const o = isvc([]);
+    o.spec = { predictor: { model: { storageUri: "s3://m/1.5.0" } } };
+    o.metadata.generation = 4;
+    o.metadata.labels = { ...o.metadata.labels, "argocd.argoproj.io/instance": "risk-serving" };
+    expect(inferenceServiceObject(cluster, o, [])).toMatchObject({
+      spec: { generation: 4, weight: 100 },
+      managedBy: "Argo CD application risk-serving",
     });
   });
 
