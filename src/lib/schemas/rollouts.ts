@@ -70,6 +70,10 @@ export interface RolloutDetail {
   strategy: string;
   status: string;
   verifying: boolean;
+  /** a change made to the platform object outside Flightdeck, which paused the rollout */
+  outsideChange: string | null;
+  /** the GitOps tool that manages the platform object (it may revert Flightdeck's changes) */
+  managedBy: string | null;
   currentStep: number;
   currentWeight: number;
   reason: string | null;

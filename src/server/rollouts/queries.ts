@@ -227,6 +227,8 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
     strategy: r.strategy,
     status: r.status,
     verifying: r.verifying,
+    outsideChange: r.outsideChange,
+    managedBy: r.managedBy,
     currentStep: r.currentStep,
     currentWeight: r.currentWeight,
     reason: r.reason,

@@ -10,6 +10,8 @@ import { syncFleet } from "@/server/fleet/sync";
 import { driveRollout } from "@/server/rollouts/engine";
 import { appliesSettled } from "@/server/rollouts/apply-now";
 import { startRollout } from "@/server/rollouts/start";
+import { commandRollout } from "@/server/rollouts/command";
+import { getRollout } from "@/server/rollouts/queries";
 import { clock } from "@/lib/clock";
 import { connectTestDatabase } from "../../support/db";
 import { movableTestClock } from "../../support/clock";
@@ -30,7 +32,11 @@ const time = movableTestClock();
 const servers = new Map<string, KubeApiServer>();
 const controllers: KubeControllers[] = [];
 let platform: KubernetesPlatform;
-let release: ReturnType<typeof actor> & { id: string; email: string };
+type Person = ReturnType<typeof actor> & { id: string; email: string };
+let release: Person;
+let release2: Person;
+let engineer: Person;
+let riskRelease: Person;
 const EAST = "gke-us-east1-serving";
 const WEST = "eks-eu-west-1";
 
@@ -38,7 +44,13 @@ async function settle() {
   await Promise.all(controllers.map((c) => c.settled()));
   for (const name of platform.clusterNames()) {
     const target = Number(servers.get(name)!.store.resourceVersion);
-    for (const r of ["rollouts", "replicaSets", "pods", "deployments"] as const) {
+    for (const r of [
+      "rollouts",
+      "replicaSets",
+      "inferenceServices",
+      "pods",
+      "deployments",
+    ] as const) {
       const reflector = platform.reflector(name, r)!;
       if (Number(reflector.lastResourceVersion()) >= target) continue;
       await new Promise<void>((resolve) => {
@@ -139,6 +151,33 @@ beforeAll(async () => {
     data: { email: "rm@engine-k8s.test", name: "RM", role: "release_manager", teamId: team.id },
   });
   release = { ...actor("release_manager", team.id), id: user.id, email: user.email };
+  const person = async (email: string, role: "release_manager" | "engineer", teamId: string) => {
+    const u = await prisma.user.create({ data: { email, name: email, role, teamId } });
+    return { ...actor(role, teamId), id: u.id, email: u.email };
+  };
+  release2 = await person("rm2@engine-k8s.test", "release_manager", team.id);
+  engineer = await person("oncall@engine-k8s.test", "engineer", team.id);
+  const fraud = await prisma.model.findUniqueOrThrow({ where: { name: "fraud-scorer" } });
+  riskRelease = await person("rm@risk.engine-k8s.test", "release_manager", fraud.teamId);
+  // fraud-scorer's versions on the InferenceService (1.4.0 stable, 1.5.0 its canary at 10%)
+  for (const version of ["1.4.0", "1.5.0"]) {
+    await prisma.modelVersion.upsert({
+      where: { modelId_version: { modelId: fraud.id, version } },
+      update: { artifactUri: `s3://test/fraud-scorer/${version}` },
+      create: {
+        modelId: fraud.id,
+        version,
+        imageDigest: `registry.test/fraud-scorer@sha256:${version.replace(/\D/g, "").padEnd(64, "f")}`,
+        baseImageDigest: `registry.test/base@sha256:${"b".repeat(64)}`,
+        artifactUri: `s3://test/fraud-scorer/${version}`,
+        trainingRunId: "run",
+        datasetDigest: `sha256:${"c".repeat(64)}`,
+        codeCommit: "d".repeat(40),
+        evalMetrics: {},
+        createdBy: "test",
+      },
+    });
+  }
 });
 
 afterAll(async () => {
@@ -149,9 +188,9 @@ afterAll(async () => {
   await prisma.$disconnect();
 });
 
-const start = (version: string, steps: string, waves: string) =>
-  startRollout(release, meta, {
-    model: "ranker-xl",
+const start = (version: string, steps: string, waves: string, model = "ranker-xl") =>
+  startRollout(model === "ranker-xl" ? release : riskRelease, meta, {
+    model,
     version,
     strategy: "canary",
     steps,
@@ -220,5 +259,254 @@ describe("the rollout engine on an Argo Rollout", () => {
     const { data } = await platform.deployments({ model: "ranker-xl", cluster: EAST });
     expect(data.every((d) => d.version !== bad)).toBe(true);
     expect(data.reduce((s, d) => s + d.trafficWeight, 0)).toBe(100);
+  });
+});
+
+const versionOf = (o: ReturnType<typeof argo>) =>
+  (o?.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata
+    .labels["flightdeck.dev/version"];
+const rolloutRef = {
+  apiVersion: "argoproj.io/v1alpha1",
+  kind: "Rollout",
+  namespace: "search-serving",
+  name: "ranker-xl",
+};
+
+describe("the engine and an engineer on a slow or shared cluster", () => {
+  it("accepts an abort while the cluster has not answered the engine's write, and applies it when it does", async () => {
+    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `5.${i}.0`))
+      .version;
+    const started = await start(
+      good,
+      "weight 20\npause\nweight 50\npause\nweight 100",
+      "production/eu-west-1",
+    );
+    const id = started.rollouts[0]!.id;
+    await driveUntil(id, (s) => s === "paused");
+    const west = servers.get(WEST)!;
+    // The API server takes the next write to the Rollout and does not answer.
+    let answered = false;
+    const held = west.hold({ resource: "rollouts", verb: "patch" });
+    const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    await commandRollout(release, meta, {
+      rolloutId: id,
+      command: "promote",
+      version: row.version,
+    });
+    await held.reached; // the promote's write (50%) is in flight, under the engine's claim
+    const promoted = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(promoted.leaseOwner).not.toBeNull();
+
+    // The engineer's abort does not wait for it: no row lock is held across the call.
+    const abort = await commandRollout(engineer, meta, {
+      rolloutId: id,
+      command: "abort",
+      version: promoted.version,
+    });
+    expect(abort.status).toBe("aborted");
+    expect(answered).toBe(false);
+    expect((argo(WEST)!.status as { abort?: boolean }).abort).not.toBe(true);
+
+    // The cluster answers: the call holding the claim notices the abort before its next write
+    // and applies it, with no worker pass needed.
+    answered = true;
+    held.release();
+    await appliesSettled();
+    await settle();
+    expect((argo(WEST)!.status as { abort?: boolean }).abort).toBe(true);
+    const after = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(after).toMatchObject({
+      status: "aborted",
+      platformSynced: true,
+      leaseOwner: null,
+      platformIntent: null,
+    });
+    const o = await platform.rollout({
+      cluster: WEST,
+      namespace: "search-serving",
+      name: "ranker-xl",
+    });
+    expect(o).toMatchObject({ aborted: true, canaryWeight: 0 });
+  });
+
+  it("applies exactly one step when two release managers promote at once", async () => {
+    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `6.${i}.0`))
+      .version;
+    const started = await start(
+      good,
+      "weight 10\npause\nweight 40\npause\nweight 100",
+      "production/eu-west-1",
+    );
+    const id = started.rollouts[0]!.id;
+    await driveUntil(id, (s) => s === "paused");
+    const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    const results = await Promise.allSettled(
+      [release, release2].map((who) =>
+        commandRollout(who, meta, { rolloutId: id, command: "promote", version: row.version }),
+      ),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const refused = results.find((r) => r.status === "rejected");
+    expect(String((refused as PromiseRejectedResult).reason)).toMatch(/changed since you loaded/);
+    await driveUntil(id, (s) => s === "paused");
+    const after = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(after.currentStep).toBe(row.currentStep + 2); // the 40% step, then its pause
+    expect(after.currentWeight).toBe(40);
+    const o = await platform.rollout({
+      cluster: WEST,
+      namespace: "search-serving",
+      name: "ranker-xl",
+    });
+    expect(o).toMatchObject({ canaryVersion: good, canaryWeight: 40 });
+    await commandRollout(engineer, meta, {
+      rolloutId: id,
+      command: "abort",
+      version: after.version,
+    });
+    await driveUntil(id, (s) => s === "aborted");
+  });
+
+  it("pauses on a change made outside Flightdeck instead of reverting it, and names the GitOps tool", async () => {
+    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `7.${i}.0`))
+      .version;
+    const west = servers.get(WEST)!;
+    // Argo CD manages this Rollout (its instance label: metadata, not a spec change).
+    west.store.patch(rolloutRef, {
+      metadata: { labels: { "argocd.argoproj.io/instance": "search-serving-prod" } },
+    });
+    const started = await start(
+      good,
+      "weight 20\nanalysis 60s every 20s\nweight 100",
+      "production/eu-west-1",
+    );
+    const id = started.rollouts[0]!.id;
+    await driveUntil(id, (s) => s === "analyzing");
+    const managed = await getRollout(release, id);
+    expect(managed.managedBy).toBe("Argo CD application search-serving-prod");
+    expect(managed.events.map((e) => e.message).join("\n")).toMatch(
+      /managed by Argo CD application search-serving-prod/,
+    );
+
+    // Someone sets another image by hand (as `kubectl argo rollouts set image` would).
+    west.store.patch(rolloutRef, {
+      spec: {
+        template: {
+          metadata: { labels: { "flightdeck.dev/version": "9.9.9-hotfix" } },
+          spec: {
+            containers: [{ name: "server", image: "registry.test/ranker-xl:9.9.9-hotfix" }],
+          },
+        },
+      },
+    });
+    await settle();
+    west.clearRequests();
+    await driveRollout(id);
+    await settle();
+    const paused = await getRollout(release, id);
+    expect(paused.status).toBe("paused");
+    expect(paused.outsideChange).toMatch(
+      /^Changed outside Flightdeck: it now runs version 9\.9\.9-hotfix \(image registry\.test\/ranker-xl:9\.9\.9-hotfix\), not 7\.\d+\.0/,
+    );
+    expect(paused.outsideChange).toMatch(/managed by Argo CD application search-serving-prod/);
+    expect(paused.events[0]).toMatchObject({ kind: "outside_change" });
+    // Flightdeck did not fight it: no write, and the object keeps the hand-set version.
+    time.advance(30_000);
+    await driveRollout(id);
+    await settle();
+    expect(west.requestsMatching({ resource: "rollouts", verb: "patch" })).toHaveLength(0);
+    expect(versionOf(argo(WEST))).toBe("9.9.9-hotfix");
+
+    // Resuming is the decision to re-apply Flightdeck's plan: its version is back on the object.
+    await commandRollout(release, meta, {
+      rolloutId: id,
+      command: "resume",
+      version: paused.version,
+    });
+    await appliesSettled();
+    await settle();
+    expect(versionOf(argo(WEST))).toBe(good);
+    const resumed = await getRollout(release, id);
+    expect(resumed.outsideChange).toBeNull();
+    expect(["progressing", "analyzing"]).toContain(resumed.status);
+    await commandRollout(engineer, meta, {
+      rolloutId: id,
+      command: "abort",
+      version: resumed.version,
+    });
+    await driveUntil(id, (s) => s === "aborted");
+    west.store.patch(rolloutRef, { metadata: { labels: { "argocd.argoproj.io/instance": null } } });
+  });
+});
+
+describe("the rollout engine on a KServe InferenceService", () => {
+  const isvc = () =>
+    servers.get(EAST)!.store.get({
+      apiVersion: "serving.kserve.io/v1beta1",
+      kind: "InferenceService",
+      namespace: "risk-serving",
+      name: "fraud-scorer",
+    })!;
+  const predictor = () =>
+    (isvc().spec as { predictor: Record<string, unknown> }).predictor as {
+      canaryTrafficPercent?: number;
+      model: { storageUri: string };
+    };
+
+  it("takes a good version to 100% through canaryTrafficPercent", async () => {
+    const good = (await registerVersionWith(prisma, "fraud-scorer", "none", (i) => `8.${i}.0`))
+      .version;
+    const started = await start(
+      good,
+      "weight 30\npause 20s\nweight 100",
+      "production/us-east-1",
+      "fraud-scorer",
+    );
+    const id = started.rollouts[0]!.id;
+    const percents: number[] = [];
+    await driveUntil(
+      id,
+      (s) => s === "completed",
+      async () => {
+        const p = predictor().canaryTrafficPercent;
+        if (p !== undefined && p !== percents.at(-1)) percents.push(p);
+      },
+    );
+    expect(percents).toContain(30);
+    // promoted: the field removed, the new model serves everything
+    expect(predictor().canaryTrafficPercent).toBeUndefined();
+    expect(predictor().model.storageUri).toBe(`s3://test/fraud-scorer/${good}`);
+    const o = await platform.rollout({
+      cluster: EAST,
+      namespace: "risk-serving",
+      name: "fraud-scorer",
+    });
+    expect(o).toMatchObject({ stableVersion: good, canaryVersion: null });
+  });
+
+  it("rolls a bad version back to the previous revision when the analysis fails", async () => {
+    const stable = (
+      await platform.rollout({ cluster: EAST, namespace: "risk-serving", name: "fraud-scorer" })
+    ).stableVersion;
+    const bad = (await registerVersionWith(prisma, "fraud-scorer", "errors", (i) => `9.${i}.0`))
+      .version;
+    const started = await start(
+      bad,
+      "weight 20\nanalysis 6s every 3s\nweight 100",
+      "production/us-east-1",
+      "fraud-scorer",
+    );
+    const id = started.rollouts[0]!.id;
+    await driveUntil(id, (s) => s === "aborted");
+    const r = await getRollout(riskRelease, id);
+    expect(r.reason).toMatch(/Analysis failed/);
+    expect(predictor().canaryTrafficPercent).toBe(0);
+    const o = await platform.rollout({
+      cluster: EAST,
+      namespace: "risk-serving",
+      name: "fraud-scorer",
+    });
+    expect(o).toMatchObject({ aborted: true, canaryWeight: 0, stableVersion: stable });
+    const { data } = await platform.deployments({ model: "fraud-scorer", cluster: EAST });
+    expect(data.filter((d) => d.trafficWeight > 0).map((d) => d.version)).toEqual([stable]);
   });
 });

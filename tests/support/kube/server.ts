@@ -143,6 +143,21 @@ interface LatencyFault {
   match: RequestMatch | undefined;
 }
 
+/** Requests held until released: before they are handled, or handled with the answer held. */
+interface HoldFault {
+  match: RequestMatch | undefined;
+  phase: "before" | "after";
+  remaining: number;
+  gate: Promise<void>;
+  reached: (record: RequestRecord) => void;
+}
+
+/** A held request: `reached` resolves when one arrives; `release` lets it (and later ones) go. */
+export interface Hold {
+  reached: Promise<RequestRecord>;
+  release: () => void;
+}
+
 interface OpenWatch {
   record: RequestRecord;
   end: () => void;
@@ -188,6 +203,7 @@ export class KubeApiServer extends EventEmitter {
   private readonly watches = new Set<OpenWatch>();
   private counted: CountedFault[] = [];
   private latency: LatencyFault[] = [];
+  private holds: HoldFault[] = [];
   private rejecting: "unauthorized" | "forbidden" | null = null;
   private nextId = 1;
 
@@ -291,6 +307,37 @@ export class KubeApiServer extends EventEmitter {
     };
   }
 
+  /**
+   * Holds the next `count` matching requests until `release()`: `before` they are handled (an API
+   * server that has not answered yet, nothing applied), or `after` (the change is applied and
+   * watchers told, the answer is held: a client killed now never learns the outcome).
+   * Deterministic where `addLatency` would make a test wait on the wall clock.
+   */
+  hold(match: RequestMatch, options: { phase?: "before" | "after"; count?: number } = {}): Hold {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: (record: RequestRecord) => void;
+    const arrived = new Promise<RequestRecord>((resolve) => (reached = resolve));
+    this.holds.push({
+      match,
+      phase: options.phase ?? "before",
+      remaining: options.count ?? 1,
+      gate,
+      reached,
+    });
+    return { reached: arrived, release };
+  }
+
+  private takeHold(phase: HoldFault["phase"], record: RequestRecord): HoldFault | null {
+    const hold = this.holds.find(
+      (h) => h.phase === phase && h.remaining > 0 && requestMatches(record, h.match),
+    );
+    if (!hold) return null;
+    hold.remaining -= 1;
+    hold.reached(record);
+    return hold;
+  }
+
   /** The next `count` matching requests have their connection reset (ECONNRESET). */
   resetConnections(count: number, match?: RequestMatch): void {
     this.counted.push({ kind: "reset", remaining: count, match });
@@ -336,6 +383,7 @@ export class KubeApiServer extends EventEmitter {
   clearFaults(): void {
     this.counted = [];
     this.latency = [];
+    this.holds = [];
     this.rejecting = null;
   }
 
@@ -441,6 +489,19 @@ export class KubeApiServer extends EventEmitter {
 
     for (const fault of this.latency) {
       if (requestMatches(record, fault.match)) await sleep(fault.ms);
+    }
+    const before = this.takeHold("before", record);
+    if (before) await before.gate;
+    const after = this.takeHold("after", record);
+    if (after) {
+      // Handled now; the answer leaves only when released (if the client is still there).
+      const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+      (res as { end: (...args: unknown[]) => http.ServerResponse }).end = (...args: unknown[]) => {
+        void after.gate.then(() => {
+          if (!res.destroyed) end(...args);
+        });
+        return res;
+      };
     }
     if (this.takeFault("reset", record)) {
       record.status = 0;
