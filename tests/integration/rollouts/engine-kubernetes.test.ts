@@ -2,6 +2,8 @@
 // Rollout in a Kubernetes API test server whose controller acts as Argo Rollouts does. A good
 // version goes to 100% through Flightdeck's steps; a bad one is caught by the analysis and the
 // canary is aborted on the cluster. The simulator's metrics model stands in for Prometheus.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
 import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
@@ -23,6 +25,7 @@ import {
   KubeApiServer,
   kubeconfigFor,
   type KubeControllers,
+  type RequestRecord,
 } from "../../support/kube";
 import { twoClusterFleet } from "../../support/kube/fleet-objects";
 
@@ -32,6 +35,7 @@ const time = movableTestClock();
 const servers = new Map<string, KubeApiServer>();
 const controllers: KubeControllers[] = [];
 let platform: KubernetesPlatform;
+let kubeconfig: string;
 type Person = ReturnType<typeof actor> & { id: string; email: string };
 let release: Person;
 let release2: Person;
@@ -107,12 +111,11 @@ beforeAll(async () => {
     servers.set(c.name, server);
     controllers.push(attachControllers(server));
   }
+  kubeconfig = kubeconfigFor(
+    fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
+  );
   platform = new KubernetesPlatform({
-    clusters: clustersFromEnvironment({
-      KUBECONFIG: kubeconfigFor(
-        fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
-      ),
-    }),
+    clusters: clustersFromEnvironment({ KUBECONFIG: kubeconfig }),
     timing: { backoffMs: 20, maxBackoffMs: 200 },
     artifact: (model, version) =>
       prisma.modelVersion.findFirst({
@@ -509,4 +512,176 @@ describe("the rollout engine on a KServe InferenceService", () => {
     const { data } = await platform.deployments({ model: "fraud-scorer", cluster: EAST });
     expect(data.filter((d) => d.trafficWeight > 0).map((d) => d.version)).toEqual([stable]);
   });
+});
+
+/**
+ * The engine in another process (tests/support/engine-process.ts), on this file's database and
+ * test clusters, at this file's clock time. Resolves with the child once it runs.
+ */
+function engineProcess(id: string): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  reaches: (held: Promise<unknown>) => Promise<unknown>;
+} {
+  const root = path.resolve(import.meta.dirname, "../../..");
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--import",
+      "./tests/support/server-only-hook.mjs",
+      "tests/support/engine-process.ts",
+      id,
+      String(clock.ms()),
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        FLIGHTDECK_PLATFORM: "kubernetes",
+        KUBECONFIG: kubeconfig,
+        FLIGHTDECK_WORKER: "0",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => resolve(code));
+  });
+  /** `held` reached by the child's write; fails with its output if it ended first. */
+  const reaches = (held: Promise<unknown>) =>
+    Promise.race([
+      held,
+      exited.then((code) => {
+        throw new Error(`the engine process ended (${code}) before its write: ${output}`);
+      }),
+    ]);
+  return { child, exited, reaches };
+}
+
+describe("a replica killed in the middle of a platform write", () => {
+  /** A rollout on eu-west-1 held by its 30 s pause at 10%, the pause just over. */
+  async function pausedAtTen(prefix: string) {
+    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `${prefix}.${i}.0`))
+      .version;
+    const started = await start(
+      good,
+      "weight 10\npause 30s\nweight 40\npause\nweight 100",
+      "production/eu-west-1",
+    );
+    const id = started.rollouts[0]!.id;
+    await driveUntil(id, (s) => s === "paused", undefined, 20);
+    const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(row.currentWeight).toBe(10);
+    time.advance(Math.max(0, row.pausedUntil!.getTime() - clock.ms()) + 1_000);
+    return { id, good, steps: row.currentStep };
+  }
+
+  /** Another replica takes over once the dead one's claim ran out, and drives to the next pause. */
+  async function takeOver(id: string) {
+    const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(row.leaseUntil).not.toBeNull();
+    // The dead replica's claim holds until it runs out: nobody else drives meanwhile.
+    expect(await driveRollout(id)).toBe(false);
+    time.advance(row.leaseUntil!.getTime() - clock.ms() + 1_000);
+    await driveUntil(id, (s) => s === "paused", undefined, 20);
+  }
+
+  /** a write of Flightdeck's steps at 40% (`[setWeight 40, pause]` in spec.strategy.canary) */
+  const isWeightWrite = (r: RequestRecord) => /"setWeight":40/.test(r.body ?? "");
+  const weightWrites = () =>
+    servers
+      .get(WEST)!
+      .requestsMatching({ resource: "rollouts", verb: "patch" })
+      .filter((r) => r.subresource === undefined);
+
+  it("between recording its intent and writing the platform: the step is written once, by another replica", async () => {
+    const { id, good, steps } = await pausedAtTen("11");
+    const west = servers.get(WEST)!;
+    west.clearRequests();
+    // its writes: resume after the pause (let through), then the 40% step (held)
+    const held = west.hold({ resource: "rollouts", verb: "patch" }, { phase: "before", skip: 1 });
+    const { child, exited, reaches } = engineProcess(id);
+    await reaches(held.reached);
+    child.kill("SIGKILL");
+    expect(await exited).toBeNull(); // killed, not ended
+    held.drop(); // the write never reached the cluster
+
+    const dead = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(dead).toMatchObject({ status: "progressing", currentWeight: 40, platformSynced: false });
+    expect(dead.platformIntent).toMatchObject({ spec: { version: good, weight: 40 } });
+    expect(argoWeight()).toBe(10);
+
+    await takeOver(id);
+    const after = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(after).toMatchObject({
+      status: "paused",
+      currentWeight: 40,
+      currentStep: steps + 2,
+      platformSynced: true,
+      platformIntent: null,
+      outsideChange: null,
+    });
+    expect(argoWeight()).toBe(40);
+    // one write of the 40% step reached the cluster: the takeover's (the dead one's was dropped)
+    expect(weightWrites().filter((r) => r.status === 200 && isWeightWrite(r))).toHaveLength(1);
+    expect(await weightEvents(id, 40)).toBe(1); // the 40% step was taken once
+    await abortAndFinish(id);
+  });
+
+  it("between writing the platform and recording the outcome: nothing is written twice", async () => {
+    const { id, steps } = await pausedAtTen("12");
+    const west = servers.get(WEST)!;
+    west.clearRequests();
+    const held = west.hold({ resource: "rollouts", verb: "patch" }, { phase: "after", skip: 1 });
+    const { child, exited, reaches } = engineProcess(id);
+    await reaches(held.reached);
+    await settle(); // the cluster applied the 40% step
+    child.kill("SIGKILL");
+    expect(await exited).toBeNull();
+    held.drop(); // its answer never arrives
+
+    const dead = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(dead).toMatchObject({ currentWeight: 40, platformSynced: false });
+    expect(dead.platformIntent).not.toBeNull();
+    expect(argoWeight()).toBe(40);
+
+    await takeOver(id);
+    const after = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    // the takeover found its own (dead) write on the object: not an outside change, no rewrite
+    expect(after).toMatchObject({
+      status: "paused",
+      currentWeight: 40,
+      currentStep: steps + 2,
+      platformSynced: true,
+      platformIntent: null,
+      outsideChange: null,
+    });
+    expect(weightWrites().filter(isWeightWrite)).toHaveLength(1);
+    expect(await weightEvents(id, 40)).toBe(1);
+    await abortAndFinish(id);
+  });
+
+  function argoWeight(): number | undefined {
+    const steps = (
+      argo(WEST)!.spec as { strategy: { canary: { steps: { setWeight?: number }[] } } }
+    ).strategy.canary.steps;
+    return steps.find((x) => x.setWeight !== undefined)?.setWeight;
+  }
+
+  const weightEvents = (id: string, weight: number) =>
+    prisma.rolloutEvent.count({
+      where: { rolloutId: id, kind: "step_applied", message: `Canary weight set to ${weight}%.` },
+    });
+
+  async function abortAndFinish(id: string) {
+    const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    await commandRollout(engineer, meta, { rolloutId: id, command: "abort", version: r.version });
+    await driveUntil(id, (s) => s === "aborted");
+  }
 });

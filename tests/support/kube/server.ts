@@ -46,6 +46,8 @@ export interface RequestRecord {
   status?: number;
   at: Date;
   userAgent?: string;
+  /** a patch's body as sent (text) */
+  body?: string;
 }
 
 export type RequestMatch =
@@ -148,14 +150,21 @@ interface HoldFault {
   match: RequestMatch | undefined;
   phase: "before" | "after";
   remaining: number;
-  gate: Promise<void>;
+  /** matching requests let through before the held ones */
+  skip: number;
+  /** true: go on; false: drop the connection */
+  gate: Promise<boolean>;
   reached: (record: RequestRecord) => void;
 }
 
-/** A held request: `reached` resolves when one arrives; `release` lets it (and later ones) go. */
+/**
+ * A held request: `reached` resolves when one arrives; `release` lets it go, `drop` closes its
+ * connection instead (before: nothing applied; after: the outcome never sent).
+ */
 export interface Hold {
   reached: Promise<RequestRecord>;
   release: () => void;
+  drop: () => void;
 }
 
 interface OpenWatch {
@@ -308,24 +317,29 @@ export class KubeApiServer extends EventEmitter {
   }
 
   /**
-   * Holds the next `count` matching requests until `release()`: `before` they are handled (an API
+   * Holds the next `count` matching requests (after letting `skip` through) until `release()`:
+   * `before` they are handled (an API
    * server that has not answered yet, nothing applied), or `after` (the change is applied and
    * watchers told, the answer is held: a client killed now never learns the outcome).
    * Deterministic where `addLatency` would make a test wait on the wall clock.
    */
-  hold(match: RequestMatch, options: { phase?: "before" | "after"; count?: number } = {}): Hold {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+  hold(
+    match: RequestMatch,
+    options: { phase?: "before" | "after"; count?: number; skip?: number } = {},
+  ): Hold {
+    let open!: (go: boolean) => void;
+    const gate = new Promise<boolean>((resolve) => (open = resolve));
     let reached!: (record: RequestRecord) => void;
     const arrived = new Promise<RequestRecord>((resolve) => (reached = resolve));
     this.holds.push({
       match,
       phase: options.phase ?? "before",
       remaining: options.count ?? 1,
+      skip: options.skip ?? 0,
       gate,
       reached,
     });
-    return { reached: arrived, release };
+    return { reached: arrived, release: () => open(true), drop: () => open(false) };
   }
 
   private takeHold(phase: HoldFault["phase"], record: RequestRecord): HoldFault | null {
@@ -333,6 +347,10 @@ export class KubeApiServer extends EventEmitter {
       (h) => h.phase === phase && h.remaining > 0 && requestMatches(record, h.match),
     );
     if (!hold) return null;
+    if (hold.skip > 0) {
+      hold.skip -= 1;
+      return null;
+    }
     hold.remaining -= 1;
     hold.reached(record);
     return hold;
@@ -491,14 +509,19 @@ export class KubeApiServer extends EventEmitter {
       if (requestMatches(record, fault.match)) await sleep(fault.ms);
     }
     const before = this.takeHold("before", record);
-    if (before) await before.gate;
+    if (before && !(await before.gate)) {
+      record.status = 0;
+      req.socket.destroy();
+      return;
+    }
     const after = this.takeHold("after", record);
     if (after) {
       // Handled now; the answer leaves only when released (if the client is still there).
       const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
       (res as { end: (...args: unknown[]) => http.ServerResponse }).end = (...args: unknown[]) => {
-        void after.gate.then(() => {
-          if (!res.destroyed) end(...args);
+        void after.gate.then((go) => {
+          if (!go) req.socket.destroy();
+          else if (!res.destroyed) end(...args);
         });
         return res;
       };
@@ -897,6 +920,7 @@ export class KubeApiServer extends EventEmitter {
         const current = this.store.getObject(type, route.namespace, route.name ?? "");
         if (!current) throw KubeErrors.notFound(type, route.name ?? "");
         const raw = await readBody(req);
+        record.body = raw.toString("utf8");
         const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
         const accepted = type.custom
           ? ["application/json-patch+json", "application/merge-patch+json"]
