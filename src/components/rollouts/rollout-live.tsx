@@ -79,7 +79,35 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
           </span>
         ) : null}
       </section>
-      {r.reason ? (
+      {r.outsideChange && !["completed", "aborted", "rolled_back"].includes(r.status) ? (
+        <div
+          role="alert"
+          className="space-y-1 rounded-md border-2 border-amber-500 bg-amber-50 px-3 py-2 text-sm text-amber-950 dark:bg-amber-950 dark:text-amber-100"
+          data-testid="outside-change"
+        >
+          <p className="font-semibold">⚠ Changed outside Flightdeck</p>
+          <p>{r.outsideChange}</p>
+          <p>
+            Flightdeck paused this rollout and will not write to{" "}
+            {r.target ? `${r.target.namespace}/${r.target.name}` : "the object"} until someone
+            decides. <span className="font-medium">Resume</span> re-applies Flightdeck&apos;s plan (
+            {r.toVersion} at {r.currentWeight}%), undoing the outside change;{" "}
+            <span className="font-medium">Abort</span> sends all traffic back to{" "}
+            {r.fromVersion ?? "the stable version"}.
+          </p>
+        </div>
+      ) : null}
+      {r.managedBy ? (
+        <p
+          className="rounded-md border px-3 py-2 text-sm text-muted-foreground"
+          data-testid="managed-by"
+        >
+          <span className="font-medium text-foreground">Managed by {r.managedBy}.</span> A sync or
+          self-heal there can revert what Flightdeck changes on the object; Flightdeck then pauses
+          rather than fight it. Keep the image out of what it enforces, or release through Git.
+        </p>
+      ) : null}
+      {r.reason && r.reason !== r.outsideChange ? (
         <p
           className={`rounded-md border px-3 py-2 text-sm ${r.status === "aborted" || r.status === "rolled_back" ? "border-red-300 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-200" : "bg-muted"}`}
           data-testid="rollout-reason"

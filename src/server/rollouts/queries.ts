@@ -13,7 +13,12 @@ import { AppError } from "@/server/errors";
 import { fleetPlatform, metricsSource, readWithFallback } from "@/server/fleet/platform";
 import { withTimeout } from "@/lib/platform/types";
 import { authorize, type Permission } from "@/lib/domain/access/policy";
-import { ACTIVE, availableCommands, type RolloutStatus } from "@/lib/domain/rollouts/state-machine";
+import {
+  ACTIVE,
+  TERMINAL,
+  availableCommands,
+  type RolloutStatus,
+} from "@/lib/domain/rollouts/state-machine";
 import {
   DEFAULT_THRESHOLDS,
   analysisThresholdsSchema,
@@ -43,6 +48,8 @@ export interface RolloutRow {
   kind: string;
   wave: number;
   verifying: boolean;
+  /** the rollout is paused on a change made to its object outside Flightdeck */
+  outsideChange: boolean;
   /** the latest analysis interval's verdict, if any ran */
   verdict: string | null;
 }
@@ -84,6 +91,7 @@ export async function listRollouts(
       kind: true,
       wave: true,
       verifying: true,
+      outsideChange: true,
       model: { select: { name: true } },
       fromVersion: { select: { version: true } },
       toVersion: { select: { version: true } },
@@ -103,6 +111,7 @@ export async function listRollouts(
     kind: r.kind,
     wave: r.wave,
     verifying: r.verifying,
+    outsideChange: r.outsideChange !== null && !TERMINAL.includes(r.status as RolloutStatus),
     verdict: verdictOf.get(r.id) ?? null,
     model: r.model.name,
     fromVersion: r.fromVersion?.version ?? null,

@@ -109,6 +109,11 @@ export default async function RolloutsPage({ searchParams }: { searchParams: Sea
                 <TableCell>
                   <StatusBadge status={r.status} />
                   {r.verifying ? <Badge tone="warn">verifying</Badge> : null}
+                  {r.outsideChange ? (
+                    <Badge tone="warn" data-testid="outside-change-badge">
+                      changed outside Flightdeck
+                    </Badge>
+                  ) : null}
                   {r.reason ? (
                     <div className="mt-1 max-w-64 text-xs text-muted-foreground">{r.reason}</div>
                   ) : null}
