@@ -677,6 +677,10 @@ async function sync(r: Row, key: RolloutKey, owner: string): Promise<Row> {
     ? outsideChange({ known, live: o.spec, intended: intent ? [intent.spec] : [], planned: plan })
     : null;
   const managedBy = o.managedBy ?? null;
+  if (!change && r.outsideChange && !TERMINAL.includes(status)) {
+    // Still waiting for someone's decision: nothing to write, nothing new to record.
+    if (r.platformSynced && !r.verifying && sameSpec(r.platformSpec, o.spec)) return r;
+  }
   if (change || (r.outsideChange && !TERMINAL.includes(status))) {
     // Not fighting it: the spec as it is now becomes the known one; nothing is written until
     // someone decides (resume re-applies the plan, abort sends traffic back).

@@ -2,7 +2,8 @@
 // Rollout in a Kubernetes API test server whose controller acts as Argo Rollouts does. A good
 // version goes to 100% through Flightdeck's steps; a bad one is caught by the analysis and the
 // canary is aborted on the cluster. The simulator's metrics model stands in for Prometheus.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
@@ -105,7 +106,8 @@ const argo = (cluster: string) =>
 beforeAll(async () => {
   const fleet = twoClusterFleet();
   for (const c of fleet.clusters) {
-    const server = new KubeApiServer({ bookmarkIntervalMs: 20 });
+    // eu-west-1 serves TLS, so kubectl (which sends a token only over https) can read it too
+    const server = new KubeApiServer({ bookmarkIntervalMs: 20, tls: c.name === WEST });
     await server.up();
     server.store.load(c.objects);
     servers.set(c.name, server);
@@ -361,6 +363,27 @@ describe("the engine and an engineer on a slow or shared cluster", () => {
       name: "ranker-xl",
     });
     expect(o).toMatchObject({ canaryVersion: good, canaryWeight: 40 });
+    // What kubectl shows is what the history claims: Flightdeck's 40% step, on the new image.
+    const { stdout } = await promisify(execFile)(
+      process.env.KUBECTL_BIN ?? "kubectl",
+      ["--kubeconfig", kubeconfig, "--context", WEST, "-n", "search-serving"].concat([
+        "get",
+        "rollouts.argoproj.io",
+        "ranker-xl",
+        "-o",
+        "yaml",
+      ]),
+      { timeout: 30_000 },
+    );
+    expect(stdout).toMatch(/- setWeight: 40\n\s+- pause: \{\}/);
+    const digest = (await prisma.modelVersion.findFirstOrThrow({ where: { version: good } }))
+      .imageDigest;
+    expect(stdout).toContain(`image: ${digest}`);
+    expect(
+      await prisma.rolloutEvent.count({
+        where: { rolloutId: id, message: "Canary weight set to 40%." },
+      }),
+    ).toBe(1);
     await commandRollout(engineer, meta, {
       rolloutId: id,
       command: "abort",

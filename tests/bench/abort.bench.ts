@@ -1,0 +1,128 @@
+// An engineer's abort against a slow cluster: the Kubernetes API test server takes 10 seconds
+// to answer every write to the Argo Rollout. A release manager promotes (the engine's write is
+// in flight for 10 s), then an engineer aborts. Prints how long the abort took to be accepted
+// (the server action's work: commit and audit, no platform call), and how long until the
+// cluster had it (the write in flight, then the abort's own 10-second write). Five rounds.
+import { it } from "vitest";
+import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
+import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
+import { useFleetPlatform } from "@/server/fleet/platform";
+import { syncFleet } from "@/server/fleet/sync";
+import { driveRollout } from "@/server/rollouts/engine";
+import { appliesSettled } from "@/server/rollouts/apply-now";
+import { commandRollout } from "@/server/rollouts/command";
+import { startRollout } from "@/server/rollouts/start";
+import { connectTestDatabase } from "../support/db";
+import { actor } from "../support/actors";
+import { allowDirectChanges } from "../support/release-process";
+import { registerVersionWith } from "../support/versions";
+import { attachControllers, KubeApiServer, kubeconfigFor } from "../support/kube";
+import { twoClusterFleet } from "../support/kube/fleet-objects";
+
+const prisma = connectTestDatabase();
+const meta = { requestId: "abort-bench", clientIp: null };
+const WEST = "eks-eu-west-1";
+const LATENCY_MS = 10_000;
+
+it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, async () => {
+  const fleet = twoClusterFleet();
+  const servers = new Map<string, KubeApiServer>();
+  const controllers = [];
+  for (const c of fleet.clusters) {
+    const server = new KubeApiServer({ bookmarkIntervalMs: 50 });
+    await server.up();
+    server.store.load(c.objects);
+    servers.set(c.name, server);
+    controllers.push(attachControllers(server));
+  }
+  const platform = new KubernetesPlatform({
+    clusters: clustersFromEnvironment({
+      KUBECONFIG: kubeconfigFor(
+        fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
+      ),
+    }),
+    artifact: (model, version) =>
+      prisma.modelVersion.findFirst({
+        where: { version, model: { name: model } },
+        select: { imageDigest: true, artifactUri: true },
+      }),
+  }).start();
+  await platform.ready();
+  useFleetPlatform(platform);
+  try {
+    for (const version of ["2.1.0", "2.2.0"]) {
+      await registerVersionWith(prisma, "ranker-xl", "none", () => version).catch(() => null);
+    }
+    await syncFleet(platform, { discover: true });
+    await allowDirectChanges(prisma, ["production/eu-west-1"]);
+    const team = await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } });
+    const person = async (email: string, role: "release_manager" | "engineer") => {
+      const u = await prisma.user.create({ data: { email, name: email, role, teamId: team.id } });
+      return { ...actor(role, team.id), id: u.id, email };
+    };
+    const release = await person("rm@abort.bench", "release_manager");
+    const engineer = await person("oncall@abort.bench", "engineer");
+    const west = servers.get(WEST)!;
+    const accepted: number[] = [];
+    const applied: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const version = (
+        await registerVersionWith(prisma, "ranker-xl", "none", (i) => `20.${round}.${i}`)
+      ).version;
+      const started = await startRollout(release, meta, {
+        model: "ranker-xl",
+        version,
+        strategy: "canary",
+        steps: "weight 20\npause\nweight 50\npause\nweight 100",
+        waves: "production/eu-west-1",
+        saveAsDefault: false,
+        fix: false,
+        overrideReason: "",
+      });
+      const id = started.rollouts[0]!.id;
+      for (let i = 0; i < 20; i++) {
+        await appliesSettled();
+        await driveRollout(id);
+        await Promise.all(controllers.map((c) => c.settled()));
+        const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+        if (r.status === "paused" && r.platformSynced) break;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      const slow = west.addLatency(LATENCY_MS, { resource: "rollouts", verb: "patch" });
+      const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+      const writeSent = west.nextRequest({ resource: "rollouts", verb: "patch" }, 30_000);
+      await commandRollout(release, meta, {
+        rolloutId: id,
+        command: "promote",
+        version: row.version,
+      });
+      await writeSent; // the engine's write is in flight: 10 s until the cluster answers
+      const promoted = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+      const t0 = performance.now();
+      await commandRollout(engineer, meta, {
+        rolloutId: id,
+        command: "abort",
+        version: promoted.version,
+      });
+      accepted.push(performance.now() - t0);
+      await appliesSettled();
+      applied.push(performance.now() - t0);
+      slow();
+      const o = await platform.rollout({
+        cluster: WEST,
+        namespace: "search-serving",
+        name: "ranker-xl",
+      });
+      if (!o.aborted) throw new Error("the abort did not reach the cluster");
+    }
+    const fmt = (xs: number[]) =>
+      `median ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`;
+    console.log(`abort accepted (server action returned): ${fmt(accepted)} (5 rounds)`);
+    console.log(`abort on the cluster (writes take ${LATENCY_MS / 1000} s each): ${fmt(applied)}`);
+  } finally {
+    useFleetPlatform(null);
+    await platform.stop();
+    for (const c of controllers) c.stop();
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+  }
+});
