@@ -67,7 +67,8 @@ class Superseded extends Error {}
 /** The intent recorded before platform writes: the plan at a rollout version. */
 interface Intent {
   rolloutVersion: number;
-  spec: SpecFields;
+  /** the plan, and what a write on the way there leaves (a new version starts at weight 0) */
+  specs: SpecFields[];
 }
 
 const rolloutInclude = {
@@ -257,7 +258,11 @@ async function reconcile(r: Row, key: RolloutKey, o: RolloutObject, guard: Guard
     return;
   }
   if (status === "aborted" || status === "rolled_back") {
-    if (o.canaryVersion === to && !o.aborted) {
+    // The canary Flightdeck ran, or the one a change made outside Flightdeck put in its place
+    // (the spec it confirmed last): an abort sends traffic back from either.
+    const known = (r.platformSpec as { version?: string } | null)?.version;
+    const ours = o.canaryVersion === to || (o.canaryVersion !== null && o.canaryVersion === known);
+    if (ours && !o.aborted) {
       await write("abort", (ref) => fleetPlatform().abort(ref));
     }
     return;
@@ -439,6 +444,9 @@ async function stepOnce(tx: Tx, r: Row, now: Date, facts: Facts): Promise<Steppe
 
   // Terminal states only need the platform brought in line once.
   if (TERMINAL.includes(status)) return { row: r, moved: false };
+
+  // Changed outside Flightdeck: nothing advances until someone decides.
+  if (r.outsideChange) return { row: r, moved: false };
 
   if (status === "paused") return decide(tx, r, pausedDecision(r.pausedUntil, now));
 
@@ -646,10 +654,11 @@ function guardFor(r: Row, owner: string, plan: SpecFields): { guard: Guard; wrot
   const guard: Guard = async () => {
     const data: Prisma.RolloutUpdateManyMutationInput = {
       leaseUntil: new Date(clock.ms() + LEASE_MS),
-      ...(wrote ? {} : { platformIntent: json({ rolloutVersion: r.version, spec: plan }) }),
+      ...(wrote ? {} : { platformIntent: json(intentOf(r, plan)) }),
     };
     const { count } = await db().rollout.updateMany({
-      where: { id: r.id, version: r.version, leaseOwner: owner },
+      // a claim that ran out (its process stalled past the lease) may have been taken over
+      where: { id: r.id, version: r.version, leaseOwner: owner, leaseUntil: { gt: clock.now() } },
       data,
     });
     if (count === 0) throw new Superseded();
@@ -658,8 +667,33 @@ function guardFor(r: Row, owner: string, plan: SpecFields): { guard: Guard; wrot
   return { guard, wrote: () => wrote };
 }
 
-const sameSpec = (a: unknown, b: ObjectSpec | undefined) =>
-  JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+function intentOf(r: Row, plan: SpecFields): Intent {
+  return {
+    rolloutVersion: r.version,
+    specs: [
+      plan,
+      { version: plan.version, weight: 0, paused: plan.paused === null ? null : false },
+    ],
+  };
+}
+
+/** The specs a recorded intent explains. */
+function intendedSpecs(intent: unknown): SpecFields[] {
+  return (intent as Intent | null)?.specs ?? [];
+}
+
+/** Field by field: PostgreSQL's jsonb does not keep an object's key order. */
+function sameSpec(stored: unknown, live: ObjectSpec | undefined): boolean {
+  const a = stored as Partial<ObjectSpec> | null;
+  if (!a || !live) return !a && !live;
+  return (
+    a.generation === live.generation &&
+    a.version === live.version &&
+    a.weight === live.weight &&
+    a.paused === live.paused &&
+    a.image === live.image
+  );
+}
 
 /**
  * Brings the platform in line with the rollout, outside any transaction: reads the object, stops
@@ -671,20 +705,24 @@ async function sync(r: Row, key: RolloutKey, owner: string): Promise<Row> {
   const o = await readTarget(key);
   const plan = planOf(r);
   const status = r.status as RolloutStatus;
-  const intent = r.platformIntent as Intent | null;
+  const intent = r.platformIntent;
   const known = (r.platformSpec as ObjectSpec | null) ?? null;
   const change = o.spec
-    ? outsideChange({ known, live: o.spec, intended: intent ? [intent.spec] : [], planned: plan })
+    ? outsideChange({ known, live: o.spec, intended: intendedSpecs(intent), planned: plan })
     : null;
   const managedBy = o.managedBy ?? null;
   if (!change && r.outsideChange && !TERMINAL.includes(status)) {
     // Still waiting for someone's decision: nothing to write, nothing new to record.
     if (r.platformSynced && !r.verifying && sameSpec(r.platformSpec, o.spec)) return r;
   }
+  // An abort or rollback is still applied after an outside change: it only takes risk out.
+  const safety = status === "aborted" || status === "rolled_back";
   if (change || (r.outsideChange && !TERMINAL.includes(status))) {
     // Not fighting it: the spec as it is now becomes the known one; nothing is written until
     // someone decides (resume re-applies the plan, abort sends traffic back).
-    return recordOutsideChange(r, owner, change, o, managedBy);
+    const recorded = await recordOutsideChange(r, owner, change, o, managedBy, !safety);
+    if (!safety) return recorded;
+    r = recorded;
   }
   const { guard, wrote } = guardFor(r, owner, plan);
   await reconcile(r, key, o, guard);
@@ -726,6 +764,7 @@ async function recordOutsideChange(
   change: string | null,
   o: RolloutObject,
   managedBy: string | null,
+  synced: boolean,
 ): Promise<Row> {
   return db().$transaction(async (tx) => {
     await lockRow(tx, "Rollout", r.id);
@@ -733,11 +772,10 @@ async function recordOutsideChange(
       where: { id: r.id },
       include: rolloutInclude,
     });
-    if (row.leaseOwner !== owner) throw new Superseded();
+    // A command came in since the object was read (an abort): decide again from it.
+    if (row.leaseOwner !== owner || row.version !== r.version) throw new Superseded();
     const data: Prisma.RolloutUpdateInput = {
-      platformSynced: true,
-      verifying: false,
-      platformIntent: Prisma.DbNull,
+      ...(synced ? { platformSynced: true, verifying: false, platformIntent: Prisma.DbNull } : {}),
       ...(o.spec ? { platformSpec: json(o.spec) } : {}),
       ...(managedBy !== row.managedBy ? { managedBy } : {}),
     };
@@ -747,7 +785,9 @@ async function recordOutsideChange(
     const what = TERMINAL.includes(status)
       ? said
       : `${said} Flightdeck paused and will not change the object until someone resumes (re-applying its plan) or aborts.`;
-    if (!TERMINAL.includes(status) && row.version === r.version) {
+    if (!TERMINAL.includes(status)) {
+      // A timed pause must not end by itself now: only a person's decision ends this one.
+      data.pausedUntil = null;
       const t = transition(stateOf(row), { type: "outside_change" });
       if (t.ok) {
         return apply(tx, row, { type: "outside_change" }, what, {
@@ -799,26 +839,7 @@ async function stepInTx(id: string, now: Date, facts: Facts): Promise<Stepped> {
 
 async function driveClaimed(id: string, owner: string, now: Date): Promise<boolean> {
   let row = await load(id);
-  if (TERMINAL.includes(row.status as RolloutStatus)) {
-    // A newer rollout or rollback of the same place owns the platform object now: an older one
-    // that never caught up must not undo it.
-    const newer = await db().rollout.count({
-      where: {
-        modelId: row.modelId,
-        environmentId: row.environmentId,
-        createdAt: { gt: row.createdAt },
-      },
-    });
-    if (newer > 0) {
-      if (!row.platformSynced || row.verifying) {
-        await db().rollout.updateMany({
-          where: { id, version: row.version },
-          data: { platformSynced: true, verifying: false, platformIntent: Prisma.DbNull },
-        });
-      }
-      return false;
-    }
-  }
+  if (TERMINAL.includes(row.status as RolloutStatus) && (await superseded(row))) return false;
   let moved = false;
   try {
     if (!targetOf(row) && row.status !== "pending" && !row.platformSynced) {
@@ -865,8 +886,15 @@ async function driveClaimed(id: string, owner: string, now: Date): Promise<boole
     // only where it differs), so a write whose outcome was lost, or a change made outside
     // Flightdeck, is noticed after the steps that were due, never before them.
     const active = !TERMINAL.includes(row.status as RolloutStatus);
-    if (key && (!row.platformSynced || row.verifying || active))
+    if (key && (!row.platformSynced || row.verifying || active)) {
       row = await syncing(row, key, owner);
+      // A command that came in during that sync is applied now, by the holder of the claim.
+      for (let again = 0; again < 3 && !row.platformSynced; again++) {
+        const next = targetOf(row);
+        if (!next) break;
+        row = await syncing(row, next, owner);
+      }
+    }
   } catch (error) {
     if (error instanceof Superseded) return moved;
     if (error instanceof OutcomeUnknownError) {
@@ -890,6 +918,29 @@ async function driveClaimed(id: string, owner: string, now: Date): Promise<boole
 }
 
 /**
+ * A finished rollout that a newer rollout or rollback of the same place supersedes: the newer one
+ * owns the platform object now, so this one, if it never caught up, must not undo it. Marks it
+ * caught up.
+ */
+async function superseded(row: Row): Promise<boolean> {
+  const newer = await db().rollout.count({
+    where: {
+      modelId: row.modelId,
+      environmentId: row.environmentId,
+      createdAt: { gt: row.createdAt },
+    },
+  });
+  if (newer === 0) return false;
+  if (!row.platformSynced || row.verifying) {
+    await db().rollout.updateMany({
+      where: { id: row.id, version: row.version },
+      data: { platformSynced: true, verifying: false, platformIntent: Prisma.DbNull },
+    });
+  }
+  return true;
+}
+
+/**
  * `sync`, again from the rollout as it is now when a command changed it mid-write (an engineer's
  * abort is applied by the call that holds the claim, as soon as the platform answers).
  */
@@ -901,6 +952,10 @@ async function syncing(row: Row, key: RolloutKey, owner: string): Promise<Row> {
       if (!(error instanceof Superseded) || attempt >= 3) throw error;
       const fresh = await load(row.id);
       if (fresh.leaseOwner !== owner) throw error;
+      // Rolled back meanwhile: the rollback (a newer rollout) owns the object now.
+      if (TERMINAL.includes(fresh.status as RolloutStatus) && (await superseded(fresh))) {
+        return fresh;
+      }
       row = fresh;
     }
   }

@@ -464,6 +464,95 @@ describe("the engine and an engineer on a slow or shared cluster", () => {
   });
 });
 
+describe("a rollout paused on a change made outside Flightdeck", () => {
+  const handSetImage = () =>
+    servers.get(WEST)!.store.patch(rolloutRef, {
+      spec: {
+        template: {
+          metadata: { labels: { "flightdeck.dev/version": "9.9.8-hand" } },
+          spec: { containers: [{ name: "server", image: "registry.test/ranker-xl:9.9.8-hand" }] },
+        },
+      },
+    });
+
+  it("stays paused past the end of the timed pause it was in", async () => {
+    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `13.${i}.0`))
+      .version;
+    const started = await start(good, "weight 20\npause 60s\nweight 100", "production/eu-west-1");
+    const id = started.rollouts[0]!.id;
+    await driveUntil(id, (s) => s === "paused");
+    expect((await prisma.rollout.findUniqueOrThrow({ where: { id } })).pausedUntil).not.toBeNull();
+    handSetImage();
+    await settle();
+    await driveRollout(id);
+    const held = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(held.outsideChange).toMatch(/9\.9\.8-hand/);
+    expect(held.pausedUntil).toBeNull();
+    // The pause's 60 s pass; nothing advances and nothing is written.
+    servers.get(WEST)!.clearRequests();
+    time.advance(120_000);
+    await driveRollout(id);
+    await settle();
+    const later = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(later).toMatchObject({ status: "paused", currentStep: held.currentStep });
+    expect(
+      servers.get(WEST)!.requestsMatching({ resource: "rollouts", verb: "patch" }),
+    ).toHaveLength(0);
+    await commandRollout(engineer, meta, {
+      rolloutId: id,
+      command: "abort",
+      version: later.version,
+    });
+    await driveUntil(id, (s) => s === "aborted");
+  });
+
+  it("applies an abort that came in while the engine was reading the object", async () => {
+    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `14.${i}.0`))
+      .version;
+    const started = await start(good, "weight 20\npause\nweight 100", "production/eu-west-1");
+    const id = started.rollouts[0]!.id;
+    await driveUntil(id, (s) => s === "paused");
+    handSetImage();
+    await settle();
+    await driveRollout(id);
+    const paused = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(paused.outsideChange).not.toBeNull();
+
+    // The engine's pass reads the object (held by the API server); an engineer aborts meanwhile.
+    const west = servers.get(WEST)!;
+    const read = west.hold({ resource: "rollouts", verb: "get" });
+    const pass = driveRollout(id);
+    await read.reached;
+    await commandRollout(engineer, meta, {
+      rolloutId: id,
+      command: "abort",
+      version: paused.version,
+    });
+    read.release();
+    await pass;
+    await appliesSettled();
+    await driveUntil(id, (s) => s === "aborted");
+    await driveRollout(id); // the worker's next pass, if the abort was not applied yet
+    await settle();
+    expect((argo(WEST)!.status as { abort?: boolean }).abort).toBe(true);
+    expect(await prisma.rollout.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: "aborted",
+      platformSynced: true,
+    });
+    // Leave the object on Flightdeck's versions for the tests after this one.
+    west.store.patch(rolloutRef, {
+      spec: {
+        template: {
+          metadata: { labels: { "flightdeck.dev/version": "2.1.0" } },
+          spec: {
+            containers: [{ name: "server", image: "registry.test/ranker-xl@sha256:2.1.0" }],
+          },
+        },
+      },
+    });
+  });
+});
+
 describe("the rollout engine on a KServe InferenceService", () => {
   const isvc = () =>
     servers.get(EAST)!.store.get({
@@ -637,7 +726,10 @@ describe("a replica killed in the middle of a platform write", () => {
 
     const dead = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     expect(dead).toMatchObject({ status: "progressing", currentWeight: 40, platformSynced: false });
-    expect(dead.platformIntent).toMatchObject({ spec: { version: good, weight: 40 } });
+    expect((dead.platformIntent as { specs: unknown[] }).specs[0]).toMatchObject({
+      version: good,
+      weight: 40,
+    });
     expect(argoWeight()).toBe(10);
 
     await takeOver(id);
