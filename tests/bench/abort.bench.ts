@@ -113,7 +113,17 @@ it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, asyn
         namespace: "search-serving",
         name: "ranker-xl",
       });
-      if (!o.aborted) throw new Error("the abort did not reach the cluster");
+      if (!o.aborted) {
+        const events = await prisma.rolloutEvent.findMany({
+          where: { rolloutId: id },
+          orderBy: { at: "asc" },
+          select: { kind: true, message: true },
+        });
+        const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+        throw new Error(
+          `the abort did not reach the cluster: ${JSON.stringify({ o, events, synced: r.platformSynced, verifying: r.verifying })}`,
+        );
+      }
     }
     const fmt = (xs: number[]) =>
       `median ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`;

@@ -49,7 +49,12 @@ import {
 import { FAST_BURN, burnRate } from "@/lib/domain/slos/budget";
 import { fleetPlatform, metricsSource } from "@/server/fleet/platform";
 
-const PLATFORM_TIMEOUT_MS = 10_000;
+/**
+ * How long one platform call may take. Generous: a loaded API server answering a write in 10 s
+ * must still be driven (nobody waits for it: the engine holds no lock while it waits, and the
+ * claim's lease outlasts a read and a write).
+ */
+const PLATFORM_TIMEOUT_MS = 25_000;
 /** Each claim advances a rollout through at most this many instant steps. */
 const MAX_STEPS_PER_CLAIM = 6;
 /**

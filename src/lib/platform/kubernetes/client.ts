@@ -140,12 +140,18 @@ function apiError(status: number, body: string, headers: http.IncomingHttpHeader
 export interface ConnectionOptions {
   /** deadline of a single read (not of a watch), ms */
   timeoutMs?: number;
+  /**
+   * deadline of a write, ms: longer than a read's, since a write that times out has an unknown
+   * outcome (and a loaded API server may take seconds to answer one)
+   */
+  writeTimeoutMs?: number;
 }
 
 /** Reads one cluster's API server. */
 export class KubeConnection {
   readonly server: string;
   private readonly timeoutMs: number;
+  private readonly writeTimeoutMs: number;
 
   constructor(
     readonly cluster: string,
@@ -156,6 +162,7 @@ export class KubeConnection {
     if (!server) throw new Error(`kubeconfig context ${cluster} names no cluster server`);
     this.server = server.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 20_000;
   }
 
   private async open(
@@ -230,7 +237,7 @@ export class KubeConnection {
     body: unknown,
     contentType: "application/merge-patch+json" | "application/json-patch+json",
   ): Promise<T> {
-    const res = await this.open(path, {}, undefined, this.timeoutMs, {
+    const res = await this.open(path, {}, undefined, this.writeTimeoutMs, {
       method: "PATCH",
       contentType,
       body: JSON.stringify(body),
@@ -239,7 +246,7 @@ export class KubeConnection {
     try {
       for await (const chunk of res) chunks.push(chunk as Buffer);
     } catch (error) {
-      throw networkError(error, this.server, this.timeoutMs);
+      throw networkError(error, this.server, this.writeTimeoutMs);
     }
     const text = Buffer.concat(chunks).toString("utf8");
     if ((res.statusCode ?? 0) >= 400) throw apiError(res.statusCode ?? 0, text, res.headers);
