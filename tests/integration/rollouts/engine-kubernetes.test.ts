@@ -14,6 +14,7 @@ import { driveRollout } from "@/server/rollouts/engine";
 import { appliesSettled } from "@/server/rollouts/apply-now";
 import { startRollout } from "@/server/rollouts/start";
 import { commandRollout } from "@/server/rollouts/command";
+import { retryRollout } from "@/server/rollouts/retry";
 import { getRollout } from "@/server/rollouts/queries";
 import { clock } from "@/lib/clock";
 import { connectTestDatabase } from "../../support/db";
@@ -461,6 +462,70 @@ describe("the engine and an engineer on a slow or shared cluster", () => {
     });
     await driveUntil(id, (s) => s === "aborted");
     west.store.patch(rolloutRef, { metadata: { labels: { "argocd.argoproj.io/instance": null } } });
+  });
+});
+
+describe("every command of the demo, on an Argo Rollout", () => {
+  it("pause, resume, abort, retry and promote to 100% change the object as Argo's plugin would", async () => {
+    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `15.${i}.0`))
+      .version;
+    const started = await start(
+      good,
+      "weight 10\nanalysis 60s every 20s\nweight 30\npause\nweight 60\npause\nweight 100",
+      "production/eu-west-1",
+    );
+    const id = started.rollouts[0]!.id;
+    let current = id;
+    const spec = () => argo(WEST)!.spec as { paused?: boolean };
+    const status = () => argo(WEST)!.status as { abort?: boolean };
+    const object = () =>
+      platform.rollout({ cluster: WEST, namespace: "search-serving", name: "ranker-xl" });
+    const command = async (
+      who: Person,
+      name: "pause" | "resume" | "abort" | "promote_full",
+      reason?: string,
+    ) => {
+      const r = await prisma.rollout.findUniqueOrThrow({ where: { id: current } });
+      await commandRollout(who, meta, {
+        rolloutId: current,
+        command: name,
+        version: r.version,
+        ...(reason ? { reason } : {}),
+      });
+      await appliesSettled();
+      await settle();
+    };
+
+    await driveUntil(id, (s) => s === "analyzing");
+    await command(engineer, "pause");
+    expect(spec().paused).toBe(true); // `kubectl argo rollouts pause`
+    await command(engineer, "resume");
+    expect(spec().paused).not.toBe(true);
+    await driveUntil(id, (s) => s === "paused"); // the pause step after 30%
+    await command(release, "resume");
+    await driveUntil(id, (s) => s === "paused"); // the pause step after 60%
+    expect(await object()).toMatchObject({ canaryVersion: good, canaryWeight: 60 });
+
+    await command(engineer, "abort", "latency");
+    expect(status().abort).toBe(true);
+    expect(await object()).toMatchObject({ aborted: true, canaryWeight: 0 });
+
+    const retried = await retryRollout(release, meta, {
+      rolloutId: id,
+      version: (await prisma.rollout.findUniqueOrThrow({ where: { id } })).version,
+    });
+    current = retried.rolloutId;
+    await appliesSettled();
+    await driveUntil(current, (s) => s === "analyzing");
+    expect(status().abort).not.toBe(true); // retry: status.abort back to false
+    expect(await object()).toMatchObject({ aborted: false, canaryVersion: good, canaryWeight: 10 });
+
+    await command(release, "promote_full", "hotfix verified by hand");
+    await driveUntil(current, (s) => s === "completed");
+    await settle();
+    expect(await object()).toMatchObject({ stableVersion: good, canaryVersion: null });
+    const events = (await getRollout(release, current)).events.map((e) => e.message).join("\n");
+    expect(events).toMatch(/promoted to 100%.*hotfix verified by hand/);
   });
 });
 
