@@ -23,9 +23,17 @@ function tlv(tag: number, ...content: Buffer[]): Buffer {
 const seq = (...c: Buffer[]) => tlv(0x30, ...c);
 const set = (...c: Buffer[]) => tlv(0x31, ...c);
 
-function integer(value: Buffer): Buffer {
-  const v = (value[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value;
-  return tlv(0x02, v);
+/**
+ * A DER INTEGER of unsigned big-endian bytes: minimal (leading zero bytes dropped, as DER
+ * requires: a random serial starting 00 0x was refused as "illegal padding" one time in 512),
+ * then a zero byte added when the high bit is set, so it stays positive.
+ */
+export function integer(value: Buffer): Buffer {
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0) start += 1;
+  const minimal = value.subarray(start);
+  const v = (minimal[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal;
+  return tlv(0x02, v.length > 0 ? v : Buffer.from([0]));
 }
 
 function oid(dotted: string): Buffer {

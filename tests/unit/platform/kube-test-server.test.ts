@@ -6,6 +6,7 @@ import { KubeStatusError } from "../../support/kube/errors";
 import { evaluateJsonPath } from "../../support/kube/jsonpath";
 import { jsonPatch, mergePatch, strategicMergePatch } from "../../support/kube/patch";
 import { humanDuration } from "../../support/kube/resources";
+import { integer } from "../../support/kube/tls";
 import {
   matchesFields,
   matchesLabels,
@@ -205,5 +206,16 @@ describe("printer columns", () => {
         800 * 86400 * s,
       ].map(humanDuration),
     ).toEqual(["59s", "119s", "2m30s", "10m", "3h", "7h30m", "30h", "2d2h", "9d", "2y70d"]);
+  });
+});
+
+describe("the test server's certificates", () => {
+  it("encode integers minimally, as DER requires (a serial starting 00 01 was refused)", () => {
+    const hex = (b: Buffer) => integer(b).toString("hex");
+    expect(hex(Buffer.from([0x00, 0x01, 0x02]))).toBe("02020102");
+    expect(hex(Buffer.from([0x00, 0x00, 0x81]))).toBe("02020081");
+    expect(hex(Buffer.from([0x81, 0x02]))).toBe("0203008102");
+    expect(hex(Buffer.from([0x00]))).toBe("020100");
+    expect(hex(Buffer.from([0x7f]))).toBe("02017f");
   });
 });
