@@ -7,12 +7,28 @@ step() { printf '\n=== %s ===\n' "$1"; }
 
 step "Prisma client"
 npm run --silent db:generate > /dev/null
-step "Lint"
-npm run --silent lint
-step "Format"
-npm run --silent format:check
-step "Typecheck"
-npm run --silent typecheck
+
+# Lint, format and typecheck are single-threaded: they run side by side, each printed whole.
+checks="$(mktemp -d)"
+trap 'rm -rf "$checks"' EXIT
+for check in lint format:check typecheck; do
+  (
+    rc=0
+    npm run --silent "$check" > "$checks/$check.log" 2>&1 || rc=$?
+    echo "$rc" > "$checks/$check.rc"
+  ) &
+done
+wait
+failed=0
+for check in lint format:check typecheck; do
+  step "$(case "$check" in lint) echo Lint ;; format:check) echo Format ;; typecheck) echo Typecheck ;; esac)"
+  cat "$checks/$check.log"
+  if [ "$(cat "$checks/$check.rc")" != 0 ]; then
+    echo "$check failed"
+    failed=1
+  fi
+done
+[ "$failed" = 0 ] || exit 1
 step "Chromium, Prometheus and kubectl"
 bash scripts/ensure-chromium.sh
 bash scripts/ensure-prometheus.sh
