@@ -16,7 +16,7 @@ import { connectTestDatabase } from "../support/db";
 import { actor } from "../support/actors";
 import { allowDirectChanges } from "../support/release-process";
 import { registerVersionWith } from "../support/versions";
-import { attachControllers, KubeApiServer, kubeconfigFor } from "../support/kube";
+import { registryArtifacts, startTestClusters } from "../support/kube";
 import { twoClusterFleet } from "../support/kube/fleet-objects";
 
 const prisma = connectTestDatabase();
@@ -25,27 +25,12 @@ const WEST = "eks-eu-west-1";
 const LATENCY_MS = 10_000;
 
 it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, async () => {
-  const fleet = twoClusterFleet();
-  const servers = new Map<string, KubeApiServer>();
-  const controllers = [];
-  for (const c of fleet.clusters) {
-    const server = new KubeApiServer({ bookmarkIntervalMs: 50 });
-    await server.up();
-    server.store.load(c.objects);
-    servers.set(c.name, server);
-    controllers.push(attachControllers(server));
-  }
+  const clusters = await startTestClusters(twoClusterFleet().clusters, {
+    bookmarkIntervalMs: 50,
+  });
   const platform = new KubernetesPlatform({
-    clusters: clustersFromEnvironment({
-      KUBECONFIG: kubeconfigFor(
-        fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
-      ),
-    }),
-    artifact: (model, version) =>
-      prisma.modelVersion.findFirst({
-        where: { version, model: { name: model } },
-        select: { imageDigest: true, artifactUri: true },
-      }),
+    clusters: clustersFromEnvironment({ KUBECONFIG: clusters.kubeconfig }),
+    artifact: registryArtifacts(prisma),
   }).start();
   await platform.ready();
   useFleetPlatform(platform);
@@ -62,7 +47,7 @@ it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, asyn
     };
     const release = await person("rm@abort.bench", "release_manager");
     const engineer = await person("oncall@abort.bench", "engineer");
-    const west = servers.get(WEST)!;
+    const west = clusters.server(WEST);
     const accepted: number[] = [];
     const applied: number[] = [];
     for (let round = 0; round < 5; round++) {
@@ -83,7 +68,7 @@ it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, asyn
       for (let i = 0; i < 20; i++) {
         await appliesSettled();
         await driveRollout(id);
-        await Promise.all(controllers.map((c) => c.settled()));
+        await Promise.all(clusters.controllers.map((c) => c.settled()));
         const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
         if (r.status === "paused" && r.platformSynced) break;
         await new Promise((done) => setTimeout(done, 100));
@@ -132,7 +117,6 @@ it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, asyn
   } finally {
     useFleetPlatform(null);
     await platform.stop();
-    for (const c of controllers) c.stop();
-    await Promise.all([...servers.values()].map((s) => s.stop()));
+    await clusters.stop();
   }
 });

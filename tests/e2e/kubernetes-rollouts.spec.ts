@@ -4,12 +4,7 @@
 // from its page, and rolls a completed one back from an incident's "what changed?". After each,
 // the objects in the API servers are what the pages and the history say.
 import { expect, test, type Page } from "@playwright/test";
-import {
-  attachControllers,
-  KubeApiServer,
-  kubeconfigFor,
-  type KubeControllers,
-} from "../support/kube";
+import { startTestClusters, type TestClusters } from "../support/kube";
 import { twoClusterFleet } from "../support/kube/fleet-objects";
 import { startAnotherApp, type AnotherApp } from "./support/another-app";
 
@@ -20,8 +15,7 @@ const RELEASE = "release@example.com";
 const ENGINEER = "oncall@example.com";
 
 let app: AnotherApp;
-const servers = new Map<string, KubeApiServer>();
-const controllers: KubeControllers[] = [];
+let clusters: TestClusters;
 const EAST = "gke-us-east1-serving";
 const WEST = "eks-eu-west-1";
 
@@ -31,17 +25,8 @@ const sha = (v: string) => `sha256:${Buffer.from(v).toString("hex").padEnd(64, "
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(6 * 60_000);
-  const fleet = twoClusterFleet();
-  for (const c of fleet.clusters) {
-    const server = new KubeApiServer({ bookmarkIntervalMs: 5_000 });
-    await server.up();
-    server.store.load(c.objects);
-    servers.set(c.name, server);
-    controllers.push(attachControllers(server));
-  }
-  const kubeconfig = kubeconfigFor(
-    fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
-  );
+  clusters = await startTestClusters(twoClusterFleet().clusters, { bookmarkIntervalMs: 5_000 });
+  const kubeconfig = clusters.kubeconfig;
   app = await startAnotherApp(port, { FLIGHTDECK_PLATFORM: "kubernetes", KUBECONFIG: kubeconfig });
   expect(app.createAdmin(ADMIN, PASSWORD, "SRE Admin").stderr).toBe("");
   // The registry (until configuration as code, an admin's insert): ranker-xl and fraud-scorer,
@@ -114,8 +99,7 @@ test.beforeAll(async ({ browser }) => {
 
 test.afterAll(async () => {
   await app?.stop();
-  for (const c of controllers) c.stop();
-  await Promise.all([...servers.values()].map((s) => s.stop()));
+  await clusters?.stop();
 });
 
 async function signIn(page: Page, email: string) {
@@ -147,14 +131,14 @@ async function startRollout(
 const status = (page: Page) => page.getByTestId("rollout-live");
 
 const isvc = () =>
-  servers.get(EAST)!.store.get({
+  clusters.server(EAST).store.get({
     apiVersion: "serving.kserve.io/v1beta1",
     kind: "InferenceService",
     namespace: "risk-serving",
     name: "fraud-scorer",
   })!;
 const argo = () =>
-  servers.get(WEST)!.store.get({
+  clusters.server(WEST).store.get({
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Rollout",
     namespace: "search-serving",

@@ -5,7 +5,7 @@
 // with nothing simulated; then one cluster's API goes down and its pages say it is stale while
 // the other stays live.
 import { expect, test, type Page } from "@playwright/test";
-import { KubeApiServer, kubeconfigFor } from "../support/kube";
+import { startTestClusters, type TestClusters } from "../support/kube";
 import { twoClusterFleet, type TwoClusterFleet } from "../support/kube/fleet-objects";
 import { startAnotherApp, type AnotherApp } from "./support/another-app";
 
@@ -15,7 +15,7 @@ const ADMIN = "sre@example.com";
 
 let app: AnotherApp;
 let fleet: TwoClusterFleet;
-const servers = new Map<string, KubeApiServer>();
+let clusters: TestClusters;
 const EAST = "gke-us-east1-serving";
 const WEST = "eks-eu-west-1";
 
@@ -24,15 +24,12 @@ test.describe.configure({ mode: "serial" });
 test.beforeAll(async () => {
   test.setTimeout(6 * 60_000);
   fleet = twoClusterFleet();
-  for (const c of fleet.clusters) {
-    const server = new KubeApiServer({ bookmarkIntervalMs: 5_000 });
-    await server.up();
-    server.store.load(c.objects);
-    servers.set(c.name, server);
-  }
-  const kubeconfig = kubeconfigFor(
-    fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
-  );
+  // No controllers: the objects stay exactly as the fixture describes them.
+  clusters = await startTestClusters(fleet.clusters, {
+    bookmarkIntervalMs: 5_000,
+    controllers: false,
+  });
+  const kubeconfig = clusters.kubeconfig;
   app = await startAnotherApp(port, { FLIGHTDECK_PLATFORM: "kubernetes", KUBECONFIG: kubeconfig });
   const created = app.createAdmin(ADMIN, PASSWORD, "SRE");
   expect(created.stderr).toBe("");
@@ -65,7 +62,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await app?.stop();
-  await Promise.all([...servers.values()].map((s) => s.stop()));
+  await clusters?.stop();
 });
 
 async function signIn(page: Page) {
@@ -149,7 +146,7 @@ test("a cluster whose API goes down is shown stale with the reason, and the othe
   page,
 }) => {
   await signIn(page);
-  await servers.get(WEST)!.down();
+  await clusters.server(WEST).down();
 
   await page.goto(`${app.base}/clusters`);
   const west = page.locator(`[data-testid=cluster-row][data-cluster="${WEST}"]`);
@@ -181,7 +178,7 @@ test("a cluster whose API goes down is shown stale with the reason, and the othe
   await expect(page.getByTestId("workload-row").first()).toBeVisible();
 
   // Back up: live again without a restart.
-  await servers.get(WEST)!.up();
+  await clusters.server(WEST).up();
   await page.goto(`${app.base}/clusters`);
   await expect(async () => {
     await page.reload();

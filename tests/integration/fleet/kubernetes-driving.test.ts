@@ -8,25 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
 import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
 import { ConflictError } from "@/lib/platform/types";
-import {
-  attachControllers,
-  KubeApiServer,
-  kubeconfigFor,
-  type KubeControllers,
-} from "../../support/kube";
+import { startTestClusters, type TestClusters } from "../../support/kube";
 import { twoClusterFleet } from "../../support/kube/fleet-objects";
 import { fleetContract } from "../../support/platform/fleet-contract";
 
-const servers = new Map<string, KubeApiServer>();
-const controllers: KubeControllers[] = [];
+let clusters: TestClusters;
 let platform: KubernetesPlatform;
 const EAST = "gke-us-east1-serving";
 
 /** Every controller has acted, and every cache has caught up with its server. */
 async function settle() {
-  await Promise.all(controllers.map((c) => c.settled()));
+  await Promise.all(clusters.controllers.map((c) => c.settled()));
   for (const name of platform.clusterNames()) {
-    const target = Number(servers.get(name)!.store.resourceVersion);
+    const target = Number(clusters.server(name).store.resourceVersion);
     const resources = [
       "rollouts",
       "replicaSets",
@@ -59,18 +53,9 @@ async function settle() {
 }
 
 beforeAll(async () => {
-  const fleet = twoClusterFleet();
-  for (const c of fleet.clusters) {
-    // Frequent bookmarks: a cache that saw no change still learns it is current.
-    const server = new KubeApiServer({ bookmarkIntervalMs: 20 });
-    await server.up();
-    server.store.load(c.objects);
-    servers.set(c.name, server);
-    controllers.push(attachControllers(server));
-  }
-  const kubeconfig = kubeconfigFor(
-    fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
-  );
+  // Frequent bookmarks: a cache that saw no change still learns it is current.
+  clusters = await startTestClusters(twoClusterFleet().clusters, { bookmarkIntervalMs: 20 });
+  const kubeconfig = clusters.kubeconfig;
   platform = new KubernetesPlatform({
     clusters: clustersFromEnvironment({ KUBECONFIG: kubeconfig }),
     timing: { backoffMs: 20, maxBackoffMs: 200 },
@@ -85,15 +70,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
-  for (const c of controllers) c.stop();
-  await Promise.all([...servers.values()].map((s) => s.stop()));
+  await clusters?.stop();
 });
 
 fleetContract("kubernetes (Argo Rollouts)", { platform: () => platform, trains: false, settle });
 
 describe("the Argo Rollout after Flightdeck's writes", () => {
   it("runs the version by its registry digest, with Flightdeck's two-step plan", async () => {
-    const rollout = servers.get("eks-eu-west-1")!.store.get({
+    const rollout = clusters.server("eks-eu-west-1").store.get({
       apiVersion: "argoproj.io/v1alpha1",
       kind: "Rollout",
       namespace: "search-serving",
@@ -176,8 +160,8 @@ describe("driving a KServe InferenceService", () => {
       canaryWeight: 0,
     });
     const stored = () =>
-      servers
-        .get(EAST)!
+      clusters
+        .server(EAST)
         .store.get({ apiVersion: "serving.kserve.io/v1beta1", kind: "InferenceService", ...key });
     expect(JSON.stringify(stored()?.spec)).toContain("s3://models/fraud-scorer/1.6.0");
     await platform.setCanaryWeight(await ref(), 20);

@@ -23,19 +23,17 @@ import { actor } from "../../support/actors";
 import { allowDirectChanges } from "../../support/release-process";
 import { registerVersionWith } from "../../support/versions";
 import {
-  attachControllers,
-  KubeApiServer,
-  kubeconfigFor,
-  type KubeControllers,
+  registryArtifacts,
+  startTestClusters,
   type RequestRecord,
+  type TestClusters,
 } from "../../support/kube";
 import { twoClusterFleet } from "../../support/kube/fleet-objects";
 
 const prisma = connectTestDatabase();
 const meta = { requestId: "engine-k8s", clientIp: "198.51.100.9" };
 const time = movableTestClock();
-const servers = new Map<string, KubeApiServer>();
-const controllers: KubeControllers[] = [];
+let clusters: TestClusters;
 let platform: KubernetesPlatform;
 let kubeconfig: string;
 type Person = ReturnType<typeof actor> & { id: string; email: string };
@@ -47,9 +45,9 @@ const EAST = "gke-us-east1-serving";
 const WEST = "eks-eu-west-1";
 
 async function settle() {
-  await Promise.all(controllers.map((c) => c.settled()));
+  await Promise.all(clusters.controllers.map((c) => c.settled()));
   for (const name of platform.clusterNames()) {
-    const target = Number(servers.get(name)!.store.resourceVersion);
+    const target = Number(clusters.server(name).store.resourceVersion);
     for (const r of [
       "rollouts",
       "replicaSets",
@@ -97,7 +95,7 @@ async function driveUntil(
 }
 
 const argo = (cluster: string) =>
-  servers.get(cluster)!.store.get({
+  clusters.server(cluster).store.get({
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Rollout",
     namespace: "search-serving",
@@ -105,26 +103,16 @@ const argo = (cluster: string) =>
   });
 
 beforeAll(async () => {
-  const fleet = twoClusterFleet();
-  for (const c of fleet.clusters) {
-    // eu-west-1 serves TLS, so kubectl (which sends a token only over https) can read it too
-    const server = new KubeApiServer({ bookmarkIntervalMs: 20, tls: c.name === WEST });
-    await server.up();
-    server.store.load(c.objects);
-    servers.set(c.name, server);
-    controllers.push(attachControllers(server));
-  }
-  kubeconfig = kubeconfigFor(
-    fleet.clusters.map((c) => ({ name: c.name, server: servers.get(c.name)! })),
-  );
+  // eu-west-1 serves TLS, so kubectl (which sends a token only over https) can read it too
+  clusters = await startTestClusters(twoClusterFleet().clusters, {
+    bookmarkIntervalMs: 20,
+    tls: [WEST],
+  });
+  kubeconfig = clusters.kubeconfig;
   platform = new KubernetesPlatform({
     clusters: clustersFromEnvironment({ KUBECONFIG: kubeconfig }),
     timing: { backoffMs: 20, maxBackoffMs: 200 },
-    artifact: (model, version) =>
-      prisma.modelVersion.findFirst({
-        where: { version, model: { name: model } },
-        select: { imageDigest: true, artifactUri: true },
-      }),
+    artifact: registryArtifacts(prisma),
   }).start();
   await platform.ready();
   useFleetPlatform(platform);
@@ -189,8 +177,7 @@ beforeAll(async () => {
 afterAll(async () => {
   useFleetPlatform(null);
   await platform?.stop();
-  for (const c of controllers) c.stop();
-  await Promise.all([...servers.values()].map((s) => s.stop()));
+  await clusters?.stop();
   await prisma.$disconnect();
 });
 
@@ -205,6 +192,30 @@ const start = (version: string, steps: string, waves: string, model = "ranker-xl
     fix: false,
     overrideReason: "",
   });
+
+/**
+ * A new good version of ranker-xl (named `series.N.0`) started in eu-west-1 with `steps`, driven
+ * until its status is `until`.
+ */
+async function startOnWest(series: number, steps: string, until: string) {
+  const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `${series}.${i}.0`))
+    .version;
+  const started = await start(good, steps, "production/eu-west-1");
+  const id = started.rollouts[0]!.id;
+  await driveUntil(id, (s) => s === until);
+  return { id, good };
+}
+
+/** ranker-xl's Argo Rollout in eu-west-1, as the platform reads it from the API server. */
+const westObject = () =>
+  platform.rollout({ cluster: WEST, namespace: "search-serving", name: "ranker-xl" });
+
+/** An engineer aborts the rollout, and the engine takes it there: the next test starts clean. */
+async function abortAndFinish(id: string) {
+  const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+  await commandRollout(engineer, meta, { rolloutId: id, command: "abort", version: r.version });
+  await driveUntil(id, (s) => s === "aborted");
+}
 
 describe("the rollout engine on an Argo Rollout", () => {
   it("takes a good version to 100% through Flightdeck's steps, and the object shows it", async () => {
@@ -226,8 +237,8 @@ describe("the rollout engine on an Argo Rollout", () => {
     // 25% held through the 30 s pause; the 60% step is instant and the last, so the same pass
     // promotes it to 100%.
     expect(weights[0]).toBe(25);
-    const patches = servers
-      .get(WEST)!
+    const patches = clusters
+      .server(WEST)
       .requestsMatching({ resource: "rollouts", verb: "patch" })
       .map((r) => r.subresource ?? "spec");
     // set version, the 25% and 60% steps, resume after the pause, promote to 100% (status)
@@ -280,16 +291,8 @@ const rolloutRef = {
 
 describe("the engine and an engineer on a slow or shared cluster", () => {
   it("accepts an abort while the cluster has not answered the engine's write, and applies it when it does", async () => {
-    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `5.${i}.0`))
-      .version;
-    const started = await start(
-      good,
-      "weight 20\npause\nweight 50\npause\nweight 100",
-      "production/eu-west-1",
-    );
-    const id = started.rollouts[0]!.id;
-    await driveUntil(id, (s) => s === "paused");
-    const west = servers.get(WEST)!;
+    const { id } = await startOnWest(5, "weight 20\npause\nweight 50\npause\nweight 100", "paused");
+    const west = clusters.server(WEST);
     // The API server takes the next write to the Rollout and does not answer.
     let answered = false;
     const held = west.hold({ resource: "rollouts", verb: "patch" });
@@ -327,24 +330,16 @@ describe("the engine and an engineer on a slow or shared cluster", () => {
       leaseOwner: null,
       platformIntent: null,
     });
-    const o = await platform.rollout({
-      cluster: WEST,
-      namespace: "search-serving",
-      name: "ranker-xl",
-    });
+    const o = await westObject();
     expect(o).toMatchObject({ aborted: true, canaryWeight: 0 });
   });
 
   it("applies exactly one step when two release managers promote at once", async () => {
-    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `6.${i}.0`))
-      .version;
-    const started = await start(
-      good,
+    const { id, good } = await startOnWest(
+      6,
       "weight 10\npause\nweight 40\npause\nweight 100",
-      "production/eu-west-1",
+      "paused",
     );
-    const id = started.rollouts[0]!.id;
-    await driveUntil(id, (s) => s === "paused");
     const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     const results = await Promise.allSettled(
       [release, release2].map((who) =>
@@ -358,11 +353,7 @@ describe("the engine and an engineer on a slow or shared cluster", () => {
     const after = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     expect(after.currentStep).toBe(row.currentStep + 2); // the 40% step, then its pause
     expect(after.currentWeight).toBe(40);
-    const o = await platform.rollout({
-      cluster: WEST,
-      namespace: "search-serving",
-      name: "ranker-xl",
-    });
+    const o = await westObject();
     expect(o).toMatchObject({ canaryVersion: good, canaryWeight: 40 });
     // What kubectl shows is what the history claims: Flightdeck's 40% step, on the new image.
     const { stdout } = await promisify(execFile)(
@@ -385,18 +376,13 @@ describe("the engine and an engineer on a slow or shared cluster", () => {
         where: { rolloutId: id, message: "Canary weight set to 40%." },
       }),
     ).toBe(1);
-    await commandRollout(engineer, meta, {
-      rolloutId: id,
-      command: "abort",
-      version: after.version,
-    });
-    await driveUntil(id, (s) => s === "aborted");
+    await abortAndFinish(id);
   });
 
   it("pauses on a change made outside Flightdeck instead of reverting it, and names the GitOps tool", async () => {
     const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `7.${i}.0`))
       .version;
-    const west = servers.get(WEST)!;
+    const west = clusters.server(WEST);
     // Argo CD manages this Rollout (its instance label: metadata, not a spec change).
     west.store.patch(rolloutRef, {
       metadata: { labels: { "argocd.argoproj.io/instance": "search-serving-prod" } },
@@ -455,12 +441,7 @@ describe("the engine and an engineer on a slow or shared cluster", () => {
     const resumed = await getRollout(release, id);
     expect(resumed.outsideChange).toBeNull();
     expect(["progressing", "analyzing"]).toContain(resumed.status);
-    await commandRollout(engineer, meta, {
-      rolloutId: id,
-      command: "abort",
-      version: resumed.version,
-    });
-    await driveUntil(id, (s) => s === "aborted");
+    await abortAndFinish(id);
     west.store.patch(rolloutRef, { metadata: { labels: { "argocd.argoproj.io/instance": null } } });
   });
 });
@@ -478,8 +459,7 @@ describe("every command of the demo, on an Argo Rollout", () => {
     let current = id;
     const spec = () => argo(WEST)!.spec as { paused?: boolean };
     const status = () => argo(WEST)!.status as { abort?: boolean };
-    const object = () =>
-      platform.rollout({ cluster: WEST, namespace: "search-serving", name: "ranker-xl" });
+    const object = () => westObject();
     const command = async (
       who: Person,
       name: "pause" | "resume" | "abort" | "promote_full",
@@ -531,7 +511,7 @@ describe("every command of the demo, on an Argo Rollout", () => {
 
 describe("a rollout paused on a change made outside Flightdeck", () => {
   const handSetImage = () =>
-    servers.get(WEST)!.store.patch(rolloutRef, {
+    clusters.server(WEST).store.patch(rolloutRef, {
       spec: {
         template: {
           metadata: { labels: { "flightdeck.dev/version": "9.9.8-hand" } },
@@ -541,11 +521,7 @@ describe("a rollout paused on a change made outside Flightdeck", () => {
     });
 
   it("stays paused past the end of the timed pause it was in", async () => {
-    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `13.${i}.0`))
-      .version;
-    const started = await start(good, "weight 20\npause 60s\nweight 100", "production/eu-west-1");
-    const id = started.rollouts[0]!.id;
-    await driveUntil(id, (s) => s === "paused");
+    const { id } = await startOnWest(13, "weight 20\npause 60s\nweight 100", "paused");
     expect((await prisma.rollout.findUniqueOrThrow({ where: { id } })).pausedUntil).not.toBeNull();
     handSetImage();
     await settle();
@@ -554,29 +530,20 @@ describe("a rollout paused on a change made outside Flightdeck", () => {
     expect(held.outsideChange).toMatch(/9\.9\.8-hand/);
     expect(held.pausedUntil).toBeNull();
     // The pause's 60 s pass; nothing advances and nothing is written.
-    servers.get(WEST)!.clearRequests();
+    clusters.server(WEST).clearRequests();
     time.advance(120_000);
     await driveRollout(id);
     await settle();
     const later = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     expect(later).toMatchObject({ status: "paused", currentStep: held.currentStep });
     expect(
-      servers.get(WEST)!.requestsMatching({ resource: "rollouts", verb: "patch" }),
+      clusters.server(WEST).requestsMatching({ resource: "rollouts", verb: "patch" }),
     ).toHaveLength(0);
-    await commandRollout(engineer, meta, {
-      rolloutId: id,
-      command: "abort",
-      version: later.version,
-    });
-    await driveUntil(id, (s) => s === "aborted");
+    await abortAndFinish(id);
   });
 
   it("applies an abort that came in while the engine was reading the object", async () => {
-    const good = (await registerVersionWith(prisma, "ranker-xl", "none", (i) => `14.${i}.0`))
-      .version;
-    const started = await start(good, "weight 20\npause\nweight 100", "production/eu-west-1");
-    const id = started.rollouts[0]!.id;
-    await driveUntil(id, (s) => s === "paused");
+    const { id } = await startOnWest(14, "weight 20\npause\nweight 100", "paused");
     handSetImage();
     await settle();
     await driveRollout(id);
@@ -584,7 +551,7 @@ describe("a rollout paused on a change made outside Flightdeck", () => {
     expect(paused.outsideChange).not.toBeNull();
 
     // The engine's pass reads the object (held by the API server); an engineer aborts meanwhile.
-    const west = servers.get(WEST)!;
+    const west = clusters.server(WEST);
     const read = west.hold({ resource: "rollouts", verb: "get" });
     const pass = driveRollout(id);
     await read.reached;
@@ -620,7 +587,7 @@ describe("a rollout paused on a change made outside Flightdeck", () => {
 
 describe("the rollout engine on a KServe InferenceService", () => {
   const isvc = () =>
-    servers.get(EAST)!.store.get({
+    clusters.server(EAST).store.get({
       apiVersion: "serving.kserve.io/v1beta1",
       kind: "InferenceService",
       namespace: "risk-serving",
@@ -772,14 +739,14 @@ describe("a replica killed in the middle of a platform write", () => {
   /** a write of Flightdeck's steps at 40% (`[setWeight 40, pause]` in spec.strategy.canary) */
   const isWeightWrite = (r: RequestRecord) => /"setWeight":40/.test(r.body ?? "");
   const weightWrites = () =>
-    servers
-      .get(WEST)!
+    clusters
+      .server(WEST)
       .requestsMatching({ resource: "rollouts", verb: "patch" })
       .filter((r) => r.subresource === undefined);
 
   it("between recording its intent and writing the platform: the step is written once, by another replica", async () => {
     const { id, good, steps } = await pausedAtTen("11");
-    const west = servers.get(WEST)!;
+    const west = clusters.server(WEST);
     west.clearRequests();
     // its writes: resume after the pause (let through), then the 40% step (held)
     const held = west.hold({ resource: "rollouts", verb: "patch" }, { phase: "before", skip: 1 });
@@ -816,7 +783,7 @@ describe("a replica killed in the middle of a platform write", () => {
 
   it("between writing the platform and recording the outcome: nothing is written twice", async () => {
     const { id, steps } = await pausedAtTen("12");
-    const west = servers.get(WEST)!;
+    const west = clusters.server(WEST);
     west.clearRequests();
     const held = west.hold({ resource: "rollouts", verb: "patch" }, { phase: "after", skip: 1 });
     const { child, exited, reaches } = engineProcess(id);
@@ -858,10 +825,4 @@ describe("a replica killed in the middle of a platform write", () => {
     prisma.rolloutEvent.count({
       where: { rolloutId: id, kind: "step_applied", message: `Canary weight set to ${weight}%.` },
     });
-
-  async function abortAndFinish(id: string) {
-    const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
-    await commandRollout(engineer, meta, { rolloutId: id, command: "abort", version: r.version });
-    await driveUntil(id, (s) => s === "aborted");
-  }
 });

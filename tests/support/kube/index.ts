@@ -17,3 +17,5 @@ export {
   SCALE_DOWN_DEADLINE_ANNOTATION,
 } from "./controllers";
 export type { ControllerError, ControllerOptions, KubeControllers } from "./controllers";
+export { registryArtifacts, startTestClusters } from "./clusters";
+export type { TestClusters } from "./clusters";
