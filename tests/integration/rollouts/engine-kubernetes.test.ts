@@ -746,15 +746,7 @@ describe("a replica killed in the middle of a platform write", () => {
 
   it("between recording its intent and writing the platform: the step is written once, by another replica", async () => {
     const { id, good, steps } = await pausedAtTen("11");
-    const west = clusters.server(WEST);
-    west.clearRequests();
-    // its writes: resume after the pause (let through), then the 40% step (held)
-    const held = west.hold({ resource: "rollouts", verb: "patch" }, { phase: "before", skip: 1 });
-    const { child, exited, reaches } = engineProcess(id);
-    await reaches(held.reached);
-    child.kill("SIGKILL");
-    expect(await exited).toBeNull(); // killed, not ended
-    held.drop(); // the write never reached the cluster
+    await killDuringFortyWrite(id, "before"); // the write never reaches the cluster
 
     const dead = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     expect(dead).toMatchObject({ status: "progressing", currentWeight: 40, platformSynced: false });
@@ -765,33 +757,16 @@ describe("a replica killed in the middle of a platform write", () => {
     expect(argoWeight()).toBe(10);
 
     await takeOver(id);
-    const after = await prisma.rollout.findUniqueOrThrow({ where: { id } });
-    expect(after).toMatchObject({
-      status: "paused",
-      currentWeight: 40,
-      currentStep: steps + 2,
-      platformSynced: true,
-      platformIntent: null,
-      outsideChange: null,
-    });
+    await expectPausedAtForty(id, steps);
     expect(argoWeight()).toBe(40);
     // one write of the 40% step reached the cluster: the takeover's (the dead one's was dropped)
     expect(weightWrites().filter((r) => r.status === 200 && isWeightWrite(r))).toHaveLength(1);
-    expect(await weightEvents(id, 40)).toBe(1); // the 40% step was taken once
     await abortAndFinish(id);
   });
 
   it("between writing the platform and recording the outcome: nothing is written twice", async () => {
     const { id, steps } = await pausedAtTen("12");
-    const west = clusters.server(WEST);
-    west.clearRequests();
-    const held = west.hold({ resource: "rollouts", verb: "patch" }, { phase: "after", skip: 1 });
-    const { child, exited, reaches } = engineProcess(id);
-    await reaches(held.reached);
-    await settle(); // the cluster applied the 40% step
-    child.kill("SIGKILL");
-    expect(await exited).toBeNull();
-    held.drop(); // its answer never arrives
+    await killDuringFortyWrite(id, "after"); // the cluster applies it; its answer never arrives
 
     const dead = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     expect(dead).toMatchObject({ currentWeight: 40, platformSynced: false });
@@ -799,18 +774,9 @@ describe("a replica killed in the middle of a platform write", () => {
     expect(argoWeight()).toBe(40);
 
     await takeOver(id);
-    const after = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     // the takeover found its own (dead) write on the object: not an outside change, no rewrite
-    expect(after).toMatchObject({
-      status: "paused",
-      currentWeight: 40,
-      currentStep: steps + 2,
-      platformSynced: true,
-      platformIntent: null,
-      outsideChange: null,
-    });
+    await expectPausedAtForty(id, steps);
     expect(weightWrites().filter(isWeightWrite)).toHaveLength(1);
-    expect(await weightEvents(id, 40)).toBe(1);
     await abortAndFinish(id);
   });
 
@@ -819,6 +785,36 @@ describe("a replica killed in the middle of a platform write", () => {
       argo(WEST)!.spec as { strategy: { canary: { steps: { setWeight?: number }[] } } }
     ).strategy.canary.steps;
     return steps.find((x) => x.setWeight !== undefined)?.setWeight;
+  }
+
+  /**
+   * Runs the engine in another process and SIGKILLs it while the API server holds its write of
+   * the 40% step, `before` applying it or `after` (the answer held).
+   */
+  async function killDuringFortyWrite(id: string, phase: "before" | "after") {
+    const west = clusters.server(WEST);
+    west.clearRequests();
+    // its writes: resume after the pause (let through), then the 40% step (held)
+    const held = west.hold({ resource: "rollouts", verb: "patch" }, { phase, skip: 1 });
+    const { child, exited, reaches } = engineProcess(id);
+    await reaches(held.reached);
+    if (phase === "after") await settle(); // the cluster applied the 40% step
+    child.kill("SIGKILL");
+    expect(await exited).toBeNull(); // killed, not ended
+    held.drop();
+  }
+
+  /** Taken over: the 40% step taken once, the next pause reached, the outcome recorded. */
+  async function expectPausedAtForty(id: string, steps: number) {
+    expect(await prisma.rollout.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: "paused",
+      currentWeight: 40,
+      currentStep: steps + 2,
+      platformSynced: true,
+      platformIntent: null,
+      outsideChange: null,
+    });
+    expect(await weightEvents(id, 40)).toBe(1);
   }
 
   const weightEvents = (id: string, weight: number) =>
