@@ -278,3 +278,49 @@ test("an engineer rolls a completed rollout back from an incident's what changed
     });
   }).toPass({ timeout: 30_000 });
 });
+
+test("a change made to the object outside Flightdeck pauses the rollout and says what changed", async ({
+  page,
+}) => {
+  await signIn(page, RELEASE);
+  await startRollout(
+    page,
+    "ranker-xl",
+    "2.2.0",
+    "weight 40\npause\nweight 100",
+    "production/eu-west-1",
+  );
+  await expect(status(page)).toHaveAttribute("data-status", "paused", { timeout: 30_000 });
+  // Someone sets another image by hand (as `kubectl argo rollouts set image` would).
+  clusters.server(WEST).store.patch(
+    {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Rollout",
+      namespace: "search-serving",
+      name: "ranker-xl",
+    },
+    {
+      spec: {
+        template: {
+          metadata: { labels: { "flightdeck.dev/version": "2.2.1-hotfix" } },
+          spec: {
+            containers: [{ name: "ranker", image: "registry.example.com/ranker-xl:2.2.1-hotfix" }],
+          },
+        },
+      },
+    },
+  );
+  const alert = page.getByTestId("outside-change");
+  await expect(alert).toBeVisible({ timeout: 30_000 });
+  await expect(alert).toContainText("Changed outside Flightdeck");
+  await expect(alert).toContainText(
+    "it now runs version 2.2.1-hotfix (image registry.example.com/ranker-xl:2.2.1-hotfix), not 2.2.0",
+  );
+  await expect(alert).toContainText("Resume re-applies Flightdeck's plan (2.2.0 at 40%)");
+  await expect(page.getByTestId("rollout-history")).toContainText("Changed outside Flightdeck");
+  await page.screenshot({ path: test.info().outputPath("outside-change.png"), fullPage: true });
+  // Flightdeck did not put its version back.
+  expect(templateVersion()).toBe("2.2.1-hotfix");
+  await page.goto(`${app.base}/rollouts?model=ranker-xl`);
+  await expect(page.getByTestId("outside-change-badge").first()).toBeVisible();
+});

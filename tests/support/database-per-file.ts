@@ -4,7 +4,7 @@
 // parallel workers; none sees another's changes, and none depends on what ran before it.
 // The copies go away with the test server at the end of the run.
 import { randomBytes } from "node:crypto";
-import { inject } from "vitest";
+import { afterEach, inject } from "vitest";
 import { databaseUrlOf, sql } from "./postgres";
 
 const server = inject("databaseServerUrl");
@@ -12,3 +12,10 @@ const name = `${inject("databaseRun")}_${randomBytes(4).toString("hex")}`;
 await sql(server, `CREATE DATABASE ${name} TEMPLATE ${inject("templateDatabase")}`);
 // The app's db() reads DATABASE_URL when it first connects; so do CLIs the tests spawn.
 process.env.DATABASE_URL = databaseUrlOf(server, name);
+
+// A user's rollout command is applied to the platform in the background (apply-now.ts): every
+// test waits for the ones it started, so none runs on into the next test or past the file.
+afterEach(async () => {
+  const { appliesSettled } = await import("../../src/server/rollouts/apply-now");
+  await appliesSettled();
+});

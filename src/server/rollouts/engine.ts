@@ -14,6 +14,7 @@ import {
   type RolloutObject,
 } from "@/lib/platform/types";
 import {
+  ACTIVE,
   TERMINAL,
   transition,
   type RolloutCommand,
@@ -966,13 +967,16 @@ async function syncing(row: Row, key: RolloutKey, owner: string): Promise<Row> {
   }
 }
 
-/** Rollouts with work due: active ones, and finished ones the platform has not caught up with. */
+/**
+ * Rollouts with work due: active ones (steps, analysis, timed pauses, and a look at their object
+ * for changes made outside Flightdeck), and finished ones the platform has not caught up with.
+ */
 export async function dueRollouts(limit = 200): Promise<string[]> {
   const rows = await db().rollout.findMany({
     where: {
       OR: [
-        { status: { in: ["pending", "progressing", "analyzing", "degraded"] } },
-        { status: "paused", pausedUntil: { not: null } },
+        // paused ones too: one waiting for a promote is where someone may change its object
+        { status: { in: [...ACTIVE] } },
         { platformSynced: false },
         { verifying: true },
       ],

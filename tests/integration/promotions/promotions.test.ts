@@ -14,6 +14,7 @@ import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { syncFleet } from "@/server/fleet/sync";
 import { commandRollout } from "@/server/rollouts/command";
+import { appliesSettled } from "@/server/rollouts/apply-now";
 import { createPromotion, editPromotion, withdrawPromotion } from "@/server/promotions/request";
 import { decidePromotion } from "@/server/promotions/decide";
 import {
@@ -100,6 +101,8 @@ async function driveUntilDone(releaseId: string, seconds = 60) {
 /** Aborts whatever a test left rolling, so later files find the models idle. */
 async function abortActive(releaseId: string | null) {
   if (!releaseId) return;
+  // The release's first step is applied in the background: let it finish before reading.
+  await appliesSettled();
   const rows = await prisma.rollout.findMany({
     where: { releaseId, status: { in: [...ACTIVE] } },
     select: { id: true, version: true },

@@ -10,7 +10,7 @@ import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
 import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
 import { useFleetPlatform } from "@/server/fleet/platform";
 import { syncFleet } from "@/server/fleet/sync";
-import { driveRollout } from "@/server/rollouts/engine";
+import { driveRollout, dueRollouts } from "@/server/rollouts/engine";
 import { appliesSettled } from "@/server/rollouts/apply-now";
 import { startRollout } from "@/server/rollouts/start";
 import { commandRollout } from "@/server/rollouts/command";
@@ -519,6 +519,18 @@ describe("a rollout paused on a change made outside Flightdeck", () => {
         },
       },
     });
+
+  it("is noticed by the worker's pass on a rollout waiting for a promote", async () => {
+    const { id } = await startOnWest(16, "weight 20\npause\nweight 100", "paused");
+    handSetImage();
+    await settle();
+    // the worker's pass takes paused rollouts too (only this one is driven here)
+    expect(await dueRollouts(10_000)).toContain(id);
+    await driveRollout(id);
+    const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(r.outsideChange).toMatch(/it now runs version 9\.9\.8-hand/);
+    await abortAndFinish(id);
+  });
 
   it("stays paused past the end of the timed pause it was in", async () => {
     const { id } = await startOnWest(13, "weight 20\npause 60s\nweight 100", "paused");

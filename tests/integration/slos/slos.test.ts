@@ -16,6 +16,7 @@ import {
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
 import { reviewCsv, sloReview } from "@/server/slos/review";
 import { commandRollout } from "@/server/rollouts/command";
+import { appliesSettled } from "@/server/rollouts/apply-now";
 import { retryRollout } from "@/server/rollouts/retry";
 import { startRollout } from "@/server/rollouts/start";
 import { errorBudget, windowStart } from "@/lib/domain/slos/budget";
@@ -633,6 +634,7 @@ describe("error-budget policy on rollouts", () => {
         await prisma.rollout.count({ where: { createdById: { in: [ids.release, ids.admin] } } }),
       ).toBe(0);
       const started = await run(admin(), true, "Rolls back the feature flag causing the 5xx");
+      await appliesSettled(); // its first step, applied in the background
       const row = await prisma.rollout.findUniqueOrThrow({
         where: { id: started.rollouts[0]!.id },
         select: { budgetOverride: true, id: true, version: true },
@@ -650,6 +652,7 @@ describe("error-budget policy on rollouts", () => {
         command: "abort",
       });
       // Retrying it is a new rollout, refused the same way while the budget is spent.
+      await appliesSettled();
       const aborted = await prisma.rollout.findUniqueOrThrow({ where: { id: row.id } });
       await expect(
         retryRollout(release(), meta, { rolloutId: row.id, version: aborted.version }),

@@ -159,7 +159,8 @@ export type AnalysisDecision =
 
 /**
  * An analysis step: the first time (or after a pause) it opens a full window; while it runs,
- * an interval is sampled once its time has come, and the intervals so far decide: too many
+ * an interval is sampled once its time has come (and at the end, until the window has all of
+ * its intervals: duration / interval of them), and the intervals so far decide: too many
  * failures abort (all traffic back to stable), a window that ends with judged intervals passes,
  * one that ends with none pauses as inconclusive (never a pass).
  */
@@ -176,6 +177,10 @@ export function analysisDecision(input: AnalysisStepInput): AnalysisDecision {
   const last = input.runs.at(-1)?.at ?? started;
   if (now.getTime() - last.getTime() >= intervalSec * 1000) return { do: "sample", intervalSec };
   const timeUp = now.getTime() - started.getTime() >= (step.durationSec ?? 0) * 1000;
+  // A window judges all of its intervals: one sampled late (the engine came by after its time)
+  // must not leave the last one out, or one failed interval of two would pass.
+  const intervals = Math.max(1, Math.floor((step.durationSec ?? 0) / intervalSec));
+  if (timeUp && input.runs.length < intervals) return { do: "sample", intervalSec };
   const outcome = analysisOutcome(
     input.runs.map((r) => r.verdict),
     input.thresholds,

@@ -177,6 +177,24 @@ describe("analysisDecision", () => {
     });
   });
 
+  it("samples every interval of the window before judging it, even when one came late", () => {
+    // 6 s every 3 s is two intervals; the first was taken late (at 4 s), so at the window's end
+    // the second is not due by spacing. One failed interval of one must not pass: sample again.
+    const late = base({
+      runs: [{ at: ago(2), verdict: "fail", reason: "errors" }],
+      step: { index: 1, durationSec: 6, intervalSec: 3, startedAt: ago(6) },
+    });
+    expect(analysisDecision(late)).toEqual({ do: "sample", intervalSec: 3 });
+    const judged = base({
+      runs: [
+        { at: ago(2), verdict: "fail", reason: "errors" },
+        { at: ago(0), verdict: "fail", reason: "errors again" },
+      ],
+      step: { index: 1, durationSec: 6, intervalSec: 3, startedAt: ago(6) },
+    });
+    expect(analysisDecision(judged)).toMatchObject({ command: { type: "analysis_failed" } });
+  });
+
   it("pauses as inconclusive when the window ends without a judged interval", () => {
     const runs = [run(60, "inconclusive"), run(1, "inconclusive")];
     expect(
