@@ -2,11 +2,12 @@
 // production build when sources changed, then the web server (scripts/web.ts). Ctrl-C stops
 // everything cleanly.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { ensureDatabase, type DatabaseHandle } from "./lib/database";
+import { buildIfChanged } from "./lib/build";
 import { bin, runBin } from "./lib/run";
 import { DemoFlagError, parseDemoFlag, resolveDemoMode } from "../src/lib/config/demo-mode";
 import { parseTrustedProxies } from "../src/lib/net/client-address";
@@ -74,39 +75,6 @@ function authSecret(): string {
   return readFileSync(file, "utf8").trim();
 }
 
-/**
- * A fingerprint of everything that goes into the production build: paths and contents, not
- * modification times. Every start runs `prisma generate`, which rewrites the generated client
- * with the same contents; with times in the fingerprint, a second instance started from the
- * same checkout (the browser tests start two) rebuilt the app under the running one.
- */
-function sourceFingerprint(): string {
-  const hash = createHash("sha256");
-  const walk = (p: string) => {
-    if (!existsSync(p)) return;
-    if (statSync(p).isDirectory()) {
-      for (const entry of readdirSync(p).sort()) walk(path.join(p, entry));
-    } else {
-      const content = readFileSync(p);
-      hash.update(`${p}:${content.length}\n`);
-      hash.update(content);
-    }
-  };
-  for (const p of [
-    "src",
-    "public",
-    "next.config.ts",
-    "package-lock.json",
-    "prisma/schema.prisma",
-    "postcss.config.mjs",
-    "tsconfig.json",
-    "tsconfig.app.json",
-  ]) {
-    walk(p);
-  }
-  return hash.digest("hex");
-}
-
 let database: DatabaseHandle | null = null;
 let server: ChildProcess | null = null;
 let stopping = false;
@@ -164,14 +132,7 @@ try {
     await prisma.$disconnect();
   }
 
-  const stampFile = path.join(".next", "flightdeck-build-stamp");
-  const fingerprint = sourceFingerprint();
-  const built = existsSync(path.join(".next", "BUILD_ID")) && existsSync(stampFile);
-  if (!devServer && (!built || readFileSync(stampFile, "utf8") !== fingerprint)) {
-    log("Building the app (first start or sources changed; about a minute)…");
-    await runBin("next", ["build"], env);
-    writeFileSync(stampFile, fingerprint);
-  }
+  if (!devServer) await buildIfChanged(env, log);
 
   if (stopping) process.exit(0);
   server = spawn(bin("tsx"), ["scripts/web.ts", ...(devServer ? ["--dev"] : [])], {

@@ -33,10 +33,26 @@ step "Chromium, Prometheus and kubectl"
 bash scripts/ensure-chromium.sh
 bash scripts/ensure-prometheus.sh
 bash scripts/ensure-kubectl.sh
-step "Unit and integration tests"
-npx vitest run --project unit --project integration
-step "Browser tests"
 # The typecheck above covers the app with the build's compiler options: the build the browser
 # tests start (`npm start`, reused by every app they start) skips its own TypeScript pass.
 export FLIGHTDECK_BUILD_TYPECHECK=0
+# The production build is made beside the unit and integration tests (which mostly wait on
+# PostgreSQL); the browser tests' `npm start` finds it made from the same sources and reuses it.
+(
+  rc=0
+  npx tsx scripts/lib/build.ts > "$checks/build.log" 2>&1 || rc=$?
+  echo "$rc" > "$checks/build.rc"
+) &
+build=$!
+trap 'kill "$build" 2> /dev/null || true; rm -rf "$checks"' EXIT
+
+step "Unit and integration tests"
+npx vitest run --project unit --project integration
+step "Browser tests"
+wait "$build" || true
+cat "$checks/build.log"
+if [ "$(cat "$checks/build.rc" 2> /dev/null)" != 0 ]; then
+  echo "The production build failed."
+  exit 1
+fi
 npx playwright test
