@@ -1,13 +1,9 @@
 import { z } from "zod";
 import { TIERS } from "@/lib/domain/models/registry";
 import { ROLLOUT_STATUSES } from "@/lib/domain/rollouts/state-machine";
+import { REGION_CODE } from "@/lib/domain/config/names";
 
-/**
- * A cloud region's code, in any cloud's naming: AWS `us-east-1` and `ap-southeast-1`, Google
- * Cloud `europe-west4`, Azure `eastus` and `westeurope`, Oracle `us-ashburn-1`. Lower-case
- * letters and digits in words joined by single dashes, starting with a letter.
- */
-export const REGION_CODE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+export { REGION_CODE };
 
 export const regionCodeSchema = (message: string) =>
   z.string().trim().min(2, message).max(64, message).regex(REGION_CODE, message);

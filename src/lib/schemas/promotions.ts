@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { TIERS } from "@/lib/domain/models/registry";
 import { PROMOTION_DECISIONS, PROMOTION_STATUSES } from "@/lib/domain/promotions/gates";
+import {
+  freezeWindowSchema,
+  requiredApprovalsSchema,
+  soakMinutesSchema,
+  type FreezeWindowData,
+  type FreezeWindowInput,
+} from "@/lib/domain/promotions/release-settings";
 import { listQuerySchema, regionCodeSchema } from "./list-query";
 
 const id = z.string().trim().min(1).max(64);
@@ -76,25 +83,8 @@ export const promotionListQuerySchema = listQuerySchema.extend({
 });
 export type PromotionListQuery = z.infer<typeof promotionListQuerySchema>;
 
-/** A change freeze on the release calendar. */
-export const freezeWindowSchema = z
-  .object({
-    name: z.string().trim().min(3, "Name the freeze (at least 3 characters).").max(100),
-    tier: z.enum(["all", ...TIERS]).default("all"),
-    startsAt: z.coerce.date("Give a start time."),
-    endsAt: z.coerce.date("Give an end time."),
-    reason: z.string().trim().min(5, "Say why (at least 5 characters).").max(500),
-  })
-  .refine((f) => f.endsAt.getTime() > f.startsAt.getTime(), {
-    path: ["endsAt"],
-    message: "The freeze must end after it starts.",
-  })
-  .refine((f) => f.endsAt.getTime() - f.startsAt.getTime() <= 90 * 86_400_000, {
-    path: ["endsAt"],
-    message: "A freeze lasts at most 90 days.",
-  });
-export type FreezeWindowInput = z.input<typeof freezeWindowSchema>;
-export type FreezeWindowData = z.output<typeof freezeWindowSchema>;
+/** A change freeze on the release calendar (the same rules as the fleet configuration file's). */
+export { freezeWindowSchema, type FreezeWindowData, type FreezeWindowInput };
 
 export const deleteFreezeSchema = z.object({ freezeId: id });
 
@@ -104,16 +94,8 @@ export const deleteFreezeSchema = z.object({ freezeId: id });
  */
 export const environmentPolicySchema = z.object({
   environment: z.string().trim().min(1).max(100),
-  requiredApprovals: z.coerce
-    .number()
-    .int("Approvals are whole numbers.")
-    .min(1, "At least one approval.")
-    .max(5, "At most 5 approvals."),
-  soakMinutes: z.coerce
-    .number()
-    .int("Soak is whole minutes.")
-    .min(0, "Soak cannot be negative.")
-    .max(14 * 1440, "At most 14 days of soak."),
+  requiredApprovals: z.coerce.number().pipe(requiredApprovalsSchema),
+  soakMinutes: z.coerce.number().pipe(soakMinutesSchema),
   /** absent keeps the current setting (older clients and scripts) */
   promotionsOnly: z
     .union([z.boolean(), z.enum(["true", "false", "on"])])
