@@ -1,12 +1,15 @@
 // `npm start`: database (embedded unless DATABASE_URL is set), migrations, first-start seed,
-// production build when sources changed, then the web server (scripts/web.ts). Ctrl-C stops
-// everything cleanly.
+// production build when sources changed, then the built app as one process serving pages and
+// running the worker (`node .next/standalone/flightdeck.mjs all`; `npm run dev`: the dev
+// server, scripts/web.ts). Ctrl-C stops everything cleanly. Production runs the same build as
+// separate `flightdeck migrate`, `web` and `worker` processes (README).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { ensureDatabase, type DatabaseHandle } from "./lib/database";
+import { migrate } from "../src/server/db/migrations";
 import { buildIfChanged } from "./lib/build";
 import { bin, runBin } from "./lib/run";
 import { DemoFlagError, parseDemoFlag, resolveDemoMode } from "../src/lib/config/demo-mode";
@@ -115,13 +118,16 @@ try {
     AUTH_TRUST_HOST: "true",
     NEXT_TELEMETRY_DISABLED: "1",
     FLIGHTDECK_DEMO: demo ? "1" : "0",
+    // A line per request is for log pipelines; the demo's terminal shows warnings and errors.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     // The plain local demo shows no "demo accounts are enabled" banner; anything else does.
     FLIGHTDECK_DEMO_LOCAL: demo && !demoSetting.banner ? "1" : "0",
   };
 
   log("Applying database migrations…");
   await runBin("prisma", ["generate"], env);
-  await runBin("prisma", ["migrate", "deploy"], env);
+  const { applied } = await migrate(database.url, { log });
+  if (applied.length === 0) log("The database is up to date");
 
   if (demo) {
     const { PrismaClient } = await import("../src/generated/prisma/client");
@@ -135,7 +141,10 @@ try {
   if (!devServer) await buildIfChanged(env, log);
 
   if (stopping) process.exit(0);
-  server = spawn(bin("tsx"), ["scripts/web.ts", ...(devServer ? ["--dev"] : [])], {
+  const command = devServer
+    ? [bin("tsx"), "scripts/web.ts", "--dev"]
+    : [process.execPath, path.join(".next", "standalone", "flightdeck.mjs"), "all"];
+  server = spawn(command[0] as string, command.slice(1), {
     stdio: "inherit",
     env: {
       ...process.env,

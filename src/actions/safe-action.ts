@@ -10,6 +10,8 @@ import { assertAllowed } from "@/server/access/authorize";
 import { recordDenial } from "@/server/access/audit-log";
 import type { RequestMeta } from "@/server/http/request-meta";
 import { currentRequestMeta } from "@/server/http/request-meta";
+import { log } from "@/server/telemetry/log";
+import { serverActionDuration } from "@/server/telemetry/metrics";
 
 export interface ActionDefinition<S extends z.ZodType, T> {
   /** the audit action name, e.g. "user.update" */
@@ -86,7 +88,10 @@ export function defineAction<S extends z.ZodType, T>(
         return { ok: false, error: { code: error.code, message: error.message } };
       }
       if (error instanceof z.ZodError) return invalidInput(error);
-      console.error(`[action ${def.name}] request ${meta.requestId}`, error);
+      log().error(
+        { action: def.name, requestId: meta.requestId, err: error },
+        "A server action failed with an internal error",
+      );
       return {
         ok: false,
         error: {
@@ -96,5 +101,14 @@ export function defineAction<S extends z.ZodType, T>(
       };
     }
   };
-  return Object.assign(action, { actionName: def.name, permission: def.permission });
+  const measured = async (raw: z.input<S>): Promise<ActionResult<T>> => {
+    const started = performance.now();
+    const result = await action(raw);
+    serverActionDuration.observe(
+      { action: def.name, outcome: result.ok ? "ok" : result.error.code },
+      (performance.now() - started) / 1000,
+    );
+    return result;
+  };
+  return Object.assign(measured, { actionName: def.name, permission: def.permission });
 }

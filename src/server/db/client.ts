@@ -1,6 +1,8 @@
 import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "@/generated/prisma/client";
+import { registerPool } from "@/server/telemetry/metrics";
 
 const globalForPrisma = globalThis as unknown as { flightdeckPrisma?: PrismaClient };
 
@@ -9,12 +11,15 @@ function createClient(): PrismaClient {
   if (!connectionString) {
     throw new Error("DATABASE_URL is not set: start Flightdeck with `npm start`.");
   }
-  const adapter = new PrismaPg({
+  // Our own pool, so /metrics can report its connections in use and requests waiting.
+  const pool = new pg.Pool({
     connectionString,
     max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
     connectionTimeoutMillis: 5_000,
     statement_timeout: 15_000,
   });
+  registerPool(() => pool);
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   return new PrismaClient({ adapter });
 }
 

@@ -18,6 +18,8 @@ export interface SyncReport {
   jobs: number;
   checkpoints: number;
   errors: string[];
+  /** clusters whose inventory was read without an error in this sync */
+  current: string[];
 }
 
 type Platform = ClusterInventory & Workloads & TrainingPlatform & { tick?: () => Promise<unknown> };
@@ -67,6 +69,13 @@ export async function syncFleet(
         jobs: 0,
         checkpoints: 0,
         errors,
+        current: (() => {
+          const failed = new Set(clusters.errors.map((e) => e.source));
+          return clusters.data
+            .map((c) => c.name)
+            .filter((n) => !failed.has(n))
+            .sort();
+        })(),
       };
 
       // One query at a time: a transaction is one connection.

@@ -48,7 +48,9 @@ import {
   type SpecFields,
 } from "@/lib/domain/rollouts/outside-change";
 import { FAST_BURN, burnRate } from "@/lib/domain/slos/budget";
-import { fleetPlatform, metricsSource } from "@/server/fleet/platform";
+import { fleetPlatform, metricsSource, platformKind } from "@/server/fleet/platform";
+import { log } from "@/server/telemetry/log";
+import { engineStepDuration, platformWriteDuration, timed } from "@/server/telemetry/metrics";
 
 /**
  * How long one platform call may take. Generous: a loaded API server answering a write in 10 s
@@ -224,7 +226,11 @@ async function writeGuarded(
     const current = await readTarget(key);
     await guard();
     try {
-      await withTimeout(op, PLATFORM_TIMEOUT_MS, fn(current));
+      await timed(
+        (seconds, outcome) =>
+          platformWriteDuration.observe({ driver: platformKind(), outcome }, seconds),
+        () => withTimeout(op, PLATFORM_TIMEOUT_MS, fn(current)),
+      );
       return;
     } catch (error) {
       if (error instanceof ConflictError && attempt === 0) continue;
@@ -992,10 +998,13 @@ export async function dueRollouts(limit = 200): Promise<string[]> {
 export async function driveRollouts(): Promise<number> {
   let moved = 0;
   for (const id of await dueRollouts()) {
+    const started = performance.now();
     try {
       if (await driveRollout(id)) moved += 1;
     } catch (error) {
-      console.error(`[engine] rollout ${id}:`, error instanceof Error ? error.message : error);
+      log().error({ rolloutId: id, err: error }, "The rollout engine could not drive a rollout");
+    } finally {
+      engineStepDuration.observe((performance.now() - started) / 1000);
     }
   }
   return moved;

@@ -3,10 +3,14 @@ import { feedSliMinutes } from "@/server/slos/sli-feed";
 import { syncFleet } from "@/server/fleet/sync";
 import { evaluateSlos } from "@/server/slos/evaluator";
 import { driveRollouts } from "@/server/rollouts/engine";
+import { log } from "@/server/telemetry/log";
+import { runsWorker } from "@/lib/config/role";
+import { fleetSyncAge, loopTicked, sloEvaluationDuration, timed } from "@/server/telemetry/metrics";
 
 const g = globalThis as unknown as {
   flightdeckWorker?: NodeJS.Timeout;
   flightdeckEngine?: NodeJS.Timeout;
+  flightdeckClusterSynced?: Map<string, number>;
 };
 
 /** How often the rollout engine looks for due steps, analysis intervals and timed pauses. */
@@ -16,36 +20,59 @@ const TICK_MS = 5_000;
 /** The SLI feed runs every third tick: minute buckets need no finer cadence. */
 const SLI_EVERY_TICKS = 3;
 
-async function attempt(name: string, work: () => Promise<unknown>) {
+async function attempt(name: string, work: () => Promise<unknown>): Promise<boolean> {
   try {
     await work();
+    return true;
   } catch (error) {
-    console.error(
-      `[worker] ${name} failed; retrying next tick:`,
-      error instanceof Error ? error.message : error,
-    );
+    log().error({ loop: name, err: error }, `${name} failed; retrying next tick`);
+    return false;
+  }
+}
+
+/** Seconds since each cluster's inventory was last read whole, as of `now`. */
+function recordSynced(clusters: string[], now: number): void {
+  g.flightdeckClusterSynced ??= new Map();
+  for (const name of clusters) g.flightdeckClusterSynced.set(name, now);
+  for (const [name, at] of g.flightdeckClusterSynced) {
+    fleetSyncAge.set({ cluster: name }, Math.max(0, (now - at) / 1000));
   }
 }
 
 /**
- * Background loops, started once per server process. Work is made exactly-once by PostgreSQL
- * (row locks, unique keys and advisory locks), so several replicas never apply the same work
- * twice: the fleet advances under a row lock, the inventory sync runs on one replica at a
- * time, and each SLI minute is inserted once.
+ * Background loops, started once per worker process (`flightdeck worker`, or the demo's single
+ * process). Work is made exactly-once by PostgreSQL (row locks, leases, unique keys and
+ * advisory locks), so several workers never apply the same work twice: the fleet advances
+ * under a row lock, the inventory sync runs on one worker at a time, each SLI minute is
+ * inserted once, and each rollout is driven under one claim.
  */
 export function startWorker(): void {
-  if (g.flightdeckWorker || process.env.FLIGHTDECK_WORKER === "0") return;
+  if (g.flightdeckWorker || !runsWorker()) return;
+  log().info({ engineTickMs: ENGINE_TICK_MS, tickMs: TICK_MS }, "Worker loops started");
   let ticks = 0;
   let running = false;
   const tick = async () => {
     if (running) return; // a slow tick is never overlapped by the next
     running = true;
     try {
-      await attempt("fleet sync", () => syncFleet());
+      const started = Date.now();
+      const synced = await attempt("fleet sync", async () => {
+        const report = await syncFleet();
+        // null: another worker holds the sync this tick; its metrics say how current it is.
+        if (report) recordSynced(report.current, Date.now());
+      });
+      if (synced) loopTicked("fleet", started);
       if (ticks % SLI_EVERY_TICKS === 0) {
+        const sloStarted = Date.now();
         await attempt("SLI feed", () => feedSliMinutes());
         // Budgets and burn-rate alerts follow every feed: alerts fire within a tick of the data.
-        await attempt("SLO evaluation", () => evaluateSlos());
+        const evaluated = await attempt("SLO evaluation", () =>
+          timed(
+            (s) => sloEvaluationDuration.observe(s),
+            () => evaluateSlos(),
+          ),
+        );
+        if (evaluated) loopTicked("slo", sloStarted);
       }
       ticks += 1;
     } finally {
@@ -56,14 +83,16 @@ export function startWorker(): void {
   g.flightdeckWorker = setInterval(() => void tick(), TICK_MS);
   g.flightdeckWorker.unref();
 
-  // The rollout engine: each rollout is claimed with a row lock, so with several replicas
-  // exactly one drives it at a time, and a step interrupted by a crash is finished, not redone.
+  // The rollout engine: each rollout is driven under a claim (a lease on its row), so with
+  // several workers exactly one drives it at a time, and a step interrupted by a crash is
+  // finished, not redone.
   let driving = false;
   const drive = async () => {
     if (driving) return;
     driving = true;
     try {
-      await attempt("rollout engine", () => driveRollouts());
+      const started = Date.now();
+      if (await attempt("rollout engine", () => driveRollouts())) loopTicked("engine", started);
     } finally {
       driving = false;
     }

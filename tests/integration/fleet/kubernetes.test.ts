@@ -493,6 +493,7 @@ describe("mirroring real clusters into the inventory", () => {
       jobs: 0,
       checkpoints: 0,
       errors: [],
+      current: [east, west].sort(),
     });
   });
 
@@ -501,7 +502,9 @@ describe("mirroring real clusters into the inventory", () => {
     const before = await prisma.deployment.count({ where: { cluster: { name: west } } });
     await server.down();
     await until(async () => (await clusterNamed(west))?.freshness?.live === false, "west is stale");
-    await syncFleet(platform, { discover: true });
+    const report = await syncFleet(platform, { discover: true });
+    // What /metrics reports as each cluster's sync age: the stale one is not current.
+    expect(report!.current).toEqual([east]);
     const row = await prisma.cluster.findUniqueOrThrow({ where: { name: west } });
     expect(row.status).toBe("unreachable");
     expect(await prisma.deployment.count({ where: { cluster: { name: west } } })).toBe(before);

@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
 import { alertmanagerWebhookSchema } from "@/lib/domain/incidents/alertmanager";
 import { receiveAlertmanagerWebhook } from "@/server/incidents/alertmanager";
+import { alertIntake } from "@/server/telemetry/metrics";
 
 /** Alertmanager notifications are small (a group of alerts); this is ample for max_alerts 0. */
 const MAX_BODY_BYTES = 512 * 1024;
@@ -15,10 +16,15 @@ export const POST = apiRoute({
   permission: "incident.work",
   targetType: "incident",
   handler: async ({ actor, meta, req }) => {
-    const payload = alertmanagerWebhookSchema.parse(
-      await jsonBody(req, { maxBytes: MAX_BODY_BYTES }),
-    );
+    let payload;
+    try {
+      payload = alertmanagerWebhookSchema.parse(await jsonBody(req, { maxBytes: MAX_BODY_BYTES }));
+    } catch (error) {
+      alertIntake.inc({ outcome: "refused" });
+      throw error;
+    }
     const alerts = await receiveAlertmanagerWebhook(actor, meta, payload);
+    alertIntake.inc({ outcome: "accepted" }, payload.alerts.length);
     return NextResponse.json({ alerts });
   },
 });

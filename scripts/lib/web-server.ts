@@ -1,0 +1,195 @@
+// The HTTP server of every Flightdeck process: Next.js behind our own listener, which is the
+// only place that knows the TCP peer. It writes the client's address into a header the app can
+// trust (see src/lib/net/client-address.ts) before Next.js sees the request, because Next.js
+// passes a client-supplied X-Forwarded-For through unchanged. It also gives every request its
+// id (x-request-id, carried by the request's audit rows and log line), times it into
+// /metrics by route pattern, and serves /metrics itself.
+//
+// Roles: `web` serves pages and APIs; `worker` runs the background loops (started by
+// src/instrumentation.ts) and serves only its probes and /metrics; `all` (the demo) does both.
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
+import next from "next";
+import {
+  CLIENT_ADDRESS_HEADER,
+  parseTrustedProxies,
+  stampClientAddress,
+} from "../../src/lib/net/client-address";
+import { isSignInRequest, SignInGate, type ShedSignIns } from "../../src/lib/net/sign-in-gate";
+import { log } from "../../src/server/telemetry/log";
+import { exposition, httpRequestDuration } from "../../src/server/telemetry/metrics";
+import { routeMatcher } from "./routes";
+
+export type Role = "web" | "worker" | "all";
+
+/** The only paths a worker answers: its probes and its metrics. */
+const WORKER_PATHS = new Set(["/api/health/live", "/api/health/ready", "/metrics"]);
+
+/** A client's own request id is kept when it looks like one (a proxy's, for tracing). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,100}$/;
+
+function requestId(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+  req.headers["x-request-id"] = id;
+  return id;
+}
+
+/** The bearer token /metrics asks for; without FLIGHTDECK_METRICS_TOKEN the endpoint is off. */
+function metricsAllowed(req: IncomingMessage, token: string): boolean {
+  const given = req.headers.authorization ?? "";
+  const expected = Buffer.from(`Bearer ${token}`);
+  const actual = Buffer.from(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+async function serveMetrics(req: IncomingMessage, res: ServerResponse) {
+  const token = process.env.FLIGHTDECK_METRICS_TOKEN;
+  if (!token) {
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+    res.end("Metrics are off: set FLIGHTDECK_METRICS_TOKEN to serve them here.\n");
+    return;
+  }
+  if (!metricsAllowed(req, token)) {
+    res.writeHead(401, {
+      "content-type": "text/plain; charset=utf-8",
+      "www-authenticate": 'Bearer realm="flightdeck-metrics"',
+    });
+    res.end("Send Authorization: Bearer <FLIGHTDECK_METRICS_TOKEN>.\n");
+    return;
+  }
+  const { contentType, body } = await exposition();
+  res.writeHead(200, { "content-type": contentType, "cache-control": "no-store" });
+  res.end(body);
+}
+
+export interface ServeOptions {
+  role: Role;
+  dev: boolean;
+  /** the app's directory (the checkout, or the built standalone directory) */
+  dir: string;
+  port: number;
+  hostname: string;
+}
+
+export async function serve(options: ServeOptions): Promise<void> {
+  const { role, dev, dir, port, hostname } = options;
+  let trusted: ReturnType<typeof parseTrustedProxies>;
+  try {
+    trusted = parseTrustedProxies(process.env.FLIGHTDECK_TRUSTED_PROXIES);
+  } catch (error) {
+    log().fatal((error as Error).message);
+    process.exit(1);
+  }
+
+  const app = next({ dev, dir, hostname, port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+  const manifest = path.join(dir, ".next", "app-path-routes-manifest.json");
+  const routeOf = routeMatcher(
+    existsSync(manifest)
+      ? Object.values(JSON.parse(readFileSync(manifest, "utf8")) as Record<string, string>)
+      : [],
+  );
+
+  const signIns = new SignInGate();
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const id = requestId(req);
+    res.setHeader("x-request-id", id);
+    const pathname = (req.url ?? "/").split("?")[0] ?? "/";
+    const route = pathname === "/metrics" ? "/metrics" : routeOf(pathname);
+    res.once("finish", () => {
+      const seconds = (performance.now() - started) / 1000;
+      httpRequestDuration.observe(
+        { route, method: req.method ?? "GET", status: String(res.statusCode) },
+        seconds,
+      );
+      const line = {
+        requestId: id,
+        method: req.method,
+        route,
+        status: res.statusCode,
+        ms: Math.round(seconds * 10_000) / 10,
+      };
+      if (route.startsWith("/_next/") || route.startsWith("/api/health")) log().debug(line);
+      else log().info(line, "request");
+    });
+    stampClientAddress(req, trusted);
+    if (role === "worker" && !WORKER_PATHS.has(pathname)) {
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      res.end(
+        "This is a Flightdeck worker: it serves /api/health/live, /api/health/ready and /metrics only.\n",
+      );
+      return;
+    }
+    if (pathname === "/metrics") {
+      serveMetrics(req, res).catch((error: unknown) => {
+        log().error({ err: error }, "Serving /metrics failed");
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+      return;
+    }
+    if (isSignInRequest(req.method, req.url)) {
+      const address = req.headers[CLIENT_ADDRESS_HEADER];
+      const done = signIns.admit(typeof address === "string" ? address : null);
+      if (!done) {
+        res.writeHead(429, { "content-type": "text/plain; charset=utf-8", "retry-after": "5" });
+        res.end(
+          "Too many sign-in attempts at once from your address. Try again in a few seconds.\n",
+        );
+        return;
+      }
+      res.once("close", done);
+    }
+    void handle(req, res);
+  });
+
+  // Once a minute, what the door refused: a log line, and one audit row through the app.
+  const report = setInterval(() => {
+    const shed = signIns.takeShed();
+    if (!shed) return;
+    log().warn(
+      { refused: shed.refused, addresses: shed.addresses, topAddress: shed.topAddress },
+      `Refused ${shed.refused} sign-in requests at once in the last minute from ${shed.addresses} address(es); most from ${shed.topAddress ?? "unknown"} (${shed.topCount})`,
+    );
+    const record = (
+      globalThis as { flightdeckRecordShedSignIns?: (s: ShedSignIns) => Promise<void> }
+    ).flightdeckRecordShedSignIns;
+    record?.(shed).catch((error: unknown) =>
+      log().error({ err: error }, "Auditing refused sign-ins failed"),
+    );
+  }, 60_000);
+  report.unref();
+  if (dev) {
+    // Hot reloading talks over a WebSocket.
+    const upgrade = app.getUpgradeHandler();
+    server.on("upgrade", (req, socket, head) => {
+      stampClientAddress(req, trusted);
+      void upgrade(req, socket, head);
+    });
+  }
+  // Longer than a load balancer's idle timeout (60 s on most), so it never reuses a closed socket.
+  server.keepAliveTimeout = 65_000;
+  server.listen(port, hostname, () => {
+    log().info(
+      { role, port, hostname },
+      `Flightdeck ${role} listening on http://${hostname}:${port}`,
+    );
+  });
+
+  let closing = false;
+  const stop = () => {
+    if (closing) return;
+    closing = true;
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    // Requests still running after 10 s are cut off.
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
