@@ -15,6 +15,7 @@ const CONTEXTS = [
   "promotions",
   "slos",
   "incidents",
+  "config",
 ];
 const contextFolders = CONTEXTS.map((c) => `./src/server/${c}`);
 const architectureZones = [

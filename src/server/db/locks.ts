@@ -22,6 +22,8 @@ export const LOCKS = {
   sloEvaluator: () => key("flightdeck:slo-evaluator"),
   /** the simulated fleet's document */
   simulatorFleet: () => key("flightdeck:simulator-fleet"),
+  /** applying the fleet configuration file (one apply at a time, fleet-wide) */
+  fleetConfig: () => key("flightdeck:fleet-config"),
   /** the release calendar (change freezes) */
   freezeCalendar: () => key("flightdeck:freeze-calendar"),
   /** starting, retrying or rolling back releases of one model */

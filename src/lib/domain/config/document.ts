@@ -24,7 +24,7 @@ export interface FreezeRow extends FreezeState {
 export function freezesByName(
   rows: readonly FreezeRow[],
   now: Date,
-): { freezes: FreezeState[]; problems: string[] } {
+): { freezes: FreezeState[]; ids: Map<string, string>; problems: string[] } {
   const problems: string[] = [];
   const chosen = new Map<string, FreezeRow>();
   const ongoing = rows.filter((f) => f.endsAt.getTime() > now.getTime());
@@ -43,6 +43,7 @@ export function freezesByName(
   for (const f of ended) if (!chosen.has(f.name)) chosen.set(f.name, f);
   return {
     freezes: [...chosen.values()].map(({ id: _id, ...f }) => f),
+    ids: new Map([...chosen].map(([name, f]) => [name, f.id])),
     problems: [...new Set(problems)],
   };
 }

@@ -329,7 +329,9 @@ export function parseFleetConfig(document: unknown): ParseResult {
       const message =
         issue.code === "unrecognized_keys"
           ? `unknown ${issue.keys.length === 1 ? "field" : "fields"} ${issue.keys.map((k) => `"${k}"`).join(", ")}`
-          : issue.message;
+          : issue.code === "invalid_type" && /received undefined$/.test(issue.message)
+            ? "required"
+            : issue.message;
       return where ? `${where}: ${message}` : message;
     }),
   };

@@ -415,6 +415,17 @@ describe("parseFleetConfig: the file's shape", () => {
     ]);
   });
 
+  it("says which required fields are missing", () => {
+    expect(
+      errorsOf({ ...HEAD, models: [{ name: "m" }], regions: [{ code: "us-east-1" }] }),
+    ).toEqual([
+      "regions[0].name: required",
+      "models[0].displayName: required",
+      "models[0].task: required",
+      "models[0].team: required",
+    ]);
+  });
+
   it("knows the platform's GPU families", () => {
     expect([...GPU_TYPE_NAMES]).toEqual([...GPU_TYPES]);
   });
