@@ -3,7 +3,7 @@
 // reproducible assertions. Each test file then runs on its own copy of it (database-per-file.ts),
 // so files run in parallel and none sees another's rows.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -12,6 +12,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { ensureDatabase } from "../../scripts/lib/database";
 import { PrismaClient } from "../../src/generated/prisma/client";
 import { seedIfEmpty } from "../../prisma/seed";
+import { migrate } from "../../src/server/db/migrations";
 import { SEED_NOW } from "./constants";
 import { databaseUrlOf, sql } from "./postgres";
 
@@ -26,17 +27,9 @@ export default async function setup(project: TestProject) {
   const template = `${run}_template`;
   await sql(database.url, `CREATE DATABASE ${template}`);
   const templateUrl = databaseUrlOf(database.url, template);
-  // The migrations' SQL, applied in order: the same schema `prisma migrate deploy` makes, in a
-  // second instead of the ~12 s its Wasm engine takes. (`npm start` in the browser tests and
-  // the admin CLI test still migrate with Prisma itself.)
-  const client = new pg.Client({ connectionString: templateUrl });
-  await client.connect();
-  for (const dir of readdirSync("prisma/migrations")
-    .filter((d) => /^\d/.test(d))
-    .sort()) {
-    await client.query(readFileSync(path.join("prisma/migrations", dir, "migration.sql"), "utf8"));
-  }
-  await client.end();
+  // Migrated as `flightdeck migrate` and `npm start` migrate (Prisma's bookkeeping included),
+  // in a second instead of the ~12 s the Prisma CLI's Wasm engine takes.
+  await migrate(templateUrl);
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: templateUrl }) });
   await seedIfEmpty(prisma, { now: SEED_NOW });
   await prisma.$disconnect();

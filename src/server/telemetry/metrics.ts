@@ -154,7 +154,7 @@ export const dbPoolConnections = gauge(
 const withDefaults = globalThis as unknown as { flightdeckDefaultMetrics?: boolean };
 if (!withDefaults.flightdeckDefaultMetrics) {
   withDefaults.flightdeckDefaultMetrics = true;
-  client.collectDefaultMetrics({ prefix: "flightdeck_process_" });
+  client.collectDefaultMetrics({ prefix: "flightdeck_" });
 }
 
 /** The exposition: text and its content type. */

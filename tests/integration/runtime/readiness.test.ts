@@ -1,0 +1,76 @@
+// /api/health/ready: the database answers, its migrations are this build's, and a worker's
+// loops are ticking. /api/health/live never looks outside the process.
+import { afterEach, describe, expect, it } from "vitest";
+import { GET as live } from "../../../src/app/api/health/live/route";
+import { GET as ready } from "../../../src/app/api/health/ready/route";
+import { db } from "../../../src/server/db/client";
+import { loopTicked } from "../../../src/server/telemetry/metrics";
+import { LOOP_DEADLINES_MS, readiness } from "../../../src/server/fleet/readiness";
+
+const saved = process.env.FLIGHTDECK_ROLE;
+afterEach(() => {
+  if (saved === undefined) delete process.env.FLIGHTDECK_ROLE;
+  else process.env.FLIGHTDECK_ROLE = saved;
+});
+
+describe("readiness", () => {
+  it("is ready on a migrated database; a web process has no worker check", async () => {
+    process.env.FLIGHTDECK_ROLE = "web";
+    const res = await ready();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: "ready",
+      role: "web",
+      checks: { database: { status: "ok" }, migrations: { status: "ok" } },
+    });
+  });
+
+  it("a worker is ready only while every loop has passed recently", async () => {
+    process.env.FLIGHTDECK_ROLE = "worker";
+    const now = Date.now();
+    for (const loop of ["engine", "fleet", "slo"] as const) loopTicked(loop, now);
+    expect((await readiness(now)).status).toBe("ready");
+    const later = now + LOOP_DEADLINES_MS.engine! + 1;
+    const report = await readiness(later);
+    expect(report.status).toBe("not_ready");
+    expect(report.checks.worker).toEqual({
+      status: "failing",
+      reason: "no recent pass of: engine, fleet",
+    });
+  });
+
+  it("is not ready while a shipped migration is not applied, and says to run flightdeck migrate", async () => {
+    process.env.FLIGHTDECK_ROLE = "web";
+    const [latest] = await db().$queryRawUnsafe<{ migration_name: string }[]>(
+      `SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name DESC LIMIT 1`,
+    );
+    await db().$executeRawUnsafe(
+      `DELETE FROM "_prisma_migrations" WHERE migration_name = $1`,
+      latest!.migration_name,
+    );
+    const res = await ready();
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      status: "not_ready",
+      checks: {
+        database: { status: "ok" },
+        migrations: {
+          status: "failing",
+          reason: `1 migration(s) not applied (first: ${latest!.migration_name}): run flightdeck migrate`,
+        },
+      },
+    });
+  });
+
+  it("liveness answers without the database", async () => {
+    const url = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = "postgresql://nobody:wrong@127.0.0.1:1/none";
+    try {
+      const res = live();
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: "live" });
+    } finally {
+      process.env.DATABASE_URL = url;
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import {
+  exposition,
+  loopTicked,
+  loopTicks,
+  platformWriteDuration,
+  registerPool,
+  timed,
+} from "../../../src/server/telemetry/metrics";
+
+describe("Flightdeck's own metrics", () => {
+  it("are exposed in Prometheus text format under the documented names", async () => {
+    const { contentType, body } = await exposition();
+    expect(contentType).toContain("text/plain");
+    for (const name of [
+      "flightdeck_http_request_duration_seconds",
+      "flightdeck_server_action_duration_seconds",
+      "flightdeck_engine_loop_lag_seconds",
+      "flightdeck_engine_step_duration_seconds",
+      "flightdeck_platform_write_duration_seconds",
+      "flightdeck_slo_evaluation_duration_seconds",
+      "flightdeck_fleet_sync_age_seconds",
+      "flightdeck_alert_intake_total",
+      "flightdeck_db_pool_connections",
+      "flightdeck_worker_loop_last_tick_timestamp_seconds",
+      "flightdeck_process_resident_memory_bytes",
+    ]) {
+      expect(body).toContain(`# TYPE ${name} `);
+    }
+  });
+
+  it("time work with its outcome, and rethrow failures", async () => {
+    await timed(
+      (s, outcome) => platformWriteDuration.observe({ driver: "test", outcome }, s),
+      async () => "done",
+    );
+    await expect(
+      timed(
+        (s, outcome) => platformWriteDuration.observe({ driver: "test", outcome }, s),
+        async () => {
+          throw new Error("cluster said no");
+        },
+      ),
+    ).rejects.toThrow("cluster said no");
+    const { body } = await exposition();
+    expect(body).toMatch(
+      /flightdeck_platform_write_duration_seconds_count\{driver="test",outcome="ok"\} 1/,
+    );
+    expect(body).toMatch(
+      /flightdeck_platform_write_duration_seconds_count\{driver="test",outcome="error"\} 1/,
+    );
+  });
+
+  it("report the engine's lag from its last completed pass, and each loop's last tick", async () => {
+    const started = Date.now() - 3_000;
+    loopTicked("engine", started);
+    expect(loopTicks().get("engine")).toBeGreaterThanOrEqual(started);
+    const { body } = await exposition();
+    const lag = Number(/^flightdeck_engine_loop_lag_seconds (\S+)$/m.exec(body)?.[1]);
+    expect(lag).toBeGreaterThanOrEqual(3);
+    expect(lag).toBeLessThan(30);
+    expect(body).toMatch(/flightdeck_worker_loop_last_tick_timestamp_seconds\{loop="engine"\} \d+/);
+  });
+
+  it("read the database pool's counts when scraped", async () => {
+    registerPool(() => ({ totalCount: 7, idleCount: 3, waitingCount: 2 }));
+    const { body } = await exposition();
+    expect(body).toContain('flightdeck_db_pool_connections{state="in_use"} 4');
+    expect(body).toContain('flightdeck_db_pool_connections{state="idle"} 3');
+    expect(body).toContain('flightdeck_db_pool_connections{state="waiting"} 2');
+  });
+});
