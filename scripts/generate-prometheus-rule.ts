@@ -34,10 +34,10 @@ export const COMMAND = "npx tsx scripts/generate-prometheus-rule.ts --write";
 export const NOW = "2026-01-01T00:00:00Z";
 
 /**
- * Buckets (seconds) of flightdeck_http_request_duration_seconds: prom-client's defaults. The
+ * Buckets (seconds) of flightdeck_http_request_duration_seconds (src/server/telemetry). The
  * latency SLO's threshold (1 s) must be one of them.
  */
-export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * Which of Flightdeck's own metrics each SLO reads. The ServiceMonitor labels every series of
@@ -52,7 +52,8 @@ export const SELF_METRICS: Record<string, Partial<SliMetrics>> = {
   },
   "actions-applied": {
     requests: "flightdeck_server_action_duration_seconds_count",
-    errorMatcher: 'outcome="error"',
+    // Outcomes are ok or an error code; only the server's own failures spend the budget.
+    errorMatcher: 'outcome=~"INTERNAL|UNAVAILABLE"',
     serviceLabel: "job",
   },
   "platform-writes-applied": {
