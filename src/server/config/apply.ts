@@ -1,14 +1,10 @@
 import "server-only";
 import { clock } from "@/lib/clock";
-import { db, Prisma, type PrismaClient } from "@/server/db/client";
+import { Prisma, type PrismaClient } from "@/server/db/client";
 import type { Tx } from "@/server/db/tx";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { appendAudit } from "@/server/db/audit";
 import { AppError } from "@/server/errors";
-import type { Actor } from "@/server/auth/session";
-import type { RequestMeta } from "@/server/http/request-meta";
-import { assertAllowed, assertCanRead } from "@/server/access/authorize";
-import { auditActor } from "@/server/access/audit-log";
 import { parseYamlDocuments, stringifyYaml } from "@/lib/yaml";
 import { parseFleetConfig, type FleetConfig } from "@/lib/domain/config/schema";
 import {
@@ -24,7 +20,8 @@ import { readFleetState, usageOf, type FleetIds } from "@/server/config/state";
 /**
  * Fleet configuration as code: `flightdeck.yaml` read, compared with the fleet, and applied in
  * one transaction with one audit record (`config.apply`); the fleet exported back as the same
- * file. The command line (src/cli/config.ts) and /api/v1/config share these functions.
+ * file. The command line (src/cli/config.ts) calls these with its own database client; the API
+ * and the admin page go through api.ts, which authorizes the signed-in user first.
  */
 
 export const CONFIG_AUDIT_ACTION = "config.apply";
@@ -376,37 +373,4 @@ export async function exportFleetConfig(
 ): Promise<{ yaml: string; problems: string[] }> {
   const { state, problems } = await readFleetState(client, now);
   return { yaml: EXPORT_HEADER + stringifyYaml(fleetDocument(state, now)), problems };
-}
-
-// The API's entry points: they authenticate and authorize the caller themselves.
-
-/**
- * `POST /api/v1/config/apply`: admins only. The permission is `settings.manage`, which only
- * admins hold and API tokens can never be granted (lib/domain/access/api-tokens.ts), so a
- * leaked team token cannot rewrite the fleet.
- */
-export async function applyConfigAs(
-  actor: Actor | null,
-  meta: RequestMeta,
-  text: string,
-  options: ConfigOptions,
-): Promise<ConfigOutcomeView> {
-  assertAllowed(actor, "settings.manage");
-  const config = parseConfigText(text, "body");
-  const outcome = await applyFleetConfig(
-    db(),
-    { ...auditActor(actor, meta), actorEmail: actor.email, createdBy: actor.id },
-    config,
-    options,
-  );
-  if (!outcome.dryRun && outcome.plan.problems.length > 0) {
-    throw new AppError("INVALID_INPUT", `Nothing was applied. ${outcome.plan.problems.join(" ")}`);
-  }
-  return outcomeView(outcome);
-}
-
-/** `GET /api/v1/config`: everyone who reads the fleet sees these objects on its pages. */
-export async function exportConfigAs(actor: Actor | null): Promise<string> {
-  assertCanRead(actor);
-  return (await exportFleetConfig(db())).yaml;
 }

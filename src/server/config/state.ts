@@ -46,9 +46,16 @@ export async function readFleetState(
   client: Db,
   now: Date,
 ): Promise<{ state: FleetState; ids: FleetIds; problems: string[] }> {
-  const teams = await client.team.findMany({ select: { id: true, slug: true, name: true } });
-  const regions = await client.region.findMany({ select: { id: true, code: true, name: true } });
+  const teams = await client.team.findMany({
+    orderBy: { slug: "asc" },
+    select: { id: true, slug: true, name: true },
+  });
+  const regions = await client.region.findMany({
+    orderBy: { code: "asc" },
+    select: { id: true, code: true, name: true },
+  });
   const environments = await client.environment.findMany({
+    orderBy: { name: "asc" },
     select: {
       id: true,
       name: true,
@@ -60,6 +67,7 @@ export async function readFleetState(
     },
   });
   const clusters = await client.cluster.findMany({
+    orderBy: { name: "asc" },
     select: {
       id: true,
       name: true,
@@ -73,6 +81,7 @@ export async function readFleetState(
     },
   });
   const models = await client.model.findMany({
+    orderBy: { name: "asc" },
     select: {
       id: true,
       name: true,
@@ -87,6 +96,7 @@ export async function readFleetState(
     },
   });
   const freezeRows = await client.freezeWindow.findMany({
+    orderBy: [{ startsAt: "asc" }, { name: "asc" }],
     select: { id: true, name: true, tier: true, startsAt: true, endsAt: true, reason: true },
   });
   const freezes = freezesByName(
