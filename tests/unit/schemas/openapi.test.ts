@@ -21,6 +21,7 @@ import type { AppError } from "@/server/errors";
 import type { ModelVersionDto } from "@/server/models/register-version";
 import type { ChaosRow } from "@/server/fleet/chaos";
 import type { ApplyResult } from "@/server/slos/definitions";
+import type { ConfigOutcomeView } from "@/server/config/apply";
 import packageJson from "../../../package.json";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -277,6 +278,9 @@ describe("the OpenAPI document", () => {
     >();
     expectTypeOf<Keys<z.output<typeof responseSchemas.page>>>().toEqualTypeOf<
       Keys<Page<unknown>>
+    >();
+    expectTypeOf<Keys<z.output<typeof responseSchemas.configApplyResult>>>().toEqualTypeOf<
+      Keys<ConfigOutcomeView>
     >();
   });
 });

@@ -166,7 +166,27 @@ const modelSchema = z
   })
   .strict();
 
-const freezeSchema = freezeWindowSchema.strict();
+/**
+ * Times are ISO 8601 text in the file (YAML and JSON have no date type); the freeze form's rules
+ * then apply as they do to the form's fields.
+ */
+const freezeSchema = z
+  .object({
+    name: z.string(),
+    tier: z.string().optional(),
+    startsAt: z.string().describe("ISO 8601, e.g. 2026-12-20T00:00:00Z"),
+    endsAt: z.string().describe("ISO 8601"),
+    reason: z.string(),
+  })
+  .strict()
+  .transform((freeze, ctx) => {
+    const parsed = freezeWindowSchema.safeParse(freeze);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    }
+    return z.NEVER;
+  });
 
 function duplicates<T>(
   items: readonly T[],

@@ -9,6 +9,8 @@ import { auditFilterSchema } from "@/lib/schemas/audit-log";
 import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
+import { configApplyQuerySchema, configApplyResultSchema } from "@/lib/schemas/config";
+import { fleetConfigSchema } from "@/lib/domain/config/schema";
 import {
   buildOpenApiDocument,
   named,
@@ -94,6 +96,7 @@ export const responseSchemas = {
       }),
     ),
   }),
+  configApplyResult: configApplyResultSchema,
   page: z.object({
     rows: z.array(z.unknown()),
     total: z.int(),
@@ -116,6 +119,9 @@ const ChaosExperimentList = named("ChaosExperimentList", z.array(responseSchemas
 const Page = named("Page", responseSchemas.page);
 const AlertmanagerWebhook = named("AlertmanagerWebhook", alertmanagerWebhookSchema);
 const AlertResults = named("AlertResults", responseSchemas.alertResults);
+
+const FleetConfig = named("FleetConfig", fleetConfigSchema);
+const ConfigApplyResult = named("ConfigApplyResult", responseSchemas.configApplyResult);
 
 const YAML = ["application/yaml"] as const;
 const sloName = "The SLO's name, e.g. ranker-xl-availability.";
@@ -462,6 +468,55 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     errors: { 404: "No experiment with that id." },
   },
 
+  // Configuration
+  {
+    method: "GET",
+    path: "/api/v1/config",
+    operationId: "exportConfig",
+    summary: "Export the fleet configuration",
+    description:
+      "The fleet's teams, regions, environments, clusters, models and upcoming change freezes " +
+      "as `flightdeck.yaml` (what `flightdeck export` writes). Applying it back changes nothing.",
+    tags: ["Configuration"],
+    access: { permission: "fleet.read" },
+    responses: { 200: { description: "flightdeck.yaml.", mediaTypes: YAML } },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/config/apply",
+    operationId: "applyConfig",
+    summary: "Apply the fleet configuration",
+    description:
+      "Compares `flightdeck.yaml` with the fleet and applies the difference: every change in one " +
+      "transaction with one audit record (`config.apply`), or nothing. Sections the file leaves " +
+      "out, and fields an object leaves out, stay as they are; objects a declared section does " +
+      "not list are deleted only with `prune` (query or file), and never while anything uses " +
+      "them (a model with deployments, a region with clusters…). Applying a file the fleet " +
+      "already matches changes nothing and writes no audit record. Send the YAML " +
+      "(application/yaml or text/plain) or the same document as JSON. See docs/configuration.md.",
+    tags: ["Configuration"],
+    access: { permission: "settings.manage" },
+    query: configApplyQuerySchema,
+    queryDescriptions: {
+      dryRun: "Compare only: answer the changes and problems, write nothing.",
+      prune: "Also delete what a declared section does not list (as `prune: true` in the file).",
+    },
+    body: { schema: FleetConfig, textMediaTypes: [...YAML, "text/plain"] },
+    responses: {
+      200: {
+        description: "The changes, field by field, and whether they were applied.",
+        schema: ConfigApplyResult,
+      },
+    },
+    errors: {
+      409: "Something started using an object the file deletes while it was applied; nothing was.",
+      413: "The body is larger than 1 MiB.",
+      422:
+        "The file is invalid (the message names each field by its path), or a change is refused " +
+        "(a deletion of something still in use, a reference to an object that does not exist); " +
+        "nothing was applied.",
+    },
+  },
   // Audit
   {
     method: "GET",
@@ -570,6 +625,7 @@ const TAGS = {
   Promotions: "Requests to promote a model version, their gates and approvals.",
   Incidents: "Incidents opened from alerts.",
   Chaos: "Failure injection into the simulated fleet.",
+  Configuration: "The fleet configuration file (flightdeck.yaml): export, diff and apply.",
   Audit: "The audit log of every change and refusal.",
   Identity: "The caller's identity.",
   Reference: "This description.",
