@@ -30,3 +30,14 @@ export const configApplyResultSchema = z.object({
     .array(z.string())
     .describe("why the file cannot be applied (only on a dry run: an apply answers 422)"),
 });
+export type ConfigApplyResult = z.output<typeof configApplyResultSchema>;
+
+/** The admin page's form: the file's text and whether to prune. */
+export const configFormSchema = z.object({
+  yaml: z
+    .string()
+    .max(1024 * 1024, "The file is larger than 1 MiB.")
+    .refine((t) => t.trim().length > 0, "Paste or upload flightdeck.yaml first."),
+  prune: z.boolean().default(false),
+});
+export type ConfigFormInput = z.input<typeof configFormSchema>;
