@@ -323,8 +323,10 @@ export async function applyFleetConfig(
       async (tx) => {
         await advisoryLock(tx, LOCKS.fleetConfig());
         await advisoryLock(tx, LOCKS.freezeCalendar());
-        await tx.$queryRaw`SELECT "id" FROM "Environment" FOR UPDATE`;
-        await tx.$queryRaw`SELECT "id" FROM "Model" FOR UPDATE`;
+        // NO KEY UPDATE: the release policy forms (FOR UPDATE) wait for the apply, but rows
+        // that merely reference these (a deployment synced, a rollout started) do not.
+        await tx.$queryRaw`SELECT "id" FROM "Environment" FOR NO KEY UPDATE`;
+        await tx.$queryRaw`SELECT "id" FROM "Model" FOR NO KEY UPDATE`;
         const now = clock.now();
         const { plan, ids } = await planIn(tx, config, prune, now);
         if (plan.problems.length > 0 || plan.changes.length === 0) {
