@@ -93,7 +93,9 @@ export async function releasePolicy(
     })),
     freezes: freezes.map(({ createdById, ...f }) => ({
       ...f,
-      createdBy: nameOf.get(createdById) ?? "unknown",
+      // a freeze the fleet configuration added from the command line: `cli:<os user>`
+      createdBy:
+        nameOf.get(createdById) ?? (createdById.startsWith("cli:") ? createdById : "unknown"),
     })),
   };
 }

@@ -12,6 +12,8 @@ import {
   type ConfigActor,
 } from "@/server/config/apply";
 import { AppError } from "@/server/errors";
+import { releasePolicy } from "@/server/promotions/release-policy";
+import { actor as testActor } from "../../support/actors";
 
 const prisma = connectTestDatabase();
 const actor: ConfigActor = {
@@ -309,6 +311,10 @@ describe("apply", () => {
       where: { name: "Carnival freeze" },
     });
     expect(freeze).toMatchObject({ tier: null, createdById: "cli:tester" });
+    const calendar = await releasePolicy(testActor("viewer"), SEED_NOW);
+    expect(calendar.freezes).toContainEqual(
+      expect.objectContaining({ name: "Carnival freeze", createdBy: "cli:tester" }),
+    );
 
     // The file as it was, without those: pruning deletes them, children first.
     const doc = await exportedDoc();
