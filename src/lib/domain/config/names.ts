@@ -16,8 +16,14 @@ export const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,99}$/;
 /** A team's slug: lower-case words joined by dashes. */
 export const TEAM_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-/** Clusters and node pools: Kubernetes-style DNS labels. */
-export const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/**
+ * A cluster's name: on real fleets, its kubeconfig context's (`gke_project_zone_name`,
+ * `arn:aws:eks:…:cluster/name`), so more than a DNS label; no spaces.
+ */
+export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
+
+/** Node pools and providers come from Kubernetes labels: a label value's characters. */
+export const LABEL_VALUE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
 /** GPU families (lib/platform/types.ts GPU_TYPES, the database's GpuType). */
 export const GPU_TYPE_NAMES = [

@@ -14,8 +14,9 @@ import {
 import { planSchema, STRATEGIES, stepSchema, analysisThresholdsSchema } from "../rollouts/plan";
 import { BUDGET_POLICIES, type BudgetPolicy } from "../slos/budget";
 import {
-  DNS_LABEL,
+  CLUSTER_NAME,
   GPU_TYPE_NAMES,
+  LABEL_VALUE,
   MODEL_NAME,
   REGION_CODE,
   TEAM_SLUG,
@@ -96,7 +97,7 @@ const environmentSchema = z
 
 const nodePoolSchema = z
   .object({
-    name: named(DNS_LABEL, "node pool name (a DNS label)", 63),
+    name: named(LABEL_VALUE, "node pool name (a Kubernetes label value)", 63),
     gpuType: z.enum(GPU_TYPE_NAMES),
     gpusPerNode: z.number().int("GPUs per node are whole numbers.").min(0).max(64),
     minNodes: z.number().int().min(0).max(10_000),
@@ -110,9 +111,9 @@ const nodePoolSchema = z
 
 const clusterSchema = z
   .object({
-    name: named(DNS_LABEL, "cluster name (a DNS label)", 63),
+    name: named(CLUSTER_NAME, "cluster name (letters, digits and . _ : / @ + -)", 253),
     region: regionCode,
-    provider: named(/^[a-z0-9][a-z0-9-]{0,31}$/, "provider (e.g. eks, gke, aks)", 32),
+    provider: named(LABEL_VALUE, "provider (e.g. eks, gke, aks)", 63),
     /** default "unknown" (real clusters report theirs to the inventory sync) */
     k8sVersion: named(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, "Kubernetes version", 40).optional(),
     /** when given, exactly these pools (the inventory sync fills in node counts) */

@@ -426,6 +426,33 @@ describe("parseFleetConfig: the file's shape", () => {
     ]);
   });
 
+  it("accepts the names real clusters have: kubeconfig contexts and label values", () => {
+    const config = parse({
+      ...HEAD,
+      clusters: [
+        {
+          name: "arn:aws:eks:us-east-1:123456789012:cluster/prod-serving",
+          region: "us-east-1",
+          provider: "eks",
+          nodePools: [
+            { name: "GPU_nodes.a100", gpuType: "A100", gpusPerNode: 8, minNodes: 0, maxNodes: 4 },
+          ],
+        },
+        { name: "gke_my-project_us-central1_prod", region: "us-central1", provider: "GKE" },
+      ],
+    });
+    expect(config.clusters).toHaveLength(2);
+    expect(
+      errorsOf({
+        ...HEAD,
+        clusters: [{ name: "prod serving", region: "us-east-1", provider: "-eks" }],
+      }),
+    ).toEqual([
+      "clusters[0].name: Not a valid cluster name (letters, digits and . _ : / @ + -).",
+      "clusters[0].provider: Not a valid provider (e.g. eks, gke, aks).",
+    ]);
+  });
+
   it("knows the platform's GPU families", () => {
     expect([...GPU_TYPE_NAMES]).toEqual([...GPU_TYPES]);
   });
