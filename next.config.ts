@@ -16,6 +16,11 @@ const nextConfig: NextConfig = {
     "@node-rs/bcrypt",
     "prom-client",
     "pino",
+    "@opentelemetry/sdk-trace",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/context-async-hooks",
+    "@opentelemetry/resources",
+    "@opentelemetry/core",
   ],
   typedRoutes: false,
   // The build checks the app only; `npm run typecheck` checks tests and scripts too, with the

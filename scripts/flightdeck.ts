@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { ensureDatabase, type DatabaseHandle } from "./lib/database";
-import { migrate } from "../src/server/db/migrations";
+import { migrate } from "../src/lib/db/migrations";
 import { buildIfChanged } from "./lib/build";
 import { bin, runBin } from "./lib/run";
 import { DemoFlagError, parseDemoFlag, resolveDemoMode } from "../src/lib/config/demo-mode";

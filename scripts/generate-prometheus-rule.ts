@@ -34,7 +34,7 @@ export const COMMAND = "npx tsx scripts/generate-prometheus-rule.ts --write";
 export const NOW = "2026-01-01T00:00:00Z";
 
 /**
- * Buckets (seconds) of flightdeck_http_request_duration_seconds (src/server/telemetry). The
+ * Buckets (seconds) of flightdeck_http_request_duration_seconds (src/lib/telemetry). The
  * latency SLO's threshold (1 s) must be one of them.
  */
 export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

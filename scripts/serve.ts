@@ -9,8 +9,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { migrate } from "../src/server/db/migrations";
-import { log } from "../src/server/telemetry/log";
+import { migrate } from "../src/lib/db/migrations";
+import { log } from "../src/lib/telemetry/log";
 import { serve, type Role } from "./lib/web-server";
 
 const USAGE = `Usage: node flightdeck.mjs web|worker|all|migrate

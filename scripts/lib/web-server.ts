@@ -18,8 +18,8 @@ import {
   stampClientAddress,
 } from "../../src/lib/net/client-address";
 import { isSignInRequest, SignInGate, type ShedSignIns } from "../../src/lib/net/sign-in-gate";
-import { log } from "../../src/server/telemetry/log";
-import { exposition, httpRequestDuration } from "../../src/server/telemetry/metrics";
+import { log } from "../../src/lib/telemetry/log";
+import { exposition, httpRequestDuration } from "../../src/lib/telemetry/metrics";
 import { routeMatcher } from "./routes";
 
 export type Role = "web" | "worker" | "all";

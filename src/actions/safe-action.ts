@@ -10,8 +10,8 @@ import { assertAllowed } from "@/server/access/authorize";
 import { recordDenial } from "@/server/access/audit-log";
 import type { RequestMeta } from "@/server/http/request-meta";
 import { currentRequestMeta } from "@/server/http/request-meta";
-import { log } from "@/server/telemetry/log";
-import { serverActionDuration } from "@/server/telemetry/metrics";
+import { log } from "@/lib/telemetry/log";
+import { serverActionDuration } from "@/lib/telemetry/metrics";
 
 export interface ActionDefinition<S extends z.ZodType, T> {
   /** the audit action name, e.g. "user.update" */

@@ -12,7 +12,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { ensureDatabase } from "../../scripts/lib/database";
 import { PrismaClient } from "../../src/generated/prisma/client";
 import { seedIfEmpty } from "../../prisma/seed";
-import { migrate } from "../../src/server/db/migrations";
+import { migrate } from "../../src/lib/db/migrations";
 import { SEED_NOW } from "./constants";
 import { databaseUrlOf, sql } from "./postgres";
 

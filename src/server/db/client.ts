@@ -1,8 +1,9 @@
 import "server-only";
+import { envNumber } from "@/lib/config/env";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "@/generated/prisma/client";
-import { registerPool } from "@/server/telemetry/metrics";
+import { registerPool } from "@/lib/telemetry/metrics";
 
 const globalForPrisma = globalThis as unknown as { flightdeckPrisma?: PrismaClient };
 
@@ -14,7 +15,7 @@ function createClient(): PrismaClient {
   // Our own pool, so /metrics can report its connections in use and requests waiting.
   const pool = new pg.Pool({
     connectionString,
-    max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    max: envNumber("DATABASE_POOL_SIZE", 10, { min: 1, max: 1_000 }),
     connectionTimeoutMillis: 5_000,
     statement_timeout: 15_000,
   });

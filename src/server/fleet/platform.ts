@@ -1,4 +1,5 @@
 import "server-only";
+import { envNumber, envText } from "@/lib/config/env";
 import { clock } from "@/lib/clock";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
 import { SimulatorExporter } from "@/lib/platform/simulator/exporter";
@@ -108,8 +109,8 @@ export function metricsSource(): MetricsSource {
       };
       g.flightdeckMetrics = new PrometheusMetrics({
         url,
-        window: process.env.PROMETHEUS_RATE_WINDOW,
-        timeoutMs: Number(process.env.PROMETHEUS_TIMEOUT_MS ?? 5_000),
+        window: envText("PROMETHEUS_RATE_WINDOW"),
+        timeoutMs: envNumber("PROMETHEUS_TIMEOUT_MS", 5_000, { min: 100, max: 120_000 }),
         templates: parse<Partial<QueryTemplates>>("PROMETHEUS_QUERIES"),
         modelTemplates: parse<Record<string, Partial<QueryTemplates>>>("PROMETHEUS_MODEL_QUERIES"),
       });

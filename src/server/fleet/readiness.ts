@@ -1,8 +1,8 @@
 import "server-only";
 import { db } from "@/server/db/client";
-import { readMigrations, statusOf, type MigrationFile } from "@/server/db/migrations";
-import { log } from "@/server/telemetry/log";
-import { loopTicks } from "@/server/telemetry/metrics";
+import { readMigrations, statusOf, type MigrationFile } from "@/lib/db/migrations";
+import { log } from "@/lib/telemetry/log";
+import { loopTicks } from "@/lib/telemetry/metrics";
 import { runsWorker } from "@/lib/config/role";
 
 type Check = { status: "ok" } | { status: "failing"; reason: string };

@@ -1,4 +1,5 @@
 import "server-only";
+import { envNumber } from "@/lib/config/env";
 import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { lockRow } from "@/server/db/tx";
@@ -12,7 +13,7 @@ const FLEET_ID = "default";
 
 /** The demo fleet's seed; FLIGHTDECK_SIM_SEED picks another simulated world. */
 export function simulatorSeed(): number {
-  return Number(process.env.FLIGHTDECK_SIM_SEED ?? 20261129);
+  return envNumber("FLIGHTDECK_SIM_SEED", 20261129, { min: 0, max: 2 ** 31 - 1 });
 }
 
 /** Simulated seconds per wall second: FLIGHTDECK_SIM_SPEED, 1 (real time) by default. */

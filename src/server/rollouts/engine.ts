@@ -49,8 +49,9 @@ import {
 } from "@/lib/domain/rollouts/outside-change";
 import { FAST_BURN, burnRate } from "@/lib/domain/slos/budget";
 import { fleetPlatform, metricsSource, platformKind } from "@/server/fleet/platform";
-import { log } from "@/server/telemetry/log";
-import { engineStepDuration, platformWriteDuration, timed } from "@/server/telemetry/metrics";
+import { log } from "@/lib/telemetry/log";
+import { inSpan } from "@/lib/telemetry/tracing";
+import { engineStepDuration, platformWriteDuration, timed } from "@/lib/telemetry/metrics";
 
 /**
  * How long one platform call may take. Generous: a loaded API server answering a write in 10 s
@@ -229,7 +230,12 @@ async function writeGuarded(
       await timed(
         (seconds, outcome) =>
           platformWriteDuration.observe({ driver: platformKind(), outcome }, seconds),
-        () => withTimeout(op, PLATFORM_TIMEOUT_MS, fn(current)),
+        () =>
+          inSpan(
+            `platform ${op}`,
+            { "flightdeck.rollout.object": `${key.namespace}/${key.name}` },
+            () => withTimeout(op, PLATFORM_TIMEOUT_MS, fn(current)),
+          ),
       );
       return;
     } catch (error) {
@@ -1000,7 +1006,10 @@ export async function driveRollouts(): Promise<number> {
   for (const id of await dueRollouts()) {
     const started = performance.now();
     try {
-      if (await driveRollout(id)) moved += 1;
+      if (
+        await inSpan("rollout engine pass", { "flightdeck.rollout.id": id }, () => driveRollout(id))
+      )
+        moved += 1;
     } catch (error) {
       log().error({ rolloutId: id, err: error }, "The rollout engine could not drive a rollout");
     } finally {

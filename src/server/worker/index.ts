@@ -1,11 +1,12 @@
 import "server-only";
+import { envNumber } from "@/lib/config/env";
 import { feedSliMinutes } from "@/server/slos/sli-feed";
 import { syncFleet } from "@/server/fleet/sync";
 import { evaluateSlos } from "@/server/slos/evaluator";
 import { driveRollouts } from "@/server/rollouts/engine";
-import { log } from "@/server/telemetry/log";
+import { log } from "@/lib/telemetry/log";
 import { runsWorker } from "@/lib/config/role";
-import { fleetSyncAge, loopTicked, sloEvaluationDuration, timed } from "@/server/telemetry/metrics";
+import { fleetSyncAge, loopTicked, sloEvaluationDuration, timed } from "@/lib/telemetry/metrics";
 
 const g = globalThis as unknown as {
   flightdeckWorker?: NodeJS.Timeout;
@@ -14,7 +15,7 @@ const g = globalThis as unknown as {
 };
 
 /** How often the rollout engine looks for due steps, analysis intervals and timed pauses. */
-const ENGINE_TICK_MS = Number(process.env.FLIGHTDECK_ENGINE_TICK_MS ?? 1_000);
+const ENGINE_TICK_MS = envNumber("FLIGHTDECK_ENGINE_TICK_MS", 1_000, { min: 50, max: 60_000 });
 
 const TICK_MS = 5_000;
 /** The SLI feed runs every third tick: minute buckets need no finer cadence. */

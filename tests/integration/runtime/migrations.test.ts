@@ -12,7 +12,7 @@ import {
   migrationStatus,
   migrationsDirectory,
   readMigrations,
-} from "../../../src/server/db/migrations";
+} from "../../../src/lib/db/migrations";
 import { databaseUrlOf, sql } from "../../support/postgres";
 
 const server = inject("databaseServerUrl");

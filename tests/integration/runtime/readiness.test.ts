@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { GET as live } from "../../../src/app/api/health/live/route";
 import { GET as ready } from "../../../src/app/api/health/ready/route";
 import { db } from "../../../src/server/db/client";
-import { loopTicked } from "../../../src/server/telemetry/metrics";
+import { loopTicked } from "../../../src/lib/telemetry/metrics";
 import { LOOP_DEADLINES_MS, readiness } from "../../../src/server/fleet/readiness";
 
 const saved = process.env.FLIGHTDECK_ROLE;

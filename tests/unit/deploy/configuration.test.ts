@@ -71,16 +71,9 @@ const COMPUTED_READS: Record<string, string[]> = {
 
 /**
  * Read at runtime by libraries, not by our code: Auth.js takes AUTH_SECRET from the environment,
- * Next.js and React NODE_ENV, the OpenTelemetry exporter its endpoint. And the runtime
- * contract's own variables, whether or not the code reads them yet.
+ * Next.js and React NODE_ENV.
  */
-const READ_BY_LIBRARIES_AND_CONTRACT = [
-  "AUTH_SECRET",
-  "NODE_ENV",
-  "OTEL_EXPORTER_OTLP_ENDPOINT",
-  "LOG_LEVEL",
-  "FLIGHTDECK_METRICS_TOKEN",
-];
+const READ_BY_LIBRARIES_AND_CONTRACT = ["AUTH_SECRET", "NODE_ENV"];
 
 /** Read at runtime but not for a deployment to set: documented, not in the manifests. */
 const NOT_SETTABLE: Record<string, string> = {
@@ -116,6 +109,8 @@ function environmentReads(): Reads {
           /process\.env\[\s*["']([A-Z][A-Z0-9_]*)["']\s*\]/g,
           // an environment passed as a parameter (`env: Env = process.env`, then env.X)
           /\benv\.([A-Z][A-Z0-9_]*)\b/g,
+          // settings read through src/lib/config/env.ts
+          /\benv(?:Number|Text)\(\s*["']([A-Z][A-Z0-9_]*)["']/g,
         ];
     for (const pattern of patterns) {
       for (const match of text.matchAll(pattern)) if (match[1]) add(match[1], file);

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, logLevel, scrub } from "../../../src/server/telemetry/log";
+import { createLogger, logLevel, scrub } from "../../../src/lib/telemetry/log";
 
 function capture(level = "info") {
   const lines: Record<string, unknown>[] = [];

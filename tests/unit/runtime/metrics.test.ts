@@ -6,7 +6,7 @@ import {
   platformWriteDuration,
   registerPool,
   timed,
-} from "../../../src/server/telemetry/metrics";
+} from "../../../src/lib/telemetry/metrics";
 
 describe("Flightdeck's own metrics", () => {
   it("are exposed in Prometheus text format under the documented names", async () => {

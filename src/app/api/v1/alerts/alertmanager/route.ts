@@ -2,7 +2,7 @@ import { NextResponse } from "next/server";
 import { apiRoute, jsonBody } from "@/server/http/api-route";
 import { alertmanagerWebhookSchema } from "@/lib/domain/incidents/alertmanager";
 import { receiveAlertmanagerWebhook } from "@/server/incidents/alertmanager";
-import { alertIntake } from "@/server/telemetry/metrics";
+import { alertIntake } from "@/lib/telemetry/metrics";
 
 /** Alertmanager notifications are small (a group of alerts); this is ample for max_alerts 0. */
 const MAX_BODY_BYTES = 512 * 1024;

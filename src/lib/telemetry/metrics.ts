@@ -1,11 +1,14 @@
 // Flightdeck's own metrics (Prometheus text format at GET /metrics; see README). One registry
-// per process: prom-client is loaded from node_modules by both the HTTP server and the Next.js
-// server code (it is a server-external package), so both record into the same default registry.
-// Next.js may evaluate this module more than once (separate server bundles): every metric is
-// looked up before it is made.
-import client, { type Counter, type Gauge, type Histogram } from "prom-client";
+// per process, kept on globalThis: the HTTP server (scripts/lib/web-server.ts) and the Next.js
+// server code each load this module (and may load prom-client from different paths, as in a
+// copy of the build whose links were resolved), and all of them record into the one registry
+// /metrics serves. Every metric is looked up there before it is made.
+import client, { type Counter, type Gauge, type Histogram, type Registry } from "prom-client";
 
-const registry = client.register;
+const shared = globalThis as unknown as { flightdeckMetricsRegistry?: Registry };
+shared.flightdeckMetricsRegistry ??= new client.Registry();
+const registry = shared.flightdeckMetricsRegistry;
+const registers = [registry];
 
 function histogram<L extends string>(
   name: string,
@@ -15,13 +18,13 @@ function histogram<L extends string>(
 ): Histogram<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Histogram<L>;
-  return new client.Histogram({ name, help, labelNames, buckets });
+  return new client.Histogram({ name, help, labelNames, buckets, registers });
 }
 
 function counter<L extends string>(name: string, help: string, labelNames: readonly L[]) {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
-  return new client.Counter({ name, help, labelNames });
+  return new client.Counter({ name, help, labelNames, registers });
 }
 
 function gauge<L extends string>(
@@ -32,7 +35,7 @@ function gauge<L extends string>(
 ): Gauge<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Gauge<L>;
-  return new client.Gauge({ name, help, labelNames, ...(collect ? { collect } : {}) });
+  return new client.Gauge({ name, help, labelNames, registers, ...(collect ? { collect } : {}) });
 }
 
 const LATENCY = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -154,7 +157,7 @@ export const dbPoolConnections = gauge(
 const withDefaults = globalThis as unknown as { flightdeckDefaultMetrics?: boolean };
 if (!withDefaults.flightdeckDefaultMetrics) {
   withDefaults.flightdeckDefaultMetrics = true;
-  client.collectDefaultMetrics({ prefix: "flightdeck_" });
+  client.collectDefaultMetrics({ prefix: "flightdeck_", register: registry });
 }
 
 /** The exposition: text and its content type. */
