@@ -61,7 +61,7 @@ function modelDocument(m: ModelState) {
     rolloutPlan: m.rolloutPlan
       ? {
           strategy: m.rolloutPlan.strategy,
-          steps: canonical(m.rolloutPlan.steps),
+          steps: kindFirst(canonical(m.rolloutPlan.steps)),
           thresholds: canonical(m.rolloutPlan.thresholds),
         }
       : null,
@@ -160,4 +160,14 @@ export function planRecord(plan: ConfigPlan) {
       fields: c.fields,
     })),
   };
+}
+
+/** Steps read as people write them: `kind` first, then its settings (sorted). */
+function kindFirst(steps: FieldValue): FieldValue {
+  if (!Array.isArray(steps)) return steps;
+  return steps.map((step) =>
+    step && typeof step === "object" && !Array.isArray(step) && "kind" in step
+      ? { kind: step.kind, ...step }
+      : step,
+  );
 }

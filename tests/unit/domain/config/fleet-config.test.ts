@@ -890,3 +890,11 @@ describe("formatPlan and planRecord", () => {
     expect(JSON.parse(JSON.stringify(record))).toEqual(record);
   });
 });
+
+describe("the exported file reads as people write it", () => {
+  it("puts each rollout step's kind first, whatever key order the database kept", () => {
+    const yaml = YAML.stringify(fleetDocument(FLEET, NOW));
+    expect(yaml).toMatch(/- kind: analysis\n\s+durationSec: 120\n\s+intervalSec: 30\n/);
+    expect(yaml).not.toMatch(/- durationSec:/);
+  });
+});
