@@ -2,11 +2,9 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { hash } from "@node-rs/bcrypt";
 import { z } from "zod";
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "@/generated/prisma/client";
 import { PASSWORD_HASH_COST, passwordProblem } from "@/lib/domain/access/passwords";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
-import { ensureDatabase, runningEmbeddedUrl } from "../../scripts/lib/database";
+import { MissingSchemaError, withCliDatabase } from "./database";
 
 /**
  * `flightdeck admin create`: the first admin of a fresh install (demo accounts are off outside
@@ -55,15 +53,6 @@ function parse(argv: string[]) {
   }
 }
 
-async function openDatabase(env: AdminCliIo["env"]) {
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => {} };
-  const dataDir = env.FLIGHTDECK_DATA_DIR ?? ".flightdeck";
-  const running = runningEmbeddedUrl(dataDir);
-  if (running) return { url: running, stop: async () => {} };
-  const started = await ensureDatabase({ dataDir });
-  return { url: started.url, stop: () => started.stop() };
-}
-
 async function createAdmin(argv: string[], io: AdminCliIo): Promise<void> {
   const { values, positionals } = parse(argv);
   if (values.help) {
@@ -92,17 +81,8 @@ async function createAdmin(argv: string[], io: AdminCliIo): Promise<void> {
   if (problem) throw new InputError(problem);
   const passwordHash = await hash(password, PASSWORD_HASH_COST);
 
-  const database = await openDatabase(io.env);
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
-  try {
-    const schema = await prisma.$queryRaw<{ exists: boolean }[]>`
-      SELECT to_regclass('"User"') IS NOT NULL AS exists`;
-    if (!schema[0]?.exists) {
-      throw new InputError(
-        "This database has no Flightdeck tables yet: start Flightdeck once (npm start) or apply the migrations (npm run db:migrate), then try again.",
-      );
-    }
-    const created = await prisma.$transaction(async (tx) => {
+  const created = await withCliDatabase(io.env, (prisma) =>
+    prisma.$transaction(async (tx) => {
       // Two concurrent runs must not both see "no admin yet".
       await advisoryLock(tx, LOCKS.admins());
       const admins = await tx.user.findMany({
@@ -143,14 +123,9 @@ async function createAdmin(argv: string[], io: AdminCliIo): Promise<void> {
         },
       });
       return user;
-    });
-    io.stdout(
-      `Created admin ${created.email}. Sign in with this email and the password you gave.\n`,
-    );
-  } finally {
-    await prisma.$disconnect();
-    await database.stop();
-  }
+    }),
+  );
+  io.stdout(`Created admin ${created.email}. Sign in with this email and the password you gave.\n`);
 }
 
 /** Runs `flightdeck admin …` and returns the exit code: 0 done, 1 refused, 2 bad usage. */
@@ -163,7 +138,7 @@ export async function adminMain(argv: string[], io: AdminCliIo): Promise<number>
       io.stderr(`flightdeck: ${e.message}\n\n${ADMIN_USAGE}`);
       return 2;
     }
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof MissingSchemaError) {
       io.stderr(`flightdeck: ${e.message}\n`);
       return 1;
     }

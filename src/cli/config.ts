@@ -1,8 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "@/generated/prisma/client";
 import { formatPlan } from "@/lib/domain/config/document";
 import { AppError } from "@/server/errors";
 import {
@@ -11,7 +9,7 @@ import {
   parseConfigText,
   type ConfigActor,
 } from "@/server/config/apply";
-import { ensureDatabase, runningEmbeddedUrl } from "../../scripts/lib/database";
+import { MissingSchemaError, withCliDatabase } from "./database";
 
 /**
  * `flightdeck diff | apply | export`: the fleet configuration file (docs/configuration.md) from
@@ -66,36 +64,6 @@ function parse(argv: string[]) {
   }
 }
 
-async function openDatabase(env: ConfigCliIo["env"]) {
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => {} };
-  const dataDir = env.FLIGHTDECK_DATA_DIR ?? ".flightdeck";
-  const running = runningEmbeddedUrl(dataDir);
-  if (running) return { url: running, stop: async () => {} };
-  const started = await ensureDatabase({ dataDir });
-  return { url: started.url, stop: () => started.stop() };
-}
-
-async function withDatabase<T>(
-  env: ConfigCliIo["env"],
-  run: (prisma: PrismaClient) => Promise<T>,
-): Promise<T> {
-  const database = await openDatabase(env);
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
-  try {
-    const schema = await prisma.$queryRaw<{ exists: boolean }[]>`
-      SELECT to_regclass('"Environment"') IS NOT NULL AS exists`;
-    if (!schema[0]?.exists) {
-      throw new InputError(
-        "This database has no Flightdeck tables yet: start Flightdeck once (npm start) or apply the migrations (npm run db:migrate), then try again.",
-      );
-    }
-    return await run(prisma);
-  } finally {
-    await prisma.$disconnect();
-    await database.stop();
-  }
-}
-
 /** The command line's audit identity: the operating-system user who ran it. */
 function cliActor(): ConfigActor {
   const who = `cli:${os.userInfo().username}`;
@@ -136,7 +104,7 @@ async function run(argv: string[], io: ConfigCliIo): Promise<number> {
     if (values.file || values.prune || values["dry-run"]) {
       throw new UsageError("export takes only -o FILE.");
     }
-    const { yaml, problems } = await withDatabase(io.env, (prisma) => exportFleetConfig(prisma));
+    const { yaml, problems } = await withCliDatabase(io.env, (prisma) => exportFleetConfig(prisma));
     for (const p of problems) io.stderr(`flightdeck: warning: ${p}\n`);
     if (values.output) {
       await writeFile(values.output, yaml);
@@ -156,7 +124,7 @@ async function run(argv: string[], io: ConfigCliIo): Promise<number> {
   const text = await readConfigFile(values.file, io);
   const config = parseConfigText(text, values.file === "-" ? "stdin" : values.file);
   const dryRun = command === "diff" || values["dry-run"] === true;
-  const outcome = await withDatabase(io.env, (prisma) =>
+  const outcome = await withCliDatabase(io.env, (prisma) =>
     applyFleetConfig(prisma, cliActor(), config, { prune: values.prune === true, dryRun }),
   );
   io.stdout(formatPlan(outcome.plan));
@@ -184,7 +152,7 @@ export async function configMain(
       io.stderr(`flightdeck: ${e.message}\n\n${CONFIG_USAGE}`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof AppError) {
+    if (e instanceof InputError || e instanceof AppError || e instanceof MissingSchemaError) {
       io.stderr(`flightdeck: ${e.message}\n`);
       return 1;
     }

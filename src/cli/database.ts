@@ -1,0 +1,40 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@/generated/prisma/client";
+import { ensureDatabase, runningEmbeddedUrl } from "../../scripts/lib/database";
+
+/** The database has no Flightdeck tables: the CLIs report it as bad input (exit 1). */
+export class MissingSchemaError extends Error {
+  constructor() {
+    super(
+      "This database has no Flightdeck tables yet: start Flightdeck once (npm start) or apply the migrations (npx flightdeck migrate), then try again.",
+    );
+  }
+}
+
+/** DATABASE_URL, or the embedded database under FLIGHTDECK_DATA_DIR (started if it is not running). */
+async function openDatabase(env: Record<string, string | undefined>) {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => {} };
+  const dataDir = env.FLIGHTDECK_DATA_DIR ?? ".flightdeck";
+  const running = runningEmbeddedUrl(dataDir);
+  if (running) return { url: running, stop: async () => {} };
+  const started = await ensureDatabase({ dataDir });
+  return { url: started.url, stop: () => started.stop() };
+}
+
+/** Runs `work` with a client of the command line's database, once its tables exist. */
+export async function withCliDatabase<T>(
+  env: Record<string, string | undefined>,
+  work: (prisma: PrismaClient) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(env);
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+  try {
+    const schema = await prisma.$queryRaw<{ exists: boolean }[]>`
+      SELECT to_regclass('"User"') IS NOT NULL AS exists`;
+    if (!schema[0]?.exists) throw new MissingSchemaError();
+    return await work(prisma);
+  } finally {
+    await prisma.$disconnect();
+    await database.stop();
+  }
+}
