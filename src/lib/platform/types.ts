@@ -3,6 +3,7 @@
  * Flightdeck's services call, implemented by the built-in simulator, by Prometheus (metrics)
  * and by Kubernetes/Argo Rollouts. Adapters map vendor shapes to these types.
  */
+import { GPU_TYPE_NAMES, type GpuTypeName } from "@/lib/domain/config/names";
 import type { ObjectSpec } from "@/lib/domain/rollouts/outside-change";
 
 export type HealthStatus = "ok" | "degraded" | "down";
@@ -185,18 +186,8 @@ export interface MetricsSource extends HealthCheck {
 // Cluster inventory, workloads, rollout driver, training: the rest of the contract.
 
 /** GPU families; `other` for a product Flightdeck does not know (the pool shows its product name). */
-export const GPU_TYPES = [
-  "H200",
-  "H100",
-  "B200",
-  "A100",
-  "L40S",
-  "L4",
-  "A10G",
-  "T4",
-  "other",
-] as const;
-export type GpuType = (typeof GPU_TYPES)[number];
+export const GPU_TYPES = GPU_TYPE_NAMES;
+export type GpuType = GpuTypeName;
 
 export interface NodePoolState {
   name: string;

@@ -25,7 +25,7 @@ export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
 /** Node pools and providers come from Kubernetes labels: a label value's characters. */
 export const LABEL_VALUE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
-/** GPU families (lib/platform/types.ts GPU_TYPES, the database's GpuType). */
+/** GPU families (the platform's GPU_TYPES and the database's GpuType); `other` for a product Flightdeck does not know. */
 export const GPU_TYPE_NAMES = [
   "H200",
   "H100",
