@@ -381,6 +381,8 @@ test("a rollout started on one web replica completes on the other, through a wor
   await expect(() => {
     const all = traces.join("\n");
     expect(all).toContain('"flightdeck.role","value":{"stringValue":"web"}');
+    expect(all).toContain('"name":"GET /rollouts/[id]"'); // Next.js's request span
+    expect(all).toContain('"name":"render route (app) /rollouts/[id]"');
     expect(all).toContain('"name":"rollout engine pass"');
     expect(all).toContain('"flightdeck.rollout.id","value":{"stringValue":"' + id + '"}');
   }).toPass({ timeout: 15_000 });
