@@ -13,12 +13,15 @@ import { migrate } from "../src/lib/db/migrations";
 import { log } from "../src/lib/telemetry/log";
 import { serve, type Role } from "./lib/web-server";
 
-const USAGE = `Usage: node flightdeck.mjs web|worker|all|migrate
+const USAGE = `Usage: node flightdeck.mjs web|worker|all|migrate|diff|apply|export
 
   migrate  apply the database migrations this build ships (DATABASE_URL), then exit
   web      serve pages and APIs on PORT (default 3000)
   worker   run the background loops; serve /api/health/live, /api/health/ready and /metrics
   all      web and worker in one process (the demo)
+  diff, apply, export
+           the fleet configuration file (flightdeck.yaml) against DATABASE_URL:
+           node flightdeck.mjs apply --help
 `;
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
@@ -67,6 +70,12 @@ if (command === "migrate") {
     process.exit(1);
   }
   await serve({ role, dev: false, dir, port, hostname: process.env.HOSTNAME ?? "0.0.0.0" });
+} else if (command === "diff" || command === "apply" || command === "export") {
+  // The same commands as `npx flightdeck diff|apply|export` in a checkout, for a Kubernetes
+  // Job that applies the fleet's flightdeck.yaml from the image.
+  process.env.FLIGHTDECK_ROLE = "config";
+  const { configMain } = await import("../src/cli/config");
+  process.exit(await configMain(process.argv.slice(2)));
 } else {
   process.stderr.write(command ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
   process.exit(2);

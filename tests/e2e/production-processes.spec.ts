@@ -200,14 +200,19 @@ test.beforeAll(async () => {
   for (const port of WORKERS) start("worker", port);
   for (const port of [...WEB, ...WORKERS]) await ready(port);
 
-  // The platform team's fleet, as code.
+  // The platform team's fleet, as code, applied with the image's own command (a Job would).
   const file = path.join(dir, "flightdeck.yaml");
   writeFileSync(file, FLEET);
-  const apply = spawnSync(process.execPath, ["bin/flightdeck.mjs", "apply", "-f", file], {
-    env: { ...process.env, DATABASE_URL: database.url },
-    encoding: "utf8",
-  });
+  const config = (command: string) =>
+    spawnSync(process.execPath, [path.join(app, "flightdeck.mjs"), command, "-f", file], {
+      env,
+      encoding: "utf8",
+    });
+  const apply = config("apply");
   expect(apply.status, apply.stdout + apply.stderr).toBe(0);
+  expect(apply.stdout).toContain("Applied, in one transaction (audit action config.apply).");
+  const again = config("diff");
+  expect(again.stdout).toContain("No changes: the fleet already matches the file.");
   // Versions come from CI through the registry API in real life; here, rows.
   for (const version of ["2.1.0", "2.2.0"]) {
     await sql(
