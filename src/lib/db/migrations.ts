@@ -101,27 +101,41 @@ export async function migrationStatus(
   return statusOf(files, await recorded(client));
 }
 
+/** How long `migrate` waits for another run's lock before it gives up with an error. */
+export const MIGRATE_LOCK_TIMEOUT = "60s";
+
 /**
- * Applies every pending migration, each in its own transaction, under Prisma's migration lock
- * (replicas started together wait for one another; the second finds nothing to do). A failing
- * migration is rolled back whole and stops the run: the database keeps its previous version
- * and the error says which file failed.
+ * Applies every pending migration under Prisma's migration lock (replicas started together
+ * wait for one another; the second finds nothing to do), the way `prisma migrate deploy` does:
+ * a row is recorded as started, the file is sent as one script (its statements run as one
+ * implicit transaction unless the file manages transactions itself, and a single
+ * `CREATE INDEX CONCURRENTLY` works), then the row is marked finished. A failing migration
+ * stops the run and stays recorded as failed, with the error in its logs: later runs refuse
+ * until someone has checked the database and resolved it (`prisma migrate resolve`).
  */
 export async function migrate(
   connectionString: string,
-  options: { dir?: string; log?: (message: string) => void } = {},
+  options: { dir?: string; log?: (message: string) => void; lockTimeout?: string } = {},
 ): Promise<{ applied: string[] }> {
   const files = readMigrations(options.dir);
   const log = options.log ?? (() => {});
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATE_LOCK]);
+    await client.query(`SET lock_timeout = '${options.lockTimeout ?? MIGRATE_LOCK_TIMEOUT}'`);
+    try {
+      await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATE_LOCK]);
+    } catch (error) {
+      throw new Error(
+        `Another migration run has held the migration lock for ${options.lockTimeout ?? MIGRATE_LOCK_TIMEOUT} (${(error as Error).message}); try again when it has finished.`,
+      );
+    }
+    await client.query("SET lock_timeout = 0");
     await client.query(BOOKKEEPING);
     const before = statusOf(files, await recorded(client));
     if (before.failed.length > 0) {
       throw new Error(
-        `Migration ${before.failed[0]} was started and never finished by an earlier run; resolve it with \`prisma migrate resolve\` before migrating again.`,
+        `Migration ${before.failed[0]} failed in an earlier run; check the database, then mark it with \`prisma migrate resolve --rolled-back ${before.failed[0]}\` (or --applied) and migrate again.`,
       );
     }
     if (before.unknown.length > 0) {
@@ -132,22 +146,27 @@ export async function migrate(
     const done: string[] = [];
     for (const file of files) {
       if (!before.pending.includes(file.name)) continue;
-      const started = new Date();
+      const id = randomUUID();
+      await client.query(
+        `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count)
+         VALUES ($1, $2, $3, now(), 0)`,
+        [id, file.checksum, file.name],
+      );
       try {
-        await client.query("BEGIN");
         await client.query(file.sql);
-        await client.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
-           VALUES ($1, $2, now(), $3, $4, 1)`,
-          [randomUUID(), file.checksum, file.name, started],
-        );
-        await client.query("COMMIT");
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        const message = (error as Error).message;
+        await client
+          .query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, message])
+          .catch(() => {});
         throw new Error(
-          `Migration ${file.name} failed and was rolled back: ${(error as Error).message}`,
+          `Migration ${file.name} failed: ${message}. Its statements ran as one transaction unless the file commits on its own; check the database, then mark it with \`prisma migrate resolve --rolled-back ${file.name}\` and migrate again.`,
         );
       }
+      await client.query(
+        `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
+        [id],
+      );
       log(`Applied migration ${file.name}`);
       done.push(file.name);
     }

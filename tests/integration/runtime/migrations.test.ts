@@ -79,27 +79,94 @@ describe("migrate", () => {
     expect(n).toBe(applied.length);
   });
 
-  it("rolls a failing migration back whole and says which one; the database keeps its version", async () => {
-    const url = await emptyDatabase();
+  /** The shipped migrations plus `extra` (name → SQL), in a directory of their own. */
+  function migrationsWith(extra: Record<string, string>): string {
     const dir = mkdtempSync(path.join(os.tmpdir(), "flightdeck-migrations-"));
     temp.push(dir);
     cpSync(migrationsDirectory(), dir, { recursive: true });
-    const broken = path.join(dir, "29991231000000_broken");
-    mkdirSync(broken);
-    writeFileSync(
-      path.join(broken, "migration.sql"),
-      `CREATE TABLE "HalfDone" (id int);\nALTER TABLE "NoSuchTable" ADD COLUMN x int;\n`,
-    );
+    for (const [name, sqlText] of Object.entries(extra)) {
+      mkdirSync(path.join(dir, name));
+      writeFileSync(path.join(dir, name, "migration.sql"), sqlText);
+    }
+    return dir;
+  }
+
+  it("leaves a failing migration's statements undone, records it as failed, and refuses to go on until it is resolved", async () => {
+    const url = await emptyDatabase();
+    const dir = migrationsWith({
+      "29991231000000_broken": `CREATE TABLE "HalfDone" (id int);\nALTER TABLE "NoSuchTable" ADD COLUMN x int;\n`,
+    });
     await expect(migrate(url, { dir })).rejects.toThrow(
-      /Migration 29991231000000_broken failed and was rolled back: relation "NoSuchTable" does not exist/,
+      /Migration 29991231000000_broken failed: relation "NoSuchTable" does not exist\. .*prisma migrate resolve --rolled-back 29991231000000_broken/,
     );
+    // One script, one implicit transaction: the table its first statement made is gone.
     expect(await query(url, `SELECT to_regclass('"HalfDone"') AS t`)).toEqual([{ t: null }]);
-    const names = await query<{ migration_name: string }>(
+    const rows = await query<{ finished_at: Date | null; logs: string | null }>(
       url,
-      `SELECT migration_name FROM "_prisma_migrations"`,
+      `SELECT finished_at, logs FROM "_prisma_migrations" WHERE migration_name = '29991231000000_broken'`,
     );
-    expect(names.map((r) => r.migration_name)).not.toContain("29991231000000_broken");
-    expect(names).toHaveLength(readMigrations().length);
+    expect(rows).toEqual([{ finished_at: null, logs: 'relation "NoSuchTable" does not exist' }]);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      expect((await migrationStatus(client, readMigrations(dir))).failed).toEqual([
+        "29991231000000_broken",
+      ]);
+    } finally {
+      await client.end();
+    }
+    await expect(migrate(url, { dir })).rejects.toThrow(
+      /Migration 29991231000000_broken failed in an earlier run; check the database/,
+    );
+    // Resolved as rolled back (what `prisma migrate resolve --rolled-back` writes), then fixed.
+    await query(
+      url,
+      `UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = '29991231000000_broken'`,
+    );
+    const fixed = migrationsWith({ "29991231000000_broken": `CREATE TABLE "HalfDone" (id int);` });
+    expect((await migrate(url, { dir: fixed })).applied).toEqual(["29991231000000_broken"]);
+  });
+
+  it("runs a file that manages its own transaction, or builds an index concurrently, as Prisma does", async () => {
+    const url = await emptyDatabase();
+    const dir = migrationsWith({
+      "29991231000001_concurrent_index": `CREATE INDEX CONCURRENTLY "Team_name_idx" ON "Team" ("name");`,
+      "29991231000002_own_transaction": `BEGIN;\nCREATE TABLE "Committed" (id int);\nCOMMIT;\nALTER TABLE "NoSuchTable" ADD COLUMN x int;\n`,
+    });
+    await expect(migrate(url, { dir })).rejects.toThrow(
+      /Migration 29991231000002_own_transaction failed: .*unless the file commits on its own/,
+    );
+    expect(await query(url, `SELECT to_regclass('"Team_name_idx"')::text AS t`)).toEqual([
+      { t: '"Team_name_idx"' },
+    ]);
+    // What the file committed stays, and the run does not claim otherwise: it is recorded failed.
+    expect(await query(url, `SELECT to_regclass('"Committed"')::text AS t`)).toEqual([
+      { t: '"Committed"' },
+    ]);
+    const rows = await query<{ migration_name: string; finished: boolean }>(
+      url,
+      `SELECT migration_name, finished_at IS NOT NULL AS finished FROM "_prisma_migrations"
+       WHERE migration_name LIKE '29991231%' ORDER BY migration_name`,
+    );
+    expect(rows).toEqual([
+      { migration_name: "29991231000001_concurrent_index", finished: true },
+      { migration_name: "29991231000002_own_transaction", finished: false },
+    ]);
+  });
+
+  it("gives up with a clear error when another run holds the lock too long", async () => {
+    const url = await emptyDatabase();
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(72707369)");
+      await expect(migrate(url, { lockTimeout: "200ms" })).rejects.toThrow(
+        /Another migration run has held the migration lock for 200ms/,
+      );
+    } finally {
+      await holder.end();
+    }
+    expect((await migrate(url)).applied).toHaveLength(readMigrations().length);
   });
 
   it("is what Prisma's own tools see as up to date", async () => {
