@@ -53,7 +53,7 @@ export const SELF_METRICS: Record<string, Partial<SliMetrics>> = {
   "actions-applied": {
     requests: "flightdeck_server_action_duration_seconds_count",
     // Outcomes are ok or an error code; only the server's own failures spend the budget.
-    errorMatcher: 'outcome=~"INTERNAL|UNAVAILABLE"',
+    errorMatcher: 'outcome=~"INTERNAL|UNAVAILABLE|exception"',
     serviceLabel: "job",
   },
   "platform-writes-applied": {

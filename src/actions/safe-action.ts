@@ -103,12 +103,18 @@ export function defineAction<S extends z.ZodType, T>(
   };
   const measured = async (raw: z.input<S>): Promise<ActionResult<T>> => {
     const started = performance.now();
-    const result = await action(raw);
-    serverActionDuration.observe(
-      { action: def.name, outcome: result.ok ? "ok" : result.error.code },
-      (performance.now() - started) / 1000,
-    );
-    return result;
+    // An action that throws (its session or audit could not be read) counts as "exception".
+    let outcome = "exception";
+    try {
+      const result = await action(raw);
+      outcome = result.ok ? "ok" : result.error.code;
+      return result;
+    } finally {
+      serverActionDuration.observe(
+        { action: def.name, outcome },
+        (performance.now() - started) / 1000,
+      );
+    }
   };
   return Object.assign(measured, { actionName: def.name, permission: def.permission });
 }

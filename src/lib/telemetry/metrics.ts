@@ -83,9 +83,24 @@ export const alertIntake = counter(
 
 export const fleetSyncAge = gauge(
   "flightdeck_fleet_sync_age_seconds",
-  "Seconds since each cluster's inventory was last read successfully.",
+  "Seconds since each cluster's inventory was last read whole by this worker; it grows while reads fail.",
   ["cluster"],
+  function collect() {
+    const now = Date.now();
+    for (const [cluster, at] of syncedAt()) this.set({ cluster }, Math.max(0, (now - at) / 1000));
+  },
 );
+
+function syncedAt(): Map<string, number> {
+  const shared = globalThis as unknown as { flightdeckClusterSynced?: Map<string, number> };
+  shared.flightdeckClusterSynced ??= new Map();
+  return shared.flightdeckClusterSynced;
+}
+
+/** The worker calls this after a sync with the clusters it read whole at `at` (ms). */
+export function clustersSynced(clusters: readonly string[], at: number): void {
+  for (const name of clusters) syncedAt().set(name, at);
+}
 
 /** Each background loop's last completed pass, set by the worker. */
 const lastTicks = new Map<string, number>();
@@ -95,15 +110,22 @@ export const workerLoopLastTick = gauge(
   ["loop"],
 );
 
-export const engineLoopLag = gauge(
-  "flightdeck_engine_loop_lag_seconds",
-  "Seconds since the rollout engine last started a pass that completed: how late a due step can be.",
-  [],
-  function collect() {
-    const started = engineLastPassStart();
-    this.set(started === null ? 0 : Math.max(0, (Date.now() - started) / 1000));
-  },
-);
+/**
+ * Made by the first completed engine pass, so a process without an engine (a web process, a
+ * worker not yet through its first pass) has no series: a 0 there would read as "no lag" to
+ * whoever takes the max across processes.
+ */
+function engineLoopLag(): void {
+  gauge(
+    "flightdeck_engine_loop_lag_seconds",
+    "Seconds since the rollout engine last started a pass that completed: how late a due step can be.",
+    [],
+    function collect() {
+      const started = engineLastPassStart();
+      if (started !== null) this.set(Math.max(0, (Date.now() - started) / 1000));
+    },
+  );
+}
 
 const g = globalThis as unknown as {
   flightdeckEngineLastPassStart?: number;
@@ -120,7 +142,10 @@ export function loopTicked(loop: "engine" | "fleet" | "slo", startedAt: number):
   const now = Date.now();
   g.flightdeckLoopTicks?.set(loop, now);
   workerLoopLastTick.set({ loop }, now / 1000);
-  if (loop === "engine") g.flightdeckEngineLastPassStart = startedAt;
+  if (loop === "engine") {
+    g.flightdeckEngineLastPassStart = startedAt;
+    engineLoopLag();
+  }
 }
 
 /** When each loop last completed a pass (ms since the epoch), for the readiness probe. */

@@ -6,12 +6,11 @@ import { evaluateSlos } from "@/server/slos/evaluator";
 import { driveRollouts } from "@/server/rollouts/engine";
 import { log } from "@/lib/telemetry/log";
 import { runsWorker } from "@/lib/config/role";
-import { fleetSyncAge, loopTicked, sloEvaluationDuration, timed } from "@/lib/telemetry/metrics";
+import { clustersSynced, loopTicked, sloEvaluationDuration, timed } from "@/lib/telemetry/metrics";
 
 const g = globalThis as unknown as {
   flightdeckWorker?: NodeJS.Timeout;
   flightdeckEngine?: NodeJS.Timeout;
-  flightdeckClusterSynced?: Map<string, number>;
 };
 
 /** How often the rollout engine looks for due steps, analysis intervals and timed pauses. */
@@ -28,15 +27,6 @@ async function attempt(name: string, work: () => Promise<unknown>): Promise<bool
   } catch (error) {
     log().error({ loop: name, err: error }, `${name} failed; retrying next tick`);
     return false;
-  }
-}
-
-/** Seconds since each cluster's inventory was last read whole, as of `now`. */
-function recordSynced(clusters: string[], now: number): void {
-  g.flightdeckClusterSynced ??= new Map();
-  for (const name of clusters) g.flightdeckClusterSynced.set(name, now);
-  for (const [name, at] of g.flightdeckClusterSynced) {
-    fleetSyncAge.set({ cluster: name }, Math.max(0, (now - at) / 1000));
   }
 }
 
@@ -60,7 +50,7 @@ export function startWorker(): void {
       const synced = await attempt("fleet sync", async () => {
         const report = await syncFleet();
         // null: another worker holds the sync this tick; its metrics say how current it is.
-        if (report) recordSynced(report.current, Date.now());
+        if (report) clustersSynced(report.current, Date.now());
       });
       if (synced) loopTicked("fleet", started);
       if (ticks % SLI_EVERY_TICKS === 0) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  clustersSynced,
   exposition,
   loopTicked,
   loopTicks,
@@ -15,7 +16,6 @@ describe("Flightdeck's own metrics", () => {
     for (const name of [
       "flightdeck_http_request_duration_seconds",
       "flightdeck_server_action_duration_seconds",
-      "flightdeck_engine_loop_lag_seconds",
       "flightdeck_engine_step_duration_seconds",
       "flightdeck_platform_write_duration_seconds",
       "flightdeck_slo_evaluation_duration_seconds",
@@ -49,6 +49,26 @@ describe("Flightdeck's own metrics", () => {
     expect(body).toMatch(
       /flightdeck_platform_write_duration_seconds_count\{driver="test",outcome="error"\} 1/,
     );
+  });
+
+  it("have no engine-lag sample where no engine ever completed a pass (a web process)", async () => {
+    const { body } = await exposition();
+    expect(body).not.toContain("flightdeck_engine_loop_lag_seconds");
+  });
+
+  it("let a cluster's sync age grow while its inventory is not read again", async () => {
+    clustersSynced(["gke-us-east1-serving"], Date.now() - 30_000);
+    const age = async () =>
+      Number(
+        /^flightdeck_fleet_sync_age_seconds\{cluster="gke-us-east1-serving"\} (\S+)$/m.exec(
+          (await exposition()).body,
+        )?.[1],
+      );
+    expect(await age()).toBeGreaterThanOrEqual(30);
+    clustersSynced(["gke-us-east1-serving"], Date.now() - 90_000);
+    expect(await age()).toBeGreaterThanOrEqual(90);
+    clustersSynced(["gke-us-east1-serving"], Date.now());
+    expect(await age()).toBeLessThan(5);
   });
 
   it("report the engine's lag from its last completed pass, and each loop's last tick", async () => {
