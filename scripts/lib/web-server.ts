@@ -15,9 +15,12 @@ import next from "next";
 import {
   CLIENT_ADDRESS_HEADER,
   parseTrustedProxies,
+  peerIsTrustedProxy,
   stampClientAddress,
+  type TrustedProxies,
 } from "../../src/lib/net/client-address";
 import { isSignInRequest, SignInGate, type ShedSignIns } from "../../src/lib/net/sign-in-gate";
+import { envNumber } from "../../src/lib/config/env";
 import { log } from "../../src/lib/telemetry/log";
 import { exposition, httpRequestDuration } from "../../src/lib/telemetry/metrics";
 import { routeMatcher } from "./routes";
@@ -27,14 +30,20 @@ export type Role = "web" | "worker" | "all";
 /** The only paths a worker answers: its probes and its metrics. */
 const WORKER_PATHS = new Set(["/api/health/live", "/api/health/ready", "/metrics"]);
 
-/** A client's own request id is kept when it looks like one (a proxy's, for tracing). */
+/** A request id as proxies and tracing systems write them (no spaces, no control characters). */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,100}$/;
 
-function requestId(req: IncomingMessage): string {
-  const given = req.headers["x-request-id"];
-  const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+/**
+ * The request's id, which its log line and audit rows carry: the one a trusted proxy sent
+ * (X-Request-Id, so its logs join ours), else a new one. A client's own value is never the id
+ * (it could reuse another request's); it is kept beside it in the log line.
+ */
+function requestId(req: IncomingMessage, trusted: TrustedProxies): { id: string; given?: string } {
+  const header = req.headers["x-request-id"];
+  const given = typeof header === "string" && REQUEST_ID.test(header) ? header : undefined;
+  const id = given && peerIsTrustedProxy(req, trusted) ? given : randomUUID();
   req.headers["x-request-id"] = id;
-  return id;
+  return { id, given: given !== id ? given : undefined };
 }
 
 /** The bearer token /metrics asks for; without FLIGHTDECK_METRICS_TOKEN the endpoint is off. */
@@ -76,7 +85,7 @@ export interface ServeOptions {
 
 export async function serve(options: ServeOptions): Promise<void> {
   const { role, dev, dir, port, hostname } = options;
-  let trusted: ReturnType<typeof parseTrustedProxies>;
+  let trusted: TrustedProxies;
   try {
     trusted = parseTrustedProxies(process.env.FLIGHTDECK_TRUSTED_PROXIES);
   } catch (error) {
@@ -97,24 +106,25 @@ export async function serve(options: ServeOptions): Promise<void> {
   const signIns = new SignInGate();
   const server = createServer((req, res) => {
     const started = performance.now();
-    const id = requestId(req);
+    const { id, given } = requestId(req, trusted);
     res.setHeader("x-request-id", id);
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     const route = pathname === "/metrics" ? "/metrics" : routeOf(pathname);
-    res.once("finish", () => {
+    // "close" always comes, "finish" only for a response sent whole: a request its client gave
+    // up on is counted too, as status "aborted".
+    res.once("close", () => {
       const seconds = (performance.now() - started) / 1000;
-      httpRequestDuration.observe(
-        { route, method: req.method ?? "GET", status: String(res.statusCode) },
-        seconds,
-      );
+      const status = res.writableFinished ? String(res.statusCode) : "aborted";
+      httpRequestDuration.observe({ route, method: req.method ?? "GET", status }, seconds);
       const line = {
         requestId: id,
+        ...(given ? { clientRequestId: given } : {}),
         method: req.method,
         route,
-        status: res.statusCode,
+        status,
         ms: Math.round(seconds * 10_000) / 10,
       };
-      if (route.startsWith("/_next/") || route.startsWith("/api/health")) log().debug(line);
+      if (route.startsWith("/_next") || route.startsWith("/api/health")) log().debug(line);
       else log().info(line, "request");
     });
     stampClientAddress(req, trusted);
@@ -175,20 +185,33 @@ export async function serve(options: ServeOptions): Promise<void> {
   // Longer than a load balancer's idle timeout (60 s on most), so it never reuses a closed socket.
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => {
-    log().info(
-      { role, port, hostname },
-      `Flightdeck ${role} listening on http://${hostname}:${port}`,
-    );
+    log().info({ port, hostname }, `Flightdeck ${role} listening on http://${hostname}:${port}`);
   });
 
+  // SIGTERM: first drain (readiness answers 503 so load balancers stop sending, while requests
+  // still in flight and arriving are served), then stop listening, let running requests end
+  // (10 s at most), send the traces still buffered, and exit.
   let closing = false;
+  const drainMs = envNumber("FLIGHTDECK_DRAIN_SECONDS", 0, { min: 0, max: 120 }) * 1000;
+  const exit = async () => {
+    const tracing = (globalThis as { flightdeckTracing?: { shutdown: () => Promise<void> } | null })
+      .flightdeckTracing;
+    await Promise.race([
+      tracing?.shutdown().catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+    ]);
+    process.exit(0);
+  };
   const stop = () => {
     if (closing) return;
     closing = true;
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
-    // Requests still running after 10 s are cut off.
-    setTimeout(() => process.exit(0), 10_000).unref();
+    (globalThis as { flightdeckDraining?: boolean }).flightdeckDraining = true;
+    if (drainMs > 0) log().info({ drainMs }, "Draining before stopping");
+    setTimeout(() => {
+      server.close(() => void exit());
+      server.closeIdleConnections();
+      setTimeout(() => void exit(), 10_000).unref();
+    }, drainMs).unref();
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);

@@ -6,7 +6,7 @@ import { PrismaClient } from "@/generated/prisma/client";
 export class MissingSchemaError extends Error {
   constructor() {
     super(
-      "This database has no Flightdeck tables yet: start Flightdeck once (npm start) or apply the migrations (npx flightdeck migrate), then try again.",
+      "This database has no Flightdeck tables yet: apply the migrations (`node flightdeck.mjs migrate` from the image, `npx flightdeck migrate` after `npm run build` in a checkout) or start Flightdeck once (npm start), then try again.",
     );
   }
 }

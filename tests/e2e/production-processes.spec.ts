@@ -187,6 +187,7 @@ test.beforeAll(async () => {
     LOG_LEVEL: "info",
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
     OTEL_BSP_SCHEDULE_DELAY: "500",
+    FLIGHTDECK_DRAIN_SECONDS: "2",
   });
 
   // The migration Job, then the replicas.
@@ -366,7 +367,11 @@ test("a rollout started on one web replica completes on the other, through a wor
     }),
     engineLines,
   ).toBeGreaterThan(0);
-  expect(sum(scraped, "flightdeck_engine_loop_lag_seconds")).toBeLessThan(5);
+  const lag = /^flightdeck_engine_loop_lag_seconds (\S+)$/m.exec(scraped);
+  expect(lag, "the survivor's engine reports its lag").not.toBeNull();
+  expect(Number(lag?.[1])).toBeLessThan(5);
+  // A web process runs no engine: it has no lag series (a 0 would hide a stalled worker).
+  expect(live[2]).not.toMatch(/^flightdeck_engine_loop_lag_seconds /m);
   expect(scraped).toMatch(/flightdeck_fleet_sync_age_seconds\{cluster="eks-eu-west-1"\}/);
   // The web processes count pages by route, and a worker serves nothing else.
   const web = await metrics(WEB[1]!);
@@ -382,6 +387,11 @@ test("a rollout started on one web replica completes on the other, through a wor
   ).toBe(1);
   expect((await fetch(`${base(survivor)}/rollouts/${id}`)).status).toBe(404);
   expect((await fetch(`${base(survivor)}/metrics`)).status).toBe(401);
+  // A client cannot choose the id its requests' audit rows carry (no proxy is trusted here).
+  const chosen = await fetch(`${base(WEB[0]!)}/api/health/live`, {
+    headers: { "x-request-id": "client-chosen-id-0001" },
+  });
+  expect(chosen.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   // Traces reached the collector: Next.js's spans of the web requests, and the engine's.
   await expect(() => {
     const all = traces.join("\n");
@@ -399,4 +409,14 @@ test("a rollout started on one web replica completes on the other, through a wor
   expect(everything).not.toContain(new URL(database.url).password);
   // And nothing was written under the app's directory.
   expect(snapshot(app)).toBe(before);
+
+  // A web process told to stop drains first: not ready, still serving, then gone.
+  const leaving = processes.get(WEB[0]!)!.child;
+  const gone = new Promise((resolve) => leaving.once("exit", resolve));
+  leaving.kill("SIGTERM");
+  await expect(async () => {
+    expect((await fetch(`${base(WEB[0]!)}/api/health/ready`)).status).toBe(503);
+  }).toPass({ timeout: 1_500 });
+  expect((await fetch(`${base(WEB[0]!)}/api/health/live`)).status).toBe(200);
+  expect(await gone).toBe(0);
 });

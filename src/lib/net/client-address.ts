@@ -71,3 +71,11 @@ export function stampClientAddress(req: IncomingMessage, trusted: TrustedProxies
     req.headers["x-forwarded-for"] = address;
   }
 }
+
+/** Whether the TCP peer is one of the trusted proxies (whose headers we may believe). */
+export function peerIsTrustedProxy(req: IncomingMessage, trusted: TrustedProxies): boolean {
+  const peer = req.socket.remoteAddress;
+  if (!peer) return false;
+  if (trusted.kind === "hops") return trusted.hops > 0;
+  return proxyaddr.compile(trusted.cidrs)(peer, 0);
+}

@@ -10,7 +10,7 @@ type Check = { status: "ok" } | { status: "failing"; reason: string };
 export interface Readiness {
   status: "ready" | "not_ready";
   role: string;
-  checks: { database: Check; migrations: Check; worker?: Check };
+  checks: { database: Check; migrations: Check; worker?: Check; draining?: Check };
 }
 
 /** How old each loop's last completed pass may be before the worker is not ready. */
@@ -92,6 +92,14 @@ function workerCheck(now: number): Check {
 
 export async function readiness(now = Date.now()): Promise<Readiness> {
   const role = process.env.FLIGHTDECK_ROLE ?? "all";
+  // Stopping (SIGTERM): no new traffic, whatever the checks say.
+  if ((globalThis as { flightdeckDraining?: boolean }).flightdeckDraining) {
+    return {
+      status: "not_ready",
+      role,
+      checks: { ...(await databaseChecks()), draining: { status: "failing", reason: "stopping" } },
+    };
+  }
   const checks: Readiness["checks"] = await databaseChecks();
   if (runsWorker()) checks.worker = workerCheck(now);
   const ready = Object.values(checks).every((c) => c.status === "ok");

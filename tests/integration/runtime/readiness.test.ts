@@ -62,14 +62,45 @@ describe("readiness", () => {
     });
   });
 
-  it("liveness answers without the database", async () => {
+  it("is not ready while the process drains before stopping", async () => {
+    process.env.FLIGHTDECK_ROLE = "web";
+    const g = globalThis as { flightdeckDraining?: boolean };
+    g.flightdeckDraining = true;
+    try {
+      const res = await ready();
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({
+        status: "not_ready",
+        checks: { database: { status: "ok" }, draining: { status: "failing", reason: "stopping" } },
+      });
+    } finally {
+      delete g.flightdeckDraining;
+    }
+    expect(((await (await ready()).json()) as { checks: object }).checks).not.toHaveProperty(
+      "draining",
+    );
+  });
+
+  it("liveness answers without the database, where readiness does not", async () => {
+    const g = globalThis as { flightdeckPrisma?: unknown };
+    const live_client = g.flightdeckPrisma;
     const url = process.env.DATABASE_URL;
+    // A client of a database that does not answer, as db() would hold after an outage.
+    delete g.flightdeckPrisma;
     process.env.DATABASE_URL = "postgresql://nobody:wrong@127.0.0.1:1/none";
     try {
       const res = live();
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: "live" });
+      const notReady = await ready();
+      expect(notReady.status).toBe(503);
+      expect(await notReady.json()).toMatchObject({
+        checks: { database: { status: "failing", reason: "the database does not answer" } },
+      });
     } finally {
+      const dead = g.flightdeckPrisma as { $disconnect?: () => Promise<void> } | undefined;
+      await dead?.$disconnect?.().catch(() => {});
+      g.flightdeckPrisma = live_client;
       process.env.DATABASE_URL = url;
     }
   });

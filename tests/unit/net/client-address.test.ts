@@ -4,6 +4,7 @@ import {
   CLIENT_ADDRESS_HEADER,
   clientAddress,
   parseTrustedProxies,
+  peerIsTrustedProxy,
   stampClientAddress,
 } from "@/lib/net/client-address";
 
@@ -77,5 +78,17 @@ describe("stampClientAddress", () => {
       [CLIENT_ADDRESS_HEADER]: "198.51.100.7",
       "x-forwarded-for": "198.51.100.7",
     });
+  });
+});
+
+describe("peerIsTrustedProxy (whose X-Request-Id becomes the request's id)", () => {
+  it("is no peer by default, every peer behind N trusted hops, and peers in the listed ranges", () => {
+    expect(peerIsTrustedProxy(request("203.0.113.9"), parseTrustedProxies(undefined))).toBe(false);
+    expect(peerIsTrustedProxy(request("203.0.113.9"), parseTrustedProxies("1"))).toBe(true);
+    const ranges = parseTrustedProxies("10.0.0.0/8, 192.168.1.5");
+    expect(peerIsTrustedProxy(request("10.2.3.4"), ranges)).toBe(true);
+    expect(peerIsTrustedProxy(request("::ffff:10.2.3.4"), ranges)).toBe(true);
+    expect(peerIsTrustedProxy(request("192.168.1.6"), ranges)).toBe(false);
+    expect(peerIsTrustedProxy(request(undefined), parseTrustedProxies("1"))).toBe(false);
   });
 });
