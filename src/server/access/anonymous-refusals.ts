@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/telemetry/log";
 import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
@@ -127,7 +128,10 @@ export class AnonymousRefusals {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.flush(clock.now()).catch((error: unknown) => {
-          console.error("[audit] writing the dropped anonymous refusals failed:", error);
+          log().error(
+            { err: error },
+            "Writing the dropped anonymous refusals to the audit log failed",
+          );
         });
       }, delay);
       this.timer.unref?.();

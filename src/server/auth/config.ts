@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/telemetry/log";
 import NextAuth, { CredentialsSignin } from "next-auth";
 import type { Provider } from "next-auth/providers";
 import Credentials from "next-auth/providers/credentials";
@@ -40,7 +41,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     // A refused sign-in is an expected outcome (and audited), not a server error.
     error(error) {
       if (error.name === "CredentialsSignin" || error instanceof CredentialsSignin) return;
-      console.error(`[auth] ${error.name}: ${error.message}`, error.cause ?? "");
+      log().error({ err: error, cause: error.cause }, `Auth.js: ${error.name}`);
     },
   },
   providers,

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/telemetry/log";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import type { Permission } from "@/lib/domain/access/policy";
@@ -95,7 +96,10 @@ export function apiRoute<P = Record<string, string>>(def: {
           fields,
         );
       }
-      console.error(`[api ${req.method} ${req.nextUrl.pathname}] request ${meta.requestId}`, error);
+      log().error(
+        { requestId: meta.requestId, method: req.method, path: req.nextUrl.pathname, err: error },
+        "An API request failed with an internal error",
+      );
       return apiError(
         "INTERNAL",
         "The request failed on the server; nothing is reported as done.",

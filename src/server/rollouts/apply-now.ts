@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/telemetry/log";
 import { driveRollout } from "@/server/rollouts/engine";
 
 const inFlight = new Set<Promise<void>>();
@@ -17,7 +18,10 @@ export function applyStartedRollouts(ids: string[]): void {
         await driveRollout(id);
       } catch (error) {
         // The worker retries; the change itself is committed and audited.
-        console.error(`[rollouts] applying ${id} now failed; the worker will retry:`, error);
+        log().error(
+          { rolloutId: id, err: error },
+          "Applying a rollout command now failed; the worker will retry",
+        );
       }
     }
   })();

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/telemetry/log";
 import { clock } from "@/lib/clock";
 import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
 import type { Tx } from "@/server/db/tx";
@@ -269,10 +270,7 @@ async function withSavepoint<T>(
     return result;
   } catch (error) {
     await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${name}`);
-    console.error(
-      `[slo-evaluator] ${name} failed; the SLO round is kept:`,
-      error instanceof Error ? error.message : error,
-    );
+    log().error({ step: name, err: error }, "An SLO evaluation step failed; the SLO round is kept");
     return null;
   }
 }

@@ -60,6 +60,29 @@ describe("logs", () => {
     expect(all).toContain("connect failed");
   });
 
+  it("never carry them at any depth, in errors' own properties, or in passwords with / and @", () => {
+    const { logger, text, lines } = capture();
+    const failure = Object.assign(new Error("pool failed"), {
+      config: { connectionString: DATABASE_URL, password: "pw-in-config" },
+      detail: `while connecting to ${DATABASE_URL}`,
+    });
+    logger.info({ url: DATABASE_URL });
+    logger.info({ connectionString: "postgres://a:b@c/d" });
+    logger.info({ req: { headers: { Authorization: `Bearer ${TOKEN}` } } });
+    logger.error({ err: failure }, "database down");
+    logger.warn("odd passwords: postgres://u:pa/ss@h/db and postgres://u:p@ss@h/db");
+    const all = text.join("");
+    for (const secret of ["s3cr3t-db-pass", TOKEN, "pw-in-config", "pa/ss", "p@ss", ":b@c"]) {
+      expect(all).not.toContain(secret);
+    }
+    // The error keeps what helps: its type, message and stack, and the host it tried.
+    const logged = lines[3]?.err as Record<string, unknown>;
+    expect(logged.type).toBe("Error");
+    expect(logged.message).toBe("pool failed");
+    expect(String(logged.stack)).toContain("pool failed");
+    expect(String(logged.detail)).toContain("db.internal:5432/flightdeck");
+  });
+
   it("take their level from LOG_LEVEL, default info; an unknown level is info", () => {
     expect(logLevel(undefined)).toBe("info");
     expect(logLevel("DEBUG")).toBe("debug");
