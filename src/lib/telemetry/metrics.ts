@@ -138,8 +138,12 @@ function engineLastPassStart(): number | null {
 }
 
 /** The worker calls this when a loop completes a pass (started at `startedAt`). */
-export function loopTicked(loop: "engine" | "fleet" | "slo", startedAt: number): void {
-  const now = Date.now();
+export function loopTicked(
+  loop: "engine" | "fleet" | "slo",
+  startedAt: number,
+  completedAt = Date.now(),
+): void {
+  const now = completedAt;
   g.flightdeckLoopTicks?.set(loop, now);
   workerLoopLastTick.set({ loop }, now / 1000);
   if (loop === "engine") {

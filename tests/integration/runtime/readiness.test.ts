@@ -28,7 +28,7 @@ describe("readiness", () => {
   it("a worker is ready only while every loop has passed recently", async () => {
     process.env.FLIGHTDECK_ROLE = "worker";
     const now = Date.now();
-    for (const loop of ["engine", "fleet", "slo"] as const) loopTicked(loop, now);
+    for (const loop of ["engine", "fleet", "slo"] as const) loopTicked(loop, now, now);
     expect((await readiness(now)).status).toBe("ready");
     const later = now + LOOP_DEADLINES_MS.engine! + 1;
     const report = await readiness(later);
