@@ -187,7 +187,7 @@ test.beforeAll(async () => {
     LOG_LEVEL: "info",
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
     OTEL_BSP_SCHEDULE_DELAY: "500",
-    FLIGHTDECK_DRAIN_SECONDS: "2",
+    FLIGHTDECK_DRAIN_SECONDS: "5",
   });
 
   // The migration Job, then the replicas.
@@ -416,7 +416,7 @@ test("a rollout started on one web replica completes on the other, through a wor
   leaving.kill("SIGTERM");
   await expect(async () => {
     expect((await fetch(`${base(WEB[0]!)}/api/health/ready`)).status).toBe(503);
-  }).toPass({ timeout: 1_500 });
+  }).toPass({ timeout: 4_000 });
   expect((await fetch(`${base(WEB[0]!)}/api/health/live`)).status).toBe(200);
   expect(await gone).toBe(0);
 });
