@@ -273,150 +273,156 @@ async function ssoSignIn(page: Page, port: number) {
   await expect(page.getByTestId("current-role")).toHaveText("Release manager");
 }
 
-test("a rollout started on one web replica completes on the other, through a worker killed mid-write", async ({
-  browser,
-}) => {
-  test.setTimeout(4 * 60_000);
-  const one = await browser.newPage();
-  const other = await browser.newPage();
-  await ssoSignIn(one, WEB[0]!);
-  await ssoSignIn(other, WEB[1]!);
+// Runs by itself after the other journeys (@alone): its four app processes, API servers and
+// identity provider would take the cores their timed steps need.
+test(
+  "a rollout started on one web replica completes on the other, through a worker killed mid-write",
+  {
+    tag: "@alone",
+  },
+  async ({ browser }) => {
+    test.setTimeout(4 * 60_000);
+    const one = await browser.newPage();
+    const other = await browser.newPage();
+    await ssoSignIn(one, WEB[0]!);
+    await ssoSignIn(other, WEB[1]!);
 
-  // Started on the first web process.
-  await one.goto(`${base(WEB[0]!)}/rollouts/new`);
-  const form = one.getByRole("form", { name: "Start a rollout" });
-  await form.getByLabel("Model").selectOption("ranker-xl");
-  await form.getByLabel("Version").selectOption("2.2.0");
-  // After the timed pause a worker takes the next step (web processes act only on commands).
-  await form.getByLabel("Steps, one per line").fill("weight 30\npause 20s\nweight 100");
-  await form.getByLabel("Waves, one per line").fill("production/eu-west-1");
-  one.once("dialog", (d) => void d.accept());
-  await form.getByRole("button", { name: "Start rollout" }).click();
-  await expect(one).toHaveURL(/\/rollouts\/c[a-z0-9]+$/);
-  const id = one.url().split("/").pop()!;
+    // Started on the first web process.
+    await one.goto(`${base(WEB[0]!)}/rollouts/new`);
+    const form = one.getByRole("form", { name: "Start a rollout" });
+    await form.getByLabel("Model").selectOption("ranker-xl");
+    await form.getByLabel("Version").selectOption("2.2.0");
+    // After the timed pause a worker takes the next step (web processes act only on commands).
+    await form.getByLabel("Steps, one per line").fill("weight 30\npause 20s\nweight 100");
+    await form.getByLabel("Waves, one per line").fill("production/eu-west-1");
+    one.once("dialog", (d) => void d.accept());
+    await form.getByRole("button", { name: "Start rollout" }).click();
+    await expect(one).toHaveURL(/\/rollouts\/c[a-z0-9]+$/);
+    const id = one.url().split("/").pop()!;
 
-  // Watched on the second.
-  await other.goto(`${base(WEB[1]!)}/rollouts/${id}`);
-  await expect(other.getByTestId("rollout-weight")).toHaveText(/^30% on 2\.2\.0/, {
-    timeout: 60_000,
-  });
+    // Watched on the second.
+    await other.goto(`${base(WEB[1]!)}/rollouts/${id}`);
+    await expect(other.getByTestId("rollout-weight")).toHaveText(/^30% on 2\.2\.0/, {
+      timeout: 60_000,
+    });
 
-  // The API server holds the next write to the Rollout: the 100% step after the pause.
-  const west = clusters.server(WEST);
-  const held = west.hold({ resource: "rollouts", verb: "patch" });
-  await held.reached;
-  // The worker whose claim holds the rollout is killed while its write is in flight.
-  const [row] = await sql<{ leaseOwner: string | null }>(
-    `SELECT "leaseOwner" FROM "Rollout" WHERE id = $1`,
-    [id],
-  );
-  const pid = Number(row?.leaseOwner?.split("/")[1]);
-  const victim = [...processes.entries()].find(([, p]) => p.child.pid === pid);
-  expect(victim, `a worker holds the claim (${row?.leaseOwner})`).toBeDefined();
-  expect(WORKERS).toContain(victim![0]);
-  victim![1].child.kill("SIGKILL");
-  held.drop(); // the write never reached the cluster
-  const survivor = WORKERS.find((p) => p !== victim![0])!;
+    // The API server holds the next write to the Rollout: the 100% step after the pause.
+    const west = clusters.server(WEST);
+    const held = west.hold({ resource: "rollouts", verb: "patch" });
+    await held.reached;
+    // The worker whose claim holds the rollout is killed while its write is in flight.
+    const [row] = await sql<{ leaseOwner: string | null }>(
+      `SELECT "leaseOwner" FROM "Rollout" WHERE id = $1`,
+      [id],
+    );
+    const pid = Number(row?.leaseOwner?.split("/")[1]);
+    const victim = [...processes.entries()].find(([, p]) => p.child.pid === pid);
+    expect(victim, `a worker holds the claim (${row?.leaseOwner})`).toBeDefined();
+    expect(WORKERS).toContain(victim![0]);
+    victim![1].child.kill("SIGKILL");
+    held.drop(); // the write never reached the cluster
+    const survivor = WORKERS.find((p) => p !== victim![0])!;
 
-  // The other worker takes the claim over when it runs out and finishes the rollout.
-  await expect(other.getByTestId("rollout-live")).toHaveAttribute("data-status", "completed", {
-    timeout: 120_000,
-  });
-  await expect(other.getByTestId("rollout-weight")).toHaveText(/^100% on 2\.2\.0/);
-  const steps = await sql<{ message: string; n: number }>(
-    `SELECT message, count(*)::int AS n FROM "RolloutEvent" WHERE "rolloutId" = $1 AND kind = 'step_applied'
+    // The other worker takes the claim over when it runs out and finishes the rollout.
+    await expect(other.getByTestId("rollout-live")).toHaveAttribute("data-status", "completed", {
+      timeout: 120_000,
+    });
+    await expect(other.getByTestId("rollout-weight")).toHaveText(/^100% on 2\.2\.0/);
+    const steps = await sql<{ message: string; n: number }>(
+      `SELECT message, count(*)::int AS n FROM "RolloutEvent" WHERE "rolloutId" = $1 AND kind = 'step_applied'
      GROUP BY message`,
-    [id],
-  );
-  expect(
-    steps.every((s) => s.n === 1),
-    JSON.stringify(steps),
-  ).toBe(true);
-  // Every change by a person has its audit row, carrying the request id its log line has.
-  const audits = await sql<{ action: string; requestId: string }>(
-    `SELECT action, "requestId" FROM "AuditEvent"
+      [id],
+    );
+    expect(
+      steps.every((s) => s.n === 1),
+      JSON.stringify(steps),
+    ).toBe(true);
+    // Every change by a person has its audit row, carrying the request id its log line has.
+    const audits = await sql<{ action: string; requestId: string }>(
+      `SELECT action, "requestId" FROM "AuditEvent"
      WHERE "actorEmail" = 'sso-oncall@sso.example.com' AND outcome = 'allowed'
        AND action LIKE 'rollout.%' ORDER BY at`,
-  );
-  expect(audits.map((a) => a.action)).toEqual(["rollout.start"]);
-  const logs = [...WEB.map((p) => processes.get(p)!.output())].join("");
-  for (const audit of audits) expect(logs).toContain(`"requestId":"${audit.requestId}"`);
+    );
+    expect(audits.map((a) => a.action)).toEqual(["rollout.start"]);
+    const logs = [...WEB.map((p) => processes.get(p)!.output())].join("");
+    for (const audit of audits) expect(logs).toContain(`"requestId":"${audit.requestId}"`);
 
-  // The engine's metrics moved: passes, platform writes, loop ticks (on whichever live
-  // process did the work; each process exposes its own).
-  const scraped = await metrics(survivor);
-  const live = [scraped, ...(await Promise.all(WEB.map((p) => metrics(p))))];
-  const engineLines = live
-    .map((t) =>
-      t
-        .split("\n")
-        .filter((l) => /^flightdeck_(engine|platform)/.test(l))
-        .join("\n"),
-    )
-    .join("\n---\n");
-  const total = (name: string, labels: Record<string, string> = {}) =>
-    live.reduce((n, t) => n + sum(t, name, labels), 0);
-  expect(
-    sum(scraped, "flightdeck_engine_step_duration_seconds_count"),
-    engineLines,
-  ).toBeGreaterThan(0);
-  expect(
-    total("flightdeck_platform_write_duration_seconds_count", {
-      driver: "kubernetes",
-      outcome: "ok",
-    }),
-    engineLines,
-  ).toBeGreaterThan(0);
-  const lag = /^flightdeck_engine_loop_lag_seconds (\S+)$/m.exec(scraped);
-  expect(lag, "the survivor's engine reports its lag").not.toBeNull();
-  expect(Number(lag?.[1])).toBeLessThan(5);
-  // A web process runs no engine: it has no lag series (a 0 would hide a stalled worker).
-  expect(live[2]).not.toMatch(/^flightdeck_engine_loop_lag_seconds /m);
-  expect(scraped).toMatch(/flightdeck_fleet_sync_age_seconds\{cluster="eks-eu-west-1"\}/);
-  // The web processes count pages by route, and a worker serves nothing else.
-  const web = await metrics(WEB[1]!);
-  expect(
-    sum(web, "flightdeck_http_request_duration_seconds_count", { route: "/rollouts/[id]" }),
-  ).toBeGreaterThan(0);
-  // The start was a server action on the first.
-  expect(
-    sum(await metrics(WEB[0]!), "flightdeck_server_action_duration_seconds_count", {
-      action: "rollout.start",
-      outcome: "ok",
-    }),
-  ).toBe(1);
-  expect((await fetch(`${base(survivor)}/rollouts/${id}`)).status).toBe(404);
-  expect((await fetch(`${base(survivor)}/metrics`)).status).toBe(401);
-  // A client cannot choose the id its requests' audit rows carry (no proxy is trusted here).
-  const chosen = await fetch(`${base(WEB[0]!)}/api/health/live`, {
-    headers: { "x-request-id": "client-chosen-id-0001" },
-  });
-  expect(chosen.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-  // Traces reached the collector: Next.js's spans of the web requests, and the engine's.
-  await expect(() => {
-    const all = traces.join("\n");
-    expect(all).toContain('"flightdeck.role","value":{"stringValue":"web"}');
-    expect(all).toContain('"name":"GET /rollouts/[id]"'); // Next.js's request span
-    expect(all).toContain('"name":"render route (app) /rollouts/[id]"');
-    expect(all).toContain('"name":"rollout engine pass"');
-    expect(all).toContain('"flightdeck.rollout.id","value":{"stringValue":"' + id + '"}');
-  }).toPass({ timeout: 15_000 });
-  // No secret reached a log line.
-  const everything = [...processes.values()].map((p) => p.output()).join("");
-  for (const secret of [env.AUTH_SECRET!, OIDC_CLIENT.secret, METRICS_TOKEN]) {
-    expect(everything).not.toContain(secret);
-  }
-  expect(everything).not.toContain(new URL(database.url).password);
-  // And nothing was written under the app's directory.
-  expect(snapshot(app)).toBe(before);
+    // The engine's metrics moved: passes, platform writes, loop ticks (on whichever live
+    // process did the work; each process exposes its own).
+    const scraped = await metrics(survivor);
+    const live = [scraped, ...(await Promise.all(WEB.map((p) => metrics(p))))];
+    const engineLines = live
+      .map((t) =>
+        t
+          .split("\n")
+          .filter((l) => /^flightdeck_(engine|platform)/.test(l))
+          .join("\n"),
+      )
+      .join("\n---\n");
+    const total = (name: string, labels: Record<string, string> = {}) =>
+      live.reduce((n, t) => n + sum(t, name, labels), 0);
+    expect(
+      sum(scraped, "flightdeck_engine_step_duration_seconds_count"),
+      engineLines,
+    ).toBeGreaterThan(0);
+    expect(
+      total("flightdeck_platform_write_duration_seconds_count", {
+        driver: "kubernetes",
+        outcome: "ok",
+      }),
+      engineLines,
+    ).toBeGreaterThan(0);
+    const lag = /^flightdeck_engine_loop_lag_seconds (\S+)$/m.exec(scraped);
+    expect(lag, "the survivor's engine reports its lag").not.toBeNull();
+    expect(Number(lag?.[1])).toBeLessThan(5);
+    // A web process runs no engine: it has no lag series (a 0 would hide a stalled worker).
+    expect(live[2]).not.toMatch(/^flightdeck_engine_loop_lag_seconds /m);
+    expect(scraped).toMatch(/flightdeck_fleet_sync_age_seconds\{cluster="eks-eu-west-1"\}/);
+    // The web processes count pages by route, and a worker serves nothing else.
+    const web = await metrics(WEB[1]!);
+    expect(
+      sum(web, "flightdeck_http_request_duration_seconds_count", { route: "/rollouts/[id]" }),
+    ).toBeGreaterThan(0);
+    // The start was a server action on the first.
+    expect(
+      sum(await metrics(WEB[0]!), "flightdeck_server_action_duration_seconds_count", {
+        action: "rollout.start",
+        outcome: "ok",
+      }),
+    ).toBe(1);
+    expect((await fetch(`${base(survivor)}/rollouts/${id}`)).status).toBe(404);
+    expect((await fetch(`${base(survivor)}/metrics`)).status).toBe(401);
+    // A client cannot choose the id its requests' audit rows carry (no proxy is trusted here).
+    const chosen = await fetch(`${base(WEB[0]!)}/api/health/live`, {
+      headers: { "x-request-id": "client-chosen-id-0001" },
+    });
+    expect(chosen.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    // Traces reached the collector: Next.js's spans of the web requests, and the engine's.
+    await expect(() => {
+      const all = traces.join("\n");
+      expect(all).toContain('"flightdeck.role","value":{"stringValue":"web"}');
+      expect(all).toContain('"name":"GET /rollouts/[id]"'); // Next.js's request span
+      expect(all).toContain('"name":"render route (app) /rollouts/[id]"');
+      expect(all).toContain('"name":"rollout engine pass"');
+      expect(all).toContain('"flightdeck.rollout.id","value":{"stringValue":"' + id + '"}');
+    }).toPass({ timeout: 15_000 });
+    // No secret reached a log line.
+    const everything = [...processes.values()].map((p) => p.output()).join("");
+    for (const secret of [env.AUTH_SECRET!, OIDC_CLIENT.secret, METRICS_TOKEN]) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(everything).not.toContain(new URL(database.url).password);
+    // And nothing was written under the app's directory.
+    expect(snapshot(app)).toBe(before);
 
-  // A web process told to stop drains first: not ready, still serving, then gone.
-  const leaving = processes.get(WEB[0]!)!.child;
-  const gone = new Promise((resolve) => leaving.once("exit", resolve));
-  leaving.kill("SIGTERM");
-  await expect(async () => {
-    expect((await fetch(`${base(WEB[0]!)}/api/health/ready`)).status).toBe(503);
-  }).toPass({ timeout: 4_000 });
-  expect((await fetch(`${base(WEB[0]!)}/api/health/live`)).status).toBe(200);
-  expect(await gone).toBe(0);
-});
+    // A web process told to stop drains first: not ready, still serving, then gone.
+    const leaving = processes.get(WEB[0]!)!.child;
+    const gone = new Promise((resolve) => leaving.once("exit", resolve));
+    leaving.kill("SIGTERM");
+    await expect(async () => {
+      expect((await fetch(`${base(WEB[0]!)}/api/health/ready`)).status).toBe(503);
+    }).toPass({ timeout: 4_000 });
+    expect((await fetch(`${base(WEB[0]!)}/api/health/live`)).status).toBe(200);
+    expect(await gone).toBe(0);
+  },
+);
