@@ -5,9 +5,26 @@
 // /metrics serves. Every metric is looked up there before it is made.
 import client, { type Counter, type Gauge, type Histogram, type Registry } from "prom-client";
 
-const shared = globalThis as unknown as { flightdeckMetricsRegistry?: Registry };
-shared.flightdeckMetricsRegistry ??= new client.Registry();
-const registry = shared.flightdeckMetricsRegistry;
+/** What every copy of this module in the process shares (see above). */
+interface SharedState {
+  registry: Registry;
+  /** each worker loop's last completed pass (ms since the epoch) */
+  loopTicks: Map<string, number>;
+  /** when the last completed engine pass started */
+  engineLastPassStart?: number;
+  /** each cluster's last whole inventory read (ms) */
+  clusterSynced: Map<string, number>;
+  poolStats?: () => PoolStats;
+  defaultMetrics?: boolean;
+}
+const shared = globalThis as unknown as { flightdeckTelemetryState?: SharedState };
+shared.flightdeckTelemetryState ??= {
+  registry: new client.Registry(),
+  loopTicks: new Map(),
+  clusterSynced: new Map(),
+};
+const state = shared.flightdeckTelemetryState;
+const registry = state.registry;
 const registers = [registry];
 
 function histogram<L extends string>(
@@ -87,23 +104,16 @@ export const fleetSyncAge = gauge(
   ["cluster"],
   function collect() {
     const now = Date.now();
-    for (const [cluster, at] of syncedAt()) this.set({ cluster }, Math.max(0, (now - at) / 1000));
+    for (const [cluster, at] of state.clusterSynced)
+      this.set({ cluster }, Math.max(0, (now - at) / 1000));
   },
 );
 
-function syncedAt(): Map<string, number> {
-  const shared = globalThis as unknown as { flightdeckClusterSynced?: Map<string, number> };
-  shared.flightdeckClusterSynced ??= new Map();
-  return shared.flightdeckClusterSynced;
-}
-
 /** The worker calls this after a sync with the clusters it read whole at `at` (ms). */
 export function clustersSynced(clusters: readonly string[], at: number): void {
-  for (const name of clusters) syncedAt().set(name, at);
+  for (const name of clusters) state.clusterSynced.set(name, at);
 }
 
-/** Each background loop's last completed pass, set by the worker. */
-const lastTicks = new Map<string, number>();
 export const workerLoopLastTick = gauge(
   "flightdeck_worker_loop_last_tick_timestamp_seconds",
   "When each worker loop (engine, fleet, slo) last completed a pass, as a Unix time.",
@@ -121,20 +131,10 @@ function engineLoopLag(): void {
     "Seconds since the rollout engine last started a pass that completed: how late a due step can be.",
     [],
     function collect() {
-      const started = engineLastPassStart();
-      if (started !== null) this.set(Math.max(0, (Date.now() - started) / 1000));
+      const started = state.engineLastPassStart;
+      if (started !== undefined) this.set(Math.max(0, (Date.now() - started) / 1000));
     },
   );
-}
-
-const g = globalThis as unknown as {
-  flightdeckEngineLastPassStart?: number;
-  flightdeckLoopTicks?: Map<string, number>;
-};
-g.flightdeckLoopTicks ??= lastTicks;
-
-function engineLastPassStart(): number | null {
-  return g.flightdeckEngineLastPassStart ?? null;
 }
 
 /** The worker calls this when a loop completes a pass (started at `startedAt`). */
@@ -143,18 +143,17 @@ export function loopTicked(
   startedAt: number,
   completedAt = Date.now(),
 ): void {
-  const now = completedAt;
-  g.flightdeckLoopTicks?.set(loop, now);
-  workerLoopLastTick.set({ loop }, now / 1000);
+  state.loopTicks.set(loop, completedAt);
+  workerLoopLastTick.set({ loop }, completedAt / 1000);
   if (loop === "engine") {
-    g.flightdeckEngineLastPassStart = startedAt;
+    state.engineLastPassStart = startedAt;
     engineLoopLag();
   }
 }
 
 /** When each loop last completed a pass (ms since the epoch), for the readiness probe. */
 export function loopTicks(): ReadonlyMap<string, number> {
-  return g.flightdeckLoopTicks ?? lastTicks;
+  return state.loopTicks;
 }
 
 export interface PoolStats {
@@ -163,10 +162,9 @@ export interface PoolStats {
   waitingCount: number;
 }
 
-const pools = globalThis as unknown as { flightdeckPoolStats?: () => PoolStats };
 /** The database client registers how to read its pool's counts. */
 export function registerPool(stats: () => PoolStats): void {
-  pools.flightdeckPoolStats = stats;
+  state.poolStats = stats;
 }
 
 export const dbPoolConnections = gauge(
@@ -174,7 +172,7 @@ export const dbPoolConnections = gauge(
   "The database connection pool: connections in use, idle, and requests waiting for one.",
   ["state"],
   function collect() {
-    const s = pools.flightdeckPoolStats?.();
+    const s = state.poolStats?.();
     if (!s) return;
     this.set({ state: "in_use" }, s.totalCount - s.idleCount);
     this.set({ state: "idle" }, s.idleCount);
@@ -183,9 +181,8 @@ export const dbPoolConnections = gauge(
 );
 
 /** Process metrics (CPU, memory, event loop lag, GC), once per process. */
-const withDefaults = globalThis as unknown as { flightdeckDefaultMetrics?: boolean };
-if (!withDefaults.flightdeckDefaultMetrics) {
-  withDefaults.flightdeckDefaultMetrics = true;
+if (!state.defaultMetrics) {
+  state.defaultMetrics = true;
   client.collectDefaultMetrics({ prefix: "flightdeck_", register: registry });
 }
 
@@ -194,7 +191,7 @@ export async function exposition(): Promise<{ contentType: string; body: string 
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
 
-/** Times `work` into `h` with `labels`; the outcome label is added when the histogram has one. */
+/** Times `work` and reports its seconds with its outcome ("ok" or "error"); rethrows failures. */
 export async function timed<T>(
   observe: (seconds: number, outcome: string) => void,
   work: () => Promise<T>,

@@ -1,4 +1,5 @@
 import "server-only";
+import { withTimeout } from "@/lib/platform/types";
 import { db } from "@/server/db/client";
 import { readMigrations, statusOf, type MigrationFile } from "@/lib/db/migrations";
 import { log } from "@/lib/telemetry/log";
@@ -22,17 +23,11 @@ export const LOOP_DEADLINES_MS: Record<string, number> = {
 
 let shipped: MigrationFile[] | null = null;
 
-function timeout<T>(ms: number, work: Promise<T>): Promise<T> {
-  return Promise.race([
-    work,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
-  ]);
-}
-
 async function databaseChecks(): Promise<{ database: Check; migrations: Check }> {
   let rows: { migration_name: string; finished_at: Date | null; rolled_back_at: Date | null }[];
   try {
-    rows = await timeout(
+    rows = await withTimeout(
+      "readiness database check",
       2_000,
       db().$queryRawUnsafe<typeof rows>(
         `SELECT migration_name, finished_at, rolled_back_at FROM "_prisma_migrations"`,
