@@ -418,7 +418,8 @@ describe("prometheusRules: any valid SLO", () => {
 
   const specArb = fc
     .record({
-      name: fc.stringMatching(/^[a-z]{2,20}-slo$/),
+      // a fixed first letter keeps a drawn word ("nulla", "nan") from reading as a bad value below
+      name: fc.stringMatching(/^s[a-z]{1,19}-slo$/),
       objective: fc.double({ min: 0.5, max: 0.99999, noNaN: true }),
       kind: fc.oneof(
         fc.constant({ sliKind: "availability" as const, threshold: null }),
@@ -456,7 +457,7 @@ describe("prometheusRules: any valid SLO", () => {
       fc.property(specArb, (s) => {
         const groups = prometheusRules([s], NOW).groups;
         const text = JSON.stringify(groups);
-        expect(text).not.toMatch(/undefined|NaN|Infinity|null/);
+        expect(text).not.toMatch(/\b(?:undefined|NaN|Infinity|null)\b/);
         // no number with more than twelve significant digits
         const significant = (n: string) => n.replace(".", "").replace(/^0+/, "").length;
         for (const n of text.match(/\d+\.\d+/g) ?? [])
