@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VERSION_NAME, VERSION_NAME_RULE } from "@/lib/domain/models/registry";
 
 const sha256 = /^sha256:[0-9a-f]{64}$/;
 /** registry/repository@sha256:<64 hex>: an image pinned by digest, never a mutable tag. */
@@ -17,11 +18,8 @@ export const registerModelVersionSchema = z
       .string()
       .trim()
       .min(1)
-      .max(64)
-      .regex(
-        /^[0-9A-Za-z][0-9A-Za-z.+_-]*$/,
-        "Versions use letters, digits, dots, dashes, plus and underscores.",
-      ),
+      .max(63, VERSION_NAME_RULE)
+      .regex(VERSION_NAME, VERSION_NAME_RULE),
     imageDigest: imageByDigest,
     baseImageDigest: imageByDigest,
     artifactUri: z

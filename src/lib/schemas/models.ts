@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VERSION_NAME } from "@/lib/domain/models/registry";
 import { listQuerySchema } from "./list-query";
 
 /** The Models list's filters: the shared ones plus the owning team (a slug), all in the URL. */
@@ -12,12 +13,7 @@ export const modelListQuerySchema = listQuerySchema.extend({
 export type ModelListQuery = z.infer<typeof modelListQuerySchema>;
 
 /** A version name as the registry accepts it (see registerModelVersionSchema). */
-const versionName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/);
+const versionName = z.string().trim().regex(VERSION_NAME);
 
 /**
  * `?a=…&b=…` of the compare page. A missing or malformed side is undefined, so the page can

@@ -143,6 +143,18 @@ describe("POST /api/v1/models/{model}/versions", () => {
     },
   );
 
+  it.each(["1.4.0+cu121", `1.${"0".repeat(62)}`, "-1.4.0", "1.4.0."])(
+    "refuses the version %s, which no platform could label its pods with, storing nothing",
+    async (version) => {
+      const res = await post(rankingToken, valid(version, "6"));
+      expect(res.status).toBe(422);
+      const { error } = await res.json();
+      expect(Object.keys(error.fields)).toEqual(["version"]);
+      expect(JSON.stringify(error.fields)).toMatch(/platform labels.*1\.4\.0-cu121/);
+      expect(await prisma.modelVersion.count({ where: { version } })).toBe(0);
+    },
+  );
+
   it("refuses a body that is not JSON", async () => {
     const res = await post(rankingToken, null, "ranker-xl", "{not json");
     expect(res.status).toBe(422);

@@ -8,6 +8,15 @@ export const TIERS = ["staging", "production"] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** One version running in one environment on one cluster, as the inventory mirrors it. */
+/**
+ * A version name. Every platform writes it into Kubernetes labels (the pods' version label,
+ * KServe's and Argo's selectors), so the registry accepts exactly a label value: a name it
+ * accepted must never leave a rollout stuck at "set version" later.
+ */
+export const VERSION_NAME = /^[0-9A-Za-z](?:[0-9A-Za-z._-]{0,61}[0-9A-Za-z])?$/;
+export const VERSION_NAME_RULE =
+  "A version is written into platform labels: up to 63 letters, digits, dots, dashes and underscores, starting and ending with a letter or digit. Write build metadata with a dash (1.4.0-cu121, not 1.4.0+cu121).";
+
 export interface Placement {
   /** e.g. "production/us-east-1" */
   environment: string;

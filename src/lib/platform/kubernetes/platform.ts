@@ -10,6 +10,7 @@
  * driven yet: no job is reported, and KServe models have no rollout object to drive.
  */
 import { clock } from "@/lib/clock";
+import { VERSION_NAME, VERSION_NAME_RULE } from "@/lib/domain/models/registry";
 import {
   assertSelector,
   ConflictError,
@@ -702,6 +703,8 @@ export class KubernetesPlatform
 
   async setVersion(ref: RolloutRef, version: string): Promise<{ resourceVersion: string }> {
     const what = "set version";
+    // the version becomes a label value: refuse before any call rather than half-apply it
+    if (!VERSION_NAME.test(version)) throw new PlatformError(what, VERSION_NAME_RULE);
     const t = await this.current(ref, what);
     const { imageDigest, artifactUri } = await this.artifactOf(t.read.model, version, what);
     if (t.kind === "kserve") {

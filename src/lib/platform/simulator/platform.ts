@@ -1,4 +1,5 @@
 import { clock } from "@/lib/clock";
+import { VERSION_NAME, VERSION_NAME_RULE } from "@/lib/domain/models/registry";
 import {
   ConflictError,
   PlatformError,
@@ -258,8 +259,8 @@ export class SimulatorPlatform
   }
 
   setVersion(ref: RolloutRef, version: string) {
-    if (!/^[A-Za-z0-9_.:@-]{1,128}$/.test(version)) {
-      return Promise.reject(new PlatformError("set version", `invalid version "${version}"`));
+    if (!VERSION_NAME.test(version)) {
+      return Promise.reject(new PlatformError("set version", VERSION_NAME_RULE));
     }
     return this.write(ref, "set version", (r) => {
       if (version === r.stable.version) {
