@@ -86,6 +86,12 @@ export interface SimRollout {
   rpsPerReplica: number;
   /** HPA scale-down stabilization: since when a lower replica count has been wanted */
   lowerSince: number | null;
+  /**
+   * How many times each write was applied to this object, by operation and argument ("set
+   * canary weight 25": 1): the platform's own count, which fault-injection tests compare with
+   * what the rollouts' steps require to prove no step was applied twice. Absent until written.
+   */
+  writes?: Record<string, number>;
 }
 
 export type SimJobStatus =

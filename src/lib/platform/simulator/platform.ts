@@ -147,6 +147,8 @@ export class SimulatorPlatform
       }
       change(r);
       r.resourceVersion += 1;
+      const entry = journalEntry(op, r);
+      r.writes = { ...r.writes, [entry]: (r.writes?.[entry] ?? 0) + 1 };
       rescheduleNow(state, chaos);
       return { state, result: { resourceVersion: String(r.resourceVersion) } };
     });
@@ -418,6 +420,13 @@ function findRollout(state: FleetState, key: RolloutKey, op: string): SimRollout
     throw new PlatformError(op, `rollout ${key.namespace}/${key.name} not found in ${key.cluster}`);
   }
   return r;
+}
+
+/** A write as the simulator's journal counts it: the operation and what it set. */
+function journalEntry(op: string, r: SimRollout): string {
+  if (op === "set version" || op === "undo") return `${op} ${r.revisions.at(-1)?.version}`;
+  if (op === "set canary weight") return `${op} ${r.canaryWeight}`;
+  return op;
 }
 
 function requireCanary(r: SimRollout, op: string) {
