@@ -5,7 +5,7 @@ import type { Permission } from "@/lib/domain/access/policy";
 import type { ActionResult } from "@/lib/schemas/result";
 import { fieldErrors } from "@/lib/schemas/errors";
 import { getActor, type Actor } from "@/server/auth/session";
-import { AppError } from "@/server/errors";
+import { AppError, databaseUnavailable } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
 import { recordDenial } from "@/server/access/audit-log";
 import type { RequestMeta } from "@/server/http/request-meta";
@@ -88,6 +88,14 @@ export function defineAction<S extends z.ZodType, T>(
         return { ok: false, error: { code: error.code, message: error.message } };
       }
       if (error instanceof z.ZodError) return invalidInput(error);
+      const unavailable = databaseUnavailable(error);
+      if (unavailable) {
+        log().warn(
+          { action: def.name, requestId: meta.requestId, err: error },
+          "A server action could not reach the database in time",
+        );
+        return { ok: false, error: { code: unavailable.code, message: unavailable.message } };
+      }
       log().error(
         { action: def.name, requestId: meta.requestId, err: error },
         "A server action failed with an internal error",
@@ -106,7 +114,20 @@ export function defineAction<S extends z.ZodType, T>(
     // An action that throws (its session or audit could not be read) counts as "exception".
     let outcome = "exception";
     try {
-      const result = await action(raw);
+      let result: ActionResult<T>;
+      try {
+        result = await action(raw);
+      } catch (error) {
+        // The session or the refusal's audit row could not be read or written because the
+        // database is busy or restarting: "try again", not an internal error.
+        const unavailable = databaseUnavailable(error);
+        if (!unavailable) throw error;
+        log().warn(
+          { action: def.name, err: error },
+          "A server action could not reach the database in time",
+        );
+        result = { ok: false, error: { code: unavailable.code, message: unavailable.message } };
+      }
       outcome = result.ok ? "ok" : result.error.code;
       return result;
     } finally {

@@ -98,6 +98,18 @@ export const alertIntake = counter(
   ["outcome"],
 );
 
+export const rolloutBlocks = counter(
+  "flightdeck_rollout_blocks_total",
+  "Rollouts that became blocked (the engine could not drive them), by what blocked them: platform, metrics, target, internal.",
+  ["kind"],
+);
+
+export const blockedRollouts = gauge(
+  "flightdeck_rollouts_blocked",
+  "Rollouts blocked now, from the database at the worker's last engine pass; alerting=\"true\" are those blocked past FLIGHTDECK_BLOCKED_ALERT_MINUTES (a ticket).",
+  ["alerting"],
+);
+
 export const fleetSyncAge = gauge(
   "flightdeck_fleet_sync_age_seconds",
   "Seconds since each cluster's inventory was last read whole by this worker; it grows while reads fail.",
@@ -178,6 +190,13 @@ export const dbPoolConnections = gauge(
     this.set({ state: "idle" }, s.idleCount);
     this.set({ state: "waiting" }, s.waitingCount);
   },
+);
+
+export const dbPoolWait = histogram(
+  "flightdeck_db_pool_wait_seconds",
+  "Requests for a database connection that found none free, by how long they waited and whether they got one (ok) or gave up (error).",
+  ["outcome"],
+  [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 );
 
 /** Process metrics (CPU, memory, event loop lag, GC), once per process. */

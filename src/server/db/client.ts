@@ -1,9 +1,8 @@
 import "server-only";
-import { envNumber } from "@/lib/config/env";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
 import { PrismaClient } from "@/generated/prisma/client";
-import { registerPool } from "@/lib/telemetry/metrics";
+import { createPool } from "@/server/db/pool";
+import { databaseSettings } from "@/server/db/settings";
 
 const globalForPrisma = globalThis as unknown as { flightdeckPrisma?: PrismaClient };
 
@@ -12,16 +11,19 @@ function createClient(): PrismaClient {
   if (!connectionString) {
     throw new Error("DATABASE_URL is not set: start Flightdeck with `npm start`.");
   }
+  const settings = databaseSettings();
   // Our own pool, so /metrics can report its connections in use and requests waiting.
-  const pool = new pg.Pool({
-    connectionString,
-    max: envNumber("DATABASE_POOL_SIZE", 10, { min: 1, max: 1_000 }),
-    connectionTimeoutMillis: 5_000,
-    statement_timeout: 15_000,
-  });
-  registerPool(() => pool);
+  const pool = createPool(connectionString, settings);
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({
+    adapter,
+    // Prisma fails a transaction that waited longer than maxWait for its connection even once
+    // it has one: wait as long as the pool lets any query wait.
+    transactionOptions: {
+      maxWait: settings.connectionWaitMs,
+      timeout: settings.transactionTimeoutMs,
+    },
+  });
 }
 
 /** One client per process (Next.js dev reloads modules; keep the pool on globalThis). */
