@@ -134,6 +134,14 @@ export const OPERATIONAL_GROUP: { name: string; rules: OperationalAlert[] } = {
       "Flightdeck's queries are waiting for database connections.",
       "Every pooled connection has been busy for 10 minutes: raise DATABASE_POOL_SIZE or look for slow queries.",
     ),
+    alert(
+      "FlightdeckRolloutBlocked",
+      "ticket",
+      'max(flightdeck_rollouts_blocked{job="flightdeck",alerting="true"}) > 0',
+      "1m",
+      "{{ $value }} rollout(s) blocked for longer than FLIGHTDECK_BLOCKED_ALERT_MINUTES.",
+      "The engine cannot drive them (the platform refuses a write, metrics are unavailable during analysis, or the platform object is missing); each rollout's page says why. Abort and roll back still work.",
+    ),
   ],
 };
 

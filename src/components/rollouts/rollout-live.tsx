@@ -6,6 +6,7 @@ import { useState } from "react";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";
+import { describeMetricsOutagePolicy } from "@/lib/domain/rollouts/blocked";
 import { ComparisonChart } from "@/components/rollouts/comparison-chart";
 import { RolloutActionBar } from "@/components/rollouts/action-bar";
 import type {
@@ -60,6 +61,11 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
             verifying with the platform…
           </Badge>
         ) : null}
+        {r.blocked ? (
+          <Badge tone="bad" data-testid="blocked-badge">
+            ⛔ blocked
+          </Badge>
+        ) : null}
         <span className="text-sm">
           {r.kind === "rollback" ? "Rollback to " : ""}
           <span className="font-medium">{r.toVersion}</span>
@@ -97,6 +103,7 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
           </p>
         </div>
       ) : null}
+      {r.blocked ? <BlockedAlert rollout={r} blocked={r.blocked} /> : null}
       {r.managedBy ? (
         <p
           className="rounded-md border px-3 py-2 text-sm text-muted-foreground"
@@ -266,6 +273,9 @@ function AnalysisRuns({ r }: { r: RolloutView }) {
       <h2 id="analysis" className="border-b px-4 py-2 text-sm font-semibold">
         Analysis runs
       </h2>
+      <p className="border-b px-4 py-2 text-xs text-muted-foreground" data-testid="metrics-outage">
+        {describeMetricsOutagePolicy(r.metricsOutage)} No interval passes or fails without samples.
+      </p>
       {r.analysis.length === 0 ? (
         <p className="p-4 text-sm text-muted-foreground">No analysis has run yet.</p>
       ) : (
@@ -378,5 +388,64 @@ function History({ r }: { r: RolloutView }) {
         ))}
       </ol>
     </section>
+  );
+}
+
+const BLOCK_TITLES: Record<string, string> = {
+  platform: "The platform refused or failed",
+  metrics: "Metrics are unavailable",
+  target: "Its platform object is missing",
+  internal: "Flightdeck hit an error",
+};
+
+/** Why the engine cannot drive the rollout, since when, and what happens next. */
+function BlockedAlert({
+  rollout: r,
+  blocked,
+}: {
+  rollout: RolloutView;
+  blocked: NonNullable<RolloutView["blocked"]>;
+}) {
+  const outage =
+    blocked.kind === "metrics" && r.metricsOutage.action === "return_to_stable"
+      ? `The plan returns all traffic to ${r.fromVersion ?? "the stable version"} after ${r.metricsOutage.afterMinutes} min without metrics.`
+      : blocked.kind === "metrics"
+        ? "The plan holds the canary at its weight until metrics return."
+        : null;
+  return (
+    <div
+      role="alert"
+      className="space-y-2 rounded-md border-2 border-red-500 bg-red-50 px-3 py-2 text-sm text-red-950 dark:bg-red-950 dark:text-red-100"
+      data-testid="blocked"
+      data-kind={blocked.kind}
+    >
+      <p className="font-semibold">
+        ⛔ Blocked: {BLOCK_TITLES[blocked.kind] ?? "the engine cannot go on"}
+      </p>
+      <p data-testid="blocked-reason">{blocked.reason}</p>
+      {outage ? <p>{outage}</p> : null}
+      <dl className="grid grid-cols-1 gap-x-6 gap-y-1 sm:grid-cols-3">
+        <div>
+          <dt className="text-xs font-medium">Blocked since</dt>
+          <dd>
+            <TimeAgo date={new Date(blocked.since)} />
+          </dd>
+        </div>
+        <div>
+          <dt className="text-xs font-medium">Attempts</dt>
+          <dd className="tabular-nums">{blocked.attempts}</dd>
+        </div>
+        <div>
+          <dt className="text-xs font-medium">Next attempt</dt>
+          <dd>
+            {blocked.nextAttemptAt ? <TimeAgo date={new Date(blocked.nextAttemptAt)} /> : "now"}
+          </dd>
+        </div>
+      </dl>
+      <p>
+        {blocked.alertedAt ? <span className="font-medium">Ticket alert raised. </span> : null}
+        Abort and roll back still work: they are applied as soon as the platform answers.
+      </p>
+    </div>
   );
 }

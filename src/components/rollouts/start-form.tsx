@@ -4,6 +4,11 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { Strategy } from "@/lib/domain/rollouts/plan";
+import {
+  DEFAULT_OUTAGE_MINUTES,
+  describeMetricsOutagePolicy,
+  type MetricsOutagePolicy,
+} from "@/lib/domain/rollouts/blocked";
 import type { ActionResult } from "@/lib/schemas/result";
 import type { StartRolloutInput } from "@/lib/schemas/rollouts";
 import { Button } from "@/components/ui/button";
@@ -17,12 +22,20 @@ export interface StartableModel {
   steps: string;
   waves: string;
   strategy: Strategy;
+  /** what the saved (or default) plan does when metrics are unavailable during analysis */
+  metricsOutage: MetricsOutagePolicy;
   savedPlan: boolean;
   budget: BudgetPolicyView;
   /** environments that take changes only through promotions */
   promotionsOnly: string[];
   /** change freezes in force over its environments */
   frozen: { environment: string; freeze: string; endsAt: Date }[];
+}
+
+function minutesOf(policy: MetricsOutagePolicy | undefined): string {
+  return String(
+    policy?.action === "return_to_stable" ? policy.afterMinutes : DEFAULT_OUTAGE_MINUTES,
+  );
 }
 
 /** The environments a waves text names, one wave per line, separated by commas. */
@@ -55,6 +68,8 @@ export function StartRolloutForm({
   const [steps, setSteps] = useState(model?.steps ?? "");
   const [waves, setWaves] = useState(model?.waves ?? "");
   const [strategy, setStrategy] = useState<Strategy>(model?.strategy ?? "canary");
+  const [outage, setOutage] = useState(model?.metricsOutage.action ?? "hold");
+  const [outageMinutes, setOutageMinutes] = useState(minutesOf(model?.metricsOutage));
   const [saveAsDefault, setSaveAsDefault] = useState(false);
   const [fix, setFix] = useState(false);
   const [overrideReason, setOverrideReason] = useState("");
@@ -74,7 +89,13 @@ export function StartRolloutForm({
     setSteps(m?.steps ?? "");
     setWaves(m?.waves ?? "");
     setStrategy(m?.strategy ?? "canary");
+    setOutage(m?.metricsOutage.action ?? "hold");
+    setOutageMinutes(minutesOf(m?.metricsOutage));
   };
+  const policy: MetricsOutagePolicy =
+    outage === "hold"
+      ? { action: "hold" }
+      : { action: "return_to_stable", afterMinutes: Number(outageMinutes) || 0 };
 
   if (models.length === 0) {
     return (
@@ -104,6 +125,8 @@ export function StartRolloutForm({
             saveAsDefault,
             fix,
             overrideReason: fix ? overrideReason : "",
+            metricsOutage: outage,
+            ...(outage === "return_to_stable" ? { metricsOutageMinutes: outageMinutes } : {}),
           });
           if (!r.ok) {
             setError(r.error.message);
@@ -234,6 +257,47 @@ export function StartRolloutForm({
           </p>
         </div>
       </div>
+      <fieldset className="space-y-2 rounded-md border p-3">
+        <legend className="px-1 text-sm font-medium">
+          If metrics are unavailable during analysis
+        </legend>
+        <div className="flex flex-wrap items-center gap-4 text-sm">
+          <label className="flex items-center gap-2">
+            <input
+              type="radio"
+              name="metrics-outage"
+              value="hold"
+              checked={outage === "hold"}
+              onChange={() => setOutage("hold")}
+            />
+            Hold the canary at its weight
+          </label>
+          <label className="flex items-center gap-2">
+            <input
+              type="radio"
+              name="metrics-outage"
+              value="return_to_stable"
+              checked={outage === "return_to_stable"}
+              onChange={() => setOutage("return_to_stable")}
+            />
+            Return traffic to stable after
+          </label>
+          <input
+            type="number"
+            min={1}
+            max={1440}
+            aria-label="Minutes without metrics before returning traffic to stable"
+            className="h-8 w-20 rounded-md border bg-background px-2"
+            value={outageMinutes}
+            disabled={outage !== "return_to_stable"}
+            onChange={(e) => setOutageMinutes(e.target.value)}
+          />
+          <span>min</span>
+        </div>
+        <p className="text-xs text-muted-foreground">
+          {describeMetricsOutagePolicy(policy)} Analysis never passes or fails without samples.
+        </p>
+      </fieldset>
       <label className="flex items-center gap-2 text-sm">
         <input
           type="checkbox"

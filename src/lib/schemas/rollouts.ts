@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { MetricResult } from "@/lib/domain/rollouts/analysis";
 import { STRATEGIES, type AnalysisThresholds } from "@/lib/domain/rollouts/plan";
+import type { MetricsOutagePolicy } from "@/lib/domain/rollouts/blocked";
 import type { UserCommand } from "@/lib/domain/rollouts/state-machine";
 
 const id = z.string().trim().min(1).max(64);
@@ -20,6 +21,14 @@ export const startRolloutSchema = z.object({
   /** a fix may go out while the error budget is exhausted, with an admin's override */
   fix: z.coerce.boolean().default(false),
   overrideReason: z.string().trim().max(500).default(""),
+  /** the plan's metrics-outage policy; absent: the saved or default plan's */
+  metricsOutage: z.enum(["hold", "return_to_stable"]).optional(),
+  metricsOutageMinutes: z.coerce
+    .number()
+    .int("Minutes are whole numbers.")
+    .min(1, "Wait at least 1 minute before returning traffic to stable.")
+    .max(1440, "Wait at most 1,440 minutes (a day).")
+    .optional(),
 });
 export type StartRolloutInput = z.input<typeof startRolloutSchema>;
 export type StartRolloutData = z.output<typeof startRolloutSchema>;
@@ -74,6 +83,18 @@ export interface RolloutDetail {
   outsideChange: string | null;
   /** the GitOps tool that manages the platform object (it may revert Flightdeck's changes) */
   managedBy: string | null;
+  /** why the engine cannot drive it now (the platform refused, metrics are down…), or null */
+  blocked: {
+    reason: string;
+    kind: string;
+    since: Date;
+    attempts: number;
+    nextAttemptAt: Date | null;
+    /** when it raised its ticket-severity alert, if it has */
+    alertedAt: Date | null;
+  } | null;
+  /** what the canary's traffic does when metrics are unavailable during analysis */
+  metricsOutage: MetricsOutagePolicy;
   currentStep: number;
   currentWeight: number;
   reason: string | null;

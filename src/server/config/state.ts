@@ -34,8 +34,13 @@ function storedPlan(raw: unknown): SavedPlan | null {
   if (typeof raw !== "object") return raw as SavedPlan;
   const parsed = planSchema.safeParse({ ...raw, waves: [["-"]] });
   if (!parsed.success) return raw as SavedPlan;
-  const { strategy, steps, thresholds } = parsed.data;
-  return { strategy, steps, thresholds };
+  const { strategy, steps, thresholds, metricsOutage } = parsed.data;
+  return {
+    strategy,
+    steps,
+    thresholds,
+    ...(metricsOutage.action !== "hold" ? { metricsOutage } : {}),
+  };
 }
 
 /**

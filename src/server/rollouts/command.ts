@@ -143,6 +143,8 @@ export async function commandRollout(
         version: { increment: 1 },
         platformSynced: false,
         pausedUntil: null,
+        // a blocked rollout is tried at once after a person's command, not after its backoff
+        nextAttemptAt: null,
         // Someone decided after a change made outside Flightdeck: resuming or promoting re-applies
         // Flightdeck's plan to the object, aborting sends traffic back; only a pause keeps waiting.
         ...(input.command !== "pause" ? { outsideChange: null } : {}),

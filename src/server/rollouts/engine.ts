@@ -48,10 +48,25 @@ import {
   type SpecFields,
 } from "@/lib/domain/rollouts/outside-change";
 import { FAST_BURN, burnRate } from "@/lib/domain/slos/budget";
+import {
+  DEFAULT_BLOCKED_ALERT_MINUTES,
+  blockedAlertDue,
+  metricsOutageDecision,
+  metricsOutagePolicyOf,
+  retryDelayMs,
+  type BlockKind,
+} from "@/lib/domain/rollouts/blocked";
+import { envNumber } from "@/lib/config/env";
 import { fleetPlatform, metricsSource, platformKind } from "@/server/fleet/platform";
 import { log } from "@/lib/telemetry/log";
 import { inSpan } from "@/lib/telemetry/tracing";
-import { engineStepDuration, platformWriteDuration, timed } from "@/lib/telemetry/metrics";
+import {
+  engineStepDuration,
+  blockedRollouts,
+  platformWriteDuration,
+  rolloutBlocks,
+  timed,
+} from "@/lib/telemetry/metrics";
 
 /**
  * How long one platform call may take. Generous: a loaded API server answering a write in 10 s
@@ -72,6 +87,50 @@ let claims = 0;
 
 /** The rollout changed (a user's command) or the claim was lost while the engine was writing. */
 class Superseded extends Error {}
+
+/** The engine cannot go on with this rollout until something outside Flightdeck changes. */
+class Blocked extends Error {
+  constructor(
+    readonly kind: BlockKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "Blocked";
+  }
+}
+
+/** An error as a user may read it: the platform's and ours are sentences; others only a name. */
+function errorText(error: unknown): string {
+  if (
+    error instanceof PlatformError ||
+    error instanceof OutcomeUnknownError ||
+    error instanceof ConflictError ||
+    error instanceof Blocked
+  ) {
+    return error.message;
+  }
+  return error instanceof Error ? `${error.name}, logged` : "an unknown error, logged";
+}
+
+/** What blocks a rollout after `error`; null for a database failure (nothing can be recorded). */
+function blockOf(error: unknown): { kind: BlockKind; reason: string } | null {
+  if (error instanceof Blocked) return { kind: error.kind, reason: error.message };
+  if (
+    error instanceof Prisma.PrismaClientKnownRequestError ||
+    error instanceof Prisma.PrismaClientUnknownRequestError ||
+    error instanceof Prisma.PrismaClientInitializationError ||
+    error instanceof Prisma.PrismaClientRustPanicError
+  ) {
+    return null;
+  }
+  if (error instanceof PlatformError || error instanceof ConflictError) {
+    return { kind: "platform", reason: `The platform refused or failed: ${error.message}.` };
+  }
+  return {
+    kind: "internal",
+    reason: `Flightdeck could not drive it (${errorText(error)}); it tries again.`,
+  };
+}
 
 /** The intent recorded before platform writes: the plan at a rollout version. */
 interface Intent {
@@ -603,12 +662,23 @@ async function gather(r: Row, need: Need): Promise<Facts> {
     region: r.environment.region.code,
     environment: r.environment.tier,
   };
-  const [canary, baseline] = await Promise.all([
-    sample({ ...place, version: r.toVersion.version }, need.intervalSec),
-    r.fromVersion
-      ? sample({ ...place, version: r.fromVersion.version }, need.intervalSec)
-      : Promise.resolve(null),
-  ]);
+  let canary: MetricSample;
+  let baseline: MetricSample | null;
+  try {
+    [canary, baseline] = await Promise.all([
+      sample({ ...place, version: r.toVersion.version }, need.intervalSec),
+      r.fromVersion
+        ? sample({ ...place, version: r.fromVersion.version }, need.intervalSec)
+        : Promise.resolve(null),
+    ]);
+  } catch (error) {
+    // No samples, no verdict: the interval is not judged (no false pass, no false fail), and the
+    // window waits for it. The plan's metrics-outage policy decides what the traffic does.
+    throw new Blocked(
+      "metrics",
+      `Metrics are unavailable for analysis (${errorText(error)}). No interval is judged without samples: the canary holds at ${r.currentWeight}%.`,
+    );
+  }
   return {
     samples: {
       stepId: need.stepId,
@@ -840,10 +910,166 @@ export async function driveRollout(id: string, now = clock.now()): Promise<boole
   const owner = await claim(id);
   if (!owner) return false;
   try {
-    return await driveClaimed(id, owner, now);
+    const { moved, through } = await driveClaimed(id, owner, now);
+    if (through) await unblock(id);
+    return moved;
+  } catch (error) {
+    const block = blockOf(error);
+    if (!block) throw error;
+    if (block.kind === "internal") {
+      log().error({ rolloutId: id, err: error }, "The rollout engine could not drive a rollout");
+    }
+    await recordBlocked(id, block);
+    return false;
   } finally {
     await releaseClaim(id, owner);
   }
+}
+
+/** How long a rollout may stay blocked before its ticket-severity alert. */
+const BLOCKED_ALERT_MINUTES = envNumber(
+  "FLIGHTDECK_BLOCKED_ALERT_MINUTES",
+  DEFAULT_BLOCKED_ALERT_MINUTES,
+  {
+    min: 1,
+    max: 10_080,
+  },
+);
+
+/**
+ * Records why the engine cannot drive a rollout: the reason on the rollout (its page's alert), a
+ * timeline event when the reason is new, a later attempt with a growing delay (a row that keeps
+ * failing waits its turn instead of starving the others), and the metric. A metrics outage during
+ * analysis under a "return to stable" plan aborts once the outage has lasted the plan's minutes.
+ */
+async function recordBlocked(id: string, block: { kind: BlockKind; reason: string }) {
+  const became = await db().$transaction(async (tx) => {
+    await lockRow(tx, "Rollout", id);
+    const r = await tx.rollout.findUniqueOrThrow({ where: { id }, include: rolloutInclude });
+    const now = clock.now();
+    const since = r.blockedSince ?? now;
+    const attempts = r.blockedAttempts + 1;
+    let next = now.getTime() + retryDelayMs(attempts);
+    const blocked: Prisma.RolloutUpdateInput = {
+      blockedReason: block.reason,
+      blockedKind: block.kind,
+      blockedSince: since,
+      blockedAttempts: attempts,
+    };
+    if (block.kind === "metrics" && r.status === "analyzing") {
+      const policy = metricsOutagePolicyOf(r.metricsOutage);
+      if (metricsOutageDecision({ policy, since, now }) === "return_to_stable") {
+        const minutes = Math.round((now.getTime() - since.getTime()) / 60_000);
+        const said = `Metrics were unavailable for ${minutes} min during analysis: all traffic returned to the stable version, as the plan says.`;
+        await apply(tx, r, { type: "abort" }, said, { reason: said, ...unblocked });
+        return false;
+      }
+      // never later than the moment the plan returns traffic to stable
+      if (policy.action === "return_to_stable") {
+        next = Math.min(next, since.getTime() + policy.afterMinutes * 60_000);
+      }
+    }
+    if (r.blockedReason !== block.reason) {
+      await tx.rolloutEvent.create({
+        data: {
+          rolloutId: id,
+          at: now,
+          kind: "blocked",
+          message: `Blocked: ${block.reason}`,
+          actor: "flightdeck",
+        },
+      });
+    }
+    await tx.rollout.update({
+      where: { id },
+      data: { ...blocked, nextAttemptAt: new Date(next) },
+    });
+    return r.blockedSince === null;
+  });
+  if (became) rolloutBlocks.inc({ kind: block.kind });
+  log().warn({ rolloutId: id, blocked: block.kind, reason: block.reason }, "A rollout is blocked");
+}
+
+const unblocked = {
+  blockedReason: null,
+  blockedKind: null,
+  blockedSince: null,
+  blockedAttempts: 0,
+  nextAttemptAt: null,
+  blockedAlertAt: null,
+} satisfies Prisma.RolloutUpdateManyMutationInput;
+
+/** A pass got through: a blocked rollout goes on, and its timeline says so. */
+async function unblock(id: string): Promise<void> {
+  await db().$transaction(async (tx) => {
+    const { count } = await tx.rollout.updateMany({
+      where: { id, blockedSince: { not: null } },
+      data: unblocked,
+    });
+    if (count === 0) return;
+    await tx.rolloutEvent.create({
+      data: {
+        rolloutId: id,
+        at: clock.now(),
+        kind: "unblocked",
+        message: "No longer blocked: the engine got through again.",
+        actor: "flightdeck",
+      },
+    });
+  });
+}
+
+/**
+ * Rollouts blocked for longer than `FLIGHTDECK_BLOCKED_ALERT_MINUTES` raise their ticket-severity
+ * alert once per block: a timeline event, the `flightdeck_rollouts_blocked` gauge's `alerting`
+ * series (which Flightdeck's own alert rule fires on), and a warning in the log.
+ */
+export async function alertBlockedRollouts(now = clock.now()): Promise<number> {
+  const rows = await db().rollout.findMany({
+    where: { blockedSince: { not: null } },
+    select: { id: true, blockedSince: true, blockedAlertAt: true, blockedReason: true },
+  });
+  let raised = 0;
+  let alerting = 0;
+  for (const r of rows) {
+    if (r.blockedAlertAt) alerting += 1;
+    const due = blockedAlertDue({
+      since: r.blockedSince,
+      alertedAt: r.blockedAlertAt,
+      alertMinutes: BLOCKED_ALERT_MINUTES,
+      now,
+    });
+    if (!due) continue;
+    const took = await db().$transaction(async (tx) => {
+      const { count } = await tx.rollout.updateMany({
+        where: { id: r.id, blockedSince: r.blockedSince, blockedAlertAt: null },
+        data: { blockedAlertAt: now },
+      });
+      if (count === 0) return false; // another worker raised it, or it got through meanwhile
+      await tx.rolloutEvent.create({
+        data: {
+          rolloutId: r.id,
+          at: now,
+          kind: "blocked_alert",
+          message:
+            `Ticket alert: blocked for more than ${BLOCKED_ALERT_MINUTES} min. ${r.blockedReason ?? ""}`.trim(),
+          actor: "flightdeck",
+        },
+      });
+      return true;
+    });
+    if (took) {
+      raised += 1;
+      alerting += 1;
+      log().warn(
+        { rolloutId: r.id, reason: r.blockedReason },
+        "A rollout has been blocked too long",
+      );
+    }
+  }
+  blockedRollouts.set({ alerting: "false" }, rows.length - alerting);
+  blockedRollouts.set({ alerting: "true" }, alerting);
+  return raised;
 }
 
 /** A step decided in its own short transaction, under the row lock. */
@@ -855,27 +1081,45 @@ async function stepInTx(id: string, now: Date, facts: Facts): Promise<Stepped> {
   });
 }
 
-async function driveClaimed(id: string, owner: string, now: Date): Promise<boolean> {
+/** Whether it moved, and whether the pass got through (no write superseded or left unknown). */
+async function driveClaimed(
+  id: string,
+  owner: string,
+  now: Date,
+): Promise<{ moved: boolean; through: boolean }> {
   let row = await load(id);
-  if (TERMINAL.includes(row.status as RolloutStatus) && (await superseded(row))) return false;
+  if (TERMINAL.includes(row.status as RolloutStatus) && (await superseded(row))) {
+    return { moved: false, through: true };
+  }
   let moved = false;
   try {
     if (!targetOf(row) && row.status !== "pending" && !row.platformSynced) {
       // A rollback (or a change to a rollout started elsewhere): find what to apply it to.
       const found = await findTarget(row);
-      await db().rollout.updateMany({
-        where: { id, version: row.version },
-        data: found
-          ? {
-              target: json({
-                cluster: found.cluster,
-                namespace: found.namespace,
-                name: found.name,
-              }),
-            }
-          : { platformSynced: true },
-      });
-      if (!found) return false;
+      // A finished rollout without an object has nothing left to undo; an active one (a
+      // rollback) cannot go on, and stays unsynced until its object is back.
+      const finished = TERMINAL.includes(row.status as RolloutStatus);
+      if (found || finished) {
+        await db().rollout.updateMany({
+          where: { id, version: row.version },
+          data: found
+            ? {
+                target: json({
+                  cluster: found.cluster,
+                  namespace: found.namespace,
+                  name: found.name,
+                }),
+              }
+            : { platformSynced: true },
+        });
+      }
+      if (!found) {
+        if (finished) return { moved: false, through: true };
+        throw new Blocked(
+          "target",
+          `No platform object serves ${row.model.name} in ${row.environment.name}, so there is nothing to apply the ${row.kind} to. Restore the workload, or abort.`,
+        );
+      }
       row = await load(id);
     }
     let facts: Facts = {};
@@ -914,7 +1158,7 @@ async function driveClaimed(id: string, owner: string, now: Date): Promise<boole
       }
     }
   } catch (error) {
-    if (error instanceof Superseded) return moved;
+    if (error instanceof Superseded) return { moved, through: false };
     if (error instanceof OutcomeUnknownError) {
       await db().$transaction(async (tx) => {
         await tx.rollout.update({ where: { id }, data: { verifying: true } });
@@ -928,11 +1172,11 @@ async function driveClaimed(id: string, owner: string, now: Date): Promise<boole
           },
         });
       });
-      return moved;
+      return { moved, through: false };
     }
     throw error;
   }
-  return moved;
+  return { moved, through: true };
 }
 
 /**
@@ -983,7 +1227,7 @@ async function syncing(row: Row, key: RolloutKey, owner: string): Promise<Row> {
  * Rollouts with work due: active ones (steps, analysis, timed pauses, and a look at their object
  * for changes made outside Flightdeck), and finished ones the platform has not caught up with.
  */
-export async function dueRollouts(limit = 200): Promise<string[]> {
+export async function dueRollouts(limit = 200, now = clock.now()): Promise<string[]> {
   const rows = await db().rollout.findMany({
     where: {
       OR: [
@@ -992,29 +1236,48 @@ export async function dueRollouts(limit = 200): Promise<string[]> {
         { platformSynced: false },
         { verifying: true },
       ],
+      // A blocked one waits for its next attempt, so rows that keep failing never fill the list
+      // ahead of rollouts that can move.
+      AND: [{ OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] }],
     },
-    orderBy: { createdAt: "asc" },
+    orderBy: [{ nextAttemptAt: { sort: "asc", nulls: "first" } }, { createdAt: "asc" }],
     take: limit,
     select: { id: true },
   });
   return rows.map((r) => r.id);
 }
 
+/**
+ * How many rollouts one worker drives at once: a slow platform object (an API server answering in
+ * 10 s) must not hold up every other rollout behind it. Each is under its own claim.
+ */
+const ENGINE_CONCURRENCY = envNumber("FLIGHTDECK_ENGINE_CONCURRENCY", 8, { min: 1, max: 64 });
+
 /** The worker's pass over every rollout with work due. */
 export async function driveRollouts(): Promise<number> {
   let moved = 0;
-  for (const id of await dueRollouts()) {
-    const started = performance.now();
-    try {
-      if (
-        await inSpan("rollout engine pass", { "flightdeck.rollout.id": id }, () => driveRollout(id))
-      )
-        moved += 1;
-    } catch (error) {
-      log().error({ rolloutId: id, err: error }, "The rollout engine could not drive a rollout");
-    } finally {
-      engineStepDuration.observe((performance.now() - started) / 1000);
+  const queue = await dueRollouts();
+  const lane = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      const rollout = id;
+      const started = performance.now();
+      try {
+        const ran = await inSpan("rollout engine pass", { "flightdeck.rollout.id": rollout }, () =>
+          driveRollout(rollout),
+        );
+        if (ran) moved += 1;
+      } catch (error) {
+        // only a database failure gets here: the rollout could not even be marked blocked
+        log().error(
+          { rolloutId: rollout, err: error },
+          "The rollout engine could not drive a rollout",
+        );
+      } finally {
+        engineStepDuration.observe((performance.now() - started) / 1000);
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: ENGINE_CONCURRENCY }, lane));
+  await alertBlockedRollouts();
   return moved;
 }

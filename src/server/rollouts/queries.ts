@@ -1,4 +1,5 @@
 import "server-only";
+import { metricsOutagePolicyOf } from "@/lib/domain/rollouts/blocked";
 import { clock } from "@/lib/clock";
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
 import { db } from "@/server/db/client";
@@ -50,6 +51,8 @@ export interface RolloutRow {
   verifying: boolean;
   /** the rollout is paused on a change made to its object outside Flightdeck */
   outsideChange: boolean;
+  /** why the engine cannot drive it now, or null */
+  blockedReason: string | null;
   /** the latest analysis interval's verdict, if any ran */
   verdict: string | null;
 }
@@ -92,6 +95,7 @@ export async function listRollouts(
       wave: true,
       verifying: true,
       outsideChange: true,
+      blockedReason: true,
       model: { select: { name: true } },
       fromVersion: { select: { version: true } },
       toVersion: { select: { version: true } },
@@ -112,6 +116,7 @@ export async function listRollouts(
     wave: r.wave,
     verifying: r.verifying,
     outsideChange: r.outsideChange !== null && !TERMINAL.includes(r.status as RolloutStatus),
+    blockedReason: r.blockedReason,
     verdict: verdictOf.get(r.id) ?? null,
     model: r.model.name,
     fromVersion: r.fromVersion?.version ?? null,
@@ -238,6 +243,18 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
     verifying: r.verifying,
     outsideChange: r.outsideChange,
     managedBy: r.managedBy,
+    blocked:
+      r.blockedReason && r.blockedSince
+        ? {
+            reason: r.blockedReason,
+            kind: r.blockedKind ?? "platform",
+            since: r.blockedSince,
+            attempts: r.blockedAttempts,
+            nextAttemptAt: r.nextAttemptAt,
+            alertedAt: r.blockedAlertAt,
+          }
+        : null,
+    metricsOutage: metricsOutagePolicyOf(r.metricsOutage),
     currentStep: r.currentStep,
     currentWeight: r.currentWeight,
     reason: r.reason,
@@ -389,6 +406,7 @@ export async function startableModels(actor: Actor | null, now = clock.now()) {
         steps: formatSteps(plan.steps),
         waves: formatWaves(plan.waves),
         strategy: plan.strategy,
+        metricsOutage: plan.metricsOutage,
         savedPlan: m.rolloutPlan !== null,
         budget: budgets.get(m.name) ?? { policy: "enforce" as const, exhausted: [], atRisk: [] },
         // The release process for a direct start: the form says which environments refuse it.

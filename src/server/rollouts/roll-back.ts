@@ -110,6 +110,11 @@ export async function rollBackDeployment(
           finishedAt: now,
           version: { increment: 1 },
           platformSynced: true,
+          // the rollback owns the platform object now: whatever blocked this one is its concern
+          blockedReason: null,
+          blockedKind: null,
+          blockedSince: null,
+          nextAttemptAt: null,
           reason: `Rolled back to ${target.version} by ${actor.email}${input.reason ? `: ${input.reason}` : ""}`,
         },
       });

@@ -20,12 +20,35 @@ import {
   type RolloutPlan,
 } from "@/lib/domain/rollouts/plan";
 import type { StartRolloutData } from "@/lib/schemas/rollouts";
+import { DEFAULT_OUTAGE_MINUTES, HOLD } from "@/lib/domain/rollouts/blocked";
 import { applyStartedRollouts } from "@/server/rollouts/apply-now";
 import { placements } from "@/server/rollouts/placements";
 import { releaseProcessOverride } from "@/server/rollouts/release-process";
 
-/** The plan to use: the form's, else the model's saved default, else the built-in default. */
+/**
+ * The plan to use: the form's, else the model's saved default, else the built-in default; with
+ * the form's metrics-outage policy when it chose one.
+ */
 function choosePlan(
+  input: StartRolloutData,
+  saved: unknown,
+  environments: { name: string; tier: "staging" | "production" }[],
+): RolloutPlan {
+  const plan = basePlan(input, saved, environments);
+  if (!input.metricsOutage) return plan;
+  return {
+    ...plan,
+    metricsOutage:
+      input.metricsOutage === "hold"
+        ? HOLD
+        : {
+            action: "return_to_stable",
+            afterMinutes: input.metricsOutageMinutes ?? DEFAULT_OUTAGE_MINUTES,
+          },
+  };
+}
+
+function basePlan(
   input: StartRolloutData,
   saved: unknown,
   environments: { name: string; tier: "staging" | "production" }[],
@@ -223,6 +246,7 @@ export async function startReleaseInTransaction(
           releaseId,
           wave,
           thresholds: plan.thresholds as unknown as Prisma.InputJsonValue,
+          metricsOutage: plan.metricsOutage as unknown as Prisma.InputJsonValue,
           platformSynced: true,
           budgetOverride,
           processOverride,
@@ -271,6 +295,7 @@ export async function startReleaseInTransaction(
           strategy: plan.strategy,
           steps: plan.steps,
           thresholds: plan.thresholds,
+          ...(plan.metricsOutage.action !== "hold" ? { metricsOutage: plan.metricsOutage } : {}),
         } as unknown as Prisma.InputJsonValue,
       },
     });

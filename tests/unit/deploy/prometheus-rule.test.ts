@@ -31,6 +31,8 @@ const OWN_METRICS = [
   "flightdeck_slo_evaluation_duration_seconds",
   "flightdeck_fleet_sync_age_seconds",
   "flightdeck_alert_intake_total",
+  "flightdeck_rollout_blocks_total",
+  "flightdeck_rollouts_blocked",
   "flightdeck_db_pool_connections",
   "flightdeck_worker_loop_last_tick_timestamp_seconds",
 ];

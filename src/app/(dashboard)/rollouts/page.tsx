@@ -114,7 +114,16 @@ export default async function RolloutsPage({ searchParams }: { searchParams: Sea
                       changed outside Flightdeck
                     </Badge>
                   ) : null}
-                  {r.reason ? (
+                  {r.blockedReason ? (
+                    <Badge tone="bad" data-testid="blocked-badge">
+                      ⛔ blocked
+                    </Badge>
+                  ) : null}
+                  {r.blockedReason ? (
+                    <div className="mt-1 max-w-64 text-xs text-red-800 dark:text-red-300">
+                      Blocked: {r.blockedReason}
+                    </div>
+                  ) : r.reason ? (
                     <div className="mt-1 max-w-64 text-xs text-muted-foreground">{r.reason}</div>
                   ) : null}
                 </TableCell>

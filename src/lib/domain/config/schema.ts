@@ -12,6 +12,7 @@ import {
   soakMinutesSchema,
 } from "../promotions/release-settings";
 import { planSchema, STRATEGIES, stepSchema, analysisThresholdsSchema } from "../rollouts/plan";
+import { metricsOutagePolicySchema } from "../rollouts/blocked";
 import { BUDGET_POLICIES, type BudgetPolicy } from "../slos/budget";
 import {
   CLUSTER_NAME,
@@ -131,6 +132,8 @@ const savedPlanSchema = z
     strategy: z.enum(STRATEGIES),
     steps: z.array(stepSchema).min(1, "A plan needs at least one step.").max(50),
     thresholds: analysisThresholdsSchema.strict().optional(),
+    /** default hold */
+    metricsOutage: metricsOutagePolicySchema.optional(),
   })
   .strict()
   .transform((plan, ctx) => {
@@ -142,8 +145,13 @@ const savedPlanSchema = z
       }
       return z.NEVER;
     }
-    const { strategy, steps, thresholds } = full.data;
-    return { strategy, steps, thresholds };
+    const { strategy, steps, thresholds, metricsOutage } = full.data;
+    return {
+      strategy,
+      steps,
+      thresholds,
+      ...(metricsOutage.action !== "hold" ? { metricsOutage } : {}),
+    };
   });
 export type SavedPlan = z.output<typeof savedPlanSchema>;
 

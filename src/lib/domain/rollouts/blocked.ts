@@ -6,8 +6,11 @@ import { z } from "zod";
  * the engine's attention), and after a while raises a ticket-severity alert.
  */
 
-/** What blocked it: the platform (a refused or failed call), metrics, or a missing object. */
-export const BLOCK_KINDS = ["platform", "metrics", "target"] as const;
+/**
+ * What blocked it: the platform (a refused or failed call), metrics (an analysis without
+ * samples), its platform object (missing), or an error of Flightdeck's own.
+ */
+export const BLOCK_KINDS = ["platform", "metrics", "target", "internal"] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 
 /** First retry after 10 s, doubling to at most 5 minutes. */
@@ -55,6 +58,8 @@ export const metricsOutagePolicySchema = z.discriminatedUnion("action", [
 export type MetricsOutagePolicy = z.infer<typeof metricsOutagePolicySchema>;
 
 export const HOLD: MetricsOutagePolicy = { action: "hold" };
+/** What the start form offers for "return to stable after N minutes". */
+export const DEFAULT_OUTAGE_MINUTES = 10;
 
 /** A stored policy, or hold when none (or an unreadable one) is stored. */
 export function metricsOutagePolicyOf(stored: unknown): MetricsOutagePolicy {

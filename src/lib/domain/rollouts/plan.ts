@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Tier } from "../models/registry";
+import { HOLD, metricsOutagePolicySchema } from "./blocked";
 
 /**
  * A rollout plan: the steps each wave runs (Argo Rollouts' canary steps), and the waves of
@@ -68,6 +69,8 @@ export const planSchema = z
       .min(1, "A plan needs at least one wave.")
       .max(10),
     thresholds: analysisThresholdsSchema.default(DEFAULT_THRESHOLDS),
+    /** what the canary's traffic does when metrics are unavailable during analysis */
+    metricsOutage: metricsOutagePolicySchema.default(HOLD),
   })
   .superRefine((plan, ctx) => {
     let last = 0;
@@ -142,6 +145,7 @@ export function defaultPlan(environments: { name: string; tier: Tier }[]): Rollo
     ],
     waves,
     thresholds: DEFAULT_THRESHOLDS,
+    metricsOutage: HOLD,
   };
 }
 
