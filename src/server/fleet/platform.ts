@@ -1,4 +1,5 @@
 import "server-only";
+import { PageReads } from "@/lib/platform/page-reads";
 import { envNumber, envText } from "@/lib/config/env";
 import { clock } from "@/lib/clock";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
@@ -27,6 +28,7 @@ import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
 
 const g = globalThis as unknown as {
   flightdeckMetrics?: MetricsSource;
+  flightdeckPageMetrics?: { source: MetricsSource; pages: PageReads };
   flightdeckExporter?: SimulatorExporter;
   flightdeckFleet?: SimulatorPlatform | KubernetesPlatform;
 };
@@ -128,6 +130,37 @@ export function metricsSource(): MetricsSource {
   return g.flightdeckMetrics;
 }
 
+/**
+ * How long a page waits for the metrics source before it shows what it last knew (with its age),
+ * and how long pages then stop asking after a failure: a Prometheus outage, a slow one or one
+ * answering garbage leaves every page rendering at once, with the source marked stale.
+ */
+const PAGE_SOURCE_TIMEOUT_MS = envNumber("FLIGHTDECK_PAGE_SOURCE_TIMEOUT_MS", 800, {
+  min: 100,
+  max: 30_000,
+});
+const PAGE_SOURCE_SKIP_MS = 15_000;
+
+/**
+ * The metrics source for what pages and people's actions read (see PageReads). The simulator's
+ * metrics are computed in this process and cannot be down or slow: they are read as they are.
+ */
+export function pageMetrics(): MetricsSource {
+  const source = metricsSource();
+  if (!process.env.PROMETHEUS_URL) return source;
+  if (g.flightdeckPageMetrics?.source !== source) {
+    g.flightdeckPageMetrics = {
+      source,
+      pages: new PageReads(source, {
+        name: metricsSourceName(),
+        timeoutMs: PAGE_SOURCE_TIMEOUT_MS,
+        skipMs: PAGE_SOURCE_SKIP_MS,
+      }),
+    };
+  }
+  return g.flightdeckPageMetrics.pages;
+}
+
 export function metricsSourceName(): string {
   if (process.env.PROMETHEUS_URL) return "Prometheus metrics";
   return simulatorIsPlatform() ? "Simulator metrics" : "Metrics";
@@ -214,7 +247,7 @@ export interface LiveModelTraffic {
 export async function liveTraffic(actor: Actor | null): Promise<SourceReading<LiveModelTraffic[]>> {
   assertCanRead(actor);
   return readWithFallback("live-traffic", async () => {
-    const source = metricsSource();
+    const source = pageMetrics();
     const [rps, errors, p99] = await Promise.all([
       withTimeout("request rate", 5_000, source.instant("request_rate", {})),
       withTimeout("error rate", 5_000, source.instant("error_rate", {})),
@@ -270,7 +303,7 @@ export async function platformStatus(actor: Actor | null): Promise<PlatformStatu
       return h;
     });
   const [metrics, fleet] = await Promise.all([
-    probe("metrics", () => metricsSource().health()),
+    probe("metrics", () => pageMetrics().health()),
     probe("fleet", () => fleetPlatform().health()),
   ]);
   const sourceOf = (name: string, r: SourceReading<AdapterHealth>) => ({

@@ -3,7 +3,7 @@ import { clock } from "@/lib/clock";
 import { db, Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead, isAllowed } from "@/server/access/authorize";
-import { metricsSource } from "@/server/fleet/platform";
+import { pageMetrics } from "@/server/fleet/platform";
 import { chaosEnd, chaosOverlapping, chaosState, describeChaos } from "@/server/fleet/chaos";
 import { withTimeout } from "@/lib/platform/types";
 import { ACTIVE, type RolloutStatus } from "@/lib/domain/rollouts/state-machine";
@@ -373,7 +373,7 @@ async function analysisEvidence(ids: string[]): Promise<Map<string, ChangeEviden
 
 /** Error rate and p99 of the new and the previous version where the rollout ran, read live. */
 async function liveEvidence(r: RolloutCandidate, at: Date): Promise<ChangeEvidence | null> {
-  const source = metricsSource();
+  const source = pageMetrics();
   const region = r.region ?? undefined;
   const read = async (metric: "error_rate" | "latency_p99", version: string | null) => {
     if (!version) return null;

@@ -5,7 +5,7 @@ import { db, type Prisma } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
 import { assertCanRead, isAllowed } from "@/server/access/authorize";
-import { metricsSource } from "@/server/fleet/platform";
+import { pageMetrics } from "@/server/fleet/platform";
 import { lineageOf, lineageSelect } from "@/server/models/lineage";
 import {
   OutcomeUnknownError,
@@ -385,7 +385,7 @@ async function liveComparison(
   const readAt = clock.now();
   if (shown.length === 0) return { together, rows: [], errors: [], readAt };
 
-  const source = metricsSource();
+  const source = pageMetrics();
   const results = await Promise.allSettled(
     LIVE_METRICS.map((m) =>
       withTimeout(m.label, 5_000, source.instant(m.metric, { model }, readAt)),

@@ -2,7 +2,7 @@ import "server-only";
 import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
-import { metricsSource } from "@/server/fleet/platform";
+import { pageMetrics } from "@/server/fleet/platform";
 import { withTimeout } from "@/lib/platform/types";
 import { DEFAULT_THRESHOLDS, planSchema } from "@/lib/domain/rollouts/plan";
 import {
@@ -185,7 +185,7 @@ async function stagingSoak(
     ? plan.data.thresholds.maxErrorRateIncrease
     : DEFAULT_THRESHOLDS.maxErrorRateIncrease;
   try {
-    const source = metricsSource();
+    const source = pageMetrics();
     const [canary, prod] = await Promise.all([
       withTimeout(
         "staging error rate",

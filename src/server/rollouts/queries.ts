@@ -11,7 +11,7 @@ import { assertCanRead, isAllowed } from "@/server/access/authorize";
 import { environmentWhere } from "@/server/db/filters";
 import { principalOf } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
-import { fleetPlatform, metricsSource, readWithFallback } from "@/server/fleet/platform";
+import { fleetPlatform, pageMetrics, readWithFallback } from "@/server/fleet/platform";
 import { withTimeout } from "@/lib/platform/types";
 import { authorize, type Permission } from "@/lib/domain/access/policy";
 import {
@@ -144,7 +144,8 @@ async function servingIn(model: string, region: string, tier: "staging" | "produ
     readWithFallback(`serving:${model}:${tier}/${region}`, () =>
       withTimeout("traffic split", 5_000, fleetPlatform().deployments(place)),
     ),
-    withTimeout("request rate", 5_000, metricsSource().instant("request_rate", place))
+    pageMetrics()
+      .instant("request_rate", place)
       .then((s) => s.reduce((n, x) => n + x.value, 0))
       .catch(() => null),
   ]);
@@ -328,7 +329,7 @@ export async function rolloutSeries(
   const start = new Date(Math.max((r.startedAt ?? end).getTime(), end.getTime() - 3_600_000));
   if (end.getTime() - start.getTime() < 60_000) start.setTime(end.getTime() - 60_000);
   const stepSeconds = Math.max(15, Math.round((end.getTime() - start.getTime()) / 1000 / 60));
-  const source = metricsSource();
+  const source = pageMetrics();
   const range = async (metric: "error_rate" | "latency_p99", version: string | null) => {
     if (!version) return new Map<number, number>();
     const series = await withTimeout(

@@ -10,7 +10,7 @@ import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";
-import { metricsSource } from "@/server/fleet/platform";
+import { metricsSource, pageMetrics } from "@/server/fleet/platform";
 import type { LatencyBuckets, Selector } from "@/lib/platform/types";
 import { boundariesMs, latencyThresholdProblem } from "@/lib/domain/slos/latency-buckets";
 import {
@@ -527,7 +527,7 @@ export async function sloReleaseHold(
 async function latencyBoundaries(): Promise<
   { metric: string; boundariesMs: number[] } | { error: string } | null
 > {
-  const source = metricsSource();
+  const source = pageMetrics();
   if (!source.latencyBuckets) return null;
   try {
     const { metric, boundariesSeconds } = await source.latencyBuckets({});
