@@ -19,6 +19,8 @@ export { freePort };
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
 const STANDALONE = path.join(ROOT, ".next", "standalone");
 export const ENTRY = path.join(STANDALONE, "flightdeck.mjs");
+/** A lock file concurrent builds may take; the copy below waits for it. */
+const BUILD_LOCK = path.join(os.tmpdir(), "flightdeck-build.lock");
 
 /** The demo accounts' password (README). */
 export const DEMO_PASSWORD = "flightdeck-demo";
@@ -117,6 +119,7 @@ const urlOf = (port: number) =>
 let template: Promise<string> | null = null;
 
 async function makeTemplate(): Promise<string> {
+  harness.log("making a migrated, seeded PostgreSQL to copy for each scenario");
   const dir = path.join(tempDir("flightdeck-reliability-template-"), "pg");
   const cluster = newCluster(dir, await freePort());
   await cluster.initialise();
@@ -254,6 +257,33 @@ export async function createApiToken(
 
 // ------------------------------------------------------------------------------ app processes
 
+let copied: string | null = null;
+
+/** Where the harness says what it is doing (the runner prints it). */
+export const harness = { log: (line: string): void => void line };
+
+/**
+ * This run's copy of the build, made on first use: other people rebuild `.next/standalone` while
+ * a run goes on, and a process whose build is replaced under it breaks (and action ids change).
+ * Copied under a lock file that concurrent builds may take (`flock $TMPDIR/flightdeck-build.lock
+ * npx tsx scripts/lib/build.ts`), so the copy never catches a half-written build.
+ */
+export function appDirectory(): string {
+  if (copied) return copied;
+  if (!existsSync(ENTRY)) {
+    throw new Error(`${path.relative(ROOT, ENTRY)} is missing: run npx tsx scripts/lib/build.ts`);
+  }
+  harness.log("copying the build (after any build in progress)");
+  const parent = mkdtempSync(path.join(os.tmpdir(), "flightdeck-reliability-app-"));
+  const target = path.join(parent, "app");
+  let copy = spawnSync("flock", [BUILD_LOCK, "cp", "-a", STANDALONE, target]);
+  if (copy.error) copy = spawnSync("cp", ["-a", STANDALONE, target]);
+  if (copy.status !== 0) throw new Error(`copying the build failed: ${copy.stderr}`);
+  process.once("exit", () => rmSync(parent, { recursive: true, force: true }));
+  copied = target;
+  return target;
+}
+
 export type Role = "web" | "worker" | "all";
 
 export interface AppProcess {
@@ -278,13 +308,16 @@ const children = new Set<ChildProcess>();
  */
 export async function startApp(
   role: Role,
-  options: { databaseUrl: string; port: number; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number },
+  options: {
+    databaseUrl: string;
+    port: number;
+    env?: Record<string, string | undefined>;
+    readyTimeoutMs?: number;
+  },
 ): Promise<AppProcess> {
-  if (!existsSync(ENTRY)) {
-    throw new Error(`${path.relative(ROOT, ENTRY)} is missing: run npx tsx scripts/lib/build.ts`);
-  }
+  const entry = path.join(appDirectory(), "flightdeck.mjs");
   let output = "";
-  const child = spawn(process.execPath, [ENTRY, role], {
+  const child = spawn(process.execPath, [entry, role], {
     cwd: os.tmpdir(),
     env: {
       ...process.env,
@@ -400,7 +433,7 @@ export function serverActionId(name: string): string {
   if (!actionIds) {
     const manifest = JSON.parse(
       readFileSync(
-        path.join(STANDALONE, ".next", "server", "server-reference-manifest.json"),
+        path.join(appDirectory(), ".next", "server", "server-reference-manifest.json"),
         "utf8",
       ),
     ) as { node: Record<string, { exportedName?: string }> };
