@@ -48,11 +48,17 @@ trap 'kill "$build" 2> /dev/null || true; rm -rf "$checks"' EXIT
 
 step "Unit and integration tests"
 npx vitest run --project unit --project integration
-step "Browser tests"
+step "Production build"
 wait "$build" || true
 cat "$checks/build.log"
 if [ "$(cat "$checks/build.rc" 2> /dev/null)" != 0 ]; then
   echo "The production build failed."
   exit 1
 fi
+# The fault-injection suite's short version (the full one is `npm run reliability`): real web and
+# worker processes from the build, killed and flooded. Before the browser tests, whose summary
+# ends the output.
+step "Reliability (short)"
+npx tsx tests/reliability/run.ts --short
+step "Browser tests"
 npx playwright test

@@ -36,22 +36,31 @@ function parseArgs(argv: string[]) {
   return args;
 }
 
-async function loadScenarios(): Promise<Scenario[]> {
+/** The scenario modules, by `order`; a module that cannot be loaded is reported as a broken one. */
+async function loadScenarios(): Promise<{ scenarios: Scenario[]; broken: ScenarioResult[] }> {
   const files = existsSync(SCENARIOS)
     ? readdirSync(SCENARIOS).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
     : [];
   const scenarios: Scenario[] = [];
+  const broken: ScenarioResult[] = [];
   for (const file of files.sort()) {
-    const loaded = (await import(pathToFileURL(path.join(SCENARIOS, file)).href)) as {
-      default?: Scenario;
-    };
-    const scenario = loaded.default;
-    if (!scenario || typeof scenario.run !== "function") {
-      throw new Error(`${file} has no default export of a Scenario`);
+    const name = file.replace(/\.ts$/, "");
+    try {
+      const loaded = (await import(pathToFileURL(path.join(SCENARIOS, file)).href)) as {
+        default?: Scenario;
+      };
+      const scenario = loaded.default;
+      if (!scenario || typeof scenario.run !== "function") {
+        throw new Error("no default export of a Scenario");
+      }
+      scenarios.push(scenario);
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      broken.push({ name, figures: {}, failures: [`${file} could not be loaded: ${message}`] });
     }
-    scenarios.push(scenario);
   }
-  return scenarios.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+  scenarios.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+  return { scenarios, broken };
 }
 
 function machine() {
@@ -150,20 +159,25 @@ async function main() {
     );
     process.exit(1);
   }
-  let scenarios = await loadScenarios();
+  const loaded = await loadScenarios();
+  let scenarios = loaded.scenarios;
+  // With --only, a module that cannot be loaded matters only when it is the one asked for.
+  let broken = loaded.broken;
   if (args.only) {
     scenarios = scenarios.filter((s) => s.name === args.only);
-    if (scenarios.length === 0) {
+    broken = broken.filter((b) => b.name === args.only);
+    if (scenarios.length === 0 && broken.length === 0) {
       console.error(`no scenario named "${args.only}"`);
       process.exit(2);
     }
   }
+  for (const b of broken) console.error(b.failures.join("\n"));
   const m = machine();
   console.log(
     `Reliability suite (${args.short ? "short" : "full"}): ${scenarios.length} scenario(s) on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}`,
   );
 
-  const results: (ScenarioResult & { ms: number })[] = [];
+  const results: (ScenarioResult & { ms: number })[] = broken.map((b) => ({ ...b, ms: 0 }));
   for (const scenario of scenarios) {
     const t0 = Date.now();
     const log = (line: string) =>

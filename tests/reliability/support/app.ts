@@ -270,6 +270,15 @@ export const harness = { log: (line: string): void => void line };
  */
 export function appDirectory(): string {
   if (copied) return copied;
+  // A build kept aside (a copy of .next/standalone) to run instead, e.g. while others rebuild.
+  const given = process.env.FLIGHTDECK_RELIABILITY_BUILD;
+  if (given) {
+    if (!existsSync(path.join(given, "flightdeck.mjs"))) {
+      throw new Error(`FLIGHTDECK_RELIABILITY_BUILD=${given} holds no flightdeck.mjs`);
+    }
+    copied = path.resolve(given);
+    return copied;
+  }
   if (!existsSync(ENTRY)) {
     throw new Error(`${path.relative(ROOT, ENTRY)} is missing: run npx tsx scripts/lib/build.ts`);
   }
