@@ -6,6 +6,7 @@ import type { ActionResult } from "@/lib/schemas/result";
 import { fieldErrors } from "@/lib/schemas/errors";
 import { getActor, type Actor } from "@/server/auth/session";
 import { AppError, databaseUnavailable } from "@/server/errors";
+import { withDatabasePriority } from "@/lib/db/priority";
 import { assertAllowed } from "@/server/access/authorize";
 import { recordDenial } from "@/server/access/audit-log";
 import type { RequestMeta } from "@/server/http/request-meta";
@@ -116,7 +117,8 @@ export function defineAction<S extends z.ZodType, T>(
     try {
       let result: ActionResult<T>;
       try {
-        result = await action(raw);
+        // A person's change goes ahead of page reads for database connections.
+        result = await withDatabasePriority(() => action(raw));
       } catch (error) {
         // The session or the refusal's audit row could not be read or written because the
         // database is busy or restarting: "try again", not an internal error.

@@ -1,5 +1,6 @@
 import "server-only";
 import pg from "pg";
+import { hasDatabasePriority } from "@/lib/db/priority";
 import { dbPoolWait, registerPool } from "@/lib/telemetry/metrics";
 import type { DatabaseSettings } from "@/server/db/settings";
 
@@ -9,15 +10,32 @@ type ConnectCallback = (
   done: (release?: unknown) => void,
 ) => void;
 
+/** The priority lane's connections: a quarter of the pool's, at least 2. */
+export function priorityLaneSize(poolSize: number): number {
+  return Math.max(2, Math.ceil(poolSize / 4));
+}
+
+const isFull = (pool: pg.Pool) =>
+  pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10);
+
 /**
  * pg's pool, measuring how long requests wait for a connection when none is free (the
- * `flightdeck_db_pool_wait_seconds` histogram: its count is how many waited).
+ * `flightdeck_db_pool_wait_seconds` histogram: its count is how many waited), with a lane for
+ * work under `withDatabasePriority`. Priority work queues on the main pool only when its lane
+ * is full (a change that holds a transaction and reads beside it must not wait on itself).
  */
 class MeasuredPool extends pg.Pool {
+  lane: pg.Pool | null = null;
+
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
-    const queued = this.idleCount === 0 && this.totalCount >= (this.options.max ?? 10);
+    const lane = this.lane;
+    if (lane && hasDatabasePriority() && !isFull(lane)) {
+      if (callback) return lane.connect(callback);
+      return lane.connect();
+    }
+    const queued = isFull(this);
     const started = performance.now();
     const observe = (outcome: "ok" | "error") => {
       if (queued) dbPoolWait.observe({ outcome }, (performance.now() - started) / 1000);
@@ -42,20 +60,37 @@ class MeasuredPool extends pg.Pool {
   }
 }
 
-/**
- * The process's connection pool. A connection that dies while a transaction holds it (the
- * server restarted, or killed the backend) is released with its error, which removes it: the
- * Prisma adapter releases a transaction's connection only after its ROLLBACK succeeds, which on
- * a dead connection it never does, so each such transaction used to leak one pooled connection
- * until the pool was empty and every request timed out waiting, until a restart of the app.
- */
+/** The process's connection pool, with its priority lane. */
 export function createPool(connectionString: string, settings: DatabaseSettings): pg.Pool {
-  const pool = new MeasuredPool({
+  const options = {
     connectionString,
-    max: settings.poolSize,
     connectionTimeoutMillis: settings.connectionWaitMs,
     statement_timeout: settings.statementTimeoutMs,
-  });
+  };
+  const pool = new MeasuredPool({ ...options, max: settings.poolSize });
+  const lane = new pg.Pool({ ...options, max: priorityLaneSize(settings.poolSize) });
+  // An idle connection that breaks emits "error": without a listener that would end the process.
+  lane.on("error", () => undefined);
+  pool.lane = lane;
+  recoverDeadConnections(pool);
+  recoverDeadConnections(lane);
+  // Ending the pool (the client's disconnect) ends its lane too.
+  const end = pool.end.bind(pool);
+  pool.end = (async () => {
+    await Promise.all([end(), lane.end()]);
+  }) as typeof pool.end;
+  registerPool(() => pool);
+  return pool;
+}
+
+/**
+ * A connection that dies while a transaction holds it (the server restarted, or killed the
+ * backend) is released with its error, which removes it: the Prisma adapter releases a
+ * transaction's connection only after its ROLLBACK succeeds, which on a dead connection it never
+ * does, so each such transaction used to leak one pooled connection until the pool was empty and
+ * every request timed out waiting, until a restart of the app.
+ */
+function recoverDeadConnections(pool: pg.Pool): void {
   const checkedOut = new WeakSet<pg.PoolClient>();
   pool.on("acquire", (client) => checkedOut.add(client));
   pool.on("release", (_error, client) => checkedOut.delete(client));
@@ -73,6 +108,4 @@ export function createPool(connectionString: string, settings: DatabaseSettings)
       });
     });
   });
-  registerPool(() => pool);
-  return pool;
 }

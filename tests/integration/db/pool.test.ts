@@ -9,6 +9,7 @@ import { createPool } from "@/server/db/pool";
 import { DATABASE_DEFAULTS, type DatabaseSettings } from "@/server/db/settings";
 import { databaseUnavailable } from "@/server/errors";
 import { exposition } from "@/lib/telemetry/metrics";
+import { withDatabasePriority } from "@/lib/db/priority";
 
 const url = () => process.env.DATABASE_URL ?? "";
 const clients: PrismaClient[] = [];
@@ -119,6 +120,28 @@ describe("the connection pool", () => {
     await holder;
     expect(databaseUnavailable(query)?.code).toBe("UNAVAILABLE");
     expect(databaseUnavailable(transaction)?.code).toBe("UNAVAILABLE");
+  });
+
+  it("serves a person's change ahead of page reads when the pool is saturated", async () => {
+    const prisma = client({ poolSize: 1 });
+    // Page reads hold the pool's one connection and queue behind it.
+    const holder = prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1`;
+      await sleep(1_500);
+    });
+    await sleep(100);
+    const reads = [1, 2, 3].map(() => prisma.$queryRaw`SELECT 1`);
+    const started = Date.now();
+    // The change's transaction and its reads beside it take the lane's connections.
+    await withDatabasePriority(async () => {
+      await prisma.$queryRaw`SELECT 1`;
+      await prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1`;
+        await prisma.$queryRaw`SELECT 1`;
+      });
+    });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await Promise.all([holder, ...reads]);
   });
 
   it("cancels a statement past its timeout, as busy", async () => {
