@@ -109,6 +109,22 @@ export function apiRoute<P = Record<string, string>>(def: {
   };
 }
 
+/**
+ * Parses one path or query parameter so that a refusal names it: `fields: { version: … }`
+ * rather than `fields: { _: … }`, which would leave the caller guessing which one was wrong.
+ */
+export function parseParam<S extends z.ZodType>(
+  name: string,
+  schema: S,
+  value: unknown,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new z.ZodError(
+    result.error.issues.map((issue) => ({ ...issue, path: [name, ...issue.path] })),
+  );
+}
+
 /** The default cap on a JSON body: far above any legitimate request. */
 const MAX_JSON_BYTES = 1024 * 1024;
 

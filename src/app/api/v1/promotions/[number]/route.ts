@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { apiRoute } from "@/server/http/api-route";
+import { apiRoute, parseParam } from "@/server/http/api-route";
 import { getPromotion } from "@/server/promotions/queries";
 import { promotionNumberSchema } from "@/lib/schemas/promotions";
 
@@ -11,7 +11,7 @@ export const GET = apiRoute<{ number: string }>({
   permission: "fleet.read",
   targetType: "promotion",
   handler: async ({ actor, params }) => {
-    const p = await getPromotion(actor, promotionNumberSchema.parse(params.number));
+    const p = await getPromotion(actor, parseParam("number", promotionNumberSchema, params.number));
     return NextResponse.json({
       number: p.number,
       status: p.status,

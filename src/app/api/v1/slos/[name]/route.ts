@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { apiRoute, jsonBody } from "@/server/http/api-route";
+import { apiRoute, jsonBody, parseParam } from "@/server/http/api-route";
 import { deleteSlo, getSloDefinition, updateSlo } from "@/server/slos/definitions";
 import { AppError } from "@/server/errors";
 import { sloOverrideReasonSchema, sloUpdateBodySchema, sloVersionSchema } from "@/lib/schemas/slos";
@@ -38,8 +38,12 @@ export const DELETE = apiRoute<{ name: string }>({
   targetType: "slo",
   handler: async ({ actor, meta, req, params }) => {
     const query = req.nextUrl.searchParams;
-    const version = sloVersionSchema.parse(query.get("version"));
-    const reason = sloOverrideReasonSchema.parse(query.get("overrideReason") ?? undefined);
+    const version = parseParam("version", sloVersionSchema, query.get("version") ?? undefined);
+    const reason = parseParam(
+      "overrideReason",
+      sloOverrideReasonSchema,
+      query.get("overrideReason") ?? undefined,
+    );
     const result = await deleteSlo(actor, meta, params.name, version, reason ?? null);
     if (!result.deleted) throw notFound(params.name);
     return new NextResponse(null, { status: 204 });

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { apiRoute } from "@/server/http/api-route";
+import { apiRoute, parseParam } from "@/server/http/api-route";
 import { sloBurnRates } from "@/server/slos/queries";
 import { burnRateWindowsSchema, DEFAULT_BURN_RATE_WINDOWS } from "@/lib/schemas/slos";
 
@@ -8,7 +8,9 @@ export const GET = apiRoute<{ name: string }>({
   permission: "fleet.read",
   targetType: "slo",
   handler: async ({ actor, req, params }) => {
-    const windows = burnRateWindowsSchema.parse(
+    const windows = parseParam(
+      "windows",
+      burnRateWindowsSchema,
       req.nextUrl.searchParams.get("windows") ?? DEFAULT_BURN_RATE_WINDOWS,
     );
     return NextResponse.json(await sloBurnRates(actor, params.name, windows));
