@@ -497,7 +497,9 @@ function yamlTarget(
     weight: 4,
     draw(seed, count) {
       const out: Payload[] = [];
-      const broken = sample(fc.constantFrom(...BROKEN_YAML), seed + 1, Math.ceil(count * 0.2));
+      // Every broken text once (an alias bomb found by chance is no regression test), then drawn.
+      const extra = Math.max(0, Math.ceil(count * 0.2) - BROKEN_YAML.length);
+      const broken = [...BROKEN_YAML, ...sample(fc.constantFrom(...BROKEN_YAML), seed + 1, extra)];
       const all = documents.flatMap((d, i) => paths(d).map((p) => [i, p] as const));
       const drawn =
         all.length === 0
@@ -599,12 +601,20 @@ export function buildTargets(f: FuzzFixtures): Target[] {
 }
 
 /** Splits `total` payloads over the targets by weight, and draws them, deterministically. */
-export function drawPayloads(targets: Target[], total: number, seed: number): Payload[] {
+export function drawPayloads(
+  targets: Target[],
+  total: number,
+  seed: number,
+  log: (line: string) => void = () => {},
+): Payload[] {
   const weights = targets.reduce((s, t) => s + t.weight, 0);
   const all: Payload[] = [];
   targets.forEach((t, i) => {
     const count = Math.max(5, Math.round((total * 1.15 * t.weight) / weights));
+    const started = Date.now();
     all.push(...t.draw(seed + i * 7919, count));
+    const ms = Date.now() - started;
+    if (ms > 1_000) log(`drawing ${count} for ${t.name} took ${ms} ms`);
   });
   // Interleave targets so a slow route does not leave the others waiting, and trim to the total.
   const shuffled = fc.sample(fc.shuffledSubarray(all, { minLength: all.length }), {

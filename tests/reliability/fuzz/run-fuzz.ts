@@ -85,7 +85,7 @@ export async function fuzzApp(o: FuzzOptions): Promise<FuzzReport> {
   const f = await fixtures(o);
   const targets = buildTargets(f);
   const drawStarted = Date.now();
-  const payloads = drawPayloads(targets, o.total, o.seed);
+  const payloads = drawPayloads(targets, o.total, o.seed, o.log);
   o.log(
     `seed ${o.seed}: ${payloads.length} payloads over ${targets.length} targets drawn in ${Date.now() - drawStarted} ms`,
   );
