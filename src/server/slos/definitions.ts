@@ -10,7 +10,7 @@ import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";
-import { metricsSource, pageMetrics } from "@/server/fleet/platform";
+import { pageMetrics } from "@/server/fleet/platform";
 import type { LatencyBuckets, Selector } from "@/lib/platform/types";
 import { boundariesMs, latencyThresholdProblem } from "@/lib/domain/slos/latency-buckets";
 import {
@@ -110,7 +110,8 @@ async function assertLatencyThresholds(
   specs: SloSpec[],
   stored: Map<string, SloSpec>,
 ): Promise<void> {
-  const source = metricsSource();
+  // a person waits for this: a Prometheus that is out refuses the save at once, with the reason
+  const source = pageMetrics();
   if (!source.latencyBuckets) return;
   const checked = specs.filter((s) => {
     const before = stored.get(s.name);
