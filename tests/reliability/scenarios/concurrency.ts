@@ -47,12 +47,20 @@ const scenario: Scenario = {
       i % 5 === 1 ? "pause-resume" : i % 10 === 3 ? "abort" : "run",
     );
     const webs = replicas.webs();
-    const started: (StartedRollout & { plan: Plan })[] = await Promise.all(
-      objects.map(async (object: ServingObject, i) => {
-        const web = webs[i % webs.length];
-        if (!web) throw new Error("no web process");
-        const rollout = await startRollout(web.url, release, object, steps);
-        return { ...rollout, plan: plans[i] ?? "run" };
+    let busy = 0;
+    const onBusy = () => (busy += 1);
+    // Release managers starting them: ten at a time, over both web processes.
+    const started: (StartedRollout & { plan: Plan })[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let i = next++; i < objects.length; i = next++) {
+          const object = objects[i] as ServingObject;
+          const web = webs[i % webs.length];
+          if (!web) throw new Error("no web process");
+          const rollout = await startRollout(web.url, release, object, steps, { onBusy });
+          started.push({ ...rollout, plan: plans[i] ?? "run" });
+        }
       }),
     );
     log(`started ${started.length} rollouts in ${Date.now() - t0} ms`);
@@ -80,6 +88,11 @@ const scenario: Scenario = {
           return true;
         }
         const message = answer.result?.error.message ?? answer.body.slice(0, 200);
+        if (answer.result?.error.code === "UNAVAILABLE") {
+          busy += 1;
+          await sleep(1_000);
+          continue;
+        }
         if (/changed since you loaded it/.test(message)) {
           retriedAsChanged += 1;
           continue;
@@ -180,6 +193,7 @@ const scenario: Scenario = {
         "double-applied": verdict.figures.doubleApplied,
         "commands accepted": accepted,
         "retried as changed": retriedAsChanged,
+        "answered busy, retried": busy,
         "lost commands": lost.length,
         "command to platform p50 ms": Math.round(percentile(applyMs, 50)),
         "command to platform p95 ms": Math.round(percentile(applyMs, 95)),

@@ -136,14 +136,24 @@ export async function startRollout(
   cookie: string,
   object: ServingObject,
   steps: string,
+  options: { onBusy?: () => void } = {},
 ): Promise<StartedRollout> {
-  const answer = await callAction<{ rollouts: { id: string }[] }>(
-    url,
-    cookie,
-    "startRolloutAction",
-    { model: object.model, version: object.to, steps, waves: object.environment },
-    { page: "/rollouts" },
-  );
+  let answer: ActionAnswer<{ rollouts: { id: string }[] }>;
+  // "The database is busy, try again" is an answer a person acts on by trying again; a start
+  // tried again is the same start (it is idempotent).
+  for (let attempt = 0; ; attempt++) {
+    answer = await callAction<{ rollouts: { id: string }[] }>(
+      url,
+      cookie,
+      "startRolloutAction",
+      { model: object.model, version: object.to, steps, waves: object.environment },
+      { page: "/rollouts" },
+    );
+    if (answer.result?.ok !== false || answer.result.error.code !== "UNAVAILABLE") break;
+    options.onBusy?.();
+    if (attempt >= 10) break;
+    await sleep(1_000);
+  }
   const rollout = answer.result?.ok ? answer.result.data.rollouts[0] : undefined;
   if (!rollout) {
     throw new Error(
@@ -231,12 +241,13 @@ const TERMINAL = new Set(["completed", "aborted", "rolled_back"]);
 
 /**
  * Where a rollout may rightly rest: finished, or paused waiting for a person (a pause step with
- * no duration, or a person's pause), with the platform caught up and no claim held.
+ * no duration, or a person's pause), with the platform caught up. (Claims do not count: the
+ * engine claims a waiting rollout on every pass to look at its object, and a killed process's
+ * claim on a finished one just runs out.)
  */
 function settledProblem(r: RolloutRow, steps: StepRow[], pausedByPerson: boolean): string | null {
   if (!r.platformSynced) return "platform not caught up";
   if (r.verifying) return "still verifying";
-  if (r.leaseOwner) return `claimed by ${r.leaseOwner}`;
   if (TERMINAL.has(r.status)) return null;
   if (r.status === "paused" && !r.pausedUntil && !r.outsideChange) {
     const step = steps[r.currentStep];
@@ -260,8 +271,7 @@ async function pausedByPeople(databaseUrl: string, ids: string[]): Promise<Set<s
 }
 
 /**
- * Waits until every rollout rests (terminal, or waiting for a person, platform caught up, no
- * claim held). Returns the time it took; throws with what still moves after `timeoutMs`.
+ * Waits until every rollout rests (terminal, or waiting for a person, platform caught up). Returns the time it took; throws with what still moves after `timeoutMs`.
  */
 export async function waitSettled(
   databaseUrl: string,
