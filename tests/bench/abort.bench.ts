@@ -3,10 +3,10 @@
 // in flight for 10 s), then an engineer aborts. Prints how long the abort took to be accepted
 // (the server action's work: commit and audit, no platform call), and how long until the
 // cluster had it (the write in flight, then the abort's own 10-second write). Five rounds.
-import { it } from "vitest";
+import { it, vi } from "vitest";
 import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
 import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
-import { useFleetPlatform } from "@/server/fleet/platform";
+import { metricsSource, useFleetPlatform } from "@/server/fleet/platform";
 import { syncFleet } from "@/server/fleet/sync";
 import { driveRollout } from "@/server/rollouts/engine";
 import { appliesSettled } from "@/server/rollouts/apply-now";
@@ -50,6 +50,7 @@ it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, asyn
     const west = clusters.server(WEST);
     const accepted: number[] = [];
     const applied: number[] = [];
+    const duringAnalysis = { accepted: [] as number[], applied: [] as number[] };
     for (let round = 0; round < 5; round++) {
       const version = (
         await registerVersionWith(prisma, "ranker-xl", "none", (i) => `20.${round}.${i}`)
@@ -110,10 +111,75 @@ it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, asyn
         );
       }
     }
+    // The same, with the rollout in analysis while Prometheus takes 5 s to answer every query:
+    // the engine's interval is being sampled (no lock held) when the engineer aborts.
+    const instant = metricsSource().instant.bind(metricsSource());
+    const slowMetrics = vi.spyOn(metricsSource(), "instant").mockImplementation(async (...args) => {
+      await new Promise((done) => setTimeout(done, 5_000));
+      return instant(...args);
+    });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const version = (
+          await registerVersionWith(prisma, "ranker-xl", "none", (i) => `21.${round}.${i}`)
+        ).version;
+        const started = await startRollout(release, meta, {
+          model: "ranker-xl",
+          version,
+          strategy: "canary",
+          steps: "weight 20\nanalysis 600s every 1s\nweight 100",
+          waves: "production/eu-west-1",
+          saveAsDefault: false,
+          fix: false,
+          overrideReason: "",
+        });
+        const id = started.rollouts[0]!.id;
+        for (let i = 0; i < 40; i++) {
+          await appliesSettled();
+          await driveRollout(id);
+          await Promise.all(clusters.controllers.map((c) => c.settled()));
+          const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+          if (r.status === "analyzing" && r.platformSynced) break;
+          await new Promise((done) => setTimeout(done, 100));
+        }
+        const slow = west.addLatency(LATENCY_MS, { resource: "rollouts", verb: "patch" });
+        // the engine samples the interval: 5 s of Prometheus, no lock held
+        const sampling = driveRollout(id);
+        await new Promise((done) => setTimeout(done, 1_000));
+        const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+        const t0 = performance.now();
+        await commandRollout(engineer, meta, {
+          rolloutId: id,
+          command: "abort",
+          version: row.version,
+        });
+        duringAnalysis.accepted.push(performance.now() - t0);
+        await sampling;
+        await appliesSettled();
+        for (let i = 0; i < 5; i++) {
+          const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+          if (r.platformSynced) break;
+          await driveRollout(id);
+        }
+        duringAnalysis.applied.push(performance.now() - t0);
+        slow();
+        const o = await platform.rollout({
+          cluster: WEST,
+          namespace: "search-serving",
+          name: "ranker-xl",
+        });
+        if (!o.aborted) throw new Error(`the abort during analysis did not reach the cluster`);
+      }
+    } finally {
+      slowMetrics.mockRestore();
+    }
     const fmt = (xs: number[]) =>
       `median ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`;
     console.log(`abort accepted (server action returned): ${fmt(accepted)} (5 rounds)`);
     console.log(`abort on the cluster (writes take ${LATENCY_MS / 1000} s each): ${fmt(applied)}`);
+    console.log(
+      `during analysis, Prometheus 5 s per query: abort accepted ${fmt(duringAnalysis.accepted)}; on the cluster ${fmt(duringAnalysis.applied)}`,
+    );
   } finally {
     useFleetPlatform(null);
     await platform.stop();
