@@ -2,6 +2,7 @@
 
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { OctagonX } from "lucide-react";
 import { useState } from "react";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
@@ -63,7 +64,8 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
         ) : null}
         {r.blocked ? (
           <Badge tone="bad" data-testid="blocked-badge">
-            ⛔ blocked
+            <OctagonX aria-hidden="true" />
+            blocked
           </Badge>
         ) : null}
         <span className="text-sm">
@@ -419,8 +421,9 @@ function BlockedAlert({
       data-testid="blocked"
       data-kind={blocked.kind}
     >
-      <p className="font-semibold">
-        ⛔ Blocked: {BLOCK_TITLES[blocked.kind] ?? "the engine cannot go on"}
+      <p className="flex items-center gap-1.5 font-semibold">
+        <OctagonX className="size-4" aria-hidden="true" />
+        Blocked: {BLOCK_TITLES[blocked.kind] ?? "the engine cannot go on"}
       </p>
       <p data-testid="blocked-reason">{blocked.reason}</p>
       {outage ? <p>{outage}</p> : null}

@@ -148,6 +148,8 @@ describe("Prometheus failures are explicit", () => {
       timeoutMs: 500,
     });
     await expect(dead.instant("request_rate", {})).rejects.toBeInstanceOf(OutcomeUnknownError);
+    // a refused connection is not a timeout: the message says which
+    await expect(dead.instant("request_rate", {})).rejects.toThrow(/unreachable: ECONNREFUSED/);
     expect((await dead.health()).status).toBe("down");
   });
 

@@ -1,3 +1,4 @@
+import { OctagonX } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
@@ -116,7 +117,8 @@ export default async function RolloutsPage({ searchParams }: { searchParams: Sea
                   ) : null}
                   {r.blockedReason ? (
                     <Badge tone="bad" data-testid="blocked-badge">
-                      ⛔ blocked
+                      <OctagonX aria-hidden="true" />
+                      blocked
                     </Badge>
                   ) : null}
                   {r.blockedReason ? (

@@ -112,7 +112,16 @@ export class PrometheusMetrics implements MetricsSource {
         headers: { accept: "application/json" },
       });
     } catch (error) {
-      throw new OutcomeUnknownError(`${operation} (no answer within ${this.timeoutMs} ms)`, error);
+      // a timeout, or a refused or dropped connection: say which, so on-call looks in the right place
+      const timedOut = error instanceof Error && error.name === "TimeoutError";
+      const cause =
+        error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+      throw new OutcomeUnknownError(
+        timedOut
+          ? `${operation} (no answer within ${this.timeoutMs} ms)`
+          : `${operation} (unreachable: ${cause?.code ?? (error instanceof Error ? error.message : "no connection")})`,
+        error,
+      );
     }
     if (res.status >= 500) throw new OutcomeUnknownError(`${operation} (HTTP ${res.status})`);
     const body = (await res.json().catch(() => null)) as
