@@ -1,20 +1,34 @@
 import "server-only";
+import type pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/generated/prisma/client";
-import { createPool } from "@/server/db/pool";
+import { hasDatabasePriority } from "@/lib/db/priority";
+import { createLanePool, createPool } from "@/server/db/pool";
 import { databaseSettings } from "@/server/db/settings";
 
-const globalForPrisma = globalThis as unknown as { flightdeckPrisma?: PrismaClient };
+const globalForPrisma = globalThis as unknown as {
+  flightdeckPrisma?: PrismaClient;
+  flightdeckPriorityPrisma?: PrismaClient;
+  flightdeckPool?: pg.Pool;
+};
 
-function createClient(): PrismaClient {
-  const connectionString = process.env.DATABASE_URL;
-  if (!connectionString) {
-    throw new Error("DATABASE_URL is not set: start Flightdeck with `npm start`.");
-  }
+function connectionString(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: start Flightdeck with `npm start`.");
+  return url;
+}
+
+function mainPool(): pg.Pool {
+  globalForPrisma.flightdeckPool ??= createPool(connectionString(), databaseSettings());
+  return globalForPrisma.flightdeckPool;
+}
+
+function createClient(priority: boolean): PrismaClient {
   const settings = databaseSettings();
-  // Our own pool, so /metrics can report its connections in use and requests waiting.
-  const pool = createPool(connectionString, settings);
-  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  const pool = priority ? createLanePool(connectionString(), settings, mainPool()) : mainPool();
+  // The main pool outlives a client's disconnect only if another client uses it: the priority
+  // client never ends it.
+  const adapter = new PrismaPg(pool, { disposeExternalPool: !priority });
   return new PrismaClient({
     adapter,
     // Prisma fails a transaction that waited longer than maxWait for its connection even once
@@ -26,9 +40,18 @@ function createClient(): PrismaClient {
   });
 }
 
-/** One client per process (Next.js dev reloads modules; keep the pool on globalThis). */
+/**
+ * One client per process (Next.js dev reloads modules; keep the pool on globalThis), and one
+ * for a person's changes (withDatabasePriority): its own client, so that Prisma, which
+ * dispatches the queries of one moment together, never runs them on the pages' pool, and its
+ * own lane of connections (server/db/pool.ts).
+ */
 export function db(): PrismaClient {
-  globalForPrisma.flightdeckPrisma ??= createClient();
+  if (hasDatabasePriority()) {
+    globalForPrisma.flightdeckPriorityPrisma ??= createClient(true);
+    return globalForPrisma.flightdeckPriorityPrisma;
+  }
+  globalForPrisma.flightdeckPrisma ??= createClient(false);
   return globalForPrisma.flightdeckPrisma;
 }
 

@@ -1,6 +1,5 @@
 import "server-only";
 import pg from "pg";
-import { hasDatabasePriority } from "@/lib/db/priority";
 import { dbPoolWait, registerPool } from "@/lib/telemetry/metrics";
 import type { DatabaseSettings } from "@/server/db/settings";
 
@@ -20,21 +19,12 @@ const isFull = (pool: pg.Pool) =>
 
 /**
  * pg's pool, measuring how long requests wait for a connection when none is free (the
- * `flightdeck_db_pool_wait_seconds` histogram: its count is how many waited), with a lane for
- * work under `withDatabasePriority`. Priority work queues on the main pool only when its lane
- * is full (a change that holds a transaction and reads beside it must not wait on itself).
+ * `flightdeck_db_pool_wait_seconds` histogram: its count is how many waited).
  */
 class MeasuredPool extends pg.Pool {
-  lane: pg.Pool | null = null;
-
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
-    const lane = this.lane;
-    if (lane && hasDatabasePriority() && !isFull(lane)) {
-      if (callback) return lane.connect(callback);
-      return lane.connect();
-    }
     const queued = isFull(this);
     const started = performance.now();
     const observe = (outcome: "ok" | "error") => {
@@ -60,27 +50,55 @@ class MeasuredPool extends pg.Pool {
   }
 }
 
-/** The process's connection pool, with its priority lane. */
-export function createPool(connectionString: string, settings: DatabaseSettings): pg.Pool {
-  const options = {
+/**
+ * The priority lane: a person's changes take its connections, and queue on the main pool only
+ * when it is full (a change that holds a transaction and reads beside it must not wait on
+ * itself).
+ */
+class LanePool extends pg.Pool {
+  main: pg.Pool | null = null;
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const target = this.main && isFull(this) ? this.main : null;
+    if (callback) return target ? target.connect(callback) : super.connect(callback);
+    return target ? target.connect() : super.connect();
+  }
+}
+
+function poolOptions(connectionString: string, settings: DatabaseSettings): pg.PoolConfig {
+  return {
     connectionString,
     connectionTimeoutMillis: settings.connectionWaitMs,
     statement_timeout: settings.statementTimeoutMs,
   };
-  const pool = new MeasuredPool({ ...options, max: settings.poolSize });
-  const lane = new pg.Pool({ ...options, max: priorityLaneSize(settings.poolSize) });
-  // An idle connection that breaks emits "error": without a listener that would end the process.
-  lane.on("error", () => undefined);
-  pool.lane = lane;
+}
+
+/** The process's connection pool. */
+export function createPool(connectionString: string, settings: DatabaseSettings): pg.Pool {
+  const pool = new MeasuredPool({
+    ...poolOptions(connectionString, settings),
+    max: settings.poolSize,
+  });
   recoverDeadConnections(pool);
-  recoverDeadConnections(lane);
-  // Ending the pool (the client's disconnect) ends its lane too.
-  const end = pool.end.bind(pool);
-  pool.end = (async () => {
-    await Promise.all([end(), lane.end()]);
-  }) as typeof pool.end;
   registerPool(() => pool);
   return pool;
+}
+
+/** The priority lane beside `main`: a quarter of its size, at least 2. */
+export function createLanePool(
+  connectionString: string,
+  settings: DatabaseSettings,
+  main: pg.Pool,
+): pg.Pool {
+  const lane = new LanePool({
+    ...poolOptions(connectionString, settings),
+    max: priorityLaneSize(settings.poolSize),
+  });
+  lane.main = main;
+  recoverDeadConnections(lane);
+  return lane;
 }
 
 /**

@@ -10,6 +10,7 @@ import { DATABASE_DEFAULTS, type DatabaseSettings } from "@/server/db/settings";
 import { databaseUnavailable } from "@/server/errors";
 import { exposition } from "@/lib/telemetry/metrics";
 import { withDatabasePriority } from "@/lib/db/priority";
+import { db } from "@/server/db/client";
 
 const url = () => process.env.DATABASE_URL ?? "";
 const clients: PrismaClient[] = [];
@@ -123,21 +124,23 @@ describe("the connection pool", () => {
   });
 
   it("serves a person's change ahead of page reads when the pool is saturated", async () => {
-    const prisma = client({ poolSize: 1 });
+    // db() as the app uses it, on a pool of one connection (its lane has 2).
+    process.env.DATABASE_POOL_SIZE = "1";
     // Page reads hold the pool's one connection and queue behind it.
-    const holder = prisma.$transaction(async (tx) => {
+    const holder = db().$transaction(async (tx) => {
       await tx.$queryRaw`SELECT 1`;
       await sleep(1_500);
     });
     await sleep(100);
-    const reads = [1, 2, 3].map(() => prisma.$queryRaw`SELECT 1`);
     const started = Date.now();
-    // The change's transaction and its reads beside it take the lane's connections.
+    // In the same moment as more page reads (Prisma dispatches them together), the change, its
+    // transaction and a read beside that transaction take the lane's connections.
+    const reads = [1, 2, 3].map(() => db().user.findFirst({ select: { id: true } }));
     await withDatabasePriority(async () => {
-      await prisma.$queryRaw`SELECT 1`;
-      await prisma.$transaction(async (tx) => {
+      await db().user.findFirst({ select: { id: true } });
+      await db().$transaction(async (tx) => {
         await tx.$queryRaw`SELECT 1`;
-        await prisma.$queryRaw`SELECT 1`;
+        await db().$queryRaw`SELECT 1`;
       });
     });
     expect(Date.now() - started).toBeLessThan(1_000);
