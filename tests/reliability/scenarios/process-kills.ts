@@ -77,12 +77,12 @@ const scenario: Scenario = {
     let applied = 0;
     let refusedAsChanged = 0;
 
-    // Kills: one every 1–4 s (full) or 1–2 s (short), of a web or a worker process at random.
+    // Kills: one every 0.5–2.5 s (full) or 1–2 s (short), of a web or a worker process at random.
     const killing = (async () => {
       let web = 0;
       let worker = 0;
       for (let k = 0; k < kills; k++) {
-        await sleep(short ? random(800, 1_800) : random(1_000, 4_000));
+        await sleep(short ? random(800, 1_800) : random(500, 2_500));
         const candidates = replicas.killable();
         const replica = candidates[Math.floor(Math.random() * candidates.length)];
         if (!replica) {
@@ -92,6 +92,7 @@ const scenario: Scenario = {
         if (replica.role === "web") web += 1;
         else worker += 1;
         const pid = await replicas.killAndRestart(replica);
+        if ((k + 1) % 10 === 0) log(`${k + 1} kills, ${started.length} rollouts started`);
         if (short) {
           await sql(
             database.url,
@@ -105,7 +106,7 @@ const scenario: Scenario = {
     })();
 
     // Starts, spread over the time the kills take, and the people's commands.
-    const spread = short ? 10_000 : 100_000;
+    const spread = short ? 10_000 : 60_000;
     const starting = (async () => {
       for (const [i, object] of objects.entries()) {
         const fate = fates[i] ?? "finish";
