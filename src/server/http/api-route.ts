@@ -50,7 +50,18 @@ export function apiRoute<P = Record<string, string>>(def: {
 }) {
   return async (req: NextRequest, context: { params: Promise<P> }): Promise<Response> => {
     const meta = metaFromHeaders(req.headers);
-    const params = await context.params;
+    let params: P;
+    try {
+      params = await context.params;
+    } catch {
+      // Next.js decodes path segments here: one that is not UTF-8 (%ED%A0%80) fails to.
+      return apiError(
+        "INVALID_INPUT",
+        "The path holds a segment that is not valid percent-encoded UTF-8.",
+        meta,
+        { path: "not valid percent-encoded UTF-8" },
+      );
+    }
     const mutating = !["GET", "HEAD", "OPTIONS"].includes(req.method);
     const deny = async (
       actor: Actor | null,
@@ -79,6 +90,7 @@ export function apiRoute<P = Record<string, string>>(def: {
     }
     try {
       assertAllowed(actor, def.permission);
+      refuseNulCharacters(params, req.nextUrl.searchParams);
       return await def.handler({ actor, meta, req, params });
     } catch (error) {
       if (error instanceof AppError) {
@@ -125,6 +137,47 @@ export function parseParam<S extends z.ZodType>(
   );
 }
 
+const NUL_MESSAGE =
+  "Contains a NUL character (\\u0000), which Flightdeck cannot store or search for.";
+
+/** The path of a string (or key) holding NUL in a parsed JSON value, or null. Iterative: bodies nest deep. */
+function nulPath(root: unknown): (string | number)[] | null {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { value, path } = next;
+    if (typeof value === "string") {
+      if (value.includes("\u0000")) return path;
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
+    } else if (value && typeof value === "object") {
+      for (const [key, v] of Object.entries(value)) {
+        if (key.includes("\u0000")) return [...path, key];
+        stack.push({ value: v, path: [...path, key] });
+      }
+    }
+  }
+  return null;
+}
+
+function nulError(path: (string | number)[], input: unknown): z.ZodError {
+  return new z.ZodError([{ code: "custom", path, message: NUL_MESSAGE, input }]);
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, so a parameter with one fails the query it reaches (a 500);
+ * refused here, by name, before any handler reads it.
+ */
+function refuseNulCharacters(params: unknown, query: URLSearchParams): void {
+  for (const [name, value] of Object.entries((params ?? {}) as Record<string, unknown>)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === "string" && v.includes("\u0000")))
+      throw nulError([name], value);
+  }
+  for (const [name, value] of query) {
+    if (name.includes("\u0000") || value.includes("\u0000")) throw nulError([name], value);
+  }
+}
+
 /** The default cap on a JSON body: far above any legitimate request. */
 const MAX_JSON_BYTES = 1024 * 1024;
 
@@ -161,9 +214,14 @@ export async function jsonBody(
     throw new AppError("INVALID_INPUT", "Send the body as JSON (Content-Type: application/json).");
   }
   const text = await cappedText(req, maxBytes);
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new AppError("INVALID_INPUT", "The request body is not valid JSON.");
   }
+  // Walked only when the text can hold a NUL at all: an escape or the raw character.
+  const nul = text.includes("\\u0000") || text.includes("\u0000") ? nulPath(value) : null;
+  if (nul) throw nulError(nul, null);
+  return value;
 }

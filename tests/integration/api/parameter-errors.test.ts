@@ -10,6 +10,8 @@ import * as sloRoute from "@/app/api/v1/slos/[name]/route";
 import * as burnRateRoute from "@/app/api/v1/slos/[name]/burn-rate/route";
 import * as rulesRoute from "@/app/api/v1/slos/[name]/rules/route";
 import * as promotionRoute from "@/app/api/v1/promotions/[number]/route";
+import * as auditRoute from "@/app/api/v1/audit/route";
+import * as slosRoute from "@/app/api/v1/slos/route";
 
 const prisma = connectTestDatabase();
 const ORIGIN = "http://localhost:3000";
@@ -93,5 +95,50 @@ describe("GET /api/v1/slos/{name}/rules", () => {
     const error = await refusal(res);
     expect(error.code).toBe("NOT_FOUND");
     expect(error.message).toContain("no-such-slo");
+  });
+});
+
+// PostgreSQL text cannot hold NUL: a parameter or body string with one failed the query it
+// reached, and the API answered 500.
+describe("NUL characters", () => {
+  it("in a path parameter: 422 naming it", async () => {
+    const res = await sloRoute.GET(request("GET", "/api/v1/slos/a%00b"), {
+      params: Promise.resolve({ name: "a\u0000b" }),
+    });
+    const error = await refusal(res);
+    expect(Object.keys(error.fields ?? {})).toEqual(["name"]);
+  });
+
+  it("in a query parameter: 422 naming it", async () => {
+    const res = await auditRoute.GET(request("GET", "/api/v1/audit?actor=%00"), {
+      params: Promise.resolve({}),
+    });
+    const error = await refusal(res);
+    expect(Object.keys(error.fields ?? {})).toEqual(["actor"]);
+  });
+
+  it("in a JSON body: 422 naming the field, and nothing created", async () => {
+    const before = await prisma.slo.count();
+    const res = await slosRoute.POST(
+      new NextRequest(`${ORIGIN}/api/v1/slos`, {
+        method: "POST",
+        headers: { origin: ORIGIN, "content-type": "application/json" },
+        body: JSON.stringify({ name: "nul-slo", displayName: "a\u0000b", alerts: [] }),
+      }),
+      { params: Promise.resolve({}) },
+    );
+    const error = await refusal(res);
+    expect(Object.keys(error.fields ?? {})).toEqual(["displayName"]);
+    expect(await prisma.slo.count()).toBe(before);
+  });
+});
+
+describe("a path segment that is not UTF-8 (%ED%A0%80)", () => {
+  it("is refused with 422, not a 500", async () => {
+    const res = await sloRoute.GET(request("GET", "/api/v1/slos/%ED%A0%80"), {
+      params: Promise.reject(new URIError("URI malformed")),
+    });
+    const error = await refusal(res);
+    expect(Object.keys(error.fields ?? {})).toEqual(["path"]);
   });
 });
