@@ -3,7 +3,7 @@
 // from the production build, then prints one Markdown table of what each did and lost, with the
 // machine it ran on. Exits non-zero when any scenario lost or broke anything, or threw.
 //
-//   npx tsx tests/reliability/run.ts [--short] [--only <name>] [--write]
+//   npx tsx tests/reliability/run.ts [--short] [--only <name>[,<name>…]] [--write]
 //
 // --write puts the table into docs/reliability.md between its reliability markers.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -164,8 +164,9 @@ async function main() {
   // With --only, a module that cannot be loaded matters only when it is the one asked for.
   let broken = loaded.broken;
   if (args.only) {
-    scenarios = scenarios.filter((s) => s.name === args.only);
-    broken = broken.filter((b) => b.name === args.only);
+    const names = new Set(args.only.split(","));
+    scenarios = scenarios.filter((s) => names.has(s.name));
+    broken = broken.filter((b) => names.has(b.name));
     if (scenarios.length === 0 && broken.length === 0) {
       console.error(`no scenario named "${args.only}"`);
       process.exit(2);

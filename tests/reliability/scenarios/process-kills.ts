@@ -77,12 +77,12 @@ const scenario: Scenario = {
     let applied = 0;
     let refusedAsChanged = 0;
 
-    // Kills: one every 0.5–2.5 s (full) or 1–2 s (short), of a web or a worker process at random.
+    // Kills: one every 0.5–2.5 s (full) or 0.5–1.2 s (short), of a web or a worker process at random.
     const killing = (async () => {
       let web = 0;
       let worker = 0;
       for (let k = 0; k < kills; k++) {
-        await sleep(short ? random(800, 1_800) : random(500, 2_500));
+        await sleep(short ? random(500, 1_200) : random(500, 2_500));
         const candidates = replicas.killable();
         const replica = candidates[Math.floor(Math.random() * candidates.length)];
         if (!replica) {

@@ -37,7 +37,7 @@ const scenario: Scenario = {
   name: "racing-requests",
   order: 30,
   async run({ short, log, port }) {
-    const racers = 10;
+    const racers = short ? 5 : 10;
     const promoteRaces = short ? 1 : 3;
     const mixedRaces = short ? 1 : 2;
     const approveRaces = short ? 1 : 5;
