@@ -145,10 +145,12 @@ const scenario: Scenario = {
     const tookMs = Date.now() - t0;
     log(`${sent} alerts in ${deliveries.length} deliveries took ${(tookMs / 1000).toFixed(1)} s`);
 
-    const incidents = await sql<{ fingerprint: string; incidents: string }>(
+    const incidents = await sql<{ fingerprint: string; incidents: string; severity: string }>(
       database.url,
-      `SELECT a.fingerprint, count(DISTINCT a."incidentId") AS incidents
-         FROM "IncidentAlert" a WHERE a.fingerprint LIKE 'storm%' GROUP BY 1`,
+      `SELECT a.fingerprint, count(DISTINCT a."incidentId") AS incidents,
+              min(i.severity::text) AS severity
+         FROM "IncidentAlert" a JOIN "Incident" i ON i.id = a."incidentId"
+        WHERE a.fingerprint LIKE 'storm%' GROUP BY 1`,
     );
     const opened = await sql<{ n: string }>(database.url, `SELECT count(*) AS n FROM "Incident"`);
     const newIncidents = Number(opened[0]?.n ?? 0) - Number(before[0]?.n ?? 0);
@@ -157,6 +159,11 @@ const scenario: Scenario = {
       if (!row) failures.push(`${fp}: no incident holds it`);
       else if (Number(row.incidents) !== 1)
         failures.push(`${fp}: held by ${row.incidents} incidents`);
+      // The right incident: the severity its labels ask for (critical → SEV2, warning → SEV3).
+      const wanted = labels(fp, fingerprints.indexOf(fp)).severity === "critical" ? "SEV2" : "SEV3";
+      if (row && row.severity !== wanted) {
+        failures.push(`${fp}: its incident is ${row.severity}, its alerts say ${wanted}`);
+      }
     }
     if (newIncidents !== fingerprintCount) {
       failures.push(`${newIncidents} incidents opened for ${fingerprintCount} fingerprints`);
