@@ -6,8 +6,8 @@
 // - rollouts waiting at a pause step: release managers all press "promote";
 // - rollouts waiting at a pause step: engineers press "abort" while release managers press
 //   "promote";
-// - promotion requests to a staging environment (one approval needed): release managers all
-//   press "approve".
+// - promotion requests to a staging environment (one approval needed) and to a production one
+//   (two needed): release managers all press "approve"; as many as are needed apply.
 import type { Scenario } from "../scenario";
 import { callAction, sleep, sql, startDatabase, type ActionAnswer } from "../support/app";
 import { Replicas, signInAny } from "../support/processes";
@@ -40,14 +40,15 @@ const scenario: Scenario = {
     const racers = short ? 5 : 10;
     const promoteRaces = short ? 1 : 3;
     const mixedRaces = short ? 1 : 2;
-    const approveRaces = short ? 1 : 5;
+    const approveRaces = short ? 1 : 3;
+    /** Production needs two approvals: two of the racers apply, the rest are refused. */
+    const productionRaces = short ? 0 : 2;
     const failures: string[] = [];
     const database = await startDatabase();
-    const objects = await addServingObjects(
-      database.url,
-      promoteRaces + mixedRaces + approveRaces,
-      "race",
-    );
+    const objects = [
+      ...(await addServingObjects(database.url, promoteRaces + mixedRaces + approveRaces, "race")),
+      ...(await addServingObjects(database.url, productionRaces, "race-prod", "production")),
+    ];
     const managers = [
       "release2@flightdeck.demo",
       "admin@flightdeck.demo",
@@ -85,7 +86,13 @@ const scenario: Scenario = {
     }
 
     // Promotion requests, one per remaining object, by release@ (who may not approve them).
-    const requests: { id: string; version: number; number: number; model: string }[] = [];
+    const requests: {
+      id: string;
+      version: number;
+      number: number;
+      model: string;
+      requiredApprovals: number;
+    }[] = [];
     for (const object of objects.slice(promoteRaces + mixedRaces)) {
       const answer = await callAction<{ id: string; number: number; version: number }>(
         replicas.web().url,
@@ -94,16 +101,21 @@ const scenario: Scenario = {
         {
           model: object.model,
           version: object.to,
-          tier: "staging",
+          tier: object.environment.split("/")[0],
           regions: [object.region],
           justification: "Racing approvals in the reliability suite",
         },
         { page: "/promotions" },
       );
-      const [row] = await sql<{ id: string; version: number; number: number }>(
+      const [row] = await sql<{
+        id: string;
+        version: number;
+        number: number;
+        requiredApprovals: number;
+      }>(
         database.url,
-        `SELECT p.id, p.version, p.number FROM "PromotionRequest" p JOIN "Model" m ON m.id = p."modelId"
-          WHERE m.name = $1`,
+        `SELECT p.id, p.version, p.number, p."requiredApprovals" FROM "PromotionRequest" p
+           JOIN "Model" m ON m.id = p."modelId" WHERE m.name = $1`,
         [object.model],
       );
       if (!answer.result?.ok || !row) {
@@ -136,7 +148,8 @@ const scenario: Scenario = {
     const webs = replicas.webs();
     const at = (i: number) => webs[i % webs.length]?.url ?? "";
     const races: Race[] = [];
-    const expectations: { race: Race; check: () => Promise<string[]> }[] = [];
+    /** Each race, how many of its requests may apply, and what the database must show. */
+    const expectations: { race: Race; applies: number; check: () => Promise<string[]> }[] = [];
 
     for (const [n, r] of rollouts.entries()) {
       const version = versions.get(r.id) ?? 0;
@@ -153,6 +166,7 @@ const scenario: Scenario = {
       races.push(result);
       expectations.push({
         race: result,
+        applies: 1,
         check: async () => {
           const events = await sql<{ kind: string }>(
             database.url,
@@ -184,6 +198,7 @@ const scenario: Scenario = {
       races.push(result);
       expectations.push({
         race: result,
+        applies: request.requiredApprovals,
         check: async () => {
           const [row] = await sql<{ approvals: string; releases: string; status: string }>(
             database.url,
@@ -201,8 +216,13 @@ const scenario: Scenario = {
             [request.id],
           );
           const problems: string[] = [];
-          if (Number(row?.approvals) !== 1) problems.push(`${row?.approvals} approvals recorded`);
-          if (Number(audits[0]?.n) !== 1) problems.push(`${audits[0]?.n} approval audit rows`);
+          const wanted = request.requiredApprovals;
+          if (Number(row?.approvals) !== wanted) {
+            problems.push(`${row?.approvals} approvals recorded, ${wanted} needed`);
+          }
+          if (Number(audits[0]?.n) !== wanted) {
+            problems.push(`${audits[0]?.n} approval audit rows for ${wanted} approvals`);
+          }
           if (row?.status === "started" && Number(row.releases) !== 1) {
             problems.push(`${row.releases} releases started`);
           }
@@ -214,13 +234,15 @@ const scenario: Scenario = {
     // Each race: exactly one request applied, the others refused as a conflict naming the change.
     let applied = 0;
     let refused = 0;
-    for (const { race: r, check } of expectations) {
+    for (const { race: r, check, applies } of expectations) {
       const ok = r.answers.filter(
         (a) =>
           a.result?.ok === true && !(a.result.data as { alreadyApplied?: boolean }).alreadyApplied,
       );
       applied += ok.length;
-      if (ok.length !== 1) failures.push(`${r.what}: ${ok.length} requests applied, not 1`);
+      if (ok.length !== applies) {
+        failures.push(`${r.what}: ${ok.length} requests applied, not ${applies}`);
+      }
       for (const a of r.answers) {
         if (a.result?.ok) continue;
         if (a.status >= 500) failures.push(`${r.what}: HTTP ${a.status}`);

@@ -21,7 +21,7 @@ const id = (prefix: string) => `${prefix}${randomBytes(10).toString("hex")}`;
 
 /**
  * Adds `count` models of the demo's "ranking" team (whose people the demo accounts are), each
- * serving version 1.0.0 in one staging environment, with 2.0.0 registered: `count` platform
+ * serving version 1.0.0 in one environment of `tier`, with 2.0.0 registered: `count` platform
  * objects that no seeded rollout uses. Call before any app process starts: the simulator boots
  * its fleet from the inventory on first use.
  */
@@ -29,6 +29,7 @@ export async function addServingObjects(
   databaseUrl: string,
   count: number,
   prefix = "rel",
+  tier: "staging" | "production" = "staging",
 ): Promise<ServingObject[]> {
   const places = await sql<{
     clusterId: string;
@@ -44,10 +45,11 @@ export async function addServingObjects(
        JOIN "Team" t ON t.id = m."teamId"
        JOIN "Environment" e ON e.id = d."environmentId"
        JOIN "Region" r ON r.id = e."regionId"
-      WHERE t.slug = 'ranking' AND e.tier = 'staging'
+      WHERE t.slug = 'ranking' AND e.tier = $1::"EnvironmentTier"
       ORDER BY e.name`,
+    [tier],
   );
-  if (places.length === 0) throw new Error("the demo fleet has no staging deployment of ranking");
+  if (places.length === 0) throw new Error(`the demo fleet has no ${tier} deployment of ranking`);
   const objects: ServingObject[] = [];
   for (let i = 0; i < count; i++) {
     const place = places[i % places.length];
