@@ -5,7 +5,23 @@
 // the first new connections. Reported: the outage window, the window of failed answers, what
 // the failures were (503 "busy, try again" or 500), and when readiness was back.
 import type { Scenario } from "../scenario";
-import { createApiToken, signIn, sleep, startApp, startDatabase } from "../support/app";
+import {
+  callAction,
+  createApiToken,
+  signIn,
+  sleep,
+  sql,
+  startApp,
+  startDatabase,
+  type TestDatabase,
+} from "../support/app";
+import {
+  addServingObjects,
+  rolloutRows,
+  startRollout,
+  waitSettled,
+  type StartedRollout,
+} from "../support/rollouts";
 import { pageProblem } from "../load/load";
 
 /** After PostgreSQL accepts connections again, requests may still fail for this long. */
@@ -17,6 +33,18 @@ interface Answer {
   endedAt: number;
   /** null for a good answer */
   problem: string | null;
+}
+
+/** Resolves once PostgreSQL refuses connections (the restart has stopped it). */
+async function down(database: TestDatabase): Promise<void> {
+  for (;;) {
+    const refused = await sql(database.url, "SELECT 1").then(
+      () => false,
+      () => true,
+    );
+    if (refused) return;
+    await sleep(20);
+  }
 }
 
 interface Outage {
@@ -33,8 +61,16 @@ const scenario: Scenario = {
     const restarts = short ? 1 : 3;
     const downMs = short ? 1_000 : 5_000;
     const database = await startDatabase();
+    const objects = await addServingObjects(database.url, 2, "restart");
     const app = await startApp("all", { databaseUrl: database.url, port: port() });
     const cookie = await signIn(app.url, "viewer@flightdeck.demo");
+    const release = await signIn(app.url, "release@flightdeck.demo");
+    const [paused, fresh] = objects;
+    if (!paused || !fresh) throw new Error("no serving objects");
+    // A rollout waiting at a pause: the target of an action sent while PostgreSQL is down.
+    const waiting = await startRollout(app.url, release, paused, "weight 20\npause\nweight 100");
+    await waitSettled(database.url, [waiting.id], { timeoutMs: 30_000 });
+    const [waitingRow] = await rolloutRows(database.url, [waiting.id]);
     const token = await createApiToken(database.url, {
       email: "admin@flightdeck.demo",
       scopes: ["fleet.read"],
@@ -75,9 +111,24 @@ const scenario: Scenario = {
     const readyAgainMs: number[] = [];
     const pid = app.pid;
     await sleep(short ? 2_000 : 5_000);
+    const actionAnswers: string[] = [];
     for (let n = 0; n < restarts; n++) {
       const downAt = performance.now();
-      await database.restart({ downMs });
+      const restarting = database.restart({ downMs });
+      // A person presses a button while PostgreSQL is down: "busy, try again", not a crash.
+      await down(database);
+      const answer = await callAction(app.url, release, "pauseRolloutAction", {
+        rolloutId: waiting.id,
+        version: waitingRow?.version ?? 0,
+      }).catch((error: unknown) => ({ status: 0, result: null, body: String(error) }));
+      actionAnswers.push(
+        answer.result?.ok === false
+          ? answer.result.error.code
+          : answer.result?.ok
+            ? "ok"
+            : `HTTP ${answer.status}`,
+      );
+      await restarting;
       const upAt = performance.now();
       outages.push({ downAt, upAt });
       log(`restart ${n + 1}: PostgreSQL down for ${Math.round(upAt - downAt)} ms`);
@@ -96,6 +147,19 @@ const scenario: Scenario = {
     }
     running = false;
     await clients;
+
+    // The worker's loops recovered too: a rollout started now is driven to its pause.
+    let driven: StartedRollout | null = null;
+    let drivenMs: number | null = null;
+    try {
+      driven = await startRollout(app.url, release, fresh, "weight 20\npause\nweight 100");
+      const settled = await waitSettled(database.url, [driven.id], { timeoutMs: 30_000 });
+      if (settled.unsettled.length === 0) drivenMs = settled.ms;
+      else
+        failures.push(`after the restarts a new rollout was not driven: ${settled.unsettled[0]}`);
+    } catch (error) {
+      failures.push(`after the restarts a rollout could not be started: ${String(error)}`);
+    }
 
     // Judge each failed answer against the outages.
     const failed = answers.filter((a) => a.problem !== null);
@@ -135,6 +199,15 @@ const scenario: Scenario = {
         .map(([k, v]) => `${k}×${v}`)
         .join(" ") || "none";
     figures["ready again ms"] = readyAgainMs.join(", ");
+    figures["action while down"] = actionAnswers.join(", ");
+    figures["new rollout driven ms"] = drivenMs ?? "never";
+    for (const answer of actionAnswers) {
+      if (answer !== "UNAVAILABLE") {
+        failures.push(
+          `an action sent while PostgreSQL was down answered ${answer}, not UNAVAILABLE`,
+        );
+      }
+    }
     figures["answers after recovery ok"] =
       `${after.filter((a) => !a.problem).length}/${after.length}`;
     log(

@@ -133,7 +133,14 @@ function bottleneck(p: Phase): string {
   const reasons: string[] = [];
   if (p.appCpu >= 0.85) reasons.push(`app CPU ${p.appCpu} cores (Node runs pages on one)`);
   if (p.databaseCpu >= 0.5) reasons.push(`PostgreSQL CPU ${p.databaseCpu} cores`);
-  if (p.pool.over100ms > 0) reasons.push(`${p.pool.over100ms} pool waits over 100 ms`);
+  if (p.peaks.eventLoopP99Ms >= 200) {
+    reasons.push(`event loop delay p99 ${p.peaks.eventLoopP99Ms} ms (rendering queued on the CPU)`);
+  }
+  if (p.pool.over100ms > 0) {
+    // Connections in use while PostgreSQL runs almost nothing: held by the app waiting for CPU.
+    const held = p.peaks.active <= 2 ? ", while PostgreSQL ran ≤2 statements at once" : "";
+    reasons.push(`${p.pool.over100ms} pool waits over 100 ms${held}`);
+  }
   if (p.slow.length > 0) reasons.push(`slow statements seen`);
   return reasons.join("; ") || "no resource at its limit";
 }
