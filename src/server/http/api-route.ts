@@ -4,6 +4,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import type { Permission } from "@/lib/domain/access/policy";
 import { ERROR_STATUS, fieldErrors, type ErrorCode } from "@/lib/schemas/errors";
+import { NUL_MESSAGE, nulPath } from "@/lib/schemas/nul";
 import { getActor, type Actor } from "@/server/auth/session";
 import { AppError } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
@@ -135,28 +136,6 @@ export function parseParam<S extends z.ZodType>(
   throw new z.ZodError(
     result.error.issues.map((issue) => ({ ...issue, path: [name, ...issue.path] })),
   );
-}
-
-const NUL_MESSAGE =
-  "Contains a NUL character (\\u0000), which Flightdeck cannot store or search for.";
-
-/** The path of a string (or key) holding NUL in a parsed JSON value, or null. Iterative: bodies nest deep. */
-function nulPath(root: unknown): (string | number)[] | null {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: root, path: [] }];
-  for (let next = stack.pop(); next; next = stack.pop()) {
-    const { value, path } = next;
-    if (typeof value === "string") {
-      if (value.includes("\u0000")) return path;
-    } else if (Array.isArray(value)) {
-      value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
-    } else if (value && typeof value === "object") {
-      for (const [key, v] of Object.entries(value)) {
-        if (key.includes("\u0000")) return [...path, key];
-        stack.push({ value: v, path: [...path, key] });
-      }
-    }
-  }
-  return null;
 }
 
 function nulError(path: (string | number)[], input: unknown): z.ZodError {

@@ -14,7 +14,7 @@ import { parseFleetConfig } from "@/lib/domain/config/schema";
 import { parseSloDocuments } from "@/lib/domain/slos/openslo";
 import { parseYamlDocuments, stringifyYamlDocuments } from "@/lib/yaml";
 import { ACTION_INPUTS } from "./actions";
-import { arbitraries, malformed, type JsonSchema } from "./json-schema";
+import { arbitraries, malformed, plausible, type JsonSchema } from "./json-schema";
 
 /** How the sender authenticates: an API token, or the admin's session cookie. */
 export type Auth = "token" | "session";
@@ -26,6 +26,8 @@ export interface Expectation {
   fields: string[];
   /** …or its message one of these words (a path parameter's value, "JSON", "Content-Type"…) */
   words: string[];
+  /** any refusal but INTERNAL will do: the payload may be refused first for another reason */
+  anyReason?: boolean;
 }
 
 export interface Payload {
@@ -75,15 +77,44 @@ function refusedBy(
   count: number,
 ): { value: unknown; how: string; fields: string[] }[] {
   const json = jsonSchemaOf(schema);
+  const arbitrary = malformed(json, json);
   const out: { value: unknown; how: string; fields: string[] }[] = [];
-  const samples = fc.sample(malformed(json, json), { seed, numRuns: count * 3 + 10 });
-  for (const { value, how } of samples) {
+  // In rounds: fc.sample draws all it is asked for at once, and most draws are refused anyway.
+  for (let round = 0; round < 4 && out.length < count; round++) {
+    const want = count - out.length;
+    for (const { value, how } of fc.sample(arbitrary, {
+      seed: seed + round * 104_729,
+      numRuns: Math.ceil(want * 1.2) + 5,
+    })) {
+      if (out.length >= count) break;
+      if (typeof value === "symbol") continue;
+      const sent = roundTrip(value);
+      const result = schema.safeParse(sent);
+      if (result.success) continue;
+      out.push({ value: sent, how, fields: Object.keys(fieldErrors(result.error)) });
+    }
+  }
+  return out;
+}
+
+/** Values the schema accepts except for a NUL character put into one of their strings. */
+function withNul(
+  schema: z.ZodType,
+  seed: number,
+  count: number,
+): { value: unknown; field: string }[] {
+  const json = jsonSchemaOf(schema);
+  const out: { value: unknown; field: string }[] = [];
+  for (const candidate of fc.sample(plausible(json, json), { seed, numRuns: count * 4 })) {
     if (out.length >= count) break;
-    if (typeof value === "symbol") continue;
-    const sent = roundTrip(value);
-    const result = schema.safeParse(sent);
-    if (result.success) continue;
-    out.push({ value: sent, how, fields: Object.keys(fieldErrors(result.error)) });
+    const value = roundTrip(candidate);
+    if (!schema.safeParse(value).success) continue;
+    const strings = paths(value).filter((p) => typeof getAt(value, p) === "string");
+    const path = strings[out.length % Math.max(1, strings.length)];
+    if (!path) continue;
+    const broken = setAt(value, path, (old) => `${String(old)}\u0000x`);
+    // Only what the schema still accepts: the NUL is then the one thing wrong.
+    if (schema.safeParse(broken).success) out.push({ value: broken, field: path.join(".") });
   }
   return out;
 }
@@ -177,8 +208,11 @@ function authFor(op: ApiOperation, i: number): Auth {
 
 /** Path parameter values that name nothing, or are malformed. */
 const badPathValue = fc.oneof(
-  arbitraries.nastyString.filter((s) => s.length > 0 && s.length < 3_000 && !/^\s*$/.test(s)),
-  fc.constantFrom("-1", "0", "1e999", "NaN", "99999999999999999999", "..", "%2e%2e", "a/b", "ß"),
+  arbitraries.nastyString.filter(
+    (s) => s.length > 0 && s.length < 3_000 && !/^\s*$/.test(s) && s !== "." && s !== "..",
+  ),
+  // Not "." or "..": the client's URL parser resolves them away before anything is sent.
+  fc.constantFrom("-1", "0", "1e999", "NaN", "99999999999999999999", "%2e%2e", "a/b", "ß"),
   fc.string({ minLength: 1, maxLength: 30 }).map((s) => `nope-${s}`),
 );
 
@@ -403,6 +437,18 @@ function actionTarget(name: string, f: FuzzFixtures): Target | null {
         body: encodeReply([drawn.value]),
         expect: { refuse: true, fields: drawn.fields, words: [] },
       }));
+      // Valid but for a NUL character in one string: PostgreSQL cannot hold it, so the action
+      // must refuse it by name rather than fail in the query.
+      out.push(
+        ...withNul(input.schema, seed + 2, Math.ceil(count * 0.1)).map((drawn) => ({
+          ...base,
+          how: `NUL character in ${drawn.field}`,
+          headers,
+          body: encodeReply([drawn.value]),
+          // Its other values were drawn, not looked up: "no such rollout" is a right answer too.
+          expect: { refuse: true, fields: [drawn.field], words: [], anyReason: true },
+        })),
+      );
       // The arguments themselves malformed: no argument, several, not a list.
       const shapes = sample(
         fc.constantFrom(
@@ -438,6 +484,12 @@ function paths(value: unknown, prefix: Path = [], out: Path[] = []): Path[] {
   else if (value && typeof value === "object")
     for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out);
   return out;
+}
+
+function getAt(doc: unknown, path: Path): unknown {
+  let node = doc;
+  for (const key of path) node = (node as Record<string | number, unknown>)[key];
+  return node;
 }
 
 function setAt(doc: unknown, path: Path, make: (old: unknown) => unknown | typeof DELETE): unknown {
@@ -538,7 +590,8 @@ function yamlTarget(
           method: "POST",
           action: false,
           ...request(text, out.length),
-          expect: { refuse: true, fields: [], words: [problem.slice(0, 80), "YAML", "yaml"] },
+          // The reader's own message for this text, or any that gives the line and column.
+          expect: { refuse: true, fields: [], words: [problem.slice(0, 80), "YAML:", "body:1:"] },
         });
       }
       return out;
@@ -571,6 +624,26 @@ export function configYamlProblem(text: string): string | null {
   }
 }
 
+/**
+ * The first documents of an export that are valid on their own: breaking one of 8 documents
+ * tests the reader as well as breaking one of 100, and each draw writes and reads the whole text.
+ */
+function smallestValid(docs: unknown[], problem: (text: string) => string | null): unknown[] {
+  for (let n = 4; n < docs.length; n += 4) {
+    const some = docs.slice(0, n);
+    if (problem(stringifyYamlDocuments(some)) === null) return some;
+  }
+  return docs;
+}
+
+/** The fleet file with at most two objects per section, for the same reason. */
+function trimConfig(doc: unknown): unknown {
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) return doc;
+  return Object.fromEntries(
+    Object.entries(doc).map(([k, v]) => [k, Array.isArray(v) ? v.slice(0, 2) : v]),
+  );
+}
+
 export function buildTargets(f: FuzzFixtures): Target[] {
   const targets: Target[] = API_OPERATIONS.filter((op) => op.access !== "public").map((op) =>
     routeTarget(op, f),
@@ -579,7 +652,9 @@ export function buildTargets(f: FuzzFixtures): Target[] {
     const t = actionTarget(name, f);
     if (t) targets.push(t);
   }
-  const openslo = f.opensloYaml ? parseYamlDocuments(f.opensloYaml, "x").documents : [];
+  const openslo = f.opensloYaml
+    ? smallestValid(parseYamlDocuments(f.opensloYaml, "x").documents, sloYamlProblem)
+    : [];
   targets.push(
     yamlTarget("POST /api/v1/slos/import", openslo, sloYamlProblem, (text, i) => ({
       url: "/api/v1/slos/import",
@@ -588,7 +663,7 @@ export function buildTargets(f: FuzzFixtures): Target[] {
       auth: "session",
     })),
   );
-  const config = f.configYaml ? [parseYaml(f.configYaml) as unknown] : [];
+  const config = f.configYaml ? [trimConfig(parseYaml(f.configYaml) as unknown)] : [];
   targets.push(
     yamlTarget("POST /api/v1/config/apply", config, configYamlProblem, (text, i) => ({
       url: `/api/v1/config/apply${i % 2 === 0 ? "?dryRun=true" : ""}`,

@@ -18,7 +18,7 @@ const FULL = 10_000;
 const SHORT = 1_000;
 
 const scenario: Scenario = {
-  name: "input fuzzing",
+  name: "fuzz",
   order: 60,
   async run(context) {
     const seed = Number(process.env.FUZZ_SEED) || Math.floor(Math.random() * 2 ** 31);
@@ -67,6 +67,12 @@ const scenario: Scenario = {
             ? [...failures, `the app logged: ${logged.slice(0, 3).join(" | ").slice(0, 600)}`]
             : failures,
       };
+    } catch (error) {
+      // Say whether the app died under the payloads, and what it printed last.
+      const state = app.exited() ? "the web process had exited" : "the web process was running";
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)} (${state}); its last output:\n${app.output().slice(-3000)}`,
+      );
     } finally {
       await app.kill();
       await database.stop();
