@@ -20,6 +20,7 @@ import {
   type TrustedProxies,
 } from "../../src/lib/net/client-address";
 import { isSignInRequest, SignInGate, type ShedSignIns } from "../../src/lib/net/sign-in-gate";
+import { isPageRender, PageGate } from "../../src/lib/net/page-gate";
 import { envNumber } from "../../src/lib/config/env";
 import { log } from "../../src/lib/telemetry/log";
 import { exposition, httpRequestDuration } from "../../src/lib/telemetry/metrics";
@@ -104,6 +105,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   );
 
   const signIns = new SignInGate();
+  // Page renders beyond this many wait their turn (src/lib/net/page-gate.ts); 0 turns it off.
+  const pageLimit = envNumber("FLIGHTDECK_MAX_CONCURRENT_PAGES", 8, { min: 0, max: 10_000 });
+  const pages = pageLimit > 0 ? new PageGate(pageLimit) : null;
   const server = createServer((req, res) => {
     const started = performance.now();
     const { id, given } = requestId(req, trusted);
@@ -154,6 +158,10 @@ export async function serve(options: ServeOptions): Promise<void> {
         return;
       }
       res.once("close", done);
+    }
+    if (pages && isPageRender(req.method, req.url)) {
+      pages.run(res, () => void handle(req, res));
+      return;
     }
     void handle(req, res);
   });
