@@ -28,7 +28,13 @@ export const ERROR_STATUS = Object.fromEntries(ERROR_CODES.map((e) => [e.code, e
 
 /** The first message per field ("_" for the whole input), for forms and API error bodies. */
 export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) fields[issue.path.join(".") || "_"] ??= issue.message;
-  return fields;
+  // Collected in a Map: on a plain object a field named "constructor" or "__proto__" reads as
+  // the inherited one, and `??=` skipped it (such refusals named no field at all). Object.fromEntries
+  // makes them own keys of a plain object, which React can still send to the browser.
+  const fields = new Map<string, string>();
+  for (const issue of error.issues) {
+    const key = issue.path.map(String).join(".") || "_";
+    if (!fields.has(key)) fields.set(key, issue.message);
+  }
+  return Object.fromEntries(fields);
 }

@@ -89,8 +89,11 @@ export async function fuzzApp(o: FuzzOptions): Promise<FuzzReport> {
   o.log(
     `seed ${o.seed}: ${payloads.length} payloads over ${targets.length} targets drawn in ${Date.now() - drawStarted} ms`,
   );
-  // A first authenticated call stamps the token's lastUsedAt before the fingerprint.
+  // A first authenticated call stamps the token's lastUsedAt before the fingerprint, and the
+  // Overview loads the simulated fleet, whose row the first reader creates (a worker would).
   await fetch(`${o.baseUrl}/api/v1/me`, { headers: { Authorization: `Bearer ${o.token}` } });
+  await (await fetch(`${o.baseUrl}/`, { headers: { Cookie: o.cookie } })).text();
+  await (await fetch(`${o.baseUrl}/api/v1/chaos`, { headers: { Cookie: o.cookie } })).text();
   const before = await fingerprint(o.databaseUrl);
   const started = Date.now();
   const outcomes = await sendAll(
