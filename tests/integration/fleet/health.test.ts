@@ -38,7 +38,7 @@ afterAll(async () => {
   await prisma.$disconnect();
 });
 
-type Global = { flightdeckPrisma?: { $disconnect(): Promise<void> } };
+type Global = { flightdeckPrisma?: { $disconnect(): Promise<void> }; flightdeckPool?: unknown };
 
 const get = (headers: Record<string, string> = {}) =>
   GET(new NextRequest("http://localhost:3000/api/health", { headers }));
@@ -83,11 +83,17 @@ describe("GET /api/health", () => {
 
   it("answers 503 when the database is unreachable, to anyone, without details", async () => {
     const g = globalThis as Global;
-    const saved = { url: process.env.DATABASE_URL, client: g.flightdeckPrisma };
+    const saved = {
+      url: process.env.DATABASE_URL,
+      client: g.flightdeckPrisma,
+      pool: g.flightdeckPool,
+    };
     try {
       // Nothing listens on a port we just found free.
       process.env.DATABASE_URL = `postgresql://postgres:x@127.0.0.1:${await freePort()}/flightdeck`;
+      // the client and its pool, as a process started against that address would hold
       g.flightdeckPrisma = undefined;
+      g.flightdeckPool = undefined;
       for (const userId of [null, viewerId]) {
         requestContext.userId = userId;
         const res = await get();
@@ -102,6 +108,7 @@ describe("GET /api/health", () => {
       await g.flightdeckPrisma?.$disconnect();
       process.env.DATABASE_URL = saved.url;
       g.flightdeckPrisma = saved.client;
+      g.flightdeckPool = saved.pool;
     }
   });
 });

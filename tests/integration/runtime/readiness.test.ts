@@ -82,11 +82,13 @@ describe("readiness", () => {
   });
 
   it("liveness answers without the database, where readiness does not", async () => {
-    const g = globalThis as { flightdeckPrisma?: unknown };
+    const g = globalThis as { flightdeckPrisma?: unknown; flightdeckPool?: unknown };
     const live_client = g.flightdeckPrisma;
+    const live_pool = g.flightdeckPool;
     const url = process.env.DATABASE_URL;
-    // A client of a database that does not answer, as db() would hold after an outage.
+    // A client (and its pool) of a database that does not answer, as db() would hold after an outage.
     delete g.flightdeckPrisma;
+    delete g.flightdeckPool;
     process.env.DATABASE_URL = "postgresql://nobody:wrong@127.0.0.1:1/none";
     try {
       const res = live();
@@ -101,6 +103,7 @@ describe("readiness", () => {
       const dead = g.flightdeckPrisma as { $disconnect?: () => Promise<void> } | undefined;
       await dead?.$disconnect?.().catch(() => {});
       g.flightdeckPrisma = live_client;
+      g.flightdeckPool = live_pool;
       process.env.DATABASE_URL = url;
     }
   });
