@@ -2,8 +2,16 @@
 // checked on the whole database, not on the tables a payload was meant for.
 import pg from "pg";
 
-/** Columns a refused request may still touch by design: a token's last use (throttled to a minute). */
-const VOLATILE: Record<string, string[]> = { ApiToken: ["lastUsedAt"] };
+/**
+ * Columns a refused request may still touch by design: a token's last use (throttled to a
+ * minute), and the simulated fleet's clock, which a read saves when no worker has ticked it for
+ * a while (SimulatorPlatform.snapshot). A change a payload made to the fleet would also show
+ * in the rollouts and audit tables.
+ */
+const VOLATILE: Record<string, string[]> = {
+  ApiToken: ["lastUsedAt"],
+  SimulatorFleet: ["state", "simTime", "updatedAt"],
+};
 
 export type Fingerprint = Map<string, { rows: number; hash: string }>;
 

@@ -43,7 +43,7 @@ function names(error: ErrorBody, payload: Payload): boolean {
   if (payload.expect.anyReason) return true;
   // A NUL character in any string is refused first, by its own path: that names a field too.
   if (
-    /\\u0000|\u0000/.test(payload.body ?? "") &&
+    /\\u0000|\u0000|%00/i.test(`${payload.url} ${payload.body ?? ""}`) &&
     Object.values(error.fields ?? {}).some((m) => m.startsWith("Contains a NUL character"))
   )
     return true;
