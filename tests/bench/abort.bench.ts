@@ -48,32 +48,41 @@ it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, asyn
     const release = await person("rm@abort.bench", "release_manager");
     const engineer = await person("oncall@abort.bench", "engineer");
     const west = clusters.server(WEST);
-    const accepted: number[] = [];
-    const applied: number[] = [];
-    const duringAnalysis = { accepted: [] as number[], applied: [] as number[] };
-    for (let round = 0; round < 5; round++) {
+    /** A release manager starts a new version with `steps`; driven until it reaches `status`. */
+    const startAndWait = async (prefix: string, steps: string, status: string) => {
       const version = (
-        await registerVersionWith(prisma, "ranker-xl", "none", (i) => `20.${round}.${i}`)
+        await registerVersionWith(prisma, "ranker-xl", "none", (i) => `${prefix}.${i}`)
       ).version;
       const started = await startRollout(release, meta, {
         model: "ranker-xl",
         version,
         strategy: "canary",
-        steps: "weight 20\npause\nweight 50\npause\nweight 100",
+        steps,
         waves: "production/eu-west-1",
         saveAsDefault: false,
         fix: false,
         overrideReason: "",
       });
       const id = started.rollouts[0]!.id;
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 40; i++) {
         await appliesSettled();
         await driveRollout(id);
         await Promise.all(clusters.controllers.map((c) => c.settled()));
         const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
-        if (r.status === "paused" && r.platformSynced) break;
+        if (r.status === status && r.platformSynced) break;
         await new Promise((done) => setTimeout(done, 100));
       }
+      return id;
+    };
+    const accepted: number[] = [];
+    const applied: number[] = [];
+    const duringAnalysis = { accepted: [] as number[], applied: [] as number[] };
+    for (let round = 0; round < 5; round++) {
+      const id = await startAndWait(
+        `20.${round}`,
+        "weight 20\npause\nweight 50\npause\nweight 100",
+        "paused",
+      );
       const slow = west.addLatency(LATENCY_MS, { resource: "rollouts", verb: "patch" });
       const row = await prisma.rollout.findUniqueOrThrow({ where: { id } });
       const writeSent = west.nextRequest({ resource: "rollouts", verb: "patch" }, 30_000);
@@ -120,28 +129,11 @@ it("an abort while the cluster takes 10 s per write", { timeout: 600_000 }, asyn
     });
     try {
       for (let round = 0; round < 5; round++) {
-        const version = (
-          await registerVersionWith(prisma, "ranker-xl", "none", (i) => `21.${round}.${i}`)
-        ).version;
-        const started = await startRollout(release, meta, {
-          model: "ranker-xl",
-          version,
-          strategy: "canary",
-          steps: "weight 20\nanalysis 600s every 1s\nweight 100",
-          waves: "production/eu-west-1",
-          saveAsDefault: false,
-          fix: false,
-          overrideReason: "",
-        });
-        const id = started.rollouts[0]!.id;
-        for (let i = 0; i < 40; i++) {
-          await appliesSettled();
-          await driveRollout(id);
-          await Promise.all(clusters.controllers.map((c) => c.settled()));
-          const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
-          if (r.status === "analyzing" && r.platformSynced) break;
-          await new Promise((done) => setTimeout(done, 100));
-        }
+        const id = await startAndWait(
+          `21.${round}`,
+          "weight 20\nanalysis 600s every 1s\nweight 100",
+          "analyzing",
+        );
         const slow = west.addLatency(LATENCY_MS, { resource: "rollouts", verb: "patch" });
         // the engine samples the interval: 5 s of Prometheus, no lock held
         const sampling = driveRollout(id);

@@ -7,6 +7,7 @@ import { useState } from "react";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";
+import { BlockedBadge } from "@/components/rollouts/blocked-badge";
 import { describeMetricsOutagePolicy } from "@/lib/domain/rollouts/blocked";
 import { ComparisonChart } from "@/components/rollouts/comparison-chart";
 import { RolloutActionBar } from "@/components/rollouts/action-bar";
@@ -62,12 +63,7 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
             verifying with the platform…
           </Badge>
         ) : null}
-        {r.blocked ? (
-          <Badge tone="bad" data-testid="blocked-badge">
-            <OctagonX aria-hidden="true" />
-            blocked
-          </Badge>
-        ) : null}
+        {r.blocked ? <BlockedBadge /> : null}
         <span className="text-sm">
           {r.kind === "rollback" ? "Rollback to " : ""}
           <span className="font-medium">{r.toVersion}</span>

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "@/server/db/tx";
 import { evalThresholdsSchema, servingResourcesSchema } from "@/lib/domain/promotions/gates";
-import { planSchema } from "@/lib/domain/rollouts/plan";
+import { planSchema, savedPlanOf } from "@/lib/domain/rollouts/plan";
 import { freezesByName } from "@/lib/domain/config/document";
 import type { FleetState, ModelState, SavedPlan } from "@/lib/domain/config/schema";
 import type { ObjectKind, Usage } from "@/lib/domain/config/diff";
@@ -34,13 +34,7 @@ function storedPlan(raw: unknown): SavedPlan | null {
   if (typeof raw !== "object") return raw as SavedPlan;
   const parsed = planSchema.safeParse({ ...raw, waves: [["-"]] });
   if (!parsed.success) return raw as SavedPlan;
-  const { strategy, steps, thresholds, metricsOutage } = parsed.data;
-  return {
-    strategy,
-    steps,
-    thresholds,
-    ...(metricsOutage.action !== "hold" ? { metricsOutage } : {}),
-  };
+  return savedPlanOf(parsed.data);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   defaultPlan,
   planFromText,
   planSchema,
+  savedPlanOf,
   type PlanStep,
   type RolloutPlan,
 } from "@/lib/domain/rollouts/plan";
@@ -291,12 +292,7 @@ export async function startReleaseInTransaction(
     await tx.model.update({
       where: { id: model.id },
       data: {
-        rolloutPlan: {
-          strategy: plan.strategy,
-          steps: plan.steps,
-          thresholds: plan.thresholds,
-          ...(plan.metricsOutage.action !== "hold" ? { metricsOutage: plan.metricsOutage } : {}),
-        } as unknown as Prisma.InputJsonValue,
+        rolloutPlan: savedPlanOf(plan) as unknown as Prisma.InputJsonValue,
       },
     });
   }

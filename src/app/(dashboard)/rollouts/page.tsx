@@ -1,6 +1,6 @@
-import { OctagonX } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { BlockedBadge } from "@/components/rollouts/blocked-badge";
 import { requirePageActor } from "@/server/auth/page";
 import { canStartRollouts, listRollouts } from "@/server/rollouts/queries";
 import { listModelNames } from "@/server/models/list";
@@ -115,12 +115,7 @@ export default async function RolloutsPage({ searchParams }: { searchParams: Sea
                       changed outside Flightdeck
                     </Badge>
                   ) : null}
-                  {r.blockedReason ? (
-                    <Badge tone="bad" data-testid="blocked-badge">
-                      <OctagonX aria-hidden="true" />
-                      blocked
-                    </Badge>
-                  ) : null}
+                  {r.blockedReason ? <BlockedBadge /> : null}
                   {r.blockedReason ? (
                     <div className="mt-1 max-w-64 text-xs text-red-800 dark:text-red-300">
                       Blocked: {r.blockedReason}

@@ -11,7 +11,13 @@ import {
   requiredApprovalsSchema,
   soakMinutesSchema,
 } from "../promotions/release-settings";
-import { planSchema, STRATEGIES, stepSchema, analysisThresholdsSchema } from "../rollouts/plan";
+import {
+  planSchema,
+  savedPlanOf,
+  STRATEGIES,
+  stepSchema,
+  analysisThresholdsSchema,
+} from "../rollouts/plan";
 import { metricsOutagePolicySchema } from "../rollouts/blocked";
 import { BUDGET_POLICIES, type BudgetPolicy } from "../slos/budget";
 import {
@@ -145,13 +151,7 @@ const savedPlanSchema = z
       }
       return z.NEVER;
     }
-    const { strategy, steps, thresholds, metricsOutage } = full.data;
-    return {
-      strategy,
-      steps,
-      thresholds,
-      ...(metricsOutage.action !== "hold" ? { metricsOutage } : {}),
-    };
+    return savedPlanOf(full.data);
   });
 export type SavedPlan = z.output<typeof savedPlanSchema>;
 

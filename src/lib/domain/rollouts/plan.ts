@@ -115,6 +115,20 @@ export const planSchema = z
 export type RolloutPlan = z.infer<typeof planSchema>;
 
 /**
+ * What a model keeps as its saved plan (waves come from where it runs): the strategy, steps and
+ * thresholds, and the metrics-outage policy when it is not the default hold.
+ */
+export function savedPlanOf(plan: RolloutPlan) {
+  const { strategy, steps, thresholds, metricsOutage } = plan;
+  return {
+    strategy,
+    steps,
+    thresholds,
+    ...(metricsOutage.action !== "hold" ? { metricsOutage } : {}),
+  };
+}
+
+/**
  * The default plan for a model: staging first, then one production region as the canary
  * region, then the remaining production regions; canary steps with analysis between them.
  */
