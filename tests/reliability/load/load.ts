@@ -100,7 +100,25 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       }
     }
   };
-  await Promise.all(options.cookies.map((cookie, i) => user(cookie, i)));
+  // Every request is bounded by its timeout; this bounds the run even if a connection hangs
+  // in a way the timeout does not reach (a stalled body), so a run always reports.
+  let hung = false;
+  await Promise.race([
+    Promise.all(options.cookies.map((cookie, i) => user(cookie, i))),
+    new Promise<void>((resolve) =>
+      setTimeout(
+        () => {
+          hung = true;
+          resolve();
+        },
+        options.durationMs + timeoutMs + 5_000,
+      ).unref(),
+    ),
+  ]);
+  if (hung) {
+    kinds["hung"] = (kinds["hung"] ?? 0) + 1;
+    samples.push("some requests never ended");
+  }
 
   const seconds = (performance.now() - started) / 1000;
   const pages: Record<string, PageFigures> = {};
@@ -124,7 +142,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     users: options.cookies.length,
     seconds: Math.round(seconds * 10) / 10,
     requests,
-    errors: errorCount,
+    errors: errorCount + (hung ? 1 : 0),
     throughput: Math.round((requests / seconds) * 10) / 10,
     pages,
     samples,

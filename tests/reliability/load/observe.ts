@@ -118,50 +118,60 @@ export function sample(appUrl: string, databaseUrl: string, everyMs = 1_000): Sa
   const peaks: Peaks = { waiting: 0, inUse: 0, active: 0, idleInTransaction: 0, eventLoopP99Ms: 0 };
   const slow = new Map<string, { seen: number; longestMs: number }>();
   let running = true;
+  const rejectAfter = (ms: number) =>
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("slow sample")), ms).unref(),
+    );
   const loop = (async () => {
     while (running) {
       try {
-        const s = await scrape(appUrl);
-        peaks.waiting = Math.max(
-          peaks.waiting,
-          value(s, 'flightdeck_db_pool_connections{state="waiting"}'),
-        );
-        peaks.inUse = Math.max(
-          peaks.inUse,
-          value(s, 'flightdeck_db_pool_connections{state="in_use"}'),
-        );
-        peaks.eventLoopP99Ms = Math.max(
-          peaks.eventLoopP99Ms,
-          Math.round(value(s, "flightdeck_nodejs_eventloop_lag_p99_seconds") * 1000),
-        );
-        const states = await sql<{ state: string; n: number }>(
-          databaseUrl,
-          `SELECT state, count(*)::int AS n FROM pg_stat_activity
-            WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
-              AND datname = current_database() AND application_name = ''
-            GROUP BY state`,
-        );
-        const count = (state: string) => states.find((r) => r.state === state)?.n ?? 0;
-        peaks.active = Math.max(peaks.active, count("active"));
-        peaks.idleInTransaction = Math.max(peaks.idleInTransaction, count("idle in transaction"));
-        const rows = await sql<{ query: string; ms: number }>(
-          databaseUrl,
-          `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query,
-                  (extract(epoch FROM clock_timestamp() - query_start) * 1000)::int AS ms
-             FROM pg_stat_activity
-            WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-              AND clock_timestamp() - query_start > interval '100 milliseconds'`,
-        );
-        for (const row of rows) {
-          const seen = slow.get(row.query) ?? { seen: 0, longestMs: 0 };
-          slow.set(row.query, { seen: seen.seen + 1, longestMs: Math.max(seen.longestMs, row.ms) });
-        }
+        await Promise.race([sampleOnce(), rejectAfter(5_000)]);
       } catch {
         // skipped sample
       }
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();
+  async function sampleOnce(): Promise<void> {
+    {
+      // one sample: the app's pool gauge and event loop, then what PostgreSQL runs
+      const s = await scrape(appUrl);
+      peaks.waiting = Math.max(
+        peaks.waiting,
+        value(s, 'flightdeck_db_pool_connections{state="waiting"}'),
+      );
+      peaks.inUse = Math.max(
+        peaks.inUse,
+        value(s, 'flightdeck_db_pool_connections{state="in_use"}'),
+      );
+      peaks.eventLoopP99Ms = Math.max(
+        peaks.eventLoopP99Ms,
+        Math.round(value(s, "flightdeck_nodejs_eventloop_lag_p99_seconds") * 1000),
+      );
+      const states = await sql<{ state: string; n: number }>(
+        databaseUrl,
+        `SELECT state, count(*)::int AS n FROM pg_stat_activity
+            WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+              AND datname = current_database() AND application_name = ''
+            GROUP BY state`,
+      );
+      const count = (state: string) => states.find((r) => r.state === state)?.n ?? 0;
+      peaks.active = Math.max(peaks.active, count("active"));
+      peaks.idleInTransaction = Math.max(peaks.idleInTransaction, count("idle in transaction"));
+      const rows = await sql<{ query: string; ms: number }>(
+        databaseUrl,
+        `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query,
+                  (extract(epoch FROM clock_timestamp() - query_start) * 1000)::int AS ms
+             FROM pg_stat_activity
+            WHERE state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+              AND clock_timestamp() - query_start > interval '100 milliseconds'`,
+      );
+      for (const row of rows) {
+        const seen = slow.get(row.query) ?? { seen: 0, longestMs: 0 };
+        slow.set(row.query, { seen: seen.seen + 1, longestMs: Math.max(seen.longestMs, row.ms) });
+      }
+    }
+  }
   return {
     peaks,
     slow,
