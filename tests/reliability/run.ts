@@ -94,7 +94,10 @@ function table(
         ...Object.entries(r.figures).map(([k, v]) => `${k}: ${v}`),
         `time: ${duration(r.ms)}`,
       ].join("; ");
-      const failures = r.failures.length === 0 ? "none" : r.failures.join("; ");
+      // The table stays readable: the first few failures, shortened (the log has them all).
+      const shown = r.failures.slice(0, 3).map((f) => (f.length > 240 ? `${f.slice(0, 240)}…` : f));
+      const more = r.failures.length > 3 ? [`and ${r.failures.length - 3} more`] : [];
+      const failures = r.failures.length === 0 ? "none" : [...shown, ...more].join("; ");
       return `| ${cell(r.name)} | ${cell(figures)} | ${cell(failures)} |`;
     }),
     "",
@@ -105,23 +108,24 @@ function table(
   return lines.join("\n");
 }
 
-function writeDoc(markdown: string) {
+async function writeDoc(markdown: string) {
   const block = `${BEGIN}\n\n${markdown}\n\n${END}`;
+  let text: string;
   if (!existsSync(DOC)) {
-    writeFileSync(
-      DOC,
-      `# Reliability\n\nWhat \`npm run reliability\` does to Flightdeck with real processes and faults, and what it found.\n\n${block}\n`,
-    );
-    return;
+    text = `# Reliability\n\nWhat \`npm run reliability\` does to Flightdeck with real processes and faults, and what it found.\n\n${block}\n`;
+  } else {
+    const current = readFileSync(DOC, "utf8");
+    const start = current.indexOf(BEGIN);
+    const end = current.indexOf(END);
+    text =
+      start < 0 || end < start
+        ? `${current.trimEnd()}\n\n${block}\n`
+        : current.slice(0, start) + block + current.slice(end + END.length);
   }
-  const text = readFileSync(DOC, "utf8");
-  const start = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (start < 0 || end < start) {
-    writeFileSync(DOC, `${text.trimEnd()}\n\n${block}\n`);
-    return;
-  }
-  writeFileSync(DOC, text.slice(0, start) + block + text.slice(end + END.length));
+  // Formatted as the repository's format check wants it (it aligns the table's columns).
+  const prettier = await import("prettier");
+  const options = (await prettier.resolveConfig(DOC)) ?? {};
+  writeFileSync(DOC, await prettier.format(text, { ...options, filepath: DOC }));
 }
 
 /**
@@ -198,11 +202,7 @@ async function main() {
         },
       });
       results.push({ ...result, ms: Date.now() - t0 });
-      log(
-        result.failures.length === 0
-          ? "passed"
-          : `FAILED:\n  ${result.failures.slice(0, 20).join("\n  ")}`,
-      );
+      log(result.failures.length === 0 ? "passed" : `FAILED:\n  ${result.failures.join("\n  ")}`);
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       log(`threw: ${message}`);
@@ -220,7 +220,7 @@ async function main() {
   const markdown = table(results, { short: args.short, totalMs: Date.now() - started });
   console.log(`\n${markdown}\n`);
   if (args.write) {
-    writeDoc(markdown);
+    await writeDoc(markdown);
     console.log(`Wrote the table into ${path.relative(ROOT, DOC)}`);
   }
   const failed = results.filter((r) => r.failures.length > 0);
