@@ -22,6 +22,9 @@ const nextConfig: NextConfig = {
     "@opentelemetry/resources",
     "@opentelemetry/core",
   ],
+  // Imports of SLO and fleet files go through server actions; their schemas allow 1 MiB of text,
+  // which JSON encoding can grow. The listener answers 413 above this (lib/net/request-guards.ts).
+  experimental: { serverActions: { bodySizeLimit: "3mb" } },
   typedRoutes: false,
   // The build checks the app only; `npm run typecheck` checks tests and scripts too, with the
   // same compiler options. `npm test` runs that first, so its build skips the repeat

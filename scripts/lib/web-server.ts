@@ -21,6 +21,7 @@ import {
 } from "../../src/lib/net/client-address";
 import { isSignInRequest, SignInGate, type ShedSignIns } from "../../src/lib/net/sign-in-gate";
 import { isPageRender, PageGate } from "../../src/lib/net/page-gate";
+import { refuseRequest } from "../../src/lib/net/request-guards";
 import { envNumber } from "../../src/lib/config/env";
 import { log } from "../../src/lib/telemetry/log";
 import { exposition, httpRequestDuration } from "../../src/lib/telemetry/metrics";
@@ -137,6 +138,12 @@ export async function serve(options: ServeOptions): Promise<void> {
       res.end(
         "This is a Flightdeck worker: it serves /api/health/live, /api/health/ready and /metrics only.\n",
       );
+      return;
+    }
+    const refused = refuseRequest(req);
+    if (refused) {
+      res.writeHead(refused.status, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`${refused.message}\n`);
       return;
     }
     if (pathname === "/metrics") {

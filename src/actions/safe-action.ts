@@ -1,6 +1,7 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { NUL_MESSAGE, nulPath } from "@/lib/schemas/nul";
 import type { Permission } from "@/lib/domain/access/policy";
 import type { ActionResult } from "@/lib/schemas/result";
 import { fieldErrors } from "@/lib/schemas/errors";
@@ -77,6 +78,13 @@ export function defineAction<S extends z.ZodType, T>(
       throw error;
     }
     if (!parsed.success) return invalidInput(parsed.error);
+    // PostgreSQL text cannot hold NUL: refused here, naming the field, rather than failing the query
+    const nul = nulPath(raw);
+    if (nul) {
+      return invalidInput(
+        new z.ZodError([{ code: "custom", path: nul, message: NUL_MESSAGE, input: null }]),
+      );
+    }
     try {
       const data = await def.run({ actor, meta, input: parsed.data });
       for (const path of def.revalidate ?? []) revalidatePath(path);

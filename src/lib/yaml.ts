@@ -17,10 +17,18 @@ export function parseYamlDocuments(
       return `${source}${pos ? `:${pos.line}:${pos.col}` : ""}: ${message}`;
     }),
   );
-  return {
-    documents: docs.filter((doc) => doc.contents !== null).map((doc) => doc.toJS() as unknown),
-    errors,
-  };
+  const documents: unknown[] = [];
+  for (const [i, doc] of docs.entries()) {
+    if (doc.contents === null || doc.errors.length > 0) continue;
+    try {
+      documents.push(doc.toJS() as unknown);
+    } catch (error) {
+      // e.g. an alias bomb: "Excessive alias count indicates a resource exhaustion attack"
+      const message = error instanceof Error ? error.message : "cannot be read";
+      errors.push(`${source}${docs.length > 1 ? ` (document ${i + 1})` : ""}: ${message}`);
+    }
+  }
+  return { documents, errors };
 }
 
 /** One YAML document; several joined with `---`. */

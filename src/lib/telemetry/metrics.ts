@@ -106,7 +106,7 @@ export const rolloutBlocks = counter(
 
 export const blockedRollouts = gauge(
   "flightdeck_rollouts_blocked",
-  "Rollouts blocked now, from the database at the worker's last engine pass; alerting=\"true\" are those blocked past FLIGHTDECK_BLOCKED_ALERT_MINUTES (a ticket).",
+  'Rollouts blocked now, from the database at the worker\'s last engine pass; alerting="true" are those blocked past FLIGHTDECK_BLOCKED_ALERT_MINUTES (a ticket).',
   ["alerting"],
 );
 

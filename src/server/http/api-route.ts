@@ -6,7 +6,7 @@ import type { Permission } from "@/lib/domain/access/policy";
 import { ERROR_STATUS, fieldErrors, type ErrorCode } from "@/lib/schemas/errors";
 import { NUL_MESSAGE, nulPath } from "@/lib/schemas/nul";
 import { getActor, type Actor } from "@/server/auth/session";
-import { AppError } from "@/server/errors";
+import { AppError, databaseUnavailable } from "@/server/errors";
 import { assertAllowed } from "@/server/access/authorize";
 import { recordDenial } from "@/server/access/audit-log";
 import type { RequestMeta } from "@/server/http/request-meta";
@@ -79,17 +79,18 @@ export function apiRoute<P = Record<string, string>>(def: {
     if (refusal) return deny(null, "FORBIDDEN", refusal);
 
     const authorization = req.headers.get("authorization");
-    let actor: Actor | null;
-    if (authorization) {
-      actor = await authenticateBearer(authorization);
-      if (!actor)
-        return deny(null, "UNAUTHENTICATED", "The API token is invalid, expired or revoked.");
-    } else {
-      actor = await getActor();
-      if (!actor)
-        return deny(null, "UNAUTHENTICATED", "Send Authorization: Bearer <token> or sign in.");
-    }
+    let actor: Actor | null = null;
     try {
+      // Who is calling reads the database too: inside the try, so an outage answers 503.
+      if (authorization) {
+        actor = await authenticateBearer(authorization);
+        if (!actor)
+          return deny(null, "UNAUTHENTICATED", "The API token is invalid, expired or revoked.");
+      } else {
+        actor = await getActor();
+        if (!actor)
+          return deny(null, "UNAUTHENTICATED", "Send Authorization: Bearer <token> or sign in.");
+      }
       assertAllowed(actor, def.permission);
       refuseNulCharacters(params, req.nextUrl.searchParams);
       return await def.handler({ actor, meta, req, params });
@@ -108,6 +109,14 @@ export function apiRoute<P = Record<string, string>>(def: {
           meta,
           fields,
         );
+      }
+      const unavailable = databaseUnavailable(error);
+      if (unavailable) {
+        log().warn(
+          { requestId: meta.requestId, method: req.method, path: req.nextUrl.pathname, err: error },
+          "An API request found the database busy or unreachable",
+        );
+        return apiError("UNAVAILABLE", unavailable.message, meta);
       }
       log().error(
         { requestId: meta.requestId, method: req.method, path: req.nextUrl.pathname, err: error },

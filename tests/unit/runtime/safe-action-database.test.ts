@@ -79,3 +79,22 @@ describe("a server action on a busy database", () => {
     await expect(action(async () => "done")({})).rejects.toThrow("broken");
   });
 });
+
+describe("a server action given a NUL character", () => {
+  it("refuses it naming the field, and never runs (PostgreSQL text cannot hold NUL)", async () => {
+    const run = vi.fn(async () => "ran");
+    const noted = defineAction({
+      name: "incident.note",
+      permission: "incident.work",
+      input: z.object({ incidentId: z.string(), body: z.string() }),
+      target: () => ({ type: "incident" }),
+      run,
+    });
+    const result = await noted({ incidentId: "inc\u00001", body: "fine" });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe("INVALID_INPUT");
+    expect(JSON.stringify(result.error)).toMatch(/incidentId.*NUL character/);
+    expect(run).not.toHaveBeenCalled();
+  });
+});
