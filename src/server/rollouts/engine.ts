@@ -1253,6 +1253,9 @@ export async function dueRollouts(limit = 200, now = clock.now()): Promise<strin
  */
 const ENGINE_CONCURRENCY = envNumber("FLIGHTDECK_ENGINE_CONCURRENCY", 8, { min: 1, max: 64 });
 
+const ALERT_CHECK_MS = 15_000;
+let lastAlertCheck = 0;
+
 /** The worker's pass over every rollout with work due. */
 export async function driveRollouts(): Promise<number> {
   let moved = 0;
@@ -1278,6 +1281,10 @@ export async function driveRollouts(): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: ENGINE_CONCURRENCY }, lane));
-  await alertBlockedRollouts();
+  // alerts after minutes need no look every second (it scans the rollouts for blocked ones)
+  if (clock.ms() - lastAlertCheck >= ALERT_CHECK_MS) {
+    lastAlertCheck = clock.ms();
+    await alertBlockedRollouts();
+  }
   return moved;
 }
