@@ -910,8 +910,8 @@ export async function driveRollout(id: string, now = clock.now()): Promise<boole
   const owner = await claim(id);
   if (!owner) return false;
   try {
-    const { moved, through } = await driveClaimed(id, owner, now);
-    if (through) await unblock(id);
+    const { moved, through, wasBlocked } = await driveClaimed(id, owner, now);
+    if (through && wasBlocked) await unblock(id);
     return moved;
   } catch (error) {
     const block = blockOf(error);
@@ -1081,15 +1081,20 @@ async function stepInTx(id: string, now: Date, facts: Facts): Promise<Stepped> {
   });
 }
 
-/** Whether it moved, and whether the pass got through (no write superseded or left unknown). */
+/**
+ * Whether it moved, whether the pass got through (no write superseded or left unknown), and
+ * whether it was blocked when the pass began.
+ */
 async function driveClaimed(
   id: string,
   owner: string,
   now: Date,
-): Promise<{ moved: boolean; through: boolean }> {
+): Promise<{ moved: boolean; through: boolean; wasBlocked: boolean }> {
   let row = await load(id);
+  // only a blocked rollout needs the write that clears it, not every pass of every rollout
+  const wasBlocked = row.blockedSince !== null;
   if (TERMINAL.includes(row.status as RolloutStatus) && (await superseded(row))) {
-    return { moved: false, through: true };
+    return { moved: false, through: true, wasBlocked };
   }
   let moved = false;
   try {
@@ -1114,7 +1119,7 @@ async function driveClaimed(
         });
       }
       if (!found) {
-        if (finished) return { moved: false, through: true };
+        if (finished) return { moved: false, through: true, wasBlocked };
         throw new Blocked(
           "target",
           `No platform object serves ${row.model.name} in ${row.environment.name}, so there is nothing to apply the ${row.kind} to. Restore the workload, or abort.`,
@@ -1158,7 +1163,7 @@ async function driveClaimed(
       }
     }
   } catch (error) {
-    if (error instanceof Superseded) return { moved, through: false };
+    if (error instanceof Superseded) return { moved, through: false, wasBlocked };
     if (error instanceof OutcomeUnknownError) {
       await db().$transaction(async (tx) => {
         await tx.rollout.update({ where: { id }, data: { verifying: true } });
@@ -1172,11 +1177,11 @@ async function driveClaimed(
           },
         });
       });
-      return { moved, through: false };
+      return { moved, through: false, wasBlocked };
     }
     throw error;
   }
-  return { moved, through: true };
+  return { moved, through: true, wasBlocked };
 }
 
 /**
