@@ -142,8 +142,13 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
     const refused = refuseRequest(req);
     if (refused) {
-      res.writeHead(refused.status, { "content-type": "text/plain; charset=utf-8" });
-      res.end(`${refused.message}\n`);
+      if (refused.json) {
+        res.writeHead(refused.status, { "content-type": "application/json" });
+        res.end(JSON.stringify(refused.json));
+      } else {
+        res.writeHead(refused.status, { "content-type": "text/plain; charset=utf-8" });
+        res.end(`${refused.message}\n`);
+      }
       return;
     }
     if (pathname === "/metrics") {

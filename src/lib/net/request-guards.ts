@@ -6,18 +6,34 @@ export const ACTION_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
 
 /**
  * Why the request is refused, with its status, or null to pass it on: a path that is not valid
- * percent-encoded UTF-8 (400), or a server action body declared larger than the limit (413).
+ * percent-encoded UTF-8 (400; 422 in the API's JSON error shape under /api/), or a server action
+ * body declared larger than the limit (413).
  */
 export function refuseRequest(req: {
   method?: string;
   url?: string;
   headers: Record<string, string | string[] | undefined>;
-}): { status: 400 | 413; message: string } | null {
+}): { status: 400 | 413 | 422; message: string; json?: unknown } | null {
   const pathname = (req.url ?? "/").split("?")[0] ?? "/";
   try {
     decodeURIComponent(pathname);
   } catch {
-    return { status: 400, message: "The path is not valid percent-encoded UTF-8." };
+    const message = "The path holds a segment that is not valid percent-encoded UTF-8.";
+    // the API answers in its own error shape, naming what was wrong (as api-route.ts does)
+    if (pathname.startsWith("/api/")) {
+      return {
+        status: 422,
+        message,
+        json: {
+          error: {
+            code: "INVALID_INPUT",
+            message,
+            fields: { path: "not valid percent-encoded UTF-8" },
+          },
+        },
+      };
+    }
+    return { status: 400, message };
   }
   const length = Number(req.headers["content-length"]);
   if (req.method === "POST" && req.headers["next-action"] && length > ACTION_BODY_LIMIT_BYTES) {

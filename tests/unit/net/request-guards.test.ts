@@ -13,6 +13,13 @@ describe("refuseRequest", () => {
       expect(refuseRequest({ url, headers: {} })?.status, url).toBe(400);
   });
 
+  it("answers the API in its own error shape, naming the path", () => {
+    expect(refuseRequest({ url: "/api/v1/slos/%ED%A0%80", headers: {} })).toMatchObject({
+      status: 422,
+      json: { error: { code: "INVALID_INPUT", fields: { path: expect.any(String) } } },
+    });
+  });
+
   it("passes valid encodings, including a query that is not decoded here", () => {
     for (const url of ["/", "/slos/ranker-xl", "/models/%C3%BC", "/audit?actor=%ED%A0%80"])
       expect(refuseRequest({ url, headers: {} }), url).toBeNull();
