@@ -140,7 +140,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       );
       return;
     }
-    const refused = refuseRequest(req);
+    const refused = refuseRequest(req, route);
     if (refused) {
       if (refused.json) {
         res.writeHead(refused.status, { "content-type": "application/json" });

@@ -9,18 +9,30 @@ export const ACTION_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
  * percent-encoded UTF-8 (400; 422 in the API's JSON error shape under /api/), or a server action
  * body declared larger than the limit (413).
  */
-export function refuseRequest(req: {
-  method?: string;
-  url?: string;
-  headers: Record<string, string | string[] | undefined>;
-}): { status: 400 | 413 | 422; message: string; json?: unknown } | null {
+export function refuseRequest(
+  req: {
+    method?: string;
+    url?: string;
+    headers: Record<string, string | string[] | undefined>;
+  },
+  /** the route pattern the path matched (`/api/v1/promotions/[number]`), to name a parameter */
+  route = "",
+): { status: 400 | 413 | 422; message: string; json?: unknown } | null {
   const pathname = (req.url ?? "/").split("?")[0] ?? "/";
-  try {
-    decodeURIComponent(pathname);
-  } catch {
+  const segments = pathname.split("/");
+  const bad = segments.findIndex((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (bad >= 0) {
     const message = "The path holds a segment that is not valid percent-encoded UTF-8.";
-    // the API answers in its own error shape, naming what was wrong (as api-route.ts does)
+    // the API answers in its own error shape, naming the parameter (as api-route.ts does)
     if (pathname.startsWith("/api/")) {
+      const param = /^\[(?:\.\.\.)?([A-Za-z0-9_]+)\]$/.exec(route.split("/")[bad] ?? "")?.[1];
       return {
         status: 422,
         message,
@@ -28,7 +40,7 @@ export function refuseRequest(req: {
           error: {
             code: "INVALID_INPUT",
             message,
-            fields: { path: "not valid percent-encoded UTF-8" },
+            fields: { [param ?? "path"]: "not valid percent-encoded UTF-8" },
           },
         },
       };

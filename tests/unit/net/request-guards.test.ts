@@ -13,10 +13,18 @@ describe("refuseRequest", () => {
       expect(refuseRequest({ url, headers: {} })?.status, url).toBe(400);
   });
 
-  it("answers the API in its own error shape, naming the path", () => {
-    expect(refuseRequest({ url: "/api/v1/slos/%ED%A0%80", headers: {} })).toMatchObject({
+  it("answers the API in its own error shape, naming the parameter the route gives it", () => {
+    expect(
+      refuseRequest(
+        { url: "/api/v1/promotions/%ED%A0%80", headers: {} },
+        "/api/v1/promotions/[number]",
+      ),
+    ).toMatchObject({
       status: 422,
-      json: { error: { code: "INVALID_INPUT", fields: { path: expect.any(String) } } },
+      json: { error: { code: "INVALID_INPUT", fields: { number: expect.any(String) } } },
+    });
+    expect(refuseRequest({ url: "/api/v1/%ED%A0%80", headers: {} })).toMatchObject({
+      json: { error: { fields: { path: expect.any(String) } } },
     });
   });
 
