@@ -5,45 +5,28 @@ import { afterAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { GET as me } from "@/app/api/v1/me/route";
 import { requestContext } from "../../support/request-context";
-import { connectTestDatabase } from "../../support/db";
-import { freePort } from "../../../scripts/lib/database";
+import { connectTestDatabase, withUnreachableDatabase } from "../../support/db";
 import { DATABASE_BUSY_MESSAGE } from "@/server/errors";
 
 const prisma = connectTestDatabase();
 afterAll(() => prisma.$disconnect());
-
-type Global = { flightdeckPrisma?: { $disconnect(): Promise<void> }; flightdeckPool?: unknown };
 
 describe("the API with the database out of reach", () => {
   it("answers 503 with the busy message, not an internal error", async () => {
     const user = await prisma.user.create({
       data: { email: `down-${Date.now()}@api.test`, name: "Down", role: "viewer" },
     });
-    const g = globalThis as Global;
-    const saved = {
-      url: process.env.DATABASE_URL,
-      client: g.flightdeckPrisma,
-      pool: g.flightdeckPool,
-    };
-    try {
-      process.env.DATABASE_URL = `postgresql://postgres:x@127.0.0.1:${await freePort()}/flightdeck`;
-      g.flightdeckPrisma = undefined;
-      g.flightdeckPool = undefined;
+    await withUnreachableDatabase(async () => {
       // the session's user is read from the database
       requestContext.userId = user.id;
       const res = await me(new NextRequest("http://localhost:3000/api/v1/me"), {
         params: Promise.resolve({}),
       });
+      requestContext.userId = null;
       expect(res.status, JSON.stringify(await res.clone().json())).toBe(503);
       const body = await res.json();
       expect(body.error).toMatchObject({ code: "UNAVAILABLE", message: DATABASE_BUSY_MESSAGE });
       expect(JSON.stringify(body)).not.toContain("postgres:x");
-    } finally {
-      requestContext.userId = null;
-      await g.flightdeckPrisma?.$disconnect().catch(() => undefined);
-      process.env.DATABASE_URL = saved.url;
-      g.flightdeckPrisma = saved.client;
-      g.flightdeckPool = saved.pool;
-    }
+    });
   });
 });

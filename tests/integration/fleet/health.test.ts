@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { GET } from "@/app/api/health/route";
 import { requestContext } from "../../support/request-context";
-import { connectTestDatabase } from "../../support/db";
-import { freePort } from "../../../scripts/lib/database";
+import { connectTestDatabase, withUnreachableDatabase } from "../../support/db";
 import { createToken } from "@/server/access/tokens";
 import { loadUserActor } from "@/server/auth/session";
 
@@ -37,8 +36,6 @@ afterAll(async () => {
   requestContext.userId = null;
   await prisma.$disconnect();
 });
-
-type Global = { flightdeckPrisma?: { $disconnect(): Promise<void> }; flightdeckPool?: unknown };
 
 const get = (headers: Record<string, string> = {}) =>
   GET(new NextRequest("http://localhost:3000/api/health", { headers }));
@@ -82,18 +79,7 @@ describe("GET /api/health", () => {
   });
 
   it("answers 503 when the database is unreachable, to anyone, without details", async () => {
-    const g = globalThis as Global;
-    const saved = {
-      url: process.env.DATABASE_URL,
-      client: g.flightdeckPrisma,
-      pool: g.flightdeckPool,
-    };
-    try {
-      // Nothing listens on a port we just found free.
-      process.env.DATABASE_URL = `postgresql://postgres:x@127.0.0.1:${await freePort()}/flightdeck`;
-      // the client and its pool, as a process started against that address would hold
-      g.flightdeckPrisma = undefined;
-      g.flightdeckPool = undefined;
+    await withUnreachableDatabase(async () => {
       for (const userId of [null, viewerId]) {
         requestContext.userId = userId;
         const res = await get();
@@ -103,12 +89,6 @@ describe("GET /api/health", () => {
         expect(body.checks.database).toEqual({ status: "down" });
         expect(JSON.stringify(body)).not.toContain("postgres:x");
       }
-    } finally {
-      requestContext.userId = null;
-      await g.flightdeckPrisma?.$disconnect();
-      process.env.DATABASE_URL = saved.url;
-      g.flightdeckPrisma = saved.client;
-      g.flightdeckPool = saved.pool;
-    }
+    }).finally(() => (requestContext.userId = null));
   });
 });

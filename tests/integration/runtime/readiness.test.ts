@@ -6,6 +6,7 @@ import { GET as ready } from "../../../src/app/api/health/ready/route";
 import { db } from "../../../src/server/db/client";
 import { loopTicked } from "../../../src/lib/telemetry/metrics";
 import { LOOP_DEADLINES_MS, readiness } from "../../../src/server/fleet/readiness";
+import { withUnreachableDatabase } from "../../support/db";
 
 const saved = process.env.FLIGHTDECK_ROLE;
 afterEach(() => {
@@ -82,15 +83,8 @@ describe("readiness", () => {
   });
 
   it("liveness answers without the database, where readiness does not", async () => {
-    const g = globalThis as { flightdeckPrisma?: unknown; flightdeckPool?: unknown };
-    const live_client = g.flightdeckPrisma;
-    const live_pool = g.flightdeckPool;
-    const url = process.env.DATABASE_URL;
-    // A client (and its pool) of a database that does not answer, as db() would hold after an outage.
-    delete g.flightdeckPrisma;
-    delete g.flightdeckPool;
-    process.env.DATABASE_URL = "postgresql://nobody:wrong@127.0.0.1:1/none";
-    try {
+    // a client (and its pool) of a database that does not answer, as db() would hold in an outage
+    await withUnreachableDatabase(async () => {
       const res = live();
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: "live" });
@@ -99,12 +93,6 @@ describe("readiness", () => {
       expect(await notReady.json()).toMatchObject({
         checks: { database: { status: "failing", reason: "the database does not answer" } },
       });
-    } finally {
-      const dead = g.flightdeckPrisma as { $disconnect?: () => Promise<void> } | undefined;
-      await dead?.$disconnect?.().catch(() => {});
-      g.flightdeckPrisma = live_client;
-      g.flightdeckPool = live_pool;
-      process.env.DATABASE_URL = url;
-    }
+    });
   });
 });
