@@ -1,7 +1,7 @@
 import "server-only";
 import { clock } from "@/lib/clock";
 import { auditActor } from "@/server/access/audit-log";
-import { assertVersion, type Tx } from "@/server/db/tx";
+import type { Tx } from "@/server/db/tx";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
 import type { Actor } from "@/server/auth/session";
@@ -56,6 +56,23 @@ async function alreadyApplied(
   return previous !== null;
 }
 
+/** Whether a person's command was applied to the rollout at or after the version they saw. */
+async function personDecidedSince(tx: Tx, rolloutId: string, seenVersion: number) {
+  const commands = await tx.auditEvent.findMany({
+    where: {
+      targetType: "rollout",
+      targetId: rolloutId,
+      outcome: "allowed",
+      action: { in: Object.keys(COMMAND_PERMISSION).map((c) => `rollout.${c}`) },
+    },
+    select: { after: true },
+  });
+  return commands.some((c) => {
+    const from = (c.after as { fromVersion?: unknown } | null)?.fromVersion;
+    return typeof from === "number" && from >= seenVersion;
+  });
+}
+
 export interface CommandResult {
   status: string;
   version: number;
@@ -94,11 +111,18 @@ export async function commandRollout(
     ) {
       return { status: r.status, version: r.version, alreadyApplied: true };
     }
-    assertVersion(
-      r.version,
-      input.version,
-      `This rollout changed since you loaded it (it is now ${r.status.replace("_", " ")}, step ${Math.min(r.currentStep + 1, r._count.steps)} of ${r._count.steps}). Check it and try again.`,
-    );
+    // An abort only sends traffic back to the stable version, which the engine's own progress
+    // since the page loaded (a step applied, a pause ended) does not make any less wanted: it is
+    // refused as stale only when a person decided something meanwhile.
+    const stale =
+      r.version !== input.version &&
+      (input.command !== "abort" || (await personDecidedSince(tx, r.id, input.version)));
+    if (stale) {
+      throw new AppError(
+        "CONFLICT",
+        `This rollout changed since you loaded it (it is now ${r.status.replace("_", " ")}, step ${Math.min(r.currentStep + 1, r._count.steps)} of ${r._count.steps}). Check it and try again.`,
+      );
+    }
     const next = transition(
       {
         status: r.status as RolloutStatus,

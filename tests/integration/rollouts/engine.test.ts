@@ -233,6 +233,48 @@ describe("the rollout engine on the simulator", () => {
     ).rejects.toThrow(/completed; nothing more can happen/);
   });
 
+  it("applies an abort decided on a page the engine has moved on since, but not one a person overtook", async () => {
+    const good = await versionWith("query-embedder", "none");
+    const started = await startIn(
+      "query-embedder",
+      good,
+      "weight 10\npause\nweight 20\npause\nweight 100",
+      "production/us-east-1",
+    );
+    const id = started.rollouts[0]?.id ?? "";
+    await driveUntil([id], (s) => s === "paused");
+    const seen = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    // A release manager promotes; the engine applies the 20% step and waits at its pause.
+    await commandRollout(release(), meta, {
+      rolloutId: id,
+      command: "promote",
+      version: seen.version,
+    });
+    await driveUntil([id], (s) => s === "paused");
+    const promoted = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(promoted.currentWeight).toBe(20);
+    // An engineer who decided to abort on the page as it was before the promote is told so.
+    await expect(
+      commandRollout(engineer(), meta, { rolloutId: id, command: "abort", version: seen.version }),
+    ).rejects.toThrow(/changed since you loaded it \(it is now paused, step 4 of 5\)/);
+    expect((await prisma.rollout.findUniqueOrThrow({ where: { id } })).status).toBe("paused");
+    // One who saw the promote is not refused for the engine's own moves since (the 20% step
+    // applied, its pause begun): the abort is what they meant whatever step it reached.
+    const afterPromote = seen.version + 1;
+    expect(promoted.version).toBeGreaterThan(afterPromote);
+    const aborted = await commandRollout(engineer(), meta, {
+      rolloutId: id,
+      command: "abort",
+      version: afterPromote,
+    });
+    expect(aborted).toMatchObject({ status: "aborted", alreadyApplied: false });
+    await driveUntil([id], (s) => s === "aborted");
+    const serving = await servingIn("query-embedder", "production/us-east-1");
+    expect(serving).toHaveLength(1);
+    expect(serving[0]?.[0]).not.toBe(good);
+    expect(serving[0]?.[1]).toBe(100);
+  });
+
   it("finishes a step interrupted after its platform write without writing it again", async () => {
     const good = await versionWith("ranker-xl", "none");
     const started = await startIn(
