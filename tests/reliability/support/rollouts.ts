@@ -316,7 +316,8 @@ export interface PlatformObject {
   canaryWeight: number;
   paused: boolean;
   aborted: boolean;
-  /** the simulator's count of applied writes, by operation and what it set */
+  /** the platform's count of applied writes, by operation and what it set: "set version 2.0.0",
+   * "set canary weight 25", "promote full", "abort", "pause", "resume" */
   writes: Record<string, number>;
 }
 
@@ -370,12 +371,15 @@ export interface Verdict {
 
 /**
  * Judges rollouts that have settled (one per platform object): each rests where it may, the
- * platform shows what it says, no write was applied twice (the simulator's count against what
- * the rollout's steps and commands require), and every person's change has its audit row.
+ * platform shows what it says, no write was applied twice (the platform's count of applied writes
+ * against what the rollout's steps and commands require), and every person's change has its
+ * audit row.
  */
 export async function judgeRollouts(
   databaseUrl: string,
   rollouts: StartedRollout[],
+  /** the platform's objects (default: the simulator's) */
+  platform?: PlatformObject[],
 ): Promise<Verdict> {
   const ids = rollouts.map((r) => r.id);
   const failures: string[] = [];
@@ -391,7 +395,7 @@ export async function judgeRollouts(
     rolloutRows(databaseUrl, ids),
     stepRows(databaseUrl, ids),
     pausedByPeople(databaseUrl, ids),
-    platformObjects(databaseUrl),
+    platform ?? platformObjects(databaseUrl),
     sql<{ rolloutId: string; kind: string; actor: string | null }>(
       databaseUrl,
       `SELECT "rolloutId", kind, actor FROM "RolloutEvent" WHERE "rolloutId" = ANY($1)`,

@@ -48,6 +48,8 @@ export interface RequestRecord {
   userAgent?: string;
   /** a patch's body as sent (text) */
   body?: string;
+  /** the client's port: with the server's, names the connection (and so the process) */
+  remotePort?: number;
 }
 
 export type RequestMatch =
@@ -491,6 +493,7 @@ export class KubeApiServer extends EventEmitter {
       watch: query.watch === "1" || query.watch === "true",
       at: new Date(),
       ...(req.headers["user-agent"] ? { userAgent: req.headers["user-agent"] } : {}),
+      ...(req.socket.remotePort ? { remotePort: req.socket.remotePort } : {}),
     };
     let route: Route | null = null;
     let routeError: unknown = null;
