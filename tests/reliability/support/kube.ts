@@ -191,13 +191,12 @@ export const isServingWrite = (record: RequestRecord) =>
 
 /**
  * The serving objects as the adapter reads them, with the writes each API server applied to
- * them: answered 2xx, or in `applied` (writes applied whose answer never reached a client that
- * was killed while it waited).
+ * them: handled with a 2xx status (sent, or held and never received by a client killed while
+ * it waited).
  */
 export function kubePlatformObjects(
   clusters: TestClusters,
   objects: KubeServing[],
-  applied: ReadonlySet<RequestRecord>,
 ): PlatformObject[] {
   const result: PlatformObject[] = [];
   for (const o of objects) {
@@ -222,8 +221,7 @@ export function kubePlatformObjects(
     const writes: Record<string, number> = {};
     for (const r of server.requests) {
       if (!isServingWrite(r) || r.namespace !== NAMESPACE || r.name !== o.model) continue;
-      const ok = (r.status !== undefined && r.status >= 200 && r.status < 300) || applied.has(r);
-      if (!ok) continue;
+      if (r.status === undefined || r.status < 200 || r.status >= 300) continue;
       const key = writeKey(r);
       writes[key] = (writes[key] ?? 0) + 1;
     }

@@ -42,7 +42,10 @@ export interface RequestRecord {
   name?: string;
   /** the authenticated user, when the token was good */
   user?: string;
-  /** the HTTP status answered (200 for a watch once its stream starts); unset while pending */
+  /**
+   * the HTTP status answered (200 for a watch once its stream starts); unset while pending. A
+   * request held after it was handled has the status it was handled with, sent or not.
+   */
   status?: number;
   at: Date;
   userAgent?: string;
@@ -157,6 +160,8 @@ interface HoldFault {
   /** true: go on; false: drop the connection */
   gate: Promise<boolean>;
   reached: (record: RequestRecord) => void;
+  /** after: the request was handled (its change applied), its answer waits for the gate */
+  handled: () => void;
 }
 
 /**
@@ -164,7 +169,10 @@ interface HoldFault {
  * connection instead (before: nothing applied; after: the outcome never sent).
  */
 export interface Hold {
+  /** a matching request arrived (nothing handled yet) */
   reached: Promise<RequestRecord>;
+  /** `after` holds: the request has been handled, its change applied; only the answer waits */
+  handled: Promise<RequestRecord>;
   release: () => void;
   drop: () => void;
 }
@@ -333,6 +341,8 @@ export class KubeApiServer extends EventEmitter {
     const gate = new Promise<boolean>((resolve) => (open = resolve));
     let reached!: (record: RequestRecord) => void;
     const arrived = new Promise<RequestRecord>((resolve) => (reached = resolve));
+    let handled!: () => void;
+    const done = new Promise<void>((resolve) => (handled = resolve));
     this.holds.push({
       match,
       phase: options.phase ?? "before",
@@ -340,8 +350,14 @@ export class KubeApiServer extends EventEmitter {
       skip: options.skip ?? 0,
       gate,
       reached,
+      handled,
     });
-    return { reached: arrived, release: () => open(true), drop: () => open(false) };
+    return {
+      reached: arrived,
+      handled: Promise.all([arrived, done]).then(([record]) => record),
+      release: () => open(true),
+      drop: () => open(false),
+    };
   }
 
   private takeHold(phase: HoldFault["phase"], record: RequestRecord): HoldFault | null {
@@ -522,6 +538,9 @@ export class KubeApiServer extends EventEmitter {
       // Handled now; the answer leaves only when released (if the client is still there).
       const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
       (res as { end: (...args: unknown[]) => http.ServerResponse }).end = (...args: unknown[]) => {
+        // handled: its change is applied and its status decided, whether or not it is ever sent
+        record.status ??= res.statusCode;
+        after.handled();
         void after.gate.then((go) => {
           if (!go) req.socket.destroy();
           else if (!res.destroyed) end(...args);
