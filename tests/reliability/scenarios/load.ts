@@ -246,7 +246,7 @@ const scenario: Scenario = {
         app,
         database.url,
         database.pid,
-        { pages, cookies: everyone, durationMs: 60_000 },
+        { pages, cookies: everyone, durationMs: 30_000 },
         await abortDuring(second),
       );
       describe("200 users", heavy, log);

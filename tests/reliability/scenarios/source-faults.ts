@@ -51,7 +51,7 @@ const scenario: Scenario = {
   order: 35,
   async run(ctx: ScenarioContext) {
     const failures: string[] = [];
-    const phaseMs = ctx.short ? 12_000 : 40_000;
+    const phaseMs = ctx.short ? 12_000 : 25_000;
     const db = await startDatabase();
     const [object] = await addServingObjects(db.url, 1, "src");
     if (!object) throw new Error("no serving object");
