@@ -2,7 +2,7 @@
 // The `flightdeck` command.
 // - web, worker, migrate: run the built app (`npm run build` makes .next/standalone, whose
 //   flightdeck.mjs is also the container image's entry point); nothing is compiled at start.
-// - admin, apply, diff, export: database commands, run from the sources through tsx.
+// - admin, apply, diff, export, seed: database commands, run from the sources through tsx.
 // - slo: file commands (no database), run from the sources through tsx.
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -14,7 +14,7 @@ const argv = process.argv.slice(2);
 const command = argv[0];
 
 const runtimeCommands = new Set(["web", "worker", "migrate", "all"]);
-const databaseCommands = new Set(["admin", "apply", "diff", "export"]);
+const databaseCommands = new Set(["admin", "apply", "diff", "export", "seed"]);
 
 if (runtimeCommands.has(command)) {
   const entry = path.join(root, ".next", "standalone", "flightdeck.mjs");
@@ -43,6 +43,13 @@ const load = (file) => import(pathToFileURL(path.join(root, file)).href);
 if (command === "admin") {
   const { adminMain, processAdminIo } = await load("src/cli/admin.ts");
   process.exitCode = await adminMain(argv.slice(1), processAdminIo);
+} else if (command === "seed") {
+  const { seedMain } = await load("src/cli/seed.ts");
+  process.exitCode = await seedMain(argv.slice(1), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  });
 } else if (databaseCommands.has(command)) {
   const { configMain } = await load("src/cli/config.ts");
   process.exitCode = await configMain(argv);

@@ -131,10 +131,18 @@ try {
 
   if (demo) {
     const { PrismaClient } = await import("../src/generated/prisma/client");
-    const { seedIfEmpty } = await import("../prisma/seed");
+    const { SEED_SCALES, seedIfEmpty } = await import("../prisma/seed");
+    // FLIGHTDECK_SEED_SCALE=large: a first start seeds the large fleet (minutes), not the demo.
+    const scale = process.env.FLIGHTDECK_SEED_SCALE || "demo";
+    if (!SEED_SCALES.some((s) => s === scale)) {
+      throw new Error(`FLIGHTDECK_SEED_SCALE must be ${SEED_SCALES.join(" or ")}, not "${scale}"`);
+    }
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
     const started = Date.now();
-    if (await seedIfEmpty(prisma)) log(`Seeded the demo fleet in ${Date.now() - started} ms`);
+    if (scale === "large") log("Seeding the large fleet if the database is empty (minutes)…");
+    if (await seedIfEmpty(prisma, { scale: scale === "large" ? "large" : "demo" })) {
+      log(`Seeded the ${scale} fleet in ${Date.now() - started} ms`);
+    }
     await prisma.$disconnect();
   }
 

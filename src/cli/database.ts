@@ -40,12 +40,24 @@ async function openDatabase(env: Record<string, string | undefined>) {
   return { url: started.url, stop: () => started.stop() };
 }
 
-/** Runs `work` with a client of the command line's database, once its tables exist. */
+/**
+ * Runs `work` with a client of the command line's database, once its tables exist (after
+ * `options.migrate` has applied the migrations, for commands that may meet a new database).
+ */
 export async function withCliDatabase<T>(
   env: Record<string, string | undefined>,
   work: (prisma: PrismaClient) => Promise<T>,
+  options: { migrate?: (url: string) => Promise<unknown> } = {},
 ): Promise<T> {
   const database = await openDatabase(env);
+  if (options.migrate) {
+    try {
+      await options.migrate(database.url);
+    } catch (error) {
+      await database.stop();
+      throw error;
+    }
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
   try {
     const schema = await prisma.$queryRaw<{ exists: boolean }[]>`

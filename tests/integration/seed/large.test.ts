@@ -1,0 +1,178 @@
+// The large fleet's scale-out, run small on this file's demo-seeded database (the same code the
+// full size runs: `npx flightdeck seed --scale large`, measured in tests/bench), and the seed
+// command's refusals.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LARGE_FLEET, largeFleetCounts, scaleOutFleet } from "../../../prisma/seed/large";
+import { seedMain } from "@/cli/seed";
+import { connectTestDatabase, testDatabaseUrl } from "../../support/db";
+import { SEED_NOW } from "../../support/constants";
+
+const prisma = connectTestDatabase();
+afterAll(() => prisma.$disconnect());
+
+const HOUR = 3_600_000;
+const SIZE = {
+  ...LARGE_FLEET,
+  models: 40,
+  slos: 120,
+  incidents: 300,
+  trainingJobs: 60,
+  auditEvents: 5_000,
+  historyDays: 20,
+  minuteHours: 3,
+};
+
+beforeAll(async () => {
+  await prisma.$transaction(
+    (tx) => scaleOutFleet(tx, { seed: 1, nowMs: SEED_NOW.getTime(), size: SIZE }),
+    {
+      timeout: 120_000,
+    },
+  );
+}, 180_000);
+
+describe("the large fleet's scale-out", () => {
+  it("fills the fleet up to its sizes: 12 regions, 200 clusters, 30 teams", async () => {
+    const counts = await largeFleetCounts(prisma);
+    expect(counts).toMatchObject({
+      regions: 12,
+      clusters: 200,
+      teams: 30,
+      models: SIZE.models,
+      incidents: SIZE.incidents,
+      "training jobs": SIZE.trainingJobs,
+      "audit events": SIZE.auditEvents,
+    });
+    expect(counts.slos).toBeGreaterThanOrEqual(SIZE.slos - 4);
+    expect(counts.slos).toBeLessThanOrEqual(SIZE.slos);
+    // every region has both environments and serving clusters; every team a namespace on each
+    const regions = await prisma.region.findMany({
+      select: { code: true, _count: { select: { environments: true, clusters: true } } },
+    });
+    for (const r of regions) {
+      expect(r._count.environments, r.code).toBe(2);
+      expect(r._count.clusters, r.code).toBeGreaterThanOrEqual(16);
+    }
+    expect(await prisma.namespace.count()).toBe(200 * 30);
+  });
+
+  it("serves in production the last version whose rollout completed there", async () => {
+    const rows = await prisma.$queryRaw<{ problems: bigint }[]>`
+      SELECT count(*) AS problems FROM "Deployment" d
+        JOIN "Environment" e ON e.id = d."environmentId" AND e.tier = 'production'
+       WHERE d."modelId" LIKE 'lg%'
+         AND d."modelVersionId" IS DISTINCT FROM (
+           SELECT r."toVersionId" FROM "Rollout" r
+            WHERE r."modelId" = d."modelId" AND r."environmentId" = d."environmentId"
+              AND r.status = 'completed'
+            ORDER BY r."finishedAt" DESC LIMIT 1)`;
+    expect(Number(rows[0]?.problems)).toBe(0);
+    // A failed canary's later waves were cancelled, and its analysis says why.
+    const failed = await prisma.rollout.findFirst({
+      where: { modelId: { startsWith: "lg" }, status: "rolled_back" },
+      include: { analysisRuns: true, steps: true, events: true },
+    });
+    if (failed) {
+      expect(failed.analysisRuns.some((a) => a.verdict === "fail")).toBe(true);
+      expect(failed.steps.find((s) => s.status === "failed")?.index).toBe(3);
+      expect(failed.events.map((e) => e.kind)).toContain("rolled_back");
+    }
+    const passes = await prisma.analysisRun.count({
+      where: { rolloutId: { startsWith: "lg" }, verdict: "pass" },
+    });
+    expect(passes).toBeGreaterThan(0);
+  });
+
+  it("keeps SLI history consistent: an hour is the sum of its minutes, a day of its hours", async () => {
+    const [hours] = await prisma.$queryRaw<{ bad: bigint; checked: bigint }[]>`
+      SELECT count(*) FILTER (WHERE h.good <> m.good OR h.total <> m.total) AS bad, count(*) AS checked
+        FROM "SliBucket" h
+        JOIN (SELECT "sloId", date_trunc('hour', start) AS hour, sum(good) AS good, sum(total) AS total
+                FROM "SliBucket" WHERE resolution = 'minute' AND "sloId" LIKE 'lg%' GROUP BY 1, 2) m
+          ON m."sloId" = h."sloId" AND m.hour = h.start
+       WHERE h.resolution = 'hour'`;
+    expect(Number(hours?.checked)).toBeGreaterThan(0);
+    expect(Number(hours?.bad)).toBe(0);
+    const [days] = await prisma.$queryRaw<{ bad: bigint; checked: bigint }[]>`
+      SELECT count(*) FILTER (WHERE d.good <> h.good OR d.total <> h.total) AS bad, count(*) AS checked
+        FROM "SliBucket" d
+        JOIN (SELECT "sloId", date_trunc('day', start) AS day, sum(good) AS good, sum(total) AS total
+                FROM "SliBucket" WHERE resolution = 'hour' AND "sloId" LIKE 'lg%' GROUP BY 1, 2) h
+          ON h."sloId" = d."sloId" AND h.day = d.start
+       WHERE d.resolution = 'day'`;
+    expect(Number(days?.checked)).toBeGreaterThan(0);
+    expect(Number(days?.bad)).toBe(0);
+    // minutes only within the SLI feed's retention, every SLO with its history, traffic > 0
+    const [span] = await prisma.$queryRaw<{ oldest: Date; slos: bigint; empty: bigint }[]>`
+      SELECT min(start) AS oldest, count(DISTINCT "sloId") AS slos,
+             count(*) FILTER (WHERE total = 0) AS empty
+        FROM "SliBucket" WHERE resolution = 'minute' AND "sloId" LIKE 'lg%'`;
+    expect(span?.oldest.getTime()).toBe(SEED_NOW.getTime() - SIZE.minuteHours * HOUR);
+    expect(Number(span?.slos)).toBe(
+      await prisma.slo.count({ where: { id: { startsWith: "lg" } } }),
+    );
+    expect(Number(span?.empty)).toBe(0);
+  });
+
+  it("leaves open only recent incidents, each with the timeline of the stages it reached", async () => {
+    const open = await prisma.incident.findMany({
+      where: { id: { startsWith: "lg" }, status: { notIn: ["closed", "resolved"] } },
+      include: { events: true },
+    });
+    for (const i of open) {
+      expect(SEED_NOW.getTime() - i.detectedAt.getTime()).toBeLessThan(4 * 24 * HOUR);
+      expect(i.resolvedAt).toBeNull();
+    }
+    const closed = await prisma.incident.findFirstOrThrow({
+      where: { id: { startsWith: "lg" }, status: "closed" },
+      include: { events: { orderBy: { at: "asc" } } },
+    });
+    expect(closed.events.map((e) => e.kind)).toEqual([
+      "alert",
+      "acknowledged",
+      "status",
+      "status",
+      "status",
+    ]);
+  });
+
+  it("lets every new team's people sign in with the demo password", async () => {
+    const people = await prisma.user.findMany({
+      where: { email: { endsWith: ".flightdeck.demo" }, id: { startsWith: "lg" } },
+      select: { passwordHash: true, role: true, teamId: true },
+    });
+    expect(people).toHaveLength(27 * 3);
+    const demo = await prisma.user.findUniqueOrThrow({
+      where: { email: "engineer@flightdeck.demo" },
+    });
+    expect(people.every((p) => p.passwordHash === demo.passwordHash && p.teamId)).toBe(true);
+  });
+});
+
+describe("flightdeck seed", () => {
+  const io = () => {
+    const out = { stdout: "", stderr: "" };
+    return {
+      out,
+      io: {
+        stdout: (t: string) => void (out.stdout += t),
+        stderr: (t: string) => void (out.stderr += t),
+        env: { DATABASE_URL: testDatabaseUrl() },
+      },
+    };
+  };
+
+  it("refuses an unknown scale, changing nothing", async () => {
+    const { out, io: cli } = io();
+    expect(await seedMain(["--scale", "huge"], cli)).toBe(2);
+    expect(out.stderr).toMatch(/--scale must be demo or large, not "huge"/);
+  });
+
+  it("leaves a database that has a fleet as it is", async () => {
+    const before = await largeFleetCounts(prisma);
+    const { out, io: cli } = io();
+    expect(await seedMain(["--scale", "large"], cli)).toBe(1);
+    expect(out.stderr).toMatch(/has a fleet already; nothing was changed/);
+    expect(await largeFleetCounts(prisma)).toEqual(before);
+  });
+});
