@@ -361,7 +361,7 @@ async function scaleModels(
     const gpu = rng.pick(GPUS);
     const name = `${teamNames.get(teamId)}-${noun}-${String(Math.floor(i / teams.length) + 1).padStart(2, "0")}`;
     const shuffled = [...places].sort(() => rng.next() - 0.5);
-    const regions = shuffled.slice(0, rng.int(7, 11));
+    const regions = shuffled.slice(0, rng.int(8, 12));
     const model: LargeModel = {
       id: idOf("md", i),
       name,
@@ -503,6 +503,14 @@ async function scaleRollouts(tx: Tx, rng: Rng, nowMs: number, models: readonly L
         actor,
       });
     };
+    // created by a release manager (staging by CI), five minutes before it started
+    const staging = environmentId === m.staging.stagingId;
+    event(
+      start - 5 * MINUTE,
+      "created",
+      `${staging ? CI_ACTOR : RELEASE_MANAGER} created the rollout of ${to.version}`,
+      staging ? CI_ACTOR : RELEASE_MANAGER,
+    );
     if (outcome === "aborted") {
       event(start, "aborted", `Wave cancelled: ${to.version} was rolled back`, RELEASE_MANAGER);
     } else {
