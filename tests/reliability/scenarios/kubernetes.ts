@@ -16,7 +16,7 @@ import {
   pidOfConnection,
 } from "../support/kube";
 import { Replicas, signInAny } from "../support/processes";
-import { judgeRollouts } from "../support/rollouts";
+import { judgeRollouts, percentile } from "../support/rollouts";
 import { startTestClusters } from "../../support/kube";
 
 const FAULTS = [
@@ -29,6 +29,9 @@ const FAULTS = [
   "down",
 ] as const;
 type Fault = (typeof FAULTS)[number];
+
+/** Every page must answer within this while a cluster's API is down or slow. */
+const PAGE_BOUND_MS = 1_000;
 
 const scenario: Scenario = {
   name: "kubernetes",
@@ -154,6 +157,64 @@ const scenario: Scenario = {
       const refused = servers
         .flatMap((s) => s.requests)
         .filter((r) => isServingWrite(r) && r.status === 409).length;
+
+      // Then a person browses while one cluster's API is down, then answers 5 s late: pages
+      // read Flightdeck's own copies, never the API server, so they answer within 1 s, and the
+      // cluster's page says its data is stale and how old (while down; slow is still current).
+      const [first] = setup.clusters;
+      const browsing: Record<string, string | number> = {};
+      const browseFailures: string[] = [];
+      if (first) {
+        const server = clusters.server(first.name);
+        const web = replicas.web().url;
+        const pages = ["/", "/clusters", `/clusters/${first.name}`, "/rollouts"];
+        const phaseMs = short ? 5_000 : 20_000;
+        // each page once first: a process's first render of a route loads its code
+        for (const page of pages)
+          await (await fetch(`${web}${page}`, { headers: { cookie: engineer } })).text();
+        for (const mode of ["down", "slow"] as const) {
+          const undo = mode === "slow" ? server.addLatency(5_000) : null;
+          if (mode === "down") await server.down();
+          const started = Date.now();
+          const times: number[] = [];
+          let staleAfter: number | null = null;
+          while (Date.now() - started < phaseMs) {
+            for (const page of pages) {
+              const t = performance.now();
+              const res = await fetch(`${web}${page}`, {
+                headers: { cookie: engineer },
+                redirect: "manual",
+              });
+              const body = await res.text();
+              const ms = performance.now() - t;
+              times.push(ms);
+              if (res.status !== 200)
+                browseFailures.push(`${mode}: ${page} answered ${res.status}`);
+              if (ms > PAGE_BOUND_MS) {
+                browseFailures.push(`${mode}: ${page} took ${Math.round(ms)} ms`);
+              }
+              if (page.startsWith("/clusters/") && body.includes('data-testid="cluster-stale"')) {
+                staleAfter ??= Date.now() - started;
+              }
+            }
+          }
+          if (mode === "down") {
+            if (staleAfter === null) {
+              browseFailures.push(
+                `the API of ${first.name} was down ${phaseMs / 1000} s and its page never said stale`,
+              );
+            }
+            await server.up();
+          }
+          undo?.();
+          browsing[`${mode}: pages`] = times.length;
+          browsing[`${mode}: p95 ms`] = Math.round(percentile(times, 95));
+          browsing[`${mode}: max ms`] = Math.round(Math.max(...times));
+          if (mode === "down")
+            browsing["down: stale shown after s"] =
+              staleAfter === null ? "never" : Math.round(staleAfter / 100) / 10;
+        }
+      }
       return {
         name: "kubernetes",
         figures: {
@@ -171,8 +232,9 @@ const scenario: Scenario = {
           "commands applied": run.applied,
           "refused as changed": run.refusedAsChanged,
           "settled after last fault s": Math.round(run.settledMs / 1000),
+          ...browsing,
         },
-        failures: [...run.failures, ...verdict.failures],
+        failures: [...run.failures, ...verdict.failures, ...browseFailures],
       };
     } finally {
       await clusters.stop();
