@@ -132,6 +132,14 @@ export async function syncFleet(
       });
 
       const clusterId = new Map(clusterRows.map((c) => [c.name, c.id]));
+      // Rows by their natural keys: a sync at 200 clusters matches thousands of namespaces and
+      // deployments, and a scan of every row for each would cost seconds a tick.
+      const poolByKey = new Map(poolRows.map((r) => [`${r.clusterId}/${r.name}`, r]));
+      const nsByKey = new Map(nsRows.map((r) => [`${r.clusterId}/${r.name}`, r]));
+      const deploymentByKey = new Map(
+        deploymentRows.map((r) => [`${r.modelVersionId}|${r.clusterId}|${r.environmentId}`, r]),
+      );
+      const jobByName = new Map(jobRows.map((r) => [r.name, r]));
 
       // Clusters and node pools
       const regionId = new Map(
@@ -191,7 +199,7 @@ export async function syncFleet(
         const reported = new Set<string>();
         for (const p of c.pools) {
           reported.add(p.name);
-          const pool = poolRows.find((r) => r.clusterId === row.id && r.name === p.name);
+          const pool = poolByKey.get(`${row.id}/${p.name}`);
           const next = {
             nodeCount: p.nodes,
             gpuCount: p.gpus,
@@ -242,10 +250,8 @@ export async function syncFleet(
         : new Map<string, string>();
       for (const n of namespaces.data) {
         if (!current.has(n.cluster)) continue;
-        const row = nsRows.find(
-          (r) => r.clusterId === clusterId.get(n.cluster) && r.name === n.name,
-        );
         const cid = clusterId.get(n.cluster);
+        const row = nsByKey.get(`${cid}/${n.name}`);
         const team = n.team ? teamId.get(n.team) : undefined;
         if (!row && discover && cid && team) {
           // A namespace joins the inventory with the team it is labelled with.
@@ -315,12 +321,7 @@ export async function syncFleet(
           trafficWeight: d.trafficWeight,
         };
         touchedGroups.add(`${version.modelId}|${environmentId}|${cid}`);
-        const row = deploymentRows.find(
-          (r) =>
-            r.modelVersionId === version.id &&
-            r.clusterId === cid &&
-            r.environmentId === environmentId,
-        );
+        const row = deploymentByKey.get(`${version.id}|${cid}|${environmentId}`);
         if (row) live.add(row.id);
         if (!row) {
           await tx.deployment.create({
@@ -358,9 +359,12 @@ export async function syncFleet(
         report.deployments += gone.length;
       }
 
-      // Training jobs and their checkpoints
+      // Training jobs and their checkpoints (all jobs' in a few statements: those already
+      // recorded are skipped)
+      const checkpoints: { trainingJobId: string; step: number; uri: string; createdAt: Date }[] =
+        [];
       for (const j of jobs.data) {
-        const row = jobRows.find((r) => r.name === j.name);
+        const row = jobByName.get(j.name);
         if (!row) continue;
         const next = {
           status: j.status,
@@ -377,18 +381,21 @@ export async function syncFleet(
           });
           report.jobs += 1;
         }
-        if (j.checkpoints.length > 0) {
-          const created = await tx.checkpoint.createMany({
-            data: j.checkpoints.map((c) => ({
-              trainingJobId: row.id,
-              step: c.step,
-              uri: `s3://ml-checkpoints/${j.name}/step-${c.step}`,
-              createdAt: c.at,
-            })),
-            skipDuplicates: true,
+        for (const c of j.checkpoints) {
+          checkpoints.push({
+            trainingJobId: row.id,
+            step: c.step,
+            uri: `s3://ml-checkpoints/${j.name}/step-${c.step}`,
+            createdAt: c.at,
           });
-          report.checkpoints += created.count;
         }
+      }
+      for (let i = 0; i < checkpoints.length; i += 5_000) {
+        const created = await tx.checkpoint.createMany({
+          data: checkpoints.slice(i, i + 5_000),
+          skipDuplicates: true,
+        });
+        report.checkpoints += created.count;
       }
       return report;
     },

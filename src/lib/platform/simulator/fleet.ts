@@ -510,10 +510,14 @@ function schedule(
       (a.environment === b.environment ? 0 : a.environment === "production" ? -1 : 1) ||
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
+  // A replica goes to the first pool of its GPU type in its cluster.
+  const poolFor = new Map<string, PoolView>();
+  for (const v of placement.pools.values()) {
+    const key = `${v.cluster.name}/${v.pool.gpuType}`;
+    if (!poolFor.has(key)) poolFor.set(key, v);
+  }
   for (const r of order) {
-    const view = [...placement.pools.values()].find(
-      (v) => v.cluster.name === r.cluster && v.pool.gpuType === r.gpuType,
-    );
+    const view = poolFor.get(`${r.cluster}/${r.gpuType}`);
     const nsKey = `${r.cluster}/${r.namespace}`;
     for (const rs of replicaSets(r)) {
       let placed = 0;

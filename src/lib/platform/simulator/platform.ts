@@ -28,6 +28,7 @@ import {
   rescheduleNow,
   poolViews,
   type FleetState,
+  type PoolView,
   type SimPool,
   type SimRollout,
   type SimTrainingJob,
@@ -66,6 +67,13 @@ export interface SimulatorPlatformOptions {
   now?: () => number;
 }
 
+/** The fleet as it is now: at the last whole quantum, with the exact moment beside it. */
+interface Snapshot {
+  state: FleetState;
+  chaos: ChaosEffect[];
+  at: { simTime: number; wallTime: number };
+}
+
 /** A serving deployment with what the simulator alone knows: the load its ready replicas absorb. */
 export interface SimServingDeployment extends ServingDeployment {
   capacityRps: number;
@@ -89,15 +97,39 @@ export class SimulatorPlatform
     return (await this.options.chaos?.()) ?? [];
   }
 
+  /** The snapshot being taken now: reads that start meanwhile share it. */
+  private inflight: Promise<Snapshot> | null = null;
+
   /**
    * The fleet as it is now, with the chaos in force. `state` is at the last whole quantum;
    * `at` is the exact moment, for views that must show a fault as soon as it starts.
+   *
+   * Reads that start while one is being taken share it (the fleet sync's five reads, a burst of
+   * pages): at fleet scale each costs a load, a parse and an advance of megabytes of state.
+   * Readers never change it. A write of this process ends the sharing, so a read that starts
+   * after a write returns sees it.
    */
-  async snapshot(): Promise<{
-    state: FleetState;
-    chaos: ChaosEffect[];
-    at: { simTime: number; wallTime: number };
-  }> {
+  snapshot(): Promise<Snapshot> {
+    if (this.inflight) return this.inflight;
+    const taking = this.takeSnapshot().finally(() => {
+      if (this.inflight === taking) this.inflight = null;
+    });
+    this.inflight = taking;
+    return taking;
+  }
+
+  /** Runs `change` on the stored fleet (the store's lock); later reads take a new snapshot. */
+  private async transact<T>(
+    change: (state: FleetState) => { state: FleetState; result: T },
+  ): Promise<T> {
+    try {
+      return await this.options.store.transact(change);
+    } finally {
+      this.inflight = null;
+    }
+  }
+
+  private async takeSnapshot(): Promise<Snapshot> {
     const [stored, chaos] = await Promise.all([this.options.store.load(), this.chaos()]);
     const speed = this.options.speed ?? 1;
     const now = this.now();
@@ -105,7 +137,7 @@ export class SimulatorPlatform
     if (now - stored.wallTime > PERSIST_AFTER_MS) {
       // Far behind (no worker ticking in this process, or after downtime): save the catch-up
       // once instead of repeating it on every read.
-      state = await this.options.store.transact((s) => {
+      state = await this.transact((s) => {
         const next = advanceFleet(s, now, { speed, chaos });
         return { state: next, result: next };
       });
@@ -122,7 +154,7 @@ export class SimulatorPlatform
   async tick(): Promise<{ simTime: Date }> {
     const chaos = await this.chaos();
     const now = this.now();
-    return this.options.store.transact((stored) => {
+    return this.transact((stored) => {
       const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
       return { state, result: { simTime: new Date(state.simTime) } };
     });
@@ -135,7 +167,7 @@ export class SimulatorPlatform
   ): Promise<{ resourceVersion: string }> {
     const chaos = await this.chaos();
     const now = this.now();
-    return this.options.store.transact((stored) => {
+    return this.transact((stored) => {
       const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
       const r = findRollout(state, ref, op);
       if (String(r.resourceVersion) !== ref.resourceVersion) {
@@ -159,30 +191,32 @@ export class SimulatorPlatform
   async clusters(): Promise<PartialResult<ClusterState[]>> {
     const { state, chaos, at } = await this.snapshot();
     const views = poolViews(state, chaos, at);
+    const utilization = gpuUtilizations(state);
+    // one pass over the views, not one per cluster (200 clusters, 500 pools at fleet scale)
+    const viewsOf = new Map<string, PoolView[]>();
+    for (const v of views) viewsOf.set(v.cluster.name, [...(viewsOf.get(v.cluster.name) ?? []), v]);
     const data = state.clusters.map((c): ClusterState => {
-      const pools = views
-        .filter((v) => v.cluster.name === c.name)
-        .map((v) => {
-          const unhealthy = v.nodes.filter((n) => n.reason !== null);
-          return {
-            name: v.pool.name,
-            gpuType: v.pool.gpuType,
-            nodes: v.nodes.length,
-            readyNodes: v.nodes.filter((n) => n.ready).length,
-            unhealthyNodes: unhealthy.map((n) => ({
-              name: n.node.name,
-              ready: n.ready,
-              reason: n.reason ?? "",
-            })),
-            scalingUp: v.pool.provisioningUntil !== null,
-            minNodes: v.pool.minNodes,
-            maxNodes: v.pool.maxNodes,
-            gpus: v.nodes.reduce((s, n) => s + n.node.gpus, 0),
-            allocatable: v.allocatable,
-            allocated: v.allocated,
-            utilization: v.allocated > 0 ? gpuUtilization(state, c.name, v.pool) : 0,
-          };
-        });
+      const pools = (viewsOf.get(c.name) ?? []).map((v) => {
+        const unhealthy = v.nodes.filter((n) => n.reason !== null);
+        return {
+          name: v.pool.name,
+          gpuType: v.pool.gpuType,
+          nodes: v.nodes.length,
+          readyNodes: v.nodes.filter((n) => n.ready).length,
+          unhealthyNodes: unhealthy.map((n) => ({
+            name: n.node.name,
+            ready: n.ready,
+            reason: n.reason ?? "",
+          })),
+          scalingUp: v.pool.provisioningUntil !== null,
+          minNodes: v.pool.minNodes,
+          maxNodes: v.pool.maxNodes,
+          gpus: v.nodes.reduce((s, n) => s + n.node.gpus, 0),
+          allocatable: v.allocatable,
+          allocated: v.allocated,
+          utilization: v.allocated > 0 ? utilization(c.name, v.pool) : 0,
+        };
+      });
       const degraded = pools.some((p) => p.readyNodes < p.nodes);
       return {
         name: c.name,
@@ -384,7 +418,7 @@ export class SimulatorPlatform
   async resumeFromCheckpoint(job: string): Promise<TrainingJobState> {
     const chaos = await this.chaos();
     const now = this.now();
-    return this.options.store.transact((stored) => {
+    return this.transact((stored) => {
       const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
       const j = state.jobs.find((x) => x.name === job);
       if (!j) throw new PlatformError("resume", `training job ${job} does not exist`);
@@ -443,25 +477,42 @@ function newRevision(r: SimRollout, version: string) {
  * Mean utilization of a pool's allocated GPUs: serving replicas carry the load they receive
  * (up to saturation); training workers run near full.
  */
-function gpuUtilization(state: FleetState, cluster: string, pool: SimPool): number {
-  let weighted = 0;
-  let gpus = 0;
+/**
+ * Each pool's GPU utilization: serving replicas of its GPU type in its cluster (weighted by the
+ * load they absorb) and training jobs on it. Grouped in one pass over the fleet; the sums run
+ * in the fleet's order, as a pool-by-pool scan would add them.
+ */
+function gpuUtilizations(state: FleetState): (cluster: string, pool: SimPool) => number {
+  const serving = new Map<string, { weighted: number; gpus: number }>();
   for (const r of state.rollouts) {
-    if (r.cluster !== cluster || r.gpuType !== pool.gpuType) continue;
     const ready = r.stable.ready + (r.canary?.ready ?? 0);
     if (ready === 0) continue;
     const share = r.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1;
     const load = regionRps(r.model, r.region, state.wallTime) * share;
-    weighted += ready * r.gpusPerReplica * Math.min(1, load / (ready * r.rpsPerReplica));
-    gpus += ready * r.gpusPerReplica;
+    const key = `${r.cluster}/${r.gpuType}`;
+    const sum = serving.get(key) ?? { weighted: 0, gpus: 0 };
+    sum.weighted += ready * r.gpusPerReplica * Math.min(1, load / (ready * r.rpsPerReplica));
+    sum.gpus += ready * r.gpusPerReplica;
+    serving.set(key, sum);
   }
+  const training = new Map<string, SimTrainingJob[]>();
   for (const j of state.jobs) {
-    if (j.cluster !== cluster || j.pool !== pool.name || j.nodes.length === 0) continue;
-    const u = j.status === "checkpointing" ? 0.3 : 0.9 + unit(`${j.name}:${state.simTime}`) * 0.08;
-    weighted += j.gpus * u;
-    gpus += j.gpus;
+    if (j.nodes.length === 0) continue;
+    const key = `${j.cluster}/${j.pool}`;
+    training.set(key, [...(training.get(key) ?? []), j]);
   }
-  return gpus > 0 ? Math.min(1, weighted / gpus) : 0;
+  return (cluster, pool) => {
+    const s = serving.get(`${cluster}/${pool.gpuType}`);
+    let weighted = s?.weighted ?? 0;
+    let gpus = s?.gpus ?? 0;
+    for (const j of training.get(`${cluster}/${pool.name}`) ?? []) {
+      const u =
+        j.status === "checkpointing" ? 0.3 : 0.9 + unit(`${j.name}:${state.simTime}`) * 0.08;
+      weighted += j.gpus * u;
+      gpus += j.gpus;
+    }
+    return gpus > 0 ? Math.min(1, weighted / gpus) : 0;
+  };
 }
 
 export function rolloutObject(r: SimRollout): RolloutObject {
