@@ -4,7 +4,7 @@ import type { SeededModel, SeededVersion } from "./models";
 import type { Rng } from "./rng";
 import type { Topology } from "./topology";
 
-type Outcome = "completed" | "rolled_back" | "aborted";
+export type Outcome = "completed" | "rolled_back" | "aborted";
 
 /** What a model's past left for the incidents and the SLI history. */
 export interface ModelHistory {
@@ -120,7 +120,7 @@ async function seedRollout(
 }
 
 /** The step a rolled-back canary failed at: the pause at 25%, when analysis caught it. */
-const FAILED_STEP = 3;
+export const FAILED_STEP = 3;
 
 function stepStatus(outcome: Outcome, index: number): "succeeded" | "failed" | "skipped" {
   if (outcome === "completed") return "succeeded";
@@ -129,7 +129,7 @@ function stepStatus(outcome: Outcome, index: number): "succeeded" | "failed" | "
 }
 
 /** The rollout's steps, timed back to back from `start`; `end` is when the last would finish. */
-function rolloutSteps(start: number, outcome: Outcome) {
+export function rolloutSteps(start: number, outcome: Outcome) {
   let t = start;
   const rows = ROLLOUT_STEPS.map((s, index) => {
     const began = t;
@@ -149,7 +149,7 @@ function rolloutSteps(start: number, outcome: Outcome) {
   return { rows, end: t };
 }
 
-function rolloutEvents(r: {
+export function rolloutEvents(r: {
   from: SeededVersion;
   to: SeededVersion;
   start: number;

@@ -28,6 +28,7 @@ import {
   TRAINING_GPU_COUNTS,
   type GpuTypeName,
 } from "./demo-data";
+import { FAILED_STEP, rolloutEvents, rolloutSteps, type Outcome } from "./history";
 import { artifactUri, evalMetrics, imageRef } from "./models";
 import { createRng, type Rng } from "./rng";
 
@@ -331,7 +332,6 @@ async function scaleTopology(
 
 const DEMO_PLAN = defaultPlan([]);
 type StepRow = Prisma.RolloutStepCreateManyInput;
-type Outcome = "completed" | "rolled_back" | "aborted";
 
 /**
  * 294 models more (300), ten or eleven a team, each with seven versions nine days apart; every
@@ -442,42 +442,22 @@ async function scaleRollouts(tx: Tx, rng: Rng, nowMs: number, models: readonly L
     to: LargeModel["versions"][number],
     start: number,
     outcome: Outcome,
+    firstRegion = "",
   ) => {
     const id = idOf("ro", rollouts.length);
-    let t = start;
-    const failedAt = 3;
-    ROLLOUT_STEPS.forEach((s, index) => {
-      const began = t;
-      const dur = "durationSec" in s ? s.durationSec * 1000 : 2 * MINUTE;
-      t += dur;
-      const status =
-        outcome === "completed"
-          ? "succeeded"
-          : outcome === "aborted"
-            ? "skipped"
-            : index < failedAt
-              ? "succeeded"
-              : index === failedAt
-                ? "failed"
-                : "skipped";
-      steps.push({
-        id: `${id}s${index}`,
-        rolloutId: id,
-        index,
-        kind: s.kind,
-        weight: "weight" in s ? s.weight : null,
-        durationSec: "durationSec" in s ? s.durationSec : null,
-        status,
-        startedAt: status === "skipped" ? null : new Date(began),
-        finishedAt: status === "skipped" ? null : new Date(began + dur),
-      });
-      if (s.kind === "analysis" && status === "succeeded") {
-        analyses.push(analysisRun(rng, id, index, began + dur, false));
+    const planned = rolloutSteps(start, outcome);
+    for (const row of planned.rows) {
+      steps.push({ ...row, id: `${id}s${row.index}`, rolloutId: id });
+      if (row.kind === "analysis" && row.status === "succeeded" && row.finishedAt) {
+        analyses.push(analysisRun(rng, id, row.index, row.finishedAt.getTime(), false));
       }
-    });
-    const finishedAt = { completed: t, rolled_back: start + 25 * MINUTE, aborted: start }[outcome];
-    if (outcome === "rolled_back")
-      analyses.push(analysisRun(rng, id, failedAt, start + 22 * MINUTE, true));
+    }
+    const finishedAt = { completed: planned.end, rolled_back: start + 25 * MINUTE, aborted: start }[
+      outcome
+    ];
+    if (outcome === "rolled_back") {
+      analyses.push(analysisRun(rng, id, FAILED_STEP, start + 22 * MINUTE, true));
+    }
     rollouts.push({
       id,
       modelId: m.id,
@@ -493,39 +473,21 @@ async function scaleRollouts(tx: Tx, rng: Rng, nowMs: number, models: readonly L
       startedAt: new Date(start),
       finishedAt: new Date(finishedAt),
     });
-    const event = (at: number, kind: string, message: string, actor = "flightdeck") => {
-      events.push({
-        id: `${id}e${events.length}`,
-        rolloutId: id,
-        at: new Date(at),
-        kind,
-        message,
-        actor,
-      });
-    };
-    // created by a release manager (staging by CI), five minutes before it started
+    // created by a release manager (staging by CI), five minutes before it started; then
+    // what the demo's rollouts record
     const staging = environmentId === m.staging.stagingId;
-    event(
-      start - 5 * MINUTE,
-      "created",
-      `${staging ? CI_ACTOR : RELEASE_MANAGER} created the rollout of ${to.version}`,
-      staging ? CI_ACTOR : RELEASE_MANAGER,
+    const author = staging ? CI_ACTOR : RELEASE_MANAGER;
+    events.push(
+      ...[
+        {
+          at: new Date(start - 5 * MINUTE),
+          kind: "created",
+          message: `${author} created the rollout of ${to.version}`,
+          actor: author,
+        },
+        ...rolloutEvents({ from, to, start, end: finishedAt, outcome, firstRegion }),
+      ].map((e, n) => ({ ...e, id: `${id}e${n}`, rolloutId: id })),
     );
-    if (outcome === "aborted") {
-      event(start, "aborted", `Wave cancelled: ${to.version} was rolled back`, RELEASE_MANAGER);
-    } else {
-      event(start, "started", `Rollout of ${to.version} started`);
-      if (outcome === "completed")
-        event(finishedAt, "completed", `${to.version} serves 100% of traffic`);
-      else {
-        event(
-          start + 22 * MINUTE,
-          "analysis.failed",
-          "Canary error rate 3.1% vs baseline 0.2% exceeded the 1% threshold",
-        );
-        event(finishedAt, "rolled_back", `All traffic returned to ${from.version}`);
-      }
-    }
   };
   for (const m of models) {
     let stable = m.versions[0];
@@ -552,6 +514,7 @@ async function scaleRollouts(tx: Tx, rng: Rng, nowMs: number, models: readonly L
           to,
           start,
           !failed ? "completed" : ri === 0 ? "rolled_back" : "aborted",
+          m.regions[0]?.code,
         );
       }
     }

@@ -2,7 +2,6 @@
 // with the Argo Rollouts and KServe controllers, serving objects for new models of the demo's
 // "ranking" team in its staging environments, and the judge's view of them: each object as the
 // adapter reads it, with the writes the API servers accepted, by what they set.
-import { randomBytes } from "node:crypto";
 import type { KubeObject as AdapterObject } from "../../../src/lib/platform/kubernetes/client";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { argoRolloutObject } from "../../../src/lib/platform/kubernetes/argo";
@@ -21,9 +20,8 @@ import {
   teamNamespace,
 } from "../../support/kube/fleet-objects";
 import { sql } from "./app";
-import type { PlatformObject, ServingObject } from "./rollouts";
+import { registerModel, type PlatformObject, type ServingObject } from "./rollouts";
 
-const id = (prefix: string) => `${prefix}${randomBytes(10).toString("hex")}`;
 const NAMESPACE = "ranking-staging";
 
 export interface KubeServing extends ServingObject {
@@ -72,30 +70,7 @@ export async function kubeServingObjects(
     const cluster = clusters[i % clusters.length];
     if (!cluster) continue;
     const model = `kube-model-${String(i + 1).padStart(3, "0")}`;
-    const modelId = id("relm");
-    await sql(
-      databaseUrl,
-      `INSERT INTO "Model" (id, name, "displayName", task, description, "teamId")
-       VALUES ($1, $2, $3, 'ranking', 'Made by the reliability suite', $4)`,
-      [modelId, model, model, cluster.place.teamId],
-    );
-    for (const version of ["1.0.0", "2.0.0"]) {
-      await sql(
-        databaseUrl,
-        `INSERT INTO "ModelVersion" (id, "modelId", version, "imageDigest", "artifactUri", "trainingRunId",
-           "datasetDigest", "codeCommit", "baseImageDigest", "evalMetrics", "createdBy")
-         VALUES ($1, $2, $3, $4, $5, 'run-rel', $6, 'abcdef0', $7, '{}', 'reliability')`,
-        [
-          id("relv"),
-          modelId,
-          version,
-          `sha256:${randomBytes(32).toString("hex")}`,
-          `s3://reliability/${model}/${version}`,
-          `sha256:${randomBytes(32).toString("hex")}`,
-          `sha256:${randomBytes(32).toString("hex")}`,
-        ],
-      );
-    }
+    await registerModel(databaseUrl, model, cluster.place.teamId);
     const kind = i % 2 === 0 ? "argo" : "kserve";
     const serving = { model, environment: "staging" as const, name: model, namespace: NAMESPACE };
     if (kind === "argo") {

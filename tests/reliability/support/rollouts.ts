@@ -20,6 +20,45 @@ export interface ServingObject {
 const id = (prefix: string) => `${prefix}${randomBytes(10).toString("hex")}`;
 
 /**
+ * Registers `model` for `teamId` with versions 1.0.0 (what it serves) and 2.0.0 (what a scenario
+ * rolls out), each with its lineage, as CI registers versions.
+ */
+export async function registerModel(
+  databaseUrl: string,
+  model: string,
+  teamId: string,
+): Promise<{ modelId: string; versionIds: string[] }> {
+  const modelId = id("relm");
+  await sql(
+    databaseUrl,
+    `INSERT INTO "Model" (id, name, "displayName", task, description, "teamId")
+     VALUES ($1, $2, $3, 'ranking', 'Made by the reliability suite', $4)`,
+    [modelId, model, model, teamId],
+  );
+  const versionIds: string[] = [];
+  for (const version of ["1.0.0", "2.0.0"]) {
+    const versionId = id("relv");
+    versionIds.push(versionId);
+    await sql(
+      databaseUrl,
+      `INSERT INTO "ModelVersion" (id, "modelId", version, "imageDigest", "artifactUri", "trainingRunId",
+         "datasetDigest", "codeCommit", "baseImageDigest", "evalMetrics", "createdBy")
+       VALUES ($1, $2, $3, $4, $5, 'run-rel', $6, 'abcdef0', $7, '{}', 'reliability')`,
+      [
+        versionId,
+        modelId,
+        version,
+        `sha256:${randomBytes(32).toString("hex")}`,
+        `s3://reliability/${model}/${version}`,
+        `sha256:${randomBytes(32).toString("hex")}`,
+        `sha256:${randomBytes(32).toString("hex")}`,
+      ],
+    );
+  }
+  return { modelId, versionIds };
+}
+
+/**
  * Adds `count` models of the demo's "ranking" team (whose people the demo accounts are), each
  * serving version 1.0.0 in one environment of `tier`, with 2.0.0 registered: `count` platform
  * objects that no seeded rollout uses. Call before any app process starts: the simulator boots
@@ -55,33 +94,7 @@ export async function addServingObjects(
     const place = places[i % places.length];
     if (!place) continue;
     const model = `${prefix}-model-${String(i + 1).padStart(3, "0")}`;
-    const modelId = id("relm");
-    await sql(
-      databaseUrl,
-      `INSERT INTO "Model" (id, name, "displayName", task, description, "teamId")
-       VALUES ($1, $2, $3, 'ranking', 'Made by the reliability suite', $4)`,
-      [modelId, model, model, place.teamId],
-    );
-    const versionIds: string[] = [];
-    for (const version of ["1.0.0", "2.0.0"]) {
-      const versionId = id("relv");
-      versionIds.push(versionId);
-      await sql(
-        databaseUrl,
-        `INSERT INTO "ModelVersion" (id, "modelId", version, "imageDigest", "artifactUri", "trainingRunId",
-           "datasetDigest", "codeCommit", "baseImageDigest", "evalMetrics", "createdBy")
-         VALUES ($1, $2, $3, $4, $5, 'run-rel', $6, 'abcdef0', $7, '{}', 'reliability')`,
-        [
-          versionId,
-          modelId,
-          version,
-          `sha256:${randomBytes(32).toString("hex")}`,
-          `s3://reliability/${model}/${version}`,
-          `sha256:${randomBytes(32).toString("hex")}`,
-          `sha256:${randomBytes(32).toString("hex")}`,
-        ],
-      );
-    }
+    const { modelId, versionIds } = await registerModel(databaseUrl, model, place.teamId);
     await sql(
       databaseUrl,
       `INSERT INTO "Deployment" (id, "modelId", "modelVersionId", "clusterId", "environmentId", replicas,
