@@ -194,6 +194,53 @@ export function rolloutEvents(r: {
   ];
 }
 
+/** Where a seeded deployment runs; the cluster is chosen after the replicas are drawn. */
+interface DeploymentPlace {
+  modelId: string;
+  environmentId: string;
+  clusterId: () => string;
+}
+
+/** A production deployment of `stable`, all traffic on it since it soaked. */
+export function productionDeployment(
+  rng: Rng,
+  nowMs: number,
+  stable: SeededVersion,
+  place: DeploymentPlace,
+) {
+  const replicas = rng.int(3, 12);
+  return {
+    modelId: place.modelId,
+    modelVersionId: stable.id,
+    clusterId: place.clusterId(),
+    environmentId: place.environmentId,
+    replicas,
+    readyReplicas: replicas,
+    hpaMin: 2,
+    hpaMax: replicas * 2 + 4,
+    hpaCurrent: replicas,
+    trafficWeight: 100,
+    fullTrafficSince: new Date(Math.min(stable.createdAt + 2 * DAY, nowMs - DAY)),
+  };
+}
+
+/** A staging deployment of the newest version, two replicas. */
+export function stagingDeployment(nowMs: number, newest: SeededVersion, place: DeploymentPlace) {
+  return {
+    modelId: place.modelId,
+    modelVersionId: newest.id,
+    clusterId: place.clusterId(),
+    environmentId: place.environmentId,
+    replicas: 2,
+    readyReplicas: 2,
+    hpaMin: 1,
+    hpaMax: 4,
+    hpaCurrent: 2,
+    trafficWeight: 100,
+    fullTrafficSince: new Date(Math.min(newest.createdAt + 2 * HOUR, nowMs - 3 * HOUR)),
+  };
+}
+
 /** Production serves the last version that completed its rollout; staging the newest. */
 async function seedDeployments(
   tx: Tx,
@@ -202,36 +249,19 @@ async function seedDeployments(
   const newest = seeded.versions.at(-1);
   if (!newest) throw new Error(`${m.name} has no versions`);
   for (const region of m.regions) {
-    const replicas = rng.int(3, 12);
     await tx.deployment.create({
-      data: {
+      data: productionDeployment(rng, nowMs, stable, {
         modelId: seeded.modelId,
-        modelVersionId: stable.id,
-        clusterId: topology.servingClusterId(region),
         environmentId: topology.environmentId("production", region),
-        replicas,
-        readyReplicas: replicas,
-        hpaMin: 2,
-        hpaMax: replicas * 2 + 4,
-        hpaCurrent: replicas,
-        trafficWeight: 100,
-        fullTrafficSince: new Date(Math.min(stable.createdAt + 2 * DAY, nowMs - DAY)),
-      },
+        clusterId: () => topology.servingClusterId(region),
+      }),
     });
   }
   await tx.deployment.create({
-    data: {
+    data: stagingDeployment(nowMs, newest, {
       modelId: seeded.modelId,
-      modelVersionId: newest.id,
-      clusterId: topology.servingClusterId(m.stagingRegion),
       environmentId: topology.environmentId("staging", m.stagingRegion),
-      replicas: 2,
-      readyReplicas: 2,
-      hpaMin: 1,
-      hpaMax: 4,
-      hpaCurrent: 2,
-      trafficWeight: 100,
-      fullTrafficSince: new Date(Math.min(newest.createdAt + 2 * HOUR, nowMs - 3 * HOUR)),
-    },
+      clusterId: () => topology.servingClusterId(m.stagingRegion),
+    }),
   });
 }

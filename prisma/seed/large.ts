@@ -28,7 +28,14 @@ import {
   TRAINING_GPU_COUNTS,
   type GpuTypeName,
 } from "./demo-data";
-import { FAILED_STEP, rolloutEvents, rolloutSteps, type Outcome } from "./history";
+import {
+  FAILED_STEP,
+  productionDeployment,
+  rolloutEvents,
+  rolloutSteps,
+  stagingDeployment,
+  type Outcome,
+} from "./history";
 import { artifactUri, evalMetrics, imageRef } from "./models";
 import { createRng, type Rng } from "./rng";
 
@@ -520,36 +527,23 @@ async function scaleRollouts(tx: Tx, rng: Rng, nowMs: number, models: readonly L
     }
     const newest = m.versions.at(-1) ?? stable;
     for (const region of m.regions) {
-      const replicas = rng.int(3, 12);
       deployments.push({
         id: idOf("dp", deployments.length),
-        modelId: m.id,
-        modelVersionId: stable.id,
-        clusterId: rng.pick(region.servingClusterIds),
-        environmentId: region.productionId,
-        replicas,
-        readyReplicas: replicas,
-        hpaMin: 2,
-        hpaMax: replicas * 2 + 4,
-        hpaCurrent: replicas,
-        trafficWeight: 100,
-        fullTrafficSince: new Date(Math.min(stable.createdAt + 2 * DAY, nowMs - DAY)),
+        ...productionDeployment(rng, nowMs, stable, {
+          modelId: m.id,
+          environmentId: region.productionId,
+          clusterId: () => rng.pick(region.servingClusterIds),
+        }),
         updatedAt: new Date(nowMs),
       });
     }
     deployments.push({
       id: idOf("dp", deployments.length),
-      modelId: m.id,
-      modelVersionId: newest.id,
-      clusterId: rng.pick(m.staging.servingClusterIds),
-      environmentId: m.staging.stagingId,
-      replicas: 2,
-      readyReplicas: 2,
-      hpaMin: 1,
-      hpaMax: 4,
-      hpaCurrent: 2,
-      trafficWeight: 100,
-      fullTrafficSince: new Date(newest.createdAt + 3 * HOUR),
+      ...stagingDeployment(nowMs, newest, {
+        modelId: m.id,
+        environmentId: m.staging.stagingId,
+        clusterId: () => rng.pick(m.staging.servingClusterIds),
+      }),
       updatedAt: new Date(nowMs),
     });
   }
