@@ -19,8 +19,16 @@ async function submitRollout(
 ) {
   await page.goto(`/rollouts/new?model=${model}`);
   const form = page.getByRole("form", { name: "Start a rollout" });
-  await form.getByLabel("Steps, one per line").fill(steps);
-  await form.getByLabel("Waves, one per line").fill(environment);
+  // Filled again until the form holds exactly this: a fill before the form has hydrated can
+  // be merged with the plan it loads (a fresh-clone run submitted "pauseweight 10").
+  await expect(async () => {
+    await form.getByLabel("Steps, one per line").fill(steps);
+    await form.getByLabel("Waves, one per line").fill(environment);
+    await expect(form.getByLabel("Steps, one per line")).toHaveValue(steps, { timeout: 1_000 });
+    await expect(form.getByLabel("Waves, one per line")).toHaveValue(environment, {
+      timeout: 1_000,
+    });
+  }).toPass({ timeout: 15_000 });
   await expect(form.getByTestId("release-process")).toContainText(
     `${environment} takes changes only through promotions`,
   );
