@@ -152,21 +152,16 @@ test(
     const abortMs = performance.now() - clicked;
     const statuses = await flood;
 
-    // The middle of five checks spread across the flood: an unguarded flood slows every one of
-    // them for seconds (two hundred sign-ins through Auth.js and bcrypt), where one check can
-    // meet a pause of its own on a busy machine (a fresh-clone run saw one of 1.6 s while the
-    // other four answered in a fraction of that).
-    const middle = [...during].sort((a, b) => a - b)[2] ?? Infinity;
     testInfo.annotations.push({
       type: "figures",
-      description: `health normally ${normal.toFixed(0)} ms, during the flood ${during.map((ms) => ms.toFixed(0)).join(", ")} ms; abort applied in ${abortMs.toFixed(0)} ms`,
+      description: `health normally ${normal.toFixed(0)} ms, during the flood at most ${Math.max(...during).toFixed(0)} ms; abort applied in ${abortMs.toFixed(0)} ms`,
     });
     // Every attempt was answered: checked (a redirect back to the sign-in page) or, beyond a
     // few at once from one address, refused at the door; none failed.
     expect(statuses.every((s) => s === 302 || s === 429)).toBe(true);
     expect(statuses.filter((s) => s === 302).length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(100);
-    expect(middle).toBeLessThan(1_000);
+    expect(Math.max(...during)).toBeLessThan(1_500);
     expect(abortMs).toBeLessThan(5_000);
     await engineer.close();
   },
