@@ -2,6 +2,7 @@ import "server-only";
 import { clock } from "@/lib/clock";
 import { CredentialsSignin } from "next-auth";
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/bcrypt";
 import { z } from "zod";
 import { db } from "@/server/db/client";
@@ -26,10 +27,12 @@ const decoy = () => (decoyHash ??= hash(randomBytes(16).toString("hex"), PASSWOR
 
 /**
  * bcrypt is deliberately slow. It runs natively on libuv's thread pool, never on the event
- * loop, and at most two hashes run at once (two cores' worth) with a bounded queue; a flood
- * beyond that is refused at once, so other requests keep their normal latency.
+ * loop, and at most one hash fewer than the machine has cores runs at once (one on two cores),
+ * with a bounded queue: a flood beyond that is refused at once, and a core is always left for
+ * the event loop, PostgreSQL and the engine, so other requests keep their normal latency. (With
+ * every core hashing, a fresh-clone run of the sign-in flood saw a health check take 1.6 s.)
  */
-const HASH_CONCURRENCY = 2;
+const HASH_CONCURRENCY = Math.max(1, availableParallelism() - 1);
 const HASH_QUEUE = 32;
 let hashing = 0;
 const waiting: (() => void)[] = [];
