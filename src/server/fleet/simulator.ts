@@ -145,15 +145,27 @@ const parse = (text: string) => JSON.parse(text) as FleetState;
 /**
  * The simulator's fleet in PostgreSQL: one row, locked for each change, so several replicas
  * advance and change one fleet without losing or repeating a step.
+ *
+ * The row holds megabytes on a large fleet, and every page, health check and sync reads it. The
+ * store keeps the state it last read or wrote with the row version it came from (PostgreSQL's
+ * `xmin`, new on every update by any replica): a read asks for the version alone and parses the
+ * row again only when another transaction changed it. The state a read returns is shared, so
+ * callers never change it (`advanceFleet` copies); a change gets its own copy.
  */
 export class PgFleetStore implements FleetStore {
+  private cached: { version: string; state: FleetState } | null = null;
+
   async load(): Promise<FleetState> {
-    const row = await db().simulatorFleet.findUnique({
-      where: { id: FLEET_ID },
-      select: { state: true },
-    });
-    if (row) return parse(row.state);
-    return this.create();
+    const [current] = await db().$queryRaw<{ version: string }[]>`
+      SELECT xmin::text AS version FROM "SimulatorFleet" WHERE id = ${FLEET_ID}`;
+    if (!current) return this.create();
+    if (this.cached?.version === current.version) return this.cached.state;
+    const [row] = await db().$queryRaw<{ version: string; state: string }[]>`
+      SELECT xmin::text AS version, state FROM "SimulatorFleet" WHERE id = ${FLEET_ID}`;
+    if (!row) return this.create();
+    const state = parse(row.state);
+    this.cached = { version: row.version, state };
+    return state;
   }
 
   /** First start: boot the fleet from the inventory, once, whichever replica gets here first. */
@@ -181,26 +193,38 @@ export class PgFleetStore implements FleetStore {
 
   async transact<T>(change: (state: FleetState) => { state: FleetState; result: T }): Promise<T> {
     await this.load();
-    return db().$transaction(
+    const { saved, result } = await db().$transaction(
       async (tx) => {
-        const stored = (await lockRow(tx, "SimulatorFleet", FLEET_ID))
-          ? (
-              await tx.simulatorFleet.findUnique({
-                where: { id: FLEET_ID },
-                select: { state: true },
-              })
-            )?.state
-          : undefined;
-        if (!stored) throw new Error("simulator fleet missing");
-        const { state, result } = change(parse(stored));
-        await tx.simulatorFleet.update({
-          where: { id: FLEET_ID },
-          data: { state: asJson(state), simTime: new Date(state.simTime) },
-        });
-        return result;
+        if (!(await lockRow(tx, "SimulatorFleet", FLEET_ID))) {
+          throw new Error("simulator fleet missing");
+        }
+        const [locked] = await tx.$queryRaw<{ version: string }[]>`
+          SELECT xmin::text AS version FROM "SimulatorFleet" WHERE id = ${FLEET_ID}`;
+        const cached = this.cached;
+        let stored: FleetState;
+        if (locked && cached?.version === locked.version) {
+          stored = structuredClone(cached.state);
+        } else {
+          const row = await tx.simulatorFleet.findUnique({
+            where: { id: FLEET_ID },
+            select: { state: true },
+          });
+          if (!row) throw new Error("simulator fleet missing");
+          stored = parse(row.state);
+        }
+        const { state, result } = change(stored);
+        const [updated] = await tx.$queryRaw<{ version: string }[]>`
+          UPDATE "SimulatorFleet"
+          SET state = ${asJson(state)}, "simTime" = ${new Date(state.simTime)}, "updatedAt" = now()
+          WHERE id = ${FLEET_ID}
+          RETURNING xmin::text AS version`;
+        return { saved: updated ? { version: updated.version, state } : null, result };
       },
       { timeout: 60_000 },
     );
+    // Committed: what this replica wrote is the row's state until another transaction changes it.
+    if (saved) this.cached = saved;
+    return result;
   }
 }
 

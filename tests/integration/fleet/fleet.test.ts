@@ -9,7 +9,10 @@ import {
 } from "@/server/fleet/simulator";
 import { chaosEffects } from "@/server/fleet/chaos";
 import { syncFleet } from "@/server/fleet/sync";
-import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
+import {
+  SimulatorPlatform as SimulatorPlatformClass,
+  type SimulatorPlatform,
+} from "@/lib/platform/simulator/platform";
 import { listTrainingJobs } from "@/server/training/jobs";
 import { resumeTrainingJob } from "@/server/training/resume";
 import { fleetPlatform } from "@/server/fleet/platform";
@@ -62,6 +65,73 @@ describe("the simulated fleet in PostgreSQL", () => {
     const again = await second.tick();
     expect(again.simTime.getTime()).toBeGreaterThanOrEqual(tick.simTime.getTime());
     await second.undo(after, target.revision);
+  });
+
+  it("parses the stored fleet again only when a replica changed it, and never shares a change's copy", async () => {
+    const mine = new PgFleetStore();
+    const other = new PgFleetStore(); // another replica on the same database
+    const first = await mine.load();
+    // Unchanged row: the same parsed state, without reading megabytes again.
+    expect(await mine.load()).toBe(first);
+
+    // A change the other replica commits is seen by the next read here.
+    const name = first.rollouts[0]?.name;
+    if (!name) throw new Error("no rollout");
+    await other.transact((state) => {
+      const r = state.rollouts.find((x) => x.name === name);
+      if (r) r.message = "changed by the other replica";
+      return { state, result: null };
+    });
+    const seen = await mine.load();
+    expect(seen).not.toBe(first);
+    expect(seen.rollouts.find((x) => x.name === name)?.message).toBe(
+      "changed by the other replica",
+    );
+    expect(first.rollouts.find((x) => x.name === name)?.message).not.toBe(
+      "changed by the other replica",
+    );
+
+    // A change works on its own copy: one that fails leaves the shared state and the row as they were.
+    await expect(
+      mine.transact((state) => {
+        const r = state.rollouts.find((x) => x.name === name);
+        if (r) r.message = "half-made change";
+        throw new Error("refused midway");
+      }),
+    ).rejects.toThrow("refused midway");
+    expect(seen.rollouts.find((x) => x.name === name)?.message).toBe(
+      "changed by the other replica",
+    );
+    const fresh = await new PgFleetStore().load();
+    expect(fresh.rollouts.find((x) => x.name === name)?.message).toBe(
+      "changed by the other replica",
+    );
+
+    // What this replica writes it reads back without parsing, and the other replica sees it.
+    await mine.transact((state) => {
+      const r = state.rollouts.find((x) => x.name === name);
+      if (r) r.message = "";
+      return { state, result: null };
+    });
+    const mineAfter = await mine.load();
+    expect(await mine.load()).toBe(mineAfter);
+    expect(mineAfter.rollouts.find((x) => x.name === name)?.message).toBe("");
+    expect((await other.load()).rollouts.find((x) => x.name === name)?.message).toBe("");
+  });
+
+  it("shares one advance of the fleet between reads in the same quantum", async () => {
+    let now = Date.now();
+    const p = new SimulatorPlatformClass({ store: new PgFleetStore(), now: () => now });
+    await p.tick();
+    const a = await p.snapshot();
+    now += 1_000; // within the quantum
+    const b = await p.snapshot();
+    expect(b.state).toBe(a.state);
+    expect(b.at.wallTime).toBeGreaterThan(a.at.wallTime);
+    now += 31_000; // a whole quantum later: the fleet moves on
+    const c = await p.snapshot();
+    expect(c.state).not.toBe(a.state);
+    expect(c.state.simTime).toBeGreaterThan(a.state.simTime);
   });
 
   it("refuses a nonsense FLIGHTDECK_SIM_SPEED", () => {

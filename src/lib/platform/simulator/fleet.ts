@@ -598,6 +598,17 @@ export interface AdvanceOptions {
   chaos: readonly ChaosEffect[];
 }
 
+/**
+ * How many whole quanta `advanceFleet` steps to bring `state` to `wallNow`: two reads of one
+ * stored state that step the same number of quanta (with the same chaos) see the same fleet.
+ */
+export function quantaToAdvance(state: FleetState, wallNow: number, speedOption: number): number {
+  const speed = speedOption > 0 ? speedOption : 1;
+  if (wallNow <= state.wallTime) return 0;
+  const ahead = (wallNow - state.wallTime) * speed;
+  return Math.floor(Math.min(ahead, MAX_CATCH_UP_MS) / QUANTUM_MS);
+}
+
 /** Moves the fleet forward to wall time `wallNow`. Pure: returns a new state. */
 export function advanceFleet(state: FleetState, wallNow: number, opts: AdvanceOptions): FleetState {
   const speed = opts.speed > 0 ? opts.speed : 1;
