@@ -17,6 +17,7 @@ import {
   type HpaState,
   type MetricsSource,
   type NamespaceState,
+  type Selector,
   type ServingDeployment,
 } from "@/lib/platform/types";
 import type { FleetFilter } from "@/lib/schemas/list-query";
@@ -192,9 +193,9 @@ export async function simulatorExposition(now = clock.ms()): Promise<string> {
   return g.flightdeckExporter.render(deployments, now, chaos);
 }
 
-/** Every model-serving deployment the platform runs now, with its traffic weight. */
-export async function servingDeployments(): Promise<ServingDeployment[]> {
-  const { data } = await fleetPlatform().deployments({});
+/** The model-serving deployments the platform runs now (all, or those `selector` picks). */
+export async function servingDeployments(selector: Selector = {}): Promise<ServingDeployment[]> {
+  const { data } = await fleetPlatform().deployments(selector);
   return data;
 }
 

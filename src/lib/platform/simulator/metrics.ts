@@ -107,7 +107,8 @@ export class SimulatorMetrics implements MetricsSource {
   constructor(
     private readonly options: {
       seed: number;
-      deployments: () => Promise<ServingDeployment[]>;
+      /** the serving deployments the selector picks (a source may return more: they are filtered) */
+      deployments: (selector: Selector) => Promise<ServingDeployment[]>;
       /** faults injected into the fleet (chaos experiments) */
       chaos?: () => Promise<ChaosEffect[]>;
       now?: () => number;
@@ -117,11 +118,12 @@ export class SimulatorMetrics implements MetricsSource {
   private async series(selector: Selector): Promise<SimulatedSeries[]> {
     assertSelector(selector);
     const [deployments, chaos] = await Promise.all([
-      this.options.deployments(),
+      this.options.deployments(selector),
       this.options.chaos?.() ?? Promise.resolve([]),
     ]);
-    const all = seriesOf(this.options.seed, deployments, chaos);
-    return all.filter((s) => matches(s.labels, selector));
+    // Filtered before the series are made: making one draws its version's behaviour.
+    const picked = deployments.filter((d) => matches(d, selector));
+    return seriesOf(this.options.seed, picked, chaos);
   }
 
   async instant(metric: MetricName, selector: Selector, at?: Date): Promise<InstantSample[]> {
@@ -175,7 +177,7 @@ export class SimulatorMetrics implements MetricsSource {
   }
 
   async health(): Promise<AdapterHealth> {
-    const deployments = await this.options.deployments();
+    const deployments = await this.options.deployments({});
     return {
       adapter: "simulator",
       status: deployments.length > 0 ? "ok" : "degraded",
