@@ -98,9 +98,14 @@ export async function feedSliMinutes(
       model: { select: { name: true } },
     },
   });
+  // Only minutes inside the backfill window decide where each SLO resumes (older ones resume at
+  // the window's start anyway): an index range, not every minute kept (3 million at fleet scale).
   const latest = await prisma.sliBucket.groupBy({
     by: ["sloId"],
-    where: { resolution: "minute" },
+    where: {
+      resolution: "minute",
+      start: { gte: new Date(lastComplete - MAX_BACKFILL_MINUTES * MINUTE) },
+    },
     _max: { start: true },
   });
   const latestBySlo = new Map(latest.map((r) => [r.sloId, r._max.start?.getTime() ?? 0]));
