@@ -5,6 +5,7 @@ import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/access/authorize";
 import { budgetCounts } from "@/server/slos/evaluator";
 import { reviewResponseTimes, type ResponseTimes } from "@/server/incidents/response-times";
+import { SharedRead } from "@/lib/shared-read";
 import {
   budgetUnits,
   errorBudget,
@@ -54,6 +55,8 @@ export interface SloReview {
   totals: { slos: number; met: number; missed: number; noData: number };
   /** MTTA and MTTR of the incidents detected in the period */
   incidentResponse: ResponseTimes;
+  /** when these figures were computed (they are shared for up to REVIEW_TTL_MS) */
+  computedAt: Date;
 }
 
 /** The last complete month, the period a review usually looks at. */
@@ -130,9 +133,31 @@ const n = (x: bigint | number | null | undefined) => Number(x ?? 0);
 export async function sloReview(
   actor: Actor | null,
   periodKey: string | undefined,
-  now = clock.now(),
+  now?: Date,
 ): Promise<SloReview> {
   assertCanRead(actor);
+  if (now) return computeReview(actor, periodKey, now);
+  const key = ((periodKey ? parsePeriod(periodKey) : null) ?? defaultPeriod()).key;
+  return (await sharedReviews.read(key, () => computeReview(actor, key, clock.now()))).value;
+}
+
+/**
+ * How long a computed review is shared by everyone who opens it. It is the same for every
+ * reader, reads rollups that change once a minute, and costs about a second of the database on
+ * the large fleet's thousand SLOs and twenty thousand rollouts: fifty people opening it at the
+ * start of a quarterly meeting cost one computation a minute, not fifty.
+ */
+export const REVIEW_TTL_MS = 60_000;
+
+const sharedReviews = ((
+  globalThis as unknown as { flightdeckReviews?: SharedRead<SloReview> }
+).flightdeckReviews ??= new SharedRead<SloReview>({ ttlMs: REVIEW_TTL_MS }));
+
+async function computeReview(
+  actor: Actor | null,
+  periodKey: string | undefined,
+  now: Date,
+): Promise<SloReview> {
   const period = (periodKey ? parsePeriod(periodKey) : null) ?? defaultPeriod(now);
   const previous = previousPeriod(period);
   const [
@@ -268,6 +293,7 @@ export async function sloReview(
       noData: rows.filter((r) => r.met === null).length,
     },
     incidentResponse,
+    computedAt: now,
   };
 }
 

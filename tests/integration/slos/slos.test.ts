@@ -14,7 +14,8 @@ import {
   updateSlo,
 } from "@/server/slos/definitions";
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
-import { reviewCsv, sloReview } from "@/server/slos/review";
+import { REVIEW_TTL_MS, reviewCsv, sloReview } from "@/server/slos/review";
+import { installClock, ManualClock } from "@/lib/clock";
 import { commandRollout } from "@/server/rollouts/command";
 import { appliesSettled } from "@/server/rollouts/apply-now";
 import { retryRollout } from "@/server/rollouts/retry";
@@ -677,6 +678,28 @@ describe("error-budget policy on rollouts", () => {
 });
 
 describe("leadership review", () => {
+  it("is computed once a minute for everyone who opens it, and still refuses anyone signed out", async () => {
+    const clock = new ManualClock(SEED_NOW);
+    installClock(clock);
+    try {
+      const [a, b] = await Promise.all([
+        sloReview(viewer, "2026-10"),
+        sloReview(actor("release_manager"), "2026-10"),
+      ]);
+      expect(b).toBe(a);
+      clock.advance(30_000);
+      expect(await sloReview(viewer, "2026-10")).toBe(a);
+      await expect(sloReview(null, "2026-10")).rejects.toBeInstanceOf(AppError);
+      clock.advance(REVIEW_TTL_MS);
+      const later = await sloReview(viewer, "2026-10");
+      expect(later).not.toBe(a);
+      expect(later.computedAt.getTime()).toBeGreaterThan(a.computedAt.getTime());
+      expect(later.totals).toEqual(a.totals);
+    } finally {
+      installClock(null);
+    }
+  });
+
   it("reports a month's attainment, the change, and budget spent during incidents and rollouts", async () => {
     // The month before the seed instant: complete, and inside the seeded history.
     const review = await sloReview(viewer, "2026-10", SEED_NOW);

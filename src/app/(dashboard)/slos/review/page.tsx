@@ -18,6 +18,7 @@ import {
   TableRow,
 } from "@/components/ui/table";
 import { PrintButton } from "@/components/slos/print-button";
+import { formatAbsolute } from "@/components/common/time-ago";
 import { percent } from "@/components/slos/format";
 import { ResponseBreakdown, ResponseHeadline } from "@/components/incidents/response-times";
 
@@ -132,7 +133,14 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
             , <strong className="text-red-700 dark:text-red-300">{totals.missed} missed</strong>
           </>
         ) : null}
-        {totals.noData > 0 ? `, ${totals.noData} without data` : ""}.
+        {totals.noData > 0 ? `, ${totals.noData} without data` : ""}.{" "}
+        <span className="text-xs text-muted-foreground" data-testid="review-computed">
+          Figures as of{" "}
+          <time dateTime={review.computedAt.toISOString()}>
+            {formatAbsolute(review.computedAt)}
+          </time>
+          .
+        </span>
       </p>
       {review.worst.length > 0 ? (
         <section aria-labelledby="worst-heading" className="mb-6 break-inside-avoid">
