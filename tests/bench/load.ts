@@ -1,0 +1,98 @@
+// Concurrent signed-in users on a running Flightdeck (loopback only, bounded in time): each user
+// requests the listed pages one after another with no think time, reading every answer whole,
+// and the run reports each page's latency and the errors. For the large fleet:
+//
+//   FLIGHTDECK_DATA_DIR=.flightdeck-large npx flightdeck seed --scale large
+//   FLIGHTDECK_DATA_DIR=.flightdeck-large npm start          (the worker runs in it)
+//   npm run load -- --url http://127.0.0.1:3000 --users 50 --seconds 60
+//
+// The demo people sign in (FLIGHTDECK_DEMO=1, the default of `npm start`); the detail pages are
+// the first ones the list pages link to.
+import { parseArgs } from "node:util";
+import { runLoad, assertLoopback, type Page } from "../reliability/load/load";
+import { signIn } from "../reliability/support/app";
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string", default: "http://127.0.0.1:3000" },
+    users: { type: "string", default: "50" },
+    seconds: { type: "string", default: "60" },
+    only: { type: "string" },
+  },
+});
+const url = (values.url ?? "").replace(/\/$/, "");
+assertLoopback(url);
+const users = Number(values.users);
+const seconds = Number(values.seconds);
+if (!Number.isInteger(users) || users < 1 || users > 500) {
+  throw new Error("--users must be a whole number from 1 to 500");
+}
+if (!Number.isFinite(seconds) || seconds < 1 || seconds > 600) {
+  throw new Error("--seconds must be from 1 to 600");
+}
+
+const PEOPLE = ["viewer@flightdeck.demo", "release2@flightdeck.demo", "admin@flightdeck.demo"];
+
+/** Sessions for `count` users, three at a time (the sign-in door admits four per address). */
+async function sessions(count: number): Promise<string[]> {
+  const cookies: string[] = [];
+  while (cookies.length < count) {
+    const batch = PEOPLE.slice(0, Math.min(PEOPLE.length, count - cookies.length));
+    cookies.push(...(await Promise.all(batch.map((email) => signIn(url, email)))));
+  }
+  return cookies;
+}
+
+/** The first link a list page shows that matches `pattern`. */
+async function firstLink(cookie: string, list: string, pattern: RegExp): Promise<string> {
+  const res = await fetch(`${url}${list}`, { headers: { cookie } });
+  const html = await res.text();
+  const found = pattern.exec(html)?.[0];
+  if (!found) throw new Error(`${list} links to no page matching ${pattern}`);
+  return found.replaceAll("&amp;", "&");
+}
+
+const cookies = await sessions(users);
+const [me] = cookies;
+if (!me) throw new Error("no session");
+const quarter = (() => {
+  const now = new Date();
+  return `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+})();
+const pages: Page[] = [
+  { name: "Overview", path: "/" },
+  { name: "Clusters", path: "/clusters" },
+  { name: "a cluster", path: await firstLink(me, "/clusters", /\/clusters\/[a-z0-9-]+(?=")/) },
+  { name: "Models", path: "/models" },
+  { name: "a model", path: await firstLink(me, "/models", /\/models\/[a-z0-9-]+(?=")/) },
+  { name: "Rollouts", path: "/rollouts" },
+  {
+    name: "a rollout",
+    path: await firstLink(me, "/rollouts", /\/rollouts\/(?!new")[a-z0-9]+(?=")/),
+  },
+  { name: "SLOs", path: "/slos" },
+  {
+    name: "an SLO",
+    path: await firstLink(me, "/slos", /\/slos\/(?!review|new|import)[a-z0-9-]+(?=")/),
+  },
+  { name: "quarter review", path: `/slos/review?period=${quarter}` },
+  { name: "Incidents", path: "/incidents" },
+  { name: "an incident", path: await firstLink(me, "/incidents", /\/incidents\/\d+(?=")/) },
+  { name: "Training", path: "/training" },
+  { name: "Audit", path: "/audit" },
+].filter((p) => !values.only || values.only.split(",").includes(p.name));
+
+console.log(`${users} users for ${seconds} s on ${url}:`);
+for (const p of pages) console.log(`  ${p.name.padEnd(15)} ${p.path}`);
+const report = await runLoad({ url, pages, cookies, durationMs: seconds * 1000 });
+console.log(
+  `\n${report.requests} pages in ${report.seconds.toFixed(0)} s (${report.throughput.toFixed(1)}/s), ${report.errors} errors${report.samples.length ? `: ${report.samples.join(", ")}` : ""}\n`,
+);
+console.log("| page | requests | p50 ms | p95 ms | max ms | errors |");
+console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+for (const p of pages) {
+  const f = report.pages[p.name];
+  if (!f) continue;
+  console.log(`| ${p.name} | ${f.requests} | ${f.p50} | ${f.p95} | ${f.max} | ${f.errors} |`);
+}
+process.exit(report.errors > 0 ? 1 : 0);
