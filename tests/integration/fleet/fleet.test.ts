@@ -132,6 +132,23 @@ describe("the simulated fleet in PostgreSQL", () => {
     const c = await p.snapshot();
     expect(c.state).not.toBe(a.state);
     expect(c.state.simTime).toBeGreaterThan(a.state.simTime);
+
+    // The cluster view is made once a second for one stored fleet; a write makes a new one.
+    now = Math.ceil(now / 1000) * 1000 + 100;
+    const first = await p.clusters();
+    now += 500;
+    expect(await p.clusters()).toBe(first);
+    now += 1_000;
+    const nextSecond = await p.clusters();
+    expect(nextSecond).not.toBe(first);
+    expect(nextSecond.data).toEqual(first.data);
+    const { data } = await p.rollouts({ environment: "production" });
+    const target = data[0];
+    if (!target) throw new Error("no rollout");
+    const written = await p.setVersion(target, "9.9.8-view");
+    const afterWrite = await p.clusters();
+    expect(afterWrite).not.toBe(nextSecond);
+    await p.undo({ ...target, resourceVersion: written.resourceVersion }, target.revision);
   });
 
   it("refuses a nonsense FLIGHTDECK_SIM_SPEED", () => {
