@@ -1,5 +1,6 @@
 import "server-only";
 import { PageReads } from "@/lib/platform/page-reads";
+import { SharedRead } from "@/lib/shared-read";
 import { envNumber, envText } from "@/lib/config/env";
 import { clock } from "@/lib/clock";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
@@ -244,9 +245,32 @@ export interface LiveModelTraffic {
   series: number;
 }
 
+/**
+ * How long the header's platform status and the Overview's live traffic are shared by everyone:
+ * both are the same for every reader and cost a pass over every series of the fleet (3,000
+ * deployments at fleet scale), so they are read once per interval, not once per page.
+ */
+export const SHARED_LIVE_MS = 5_000;
+
+const shared = ((
+  globalThis as unknown as {
+    flightdeckSharedLive?: {
+      traffic: SharedRead<SourceReading<LiveModelTraffic[]>>;
+      status: SharedRead<PlatformStatus>;
+    };
+  }
+).flightdeckSharedLive ??= {
+  traffic: new SharedRead({ ttlMs: SHARED_LIVE_MS }),
+  status: new SharedRead({ ttlMs: SHARED_LIVE_MS }),
+});
+
 /** Live traffic per model, from the active metrics source (simulator or Prometheus). */
 export async function liveTraffic(actor: Actor | null): Promise<SourceReading<LiveModelTraffic[]>> {
   assertCanRead(actor);
+  return (await shared.traffic.read("all", readLiveTraffic)).value;
+}
+
+function readLiveTraffic(): Promise<SourceReading<LiveModelTraffic[]>> {
   return readWithFallback("live-traffic", async () => {
     const source = pageMetrics();
     const [rps, errors, p99] = await Promise.all([
@@ -297,6 +321,10 @@ export interface PlatformStatus {
 /** For the header: each platform source's health and when it last answered. */
 export async function platformStatus(actor: Actor | null): Promise<PlatformStatus> {
   assertCanRead(actor);
+  return (await shared.status.read("all", readPlatformStatus)).value;
+}
+
+async function readPlatformStatus(): Promise<PlatformStatus> {
   const probe = (key: string, check: () => Promise<AdapterHealth>) =>
     readWithFallback(key, async () => {
       const h = await withTimeout(`${key} health`, 3_000, check());

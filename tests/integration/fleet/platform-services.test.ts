@@ -2,11 +2,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
 import { actor } from "../../support/actors";
 import {
+  SHARED_LIVE_MS,
   liveTraffic,
   platformStatus,
   readWithFallback,
   servingDeployments,
 } from "@/server/fleet/platform";
+import { installClock, ManualClock } from "@/lib/clock";
 import { GET as simMetrics } from "@/app/api/sim/metrics/route";
 
 const prisma = connectTestDatabase();
@@ -52,6 +54,28 @@ describe("platform services on the seeded fleet", () => {
       ["Simulator clusters and workloads", "ok"],
     ]);
     for (const source of s.sources) expect(source.lastOkAt).toBeInstanceOf(Date);
+  });
+
+  it("reads the header's status and the live traffic once per interval for everyone", async () => {
+    const clock = new ManualClock();
+    installClock(clock);
+    try {
+      const [status, traffic] = await Promise.all([platformStatus(viewer), liveTraffic(viewer)]);
+      const [statusAgain, trafficAgain] = await Promise.all([
+        platformStatus(actor("admin")),
+        liveTraffic(actor("engineer")),
+      ]);
+      expect(statusAgain).toBe(status);
+      expect(trafficAgain).toBe(traffic);
+      await expect(platformStatus(actor(null))).rejects.toMatchObject({ code: "FORBIDDEN" });
+      clock.advance(SHARED_LIVE_MS);
+      expect(await platformStatus(viewer)).not.toBe(status);
+      const later = await liveTraffic(viewer);
+      expect(later).not.toBe(traffic);
+      expect(later.readAt?.getTime()).toBeGreaterThan(traffic.readAt?.getTime() ?? Infinity);
+    } finally {
+      installClock(null);
+    }
   });
 
   it("keeps the last good reading, with its time, when a source fails", async () => {
