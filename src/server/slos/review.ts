@@ -84,7 +84,7 @@ interface Bad {
  * service: an incident was open, or a rollout was running (an hour counts if it overlaps).
  * The few such hours are listed first, then only their hourly buckets are read.
  */
-async function badDuring(kind: "incident" | "rollout", period: ReviewPeriod) {
+async function badDuring(kind: "incident" | "rollout", period: ReviewPeriod, now: Date) {
   const spans =
     kind === "incident"
       ? Prisma.sql`SELECT "modelId", "detectedAt" AS "from", "resolvedAt" AS "to" FROM "Incident"
@@ -97,7 +97,9 @@ async function badDuring(kind: "incident" | "rollout", period: ReviewPeriod) {
       SELECT DISTINCT "modelId", h
       FROM spans, generate_series(
         date_trunc('hour', greatest("from", ${period.start}::timestamp)),
-        least(coalesce("to", ${period.end}::timestamp), ${period.end}::timestamp) - interval '1 millisecond',
+        -- an incident still open (a rollout still running) lasts until now: the hours after it
+        -- have no buckets, and listing them would make five times the rows on the large fleet
+        least(coalesce("to", ${now}::timestamp), ${period.end}::timestamp) - interval '1 millisecond',
         interval '1 hour') AS h
       WHERE "from" < ${period.end} AND coalesce("to", 'infinity'::timestamp) > ${period.start}
     )
@@ -195,8 +197,8 @@ async function computeReview(
       where: { startedAt: { gte: period.start, lt: period.end } },
       _count: { _all: true },
     }),
-    badDuring("incident", period),
-    badDuring("rollout", period),
+    badDuring("incident", period, now),
+    badDuring("rollout", period, now),
     reviewResponseTimes(actor, period),
   ]);
   const incidentCount = new Map(incidents.map((i) => [i.modelId, i._count._all]));
