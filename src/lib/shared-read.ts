@@ -39,9 +39,4 @@ export class SharedRead<T> {
     }
     return { value: await entry.value, computedAt: new Date(entry.at) };
   }
-
-  /** Forgets every key: the next read of each computes again. */
-  clear(): void {
-    this.entries.clear();
-  }
 }
