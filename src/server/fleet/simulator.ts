@@ -215,7 +215,7 @@ export class PgFleetStore implements FleetStore {
         const { state, result } = change(stored);
         const [updated] = await tx.$queryRaw<{ version: string }[]>`
           UPDATE "SimulatorFleet"
-          SET state = ${asJson(state)}, "simTime" = ${new Date(state.simTime)}, "updatedAt" = now()
+          SET state = ${asJson(state)}, "simTime" = ${new Date(state.simTime)}, "updatedAt" = ${clock.now()}
           WHERE id = ${FLEET_ID}
           RETURNING xmin::text AS version`;
         return { saved: updated ? { version: updated.version, state } : null, result };
