@@ -9,20 +9,26 @@ import { clock } from "@/lib/clock";
  * `maxKeys` keys are kept, the least recently computed dropped first.
  */
 export class SharedRead<T> {
-  private readonly entries = new Map<string, { at: number; value: Promise<T> }>();
+  private readonly entries = new Map<string, { at: number; version: string; value: Promise<T> }>();
 
   constructor(private readonly options: { ttlMs: number; maxKeys?: number }) {}
 
   /**
    * The value for `key` and when it was computed; `compute` runs only when no reader computed it
-   * within the time to live. Callers authorize their reader before reading.
+   * within the time to live from the same `version` of what it depends on (a cheap token that
+   * changes with it, such as the chaos in force: a change is seen at once, not after the time to
+   * live). Callers authorize their reader before reading.
    */
-  async read(key: string, compute: () => Promise<T>): Promise<{ value: T; computedAt: Date }> {
+  async read(
+    key: string,
+    compute: () => Promise<T>,
+    version = "",
+  ): Promise<{ value: T; computedAt: Date }> {
     const now = clock.ms();
     let entry = this.entries.get(key);
-    if (!entry || now - entry.at >= this.options.ttlMs) {
+    if (!entry || entry.version !== version || now - entry.at >= this.options.ttlMs) {
       const value = compute();
-      const fresh = { at: now, value };
+      const fresh = { at: now, version, value };
       entry = fresh;
       this.entries.delete(key);
       this.entries.set(key, fresh);

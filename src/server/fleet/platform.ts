@@ -267,7 +267,10 @@ const shared = ((
 /** Live traffic per model, from the active metrics source (simulator or Prometheus). */
 export async function liveTraffic(actor: Actor | null): Promise<SourceReading<LiveModelTraffic[]>> {
   assertCanRead(actor);
-  return (await shared.traffic.read("all", readLiveTraffic)).value;
+  // The simulator's traffic changes at once when chaos starts or stops: a new reading then.
+  const version =
+    metricsSource() instanceof SimulatorMetrics ? JSON.stringify(await chaosEffects()) : "";
+  return (await shared.traffic.read("all", readLiveTraffic, version)).value;
 }
 
 function readLiveTraffic(): Promise<SourceReading<LiveModelTraffic[]>> {

@@ -73,6 +73,27 @@ describe("platform services on the seeded fleet", () => {
       const later = await liveTraffic(viewer);
       expect(later).not.toBe(traffic);
       expect(later.readAt?.getTime()).toBeGreaterThan(traffic.readAt?.getTime() ?? Infinity);
+
+      // Chaos that starts is seen at once, not after the interval.
+      const admin = await prisma.user.findFirstOrThrow({ where: { role: "admin" } });
+      const experiment = await prisma.chaosExperiment.create({
+        data: {
+          kind: "region_degradation",
+          region: "us-east-1",
+          magnitude: 0.2,
+          startedAt: clock.now(),
+          endsAt: new Date(clock.now().getTime() + 300_000),
+          createdById: admin.id,
+          reason: "platform services test",
+        },
+      });
+      try {
+        const during = await liveTraffic(viewer);
+        expect(during).not.toBe(later);
+        expect(await liveTraffic(viewer)).toBe(during);
+      } finally {
+        await prisma.chaosExperiment.delete({ where: { id: experiment.id } });
+      }
     } finally {
       installClock(null);
     }

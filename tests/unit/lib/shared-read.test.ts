@@ -33,6 +33,15 @@ describe("a read shared by every user of the process", () => {
     expect(fresh.computedAt.getTime()).toBeGreaterThan(answers[0]!.computedAt.getTime());
   });
 
+  it("computes again at once when what the read depends on changed", async () => {
+    const shared = new SharedRead<string>({ ttlMs: 60_000 });
+    expect((await shared.read("traffic", async () => "calm", "no chaos")).value).toBe("calm");
+    expect((await shared.read("traffic", async () => "x", "no chaos")).value).toBe("calm");
+    expect((await shared.read("traffic", async () => "degraded", "us-east-1 -20%")).value).toBe(
+      "degraded",
+    );
+  });
+
   it("keeps no failed computation: the next reader computes again", async () => {
     const shared = new SharedRead<string>({ ttlMs: 60_000 });
     await expect(
