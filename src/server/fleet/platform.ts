@@ -268,8 +268,10 @@ const shared = ((
 export async function liveTraffic(actor: Actor | null): Promise<SourceReading<LiveModelTraffic[]>> {
   assertCanRead(actor);
   // The simulator's traffic changes at once when chaos starts or stops: a new reading then.
-  const version =
-    metricsSource() instanceof SimulatorMetrics ? JSON.stringify(await chaosEffects()) : "";
+  // (Decided from the configuration as metricsSource() decides it, not with instanceof: the
+  // worker's bundle and the pages' have each their own copy of the class.)
+  const simulated = !process.env.PROMETHEUS_URL && simulatorIsPlatform();
+  const version = simulated ? JSON.stringify(await chaosEffects()) : "";
   return (await shared.traffic.read("all", readLiveTraffic, version)).value;
 }
 
