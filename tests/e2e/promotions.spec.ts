@@ -28,14 +28,23 @@ async function promoteFully(page: Page, environment: string) {
     .getByRole("link", { name: environment })
     .click();
   await expect(page).toHaveURL(/\/rollouts\/c[a-z0-9]+$/);
-  await page.getByRole("button", { name: "Promote to 100%" }).click();
-  const dialog = page.getByRole("dialog");
-  // "Reason (required)", or in production "Reason (required: … so this is an admin's fix)".
-  await dialog.getByLabel(/^Reason \(required/).fill("Approved promotion, canary looks clean");
-  await dialog.getByRole("button", { name: "Confirm: promote to 100%" }).click();
-  await expect(page.getByTestId("rollout-live")).toHaveAttribute("data-status", "completed", {
-    timeout: 20_000,
-  });
+  const live = page.getByTestId("rollout-live");
+  // A promote decided on a page the engine has since moved on (an analysis interval recorded)
+  // is refused as changed, by design: the release manager looks again and promotes again.
+  for (let attempt = 1; ; attempt++) {
+    await page.getByRole("button", { name: "Promote to 100%" }).click();
+    const dialog = page.getByRole("dialog");
+    // "Reason (required)", or in production "Reason (required: … so this is an admin's fix)".
+    await dialog.getByLabel(/^Reason \(required/).fill("Approved promotion, canary looks clean");
+    await dialog.getByRole("button", { name: "Confirm: promote to 100%" }).click();
+    const refused = dialog.getByRole("alert").filter({ hasText: "changed since you loaded it" });
+    await expect(live.and(page.locator('[data-status="completed"]')).or(refused)).toBeVisible({
+      timeout: 20_000,
+    });
+    if (!(await refused.isVisible()) || attempt === 3) break;
+    await page.reload();
+  }
+  await expect(live).toHaveAttribute("data-status", "completed");
 }
 
 test("a version registered by CI is requested for production, approved by two release managers, and rolls out", async ({
