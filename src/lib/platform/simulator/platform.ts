@@ -72,6 +72,8 @@ export interface SimulatorPlatformOptions {
 interface Snapshot {
   state: FleetState;
   chaos: ChaosEffect[];
+  /** `chaos` as a key: views made from one state and chaos are reused */
+  chaosKey: string;
   at: { simTime: number; wallTime: number };
 }
 
@@ -143,10 +145,14 @@ export class SimulatorPlatform
    * is unchanged (PostgreSQL's, see PgFleetStore) lets every read in one quantum share one
    * advance, instead of copying and stepping megabytes of state for each page and health check.
    */
-  private advance(stored: FleetState, now: number, chaos: ChaosEffect[]): FleetState {
+  private advance(
+    stored: FleetState,
+    now: number,
+    chaos: ChaosEffect[],
+    chaosKey: string,
+  ): FleetState {
     const speed = this.options.speed ?? 1;
     const quanta = quantaToAdvance(stored, now, speed);
-    const chaosKey = JSON.stringify(chaos);
     const last = this.advanced;
     if (last && last.stored === stored && last.quanta === quanta && last.chaos === chaosKey) {
       return last.state;
@@ -160,7 +166,8 @@ export class SimulatorPlatform
     const [stored, chaos] = await Promise.all([this.options.store.load(), this.chaos()]);
     const speed = this.options.speed ?? 1;
     const now = this.now();
-    let state = this.advance(stored, now, chaos);
+    const chaosKey = JSON.stringify(chaos);
+    let state = this.advance(stored, now, chaos, chaosKey);
     if (now - stored.wallTime > PERSIST_AFTER_MS) {
       // Far behind (no worker ticking in this process, or after downtime): save the catch-up
       // once instead of repeating it on every read.
@@ -173,6 +180,7 @@ export class SimulatorPlatform
     return {
       state,
       chaos,
+      chaosKey,
       at: { wallTime, simTime: state.simTime + (wallTime - state.wallTime) * speed },
     };
   }
@@ -231,7 +239,7 @@ export class SimulatorPlatform
    */
   async clusters(): Promise<PartialResult<ClusterState[]>> {
     const snapshot = await this.snapshot();
-    const chaosKey = JSON.stringify(snapshot.chaos);
+    const { chaosKey } = snapshot;
     const second = Math.floor(snapshot.at.wallTime / 1000);
     const last = this.clusterView;
     if (
@@ -252,7 +260,11 @@ export class SimulatorPlatform
     const utilization = gpuUtilizations(state);
     // one pass over the views, not one per cluster (200 clusters, 500 pools at fleet scale)
     const viewsOf = new Map<string, PoolView[]>();
-    for (const v of views) viewsOf.set(v.cluster.name, [...(viewsOf.get(v.cluster.name) ?? []), v]);
+    for (const v of views) {
+      const list = viewsOf.get(v.cluster.name);
+      if (list) list.push(v);
+      else viewsOf.set(v.cluster.name, [v]);
+    }
     const data = state.clusters.map((c): ClusterState => {
       const pools = (viewsOf.get(c.name) ?? []).map((v) => {
         const unhealthy = v.nodes.filter((n) => n.reason !== null);
@@ -532,12 +544,8 @@ function newRevision(r: SimRollout, version: string) {
 }
 
 /**
- * Mean utilization of a pool's allocated GPUs: serving replicas carry the load they receive
- * (up to saturation); training workers run near full.
- */
-/**
- * Each pool's GPU utilization: serving replicas of its GPU type in its cluster (weighted by the
- * load they absorb) and training jobs on it. Grouped in one pass over the fleet; the sums run
+ * Each pool's mean utilization of its allocated GPUs: serving replicas of its GPU type in its
+ * cluster carry the load they receive (up to saturation), training workers on it run near full. Grouped in one pass over the fleet; the sums run
  * in the fleet's order, as a pool-by-pool scan would add them.
  */
 function gpuUtilizations(state: FleetState): (cluster: string, pool: SimPool) => number {
