@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { Suspense } from "react";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { LogOut, PlaneTakeoff } from "lucide-react";
+import { LogOut, Moon, PlaneTakeoff, Sun } from "lucide-react";
 import { getActor } from "@/server/auth/session";
 import { listRegions } from "@/server/fleet/overview";
 import { platformStatus } from "@/server/fleet/platform";
@@ -14,7 +14,9 @@ import { roleHas } from "@/lib/domain/access/policy";
 import { SidebarNav } from "@/components/layout/sidebar-nav";
 import { FleetFilter } from "@/components/layout/fleet-filter";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
-import { Button } from "@/components/ui/button";
+import { Button, buttonVariants } from "@/components/ui/button";
+import { nativeSelectClassName } from "@/components/ui/native-select";
+import { navIcons } from "@/components/layout/nav-icons";
 
 function SignOutButton() {
   return (
@@ -39,6 +41,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
   ]);
   const showAdmin = roleHas(actor.role, "user.manage");
   const badges = { "/promotions": awaiting };
+  const icons = navIcons();
   return (
     <div className="flex min-h-screen">
       <a
@@ -53,13 +56,13 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           Flightdeck
         </Link>
         <Suspense>
-          <SidebarNav showAdmin={showAdmin} badges={badges} />
+          <SidebarNav icons={icons} showAdmin={showAdmin} badges={badges} />
         </Suspense>
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex flex-wrap items-center justify-between gap-3 border-b px-4 py-2 print:hidden">
           <Suspense>
-            <FleetFilter regions={regions} />
+            <FleetFilter regions={regions} selectClassName={nativeSelectClassName("h-8")} />
           </Suspense>
           <div className="flex items-center gap-3">
             <PlatformIndicator {...platform} />
@@ -70,13 +73,16 @@ export default async function DashboardLayout({ children }: { children: ReactNod
                 {actor.teamName ? ` · ${actor.teamName}` : ""}
               </div>
             </div>
-            <ThemeToggle />
+            <ThemeToggle className={buttonVariants({ variant: "ghost", size: "icon" })}>
+              <Sun className="hidden dark:block" aria-hidden="true" />
+              <Moon className="block dark:hidden" aria-hidden="true" />
+            </ThemeToggle>
             <SignOutButton />
           </div>
         </header>
         <div className="border-b px-4 py-2 md:hidden">
           <Suspense>
-            <SidebarNav showAdmin={showAdmin} badges={badges} />
+            <SidebarNav icons={icons} showAdmin={showAdmin} badges={badges} />
           </Suspense>
         </div>
         <main id="main" className="flex-1 p-4 md:p-6">

@@ -1,7 +1,8 @@
 import type { DurationStats } from "@/lib/domain/incidents/response-times";
 import type { ResponseGrouping } from "@/lib/schemas/incident-metrics";
 import { responseTime } from "@/components/incidents/format";
-import { ResponseTimeChart, type ChartSeries } from "@/components/incidents/response-time-chart";
+import { ResponseTimeChart } from "@/components/charts/lazy";
+import type { ChartSeries } from "@/components/incidents/response-time-chart";
 import { cn } from "@/lib/utils";
 import {
   Table,

@@ -2,10 +2,19 @@
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useTransition } from "react";
-import { NativeSelect } from "@/components/ui/native-select";
 
-/** Region and environment filter, kept in the URL so a link shares the same view. */
-export function FleetFilter({ regions }: { regions: { code: string; name: string }[] }) {
+/**
+ * Region and environment filter, kept in the URL so a link shares the same view. The selects'
+ * classes come from the server (the layout), which keeps the class merging of the UI kit out of
+ * every page's JavaScript.
+ */
+export function FleetFilter({
+  regions,
+  selectClassName,
+}: {
+  regions: { code: string; name: string }[];
+  selectClassName: string;
+}) {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -25,10 +34,9 @@ export function FleetFilter({ regions }: { regions: { code: string; name: string
       <label className="sr-only" htmlFor="filter-region">
         Region
       </label>
-      <NativeSelect
-        className="h-8"
+      <select
+        className={selectClassName}
         id="filter-region"
-
         value={params.get("region") ?? ""}
         onChange={(e) => update("region", e.target.value)}
       >
@@ -38,21 +46,20 @@ export function FleetFilter({ regions }: { regions: { code: string; name: string
             {r.code}
           </option>
         ))}
-      </NativeSelect>
+      </select>
       <label className="sr-only" htmlFor="filter-env">
         Environment
       </label>
-      <NativeSelect
-        className="h-8"
+      <select
+        className={selectClassName}
         id="filter-env"
-
         value={params.get("env") ?? ""}
         onChange={(e) => update("env", e.target.value)}
       >
         <option value="">All environments</option>
         <option value="staging">staging</option>
         <option value="production">production</option>
-      </NativeSelect>
+      </select>
     </div>
   );
 }

@@ -16,3 +16,5 @@ export const ADMIN_ITEMS = [
   { href: "/admin/config", label: "Configuration", icon: "config" },
   { href: "/admin/chaos", label: "Chaos", icon: "chaos" },
 ] as const;
+
+export type NavIcon = (typeof NAV_ITEMS)[number]["icon"] | (typeof ADMIN_ITEMS)[number]["icon"];

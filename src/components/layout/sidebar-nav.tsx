@@ -2,51 +2,23 @@
 
 import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
-import {
-  Activity,
-  Boxes,
-  BrainCircuit,
-  Cpu,
-  FileClock,
-  FileCog,
-  Gauge,
-  GitPullRequestArrow,
-  KeyRound,
-  ShieldCheck,
-  Siren,
-  Users,
-  Zap,
-  type LucideIcon,
-} from "lucide-react";
-import { cn } from "@/lib/utils";
-import { ADMIN_ITEMS, NAV_ITEMS } from "@/components/layout/nav-items";
+import type { ReactNode } from "react";
+import { clsx } from "clsx";
+import { ADMIN_ITEMS, NAV_ITEMS, type NavIcon } from "@/components/layout/nav-items";
 
 type Item = (typeof NAV_ITEMS)[number] | (typeof ADMIN_ITEMS)[number];
 
-const ICONS: Record<Item["icon"], LucideIcon> = {
-  users: Users,
-  chaos: Zap,
-  tokens: KeyRound,
-  config: FileCog,
-  overview: Gauge,
-  clusters: Cpu,
-  models: Boxes,
-  promotions: ShieldCheck,
-  rollouts: GitPullRequestArrow,
-  slos: Activity,
-  incidents: Siren,
-  training: BrainCircuit,
-  audit: FileClock,
-};
-
 /**
  * Section links keep the region/environment filter so a shared context follows the user.
- * `badges` counts what waits for the user in a section (promotions to approve).
+ * `badges` counts what waits for the user in a section (promotions to approve). `icons` are
+ * drawn by the server (`navIcons`), so the icon library stays out of the page's JavaScript.
  */
 export function SidebarNav({
+  icons,
   showAdmin = false,
   badges = {},
 }: {
+  icons: Record<NavIcon, ReactNode>;
   showAdmin?: boolean;
   badges?: Partial<Record<Item["href"], number>>;
 }) {
@@ -59,19 +31,18 @@ export function SidebarNav({
   }
   const suffix = keep.toString() ? `?${keep.toString()}` : "";
   const link = (item: Item) => {
-    const Icon = ICONS[item.icon];
     const active = item.href === "/" ? pathname === "/" : pathname.startsWith(item.href);
     return (
       <Link
         key={item.href}
         href={`${item.href}${suffix}`}
         aria-current={active ? "page" : undefined}
-        className={cn(
+        className={clsx(
           "flex items-center gap-2 rounded-md px-3 py-2 text-sm text-muted-foreground hover:bg-accent hover:text-accent-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
           active && "bg-accent font-medium text-foreground",
         )}
       >
-        <Icon className="size-4" aria-hidden="true" />
+        {icons[item.icon]}
         {item.label}
         {badges[item.href] ? (
           <span

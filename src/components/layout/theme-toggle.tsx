@@ -1,22 +1,25 @@
 "use client";
 
-import { Moon, Sun } from "lucide-react";
+import type { ReactNode } from "react";
 import { useTheme } from "next-themes";
-import { Button } from "@/components/ui/button";
 
-export function ThemeToggle() {
+/**
+ * Switches between the light and dark theme. The button's classes and its sun and moon icons
+ * come from the server (the layout), so neither the button styles' merging nor the icon library
+ * is part of every page's JavaScript.
+ */
+export function ThemeToggle({ className, children }: { className: string; children: ReactNode }) {
   const { resolvedTheme, setTheme } = useTheme();
   const next = resolvedTheme === "dark" ? "light" : "dark";
   return (
-    <Button
-      variant="ghost"
-      size="icon"
+    <button
+      type="button"
+      className={className}
       aria-label={`Switch to ${next} theme`}
       title={`Switch to ${next} theme`}
       onClick={() => setTheme(next)}
     >
-      <Sun className="hidden dark:block" aria-hidden="true" />
-      <Moon className="block dark:hidden" aria-hidden="true" />
-    </Button>
+      {children}
+    </button>
   );
 }

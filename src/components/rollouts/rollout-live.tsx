@@ -8,8 +8,8 @@ import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { Badge } from "@/components/ui/badge";
 import { BlockedBadge } from "@/components/rollouts/blocked-badge";
-import { describeMetricsOutagePolicy } from "@/lib/domain/rollouts/blocked";
-import { ComparisonChart } from "@/components/rollouts/comparison-chart";
+import { describeMetricsOutagePolicy } from "@/lib/domain/rollouts/outage-policy";
+import { ComparisonChart } from "@/components/charts/lazy";
 import { RolloutActionBar } from "@/components/rollouts/action-bar";
 import type {
   RolloutActions,

@@ -1,4 +1,8 @@
 import { z } from "zod";
+import type { MetricsOutagePolicy } from "@/lib/domain/rollouts/outage-policy";
+
+export { describeMetricsOutagePolicy } from "@/lib/domain/rollouts/outage-policy";
+export type { MetricsOutagePolicy } from "@/lib/domain/rollouts/outage-policy";
 
 /**
  * A rollout the engine cannot drive is never silently stuck: it is "blocked" with the reason,
@@ -54,8 +58,7 @@ export const metricsOutagePolicySchema = z.discriminatedUnion("action", [
       .min(1, "Wait at least 1 minute before returning traffic to stable.")
       .max(1440, "Wait at most 1,440 minutes (a day)."),
   }),
-]);
-export type MetricsOutagePolicy = z.infer<typeof metricsOutagePolicySchema>;
+]) satisfies z.ZodType<MetricsOutagePolicy>;
 
 export const HOLD: MetricsOutagePolicy = { action: "hold" };
 /** What the start form offers for "return to stable after N minutes". */
@@ -65,13 +68,6 @@ export const DEFAULT_OUTAGE_MINUTES = 10;
 export function metricsOutagePolicyOf(stored: unknown): MetricsOutagePolicy {
   const parsed = metricsOutagePolicySchema.safeParse(stored);
   return parsed.success ? parsed.data : HOLD;
-}
-
-/** In words, for the rollout page and the start form. */
-export function describeMetricsOutagePolicy(policy: MetricsOutagePolicy): string {
-  return policy.action === "hold"
-    ? "If metrics are unavailable during analysis, hold the canary at its weight until they return."
-    : `If metrics are unavailable during analysis for ${policy.afterMinutes} min, return all traffic to the stable version.`;
 }
 
 /**

@@ -25,7 +25,7 @@ import {
   TableHeader,
   TableRow,
 } from "@/components/ui/table";
-import { BurnDownChart, BurnRateChart } from "@/components/slos/slo-charts";
+import { BurnDownChart, BurnRateChart } from "@/components/charts/lazy";
 import {
   budgetUnit,
   burn,

@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Printer } from "lucide-react";
 import { requirePageActor } from "@/server/auth/page";
 import { sloReview, type ReviewRow, type SloReview } from "@/server/slos/review";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
 import { PageHeader } from "@/components/common/page-header";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
+import { Button, buttonVariants } from "@/components/ui/button";
 import { NativeSelect } from "@/components/ui/native-select";
 import {
   Table,
@@ -122,7 +123,9 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
                 Download CSV
               </a>
             </Button>
-            <PrintButton />
+            <PrintButton className={buttonVariants({ size: "sm", variant: "outline" })}>
+              <Printer aria-hidden="true" /> Print
+            </PrintButton>
           </div>
         }
       />
