@@ -135,7 +135,18 @@ export async function ensureDatabase(options: {
     persistent: true,
     authMethod: "scram-sha-256",
     createPostgresUser: asRoot,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    // pg_stat_statements: what each statement costs, as a real install's PostgreSQL would track
+    // (the page benchmark reads it for each page's SQL floor, tests/bench/page-floors.bench.ts).
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "shared_preload_libraries=pg_stat_statements",
+      "-c",
+      "pg_stat_statements.track_planning=on",
+    ],
     onLog: () => {},
     onError: (e) => log(`postgres: ${String(e)}`),
   });

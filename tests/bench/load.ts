@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { runLoad, assertLoopback, type Page } from "../reliability/load/load";
 import { signIn } from "../reliability/support/app";
+import { fleetPages } from "./fleet-pages";
 
 const { values } = parseArgs({
   options: {
@@ -43,44 +44,12 @@ async function sessions(count: number): Promise<string[]> {
   return cookies;
 }
 
-/** The first link a list page shows that matches `pattern`. */
-async function firstLink(cookie: string, list: string, pattern: RegExp): Promise<string> {
-  const res = await fetch(`${url}${list}`, { headers: { cookie } });
-  const html = await res.text();
-  const found = pattern.exec(html)?.[0];
-  if (!found) throw new Error(`${list} links to no page matching ${pattern}`);
-  return found.replaceAll("&amp;", "&");
-}
-
 const cookies = await sessions(users);
 const [me] = cookies;
 if (!me) throw new Error("no session");
-const quarter = (() => {
-  const now = new Date();
-  return `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
-})();
-const pages: Page[] = [
-  { name: "Overview", path: "/" },
-  { name: "Clusters", path: "/clusters" },
-  { name: "a cluster", path: await firstLink(me, "/clusters", /\/clusters\/[a-z0-9-]+(?=")/) },
-  { name: "Models", path: "/models" },
-  { name: "a model", path: await firstLink(me, "/models", /\/models\/[a-z0-9-]+(?=")/) },
-  { name: "Rollouts", path: "/rollouts" },
-  {
-    name: "a rollout",
-    path: await firstLink(me, "/rollouts", /\/rollouts\/(?!new")[a-z0-9]+(?=")/),
-  },
-  { name: "SLOs", path: "/slos" },
-  {
-    name: "an SLO",
-    path: await firstLink(me, "/slos", /\/slos\/(?!review|new|import)[a-z0-9-]+(?=")/),
-  },
-  { name: "quarter review", path: `/slos/review?period=${quarter}` },
-  { name: "Incidents", path: "/incidents" },
-  { name: "an incident", path: await firstLink(me, "/incidents", /\/incidents\/\d+(?=")/) },
-  { name: "Training", path: "/training" },
-  { name: "Audit", path: "/audit" },
-].filter((p) => !values.only || values.only.split(",").includes(p.name));
+const pages: Page[] = (await fleetPages(url, me)).filter(
+  (p) => !values.only || values.only.split(",").includes(p.name),
+);
 
 console.log(`${users} users for ${seconds} s on ${url}:`);
 for (const p of pages) console.log(`  ${p.name.padEnd(15)} ${p.path}`);
