@@ -55,11 +55,18 @@ export function assertLoopback(url: string): void {
 /**
  * What went wrong with an answer, or null for a good page. A page whose data could not be read
  * may still answer 200 (the section's error boundary, streamed after the layout): its HTML then
- * carries React's digest of the error, which a page never carries otherwise.
+ * carries React's digest of the error. A part the server leaves to the browser on purpose (a
+ * chart loaded after the first paint) carries an empty digest, or Next.js's bail-out code in
+ * development, and is not a problem.
  */
 export function pageProblem(status: number, body: string): string | null {
   if (status !== 200) return String(status);
-  if (/data-dgst="(?!NEXT_HTTP_ERROR_FALLBACK|NEXT_REDIRECT)/.test(body)) return "error page";
+  if (
+    /data-dgst="(?!NEXT_HTTP_ERROR_FALLBACK|NEXT_REDIRECT|BAILOUT_TO_CLIENT_SIDE_RENDERING)[^"]/.test(
+      body,
+    )
+  )
+    return "error page";
   return null;
 }
 
