@@ -161,31 +161,31 @@ export async function trailingCounts(
       sum("goodSlices") FILTER (WHERE ${cond}) AS ${Prisma.raw(`"gs${i}"`)}`,
   );
   // The minute ranges the windows need, merged so no bucket is read (and counted) twice, and
-  // the hours from the earliest whole hour: one index range scan each, per SLO.
+  // the hours from the earliest whole hour: one index range scan each over all the SLOs' rows,
+  // not one per SLO. Per SLO (a lateral join), PostgreSQL's statistics never know the newest
+  // minutes (they are newer than its last ANALYZE), so it estimated one row and read every
+  // SLO's recent minutes for each SLO: 12 s a round at 1,000 SLOs, instead of 50 ms.
   const minuteRanges = mergeRanges(
     ranges.map((r) => [r.from.getTime(), r.minutesTo.getTime()] as const).filter(([a, b]) => b > a),
   );
   const hourStarts = ranges.flatMap((r) => (r.hourFrom === null ? [] : [r.hourFrom]));
   const scans = [
     ...minuteRanges.map(
-      ([a, b]) => Prisma.sql`
-        SELECT resolution, start, good, total, slices, "goodSlices" FROM "SliBucket"
-        WHERE "sloId" = s.id AND resolution = 'minute' AND start >= ${new Date(a)} AND start < ${new Date(b)}`,
+      ([a, b]) =>
+        Prisma.sql`(resolution = 'minute' AND start >= ${new Date(a)} AND start < ${new Date(b)})`,
     ),
     ...(hourStarts.length > 0
       ? [
-          Prisma.sql`
-        SELECT resolution, start, good, total, slices, "goodSlices" FROM "SliBucket"
-        WHERE "sloId" = s.id AND resolution = 'hour' AND start >= ${new Date(Math.min(...hourStarts))}
-          AND start < ${new Date(t)}`,
+          Prisma.sql`(resolution = 'hour' AND start >= ${new Date(Math.min(...hourStarts))}
+            AND start < ${new Date(t)})`,
         ]
       : []),
   ];
   const rows = await db().$queryRaw<Record<string, string | bigint | null>[]>`
-    SELECT s.id AS "sloId", ${Prisma.join(sums)}
-    FROM unnest(${sloIds}::text[]) AS s(id)
-    CROSS JOIN LATERAL (${Prisma.join(scans, " UNION ALL ")}) b
-    GROUP BY s.id`;
+    SELECT "sloId", ${Prisma.join(sums)}
+    FROM "SliBucket"
+    WHERE "sloId" = ANY(${sloIds}::text[]) AND (${Prisma.join(scans, " OR ")})
+    GROUP BY "sloId"`;
   for (const r of rows) {
     const bySlo = new Map<number, Counts>();
     ranges.forEach(({ m }, i) =>
