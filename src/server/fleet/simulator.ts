@@ -2,8 +2,7 @@ import "server-only";
 import { envNumber } from "@/lib/config/env";
 import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
-import { lockRow } from "@/server/db/tx";
-import { db } from "@/server/db/client";
+import { db, dbPool } from "@/server/db/client";
 import { initialFleet, type FleetState, type FleetTopology } from "@/lib/platform/simulator/fleet";
 import { SimulatorPlatform, type FleetStore } from "@/lib/platform/simulator/platform";
 import type { SimJobStatus } from "@/lib/platform/simulator/fleet";
@@ -191,37 +190,62 @@ export class PgFleetStore implements FleetStore {
     });
   }
 
+  /**
+   * A change under the row's lock. Its statements go to the connection pool directly, not
+   * through Prisma's client: the document it writes is megabytes, and the client would hand it
+   * to its query compiler on every change (40 ms of the event loop on the large fleet, against
+   * 24 ms for the whole statement through the driver).
+   */
   async transact<T>(change: (state: FleetState) => { state: FleetState; result: T }): Promise<T> {
     await this.load();
-    const { saved, result } = await db().$transaction(
-      async (tx) => {
-        if (!(await lockRow(tx, "SimulatorFleet", FLEET_ID))) {
-          throw new Error("simulator fleet missing");
-        }
-        const [locked] = await tx.$queryRaw<{ version: string }[]>`
-          SELECT xmin::text AS version FROM "SimulatorFleet" WHERE id = ${FLEET_ID}`;
-        const cached = this.cached;
-        let stored: FleetState;
-        if (locked && cached?.version === locked.version) {
-          stored = structuredClone(cached.state);
-        } else {
-          const row = await tx.simulatorFleet.findUnique({
-            where: { id: FLEET_ID },
-            select: { state: true },
-          });
-          if (!row) throw new Error("simulator fleet missing");
-          stored = parse(row.state);
-        }
-        const { state, result } = change(stored);
-        const [updated] = await tx.$queryRaw<{ version: string }[]>`
-          UPDATE "SimulatorFleet"
-          SET state = ${asJson(state)}, "simTime" = ${new Date(state.simTime)}, "updatedAt" = ${clock.now()}
-          WHERE id = ${FLEET_ID}
-          RETURNING xmin::text AS version`;
-        return { saved: updated ? { version: updated.version, state } : null, result };
-      },
-      { timeout: 60_000 },
-    );
+    const client = await dbPool().connect();
+    let saved: { version: string; state: FleetState } | null = null;
+    let result: T;
+    try {
+      await client.query("BEGIN");
+      const locked = await client.query<{ version: string }>(
+        `SELECT xmin::text AS version FROM "SimulatorFleet" WHERE id = $1 FOR UPDATE`,
+        [FLEET_ID],
+      );
+      const version = locked.rows[0]?.version;
+      if (version === undefined) throw new Error("simulator fleet missing");
+      const cached = this.cached;
+      let stored: FleetState;
+      if (cached?.version === version) {
+        stored = structuredClone(cached.state);
+      } else {
+        const row = await client.query<{ state: string }>(
+          `SELECT state FROM "SimulatorFleet" WHERE id = $1`,
+          [FLEET_ID],
+        );
+        if (!row.rows[0]) throw new Error("simulator fleet missing");
+        stored = parse(row.rows[0].state);
+      }
+      const changed = change(stored);
+      result = changed.result;
+      // Timestamps as UTC text: the columns have no time zone, and the driver would write a
+      // Date in the process's local time.
+      const updated = await client.query<{ version: string }>(
+        `UPDATE "SimulatorFleet"
+            SET state = $1, "simTime" = $2::timestamp(3), "updatedAt" = $3::timestamp(3)
+          WHERE id = $4
+          RETURNING xmin::text AS version`,
+        [
+          asJson(changed.state),
+          new Date(changed.state.simTime).toISOString(),
+          clock.now().toISOString(),
+          FLEET_ID,
+        ],
+      );
+      await client.query("COMMIT");
+      const row = updated.rows[0];
+      if (row) saved = { version: row.version, state: changed.state };
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
     // Committed: what this replica wrote is the row's state until another transaction changes it.
     if (saved) this.cached = saved;
     return result;

@@ -119,6 +119,43 @@ describe("the simulated fleet in PostgreSQL", () => {
     expect((await other.load()).rollouts.find((x) => x.name === name)?.message).toBe("");
   });
 
+  it("writes the fleet's times in UTC whatever the process's time zone, one change at a time", async () => {
+    const store = new PgFleetStore();
+    await store.load();
+    const zone = process.env.TZ;
+    process.env.TZ = "America/Los_Angeles";
+    try {
+      const simTime = Date.UTC(2026, 10, 29, 12, 0, 0);
+      await store.transact((state) => ({ state: { ...state, simTime }, result: null }));
+      const [row] = await prisma.$queryRaw<{ simTime: Date }[]>`
+        SELECT "simTime" FROM "SimulatorFleet"`;
+      expect(row?.simTime.toISOString()).toBe(new Date(simTime).toISOString());
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    // Changes from two replicas at once are applied one after the other under the row's lock:
+    // neither is lost.
+    const name = (await store.load()).rollouts[0]?.name;
+    if (!name) throw new Error("no rollout");
+    const append = (s: PgFleetStore, text: string) =>
+      s.transact((state) => {
+        const r = state.rollouts.find((x) => x.name === name);
+        if (r) r.message = `${r.message}${text}`;
+        return { state, result: null };
+      });
+    await store.transact((state) => {
+      const r = state.rollouts.find((x) => x.name === name);
+      if (r) r.message = "";
+      return { state, result: null };
+    });
+    await Promise.all([append(store, "a"), append(new PgFleetStore(), "b")]);
+    const message = (await new PgFleetStore().load()).rollouts.find(
+      (x) => x.name === name,
+    )?.message;
+    expect(["ab", "ba"]).toContain(message);
+  });
+
   it("shares one advance of the fleet between reads in the same quantum", async () => {
     let now = Date.now();
     const p = new SimulatorPlatformClass({ store: new PgFleetStore(), now: () => now });
