@@ -4,16 +4,14 @@
 // drive them for an hour. Prints how long each engine pass takes (the worker passes every
 // second, so a pass is the engine's loop lag) and how many rollouts each pass moved.
 import { it } from "vitest";
-import { LARGE_FLEET, scaleOutFleet } from "../../prisma/seed/large";
 import type { Actor } from "@/server/auth/session";
-import { versionBehaviour } from "@/lib/platform/simulator/behaviour";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { fleetPlatform } from "@/server/fleet/platform";
 import { syncFleet } from "@/server/fleet/sync";
 import { driveRollouts } from "@/server/rollouts/engine";
 import { startRollout } from "@/server/rollouts/start";
 import { connectTestDatabase } from "../support/db";
-import { SEED_NOW } from "../support/constants";
+import { benchVersion, scaleOutInventory } from "./fixtures";
 
 const prisma = connectTestDatabase();
 const meta = { requestId: "bench", clientIp: null };
@@ -30,42 +28,8 @@ const admin: Actor = {
   teamName: null,
 };
 
-/** A new version of `modelId` whose simulated behaviour is healthy (its canary keeps going). */
-async function healthyVersion(modelId: string, model: string): Promise<string> {
-  for (let i = 0; i < 500; i++) {
-    const v = `9.${i}.0`;
-    if (versionBehaviour(20261129, model, v).fault !== "none") continue;
-    if (await prisma.modelVersion.findFirst({ where: { modelId, version: v } })) continue;
-    await prisma.modelVersion.create({
-      data: {
-        modelId,
-        version: v,
-        imageDigest: `registry.bench/${model}@sha256:${v.replace(/\W/g, "").padEnd(64, "0")}`,
-        baseImageDigest: `registry.bench/base@sha256:${"b".repeat(64)}`,
-        artifactUri: `s3://bench/${model}/${v}`,
-        trainingRunId: "bench",
-        datasetDigest: `sha256:${"d".repeat(64)}`,
-        codeCommit: "e".repeat(40),
-        evalMetrics: {},
-        createdBy: "bench",
-      },
-    });
-    return v;
-  }
-  throw new Error(`no healthy version of ${model}`);
-}
-
 it(`rollout engine with ${IN_FLIGHT} rollouts in flight`, async () => {
-  const seeded = Date.now();
-  await prisma.$transaction(
-    (tx) =>
-      scaleOutFleet(tx, {
-        seed: 1,
-        nowMs: SEED_NOW.getTime(),
-        size: { ...LARGE_FLEET, slos: 0, incidents: 0, auditEvents: 0 },
-      }),
-    { timeout: 600_000 },
-  );
+  const seconds = await scaleOutInventory(prisma);
   await prisma.environment.updateMany({ data: { promotionsOnly: false } });
   await prisma.user.upsert({
     where: { id: admin.id },
@@ -75,7 +39,7 @@ it(`rollout engine with ${IN_FLIGHT} rollouts in flight`, async () => {
   await resetSimulatorFleet();
   const platform = fleetPlatform();
   await syncFleet(platform);
-  console.log(`large inventory in ${((Date.now() - seeded) / 1000).toFixed(0)} s`);
+  console.log(`large inventory in ${seconds.toFixed(0)} s`);
 
   // Two production regions of each model, in one wave: two rollouts in flight per start.
   const started = Date.now();
@@ -92,7 +56,7 @@ it(`rollout engine with ${IN_FLIGHT} rollouts in flight`, async () => {
       take: 2,
     });
     if (deployments.length === 0) continue;
-    const version = await healthyVersion(model.id, model.name);
+    const version = await benchVersion(prisma, model.name, "none", { major: 9, tag: "0" });
     const release = await startRollout(admin, meta, {
       model: model.name,
       version,

@@ -3,7 +3,6 @@
 // platform read costs a page. The inventory is the large seed's, without its SLI history,
 // incidents and audit log (they are not the simulator's).
 import { it } from "vitest";
-import { LARGE_FLEET, scaleOutFleet } from "../../prisma/seed/large";
 import { advanceFleet, initialFleet, type FleetState } from "@/lib/platform/simulator/fleet";
 import { syncFleet } from "@/server/fleet/sync";
 import { fleetPlatform } from "@/server/fleet/platform";
@@ -11,21 +10,12 @@ import { resetSimulatorFleet, topologyFromInventory } from "@/server/fleet/simul
 import { connectTestDatabase } from "../support/db";
 import { SEED_NOW } from "../support/constants";
 import { time } from "./timing";
+import { scaleOutInventory } from "./fixtures";
 
 const prisma = connectTestDatabase();
 
 it("simulated fleet at the large fleet's size", async () => {
-  const started = Date.now();
-  await prisma.$transaction(
-    (tx) =>
-      scaleOutFleet(tx, {
-        seed: 1,
-        nowMs: SEED_NOW.getTime(),
-        size: { ...LARGE_FLEET, slos: 0, incidents: 0, auditEvents: 0 },
-      }),
-    { timeout: 600_000 },
-  );
-  console.log(`inventory scaled out in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`inventory scaled out in ${(await scaleOutInventory(prisma)).toFixed(0)} s`);
   const topology = await topologyFromInventory();
   const t0 = SEED_NOW.getTime();
   let base: FleetState = initialFleet(20261129, topology, t0);

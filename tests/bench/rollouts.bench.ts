@@ -7,35 +7,14 @@ import { fleetPlatform } from "@/server/fleet/platform";
 import { driveRollouts } from "@/server/rollouts/engine";
 import { commandRollout } from "@/server/rollouts/command";
 import { startRollout } from "@/server/rollouts/start";
-import { versionBehaviour, type Fault } from "@/lib/platform/simulator/behaviour";
+import type { Fault } from "@/lib/platform/simulator/behaviour";
+import { benchVersion } from "./fixtures";
 
 const prisma = connectTestDatabase();
 const meta = { requestId: "bench", clientIp: null };
 
-async function version(model: string, fault: Fault, tag: string): Promise<string> {
-  const m = await prisma.model.findUniqueOrThrow({ where: { name: model } });
-  for (let i = 0; i < 500; i++) {
-    const v = `8.${i}.${tag}`;
-    if (versionBehaviour(20261129, model, v).fault !== fault) continue;
-    if (await prisma.modelVersion.findFirst({ where: { modelId: m.id, version: v } })) continue;
-    await prisma.modelVersion.create({
-      data: {
-        modelId: m.id,
-        version: v,
-        imageDigest: `registry.bench/${model}@sha256:${v.replace(/\W/g, "").padEnd(64, "0")}`,
-        baseImageDigest: `registry.bench/base@sha256:${"b".repeat(64)}`,
-        artifactUri: `s3://bench/${v}`,
-        trainingRunId: "bench",
-        datasetDigest: `sha256:${"d".repeat(64)}`,
-        codeCommit: "e".repeat(40),
-        evalMetrics: {},
-        createdBy: "bench",
-      },
-    });
-    return v;
-  }
-  throw new Error("no version");
-}
+const version = (model: string, fault: Fault, tag: string) =>
+  benchVersion(prisma, model, fault, { major: 8, tag });
 
 const stats = (label: string, samples: number[]) => {
   const s = [...samples].sort((a, b) => a - b);
