@@ -3,6 +3,7 @@
 // canary at 10 % under a long analysis that samples its metrics every 10 s, as the worker would
 // drive them for an hour. Prints how long each engine pass takes (the worker passes every
 // second, so a pass is the engine's loop lag) and how many rollouts each pass moved.
+// FLIGHTDECK_BENCH_ROLLOUTS (500) and FLIGHTDECK_BENCH_SECONDS (60) change the size and length.
 import { it } from "vitest";
 import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";

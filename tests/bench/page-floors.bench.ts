@@ -11,6 +11,8 @@
 //   npm run build
 //   FLIGHTDECK_BENCH_DATA_DIR=.flightdeck-large npm run bench -- tests/bench/page-floors.bench.ts
 //
+// FLIGHTDECK_BENCH_RUNS (20) is how many requests each page gets after its warm-up.
+//
 // Pages that read a shared figure (the quarter's review for a minute, the header's platform
 // status for 5 s) mostly serve it from memory after the first request: their floor is what the
 // other requests still run.

@@ -104,7 +104,9 @@ function severityOf(labels: Record<string, string>): { severity: Severity; sourc
   }
   for (const name of ["severity", "sloth_severity"]) {
     const value = label(labels, name);
-    const mapped = value ? ALERT_SEVERITY[value.toLowerCase()] : undefined;
+    const key = value?.toLowerCase() ?? "";
+    // own keys only: a label value such as "__proto__" or "constructor" names no severity
+    const mapped = Object.hasOwn(ALERT_SEVERITY, key) ? ALERT_SEVERITY[key] : undefined;
     if (mapped) return { severity: mapped, source: `${name}="${value}"` };
   }
   return { severity: DEFAULT_ALERT_SEVERITY, source: "no known severity label (default)" };

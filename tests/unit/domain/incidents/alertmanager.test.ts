@@ -201,6 +201,10 @@ describe("alertToIncidentChange: severity", () => {
     [{ flightdeck_severity: " SEV2 " }, "SEV2"],
     [{ flightdeck_severity: "SEV5", severity: "critical" }, "SEV2"],
     [{ flightdeck_severity: "high", severity: "info" }, "SEV4"],
+    // names of Object.prototype's members are no severity (fast-check found "__proto__")
+    [{ severity: "__proto__" }, "SEV3"],
+    [{ severity: "constructor" }, "SEV3"],
+    [{ severity: "toString", sloth_severity: "page" }, "SEV2"],
   ])("%j → %s", (labels, severity) => {
     expect(alertToIncidentChange(alertWith(labels)).severity).toBe(severity);
   });
