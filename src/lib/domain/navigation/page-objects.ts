@@ -39,7 +39,10 @@ export function pageObjectOf(pathname: string): PageObject | null {
   }
   const [section, key, sub, subKey, ...rest] = parts;
   if (!section || !key || rest.length > 0) return null;
-  if (STATIC_SIBLINGS[section]?.includes(key)) return null;
+  // own keys only: a path such as /constructor/x names no section
+  if (Object.hasOwn(STATIC_SIBLINGS, section) && STATIC_SIBLINGS[section]?.includes(key)) {
+    return null;
+  }
   const only = (...subs: (string | undefined)[]) => subs.includes(sub) && subKey === undefined;
   switch (section) {
     case "clusters":

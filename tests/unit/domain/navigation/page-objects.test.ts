@@ -79,6 +79,10 @@ describe("pageObjectOf", () => {
       "/models/x/versions",
       "/api/v1/me",
       "/clusters/%E0%A4%A",
+      // names of Object.prototype's members are no section (this threw on every such path)
+      "/constructor/x",
+      "/__proto__/x",
+      "/toString/x",
     ]) {
       expect(pageObjectOf(p), p).toBeNull();
     }
