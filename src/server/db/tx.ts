@@ -14,7 +14,6 @@ export type LockableTable =
   | "PromotionRequest"
   | "TrainingJob"
   | "ApiToken"
-  | "SimulatorFleet"
   | "Environment"
   | "Model";
 

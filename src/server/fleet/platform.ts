@@ -165,7 +165,16 @@ export function pageMetrics(): MetricsSource {
 
 export function metricsSourceName(): string {
   if (process.env.PROMETHEUS_URL) return "Prometheus metrics";
-  return simulatorIsPlatform() ? "Simulator metrics" : "Metrics";
+  return metricsAreSimulated() ? "Simulator metrics" : "Metrics";
+}
+
+/**
+ * Whether metrics are the simulator's: no Prometheus and the simulator is the platform, as
+ * metricsSource() decides. Decided from the configuration, not with instanceof: the worker's
+ * bundle and the pages' have each their own copy of the class.
+ */
+function metricsAreSimulated(): boolean {
+  return !process.env.PROMETHEUS_URL && simulatorIsPlatform();
 }
 
 const NO_METRICS =
@@ -268,10 +277,7 @@ const shared = ((
 export async function liveTraffic(actor: Actor | null): Promise<SourceReading<LiveModelTraffic[]>> {
   assertCanRead(actor);
   // The simulator's traffic changes at once when chaos starts or stops: a new reading then.
-  // (Decided from the configuration as metricsSource() decides it, not with instanceof: the
-  // worker's bundle and the pages' have each their own copy of the class.)
-  const simulated = !process.env.PROMETHEUS_URL && simulatorIsPlatform();
-  const version = simulated ? JSON.stringify(await chaosEffects()) : "";
+  const version = metricsAreSimulated() ? JSON.stringify(await chaosEffects()) : "";
   return (await shared.traffic.read("all", readLiveTraffic, version)).value;
 }
 

@@ -545,8 +545,9 @@ function newRevision(r: SimRollout, version: string) {
 
 /**
  * Each pool's mean utilization of its allocated GPUs: serving replicas of its GPU type in its
- * cluster carry the load they receive (up to saturation), training workers on it run near full. Grouped in one pass over the fleet; the sums run
- * in the fleet's order, as a pool-by-pool scan would add them.
+ * cluster carry the load they receive (up to saturation), training workers on it run near full.
+ * Grouped in one pass over the fleet; the sums run in the fleet's order, as a pool-by-pool scan
+ * would add them.
  */
 function gpuUtilizations(state: FleetState): (cluster: string, pool: SimPool) => number {
   const serving = new Map<string, { weighted: number; gpus: number }>();
