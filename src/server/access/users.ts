@@ -18,7 +18,7 @@ import {
   type SetUserDisabledData,
   type UpdateUserData,
 } from "@/lib/schemas/users";
-import { isUniqueViolation } from "@/server/db/unique-violation";
+import { isUniqueViolation } from "@/server/db/violations";
 
 export interface UserRow {
   id: string;

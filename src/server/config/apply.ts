@@ -3,6 +3,7 @@ import { clock } from "@/lib/clock";
 import { Prisma, type PrismaClient } from "@/server/db/client";
 import type { Tx } from "@/server/db/tx";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
+import { isForeignKeyViolation } from "@/server/db/violations";
 import { appendAudit } from "@/server/db/audit";
 import { AppError } from "@/server/errors";
 import { parseYamlDocuments, stringifyYaml } from "@/lib/yaml";
@@ -288,14 +289,6 @@ async function writeChanges(
       }
     }
   }
-}
-
-/** A foreign-key violation, from Prisma (P2003) or the pg driver (23503). */
-function isForeignKeyViolation(error: unknown): boolean {
-  if (!error || typeof error !== "object") return false;
-  const e = error as { code?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
-  if (e.code === "P2003" || e.code === "23503") return true;
-  return isForeignKeyViolation(e.cause) || isForeignKeyViolation(e.meta?.driverAdapterError);
 }
 
 /**

@@ -1,7 +1,7 @@
 import "server-only";
 import { db, type Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
-import { isUniqueViolation } from "@/server/db/unique-violation";
+import { isUniqueViolation } from "@/server/db/violations";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";

@@ -4,7 +4,7 @@ import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { type Tx } from "@/server/db/tx";
 import { db, Prisma } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
-import { isUniqueViolation } from "@/server/db/unique-violation";
+import { isUniqueViolation } from "@/server/db/violations";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { db, type Prisma } from "@/server/db/client";
 import { assertVersion, type Tx } from "@/server/db/tx";
 import { appendAudit } from "@/server/db/audit";
-import { isUniqueViolation } from "@/server/db/unique-violation";
+import { isUniqueViolation } from "@/server/db/violations";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";

@@ -1,6 +1,7 @@
 import "server-only";
 import { clock } from "@/lib/clock";
-import { db } from "@/server/db/client";
+import { db, type PrismaClient } from "@/server/db/client";
+import { isForeignKeyViolation } from "@/server/db/violations";
 import { metricsSource } from "@/server/fleet/platform";
 import type { MetricsSource, SliCounts } from "@/lib/platform/types";
 
@@ -122,43 +123,14 @@ export async function feedSliMinutes(
       (latestBySlo.get(s.id) ?? 0) + MINUTE,
       lastComplete - (MAX_BACKFILL_MINUTES - 1) * MINUTE,
     );
-    // undefined until a minute is read: then null (data) or why there was none
-    let gap: { reason: string; since: Date } | null | undefined;
-    for (let t = from; t <= lastComplete; t += MINUTE) {
-      const start = new Date(t);
-      const counts = await countsFor(source, slo, start, new Date(t + MINUTE));
-      if (counts.noData) {
-        if (gap?.reason !== counts.noData) gap = { reason: counts.noData, since: start };
-      } else {
-        gap = null;
-      }
-      // Good and total come from separate queries (and counters reset): keep 0 ≤ good ≤ total.
-      const total = Math.max(0, Math.round(counts.total));
-      const good = Math.min(Math.max(0, Math.round(counts.good)), total);
-      const slices = total > 0 ? 1 : 0;
-      const goodSlices = total > 0 && good / total >= slo.sliceTarget ? 1 : 0;
-      written += await prisma.$executeRaw`
-        WITH minute AS (
-          INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
-          VALUES (${slo.id}, 'minute'::"BucketResolution", ${start}, ${good}, ${total}, ${slices}, ${goodSlices})
-          ON CONFLICT DO NOTHING
-          RETURNING good, total, slices, "goodSlices"
-        ), hour AS (
-          INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
-          SELECT ${slo.id}, 'hour'::"BucketResolution", date_trunc('hour', ${start}::timestamp), good, total, slices, "goodSlices" FROM minute
-          ON CONFLICT ("sloId", resolution, start) DO UPDATE
-            SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total,
-                slices = "SliBucket".slices + EXCLUDED.slices,
-                "goodSlices" = "SliBucket"."goodSlices" + EXCLUDED."goodSlices"
-        )
-        INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
-        SELECT ${slo.id}, 'day'::"BucketResolution", date_trunc('day', ${start}::timestamp), good, total, slices, "goodSlices" FROM minute
-        ON CONFLICT ("sloId", resolution, start) DO UPDATE
-          SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total,
-              slices = "SliBucket".slices + EXCLUDED.slices,
-              "goodSlices" = "SliBucket"."goodSlices" + EXCLUDED."goodSlices"`;
+    try {
+      written += await feedOne(prisma, source, slo, from, lastComplete);
+    } catch (error) {
+      // Deleted since this round listed it: its minutes have nowhere to go, and the SLOs
+      // after it are still fed this round.
+      if (isForeignKeyViolation(error)) continue;
+      throw error;
     }
-    if (gap !== undefined) await recordGap(slo.id, gap);
   }
   await prisma.sliBucket.deleteMany({
     where: {
@@ -167,5 +139,54 @@ export async function feedSliMinutes(
       start: { lt: new Date(now.getTime() - MINUTE_RETENTION_HOURS * 3_600_000) },
     },
   });
+  return written;
+}
+
+/** Feeds one SLO's minutes from `from` to `lastComplete`; returns the minutes written. */
+async function feedOne(
+  prisma: PrismaClient,
+  source: MetricsSource,
+  slo: SloToFeed,
+  from: number,
+  lastComplete: number,
+): Promise<number> {
+  let written = 0;
+  // undefined until a minute is read: then null (data) or why there was none
+  let gap: { reason: string; since: Date } | null | undefined;
+  for (let t = from; t <= lastComplete; t += MINUTE) {
+    const start = new Date(t);
+    const counts = await countsFor(source, slo, start, new Date(t + MINUTE));
+    if (counts.noData) {
+      if (gap?.reason !== counts.noData) gap = { reason: counts.noData, since: start };
+    } else {
+      gap = null;
+    }
+    // Good and total come from separate queries (and counters reset): keep 0 ≤ good ≤ total.
+    const total = Math.max(0, Math.round(counts.total));
+    const good = Math.min(Math.max(0, Math.round(counts.good)), total);
+    const slices = total > 0 ? 1 : 0;
+    const goodSlices = total > 0 && good / total >= slo.sliceTarget ? 1 : 0;
+    written += await prisma.$executeRaw`
+      WITH minute AS (
+        INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
+        VALUES (${slo.id}, 'minute'::"BucketResolution", ${start}, ${good}, ${total}, ${slices}, ${goodSlices})
+        ON CONFLICT DO NOTHING
+        RETURNING good, total, slices, "goodSlices"
+      ), hour AS (
+        INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
+        SELECT ${slo.id}, 'hour'::"BucketResolution", date_trunc('hour', ${start}::timestamp), good, total, slices, "goodSlices" FROM minute
+        ON CONFLICT ("sloId", resolution, start) DO UPDATE
+          SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total,
+              slices = "SliBucket".slices + EXCLUDED.slices,
+              "goodSlices" = "SliBucket"."goodSlices" + EXCLUDED."goodSlices"
+      )
+      INSERT INTO "SliBucket" ("sloId", resolution, start, good, total, slices, "goodSlices")
+      SELECT ${slo.id}, 'day'::"BucketResolution", date_trunc('day', ${start}::timestamp), good, total, slices, "goodSlices" FROM minute
+      ON CONFLICT ("sloId", resolution, start) DO UPDATE
+        SET good = "SliBucket".good + EXCLUDED.good, total = "SliBucket".total + EXCLUDED.total,
+            slices = "SliBucket".slices + EXCLUDED.slices,
+            "goodSlices" = "SliBucket"."goodSlices" + EXCLUDED."goodSlices"`;
+  }
+  if (gap !== undefined) await recordGap(slo.id, gap);
   return written;
 }

@@ -3,6 +3,7 @@ import { connectTestDatabase } from "../../support/db";
 import { feedSliMinutes, MAX_BACKFILL_MINUTES } from "@/server/slos/sli-feed";
 import { SimulatorMetrics } from "@/lib/platform/simulator/metrics";
 import { servingDeployments } from "@/server/fleet/platform";
+import type { MetricsSource } from "@/lib/platform/types";
 
 const prisma = connectTestDatabase();
 afterAll(() => prisma.$disconnect());
@@ -103,5 +104,45 @@ describe("feeding SLI minute buckets from the platform", () => {
       new Date("2026-12-05T10:01:00Z"),
     );
     expect({ good: Number(m.good), total: Number(m.total) }).toEqual(expected);
+  });
+  it("skips an SLO deleted while the round reads its metrics, and still feeds the others", async () => {
+    const template = await prisma.slo.findFirstOrThrow({
+      where: { sliKind: "availability" },
+      orderBy: { name: "asc" },
+    });
+    const [first, second] = await prisma.model.findMany({ orderBy: { name: "asc" }, take: 2 });
+    if (!first || !second) throw new Error("the seed has at least two models");
+    const sloOn = (model: { id: string }, name: string) =>
+      prisma.slo.create({
+        data: {
+          name: `${name}-${Date.now()}`,
+          description: "fed while another replica deletes one (test)",
+          modelId: model.id,
+          teamId: template.teamId,
+          sliKind: "availability",
+          objective: 0.99,
+          windowDays: 28,
+        },
+      });
+    const doomed = await sloOn(first, "feed-race-deleted");
+    const kept = await sloOn(second, "feed-race-kept");
+    // Deleted by "another replica" as soon as the feed asks for its first minute.
+    let deleted = false;
+    const racing: MetricsSource = Object.assign(Object.create(source) as MetricsSource, {
+      sliCounts: async (...args: Parameters<MetricsSource["sliCounts"]>) => {
+        if (!deleted && args[1].model === first.name) {
+          deleted = true;
+          await prisma.slo.delete({ where: { id: doomed.id } });
+        }
+        return source.sliCounts(...args);
+      },
+    });
+    const written = await feedSliMinutes(NOW, racing, [doomed.id, kept.id]);
+    expect(deleted).toBe(true);
+    expect(written).toBe(MAX_BACKFILL_MINUTES);
+    expect(await prisma.sliBucket.count({ where: { sloId: kept.id, resolution: "minute" } })).toBe(
+      MAX_BACKFILL_MINUTES,
+    );
+    await prisma.slo.delete({ where: { id: kept.id } });
   });
 });
