@@ -95,19 +95,22 @@ test(
   async ({ page, browser, baseURL }, testInfo) => {
     test.setTimeout(120_000);
     const base = baseURL ?? "";
+    // The engineer signs in first: between the rollout's start and the first check of its
+    // weight there is only one page load, well inside the timed pause (a fresh-clone run signed
+    // in there, took over 4 s, and found the pause already over).
+    const engineer = await browser.newPage({ baseURL: testInfo.project.use.baseURL });
+    await signIn(engineer, "engineer@flightdeck.demo");
     // A rollout whose timed pause the engine must end while the flood runs.
     await signInAs(page, "admin@flightdeck.demo");
     await submitRollout(
       page,
       "query-embedder",
       "production/us-west-2",
-      "weight 10\npause 4s\nweight 20\npause",
+      "weight 10\npause 8s\nweight 20\npause",
       "Sign-in flood drill",
     );
     await expect(page).toHaveURL(/\/rollouts\/c[a-z0-9]+$/);
     const rolloutUrl = new URL(page.url()).pathname;
-    const engineer = await browser.newPage({ baseURL: testInfo.project.use.baseURL });
-    await signIn(engineer, "engineer@flightdeck.demo");
     await engineer.goto(rolloutUrl);
     await expect(engineer.getByTestId("rollout-weight")).toHaveText(/^10% on/, { timeout: 15_000 });
 
@@ -142,7 +145,7 @@ test(
     // While it runs: health answers, the engine ends the timed pause, and an abort lands.
     const during: number[] = [];
     for (let i = 0; i < 5; i++) during.push(await healthLatency());
-    await expect(engineer.getByTestId("rollout-weight")).toHaveText(/^20% on/, { timeout: 10_000 });
+    await expect(engineer.getByTestId("rollout-weight")).toHaveText(/^20% on/, { timeout: 15_000 });
     const clicked = performance.now();
     await engineer.getByRole("button", { name: "Abort" }).click();
     await engineer.getByRole("dialog").getByRole("button", { name: "Confirm: abort" }).click();
