@@ -28,6 +28,7 @@ import {
 } from "@/lib/domain/rollouts/analysis";
 import {
   analysisDecision,
+  nextLook,
   pauseStepDecision,
   pausedDecision,
   startDecision,
@@ -76,6 +77,13 @@ import {
 const PLATFORM_TIMEOUT_MS = 25_000;
 /** Each claim advances a rollout through at most this many instant steps. */
 const MAX_STEPS_PER_CLAIM = 6;
+/**
+ * An active rollout with nothing due is looked at again after at most this long: how late the
+ * engine notices what nobody tells it (a change made to the platform object outside Flightdeck,
+ * an SLO starting to burn). Time-due work (a timed pause's end, the next analysis interval) is
+ * looked at when it falls due, and a command at once.
+ */
+export const RECHECK_MS = 10_000;
 /**
  * How long a claim lasts without renewal. It is renewed before every platform write, so it only
  * runs out when its process died: then another replica takes the rollout over.
@@ -417,33 +425,29 @@ async function sample(
 
 /** A fast burn of the model's SLOs over the last five minutes, or null. */
 async function fastBurn(tx: Tx, r: Row): Promise<string | null> {
-  // Someone resumed it knowing the SLO burns: give them five minutes before pausing again.
-  const resumed = await tx.rolloutEvent.count({
-    where: {
-      rolloutId: r.id,
-      kind: { in: ["resume", "promote"] },
-      at: { gte: new Date(clock.ms() - 5 * 60_000) },
-    },
-  });
-  if (resumed > 0 || r.currentWeight === 0) return null;
-  const slos = await tx.slo.findMany({
-    where: { model: { name: r.model.name }, sliKind: { in: ["availability", "latency"] } },
-    select: { id: true, name: true, objective: true },
-  });
-  if (slos.length === 0) return null;
+  if (r.currentWeight === 0) return null;
   const since = new Date(clock.ms() - 5 * 60_000);
-  const sums = await tx.sliBucket.groupBy({
-    by: ["sloId"],
-    where: { sloId: { in: slos.map((s) => s.id) }, resolution: "minute", start: { gte: since } },
-    _sum: { good: true, total: true },
-  });
+  // One statement, on every look at a rollout in flight: the model's availability and latency
+  // SLOs with their last five minutes, unless someone resumed or promoted it in those minutes
+  // (they did so knowing the SLO burns: five minutes before pausing again).
+  const sums = await tx.$queryRaw<
+    { name: string; objective: number; good: bigint | null; total: bigint | null }[]
+  >`
+    SELECT s.name, s.objective, SUM(b.good)::bigint AS good, SUM(b.total)::bigint AS total
+    FROM "Slo" s
+    JOIN "SliBucket" b
+      ON b."sloId" = s.id AND b.resolution = 'minute'::"BucketResolution" AND b.start >= ${since}
+    WHERE s."modelId" = ${r.modelId}
+      AND s."sliKind" IN ('availability'::"SliKind", 'latency'::"SliKind")
+      AND NOT EXISTS (
+        SELECT 1 FROM "RolloutEvent" e
+        WHERE e."rolloutId" = ${r.id} AND e.kind IN ('resume', 'promote') AND e.at >= ${since})
+    GROUP BY s.id, s.name, s.objective
+    ORDER BY s.name`;
   for (const s of sums) {
-    const slo = slos.find((x) => x.id === s.sloId);
-    const rate = slo
-      ? burnRate(Number(s._sum.good ?? 0), Number(s._sum.total ?? 0), slo.objective)
-      : null;
-    if (slo && rate !== null && rate >= FAST_BURN) {
-      return `SLO ${slo.name} is burning its error budget ${rate.toFixed(1)}× too fast over the last 5 minutes.`;
+    const rate = burnRate(Number(s.good ?? 0), Number(s.total ?? 0), s.objective);
+    if (rate !== null && rate >= FAST_BURN) {
+      return `SLO ${s.name} is burning its error budget ${rate.toFixed(1)}× too fast over the last 5 minutes.`;
     }
   }
   return null;
@@ -454,7 +458,7 @@ async function fastBurn(tx: Tx, r: Row): Promise<string | null> {
 
 /** Applies a decision of the domain's step rules; false when there is nothing to do yet. */
 async function decide(tx: Tx, r: Row, d: StepDecision): Promise<Stepped> {
-  if (d.do === "wait") return { row: r, moved: false };
+  if (d.do === "wait") return { row: r, moved: false, until: d.until };
   const extra: Prisma.RolloutUpdateInput = {
     ...(d.reason !== undefined ? { reason: d.reason } : {}),
     ...(d.pausedUntil !== undefined ? { pausedUntil: d.pausedUntil } : {}),
@@ -478,7 +482,8 @@ interface Facts {
   };
 }
 type Need = { what: "target" } | { what: "samples"; stepId: string; intervalSec: number };
-type Stepped = { row: Row; moved: boolean; need?: Need };
+/** `until`: nothing is due before then (by time alone); see `nextLook`. */
+type Stepped = { row: Row; moved: boolean; need?: Need; until?: Date };
 
 /**
  * One step of the engine for a rollout whose row lock its transaction holds: gathers what the
@@ -585,7 +590,7 @@ async function analysisStep(
   facts: Facts,
 ): Promise<Stepped> {
   const thresholds = thresholdsOf(r);
-  const inputs = async (): Promise<AnalysisStepInput> => ({
+  const input: AnalysisStepInput = {
     status,
     step: {
       index: step.index,
@@ -604,8 +609,8 @@ async function analysisStep(
     toVersion: r.toVersion.version,
     fromVersion: r.fromVersion?.version ?? null,
     now,
-  });
-  let decision = analysisDecision(await inputs());
+  };
+  let decision = analysisDecision(input);
   if (decision.do === "open_window") {
     // (Re)starting analysis, after a pause too, opens a new full window.
     await tx.rolloutStep.update({ where: { id: step.id }, data: { startedAt: now } });
@@ -647,7 +652,11 @@ async function analysisStep(
         reason: result.reason,
       },
     });
-    decision = analysisDecision(await inputs());
+    // the window's runs are the ones read, then this one (the newest: the window opened by now)
+    decision = analysisDecision({
+      ...input,
+      runs: [...input.runs, { at: now, verdict: result.verdict, reason: result.reason }],
+    });
   }
   if (decision.do === "open_window" || decision.do === "sample") return { row: r, moved: false };
   return decide(tx, r, decision);
@@ -702,33 +711,31 @@ const load = (id: string) =>
  */
 async function claim(id: string): Promise<string | null> {
   const owner = `${PROCESS}#${++claims}`;
+  // Plain statements: the engine claims every rollout it looks at, and Prisma's client would
+  // compile each of its queries again every time.
   return db().$transaction(async (tx) => {
-    if (!(await lockRow(tx, "Rollout", id, { skipLocked: true }))) return null;
-    const r = await tx.rollout.findUniqueOrThrow({
-      where: { id },
-      select: { modelId: true, environmentId: true },
-    });
+    const [r] = await tx.$queryRaw<{ modelId: string; environmentId: string }[]>`
+      SELECT "modelId", "environmentId" FROM "Rollout" WHERE id = ${id} FOR UPDATE SKIP LOCKED`;
+    if (!r) return null;
     if (!(await tryAdvisoryLock(tx, LOCKS.rolloutTarget(r.modelId, r.environmentId)))) {
       return null;
     }
     const now = clock.now();
-    const held = await tx.rollout.count({
-      where: { modelId: r.modelId, environmentId: r.environmentId, leaseUntil: { gt: now } },
-    });
-    if (held > 0) return null;
-    await tx.rollout.update({
-      where: { id },
-      data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + LEASE_MS) },
-    });
-    return owner;
+    // refused while any rollout of the same object holds a live claim
+    const taken = await tx.$executeRaw`
+      UPDATE "Rollout" SET "leaseOwner" = ${owner}, "leaseUntil" = ${new Date(now.getTime() + LEASE_MS)}
+      WHERE id = ${id} AND NOT EXISTS (
+        SELECT 1 FROM "Rollout" o
+        WHERE o."modelId" = ${r.modelId} AND o."environmentId" = ${r.environmentId}
+          AND o."leaseUntil" > ${now})`;
+    return taken === 1 ? owner : null;
   });
 }
 
-async function releaseClaim(id: string, owner: string): Promise<void> {
-  await db().rollout.updateMany({
-    where: { id, leaseOwner: owner },
-    data: { leaseOwner: null, leaseUntil: null },
-  });
+async function releaseClaim(id: string, owner: string, wakeAt: Date | null): Promise<void> {
+  await db().$executeRaw`
+    UPDATE "Rollout" SET "leaseOwner" = NULL, "leaseUntil" = NULL, "wakeAt" = ${wakeAt}
+    WHERE id = ${id} AND "leaseOwner" = ${owner}`;
 }
 
 /**
@@ -815,6 +822,18 @@ async function sync(r: Row, key: RolloutKey, owner: string): Promise<Row> {
   const { guard, wrote } = guardFor(r, owner, plan);
   await reconcile(r, key, o, guard);
   const after = wrote() ? await readTarget(key) : o;
+  // Nothing written and nothing new to record (the engine's recheck of a rollout in line with
+  // its object, most passes): the row already says what the platform shows.
+  if (
+    !wrote() &&
+    !intent &&
+    r.platformSynced &&
+    !r.verifying &&
+    sameSpec(r.platformSpec, after.spec) &&
+    managedBy === r.managedBy
+  ) {
+    return r;
+  }
   return db().$transaction(async (tx) => {
     await lockRow(tx, "Rollout", r.id);
     const now = await tx.rollout.findUniqueOrThrow({ where: { id: r.id } });
@@ -909,9 +928,13 @@ async function recordOutsideChange(
 export async function driveRollout(id: string, now = clock.now()): Promise<boolean> {
   const owner = await claim(id);
   if (!owner) return false;
+  let wakeAt: Date | null = null;
   try {
-    const { moved, through, wasBlocked } = await driveClaimed(id, owner, now);
+    const { moved, through, wasBlocked, until } = await driveClaimed(id, owner, now);
     if (through && wasBlocked) await unblock(id);
+    // Looked at again when its wait falls due, or at the recheck; a pass that did not get through
+    // (or still had steps to take) leaves it due at once.
+    wakeAt = through && until !== null ? nextLook(until, clock.now(), RECHECK_MS) : null;
     return moved;
   } catch (error) {
     const block = blockOf(error);
@@ -922,7 +945,7 @@ export async function driveRollout(id: string, now = clock.now()): Promise<boole
     await recordBlocked(id, block);
     return false;
   } finally {
-    await releaseClaim(id, owner);
+    await releaseClaim(id, owner, wakeAt);
   }
 }
 
@@ -1089,14 +1112,22 @@ async function driveClaimed(
   id: string,
   owner: string,
   now: Date,
-): Promise<{ moved: boolean; through: boolean; wasBlocked: boolean }> {
+): Promise<{
+  moved: boolean;
+  through: boolean;
+  wasBlocked: boolean;
+  /** what its last step waits for (see `nextLook`); null: it still has work due now */
+  until: Date | null | undefined;
+}> {
   let row = await load(id);
   // only a blocked rollout needs the write that clears it, not every pass of every rollout
   const wasBlocked = row.blockedSince !== null;
   if (TERMINAL.includes(row.status as RolloutStatus) && (await superseded(row))) {
-    return { moved: false, through: true, wasBlocked };
+    return { moved: false, through: true, wasBlocked, until: undefined };
   }
   let moved = false;
+  // null while steps are still due (the claim's step limit reached)
+  let until: Date | null | undefined = null;
   try {
     if (!targetOf(row) && row.status !== "pending" && !row.platformSynced) {
       // A rollback (or a change to a rollout started elsewhere): find what to apply it to.
@@ -1119,7 +1150,7 @@ async function driveClaimed(
         });
       }
       if (!found) {
-        if (finished) return { moved: false, through: true, wasBlocked };
+        if (finished) return { moved: false, through: true, wasBlocked, until: undefined };
         throw new Blocked(
           "target",
           `No platform object serves ${row.model.name} in ${row.environment.name}, so there is nothing to apply the ${row.kind} to. Restore the workload, or abort.`,
@@ -1145,7 +1176,10 @@ async function driveClaimed(
       }
       facts = {};
       moved ||= result.moved;
-      if (!result.moved) break;
+      if (!result.moved) {
+        until = result.until;
+        break;
+      }
       steps += 1;
     }
     const key = targetOf(row);
@@ -1163,7 +1197,7 @@ async function driveClaimed(
       }
     }
   } catch (error) {
-    if (error instanceof Superseded) return { moved, through: false, wasBlocked };
+    if (error instanceof Superseded) return { moved, through: false, wasBlocked, until: null };
     if (error instanceof OutcomeUnknownError) {
       await db().$transaction(async (tx) => {
         await tx.rollout.update({ where: { id }, data: { verifying: true } });
@@ -1177,11 +1211,11 @@ async function driveClaimed(
           },
         });
       });
-      return { moved, through: false, wasBlocked };
+      return { moved, through: false, wasBlocked, until: null };
     }
     throw error;
   }
-  return { moved, through: true, wasBlocked };
+  return { moved, through: true, wasBlocked, until };
 }
 
 /**
@@ -1236,8 +1270,12 @@ export async function dueRollouts(limit = 200, now = clock.now()): Promise<strin
   const rows = await db().rollout.findMany({
     where: {
       OR: [
-        // paused ones too: one waiting for a promote is where someone may change its object
-        { status: { in: [...ACTIVE] } },
+        // paused ones too: one waiting for a promote is where someone may change its object.
+        // An active one whose last pass found nothing due waits for its next look (`wakeAt`),
+        // except a pending wave, which waits on the earlier waves and is checked every pass.
+        { status: { in: [...ACTIVE] }, OR: [{ wakeAt: null }, { wakeAt: { lte: now } }] },
+        { status: "pending" },
+        // a command (or a write whose outcome is unknown) is due at once
         { platformSynced: false },
         { verifying: true },
       ],

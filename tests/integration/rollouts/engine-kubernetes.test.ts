@@ -10,7 +10,7 @@ import { clustersFromEnvironment } from "@/lib/platform/kubernetes/config";
 import { KubernetesPlatform } from "@/lib/platform/kubernetes/platform";
 import { useFleetPlatform } from "@/server/fleet/platform";
 import { syncFleet } from "@/server/fleet/sync";
-import { driveRollout, dueRollouts } from "@/server/rollouts/engine";
+import { driveRollout, dueRollouts, RECHECK_MS } from "@/server/rollouts/engine";
 import { appliesSettled } from "@/server/rollouts/apply-now";
 import { startRollout } from "@/server/rollouts/start";
 import { commandRollout } from "@/server/rollouts/command";
@@ -524,7 +524,10 @@ describe("a rollout paused on a change made outside Flightdeck", () => {
     const { id } = await startOnWest(16, "weight 20\npause\nweight 100", "paused");
     handSetImage();
     await settle();
-    // the worker's pass takes paused rollouts too (only this one is driven here)
+    // The worker's pass takes paused rollouts too (only this one is driven here): nothing told
+    // the engine, so it notices at its next recheck of the rollout, not before.
+    expect(await dueRollouts(10_000)).not.toContain(id);
+    time.advance(RECHECK_MS);
     expect(await dueRollouts(10_000)).toContain(id);
     await driveRollout(id);
     const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });

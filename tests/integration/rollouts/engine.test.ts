@@ -7,7 +7,7 @@ import { allowDirectChanges } from "../../support/release-process";
 import { actor } from "../../support/actors";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { fleetPlatform } from "@/server/fleet/platform";
-import { driveRollout, driveRollouts } from "@/server/rollouts/engine";
+import { driveRollout, driveRollouts, RECHECK_MS } from "@/server/rollouts/engine";
 import { appliesSettled } from "@/server/rollouts/apply-now";
 import { commandRollout } from "@/server/rollouts/command";
 import { retryRollout } from "@/server/rollouts/retry";
@@ -397,14 +397,31 @@ describe("the rollout engine on the simulator", () => {
         update: { good: 900n, total: 1000n },
       });
     }
+    // Nothing tells the engine an SLO burns: it notices at its next recheck of the rollout.
+    time.advance(RECHECK_MS);
     await driveRollouts();
     const r = await prisma.rollout.findUniqueOrThrow({ where: { id } });
     expect(r.status).toBe("paused");
     expect(r.reason).toMatch(/burning its error budget .*× too fast/);
+    // Someone resumes it knowing the SLO burns: it is not paused again for five minutes.
+    await commandRollout(engineer(), meta, {
+      rolloutId: id,
+      command: "resume",
+      version: r.version,
+    });
+    await appliesSettled();
+    time.advance(RECHECK_MS);
+    await driveRollouts();
+    const resumed = await prisma.rollout.findUniqueOrThrow({ where: { id } });
+    expect(resumed.status).not.toBe("paused");
     await prisma.sliBucket.deleteMany({
       where: { sloId: slo.id, resolution: "minute", start: { gte: new Date(now - 5 * 60_000) } },
     });
-    await commandRollout(engineer(), meta, { rolloutId: id, command: "abort", version: r.version });
+    await commandRollout(engineer(), meta, {
+      rolloutId: id,
+      command: "abort",
+      version: resumed.version,
+    });
     await driveUntil([id], (x) => x === "aborted");
   });
 

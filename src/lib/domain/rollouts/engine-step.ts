@@ -9,8 +9,12 @@ import type { RolloutCommand } from "./state-machine";
  * transaction and makes the platform match.
  */
 export type StepDecision =
-  /** nothing is due yet */
-  | { do: "wait" }
+  /**
+   * nothing is due yet; `until`: when it falls due by time alone (a timed pause's end, the next
+   * analysis interval). Without it, only a change can make it due (someone's command, an earlier
+   * wave finishing, an SLO burning, the platform object changing).
+   */
+  | { do: "wait"; until?: Date }
   /** a state-machine command, the event message it records, and what else the row keeps */
   | {
       do: "transition";
@@ -84,7 +88,7 @@ export function pausedDecision(pausedUntil: Date | null, now: Date): StepDecisio
       pausedUntil: null,
     };
   }
-  return wait;
+  return pausedUntil ? { do: "wait", until: pausedUntil } : wait;
 }
 
 /** A weight step is applied at once. */
@@ -203,7 +207,24 @@ export function analysisDecision(input: AnalysisStepInput): AnalysisDecision {
         "Analysis inconclusive: too little canary traffic to judge. Promote to continue, or abort.";
       return { do: "transition", command: { type: "pause" }, message: reason, reason };
     }
-    default:
-      return wait;
+    default: {
+      // the next interval's time, or the window's end if that comes first
+      const next = Math.min(
+        last.getTime() + intervalSec * 1000,
+        started.getTime() + (step.durationSec ?? 0) * 1000,
+      );
+      return { do: "wait", until: new Date(Math.max(next, now.getTime())) };
+    }
   }
+}
+
+/**
+ * When the engine next looks at an active rollout it just drove: when its wait falls due by
+ * time, and no later than `recheckMs` from now, which bounds how late the engine notices what it
+ * is not told about (a change made to the platform object outside Flightdeck, an SLO starting to
+ * burn). A command, or a rollout that still has work, is due at once whatever this says.
+ */
+export function nextLook(until: Date | null | undefined, now: Date, recheckMs: number): Date {
+  const cap = now.getTime() + recheckMs;
+  return new Date(until ? Math.max(now.getTime(), Math.min(until.getTime(), cap)) : cap);
 }

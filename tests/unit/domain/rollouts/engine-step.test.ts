@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   analysisDecision,
   intervalOf,
+  nextLook,
   pauseStepDecision,
   pausedDecision,
   startDecision,
@@ -77,8 +78,9 @@ describe("pausedDecision", () => {
     });
     expect(pausedDecision(ago(1), now)).toMatchObject({ command: { type: "resume" } });
   });
-  it("waits for a pause still running, or one without an end", () => {
-    expect(pausedDecision(new Date(now.getTime() + 1), now)).toEqual({ do: "wait" });
+  it("waits for a pause still running (until its end), or one without an end", () => {
+    const end = new Date(now.getTime() + 1);
+    expect(pausedDecision(end, now)).toEqual({ do: "wait", until: end });
     expect(pausedDecision(null, now)).toEqual({ do: "wait" });
   });
 });
@@ -144,7 +146,28 @@ describe("analysisDecision", () => {
       do: "sample",
       intervalSec: 30,
     });
-    expect(analysisDecision(base({ runs: [run(29, "pass")] }))).toEqual({ do: "wait" });
+    // the next interval is due 30 s after the last run, 1 s from now
+    expect(analysisDecision(base({ runs: [run(29, "pass")] }))).toEqual({
+      do: "wait",
+      until: ago(-1),
+    });
+  });
+
+  it("waits until the next interval or the window's end, whichever comes first", () => {
+    // window of 120 s opened 65 s ago, last run 10 s ago: the next interval in 20 s
+    expect(analysisDecision(base({ runs: [run(10, "pass")] }))).toEqual({
+      do: "wait",
+      until: ago(-20),
+    });
+    // window of 70 s opened 65 s ago: it ends in 5 s, before the interval (20 s)
+    expect(
+      analysisDecision(
+        base({
+          runs: [run(35, "pass"), run(10, "pass")],
+          step: { index: 1, durationSec: 70, intervalSec: 30, startedAt: ago(65) },
+        }),
+      ),
+    ).toEqual({ do: "wait", until: ago(-5) });
   });
 
   it("aborts once too many intervals failed, with the last reason and where traffic went", () => {
@@ -165,7 +188,7 @@ describe("analysisDecision", () => {
       analysisDecision(
         base({ runs, step: { index: 1, durationSec: 120, intervalSec: 30, startedAt: ago(119) } }),
       ),
-    ).toEqual({ do: "wait" });
+    ).toEqual({ do: "wait", until: ago(-1) });
     expect(
       analysisDecision(
         base({ runs, step: { index: 1, durationSec: 120, intervalSec: 30, startedAt: ago(120) } }),
@@ -214,5 +237,25 @@ describe("analysisDecision", () => {
     expect(intervalOf({ durationSec: null, intervalSec: null })).toBe(10);
     expect(intervalOf({ durationSec: 1, intervalSec: null })).toBe(1);
     expect(intervalOf({ durationSec: 60, intervalSec: 0 })).toBe(1);
+  });
+});
+
+describe("nextLook", () => {
+  const recheck = 5_000;
+  it("looks when the wait falls due, if that is sooner than the recheck", () => {
+    expect(nextLook(ago(-2), now, recheck)).toEqual(ago(-2));
+  });
+  it("looks again after the recheck when the wait ends later or only a change can end it", () => {
+    expect(nextLook(ago(-60), now, recheck)).toEqual(ago(-5));
+    expect(nextLook(null, now, recheck)).toEqual(ago(-5));
+    expect(nextLook(undefined, now, recheck)).toEqual(ago(-5));
+  });
+  it("looks at once when the wait is already over, never in the past", () => {
+    expect(nextLook(ago(3), now, recheck)).toEqual(now);
+    expect(nextLook(now, now, recheck)).toEqual(now);
+  });
+  it("looks at the recheck exactly at the boundary, and at once with no recheck", () => {
+    expect(nextLook(ago(-5), now, recheck)).toEqual(ago(-5));
+    expect(nextLook(ago(-1), now, 0)).toEqual(now);
   });
 });
