@@ -611,8 +611,19 @@ export function quantaToAdvance(state: FleetState, wallNow: number, speedOption:
 
 /** Moves the fleet forward to wall time `wallNow`. Pure: returns a new state. */
 export function advanceFleet(state: FleetState, wallNow: number, opts: AdvanceOptions): FleetState {
+  return advanceFleetInPlace(structuredClone(state), wallNow, opts);
+}
+
+/**
+ * `advanceFleet` on a state the caller owns (a store's transaction hands its change a copy):
+ * changes and returns it, without copying megabytes of state first.
+ */
+export function advanceFleetInPlace(
+  next: FleetState,
+  wallNow: number,
+  opts: AdvanceOptions,
+): FleetState {
   const speed = opts.speed > 0 ? opts.speed : 1;
-  const next = structuredClone(state);
   if (wallNow <= next.wallTime) return next;
   let target = next.simTime + (wallNow - next.wallTime) * speed;
   if (target - next.simTime > MAX_CATCH_UP_MS) {

@@ -24,6 +24,7 @@ import {
 import type { ChaosEffect } from "./chaos";
 import {
   advanceFleet,
+  advanceFleetInPlace,
   namespaceUsage,
   quantaToAdvance,
   rescheduleNow,
@@ -44,7 +45,10 @@ const PERSIST_AFTER_MS = 2 * 60_000;
 /** Where the fleet's state lives: PostgreSQL in the app, memory in unit tests. */
 export interface FleetStore {
   load(): Promise<FleetState>;
-  /** Runs `change` on the stored state under a lock and saves what it returns. */
+  /**
+   * Runs `change` on the stored state under a lock and saves what it returns. `change` gets a
+   * copy of its own: it may change it in place.
+   */
   transact<T>(change: (state: FleetState) => { state: FleetState; result: T }): Promise<T>;
 }
 
@@ -157,7 +161,9 @@ export class SimulatorPlatform
     if (last && last.stored === stored && last.quanta === quanta && last.chaos === chaosKey) {
       return last.state;
     }
-    const state = advanceFleet(stored, now, { speed, chaos });
+    // Nothing to step (just written, or read within its quantum): the stored state as it is,
+    // which readers share and never change, not a copy of it.
+    const state = quanta === 0 ? stored : advanceFleet(stored, now, { speed, chaos });
     this.advanced = { stored, quanta, chaos: chaosKey, state };
     return state;
   }
@@ -172,7 +178,7 @@ export class SimulatorPlatform
       // Far behind (no worker ticking in this process, or after downtime): save the catch-up
       // once instead of repeating it on every read.
       state = await this.transact((s) => {
-        const next = advanceFleet(s, now, { speed, chaos });
+        const next = advanceFleetInPlace(s, now, { speed, chaos });
         return { state: next, result: next };
       });
     }
@@ -190,7 +196,7 @@ export class SimulatorPlatform
     const chaos = await this.chaos();
     const now = this.now();
     return this.transact((stored) => {
-      const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
+      const state = advanceFleetInPlace(stored, now, { speed: this.options.speed ?? 1, chaos });
       return { state, result: { simTime: new Date(state.simTime) } };
     });
   }
@@ -203,7 +209,7 @@ export class SimulatorPlatform
     const chaos = await this.chaos();
     const now = this.now();
     return this.transact((stored) => {
-      const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
+      const state = advanceFleetInPlace(stored, now, { speed: this.options.speed ?? 1, chaos });
       const r = findRollout(state, ref, op);
       if (String(r.resourceVersion) !== ref.resourceVersion) {
         throw new ConflictError(
@@ -489,7 +495,7 @@ export class SimulatorPlatform
     const chaos = await this.chaos();
     const now = this.now();
     return this.transact((stored) => {
-      const state = advanceFleet(stored, now, { speed: this.options.speed ?? 1, chaos });
+      const state = advanceFleetInPlace(stored, now, { speed: this.options.speed ?? 1, chaos });
       const j = state.jobs.find((x) => x.name === job);
       if (!j) throw new PlatformError("resume", `training job ${job} does not exist`);
       if (j.status !== "failed") {
