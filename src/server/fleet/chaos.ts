@@ -104,8 +104,55 @@ export async function listChaos(actor: Actor | null): Promise<ChaosRow[]> {
   return withCreators(rows);
 }
 
-/** The faults the simulator applies: every experiment not stopped early, over its time span. */
-export async function chaosEffects(): Promise<ChaosEffect[]> {
+/**
+ * How long a process reuses the experiments it read. Every read of the simulated fleet and every
+ * simulated metric asks for them (hundreds of times a second with many rollouts in flight), and
+ * they change only when someone starts or stops one: this process sees its own starts and stops
+ * at once (`forgetChaosEffects`), another replica's within this time.
+ */
+export const CHAOS_REUSE_MS = 1_000;
+
+// On globalThis: the pages' and the worker's bundles each have a copy of this module, and one
+// process may run both.
+const g = globalThis as unknown as {
+  flightdeckChaos?: { readAt: number; effects: Promise<ChaosEffect[]> } | null;
+};
+
+/**
+ * The faults the simulator applies: every experiment not stopped early, over its time span.
+ * Read at most once per `CHAOS_REUSE_MS` (of real time) by one process.
+ */
+export function chaosEffects(): Promise<ChaosEffect[]> {
+  const cached = g.flightdeckChaos;
+  const now = performance.now();
+  if (cached && now - cached.readAt < CHAOS_REUSE_MS) return cached.effects;
+  const effects = readChaosEffects();
+  g.flightdeckChaos = { readAt: now, effects };
+  // a failed read is not kept: the next caller reads again
+  effects.catch(() => {
+    if (g.flightdeckChaos?.effects === effects) g.flightdeckChaos = null;
+  });
+  return effects;
+}
+
+/**
+ * Forgets the experiments read, after this process started or stopped one (or a test changed
+ * them directly, as another replica would): the next read sees the change.
+ */
+export function forgetChaosEffects(): void {
+  g.flightdeckChaos = null;
+}
+
+/** Runs a start or stop, then forgets the experiments read, whether it committed or not. */
+async function changingChaos<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } finally {
+    forgetChaosEffects();
+  }
+}
+
+async function readChaosEffects(): Promise<ChaosEffect[]> {
   const rows = await db().chaosExperiment.findMany({
     where: { endsAt: { gte: new Date(clock.ms() - 7 * 86_400_000) } },
     select: {
@@ -139,73 +186,77 @@ export async function startChaos(actor: Actor | null, meta: RequestMeta, input: 
     select: { code: true },
   });
   if (!region) throw new AppError("INVALID_INPUT", `No region ${input.region}.`);
-  return db().$transaction(async (tx) => {
-    // One running experiment of a kind per region: a double-click starts one, not two.
-    await advisoryLock(tx, LOCKS.chaos(input.kind, input.region));
-    const running = await tx.chaosExperiment.findFirst({
-      where: {
-        kind: input.kind,
-        region: input.region,
-        stoppedAt: null,
-        endsAt: { gt: clock.now() },
-      },
-      select,
-    });
-    if (running) return { ...(await withCreators([running]))[0], alreadyRunning: true };
-    const now = clock.now();
-    const created = await tx.chaosExperiment.create({
-      data: {
-        kind: input.kind,
-        region: input.region,
-        magnitude: input.percent / 100,
-        startedAt: now,
-        endsAt: new Date(now.getTime() + input.durationMinutes * 60_000),
-        createdById: actor.id,
+  return changingChaos(() =>
+    db().$transaction(async (tx) => {
+      // One running experiment of a kind per region: a double-click starts one, not two.
+      await advisoryLock(tx, LOCKS.chaos(input.kind, input.region));
+      const running = await tx.chaosExperiment.findFirst({
+        where: {
+          kind: input.kind,
+          region: input.region,
+          stoppedAt: null,
+          endsAt: { gt: clock.now() },
+        },
+        select,
+      });
+      if (running) return { ...(await withCreators([running]))[0], alreadyRunning: true };
+      const now = clock.now();
+      const created = await tx.chaosExperiment.create({
+        data: {
+          kind: input.kind,
+          region: input.region,
+          magnitude: input.percent / 100,
+          startedAt: now,
+          endsAt: new Date(now.getTime() + input.durationMinutes * 60_000),
+          createdById: actor.id,
+          reason: input.reason,
+        },
+        select,
+      });
+      await appendAudit(tx, {
+        ...auditActor(actor, meta),
+        action: "chaos.start",
+        targetType: "chaos_experiment",
+        targetId: created.id,
+        outcome: "allowed",
         reason: input.reason,
-      },
-      select,
-    });
-    await appendAudit(tx, {
-      ...auditActor(actor, meta),
-      action: "chaos.start",
-      targetType: "chaos_experiment",
-      targetId: created.id,
-      outcome: "allowed",
-      reason: input.reason,
-      after: {
-        kind: created.kind,
-        region: created.region,
-        magnitude: created.magnitude,
-        endsAt: created.endsAt.toISOString(),
-      },
-    });
-    return { ...(await withCreators([created]))[0], alreadyRunning: false };
-  });
+        after: {
+          kind: created.kind,
+          region: created.region,
+          magnitude: created.magnitude,
+          endsAt: created.endsAt.toISOString(),
+        },
+      });
+      return { ...(await withCreators([created]))[0], alreadyRunning: false };
+    }),
+  );
 }
 
 /** Stops an experiment early; the fleet heals at once. Stopping a finished one changes nothing. */
 export async function stopChaos(actor: Actor | null, meta: RequestMeta, input: StopChaosData) {
   assertAllowed(actor, "chaos.trigger");
-  return db().$transaction(async (tx) => {
-    const e = await tx.chaosExperiment.findUnique({ where: { id: input.experimentId }, select });
-    if (!e) throw new AppError("NOT_FOUND", "That experiment does not exist.");
-    if (e.stoppedAt || e.endsAt <= clock.now()) return (await withCreators([e]))[0];
-    // Conditional update: of two concurrent stops, one changes the row and audits it.
-    const changed = await tx.chaosExperiment.updateMany({
-      where: { id: e.id, stoppedAt: null },
-      data: { stoppedAt: clock.now() },
-    });
-    const stopped = await tx.chaosExperiment.findUniqueOrThrow({ where: { id: e.id }, select });
-    if (changed.count === 0) return (await withCreators([stopped]))[0];
-    await appendAudit(tx, {
-      ...auditActor(actor, meta),
-      action: "chaos.stop",
-      targetType: "chaos_experiment",
-      targetId: e.id,
-      outcome: "allowed",
-      before: { stoppedAt: null },
-      after: { stoppedAt: stopped.stoppedAt?.toISOString() ?? null },
-    });
-    return (await withCreators([stopped]))[0];
-  });
+  return changingChaos(() =>
+    db().$transaction(async (tx) => {
+      const e = await tx.chaosExperiment.findUnique({ where: { id: input.experimentId }, select });
+      if (!e) throw new AppError("NOT_FOUND", "That experiment does not exist.");
+      if (e.stoppedAt || e.endsAt <= clock.now()) return (await withCreators([e]))[0];
+      // Conditional update: of two concurrent stops, one changes the row and audits it.
+      const changed = await tx.chaosExperiment.updateMany({
+        where: { id: e.id, stoppedAt: null },
+        data: { stoppedAt: clock.now() },
+      });
+      const stopped = await tx.chaosExperiment.findUniqueOrThrow({ where: { id: e.id }, select });
+      if (changed.count === 0) return (await withCreators([stopped]))[0];
+      await appendAudit(tx, {
+        ...auditActor(actor, meta),
+        action: "chaos.stop",
+        targetType: "chaos_experiment",
+        targetId: e.id,
+        outcome: "allowed",
+        before: { stoppedAt: null },
+        after: { stoppedAt: stopped.stoppedAt?.toISOString() ?? null },
+      });
+      return (await withCreators([stopped]))[0];
+    }),
+  );
 }

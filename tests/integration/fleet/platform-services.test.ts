@@ -9,6 +9,7 @@ import {
   servingDeployments,
 } from "@/server/fleet/platform";
 import { installClock, ManualClock } from "@/lib/clock";
+import { forgetChaosEffects } from "@/server/fleet/chaos";
 import { GET as simMetrics } from "@/app/api/sim/metrics/route";
 
 const prisma = connectTestDatabase();
@@ -87,12 +88,15 @@ describe("platform services on the seeded fleet", () => {
           reason: "platform services test",
         },
       });
+      // as another replica's start would be, once this process's reuse of the last read ends
+      forgetChaosEffects();
       try {
         const during = await liveTraffic(viewer);
         expect(during).not.toBe(later);
         expect(await liveTraffic(viewer)).toBe(during);
       } finally {
         await prisma.chaosExperiment.delete({ where: { id: experiment.id } });
+        forgetChaosEffects();
       }
     } finally {
       installClock(null);
