@@ -68,14 +68,23 @@ test("every page's first-load JavaScript is within its budget", async ({ browser
   const signedIn = { baseURL, storageState: await signInContext.storageState() };
 
   // a page of each kind with an id, taken from its list
+  // (polled: a list's table may stream in after the page's first bytes)
   const firstLink = async (list: string, pattern: RegExp) => {
     await signInPage.goto(list);
-    const hrefs = await signInPage
-      .getByRole("main")
-      .locator("a[href]")
-      .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
-    const href = hrefs.find((h) => pattern.test(h));
-    expect(href, `a link matching ${String(pattern)} on ${list}`).toBeTruthy();
+    let href: string | undefined;
+    await expect
+      .poll(
+        async () => {
+          const hrefs = await signInPage
+            .getByRole("main")
+            .locator("a[href]")
+            .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
+          href = hrefs.find((h) => pattern.test(h));
+          return href;
+        },
+        { message: `a link matching ${String(pattern)} on ${list}`, timeout: 15_000 },
+      )
+      .toBeTruthy();
     return href!;
   };
   const rollout = await firstLink("/rollouts", /^\/rollouts\/(?!new)[a-z0-9]+$/);
