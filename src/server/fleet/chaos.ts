@@ -110,7 +110,7 @@ export async function listChaos(actor: Actor | null): Promise<ChaosRow[]> {
  * they change only when someone starts or stops one: this process sees its own starts and stops
  * at once (`forgetChaosEffects`), another replica's within this time.
  */
-export const CHAOS_REUSE_MS = 1_000;
+const CHAOS_REUSE_MS = 1_000;
 
 // On globalThis: the pages' and the worker's bundles each have a copy of this module, and one
 // process may run both.
