@@ -1,6 +1,6 @@
 import "server-only";
 import { clock } from "@/lib/clock";
-import { db, type PrismaClient } from "@/server/db/client";
+import { db } from "@/server/db/client";
 import { isForeignKeyViolation } from "@/server/db/violations";
 import { metricsSource } from "@/server/fleet/platform";
 import type { MetricsSource, SliCounts } from "@/lib/platform/types";
@@ -124,7 +124,7 @@ export async function feedSliMinutes(
       lastComplete - (MAX_BACKFILL_MINUTES - 1) * MINUTE,
     );
     try {
-      written += await feedOne(prisma, source, slo, from, lastComplete);
+      written += await feedOne(source, slo, from, lastComplete);
     } catch (error) {
       // Deleted since this round listed it: its minutes have nowhere to go, and the SLOs
       // after it are still fed this round.
@@ -144,12 +144,12 @@ export async function feedSliMinutes(
 
 /** Feeds one SLO's minutes from `from` to `lastComplete`; returns the minutes written. */
 async function feedOne(
-  prisma: PrismaClient,
   source: MetricsSource,
   slo: SloToFeed,
   from: number,
   lastComplete: number,
 ): Promise<number> {
+  const prisma = db();
   let written = 0;
   // undefined until a minute is read: then null (data) or why there was none
   let gap: { reason: string; since: Date } | null | undefined;
