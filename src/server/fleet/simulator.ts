@@ -201,6 +201,8 @@ export class PgFleetStore implements FleetStore {
     const client = await dbPool().connect();
     let saved: { version: string; state: FleetState } | null = null;
     let result: T;
+    // set when even the rollback failed: the connection is closed, not returned to the pool
+    let broken: Error | undefined;
     try {
       await client.query("BEGIN");
       const locked = await client.query<{ version: string }>(
@@ -241,10 +243,12 @@ export class PgFleetStore implements FleetStore {
       const row = updated.rows[0];
       if (row) saved = { version: row.version, state: changed.state };
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
     // Committed: what this replica wrote is the row's state until another transaction changes it.
     if (saved) this.cached = saved;
