@@ -306,6 +306,23 @@ test(
       timeout: 60_000,
     });
 
+    // The web process that started it drives its first steps at once (30%, then the pause) under
+    // its own claim; "30%" can show before that claim's last write (the pause) is done. Wait for
+    // the claim to end with the pause on the platform, so the next write is a worker's.
+    await expect
+      .poll(
+        async () => {
+          const [r] = await sql<{
+            status: string;
+            platformSynced: boolean;
+            leaseOwner: string | null;
+          }>(`SELECT status, "platformSynced", "leaseOwner" FROM "Rollout" WHERE id = $1`, [id]);
+          return r ? `${r.status} synced=${r.platformSynced} claimed=${r.leaseOwner !== null}` : "";
+        },
+        { timeout: 15_000 },
+      )
+      .toBe("paused synced=true claimed=false");
+
     // The API server holds the next write to the Rollout: the 100% step after the pause.
     const west = clusters.server(WEST);
     const held = west.hold({ resource: "rollouts", verb: "patch" });
