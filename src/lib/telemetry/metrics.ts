@@ -98,6 +98,12 @@ export const alertIntake = counter(
   ["outcome"],
 );
 
+export const notificationAttempts = counter(
+  "flightdeck_notification_attempts_total",
+  "Attempts to deliver a notification, by channel kind (slack, pagerduty, webhook) and outcome (delivered, retry, dead).",
+  ["kind", "outcome"],
+);
+
 export const rolloutBlocks = counter(
   "flightdeck_rollout_blocks_total",
   "Rollouts that became blocked (the engine could not drive them), by what blocked them: platform, metrics, target, internal.",

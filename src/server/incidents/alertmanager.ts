@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyIncidentStep } from "@/server/notifications/subjects";
 import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
@@ -168,6 +169,9 @@ async function receiveAlert(
       await tx.incidentEvent.create({
         data: { incidentId: incident.id, at: now, kind: "alert", message: plan.note },
       });
+      if (step?.ok && plan.event) {
+        await notifyIncidentStep(tx, incident.id, plan.event, { actor: null, reason: plan.note });
+      }
       await appendAudit(tx, {
         ...audit,
         action: "incident.alert",

@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyIncidentStep } from "@/server/notifications/subjects";
 import { type Tx } from "@/server/db/tx";
 import { appendAudit } from "@/server/db/audit";
 import { formatBurnRate, formatWindow } from "@/lib/domain/slos/alerts";
@@ -188,6 +189,10 @@ export async function incidentsForResolvedAlerts(
         kind: "status",
         message: `Status: mitigated (the burn stopped: no page alert is firing on ${slos})`,
       },
+    });
+    await notifyIncidentStep(tx, i.id, "mitigate", {
+      actor: null,
+      reason: `The burn stopped: no page alert is firing on ${slos}.`,
     });
     await appendAudit(tx, {
       ...SYSTEM_AUDIT,

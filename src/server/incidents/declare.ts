@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyIncident } from "@/server/notifications/subjects";
 import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
@@ -93,6 +94,7 @@ export async function declareIncident(
       },
       select: { id: true, number: true },
     });
+    await notifyIncident(tx, created.id, "incident.opened", { actor: actor.email });
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: "incident.declare",

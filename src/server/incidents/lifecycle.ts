@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyIncidentStep } from "@/server/notifications/subjects";
 import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -53,6 +54,7 @@ export async function transitionIncident(
     await tx.incidentEvent.create({
       data: { incidentId: row.id, at: now, kind: "status", message, actor: actor.email },
     });
+    await notifyIncidentStep(tx, row.id, input.event, { actor: actor.email });
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: "incident.transition",

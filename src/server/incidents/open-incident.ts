@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyIncident } from "@/server/notifications/subjects";
 import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { lockRow, type Tx } from "@/server/db/tx";
@@ -62,6 +63,7 @@ export async function openIncident(
     },
     select: { id: true, number: true },
   });
+  await notifyIncident(tx, created.id, "incident.opened", { actor: null });
   await appendAudit(tx, {
     ...audit,
     action: "incident.declare",

@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyPromotion } from "@/server/notifications/subjects";
 import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -120,6 +121,10 @@ export async function decidePromotion(
         where: { id: row.id },
         data: { status: "rejected", decidedAt: clock.now(), version: { increment: 1 } },
       });
+      await notifyPromotion(tx, row.id, "promotion.rejected", {
+        actor: actor.email,
+        reason: input.comment || null,
+      });
       await appendAudit(tx, {
         ...audit,
         action: "promotion.reject",
@@ -139,6 +144,10 @@ export async function decidePromotion(
       });
       return { result: decisionResult(row, count, false), kick: [] };
     }
+    await notifyPromotion(tx, row.id, "promotion.approved", {
+      actor: actor.email,
+      reason: input.comment || null,
+    });
     const started = await startOrBlock(
       tx,
       actor,

@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyPromotion } from "@/server/notifications/subjects";
 import { clock } from "@/lib/clock";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { type Tx } from "@/server/db/tx";
@@ -146,6 +147,7 @@ export async function createPromotion(
         },
         select: { id: true, number: true },
       });
+      await notifyPromotion(tx, created.id, "promotion.requested", { actor: actor.email });
       await appendAudit(tx, {
         ...auditActor(actor, meta),
         action: "promotion.request",

@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyPromotion } from "@/server/notifications/subjects";
 import { clock } from "@/lib/clock";
 import { type Tx } from "@/server/db/tx";
 import type { Prisma } from "@/server/db/client";
@@ -108,6 +109,10 @@ export async function startOrBlock(
       decidedAt: clock.now(),
       version: { increment: 1 },
     },
+  });
+  await notifyPromotion(tx, row.id, "promotion.started", {
+    actor: actor.email,
+    reason: `Approved by ${approvers.join(", ")}.`,
   });
   return {
     status: transition.next,

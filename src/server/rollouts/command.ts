@@ -17,6 +17,7 @@ import type { RolloutCommand, RolloutCommandData } from "@/lib/schemas/rollouts"
 import { applyStartedRollouts } from "@/server/rollouts/apply-now";
 import { releaseProcessOverride } from "@/server/rollouts/release-process";
 import { lockRollout } from "@/server/rollouts/rollout-row";
+import { notifyRolloutChange } from "@/server/notifications/subjects";
 
 const COMMAND_PERMISSION = {
   pause: "rollout.operate",
@@ -198,6 +199,13 @@ export async function commandRollout(
         actor: actor.email,
       },
     });
+    await notifyRolloutChange(
+      tx,
+      r.id,
+      { status: r.status, weight: r.currentWeight, kind: r.kind },
+      next.state.status,
+      { actor: actor.email, reason: input.reason ?? null },
+    );
     if (processOverride) {
       await tx.rolloutEvent.create({
         data: {

@@ -1,4 +1,5 @@
 import "server-only";
+import { notifyRollout, notifyRolloutChange } from "@/server/notifications/subjects";
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { clock } from "@/lib/clock";
@@ -231,6 +232,13 @@ async function apply(
   await tx.rolloutEvent.create({
     data: { rolloutId: r.id, at: now, kind: command.type, message, actor },
   });
+  await notifyRolloutChange(
+    tx,
+    r.id,
+    { status: r.status, weight: r.currentWeight, kind: r.kind },
+    next.status,
+    { actor: actor === "flightdeck" ? null : actor, reason: message },
+  );
   return tx.rollout.update({
     where: { id: r.id },
     data: {
@@ -1007,6 +1015,10 @@ async function recordBlocked(id: string, block: { kind: BlockKind; reason: strin
       where: { id },
       data: { ...blocked, nextAttemptAt: new Date(next) },
     });
+    // once per block, not per retry or per changed reason
+    if (r.blockedSince === null) {
+      await notifyRollout(tx, id, "rollout.blocked", { actor: null, reason: block.reason });
+    }
     return r.blockedSince === null;
   });
   if (became) rolloutBlocks.inc({ kind: block.kind });

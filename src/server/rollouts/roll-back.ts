@@ -5,6 +5,7 @@ import { auditActor } from "@/server/access/audit-log";
 import { advisoryLock, LOCKS } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
+import { notifyRollout } from "@/server/notifications/subjects";
 import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
@@ -162,6 +163,10 @@ export async function rollBackDeployment(
         },
       },
       select: { id: true },
+    });
+    await notifyRollout(tx, created.id, "rollout.rolled_back", {
+      actor: actor.email,
+      reason: input.reason ?? null,
     });
     await appendAudit(tx, {
       ...auditActor(actor, meta),

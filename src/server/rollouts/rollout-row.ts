@@ -9,6 +9,7 @@ export async function lockRollout(tx: Tx, id: string) {
     select: {
       id: true,
       status: true,
+      kind: true,
       currentStep: true,
       currentWeight: true,
       version: true,

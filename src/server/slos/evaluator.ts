@@ -16,7 +16,8 @@ import {
   timeToExhaustion,
   windowStart,
 } from "@/lib/domain/slos/budget";
-import { effectiveAlerts, windowMinutes } from "@/lib/domain/slos/alerts";
+import { effectiveAlerts, formatWindow, windowMinutes } from "@/lib/domain/slos/alerts";
+import { notifySlo } from "@/server/notifications/subjects";
 import type { SloWindow } from "@/lib/domain/slos/spec";
 import { SLO_DEFINITION_SELECT, sloSpecOf } from "@/server/slos/definitions";
 import {
@@ -346,6 +347,13 @@ export async function evaluateSlos(now = clock.now()): Promise<{
       // SLOs whose page alerts resolved this round: their incidents may be mitigated
       const resolvedPageSloIds = new Set<string>();
       const peaks: { id: string; peak: number }[] = [];
+      const resolvedAlerts: ((typeof open)[number] & { sloName: string })[] = [];
+      // SLOs whose budget was already exhausted: "exhausted" is news only when it is new
+      const wasExhausted = new Set(
+        (
+          await tx.sloSnapshot.findMany({ where: { status: "exhausted" }, select: { sloId: true } })
+        ).map((x) => x.sloId),
+      );
       for (const s of slos) {
         const spec = specs.get(s.id)!;
         const start = startOf.get(s.id)!;
@@ -417,6 +425,7 @@ export async function evaluateSlos(now = clock.now()): Promise<{
           // an open alert stays open until the short window shows the burn has stopped.
           if (!j.firing && existing && j.shortBurn !== null) {
             toResolve.push(existing.id);
+            resolvedAlerts.push({ ...existing, sloName: s.displayName ?? s.name });
             if (existing.severity === "page") resolvedPageSloIds.add(s.id);
           }
         }
@@ -435,6 +444,12 @@ export async function evaluateSlos(now = clock.now()): Promise<{
       for (const p of peaks) {
         await tx.sloAlert.update({ where: { id: p.id }, data: { peakBurn: p.peak } });
       }
+      await notifySloChanges(tx, {
+        fired: toOpen,
+        resolved: resolvedAlerts,
+        exhausted: snapshots.filter((x) => x.status === "exhausted" && !wasExhausted.has(x.sloId)),
+        names: new Map(slos.map((x) => [x.id, x.displayName ?? x.name])),
+      });
       // Page alerts open (or join) incidents; a burn that stopped mitigates the ones worked on.
       // In a savepoint: a failure there must not lose this round's snapshots and alerts.
       const incidents = await withSavepoint(tx, "incidents", async () => ({
@@ -451,4 +466,46 @@ export async function evaluateSlos(now = clock.now()): Promise<{
     },
     { timeout: 30_000 },
   );
+}
+
+/** The outbox's SLO events of one round: alerts that fired or resolved, budgets newly spent. */
+async function notifySloChanges(
+  tx: Tx,
+  round: {
+    fired: Prisma.SloAlertCreateManyInput[];
+    resolved: { sloId: string; severity: string; longWindowMinutes: number; sloName: string }[];
+    exhausted: Snapshot[];
+    names: Map<string, string>;
+  },
+): Promise<void> {
+  for (const a of round.fired) {
+    const name = round.names.get(a.sloId) ?? a.sloId;
+    await notifySlo(tx, a.sloId, "slo.alert_firing", {
+      severity: a.severity,
+      summary: `${a.severity === "page" ? "Page" : "Ticket"} alert firing on ${name}: the error budget burns ${a.longBurn.toFixed(1)}× over ${formatWindow(a.longWindowMinutes)} (threshold ${a.threshold}×).`,
+      facts: [
+        {
+          label: "Burn rate",
+          value: `${a.longBurn.toFixed(1)}× (${formatWindow(a.longWindowMinutes)}), ${a.shortBurn.toFixed(1)}× (${formatWindow(a.shortWindowMinutes)})`,
+        },
+      ],
+    });
+  }
+  for (const a of round.resolved) {
+    await notifySlo(tx, a.sloId, "slo.alert_resolved", {
+      severity: a.severity === "page" ? "page" : "ticket",
+      summary: `${a.severity === "page" ? "Page" : "Ticket"} alert on ${a.sloName} (${formatWindow(a.longWindowMinutes)} window) resolved: the burn stopped.`,
+    });
+  }
+  for (const x of round.exhausted) {
+    const name = round.names.get(x.sloId) ?? x.sloId;
+    await notifySlo(tx, x.sloId, "slo.budget_exhausted", {
+      summary: `The error budget of ${name} is exhausted: its model's budget policy now applies to new rollouts and promotions.`,
+      facts: [
+        ...(x.attainment !== null
+          ? [{ label: "Attainment", value: `${(x.attainment * 100).toFixed(3)}%` }]
+          : []),
+      ],
+    });
+  }
 }

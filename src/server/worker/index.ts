@@ -4,6 +4,7 @@ import { feedSliMinutes } from "@/server/slos/sli-feed";
 import { syncFleet } from "@/server/fleet/sync";
 import { evaluateSlos } from "@/server/slos/evaluator";
 import { driveRollouts } from "@/server/rollouts/engine";
+import { deliverNotifications } from "@/server/notifications/deliver";
 import { log } from "@/lib/telemetry/log";
 import { runsWorker } from "@/lib/config/role";
 import { clustersSynced, loopTicked, sloEvaluationDuration, timed } from "@/lib/telemetry/metrics";
@@ -11,7 +12,11 @@ import { clustersSynced, loopTicked, sloEvaluationDuration, timed } from "@/lib/
 const g = globalThis as unknown as {
   flightdeckWorker?: NodeJS.Timeout;
   flightdeckEngine?: NodeJS.Timeout;
+  flightdeckNotifier?: NodeJS.Timeout;
 };
+
+/** How often the worker sends due notifications (each subject's backlog goes in one pass). */
+const NOTIFY_TICK_MS = 2_000;
 
 /** How often the rollout engine looks for due steps, analysis intervals and timed pauses. */
 const ENGINE_TICK_MS = envNumber("FLIGHTDECK_ENGINE_TICK_MS", 1_000, { min: 50, max: 60_000 });
@@ -90,4 +95,18 @@ export function startWorker(): void {
   };
   g.flightdeckEngine = setInterval(() => void drive(), ENGINE_TICK_MS);
   g.flightdeckEngine.unref();
+
+  // Notifications: each delivery is sent under a lease, so with several workers one sends it.
+  let notifying = false;
+  const notifyTick = async () => {
+    if (notifying) return;
+    notifying = true;
+    try {
+      await attempt("notifications", () => deliverNotifications());
+    } finally {
+      notifying = false;
+    }
+  };
+  g.flightdeckNotifier = setInterval(() => void notifyTick(), NOTIFY_TICK_MS);
+  g.flightdeckNotifier.unref();
 }
