@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NOTIFICATION_EVENTS } from "@/lib/domain/notifications/events";
+import { WEBHOOK_SCHEMA } from "@/lib/domain/notifications/messages";
 
 const id = z.string().trim().min(1, "Missing id.").max(64);
 const optionalId = z
@@ -123,3 +124,51 @@ export const deliveryQuerySchema = z.object({
   channel: z.string().trim().max(64).optional().catch(undefined),
 });
 export type DeliveryQuery = z.output<typeof deliveryQuerySchema>;
+
+/**
+ * The body of Flightdeck's signed webhooks, version 1 (published in the OpenAPI document's
+ * `webhooks`; a unit test checks the messages against it). New fields may be added; none is
+ * changed or removed without a new version.
+ */
+export const notificationWebhookBodySchema = z
+  .object({
+    schema: z.literal(WEBHOOK_SCHEMA),
+    id: z
+      .string()
+      .meta({ description: "The event id: the same on every redelivery. Deduplicate on it." }),
+    type: z.enum(NOTIFICATION_EVENTS),
+    occurredAt: z.string().meta({ format: "date-time" }),
+    subject: z
+      .object({
+        kind: z.enum(["rollout", "promotion", "incident", "slo"]),
+        id: z.string(),
+        name: z.string(),
+        url: z.string().meta({ description: "The page in Flightdeck." }),
+      })
+      .strict(),
+    summary: z.string().meta({ description: "What happened, to what, in one sentence." }),
+    actor: z.string().nullable().meta({ description: "Who did it, or null when Flightdeck did." }),
+    reason: z.string().nullable(),
+    blastRadius: z.string().nullable(),
+    team: z.string().nullable(),
+    model: z.string().nullable(),
+    environment: z.string().nullable(),
+    severity: z.string().nullable(),
+    facts: z.array(z.object({ label: z.string(), value: z.string() })),
+  })
+  .strict();
+
+/** PagerDuty's V3 webhook body: what Flightdeck reads of it (the rest is ignored). */
+export const pagerDutyWebhookSchema = z.object({
+  event: z.object({
+    id: z.string().max(200).optional(),
+    event_type: z.string().max(100),
+    agent: z.object({ summary: z.string().max(200).optional() }).nullish(),
+    data: z
+      .object({
+        incident_key: z.string().max(300).nullish(),
+        html_url: z.string().max(2000).nullish(),
+      })
+      .passthrough(),
+  }),
+});

@@ -99,7 +99,7 @@ export interface ApiOperation<P extends string = string> {
 
 export interface OpenApiParameter {
   name: string;
-  in: "path" | "query";
+  in: "path" | "query" | "header";
   required: boolean;
   description?: string;
   schema: JsonSchema;
@@ -134,12 +134,30 @@ export type OpenApiSecurityScheme =
   | { type: "http"; scheme: "bearer"; description: string }
   | { type: "apiKey"; in: "cookie"; name: string; description: string };
 
+/**
+ * A request Flightdeck makes to someone else's URL (OpenAPI 3.1 `webhooks`): the body it sends,
+ * the headers that come with it, and what the receiver should answer.
+ */
+export interface ApiWebhook {
+  /** the key under `webhooks`, e.g. "notification" */
+  name: string;
+  operationId: string;
+  summary: string;
+  description: string;
+  tags: readonly string[];
+  body: NamedSchema;
+  headers: Record<string, string>;
+  /** what the receiver's answers mean to Flightdeck, by status */
+  responses: Record<string, string>;
+}
+
 export interface OpenApiDocument {
   openapi: "3.1.0";
   info: { title: string; version: string; description: string };
   servers: { url: string; description: string }[];
   tags: { name: string; description: string }[];
   paths: Record<string, Partial<Record<Lowercase<HttpMethod>, OpenApiOperation>>>;
+  webhooks?: Record<string, { post: OpenApiOperation }>;
   components: {
     schemas: Record<string, JsonSchema>;
     securitySchemes: Record<string, OpenApiSecurityScheme>;
@@ -333,7 +351,10 @@ function operation(op: ApiOperation): OpenApiOperation {
 }
 
 /** Every schema an operation names, checking that one name means one schema object. */
-function namedSchemas(operations: readonly ApiOperation[]): Map<string, z.ZodType> {
+function namedSchemas(
+  operations: readonly ApiOperation[],
+  webhooks: readonly ApiWebhook[] = [],
+): Map<string, z.ZodType> {
   const byName = new Map<string, z.ZodType>([[ERROR.name, ERROR.schema]]);
   const byObject = new Map<z.ZodType, string>([[ERROR.schema, ERROR.name]]);
   const add = (s: NamedSchema) => {
@@ -349,6 +370,7 @@ function namedSchemas(operations: readonly ApiOperation[]): Map<string, z.ZodTyp
     if (op.body) add(op.body.schema);
     for (const r of Object.values(op.responses)) if (r.schema) add(r.schema);
   }
+  for (const w of webhooks) add(w.body);
   return byName;
 }
 
@@ -357,6 +379,7 @@ export function buildOpenApiDocument<P extends string>(def: {
   /** every tag the operations use, with its description, in display order */
   tags: Record<string, string>;
   operations: readonly ApiOperation<P>[];
+  webhooks?: readonly ApiWebhook[];
 }): OpenApiDocument {
   const paths: OpenApiDocument["paths"] = {};
   const operationIds = new Set<string>();
@@ -378,8 +401,48 @@ export function buildOpenApiDocument<P extends string>(def: {
     servers: [{ url: "/", description: "This Flightdeck" }],
     tags: Object.entries(def.tags).map(([name, description]) => ({ name, description })),
     paths,
+    ...(def.webhooks && def.webhooks.length > 0
+      ? {
+          webhooks: Object.fromEntries(
+            def.webhooks.map((w) => {
+              const unknownTag = w.tags.find((t) => !(t in def.tags));
+              if (unknownTag)
+                throw new Error(`webhook ${w.name}: declare the tag "${unknownTag}".`);
+              return [
+                w.name,
+                {
+                  post: {
+                    operationId: w.operationId,
+                    summary: w.summary,
+                    description: w.description,
+                    tags: [...w.tags],
+                    security: [],
+                    parameters: Object.entries(w.headers).map(([name, description]) => ({
+                      name,
+                      in: "header" as const,
+                      required: true,
+                      description,
+                      schema: { type: "string" },
+                    })),
+                    requestBody: {
+                      required: true as const,
+                      content: { "application/json": { schema: ref(w.body) } },
+                    },
+                    responses: Object.fromEntries(
+                      Object.entries(w.responses).map(([status, description]) => [
+                        status,
+                        { description },
+                      ]),
+                    ),
+                  },
+                },
+              ];
+            }),
+          ),
+        }
+      : {}),
     components: {
-      schemas: componentSchemas(namedSchemas(def.operations)),
+      schemas: componentSchemas(namedSchemas(def.operations, def.webhooks)),
       securitySchemes: SECURITY_SCHEMES,
     },
   };

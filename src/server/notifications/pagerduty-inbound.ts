@@ -1,5 +1,5 @@
 import "server-only";
-import { z } from "zod";
+import type { z } from "zod";
 import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { appendAudit } from "@/server/db/audit";
@@ -11,21 +11,7 @@ import { lockIncidentRow } from "@/server/incidents/open-incident";
 import { incidentTransition } from "@/lib/domain/incidents/lifecycle";
 import { verifyPagerDutySignature } from "@/lib/domain/notifications/delivery";
 import { incidentNumberOfDedupKey } from "@/lib/domain/notifications/events";
-
-/** PagerDuty's V3 webhook body: what Flightdeck reads of it. */
-const pagerDutyWebhookSchema = z.object({
-  event: z.object({
-    id: z.string().max(200).optional(),
-    event_type: z.string().max(100),
-    agent: z.object({ summary: z.string().max(200).optional() }).nullish(),
-    data: z
-      .object({
-        incident_key: z.string().max(300).nullish(),
-        html_url: z.string().max(2000).nullish(),
-      })
-      .passthrough(),
-  }),
-});
+import { pagerDutyWebhookSchema } from "@/lib/schemas/notifications";
 
 export type InboundOutcome = "acknowledged" | "unchanged" | "ignored";
 

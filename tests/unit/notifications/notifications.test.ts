@@ -1,4 +1,6 @@
 import { createHmac } from "node:crypto";
+import { notificationWebhookBodySchema } from "@/lib/schemas/notifications";
+import { openApiDocument } from "@/app/api/v1/openapi.json/operations";
 import { describe, expect, it } from "vitest";
 import {
   FIRST_RETRY_MS,
@@ -261,5 +263,25 @@ describe("messages", () => {
     const msg = slackMessage({ id: "e", occurredAt: now, payload: payload({ facts }) }, "http://h");
     const section = (msg.blocks as { fields?: unknown[] }[]).find((b) => b.fields);
     expect(section?.fields).toHaveLength(10);
+  });
+});
+
+describe("the published webhook schema", () => {
+  it("matches what Flightdeck sends, field for field", () => {
+    const body = webhookBody({ id: "ev1", occurredAt: now, payload: payload() }, "http://h");
+    expect(notificationWebhookBodySchema.parse(body)).toEqual(body);
+    // strict: a field the schema does not publish fails here
+    expect(() => notificationWebhookBodySchema.parse({ ...body, extra: 1 })).toThrow();
+  });
+
+  it("is in the OpenAPI document's webhooks, with its signature header", () => {
+    const doc = openApiDocument();
+    const post = doc.webhooks?.notification?.post;
+    expect(post?.requestBody?.content["application/json"]?.schema).toEqual({
+      $ref: "#/components/schemas/NotificationWebhook",
+    });
+    expect(post?.parameters?.map((p) => p.name)).toContain("X-Flightdeck-Signature");
+    expect(doc.components.schemas.NotificationWebhook).toBeDefined();
+    expect(doc.paths["/api/v1/notifications/pagerduty/{channelId}"]?.post?.security).toEqual([]);
   });
 });

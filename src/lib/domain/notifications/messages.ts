@@ -44,7 +44,12 @@ export function webhookBody(e: EventEnvelope, baseUrl: string): WebhookBody {
     id: e.id,
     type: p.type,
     occurredAt: e.occurredAt.toISOString(),
-    subject: { ...p.subject, url: pageUrl(baseUrl, p.subject.path) },
+    subject: {
+      kind: p.subject.kind,
+      id: p.subject.id,
+      name: p.subject.name,
+      url: pageUrl(baseUrl, p.subject.path),
+    },
     summary: p.summary,
     actor: p.actor,
     reason: p.reason,

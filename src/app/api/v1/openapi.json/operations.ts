@@ -11,10 +11,13 @@ import { registerModelVersionSchema } from "@/lib/schemas/model-version";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 import { configApplyQuerySchema, configApplyResultSchema } from "@/lib/schemas/config";
 import { fleetConfigSchema } from "@/lib/domain/config/schema";
+import { notificationWebhookBodySchema, pagerDutyWebhookSchema } from "@/lib/schemas/notifications";
+import { REPLAY_WINDOW_SECONDS, SIGNATURE_HEADER } from "@/lib/domain/notifications/delivery";
 import {
   buildOpenApiDocument,
   named,
   type ApiOperation,
+  type ApiWebhook,
   type OpenApiDocument,
 } from "@/lib/schemas/openapi";
 import {
@@ -122,6 +125,9 @@ const AlertResults = named("AlertResults", responseSchemas.alertResults);
 
 const FleetConfig = named("FleetConfig", fleetConfigSchema);
 const ConfigApplyResult = named("ConfigApplyResult", responseSchemas.configApplyResult);
+
+const PagerDutyWebhook = named("PagerDutyWebhook", pagerDutyWebhookSchema);
+const NotificationWebhook = named("NotificationWebhook", notificationWebhookBodySchema);
 
 const YAML = ["application/yaml"] as const;
 const sloName = "The SLO's name, e.g. ranker-xl-availability.";
@@ -606,6 +612,35 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     errors: { 404: "No request with that number.", 422: "The number is not a whole number." },
   },
 
+  // Notifications
+  {
+    method: "POST",
+    path: "/api/v1/notifications/pagerduty/{channelId}",
+    operationId: "receivePagerDutyWebhook",
+    summary: "Receive PagerDuty's webhook",
+    description:
+      "The address of a PagerDuty V3 webhook subscription, one per PagerDuty channel (shown on " +
+      "Admin → Notifications). No session or token: the request is authenticated by " +
+      "`X-PagerDuty-Signature` (`v1=` HMAC-SHA256 of the body under the subscription's signing " +
+      "secret, entered on the channel); a wrong signature answers 401 and is audited. " +
+      "`incident.acknowledged` for an incident Flightdeck triggered (its `incident_key` is " +
+      "`flightdeck-incident-<number>`) acknowledges it here, once; other events are accepted " +
+      "and ignored.",
+    tags: ["Notifications"],
+    access: "public",
+    pathParams: { channelId: "The PagerDuty channel's id." },
+    body: { schema: PagerDutyWebhook },
+    responses: {
+      200: {
+        description: "`{ outcome: acknowledged | unchanged | ignored, incident: number | null }`.",
+      },
+    },
+    errors: {
+      404: "No PagerDuty channel with that id takes acknowledgements.",
+      422: "The body is not a PagerDuty V3 webhook event.",
+    },
+  },
+
   // Reference
   {
     method: "GET",
@@ -628,6 +663,8 @@ const TAGS = {
   Configuration: "The fleet configuration file (flightdeck.yaml): export, diff and apply.",
   Audit: "The audit log of every change and refusal.",
   Identity: "The caller's identity.",
+  Notifications:
+    "Messages Flightdeck sends to Slack, PagerDuty and signed webhooks, and PagerDuty's answers.",
   Reference: "This description.",
 };
 
@@ -637,6 +674,37 @@ const DESCRIPTION =
   "`{ error: { code, message, fields?, requestId } }`; invalid input answers 422 with the " +
   "problem per field. Send `X-Request-Id` to correlate a request with the audit log.";
 
+/** What Flightdeck sends to a signed webhook channel's URL. */
+export const API_WEBHOOKS: ApiWebhook[] = [
+  {
+    name: "notification",
+    operationId: "notificationWebhook",
+    summary: "A notification (signed webhook channel)",
+    description:
+      "Flightdeck POSTs one event per request to a signed webhook channel's URL, in order per " +
+      "subject (a rollout, a promotion, an incident, an SLO), retrying with exponential backoff " +
+      "(10 s doubling to 5 min, 12 attempts) until a 2xx. A retry or an admin's redelivery " +
+      "carries the same event id: deduplicate on it. Verify the signature: " +
+      `\`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex>\`, where <hex> is HMAC-SHA256 of ` +
+      "`<t>.<raw body>` under the channel's signing secret (several `v1=` while a secret " +
+      `rotates); refuse a timestamp more than ${REPLAY_WINDOW_SECONDS} s from your clock, so a ` +
+      "captured request cannot be replayed.",
+    tags: ["Notifications"],
+    body: NotificationWebhook,
+    headers: {
+      [SIGNATURE_HEADER]: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`',
+      "X-Flightdeck-Event-Id": "The event id (also the body's `id`).",
+      "X-Flightdeck-Event-Type": "The event type (also the body's `type`).",
+      "X-Flightdeck-Timestamp": "The signed timestamp, unix seconds.",
+    },
+    responses: {
+      "2XX": "Received: not sent again.",
+      "408": "Tried again later, as are 429 (after its Retry-After), 5xx and no answer.",
+      "4XX": "Any other 4xx: refused, not tried again (the delivery is dead until redelivered).",
+    },
+  },
+];
+
 let built: OpenApiDocument | undefined;
 
 /** Built once per process: the document only changes with a deploy. */
@@ -645,6 +713,7 @@ export function openApiDocument(): OpenApiDocument {
     info: { title: "Flightdeck", version: appVersion, description: DESCRIPTION },
     tags: TAGS,
     operations: API_OPERATIONS,
+    webhooks: API_WEBHOOKS,
   });
   return built;
 }
