@@ -216,6 +216,7 @@ describe("deploy/kubernetes, rendered by kubectl kustomize", () => {
     expect(keys.sort()).toEqual([
       "AUTH_SECRET",
       "DATABASE_URL",
+      "FLIGHTDECK_ENCRYPTION_KEY",
       "FLIGHTDECK_METRICS_TOKEN",
       "OIDC_CLIENT_SECRET",
     ]);
