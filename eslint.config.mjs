@@ -16,6 +16,7 @@ const CONTEXTS = [
   "slos",
   "incidents",
   "config",
+  "notifications",
 ];
 const contextFolders = CONTEXTS.map((c) => `./src/server/${c}`);
 const architectureZones = [
