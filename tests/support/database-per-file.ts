@@ -12,6 +12,9 @@ const name = `${inject("databaseRun")}_${randomBytes(4).toString("hex")}`;
 await sql(server, `CREATE DATABASE ${name} TEMPLATE ${inject("templateDatabase")}`);
 // The app's db() reads DATABASE_URL when it first connects; so do CLIs the tests spawn.
 process.env.DATABASE_URL = databaseUrlOf(server, name);
+// Notification channels' secrets are encrypted with a key from the environment (AUTH_SECRET in
+// a deployment); the tests' services need one too.
+process.env.FLIGHTDECK_ENCRYPTION_KEY ||= "integration-tests-notification-key";
 
 // A user's rollout command is applied to the platform in the background (apply-now.ts): every
 // test waits for the ones it started, so none runs on into the next test or past the file.

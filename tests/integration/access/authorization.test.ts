@@ -20,6 +20,7 @@ import * as promotionActions from "@/actions/promotions";
 import * as incidentActions from "@/actions/incidents";
 import * as postmortemActions from "@/actions/postmortems";
 import * as configActions from "@/actions/config";
+import * as notificationActions from "@/actions/notifications";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
@@ -190,7 +191,110 @@ interface ActionCase {
 }
 
 /** Every server action, with the roles allowed to call it. A new action must be added here. */
+/** A channel made directly: these cases check who may act on it, not what it sends. */
+async function newChannel() {
+  return prisma.notificationChannel.create({
+    data: {
+      name: unique("authz-hook"),
+      kind: "webhook",
+      endpoint: "http://127.0.0.1:9/hook",
+      secret: "v1:unused",
+      secretHint: "…used",
+      createdBy: "setup",
+    },
+  });
+}
+
+async function deadDelivery() {
+  const channel = await newChannel();
+  const event = await prisma.notificationEvent.create({
+    data: {
+      type: "rollout.aborted",
+      subjectKey: unique("rollout:authz"),
+      occurredAt: new Date(),
+      payload: {},
+    },
+  });
+  return prisma.notificationDelivery.create({
+    data: {
+      eventId: event.id,
+      channelId: channel.id,
+      subjectKey: event.subjectKey,
+      seq: event.seq,
+      status: "dead",
+      attempts: 12,
+      nextAttemptAt: new Date(),
+      createdAt: new Date(),
+    },
+  });
+}
+
 const ACTIONS: Record<string, ActionCase> = {
+  createChannelAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const name = unique("authz-channel");
+      return {
+        input: { kind: "webhook", name, url: "https://hooks.example.com/flightdeck" },
+        snapshot: () => prisma.notificationChannel.count({ where: { name } }),
+      };
+    },
+  },
+  setChannelEnabledAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const c = await newChannel();
+      return {
+        input: { channelId: c.id, enabled: false, version: c.version },
+        snapshot: () =>
+          prisma.notificationChannel.findUnique({ where: { id: c.id }, select: { enabled: true } }),
+      };
+    },
+  },
+  deleteChannelAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const c = await newChannel();
+      return {
+        input: { channelId: c.id },
+        snapshot: () => prisma.notificationChannel.count({ where: { id: c.id } }),
+      };
+    },
+  },
+  addSubscriptionAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const c = await newChannel();
+      return {
+        input: { channelId: c.id, teamId: rankingTeamId, events: ["rollout.aborted"] },
+        snapshot: () => prisma.notificationSubscription.count({ where: { channelId: c.id } }),
+      };
+    },
+  },
+  removeSubscriptionAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const c = await newChannel();
+      const sub = await prisma.notificationSubscription.create({
+        data: { channelId: c.id, events: ["incident.opened"], createdBy: "setup" },
+      });
+      return {
+        input: { subscriptionId: sub.id },
+        snapshot: () => prisma.notificationSubscription.count({ where: { id: sub.id } }),
+      };
+    },
+  },
+  redeliverAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const d = await deadDelivery();
+      return {
+        input: { deliveryId: d.id },
+        snapshot: () =>
+          prisma.notificationDelivery.findUnique({ where: { id: d.id }, select: { status: true } }),
+      };
+    },
+  },
   // The fleet configuration page: a file that adds one team.
   previewConfigAction: {
     allowed: ["admin"],
@@ -909,6 +1013,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "incidents.ts": incidentActions,
   "postmortems.ts": postmortemActions,
   "config.ts": configActions,
+  "notifications.ts": notificationActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -944,6 +1049,7 @@ const actionFns = Object.assign(
   incidentActions,
   postmortemActions,
   configActions,
+  notificationActions,
 ) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }
@@ -1010,6 +1116,9 @@ const MUTATING_ROUTES: Record<string, { methods: string[] }> = {
   "src/app/api/v1/alerts/alertmanager/route.ts": { methods: ["POST"] },
   // admins only, tokens refused: tests/integration/config/api.test.ts as each caller
   "src/app/api/v1/config/apply/route.ts": { methods: ["POST"] },
+  // no session or token: PagerDuty's signature under the channel's secret authenticates it
+  // (tests/integration/notifications/delivery.test.ts: a wrong one is refused and audited)
+  "src/app/api/v1/notifications/pagerduty/[channelId]/route.ts": { methods: ["POST"] },
 };
 
 describe("the authorization table covers every mutating API route", () => {

@@ -37,6 +37,14 @@ import {
   sloVersionSchema,
 } from "@/lib/schemas/slos";
 import { createTokenSchema, reownTokenSchema, revokeTokenSchema } from "@/lib/schemas/tokens";
+import {
+  addSubscriptionSchema,
+  createChannelSchema,
+  deleteChannelSchema,
+  redeliverSchema,
+  removeSubscriptionSchema,
+  setChannelEnabledSchema,
+} from "@/lib/schemas/notifications";
 import { resumeTrainingSchema } from "@/lib/schemas/training";
 import { createUserSchema, setUserDisabledSchema, updateUserSchema } from "@/lib/schemas/users";
 
@@ -120,6 +128,20 @@ export const ACTION_INPUTS: Record<string, ActionInput> = {
   ),
   importSlosAction: entry("slos", "sloImportSchema", sloImportSchema),
   setBudgetPolicyAction: entry("slos", "setBudgetPolicySchema", setBudgetPolicySchema),
+  createChannelAction: entry("notifications", "createChannelSchema", createChannelSchema),
+  setChannelEnabledAction: entry(
+    "notifications",
+    "setChannelEnabledSchema",
+    setChannelEnabledSchema,
+  ),
+  deleteChannelAction: entry("notifications", "deleteChannelSchema", deleteChannelSchema),
+  addSubscriptionAction: entry("notifications", "addSubscriptionSchema", addSubscriptionSchema),
+  removeSubscriptionAction: entry(
+    "notifications",
+    "removeSubscriptionSchema",
+    removeSubscriptionSchema,
+  ),
+  redeliverAction: entry("notifications", "redeliverSchema", redeliverSchema),
   createTokenAction: entry("tokens", "createTokenSchema", createTokenSchema),
   revokeTokenAction: entry("tokens", "revokeTokenSchema", revokeTokenSchema),
   reownTokenAction: entry("tokens", "reownTokenSchema", reownTokenSchema),
