@@ -265,6 +265,18 @@ describe("the rollout engine on an Argo Rollout", () => {
     );
     const id = started.rollouts[0]!.id;
     await driveUntil(id, (s) => s === "aborted");
+    // the abort's notification was written with it: by Flightdeck, why, and what it reached
+    const events = await prisma.notificationEvent.findMany({
+      where: { subjectKey: `rollout:${id}` },
+      select: { type: true, payload: true },
+    });
+    expect(events.map((e) => e.type)).toEqual(["rollout.aborted"]);
+    expect(events[0]?.payload).toMatchObject({
+      actor: null,
+      blastRadius: "20% of ranker-xl's traffic in production/us-east-1",
+      subject: { kind: "rollout", id, path: `/rollouts/${id}` },
+    });
+    expect(String((events[0]?.payload as { reason: string }).reason)).toMatch(/error/i);
     const object = argo(EAST)!;
     expect((object.status as { abort?: boolean }).abort).toBe(true);
     const o = await platform.rollout({
