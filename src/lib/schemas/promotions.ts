@@ -3,10 +3,13 @@ import { TIERS } from "@/lib/domain/models/registry";
 import { PROMOTION_DECISIONS, PROMOTION_STATUSES } from "@/lib/domain/promotions/gates";
 import {
   freezeWindowSchema,
+  recurringWindowSchema,
   requiredApprovalsSchema,
   soakMinutesSchema,
   type FreezeWindowData,
   type FreezeWindowInput,
+  type RecurringWindowData,
+  type RecurringWindowInput,
 } from "@/lib/domain/promotions/release-settings";
 import { listQuerySchema, regionCodeSchema } from "./list-query";
 
@@ -87,6 +90,11 @@ export type PromotionListQuery = z.infer<typeof promotionListQuerySchema>;
 export { freezeWindowSchema, type FreezeWindowData, type FreezeWindowInput };
 
 export const deleteFreezeSchema = z.object({ freezeId: id });
+
+/** A release window that repeats weekly in a time zone. */
+export { recurringWindowSchema, type RecurringWindowData, type RecurringWindowInput };
+
+export const deleteRecurringWindowSchema = z.object({ windowId: id });
 
 /**
  * Approvals and soak an environment requires of promotions into it, and whether it takes

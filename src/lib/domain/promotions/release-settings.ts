@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isTimeZone } from "./time-zones";
 import { TIERS } from "../models/registry";
 
 /**
@@ -41,3 +42,44 @@ export const freezeWindowSchema = z
   });
 export type FreezeWindowInput = z.input<typeof freezeWindowSchema>;
 export type FreezeWindowData = z.output<typeof freezeWindowSchema>;
+
+const clock = z
+  .string()
+  .trim()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Give a time as HH:MM (24 hours).")
+  .transform((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)));
+const weekday = z.coerce
+  .number("Choose a day.")
+  .int()
+  .min(1, "Choose a day.")
+  .max(7, "Choose a day.");
+
+/**
+ * A release window that repeats every week in a named time zone: a freeze, or the only hours
+ * its tier takes changes. Start and end are local wall-clock times in the zone.
+ */
+export const recurringWindowSchema = z
+  .object({
+    name: z.string().trim().min(3, "Name the window (at least 3 characters).").max(100),
+    kind: z.enum(["freeze", "allowed"], "Choose a freeze or an allowed window."),
+    tier: z.enum(["all", ...TIERS]).default("all"),
+    timeZone: z
+      .string()
+      .trim()
+      .refine(isTimeZone, "Give an IANA time zone, e.g. Europe/Berlin or America/New_York."),
+    startDay: weekday,
+    startTime: clock,
+    endDay: weekday,
+    endTime: clock,
+    reason: z.string().trim().max(500).default(""),
+  })
+  .refine((w) => w.kind === "allowed" || w.reason.length >= 5, {
+    path: ["reason"],
+    message: "Say why (at least 5 characters).",
+  })
+  .refine((w) => !(w.startDay === w.endDay && w.startTime === w.endTime), {
+    path: ["endTime"],
+    message: "The window must end at another time than it starts.",
+  });
+export type RecurringWindowInput = z.input<typeof recurringWindowSchema>;
+export type RecurringWindowData = z.output<typeof recurringWindowSchema>;
