@@ -1,6 +1,7 @@
 "use server";
 
 import { defineAction } from "@/actions/safe-action";
+import { createRecurringWindow, deleteRecurringWindow } from "@/server/promotions/release-windows";
 import {
   createPromotionSchema,
   decidePromotionSchema,
@@ -8,6 +9,8 @@ import {
   editPromotionSchema,
   environmentPolicySchema,
   freezeWindowSchema,
+  recurringWindowSchema,
+  deleteRecurringWindowSchema,
   modelReleaseSettingsSchema,
   promotionRefSchema,
 } from "@/lib/schemas/promotions";
@@ -85,6 +88,24 @@ export const deleteFreezeAction = defineAction({
   target: (i) => ({ type: "freeze", id: i.freezeId }),
   run: ({ actor, meta, input }) => deleteFreeze(actor, meta, input.freezeId),
   revalidate: ["/admin/release-policy", "/promotions"],
+});
+
+export const createRecurringWindowAction = defineAction({
+  name: "release_window.create",
+  permission: "settings.manage",
+  input: recurringWindowSchema,
+  target: (i) => ({ type: "release_window", id: i.name }),
+  run: ({ actor, meta, input }) => createRecurringWindow(actor, meta, input),
+  revalidate: ["/promotions/policy", "/promotions", "/rollouts/new"],
+});
+
+export const deleteRecurringWindowAction = defineAction({
+  name: "release_window.delete",
+  permission: "settings.manage",
+  input: deleteRecurringWindowSchema,
+  target: (i) => ({ type: "release_window", id: i.windowId }),
+  run: ({ actor, meta, input }) => deleteRecurringWindow(actor, meta, input.windowId),
+  revalidate: ["/promotions/policy", "/promotions", "/rollouts/new"],
 });
 
 export const setEnvironmentPolicyAction = defineAction({

@@ -7,6 +7,7 @@ import type {
   EnvironmentPolicyInput,
   FreezeWindowInput,
   ModelReleaseSettingsInput,
+  RecurringWindowInput,
 } from "@/lib/schemas/promotions";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
@@ -186,6 +187,125 @@ export function FreezeForm({
       <div className="flex items-center gap-2 sm:col-span-2">
         <Button type="submit" size="sm" disabled={pending}>
           Add freeze
+        </Button>
+        {error ? (
+          <span role="alert" className="text-sm text-red-700 dark:text-red-300">
+            {error}
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/**
+ * Adds a window that repeats every week: local wall-clock times in a named time zone (the
+ * browser's by default), kept across daylight-saving changes.
+ */
+export function RecurringWindowForm({
+  create,
+}: {
+  create: (input: RecurringWindowInput) => Promise<ActionResult<unknown>>;
+}) {
+  const [v, setV] = useState({
+    name: "",
+    kind: "freeze" as "freeze" | "allowed",
+    tier: "production" as "all" | "staging" | "production",
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    startDay: "5",
+    startTime: "16:00",
+    endDay: "1",
+    endTime: "08:00",
+    reason: "",
+  });
+  const set = (k: keyof typeof v) => (e: { target: { value: string } }) =>
+    setV({ ...v, [k]: e.target.value });
+  const { pending, error, fields, submit } = useSubmit(create);
+  const fieldError = (k: string) =>
+    fields[k] ? <p className="text-sm text-red-700 dark:text-red-300">{fields[k]}</p> : null;
+  return (
+    <form
+      aria-label="Add a repeating window"
+      className="grid max-w-3xl gap-3 rounded-md border p-3 sm:grid-cols-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit(
+          {
+            ...v,
+            kind: v.kind,
+            tier: v.tier,
+            startDay: Number(v.startDay),
+            endDay: Number(v.endDay),
+          },
+          () => setV({ ...v, name: "", reason: "" }),
+        );
+      }}
+    >
+      <div className="space-y-1 sm:col-span-2">
+        <Label htmlFor="window-name">Name</Label>
+        <Input id="window-name" value={v.name} onChange={set("name")} />
+        {fieldError("name")}
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="window-kind">Kind</Label>
+        <NativeSelect id="window-kind" value={v.kind} onChange={set("kind")}>
+          <option value="freeze">Freeze (no changes in it)</option>
+          <option value="allowed">Allowed window (changes only in it)</option>
+        </NativeSelect>
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="window-tier">Environments</Label>
+        <NativeSelect id="window-tier" value={v.tier} onChange={set("tier")}>
+          <option value="production">production</option>
+          <option value="staging">staging</option>
+          <option value="all">all</option>
+        </NativeSelect>
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="window-start-day">From</Label>
+        <NativeSelect id="window-start-day" value={v.startDay} onChange={set("startDay")}>
+          {DAYS.map((d, i) => (
+            <option key={d} value={i + 1}>
+              {d}
+            </option>
+          ))}
+        </NativeSelect>
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="window-start-time">at (24 h)</Label>
+        <Input id="window-start-time" value={v.startTime} onChange={set("startTime")} />
+        {fieldError("startTime")}
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="window-end-day">Until</Label>
+        <NativeSelect id="window-end-day" value={v.endDay} onChange={set("endDay")}>
+          {DAYS.map((d, i) => (
+            <option key={d} value={i + 1}>
+              {d}
+            </option>
+          ))}
+        </NativeSelect>
+      </div>
+      <div className="space-y-1">
+        <Label htmlFor="window-end-time">at (24 h)</Label>
+        <Input id="window-end-time" value={v.endTime} onChange={set("endTime")} />
+        {fieldError("endTime")}
+      </div>
+      <div className="space-y-1 sm:col-span-2">
+        <Label htmlFor="window-zone">Time zone (IANA)</Label>
+        <Input id="window-zone" value={v.timeZone} onChange={set("timeZone")} />
+        {fieldError("timeZone")}
+      </div>
+      <div className="space-y-1 sm:col-span-2">
+        <Label htmlFor="window-reason">Reason</Label>
+        <Input id="window-reason" value={v.reason} onChange={set("reason")} />
+        {fieldError("reason")}
+      </div>
+      <div className="flex items-center gap-2 sm:col-span-4">
+        <Button type="submit" size="sm" disabled={pending}>
+          Add repeating window
         </Button>
         {error ? (
           <span role="alert" className="text-sm text-red-700 dark:text-red-300">

@@ -1,4 +1,5 @@
 import "server-only";
+import { freezesBetween } from "@/server/promotions/release-windows";
 import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
@@ -72,11 +73,8 @@ export async function evaluatePromotionGates(
       where: { tier, region: { code: { in: subject.regions } } },
       select: { name: true, soakMinutes: true },
     }),
-    db().freezeWindow.findMany({
-      where: { endsAt: { gt: now } },
-      orderBy: { startsAt: "asc" },
-      select: { name: true, tier: true, startsAt: true, endsAt: true, reason: true },
-    }),
+    // in effect now or starting within the week the gate warns about
+    freezesBetween(db(), now, new Date(now.getTime() + 8 * 86_400_000)),
     budgetPolicyStates([model.name]),
     db().slo.count({ where: { modelId: model.id } }),
   ]);

@@ -1,4 +1,5 @@
 import "server-only";
+import { freezesNow } from "@/server/promotions/release-windows";
 import { metricsOutagePolicyOf } from "@/lib/domain/rollouts/blocked";
 import { clock } from "@/lib/clock";
 import { budgetPolicyStates } from "@/server/slos/budget-policy";
@@ -383,10 +384,7 @@ export async function startableModels(actor: Actor | null, now = clock.now()) {
         },
       },
     }),
-    db().freezeWindow.findMany({
-      where: { startsAt: { lte: now }, endsAt: { gt: now } },
-      select: { name: true, tier: true, startsAt: true, endsAt: true, reason: true },
-    }),
+    freezesNow(db(), now),
   ]);
   const principal = principalOf(actor);
   const budgets = await budgetPolicyStates(models.map((m) => m.name));

@@ -1,4 +1,5 @@
 import "server-only";
+import { freezesNow } from "@/server/promotions/release-windows";
 import { clock } from "@/lib/clock";
 import { type Tx } from "@/server/db/tx";
 import type { Actor } from "@/server/auth/session";
@@ -23,10 +24,7 @@ export async function releaseProcessOverride(
     where: { name: { in: environmentNames } },
     select: { name: true, tier: true, promotionsOnly: true },
   });
-  const freezes = await tx.freezeWindow.findMany({
-    where: { startsAt: { lte: now }, endsAt: { gt: now } },
-    select: { name: true, tier: true, startsAt: true, endsAt: true, reason: true },
-  });
+  const freezes = await freezesNow(tx, now);
   const gate = directChangeGate({
     change,
     environments,

@@ -781,6 +781,50 @@ const PROMOTION_ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  // A minute a week (Sunday 03:00 UTC), so the window it adds holds up no other case here.
+  createRecurringWindowAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const name = unique("authz-window");
+      return {
+        input: {
+          name,
+          kind: "freeze",
+          tier: "staging",
+          timeZone: "UTC",
+          startDay: 7,
+          startTime: "03:00",
+          endDay: 7,
+          endTime: "03:01",
+          reason: "Authorization drill",
+        },
+        snapshot: () => prisma.recurringWindow.count({ where: { name } }),
+      };
+    },
+  },
+  deleteRecurringWindowAction: {
+    allowed: ["admin"],
+    prepare: async () => {
+      const w = await prisma.recurringWindow.create({
+        data: {
+          name: unique("authz-window"),
+          kind: "freeze",
+          tier: "staging",
+          timeZone: "UTC",
+          startDay: 7,
+          startMinute: 180,
+          endDay: 7,
+          endMinute: 181,
+          reason: "Authorization drill",
+          createdById: users.admin,
+        },
+      });
+      return {
+        input: { windowId: w.id },
+        snapshot: () => prisma.recurringWindow.count({ where: { id: w.id } }),
+      };
+    },
+  },
   setEnvironmentPolicyAction: {
     allowed: ["admin"],
     prepare: async () => {

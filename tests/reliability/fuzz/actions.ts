@@ -17,6 +17,8 @@ import {
   createPromotionSchema,
   decidePromotionSchema,
   deleteFreezeSchema,
+  deleteRecurringWindowSchema,
+  recurringWindowSchema,
   editPromotionSchema,
   environmentPolicySchema,
   freezeWindowSchema,
@@ -88,6 +90,12 @@ export const ACTION_INPUTS: Record<string, ActionInput> = {
   startPromotionAction: entry("promotions", "promotionRefSchema", promotionRefSchema),
   createFreezeAction: entry("promotions", "freezeWindowSchema", freezeWindowSchema),
   deleteFreezeAction: entry("promotions", "deleteFreezeSchema", deleteFreezeSchema),
+  createRecurringWindowAction: entry("promotions", "recurringWindowSchema", recurringWindowSchema),
+  deleteRecurringWindowAction: entry(
+    "promotions",
+    "deleteRecurringWindowSchema",
+    deleteRecurringWindowSchema,
+  ),
   setEnvironmentPolicyAction: entry(
     "promotions",
     "environmentPolicySchema",

@@ -2,10 +2,13 @@ import { clock } from "@/lib/clock";
 import type { Metadata } from "next";
 import { requirePageActor } from "@/server/auth/page";
 import { modelReleaseSettings, releasePolicy } from "@/server/promotions/release-policy";
+import { listRecurringWindows } from "@/server/promotions/release-windows";
 import { isAllowed } from "@/server/access/authorize";
 import {
   createFreezeAction,
+  createRecurringWindowAction,
   deleteFreezeAction,
+  deleteRecurringWindowAction,
   setEnvironmentPolicyAction,
   setModelReleaseSettingsAction,
 } from "@/actions/promotions";
@@ -17,6 +20,7 @@ import {
   EnvironmentPolicyForm,
   FreezeForm,
   ModelSettingsForm,
+  RecurringWindowForm,
 } from "@/components/promotions/policy-forms";
 import {
   Table,
@@ -38,9 +42,10 @@ function soakText(min: number): string {
 export default async function ReleasePolicyPage() {
   const actor = await requirePageActor();
   const now = clock.now();
-  const [{ environments, freezes }, models] = await Promise.all([
+  const [{ environments, freezes }, models, windows] = await Promise.all([
     releasePolicy(actor, now),
     modelReleaseSettings(actor),
+    listRecurringWindows(actor, now),
   ]);
   const admin = isAllowed(actor, "settings.manage");
   return (
@@ -116,6 +121,87 @@ export default async function ReleasePolicyPage() {
       {admin ? (
         <div className="mt-3">
           <FreezeForm create={createFreezeAction} />
+        </div>
+      ) : null}
+      <h2 className="mb-2 mt-6 text-sm font-semibold">Repeating windows</h2>
+      <p className="mb-2 text-sm text-muted-foreground">
+        Weekly, in a named time zone (local hours are kept across daylight-saving changes). A freeze
+        blocks changes while it lasts; an allowed window means its environments take changes only
+        inside it. Both block promotions and direct rollouts, except fixes.
+      </p>
+      {windows.length === 0 ? (
+        <EmptyState title="No repeating windows" />
+      ) : (
+        <Table>
+          <TableCaption>Windows that repeat every week</TableCaption>
+          <TableHeader>
+            <TableRow>
+              <TableHead>Window</TableHead>
+              <TableHead>Environments</TableHead>
+              <TableHead>When</TableHead>
+              <TableHead>Now</TableHead>
+              {admin ? <TableHead>Remove</TableHead> : null}
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {windows.map((w) => {
+              // an allowed window that is open, or a freeze that is in force
+              const inside = w.current !== null;
+              const blocking = w.kind === "freeze" ? inside : !inside;
+              return (
+                <TableRow key={w.id} data-testid="window-row">
+                  <TableCell>
+                    <div className="font-medium">{w.name}</div>
+                    <div className="text-xs text-muted-foreground">
+                      {w.kind === "freeze" ? "freeze" : "allowed window"}
+                      {w.reason ? ` · ${w.reason}` : ""}
+                    </div>
+                  </TableCell>
+                  <TableCell>{w.tier ?? "all"}</TableCell>
+                  <TableCell>{w.description}</TableCell>
+                  <TableCell>
+                    <Badge tone={blocking ? "bad" : "good"} data-testid="window-state">
+                      {w.kind === "freeze"
+                        ? inside
+                          ? "in force"
+                          : "not in force"
+                        : inside
+                          ? "open"
+                          : "closed"}
+                    </Badge>
+                    <div className="mt-1 text-xs text-muted-foreground">
+                      {w.current ? (
+                        <>
+                          {w.kind === "freeze" ? "ends" : "closes"}{" "}
+                          <TimeAgo date={w.current.endsAt} now={now} />
+                        </>
+                      ) : w.next ? (
+                        <>
+                          {w.kind === "freeze" ? "starts" : "opens"}{" "}
+                          <TimeAgo date={w.next.startsAt} now={now} />
+                        </>
+                      ) : null}
+                    </div>
+                  </TableCell>
+                  {admin ? (
+                    <TableCell>
+                      <ActionButton
+                        action={deleteRecurringWindowAction}
+                        input={{ windowId: w.id }}
+                        label="Remove"
+                        confirm={`Remove the repeating window "${w.name}"?`}
+                      />
+                    </TableCell>
+                  ) : null}
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      )}
+      {admin ? (
+        <div className="mt-3">
+          <RecurringWindowForm create={createRecurringWindowAction} />
         </div>
       ) : null}
       <h2 className="mb-2 mt-6 text-sm font-semibold">Environments</h2>
