@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import {
   Activity,
+  Bell,
   Boxes,
   BrainCircuit,
   Cpu,
@@ -21,6 +22,7 @@ const ICONS: Record<NavIcon, LucideIcon> = {
   users: Users,
   chaos: Zap,
   tokens: KeyRound,
+  notifications: Bell,
   config: FileCog,
   overview: Gauge,
   clusters: Cpu,

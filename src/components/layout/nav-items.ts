@@ -13,6 +13,7 @@ export const NAV_ITEMS = [
 export const ADMIN_ITEMS = [
   { href: "/admin/users", label: "Users", icon: "users" },
   { href: "/admin/tokens", label: "API tokens", icon: "tokens" },
+  { href: "/admin/notifications", label: "Notifications", icon: "notifications" },
   { href: "/admin/config", label: "Configuration", icon: "config" },
   { href: "/admin/chaos", label: "Chaos", icon: "chaos" },
 ] as const;
