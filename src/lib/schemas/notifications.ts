@@ -32,8 +32,8 @@ const name = z
   .min(3, "Channel names need at least 3 characters.")
   .max(60, "Channel names have at most 60 characters.")
   .regex(
-    /^[a-z0-9][a-z0-9 ._#-]*$/i,
-    "Use letters, digits, spaces, dots, dashes, # and underscores.",
+    /^[a-z0-9#][a-z0-9 ._#-]*$/i,
+    "Use letters, digits, spaces, dots, dashes, # (e.g. #ml-alerts) and underscores.",
   );
 
 export const createChannelSchema = z.discriminatedUnion("kind", [

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { notificationWebhookBodySchema } from "@/lib/schemas/notifications";
+import { createChannelSchema, notificationWebhookBodySchema } from "@/lib/schemas/notifications";
 import { openApiDocument } from "@/app/api/v1/openapi.json/operations";
 import { describe, expect, it } from "vitest";
 import {
@@ -283,5 +283,41 @@ describe("the published webhook schema", () => {
     expect(post?.parameters?.map((p) => p.name)).toContain("X-Flightdeck-Signature");
     expect(doc.components.schemas.NotificationWebhook).toBeDefined();
     expect(doc.paths["/api/v1/notifications/pagerduty/{channelId}"]?.post?.security).toEqual([]);
+  });
+});
+
+describe("channel input", () => {
+  it("takes Slack-style names and http(s) URLs only", () => {
+    const slack = (name: string, url = "https://hooks.slack.com/services/T/B/x") =>
+      createChannelSchema.safeParse({ kind: "slack", name, url }).success;
+    expect(slack("#ml-alerts")).toBe(true);
+    expect(slack("ranking on-call")).toBe(true);
+    expect(slack("-x-")).toBe(false);
+    expect(slack("ab")).toBe(false);
+    expect(slack("ok name", "ftp://hooks.example.com/x")).toBe(false);
+    expect(slack("ok name", "javascript:alert(1)")).toBe(false);
+    expect(slack("ok name", "hooks.slack.com/services/x")).toBe(false);
+    const pd = (routingKey: string) =>
+      createChannelSchema.safeParse({ kind: "pagerduty", name: "pd", routingKey }).success;
+    expect(pd("R0123456789ABCDEF0123456789ABCDE")).toBe(false); // the name is too short
+    expect(
+      createChannelSchema.safeParse({
+        kind: "pagerduty",
+        name: "ranking pd",
+        routingKey: "R0123456789ABCDEF0123456789ABCDE",
+      }).success,
+    ).toBe(true);
+    expect(
+      createChannelSchema.safeParse({ kind: "pagerduty", name: "ranking pd", routingKey: "short" })
+        .success,
+    ).toBe(false);
+    expect(
+      createChannelSchema.safeParse({
+        kind: "webhook",
+        name: "ops bus",
+        url: "https://ops.example.com/hook",
+        signingSecret: "too-short",
+      }).success,
+    ).toBe(false);
   });
 });
