@@ -116,6 +116,9 @@ test("every page's first-load JavaScript is within its budget", async ({ browser
     ["/slos/new", FORMS],
     ["/admin/users", ACTIONS],
     ["/admin/chaos", FORMS],
+    ["/admin/notifications", FORMS],
+    ["/admin/notifications/deliveries", ACTIONS],
+    ["/promotions/policy", FORMS],
   ];
   const rows: string[] = [];
   const over: string[] = [];
