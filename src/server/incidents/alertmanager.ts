@@ -132,6 +132,8 @@ async function receiveAlert(
       startsAt: change.startedAt,
       endsAt: change.endedAt,
       lastSeenAt: now,
+      generatorUrl: change.generatorURL,
+      runbookUrl: change.runbookUrl,
     };
 
     /**

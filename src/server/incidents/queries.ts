@@ -1,4 +1,6 @@
 import "server-only";
+import { linkTemplates } from "@/server/models/links";
+import { renderLink } from "@/lib/domain/models/link-templates";
 import { clock } from "@/lib/clock";
 import { type Tx } from "@/server/db/tx";
 import { db } from "@/server/db/client";
@@ -111,6 +113,17 @@ export interface IncidentDetail {
   /** why closing is refused now, when the incident is resolved but cannot close */
   closeBlockedReason: string | null;
   canWork: boolean;
+  /** Alertmanager alerts it holds, with their source and runbook when they are http(s) */
+  alerts: {
+    fingerprint: string;
+    title: string;
+    status: string;
+    startsAt: Date;
+    generatorUrl: string | null;
+    runbookUrl: string | null;
+  }[];
+  /** the affected models' and linked SLOs' links out, filled in for its regions */
+  links: { key: string; label: string; url: string }[];
 }
 
 /** What the close gate judges: the saved postmortem and the budget each linked SLO lost to it. */
@@ -141,17 +154,56 @@ export async function getIncident(actor: Actor | null, number: number): Promise<
         orderBy: [{ at: "asc" }, { id: "asc" }],
         select: { id: true, at: true, kind: true, message: true, actor: true },
       },
+      alerts: {
+        orderBy: { receivedAt: "asc" },
+        take: 50,
+        select: {
+          fingerprint: true,
+          title: true,
+          status: true,
+          startsAt: true,
+          generatorUrl: true,
+          runbookUrl: true,
+        },
+      },
     },
   });
   if (!i) throw new AppError("NOT_FOUND", `No incident #${number}.`);
-  const [models, slos, related] = await Promise.all([
+  const [models, slos, related, modelLinks, sloLinks] = await Promise.all([
     db().model.findMany({
       where: { name: { in: i.affectedModels } },
-      select: { name: true, displayName: true },
+      select: { name: true, displayName: true, team: { select: { slug: true } } },
     }),
-    db().slo.findMany({ where: { name: { in: i.linkedSlos } }, select: { name: true } }),
+    db().slo.findMany({
+      where: { name: { in: i.linkedSlos } },
+      select: { name: true, model: { select: { name: true } }, team: { select: { slug: true } } },
+    }),
     relatedTimeline(i),
+    linkTemplates(actor, "model", i.affectedModels),
+    linkTemplates(actor, "slo", i.linkedSlos),
   ]);
+  const links = [
+    ...modelLinks.flatMap((t) => {
+      const team = models.find((m) => m.name === t.subject)?.team.slug;
+      const regions = i.affectedRegions.length > 0 ? i.affectedRegions : [undefined];
+      return [...new Set(regions)].flatMap((region) => {
+        const url = renderLink(t.urlTemplate, {
+          model: t.subject,
+          ...(team ? { team } : {}),
+          ...(region ? { region } : {}),
+        });
+        const label = `${t.subject} ${t.label}${region && /\{region\}/.test(t.urlTemplate) ? ` (${region})` : ""}`;
+        return url ? [{ key: `${t.id}-${region ?? ""}`, label, url }] : [];
+      });
+    }),
+    ...sloLinks.flatMap((t) => {
+      const s = slos.find((x) => x.name === t.subject);
+      const url = s
+        ? renderLink(t.urlTemplate, { slo: s.name, model: s.model.name, team: s.team.slug })
+        : null;
+      return url ? [{ key: t.id, label: `${t.subject} ${t.label}`, url }] : [];
+    }),
+  ].filter((l, n, all) => all.findIndex((x) => x.url === l.url) === n);
   const now = clock.now();
   const own = i.events.map((e) => ({ ...e, href: null }));
   const timeline = [...own, ...related].sort(
@@ -172,6 +224,7 @@ export async function getIncident(actor: Actor | null, number: number): Promise<
     availableEvents: canWork ? availableIncidentEvents(i, now, context) : [],
     closeBlockedReason: close && !close.ok ? close.reason : null,
     canWork,
+    links,
   };
 }
 

@@ -21,6 +21,7 @@ import * as incidentActions from "@/actions/incidents";
 import * as postmortemActions from "@/actions/postmortems";
 import * as configActions from "@/actions/config";
 import * as notificationActions from "@/actions/notifications";
+import * as linkActions from "@/actions/links";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
@@ -868,6 +869,41 @@ const PROMOTION_ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  // a model's links: its team's release managers and admins (the table's people are in ranking)
+  addLinkAction: {
+    allowed: ["release_manager", "admin"],
+    prepare: async () => {
+      const label = unique("dash").slice(0, 40);
+      return {
+        input: {
+          subjectKind: "model",
+          subject: "ranker-xl",
+          label,
+          urlTemplate: "https://grafana.example.com/d/serving?var-model={model}",
+        },
+        snapshot: () => prisma.linkTemplate.count({ where: { label } }),
+      };
+    },
+  },
+  // an SLO's links: whoever may define its team's SLOs
+  removeLinkAction: {
+    allowed: ["engineer", "release_manager", "admin"],
+    prepare: async () => {
+      const link = await prisma.linkTemplate.create({
+        data: {
+          subjectKind: "slo",
+          subject: "ranker-xl-availability",
+          label: unique("runbook").slice(0, 40),
+          urlTemplate: "https://runbooks.example.com/{slo}",
+          createdBy: "setup",
+        },
+      });
+      return {
+        input: { linkId: link.id },
+        snapshot: () => prisma.linkTemplate.count({ where: { id: link.id } }),
+      };
+    },
+  },
   setModelReleaseSettingsAction: {
     allowed: ["release_manager", "admin"],
     prepare: async () => {
@@ -1058,6 +1094,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "postmortems.ts": postmortemActions,
   "config.ts": configActions,
   "notifications.ts": notificationActions,
+  "links.ts": linkActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -1094,6 +1131,7 @@ const actionFns = Object.assign(
   postmortemActions,
   configActions,
   notificationActions,
+  linkActions,
 ) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }

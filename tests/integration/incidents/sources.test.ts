@@ -12,6 +12,8 @@ import { applySloSpecs } from "@/server/slos/definitions";
 import { evaluateSlos } from "@/server/slos/evaluator";
 import { getIncident } from "@/server/incidents/queries";
 import { transitionIncident } from "@/server/incidents/lifecycle";
+import { addLink, removeLink } from "@/server/models/links";
+import { addLinkSchema } from "@/lib/schemas/links";
 import type { SloSpecInput } from "@/lib/domain/slos/spec";
 
 const prisma = connectTestDatabase();
@@ -446,5 +448,76 @@ describe("incidents from page burn-rate alerts", () => {
     };
     expect(res.alerts[0]).toMatchObject({ outcome: "attached", incident: number });
     expect(await prisma.incident.count({ where: { linkedSlos: { has: name } } })).toBe(1);
+  });
+});
+
+describe("links out on an incident", () => {
+  it("keeps an alert's source and runbook, and the incident shows them beside its models' links", async () => {
+    const link = await addLink(
+      admin,
+      meta,
+      addLinkSchema.parse({
+        subjectKind: "model",
+        subject: "assistant-llm-70b",
+        label: `Dashboard ${RUN}`,
+        urlTemplate: "https://grafana.example.com/d/serving?var-model={model}&var-region={region}",
+      }),
+    );
+    // the same link twice is one; another URL under the same label is refused
+    expect(
+      await addLink(
+        admin,
+        meta,
+        addLinkSchema.parse({
+          subjectKind: "model",
+          subject: "assistant-llm-70b",
+          label: `Dashboard ${RUN}`,
+          urlTemplate:
+            "https://grafana.example.com/d/serving?var-model={model}&var-region={region}",
+        }),
+      ),
+    ).toEqual({ id: link.id, created: false });
+    // the ranking team's engineer may not change the assistant team's model links
+    await expect(
+      addLink(
+        engineer,
+        meta,
+        addLinkSchema.parse({
+          subjectKind: "model",
+          subject: "assistant-llm-70b",
+          label: "Mine",
+          urlTemplate: "https://x.example.com/{model}",
+        }),
+      ),
+    ).rejects.toThrow();
+
+    const body = notification("firing-grouped-by-region", (a) => {
+      a.fingerprint = `links-${String(a.fingerprint)}`;
+      a.generatorURL = "http://prometheus.monitoring.svc:9090/graph?g0.expr=up";
+      a.annotations = {
+        ...(a.annotations as Record<string, string>),
+        runbook_url: "https://runbooks.example.com/gpu-xid",
+      };
+    });
+    body.alerts.splice(1);
+    (body.alerts[0] as unknown as Record<string, unknown>).generatorURL = "javascript:alert(1)";
+    const res = await post(assistantToken, body);
+    const { alerts } = (await res.json()) as { alerts: { incident: number }[] };
+    const incident = await getIncident(admin, alerts[0]!.incident);
+    expect(incident.alerts).toEqual([
+      expect.objectContaining({
+        generatorUrl: null,
+        runbookUrl: "https://runbooks.example.com/gpu-xid",
+      }),
+    ]);
+    expect(incident.links).toEqual([
+      {
+        key: expect.any(String),
+        label: `assistant-llm-70b Dashboard ${RUN} (eu-west-1)`,
+        url: "https://grafana.example.com/d/serving?var-model=assistant-llm-70b&var-region=eu-west-1",
+      },
+    ]);
+    expect(await removeLink(admin, meta, { linkId: link.id })).toEqual({ removed: true });
+    expect((await getIncident(admin, alerts[0]!.incident)).links).toEqual([]);
   });
 });

@@ -39,6 +39,7 @@ import {
   sloVersionSchema,
 } from "@/lib/schemas/slos";
 import { createTokenSchema, reownTokenSchema, revokeTokenSchema } from "@/lib/schemas/tokens";
+import { addLinkSchema, removeLinkSchema } from "@/lib/schemas/links";
 import {
   addSubscriptionSchema,
   createChannelSchema,
@@ -150,6 +151,8 @@ export const ACTION_INPUTS: Record<string, ActionInput> = {
     removeSubscriptionSchema,
   ),
   redeliverAction: entry("notifications", "redeliverSchema", redeliverSchema),
+  addLinkAction: entry("links", "addLinkSchema", addLinkSchema),
+  removeLinkAction: entry("links", "removeLinkSchema", removeLinkSchema),
   createTokenAction: entry("tokens", "createTokenSchema", createTokenSchema),
   revokeTokenAction: entry("tokens", "revokeTokenSchema", revokeTokenSchema),
   reownTokenAction: entry("tokens", "reownTokenSchema", reownTokenSchema),

@@ -6,6 +6,7 @@ import {
   type IncidentLifecycle,
   type Severity,
 } from "./lifecycle";
+import { safeHttpUrl } from "../models/link-templates";
 
 /**
  * Alertmanager's webhook (`webhook_config`, payload version 4) and how one alert opens or
@@ -85,7 +86,10 @@ export interface AlertIncidentChange {
   startedAt: Date;
   /** when it resolved; null while firing */
   endedAt: Date | null;
+  /** the alert's source (a Prometheus graph), when it is an http(s) URL */
   generatorURL: string | null;
+  /** annotations.runbook_url (or runbook), when it is an http(s) URL */
+  runbookUrl: string | null;
   labels: Record<string, string>;
 }
 
@@ -135,7 +139,8 @@ export function alertToIncidentChange(alert: AlertmanagerAlert): AlertIncidentCh
     description: label(alert.annotations, "description"),
     startedAt: alert.startsAt,
     endedAt: alert.status === "resolved" ? alert.endsAt : null,
-    generatorURL: alert.generatorURL.trim() || null,
+    generatorURL: safeHttpUrl(alert.generatorURL),
+    runbookUrl: safeHttpUrl(label(alert.annotations, "runbook_url", "runbook")),
     labels: alert.labels,
   };
 }

@@ -116,6 +116,7 @@ describe("alertToIncidentChange: the fixtures", () => {
       endedAt: null,
       generatorURL:
         "http://prometheus.monitoring.svc:9090/graph?g0.expr=max%28slo%3Asli_error%3Aratio_rate5m%29&g0.tab=1",
+      runbookUrl: null,
       labels: parse("firing-slo-burn.json").alerts[0]!.labels,
     });
   });

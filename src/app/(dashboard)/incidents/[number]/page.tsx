@@ -23,6 +23,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { SloImpactCard } from "@/components/incidents/slo-impact";
 import { PostmortemCard } from "@/components/incidents/postmortem-card";
 import { WhatChanged } from "./what-changed";
+import { LinksList } from "@/components/links/links-list";
 
 export async function generateMetadata({
   params,
@@ -163,6 +164,37 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
             <p className="max-w-3xl text-sm text-muted-foreground" data-testid="close-blocked">
               Close is not available: {i.closeBlockedReason}
             </p>
+          ) : null}
+        </section>
+      ) : null}
+
+      {i.links.length > 0 || i.alerts.length > 0 ? (
+        <section aria-labelledby="links-out" className="mb-4 space-y-2">
+          <h2 id="links-out" className="text-sm font-semibold">
+            Dashboards, runbooks and alerts
+          </h2>
+          <LinksList links={i.links} />
+          {i.alerts.length > 0 ? (
+            <ul aria-label="Alerts" className="space-y-1 text-sm">
+              {i.alerts.map((a) => (
+                <li key={a.fingerprint} className="flex flex-wrap items-baseline gap-x-3">
+                  <span className="font-medium">{a.title}</span>
+                  <span className="text-xs text-muted-foreground">
+                    {a.status} · since <TimeAgo date={a.startsAt} />
+                  </span>
+                  <LinksList
+                    links={[
+                      ...(a.generatorUrl
+                        ? [{ key: "source", label: "Source", url: a.generatorUrl }]
+                        : []),
+                      ...(a.runbookUrl
+                        ? [{ key: "runbook", label: "Runbook", url: a.runbookUrl }]
+                        : []),
+                    ]}
+                  />
+                </li>
+              ))}
+            </ul>
           ) : null}
         </section>
       ) : null}

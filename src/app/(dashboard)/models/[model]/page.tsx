@@ -22,6 +22,10 @@ import {
 import { CompareForm } from "@/components/models/compare-form";
 import { PrimaryMetrics } from "@/components/models/eval-metrics";
 import { PlacementBadges, PlacementMatrix } from "@/components/models/placements";
+import { LinksSection } from "@/components/links/links-section";
+import { addLinkAction, removeLinkAction } from "@/actions/links";
+import { canEditLinks, linkTemplates } from "@/server/models/links";
+import { renderForRegions } from "@/lib/domain/models/link-templates";
 
 export const metadata: Metadata = { title: "Model" };
 
@@ -41,6 +45,21 @@ export default async function ModelPage({
       if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
       throw error;
     },
+  );
+  const [templates, canEdit] = await Promise.all([
+    linkTemplates(actor, "model", [d.model.name]),
+    canEditLinks(actor, "model", d.model.name),
+  ]);
+  const environments = [
+    ...new Map(
+      d.placements.map((p) => [p.environment, { region: p.region, environment: p.environment }]),
+    ).values(),
+  ];
+  const links = templates.flatMap((t) =>
+    renderForRegions(t, { model: d.model.name, team: d.model.teamSlug }, environments).map((l) => ({
+      key: `${t.id}-${l.label}`,
+      ...l,
+    })),
   );
   const base = `/models/${encodeURIComponent(d.model.name)}`;
   const versionHref = (v: string) => `${base}/versions/${encodeURIComponent(v)}`;
@@ -73,6 +92,14 @@ export default async function ModelPage({
           <PlacementMatrix matrix={d.matrix} versionHref={versionHref} />
         )}
       </section>
+
+      <LinksSection
+        subjectKind="model"
+        subject={d.model.name}
+        links={links}
+        templates={templates}
+        edit={canEdit ? { add: addLinkAction, remove: removeLinkAction } : null}
+      />
 
       <section aria-labelledby="versions-heading">
         <div className="mb-2 flex flex-wrap items-end justify-between gap-3">

@@ -2,6 +2,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
+import { LinksSection } from "@/components/links/links-section";
+import { addLinkAction, removeLinkAction } from "@/actions/links";
+import { canEditLinks, linkTemplates } from "@/server/models/links";
+import { renderLink } from "@/lib/domain/models/link-templates";
 import { getSloDetail } from "@/server/slos/queries";
 import { canManageSlos } from "@/server/slos/definitions";
 import { budgetPolicyStates, canSetBudgetPolicy } from "@/server/slos/budget-policy";
@@ -70,7 +74,16 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
   const slo = await getSloDetail(actor, decodeURIComponent(name));
   if (!slo) notFound();
   const { spec, summary } = slo;
-  const policy = (await budgetPolicyStates([spec.service])).get(spec.service);
+  const [policies, templates, canEdit] = await Promise.all([
+    budgetPolicyStates([spec.service]),
+    linkTemplates(actor, "slo", [spec.name]),
+    canEditLinks(actor, "slo", spec.name),
+  ]);
+  const policy = policies.get(spec.service);
+  const links = templates.flatMap((t) => {
+    const url = renderLink(t.urlTemplate, { slo: spec.name, model: spec.service, team: spec.team });
+    return url ? [{ key: t.id, label: t.label, url }] : [];
+  });
   const unit = budgetUnit(spec.budgetingMethod);
   const total = summary.budgetAmount;
   const consumedAmount =
@@ -295,6 +308,13 @@ export default async function SloPage({ params }: { params: Promise<{ name: stri
           </Table>
         )}
       </section>
+      <LinksSection
+        subjectKind="slo"
+        subject={spec.name}
+        links={links}
+        templates={templates}
+        edit={canEdit ? { add: addLinkAction, remove: removeLinkAction } : null}
+      />
       <section aria-labelledby="changes-heading">
         <h2 id="changes-heading" className="mb-2 text-base font-semibold">
           Rollouts and incidents of {spec.service}
