@@ -67,7 +67,13 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           <div className="flex items-center gap-3">
             <PlatformIndicator {...platform} />
             <div className="text-right text-sm leading-tight" data-testid="current-user">
-              <div className="font-medium">{actor.name}</div>
+              <Link
+                href="/settings"
+                className="font-medium underline-offset-2 hover:underline"
+                title="Your settings (time zone)"
+              >
+                {actor.name}
+              </Link>
               <div className="text-xs text-muted-foreground">
                 <span data-testid="current-role">{ROLE_LABELS[actor.role]}</span>
                 {actor.teamName ? ` · ${actor.teamName}` : ""}

@@ -1,16 +1,27 @@
 import { formatDistanceStrict } from "date-fns";
+import { displayZone, formatInZone } from "@/lib/display-zone";
 
-/** "2026-11-29 01:30 UTC": server-rendered times are shown in UTC, labelled as such. */
+/**
+ * "2026-11-29 01:30 UTC": an absolute time in the zone the user reads times in (UTC unless they
+ * chose another), labelled with it.
+ */
 export function formatAbsolute(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return formatInZone(date, displayZone());
 }
 
-/** A time shown both relative ("3 hours ago") and absolute with its time zone. */
+/**
+ * A time shown both relative ("3 hours ago") and absolute with its time zone; hovering shows
+ * it in UTC, whatever the user's zone.
+ */
 export function TimeAgo({ date, now = new Date() }: { date: Date | null; now?: Date }) {
   if (!date) return <span className="text-muted-foreground">—</span>;
   const absolute = formatAbsolute(date);
   return (
-    <time dateTime={date.toISOString()} title={absolute} className="flex flex-col leading-tight">
+    <time
+      dateTime={date.toISOString()}
+      title={formatInZone(date)}
+      className="flex flex-col leading-tight"
+    >
       <span>{formatDistanceStrict(date, now, { addSuffix: true })}</span>
       <span className="text-xs text-muted-foreground">{absolute}</span>
     </time>

@@ -6,6 +6,7 @@ import { isRole, type Role } from "@/lib/domain/access/roles";
 import type { Principal } from "@/lib/domain/access/policy";
 import { AppError } from "@/server/errors";
 import { demoMode } from "@/server/demo-mode";
+import { setDisplayZone } from "@/lib/display-zone";
 
 /** Who is acting: a signed-in user, or an API token used by automation. */
 export interface Actor {
@@ -19,6 +20,8 @@ export interface Actor {
   role: Role | null;
   teamId: string | null;
   teamName: string | null;
+  /** the IANA time zone a user reads times in; null is UTC */
+  timeZone?: string | null;
   /** a token's scopes */
   scopes?: readonly string[];
 }
@@ -43,6 +46,7 @@ export async function loadUserActor(id: string): Promise<Actor | null> {
       demo: true,
       teamId: true,
       team: { select: { name: true } },
+      timeZone: true,
     },
   });
   // Turning demo mode off ends demo sessions too, not only new demo sign-ins.
@@ -55,6 +59,7 @@ export async function loadUserActor(id: string): Promise<Actor | null> {
     role: isRole(user.role) ? user.role : null,
     teamId: user.teamId,
     teamName: user.team?.name ?? null,
+    timeZone: user.timeZone,
   };
 }
 
@@ -65,7 +70,10 @@ export async function loadUserActor(id: string): Promise<Actor | null> {
 export const getActor = cache(async (): Promise<Actor | null> => {
   const session = await auth();
   const id = session?.user?.id;
-  return id ? loadUserActor(id) : null;
+  const actor = id ? await loadUserActor(id) : null;
+  // Every page, layout and template reads the actor before it renders a time.
+  setDisplayZone(actor?.timeZone);
+  return actor;
 });
 
 export async function requireActor(): Promise<Actor> {

@@ -22,6 +22,7 @@ import * as postmortemActions from "@/actions/postmortems";
 import * as configActions from "@/actions/config";
 import * as notificationActions from "@/actions/notifications";
 import * as linkActions from "@/actions/links";
+import * as preferenceActions from "@/actions/preferences";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
 import * as versionsRoute from "@/app/api/v1/models/[model]/versions/route";
@@ -869,6 +870,20 @@ const PROMOTION_ACTIONS: Record<string, ActionCase> = {
       };
     },
   },
+  // each person's own preference: whoever may read the fleet (each of the table's people sets
+  // their own row once, from UTC to Berlin)
+  setTimeZoneAction: {
+    allowed: ["viewer", "engineer", "release_manager", "admin"],
+    prepare: async () => ({
+      input: { timeZone: "Europe/Berlin" },
+      snapshot: () =>
+        prisma.user.findMany({
+          where: { email: { endsWith: "@authz.test" } },
+          orderBy: { email: "asc" },
+          select: { timeZone: true },
+        }),
+    }),
+  },
   // a model's links: its team's release managers and admins (the table's people are in ranking)
   addLinkAction: {
     allowed: ["release_manager", "admin"],
@@ -1095,6 +1110,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "config.ts": configActions,
   "notifications.ts": notificationActions,
   "links.ts": linkActions,
+  "preferences.ts": preferenceActions,
 };
 
 describe("the authorization table covers every server action", () => {
@@ -1132,6 +1148,7 @@ const actionFns = Object.assign(
   configActions,
   notificationActions,
   linkActions,
+  preferenceActions,
 ) as unknown as Record<
   string,
   ((input: unknown) => Promise<ActionResult<unknown>>) & { actionName: string }

@@ -40,6 +40,7 @@ import {
 } from "@/lib/schemas/slos";
 import { createTokenSchema, reownTokenSchema, revokeTokenSchema } from "@/lib/schemas/tokens";
 import { addLinkSchema, removeLinkSchema } from "@/lib/schemas/links";
+import { timeZonePreferenceSchema } from "@/lib/schemas/preferences";
 import {
   addSubscriptionSchema,
   createChannelSchema,
@@ -152,6 +153,7 @@ export const ACTION_INPUTS: Record<string, ActionInput> = {
   ),
   redeliverAction: entry("notifications", "redeliverSchema", redeliverSchema),
   addLinkAction: entry("links", "addLinkSchema", addLinkSchema),
+  setTimeZoneAction: entry("preferences", "timeZonePreferenceSchema", timeZonePreferenceSchema),
   removeLinkAction: entry("links", "removeLinkSchema", removeLinkSchema),
   createTokenAction: entry("tokens", "createTokenSchema", createTokenSchema),
   revokeTokenAction: entry("tokens", "revokeTokenSchema", revokeTokenSchema),
