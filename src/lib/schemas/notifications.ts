@@ -140,7 +140,7 @@ export const notificationWebhookBodySchema = z
     occurredAt: z.string().meta({ format: "date-time" }),
     subject: z
       .object({
-        kind: z.enum(["rollout", "promotion", "incident", "slo"]),
+        kind: z.enum(["rollout", "promotion", "incident", "slo", "freeze"]),
         id: z.string(),
         name: z.string(),
         url: z.string().meta({ description: "The page in Flightdeck." }),

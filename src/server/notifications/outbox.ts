@@ -11,6 +11,10 @@ export interface NotifyInput {
   modelId: string | null;
   environmentId: string | null;
   occurredAt?: Date;
+  /** record the event once per key (events that time raises, seen by several workers) */
+  dedupeKey?: string;
+  /** for every subscription of the event type, whatever team, model or environment it names */
+  everyone?: boolean;
 }
 
 /**
@@ -22,13 +26,17 @@ export interface NotifyInput {
 export async function notify(tx: Tx, input: NotifyInput): Promise<void> {
   const at = input.occurredAt ?? clock.now();
   const { payload, subjectKey, teamId, modelId, environmentId } = input;
+  const everyone = input.everyone ?? false;
   const toPagerDuty = pagerDutyEligible(payload);
   await tx.$executeRaw`
     WITH ev AS (
       INSERT INTO "NotificationEvent"
-        ("id", "type", "subjectKey", "occurredAt", "teamId", "modelId", "environmentId", "payload")
+        ("id", "type", "subjectKey", "occurredAt", "teamId", "modelId", "environmentId", "payload",
+         "dedupeKey")
       VALUES (gen_random_uuid()::text, ${payload.type}, ${subjectKey}, ${at}, ${teamId},
-              ${modelId}, ${environmentId}, ${JSON.stringify(payload)}::jsonb)
+              ${modelId}, ${environmentId}, ${JSON.stringify(payload)}::jsonb,
+              ${input.dedupeKey ?? null}::text)
+      ON CONFLICT ("dedupeKey") DO NOTHING
       RETURNING "id", "seq"
     )
     INSERT INTO "NotificationDelivery"
@@ -41,8 +49,9 @@ export async function notify(tx: Tx, input: NotifyInput): Promise<void> {
         SELECT 1 FROM "NotificationSubscription" s
         WHERE s."channelId" = c."id"
           AND ${payload.type}::text = ANY (s."events")
-          AND (s."teamId" IS NULL OR s."teamId" = ${teamId}::text)
-          AND (s."modelId" IS NULL OR s."modelId" = ${modelId}::text)
-          AND (s."environmentId" IS NULL OR s."environmentId" = ${environmentId}::text)
+          AND (${everyone} OR (
+            (s."teamId" IS NULL OR s."teamId" = ${teamId}::text)
+            AND (s."modelId" IS NULL OR s."modelId" = ${modelId}::text)
+            AND (s."environmentId" IS NULL OR s."environmentId" = ${environmentId}::text)))
       )`;
 }

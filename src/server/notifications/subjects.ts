@@ -1,6 +1,7 @@
 import "server-only";
 import type { Tx } from "@/server/db/tx";
 import { notify } from "@/server/notifications/outbox";
+import type { FreezeWindowView } from "@/lib/domain/promotions/gates";
 import type { NotificationEventType, NotificationFact } from "@/lib/domain/notifications/events";
 
 /**
@@ -323,4 +324,53 @@ export async function notifyIncidentStep(
 ): Promise<void> {
   const type = INCIDENT_STEP_EVENTS[step];
   if (type) await notifyIncident(tx, incidentId, type, who);
+}
+
+/**
+ * Change freezes (one-off or repeating) that started in the last ten minutes: one
+ * "freeze.starting" event each, whichever worker sees it first (the event's key is the freeze
+ * and its start). For every subscription of the event, whatever it scopes: a freeze stops every
+ * team's changes in its environments. A worker down for longer than ten minutes does not
+ * announce freezes that long under way.
+ */
+export async function announceStartedFreezes(
+  tx: Tx,
+  freezes: readonly FreezeWindowView[],
+  now: Date,
+): Promise<number> {
+  const since = now.getTime() - 10 * 60_000;
+  let announced = 0;
+  for (const f of freezes) {
+    const start = f.startsAt.getTime();
+    if (start <= since || start > now.getTime() || f.endsAt.getTime() <= now.getTime()) continue;
+    const where = f.tier ? `${f.tier} environments` : "every environment";
+    await notify(tx, {
+      subjectKey: `freeze:${f.name}`,
+      dedupeKey: `freeze:${f.name}:${f.tier ?? "all"}:${f.startsAt.toISOString()}`,
+      teamId: null,
+      modelId: null,
+      environmentId: null,
+      everyone: true,
+      occurredAt: f.startsAt,
+      payload: {
+        type: "freeze.starting",
+        subject: { kind: "freeze", id: f.name, name: f.name, path: "/promotions/policy" },
+        summary: `Change freeze "${f.name}" started: no new changes to ${where} until ${f.endsAt.toISOString().slice(0, 16).replace("T", " ")} UTC, except fixes.`,
+        actor: null,
+        reason: f.reason || null,
+        blastRadius: where,
+        team: null,
+        model: null,
+        environment: f.tier,
+        severity: null,
+        openedByFlightdeck: false,
+        facts: [
+          { label: "Starts", value: f.startsAt.toISOString() },
+          { label: "Ends", value: f.endsAt.toISOString() },
+        ],
+      },
+    });
+    announced += 1;
+  }
+  return announced;
 }

@@ -5,6 +5,7 @@ import { syncFleet } from "@/server/fleet/sync";
 import { evaluateSlos } from "@/server/slos/evaluator";
 import { driveRollouts } from "@/server/rollouts/engine";
 import { deliverNotifications } from "@/server/notifications/deliver";
+import { announceFreezes } from "@/server/notifications/freezes";
 import { log } from "@/lib/telemetry/log";
 import { runsWorker } from "@/lib/config/role";
 import { clustersSynced, loopTicked, sloEvaluationDuration, timed } from "@/lib/telemetry/metrics";
@@ -102,6 +103,7 @@ export function startWorker(): void {
     if (notifying) return;
     notifying = true;
     try {
+      await attempt("freeze announcements", () => announceFreezes());
       await attempt("notifications", () => deliverNotifications());
     } finally {
       notifying = false;

@@ -21,6 +21,9 @@ import { deliverNotifications } from "@/server/notifications/deliver";
 import { listDeliveries, redeliver } from "@/server/notifications/deliveries";
 import { notifyIncident } from "@/server/notifications/subjects";
 import { receivePagerDutyWebhook } from "@/server/notifications/pagerduty-inbound";
+import { announceFreezes } from "@/server/notifications/freezes";
+import { createRecurringWindow } from "@/server/promotions/release-windows";
+import { recurringWindowSchema } from "@/lib/schemas/promotions";
 import { verifyWebhookSignature } from "@/lib/domain/notifications/delivery";
 import type { IncidentEvent } from "@/lib/domain/incidents/lifecycle";
 import type { NotificationEventType } from "@/lib/domain/notifications/events";
@@ -508,5 +511,62 @@ describe("PagerDuty", () => {
         },
       }),
     ).toBe(1);
+  });
+});
+
+describe("freezes starting", () => {
+  it("announces a repeating freeze once when it starts, to a team's channel too", async () => {
+    const ranking = await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } });
+    await addSubscription(
+      admin,
+      meta,
+      addSubscriptionSchema.parse({
+        channelId: webhookId,
+        teamId: ranking.id,
+        events: ["freeze.starting"],
+      }),
+    );
+    const now = time.now();
+    // a freeze that starts two minutes from now, every week at this time, for an hour
+    const startsAt = new Date(now.getTime() + 2 * 60_000);
+    const minute = startsAt.getUTCHours() * 60 + startsAt.getUTCMinutes();
+    const day = startsAt.getUTCDay() === 0 ? 7 : startsAt.getUTCDay();
+    const endMinute = (minute + 60) % 1440;
+    await createRecurringWindow(
+      admin,
+      meta,
+      recurringWindowSchema.parse({
+        name: `Notify freeze ${RUN}`,
+        kind: "freeze",
+        tier: "production",
+        timeZone: "UTC",
+        startDay: day,
+        startTime: `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`,
+        endDay: minute + 60 >= 1440 ? (day % 7) + 1 : day,
+        endTime: `${String(Math.floor(endMinute / 60)).padStart(2, "0")}:${String(endMinute % 60).padStart(2, "0")}`,
+        reason: "Quarter-end close",
+      }),
+    );
+    expect(await announceFreezes(time.now())).toBe(0);
+    time.advance(3 * 60_000);
+    // two workers (or two ticks) see it: one event
+    await announceFreezes(time.now());
+    await announceFreezes(time.now());
+    const events = await prisma.notificationEvent.findMany({
+      where: { type: "freeze.starting", subjectKey: { contains: `Notify freeze ${RUN}` } },
+    });
+    expect(events).toHaveLength(1);
+    await deliverAll();
+    const got = receiver.ofType("freeze.starting");
+    expect(got).toHaveLength(1);
+    expect(got[0]?.body).toMatchObject({
+      subject: { kind: "freeze" },
+      environment: "production",
+      reason: "Quarter-end close",
+    });
+    expect(String(got[0]?.body.summary)).toMatch(
+      /started: no new changes to production environments/,
+    );
+    await prisma.recurringWindow.deleteMany({ where: { name: `Notify freeze ${RUN}` } });
   });
 });

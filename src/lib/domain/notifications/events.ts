@@ -21,6 +21,7 @@ export const NOTIFICATION_EVENTS = [
   "incident.acknowledged",
   "incident.mitigated",
   "incident.resolved",
+  "freeze.starting",
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -41,6 +42,7 @@ export const NOTIFICATION_EVENT_LABELS: Record<NotificationEventType, string> = 
   "incident.acknowledged": "Incident acknowledged",
   "incident.mitigated": "Incident mitigated",
   "incident.resolved": "Incident resolved",
+  "freeze.starting": "Change freeze starting",
 };
 
 export function isNotificationEvent(value: string): value is NotificationEventType {
@@ -68,7 +70,7 @@ export function eventsForKind(kind: ChannelKind): readonly NotificationEventType
   return kind === "pagerduty" ? PAGERDUTY_EVENTS : NOTIFICATION_EVENTS;
 }
 
-export type SubjectKind = "rollout" | "promotion" | "incident" | "slo";
+export type SubjectKind = "rollout" | "promotion" | "incident" | "slo" | "freeze";
 
 export interface NotificationFact {
   label: string;
