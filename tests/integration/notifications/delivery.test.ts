@@ -1,5 +1,7 @@
 import "../../support/request-context";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { spawn } from "node:child_process";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -49,7 +51,14 @@ interface Received {
  * replay window, and processes each event id once. `mode` makes it fail as receivers do.
  */
 class Receiver {
-  mode: "up" | "down" | "refuse" | "hang-up" = "up";
+  mode: "up" | "down" | "refuse" | "hang-up" | "hold" = "up";
+  /** resolves when a request arrives in "hold" mode (it is never answered) */
+  held: Promise<void> = Promise.resolve();
+  private release: () => void = () => {};
+  holdNext() {
+    this.mode = "hold";
+    this.held = new Promise((resolve) => (this.release = resolve));
+  }
   /** every request that reached it */
   raw: Received[] = [];
   /** what it processed: each event id once */
@@ -100,6 +109,11 @@ class Receiver {
       )
     ) {
       this.processed.push(got);
+    }
+    if (this.mode === "hold") {
+      // accepted and processed, but the answer never comes: the sender dies waiting
+      this.release();
+      return;
     }
     if (this.mode === "hang-up") {
       // It accepted the event, then the connection died before the answer: the sender cannot
@@ -377,6 +391,69 @@ describe("delivery you can trust", () => {
     expect(
       receiver.processed.filter((r) => (r.body.subject as { id: string }).id === incident.id),
     ).toHaveLength(1);
+  });
+
+  it("loses nothing and processes nothing twice when a worker process is killed mid-send", async () => {
+    const incident = await declare();
+    await step(incident.id, "acknowledge");
+    await step(incident.id, "mitigate");
+    receiver.holdNext();
+    const root = path.resolve(import.meta.dirname, "../../..");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--import",
+        "./tests/support/server-only-hook.mjs",
+        "tests/support/notifier-process.ts",
+        String(time.now().getTime()),
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, FLIGHTDECK_WORKER: "0" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await Promise.race([
+      receiver.held,
+      exited.then((code) => {
+        throw new Error(`the worker ended (${code}) before sending: ${output}`);
+      }),
+    ]);
+    // the receiver has the first event; its sender dies before hearing back
+    child.kill("SIGKILL");
+    await exited;
+    receiver.mode = "up";
+    const mine = () =>
+      receiver.processed.filter(
+        (r) => r.path === "/hook" && (r.body.subject as { id: string }).id === incident.id,
+      );
+    // the dead worker's lease holds its subject until it expires: nothing overtakes it
+    await deliverAll();
+    expect(mine()).toHaveLength(1);
+    time.advance(61_000);
+    await deliverAll();
+    expect(mine().map((r) => r.body.type)).toEqual([
+      "incident.opened",
+      "incident.acknowledged",
+      "incident.mitigated",
+    ]);
+    const sent = receiver.raw.filter(
+      (r) => r.path === "/hook" && (r.body.subject as { id: string }).id === incident.id,
+    );
+    // the first event went twice, with one event id; the receiver processed it once
+    expect(sent.map((r) => r.body.type)).toEqual([
+      "incident.opened",
+      "incident.opened",
+      "incident.acknowledged",
+      "incident.mitigated",
+    ]);
+    expect(sent[0]?.eventId).toBe(sent[1]?.eventId);
   });
 
   it("lets another worker send what a killed worker had claimed, after its lease", async () => {
