@@ -77,6 +77,27 @@ export function CreateChannelForm({
   const [copied, setCopied] = useState(false);
   const fields = result && !result.ok ? (result.error.fields ?? {}) : {};
   const invalid = (name: string) => (fields[name] ? true : undefined);
+  /** One of a kind's inputs (URLs and secrets), labelled, with its hint and error. */
+  const secretField = (
+    name: "url" | "routingKey" | "endpoint" | "inboundSecret" | "signingSecret",
+    label: string,
+    o: { hint: string; type: "url" | "password"; placeholder?: string; required?: boolean },
+  ) => (
+    <Field id={`channel-${name}`} label={label} hint={o.hint} error={fields[name]}>
+      {(describedBy) => (
+        <Input
+          id={`channel-${name}`}
+          name={name}
+          type={o.type}
+          placeholder={o.placeholder}
+          required={o.required}
+          autoComplete="off"
+          aria-invalid={invalid(name)}
+          aria-describedby={describedBy}
+        />
+      )}
+    </Field>
+  );
 
   return (
     <div className="flex flex-col gap-3">
@@ -157,119 +178,41 @@ export function CreateChannelForm({
           )}
         </Field>
         {kind === "slack" ? (
-          <Field
-            id="channel-url"
-            label="Slack webhook URL"
-            hint="The incoming webhook's URL. It is the secret: stored encrypted, shown by its last four characters."
-            error={fields.url}
-          >
-            {(describedBy) => (
-              <Input
-                id="channel-url"
-                name="url"
-                type="url"
-                placeholder="https://hooks.slack.com/services/…"
-                required
-                autoComplete="off"
-                aria-invalid={invalid("url")}
-                aria-describedby={describedBy}
-              />
-            )}
-          </Field>
+          secretField("url", "Slack webhook URL", {
+            hint: "The incoming webhook's URL. It is the secret: stored encrypted, shown by its last four characters.",
+            type: "url",
+            placeholder: "https://hooks.slack.com/services/…",
+            required: true,
+          })
         ) : kind === "pagerduty" ? (
           <>
-            <Field
-              id="channel-routing-key"
-              label="Routing key"
-              hint="The integration key of an Events API v2 integration on the PagerDuty service."
-              error={fields.routingKey}
-            >
-              {(describedBy) => (
-                <Input
-                  id="channel-routing-key"
-                  name="routingKey"
-                  type="password"
-                  required
-                  autoComplete="off"
-                  aria-invalid={invalid("routingKey")}
-                  aria-describedby={describedBy}
-                />
-              )}
-            </Field>
-            <Field
-              id="channel-endpoint"
-              label="Events API URL (optional)"
-              hint="Leave blank for PagerDuty's default; the EU service region has its own."
-              error={fields.endpoint}
-            >
-              {(describedBy) => (
-                <Input
-                  id="channel-endpoint"
-                  name="endpoint"
-                  type="url"
-                  placeholder="https://events.eu.pagerduty.com/v2/enqueue"
-                  autoComplete="off"
-                  aria-invalid={invalid("endpoint")}
-                  aria-describedby={describedBy}
-                />
-              )}
-            </Field>
-            <Field
-              id="channel-inbound-secret"
-              label="Webhook signing secret (optional)"
-              hint="From a PagerDuty webhook subscription: acknowledgements and resolutions made in PagerDuty then come back to the incident here."
-              error={fields.inboundSecret}
-            >
-              {(describedBy) => (
-                <Input
-                  id="channel-inbound-secret"
-                  name="inboundSecret"
-                  type="password"
-                  autoComplete="off"
-                  aria-invalid={invalid("inboundSecret")}
-                  aria-describedby={describedBy}
-                />
-              )}
-            </Field>
+            {secretField("routingKey", "Routing key", {
+              hint: "The integration key of an Events API v2 integration on the PagerDuty service.",
+              type: "password",
+              required: true,
+            })}
+            {secretField("endpoint", "Events API URL (optional)", {
+              hint: "Leave blank for PagerDuty's default; the EU service region has its own.",
+              type: "url",
+              placeholder: "https://events.eu.pagerduty.com/v2/enqueue",
+            })}
+            {secretField("inboundSecret", "Webhook signing secret (optional)", {
+              hint: "From a PagerDuty webhook subscription: incidents acknowledged in PagerDuty are then acknowledged here too.",
+              type: "password",
+            })}
           </>
         ) : (
           <>
-            <Field
-              id="channel-url"
-              label="Webhook URL"
-              hint="Receives a signed JSON POST (schema flightdeck.notification.v1) per event."
-              error={fields.url}
-            >
-              {(describedBy) => (
-                <Input
-                  id="channel-url"
-                  name="url"
-                  type="url"
-                  placeholder="https://hooks.example.com/flightdeck"
-                  required
-                  autoComplete="off"
-                  aria-invalid={invalid("url")}
-                  aria-describedby={describedBy}
-                />
-              )}
-            </Field>
-            <Field
-              id="channel-signing-secret"
-              label="Signing secret (optional)"
-              hint="At least 16 characters. Leave blank and Flightdeck generates one and shows it once."
-              error={fields.signingSecret}
-            >
-              {(describedBy) => (
-                <Input
-                  id="channel-signing-secret"
-                  name="signingSecret"
-                  type="password"
-                  autoComplete="off"
-                  aria-invalid={invalid("signingSecret")}
-                  aria-describedby={describedBy}
-                />
-              )}
-            </Field>
+            {secretField("url", "Webhook URL", {
+              hint: "Receives a signed JSON POST (schema flightdeck.notification.v1) per event.",
+              type: "url",
+              placeholder: "https://hooks.example.com/flightdeck",
+              required: true,
+            })}
+            {secretField("signingSecret", "Signing secret (optional)", {
+              hint: "At least 16 characters. Leave blank and Flightdeck generates one and shows it once.",
+              type: "password",
+            })}
           </>
         )}
         <div className="flex flex-wrap items-center gap-3 md:col-span-3">

@@ -199,6 +199,11 @@ export function FreezeForm({
 }
 
 const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const dayOptions = DAYS.map((d, i) => (
+  <option key={d} value={i + 1}>
+    {d}
+  </option>
+));
 
 /**
  * Adds a window that repeats every week: local wall-clock times in a named time zone (the
@@ -266,11 +271,7 @@ export function RecurringWindowForm({
       <div className="space-y-1">
         <Label htmlFor="window-start-day">From</Label>
         <NativeSelect id="window-start-day" value={v.startDay} onChange={set("startDay")}>
-          {DAYS.map((d, i) => (
-            <option key={d} value={i + 1}>
-              {d}
-            </option>
-          ))}
+          {dayOptions}
         </NativeSelect>
       </div>
       <div className="space-y-1">
@@ -281,11 +282,7 @@ export function RecurringWindowForm({
       <div className="space-y-1">
         <Label htmlFor="window-end-day">Until</Label>
         <NativeSelect id="window-end-day" value={v.endDay} onChange={set("endDay")}>
-          {DAYS.map((d, i) => (
-            <option key={d} value={i + 1}>
-              {d}
-            </option>
-          ))}
+          {dayOptions}
         </NativeSelect>
       </div>
       <div className="space-y-1">
