@@ -20,11 +20,16 @@ export const httpUrl = (what: string) =>
     .refine((v) => {
       try {
         const u = new URL(v);
-        return (u.protocol === "https:" || u.protocol === "http:") && u.hostname !== "";
+        return (
+          (u.protocol === "https:" || u.protocol === "http:") &&
+          u.hostname !== "" &&
+          u.username === "" &&
+          u.password === ""
+        );
       } catch {
         return false;
       }
-    }, `The ${what} must be an http(s) URL.`);
+    }, `The ${what} must be an http(s) URL, without a user name or password in it.`);
 
 const name = z
   .string()

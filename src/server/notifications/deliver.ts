@@ -86,10 +86,25 @@ async function claimNext(q: Claimed, now: Date): Promise<Claimed | null> {
         WHERE n."status" = 'pending' AND n."channelId" = ${q.channelId}
           AND n."subjectKey" = ${q.subjectKey}
         ORDER BY n."seq" LIMIT 1)
+      AND d."status" = 'pending'
       AND d."nextAttemptAt" <= ${now}
       AND (d."leaseUntil" IS NULL OR d."leaseUntil" <= ${now})
     RETURNING d."id", d."channelId", d."subjectKey"`;
   return rows[0] ?? null;
+}
+
+/**
+ * Renews this worker's lease just before it sends, if it still holds it: a head claimed in a
+ * batch may wait its turn behind other subjects, and one whose lease ran out meanwhile belongs
+ * to whichever worker claimed it since. Null: not ours any more, send nothing.
+ */
+async function renewLease(id: string, now: Date): Promise<boolean> {
+  const until = new Date(now.getTime() + LEASE_MS);
+  const renewed = await db().$executeRaw`
+    UPDATE "NotificationDelivery" SET "leaseUntil" = ${until}
+    WHERE "id" = ${id} AND "leaseOwner" = ${owner} AND "status" = 'pending'
+      AND "leaseUntil" > ${now}`;
+  return renewed === 1;
 }
 
 interface Request {
@@ -103,7 +118,7 @@ function requestFor(
   channel: { kind: string; endpoint: string | null; secret: string },
   envelope: EventEnvelope,
   now: Date,
-): Request | { refused: string } {
+): Request | { refused: string } | { unreadable: string } {
   const base = publicUrl();
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -162,22 +177,29 @@ async function send(
       e.name === "TimeoutError"
         ? `no answer within ${SEND_TIMEOUT_MS / 1000} s`
         : (e.cause?.code ?? e.cause?.message ?? e.message);
-    return { status: null, detail, retryAfter: null };
+    // A Slack channel's URL is its secret: never into the error shown and logged.
+    return {
+      status: null,
+      detail: detail.split(req.url).join("<the channel's URL>"),
+      retryAfter: null,
+    };
   }
 }
 
 /** Sends one claimed delivery and records the outcome, if this worker still holds it. */
 async function attempt(id: string): Promise<AttemptVerdict["kind"] | "lost"> {
+  if (!(await renewLease(id, clock.now()))) return "lost";
   const d = await db().notificationDelivery.findUnique({
     where: { id },
     select: {
       attempts: true,
       leaseOwner: true,
+      status: true,
       event: { select: { id: true, occurredAt: true, payload: true } },
       channel: { select: { kind: true, endpoint: true, secret: true } },
     },
   });
-  if (!d || d.leaseOwner !== owner) return "lost";
+  if (!d || d.leaseOwner !== owner || d.status !== "pending") return "lost";
   const envelope: EventEnvelope = {
     id: d.event.id,
     occurredAt: d.event.occurredAt,
@@ -186,14 +208,23 @@ async function attempt(id: string): Promise<AttemptVerdict["kind"] | "lost"> {
   const attempts = d.attempts + 1;
   let verdict: AttemptVerdict;
   let status: number | null = null;
-  let request: Request | { refused: string };
+  let request: Request | { refused: string } | { unreadable: string };
   try {
     request = requestFor(d.channel, envelope, clock.now());
   } catch (error) {
-    request = { refused: (error as Error).message };
+    // The secret cannot be decrypted (the key changed): tried again with backoff, so restoring
+    // the key within the attempts delivers everything.
+    request = { unreadable: (error as Error).message };
   }
   if ("refused" in request) {
     verdict = { kind: "dead", error: request.refused };
+  } else if ("unreadable" in request) {
+    verdict = judgeAttempt({
+      status: null,
+      detail: request.unreadable,
+      attempts,
+      now: clock.now(),
+    });
   } else {
     const answer = await send(request);
     status = answer.status;

@@ -53,5 +53,7 @@ export async function notify(tx: Tx, input: NotifyInput): Promise<void> {
             (s."teamId" IS NULL OR s."teamId" = ${teamId}::text)
             AND (s."modelId" IS NULL OR s."modelId" = ${modelId}::text)
             AND (s."environmentId" IS NULL OR s."environmentId" = ${environmentId}::text)))
-      )`;
+      )
+    -- a channel deleted meanwhile is skipped, not a failed insert that would undo the change
+    FOR KEY SHARE OF c`;
 }

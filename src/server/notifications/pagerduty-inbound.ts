@@ -31,7 +31,7 @@ export async function receivePagerDutyWebhook(
     where: { id: channelId },
     select: { id: true, name: true, kind: true, inboundSecret: true, enabled: true },
   });
-  if (!channel || channel.kind !== "pagerduty" || !channel.inboundSecret) {
+  if (!channel || channel.kind !== "pagerduty" || !channel.inboundSecret || !channel.enabled) {
     throw new AppError("NOT_FOUND", "No PagerDuty channel takes acknowledgements at this address.");
   }
   if (!verifyPagerDutySignature(signature, decryptSecret(channel.inboundSecret), rawBody)) {
@@ -62,6 +62,18 @@ export async function receivePagerDutyWebhook(
   return db().$transaction(async (tx) => {
     const found = await tx.incident.findUnique({ where: { number }, select: { id: true } });
     if (!found) return { outcome: "ignored" as const, incident: number };
+    // Only an incident this channel triggered: another source in the same PagerDuty account
+    // could send an event under our dedup key, and PagerDuty would sign its webhook too.
+    const triggered = await tx.notificationDelivery.findFirst({
+      where: {
+        channelId: channel.id,
+        subjectKey: `incident:${found.id}`,
+        status: "delivered",
+        event: { type: "incident.opened" },
+      },
+      select: { id: true },
+    });
+    if (!triggered) return { outcome: "ignored" as const, incident: number };
     const row = await lockIncidentRow(tx, found.id);
     const now = clock.now();
     const step = incidentTransition(row, "acknowledge", now);

@@ -340,13 +340,17 @@ export async function announceStartedFreezes(
 ): Promise<number> {
   const since = now.getTime() - 10 * 60_000;
   let announced = 0;
-  for (const f of freezes) {
+  const keyOf = (f: FreezeWindowView) =>
+    `freeze:${f.name}:${f.tier ?? "all"}:${f.startsAt.toISOString()}`;
+  // in one order on every worker, so two announcing at once never wait on each other's keys
+  for (const f of [...freezes].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1))) {
     const start = f.startsAt.getTime();
     if (start <= since || start > now.getTime() || f.endsAt.getTime() <= now.getTime()) continue;
     const where = f.tier ? `${f.tier} environments` : "every environment";
     await notify(tx, {
       subjectKey: `freeze:${f.name}`,
-      dedupeKey: `freeze:${f.name}:${f.tier ?? "all"}:${f.startsAt.toISOString()}`,
+      // one freeze is its name, tier and start: two of one name starting together are one
+      dedupeKey: keyOf(f),
       teamId: null,
       modelId: null,
       environmentId: null,

@@ -549,6 +549,7 @@ describe("PagerDuty", () => {
 
   it("takes an acknowledgement made in PagerDuty, once, and refuses a bad signature", async () => {
     const incident = await declare("SEV2");
+    await deliverAll();
     const body = JSON.stringify({
       event: {
         id: "01PDEVENT",
@@ -588,6 +589,58 @@ describe("PagerDuty", () => {
         },
       }),
     ).toBe(1);
+  });
+
+  it("acknowledges only incidents this channel triggered, and nothing while it is muted", async () => {
+    // a SEV3 declared by a person never went to PagerDuty: a validly signed event naming it
+    // (another source in the same account used our dedup key) changes nothing
+    const quiet = await declare("SEV3");
+    await deliverAll();
+    const body = (n: number) =>
+      JSON.stringify({
+        event: {
+          event_type: "incident.acknowledged",
+          data: { incident_key: `flightdeck-incident-${n}` },
+        },
+      });
+    const sign = (b: string) =>
+      `v1=${createHmac("sha256", PD_INBOUND_SECRET).update(b).digest("hex")}`;
+    expect(
+      await receivePagerDutyWebhook(
+        pagerDutyId,
+        body(quiet.number),
+        sign(body(quiet.number)),
+        meta,
+      ),
+    ).toEqual({ outcome: "ignored", incident: quiet.number });
+    expect(
+      (await prisma.incident.findUniqueOrThrow({ where: { id: quiet.id } })).acknowledgedAt,
+    ).toBeNull();
+
+    const paged = await declare("SEV2");
+    await deliverAll();
+    const ch = await prisma.notificationChannel.findUniqueOrThrow({ where: { id: pagerDutyId } });
+    const off = await setChannelEnabled(admin, meta, {
+      channelId: pagerDutyId,
+      enabled: false,
+      version: ch.version,
+    });
+    await expect(
+      receivePagerDutyWebhook(pagerDutyId, body(paged.number), sign(body(paged.number)), meta),
+    ).rejects.toThrow(/No PagerDuty channel/);
+    await setChannelEnabled(admin, meta, {
+      channelId: pagerDutyId,
+      enabled: true,
+      version: off.version,
+    });
+    expect(
+      await receivePagerDutyWebhook(
+        pagerDutyId,
+        body(paged.number),
+        sign(body(paged.number)),
+        meta,
+      ),
+    ).toEqual({ outcome: "acknowledged", incident: paged.number });
   });
 });
 

@@ -256,6 +256,9 @@ describe("messages", () => {
     expect(text).not.toContain("<!channel>");
     expect(text).toContain('"url":"https://fd.example.com/incidents/42"');
     expect(msg.text).toContain("https://fd.example.com/incidents/42");
+    // the fallback text pings nobody either
+    expect(msg.text).toContain("&lt;!channel&gt;");
+    expect(msg.text).not.toContain("<!channel>");
   });
 
   it("keeps Slack's limit of ten fields", () => {
@@ -297,6 +300,8 @@ describe("channel input", () => {
     expect(slack("ok name", "ftp://hooks.example.com/x")).toBe(false);
     expect(slack("ok name", "javascript:alert(1)")).toBe(false);
     expect(slack("ok name", "hooks.slack.com/services/x")).toBe(false);
+    // a password in the URL would be shown and logged with errors: refused
+    expect(slack("ok name", "https://user:pass@hooks.example.com/x")).toBe(false);
     const pd = (routingKey: string) =>
       createChannelSchema.safeParse({ kind: "pagerduty", name: "pd", routingKey }).success;
     expect(pd("R0123456789ABCDEF0123456789ABCDE")).toBe(false); // the name is too short

@@ -136,7 +136,7 @@ export function slackMessage(e: EventEnvelope, baseUrl: string): SlackMessage {
       ],
     },
   ];
-  return { text: `${label}: ${p.summary} ${url}`, blocks };
+  return { text: `${label}: ${slackEscape(p.summary)} ${url}`, blocks };
 }
 
 const PD_ACTION: Partial<Record<NotificationEventType, "trigger" | "acknowledge" | "resolve">> = {

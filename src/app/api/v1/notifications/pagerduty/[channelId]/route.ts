@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { metaFromHeaders } from "@/server/http/request-meta";
-import { apiError } from "@/server/http/api-route";
+import { apiError, cappedText } from "@/server/http/api-route";
 import { AppError, databaseUnavailable } from "@/server/errors";
 import { receivePagerDutyWebhook } from "@/server/notifications/pagerduty-inbound";
 import { log } from "@/lib/telemetry/log";
@@ -19,10 +19,8 @@ export async function POST(
   const meta = metaFromHeaders(req.headers);
   try {
     const { channelId } = await context.params;
-    const raw = await req.text();
-    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-      return apiError("INVALID_INPUT", "The body is larger than a PagerDuty event.", meta);
-    }
+    // read no further than the cap: anyone can call this address
+    const raw = await cappedText(req, MAX_BODY_BYTES);
     const result = await receivePagerDutyWebhook(
       channelId,
       raw,
