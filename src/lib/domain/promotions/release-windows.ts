@@ -11,7 +11,7 @@ export { isTimeZone };
  * Monday to Thursday 09:00 to 16:00"). Times are wall-clock times in the zone, so a window keeps
  * its local hours across daylight-saving changes (its length in UTC changes instead). A local
  * time that does not exist on the day the clocks go forward is read an hour later (02:30 becomes
- * 03:30); one that happens twice on the day they go back is the later of the two.
+ * 03:30); one that happens twice on the day they go back is the earlier of the two.
  *
  * The gates read windows as concrete occurrences (FreezeWindowView): a repeating freeze is one
  * freeze per week; an allowed window freezes its tier outside every occurrence of the tier's
@@ -68,6 +68,22 @@ export function describeWindow(w: RecurringWindow): string {
   return `${WEEKDAYS[w.startDay - 1]} ${formatMinute(w.startMinute)} to ${WEEKDAYS[w.endDay - 1]} ${formatMinute(w.endMinute)} ${w.timeZone}`;
 }
 
+/**
+ * The instant of a local wall-clock time in a zone (month and day may overflow, as with Date).
+ * A time the clocks skip comes out an hour later; one they pass twice, the earlier instant.
+ */
+export function localInstant(y: number, m: number, d: number, minute: number, zone: string): Date {
+  const hour = Math.floor(minute / 60);
+  const min = minute % 60;
+  const at = new TZDate(y, m, d, hour, min, zone).getTime();
+  const hourBefore = new TZDate(at - 3_600_000, zone);
+  const same =
+    hourBefore.getHours() === hour &&
+    hourBefore.getMinutes() === min &&
+    hourBefore.getDate() === new TZDate(at, zone).getDate();
+  return new Date(same ? at - 3_600_000 : at);
+}
+
 export interface Occurrence {
   startsAt: Date;
   endsAt: Date;
@@ -89,25 +105,15 @@ export function occurrences(w: RecurringWindow, from: Date, to: Date): Occurrenc
     const day = new TZDate(y, m, d, 12, 0, w.timeZone);
     const iso = day.getDay() === 0 ? 7 : day.getDay();
     if (iso === w.startDay) {
-      const start = new TZDate(
-        y,
-        m,
-        d,
-        Math.floor(w.startMinute / 60),
-        w.startMinute % 60,
-        w.timeZone,
-      );
       const endLocalMinutes = w.startMinute + localLengthMinutes(w);
-      const end = new TZDate(
+      const startsAt = localInstant(y, m, d, w.startMinute, w.timeZone);
+      const endsAt = localInstant(
         y,
         m,
         d + Math.floor(endLocalMinutes / 1440),
-        Math.floor((endLocalMinutes % 1440) / 60),
-        endLocalMinutes % 60,
+        endLocalMinutes % 1440,
         w.timeZone,
       );
-      const startsAt = new Date(start.getTime());
-      const endsAt = new Date(end.getTime());
       if (startsAt.getTime() >= to.getTime()) break;
       if (endsAt.getTime() > from.getTime() && endsAt.getTime() > startsAt.getTime()) {
         out.push({ startsAt, endsAt });

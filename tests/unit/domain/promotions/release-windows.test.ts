@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   describeWindow,
   isTimeZone,
+  localInstant,
   localLengthMinutes,
   occurrences,
   windowFreezes,
@@ -78,6 +79,22 @@ describe("weekly windows in a time zone", () => {
     );
     // 02:30 does not exist on 28 March 2027 in Berlin: 03:30 CEST
     expect(o && iso(o)).toEqual(["2027-03-28T01:30:00.000Z", "2027-03-28T03:00:00.000Z"]);
+  });
+
+  it("reads a local time the autumn change passes twice as the earlier, in every zone", () => {
+    // 02:30 happens twice in Berlin on 25 October 2026 (CEST, then CET)
+    expect(localInstant(2026, 9, 25, 150, "Europe/Berlin").toISOString()).toBe(
+      "2026-10-25T00:30:00.000Z",
+    );
+    // 01:30 happens twice in New York on 1 November 2026 (EDT, then EST)
+    expect(localInstant(2026, 10, 1, 90, "America/New_York").toISOString()).toBe(
+      "2026-11-01T05:30:00.000Z",
+    );
+    // an ordinary time, and a day that overflows into the next month
+    expect(localInstant(2026, 11, 5, 600, "Europe/Berlin").toISOString()).toBe(
+      "2026-12-05T09:00:00.000Z",
+    );
+    expect(localInstant(2026, 10, 31, 0, "UTC").toISOString()).toBe("2026-12-01T00:00:00.000Z");
   });
 
   it("includes an occurrence that began before the range and stops at its end", () => {
