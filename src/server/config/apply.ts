@@ -17,6 +17,8 @@ import {
 } from "@/lib/domain/config/diff";
 import { fleetDocument, planRecord } from "@/lib/domain/config/document";
 import { readFleetState, usageOf, type FleetIds } from "@/server/config/state";
+import { resolveChannelSecrets, secretFromEnv } from "@/server/config/channels";
+import { encryptSecret, secretHint } from "@/server/notifications/secrets";
 
 /**
  * Fleet configuration as code: `flightdeck.yaml` read, compared with the fleet, and applied in
@@ -98,11 +100,18 @@ async function planIn(
   now: Date,
 ): Promise<{ plan: ConfigPlan; ids: FleetIds }> {
   const { state, ids, problems } = await readFleetState(client, now);
-  let plan = diffFleet(state, config, { prune, now });
+  const { secrets, problems: secretProblems } = resolveChannelSecrets(config);
+  let plan = diffFleet(state, config, { prune, now, secrets });
   const deletes = plan.changes.filter((c) => c.op === "delete");
   if (deletes.length > 0) {
-    plan = diffFleet(state, config, { prune, now, usage: await usageOf(client, ids, deletes) });
+    plan = diffFleet(state, config, {
+      prune,
+      now,
+      secrets,
+      usage: await usageOf(client, ids, deletes),
+    });
   }
+  plan.problems.unshift(...secretProblems);
   // Freezes that cannot be told apart matter only to a file that declares freezes.
   if (config.freezes !== undefined) plan.problems.unshift(...problems);
   return { plan, ids };
@@ -134,6 +143,8 @@ async function writeChanges(
       else if (change.kind === "environment") await tx.environment.delete({ where: { id } });
       else if (change.kind === "cluster") await tx.cluster.delete({ where: { id } });
       else if (change.kind === "model") await tx.model.delete({ where: { id } });
+      else if (change.kind === "channel")
+        await tx.notificationChannel.deleteMany({ where: { id } });
       else await tx.freezeWindow.deleteMany({ where: { id } });
       continue;
     }
@@ -264,6 +275,71 @@ async function writeChanges(
             select: { id: true },
           });
           ids.model.set(a.name, row.id);
+        }
+        break;
+      }
+      case "channel": {
+        const a = change.after;
+        if (!a) break;
+        const changed = new Set(change.fields.map((f) => f.field));
+        const data = {
+          kind: a.kind,
+          endpoint: a.endpoint,
+          enabled: a.enabled,
+          secretEnv: a.secretFromEnv,
+          inboundSecretEnv: a.inboundSecretFromEnv,
+        };
+        // Secrets are read from the environment again here: the plan only ever held hints.
+        const secret =
+          (!id || changed.has("secret")) && a.secretFromEnv ? secretFromEnv(a.secretFromEnv) : null;
+        const inbound =
+          (!id || changed.has("inboundSecret")) && a.inboundSecretFromEnv
+            ? secretFromEnv(a.inboundSecretFromEnv)
+            : null;
+        const secrets = {
+          ...(secret ? { secret: encryptSecret(secret), secretHint: secretHint(secret) } : {}),
+          ...(inbound ? { inboundSecret: encryptSecret(inbound) } : {}),
+        };
+        let channelId = id;
+        if (channelId) {
+          await tx.notificationChannel.update({
+            where: { id: channelId },
+            data: { ...data, ...secrets, version: { increment: 1 } },
+          });
+        } else {
+          if (!secret) throw new Error(`config apply: channel ${a.name} has no secret`);
+          const row = await tx.notificationChannel.create({
+            data: {
+              ...data,
+              name: a.name,
+              secret: encryptSecret(secret),
+              secretHint: secretHint(secret),
+              ...(inbound ? { inboundSecret: encryptSecret(inbound) } : {}),
+              createdBy: actor.actorEmail,
+              createdAt: now,
+            },
+            select: { id: true },
+          });
+          channelId = row.id;
+          ids.channel.set(a.name, row.id);
+        }
+        if (!id || changed.has("subscriptions")) {
+          await tx.notificationSubscription.deleteMany({ where: { channelId } });
+          if (a.subscriptions.length > 0) {
+            await tx.notificationSubscription.createMany({
+              data: a.subscriptions.map((sub) => ({
+                channelId: channelId ?? "",
+                teamId: sub.team ? idOf(ids.team, sub.team, "team") : null,
+                modelId: sub.model ? idOf(ids.model, sub.model, "model") : null,
+                environmentId: sub.environment
+                  ? idOf(ids.environment, sub.environment, "environment")
+                  : null,
+                events: sub.events,
+                createdBy: actor.actorEmail,
+                createdAt: now,
+              })),
+            });
+          }
         }
         break;
       }

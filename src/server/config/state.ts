@@ -5,6 +5,7 @@ import { planSchema, savedPlanOf } from "@/lib/domain/rollouts/plan";
 import { freezesByName } from "@/lib/domain/config/document";
 import type { FleetState, ModelState, SavedPlan } from "@/lib/domain/config/schema";
 import type { ObjectKind, Usage } from "@/lib/domain/config/diff";
+import { readChannelStates } from "@/server/config/channels";
 
 /** Database ids of the configured objects, by the name the file knows them by. */
 export interface FleetIds {
@@ -14,6 +15,7 @@ export interface FleetIds {
   cluster: Map<string, string>;
   model: Map<string, string>;
   freeze: Map<string, string>;
+  channel: Map<string, string>;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function readFleetState(
     freezeRows.map((f) => ({ ...f, tier: f.tier ?? "all" })),
     now,
   );
+  const channels = await readChannelStates(client);
   const state: FleetState = {
     teams: teams.map((t) => ({ slug: t.slug, name: t.name })),
     regions: regions.map((r) => ({ code: r.code, name: r.name })),
@@ -132,6 +135,7 @@ export async function readFleetState(
       rolloutPlan: storedPlan(m.rolloutPlan),
     })),
     freezes: freezes.freezes,
+    notificationChannels: channels.channels,
   };
   const ids: FleetIds = {
     team: new Map(teams.map((t) => [t.slug, t.id])),
@@ -140,6 +144,7 @@ export async function readFleetState(
     cluster: new Map(clusters.map((c) => [c.name, c.id])),
     model: new Map(models.map((m) => [m.name, m.id])),
     freeze: freezes.ids,
+    channel: channels.ids,
   };
   return { state, ids, problems: freezes.problems };
 }

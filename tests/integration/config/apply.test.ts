@@ -360,3 +360,93 @@ describe("apply", () => {
     expect(await audits()).toBe(auditsBefore + 1);
   });
 });
+
+describe("notification channels as code", () => {
+  const SECRET = "whsec_file_0123456789abcdef";
+  const doc = () => ({
+    apiVersion: "flightdeck.dev/v1",
+    kind: "FleetConfig",
+    notificationChannels: [
+      {
+        name: "ranking-file-hook",
+        kind: "webhook",
+        endpoint: "https://hooks.example.com/flightdeck",
+        secretFromEnv: "FD_TEST_RANKING_HOOK",
+        subscriptions: [
+          { team: "ranking", events: ["rollout.aborted", "incident.opened"] },
+          { environment: "production/us-east-1", events: ["rollout.completed"] },
+        ],
+      },
+    ],
+  });
+
+  it("creates a channel from the file with its secret from the environment, and exports it back without it", async () => {
+    delete process.env.FD_TEST_RANKING_HOOK;
+    const refused = await apply(doc());
+    expect(refused.applied).toBe(false);
+    expect(refused.plan.problems).toEqual([
+      "notificationChannels[0].secretFromEnv: the environment variable FD_TEST_RANKING_HOOK is not set where the file is applied.",
+      "notificationChannels[0].secretFromEnv: a new channel needs its secret, from an environment variable set where the file is applied.",
+    ]);
+
+    process.env.FD_TEST_RANKING_HOOK = SECRET;
+    const created = await apply(doc());
+    expect(created.applied).toBe(true);
+    const channel = await prisma.notificationChannel.findUniqueOrThrow({
+      where: { name: "ranking-file-hook" },
+      include: { subscriptions: true },
+    });
+    expect(channel).toMatchObject({
+      kind: "webhook",
+      endpoint: "https://hooks.example.com/flightdeck",
+      secretEnv: "FD_TEST_RANKING_HOOK",
+      secretHint: "…cdef",
+      createdBy: "cli:tester",
+    });
+    expect(channel.secret).not.toContain(SECRET);
+    const ranking = await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } });
+    expect(
+      channel.subscriptions.map((s) => [s.teamId, s.environmentId !== null, s.events]),
+    ).toEqual(
+      expect.arrayContaining([
+        [ranking.id, false, ["incident.opened", "rollout.aborted"]],
+        [null, true, ["rollout.completed"]],
+      ]),
+    );
+    // the audit record shows the secret by its hint, never itself
+    const audit = await prisma.auditEvent.findFirstOrThrow({
+      where: { action: "config.apply" },
+      orderBy: { at: "desc" },
+    });
+    expect(JSON.stringify(audit)).not.toContain(SECRET);
+    expect(JSON.stringify(audit.after)).toContain("…cdef");
+
+    const { yaml } = await exportFleetConfig(prisma);
+    expect(yaml).not.toContain(SECRET);
+    expect(yaml).toContain("secretFromEnv: FD_TEST_RANKING_HOOK");
+    expect((await applyFleetConfig(prisma, actor, parseConfigText(yaml))).plan.changes).toEqual([]);
+  });
+
+  it("rotates the secret when the variable's value changes, and keeps it when the file leaves it out", async () => {
+    process.env.FD_TEST_RANKING_HOOK = "whsec_file_rotated_0123456789wxyz";
+    const rotated = await apply(doc());
+    expect(rotated.plan.changes.map((c) => [c.name, c.fields])).toEqual([
+      ["ranking-file-hook", [{ field: "secret", before: "…cdef", after: "…wxyz" }]],
+    ]);
+    const row = await prisma.notificationChannel.findUniqueOrThrow({
+      where: { name: "ranking-file-hook" },
+    });
+    expect(row.secretHint).toBe("…wxyz");
+    const withoutSecret: Record<string, unknown> = { ...doc().notificationChannels[0] };
+    delete withoutSecret.secretFromEnv;
+    delete process.env.FD_TEST_RANKING_HOOK;
+    const kept = await apply({ ...doc(), notificationChannels: [withoutSecret] });
+    expect(kept.plan.problems).toEqual([]);
+    expect(kept.plan.changes).toEqual([]);
+    const pruned = await apply({ ...doc(), notificationChannels: [] }, { prune: true });
+    expect(pruned.applied).toBe(true);
+    expect(await prisma.notificationChannel.count({ where: { name: "ranking-file-hook" } })).toBe(
+      0,
+    );
+  });
+});

@@ -67,6 +67,9 @@ const isRuntime = (file: string) =>
  */
 const COMPUTED_READS: Record<string, string[]> = {
   "src/server/fleet/platform.ts": ["PROMETHEUS_QUERIES", "PROMETHEUS_MODEL_QUERIES"],
+  // notification channels' secrets, from the variables the fleet configuration file names
+  // (secretFromEnv): chosen by whoever writes the file, not settings of Flightdeck's own
+  "src/server/config/channels.ts": [],
 };
 
 /**

@@ -1,5 +1,9 @@
 import { defaultPromotionsOnly } from "../rollouts/release-process";
 import type {
+  ChannelState,
+  ChannelSubscriptionState,
+  DesiredChannel,
+  SecretState,
   ClusterState,
   DesiredCluster,
   DesiredEnvironment,
@@ -31,6 +35,7 @@ export const OBJECT_KINDS = [
   "cluster",
   "model",
   "freeze",
+  "channel",
 ] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
@@ -41,6 +46,7 @@ export interface StateOf {
   cluster: ClusterState;
   model: ModelState;
   freeze: FreezeState;
+  channel: ChannelState;
 }
 
 const SECTION_OF: Record<ObjectKind, Section> = {
@@ -50,6 +56,7 @@ const SECTION_OF: Record<ObjectKind, Section> = {
   cluster: "clusters",
   model: "models",
   freeze: "freezes",
+  channel: "notificationChannels",
 };
 
 /** JSON values only (dates as ISO text), so a change reads the same in the audit log. */
@@ -96,6 +103,11 @@ export interface DiffOptions {
   usage?: Usage;
   /** freezes that ended before this are history: never pruned */
   now: Date;
+  /**
+   * The secrets the file's channels name (secretFromEnv, inboundSecretFromEnv), read where the
+   * file is applied, as hints and digests; by channel name.
+   */
+  secrets?: ReadonlyMap<string, { secret?: SecretState; inboundSecret?: SecretState }>;
 }
 
 /** Keys sorted, dates as ISO text: equal values compare equal whatever order jsonb kept. */
@@ -211,6 +223,70 @@ function freezeAfter(d: DesiredFreeze): FreezeState {
   return { ...d };
 }
 
+const subscriptionKey = (s: ChannelSubscriptionState) =>
+  JSON.stringify([s.team, s.model, s.environment, [...s.events].sort()]);
+
+/** Subscriptions as a set: sorted, each one's events sorted, duplicates once. */
+export function normalSubscriptions(
+  subs: readonly ChannelSubscriptionState[],
+): ChannelSubscriptionState[] {
+  const byKey = new Map<string, ChannelSubscriptionState>();
+  for (const s of subs) {
+    const n = { ...s, events: [...new Set(s.events)].sort() };
+    byKey.set(subscriptionKey(n), n);
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+}
+
+function channelAfter(
+  d: DesiredChannel,
+  cur: ChannelState | undefined,
+  resolved: { secret?: SecretState; inboundSecret?: SecretState } | undefined,
+): ChannelState {
+  return {
+    name: d.name,
+    kind: d.kind,
+    endpoint: d.endpoint ?? (cur?.kind === d.kind ? cur.endpoint : null),
+    enabled: d.enabled ?? cur?.enabled ?? true,
+    secretFromEnv: d.secretFromEnv ?? cur?.secretFromEnv ?? null,
+    inboundSecretFromEnv: d.inboundSecretFromEnv ?? cur?.inboundSecretFromEnv ?? null,
+    secret: resolved?.secret ?? cur?.secret ?? { hint: "", digest: "" },
+    inboundSecret: resolved?.inboundSecret ?? cur?.inboundSecret ?? null,
+    subscriptions: d.subscriptions
+      ? normalSubscriptions(
+          d.subscriptions.map((s) => ({
+            team: s.team ?? null,
+            model: s.model ?? null,
+            environment: s.environment ?? null,
+            events: s.events,
+          })),
+        )
+      : (cur?.subscriptions ?? []),
+  };
+}
+
+/** A channel's changes: secrets by their hints (compared by digest), subscriptions as a set. */
+function channelChanges(b: ChannelState | null, a: ChannelState | null): FieldChange[] {
+  const out = fieldChanges(b, a, ["secret", "inboundSecret", "subscriptions"]);
+  const secretChange = (field: "secret" | "inboundSecret") => {
+    const before = b?.[field] ?? null;
+    const after = a?.[field] ?? null;
+    if ((before?.digest ?? null) === (after?.digest ?? null)) return;
+    out.push({ field, before: before?.hint ?? null, after: after?.hint ?? null });
+  };
+  secretChange("secret");
+  secretChange("inboundSecret");
+  const subs = (c: ChannelState | null) => (c ? normalSubscriptions(c.subscriptions) : []);
+  if (!same(subs(b), subs(a)) || (a && !b && a.subscriptions.length > 0)) {
+    out.push({
+      field: "subscriptions",
+      before: b ? canonical(subs(b)) : null,
+      after: a ? canonical(subs(a)) : null,
+    });
+  }
+  return out;
+}
+
 interface KindSpec<K extends ObjectKind, D> {
   kind: K;
   key: (o: StateOf[K]) => string;
@@ -270,6 +346,7 @@ const LABEL: Record<ObjectKind, string> = {
   cluster: "Cluster",
   model: "Model",
   freeze: "Freeze",
+  channel: "Notification channel",
 };
 
 const ADVICE: Partial<Record<ObjectKind, string>> = {
@@ -370,6 +447,32 @@ export function diffFleet(
     prune,
   );
 
+  const curChannel = byName(current.notificationChannels, (c) => c.name);
+  const channels = diffKind(
+    {
+      kind: "channel",
+      key: (c) => c.name,
+      desiredKey: (d: DesiredChannel) => d.name,
+      after: (d) => channelAfter(d, curChannel.get(d.name), options.secrets?.get(d.name)),
+      changes: channelChanges,
+    },
+    current.notificationChannels,
+    config.notificationChannels,
+    prune,
+  );
+  config.notificationChannels?.forEach((d, i) => {
+    const cur = curChannel.get(d.name);
+    const resolved = options.secrets?.get(d.name);
+    if (!resolved?.secret && (!cur || cur.kind !== d.kind)) {
+      problems.push(
+        `notificationChannels[${i}].secretFromEnv: ${cur ? "a channel that changes its kind" : "a new channel"} needs its secret, from an environment variable set where the file is applied.`,
+      );
+    }
+    if (d.kind === "webhook" && !d.endpoint && cur?.kind !== "webhook") {
+      problems.push(`notificationChannels[${i}].endpoint: a webhook channel needs its URL.`);
+    }
+  });
+
   // References inside the file: an object the file declares must name objects that will exist.
   const teamSet = new Set(teams.result.map((t) => t.slug));
   const regionSet = new Set(regions.result.map((r) => r.code));
@@ -436,9 +539,57 @@ export function diffFleet(
     const i = indexIn(config.models, (d) => d.name === m.name);
     checkRef("models", i, "team", "team", m.team, teamSet, deletedTeams, `model ${m.name}`);
   }
+  const modelSet = new Set(models.result.map((m) => m.name));
+  const envSet = new Set(environments.result.map((e) => e.name));
+  const deletedModels = deleted(models.deletes);
+  const deletedEnvs = deleted(environments.deletes);
+  for (const c of channels.result) {
+    const i = indexIn(config.notificationChannels, (d) => d.name === c.name);
+    c.subscriptions.forEach((sub) => {
+      const who = `notification channel ${c.name}`;
+      const at = (field: string) => (i === null ? field : `subscriptions.${field}`);
+      if (sub.team) {
+        checkRef(
+          "notificationChannels",
+          i,
+          at("team"),
+          "team",
+          sub.team,
+          teamSet,
+          deletedTeams,
+          who,
+        );
+      }
+      if (sub.model) {
+        checkRef(
+          "notificationChannels",
+          i,
+          at("model"),
+          "model",
+          sub.model,
+          modelSet,
+          deletedModels,
+          who,
+        );
+      }
+      if (sub.environment) {
+        checkRef(
+          "notificationChannels",
+          i,
+          at("environment"),
+          "environment",
+          sub.environment,
+          envSet,
+          deletedEnvs,
+          who,
+        );
+      }
+    });
+  }
 
   // Deletions: refused while anything still uses the object, inside the file or outside it.
   const allDeletes = [
+    ...channels.deletes,
     ...freezes.deletes,
     ...models.deletes,
     ...clusters.deletes,
@@ -464,6 +615,7 @@ export function diffFleet(
       ...clusters.upserts,
       ...models.upserts,
       ...freezes.upserts,
+      ...channels.upserts,
       ...allDeletes,
     ],
     problems,
@@ -474,6 +626,7 @@ export function diffFleet(
       clusters: clusters.result,
       models: models.result,
       freezes: freezes.result,
+      notificationChannels: channels.result,
     },
   };
 }

@@ -116,6 +116,21 @@ export function fleetDocument(state: FleetState, now: Date): Record<string, unkn
         endsAt: f.endsAt.toISOString(),
         reason: f.reason,
       })),
+    // Never a secret: the variables the file read them from, when a file made the channel.
+    notificationChannels: [...state.notificationChannels].sort(by((c) => c.name)).map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+      ...(c.secretFromEnv ? { secretFromEnv: c.secretFromEnv } : {}),
+      ...(c.inboundSecretFromEnv ? { inboundSecretFromEnv: c.inboundSecretFromEnv } : {}),
+      enabled: c.enabled,
+      subscriptions: c.subscriptions.map((s) => ({
+        ...(s.team ? { team: s.team } : {}),
+        ...(s.model ? { model: s.model } : {}),
+        ...(s.environment ? { environment: s.environment } : {}),
+        events: s.events,
+      })),
+    })),
   };
 }
 

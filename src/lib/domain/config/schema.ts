@@ -19,6 +19,13 @@ import {
   analysisThresholdsSchema,
 } from "../rollouts/plan";
 import { metricsOutagePolicySchema } from "../rollouts/blocked";
+import {
+  CHANNEL_KINDS,
+  eventsForKind,
+  NOTIFICATION_EVENTS,
+  type ChannelKind,
+  type NotificationEventType,
+} from "../notifications/events";
 import { BUDGET_POLICIES, type BudgetPolicy } from "../slos/budget";
 import {
   CLUSTER_NAME,
@@ -197,6 +204,100 @@ const freezeSchema = z
     return z.NEVER;
   });
 
+/** The name of an environment variable holding a secret where the file is applied. */
+const envName = z
+  .string()
+  .trim()
+  .max(128)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Not an environment variable name (letters, digits, _).");
+
+/** An http(s) URL without credentials in it. */
+const channelUrl = z
+  .string()
+  .trim()
+  .max(2_000)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (
+        (u.protocol === "https:" || u.protocol === "http:") &&
+        u.hostname !== "" &&
+        u.username === "" &&
+        u.password === ""
+      );
+    } catch {
+      return false;
+    }
+  }, "Must be an http(s) URL, without a user name or password in it.");
+
+const subscriptionSchema = z
+  .object({
+    /** a team's slug, a model's name, an environment's name: none of them is "any" */
+    team: teamSlug.optional(),
+    model: named(MODEL_NAME, "model name", 100).optional(),
+    environment: z.string().trim().min(1).max(100).optional(),
+    events: z
+      .array(z.enum(NOTIFICATION_EVENTS, "Not an event Flightdeck sends."))
+      .min(1, "Name at least one event.")
+      .max(NOTIFICATION_EVENTS.length),
+  })
+  .strict();
+
+/**
+ * A notification channel. Secrets never appear in the file: `secretFromEnv` names the
+ * environment variable holding it (a Slack webhook's URL, a PagerDuty routing key, a webhook's
+ * signing secret) where the file is applied, required to create the channel; left out, an
+ * existing channel keeps its secret.
+ */
+const notificationChannelSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(3, "Channel names need at least 3 characters.")
+      .max(60)
+      .regex(/^[a-z0-9#][a-z0-9 ._#-]*$/i, "Use letters, digits, spaces, dots, dashes, # and _."),
+    kind: z.enum(CHANNEL_KINDS),
+    secretFromEnv: envName.optional(),
+    /** a webhook's URL (required), or PagerDuty's Events API URL (default PagerDuty's) */
+    endpoint: channelUrl.optional(),
+    /** PagerDuty only: the signing secret of its webhook subscription (acknowledgements) */
+    inboundSecretFromEnv: envName.optional(),
+    /** default true */
+    enabled: z.boolean().optional(),
+    /** when given, exactly these */
+    subscriptions: z.array(subscriptionSchema).max(100).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.kind === "slack" && c.endpoint !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["endpoint"],
+        message: "A Slack webhook's URL is its secret: give it through secretFromEnv.",
+      });
+    }
+    if (c.kind !== "pagerduty" && c.inboundSecretFromEnv !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["inboundSecretFromEnv"],
+        message: "Only a PagerDuty channel takes acknowledgements back.",
+      });
+    }
+    const allowed = eventsForKind(c.kind);
+    c.subscriptions?.forEach((sub, i) => {
+      sub.events.forEach((e, j) => {
+        if (!allowed.includes(e)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["subscriptions", i, "events", j],
+            message: `A ${c.kind} channel does not receive ${e} (PagerDuty receives incidents only).`,
+          });
+        }
+      });
+    });
+  });
+
 function duplicates<T>(
   items: readonly T[],
   key: (item: T) => string,
@@ -237,6 +338,7 @@ export const fleetConfigSchema = z
     clusters: section(clusterSchema, (c) => c.name, "name"),
     models: section(modelSchema, (m) => m.name, "name"),
     freezes: section(freezeSchema, (f) => f.name, "name"),
+    notificationChannels: section(notificationChannelSchema, (c) => c.name, "name"),
   })
   .strict();
 
@@ -247,6 +349,7 @@ export type DesiredEnvironment = NonNullable<FleetConfig["environments"]>[number
 export type DesiredCluster = NonNullable<FleetConfig["clusters"]>[number];
 export type DesiredModel = NonNullable<FleetConfig["models"]>[number];
 export type DesiredFreeze = NonNullable<FleetConfig["freezes"]>[number];
+export type DesiredChannel = NonNullable<FleetConfig["notificationChannels"]>[number];
 
 export const SECTIONS = [
   "teams",
@@ -255,6 +358,7 @@ export const SECTIONS = [
   "clusters",
   "models",
   "freezes",
+  "notificationChannels",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -307,6 +411,28 @@ export interface FreezeState {
   endsAt: Date;
   reason: string;
 }
+export interface ChannelSubscriptionState {
+  team: string | null;
+  model: string | null;
+  environment: string | null;
+  events: NotificationEventType[];
+}
+/** A secret as the plan may show and compare it: its last characters and a digest, never it. */
+export interface SecretState {
+  hint: string;
+  digest: string;
+}
+export interface ChannelState {
+  name: string;
+  kind: ChannelKind;
+  endpoint: string | null;
+  enabled: boolean;
+  secretFromEnv: string | null;
+  inboundSecretFromEnv: string | null;
+  secret: SecretState;
+  inboundSecret: SecretState | null;
+  subscriptions: ChannelSubscriptionState[];
+}
 export interface FleetState {
   teams: TeamState[];
   regions: RegionState[];
@@ -314,6 +440,7 @@ export interface FleetState {
   clusters: ClusterState[];
   models: ModelState[];
   freezes: FreezeState[];
+  notificationChannels: ChannelState[];
 }
 
 /** A path as people read it: `models[2].rolloutPlan.steps[0].weight`. */

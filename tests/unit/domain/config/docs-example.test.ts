@@ -24,8 +24,20 @@ describe("docs/configuration.md", () => {
       clusters: [],
       models: [],
       freezes: [],
+      notificationChannels: [],
     };
-    const plan = diffFleet(empty, parsed.config, { prune: false, now: new Date("2026-12-01") });
+    // as where the file is applied with its channels' variables set
+    const secrets = new Map(
+      (parsed.config.notificationChannels ?? []).map((c) => [
+        c.name,
+        { secret: { hint: "…1234", digest: c.name } },
+      ]),
+    );
+    const plan = diffFleet(empty, parsed.config, {
+      prune: false,
+      now: new Date("2026-12-01"),
+      secrets,
+    });
     expect(plan.problems).toEqual([]);
     expect(plan.changes.map((c) => `${c.op} ${c.kind}`)).toEqual([
       "create team",
@@ -35,6 +47,8 @@ describe("docs/configuration.md", () => {
       "create cluster",
       "create model",
       "create freeze",
+      "create channel",
+      "create channel",
     ]);
   });
 });

@@ -36,6 +36,7 @@ const EMPTY: FleetState = {
   clusters: [],
   models: [],
   freezes: [],
+  notificationChannels: [],
 };
 
 /** A small fleet, as the database would read back. */
@@ -120,6 +121,21 @@ const FLEET: FleetState = {
       startsAt: new Date("2026-12-20T00:00:00Z"),
       endsAt: new Date("2027-01-05T00:00:00Z"),
       reason: "Holiday traffic peak: fixes only.",
+    },
+  ],
+  notificationChannels: [
+    {
+      name: "ranking-oncall",
+      kind: "webhook",
+      endpoint: "https://hooks.example.com/flightdeck",
+      enabled: true,
+      secretFromEnv: "RANKING_HOOK_SECRET",
+      inboundSecretFromEnv: null,
+      secret: { hint: "…cdef", digest: "d1" },
+      inboundSecret: null,
+      subscriptions: [
+        { team: "ranking", model: null, environment: null, events: ["rollout.aborted"] },
+      ],
     },
   ],
 };
@@ -460,7 +476,11 @@ describe("parseFleetConfig: the file's shape", () => {
 
 describe("diffFleet", () => {
   it("creates a whole fleet from an empty database, parents first", () => {
-    const plan = diffFleet(EMPTY, parse(exported(FLEET)), { prune: false, now: NOW });
+    const plan = diffFleet(EMPTY, parse(exported(FLEET)), {
+      prune: false,
+      now: NOW,
+      secrets: new Map([["ranking-oncall", { secret: { hint: "…cdef", digest: "d1" } }]]),
+    });
     expect(plan.problems).toEqual([]);
     expect(opsOf(plan.changes)).toEqual([
       "create team ranking",
@@ -473,6 +493,7 @@ describe("diffFleet", () => {
       "create model ranker-xl",
       "create model toxicity-filter",
       "create freeze Year-end freeze",
+      "create channel ranking-oncall",
     ]);
     const team = plan.changes[0];
     expect(team?.fields).toEqual([
@@ -896,5 +917,123 @@ describe("the exported file reads as people write it", () => {
     const yaml = YAML.stringify(fleetDocument(FLEET, NOW));
     expect(yaml).toMatch(/- kind: analysis\n\s+durationSec: 120\n\s+intervalSec: 30\n/);
     expect(yaml).not.toMatch(/- durationSec:/);
+  });
+});
+
+describe("notification channels in the file", () => {
+  const withChannels = (channels: unknown[]) =>
+    parse({ apiVersion: "flightdeck.dev/v1", kind: "FleetConfig", notificationChannels: channels });
+  const hook = {
+    name: "ranking-oncall",
+    kind: "webhook",
+    endpoint: "https://hooks.example.com/flightdeck",
+    secretFromEnv: "RANKING_HOOK_SECRET",
+    subscriptions: [{ team: "ranking", events: ["rollout.aborted"] }],
+  };
+
+  it("applies its own export back without a change, and never writes a secret", () => {
+    const doc = exported(FLEET) as { notificationChannels: Record<string, unknown>[] };
+    expect(doc.notificationChannels).toEqual([
+      {
+        name: "ranking-oncall",
+        kind: "webhook",
+        endpoint: "https://hooks.example.com/flightdeck",
+        secretFromEnv: "RANKING_HOOK_SECRET",
+        enabled: true,
+        subscriptions: [{ team: "ranking", events: ["rollout.aborted"] }],
+      },
+    ]);
+    expect(JSON.stringify(doc)).not.toContain("d1");
+    // without the variable set, an existing channel keeps its secret
+    expect(diffFleet(FLEET, parse(doc), { prune: false, now: NOW }).changes).toEqual([]);
+  });
+
+  it("needs the secret to create a channel, and shows a changed one by its hint only", () => {
+    const create = diffFleet(EMPTY, withChannels([hook]), { prune: false, now: NOW });
+    expect(create.problems).toContain(
+      "notificationChannels[0].secretFromEnv: a new channel needs its secret, from an environment variable set where the file is applied.",
+    );
+    const rotated = diffFleet(FLEET, withChannels([hook]), {
+      prune: false,
+      now: NOW,
+      secrets: new Map([["ranking-oncall", { secret: { hint: "…wxyz", digest: "d2" } }]]),
+    });
+    expect(rotated.problems).toEqual([]);
+    expect(rotated.changes.map((c) => [c.op, c.name, c.fields])).toEqual([
+      ["update", "ranking-oncall", [{ field: "secret", before: "…cdef", after: "…wxyz" }]],
+    ]);
+  });
+
+  it("changes subscriptions as a set, and refuses one naming what does not exist", () => {
+    const same = diffFleet(
+      FLEET,
+      withChannels([
+        {
+          ...hook,
+          subscriptions: [{ team: "ranking", events: ["rollout.aborted", "rollout.aborted"] }],
+        },
+      ]),
+      { prune: false, now: NOW },
+    );
+    expect(same.changes).toEqual([]);
+    const more = diffFleet(
+      FLEET,
+      withChannels([
+        {
+          ...hook,
+          subscriptions: [
+            { team: "ranking", events: ["rollout.aborted"] },
+            {
+              model: "ranker-xl",
+              environment: "production/us-east-1",
+              events: ["rollout.completed"],
+            },
+          ],
+        },
+      ]),
+      { prune: false, now: NOW },
+    );
+    expect(more.problems).toEqual([]);
+    expect(more.changes[0]?.fields.map((f) => f.field)).toEqual(["subscriptions"]);
+    const unknown = diffFleet(
+      FLEET,
+      withChannels([{ ...hook, subscriptions: [{ team: "nobody", events: ["rollout.aborted"] }] }]),
+      { prune: false, now: NOW },
+    );
+    expect(unknown.problems).toEqual([
+      'notificationChannels[0].subscriptions.team: there is no team "nobody"; declare it under teams.',
+    ]);
+  });
+
+  it("refuses what a kind cannot take", () => {
+    expect(
+      errorsOf({
+        apiVersion: "flightdeck.dev/v1",
+        kind: "FleetConfig",
+        notificationChannels: [
+          { name: "slack one", kind: "slack", endpoint: "https://hooks.slack.com/x" },
+          {
+            name: "pd one",
+            kind: "pagerduty",
+            subscriptions: [{ events: ["rollout.aborted"] }],
+          },
+          { name: "hook one", kind: "webhook", secretFromEnv: "not a name" },
+          { name: "hook two", kind: "webhook", endpoint: "https://u:p@hooks.example.com/x" },
+        ],
+      }),
+    ).toEqual([
+      "notificationChannels[0].endpoint: A Slack webhook's URL is its secret: give it through secretFromEnv.",
+      "notificationChannels[1].subscriptions[0].events[0]: A pagerduty channel does not receive rollout.aborted (PagerDuty receives incidents only).",
+      "notificationChannels[2].secretFromEnv: Not an environment variable name (letters, digits, _).",
+      "notificationChannels[3].endpoint: Must be an http(s) URL, without a user name or password in it.",
+    ]);
+  });
+
+  it("deletes a channel the file leaves out only when pruning", () => {
+    const none = withChannels([]);
+    expect(diffFleet(FLEET, none, { prune: false, now: NOW }).changes).toEqual([]);
+    expect(opsOf(diffFleet(FLEET, none, { prune: true, now: NOW }).changes)).toEqual([
+      "delete channel ranking-oncall",
+    ]);
   });
 });

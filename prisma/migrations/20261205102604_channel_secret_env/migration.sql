@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "NotificationChannel" ADD COLUMN     "inboundSecretEnv" TEXT,
+ADD COLUMN     "secretEnv" TEXT;
+
