@@ -256,8 +256,8 @@ export function RecurringWindowForm({
       <div className="space-y-1">
         <Label htmlFor="window-kind">Kind</Label>
         <NativeSelect id="window-kind" value={v.kind} onChange={set("kind")}>
-          <option value="freeze">Freeze (no changes in it)</option>
-          <option value="allowed">Allowed window (changes only in it)</option>
+          <option value="freeze">Freeze</option>
+          <option value="allowed">Allowed window</option>
         </NativeSelect>
       </div>
       <div className="space-y-1">
