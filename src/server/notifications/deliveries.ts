@@ -101,10 +101,33 @@ export async function redeliver(
   return db().$transaction(async (tx) => {
     const d = await tx.notificationDelivery.findUnique({
       where: { id: input.deliveryId },
-      select: { id: true, status: true, attempts: true, eventId: true, channelId: true },
+      select: {
+        id: true,
+        status: true,
+        attempts: true,
+        eventId: true,
+        channelId: true,
+        subjectKey: true,
+        channel: { select: { kind: true } },
+        event: { select: { type: true } },
+      },
     });
     if (!d) throw new AppError("NOT_FOUND", "That delivery does not exist.");
     if (d.status === "pending") return { queued: false };
+    // A PagerDuty trigger sent again after the incident was resolved would open a new PagerDuty
+    // incident and page on-call for one that is over.
+    if (d.channel.kind === "pagerduty" && d.event.type === "incident.opened") {
+      const incident = await tx.incident.findUnique({
+        where: { id: d.subjectKey.replace(/^incident:/, "") },
+        select: { number: true, status: true },
+      });
+      if (!incident || ["resolved", "closed", "cancelled"].includes(incident.status)) {
+        throw new AppError(
+          "CONFLICT",
+          `INC-${incident?.number ?? "?"} is ${incident?.status ?? "gone"}: sending its PagerDuty trigger again would page on-call for an incident that is over.`,
+        );
+      }
+    }
     const changed = await tx.notificationDelivery.updateMany({
       where: { id: d.id, status: d.status },
       data: {

@@ -55,8 +55,11 @@ class Receiver {
   /** resolves when a request arrives in "hold" mode (it is never answered) */
   held: Promise<void> = Promise.resolve();
   private release: () => void = () => {};
-  holdNext() {
+  private holds: (body: Record<string, unknown>) => boolean = () => true;
+  /** the next request `holds` picks is processed and never answered; others are answered */
+  holdNext(holds: (body: Record<string, unknown>) => boolean) {
     this.mode = "hold";
+    this.holds = holds;
     this.held = new Promise((resolve) => (this.release = resolve));
   }
   /** every request that reached it */
@@ -110,7 +113,7 @@ class Receiver {
     ) {
       this.processed.push(got);
     }
-    if (this.mode === "hold") {
+    if (this.mode === "hold" && this.holds(got.body)) {
       // accepted and processed, but the answer never comes: the sender dies waiting
       this.release();
       return;
@@ -397,7 +400,8 @@ describe("delivery you can trust", () => {
     const incident = await declare();
     await step(incident.id, "acknowledge");
     await step(incident.id, "mitigate");
-    receiver.holdNext();
+    // the worker may have other subjects' events to send too: only this incident's is held
+    receiver.holdNext((body) => (body.subject as { id?: string } | undefined)?.id === incident.id);
     const root = path.resolve(import.meta.dirname, "../../..");
     const child = spawn(
       process.execPath,
@@ -465,7 +469,9 @@ describe("delivery you can trust", () => {
     });
     await deliverAll();
     const mine = () =>
-      receiver.processed.filter((r) => (r.body.subject as { id: string }).id === incident.id);
+      receiver.processed.filter(
+        (r) => (r.body.subject as { id?: string } | undefined)?.id === incident.id,
+      );
     expect(mine()).toHaveLength(0);
     time.advance(61_000);
     await deliverAll();
@@ -545,6 +551,17 @@ describe("PagerDuty", () => {
       payload: { severity: "error", source: "flightdeck", component: "ranker-xl" },
     });
     expect(JSON.stringify(mine[0])).toContain(`/incidents/${incident.number}`);
+    // sending the trigger again now would page on-call for an incident that is over
+    const trigger = await prisma.notificationDelivery.findFirstOrThrow({
+      where: {
+        channelId: pagerDutyId,
+        subjectKey: `incident:${incident.id}`,
+        event: { type: "incident.opened" },
+      },
+    });
+    await expect(redeliver(admin, meta, { deliveryId: trigger.id })).rejects.toThrow(
+      /is resolved: sending its PagerDuty trigger again would page on-call/,
+    );
   });
 
   it("takes an acknowledgement made in PagerDuty, once, and refuses a bad signature", async () => {
