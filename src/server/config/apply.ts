@@ -18,6 +18,7 @@ import {
 import { fleetDocument, planRecord } from "@/lib/domain/config/document";
 import { readFleetState, usageOf, type FleetIds } from "@/server/config/state";
 import { resolveChannelSecrets, secretFromEnv } from "@/server/config/channels";
+import { WEEKDAYS } from "@/lib/domain/promotions/time-zones";
 import { encryptSecret, secretHint } from "@/server/notifications/secrets";
 
 /**
@@ -99,7 +100,7 @@ async function planIn(
   prune: boolean,
   now: Date,
 ): Promise<{ plan: ConfigPlan; ids: FleetIds }> {
-  const { state, ids, problems } = await readFleetState(client, now);
+  const { state, ids, problems, windowProblems } = await readFleetState(client, now);
   const { secrets, problems: secretProblems } = resolveChannelSecrets(config);
   let plan = diffFleet(state, config, { prune, now, secrets });
   const deletes = plan.changes.filter((c) => c.op === "delete");
@@ -112,12 +113,16 @@ async function planIn(
     });
   }
   plan.problems.unshift(...secretProblems);
-  // Freezes that cannot be told apart matter only to a file that declares freezes.
+  // Freezes (and windows) that cannot be told apart matter only to a file that declares them.
   if (config.freezes !== undefined) plan.problems.unshift(...problems);
+  if (config.releaseWindows !== undefined) plan.problems.unshift(...windowProblems);
   return { plan, ids };
 }
 
 const json = (value: unknown) => value as Prisma.InputJsonValue;
+
+/** "16:00" → 960 */
+const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 function idOf(ids: Map<string, string>, name: string, what: string): string {
   const id = ids.get(name);
@@ -145,6 +150,7 @@ async function writeChanges(
       else if (change.kind === "model") await tx.model.delete({ where: { id } });
       else if (change.kind === "channel")
         await tx.notificationChannel.deleteMany({ where: { id } });
+      else if (change.kind === "window") await tx.recurringWindow.deleteMany({ where: { id } });
       else await tx.freezeWindow.deleteMany({ where: { id } });
       continue;
     }
@@ -275,6 +281,30 @@ async function writeChanges(
             select: { id: true },
           });
           ids.model.set(a.name, row.id);
+        }
+        break;
+      }
+      case "window": {
+        const a = change.after;
+        if (!a) break;
+        const data = {
+          name: a.name,
+          kind: a.kind,
+          tier: a.tier === "all" ? null : a.tier,
+          timeZone: a.timeZone,
+          startDay: WEEKDAYS.indexOf(a.startDay) + 1,
+          startMinute: minuteOf(a.startTime),
+          endDay: WEEKDAYS.indexOf(a.endDay) + 1,
+          endMinute: minuteOf(a.endTime),
+          reason: a.reason,
+        };
+        if (id) await tx.recurringWindow.update({ where: { id }, data });
+        else {
+          const row = await tx.recurringWindow.create({
+            data: { ...data, createdById: actor.createdBy, createdAt: now },
+            select: { id: true },
+          });
+          ids.window.set(a.name, row.id);
         }
         break;
       }

@@ -3,7 +3,8 @@ import type { Db } from "@/server/db/tx";
 import { evalThresholdsSchema, servingResourcesSchema } from "@/lib/domain/promotions/gates";
 import { planSchema, savedPlanOf } from "@/lib/domain/rollouts/plan";
 import { freezesByName } from "@/lib/domain/config/document";
-import type { FleetState, ModelState, SavedPlan } from "@/lib/domain/config/schema";
+import type { FleetState, ModelState, SavedPlan, WindowState } from "@/lib/domain/config/schema";
+import { formatMinute, WEEKDAYS } from "@/lib/domain/promotions/time-zones";
 import type { ObjectKind, Usage } from "@/lib/domain/config/diff";
 import { readChannelStates } from "@/server/config/channels";
 
@@ -15,6 +16,7 @@ export interface FleetIds {
   cluster: Map<string, string>;
   model: Map<string, string>;
   freeze: Map<string, string>;
+  window: Map<string, string>;
   channel: Map<string, string>;
 }
 
@@ -46,7 +48,7 @@ function storedPlan(raw: unknown): SavedPlan | null {
 export async function readFleetState(
   client: Db,
   now: Date,
-): Promise<{ state: FleetState; ids: FleetIds; problems: string[] }> {
+): Promise<{ state: FleetState; ids: FleetIds; problems: string[]; windowProblems: string[] }> {
   const teams = await client.team.findMany({
     orderBy: { slug: "asc" },
     select: { id: true, slug: true, name: true },
@@ -105,6 +107,32 @@ export async function readFleetState(
     now,
   );
   const channels = await readChannelStates(client);
+  const windowRows = await client.recurringWindow.findMany({
+    orderBy: [{ name: "asc" }, { createdAt: "asc" }],
+  });
+  const windowIds = new Map<string, string>();
+  const windowProblems: string[] = [];
+  const windows: WindowState[] = [];
+  for (const w of windowRows) {
+    if (windowIds.has(w.name)) {
+      windowProblems.push(
+        `Two repeating windows are both named "${w.name}": remove one on the release policy page, then try again.`,
+      );
+      continue;
+    }
+    windowIds.set(w.name, w.id);
+    windows.push({
+      name: w.name,
+      kind: w.kind === "allowed" ? "allowed" : "freeze",
+      tier: w.tier ?? "all",
+      timeZone: w.timeZone,
+      startDay: WEEKDAYS[w.startDay - 1] ?? "Monday",
+      startTime: formatMinute(w.startMinute),
+      endDay: WEEKDAYS[w.endDay - 1] ?? "Monday",
+      endTime: formatMinute(w.endMinute),
+      reason: w.reason,
+    });
+  }
   const state: FleetState = {
     teams: teams.map((t) => ({ slug: t.slug, name: t.name })),
     regions: regions.map((r) => ({ code: r.code, name: r.name })),
@@ -135,6 +163,7 @@ export async function readFleetState(
       rolloutPlan: storedPlan(m.rolloutPlan),
     })),
     freezes: freezes.freezes,
+    releaseWindows: windows,
     notificationChannels: channels.channels,
   };
   const ids: FleetIds = {
@@ -144,9 +173,10 @@ export async function readFleetState(
     cluster: new Map(clusters.map((c) => [c.name, c.id])),
     model: new Map(models.map((m) => [m.name, m.id])),
     freeze: freezes.ids,
+    window: windowIds,
     channel: channels.ids,
   };
-  return { state, ids, problems: freezes.problems };
+  return { state, ids, problems: freezes.problems, windowProblems };
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

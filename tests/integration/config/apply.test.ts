@@ -450,3 +450,44 @@ describe("notification channels as code", () => {
     );
   });
 });
+
+describe("release windows as code", () => {
+  it("adds a weekly window the gates then read, exports it, and prunes it", async () => {
+    const file = {
+      apiVersion: "flightdeck.dev/v1",
+      kind: "FleetConfig",
+      releaseWindows: [
+        {
+          name: "File weekend freeze",
+          kind: "freeze",
+          tier: "staging",
+          timeZone: "Europe/Berlin",
+          startDay: "Friday",
+          startTime: "16:00",
+          endDay: "Monday",
+          endTime: "08:00",
+          reason: "No staging changes at the weekend",
+        },
+      ],
+    };
+    expect((await apply(file)).applied).toBe(true);
+    const row = await prisma.recurringWindow.findFirstOrThrow({
+      where: { name: "File weekend freeze" },
+    });
+    expect(row).toMatchObject({
+      startDay: 5,
+      startMinute: 960,
+      endDay: 1,
+      endMinute: 480,
+      tier: "staging",
+    });
+    const { yaml } = await exportFleetConfig(prisma);
+    expect(yaml).toContain("startDay: Friday");
+    expect((await applyFleetConfig(prisma, actor, parseConfigText(yaml))).plan.changes).toEqual([]);
+    const pruned = await apply({ ...file, releaseWindows: [] }, { prune: true });
+    expect(pruned.plan.changes.map((c) => `${c.op} ${c.kind} ${c.name}`)).toEqual([
+      "delete window File weekend freeze",
+    ]);
+    expect(await prisma.recurringWindow.count({ where: { name: "File weekend freeze" } })).toBe(0);
+  });
+});

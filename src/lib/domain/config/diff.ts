@@ -3,7 +3,9 @@ import type {
   ChannelState,
   ChannelSubscriptionState,
   DesiredChannel,
+  DesiredWindow,
   SecretState,
+  WindowState,
   ClusterState,
   DesiredCluster,
   DesiredEnvironment,
@@ -35,6 +37,7 @@ export const OBJECT_KINDS = [
   "cluster",
   "model",
   "freeze",
+  "window",
   "channel",
 ] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
@@ -46,6 +49,7 @@ export interface StateOf {
   cluster: ClusterState;
   model: ModelState;
   freeze: FreezeState;
+  window: WindowState;
   channel: ChannelState;
 }
 
@@ -56,6 +60,7 @@ const SECTION_OF: Record<ObjectKind, Section> = {
   cluster: "clusters",
   model: "models",
   freeze: "freezes",
+  window: "releaseWindows",
   channel: "notificationChannels",
 };
 
@@ -346,6 +351,7 @@ const LABEL: Record<ObjectKind, string> = {
   cluster: "Cluster",
   model: "Model",
   freeze: "Freeze",
+  window: "Release window",
   channel: "Notification channel",
 };
 
@@ -447,6 +453,17 @@ export function diffFleet(
     prune,
   );
 
+  const windows = diffKind(
+    {
+      kind: "window",
+      key: (w) => w.name,
+      desiredKey: (d: DesiredWindow) => d.name,
+      after: (d): WindowState => ({ ...d }),
+    },
+    current.releaseWindows,
+    config.releaseWindows,
+    prune,
+  );
   const curChannel = byName(current.notificationChannels, (c) => c.name);
   const channels = diffKind(
     {
@@ -590,6 +607,7 @@ export function diffFleet(
   // Deletions: refused while anything still uses the object, inside the file or outside it.
   const allDeletes = [
     ...channels.deletes,
+    ...windows.deletes,
     ...freezes.deletes,
     ...models.deletes,
     ...clusters.deletes,
@@ -615,6 +633,7 @@ export function diffFleet(
       ...clusters.upserts,
       ...models.upserts,
       ...freezes.upserts,
+      ...windows.upserts,
       ...channels.upserts,
       ...allDeletes,
     ],
@@ -626,6 +645,7 @@ export function diffFleet(
       clusters: clusters.result,
       models: models.result,
       freezes: freezes.result,
+      releaseWindows: windows.result,
       notificationChannels: channels.result,
     },
   };

@@ -116,6 +116,17 @@ export function fleetDocument(state: FleetState, now: Date): Record<string, unkn
         endsAt: f.endsAt.toISOString(),
         reason: f.reason,
       })),
+    releaseWindows: [...state.releaseWindows].sort(by((w) => w.name)).map((w) => ({
+      name: w.name,
+      kind: w.kind,
+      tier: w.tier,
+      timeZone: w.timeZone,
+      startDay: w.startDay,
+      startTime: w.startTime,
+      endDay: w.endDay,
+      endTime: w.endTime,
+      reason: w.reason,
+    })),
     // Never a secret: the variables the file read them from, when a file made the channel.
     notificationChannels: [...state.notificationChannels].sort(by((c) => c.name)).map((c) => ({
       name: c.name,

@@ -8,6 +8,7 @@ import {
 } from "../promotions/gates";
 import {
   freezeWindowSchema,
+  recurringWindowSchema,
   requiredApprovalsSchema,
   soakMinutesSchema,
 } from "../promotions/release-settings";
@@ -19,6 +20,7 @@ import {
   analysisThresholdsSchema,
 } from "../rollouts/plan";
 import { metricsOutagePolicySchema } from "../rollouts/blocked";
+import { formatMinute, WEEKDAYS } from "../promotions/time-zones";
 import {
   CHANNEL_KINDS,
   eventsForKind,
@@ -204,6 +206,49 @@ const freezeSchema = z
     return z.NEVER;
   });
 
+/**
+ * A release window that repeats weekly, as on the release policy page: days by name, times as
+ * HH:MM local wall-clock time in the named zone.
+ */
+const releaseWindowSchema = z
+  .object({
+    name: z.string(),
+    kind: z.string(),
+    tier: z.string().optional(),
+    timeZone: z.string(),
+    startDay: z.enum(WEEKDAYS, `A day: ${WEEKDAYS.join(", ")}.`),
+    startTime: z.string().describe("HH:MM, 24 hours"),
+    endDay: z.enum(WEEKDAYS, `A day: ${WEEKDAYS.join(", ")}.`),
+    endTime: z.string(),
+    reason: z.string().optional(),
+  })
+  .strict()
+  .transform((w, ctx) => {
+    const parsed = recurringWindowSchema.safeParse({
+      ...w,
+      startDay: WEEKDAYS.indexOf(w.startDay) + 1,
+      endDay: WEEKDAYS.indexOf(w.endDay) + 1,
+    });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+      }
+      return z.NEVER;
+    }
+    const d = parsed.data;
+    return {
+      name: d.name,
+      kind: d.kind,
+      tier: d.tier,
+      timeZone: d.timeZone,
+      startDay: w.startDay,
+      startTime: formatMinute(d.startTime),
+      endDay: w.endDay,
+      endTime: formatMinute(d.endTime),
+      reason: d.reason,
+    };
+  });
+
 /** The name of an environment variable holding a secret where the file is applied. */
 const envName = z
   .string()
@@ -338,6 +383,7 @@ export const fleetConfigSchema = z
     clusters: section(clusterSchema, (c) => c.name, "name"),
     models: section(modelSchema, (m) => m.name, "name"),
     freezes: section(freezeSchema, (f) => f.name, "name"),
+    releaseWindows: section(releaseWindowSchema, (w) => w.name, "name"),
     notificationChannels: section(notificationChannelSchema, (c) => c.name, "name"),
   })
   .strict();
@@ -350,6 +396,7 @@ export type DesiredCluster = NonNullable<FleetConfig["clusters"]>[number];
 export type DesiredModel = NonNullable<FleetConfig["models"]>[number];
 export type DesiredFreeze = NonNullable<FleetConfig["freezes"]>[number];
 export type DesiredChannel = NonNullable<FleetConfig["notificationChannels"]>[number];
+export type DesiredWindow = NonNullable<FleetConfig["releaseWindows"]>[number];
 
 export const SECTIONS = [
   "teams",
@@ -358,6 +405,7 @@ export const SECTIONS = [
   "clusters",
   "models",
   "freezes",
+  "releaseWindows",
   "notificationChannels",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -411,6 +459,17 @@ export interface FreezeState {
   endsAt: Date;
   reason: string;
 }
+export interface WindowState {
+  name: string;
+  kind: "freeze" | "allowed";
+  tier: "all" | Tier;
+  timeZone: string;
+  startDay: (typeof WEEKDAYS)[number];
+  startTime: string;
+  endDay: (typeof WEEKDAYS)[number];
+  endTime: string;
+  reason: string;
+}
 export interface ChannelSubscriptionState {
   team: string | null;
   model: string | null;
@@ -440,6 +499,7 @@ export interface FleetState {
   clusters: ClusterState[];
   models: ModelState[];
   freezes: FreezeState[];
+  releaseWindows: WindowState[];
   notificationChannels: ChannelState[];
 }
 

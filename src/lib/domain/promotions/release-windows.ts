@@ -1,9 +1,9 @@
 import { TZDate } from "@date-fns/tz";
 import type { Tier } from "../models/registry";
 import type { FreezeWindowView } from "./gates";
-import { isTimeZone } from "./time-zones";
+import { formatMinute, isTimeZone, WEEKDAYS } from "./time-zones";
 
-export { isTimeZone };
+export { formatMinute, isTimeZone, WEEKDAYS };
 
 /**
  * Release windows that repeat every week in a named time zone: a freeze ("no production changes
@@ -17,16 +17,6 @@ export { isTimeZone };
  * freeze per week; an allowed window freezes its tier outside every occurrence of the tier's
  * allowed windows.
  */
-
-export const WEEKDAYS = [
-  "Monday",
-  "Tuesday",
-  "Wednesday",
-  "Thursday",
-  "Friday",
-  "Saturday",
-  "Sunday",
-] as const;
 
 export type WindowKind = "freeze" | "allowed";
 
@@ -48,10 +38,6 @@ export interface RecurringWindow {
 
 const DAY = 86_400_000;
 const WEEK_MINUTES = 7 * 24 * 60;
-
-export function formatMinute(minute: number): string {
-  return `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
-}
 
 /** Minutes from the window's start to its end, in local wall-clock time: 1 to a week. */
 export function localLengthMinutes(

@@ -24,6 +24,7 @@ describe("docs/configuration.md", () => {
       clusters: [],
       models: [],
       freezes: [],
+      releaseWindows: [],
       notificationChannels: [],
     };
     // as where the file is applied with its channels' variables set
@@ -47,6 +48,7 @@ describe("docs/configuration.md", () => {
       "create cluster",
       "create model",
       "create freeze",
+      "create window",
       "create channel",
       "create channel",
     ]);

@@ -36,6 +36,7 @@ const EMPTY: FleetState = {
   clusters: [],
   models: [],
   freezes: [],
+  releaseWindows: [],
   notificationChannels: [],
 };
 
@@ -121,6 +122,19 @@ const FLEET: FleetState = {
       startsAt: new Date("2026-12-20T00:00:00Z"),
       endsAt: new Date("2027-01-05T00:00:00Z"),
       reason: "Holiday traffic peak: fixes only.",
+    },
+  ],
+  releaseWindows: [
+    {
+      name: "Weekend freeze",
+      kind: "freeze",
+      tier: "production",
+      timeZone: "Europe/Berlin",
+      startDay: "Friday",
+      startTime: "16:00",
+      endDay: "Monday",
+      endTime: "08:00",
+      reason: "No production changes over the weekend.",
     },
   ],
   notificationChannels: [
@@ -493,6 +507,7 @@ describe("diffFleet", () => {
       "create model ranker-xl",
       "create model toxicity-filter",
       "create freeze Year-end freeze",
+      "create window Weekend freeze",
       "create channel ranking-oncall",
     ]);
     const team = plan.changes[0];
@@ -1034,6 +1049,96 @@ describe("notification channels in the file", () => {
     expect(diffFleet(FLEET, none, { prune: false, now: NOW }).changes).toEqual([]);
     expect(opsOf(diffFleet(FLEET, none, { prune: true, now: NOW }).changes)).toEqual([
       "delete channel ranking-oncall",
+    ]);
+  });
+});
+
+describe("release windows in the file", () => {
+  const file = (windows: unknown[]) =>
+    ({ apiVersion: "flightdeck.dev/v1", kind: "FleetConfig", releaseWindows: windows }) as const;
+
+  it("exports them with days by name and takes them back unchanged", () => {
+    const doc = exported(FLEET) as { releaseWindows: unknown[] };
+    expect(doc.releaseWindows).toEqual([
+      {
+        name: "Weekend freeze",
+        kind: "freeze",
+        tier: "production",
+        timeZone: "Europe/Berlin",
+        startDay: "Friday",
+        startTime: "16:00",
+        endDay: "Monday",
+        endTime: "08:00",
+        reason: "No production changes over the weekend.",
+      },
+    ]);
+    expect(diffFleet(FLEET, parse(doc), { prune: false, now: NOW }).changes).toEqual([]);
+  });
+
+  it("refuses what the release policy page refuses", () => {
+    expect(
+      errorsOf(
+        file([
+          {
+            name: "Bad",
+            kind: "freeze",
+            timeZone: "Mars/Olympus",
+            startDay: "Friday",
+            startTime: "25:00",
+            endDay: "Funday",
+            endTime: "08:00",
+          },
+        ]),
+      ),
+    ).toEqual([
+      "releaseWindows[0].endDay: A day: Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday.",
+    ]);
+    expect(
+      errorsOf(
+        file([
+          {
+            name: "Bad",
+            kind: "freeze",
+            timeZone: "Mars/Olympus",
+            startDay: "Friday",
+            startTime: "25:00",
+            endDay: "Monday",
+            endTime: "08:00",
+          },
+        ]),
+      ),
+    ).toEqual([
+      "releaseWindows[0].timeZone: Give an IANA time zone, e.g. Europe/Berlin or America/New_York.",
+      "releaseWindows[0].startTime: Give a time as HH:MM (24 hours).",
+      "releaseWindows[0].reason: Say why (at least 5 characters).",
+    ]);
+  });
+
+  it("changes a window field by field and prunes one the file leaves out", () => {
+    const moved = diffFleet(
+      FLEET,
+      parse(
+        file([
+          {
+            name: "Weekend freeze",
+            kind: "freeze",
+            tier: "production",
+            timeZone: "Europe/Berlin",
+            startDay: "Friday",
+            startTime: "15:00",
+            endDay: "Monday",
+            endTime: "08:00",
+            reason: "No production changes over the weekend.",
+          },
+        ]),
+      ),
+      { prune: false, now: NOW },
+    );
+    expect(moved.changes.map((c) => [c.kind, c.fields])).toEqual([
+      ["window", [{ field: "startTime", before: "16:00", after: "15:00" }]],
+    ]);
+    expect(opsOf(diffFleet(FLEET, parse(file([])), { prune: true, now: NOW }).changes)).toEqual([
+      "delete window Weekend freeze",
     ]);
   });
 });
