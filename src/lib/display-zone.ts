@@ -48,3 +48,38 @@ export function formatInZone(date: Date, zone = "UTC"): string {
   );
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
 }
+
+const partFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The parts of an instant's wall-clock time in a zone ("UTC" when it is not one). */
+function partsIn(date: Date, zone: string): Record<string, string> {
+  const z = isTimeZone(zone) ? zone : "UTC";
+  let f = partFormatters.get(z);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: z,
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "short",
+    });
+    partFormatters.set(z, f);
+  }
+  return Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
+/** "14:05:09" (a chart axis in the zone) or with the zone's name, "14:05:09 GMT+1". */
+export function formatClock(date: Date, zone = "UTC", withZone = false): string {
+  const p = partsIn(date, zone);
+  const clockText = `${p.hour}:${p.minute}:${p.second}`;
+  return withZone ? `${clockText} ${p.timeZoneName}` : clockText;
+}
+
+/** "12-05": a day on a chart axis, in the zone. */
+export function formatDay(date: Date, zone = "UTC"): string {
+  const p = partsIn(date, zone);
+  return `${p.month}-${p.day}`;
+}

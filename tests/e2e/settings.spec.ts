@@ -25,6 +25,12 @@ test("a person chooses to read times in their browser's zone; UTC stays on hover
     const first = page.locator("main time").first();
     await expect(first).toContainText("GMT+1");
     await expect(first).toHaveAttribute("title", /UTC$/);
+
+    // client components too: a rollout's live page (its history) and its charts' axes
+    await page.goto("/rollouts");
+    await page.getByTestId("rollout-row").first().getByRole("link").first().click();
+    const live = page.getByTestId("rollout-live");
+    await expect(live.locator("time").first()).toContainText("GMT+1");
   } finally {
     await page.goto("/settings");
     await page.getByRole("button", { name: "Back to UTC" }).click();

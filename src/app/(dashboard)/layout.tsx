@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Suspense } from "react";
 import Link from "next/link";
+import { ZoneProvider } from "@/components/common/zone-context";
 import { redirect } from "next/navigation";
 import { LogOut, Moon, PlaneTakeoff, Sun } from "lucide-react";
 import { getActor } from "@/server/auth/session";
@@ -92,7 +93,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </Suspense>
         </div>
         <main id="main" className="flex-1 p-4 md:p-6">
-          {children}
+          <ZoneProvider zone={actor.timeZone ?? "UTC"}>{children}</ZoneProvider>
         </main>
       </div>
     </div>

@@ -13,9 +13,18 @@ export function formatAbsolute(date: Date): string {
  * A time shown both relative ("3 hours ago") and absolute with its time zone; hovering shows
  * it in UTC, whatever the user's zone.
  */
-export function TimeAgo({ date, now = new Date() }: { date: Date | null; now?: Date }) {
+export function TimeAgo({
+  date,
+  now = new Date(),
+  zone,
+}: {
+  date: Date | null;
+  now?: Date;
+  /** the zone to show it in; a server render knows the user's, client components pass it */
+  zone?: string;
+}) {
   if (!date) return <span className="text-muted-foreground">—</span>;
-  const absolute = formatAbsolute(date);
+  const absolute = zone ? formatInZone(date, zone) : formatAbsolute(date);
   return (
     <time
       dateTime={date.toISOString()}

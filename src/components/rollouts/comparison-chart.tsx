@@ -11,8 +11,8 @@ import {
   YAxis,
 } from "recharts";
 import type { ComparisonPoint } from "@/lib/schemas/rollouts";
-
-const time = (t: number) => new Date(t).toISOString().slice(11, 19);
+import { useZone } from "@/components/common/zone-context";
+import { formatClock } from "@/lib/display-zone";
 
 /** Canary against baseline over time, with the analysis limit drawn as a dashed line. */
 export function ComparisonChart({
@@ -34,6 +34,8 @@ export function ComparisonChart({
   const data = points.map((p) => ({ ...p, limit: limit(p.baseline) }));
   const last = data.at(-1);
   const span = (last?.t ?? 0) - (data[0]?.t ?? 0);
+  const zone = useZone();
+  const time = (t: number) => formatClock(new Date(t), zone);
   const tick = (t: number) => (span < 10 * 60_000 ? time(t) : time(t).slice(0, 5));
   return (
     <figure className="rounded-lg border bg-card p-3">
@@ -64,7 +66,7 @@ export function ComparisonChart({
               />
               <YAxis tickFormatter={format} fontSize={11} width={56} />
               <Tooltip
-                labelFormatter={(t) => `${time(Number(t))} UTC`}
+                labelFormatter={(t) => formatClock(new Date(Number(t)), zone, true)}
                 formatter={(v) => (typeof v === "number" ? format(v) : String(v))}
               />
               <Legend wrapperStyle={{ fontSize: 11 }} />

@@ -6,6 +6,8 @@ import { OctagonX } from "lucide-react";
 import { useState } from "react";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
+import { useZone } from "@/components/common/zone-context";
+import { formatClock } from "@/lib/display-zone";
 import { Badge } from "@/components/ui/badge";
 import { BlockedBadge } from "@/components/rollouts/blocked-badge";
 import { describeMetricsOutagePolicy } from "@/lib/domain/rollouts/outage-policy";
@@ -178,6 +180,7 @@ function describeStep(s: RolloutView["steps"][number]) {
 }
 
 function StepTimeline({ r }: { r: RolloutView }) {
+  const zone = useZone();
   return (
     <section aria-labelledby="steps" className="rounded-lg border bg-card">
       <h2 id="steps" className="border-b px-4 py-2 text-sm font-semibold">
@@ -207,7 +210,7 @@ function StepTimeline({ r }: { r: RolloutView }) {
       </ol>
       {r.pausedUntil && r.status === "paused" ? (
         <p className="border-t px-4 py-2 text-xs text-muted-foreground">
-          Continues by itself at {new Date(r.pausedUntil).toISOString().slice(11, 19)} UTC.
+          Continues by itself at {formatClock(new Date(r.pausedUntil), zone, true)}.
         </p>
       ) : null}
     </section>
@@ -266,6 +269,7 @@ const METRIC_NAMES: Record<string, string> = {
 };
 
 function AnalysisRuns({ r }: { r: RolloutView }) {
+  const zone = useZone();
   return (
     <section aria-labelledby="analysis" className="rounded-lg border bg-card">
       <h2 id="analysis" className="border-b px-4 py-2 text-sm font-semibold">
@@ -297,7 +301,7 @@ function AnalysisRuns({ r }: { r: RolloutView }) {
                   <span className="tabular-nums text-muted-foreground">score {a.score}</span>
                 ) : null}
                 <span className="text-xs text-muted-foreground">
-                  step {a.stepIndex + 1} · {new Date(a.at).toISOString().slice(11, 19)} UTC
+                  step {a.stepIndex + 1} · {formatClock(new Date(a.at), zone, true)}
                 </span>
               </div>
               <p className="mt-1 text-xs">{a.reason}</p>
@@ -367,6 +371,7 @@ function Waves({ r }: { r: RolloutView }) {
 }
 
 function History({ r }: { r: RolloutView }) {
+  const zone = useZone();
   return (
     <section aria-labelledby="history" className="rounded-lg border bg-card">
       <h2 id="history" className="border-b px-4 py-2 text-sm font-semibold">
@@ -376,7 +381,7 @@ function History({ r }: { r: RolloutView }) {
         {r.events.map((e, i) => (
           <li key={`${e.at}-${i}`} className="flex gap-3 px-4 py-2 text-sm">
             <div className="w-40 shrink-0 text-xs">
-              <TimeAgo date={new Date(e.at)} />
+              <TimeAgo date={new Date(e.at)} zone={zone} />
             </div>
             <div>
               <div>{e.message}</div>
@@ -404,6 +409,7 @@ function BlockedAlert({
   rollout: RolloutView;
   blocked: NonNullable<RolloutView["blocked"]>;
 }) {
+  const zone = useZone();
   const outage =
     blocked.kind === "metrics" && r.metricsOutage.action === "return_to_stable"
       ? `The plan returns all traffic to ${r.fromVersion ?? "the stable version"} after ${r.metricsOutage.afterMinutes} min without metrics.`
@@ -427,7 +433,7 @@ function BlockedAlert({
         <div>
           <dt className="text-xs font-medium">Blocked since</dt>
           <dd>
-            <TimeAgo date={new Date(blocked.since)} />
+            <TimeAgo date={new Date(blocked.since)} zone={zone} />
           </dd>
         </div>
         <div>
@@ -437,7 +443,11 @@ function BlockedAlert({
         <div>
           <dt className="text-xs font-medium">Next attempt</dt>
           <dd>
-            {blocked.nextAttemptAt ? <TimeAgo date={new Date(blocked.nextAttemptAt)} /> : "now"}
+            {blocked.nextAttemptAt ? (
+              <TimeAgo date={new Date(blocked.nextAttemptAt)} zone={zone} />
+            ) : (
+              "now"
+            )}
           </dd>
         </div>
       </dl>

@@ -15,6 +15,8 @@ import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 import { BudgetPolicyNotice, type BudgetPolicyView } from "@/components/slos/budget-policy";
+import { useZone } from "@/components/common/zone-context";
+import { formatInZone } from "@/lib/display-zone";
 
 export interface StartableModel {
   name: string;
@@ -62,6 +64,7 @@ export function StartRolloutForm({
   initialModel?: string;
 }) {
   const router = useRouter();
+  const zone = useZone();
   const [modelName, setModelName] = useState(initialModel ?? models[0]?.name ?? "");
   const model = models.find((m) => m.name === modelName);
   const [version, setVersion] = useState(model?.versions[0] ?? "");
@@ -203,8 +206,8 @@ export function StartRolloutForm({
           {frozen.map((f) => (
             <p key={`${f.freeze}-${f.environment}`}>
               Change freeze &ldquo;{f.freeze}&rdquo; covers {f.environment} until{" "}
-              {new Date(f.endsAt).toISOString().replace("T", " ").slice(0, 16)} UTC: only an
-              admin&apos;s fix, with a reason, goes out.
+              {formatInZone(new Date(f.endsAt), zone)}: only an admin&apos;s fix, with a reason,
+              goes out.
             </p>
           ))}
         </div>

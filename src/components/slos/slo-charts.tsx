@@ -12,7 +12,8 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import { formatAbsolute } from "@/components/common/time-ago";
+import { useZone } from "@/components/common/zone-context";
+import { formatDay, formatInZone } from "@/lib/display-zone";
 import { percent } from "@/components/slos/format";
 
 export interface ChartChange {
@@ -22,8 +23,6 @@ export interface ChartChange {
   end: number | null;
 }
 
-const day = (t: number) => new Date(t).toISOString().slice(5, 10);
-const stamp = (t: number) => formatAbsolute(new Date(t));
 const pct = (v: number) => percent(v, 1);
 const times = (v: number) => `${Number(v.toFixed(v >= 10 ? 1 : 2))}×`;
 const WINDOW_COLOURS = ["#2563eb", "#9333ea", "#0d9488", "#ca8a04"];
@@ -65,6 +64,9 @@ export function BurnDownChart({
   points: { t: number; remaining: number | null }[];
   changes: ChartChange[];
 }) {
+  const zone = useZone();
+  const day = (t: number) => formatDay(new Date(t), zone);
+  const stamp = (t: number) => formatInZone(new Date(t), zone);
   const from = points[0]?.t ?? 0;
   const to = points.at(-1)?.t ?? 0;
   return (
@@ -125,6 +127,9 @@ export function BurnRateChart({
   windows: { minutes: number; label: string; thresholds: { severity: string; value: number }[] }[];
   changes: ChartChange[];
 }) {
+  const zone = useZone();
+  const day = (t: number) => formatDay(new Date(t), zone);
+  const stamp = (t: number) => formatInZone(new Date(t), zone);
   const from = points[0]?.t ?? 0;
   const to = points.at(-1)?.t ?? 0;
   const topThreshold = Math.max(1, ...windows.flatMap((w) => w.thresholds.map((t) => t.value)));

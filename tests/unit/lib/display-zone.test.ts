@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { displayZone, formatInZone, setDisplayZone } from "@/lib/display-zone";
+import {
+  displayZone,
+  formatClock,
+  formatDay,
+  formatInZone,
+  setDisplayZone,
+} from "@/lib/display-zone";
 import { timeZonePreferenceSchema } from "@/lib/schemas/preferences";
 
 describe("times in the user's zone", () => {
@@ -35,5 +41,18 @@ describe("times in the user's zone", () => {
     });
     expect(timeZonePreferenceSchema.safeParse({ timeZone: "Europe/Atlantis" }).success).toBe(false);
     expect(timeZonePreferenceSchema.safeParse({ timeZone: "" }).success).toBe(false);
+  });
+});
+
+describe("chart axes and clocks in the user's zone", () => {
+  it("writes a clock and a day in the zone, UTC when it is unknown", () => {
+    const at = new Date("2026-12-05T23:30:05Z");
+    expect(formatClock(at)).toBe("23:30:05");
+    expect(formatClock(at, "UTC", true)).toBe("23:30:05 UTC");
+    expect(formatClock(at, "Europe/Berlin", true)).toBe("00:30:05 GMT+1");
+    expect(formatClock(at, "Nowhere/Land")).toBe("23:30:05");
+    expect(formatDay(at)).toBe("12-05");
+    expect(formatDay(at, "Europe/Berlin")).toBe("12-06");
+    expect(formatDay(at, "America/Los_Angeles")).toBe("12-05");
   });
 });
