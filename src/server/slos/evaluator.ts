@@ -431,9 +431,11 @@ export async function evaluateSlos(now = clock.now()): Promise<{
         }
       }
       // Open alerts whose window the SLO no longer has (edited away) resolve too.
+      const names = new Map(slos.map((x) => [x.id, x.displayName ?? x.name]));
       for (const stale of openByKey.values()) {
         toResolve.push(stale.id);
         if (stale.severity === "page") resolvedPageSloIds.add(stale.sloId);
+        resolvedAlerts.push({ ...stale, sloName: names.get(stale.sloId) ?? stale.sloId });
       }
       await writeSnapshots(tx, snapshots);
       const fired = await tx.sloAlert.createMany({ data: toOpen, skipDuplicates: true });
@@ -448,7 +450,7 @@ export async function evaluateSlos(now = clock.now()): Promise<{
         fired: toOpen,
         resolved: resolvedAlerts,
         exhausted: snapshots.filter((x) => x.status === "exhausted" && !wasExhausted.has(x.sloId)),
-        names: new Map(slos.map((x) => [x.id, x.displayName ?? x.name])),
+        names,
       });
       // Page alerts open (or join) incidents; a burn that stopped mitigates the ones worked on.
       // In a savepoint: a failure there must not lose this round's snapshots and alerts.

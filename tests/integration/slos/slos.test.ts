@@ -315,6 +315,18 @@ describe("multi-window burn-rate alerts", () => {
     // Evaluating again (another replica, the next tick) does not open it twice.
     await evaluateSlos(new Date(NOW + 50 * MINUTE));
     expect(await prisma.sloAlert.count({ where: { sloId: slo.id } })).toBe(1);
+    // Its notification was written with it, once.
+    const events = () =>
+      prisma.notificationEvent.findMany({
+        where: { subjectKey: `slo:${slo.id}` },
+        orderBy: { seq: "asc" },
+        select: { type: true, payload: true },
+      });
+    expect((await events()).map((e) => e.type)).toEqual(["slo.alert_firing"]);
+    expect((await events())[0]?.payload).toMatchObject({
+      severity: "page",
+      team: "Search & Ranking",
+    });
     // Ten minutes without any data (the feed stopped) is not a recovery: it stays open.
     await evaluateSlos(new Date(NOW + 60 * MINUTE));
     expect(await prisma.sloAlert.count({ where: { sloId: slo.id, resolvedAt: null } })).toBe(1);
@@ -326,6 +338,7 @@ describe("multi-window burn-rate alerts", () => {
     await evaluateSlos(new Date(NOW + 56 * MINUTE));
     const resolved = await prisma.sloAlert.findFirstOrThrow({ where: { sloId: slo.id } });
     expect(resolved.resolvedAt?.getTime()).toBe(NOW + 56 * MINUTE);
+    expect((await events()).map((e) => e.type)).toEqual(["slo.alert_firing", "slo.alert_resolved"]);
     const detail = await getSloDetail(viewer, "alerts-fast-burn", new Date(NOW + 56 * MINUTE));
     expect(detail?.alerts).toHaveLength(1);
     expect(detail?.burnWindows.map((w) => w.minutes)).toEqual([60, 360, 4320]);
