@@ -58,7 +58,9 @@ export async function receivePagerDutyWebhook(
   if (body.event.event_type !== "incident.acknowledged" || number === null) {
     return { outcome: "ignored", incident: number };
   }
-  const who = `PagerDuty${body.event.agent?.summary ? ` (${body.event.agent.summary})` : ""}`;
+  // a responder's name as PagerDuty sends it, without the NUL PostgreSQL text cannot hold
+  const agent = body.event.agent?.summary?.replace(/\u0000/g, "").trim() || null;
+  const who = `PagerDuty${agent ? ` (${agent})` : ""}`;
   return db().$transaction(async (tx) => {
     const found = await tx.incident.findUnique({ where: { number }, select: { id: true } });
     if (!found) return { outcome: "ignored" as const, incident: number };
@@ -87,7 +89,7 @@ export async function receivePagerDutyWebhook(
         incidentId: row.id,
         at: now,
         kind: "status",
-        message: `Acknowledged in PagerDuty by ${body.event.agent?.summary ?? "a responder"}`,
+        message: `Acknowledged in PagerDuty by ${agent ?? "a responder"}`,
         actor: who,
       },
     });

@@ -658,6 +658,23 @@ describe("PagerDuty", () => {
         meta,
       ),
     ).toEqual({ outcome: "acknowledged", incident: paged.number });
+
+    // a NUL in the responder's name (PostgreSQL text cannot hold one) is dropped, not a 500
+    const other = await declare("SEV2");
+    await deliverAll();
+    const nul = JSON.stringify({
+      event: {
+        event_type: "incident.acknowledged",
+        agent: { summary: "Pat\u0000 Pager" },
+        data: { incident_key: `flightdeck-incident-${other.number}` },
+      },
+    });
+    expect(await receivePagerDutyWebhook(pagerDutyId, nul, sign(nul), meta)).toEqual({
+      outcome: "acknowledged",
+      incident: other.number,
+    });
+    const said = await prisma.incidentEvent.findMany({ where: { incidentId: other.id } });
+    expect(said.map((e) => e.message)).toContain("Acknowledged in PagerDuty by Pat Pager");
   });
 });
 
