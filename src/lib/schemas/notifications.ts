@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NOTIFICATION_EVENTS } from "@/lib/domain/notifications/events";
 import { WEBHOOK_SCHEMA } from "@/lib/domain/notifications/messages";
+import { safeHttpUrl } from "@/lib/domain/models/link-templates";
 
 const id = z.string().trim().min(1, "Missing id.").max(64);
 const optionalId = z
@@ -17,19 +18,10 @@ export const httpUrl = (what: string) =>
     .trim()
     .min(1, `Give the ${what}.`)
     .max(2000, `The ${what} is too long.`)
-    .refine((v) => {
-      try {
-        const u = new URL(v);
-        return (
-          (u.protocol === "https:" || u.protocol === "http:") &&
-          u.hostname !== "" &&
-          u.username === "" &&
-          u.password === ""
-        );
-      } catch {
-        return false;
-      }
-    }, `The ${what} must be an http(s) URL, without a user name or password in it.`);
+    .refine(
+      (v) => safeHttpUrl(v) !== null,
+      `The ${what} must be an http(s) URL, without a user name or password in it.`,
+    );
 
 const name = z
   .string()

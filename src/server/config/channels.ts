@@ -5,6 +5,7 @@ import { decryptSecret, secretHint } from "@/server/notifications/secrets";
 import type { ChannelState, FleetConfig, SecretState } from "@/lib/domain/config/schema";
 import { normalSubscriptions } from "@/lib/domain/config/diff";
 import type { ChannelKind, NotificationEventType } from "@/lib/domain/notifications/events";
+import { safeHttpUrl } from "@/lib/domain/models/link-templates";
 
 /**
  * Notification channels in the fleet configuration file. The file never holds a secret: it
@@ -21,15 +22,9 @@ export function secretState(value: string): SecretState {
 /** Why a secret read from the environment cannot serve a channel of this kind, or null. */
 function secretProblem(kind: ChannelKind, value: string): string | null {
   if (kind === "slack") {
-    try {
-      const u = new URL(value);
-      if ((u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password) {
-        return null;
-      }
-    } catch {
-      // falls through
-    }
-    return "holds no http(s) URL (a Slack incoming webhook's URL, without credentials)";
+    return safeHttpUrl(value)
+      ? null
+      : "holds no http(s) URL (a Slack incoming webhook's URL, without credentials)";
   }
   if (kind === "pagerduty") {
     return /^[A-Za-z0-9]{20,64}$/.test(value)

@@ -20,6 +20,7 @@ import {
   analysisThresholdsSchema,
 } from "../rollouts/plan";
 import { metricsOutagePolicySchema } from "../rollouts/blocked";
+import { safeHttpUrl } from "../models/link-templates";
 import { formatMinute, WEEKDAYS } from "../promotions/time-zones";
 import {
   CHANNEL_KINDS,
@@ -261,19 +262,10 @@ const channelUrl = z
   .string()
   .trim()
   .max(2_000)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return (
-        (u.protocol === "https:" || u.protocol === "http:") &&
-        u.hostname !== "" &&
-        u.username === "" &&
-        u.password === ""
-      );
-    } catch {
-      return false;
-    }
-  }, "Must be an http(s) URL, without a user name or password in it.");
+  .refine(
+    (v) => safeHttpUrl(v) !== null,
+    "Must be an http(s) URL, without a user name or password in it.",
+  );
 
 const subscriptionSchema = z
   .object({

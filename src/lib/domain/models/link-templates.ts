@@ -17,13 +17,21 @@ export const PLACEHOLDERS_OF: Record<LinkSubjectKind, readonly LinkPlaceholder[]
 
 const PLACEHOLDER = /\{([a-z_]+)\}/g;
 
-/** The URL when it is an absolute http(s) URL, else null. */
+/**
+ * The URL when it is an absolute http(s) URL without credentials in it (they would be shown
+ * and logged), else null. The one check of every URL Flightdeck renders or sends to.
+ */
 export function safeHttpUrl(value: string | null | undefined): string | null {
   const v = (value ?? "").trim();
   if (!v || v.length > 2000) return null;
   try {
     const u = new URL(v);
-    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname ? v : null;
+    return (u.protocol === "http:" || u.protocol === "https:") &&
+      u.hostname &&
+      !u.username &&
+      !u.password
+      ? v
+      : null;
   } catch {
     return null;
   }

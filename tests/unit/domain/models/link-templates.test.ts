@@ -73,6 +73,9 @@ describe("link templates", () => {
 
   it("keeps only http(s) URLs", () => {
     expect(safeHttpUrl(" https://x.example.com/a ")).toBe("https://x.example.com/a");
+    // credentials would be shown and logged with the link
+    expect(safeHttpUrl("https://user:pass@grafana.example.com/d")).toBeNull();
+    expect(safeHttpUrl("https://token@grafana.example.com/d")).toBeNull();
     for (const bad of [
       "",
       null,
