@@ -16,37 +16,13 @@ export function displayZone(): string {
   return store().zone;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-      timeZoneName: "short",
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
 /** "2026-11-29 01:30 UTC", or in a zone: "2026-11-29 02:30 GMT+1". */
 export function formatInZone(date: Date, zone = "UTC"): string {
   if (zone === "UTC" || !isTimeZone(zone)) {
     return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
   }
-  const parts = Object.fromEntries(
-    formatter(zone)
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+  const p = partsIn(date, zone);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
 }
 
 const partFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -58,6 +34,7 @@ function partsIn(date: Date, zone: string): Record<string, string> {
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
       timeZone: z,
+      year: "numeric",
       month: "2-digit",
       day: "2-digit",
       hour: "2-digit",

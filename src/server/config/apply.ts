@@ -18,7 +18,7 @@ import {
 import { fleetDocument, planRecord } from "@/lib/domain/config/document";
 import { readFleetState, usageOf, type FleetIds } from "@/server/config/state";
 import { resolveChannelSecrets, secretFromEnv } from "@/server/config/channels";
-import { WEEKDAYS } from "@/lib/domain/promotions/time-zones";
+import { minuteOfDay, WEEKDAYS } from "@/lib/domain/promotions/time-zones";
 import { encryptSecret, secretHint } from "@/server/notifications/secrets";
 
 /**
@@ -120,9 +120,6 @@ async function planIn(
 }
 
 const json = (value: unknown) => value as Prisma.InputJsonValue;
-
-/** "16:00" → 960 */
-const minuteOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 function idOf(ids: Map<string, string>, name: string, what: string): string {
   const id = ids.get(name);
@@ -293,9 +290,9 @@ async function writeChanges(
           tier: a.tier === "all" ? null : a.tier,
           timeZone: a.timeZone,
           startDay: WEEKDAYS.indexOf(a.startDay) + 1,
-          startMinute: minuteOf(a.startTime),
+          startMinute: minuteOfDay(a.startTime),
           endDay: WEEKDAYS.indexOf(a.endDay) + 1,
-          endMinute: minuteOf(a.endTime),
+          endMinute: minuteOfDay(a.endTime),
           reason: a.reason,
         };
         if (id) await tx.recurringWindow.update({ where: { id }, data });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isTimeZone } from "./time-zones";
+import { isTimeZone, minuteOfDay } from "./time-zones";
 import { TIERS } from "../models/registry";
 
 /**
@@ -47,7 +47,7 @@ const clock = z
   .string()
   .trim()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Give a time as HH:MM (24 hours).")
-  .transform((t) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5)));
+  .transform(minuteOfDay);
 const weekday = z.coerce
   .number("Choose a day.")
   .int()
