@@ -5,16 +5,31 @@ import {
   Legend,
   Line,
   LineChart,
+  ReferenceLine,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from "recharts";
+import type { DotItemDotProps } from "recharts";
 import type { ComparisonPoint } from "@/lib/schemas/rollouts";
+import { latestReading } from "@/lib/domain/rollouts/series";
 import { useZone } from "@/components/common/zone-context";
 import { formatClock } from "@/lib/display-zone";
 
-/** Canary against baseline over time, with the analysis limit drawn as a dashed line. */
+/** An analysis interval that judged the canary over its limit: a red dot on the canary's line. */
+function FailedDot(props: DotItemDotProps) {
+  const { cx, cy, payload } = props;
+  if (!(payload as ComparisonPoint).failed || typeof cx !== "number" || typeof cy !== "number")
+    return null;
+  return <circle cx={cx} cy={cy} r={4} fill="#dc2626" stroke="#fff" strokeWidth={1} />;
+}
+
+/**
+ * Canary against baseline over time, with the analysis limit drawn as a dashed line. Once the
+ * rollout ended, a line marks when, and the caption gives the canary's last reading: on an
+ * aborted rollout, the one that says why.
+ */
 export function ComparisonChart({
   title,
   points,
@@ -22,6 +37,7 @@ export function ComparisonChart({
   format,
   canaryLabel,
   baselineLabel,
+  ended = null,
 }: {
   title: string;
   points: ComparisonPoint[];
@@ -30,31 +46,43 @@ export function ComparisonChart({
   format: (v: number) => string;
   canaryLabel: string;
   baselineLabel: string;
+  /** when the rollout ended and how ("aborted"), for a finished rollout; null while it runs */
+  ended?: { at: number; label: string; failed: boolean } | null;
 }) {
   const data = points.map((p) => ({ ...p, limit: limit(p.baseline) }));
-  const last = data.at(-1);
-  const span = (last?.t ?? 0) - (data[0]?.t ?? 0);
+  const reading = latestReading(points);
+  const shown = reading ? { ...reading, limit: limit(reading.baseline) } : null;
+  const failures = points.filter((p) => p.failed).length;
+  const span = (data.at(-1)?.t ?? 0) - (data[0]?.t ?? 0);
   const zone = useZone();
   const time = (t: number) => formatClock(new Date(t), zone);
   const tick = (t: number) => (span < 10 * 60_000 ? time(t) : time(t).slice(0, 5));
+  const endText = ended ? `${ended.label} at ${formatClock(new Date(ended.at), zone, true)}` : "";
   return (
     <figure className="rounded-lg border bg-card p-3">
-      <figcaption className="mb-1 flex items-baseline justify-between text-sm font-semibold">
+      <figcaption className="mb-1 flex flex-wrap items-baseline justify-between gap-x-2 text-sm font-semibold">
         {title}
-        {last ? (
-          <span className="text-xs font-normal text-muted-foreground">
-            now: canary {last.canary !== null ? format(last.canary) : "—"}, baseline{" "}
-            {last.baseline !== null ? format(last.baseline) : "—"}
-            {last.limit !== null ? `, limit ${format(last.limit)}` : ""}
+        {shown ? (
+          <span className="text-xs font-normal text-muted-foreground" data-testid="chart-reading">
+            {ended ? `last reading ${time(shown.t)}` : "now"}: canary{" "}
+            <span className={shown.failed ? "font-medium text-destructive" : undefined}>
+              {shown.canary !== null ? format(shown.canary) : "—"}
+            </span>
+            , baseline {shown.baseline !== null ? format(shown.baseline) : "—"}
+            {shown.limit !== null ? `, limit ${format(shown.limit)}` : ""}
           </span>
         ) : null}
       </figcaption>
       {data.length === 0 ? (
         <p className="py-10 text-center text-sm text-muted-foreground">No data yet.</p>
       ) : (
-        <div className="h-48" role="img" aria-label={`${title}: canary against baseline over time`}>
+        <div
+          className="h-48"
+          role="img"
+          aria-label={`${title}: canary against baseline over time${failures > 0 ? `; ${failures} analysis interval${failures === 1 ? "" : "s"} over the limit` : ""}${ended ? `; ${endText}` : ""}`}
+        >
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+            <LineChart data={data} margin={{ top: 14, right: 8, bottom: 0, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" className="stroke-muted" />
               <XAxis
                 dataKey="t"
@@ -70,6 +98,20 @@ export function ComparisonChart({
                 formatter={(v) => (typeof v === "number" ? format(v) : String(v))}
               />
               <Legend wrapperStyle={{ fontSize: 11 }} />
+              {ended ? (
+                <ReferenceLine
+                  x={ended.at}
+                  ifOverflow="extendDomain"
+                  stroke={ended.failed ? "#dc2626" : "#64748b"}
+                  strokeWidth={1.5}
+                  label={{
+                    value: ended.label,
+                    position: "insideTopLeft",
+                    fontSize: 11,
+                    fill: ended.failed ? "#dc2626" : "#64748b",
+                  }}
+                />
+              ) : null}
               <Line
                 type="monotone"
                 dataKey="baseline"
@@ -85,7 +127,7 @@ export function ComparisonChart({
                 name={`canary ${canaryLabel}`}
                 stroke="#d97706"
                 strokeWidth={2}
-                dot={false}
+                dot={failures > 0 ? FailedDot : false}
                 isAnimationActive={false}
                 connectNulls
               />
@@ -103,6 +145,12 @@ export function ComparisonChart({
           </ResponsiveContainer>
         </div>
       )}
+      {failures > 0 ? (
+        <p className="mt-1 flex items-center gap-1 text-xs text-muted-foreground">
+          <span aria-hidden="true" className="inline-block size-2 rounded-full bg-red-600" />
+          analysis interval with the canary over its limit
+        </p>
+      ) : null}
     </figure>
   );
 }

@@ -11,6 +11,7 @@ import { formatClock } from "@/lib/display-zone";
 import { Badge } from "@/components/ui/badge";
 import { BlockedBadge } from "@/components/rollouts/blocked-badge";
 import { describeMetricsOutagePolicy } from "@/lib/domain/rollouts/outage-policy";
+import { intervalOf } from "@/lib/domain/rollouts/engine-step";
 import { ComparisonChart } from "@/components/charts/lazy";
 import { RolloutActionBar } from "@/components/rollouts/action-bar";
 import type {
@@ -54,6 +55,7 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
   const errLimit = (b: number | null) =>
     b === null ? null : b + r.thresholds.maxErrorRateIncrease;
   const latLimit = (b: number | null) => (b === null ? null : b * r.thresholds.maxLatencyRatio);
+  const ended = r.finishedAt ? endingOf(r.status, r.finishedAt) : null;
   return (
     <div className="space-y-6" data-testid="rollout-live" data-status={r.status}>
       <section aria-label="Status" className="flex flex-wrap items-center gap-3">
@@ -152,6 +154,7 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
               format={(v) => `${(v * 100).toFixed(2)}%`}
               canaryLabel={r.toVersion}
               baselineLabel={r.fromVersion ?? "baseline"}
+              ended={ended}
             />
             <ComparisonChart
               title="p99 latency"
@@ -160,6 +163,7 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
               format={(v) => `${v.toFixed(0)} ms`}
               canaryLabel={r.toVersion}
               baselineLabel={r.fromVersion ?? "baseline"}
+              ended={ended}
             />
           </div>
         </div>
@@ -172,11 +176,24 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
   );
 }
 
+/** How each finished status reads on the charts' end line, and whether it is a failure. */
+const ENDINGS: Record<string, { label: string; failed: boolean }> = {
+  aborted: { label: "aborted", failed: true },
+  rolled_back: { label: "rolled back", failed: true },
+  completed: { label: "completed", failed: false },
+};
+
+function endingOf(status: string, finishedAt: string) {
+  const ending = ENDINGS[status];
+  return ending ? { ...ending, at: new Date(finishedAt).getTime() } : null;
+}
+
 function describeStep(s: RolloutView["steps"][number]) {
   if (s.kind === "set_weight") return `Set weight ${s.weight}%`;
   if (s.kind === "pause")
     return s.durationSec ? `Pause ${s.durationSec} s` : "Pause until promoted";
-  return `Analysis ${s.durationSec} s, every ${s.intervalSec ?? "?"} s`;
+  // Without an interval of its own, a step is measured at the engine's default for its length.
+  return `Analysis ${s.durationSec ?? 0} s, every ${intervalOf(s)} s`;
 }
 
 function StepTimeline({ r }: { r: RolloutView }) {
@@ -279,7 +296,11 @@ function AnalysisRuns({ r }: { r: RolloutView }) {
         {describeMetricsOutagePolicy(r.metricsOutage)} No interval passes or fails without samples.
       </p>
       {r.analysis.length === 0 ? (
-        <p className="p-4 text-sm text-muted-foreground">No analysis has run yet.</p>
+        <p className="p-4 text-sm text-muted-foreground">
+          {["completed", "aborted", "rolled_back"].includes(r.status)
+            ? "No analysis ran before this rollout ended."
+            : "No analysis has run yet."}
+        </p>
       ) : (
         <ul className="divide-y" data-testid="analysis-runs">
           {r.analysis.slice(0, 12).map((a) => (

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { MetricResult } from "@/lib/domain/rollouts/analysis";
+import type { ComparisonPoint } from "@/lib/domain/rollouts/series";
 import { STRATEGIES, type AnalysisThresholds } from "@/lib/domain/rollouts/plan";
 import type { MetricsOutagePolicy } from "@/lib/domain/rollouts/blocked";
 import type { UserCommand } from "@/lib/domain/rollouts/state-machine";
@@ -141,11 +142,7 @@ export interface RolloutDetail {
   promotionsOnly: boolean;
 }
 
-export interface ComparisonPoint {
-  t: number;
-  canary: number | null;
-  baseline: number | null;
-}
+export type { ComparisonPoint };
 
 /** Canary against baseline over the rollout's life, for the charts. */
 export interface RolloutSeries {

@@ -30,6 +30,7 @@ import {
   planSchema,
 } from "@/lib/domain/rollouts/plan";
 import type { MetricResult } from "@/lib/domain/rollouts/analysis";
+import { seriesWindow, withMeasurements } from "@/lib/domain/rollouts/series";
 import type { RolloutDetail, RolloutSeries } from "@/lib/schemas/rollouts";
 import { freezeCovers } from "@/lib/domain/promotions/gates";
 
@@ -317,19 +318,28 @@ export async function getRollout(actor: Actor | null, id: string): Promise<Rollo
   };
 }
 
-/** Canary against baseline over the rollout's life (at most the last hour), for the charts. */
+/**
+ * Canary against baseline over the rollout's life (at most the last hour of it, and a little past
+ * its end once it ended), for the charts: what the metrics source answers for the window, with
+ * the analysis intervals recorded in it. The recorded intervals keep the canary on a finished
+ * rollout's charts for the time it served, whatever the source can still say about it.
+ */
 export async function rolloutSeries(
   actor: Actor | null,
   r: Pick<
     RolloutDetail,
-    "model" | "region" | "fromVersion" | "toVersion" | "startedAt" | "finishedAt"
+    "id" | "model" | "region" | "fromVersion" | "toVersion" | "startedAt" | "finishedAt"
   >,
 ): Promise<RolloutSeries> {
   assertCanRead(actor);
-  const end = r.finishedAt ?? clock.now();
-  const start = new Date(Math.max((r.startedAt ?? end).getTime(), end.getTime() - 3_600_000));
-  if (end.getTime() - start.getTime() < 60_000) start.setTime(end.getTime() - 60_000);
-  const stepSeconds = Math.max(15, Math.round((end.getTime() - start.getTime()) / 1000 / 60));
+  const window = seriesWindow({
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    now: clock.now(),
+  });
+  const start = new Date(window.start);
+  const end = new Date(window.end);
+  const stepSeconds = Math.max(15, Math.round((window.end - window.start) / 1000 / 60));
   const source = pageMetrics();
   const range = async (metric: "error_rate" | "latency_p99", version: string | null) => {
     if (!version) return new Map<number, number>();
@@ -361,11 +371,25 @@ export async function rolloutSeries(
       baseline: baseline.get(t) ?? null,
     }));
   };
-  const [errorRate, latencyP99] = await Promise.all([
+  const [errorRate, latencyP99, runs] = await Promise.all([
     compare("error_rate"),
     compare("latency_p99"),
+    // An hour of intervals at the shortest sensible interval (5 s) is 720.
+    db().analysisRun.findMany({
+      where: { rolloutId: r.id, at: { gte: start, lte: end } },
+      orderBy: { at: "asc" },
+      take: 1_000,
+      select: { at: true, metrics: true },
+    }),
   ]);
-  return { errorRate, latencyP99 };
+  const measured = runs.map((x) => ({
+    at: x.at,
+    metrics: Array.isArray(x.metrics) ? (x.metrics as unknown as MetricResult[]) : [],
+  }));
+  return {
+    errorRate: withMeasurements(errorRate, measured, "error_rate", window),
+    latencyP99: withMeasurements(latencyP99, measured, "latency_p99", window),
+  };
 }
 
 /** Models this user may start rollouts of (their team's, or all for an admin), for the form. */
