@@ -17,6 +17,7 @@ const CONTEXTS = [
   "incidents",
   "config",
   "notifications",
+  "navigation",
 ];
 const contextFolders = CONTEXTS.map((c) => `./src/server/${c}`);
 const architectureZones = [

@@ -9,6 +9,7 @@ import { auditFilterSchema } from "@/lib/schemas/audit-log";
 import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
+import { searchQuerySchema, searchResponseSchema } from "@/lib/schemas/search";
 import { configApplyQuerySchema, configApplyResultSchema } from "@/lib/schemas/config";
 import { fleetConfigSchema } from "@/lib/domain/config/schema";
 import { notificationWebhookBodySchema, pagerDutyWebhookSchema } from "@/lib/schemas/notifications";
@@ -112,6 +113,7 @@ export const responseSchemas = {
 const ModelVersionRegistration = named("ModelVersionRegistration", registerModelVersionSchema);
 const ModelVersion = named("ModelVersion", responseSchemas.modelVersion);
 const Me = named("Me", responseSchemas.me);
+const SearchResults = named("SearchResults", searchResponseSchema);
 const SloDefinition = named("SloDefinition", sloSpecSchema);
 const VersionedSloDefinition = named("VersionedSloDefinition", responseSchemas.versionedSlo);
 const SloImport = named("SloImport", sloImportSchema);
@@ -574,6 +576,22 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     responses: { 200: { description: "The caller.", schema: Me } },
   },
 
+  // Search
+  {
+    method: "GET",
+    path: "/api/v1/search",
+    operationId: "search",
+    summary: "Search pages, incidents, rollouts, models, versions, promotions, SLOs and clusters",
+    description:
+      "The command palette's search: up to five results of each kind, typo-tolerant on names, " +
+      "each with the actions the caller may take on it now. An action's link opens the object's " +
+      "page with that action's confirmation showing; nothing runs from a link.",
+    tags: ["Search"],
+    access: { permission: "fleet.read" },
+    query: searchQuerySchema,
+    responses: { 200: { description: "The results, pages first.", schema: SearchResults } },
+  },
+
   // Promotions
   {
     method: "GET",
@@ -663,6 +681,7 @@ const TAGS = {
   Configuration: "The fleet configuration file (flightdeck.yaml): export, diff and apply.",
   Audit: "The audit log of every change and refusal.",
   Identity: "The caller's identity.",
+  Search: "The command palette's search over pages and the fleet's objects.",
   Notifications:
     "Messages Flightdeck sends to Slack, PagerDuty and signed webhooks, and PagerDuty's answers.",
   Reference: "This description.",
