@@ -3,7 +3,7 @@ import { Suspense } from "react";
 import Link from "next/link";
 import { ZoneProvider } from "@/components/common/zone-context";
 import { redirect } from "next/navigation";
-import { LogOut, Moon, PlaneTakeoff, Sun } from "lucide-react";
+import { LogOut, Moon, PlaneTakeoff, Search, Sun } from "lucide-react";
 import { getActor } from "@/server/auth/session";
 import { listRegions } from "@/server/fleet/overview";
 import { platformStatus } from "@/server/fleet/platform";
@@ -15,6 +15,7 @@ import { roleHas } from "@/lib/domain/access/policy";
 import { SidebarNav } from "@/components/layout/sidebar-nav";
 import { FleetFilter } from "@/components/layout/fleet-filter";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
+import { ShellKeyboard } from "@/components/layout/shell-keyboard";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { nativeSelectClassName } from "@/components/ui/native-select";
 import { navIcons } from "@/components/layout/nav-icons";
@@ -62,9 +63,12 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex flex-wrap items-center justify-between gap-3 border-b px-4 py-2 print:hidden">
-          <Suspense>
-            <FleetFilter regions={regions} selectClassName={nativeSelectClassName("h-8")} />
-          </Suspense>
+          <div className="flex flex-wrap items-center gap-3">
+            <ShellKeyboard searchIcon={<Search className="size-4" aria-hidden="true" />} />
+            <Suspense>
+              <FleetFilter regions={regions} selectClassName={nativeSelectClassName("h-8")} />
+            </Suspense>
+          </div>
           <div className="flex items-center gap-3">
             <PlatformIndicator {...platform} />
             <div className="text-right text-sm leading-tight" data-testid="current-user">

@@ -1,7 +1,8 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useState, useTransition } from "react";
+import { ACT_PARAM } from "@/lib/domain/navigation/search";
 import { BlastRadiusDialog } from "@/components/common/blast-radius-dialog";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
@@ -88,13 +89,39 @@ export function RolloutActionBar({
   onDone: () => void;
 }) {
   const router = useRouter();
-  const [kind, setKind] = useState<Kind | null>(null);
+  // `?act=abort` (the command palette, a shared link) opens that confirmation, never runs it.
+  const pathname = usePathname();
+  const requested = useSearchParams().get(ACT_PARAM);
+  const requestedKind = (Object.keys(LABEL) as (string | null)[]).includes(requested)
+    ? (requested as Kind)
+    : null;
+  const [kind, setKind] = useState<Kind | null>(() =>
+    requestedKind && r.can[requestedKind] ? requestedKind : null,
+  );
+  const [unavailable] = useState<string | null>(() =>
+    requested && !(requestedKind && r.can[requestedKind])
+      ? `${requestedKind ? LABEL[requestedKind] : requested} is not available to you on this rollout now (it is ${r.status.replace("_", " ")}).`
+      : null,
+  );
+  useEffect(() => {
+    // once read, the request leaves the address: a reload does not ask again
+    if (requested) router.replace(pathname, { scroll: false });
+  }, [requested, router, pathname]);
   const [reason, setReason] = useState("");
   const [rollbackTo, setRollbackTo] = useState(r.rollbackTargets[0] ?? "");
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
   const kinds = (Object.keys(LABEL) as Kind[]).filter((k) => r.can[k]);
-  if (kinds.length === 0) return null;
+  const notice = unavailable ? (
+    <p
+      role="status"
+      className="text-sm text-amber-800 dark:text-amber-200"
+      data-testid="act-unavailable"
+    >
+      {unavailable}
+    </p>
+  ) : null;
+  if (kinds.length === 0) return notice;
 
   const open = (k: Kind) => {
     setKind(k);
@@ -139,6 +166,7 @@ export function RolloutActionBar({
   const needsReason = kind === "promote_full" || (kind === "retry" && r.promotionsOnly);
   return (
     <section aria-label="Actions" className="flex flex-wrap gap-2">
+      {notice}
       {kinds.map((k) => (
         <Button
           key={k}

@@ -24,6 +24,10 @@ import { SloImpactCard } from "@/components/incidents/slo-impact";
 import { PostmortemCard } from "@/components/incidents/postmortem-card";
 import { WhatChanged } from "./what-changed";
 import { LinksList } from "@/components/links/links-list";
+import { RequestedIncidentStep } from "@/components/incidents/requested-step";
+import type { SearchParams } from "@/components/common/search-params";
+import { firstValues } from "@/lib/schemas/list-query";
+import { ACT_PARAM, INCIDENT_PALETTE_STEPS } from "@/lib/domain/navigation/search";
 
 export async function generateMetadata({
   params,
@@ -71,7 +75,13 @@ const SOURCE_TEXT: Record<string, string> = {
   alertmanager: "Opened by an Alertmanager alert",
 };
 
-export default async function IncidentPage({ params }: { params: Promise<{ number: string }> }) {
+export default async function IncidentPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ number: string }>;
+  searchParams: SearchParams;
+}) {
   const parsed = incidentNumberSchema.safeParse((await params).number);
   if (!parsed.success) notFound();
   const actor = await requirePageActor();
@@ -95,6 +105,8 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
     getPostmortemStatus(actor, i.number),
   ]);
   const open = i.status === "triage" || i.status === "investigating" || i.status === "mitigated";
+  const act = firstValues(await searchParams)[ACT_PARAM];
+  const requested = INCIDENT_PALETTE_STEPS.find((s) => s === act);
   const milestones: [string, Date | null][] = [
     ["Detected", i.detectedAt],
     ["Acknowledged", i.acknowledgedAt],
@@ -136,6 +148,18 @@ export default async function IncidentPage({ params }: { params: Promise<{ numbe
           ))}
         </dl>
       </section>
+
+      {requested ? (
+        <RequestedIncidentStep
+          incidentId={i.id}
+          number={i.number}
+          version={i.version}
+          step={requested}
+          available={i.availableEvents.includes(requested)}
+          status={i.status}
+          action={transitionIncidentAction}
+        />
+      ) : null}
 
       {i.canWork ? (
         <section aria-labelledby="lifecycle" className="mb-4 space-y-2">

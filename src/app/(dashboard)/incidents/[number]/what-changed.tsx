@@ -98,9 +98,15 @@ export function WhatChanged({
   scopeNamed: boolean;
 }) {
   return (
-    <Card>
+    <Card
+      id="what-changed"
+      role="region"
+      tabIndex={-1}
+      aria-labelledby="what-changed-title"
+      className="scroll-mt-4"
+    >
       <CardHeader>
-        <CardTitle>What changed?</CardTitle>
+        <CardTitle id="what-changed-title">What changed?</CardTitle>
       </CardHeader>
       <CardContent>
         {changes.length === 0 ? (
