@@ -1,11 +1,29 @@
 import "server-only";
 import { clock } from "@/lib/clock";
-import { db, Prisma } from "@/server/db/client";
+import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/access/authorize";
 import { budgetCounts } from "@/server/slos/evaluator";
 import { reviewResponseTimes, type ResponseTimes } from "@/server/incidents/response-times";
+import { deliveryTimeline } from "@/server/rollouts/delivery";
 import { SharedRead } from "@/lib/shared-read";
+import type { DeliveryFigures } from "@/lib/domain/rollouts/delivery";
+import type { DurationStats } from "@/lib/domain/incidents/response-times";
+import type { Severity } from "@/lib/domain/incidents/lifecycle";
+import {
+  attainmentTrend,
+  teamBudgets,
+  severityCounts,
+  verdictCounts,
+  worstOffenders,
+  type Compared,
+  type Offender,
+  type SeverityCount,
+  type TeamBudget,
+  type TeamTrend,
+  type TrendPeriod,
+  type VerdictCounts,
+} from "@/lib/domain/slos/review-summary";
 import {
   budgetUnits,
   errorBudget,
@@ -26,11 +44,15 @@ export interface ReviewRow {
   attainment: number | null;
   previousAttainment: number | null;
   met: boolean | null;
+  /** the verdict of the period before; null without data then */
+  previousMet: boolean | null;
   /** share of the period's budget spent (may exceed 1) */
   consumed: number | null;
   /** ... of which while an incident of the service was open, and while a rollout ran */
   consumedByIncidents: number | null;
   consumedByRollouts: number | null;
+  /** ... of which while a rollout ran and no incident was open (the summary's cause split) */
+  consumedByRolloutsOnly: number | null;
   incidents: number;
   rollouts: number;
 }
@@ -44,6 +66,23 @@ export interface ReviewTeam {
   services: { service: string; rows: ReviewRow[] }[];
 }
 
+/** The one-page summary a review opens with; every figure with the period before's. */
+export interface ReviewSummary {
+  slos: Compared<VerdictCounts>;
+  /** every team with SLOs, as in `teams` */
+  teams: TeamBudget[];
+  /** the five SLOs that spent the most budget, with what it went to */
+  worst: Offender[];
+  incidents: { total: Compared<number>; bySeverity: SeverityCount[] };
+  /** over the incidents detected in each period */
+  mtta: Compared<DurationStats>;
+  mttr: Compared<DurationStats>;
+  /** the fleet's DORA figures (production rollouts) */
+  delivery: Compared<DeliveryFigures>;
+  /** per team, the share of its SLOs that met their objective, over the last four periods */
+  trend: { periods: TrendPeriod[]; teams: TeamTrend[] };
+}
+
 export interface SloReview {
   period: ReviewPeriod;
   previous: ReviewPeriod;
@@ -55,6 +94,9 @@ export interface SloReview {
   totals: { slos: number; met: number; missed: number; noData: number };
   /** MTTA and MTTR of the incidents detected in the period */
   incidentResponse: ResponseTimes;
+  summary: ReviewSummary;
+  /** DORA figures per team (every team, by name), this period's and the period before's */
+  deliveryByTeam: { team: string; current: DeliveryFigures; previous: DeliveryFigures }[];
   /** when these figures were computed (they are shared for up to REVIEW_TTL_MS) */
   computedAt: Date;
 }
@@ -75,26 +117,33 @@ export function reviewChoices(now = clock.now()): ReviewPeriod[] {
 
 interface Bad {
   sloId: string;
-  bad: bigint | null;
-  badSlices: bigint | null;
+  /** bad events (bad slices) in hours with an incident open */
+  incidentBad: bigint | null;
+  incidentSlices: bigint | null;
+  /** ... with a rollout running */
+  rolloutBad: bigint | null;
+  rolloutSlices: bigint | null;
+  /** ... with a rollout running and no incident open */
+  rolloutOnlyBad: bigint | null;
+  rolloutOnlySlices: bigint | null;
 }
 
 /**
  * Bad events per SLO in the hours of a period during which something was happening to its
  * service: an incident was open, or a rollout was running (an hour counts if it overlaps).
- * The few such hours are listed first, then only their hourly buckets are read.
+ * The few such hours are listed first, each once with what happened in it, then only their
+ * hourly buckets are read.
  */
-async function badDuring(kind: "incident" | "rollout", period: ReviewPeriod, now: Date) {
-  const spans =
-    kind === "incident"
-      ? Prisma.sql`SELECT "modelId", "detectedAt" AS "from", "resolvedAt" AS "to" FROM "Incident"
-                   WHERE "modelId" IS NOT NULL`
-      : Prisma.sql`SELECT "modelId", "startedAt" AS "from", "finishedAt" AS "to" FROM "Rollout"
-                   WHERE "startedAt" IS NOT NULL`;
+async function badDuring(period: ReviewPeriod, now: Date) {
   const rows = await db().$queryRaw<Bad[]>`
-    WITH spans AS (${spans}),
+    WITH spans AS (
+      SELECT "modelId", "detectedAt" AS "from", "resolvedAt" AS "to", true AS incident
+      FROM "Incident" WHERE "modelId" IS NOT NULL
+      UNION ALL
+      SELECT "modelId", "startedAt", "finishedAt", false FROM "Rollout" WHERE "startedAt" IS NOT NULL
+    ),
     hours AS (
-      SELECT DISTINCT "modelId", h
+      SELECT "modelId", h, bool_or(incident) AS incident, bool_or(NOT incident) AS rollout
       FROM spans, generate_series(
         date_trunc('hour', greatest("from", ${period.start}::timestamp)),
         -- an incident still open (a rollout still running) lasts until now: the hours after it
@@ -102,9 +151,17 @@ async function badDuring(kind: "incident" | "rollout", period: ReviewPeriod, now
         least(coalesce("to", ${now}::timestamp), ${period.end}::timestamp) - interval '1 millisecond',
         interval '1 hour') AS h
       WHERE "from" < ${period.end} AND coalesce("to", 'infinity'::timestamp) > ${period.start}
+      GROUP BY "modelId", h
     )
-    SELECT b."sloId", sum(b.total - b.good)::bigint AS bad,
-           sum(b.slices - b."goodSlices")::bigint AS "badSlices"
+    SELECT b."sloId",
+           sum(b.total - b.good) FILTER (WHERE hours.incident)::bigint AS "incidentBad",
+           sum(b.slices - b."goodSlices") FILTER (WHERE hours.incident)::bigint AS "incidentSlices",
+           sum(b.total - b.good) FILTER (WHERE hours.rollout)::bigint AS "rolloutBad",
+           sum(b.slices - b."goodSlices") FILTER (WHERE hours.rollout)::bigint AS "rolloutSlices",
+           sum(b.total - b.good) FILTER (WHERE hours.rollout AND NOT hours.incident)::bigint
+             AS "rolloutOnlyBad",
+           sum(b.slices - b."goodSlices") FILTER (WHERE hours.rollout AND NOT hours.incident)::bigint
+             AS "rolloutOnlySlices"
     FROM hours JOIN "Slo" s ON s."modelId" = hours."modelId"
     -- one primary-key lookup per SLO and hour, whatever the planner thinks of the table
     CROSS JOIN LATERAL (
@@ -162,15 +219,21 @@ async function computeReview(
 ): Promise<SloReview> {
   const period = (periodKey ? parsePeriod(periodKey) : null) ?? defaultPeriod(now);
   const previous = previousPeriod(period);
+  // the summary's trend: the period and the three before it, oldest first
+  const older = previousPeriod(previous);
+  const oldest = previousPeriod(older);
   const [
     slos,
     sums,
     before,
+    olderSums,
+    oldestSums,
     incidents,
     rollouts,
-    duringIncidents,
-    duringRollouts,
+    during,
     incidentResponse,
+    previousResponse,
+    delivery,
   ] = await Promise.all([
     db().slo.findMany({
       orderBy: [{ team: { name: "asc" } }, { model: { name: "asc" } }, { name: "asc" }],
@@ -187,6 +250,8 @@ async function computeReview(
     }),
     periodTotals(period),
     periodTotals(previous),
+    periodTotals(older),
+    periodTotals(oldest),
     db().incident.groupBy({
       by: ["modelId"],
       where: { detectedAt: { gte: period.start, lt: period.end } },
@@ -197,17 +262,20 @@ async function computeReview(
       where: { startedAt: { gte: period.start, lt: period.end } },
       _count: { _all: true },
     }),
-    badDuring("incident", period, now),
-    badDuring("rollout", period, now),
+    badDuring(period, now),
     reviewResponseTimes(actor, period),
+    reviewResponseTimes(actor, previous),
+    deliveryTimeline(actor, [previous, period], now),
   ]);
   const incidentCount = new Map(incidents.map((i) => [i.modelId, i._count._all]));
   const rolloutCount = new Map(rollouts.map((r) => [r.modelId, r._count._all]));
+  type Sums = ReturnType<typeof sums.get>;
+  const trendVerdicts: { team: string; met: boolean | null }[][] = [[], []];
   const rows: ReviewRow[] = slos.map((s) => {
     const slices = s.budgetingMethod === "timeslices";
     const cur = sums.get(s.id);
     const prev = before.get(s.id);
-    const counts = (c: typeof cur) =>
+    const counts = (c: Sums) =>
       budgetCounts(
         {
           good: n(c?.good),
@@ -217,9 +285,13 @@ async function computeReview(
         },
         s.budgetingMethod,
       );
+    /** The verdict of a complete period: its attainment against the objective. */
+    const verdict = (c: Sums) => {
+      const b = errorBudget({ ...counts(c), objective: s.objective });
+      return b.status === "no_data" ? null : b.attainment >= s.objective;
+    };
     const minutesOf = (p: ReviewPeriod) => (p.end.getTime() - p.start.getTime()) / 60_000;
-    const inIncidents = duringIncidents.get(s.id);
-    const inRollouts = duringRollouts.get(s.id);
+    const bad = during.get(s.id);
     // A period in progress is budgeted on the units it is expected to hold (budgetUnits).
     const windowUnits = budgetUnits({
       method: s.budgetingMethod,
@@ -239,10 +311,10 @@ async function computeReview(
     });
     // Only the attainment of the period before is read: its budget does not matter.
     const prevBudget = errorBudget({ ...counts(prev), objective: s.objective });
-    const share = (bad: bigint | null | undefined) =>
-      budget.status === "no_data" || budget.budgetEvents === 0
-        ? null
-        : n(bad) / budget.budgetEvents;
+    const share = (x: bigint | null | undefined) =>
+      budget.status === "no_data" || budget.budgetEvents === 0 ? null : n(x) / budget.budgetEvents;
+    trendVerdicts[0]!.push({ team: s.team.name, met: verdict(oldestSums.get(s.id)) });
+    trendVerdicts[1]!.push({ team: s.team.name, met: verdict(olderSums.get(s.id)) });
     return {
       slo: s.name,
       displayName: s.displayName,
@@ -253,9 +325,11 @@ async function computeReview(
       attainment: budget.status === "no_data" ? null : budget.attainment,
       previousAttainment: prevBudget.status === "no_data" ? null : prevBudget.attainment,
       met: budget.status === "no_data" ? null : budget.attainment >= s.objective,
+      previousMet: prevBudget.status === "no_data" ? null : prevBudget.attainment >= s.objective,
       consumed: budget.status === "no_data" ? null : budget.consumed,
-      consumedByIncidents: share(slices ? inIncidents?.badSlices : inIncidents?.bad),
-      consumedByRollouts: share(slices ? inRollouts?.badSlices : inRollouts?.bad),
+      consumedByIncidents: share(slices ? bad?.incidentSlices : bad?.incidentBad),
+      consumedByRollouts: share(slices ? bad?.rolloutSlices : bad?.rolloutBad),
+      consumedByRolloutsOnly: share(slices ? bad?.rolloutOnlySlices : bad?.rolloutOnlyBad),
       incidents: incidentCount.get(s.modelId) ?? 0,
       rollouts: rolloutCount.get(s.modelId) ?? 0,
     };
@@ -282,6 +356,38 @@ async function computeReview(
     .filter((r) => r.consumed !== null && r.consumed > 0)
     .sort((a, b) => (b.consumed ?? 0) - (a.consumed ?? 0))
     .slice(0, 5);
+  const bySeverity = (r: ResponseTimes) =>
+    r.mtta.bySeverity.map((g) => ({
+      severity: g.key as Severity,
+      incidents: g.total.count + g.total.excluded,
+    }));
+  const summary: ReviewSummary = {
+    slos: {
+      current: verdictCounts(rows.map((r) => r.met)),
+      previous: verdictCounts(rows.map((r) => r.previousMet)),
+    },
+    teams: teamBudgets(rows),
+    worst: worstOffenders(rows, 5),
+    incidents: {
+      total: { current: incidentResponse.incidents, previous: previousResponse.incidents },
+      bySeverity: severityCounts(bySeverity(incidentResponse), bySeverity(previousResponse)),
+    },
+    mtta: { current: incidentResponse.mtta.total, previous: previousResponse.mtta.total },
+    mttr: { current: incidentResponse.mttr.total, previous: previousResponse.mttr.total },
+    delivery: { current: delivery.total[1]!, previous: delivery.total[0]! },
+    trend: {
+      periods: [oldest, older, previous, period].map((p) => ({ key: p.key, label: p.label })),
+      teams: attainmentTrend(
+        teams.map((t) => t.team),
+        [
+          { verdicts: trendVerdicts[0]! },
+          { verdicts: trendVerdicts[1]! },
+          { verdicts: rows.map((r) => ({ team: r.team, met: r.previousMet })) },
+          { verdicts: rows.map((r) => ({ team: r.team, met: r.met })) },
+        ],
+      ),
+    },
+  };
   return {
     period,
     previous,
@@ -295,6 +401,12 @@ async function computeReview(
       noData: rows.filter((r) => r.met === null).length,
     },
     incidentResponse,
+    summary,
+    deliveryByTeam: delivery.teams.map((t) => ({
+      team: t.team,
+      current: t.figures[1]!,
+      previous: t.figures[0]!,
+    })),
     computedAt: now,
   };
 }
@@ -325,7 +437,159 @@ const cell = (v: string | number | boolean | null) => {
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
-/** The review as CSV, one line per SLO, for spreadsheets and the quarterly deck. */
+const round = (x: number | null, digits: number) => (x === null ? null : Number(x.toFixed(digits)));
+
+/** The DORA figures as CSV cells, in the order of DELIVERY_HEADER. */
+const DELIVERY_HEADER = [
+  "deployments",
+  "deployments_per_week",
+  "lead_time_median_minutes",
+  "lead_time_mean_minutes",
+  "changes",
+  "changes_failed",
+  "aborted",
+  "rolled_back",
+  "linked_to_incident",
+  "change_failure_rate",
+  "change_incidents",
+  "change_incidents_open",
+  "time_to_restore_mean_minutes",
+  "time_to_restore_median_minutes",
+];
+
+function deliveryCells(f: DeliveryFigures): (number | null)[] {
+  return [
+    f.deployments,
+    round(f.deploymentsPerWeek, 3),
+    round(f.leadTime.medianMinutes, 1),
+    round(f.leadTime.meanMinutes, 1),
+    f.changes,
+    f.failed,
+    f.aborted,
+    f.rolledBack,
+    f.linkedToIncident,
+    round(f.changeFailureRate, 4),
+    f.timeToRestore.incidents,
+    f.timeToRestore.open,
+    round(f.timeToRestore.meanMinutes, 1),
+    round(f.timeToRestore.medianMinutes, 1),
+  ];
+}
+
+/**
+ * The summary's sections, after the per-SLO lines and a blank line each: `summary` (the fleet's
+ * figures, each with the period before's), `summary_teams`, `summary_worst`, `summary_trend`
+ * and `delivery_by_team`. Each opens with its own header, whose first column names the section.
+ */
+function summaryCsv(review: SloReview): string[][] {
+  const { summary: s, period, previous } = review;
+  const figure = (scope: string, metric: string, cur: number | null, prev: number | null) =>
+    ["summary", period.key, previous.key, scope, metric, cur, prev].map(cell).join(",");
+  const compared = (scope: string, metric: string, v: { current: number; previous: number }) =>
+    figure(scope, metric, v.current, v.previous);
+  const d = {
+    current: deliveryCells(s.delivery.current),
+    previous: deliveryCells(s.delivery.previous),
+  };
+  const figures = [
+    "section,period,previous_period,scope,metric,value,previous_value",
+    compared("all", "slos", { current: s.slos.current.slos, previous: s.slos.previous.slos }),
+    compared("all", "slos_met", { current: s.slos.current.met, previous: s.slos.previous.met }),
+    compared("all", "slos_missed", {
+      current: s.slos.current.missed,
+      previous: s.slos.previous.missed,
+    }),
+    compared("all", "slos_no_data", {
+      current: s.slos.current.noData,
+      previous: s.slos.previous.noData,
+    }),
+    compared("all", "incidents", s.incidents.total),
+    ...s.incidents.bySeverity.map((c) => compared(c.severity, "incidents", c)),
+    figure(
+      "all",
+      "mtta_mean_minutes",
+      round(s.mtta.current.meanMinutes, 1),
+      round(s.mtta.previous.meanMinutes, 1),
+    ),
+    figure(
+      "all",
+      "mtta_median_minutes",
+      round(s.mtta.current.medianMinutes, 1),
+      round(s.mtta.previous.medianMinutes, 1),
+    ),
+    figure(
+      "all",
+      "mttr_mean_minutes",
+      round(s.mttr.current.meanMinutes, 1),
+      round(s.mttr.previous.meanMinutes, 1),
+    ),
+    figure(
+      "all",
+      "mttr_median_minutes",
+      round(s.mttr.current.medianMinutes, 1),
+      round(s.mttr.previous.medianMinutes, 1),
+    ),
+    ...DELIVERY_HEADER.map((metric, i) => figure("all", metric, d.current[i]!, d.previous[i]!)),
+  ];
+  const teams = [
+    "section,team,slos,met,missed,no_data,previous_met,previous_missed,budget_spent_mean,over_budget",
+    ...s.teams.map((t) =>
+      [
+        "summary_teams",
+        t.team,
+        t.current.slos,
+        t.current.met,
+        t.current.missed,
+        t.current.noData,
+        t.previous.met,
+        t.previous.missed,
+        round(t.budgetSpent, 4),
+        t.overBudget,
+      ]
+        .map(cell)
+        .join(","),
+    ),
+  ];
+  const worst = [
+    "section,rank,team,service,slo,budget_consumed,consumed_incidents,consumed_rollouts,consumed_other",
+    ...s.worst.map((w, i) =>
+      [
+        "summary_worst",
+        i + 1,
+        w.team,
+        w.service,
+        w.slo,
+        round(w.consumed, 4),
+        round(w.split.incidents, 4),
+        round(w.split.rollouts, 4),
+        round(w.split.other, 4),
+      ]
+        .map(cell)
+        .join(","),
+    ),
+  ];
+  const trend = [
+    ["section", "team", ...s.trend.periods.map((p) => `slos_met_share_${p.key}`)].join(","),
+    ...s.trend.teams.map((t) =>
+      ["summary_trend", t.team, ...t.points.map((p) => round(p, 4))].map(cell).join(","),
+    ),
+  ];
+  const teamPeriod = (team: string, key: string, f: DeliveryFigures) =>
+    ["delivery_by_team", team, key, ...deliveryCells(f)].map(cell).join(",");
+  const delivery = [
+    ["section", "team", "period", ...DELIVERY_HEADER].join(","),
+    ...review.deliveryByTeam.flatMap((t) => [
+      teamPeriod(t.team, previous.key, t.previous),
+      teamPeriod(t.team, period.key, t.current),
+    ]),
+  ];
+  return [figures, teams, worst, trend, delivery];
+}
+
+/**
+ * The review as CSV for spreadsheets and the quarterly deck: one line per SLO, then the
+ * summary's sections (summaryCsv), each after a blank line.
+ */
 export function reviewCsv(review: SloReview): string {
   const lines = [CSV_HEADER.join(",")];
   for (const team of review.teams) {
@@ -358,5 +622,6 @@ export function reviewCsv(review: SloReview): string {
       }
     }
   }
-  return `${lines.join("\n")}\n`;
+  const sections = [lines, ...summaryCsv(review)];
+  return `${sections.map((section) => section.join("\n")).join("\n\n")}\n`;
 }

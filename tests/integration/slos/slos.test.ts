@@ -754,7 +754,8 @@ describe("leadership review", () => {
     expect(review.worst.length).toBeGreaterThan(0);
     expect(review.totals.slos).toBe(rows.length);
 
-    const csv = reviewCsv(review).trim().split("\n");
+    // the per-SLO lines come first; the summary's sections follow, each after a blank line
+    const csv = reviewCsv(review).split("\n\n")[0]!.split("\n");
     expect(csv[0]).toBe(
       "period,team,service,slo,objective,attainment,previous_attainment,change_pp,met,budget_consumed,consumed_during_incidents,consumed_during_rollouts,incidents,rollouts",
     );

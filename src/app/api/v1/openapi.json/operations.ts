@@ -372,7 +372,15 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     description:
       "Every SLO's attainment against its objective in the period, the change from the period " +
       "before, and the budget spent on incidents and rollouts, per team and service; in JSON " +
-      "also `incidentResponse`: MTTA and MTTR of the period's incidents by severity and team.",
+      "also `incidentResponse`: MTTA and MTTR of the period's incidents by severity and team; " +
+      "`summary`: the one-page executive summary (SLOs met and missed, budget spent by team, the " +
+      "five worst offenders with the spend split between incidents, rollouts and other, incidents " +
+      "by severity, MTTA and MTTR, the delivery figures, and each team's share of SLOs met over " +
+      "the last four periods), each figure with the period before's; and `deliveryByTeam`: " +
+      "DORA-style delivery figures per team (deployment frequency, lead time, change failure " +
+      "rate, time to restore). The CSV holds one line per SLO, then the summary's sections " +
+      "(`summary`, `summary_teams`, `summary_worst`, `summary_trend`, `delivery_by_team`), each " +
+      "after a blank line with its own header.",
     tags: ["SLOs"],
     access: { permission: "fleet.read" },
     queryParams: {
