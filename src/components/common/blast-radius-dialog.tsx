@@ -53,7 +53,10 @@ export function BlastRadiusDialog({
   const id = useId();
   useEffect(() => {
     const d = dialog.current;
-    if (open && !d?.open) d?.showModal();
+    if (open && !d?.open) {
+      d?.showModal();
+      d?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+    }
     if (!open && d?.open) d.close();
   }, [open]);
   return (
@@ -87,6 +90,7 @@ export function BlastRadiusDialog({
               <Label htmlFor={`${id}-reason`}>{reason.label}</Label>
               <Input
                 id={`${id}-reason`}
+                data-autofocus=""
                 value={reason.value}
                 required={reason.required}
                 minLength={reason.minLength}
@@ -107,6 +111,9 @@ export function BlastRadiusDialog({
             </Button>
             <Button
               type="submit"
+              // the keyboard starts on the reason when there is one; otherwise on Confirm for a
+              // step that takes no risk out, and on Cancel (the first button) for one that does
+              data-autofocus={!reason && !destructive ? "" : undefined}
               disabled={pending}
               variant={destructive ? "destructive" : "default"}
             >
