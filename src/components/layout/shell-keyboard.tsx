@@ -110,11 +110,25 @@ export function ShellKeyboard({ searchIcon }: { searchIcon: ReactNode }) {
     [router, pathname],
   );
 
+  // Fetch the palette's code once the page is idle, so keys typed right after Ctrl-K land in it.
+  useEffect(() => {
+    const load = () => void import("@/components/layout/command-palette");
+    if ("requestIdleCallback" in window) {
+      const id = window.requestIdleCallback(load, { timeout: 5_000 });
+      return () => window.cancelIdleCallback(id);
+    }
+    const id = setTimeout(load, 2_000);
+    return () => clearTimeout(id);
+  }, []);
+
+  const overlay = palette || help;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.isComposing) return;
       const key = keyName(e);
       if (key === null) return;
+      // While the palette or the help opens or is open, keys are theirs, not shortcuts.
+      if (overlay && key !== "Ctrl K") return;
       if (key !== "Ctrl K" && typing(e.target)) return;
       const now = Date.now();
       const before = pending.current && pending.current.until > now ? pending.current.key : null;
@@ -130,7 +144,7 @@ export function ShellKeyboard({ searchIcon }: { searchIcon: ReactNode }) {
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [pathname, run]);
+  }, [pathname, run, overlay]);
 
   // A new page starts with no row selected.
   useEffect(() => {

@@ -1,0 +1,116 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { signIn } from "./support/auth";
+
+/**
+ * axe-core on every page, as an admin sees it (every control showing), in the light and the dark
+ * theme, and with the palette and the shortcut help open: no serious or critical violation of
+ * WCAG 2.1 A and AA. Minor and moderate findings are printed, not failed.
+ */
+const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+async function audit(page: Page, label: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const problems: string[] = [];
+  for (const v of result.violations) {
+    const where = v.nodes
+      .slice(0, 3)
+      .map((n) => n.target.join(" "))
+      .join(" | ");
+    const line = `${label}: [${v.impact}] ${v.id} (${v.nodes.length}×) ${v.help} at ${where}`;
+    if (v.impact === "serious" || v.impact === "critical") problems.push(line);
+    else console.log(line);
+  }
+  return problems;
+}
+
+/** A page of each kind with an id, taken from its list (which may stream in). */
+async function firstLink(page: Page, list: string, pattern: RegExp): Promise<string> {
+  await page.goto(list);
+  let href: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const hrefs = await page
+          .getByRole("main")
+          .locator("a[href]")
+          .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
+        href = hrefs.find((h) => pattern.test(h));
+        return href;
+      },
+      { message: `a link matching ${String(pattern)} on ${list}`, timeout: 15_000 },
+    )
+    .toBeTruthy();
+  return href as string;
+}
+
+test("every page has no serious or critical accessibility violation", async ({ page }) => {
+  test.setTimeout(360_000);
+  const problems: string[] = [];
+  await page.goto("/sign-in");
+  problems.push(...(await audit(page, "/sign-in")));
+
+  await signIn(page, "admin@flightdeck.demo");
+  const rollout = await firstLink(page, "/rollouts", /^\/rollouts\/(?!new)[a-z0-9]+$/);
+  const incident = await firstLink(page, "/incidents", /^\/incidents\/\d+$/);
+  const promotion = await firstLink(page, "/promotions", /^\/promotions\/\d+$/);
+  const version = await firstLink(page, "/models/ranker-xl", /^\/models\/ranker-xl\/versions\//);
+  const pages = [
+    "/",
+    "/clusters",
+    "/clusters/eks-use1-serve-01",
+    "/models",
+    "/models/ranker-xl",
+    "/models/ranker-xl/compare",
+    version,
+    "/deployments",
+    "/rollouts",
+    rollout,
+    "/rollouts/new",
+    "/promotions",
+    promotion,
+    "/promotions/new",
+    "/promotions/policy",
+    "/slos",
+    "/slos/ranker-xl-availability",
+    "/slos/ranker-xl-availability/edit",
+    "/slos/new",
+    "/slos/import",
+    "/slos/review",
+    "/incidents",
+    incident,
+    `${incident}/postmortem`,
+    "/incidents/new",
+    "/training",
+    "/audit",
+    "/settings",
+    "/admin/users",
+    "/admin/tokens",
+    "/admin/notifications",
+    "/admin/notifications/deliveries",
+    "/admin/config",
+    "/admin/chaos",
+    "/no-such-page",
+  ];
+  for (const theme of ["light", "dark"] as const) {
+    await page.evaluate((t) => localStorage.setItem("theme", t), theme);
+    for (const path of pages) {
+      await page.goto(path);
+      await page.waitForLoadState("networkidle");
+      problems.push(...(await audit(page, `${path} (${theme})`)));
+    }
+  }
+
+  // the overlays of the keyboard
+  await page.goto("/");
+  await page.keyboard.press("Control+k");
+  await page.getByTestId("command-palette").getByRole("combobox").fill("ranker");
+  await expect(page.getByTestId("command-palette").getByRole("option").first()).toBeVisible();
+  problems.push(...(await audit(page, "command palette")));
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("?");
+  await expect(page.getByTestId("shortcut-help")).toBeVisible();
+  problems.push(...(await audit(page, "shortcut help")));
+
+  expect(problems, problems.join("\n")).toEqual([]);
+});
