@@ -41,7 +41,7 @@ export function GpuBar({
       <div className="mt-1 text-xs tabular-nums text-muted-foreground">
         {allocated} / {total} allocated
         {unavailable > 0 ? (
-          <span className="text-destructive"> · {unavailable} unavailable</span>
+          <span className="text-red-700 dark:text-red-300"> · {unavailable} unavailable</span>
         ) : null}
       </div>
     </div>

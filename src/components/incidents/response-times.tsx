@@ -154,7 +154,12 @@ export function ResponseBreakdown({
         tableId={tableId}
       />
       {rows.length > 0 ? (
-        <Table id={tableId} data-testid="response-table" className="print:text-xs">
+        <Table
+          id={tableId}
+          data-testid="response-table"
+          className="print:text-xs"
+          scrollLabel={`MTTA and MTTR by ${grouping}`}
+        >
           <TableCaption>
             Mean time to acknowledge (MTTA) and to resolve (MTTR) per {data.unit} by {grouping},
             with the number of incidents measured in brackets; the last row covers every {data.unit}{" "}

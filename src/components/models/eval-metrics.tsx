@@ -36,7 +36,10 @@ export function PrimaryMetrics({ metrics, count = 3 }: { metrics: EvalMetric[]; 
         </div>
       ))}
       {metrics.length > shown.length ? (
-        <dd className="col-span-2 text-muted-foreground">+{metrics.length - shown.length} more</dd>
+        <div className="col-span-2">
+          <dt className="sr-only">Other metrics</dt>
+          <dd className="text-muted-foreground">+{metrics.length - shown.length} more</dd>
+        </div>
       ) : null}
     </dl>
   );

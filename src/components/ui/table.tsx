@@ -1,9 +1,21 @@
 import * as React from "react";
 import { cn } from "@/lib/utils";
 
-function Table({ className, ...props }: React.HTMLAttributes<HTMLTableElement>) {
+/**
+ * A table in a box that scrolls sideways when the table is wider than the page. `scrollLabel`
+ * names the box and makes it reachable by keyboard (to scroll it with the arrow keys): give it
+ * to wide tables without links or buttons, which keyboard users could not otherwise scroll.
+ */
+function Table({
+  className,
+  scrollLabel,
+  ...props
+}: React.HTMLAttributes<HTMLTableElement> & { scrollLabel?: string }) {
   return (
-    <div className="relative w-full overflow-auto rounded-lg border bg-card">
+    <div
+      className="relative w-full overflow-auto rounded-lg border bg-card"
+      {...(scrollLabel ? { tabIndex: 0, role: "region", "aria-label": scrollLabel } : {})}
+    >
       <table className={cn("w-full caption-bottom text-sm", className)} {...props} />
     </div>
   );

@@ -77,7 +77,9 @@ export default async function ClustersPage({ searchParams }: { searchParams: Sea
                       <>
                         {t.readyNodes} / {t.nodes}
                         {t.unhealthy > 0 ? (
-                          <div className="text-xs text-destructive">{t.unhealthy} unhealthy</div>
+                          <div className="text-xs text-red-700 dark:text-red-300">
+                            {t.unhealthy} unhealthy
+                          </div>
                         ) : null}
                       </>
                     ) : (
