@@ -170,7 +170,13 @@ export default function CommandPalette({ onClose }: { onClose: () => void }) {
           onKeyDown={onKeyDown}
         />
       </div>
-      <div className="max-h-[60vh] overflow-y-auto p-2">
+      {/* reachable by Tab too, to scroll a long list with the arrow keys */}
+      <div
+        className="max-h-[60vh] overflow-y-auto p-2"
+        tabIndex={0}
+        role="region"
+        aria-label="Search results"
+      >
         {state.status === "error" ? (
           <p role="alert" className="p-2 text-sm text-red-700 dark:text-red-300">
             Search failed: {state.message}
