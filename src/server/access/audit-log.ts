@@ -175,7 +175,8 @@ export async function* auditCsv(
   const personal = seesAuditPersonalData(principalOf(actor));
   const columns: readonly (keyof AuditRow)[] = personal ? ADMIN_CSV_COLUMNS : CSV_COLUMNS;
   const where = await auditScope(filter, personal);
-  yield `${columns.join(",")}\n`;
+  // Times stay UTC whatever zone the reader shows times in; the header says so.
+  yield `${columns.map((c) => (c === "at" ? "at (UTC+00:00)" : c)).join(",")}\n`;
   let cursor: { id: string } | undefined;
   for (;;) {
     const batch = await db().auditEvent.findMany({

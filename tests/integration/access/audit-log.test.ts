@@ -233,14 +233,14 @@ describe("who sees emails and client addresses in the audit log", () => {
     };
     const adminCsv = await csv(admin);
     expect(adminCsv.split("\n")[0]).toBe(
-      "at,actorEmail,actorRole,action,targetType,targetId,outcome,reason,requestId,clientIp,before,after",
+      "at (UTC+00:00),actorEmail,actorRole,action,targetType,targetId,outcome,reason,requestId,clientIp,before,after",
     );
     expect(adminCsv).toContain("192.0.2.44");
     expect(adminCsv).toContain(`${tag}-admin@audit.test`);
 
     const viewerCsv = await csv(viewer);
     expect(viewerCsv.split("\n")[0]).toBe(
-      "at,actor,actorRole,action,targetType,targetId,outcome,reason,requestId,before,after",
+      "at (UTC+00:00),actor,actorRole,action,targetType,targetId,outcome,reason,requestId,before,after",
     );
     expect(viewerCsv).toContain("Ada Admin,admin,");
     expect(viewerCsv).not.toMatch(/@audit\.test|192\.0\.2\./);

@@ -392,7 +392,7 @@ describe("audit log queries", () => {
     for await (const chunk of auditCsv(admin, { actor: who })) csv += chunk;
     const lines = csv.trim().split("\n");
     expect(lines[0]).toBe(
-      "at,actorEmail,actorRole,action,targetType,targetId,outcome,reason,requestId,clientIp,before,after",
+      "at (UTC+00:00),actorEmail,actorRole,action,targetType,targetId,outcome,reason,requestId,clientIp,before,after",
     );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil""), ""quoted"", with comma"`);

@@ -12,6 +12,7 @@ import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
+import { displayZone } from "@/lib/display-zone";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -60,7 +61,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
     <>
       <PageHeader
         title="Audit log"
-        description={`Every change and every refused attempt, newest first. Append-only. Times in UTC.${personal ? "" : " Email and client addresses are shown to admins only."}`}
+        description={`Every change and every refused attempt, newest first. Append-only. Times in ${displayZone()} (hover for UTC); the From and To filters and the CSV are in UTC, so a shared link means the same to everyone.${personal ? "" : " Email and client addresses are shown to admins only."}`}
         actions={
           <a
             href={`/api/v1/audit?${exportParams.toString()}`}
