@@ -36,6 +36,8 @@ interface Terms {
   /** `version%`, or null */
   version: string | null;
   number: number | null;
+  /** the name's words of two or more characters, at most five */
+  words: string[];
 }
 
 function termsOf(q: ParsedQuery): Terms {
@@ -46,11 +48,16 @@ function termsOf(q: ParsedQuery): Terms {
     prefix: `${likeEscape(name)}%`,
     version: q.version === null ? null : `${likeEscape(q.version)}%`,
     number: q.number,
+    words: name
+      .split(" ")
+      .filter((w) => w.length >= 2)
+      .slice(0, 5),
   };
 }
 
-const ACTIVE_STATUSES = ACTIVE as readonly string[];
-const OPEN_INCIDENT = ["triage", "investigating", "mitigated"];
+// Constant lists written into the SQL, so the planner can use the partial indexes on them.
+const ACTIVE_SQL = Prisma.raw(ACTIVE.map((s) => `'${s}'`).join(", "));
+const OPEN_INCIDENT_SQL = Prisma.raw(`'triage', 'investigating', 'mitigated'`);
 
 function rolloutCommands(
   actor: Actor,
@@ -118,7 +125,7 @@ async function rollouts(actor: Actor, t: Terms): Promise<SearchResult[]> {
                               OR "name" ILIKE ${t.contains} OR "displayName" ILIKE ${t.contains})
            OR r."environmentId" IN (SELECT "id" FROM "Environment" WHERE "name" ILIKE ${t.contains}))
       AND (${t.version}::text IS NULL OR v."version" ILIKE ${t.version})
-    ORDER BY (r."status"::text = ANY(${ACTIVE_STATUSES}::text[])) DESC, r."createdAt" DESC
+    ORDER BY (r."status" IN (${ACTIVE_SQL})) DESC, r."createdAt" DESC
     LIMIT ${PER_KIND}`;
   return rows.map((r) => rolloutResult(actor, r));
 }
@@ -126,7 +133,7 @@ async function rollouts(actor: Actor, t: Terms): Promise<SearchResult[]> {
 async function rolloutsInFlight(actor: Actor): Promise<SearchResult[]> {
   const rows = await db().$queryRaw<RolloutRow[]>`
     SELECT ${ROLLOUT_COLUMNS} ${ROLLOUT_JOINS}
-    WHERE r."status"::text = ANY(${ACTIVE_STATUSES}::text[])
+    WHERE r."status" IN (${ACTIVE_SQL})
     ORDER BY r."createdAt" DESC
     LIMIT ${PER_KIND}`;
   return rows.map((r) => rolloutResult(actor, r));
@@ -149,24 +156,34 @@ const INCIDENT_COLUMNS = Prisma.sql`
   "id", "number", "title", "status"::text AS "status", "severity"::text AS "severity",
   "detectedAt", "acknowledgedAt", "mitigatedAt", "resolvedAt", "closedAt"`;
 
-/** The incident of that number, then incidents by title, open ones first. */
+/** The incident of that number, then incidents by title (closest, then open, then newest). */
 async function incidents(actor: Actor, t: Terms): Promise<SearchResult[]> {
-  if (!t.name && t.number === null) return [];
-  const rows = await db().$queryRaw<IncidentRow[]>`
-    SELECT ${INCIDENT_COLUMNS} FROM "Incident"
-    WHERE "number" = ${t.number}::int
-       OR ${t.name} <> '' AND ("title" % ${t.name} OR "title" ILIKE ${t.contains})
-    ORDER BY ("number" = ${t.number}::int) DESC NULLS LAST,
-             round(similarity("title", ${t.name})::numeric, 1) DESC,
-             ("status"::text = ANY(${OPEN_INCIDENT}::text[])) DESC, "detectedAt" DESC
-    LIMIT ${PER_KIND}`;
-  return incidentResults(actor, rows);
+  const [byNumber, byTitle] = await Promise.all([
+    t.number === null
+      ? []
+      : db().$queryRaw<IncidentRow[]>`
+          SELECT ${INCIDENT_COLUMNS} FROM "Incident" WHERE "number" = ${t.number}::int`,
+    t.words.length === 0
+      ? []
+      : // every word in the title, in any order: a cheap test per row (titles are free text,
+        // so names, not titles, are where typos are forgiven)
+        db().$queryRaw<IncidentRow[]>`
+          SELECT ${INCIDENT_COLUMNS} FROM "Incident"
+          WHERE ${Prisma.join(
+            t.words.map((w) => Prisma.sql`"title" ILIKE ${`%${likeEscape(w)}%`}`),
+            " AND ",
+          )}
+          ORDER BY ("status" IN (${OPEN_INCIDENT_SQL})) DESC, "detectedAt" DESC
+          LIMIT ${PER_KIND}`,
+  ]);
+  const rows = [...byNumber, ...byTitle.filter((i) => i.number !== t.number)];
+  return incidentResults(actor, rows.slice(0, PER_KIND));
 }
 
 async function openIncidents(actor: Actor): Promise<SearchResult[]> {
   const rows = await db().$queryRaw<IncidentRow[]>`
     SELECT ${INCIDENT_COLUMNS} FROM "Incident"
-    WHERE "status"::text = ANY(${OPEN_INCIDENT}::text[])
+    WHERE "status" IN (${OPEN_INCIDENT_SQL})
     ORDER BY "severity" ASC, "detectedAt" DESC
     LIMIT ${PER_KIND}`;
   return incidentResults(actor, rows);
