@@ -233,7 +233,8 @@ export default async function PromotionPage({ params }: { params: Promise<{ numb
           </Card>
         </div>
         <div className="space-y-4">
-          <Card>
+          {/* the command palette's "decide" lands here (#decision) */}
+          <Card id="decision" className="scroll-mt-4">
             <CardHeader>
               <CardTitle>
                 Approvals{" "}
