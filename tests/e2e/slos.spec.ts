@@ -32,15 +32,23 @@ test("leadership reviews a month: attainment against target, causes, CSV and pri
   const outage = page.locator('[data-testid="review-row"][data-slo="speech-asr-availability"]');
   await expect(outage.getByText("missed")).toBeVisible();
   await expect(page.getByTestId("review-totals")).toContainText("missed");
-  await expect(page.getByTestId("worst-offenders").getByRole("listitem").first()).toContainText(
+  await expect(page.getByTestId("worst-offenders").locator("tbody tr").first()).toContainText(
     "speech-asr-availability",
   );
 
-  // The same review as CSV, one line per SLO.
+  // The same review as CSV, one line per SLO, then the summary's sections.
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Download CSV" }).click();
   const file = await (await download).path();
-  const lines = readFileSync(file, "utf8").trim().split("\n");
+  const [perSlo, ...sections] = readFileSync(file, "utf8").trim().split("\n\n");
+  const lines = perSlo!.split("\n");
+  expect(sections.map((s) => s.split("\n")[1]?.split(",")[0])).toEqual([
+    "summary",
+    "summary_teams",
+    "summary_worst",
+    "summary_trend",
+    "delivery_by_team",
+  ]);
   expect(lines[0]).toMatch(/^period,team,service,slo,objective,attainment/);
   const rows = await page.getByTestId("review-row").count();
   expect(lines).toHaveLength(rows + 1);

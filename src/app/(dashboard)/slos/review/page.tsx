@@ -22,8 +22,27 @@ import { PrintButton } from "@/components/slos/print-button";
 import { formatAbsolute } from "@/components/common/time-ago";
 import { percent } from "@/components/slos/format";
 import { ResponseBreakdown, ResponseHeadline } from "@/components/incidents/response-times";
+import { DeliveryByTeam, ReviewSummary } from "@/components/slos/review-summary";
 
 export const metadata: Metadata = { title: "SLO review" };
+
+/**
+ * How the review prints: A4 portrait, the summary alone on the first page, tables that repeat
+ * their header on each page and break between rows only, and cells that wrap between words but
+ * never inside one (so no column is narrower than its longest word). Paper is narrower than the
+ * layout's desktop breakpoint: the navigation shown above the page on narrow screens is hidden.
+ */
+const PRINT_CSS = `
+@page { size: A4 portrait; margin: 12mm; }
+@media print {
+  .review-print thead { display: table-header-group; }
+  .review-print tr { break-inside: avoid; }
+  .review-print th, .review-print td { word-break: keep-all; overflow-wrap: normal; hyphens: manual; }
+  .review-print h2, .review-print h3 { break-after: avoid; }
+  .review-print .overflow-auto { overflow: visible; }
+  :has(+ #main) { display: none; }
+}
+`;
 
 const share = (x: number | null) => (x === null ? "—" : percent(x, 1));
 
@@ -91,152 +110,183 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
   const review = await sloReview(await requirePageActor(), params.period);
   const { period, previous, totals } = review;
   return (
-    <article aria-labelledby="review-title" className="print:text-xs">
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-muted-foreground print:hidden">
-        <Link href="/slos" className="hover:underline">
-          SLOs
-        </Link>{" "}
-        / Review
-      </nav>
-      <PageHeader
-        title={`Reliability review: ${period.label}`}
-        description={`${period.start.toISOString().slice(0, 10)} to ${new Date(period.end.getTime() - 1).toISOString().slice(0, 10)} (UTC), compared with ${previous.label}.`}
-        actions={
-          <div className="flex flex-wrap items-end gap-2 print:hidden">
-            <form method="get" className="flex items-end gap-2" aria-label="Choose the period">
-              <label className="flex flex-col gap-1 text-xs text-muted-foreground">
-                Period
-                <NativeSelect name="period" defaultValue={period.key} aria-label="Period">
-                  {review.choices.map((c) => (
-                    <option key={c.key} value={c.key}>
-                      {c.label}
-                    </option>
-                  ))}
-                </NativeSelect>
-              </label>
-              <Button type="submit" size="sm" variant="outline">
-                Show
+    <article aria-label={`Reliability review: ${period.label}`} className="review-print">
+      <style>{PRINT_CSS}</style>
+      <div className="mb-8 print:mb-0 print:break-after-page" data-testid="review-first-page">
+        <nav aria-label="Breadcrumb" className="mb-2 text-sm text-muted-foreground print:hidden">
+          <Link href="/slos" className="hover:underline">
+            SLOs
+          </Link>{" "}
+          / Review
+        </nav>
+        <PageHeader
+          title={`Reliability review: ${period.label}`}
+          description={`${period.start.toISOString().slice(0, 10)} to ${new Date(period.end.getTime() - 1).toISOString().slice(0, 10)} (UTC), compared with ${previous.label}.`}
+          actions={
+            <div className="flex flex-wrap items-end gap-2 print:hidden">
+              <form method="get" className="flex items-end gap-2" aria-label="Choose the period">
+                <label className="flex flex-col gap-1 text-xs text-muted-foreground">
+                  Period
+                  <NativeSelect name="period" defaultValue={period.key} aria-label="Period">
+                    {review.choices.map((c) => (
+                      <option key={c.key} value={c.key}>
+                        {c.label}
+                      </option>
+                    ))}
+                  </NativeSelect>
+                </label>
+                <Button type="submit" size="sm" variant="outline">
+                  Show
+                </Button>
+              </form>
+              <Button asChild size="sm" variant="outline">
+                <a href={`/api/v1/slos/review?period=${period.key}&format=csv`} download>
+                  Download CSV
+                </a>
               </Button>
-            </form>
-            <Button asChild size="sm" variant="outline">
-              <a href={`/api/v1/slos/review?period=${period.key}&format=csv`} download>
-                Download CSV
-              </a>
-            </Button>
-            <PrintButton className={buttonVariants({ size: "sm", variant: "outline" })}>
-              <Printer aria-hidden="true" /> Print
-            </PrintButton>
-          </div>
-        }
-      />
-      <p className="mb-4 text-sm" data-testid="review-totals">
-        <strong>{totals.met}</strong> of {totals.slos} SLOs met their objective
-        {totals.missed > 0 ? (
-          <>
-            , <strong className="text-red-700 dark:text-red-300">{totals.missed} missed</strong>
-          </>
-        ) : null}
-        {totals.noData > 0 ? `, ${totals.noData} without data` : ""}.{" "}
-        <span className="text-xs text-muted-foreground" data-testid="review-computed">
-          Figures as of{" "}
-          <time dateTime={review.computedAt.toISOString()}>
-            {formatAbsolute(review.computedAt)}
-          </time>
-          .
-        </span>
-      </p>
-      {review.worst.length > 0 ? (
-        <section aria-labelledby="worst-heading" className="mb-6 break-inside-avoid">
-          <h2 id="worst-heading" className="mb-2 text-base font-semibold">
-            Worst offenders: most error budget spent
+              <PrintButton className={buttonVariants({ size: "sm", variant: "outline" })}>
+                <Printer aria-hidden="true" /> Print
+              </PrintButton>
+            </div>
+          }
+        />
+        <p className="mb-3 text-sm" data-testid="review-totals">
+          <strong>{totals.met}</strong> of {totals.slos} SLOs met their objective
+          {totals.missed > 0 ? (
+            <>
+              , <strong className="text-red-700 dark:text-red-300">{totals.missed} missed</strong>
+            </>
+          ) : null}
+          {totals.noData > 0 ? `, ${totals.noData} without data` : ""}.{" "}
+          <span className="text-xs text-muted-foreground" data-testid="review-computed">
+            Figures as of{" "}
+            <time dateTime={review.computedAt.toISOString()}>
+              {formatAbsolute(review.computedAt)}
+            </time>
+            .
+          </span>
+        </p>
+        <ReviewSummary
+          summary={review.summary}
+          periodLabel={period.label}
+          previousLabel={previous.label}
+        />
+      </div>
+      <div className="print:text-xs" data-testid="review-details">
+        <section aria-labelledby="delivery-heading" className="mb-6">
+          <h2 id="delivery-heading" className="mb-1 text-base font-semibold">
+            Delivery by team
           </h2>
-          <ol className="list-decimal space-y-1 pl-6 text-sm" data-testid="worst-offenders">
-            {review.worst.map((r) => (
-              <li key={r.slo}>
-                <Link href={`/slos/${r.slo}`} className="font-medium hover:underline">
-                  {r.displayName ?? r.slo}
-                </Link>{" "}
-                ({r.team}): {share(r.consumed)} of the budget spent; {share(r.consumedByIncidents)}{" "}
-                during incidents, {share(r.consumedByRollouts)} during rollouts.
-              </li>
-            ))}
-          </ol>
+          <p className="mb-2 text-sm text-muted-foreground">
+            Production rollouts that ended in {period.label}, with {previous.label} beneath in grey:
+            how many shipped and how often, the median time from a version&apos;s registration to
+            serving all traffic, the share of rollouts that failed (rolled back, aborted or linked
+            to an incident), and the mean time to restore service after the incidents changes
+            caused.
+          </p>
+          <DeliveryByTeam
+            teams={review.deliveryByTeam}
+            periodLabel={period.label}
+            previousLabel={previous.label}
+          />
         </section>
-      ) : null}
-      {review.teams.map((team) => (
-        <section
-          key={team.team}
-          aria-labelledby={`team-${team.team}`}
-          className="mb-6 break-inside-avoid"
-          data-testid="review-team"
-        >
-          <h2 id={`team-${team.team}`} className="mb-1 text-base font-semibold">
-            {team.team}{" "}
-            <span className="text-sm font-normal text-muted-foreground">
-              {team.met} of {team.slos} met{team.missed ? `, ${team.missed} missed` : ""}
-            </span>
-          </h2>
-          <Table>
-            <TableCaption>
-              {team.team}: attainment in {period.label} against target
-            </TableCaption>
-            <TableHeader>
-              <TableRow>
-                <TableHead>Service · SLO</TableHead>
-                <TableHead className="w-20 text-right">Target</TableHead>
-                <TableHead className="w-24 text-right">Attainment</TableHead>
-                <TableHead className="w-24">Result</TableHead>
-                <TableHead className="w-36 text-right">vs {previous.label}</TableHead>
-                <TableHead className="w-24 text-right">Budget spent</TableHead>
-                <TableHead className="w-24 text-right">in incidents</TableHead>
-                <TableHead className="w-24 text-right">in rollouts</TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {team.services.flatMap((service) =>
-                service.rows.map((r) => (
-                  <TableRow key={r.slo} data-testid="review-row" data-slo={r.slo}>
-                    <TableCell>
-                      <span className="text-muted-foreground">{service.service} · </span>
-                      <Link href={`/slos/${r.slo}`} className="hover:underline">
-                        {r.displayName ?? r.slo}
-                      </Link>
-                      <div className="text-xs text-muted-foreground">
-                        {r.incidents} incidents · {r.rollouts} rollouts
-                      </div>
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">
-                      {percent(r.objective)}
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">
-                      {r.attainment === null ? "—" : percent(r.attainment)}
-                    </TableCell>
-                    <TableCell>
-                      <Verdict met={r.met} />
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">
-                      <Change row={r} />
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">{share(r.consumed)}</TableCell>
-                    <TableCell className="text-right tabular-nums">
-                      {share(r.consumedByIncidents)}
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">
-                      {share(r.consumedByRollouts)}
-                    </TableCell>
-                  </TableRow>
-                )),
-              )}
-            </TableBody>
-          </Table>
-        </section>
-      ))}
-      <IncidentResponse review={review} />
-      <p className="text-xs text-muted-foreground">
-        Budget spent during incidents and rollouts counts the bad events of every hour in which an
-        incident of the service was open or a rollout of it was running; an hour with both counts
-        for both.
-      </p>
+        {review.teams.map((team) => (
+          <section
+            key={team.team}
+            aria-labelledby={`team-${team.team}`}
+            className="mb-6 print:break-inside-avoid"
+            data-testid="review-team"
+          >
+            <h2 id={`team-${team.team}`} className="mb-1 text-base font-semibold">
+              {team.team}{" "}
+              <span className="text-sm font-normal text-muted-foreground">
+                {team.met} of {team.slos} met{team.missed ? `, ${team.missed} missed` : ""}
+              </span>
+            </h2>
+            <Table className="print:text-xs">
+              <TableCaption>
+                {team.team}: attainment in {period.label} against target
+              </TableCaption>
+              <TableHeader>
+                <TableRow>
+                  <TableHead className="print:px-1 print:normal-case print:tracking-normal">
+                    Service · SLO
+                  </TableHead>
+                  <TableHead className="w-20 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                    Target
+                  </TableHead>
+                  <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                    Attainment
+                  </TableHead>
+                  <TableHead className="w-24 print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                    Result
+                  </TableHead>
+                  <TableHead className="w-36 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                    vs {previous.label}
+                  </TableHead>
+                  <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                    Budget spent
+                  </TableHead>
+                  <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                    in incidents
+                  </TableHead>
+                  <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                    in rollouts
+                  </TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {team.services.flatMap((service) =>
+                  service.rows.map((r) => (
+                    <TableRow key={r.slo} data-testid="review-row" data-slo={r.slo}>
+                      <TableCell className="print:px-1 print:py-1">
+                        <span className="whitespace-nowrap text-muted-foreground">
+                          {service.service} ·
+                        </span>{" "}
+                        <Link href={`/slos/${r.slo}`} className="whitespace-nowrap hover:underline">
+                          {r.displayName ?? r.slo}
+                        </Link>
+                        <div className="text-xs text-muted-foreground">
+                          {r.incidents} incidents · {r.rollouts} rollouts
+                        </div>
+                      </TableCell>
+                      <TableCell className="text-right tabular-nums whitespace-nowrap print:px-1">
+                        {percent(r.objective)}
+                      </TableCell>
+                      <TableCell className="text-right tabular-nums whitespace-nowrap print:px-1">
+                        {r.attainment === null ? "—" : percent(r.attainment)}
+                      </TableCell>
+                      <TableCell className="print:px-1">
+                        <Verdict met={r.met} />
+                      </TableCell>
+                      <TableCell className="text-right tabular-nums whitespace-nowrap print:px-1">
+                        <Change row={r} />
+                      </TableCell>
+                      <TableCell className="text-right tabular-nums whitespace-nowrap print:px-1">
+                        {share(r.consumed)}
+                      </TableCell>
+                      <TableCell className="text-right tabular-nums whitespace-nowrap print:px-1">
+                        {share(r.consumedByIncidents)}
+                      </TableCell>
+                      <TableCell className="text-right tabular-nums whitespace-nowrap print:px-1">
+                        {share(r.consumedByRollouts)}
+                      </TableCell>
+                    </TableRow>
+                  )),
+                )}
+              </TableBody>
+            </Table>
+          </section>
+        ))}
+        <IncidentResponse review={review} />
+        <p className="text-xs text-muted-foreground">
+          Budget spent during incidents and rollouts counts the bad events of every hour in which an
+          incident of the service was open or a rollout of it was running; an hour with both counts
+          for both. The summary&apos;s split counts such an hour for incidents only, so its parts
+          add up to what was spent. Delivery figures count production rollouts of a new version (not
+          rollbacks); see the README for their definitions.
+        </p>
+      </div>
     </article>
   );
 }
