@@ -43,7 +43,7 @@ export function AttainmentTrend({
       height={height}
       role="img"
       aria-label={`Share of each team's SLOs that met their objective, ${range}. ${described}.`}
-      className="h-auto w-full max-w-sm text-foreground print:max-w-full"
+      className="h-auto max-w-full text-foreground"
       data-testid="attainment-trend"
       preserveAspectRatio="xMinYMin meet"
     >
