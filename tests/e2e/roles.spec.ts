@@ -11,8 +11,13 @@ const SECTIONS = [
   "/training",
   "/audit",
 ];
-/** Buttons that change nothing: the theme switch, signing out, and filtering lists. */
-const READ_ONLY_BUTTONS = [/^Switch to (light|dark) theme$/, /^Sign out$/, /^Filter$/];
+/** Buttons that change nothing: the theme switch, signing out, filtering lists, the palette. */
+const READ_ONLY_BUTTONS = [
+  /^Switch to (light|dark) theme$/,
+  /^Sign out$/,
+  /^Filter$/,
+  /^Search or jump to…/,
+];
 
 async function mutatingButtons(page: Page): Promise<string[]> {
   const names: string[] = [];
@@ -134,7 +139,7 @@ test("the audit log exports the filtered rows as CSV", async ({ page }) => {
   const csv = Buffer.concat(text).toString("utf8").trim().split("\n");
   // A viewer's export names actors; emails and client addresses are for admins.
   expect(csv[0]).toBe(
-    "at,actor,actorRole,action,targetType,targetId,outcome,reason,requestId,before,after",
+    "at (UTC+00:00),actor,actorRole,action,targetType,targetId,outcome,reason,requestId,before,after",
   );
   expect(csv).toHaveLength(2);
   expect(csv[1]).toContain("fleet.seed");

@@ -91,7 +91,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             <SignOutButton />
           </div>
         </header>
-        <div className="border-b px-4 py-2 md:hidden">
+        <div className="border-b px-4 py-2 md:hidden print:hidden">
           <Suspense>
             <SidebarNav icons={icons} showAdmin={showAdmin} badges={badges} />
           </Suspense>

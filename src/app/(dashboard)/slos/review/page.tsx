@@ -40,7 +40,6 @@ const PRINT_CSS = `
   .review-print th, .review-print td { word-break: keep-all; overflow-wrap: normal; hyphens: manual; }
   .review-print h2, .review-print h3 { break-after: avoid; }
   .review-print .overflow-auto { overflow: visible; }
-  :has(+ #main) { display: none; }
 }
 `;
 
