@@ -1,21 +1,18 @@
 "use client";
 
-import dynamic from "next/dynamic";
 import { usePathname, useRouter } from "next/navigation";
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { Suspense, lazy, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import {
+  ACT_PARAM,
   incidentOnPage,
   keyName,
   resolveShortcut,
   type ShortcutCommand,
 } from "@/lib/domain/navigation/shortcuts";
-import { ACT_PARAM } from "@/lib/domain/navigation/search";
 
 // Loaded when first opened: the shell's first load carries only this key handler.
-const CommandPalette = dynamic(() => import("@/components/layout/command-palette"), {
-  ssr: false,
-});
-const ShortcutHelp = dynamic(() => import("@/components/layout/shortcut-help"), { ssr: false });
+const CommandPalette = lazy(() => import("@/components/layout/command-palette"));
+const ShortcutHelp = lazy(() => import("@/components/layout/shortcut-help"));
 
 const SELECTED = "data-kbd-selected";
 
@@ -164,8 +161,10 @@ export function ShellKeyboard({ searchIcon }: { searchIcon: ReactNode }) {
         <span>Search or jump to…</span>
         <kbd className="rounded border bg-muted px-1 font-mono text-[0.7rem]">Ctrl K</kbd>
       </button>
-      {palette ? <CommandPalette onClose={() => setPalette(false)} /> : null}
-      {help ? <ShortcutHelp onClose={() => setHelp(false)} /> : null}
+      <Suspense>
+        {palette ? <CommandPalette onClose={() => setPalette(false)} /> : null}
+        {help ? <ShortcutHelp onClose={() => setHelp(false)} /> : null}
+      </Suspense>
     </>
   );
 }

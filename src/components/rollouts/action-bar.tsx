@@ -2,7 +2,7 @@
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
-import { ACT_PARAM } from "@/lib/domain/navigation/search";
+import { ACT_PARAM } from "@/lib/domain/navigation/shortcuts";
 import { BlastRadiusDialog } from "@/components/common/blast-radius-dialog";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";

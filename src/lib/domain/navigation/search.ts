@@ -5,6 +5,7 @@
  */
 
 import type { Permission } from "@/lib/domain/access/policy";
+import { ACT_PARAM } from "@/lib/domain/navigation/shortcuts";
 
 export const SEARCH_KINDS = [
   "page",
@@ -187,8 +188,7 @@ export function incidentActionLabel(step: IncidentPaletteStep, number: number): 
   return `Mark incident #${number} ${step === "investigate" ? "investigating" : "mitigated"}`;
 }
 
-/** The `?act=` value a page reads to open one action's confirmation (never to run it). */
-export const ACT_PARAM = "act";
+export { ACT_PARAM };
 
 export function actHref(path: string, act: string, hash = ""): string {
   return `${path}?${ACT_PARAM}=${encodeURIComponent(act)}${hash}`;

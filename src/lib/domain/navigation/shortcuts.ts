@@ -5,6 +5,9 @@
  * an action opens the same confirmation as its button.
  */
 
+/** The `?act=` value a page reads to open one action's confirmation (never to run it). */
+export const ACT_PARAM = "act";
+
 export type ShortcutCommand =
   | { kind: "palette" }
   | { kind: "help" }
