@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useId, useRef } from "react";
-import { SHORTCUTS, type Shortcut } from "@/lib/domain/navigation/shortcuts";
+import { SHORTCUTS, type Shortcut } from "@/lib/domain/navigation/shortcut-list";
 
 const GROUPS: Shortcut["group"][] = ["Anywhere", "Go to", "Lists", "Incident page"];
 

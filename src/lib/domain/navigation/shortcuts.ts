@@ -1,6 +1,6 @@
 /**
- * Keyboard shortcuts: one table, read by the key handler, the `?` help and the README, so what
- * is documented is what works. Single keys, or `g` then a key to go somewhere (as in GitHub and
+ * Keyboard shortcuts: the keys and what they do, read by the key handler; shortcut-list.ts
+ * describes them for the `?` help, and a test holds the README's table to it. Single keys, or `g` then a key to go somewhere (as in GitHub and
  * Gmail). Shortcuts never fire while typing in a field, and never change anything by themselves:
  * an action opens the same confirmation as its button.
  */
@@ -17,14 +17,7 @@ export type ShortcutCommand =
   | { kind: "incident-act"; act: "acknowledge" }
   | { kind: "what-changed" };
 
-export interface Shortcut {
-  /** the keys as shown: "g i", "?", "Ctrl K" */
-  keys: string;
-  description: string;
-  group: "Anywhere" | "Go to" | "Lists" | "Incident page";
-  command: ShortcutCommand;
-}
-
+/** Where `g` then a key goes. */
 export const GO_TO: Readonly<Record<string, { href: string; label: string }>> = {
   o: { href: "/", label: "Overview" },
   i: { href: "/incidents", label: "Incidents" },
@@ -38,41 +31,18 @@ export const GO_TO: Readonly<Record<string, { href: string; label: string }>> = 
   a: { href: "/audit", label: "Audit log" },
 };
 
-export const SHORTCUTS: readonly Shortcut[] = [
-  {
-    keys: "Ctrl K",
-    description: "Search and run a command (⌘ K on a Mac; / works too)",
-    group: "Anywhere",
-    command: { kind: "palette" },
-  },
-  { keys: "?", description: "Show these shortcuts", group: "Anywhere", command: { kind: "help" } },
-  ...Object.entries(GO_TO).map(([key, { href, label }]) => ({
-    keys: `g ${key}`,
-    description: label,
-    group: "Go to" as const,
-    command: { kind: "go" as const, href },
-  })),
-  { keys: "j", description: "Next row", group: "Lists", command: { kind: "row", move: 1 } },
-  { keys: "k", description: "Previous row", group: "Lists", command: { kind: "row", move: -1 } },
-  {
-    keys: "o",
-    description: "Open the selected row (Enter works too)",
-    group: "Lists",
-    command: { kind: "open-row" },
-  },
-  {
-    keys: "a",
-    description: "Acknowledge the incident (asks to confirm)",
-    group: "Incident page",
-    command: { kind: "incident-act", act: "acknowledge" },
-  },
-  {
-    keys: "w",
-    description: "Go to “What changed?”",
-    group: "Incident page",
-    command: { kind: "what-changed" },
-  },
-];
+/** What each single key does (the help's descriptions are in shortcut-list.ts, loaded with it). */
+export const SINGLE_KEYS: Readonly<Record<string, ShortcutCommand>> = {
+  "?": { kind: "help" },
+  j: { kind: "row", move: 1 },
+  k: { kind: "row", move: -1 },
+  o: { kind: "open-row" },
+  a: { kind: "incident-act", act: "acknowledge" },
+  w: { kind: "what-changed" },
+};
+
+/** Keys that act only on an incident's page. */
+export const INCIDENT_PAGE_KEYS: ReadonlySet<string> = new Set(["a", "w"]);
 
 /** The key of a keydown as the table writes it, or null for keys shortcuts ignore. */
 export function keyName(e: {
@@ -103,10 +73,10 @@ export function resolveShortcut(
     return target ? { kind: "go", href: target.href } : null;
   }
   if (key === "g") return "wait";
-  const found = SHORTCUTS.find((s) => s.keys === key);
-  if (!found) return null;
-  if (found.group === "Incident page" && !onIncidentPage) return null;
-  return found.command;
+  const command = SINGLE_KEYS[key];
+  if (!command) return null;
+  if (INCIDENT_PAGE_KEYS.has(key) && !onIncidentPage) return null;
+  return command;
 }
 
 /** The number of the incident whose page this is (not its postmortem), or null. */

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  GO_TO,
-  SHORTCUTS,
-  incidentOnPage,
-  keyName,
-  resolveShortcut,
-} from "@/lib/domain/navigation/shortcuts";
+import { readFileSync } from "node:fs";
+import { GO_TO, incidentOnPage, keyName, resolveShortcut } from "@/lib/domain/navigation/shortcuts";
+import { SHORTCUTS } from "@/lib/domain/navigation/shortcut-list";
 
 const key = (
   k: string,
@@ -68,6 +64,13 @@ describe("the shortcut table", () => {
     const keys = SHORTCUTS.map((s) => s.keys);
     expect(new Set(keys).size).toBe(keys.length);
     for (const k of Object.keys(GO_TO)) expect(keys).toContain(`g ${k}`);
+  });
+
+  it("is the README's table, row for row", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const table = readme.slice(readme.indexOf("**Keyboard shortcuts.**")).split("\n\n")[1] ?? "";
+    const rows = [...table.matchAll(/^\| `([^`]+)` +\|/gm)].map((m) => m[1]);
+    expect(rows).toEqual(SHORTCUTS.map((s) => s.keys));
   });
 
   it("resolves every documented single key to its own command", () => {
