@@ -16,6 +16,7 @@ import { SidebarNav } from "@/components/layout/sidebar-nav";
 import { FleetFilter } from "@/components/layout/fleet-filter";
 import { ThemeToggle } from "@/components/layout/theme-toggle";
 import { ShellKeyboard } from "@/components/layout/shell-keyboard";
+import { OPEN_PALETTE } from "@/lib/domain/navigation/shortcuts";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { nativeSelectClassName } from "@/components/ui/native-select";
 import { navIcons } from "@/components/layout/nav-icons";
@@ -64,7 +65,18 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex flex-wrap items-center justify-between gap-3 border-b px-4 py-2 print:hidden">
           <div className="flex flex-wrap items-center gap-3">
-            <ShellKeyboard searchIcon={<Search className="size-4" aria-hidden="true" />} />
+            <button
+              type="button"
+              {...{ [OPEN_PALETTE]: "" }}
+              className="flex h-8 items-center gap-2 rounded-md border bg-background px-2 text-sm text-muted-foreground hover:bg-muted"
+              aria-keyshortcuts="Control+K Meta+K"
+              data-testid="open-palette"
+            >
+              <Search className="size-4" aria-hidden="true" />
+              <span>Search or jump to…</span>
+              <kbd className="rounded border bg-muted px-1 font-mono text-[0.7rem]">Ctrl K</kbd>
+            </button>
+            <ShellKeyboard />
             <Suspense>
               <FleetFilter regions={regions} selectClassName={nativeSelectClassName("h-8")} />
             </Suspense>

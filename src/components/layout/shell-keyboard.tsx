@@ -1,6 +1,7 @@
 "use client";
 
-import { Suspense, lazy, useCallback, useEffect, useState, type ReactNode } from "react";
+import { Suspense, lazy, useCallback, useEffect, useState } from "react";
+import { OPEN_PALETTE } from "@/lib/domain/navigation/shortcuts";
 
 // None of these is in a page's first load: the key handler arrives once the page is idle (or at
 // the first Ctrl-K), the palette and the help when first opened.
@@ -13,10 +14,10 @@ const isPaletteKey = (e: KeyboardEvent) =>
   (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k";
 
 /**
- * The shell's search button, command palette (Ctrl/⌘-K) and keyboard shortcuts (`?`). The icon
- * is drawn by the server, so the icon library stays out of the page's JavaScript.
+ * The shell's command palette (Ctrl/⌘-K, or the header's search button) and keyboard shortcuts
+ * (`?`).
  */
-export function ShellKeyboard({ searchIcon }: { searchIcon: ReactNode }) {
+export function ShellKeyboard() {
   const [keys, setKeys] = useState(false);
   const [palette, setPalette] = useState(false);
   const [help, setHelp] = useState(false);
@@ -47,26 +48,25 @@ export function ShellKeyboard({ searchIcon }: { searchIcon: ReactNode }) {
     };
   }, [keys, openPalette]);
 
+  // The search button, wherever the server put it.
+  useEffect(() => {
+    const onClick = (e: MouseEvent) => {
+      if (e.target instanceof Element && e.target.closest(`[${OPEN_PALETTE}]`)) openPalette();
+    };
+    document.addEventListener("click", onClick);
+    return () => document.removeEventListener("click", onClick);
+  }, [openPalette]);
+
   return (
     <>
-      <button
-        type="button"
-        onClick={openPalette}
-        className="flex h-8 items-center gap-2 rounded-md border bg-background px-2 text-sm text-muted-foreground hover:bg-muted"
-        aria-keyshortcuts="Control+K Meta+K"
-        data-testid="open-palette"
-      >
-        {searchIcon}
-        <span>Search or jump to…</span>
-        <kbd className="rounded border bg-muted px-1 font-mono text-[0.7rem]">Ctrl K</kbd>
-      </button>
+      {/* one boundary each: a loading palette must not hold back the handler's new props */}
       <Suspense>
         {keys ? (
           <KeyHandler overlay={palette || help} onPalette={openPalette} onHelp={openHelp} />
         ) : null}
-        {palette ? <CommandPalette onClose={() => setPalette(false)} /> : null}
-        {help ? <ShortcutHelp onClose={() => setHelp(false)} /> : null}
       </Suspense>
+      <Suspense>{palette ? <CommandPalette onClose={() => setPalette(false)} /> : null}</Suspense>
+      <Suspense>{help ? <ShortcutHelp onClose={() => setHelp(false)} /> : null}</Suspense>
     </>
   );
 }

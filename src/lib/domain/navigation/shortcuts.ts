@@ -8,6 +8,9 @@
 /** The `?act=` value a page reads to open one action's confirmation (never to run it). */
 export const ACT_PARAM = "act";
 
+/** The attribute of the header's search button (drawn by the server, with no script of its own). */
+export const OPEN_PALETTE = "data-open-palette";
+
 export type ShortcutCommand =
   | { kind: "palette" }
   | { kind: "help" }
