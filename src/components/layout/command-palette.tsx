@@ -66,18 +66,29 @@ const DEBOUNCE_MS = 120;
  * object's page with its confirmation showing, so the blast radius is read before anything
  * changes. A combobox with a listbox: arrows move, Enter opens, Escape closes.
  */
-export default function CommandPalette({ onClose }: { onClose: () => void }) {
+export default function CommandPalette({
+  typedAhead,
+  onOpen,
+  onClose,
+}: {
+  /** what was typed while the palette's code loaded: its first query */
+  typedAhead: () => string;
+  /** the input has the keys from now on */
+  onOpen: () => void;
+  onClose: () => void;
+}) {
   const router = useRouter();
   const dialog = useRef<HTMLDialogElement>(null);
   const id = useId();
-  const [query, setQuery] = useState("");
+  const [query, setQuery] = useState(typedAhead);
   const [state, setState] = useState<State>({ status: "loading" });
   const [active, setActive] = useState(0);
 
   useEffect(() => {
     const d = dialog.current;
     if (d && !d.open) d.showModal();
-  }, []);
+    onOpen();
+  }, [onOpen]);
 
   useEffect(() => {
     const controller = new AbortController();

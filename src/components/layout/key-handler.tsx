@@ -61,11 +61,14 @@ export default function KeyHandler({
   overlay,
   onPalette,
   onHelp,
+  takeQueued,
 }: {
   /** the palette or the help is open: keys are theirs */
   overlay: boolean;
   onPalette: () => void;
   onHelp: () => void;
+  /** the keys pressed before this code arrived (each given once) */
+  takeQueued: () => string[];
 }) {
   const router = useRouter();
   const pathname = usePathname();
@@ -109,6 +112,26 @@ export default function KeyHandler({
     [router, pathname, onPalette, onHelp],
   );
 
+  /** One key: a command, the first key of a sequence, or nothing. True when it was used. */
+  const handle = useCallback(
+    (key: string): boolean => {
+      const now = Date.now();
+      const before = pending.current && pending.current.until > now ? pending.current.key : null;
+      pending.current = null;
+      const command = resolveShortcut(key, before, incidentOnPage(pathname) !== null);
+      if (command === null) return false;
+      if (command === "wait") pending.current = { key, until: now + 1500 };
+      else run(command);
+      return true;
+    },
+    [pathname, run],
+  );
+
+  // Keys pressed before this code arrived, in order.
+  useEffect(() => {
+    for (const key of takeQueued()) handle(key);
+  }, [takeQueued, handle]);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.isComposing) return;
@@ -117,28 +140,18 @@ export default function KeyHandler({
       // While the palette or the help opens or is open, keys are theirs, not shortcuts.
       if (overlay && key !== "Ctrl K") return;
       if (key !== "Ctrl K" && typing(e.target)) return;
-      const now = Date.now();
-      const before = pending.current && pending.current.until > now ? pending.current.key : null;
-      pending.current = null;
-      const command = resolveShortcut(key, before, incidentOnPage(pathname) !== null);
-      if (command === null) return;
-      e.preventDefault();
-      if (command === "wait") {
-        pending.current = { key, until: now + 1500 };
-        return;
-      }
-      run(command);
+      if (handle(key)) e.preventDefault();
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [pathname, run, overlay]);
+  }, [handle, overlay]);
 
   // A new page starts with no row selected.
   useEffect(() => {
     for (const r of document.querySelectorAll(`[${SELECTED}]`)) r.removeAttribute(SELECTED);
   }, [pathname]);
 
-  // The palette's code too, so keys typed right after Ctrl-K land in it.
+  // The palette's code too, so it opens at once.
   useEffect(() => {
     void import("@/components/layout/command-palette");
   }, []);

@@ -1,6 +1,6 @@
 "use client";
 
-import { Suspense, lazy, useCallback, useEffect, useState } from "react";
+import { Suspense, lazy, useCallback, useEffect, useRef, useState } from "react";
 import { OPEN_PALETTE } from "@/lib/domain/navigation/shortcuts";
 
 // None of these is in a page's first load: the key handler arrives once the page is idle (or at
@@ -21,28 +21,54 @@ export function ShellKeyboard() {
   const [keys, setKeys] = useState(false);
   const [palette, setPalette] = useState(false);
   const [help, setHelp] = useState(false);
+  // Nothing typed is lost while code loads: keys before the handler arrives wait for it, and
+  // text typed while the palette opens becomes its query.
+  const queued = useRef<string[]>([]);
+  const typeAhead = useRef<string | null>(null);
   const openPalette = useCallback(() => {
     setHelp(false);
+    typeAhead.current ??= "";
     setPalette(true);
   }, []);
   const openHelp = useCallback(() => setHelp(true), []);
+  const takeQueued = useCallback(() => queued.current.splice(0), []);
+  const typedAhead = useCallback(() => typeAhead.current ?? "", []);
+  const paletteOpened = useCallback(() => {
+    typeAhead.current = null;
+  }, []);
 
   useEffect(() => {
-    if (keys) return;
     const start = () => void loadKeys().then(() => setKeys(true));
-    // Ctrl-K before the handler arrives still opens the palette.
-    const early = (e: KeyboardEvent) => {
-      if (!isPaletteKey(e)) return;
-      e.preventDefault();
-      openPalette();
-      start();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.isComposing) return;
+      const printable = e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey;
+      const field =
+        e.target instanceof HTMLElement &&
+        (e.target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName));
+      if (typeAhead.current !== null) {
+        if (printable && !field) {
+          typeAhead.current += e.key;
+          e.preventDefault();
+        }
+        return;
+      }
+      if (keys) return; // the handler has them
+      if (isPaletteKey(e)) {
+        e.preventDefault();
+        openPalette();
+        start();
+      } else if (printable && !field && !document.querySelector("dialog[open]")) {
+        queued.current.push(e.key);
+        start();
+      }
     };
-    document.addEventListener("keydown", early);
+    document.addEventListener("keydown", onKey);
+    if (keys) return () => document.removeEventListener("keydown", onKey);
     const idle = typeof requestIdleCallback === "function";
     const id = idle ? requestIdleCallback(start, { timeout: 3_000 }) : null;
     const timer = idle ? null : setTimeout(start, 1_000);
     return () => {
-      document.removeEventListener("keydown", early);
+      document.removeEventListener("keydown", onKey);
       if (id !== null) cancelIdleCallback(id);
       if (timer !== null) clearTimeout(timer);
     };
@@ -62,10 +88,23 @@ export function ShellKeyboard() {
       {/* one boundary each: a loading palette must not hold back the handler's new props */}
       <Suspense>
         {keys ? (
-          <KeyHandler overlay={palette || help} onPalette={openPalette} onHelp={openHelp} />
+          <KeyHandler
+            overlay={palette || help}
+            onPalette={openPalette}
+            onHelp={openHelp}
+            takeQueued={takeQueued}
+          />
         ) : null}
       </Suspense>
-      <Suspense>{palette ? <CommandPalette onClose={() => setPalette(false)} /> : null}</Suspense>
+      <Suspense>
+        {palette ? (
+          <CommandPalette
+            typedAhead={typedAhead}
+            onOpen={paletteOpened}
+            onClose={() => setPalette(false)}
+          />
+        ) : null}
+      </Suspense>
       <Suspense>{help ? <ShortcutHelp onClose={() => setHelp(false)} /> : null}</Suspense>
     </>
   );
