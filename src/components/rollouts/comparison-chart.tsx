@@ -37,10 +37,13 @@ export function ComparisonChart({
   format,
   canaryLabel,
   baselineLabel,
+  window,
   ended = null,
 }: {
   title: string;
   points: ComparisonPoint[];
+  /** the time the chart covers, ms since the epoch */
+  window: { start: number; end: number };
   /** the canary's limit given the baseline's value */
   limit: (baseline: number | null) => number | null;
   format: (v: number) => string;
@@ -53,7 +56,7 @@ export function ComparisonChart({
   const reading = latestReading(points);
   const shown = reading ? { ...reading, limit: limit(reading.baseline) } : null;
   const failures = points.filter((p) => p.failed).length;
-  const span = (data.at(-1)?.t ?? 0) - (data[0]?.t ?? 0);
+  const span = window.end - window.start;
   const zone = useZone();
   const time = (t: number) => formatClock(new Date(t), zone);
   const tick = (t: number) => (span < 10 * 60_000 ? time(t) : time(t).slice(0, 5));
@@ -87,7 +90,8 @@ export function ComparisonChart({
               <XAxis
                 dataKey="t"
                 type="number"
-                domain={["dataMin", "dataMax"]}
+                domain={[window.start, window.end]}
+                allowDataOverflow
                 tickFormatter={tick}
                 fontSize={11}
                 minTickGap={32}
@@ -104,12 +108,18 @@ export function ComparisonChart({
                   ifOverflow="extendDomain"
                   stroke={ended.failed ? "#dc2626" : "#64748b"}
                   strokeWidth={1.5}
-                  label={{
-                    value: ended.label,
-                    position: "insideTopLeft",
-                    fontSize: 11,
-                    fill: ended.failed ? "#dc2626" : "#64748b",
-                  }}
+                  label={(props: { viewBox?: { x?: number; y?: number } }) => (
+                    // above the plot, ending at the line: clear of the lines it marks
+                    <text
+                      x={(props.viewBox?.x ?? 0) - 3}
+                      y={(props.viewBox?.y ?? 0) - 4}
+                      textAnchor="end"
+                      fontSize={11}
+                      fill={ended.failed ? "#dc2626" : "#64748b"}
+                    >
+                      {ended.label}
+                    </text>
+                  )}
                 />
               ) : null}
               <Line

@@ -148,6 +148,8 @@ export type { ComparisonPoint };
 export interface RolloutSeries {
   errorRate: ComparisonPoint[];
   latencyP99: ComparisonPoint[];
+  /** the time the charts cover, ms since the epoch: the rollout's life and a little past its end */
+  window: { start: number; end: number };
 }
 
 /** What `GET /api/v1/rollouts/{id}` answers, and the rollout page renders first. */

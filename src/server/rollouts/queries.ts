@@ -389,6 +389,7 @@ export async function rolloutSeries(
   return {
     errorRate: withMeasurements(errorRate, measured, "error_rate", window),
     latencyP99: withMeasurements(latencyP99, measured, "latency_p99", window),
+    window,
   };
 }
 

@@ -72,6 +72,8 @@ describe("a finished rollout's comparison series", () => {
     const judged = r.analysis.flatMap((a) => a.metrics.filter((m) => m.metric === "error_rate"));
     expect(canary.map((p) => p.canary).sort()).toEqual(judged.map((m) => m.canary).sort());
     // The baseline goes on past the abort, and so does the chart: the canary visibly stops.
+    expect(series.window.start).toBeLessThanOrEqual(startedAt);
+    expect(series.window.end).toBeGreaterThan(finishedAt);
     expect(series.errorRate.at(-1)?.t).toBeGreaterThan(finishedAt);
     expect(series.errorRate.filter((p) => p.t > finishedAt && p.baseline !== null)).not.toEqual([]);
     expect(series.errorRate.filter((p) => p.t > finishedAt && p.canary !== null)).toEqual([]);
