@@ -43,4 +43,10 @@ export interface IncidentPlan {
   title: string;
   /** preset times (routine incidents); otherwise drawn when the incident is written */
   response?: { ack: number; mitigated: number; resolved: number; closed: number; summary: string };
+  /** what happened, when the response does not say (a failed canary) */
+  summary?: string;
+  /** what its postmortem names as the contributing factor, and the follow-up it set */
+  lessons: { factor: string; followUp: string };
+  /** activity around it its timeline shows (a failed canary's rollout events) */
+  related?: readonly { at: number; message: string; actor: string | null }[];
 }

@@ -187,8 +187,13 @@ export interface ModelSpec {
   strategy: "canary" | "blue_green";
   /** whether the model has a saved release plan */
   savedPlan: boolean;
-  /** the next-to-last version failed its canary in the first region and was rolled back */
-  failedCanary: { severity: Severity } | null;
+  /**
+   * The next-to-last version failed its canary in the first region (its analysis measured about
+   * 3% errors), and the later regions never started it. `ending`: "aborted" when the analysis
+   * aborted it at its second failed interval; "rolled_back" when the release manager rolled it
+   * back after the first one. `severity`: the incident it caused.
+   */
+  failedCanary: { severity: Severity; ending: "aborted" | "rolled_back" } | null;
   /** faults of the candidate versions registered but not rolled out, in registration order */
   candidates: readonly Fault[];
   slos: readonly SloSpec[];
@@ -211,7 +216,7 @@ export const MODELS: readonly ModelSpec[] = [
     stagingRegion: "us-east-1",
     strategy: "canary",
     savedPlan: true,
-    failedCanary: { severity: "SEV2" },
+    failedCanary: { severity: "SEV2", ending: "aborted" },
     // The ranking team's models also get a candidate that the simulator makes fail (elevated
     // 5xx), to see automated analysis catch it.
     candidates: ["errors", "none"],
@@ -253,7 +258,7 @@ export const MODELS: readonly ModelSpec[] = [
     stagingRegion: "us-east-1",
     strategy: "canary",
     savedPlan: true,
-    failedCanary: { severity: "SEV3" },
+    failedCanary: { severity: "SEV3", ending: "rolled_back" },
     candidates: ["none"],
     slos: [availability(0.999), latency(300), ONLINE_ACCURACY],
   },
@@ -293,7 +298,7 @@ export const MODELS: readonly ModelSpec[] = [
     stagingRegion: "us-east-1",
     strategy: "blue_green",
     savedPlan: true,
-    failedCanary: { severity: "SEV3" },
+    failedCanary: { severity: "SEV3", ending: "rolled_back" },
     candidates: ["none"],
     slos: [availability(0.995), latency(2500)],
   },
@@ -323,13 +328,23 @@ export const MODELS: readonly ModelSpec[] = [
 /** The steps of every past rollout. */
 export const ROLLOUT_STEPS = [
   { kind: "set_weight", weight: 10 },
-  { kind: "analysis", durationSec: 600 },
+  { kind: "analysis", durationSec: 600, intervalSec: 120 },
   { kind: "set_weight", weight: 25 },
   { kind: "pause", durationSec: 900 },
   { kind: "set_weight", weight: 50 },
-  { kind: "analysis", durationSec: 600 },
+  { kind: "analysis", durationSec: 600, intervalSec: 120 },
   { kind: "set_weight", weight: 100 },
 ] as const;
+
+/** What a failed canary's analysis measured: its share of 5xx responses. */
+export const FAILED_CANARY_ERROR_RATE = 0.031;
+
+/** What the postmortem of a failed canary's incident concluded. */
+export const FAILED_CANARY_LESSONS = {
+  factor:
+    "The version answered about 3% of production requests with a 5xx from its first analysis interval; staging's mirrored traffic did not exercise the failing path.",
+  followUp: "Replay a sample of production traffic against every candidate in staging.",
+};
 
 /** Infrastructure incidents unrelated to rollouts, each with the errors it caused. */
 export const OUTAGES: readonly {
@@ -343,6 +358,9 @@ export const OUTAGES: readonly {
   errorRate: number;
   severity: Severity;
   title: string;
+  /** what its postmortem names as the contributing factor, and the follow-up it set */
+  factor: string;
+  followUp: string;
 }[] = [
   {
     model: "assistant-llm-70b",
@@ -353,6 +371,8 @@ export const OUTAGES: readonly {
     errorRate: 0.012,
     severity: "SEV2",
     title: "H100 node failures in gke-euw1-serve-01 reduced LLM capacity",
+    factor: "Two H100 nodes failed together and the pool had no spare capacity to reschedule onto.",
+    followUp: "Keep one spare H100 node per serving pool in eu-west-1.",
   },
   {
     model: "fraud-scorer",
@@ -363,6 +383,8 @@ export const OUTAGES: readonly {
     errorRate: 0.004,
     severity: "SEV4",
     title: "Fraud Scorer p99 latency above 50 ms after feature-store failover",
+    factor: "The feature-store replica taken over during the failover had a cold cache.",
+    followUp: "Warm the standby feature-store replica before a planned failover.",
   },
   // Older incidents, so earlier months and quarters in the leadership review have causes.
   {
@@ -374,6 +396,8 @@ export const OUTAGES: readonly {
     errorRate: 0.01,
     severity: "SEV2",
     title: "Ranker XL 5xx after feature-store schema change",
+    factor: "A feature-store schema change was deployed without checking the models that read it.",
+    followUp: "Run the serving models' contract tests on every feature-store schema change.",
   },
   {
     model: "speech-asr",
@@ -388,6 +412,8 @@ export const OUTAGES: readonly {
     errorRate: 0.12,
     severity: "SEV1",
     title: "Speech ASR outage during ap-southeast-1 network partition",
+    factor: "All Speech ASR replicas in ap-southeast-1 sat behind the partitioned network segment.",
+    followUp: "Spread Speech ASR replicas across two network segments in each region.",
   },
 ];
 
@@ -399,24 +425,35 @@ export const ROUTINE_CAUSES = [
   {
     title: (model: string, region: string) => `${model}: p99 latency above objective in ${region}`,
     summary: "Latency rose with traffic; mitigated by scaling out, then tuned the autoscaler.",
+    factor: "The autoscaler scaled on GPU utilisation, which lagged the rise in requests.",
+    followUp: "Scale on requests in flight per replica instead of GPU utilisation.",
   },
   {
     title: (model: string, region: string) => `${model}: GPU node lost in ${region}`,
     summary: "A GPU node failed health checks; replicas were rescheduled and the node replaced.",
+    factor:
+      "Replicas took minutes to reschedule because their image was not cached on other nodes.",
+    followUp: "Pre-pull serving images on every node of the pool.",
   },
   {
     title: (model: string, region: string) => `${model}: stale features served in ${region}`,
     summary:
       "The feature-store sync lagged; traffic fell back to cached features until it caught up.",
+    factor: "The feature-store sync job ran behind without alerting anyone.",
+    followUp: "Page on feature freshness before serving falls back to cached features.",
   },
   {
     title: (model: string, region: string) =>
       `${model}: 5xx after a dependency deploy in ${region}`,
     summary: "An upstream service's deploy broke requests; it was rolled back by its owners.",
+    factor: "An upstream service changed its response format without a staged rollout.",
+    followUp: "Agree a staged rollout with the upstream service's owners for contract changes.",
   },
   {
     title: (model: string, region: string) => `${model}: prediction drift alert in ${region}`,
     summary: "Online quality dropped on a new traffic mix; a retrained version was promoted.",
+    factor: "The model had not been retrained on the traffic mix of the new surface.",
+    followUp: "Retrain on new surfaces' traffic before they launch.",
   },
 ] as const;
 

@@ -20,6 +20,7 @@ import {
   ROUTINE_WEEKS,
   TEAM_PACE,
 } from "./demo-data";
+import { seededPostmortem } from "./postmortems";
 import { createRng, type Rng } from "./rng";
 
 type Response = Omit<NonNullable<IncidentPlan["response"]>, "summary">;
@@ -41,6 +42,7 @@ export function outages(nowMs: number): { incidents: IncidentPlan[]; badWindows:
       version: "",
       severity: o.severity,
       title: o.title,
+      lessons: { factor: o.factor, followUp: o.followUp },
     });
     badWindows.push({ model: o.model, start, end: start + o.hours * HOUR, errorRate: o.errorRate });
   }
@@ -49,8 +51,9 @@ export function outages(nowMs: number): { incidents: IncidentPlan[]; badWindows:
 
 /**
  * The given incidents (failed canaries, outages) and routine ones, all resolved or closed, with
- * their timelines. Written in two statements (incidents, then their timelines) rather than one
- * per incident; the ids are set here so the timelines can refer to them.
+ * their timelines; a closed one with the postmortem completed before it was closed. Written in
+ * three statements (incidents, their timelines, postmortems) rather than one per incident; the
+ * ids are set here so the timelines can refer to them.
  */
 export async function seedIncidents(
   tx: Tx,
@@ -67,20 +70,21 @@ export async function seedIncidents(
   const plans = [...input.plans, ...routineIncidents(createRng(input.seed + 1), nowMs)];
   const incidents: Prisma.IncidentCreateManyInput[] = [];
   const events: Prisma.IncidentEventCreateManyInput[] = [];
+  const postmortems: Prisma.PostmortemCreateManyInput[] = [];
   for (const plan of plans.sort((a, b) => a.at - b.at)) {
     const id = randomUUID();
     const times = plan.response ?? drawnResponse(rng, plan.at);
     const isClosed = times.closed < nowMs;
+    const summary =
+      plan.response?.summary ??
+      plan.summary ??
+      `Capacity or dependency failure in ${plan.region}; mitigated by shifting traffic.`;
     incidents.push({
       id,
       title: plan.title,
       severity: plan.severity,
       status: isClosed ? "closed" : "resolved",
-      summary: plan.response
-        ? plan.response.summary
-        : plan.version
-          ? `Canary of ${plan.version} raised the 5xx rate in ${plan.region}; automated analysis rolled it back.`
-          : `Capacity or dependency failure in ${plan.region}; mitigated by shifting traffic.`,
+      summary,
       modelId: input.modelIds.get(plan.model) ?? null,
       regionCode: plan.region,
       affectedModels: [plan.model],
@@ -92,11 +96,35 @@ export async function seedIncidents(
       resolvedAt: new Date(times.resolved),
       closedAt: isClosed ? new Date(times.closed) : null,
     });
-    events.push(...timeline(id, plan.at, times, isClosed));
+    const own = timeline(id, plan.at, times, isClosed);
+    events.push(...own);
+    if (isClosed) {
+      const written = seededPostmortem({
+        id,
+        severity: plan.severity,
+        summary,
+        model: plan.model,
+        region: plan.region,
+        detectedAt: plan.at,
+        acknowledgedAt: times.ack,
+        mitigatedAt: times.mitigated,
+        resolvedAt: times.resolved,
+        closedAt: times.closed,
+        events: [
+          ...own.map((e) => ({ at: e.at.getTime(), message: e.message, actor: e.actor ?? null })),
+          ...(plan.related ?? []),
+        ],
+        lessons: plan.lessons,
+        author: INCIDENT_COMMANDER,
+      });
+      postmortems.push(written.postmortem);
+      events.push(written.event);
+    }
   }
   // In time order, so incident numbers follow detection as they did when written one by one.
   await tx.incident.createMany({ data: incidents });
   await tx.incidentEvent.createMany({ data: events });
+  await tx.postmortem.createMany({ data: postmortems });
 }
 
 /** A quick response: the incidents of failed canaries and outages were handled within hours. */
@@ -112,7 +140,7 @@ function timeline(
   detected: number,
   times: Response,
   isClosed: boolean,
-): Prisma.IncidentEventCreateManyInput[] {
+): (Prisma.IncidentEventCreateManyInput & { at: Date })[] {
   const event = (at: number, kind: string, message: string) => ({
     incidentId,
     at: new Date(at),
@@ -163,6 +191,7 @@ function routineIncidents(rng: Rng, nowMs: number): IncidentPlan[] {
         severity,
         title: cause.title(m.displayName, region),
         response: { ack, mitigated, resolved, closed, summary: cause.summary },
+        lessons: { factor: cause.factor, followUp: cause.followUp },
       });
     }
   }

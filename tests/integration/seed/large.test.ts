@@ -67,15 +67,38 @@ describe("the large fleet's scale-out", () => {
               AND r.status = 'completed'
             ORDER BY r."finishedAt" DESC LIMIT 1)`;
     expect(Number(rows[0]?.problems)).toBe(0);
-    // A failed canary's later waves were cancelled, and its analysis says why.
-    const failed = await prisma.rollout.findFirst({
-      where: { modelId: { startsWith: "lg" }, status: "rolled_back" },
-      include: { analysisRuns: true, steps: true, events: true },
+    // A failed canary's analysis says why it ended (aborted by the analysis, or rolled back
+    // after a failed interval), and its later waves never started.
+    const failed = await prisma.rollout.findMany({
+      where: {
+        modelId: { startsWith: "lg" },
+        status: { in: ["aborted", "rolled_back"] },
+        startedAt: { not: null },
+      },
+      include: { analysisRuns: true, events: true },
     });
-    if (failed) {
-      expect(failed.analysisRuns.some((a) => a.verdict === "fail")).toBe(true);
-      expect(failed.steps.find((s) => s.status === "failed")?.index).toBe(3);
-      expect(failed.events.map((e) => e.kind)).toContain("rolled_back");
+    for (const r of failed) {
+      expect(r.analysisRuns.some((a) => a.verdict === "fail")).toBe(true);
+      expect(r.events.map((e) => e.kind)).toContain(
+        r.status === "aborted" ? "analysis_failed" : "rollback",
+      );
+      const later = await prisma.rollout.findMany({
+        where: { releaseId: r.releaseId, wave: { gt: 0 } },
+      });
+      for (const w of later) expect(w).toMatchObject({ status: "aborted", startedAt: null });
+    }
+    // Every analysis step that ran recorded its intervals, every 300 s.
+    const steps = await prisma.rolloutStep.findMany({
+      where: { rolloutId: { startsWith: "lg" }, kind: "analysis", startedAt: { not: null } },
+      select: {
+        intervalSec: true,
+        rollout: { select: { _count: { select: { analysisRuns: true } } } },
+      },
+    });
+    expect(steps.length).toBeGreaterThan(0);
+    for (const s of steps) {
+      expect(s.intervalSec).toBe(300);
+      expect(s.rollout._count.analysisRuns).toBeGreaterThan(0);
     }
     const passes = await prisma.analysisRun.count({
       where: { rolloutId: { startsWith: "lg" }, verdict: "pass" },
@@ -129,8 +152,19 @@ describe("the large fleet's scale-out", () => {
       "acknowledged",
       "status",
       "status",
+      "postmortem",
       "status",
     ]);
+    // closed, so with the complete postmortem its timeline says was published
+    const postmortem = await prisma.postmortem.findUniqueOrThrow({
+      where: { incidentId: closed.id },
+    });
+    expect(postmortem.updatedAt.getTime()).toBeLessThanOrEqual(closed.closedAt?.getTime() ?? 0);
+    expect(
+      await prisma.incident.count({
+        where: { id: { startsWith: "lg" }, status: "closed", postmortem: null },
+      }),
+    ).toBe(0);
   });
 
   it("lets every new team's people sign in with the demo password", async () => {

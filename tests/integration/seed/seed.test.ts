@@ -100,12 +100,14 @@ describe("demo fleet seed", () => {
     expect(await prisma.rollout.count({ where: { status: "rolled_back" } })).toBeGreaterThanOrEqual(
       2,
     );
+    // Rolled back by the release manager after the analysis failed an interval (history.test.ts
+    // checks every seeded rollout's story).
     const rolledBack = await prisma.rollout.findFirst({
       where: { status: "rolled_back" },
-      include: { steps: true, events: true },
+      include: { analysisRuns: true, events: true },
     });
-    expect(rolledBack?.steps.some((s) => s.status === "failed")).toBe(true);
-    expect(rolledBack?.events.map((e) => e.kind)).toContain("rolled_back");
+    expect(rolledBack?.analysisRuns.some((a) => a.verdict === "fail")).toBe(true);
+    expect(rolledBack?.events.map((e) => e.kind)).toContain("rollback");
     const incidents = await prisma.incident.findMany();
     expect(incidents.length).toBeGreaterThanOrEqual(3);
     for (const i of incidents) expect(["resolved", "closed"]).toContain(i.status);
