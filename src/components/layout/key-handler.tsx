@@ -62,6 +62,7 @@ export default function KeyHandler({
   onPalette,
   onHelp,
   takeQueued,
+  onReady,
 }: {
   /** the palette or the help is open: keys are theirs */
   overlay: boolean;
@@ -69,6 +70,8 @@ export default function KeyHandler({
   onHelp: () => void;
   /** the keys pressed before this code arrived (each given once) */
   takeQueued: () => string[];
+  /** told when this starts and stops listening */
+  onReady: (listening: boolean) => void;
 }) {
   const router = useRouter();
   const pathname = usePathname();
@@ -143,8 +146,12 @@ export default function KeyHandler({
       if (handle(key)) e.preventDefault();
     };
     document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, [handle, overlay]);
+    onReady(true);
+    return () => {
+      onReady(false);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [handle, overlay, onReady]);
 
   // A new page starts with no row selected.
   useEffect(() => {

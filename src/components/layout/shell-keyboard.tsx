@@ -24,6 +24,11 @@ export function ShellKeyboard() {
   // Nothing typed is lost while code loads: keys before the handler arrives wait for it, and
   // text typed while the palette opens becomes its query.
   const queued = useRef<string[]>([]);
+  // whether the handler listens yet: from its first effect, not from when its code arrived
+  const ready = useRef(false);
+  const handlerReady = useCallback((listening: boolean) => {
+    ready.current = listening;
+  }, []);
   const typeAhead = useRef<string | null>(null);
   const openPalette = useCallback(() => {
     setHelp(false);
@@ -52,7 +57,7 @@ export function ShellKeyboard() {
         }
         return;
       }
-      if (keys) return; // the handler has them
+      if (ready.current) return; // the handler has them
       if (isPaletteKey(e)) {
         e.preventDefault();
         openPalette();
@@ -93,6 +98,7 @@ export function ShellKeyboard() {
             onPalette={openPalette}
             onHelp={openHelp}
             takeQueued={takeQueued}
+            onReady={handlerReady}
           />
         ) : null}
       </Suspense>
