@@ -206,6 +206,13 @@ test("an admin's signed webhook hears, once and verifiably, about a rollout the 
     expect(await live.getAttribute("data-status")).toBe("aborted");
   }).toPass({ timeout: 100_000, intervals: [2_000] });
   await expect(page.getByTestId("rollout-reason")).toContainText("Analysis failed");
+  // After the fact, the error-rate chart still shows the canary the analysis caught, and when.
+  const errors = page.getByRole("figure").filter({ hasText: "Error rate" });
+  await expect(errors.getByTestId("chart-reading")).toContainText(/canary \d+\.\d{2}%/);
+  await expect(errors.getByRole("img", { name: /^Error rate: / })).toHaveAttribute(
+    "aria-label",
+    /; aborted at /,
+  );
 
   // The delivery log, filtered to the channel: delivered within a few worker passes.
   await page.goto(`/admin/notifications/deliveries?channel=${channelId}`);

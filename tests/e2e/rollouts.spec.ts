@@ -24,6 +24,36 @@ test.beforeAll(async ({ browser }, testInfo) => {
 
 const status = (page: Page) => page.getByTestId("rollout-live");
 
+test("a seeded rollout its analysis aborted tells its story on its page, chart included", async ({
+  page,
+}) => {
+  // The demo's history: ranker-xl's failed canary in production/us-east-1, days ago (read only).
+  await signIn(page, "viewer@flightdeck.demo");
+  await page.goto("/rollouts?status=aborted&model=ranker-xl");
+  await page
+    .getByTestId("rollout-row")
+    .filter({ hasText: "Analysis failed at step 2" })
+    .first()
+    .getByRole("link")
+    .first()
+    .click();
+  await expect(status(page)).toHaveAttribute("data-status", "aborted");
+  const steps = page.getByTestId("rollout-steps");
+  await expect(steps).toContainText("Analysis 600 s, every 120 s");
+  await expect(steps).not.toContainText("?");
+  const runs = page.getByTestId("analysis-runs");
+  await expect(runs.getByRole("listitem")).toHaveCount(2);
+  await expect(runs).toContainText("Canary errors");
+  // The canary is still on the error-rate chart, with the reading that aborted it.
+  const errors = page.getByRole("figure").filter({ hasText: "Error rate" });
+  await expect(errors.getByTestId("chart-reading")).toContainText(/canary \d+\.\d{2}%/);
+  await expect(errors.getByTestId("chart-reading")).not.toContainText("canary —");
+  await expect(errors.getByRole("img", { name: /^Error rate: / })).toHaveAttribute(
+    "aria-label",
+    /2 analysis intervals over the limit; aborted at /,
+  );
+});
+
 test("an engineer aborts a rollout and rolls back; a viewer sees no action buttons", async ({
   page,
 }) => {
