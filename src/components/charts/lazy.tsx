@@ -1,6 +1,6 @@
 "use client";
 
-import dynamic from "next/dynamic";
+import { Suspense, lazy, useSyncExternalStore, type ComponentType } from "react";
 
 /**
  * The charts, loaded after the page's first paint. Recharts and its d3 parts are about 100 kB
@@ -19,22 +19,53 @@ function ChartLoading({ className }: { className: string }) {
   );
 }
 
-export const ComparisonChart = dynamic(
+/** Nothing to subscribe to: the snapshot differs only between the server and the browser. */
+const subscribe = () => () => {};
+
+/**
+ * A chart that renders only in the browser, after hydration (the server and the first render
+ * show the placeholder), its code fetched then. React's own lazy and Suspense, not next/dynamic,
+ * whose loader would add to every chart page's first load.
+ */
+function lazyChart<P extends object>(
+  load: () => Promise<ComponentType<P>>,
+  className: string,
+): ComponentType<P> {
+  const Chart = lazy(() => load().then((component) => ({ default: component })));
+  function LazyChart(props: P) {
+    const browser = useSyncExternalStore(
+      subscribe,
+      () => true,
+      () => false,
+    );
+    const placeholder = <ChartLoading className={className} />;
+    return browser ? (
+      <Suspense fallback={placeholder}>
+        <Chart {...props} />
+      </Suspense>
+    ) : (
+      placeholder
+    );
+  }
+  return LazyChart;
+}
+
+export const ComparisonChart = lazyChart(
   () => import("@/components/rollouts/comparison-chart").then((m) => m.ComparisonChart),
-  { ssr: false, loading: () => <ChartLoading className="h-[15.5rem]" /> },
+  "h-[15.5rem]",
 );
 
-export const BurnDownChart = dynamic(
+export const BurnDownChart = lazyChart(
   () => import("@/components/slos/slo-charts").then((m) => m.BurnDownChart),
-  { ssr: false, loading: () => <ChartLoading className="h-[17.5rem]" /> },
+  "h-[17.5rem]",
 );
 
-export const BurnRateChart = dynamic(
+export const BurnRateChart = lazyChart(
   () => import("@/components/slos/slo-charts").then((m) => m.BurnRateChart),
-  { ssr: false, loading: () => <ChartLoading className="h-[17.5rem]" /> },
+  "h-[17.5rem]",
 );
 
-export const ResponseTimeChart = dynamic(
+export const ResponseTimeChart = lazyChart(
   () => import("@/components/incidents/response-time-chart").then((m) => m.ResponseTimeChart),
-  { ssr: false, loading: () => <ChartLoading className="h-[17rem]" /> },
+  "h-[17rem]",
 );
