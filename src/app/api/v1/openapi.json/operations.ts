@@ -404,7 +404,11 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     summary: "Get a rollout",
     description:
       "One rollout with its steps, waves, analysis, history and live traffic, and the canary " +
-      "versus baseline series (`{ rollout, series }`).",
+      "versus baseline series (`{ rollout, series }`): error rate and p99 latency over " +
+      "`series.window` (the rollout's life, at most its last hour, and a little past its end), " +
+      "from the metrics source and the analysis intervals recorded then, so a finished " +
+      "rollout's canary stays for the time it served; `failed` marks an interval that judged " +
+      "the canary over its limit.",
     tags: ["Rollouts"],
     access: { permission: "fleet.read" },
     pathParams: { id: "The rollout's id." },
