@@ -37,13 +37,13 @@ export function ComparisonChart({
   format,
   canaryLabel,
   baselineLabel,
-  window,
+  range,
   ended = null,
 }: {
   title: string;
   points: ComparisonPoint[];
   /** the time the chart covers, ms since the epoch */
-  window: { start: number; end: number };
+  range: { start: number; end: number };
   /** the canary's limit given the baseline's value */
   limit: (baseline: number | null) => number | null;
   format: (v: number) => string;
@@ -56,7 +56,7 @@ export function ComparisonChart({
   const reading = latestReading(points);
   const shown = reading ? { ...reading, limit: limit(reading.baseline) } : null;
   const failures = points.filter((p) => p.failed).length;
-  const span = window.end - window.start;
+  const span = range.end - range.start;
   const zone = useZone();
   const time = (t: number) => formatClock(new Date(t), zone);
   const tick = (t: number) => (span < 10 * 60_000 ? time(t) : time(t).slice(0, 5));
@@ -90,7 +90,7 @@ export function ComparisonChart({
               <XAxis
                 dataKey="t"
                 type="number"
-                domain={[window.start, window.end]}
+                domain={[range.start, range.end]}
                 allowDataOverflow
                 tickFormatter={tick}
                 fontSize={11}

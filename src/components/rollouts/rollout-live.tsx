@@ -150,7 +150,7 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
             <ComparisonChart
               title="Error rate"
               points={series.errorRate}
-              window={series.window}
+              range={series.window}
               limit={errLimit}
               format={(v) => `${(v * 100).toFixed(2)}%`}
               canaryLabel={r.toVersion}
@@ -160,7 +160,7 @@ function Live({ initial, actions }: { initial: RolloutPayloadView; actions: Roll
             <ComparisonChart
               title="p99 latency"
               points={series.latencyP99}
-              window={series.window}
+              range={series.window}
               limit={latLimit}
               format={(v) => `${v.toFixed(0)} ms`}
               canaryLabel={r.toVersion}
