@@ -1,6 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./support/auth";
+import { firstLink } from "./support/links";
 
 /**
  * axe-core on every page, as an admin sees it (every control showing), in the light and the dark
@@ -22,26 +23,6 @@ async function audit(page: Page, label: string): Promise<string[]> {
     else console.log(line);
   }
   return problems;
-}
-
-/** A page of each kind with an id, taken from its list (which may stream in). */
-async function firstLink(page: Page, list: string, pattern: RegExp): Promise<string> {
-  await page.goto(list);
-  let href: string | undefined;
-  await expect
-    .poll(
-      async () => {
-        const hrefs = await page
-          .getByRole("main")
-          .locator("a[href]")
-          .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
-        href = hrefs.find((h) => pattern.test(h));
-        return href;
-      },
-      { message: `a link matching ${String(pattern)} on ${list}`, timeout: 15_000 },
-    )
-    .toBeTruthy();
-  return href as string;
 }
 
 test("every page has no serious or critical accessibility violation", async ({ page }) => {

@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { expect, test, type Browser, type BrowserContextOptions } from "@playwright/test";
 import { DEMO_PASSWORD } from "./support/auth";
+import { firstLink } from "./support/links";
 
 /**
  * First-load JavaScript per page, measured in Chromium as a person opening the page with an
@@ -67,29 +68,9 @@ test("every page's first-load JavaScript is within its budget", async ({ browser
   await expect(signInPage.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
   const signedIn = { baseURL, storageState: await signInContext.storageState() };
 
-  // a page of each kind with an id, taken from its list
-  // (polled: a list's table may stream in after the page's first bytes)
-  const firstLink = async (list: string, pattern: RegExp) => {
-    await signInPage.goto(list);
-    let href: string | undefined;
-    await expect
-      .poll(
-        async () => {
-          const hrefs = await signInPage
-            .getByRole("main")
-            .locator("a[href]")
-            .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
-          href = hrefs.find((h) => pattern.test(h));
-          return href;
-        },
-        { message: `a link matching ${String(pattern)} on ${list}`, timeout: 15_000 },
-      )
-      .toBeTruthy();
-    return href!;
-  };
-  const rollout = await firstLink("/rollouts", /^\/rollouts\/(?!new)[a-z0-9]+$/);
-  const incident = await firstLink("/incidents", /^\/incidents\/\d+$/);
-  const promotion = await firstLink("/promotions", /^\/promotions\/\d+$/);
+  const rollout = await firstLink(signInPage, "/rollouts", /^\/rollouts\/(?!new)[a-z0-9]+$/);
+  const incident = await firstLink(signInPage, "/incidents", /^\/incidents\/\d+$/);
+  const promotion = await firstLink(signInPage, "/promotions", /^\/promotions\/\d+$/);
   await signInContext.close();
 
   const budgets: [string, number][] = [
