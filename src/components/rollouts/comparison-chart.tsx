@@ -68,7 +68,9 @@ export function ComparisonChart({
         {shown ? (
           <span className="text-xs font-normal text-muted-foreground" data-testid="chart-reading">
             {ended ? `last reading ${time(shown.t)}` : "now"}: canary{" "}
-            <span className={shown.failed ? "font-medium text-destructive" : undefined}>
+            <span
+              className={shown.failed ? "font-medium text-red-700 dark:text-red-300" : undefined}
+            >
               {shown.canary !== null ? format(shown.canary) : "—"}
             </span>
             , baseline {shown.baseline !== null ? format(shown.baseline) : "—"}

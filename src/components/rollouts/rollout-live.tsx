@@ -341,7 +341,7 @@ function AnalysisRuns({ r }: { r: RolloutView }) {
                           {METRIC_NAMES[m.metric] ?? m.metric}
                         </th>
                         <td
-                          className={`pr-3 ${m.verdict === "fail" ? "font-medium text-destructive" : ""}`}
+                          className={`pr-3 ${m.verdict === "fail" ? "font-medium text-red-700 dark:text-red-300" : ""}`}
                         >
                           {m.verdict === "fail"
                             ? "✗ fail"
