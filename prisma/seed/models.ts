@@ -74,8 +74,13 @@ export async function seedModel(
   const baseImage = sha(rng);
   for (let v = 0; v < m.versions; v++) {
     const version = `${1 + Math.floor(v / 3)}.${v % 3}.0`;
-    // Staggered by the model's place in the catalogue, so models never release together.
-    const createdAt = nowMs - (m.versions - v) * 9 * DAY - rng.int(0, 3) * DAY - HOUR * input.index;
+    // The four newest 9 days apart, older ones spread back towards the model's creation, so
+    // the history reaches the quarter before (its review has deliveries to count). Staggered by
+    // the model's place in the catalogue, so models never release together.
+    const age = m.versions - v;
+    const spread = (m.createdDaysAgo - 5 - 36) / Math.max(1, m.versions - 4);
+    const daysAgo = age <= 4 ? age * 9 : 36 + Math.round((age - 4) * spread);
+    const createdAt = nowMs - daysAgo * DAY - rng.int(0, 3) * DAY - HOUR * input.index;
     const primary = Math.min(0.99, m.base + v * 0.008 + rng.float(-0.004, 0.006));
     const mv = await tx.modelVersion.create({
       data: {
