@@ -208,8 +208,12 @@ test("an engineer aborts an Argo Rollout from its page", async ({ page, browser 
   await signIn(page, ENGINEER);
   await page.goto(url);
   await expect(page.getByTestId("rollout-weight")).toHaveText(/^30% on 2\.2\.0/);
-  await page.getByRole("button", { name: "Abort" }).click();
   const dialog = page.getByRole("dialog");
+  // Clicked again until the page has hydrated: a click before it is lost.
+  await expect(async () => {
+    if (!(await dialog.isVisible())) await page.getByRole("button", { name: "Abort" }).click();
+    await expect(dialog).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
   await dialog.getByLabel("Reason (optional)").fill("p99 doubled on the canary");
   await dialog.getByRole("button", { name: "Confirm: abort" }).click();
   await expect(status(page)).toHaveAttribute("data-status", "aborted");

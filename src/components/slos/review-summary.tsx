@@ -151,6 +151,10 @@ const Name = ({ children }: { children: ReactNode }) => (
 
 const minutes = (s: { meanMinutes: number | null }) => responseTime(s.meanMinutes);
 const minutesDelta = (d: number) => responseTime(d);
+/** Lead and restore times in hours ("27.7 h"): delivery's table sits beside another on paper. */
+const hours = (m: number | null) =>
+  m === null ? "—" : Math.abs(m) < 60 ? `${Math.round(m)} min` : `${Number((m / 60).toFixed(1))} h`;
+const hoursDelta = (d: number) => hours(d);
 const count = (d: number) => String(Number(d.toFixed(2)));
 const points = (d: number) => `${Number((d * 100).toFixed(1))} pp`;
 
@@ -205,13 +209,13 @@ function DeliveryRows({ delivery }: { delivery: Compared<DeliveryFigures> }) {
       </Row>
       <Row>
         <Name>Lead time (median)</Name>
-        <Num>{responseTime(c.leadTime.medianMinutes)}</Num>
-        <Num className="text-muted-foreground">{responseTime(p.leadTime.medianMinutes)}</Num>
+        <Num>{hours(c.leadTime.medianMinutes)}</Num>
+        <Num className="text-muted-foreground">{hours(p.leadTime.medianMinutes)}</Num>
         <Num>
           <Change
             current={c.leadTime.medianMinutes}
             previous={p.leadTime.medianMinutes}
-            format={minutesDelta}
+            format={hoursDelta}
             better="lower"
           />
         </Num>
@@ -219,17 +223,17 @@ function DeliveryRows({ delivery }: { delivery: Compared<DeliveryFigures> }) {
       <Row>
         <Name>Time to restore (mean)</Name>
         <Num>
-          {minutes(c.timeToRestore)}
+          {hours(c.timeToRestore.meanMinutes)}
           {c.timeToRestore.incidents > 0 ? (
             <span className="text-muted-foreground"> ({c.timeToRestore.incidents})</span>
           ) : null}
         </Num>
-        <Num className="text-muted-foreground">{minutes(p.timeToRestore)}</Num>
+        <Num className="text-muted-foreground">{hours(p.timeToRestore.meanMinutes)}</Num>
         <Num>
           <Change
             current={c.timeToRestore.meanMinutes}
             previous={p.timeToRestore.meanMinutes}
-            format={minutesDelta}
+            format={hoursDelta}
             better="lower"
           />
         </Num>
