@@ -97,6 +97,13 @@ test("? lists the shortcuts; g i goes to Incidents; j, k and o move through the 
   await page.keyboard.type("g i ?");
   await expect(page).toHaveURL(/\/incidents$/);
   await expect(page.getByTestId("shortcut-help")).toHaveCount(0);
+  await expect(page.getByTestId("command-palette").getByRole("combobox")).toHaveValue("g i ?");
+  // Ctrl-K again while it is open, then closed: the shortcuts work again.
+  await page.keyboard.press("Control+k");
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("command-palette")).toHaveCount(0);
+  await page.keyboard.press("?");
+  await expect(page.getByTestId("shortcut-help")).toBeVisible();
 });
 
 test("the palette's abort opens the rollout page's own confirmation with its blast radius, and Escape changes nothing", async ({

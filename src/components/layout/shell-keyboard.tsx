@@ -30,16 +30,23 @@ export function ShellKeyboard() {
     ready.current = listening;
   }, []);
   const typeAhead = useRef<string | null>(null);
+  const paletteShown = useRef(false);
   const openPalette = useCallback(() => {
     setHelp(false);
-    typeAhead.current ??= "";
+    if (!paletteShown.current) typeAhead.current ??= "";
     setPalette(true);
   }, []);
   const openHelp = useCallback(() => setHelp(true), []);
   const takeQueued = useCallback(() => queued.current.splice(0), []);
   const typedAhead = useCallback(() => typeAhead.current ?? "", []);
   const paletteOpened = useCallback(() => {
+    paletteShown.current = true;
     typeAhead.current = null;
+  }, []);
+  const closePalette = useCallback(() => {
+    paletteShown.current = false;
+    typeAhead.current = null;
+    setPalette(false);
   }, []);
 
   useEffect(() => {
@@ -104,11 +111,7 @@ export function ShellKeyboard() {
       </Suspense>
       <Suspense>
         {palette ? (
-          <CommandPalette
-            typedAhead={typedAhead}
-            onOpen={paletteOpened}
-            onClose={() => setPalette(false)}
-          />
+          <CommandPalette typedAhead={typedAhead} onOpen={paletteOpened} onClose={closePalette} />
         ) : null}
       </Suspense>
       <Suspense>{help ? <ShortcutHelp onClose={() => setHelp(false)} /> : null}</Suspense>
