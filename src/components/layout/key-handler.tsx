@@ -2,6 +2,7 @@
 
 import { usePathname, useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef } from "react";
+import { fleetFilterQuery } from "@/lib/domain/navigation/fleet-filter";
 import {
   ACT_PARAM,
   incidentOnPage,
@@ -40,18 +41,6 @@ function typing(target: EventTarget | null): boolean {
   return ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
-/** Keeps the fleet filter (region, environment) when going to another section. */
-function withFilter(href: string): string {
-  const now = new URLSearchParams(window.location.search);
-  const keep = new URLSearchParams();
-  for (const key of ["region", "env"]) {
-    const value = now.get(key);
-    if (value) keep.set(key, value);
-  }
-  const query = keep.toString();
-  return query ? `${href}?${query}` : href;
-}
-
 /**
  * The shortcuts of src/lib/domain/navigation/shortcuts.ts, loaded after the page's first paint
  * (shell-keyboard.tsx): renders nothing, listens to keys, and opens the palette and the help
@@ -87,7 +76,10 @@ export default function KeyHandler({
           onHelp();
           return;
         case "go":
-          router.push(withFilter(command.href));
+          // the fleet filter (region, environment) follows, as on the sidebar's links
+          router.push(
+            `${command.href}${fleetFilterQuery(new URLSearchParams(window.location.search))}`,
+          );
           return;
         case "row":
           moveRow(command.move);

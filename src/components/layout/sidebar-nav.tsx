@@ -5,6 +5,7 @@ import { usePathname, useSearchParams } from "next/navigation";
 import type { ReactNode } from "react";
 import { clsx } from "clsx";
 import { ADMIN_ITEMS, NAV_ITEMS, type NavIcon } from "@/components/layout/nav-items";
+import { fleetFilterQuery } from "@/lib/domain/navigation/fleet-filter";
 
 type Item = (typeof NAV_ITEMS)[number] | (typeof ADMIN_ITEMS)[number];
 
@@ -24,12 +25,7 @@ export function SidebarNav({
 }) {
   const pathname = usePathname();
   const params = useSearchParams();
-  const keep = new URLSearchParams();
-  for (const key of ["region", "env"]) {
-    const value = params.get(key);
-    if (value) keep.set(key, value);
-  }
-  const suffix = keep.toString() ? `?${keep.toString()}` : "";
+  const suffix = fleetFilterQuery(params);
   const link = (item: Item) => {
     const active = item.href === "/" ? pathname === "/" : pathname.startsWith(item.href);
     return (

@@ -188,8 +188,6 @@ export function incidentActionLabel(step: IncidentPaletteStep, number: number): 
   return `Mark incident #${number} ${step === "investigate" ? "investigating" : "mitigated"}`;
 }
 
-export { ACT_PARAM };
-
 export function actHref(path: string, act: string, hash = ""): string {
   return `${path}?${ACT_PARAM}=${encodeURIComponent(act)}${hash}`;
 }

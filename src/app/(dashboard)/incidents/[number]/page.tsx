@@ -27,7 +27,8 @@ import { LinksList } from "@/components/links/links-list";
 import { RequestedIncidentStep } from "@/components/incidents/requested-step";
 import type { SearchParams } from "@/components/common/search-params";
 import { firstValues } from "@/lib/schemas/list-query";
-import { ACT_PARAM, INCIDENT_PALETTE_STEPS } from "@/lib/domain/navigation/search";
+import { INCIDENT_PALETTE_STEPS } from "@/lib/domain/navigation/search";
+import { ACT_PARAM } from "@/lib/domain/navigation/shortcuts";
 
 export async function generateMetadata({
   params,
