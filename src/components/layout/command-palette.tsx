@@ -73,21 +73,25 @@ export default function CommandPalette({
 }: {
   /** what was typed while the palette's code loaded: its first query */
   typedAhead: () => string;
-  /** the input has the keys from now on */
-  onOpen: () => void;
+  /** the input has the keys from now on; returns all that was typed before it */
+  onOpen: () => string;
   onClose: () => void;
 }) {
   const router = useRouter();
   const dialog = useRef<HTMLDialogElement>(null);
   const id = useId();
   const [query, setQuery] = useState(typedAhead);
+  const initial = useRef(query);
   const [state, setState] = useState<State>({ status: "loading" });
   const [active, setActive] = useState(0);
 
   useEffect(() => {
     const d = dialog.current;
     if (d && !d.open) d.showModal();
-    onOpen();
+    // Keys typed between this render and now (a lazy render can wait before it commits) are
+    // in the shell's buffer too: take them all, once.
+    const typed = onOpen();
+    if (typed.length > initial.current.length) queueMicrotask(() => setQuery(typed));
   }, [onOpen]);
 
   useEffect(() => {

@@ -54,7 +54,7 @@ export default function KeyHandler({
   onReady,
 }: {
   /** the palette or the help is open: keys are theirs */
-  overlay: boolean;
+  overlay: () => boolean;
   onPalette: () => void;
   onHelp: () => void;
   /** the keys pressed before this code arrived (each given once) */
@@ -133,7 +133,7 @@ export default function KeyHandler({
       const key = keyName(e);
       if (key === null) return;
       // While the palette or the help opens or is open, keys are theirs, not shortcuts.
-      if (overlay && key !== "Ctrl K") return;
+      if (overlay() && key !== "Ctrl K") return;
       if (key !== "Ctrl K" && typing(e.target)) return;
       if (handle(key)) e.preventDefault();
     };

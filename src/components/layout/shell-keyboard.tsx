@@ -31,19 +31,35 @@ export function ShellKeyboard() {
   }, []);
   const typeAhead = useRef<string | null>(null);
   const paletteShown = useRef(false);
+  // Whether the palette or the help is open, known at once (the state re-renders later, and a
+  // key typed in between belongs to them, not to the shortcuts).
+  const overlay = useRef<"palette" | "help" | null>(null);
+  const overlayOpen = useCallback(() => overlay.current !== null, []);
   const openPalette = useCallback(() => {
+    overlay.current = "palette";
     setHelp(false);
     if (!paletteShown.current) typeAhead.current ??= "";
     setPalette(true);
   }, []);
-  const openHelp = useCallback(() => setHelp(true), []);
+  const openHelp = useCallback(() => {
+    overlay.current = "help";
+    setHelp(true);
+  }, []);
+  const closeHelp = useCallback(() => {
+    if (overlay.current === "help") overlay.current = null;
+    setHelp(false);
+  }, []);
   const takeQueued = useCallback(() => queued.current.splice(0), []);
   const typedAhead = useCallback(() => typeAhead.current ?? "", []);
+  /** The palette's input has the keys from now on: what was typed before, once. */
   const paletteOpened = useCallback(() => {
     paletteShown.current = true;
+    const typed = typeAhead.current ?? "";
     typeAhead.current = null;
+    return typed;
   }, []);
   const closePalette = useCallback(() => {
+    if (overlay.current === "palette") overlay.current = null;
     paletteShown.current = false;
     typeAhead.current = null;
     setPalette(false);
@@ -101,7 +117,7 @@ export function ShellKeyboard() {
       <Suspense>
         {keys ? (
           <KeyHandler
-            overlay={palette || help}
+            overlay={overlayOpen}
             onPalette={openPalette}
             onHelp={openHelp}
             takeQueued={takeQueued}
@@ -114,7 +130,7 @@ export function ShellKeyboard() {
           <CommandPalette typedAhead={typedAhead} onOpen={paletteOpened} onClose={closePalette} />
         ) : null}
       </Suspense>
-      <Suspense>{help ? <ShortcutHelp onClose={() => setHelp(false)} /> : null}</Suspense>
+      <Suspense>{help ? <ShortcutHelp onClose={closeHelp} /> : null}</Suspense>
     </>
   );
 }
