@@ -1,4 +1,4 @@
-import { dialOf, routeTraffic } from "./routing";
+import { routeTraffic } from "./routing";
 
 /**
  * The capacity check of a region drain: before anything changes, for each model, the traffic
@@ -132,7 +132,7 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
   const dialsAfter: Record<string, number> = {};
   for (const r of model.regions) {
     demand[r.region] = r.demandRps;
-    dialsAfter[r.region] = r.region === opts.region ? 0 : dialOf({ d: r.dial }, "d");
+    dialsAfter[r.region] = r.region === opts.region ? 0 : r.dial;
   }
   const after = routeTraffic(demand, dialsAfter);
   const receiving: RegionPlan[] = [];
@@ -188,8 +188,9 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
     const wantMax = Math.ceil(needed / (1 - Math.min(0.95, opts.headroom)) - 1e-9);
     const suggestedMax =
       hpaMax !== null && wantMax > (maxAllowed ?? 0) && wantMax <= gpuCeiling ? wantMax : null;
-    const raiseMinTo =
-      r.hpa && needed > r.hpa.min ? Math.min(needed, maxAllowed ?? needed, gpuCeiling) : null;
+    // Raised ahead of traffic, never lowered: null unless it is above the minimum in force.
+    const minTarget = Math.min(needed, maxAllowed ?? needed, gpuCeiling);
+    const raiseMinTo = r.hpa && minTarget > r.hpa.min ? minTarget : null;
     let verdict: Verdict;
     let reason: string;
     if (needed > gpuCeiling) {

@@ -2,7 +2,7 @@
  * How a global load balancer routes a model's production traffic between regions, given each
  * region's traffic dial: the percent of its own users' traffic a region keeps (100 serves them
  * all, 0 drains it), as AWS Global Accelerator's traffic dial or a GCP backend's capacity
- * scaler. What a region does not keep spills to the regions that still take traffic, in
+ * scaler. What a region does not keep spills to the other regions that still take traffic, in
  * proportion to the traffic each of them keeps: a larger region absorbs more.
  *
  * Flightdeck's simulated balancer routes exactly so, and drain plans predict with the same rule
@@ -32,29 +32,34 @@ export function routeTraffic(
 ): Routing {
   const regions = Object.keys(demand);
   const kept: Record<string, number> = {};
-  let spill = 0;
   let keptTotal = 0;
   for (const r of regions) {
-    const d = Math.max(0, demand[r] ?? 0);
-    const k = (d * dialOf(dials, r)) / 100;
+    const k = (Math.max(0, demand[r] ?? 0) * dialOf(dials, r)) / 100;
     kept[r] = k;
     keptTotal += k;
-    spill += d - k;
   }
-  const served: Record<string, number> = {};
-  if (keptTotal <= 0) {
-    // Nothing keeps traffic: spill has nowhere to go, unless some region is open but idle.
-    const open = regions.filter((r) => dialOf(dials, r) > 0);
-    for (const r of regions) served[r] = 0;
-    if (open.length === 0) return { served, unserved: spill };
-    for (const r of open) served[r] = spill / open.length;
-    return { served, unserved: 0 };
-  }
+  const served: Record<string, number> = { ...kept };
+  let unserved = 0;
   for (const r of regions) {
-    const k = kept[r] ?? 0;
-    served[r] = k + (spill * k) / keptTotal;
+    const spill = Math.max(0, demand[r] ?? 0) - (kept[r] ?? 0);
+    if (spill <= 0) continue;
+    // A region's spill goes to the other regions, never back to itself: a dial of 75 moves
+    // exactly a quarter of its users away.
+    const others = regions.filter((s) => s !== r);
+    const othersKept = keptTotal - (kept[r] ?? 0);
+    if (othersKept > 0) {
+      for (const s of others) served[s] = (served[s] ?? 0) + (spill * (kept[s] ?? 0)) / othersKept;
+      continue;
+    }
+    // No other region keeps traffic: open but idle regions share it, else it fails.
+    const open = others.filter((s) => dialOf(dials, s) > 0);
+    if (open.length === 0) {
+      unserved += spill;
+      continue;
+    }
+    for (const s of open) served[s] = (served[s] ?? 0) + spill / open.length;
   }
-  return { served, unserved: 0 };
+  return { served, unserved };
 }
 
 /** Each region's share of the model's global traffic (0..1), as served. */

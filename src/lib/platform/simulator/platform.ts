@@ -621,7 +621,7 @@ export class SimulatorPlatform
       // A raised minimum scales up at once; a lowered one waits for the scale-down window.
       if (r.hpa.current < r.hpa.min) r.hpa.current = r.hpa.min;
       if (r.hpa.current > r.hpa.max) r.hpa.current = r.hpa.max;
-      r.resourceVersion += 1;
+      // The autoscaler is its own object: the rollout's resource version does not move.
       rescheduleNow(state, chaos);
       return { state, result: undefined };
     });

@@ -20,7 +20,10 @@ export interface SimTraffic {
   history: DialChange[];
 }
 
-/** Dial changes kept per model; older ones are folded into the oldest kept. */
+/**
+ * Dial changes kept per model; older ones are dropped, so a moment before the oldest kept
+ * routes as if every region kept its own traffic (50 changes outlast any metrics window).
+ */
 const KEEP_CHANGES = 50;
 
 /** The dials in force at wall time `t`. */

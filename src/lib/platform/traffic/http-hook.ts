@@ -155,6 +155,11 @@ export class HttpTrafficHook implements TrafficManager {
 
   async setDials(ref: RegionDialsRef, dials: Record<string, number>) {
     const operation = `set dials of ${ref.model}`;
+    for (const [region, d] of Object.entries(dials)) {
+      if (typeof d !== "number" || !Number.isFinite(d) || d < 0 || d > 100) {
+        throw new PlatformError("traffic hook", `${operation}: dial of ${region} must be 0 to 100`);
+      }
+    }
     const { status, body } = await this.call(
       operation,
       `/models/${encodeURIComponent(ref.model)}/dials`,
@@ -194,8 +199,8 @@ export class HttpTrafficHook implements TrafficManager {
         status: errors.length > 0 ? "degraded" : "ok",
         detail:
           errors.length > 0
-            ? `${data.length} models; ${errors[0]?.message ?? ""}`
-            : `${data.length} models on the global load balancer`,
+            ? `${data.length} model${data.length === 1 ? "" : "s"}; ${errors[0]?.message ?? ""}`
+            : `${data.length} model${data.length === 1 ? "" : "s"} on the global load balancer`,
         checkedAt: clock.now(),
       };
     } catch (error) {
