@@ -32,22 +32,24 @@ const csvOrList = (inner: z.ZodType<string>) =>
     z.array(inner).max(200),
   );
 
+/** The plan's options besides the region (the API takes the region from its path). */
+export const drainPlanOptionsSchema = z.object({
+  scope: z.enum(DRAIN_SCOPES).default("all"),
+  /** the model's or team's name, for those scopes */
+  name: name.optional(),
+  /** headroom (percent) each receiving region must keep after the drain */
+  headroom: z.coerce
+    .number()
+    .int("Use a whole percentage.")
+    .min(0, "Headroom is 0 to 90%.")
+    .max(90, "Headroom is 0 to 90%.")
+    .default(20),
+  raise: csvOrList(raiseSchema).default([]),
+});
+
 /** A drain plan's question: it is read from the URL, so a plan is a link on-call can share. */
-export const drainPlanSchema = z
-  .object({
-    region: regionCodeSchema("Choose the region to drain."),
-    scope: z.enum(DRAIN_SCOPES).default("all"),
-    /** the model's or team's name, for those scopes */
-    name: name.optional(),
-    /** headroom (percent) each receiving region must keep after the drain */
-    headroom: z.coerce
-      .number()
-      .int("Use a whole percentage.")
-      .min(0, "Headroom is 0 to 90%.")
-      .max(90, "Headroom is 0 to 90%.")
-      .default(20),
-    raise: csvOrList(raiseSchema).default([]),
-  })
+export const drainPlanSchema = drainPlanOptionsSchema
+  .extend({ region: regionCodeSchema("Choose the region to drain.") })
   .superRefine((v, ctx) => {
     if (v.scope !== "all" && !v.name) {
       ctx.addIssue({

@@ -46,7 +46,7 @@ export default async function DrainPage({ params }: { params: Promise<{ id: stri
   const open = drain.phase === "draining" || drain.phase === "undraining";
   return (
     <>
-      {open ? <AutoRefresh everyMs={3_000} /> : null}
+      {drain.phase !== "undrained" ? <AutoRefresh everyMs={open ? 3_000 : 10_000} /> : null}
       <PageHeader
         title={`${drain.kind === "failover" ? "Emergency failover" : "Drain"} of ${drain.region}`}
         description={`${drain.scope}: ${drain.models} model${drain.models === 1 ? "" : "s"}. ${drain.reason ?? ""}`}
