@@ -133,6 +133,12 @@ export default async function DrainPlanPage({ searchParams }: { searchParams: Se
           </Link>
         ) : null}
       </div>
+      {!view.serving.autoscalers && plan.models.length > 0 ? (
+        <p role="status" className="mb-3 text-sm text-amber-800 dark:text-amber-300">
+          This platform&apos;s autoscalers cannot be changed from Flightdeck: raise the minimums and
+          maximums the plan needs yourself before you execute it.
+        </p>
+      ) : null}
       {view.serving.errors.length > 0 ? (
         <p role="status" className="mb-3 text-sm text-amber-800 dark:text-amber-300">
           Some sources did not answer, so the plan may be incomplete:{" "}
