@@ -468,10 +468,11 @@ describe("planModel", () => {
 });
 
 describe("planDrain", () => {
-  const safe = model([region("us"), region("eu")], "b-safe");
-  const safe2 = model([region("us"), region("eu")], "a-safe");
+  // each on its own cluster in eu, so their GPUs are not shared (see the next describe)
+  const safe = model([region("us"), region("eu", { cluster: "eu-b" })], "b-safe");
+  const safe2 = model([region("us"), region("eu", { cluster: "eu-a" })], "a-safe");
   const tight = model(
-    [region("us"), region("eu", { hpa: { min: 2, max: 6, current: 4 } })],
+    [region("us"), region("eu", { cluster: "eu-d", hpa: { min: 2, max: 6, current: 4 } })],
     "d-tight",
   );
   const impossible = model([region("us")], "c-impossible");
@@ -540,5 +541,39 @@ describe("the autoscaler minimum a drain raises", () => {
     const eu = receiver(p, "eu");
     expect(eu.verdict).toBe("impossible");
     expect(eu.raiseMinTo).toBeNull();
+  });
+});
+
+describe("models of one plan sharing a GPU pool", () => {
+  // eu serves 100 req/s on 4 replicas (25 each) with 8 L4 GPUs free in its cluster.
+  // Draining us: big needs 220 / 25 = 9 replicas (5 more GPUs), small 200 / 25 = 8 (4 more).
+  const big = model(
+    [region("us", { servedRps: 120, demandRps: 120 }), region("eu", { freeGpus: 8 })],
+    "big",
+  );
+  const small = model(
+    [region("us", { servedRps: 100, demandRps: 100 }), region("eu", { freeGpus: 8 })],
+    "small",
+  );
+
+  it("never counts one free GPU twice: the model moving most traffic takes first", () => {
+    expect(receiver(plan(small), "eu").verdict).not.toBe("impossible");
+    const p = planDrain([small, big], opts);
+    const first = p.models.find((m) => m.model === "big");
+    const second = p.models.find((m) => m.model === "small");
+    expect(first?.receiving[0]?.extraGpus).toBe(5);
+    expect(first?.verdict).not.toBe("impossible");
+    expect(second?.receiving[0]?.freeGpus).toBe(3);
+    expect(second?.receiving[0]?.extraGpus).toBe(4);
+    expect(second?.verdict).toBe("impossible");
+    expect(second?.receiving[0]?.reason).toMatch(
+      /only 3 of the free ones are left after the plan's other models/,
+    );
+  });
+
+  it("shares nothing between different clusters or GPU types", () => {
+    const other = model([region("us"), region("eu", { gpuType: "A100", freeGpus: 8 })], "other");
+    const p = planDrain([big, other], opts);
+    expect(p.models.find((m) => m.model === "other")?.receiving[0]?.freeGpus).toBe(8);
   });
 });

@@ -38,6 +38,8 @@ export interface RegionServing {
   freeGpus: number;
   /** GPUs the team's namespace quota still allows there; null without a quota */
   quotaLeftGpus: number | null;
+  /** set by planDrain: `freeGpus` is what the plan's other models left of the pool */
+  sharedFree?: boolean;
 }
 
 export interface ModelServing {
@@ -199,7 +201,9 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
       reason = `Needs ${needed} replicas (${extraGpus} more ${r.gpuType} GPUs) in ${r.cluster}; ${
         quotaBound
           ? `the team's quota allows only ${r.quotaLeftGpus} more`
-          : `only ${r.freeGpus} are free`
+          : r.sharedFree
+            ? `only ${r.freeGpus} of the free ones are left after the plan's other models`
+            : `only ${r.freeGpus} are free`
       }.`;
     } else if (maxAllowed !== null && needed > maxAllowed) {
       verdict = "tight";
@@ -248,11 +252,35 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
   };
 }
 
+/**
+ * The plan for every model in scope. Models whose receiving regions share a GPU pool (the same
+ * cluster and GPU type) share its free GPUs: each takes what it needs in turn, the model moving
+ * the most traffic first, so the plan never counts one free GPU twice.
+ */
 export function planDrain(models: readonly ModelServing[], opts: PlanOptions): DrainPlan {
   const plans: ModelPlan[] = [];
-  for (const m of models) {
-    const p = planModel(m, opts);
-    if (p) plans.push(p);
+  const free = new Map<string, number>();
+  const poolOf = (r: RegionServing) => `${r.cluster}/${r.gpuType}`;
+  const order = [...models].sort((a, b) => {
+    const moved = (m: ModelServing) =>
+      m.regions.find((r) => r.region === opts.region)?.servedRps ?? 0;
+    return moved(b) - moved(a) || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0);
+  });
+  for (const m of order) {
+    const shared = m.regions.map((r) => {
+      if (r.region === opts.region) return r;
+      const left = free.get(poolOf(r));
+      return left === undefined ? r : { ...r, freeGpus: left, sharedFree: true };
+    });
+    const p = planModel({ ...m, regions: shared }, opts);
+    if (!p) continue;
+    for (const r of shared) {
+      if (r.region === opts.region) continue;
+      const rp = p.receiving.find((x) => x.region === r.region);
+      const taken = rp && rp.verdict !== "impossible" ? rp.extraGpus : 0;
+      free.set(poolOf(r), Math.max(0, r.freeGpus - taken));
+    }
+    plans.push(p);
   }
   plans.sort((a, b) => RANK[b.verdict] - RANK[a.verdict] || (a.model < b.model ? -1 : 1));
   const counts: Record<Verdict, number> = { safe: 0, tight: 0, impossible: 0 };

@@ -211,7 +211,9 @@ export default async function DrainPlanPage({ searchParams }: { searchParams: Se
                         {r.extraGpus} / {r.freeGpus}
                       </TableCell>
                       <TableCell className="text-right tabular-nums">
-                        {pctText(r.headroomAfter)}
+                        {r.headroomAfter !== null && r.headroomAfter < 0
+                          ? `none (${r.replicasNeeded - Math.min(r.hpaMaxPlanned ?? r.hpaMax ?? r.gpuCeiling, r.gpuCeiling)} replicas short)`
+                          : pctText(r.headroomAfter)}
                       </TableCell>
                       <TableCell className="min-w-64">
                         <StatusBadge status={r.verdict} />
