@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./support/auth";
+import { audit } from "./support/axe";
 
 /** Requests per second the drain page shows for a model in a region now. */
 async function rpsOf(page: Page, model: string, region: string): Promise<number> {
@@ -73,6 +74,7 @@ test(
     expect(await rpsOf(page, "ranker-xl", "us-west-2")).toBeGreaterThan(0);
     await expect(page.getByTestId("drain-timeline")).toContainText("Analysis passed");
     await expect(status).not.toContainText("paused");
+    expect(await audit(page, "a drained region's drain page")).toEqual([]);
 
     // Undrain: traffic returns to us-east-1 and the autoscaler gets its bounds back.
     page.once("dialog", (d) => d.accept());
