@@ -21,6 +21,9 @@ import {
 
 export const metadata: Metadata = { title: "Regions" };
 
+/** A region failing this share of its requests is offered a failover rather than a drain. */
+const OUTAGE_ERROR_RATE = 0.2;
+
 export default async function RegionsPage() {
   const actor = await requirePageActor();
   const view = await regionsView(actor);
@@ -101,6 +104,13 @@ export default async function RegionsPage() {
                       {" "}
                       {r.drain.kind} of {r.region}
                     </span>
+                  </Link>
+                ) : view.balancer && r.models > 0 && (r.errorRate ?? 0) >= OUTAGE_ERROR_RATE ? (
+                  <Link
+                    href={`/regions/drain?region=${encodeURIComponent(r.region)}`}
+                    className="text-sm font-medium text-red-700 underline-offset-4 hover:underline dark:text-red-300"
+                  >
+                    {errorText(r.errorRate)} failing: plan a failover
                   </Link>
                 ) : view.balancer && r.models > 0 ? (
                   <Link
