@@ -10,6 +10,7 @@ import type { RequestMeta } from "@/server/http/request-meta";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";
 import {
+  DEFAULT_DRAIN_STEPS,
   planDrain,
   raiseKey,
   type DrainPlan,
@@ -306,6 +307,14 @@ export async function commandDrain(
               blockedReason: null,
               nextAttemptAt: null,
               stepAppliedAt: null,
+              // A failover moved everything at once; its traffic comes back in steps, as a
+              // drain's does, each held long enough for the returning region to scale.
+              ...(row.kind === "failover" && row.stepIndex >= 0
+                ? {
+                    steps: [...DEFAULT_DRAIN_STEPS],
+                    stepIndex: DEFAULT_DRAIN_STEPS.length - 1,
+                  }
+                : {}),
             };
     const updated = await tx.regionDrain.update({
       where: { id },

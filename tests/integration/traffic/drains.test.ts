@@ -33,6 +33,7 @@ async function teamOf(model: string) {
 
 /** Runs the drain engine, moving the test clock, until the drain reaches `phase`. */
 async function driveUntil(id: string, phase: DrainPhase, seconds = 1800): Promise<void> {
+  // (a drain that pauses never gets there: fail with why)
   const deadline = time.now().getTime() + seconds * 1000;
   while (time.now().getTime() <= deadline) {
     await driveDrains();
@@ -314,5 +315,39 @@ describe("an emergency failover during a region outage", () => {
     expect(after.rps).toBe(0);
     const events = await prisma.regionDrainEvent.findMany({ where: { drainId: id } });
     expect(events.some((e) => e.kind === "step" && /100% moved/.test(e.message))).toBe(true);
+
+    // The outage over, undraining brings the traffic back in steps, not all at once.
+    await prisma.chaosExperiment.updateMany({
+      where: { reason: "drain test: outage" },
+      data: { stoppedAt: time.now() },
+    });
+    forgetChaosEffects();
+    // (Whether its analysis passed or paused it, as the tight regions shed load, it undrains.)
+    time.advance(60_000);
+    await driveDrains();
+    const drained = await prisma.regionDrain.findUniqueOrThrow({ where: { id } });
+    await commandDrain(
+      admin,
+      meta,
+      drainCommandSchema.parse({
+        drainId: id,
+        command: "undrain",
+        expectedVersion: drained.version,
+      }),
+    );
+    await driveUntil(id, "undrained");
+    const back = await prisma.regionDrainEvent.findMany({
+      where: { drainId: id, kind: "step" },
+      orderBy: { at: "asc" },
+      select: { message: true },
+    });
+    expect(back.map((e) => e.message).filter((m) => /^Undrain: us-east-1 keeps/.test(m))).toEqual([
+      "Undrain: us-east-1 keeps 25% of its traffic again.",
+      "Undrain: us-east-1 keeps 50% of its traffic again.",
+      "Undrain: us-east-1 keeps 75% of its traffic again.",
+    ]);
+    for (const m of plan.plan.models) {
+      expect((await dialsOf(m.model))["us-east-1"]).toBe(100);
+    }
   });
 });
