@@ -5,7 +5,7 @@ import { audit } from "./support/axe";
 /** Requests per second the drain page shows for a model in a region now. */
 async function rpsOf(page: Page, model: string, region: string): Promise<number> {
   const row = page.locator(
-    `[data-testid="drain-traffic"][data-model="${model}"][data-region="${region}"]`,
+    `[data-testid="traffic-row"][data-model="${model}"][data-region="${region}"]`,
   );
   return Number(await row.getAttribute("data-rps"));
 }

@@ -162,6 +162,37 @@ async function setBounds(
   }
 }
 
+interface BoundsChange {
+  label: string;
+  cluster: string;
+  autoscaler: { namespace: string; target: string } | null;
+  from: { min: number; max: number } | null;
+  to: { min: number; max: number } | null;
+}
+
+/**
+ * Sets autoscaler bounds, each conditionally on the bounds it expects; those changed since by
+ * someone else are left as they are. Says which it changed (with the new bounds) and which not.
+ */
+async function changeBounds(
+  row: DrainRow,
+  owner: string,
+  control: AutoscalerControl | null,
+  changes: BoundsChange[],
+): Promise<{ changed: string[]; outside: string[] }> {
+  const changed: string[] = [];
+  const outside: string[] = [];
+  if (!control) return { changed, outside };
+  for (const c of changes) {
+    if (!c.autoscaler || !c.from || !c.to) continue;
+    await guard(row, owner);
+    const outcome = await setBounds(control, { cluster: c.cluster, ...c.autoscaler }, c.from, c.to);
+    if (outcome === "changed-outside") outside.push(c.label);
+    else changed.push(`${c.label} to ${c.to.min}–${c.to.max}`);
+  }
+  return { changed, outside };
+}
+
 async function setDial(
   balancer: TrafficManager,
   model: string,
@@ -253,24 +284,20 @@ async function driveOne(
     try {
       if (step.kind === "none" || step.kind === "wait") return;
       if (step.kind === "raise-autoscalers") {
-        const raised: string[] = [];
-        const outside: string[] = [];
-        if (control) {
-          for (const m of models) {
-            for (const r of m.receiving) {
-              if (!r.hpaSet || !r.hpaBefore || !r.autoscaler) continue;
-              await guard(row, owner);
-              const outcome = await setBounds(
-                control,
-                { cluster: r.cluster, ...r.autoscaler },
-                r.hpaBefore,
-                r.hpaSet,
-              );
-              if (outcome === "changed-outside") outside.push(`${m.model} in ${r.region}`);
-              else raised.push(`${m.model} in ${r.region} to ${r.hpaSet.min}–${r.hpaSet.max}`);
-            }
-          }
-        }
+        const { changed: raised, outside } = await changeBounds(
+          row,
+          owner,
+          control,
+          models.flatMap((m) =>
+            m.receiving.map((r) => ({
+              label: `${m.model} in ${r.region}`,
+              cluster: r.cluster,
+              autoscaler: r.autoscaler,
+              from: r.hpaBefore,
+              to: r.hpaSet,
+            })),
+          ),
+        );
         await record(
           row,
           owner,
@@ -328,40 +355,27 @@ async function driveOne(
         return;
       }
       if (step.kind === "restore") {
-        const restored: string[] = [];
-        const outside: string[] = [];
-        if (control) {
-          for (const m of models) {
-            const targets = [
-              ...m.receiving.map((r) => ({
-                region: r.region,
-                cluster: r.cluster,
-                a: r.autoscaler,
-                set: r.hpaSet,
-                before: r.hpaBefore,
-              })),
-              {
-                region: row.region,
-                cluster: m.drained.cluster,
-                a: m.drained.autoscaler,
-                set: m.drained.hpaSet,
-                before: m.drained.hpaBefore,
-              },
-            ];
-            for (const t of targets) {
-              if (!t.a || !t.set || !t.before) continue;
-              await guard(row, owner);
-              const outcome = await setBounds(
-                control,
-                { cluster: t.cluster, ...t.a },
-                t.set,
-                t.before,
-              );
-              if (outcome === "changed-outside") outside.push(`${m.model} in ${t.region}`);
-              else restored.push(`${m.model} in ${t.region}`);
-            }
-          }
-        }
+        const { changed: restored, outside } = await changeBounds(
+          row,
+          owner,
+          control,
+          models.flatMap((m) => [
+            ...m.receiving.map((r) => ({
+              label: `${m.model} in ${r.region}`,
+              cluster: r.cluster,
+              autoscaler: r.autoscaler,
+              from: r.hpaSet,
+              to: r.hpaBefore,
+            })),
+            {
+              label: `${m.model} in ${row.region}`,
+              cluster: m.drained.cluster,
+              autoscaler: m.drained.autoscaler,
+              from: m.drained.hpaSet,
+              to: m.drained.hpaBefore,
+            },
+          ]),
+        );
         await record(
           row,
           owner,

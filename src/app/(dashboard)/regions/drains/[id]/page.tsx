@@ -11,8 +11,8 @@ import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { AutoRefresh } from "@/components/common/auto-refresh";
 import { DrainControls } from "@/components/traffic/drain-controls";
-import { ShareBar } from "@/components/traffic/share-bar";
-import { errorText, msText, rpsText } from "@/components/traffic/format";
+import { TrafficTable } from "@/components/traffic/traffic-table";
+import { errorText, msText } from "@/components/traffic/format";
 import {
   Table,
   TableBody,
@@ -102,55 +102,13 @@ export default async function DrainPage({ params }: { params: Promise<{ id: stri
         <h2 id="live-heading" className="mb-2 text-base font-semibold">
           Traffic now
         </h2>
-        <Table scrollLabel="Traffic now by model and region">
-          <TableCaption>
-            Each model&apos;s production traffic by region now; {drain.region} is the drained
-            region.
-          </TableCaption>
-          <TableHeader>
-            <TableRow>
-              <TableHead>Model</TableHead>
-              <TableHead>Region</TableHead>
-              <TableHead>Share</TableHead>
-              <TableHead className="text-right">Traffic</TableHead>
-              <TableHead className="text-right">Dial</TableHead>
-              <TableHead className="text-right">Ready replicas</TableHead>
-              <TableHead className="text-right">Errors</TableHead>
-              <TableHead className="text-right">p99</TableHead>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {live.flatMap((m) =>
-              m.regions.map((r) => (
-                <TableRow
-                  key={`${m.model}/${r.region}`}
-                  data-testid="drain-traffic"
-                  data-model={m.model}
-                  data-region={r.region}
-                  data-rps={r.rps.toFixed(2)}
-                >
-                  <TableCell className="font-medium">{m.model}</TableCell>
-                  <TableCell>
-                    {r.region}
-                    {r.region === drain.region ? (
-                      <span className="text-xs text-muted-foreground"> (drained)</span>
-                    ) : null}
-                  </TableCell>
-                  <TableCell>
-                    <ShareBar share={r.share} label={`${m.model} share in ${r.region}`} />
-                  </TableCell>
-                  <TableCell className="text-right tabular-nums">{rpsText(r.rps)}</TableCell>
-                  <TableCell className="text-right tabular-nums">{r.dial}%</TableCell>
-                  <TableCell className="text-right tabular-nums">{r.readyReplicas}</TableCell>
-                  <TableCell className="text-right tabular-nums">
-                    {errorText(r.errorRate)}
-                  </TableCell>
-                  <TableCell className="text-right tabular-nums">{msText(r.p99Ms)}</TableCell>
-                </TableRow>
-              )),
-            )}
-          </TableBody>
-        </Table>
+        <TrafficTable
+          rows={live.flatMap((m) => m.regions.map((r) => ({ model: m.model, ...r })))}
+          showModel
+          drainedRegion={drain.region}
+          label="Traffic now by model and region"
+          caption={`Each model's production traffic by region now; ${drain.region} is the drained region.`}
+        />
       </section>
 
       <section aria-labelledby="plan-heading" className="mb-6">
