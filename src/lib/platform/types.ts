@@ -389,6 +389,14 @@ export interface TrainingJobState {
   gpuHoursLost: number;
   /** the most recent interruptions, oldest first (see TrainingInterruptionState) */
   interruptions: TrainingInterruptionState[];
+  /**
+   * What a real cluster says of a job Flightdeck has not recorded yet, so a sync that discovers
+   * adds it: the model it trains (registry name), its GPU family and when it started. The
+   * simulator's jobs are all in the inventory already.
+   */
+  model?: string | null;
+  gpuType?: GpuType;
+  startedAt?: Date | null;
 }
 
 /**

@@ -120,9 +120,19 @@ export function checkpointIntervalHours(
   checkpoints: readonly CheckpointSample[],
   costSeconds: number | null,
 ): number | null {
-  const m = median(gaps(checkpoints).map((g) => g.hours));
-  if (m === null) return null;
-  return Math.max(0, m - (costSeconds ?? 0) / 3600);
+  return intervalFromMedianGap(median(gaps(checkpoints).map((g) => g.hours)), costSeconds);
+}
+
+/**
+ * The interval τ from the median time between consecutive checkpoints' ends (as a database
+ * computes it over many jobs at once): the gap less one write. Null without a gap.
+ */
+export function intervalFromMedianGap(
+  medianGapHours: number | null,
+  costSeconds: number | null,
+): number | null {
+  if (medianGapHours === null || !Number.isFinite(medianGapHours)) return null;
+  return Math.max(0, medianGapHours - (costSeconds ?? 0) / 3600);
 }
 
 // ---------------------------------------------------------------------------------------------

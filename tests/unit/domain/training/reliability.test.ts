@@ -11,6 +11,7 @@ import {
   INTERRUPTION_CAUSES,
   interruptionCost,
   interruptionRates,
+  intervalFromMedianGap,
   isInterruptionCause,
   jobReliability,
   meanTimeBetweenInterruptions,
@@ -381,5 +382,15 @@ describe("jobReliability", () => {
     expect(r.goodput.ratio).toBeNull();
     expect(r.mtbi).toBeNull();
     expect(r.advice.kind).toBe("not_enough_data");
+  });
+});
+
+describe("intervalFromMedianGap", () => {
+  it("is the gap less one write, never negative, unknown without a gap", () => {
+    expect(intervalFromMedianGap(2, 360)).toBeCloseTo(1.9, 10);
+    expect(intervalFromMedianGap(2, null)).toBe(2);
+    expect(intervalFromMedianGap(0.01, 3600)).toBe(0);
+    expect(intervalFromMedianGap(null, 60)).toBeNull();
+    expect(intervalFromMedianGap(Number.NaN, 60)).toBeNull();
   });
 });
