@@ -63,6 +63,7 @@ test("every page has no serious or critical accessibility violation", async ({ p
     `${incident}/postmortem`,
     "/incidents/new",
     "/training",
+    "/training/assistant-llm-70b-train-002",
     "/audit",
     "/settings",
     "/admin/users",

@@ -49,5 +49,7 @@ export async function pageObjectExists(actor: Actor | null, page: PageObject): P
       return found(await db().rollout.findUnique({ where: { id: page.id }, select }));
     case "slo":
       return found(await db().slo.findUnique({ where: { name: page.name }, select }));
+    case "training_job":
+      return found(await db().trainingJob.findUnique({ where: { name: page.name }, select }));
   }
 }

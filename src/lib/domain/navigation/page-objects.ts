@@ -18,7 +18,8 @@ export type PageObject =
   | { kind: "promotion"; number: string }
   | { kind: "rollout"; id: string }
   /** the SLO's page and its editor */
-  | { kind: "slo"; name: string };
+  | { kind: "slo"; name: string }
+  | { kind: "training_job"; name: string };
 
 /** Static pages beside a dynamic segment: `/incidents/new` is a page, not incident "new". */
 export const STATIC_SIBLINGS: Readonly<Record<string, readonly string[]>> = {
@@ -28,6 +29,7 @@ export const STATIC_SIBLINGS: Readonly<Record<string, readonly string[]>> = {
   promotions: ["new", "policy"],
   rollouts: ["new"],
   slos: ["import", "new", "review"],
+  training: [],
 };
 
 export function pageObjectOf(pathname: string): PageObject | null {
@@ -59,6 +61,8 @@ export function pageObjectOf(pathname: string): PageObject | null {
       return only(undefined) ? { kind: "rollout", id: key } : null;
     case "slos":
       return only(undefined, "edit") ? { kind: "slo", name: key } : null;
+    case "training":
+      return only(undefined) ? { kind: "training_job", name: key } : null;
     default:
       return null;
   }

@@ -130,8 +130,8 @@ export default async function TrainingJobPage({ params }: { params: Params }) {
               {gpuHours(r.workLostGpuHours + r.restartGpuHours)} GPU-h
             </p>
             <p className="text-xs text-muted-foreground">
-              {gpuHours(r.workLostGpuHours)} recomputed · {gpuHours(r.restartGpuHours)} restarting ·{" "}
-              {gpuHours(r.checkpointGpuHours)} writing checkpoints
+              {gpuHours(r.workLostGpuHours)} recomputed, {gpuHours(r.restartGpuHours)} restarting;
+              besides, {gpuHours(r.checkpointGpuHours)} writing checkpoints
             </p>
           </CardContent>
         </Card>
