@@ -26,7 +26,7 @@ async function audit(page: Page, label: string): Promise<string[]> {
 }
 
 test("every page has no serious or critical accessibility violation", async ({ page }) => {
-  test.setTimeout(360_000);
+  test.setTimeout(420_000);
   const problems: string[] = [];
   await page.goto("/sign-in");
   problems.push(...(await audit(page, "/sign-in")));

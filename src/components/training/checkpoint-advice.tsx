@@ -98,9 +98,8 @@ function AdviceBody({
         </dd>
         <dt className="text-muted-foreground">Optimum interval (Young/Daly)</dt>
         <dd data-testid="advice-formula" className="font-mono text-xs leading-6">
-          τ* = √(2 × C × MTBI) = √(2 × {costHours.toFixed(3)} h × {a.mtbi.hours.toFixed(1)} h) ={" "}
-          {bound ? "≥ " : ""}
-          {a.optimumHours.toFixed(2)} h
+          τ* = √(2 × C × MTBI) {bound ? "≥" : "="} √(2 × {costHours.toFixed(3)} h ×{" "}
+          {a.mtbi.hours.toFixed(1)} h) = {a.optimumHours.toFixed(2)} h
         </dd>
         <dt className="text-muted-foreground">Actual interval τ</dt>
         <dd>
