@@ -468,8 +468,10 @@ export async function syncFleet(
           )
         : new Map<string, string>();
       for (const j of jobs.data) {
+        // A real cluster's jobs are written only while its data is current.
+        if (discover && !current.has(j.cluster)) continue;
         let row = jobByName.get(j.name);
-        if (!row && discover && current.has(j.cluster)) {
+        if (!row && discover) {
           // A job on a real cluster joins the record once its model and team are known.
           const cid = clusterId.get(j.cluster);
           const model = j.model ? modelId.get(j.model) : undefined;
