@@ -347,11 +347,16 @@ class ClusterCache {
   }
 
   freshness(): ClusterFreshness {
-    const resources = Object.values(this.reflectors).map((r) => {
-      const f = r.freshness();
-      return { resource: f.resource, asOf: f.asOf, live: f.live, error: f.error };
-    });
+    const states = Object.values(this.reflectors).map((r) => r.freshness());
+    const resources = states.map((f) => ({
+      resource: f.resource,
+      asOf: f.asOf,
+      live: f.live,
+      error: f.error,
+    }));
     const failing = resources.filter((r) => !r.live);
+    // A custom resource the cluster does not have is not read, so it cannot fail with the rest.
+    const read = states.filter((f) => !f.absent || !f.live).length;
     const asOfs = resources.map((r) => r.asOf);
     const asOf = asOfs.some((a) => a === null)
       ? null
@@ -367,9 +372,7 @@ class ClusterCache {
                 ? [...new Set(failing.map((f) => f.error).filter(Boolean))].join("; ")
                 : "first read in progress"
             } (${
-              failing.length === resources.length
-                ? "every resource"
-                : failing.map((f) => f.resource).join(", ")
+              failing.length === read ? "every resource" : failing.map((f) => f.resource).join(", ")
             })`,
       resources,
     };
