@@ -507,6 +507,13 @@ export const TRAINING_JOBS: readonly {
   /** drawn from TRAINING_GPU_COUNTS unless set */
   gpuCount?: number;
   failureReason?: string;
+  /** hours of running between checkpoints; one every twentieth of the steps unless set */
+  checkpointEveryHours?: number;
+  /**
+   * what stopped it, one per restart, oldest first (a cause's usual words unless set); `restart`
+   * minutes until it ran again
+   */
+  interruptions?: readonly { cause: DemoInterruptionCause; message: string; restart: number }[];
 }[] = [
   {
     model: "ranker-xl",
@@ -515,8 +522,12 @@ export const TRAINING_JOBS: readonly {
     done: 0.62,
     restarts: 0,
     gpuType: "A100",
+    // every 15 minutes: far more often than its interruptions call for
+    checkpointEveryHours: 0.25,
   },
   {
+    // failed twice, checkpointing every 6 hours: the training page shows what each failure
+    // cost and that its interval is far too long
     model: "assistant-llm-70b",
     status: "running",
     steps: 400_000,
@@ -524,6 +535,20 @@ export const TRAINING_JOBS: readonly {
     restarts: 2,
     gpuType: "H100",
     gpuCount: 48,
+    checkpointEveryHours: 6,
+    interruptions: [
+      {
+        cause: "gpu_xid",
+        message:
+          "Xid 79: GPU fell off the bus on rank 22; the node was drained and the job restarted on a spare",
+        restart: 14,
+      },
+      {
+        cause: "nccl_timeout",
+        message: "NCCL watchdog: collective operation timeout on all-reduce after 1800 s (rank 9)",
+        restart: 6,
+      },
+    ],
   },
   {
     model: "toxicity-classifier",
@@ -541,6 +566,19 @@ export const TRAINING_JOBS: readonly {
     restarts: 3,
     gpuType: "A100",
     failureReason: "NCCL timeout: rank 17 lost contact (Xid 79, GPU fell off the bus)",
+    interruptions: [
+      { cause: "oom", message: "CUDA out of memory on rank 0 (OOMKilled)", restart: 4 },
+      {
+        cause: "node_lost",
+        message: "Worker on its node lost: NodeNotReady: kubelet stopped posting status",
+        restart: 18,
+      },
+      {
+        cause: "gpu_xid",
+        message: "NCCL timeout: rank 17 lost contact (Xid 79, GPU fell off the bus)",
+        restart: 0,
+      },
+    ],
   },
   {
     model: "query-embedder",
@@ -550,10 +588,22 @@ export const TRAINING_JOBS: readonly {
     restarts: 1,
     gpuType: "A100",
     failureReason: "Preempted by higher-priority job; resuming from the last checkpoint",
+    checkpointEveryHours: 1.5,
+    interruptions: [
+      {
+        cause: "preemption",
+        message: "Preempted by higher-priority job; resuming from the last checkpoint",
+        restart: 25,
+      },
+    ],
   },
 ];
 
 export const TRAINING_GPU_COUNTS = [8, 16, 24] as const;
+
+/** The interruption causes of the database's enum, as the demo names them. */
+export type DemoInterruptionCause =
+  "node_lost" | "gpu_xid" | "nccl_timeout" | "preemption" | "oom" | "other";
 
 /**
  * A promotion waiting for a release manager: Ravi asks to put query-embedder's newest version

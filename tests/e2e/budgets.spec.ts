@@ -91,6 +91,7 @@ test("every page's first-load JavaScript is within its budget", async ({ browser
     ["/promotions", SHELL],
     [promotion, ACTIONS],
     ["/training", ACTIONS],
+    ["/training/assistant-llm-70b-train-002", ACTIONS],
     ["/deployments", ACTIONS],
     ["/audit", SHELL],
     ["/rollouts/new", FORMS],

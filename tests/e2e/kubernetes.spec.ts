@@ -131,7 +131,8 @@ test("the fleet pages show the clusters' real objects, and nothing simulated", a
       if (w.model !== "ranker-xl") await expect(row).toContainText("not in the registry");
     }
   }
-  await expect(page.getByTestId("cluster-sources").locator("[data-live=true]")).toHaveCount(9);
+  // every resource read, Kubeflow PyTorchJobs and training pods among them
+  await expect(page.getByTestId("cluster-sources").locator("[data-live=true]")).toHaveCount(11);
 
   // Where ranker-xl runs: the canary's split in us-east-1, the settled version in eu-west-1.
   await page.goto(`${app.base}/models/ranker-xl`);

@@ -34,3 +34,62 @@ test("a failed training job is resumed from its last checkpoint, once, and audit
   await expect(audit.nth(0)).toContainText("training.resume");
   await expect(audit.nth(1)).toContainText("training.resume_requested");
 });
+
+test("the job that failed twice shows what each failure cost and whether its checkpoint interval is right", async ({
+  page,
+}) => {
+  await signIn(page, "viewer@flightdeck.demo");
+  await page.goto("/training");
+  // Fleet-wide: interruption rates, and the job among those flagged by the advice.
+  const reliability = page.getByTestId("fleet-reliability");
+  await expect(
+    reliability.getByTestId("rates-by-gpu").getByRole("cell", { name: "H100" }),
+  ).toBeVisible();
+  await expect(reliability.getByTestId("rates-by-cluster")).toBeVisible();
+  const flagged = reliability
+    .getByTestId("flagged-row")
+    .filter({ hasText: "assistant-llm-70b-train-002" });
+  await expect(flagged).toContainText("Checkpoints far too rarely");
+  await expect(
+    reliability.getByTestId("flagged-row").filter({ hasText: "ranker-xl-train-001" }),
+  ).toContainText("Checkpoints far too often");
+
+  // From the list to the job's page.
+  await page
+    .getByTestId("training-row")
+    .filter({ hasText: "assistant-llm-70b" })
+    .getByRole("link", { name: "assistant-llm-70b-train-002" })
+    .click();
+  await expect(
+    page.getByRole("heading", { level: 1, name: "assistant-llm-70b-train-002" }),
+  ).toBeVisible();
+
+  // Each failure with its cause in words and what it cost.
+  const rows = page.getByTestId("interruption-row");
+  const xid = rows.filter({ hasText: "GPU Xid error" });
+  const nccl = rows.filter({ hasText: "NCCL timeout" });
+  await expect(xid).toHaveCount(1);
+  await expect(nccl).toHaveCount(1);
+  for (const row of [xid, nccl]) {
+    const cells = row.getByRole("cell");
+    await expect(cells.nth(2)).toHaveText(/^[\d,]+$/); // steps lost
+    await expect(cells.nth(3)).toHaveText(/\d+(\.\d)? (h|min)/); // work lost
+    await expect(cells.nth(4)).toHaveText(/\d+ min/); // restart
+    await expect(cells.nth(5)).toHaveText(/^[\d,]+(\.\d)?$/); // GPU-hours lost
+  }
+  await expect(xid).toContainText("14 min");
+  await expect(page.getByTestId("goodput")).toContainText(/\d+\.\d%/);
+
+  // The advice: the formula with its numbers, and the verdict in words.
+  const advice = page.getByTestId("checkpoint-advice");
+  await expect(advice.getByTestId("advice-verdict")).toHaveText("Checkpoints far too rarely");
+  await expect(advice.getByTestId("advice-formula")).toContainText(
+    /τ\* = √\(2 × C × MTBI\) = √\(2 × [\d.]+ h × [\d.]+ h\) = [\d.]+ h/,
+  );
+  await expect(advice.getByTestId("advice-summary")).toContainText(/Checkpoint about every/);
+  await expect(page.getByTestId("checkpoint-row").first()).toContainText(/\d+ s|\d+\.\d min/);
+
+  // An unknown job is a 404.
+  const missing = await page.goto("/training/no-such-job");
+  expect(missing?.status()).toBe(404);
+});

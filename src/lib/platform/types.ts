@@ -5,6 +5,7 @@
  */
 import { GPU_TYPE_NAMES, type GpuTypeName } from "@/lib/domain/config/names";
 import type { ObjectSpec } from "@/lib/domain/rollouts/outside-change";
+import type { InterruptionCause } from "@/lib/domain/training/reliability";
 
 export type HealthStatus = "ok" | "degraded" | "down";
 
@@ -380,11 +381,46 @@ export interface TrainingJobState {
   stepsTotal: number;
   restarts: number;
   lastCheckpointStep: number | null;
-  /** the most recent checkpoints, oldest first */
-  checkpoints: { step: number; at: Date }[];
+  /**
+   * the most recent checkpoints, oldest first; `at` is when the write finished, `writeSeconds`
+   * how long it took (null when the platform does not say)
+   */
+  checkpoints: { step: number; at: Date; writeSeconds: number | null }[];
   failureReason: string | null;
+  /** GPU-hours the job ran (computing or writing checkpoints), work later lost included */
   gpuHoursUsed: number;
   gpuHoursLost: number;
+  /** the most recent interruptions, oldest first (see TrainingInterruptionState) */
+  interruptions: TrainingInterruptionState[];
+  /**
+   * What a real cluster says of a job Flightdeck has not recorded yet, so a sync that discovers
+   * adds it: the model it trains (registry name), its GPU family and when it started. The
+   * simulator's jobs are all in the inventory already.
+   */
+  model?: string | null;
+  gpuType?: GpuType;
+  startedAt?: Date | null;
+}
+
+/**
+ * One time a training job stopped before it finished: what stopped it and where it stood.
+ * Platforms keep a bounded number; Flightdeck's own record keeps them all (an interruption is
+ * identified by its job and `at`).
+ */
+export interface TrainingInterruptionState {
+  /** when the job stopped */
+  at: Date;
+  /** node_lost | gpu_xid | nccl_timeout | preemption | oom | other */
+  cause: InterruptionCause;
+  /** the platform's words (termination reason and message) */
+  message: string;
+  /** the step reached when it stopped; null when the platform does not know */
+  stepAtFailure: number | null;
+  /** the checkpoint it resumes from, and when that was written; null when it had none */
+  lastCheckpointStep: number | null;
+  lastCheckpointAt: Date | null;
+  /** from the stop until it ran again; null while it has not */
+  restartSeconds: number | null;
 }
 
 export interface TrainingPlatform extends HealthCheck {

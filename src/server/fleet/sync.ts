@@ -6,9 +6,16 @@ import { fleetPlatform, simulatorIsPlatform } from "@/server/fleet/platform";
 import {
   withTimeout,
   type ClusterInventory,
+  type TrainingJobState,
   type TrainingPlatform,
   type Workloads,
 } from "@/lib/platform/types";
+import type { Tx } from "@/server/db/tx";
+import {
+  interruptionCost,
+  stepsPerHourFromCheckpoints,
+  type InterruptionCause,
+} from "@/lib/domain/training/reliability";
 
 export interface SyncReport {
   clusters: number;
@@ -17,9 +24,82 @@ export interface SyncReport {
   deployments: number;
   jobs: number;
   checkpoints: number;
+  /** interruptions recorded or updated (a restart's duration once it ran again) */
+  interruptions: number;
   errors: string[];
   /** clusters whose inventory was read without an error in this sync */
   current: string[];
+}
+
+interface TrainingInterruptionRow {
+  trainingJobId: string;
+  at: Date;
+  cause: InterruptionCause;
+  message: string;
+  stepAtFailure: number | null;
+  lastCheckpointStep: number | null;
+  lastCheckpointAt: Date | null;
+  stepsLost: number | null;
+  workLostHours: number;
+  restartSeconds: number | null;
+  gpuHoursLost: number;
+}
+
+/** A job's reported interruptions as rows, each with what it cost (domain rule). */
+function interruptionRows(trainingJobId: string, j: TrainingJobState): TrainingInterruptionRow[] {
+  const stepsPerHour = stepsPerHourFromCheckpoints(j.checkpoints);
+  return j.interruptions.map((i) => {
+    const cost = interruptionCost(
+      { ...i, restartSeconds: i.restartSeconds ?? 0 },
+      { gpus: j.gpus, stepsPerHour },
+    );
+    return {
+      trainingJobId,
+      at: i.at,
+      cause: i.cause,
+      message: i.message.slice(0, 2_000),
+      stepAtFailure: i.stepAtFailure,
+      lastCheckpointStep: i.lastCheckpointStep,
+      lastCheckpointAt: i.lastCheckpointAt,
+      stepsLost: cost.stepsLost,
+      workLostHours: cost.workLostHours,
+      restartSeconds: i.restartSeconds,
+      gpuHoursLost: cost.gpuHoursLost,
+    };
+  });
+}
+
+/**
+ * Records interruptions in one statement: new ones are inserted, known ones (same job and time)
+ * updated only where the platform now says more (a restart's duration once it ran again). Returns
+ * how many rows were written.
+ */
+async function upsertInterruptions(tx: Tx, rows: TrainingInterruptionRow[]): Promise<number> {
+  let written = 0;
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const slice = rows.slice(i, i + 5_000);
+    const col = <K extends keyof TrainingInterruptionRow>(k: K) => slice.map((r) => r[k]);
+    const iso = (d: (Date | null)[]) => d.map((x) => (x === null ? null : x.toISOString()));
+    written += await tx.$executeRaw`
+      INSERT INTO "TrainingInterruption" AS t
+        (id, "trainingJobId", at, cause, message, "stepAtFailure", "lastCheckpointStep",
+         "lastCheckpointAt", "stepsLost", "workLostHours", "restartSeconds", "gpuHoursLost")
+      SELECT gen_random_uuid()::text, v.* FROM unnest(
+        ${col("trainingJobId")}::text[], ${iso(col("at"))}::timestamp[],
+        ${col("cause")}::text[]::"InterruptionCause"[], ${col("message")}::text[],
+        ${col("stepAtFailure")}::int[], ${col("lastCheckpointStep")}::int[],
+        ${iso(col("lastCheckpointAt"))}::timestamp[], ${col("stepsLost")}::int[],
+        ${col("workLostHours")}::float8[], ${col("restartSeconds")}::float8[],
+        ${col("gpuHoursLost")}::float8[]) AS v
+      ON CONFLICT ("trainingJobId", at) DO UPDATE SET
+        cause = EXCLUDED.cause, message = EXCLUDED.message,
+        "restartSeconds" = COALESCE(EXCLUDED."restartSeconds", t."restartSeconds"),
+        "gpuHoursLost" = GREATEST(EXCLUDED."gpuHoursLost", t."gpuHoursLost")
+      WHERE t.cause IS DISTINCT FROM EXCLUDED.cause OR t.message IS DISTINCT FROM EXCLUDED.message
+        OR (EXCLUDED."restartSeconds" IS NOT NULL
+            AND t."restartSeconds" IS DISTINCT FROM EXCLUDED."restartSeconds")`;
+  }
+  return written;
 }
 
 type Platform = ClusterInventory & Workloads & TrainingPlatform & { tick?: () => Promise<unknown> };
@@ -68,6 +148,7 @@ export async function syncFleet(
         deployments: 0,
         jobs: 0,
         checkpoints: 0,
+        interruptions: 0,
         errors,
         current: (() => {
           const failed = new Set(clusters.errors.map((e) => e.source));
@@ -359,12 +440,82 @@ export async function syncFleet(
         report.deployments += gone.length;
       }
 
-      // Training jobs and their checkpoints (all jobs' in a few statements: those already
-      // recorded are skipped)
-      const checkpoints: { trainingJobId: string; step: number; uri: string; createdAt: Date }[] =
-        [];
+      // Training jobs, their checkpoints and interruptions (all jobs' in a few statements: those
+      // already recorded are skipped, or updated where the platform now knows more)
+      const checkpoints: {
+        trainingJobId: string;
+        step: number;
+        uri: string;
+        createdAt: Date;
+        writeSeconds: number | null;
+      }[] = [];
+      const interruptions: TrainingInterruptionRow[] = [];
+      const modelId = discover
+        ? new Map(
+            (await tx.model.findMany({ select: { id: true, name: true } })).map((m) => [
+              m.name,
+              m.id,
+            ]),
+          )
+        : new Map<string, string>();
+      const teamOfNamespace = discover
+        ? new Map(
+            (
+              await tx.namespace.findMany({
+                select: { name: true, clusterId: true, teamId: true },
+              })
+            ).map((n) => [`${n.clusterId}/${n.name}`, n.teamId]),
+          )
+        : new Map<string, string>();
       for (const j of jobs.data) {
-        const row = jobByName.get(j.name);
+        // A real cluster's jobs are written only while its data is current.
+        if (discover && !current.has(j.cluster)) continue;
+        let row = jobByName.get(j.name);
+        if (!row && discover) {
+          // A job on a real cluster joins the record once its model and team are known.
+          const cid = clusterId.get(j.cluster);
+          const model = j.model ? modelId.get(j.model) : undefined;
+          const team = cid ? teamOfNamespace.get(`${cid}/${j.namespace}`) : undefined;
+          if (!cid || !model || !team) {
+            report.errors.push(
+              `training job ${j.cluster}/${j.namespace}/${j.name}: ${
+                !model
+                  ? `model ${j.model ?? "(no model label)"} is not in the registry`
+                  : `namespace ${j.namespace} has no team in Flightdeck`
+              }`,
+            );
+            continue;
+          }
+          row = await tx.trainingJob.create({
+            data: {
+              name: j.name,
+              modelId: model,
+              teamId: team,
+              clusterId: cid,
+              status: j.status,
+              gpuType: j.gpuType ?? "other",
+              gpuCount: j.gpus,
+              stepsTotal: j.stepsTotal,
+              stepsDone: j.stepsDone,
+              restarts: j.restarts,
+              gpuHoursUsed: j.gpuHoursUsed,
+              gpuHoursLost: j.gpuHoursLost,
+              failureReason: j.failureReason,
+              startedAt: j.startedAt ?? clock.now(),
+            },
+            select: {
+              id: true,
+              name: true,
+              status: true,
+              stepsDone: true,
+              restarts: true,
+              failureReason: true,
+              gpuHoursUsed: true,
+              gpuHoursLost: true,
+            },
+          });
+          report.jobs += 1;
+        }
         if (!row) continue;
         const next = {
           status: j.status,
@@ -387,8 +538,10 @@ export async function syncFleet(
             step: c.step,
             uri: `s3://ml-checkpoints/${j.name}/step-${c.step}`,
             createdAt: c.at,
+            writeSeconds: c.writeSeconds,
           });
         }
+        interruptions.push(...interruptionRows(row.id, j));
       }
       for (let i = 0; i < checkpoints.length; i += 5_000) {
         const created = await tx.checkpoint.createMany({
@@ -397,6 +550,16 @@ export async function syncFleet(
         });
         report.checkpoints += created.count;
       }
+      // A write duration reported after the checkpoint was first recorded fills it in.
+      const timed = checkpoints.filter((c) => c.writeSeconds !== null);
+      if (timed.length > 0) {
+        await tx.$executeRaw`
+          UPDATE "Checkpoint" AS c SET "writeSeconds" = v.seconds
+          FROM unnest(${timed.map((c) => c.trainingJobId)}::text[], ${timed.map((c) => c.step)}::int[],
+                      ${timed.map((c) => c.writeSeconds)}::float8[]) AS v(job, step, seconds)
+          WHERE c."trainingJobId" = v.job AND c.step = v.step AND c."writeSeconds" IS NULL`;
+      }
+      report.interruptions += await upsertInterruptions(tx, interruptions);
       return report;
     },
     { timeout: 60_000 },

@@ -492,6 +492,7 @@ describe("mirroring real clusters into the inventory", () => {
       deployments: 0,
       jobs: 0,
       checkpoints: 0,
+      interruptions: 0,
       errors: [],
       current: [east, west].sort(),
     });

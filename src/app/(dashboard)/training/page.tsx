@@ -1,6 +1,9 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
 import { listTrainingJobs } from "@/server/training/jobs";
+import { fleetReliability } from "@/server/training/reliability";
+import { FleetReliability } from "@/components/training/fleet-reliability";
 import { readListQuery, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { Pagination } from "@/components/common/pagination";
@@ -23,12 +26,16 @@ export const metadata: Metadata = { title: "Training" };
 
 export default async function TrainingPage({ searchParams }: { searchParams: SearchParams }) {
   const { query, params } = await readListQuery(searchParams);
-  const page = await listTrainingJobs(await requirePageActor(), query);
+  const actor = await requirePageActor();
+  const [page, reliability] = await Promise.all([
+    listTrainingJobs(actor, query),
+    fleetReliability(actor, query),
+  ]);
   return (
     <>
       <PageHeader
         title="Training jobs"
-        description="Progress, checkpoints, restarts and GPU-hours lost."
+        description="Progress, checkpoints, interruptions and GPU-hours lost; each job's page says what its failures cost and whether it checkpoints at the right interval."
       />
       {page.total === 0 ? (
         <EmptyState title="No training jobs match" hint="Clear the region filter." />
@@ -52,7 +59,12 @@ export default async function TrainingPage({ searchParams }: { searchParams: Sea
               return (
                 <TableRow key={j.id} data-testid="training-row">
                   <TableCell>
-                    <div className="font-medium">{j.name}</div>
+                    <Link
+                      href={`/training/${encodeURIComponent(j.name)}`}
+                      className="font-medium hover:underline"
+                    >
+                      {j.name}
+                    </Link>
                     <div className="text-xs text-muted-foreground">
                       {j.teamName} · {j.cluster}
                     </div>
@@ -139,6 +151,7 @@ export default async function TrainingPage({ searchParams }: { searchParams: Sea
         </Table>
       )}
       <Pagination {...page} basePath="/training" params={params} />
+      <FleetReliability data={reliability} />
     </>
   );
 }

@@ -20,7 +20,9 @@ export type PageObject =
   /** the SLO's page and its editor */
   | { kind: "slo"; name: string }
   /** a region drain or failover */
-  | { kind: "region_drain"; id: string };
+  | { kind: "region_drain"; id: string }
+  /** a training job's page */
+  | { kind: "training_job"; name: string };
 
 /** Static pages beside a dynamic segment: `/incidents/new` is a page, not incident "new". */
 export const STATIC_SIBLINGS: Readonly<Record<string, readonly string[]>> = {
@@ -30,6 +32,7 @@ export const STATIC_SIBLINGS: Readonly<Record<string, readonly string[]>> = {
   promotions: ["new", "policy"],
   rollouts: ["new"],
   slos: ["import", "new", "review"],
+  training: [],
 };
 
 export function pageObjectOf(pathname: string): PageObject | null {
@@ -65,6 +68,8 @@ export function pageObjectOf(pathname: string): PageObject | null {
       return key === "drains" && sub !== undefined && subKey === undefined
         ? { kind: "region_drain", id: sub }
         : null;
+    case "training":
+      return only(undefined) ? { kind: "training_job", name: key } : null;
     default:
       return null;
   }

@@ -6,8 +6,10 @@
  * others keep working.
  *
  * Rollouts are driven on Argo Rollouts (argo.ts: Flightdeck owns the steps, every write is
- * conditional on the resourceVersion read). KServe InferenceServices and training jobs are not
- * driven yet: no job is reported, and KServe models have no rollout object to drive.
+ * conditional on the resourceVersion read), and KServe InferenceServices through their canary
+ * traffic. Training jobs are read from Kubeflow PyTorchJobs and their pods (training.ts); resuming
+ * one is refused (the training operator restarts within its backoffLimit, and a failed
+ * PyTorchJob is submitted again by whoever owns it).
  */
 import { clock } from "@/lib/clock";
 import { VERSION_NAME, VERSION_NAME_RULE } from "@/lib/domain/models/registry";
@@ -72,6 +74,7 @@ import {
   type WorkloadProblem,
 } from "./inventory";
 import { DEFAULT_TIMING, Reflector, type ReflectorTiming, type ResourceKind } from "./reflector";
+import { pytorchJobStates, TRAINING_LABELS } from "./training";
 
 const pick = (o: Record<string, unknown> | undefined, keys: string[]) => {
   const out: Record<string, unknown> = {};
@@ -141,6 +144,73 @@ function slimNode(node: KubeObject): KubeObject {
   };
 }
 
+/** Keeps what the training mapping reads of a PyTorchJob: annotations, replicas and GPUs, status. */
+function slimPyTorchJob(job: KubeObject): KubeObject {
+  const specs = (job.spec?.pytorchReplicaSpecs ?? {}) as Record<
+    string,
+    { replicas?: number; template?: { spec?: { containers?: unknown } } }
+  >;
+  return {
+    metadata: {
+      name: job.metadata.name,
+      namespace: job.metadata.namespace,
+      resourceVersion: job.metadata.resourceVersion,
+      creationTimestamp: job.metadata.creationTimestamp,
+      labels: job.metadata.labels,
+      annotations: job.metadata.annotations,
+    },
+    spec: {
+      pytorchReplicaSpecs: Object.fromEntries(
+        Object.entries(specs).map(([type, spec]) => [
+          type,
+          {
+            replicas: spec.replicas,
+            template: {
+              spec: {
+                containers: Array.isArray(spec.template?.spec?.containers)
+                  ? spec.template.spec.containers.map((c: { resources?: unknown }) => ({
+                      resources: c.resources,
+                    }))
+                  : [],
+              },
+            },
+          },
+        ]),
+      ),
+    },
+    status: job.status,
+  };
+}
+
+/** Keeps what the training mapping reads of a training pod: its job, node and terminations. */
+function slimTrainingPod(pod: KubeObject): KubeObject {
+  const status = pod.status ?? {};
+  return {
+    metadata: {
+      name: pod.metadata.name,
+      namespace: pod.metadata.namespace,
+      resourceVersion: pod.metadata.resourceVersion,
+      labels: pick(pod.metadata.labels, [
+        TRAINING_LABELS.jobName,
+        TRAINING_LABELS.replicaType,
+      ]) as Record<string, string>,
+    },
+    spec: { nodeName: pod.spec?.nodeName },
+    status: {
+      ...pick(status, ["phase", "reason", "message", "startTime"]),
+      conditions: (Array.isArray(status.conditions) ? status.conditions : []).filter(
+        (c: { type?: string }) => c.type === "DisruptionTarget" || c.type === "Ready",
+      ),
+      containerStatuses: (Array.isArray(status.containerStatuses)
+        ? status.containerStatuses
+        : []
+      ).map((c: Record<string, unknown>) =>
+        pick(c, ["name", "restartCount", "state", "lastState"]),
+      ),
+    },
+  };
+}
+
 export const RESOURCES = {
   namespaces: { name: "namespaces", path: "/api/v1/namespaces" },
   nodes: { name: "nodes", path: "/api/v1/nodes", transform: slimNode },
@@ -172,6 +242,19 @@ export const RESOURCES = {
     name: "inferenceservices.serving.kserve.io",
     path: "/apis/serving.kserve.io/v1beta1/inferenceservices",
     optional: true,
+  },
+  pytorchJobs: {
+    name: "pytorchjobs.kubeflow.org",
+    path: "/apis/kubeflow.org/v1/pytorchjobs",
+    optional: true,
+    transform: slimPyTorchJob,
+  },
+  trainingPods: {
+    // Training pods of every phase: a failed pod says why the job stopped.
+    name: "pods (training)",
+    path: "/api/v1/pods",
+    labelSelector: TRAINING_LABELS.jobName,
+    transform: slimTrainingPod,
   },
 } satisfies Record<string, ResourceKind>;
 
@@ -266,11 +349,16 @@ class ClusterCache {
   }
 
   freshness(): ClusterFreshness {
-    const resources = Object.values(this.reflectors).map((r) => {
-      const f = r.freshness();
-      return { resource: f.resource, asOf: f.asOf, live: f.live, error: f.error };
-    });
+    const states = Object.values(this.reflectors).map((r) => r.freshness());
+    const resources = states.map((f) => ({
+      resource: f.resource,
+      asOf: f.asOf,
+      live: f.live,
+      error: f.error,
+    }));
     const failing = resources.filter((r) => !r.live);
+    // A custom resource the cluster does not have is not read, so it cannot fail with the rest.
+    const read = states.filter((f) => !f.absent || !f.live).length;
     const asOfs = resources.map((r) => r.asOf);
     const asOf = asOfs.some((a) => a === null)
       ? null
@@ -286,9 +374,7 @@ class ClusterCache {
                 ? [...new Set(failing.map((f) => f.error).filter(Boolean))].join("; ")
                 : "first read in progress"
             } (${
-              failing.length === resources.length
-                ? "every resource"
-                : failing.map((f) => f.resource).join(", ")
+              failing.length === read ? "every resource" : failing.map((f) => f.resource).join(", ")
             })`,
       resources,
     };
@@ -925,13 +1011,41 @@ export class KubernetesPlatform
     }
   }
 
+  /** Every cluster's PyTorchJobs (training.ts); a checkpoints annotation it cannot read is an error. */
   async jobs(): Promise<PartialResult<TrainingJobState[]>> {
-    return { data: [], errors: [] };
+    const errors: PartialResult<unknown>["errors"] = [];
+    const data: TrainingJobState[] = [];
+    const now = clock.now();
+    for (const c of this.caches) {
+      const f = c.freshness();
+      if (!f.live) errors.push(this.staleError(c, f));
+      if (!(f.asOf || f.resources.some((r) => r.asOf))) continue;
+      // Recomputed when the jobs, their pods or the nodes change, or a minute passes (the
+      // running time of a job moves on).
+      const read = c.derive(
+        "training",
+        ["pytorchJobs", "trainingPods", "nodes"],
+        () =>
+          pytorchJobStates(
+            c.name,
+            c.items("pytorchJobs"),
+            c.items("trainingPods"),
+            c.items("nodes"),
+            now,
+          ),
+        String(Math.floor(now.getTime() / 60_000)),
+      );
+      data.push(...read.jobs);
+      for (const p of read.problems)
+        errors.push({ source: c.name, message: `PyTorchJob ${p.job}: ${p.message}` });
+    }
+    return { data, errors };
   }
+
   async resumeFromCheckpoint(job: string): Promise<TrainingJobState> {
     throw new PlatformError(
       "resume training job",
-      `${job}: Flightdeck does not read training jobs from Kubernetes clusters yet`,
+      `${job}: a PyTorchJob is restarted by the training operator within its runPolicy.backoffLimit; once it has failed, submit it again (it resumes from its last checkpoint if the training script loads one)`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import type { GpuType } from "../types";
+import type { InterruptionCause } from "@/lib/domain/training/reliability";
 import { regionRps, servingProfile } from "./behaviour";
 import { activeEffects, type ChaosEffect } from "./chaos";
 import { hash32, unit } from "./math";
@@ -109,10 +110,16 @@ export interface SimTrainingJob {
   stepsTotal: number;
   stepsPerHour: number;
   checkpointEvery: number;
-  /** the most recent checkpoints, newest last */
-  checkpoints: { step: number; at: number }[];
+  /** the most recent checkpoints, newest last; writeMs absent for those the inventory gave */
+  checkpoints: { step: number; at: number; writeMs?: number | null }[];
   /** the step being written while checkpointing; it becomes a checkpoint when the write ends */
   pendingCheckpoint?: number | null;
+  /** how long the write in progress takes */
+  pendingWriteMs?: number | null;
+  /** how long a checkpoint write takes this job, before noise (bigger models write longer) */
+  checkpointWriteMs?: number;
+  /** the most recent interruptions, newest last (absent in fleets stored before they were kept) */
+  interruptions?: SimInterruption[];
   restarts: number;
   /** automatic restarts allowed before the job stays failed (Kubernetes backoffLimit) */
   backoffLimit: number;
@@ -123,6 +130,18 @@ export interface SimTrainingJob {
   nodes: string[];
   gpuHoursUsed: number;
   gpuHoursLost: number;
+}
+
+/** One time a job stopped before it finished. */
+export interface SimInterruption {
+  at: number;
+  cause: InterruptionCause;
+  message: string;
+  stepAtFailure: number | null;
+  lastCheckpointStep: number | null;
+  lastCheckpointAt: number | null;
+  /** until it ran again; null while it waits for someone to resume it */
+  restartMs: number | null;
 }
 
 export interface FleetState {
@@ -185,6 +204,20 @@ const NODE_PROVISION_MS = 3 * MINUTE;
 const NODE_SCALE_DOWN_AFTER_MS = 10 * MINUTE;
 const HPA_SCALE_DOWN_WINDOW_MS = 5 * MINUTE;
 const KEEP_CHECKPOINTS = 20;
+const KEEP_INTERRUPTIONS = 20;
+
+/**
+ * A job's checkpoint write time: 30 s plus 2.5 s per GPU (the model and optimizer state grow
+ * with the gang), between 0.8x and 1.25x by job. Each write varies by ±15% around it.
+ */
+function checkpointWriteMs(seed: number, job: string, gpus: number): number {
+  return Math.round((30_000 + 2_500 * gpus) * (0.8 + 0.45 * unit(`${seed}:ckpt-cost:${job}`)));
+}
+
+function oneWriteMs(seed: number, j: SimTrainingJob, step: number): number {
+  const base = j.checkpointWriteMs ?? CHECKPOINT_WRITE_MS;
+  return Math.round(base * (0.85 + 0.3 * unit(`${seed}:ckpt-write:${j.name}:${step}`)));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Initial state
@@ -228,6 +261,10 @@ export interface FleetTopology {
     restarts: number;
     failureReason: string | null;
     checkpointSteps: number[];
+    /** the checkpoints with their times and write durations, where the inventory has them */
+    checkpoints?: { step: number; at: number; writeSeconds: number | null }[];
+    /** its recorded interruptions, oldest first, so a resume can close the last one */
+    interruptions?: SimInterruption[];
     startedAt: number;
     gpuHoursUsed: number;
     gpuHoursLost: number;
@@ -324,7 +361,14 @@ export function initialFleet(seed: number, topology: FleetTopology, now: number)
     const cluster = clusters.find((c) => c.name === j.cluster);
     const pool = cluster?.pools.find((p) => p.gpuType === j.gpuType) ?? cluster?.pools[0];
     const hours = Math.max(1, (now - j.startedAt) / HOUR);
-    const checkpointEvery = Math.max(1, Math.round(j.stepsTotal / 20));
+    // The cadence the job's checkpoints show, else one every twentieth of the run.
+    const known = (j.checkpoints ?? []).map((c) => c.step).sort((a, b) => a - b);
+    const steps = known
+      .slice(1)
+      .map((s, i) => s - (known[i] ?? 0))
+      .sort((a, b) => a - b);
+    const cadence = steps[Math.floor(steps.length / 2)];
+    const checkpointEvery = Math.max(1, cadence ?? Math.round(j.stepsTotal / 20));
     return {
       name: j.name,
       cluster: j.cluster,
@@ -336,7 +380,15 @@ export function initialFleet(seed: number, topology: FleetTopology, now: number)
       stepsTotal: j.stepsTotal,
       stepsPerHour: Math.max(1, Math.round(j.stepsDone / hours)),
       checkpointEvery,
-      checkpoints: j.checkpointSteps.slice(-KEEP_CHECKPOINTS).map((step) => ({ step, at: now })),
+      checkpoints: j.checkpoints
+        ? j.checkpoints.slice(-KEEP_CHECKPOINTS).map((c) => ({
+            step: c.step,
+            at: c.at,
+            writeMs: c.writeSeconds === null ? null : Math.round(c.writeSeconds * 1000),
+          }))
+        : j.checkpointSteps.slice(-KEEP_CHECKPOINTS).map((step) => ({ step, at: now })),
+      checkpointWriteMs: checkpointWriteMs(seed, j.name, j.gpus),
+      interruptions: (j.interruptions ?? []).slice(-KEEP_INTERRUPTIONS),
       restarts: j.restarts,
       backoffLimit: Math.max(3, j.restarts),
       failureReason: j.failureReason,
@@ -533,7 +585,10 @@ function schedule(
   simTime: number,
   chaos: readonly ChaosEffect[],
   wall: number,
-): Placement & { evictedJobs: Map<string, string>; starved: Set<string> } {
+): Placement & {
+  evictedJobs: Map<string, { message: string; cause: InterruptionCause }>;
+  starved: Set<string>;
+} {
   const placement = place(state, simTime, wall, chaos);
   // Pools where work waits for GPUs (not for quota): only there does a new node help.
   const starved = new Set<string>();
@@ -574,7 +629,12 @@ function schedule(
       rs.starting = [...startingKept, ...fresh];
     }
   }
-  const evictedJobs = new Map<string, string>();
+  const evictedJobs = new Map<string, { message: string; cause: InterruptionCause }>();
+  /** a worker's node went away: a GPU fault names the GPU, anything else the node */
+  const nodeLost = (message: string) => ({
+    message,
+    cause: /\bXid\b/.test(message) ? ("gpu_xid" as const) : ("node_lost" as const),
+  });
   for (const j of state.jobs) {
     if (j.status !== "running" && j.status !== "checkpointing" && j.status !== "queued") {
       j.nodes = [];
@@ -597,7 +657,7 @@ function schedule(
           const v = view.nodes.find((n) => n.node.name === lost[0]);
           evictedJobs.set(
             j.name,
-            `Worker on ${lost[0]} lost: ${v?.reason ?? "node no longer schedulable"}`,
+            nodeLost(`Worker on ${lost[0]} lost: ${v?.reason ?? "node no longer schedulable"}`),
           );
         }
       }
@@ -609,11 +669,15 @@ function schedule(
       if (j.status !== "queued") {
         const lostNode = previous.find((name) => (placement.free.get(name) ?? 0) <= 0);
         const v = view?.nodes.find((n) => n.node.name === lostNode);
+        // Serving is placed first: with its nodes still there, the job lost its GPUs to it.
         evictedJobs.set(
           j.name,
           lostNode
-            ? `Worker on ${lostNode} lost: ${v?.reason ?? "node no longer schedulable"}`
-            : `Not enough healthy ${view?.pool.gpuType ?? ""} GPUs for ${j.gpus} workers`,
+            ? nodeLost(`Worker on ${lostNode} lost: ${v?.reason ?? "node no longer schedulable"}`)
+            : {
+                message: `Preempted: not enough healthy ${view?.pool.gpuType ?? ""} GPUs for ${j.gpus} workers once serving replicas were placed`,
+                cause: "preemption",
+              },
         );
       }
       j.nodes = [];
@@ -689,10 +753,10 @@ const NODE_FAULTS = [
   "Xid 79: GPU fell off the bus, node drained",
   "NVLink error: node drained for repair",
 ];
-const JOB_CRASHES = [
-  "NCCL timeout: a rank stopped answering all-reduce",
-  "CUDA out of memory on rank 0",
-  "Loss became NaN: stopped by the divergence guard",
+const JOB_CRASHES: readonly { message: string; cause: InterruptionCause }[] = [
+  { message: "NCCL timeout: a rank stopped answering all-reduce", cause: "nccl_timeout" },
+  { message: "CUDA out of memory on rank 0", cause: "oom" },
+  { message: "Loss became NaN: stopped by the divergence guard", cause: "other" },
 ];
 
 function stepQuantum(
@@ -750,11 +814,13 @@ function stepQuantum(
     if (j.status === "checkpointing" && j.until !== null && j.until <= t) {
       // The checkpoint exists once its write has finished.
       if (j.pendingCheckpoint != null) {
-        j.checkpoints = [...j.checkpoints, { step: j.pendingCheckpoint, at: t }].slice(
-          -KEEP_CHECKPOINTS,
-        );
+        j.checkpoints = [
+          ...j.checkpoints,
+          { step: j.pendingCheckpoint, at: t, writeMs: j.pendingWriteMs ?? null },
+        ].slice(-KEEP_CHECKPOINTS);
       }
       j.pendingCheckpoint = null;
+      j.pendingWriteMs = null;
       j.status = "running";
       j.until = null;
     }
@@ -782,17 +848,34 @@ function stepQuantum(
       j.status === "running" &&
       chance(seed, `crash:${j.name}`, t, JOB_CRASH_PER_HOUR * Math.max(1, j.gpus / 64));
     if (evicted || crashed) {
-      const lastCheckpoint = j.checkpoints.at(-1)?.step ?? 0;
+      const last = j.checkpoints.at(-1);
+      const lastCheckpoint = last?.step ?? 0;
       const lostSteps = Math.max(0, j.stepsDone - lastCheckpoint);
       j.gpuHoursLost += (lostSteps / j.stepsPerHour) * j.gpus;
+      const failure = evicted ??
+        JOB_CRASHES[hash32(`${seed}:crash-kind:${j.name}:${t}`) % JOB_CRASHES.length] ?? {
+          message: "crashed",
+          cause: "other" as const,
+        };
+      const restarts = j.restarts < j.backoffLimit;
+      j.interruptions = [
+        ...(j.interruptions ?? []),
+        {
+          at: t,
+          cause: failure.cause,
+          message: failure.message,
+          stepAtFailure: Math.floor(j.stepsDone),
+          lastCheckpointStep: last?.step ?? null,
+          lastCheckpointAt: last?.at ?? null,
+          restartMs: restarts ? JOB_RESTART_DELAY_MS : null,
+        },
+      ].slice(-KEEP_INTERRUPTIONS);
       j.stepsDone = lastCheckpoint;
       j.pendingCheckpoint = null; // a write cut short leaves no checkpoint
-      j.failureReason =
-        evicted ??
-        JOB_CRASHES[hash32(`${seed}:crash-kind:${j.name}:${t}`) % JOB_CRASHES.length] ??
-        "crashed";
+      j.pendingWriteMs = null;
+      j.failureReason = failure.message;
       j.nodes = [];
-      if (j.restarts < j.backoffLimit) {
+      if (restarts) {
         j.restarts += 1;
         j.status = "restarting";
         j.until = t + JOB_RESTART_DELAY_MS;
@@ -811,14 +894,18 @@ function stepQuantum(
     const due = Math.floor(j.stepsDone / j.checkpointEvery) * j.checkpointEvery;
     if (j.stepsDone >= j.stepsTotal) {
       j.stepsDone = j.stepsTotal;
-      j.checkpoints = [...j.checkpoints, { step: j.stepsTotal, at: t }].slice(-KEEP_CHECKPOINTS);
+      j.checkpoints = [
+        ...j.checkpoints,
+        { step: j.stepsTotal, at: t, writeMs: oneWriteMs(seed, j, j.stepsTotal) },
+      ].slice(-KEEP_CHECKPOINTS);
       j.status = "succeeded";
       j.nodes = [];
       j.failureReason = null;
     } else if (due > before && due > (j.checkpoints.at(-1)?.step ?? 0)) {
       j.pendingCheckpoint = due;
+      j.pendingWriteMs = oneWriteMs(seed, j, due);
       j.status = "checkpointing";
-      j.until = t + CHECKPOINT_WRITE_MS;
+      j.until = t + j.pendingWriteMs;
     }
   }
 

@@ -646,6 +646,10 @@ export class SimulatorPlatform
       }
       j.status = "queued";
       j.stepsDone = j.checkpoints.at(-1)?.step ?? 0;
+      // The failure that stopped it ends now: its restart took until this resume.
+      const stopped = j.interruptions?.at(-1);
+      if (stopped && stopped.restartMs === null)
+        stopped.restartMs = Math.max(0, state.simTime - stopped.at);
       j.restarts += 1;
       j.backoffLimit = j.restarts + 3;
       j.failureReason = null;
@@ -814,7 +818,20 @@ function jobState(j: SimTrainingJob): TrainingJobState {
     stepsTotal: j.stepsTotal,
     restarts: j.restarts,
     lastCheckpointStep: j.checkpoints.at(-1)?.step ?? null,
-    checkpoints: j.checkpoints.map((c) => ({ step: c.step, at: new Date(c.at) })),
+    checkpoints: j.checkpoints.map((c) => ({
+      step: c.step,
+      at: new Date(c.at),
+      writeSeconds: c.writeMs == null ? null : c.writeMs / 1000,
+    })),
+    interruptions: (j.interruptions ?? []).map((i) => ({
+      at: new Date(i.at),
+      cause: i.cause,
+      message: i.message,
+      stepAtFailure: i.stepAtFailure,
+      lastCheckpointStep: i.lastCheckpointStep,
+      lastCheckpointAt: i.lastCheckpointAt === null ? null : new Date(i.lastCheckpointAt),
+      restartSeconds: i.restartMs === null ? null : i.restartMs / 1000,
+    })),
     failureReason: j.failureReason,
     gpuHoursUsed: Math.round(j.gpuHoursUsed * 10) / 10,
     gpuHoursLost: Math.round(j.gpuHoursLost * 10) / 10,

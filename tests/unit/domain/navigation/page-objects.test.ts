@@ -66,6 +66,11 @@ describe("pageObjectOf", () => {
       kind: "slo",
       name: "ranker-xl-availability",
     });
+    expect(pageObjectOf("/training/ranker-xl-train-001")).toEqual({
+      kind: "training_job",
+      name: "ranker-xl-train-001",
+    });
+    expect(pageObjectOf("/training/ranker-xl-train-001/more")).toBeNull();
   });
 
   it("leaves lists, static pages, unknown paths and malformed escapes alone", () => {

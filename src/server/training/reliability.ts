@@ -1,0 +1,298 @@
+import "server-only";
+import { clock } from "@/lib/clock";
+import { db } from "@/server/db/client";
+import { principalOf, type Actor } from "@/server/auth/session";
+import { authorize } from "@/lib/domain/access/policy";
+import { assertCanRead } from "@/server/access/authorize";
+import { AppError } from "@/server/errors";
+import { clusterWhere } from "@/server/db/filters";
+import type { FleetFilter } from "@/lib/schemas/list-query";
+import { resumeState, type ResumeState } from "@/lib/domain/training/resume";
+import {
+  checkpointAdvice,
+  intervalFromMedianGap,
+  interruptionRates,
+  jobReliability,
+  meanTimeBetweenInterruptions,
+  type CheckpointAdvice,
+  type InterruptionCause,
+  type InterruptionRate,
+  type JobReliability,
+} from "@/lib/domain/training/reliability";
+
+/** Checkpoints a job page lists (the newest); its figures use them all. */
+export const CHECKPOINTS_SHOWN = 50;
+/** Interruptions a job page lists (the newest). */
+export const INTERRUPTIONS_SHOWN = 100;
+
+export interface TrainingJobDetail {
+  id: string;
+  name: string;
+  model: string;
+  teamName: string;
+  cluster: string;
+  regionCode: string;
+  status: string;
+  gpuType: string;
+  gpuCount: number;
+  stepsDone: number;
+  stepsTotal: number;
+  restarts: number;
+  gpuHoursUsed: number;
+  gpuHoursLost: number;
+  failureReason: string | null;
+  startedAt: Date;
+  version: number;
+  resume: ResumeState | null;
+  canResume: boolean;
+  checkpointCount: number;
+  /** newest first */
+  checkpoints: { step: number; at: Date; writeSeconds: number | null }[];
+  interruptionCount: number;
+  /** newest first */
+  interruptions: {
+    at: Date;
+    cause: InterruptionCause;
+    message: string;
+    stepAtFailure: number | null;
+    lastCheckpointStep: number | null;
+    stepsLost: number | null;
+    workLostHours: number;
+    /** null while it has not run again */
+    restartSeconds: number | null;
+    /** the restart so far, for one still down */
+    downSeconds: number;
+    gpuHoursLost: number;
+  }[];
+  reliability: JobReliability;
+  now: Date;
+}
+
+/** One training job with its checkpoints, interruptions, goodput and checkpoint advice. */
+export async function getTrainingJob(
+  actor: Actor | null,
+  name: string,
+): Promise<TrainingJobDetail> {
+  assertCanRead(actor);
+  const j = await db().trainingJob.findUnique({
+    where: { name },
+    select: {
+      id: true,
+      name: true,
+      status: true,
+      gpuType: true,
+      gpuCount: true,
+      stepsDone: true,
+      stepsTotal: true,
+      restarts: true,
+      gpuHoursUsed: true,
+      gpuHoursLost: true,
+      failureReason: true,
+      startedAt: true,
+      version: true,
+      teamId: true,
+      resumeRequestedAt: true,
+      resumeOutcomeUnknown: true,
+      model: { select: { name: true } },
+      team: { select: { name: true } },
+      cluster: { select: { name: true, region: { select: { code: true } } } },
+      checkpoints: {
+        orderBy: { step: "desc" },
+        select: { step: true, createdAt: true, writeSeconds: true },
+      },
+      interruptions: {
+        orderBy: { at: "desc" },
+        select: {
+          at: true,
+          cause: true,
+          message: true,
+          stepAtFailure: true,
+          lastCheckpointStep: true,
+          stepsLost: true,
+          workLostHours: true,
+          restartSeconds: true,
+          gpuHoursLost: true,
+        },
+      },
+    },
+  });
+  if (!j) throw new AppError("NOT_FOUND", `No training job named ${name}.`);
+  const now = clock.now();
+  const checkpoints = j.checkpoints.map((c) => ({
+    step: c.step,
+    at: c.createdAt,
+    writeSeconds: c.writeSeconds,
+  }));
+  const reliability = jobReliability(
+    {
+      gpus: j.gpuCount,
+      gpuHoursUsed: j.gpuHoursUsed,
+      checkpoints,
+      interruptions: j.interruptions.map((i) => ({
+        at: i.at,
+        restartSeconds: i.restartSeconds,
+        workLostGpuHours: i.workLostHours * j.gpuCount,
+      })),
+    },
+    now,
+  );
+  const resume = resumeState(
+    { requestedAt: j.resumeRequestedAt, outcomeUnknown: j.resumeOutcomeUnknown },
+    now,
+  );
+  return {
+    id: j.id,
+    name: j.name,
+    model: j.model.name,
+    teamName: j.team.name,
+    cluster: j.cluster.name,
+    regionCode: j.cluster.region.code,
+    status: j.status,
+    gpuType: j.gpuType,
+    gpuCount: j.gpuCount,
+    stepsDone: j.stepsDone,
+    stepsTotal: j.stepsTotal,
+    restarts: j.restarts,
+    gpuHoursUsed: j.gpuHoursUsed,
+    gpuHoursLost: j.gpuHoursLost,
+    failureReason: j.failureReason,
+    startedAt: j.startedAt,
+    version: j.version,
+    resume,
+    canResume:
+      (resume === "unknown" || (resume === null && j.status === "failed")) &&
+      authorize(principalOf(actor), "training.operate", j.teamId).allowed,
+    checkpointCount: checkpoints.length,
+    checkpoints: checkpoints.slice(0, CHECKPOINTS_SHOWN),
+    interruptionCount: j.interruptions.length,
+    interruptions: j.interruptions.slice(0, INTERRUPTIONS_SHOWN).map((i) => {
+      const downSeconds = i.restartSeconds ?? Math.max(0, (now.getTime() - i.at.getTime()) / 1000);
+      return {
+        ...i,
+        downSeconds,
+        // one still down costs its restart so far too
+        gpuHoursLost:
+          i.restartSeconds === null
+            ? i.gpuHoursLost + (downSeconds / 3600) * j.gpuCount
+            : i.gpuHoursLost,
+      };
+    }),
+    reliability,
+    now,
+  };
+}
+
+export interface FlaggedJob {
+  name: string;
+  cluster: string;
+  gpuType: string;
+  advice: Extract<CheckpointAdvice, { kind: "advice" }>;
+}
+
+export interface FleetReliability {
+  byGpuType: InterruptionRate[];
+  byCluster: InterruptionRate[];
+  interruptions: number;
+  gpuHours: number;
+  /** jobs whose checkpoint interval is far off the optimum, furthest first */
+  flagged: FlaggedJob[];
+  /** jobs with enough data for an advice */
+  advised: number;
+  jobs: number;
+}
+
+/** Flagged jobs the Training page lists. */
+export const FLAGGED_SHOWN = 10;
+
+/**
+ * Interruptions per 1,000 GPU-hours by GPU type and cluster, and the jobs whose checkpoint
+ * interval is far too long or too short, over the jobs the region filter selects. Three
+ * set-based queries, whatever the number of jobs.
+ */
+export async function fleetReliability(
+  actor: Actor | null,
+  filter: FleetFilter,
+): Promise<FleetReliability> {
+  assertCanRead(actor);
+  const jobs = await db().trainingJob.findMany({
+    where: { cluster: clusterWhere(filter) },
+    select: {
+      id: true,
+      name: true,
+      gpuType: true,
+      gpuCount: true,
+      gpuHoursUsed: true,
+      cluster: { select: { name: true } },
+    },
+  });
+  const ids = jobs.map((j) => j.id);
+  const interruptions =
+    ids.length === 0
+      ? []
+      : await db().trainingInterruption.groupBy({
+          by: ["trainingJobId"],
+          where: { trainingJobId: { in: ids } },
+          _count: { _all: true },
+          _sum: { restartSeconds: true },
+        });
+  // Per job: the mean write duration and the median time between consecutive checkpoints.
+  const checkpointStats =
+    ids.length === 0
+      ? []
+      : await db().$queryRaw<{ job: string; cost: number | null; gap: number | null }[]>`
+          SELECT "trainingJobId" AS job, avg("writeSeconds") AS cost,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)
+                   FILTER (WHERE gap > 0 AND dstep > 0) AS gap
+          FROM (
+            SELECT "trainingJobId", "writeSeconds",
+                   extract(epoch FROM "createdAt" - lag("createdAt") OVER w) / 3600.0 AS gap,
+                   step - lag(step) OVER w AS dstep
+            FROM "Checkpoint" WHERE "trainingJobId" = ANY(${ids}::text[])
+            WINDOW w AS (PARTITION BY "trainingJobId" ORDER BY step)
+          ) c
+          GROUP BY "trainingJobId"`;
+  const byJob = new Map(interruptions.map((i) => [i.trainingJobId, i]));
+  const statsOf = new Map(checkpointStats.map((s) => [s.job, s]));
+  const exposures = [];
+  const flagged: FlaggedJob[] = [];
+  let advised = 0;
+  for (const j of jobs) {
+    const i = byJob.get(j.id);
+    const count = i?._count._all ?? 0;
+    const restartGpuHours = ((i?._sum.restartSeconds ?? 0) / 3600) * j.gpuCount;
+    exposures.push({
+      gpuType: j.gpuType,
+      cluster: j.cluster.name,
+      gpuHours: j.gpuHoursUsed + restartGpuHours,
+      interruptions: count,
+    });
+    const stats = statsOf.get(j.id);
+    const cost = stats?.cost === null || stats?.cost === undefined ? null : Number(stats.cost);
+    const advice = checkpointAdvice({
+      costSeconds: cost,
+      intervalHours: intervalFromMedianGap(
+        stats?.gap === null || stats?.gap === undefined ? null : Number(stats.gap),
+        cost,
+      ),
+      mtbi: meanTimeBetweenInterruptions(j.gpuCount > 0 ? j.gpuHoursUsed / j.gpuCount : 0, count),
+    });
+    if (advice.kind !== "advice") continue;
+    advised += 1;
+    if (advice.verdict !== "about_right")
+      flagged.push({ name: j.name, cluster: j.cluster.name, gpuType: j.gpuType, advice });
+  }
+  const rates = interruptionRates(exposures);
+  flagged.sort(
+    (a, b) =>
+      Math.abs(Math.log(b.advice.ratio)) - Math.abs(Math.log(a.advice.ratio)) ||
+      (a.name < b.name ? -1 : 1),
+  );
+  return {
+    ...rates,
+    interruptions: exposures.reduce((s, e) => s + e.interruptions, 0),
+    gpuHours: exposures.reduce((s, e) => s + e.gpuHours, 0),
+    flagged: flagged.slice(0, FLAGGED_SHOWN),
+    advised,
+    jobs: jobs.length,
+  };
+}

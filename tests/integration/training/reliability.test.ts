@@ -1,0 +1,208 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { connectTestDatabase } from "../../support/db";
+import { actor } from "../../support/actors";
+import { syncFleet } from "@/server/fleet/sync";
+import { fleetReliability, getTrainingJob } from "@/server/training/reliability";
+import type {
+  ClusterInventory,
+  TrainingJobState,
+  TrainingPlatform,
+  Workloads,
+} from "@/lib/platform/types";
+
+const prisma = connectTestDatabase();
+afterAll(() => prisma.$disconnect());
+
+const viewer = actor("viewer");
+
+describe("a training job's page", () => {
+  it("shows what each failure of the demo job that failed twice cost, and its advice", async () => {
+    const j = await getTrainingJob(viewer, "assistant-llm-70b-train-002");
+    expect(j.interruptionCount).toBe(2);
+    // newest first: the NCCL timeout, then the GPU Xid error
+    expect(j.interruptions.map((i) => i.cause)).toEqual(["nccl_timeout", "gpu_xid"]);
+    for (const i of j.interruptions) {
+      expect(i.stepsLost).toBeGreaterThan(0);
+      expect(i.workLostHours).toBeGreaterThan(0);
+      expect(i.restartSeconds).toBeGreaterThan(0);
+      // work lost plus restart, on all 48 GPUs
+      expect(i.gpuHoursLost).toBeCloseTo(
+        (i.workLostHours + (i.restartSeconds ?? 0) / 3600) * 48,
+        6,
+      );
+    }
+    expect(j.checkpoints.every((c) => c.writeSeconds !== null && c.writeSeconds > 0)).toBe(true);
+    expect(j.reliability.mtbi).toMatchObject({ kind: "measured", interruptions: 2 });
+    expect(j.reliability.advice).toMatchObject({ kind: "advice", verdict: "too_rarely" });
+    expect(j.reliability.goodput.ratio).toBeGreaterThan(0);
+    expect(j.reliability.goodput.ratio).toBeLessThan(1);
+  });
+
+  it("counts a failed job's last restart as still going", async () => {
+    const j = await getTrainingJob(viewer, "speech-asr-train-004");
+    const [last] = j.interruptions;
+    expect(last?.restartSeconds).toBeNull();
+    expect(last?.downSeconds).toBeGreaterThan(0);
+    expect(j.interruptions.map((i) => i.cause)).toEqual(["gpu_xid", "node_lost", "oom"]);
+  });
+
+  it("is not found for an unknown job, and refused to nobody", async () => {
+    await expect(getTrainingJob(viewer, "no-such-job")).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(getTrainingJob(null, "assistant-llm-70b-train-002")).rejects.toBeDefined();
+  });
+});
+
+describe("fleet-wide training reliability", () => {
+  it("rates interruptions per 1,000 GPU-hours and flags jobs far off the optimum", async () => {
+    const f = await fleetReliability(viewer, {});
+    expect(f.jobs).toBe(await prisma.trainingJob.count());
+    const interruptions = await prisma.trainingInterruption.count();
+    expect(f.interruptions).toBe(interruptions);
+    expect(f.byGpuType.reduce((s, r) => s + r.interruptions, 0)).toBe(interruptions);
+    expect(f.byCluster.reduce((s, r) => s + r.interruptions, 0)).toBe(interruptions);
+    const h100 = f.byGpuType.find((r) => r.key === "H100");
+    expect(h100?.per1000GpuHours).toBeCloseTo((2 / (h100?.gpuHours ?? 1)) * 1000, 6);
+    const verdicts = Object.fromEntries(f.flagged.map((x) => [x.name, x.advice.verdict]));
+    expect(verdicts["assistant-llm-70b-train-002"]).toBe("too_rarely");
+    expect(verdicts["ranker-xl-train-001"]).toBe("too_often");
+    expect(verdicts["query-embedder-train-005"]).toBeUndefined(); // about right
+  });
+
+  it("agrees with the job page's advice (the database's medians match the rule's)", async () => {
+    const f = await fleetReliability(viewer, {});
+    for (const flagged of f.flagged) {
+      const page = await getTrainingJob(viewer, flagged.name);
+      expect(page.reliability.advice).toMatchObject({
+        kind: "advice",
+        verdict: flagged.advice.verdict,
+      });
+      if (page.reliability.advice.kind === "advice")
+        expect(page.reliability.advice.ratio).toBeCloseTo(flagged.advice.ratio, 6);
+    }
+  });
+
+  it("follows the region filter", async () => {
+    const f = await fleetReliability(viewer, { region: "nowhere-1" });
+    expect(f).toMatchObject({ jobs: 0, interruptions: 0, flagged: [], byCluster: [] });
+  });
+});
+
+/** A platform that reports only training jobs: what the sync does with them. */
+function jobsOnly(jobs: () => TrainingJobState[]): ClusterInventory & Workloads & TrainingPlatform {
+  const none = async () => ({ data: [], errors: [] });
+  const health = async () => ({
+    adapter: "test",
+    status: "ok" as const,
+    detail: "",
+    checkedAt: new Date(),
+  });
+  return {
+    clusters: none,
+    namespaces: none,
+    autoscalers: none,
+    deployments: none,
+    jobs: async () => ({ data: jobs(), errors: [] }),
+    resumeFromCheckpoint: () => Promise.reject(new Error("not here")),
+    health,
+  };
+}
+
+describe("the fleet sync's training data", () => {
+  it("records checkpoints and interruptions once, and a restart's duration when it is known", async () => {
+    const template = await prisma.trainingJob.findFirstOrThrow({
+      select: { modelId: true, teamId: true, clusterId: true },
+    });
+    const name = `sync-reliability-${Date.now().toString(36)}`;
+    const row = await prisma.trainingJob.create({
+      data: {
+        name,
+        ...template,
+        status: "running",
+        gpuType: "A100",
+        gpuCount: 8,
+        stepsTotal: 10_000,
+        stepsDone: 3_000,
+        startedAt: new Date("2026-11-01T00:00:00Z"),
+      },
+    });
+    const at = (h: number) => new Date(Date.UTC(2026, 10, 1, h));
+    let restart: number | null = null;
+    const state = (): TrainingJobState => ({
+      name,
+      cluster: "ignored",
+      namespace: "ignored",
+      status: restart === null ? "failed" : "running",
+      gpus: 8,
+      stepsDone: 3_000,
+      stepsTotal: 10_000,
+      restarts: 2,
+      lastCheckpointStep: 3_000,
+      checkpoints: [
+        { step: 1_000, at: at(1), writeSeconds: 40 },
+        { step: 2_000, at: at(2), writeSeconds: 50 },
+        { step: 3_000, at: at(3), writeSeconds: null },
+      ],
+      failureReason: null,
+      gpuHoursUsed: 30,
+      gpuHoursLost: 10,
+      interruptions: [
+        {
+          at: new Date(at(1).getTime() + 30 * 60_000),
+          cause: "oom",
+          message: "OOMKilled",
+          stepAtFailure: 1_500,
+          lastCheckpointStep: 1_000,
+          lastCheckpointAt: at(1),
+          restartSeconds: 120,
+        },
+        {
+          at: new Date(at(3).getTime() + 15 * 60_000),
+          cause: "node_lost",
+          message: "NodeLost",
+          stepAtFailure: 3_250,
+          lastCheckpointStep: 3_000,
+          lastCheckpointAt: at(3),
+          restartSeconds: restart,
+        },
+      ],
+    });
+    const platform = jobsOnly(() => [state()]);
+
+    const first = await syncFleet(platform, { discover: false });
+    expect(first).toMatchObject({ checkpoints: 3, interruptions: 2 });
+    const rows = await prisma.trainingInterruption.findMany({
+      where: { trainingJobId: row.id },
+      orderBy: { at: "asc" },
+    });
+    // 1,000 steps an hour: 500 steps are half an hour of work, plus 2 min of restart, on 8 GPUs
+    expect(rows[0]).toMatchObject({ cause: "oom", stepsLost: 500, restartSeconds: 120 });
+    expect(rows[0]?.workLostHours).toBeCloseTo(0.5, 10);
+    expect(rows[0]?.gpuHoursLost).toBeCloseTo((0.5 + 120 / 3600) * 8, 10);
+    expect(rows[1]).toMatchObject({ cause: "node_lost", stepsLost: 250, restartSeconds: null });
+    expect(rows[1]?.gpuHoursLost).toBeCloseTo(0.25 * 8, 10);
+
+    // Again: nothing new.
+    const again = await syncFleet(platform, { discover: false });
+    expect(again).toMatchObject({ checkpoints: 0, interruptions: 0, jobs: 0 });
+
+    // It ran again after 10 minutes: that restart is filled in, and its cost with it.
+    restart = 600;
+    const later = await syncFleet(platform, { discover: false });
+    expect(later).toMatchObject({ interruptions: 1 });
+    const updated = await prisma.trainingInterruption.findFirstOrThrow({
+      where: { trainingJobId: row.id, cause: "node_lost" },
+    });
+    expect(updated.restartSeconds).toBe(600);
+    expect(updated.gpuHoursLost).toBeCloseTo((0.25 + 600 / 3600) * 8, 10);
+    expect(await prisma.trainingInterruption.count({ where: { trainingJobId: row.id } })).toBe(2);
+    const checkpoints = await prisma.checkpoint.findMany({
+      where: { trainingJobId: row.id },
+      orderBy: { step: "asc" },
+      select: { writeSeconds: true },
+    });
+    expect(checkpoints.map((c) => c.writeSeconds)).toEqual([40, 50, null]);
+    expect((await syncFleet(platform, { discover: false }))?.interruptions).toBe(0);
+  });
+});
