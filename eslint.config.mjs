@@ -18,6 +18,7 @@ const CONTEXTS = [
   "config",
   "notifications",
   "navigation",
+  "capacity",
 ];
 const contextFolders = CONTEXTS.map((c) => `./src/server/${c}`);
 const architectureZones = [
