@@ -1,4 +1,5 @@
 import type { GpuType } from "../types";
+import type { NodeGpus } from "@/lib/domain/capacity/split";
 import { regionRps, servingProfile } from "./behaviour";
 import { activeEffects, type ChaosEffect } from "./chaos";
 import { hash32, unit } from "./math";
@@ -411,6 +412,8 @@ export interface PoolView {
   nodes: NodeView[];
   allocatable: number;
   allocated: number;
+  /** each node's GPUs and what holds them (poolViews fills it) */
+  gpuNodes?: NodeGpus[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,6 +423,8 @@ interface Placement {
   pools: Map<string, PoolView>;
   /** free GPUs per node name */
   free: Map<string, number>;
+  /** GPUs per node name held by serving replicas and by training workers */
+  held: Map<string, { serving: number; training: number }>;
 }
 
 function poolKey(cluster: string, pool: string) {
@@ -447,7 +452,13 @@ function place(
       });
     }
   }
-  return { pools, free };
+  return { pools, free, held: new Map() };
+}
+
+function hold(placement: Placement, node: string, kind: "serving" | "training", gpus: number) {
+  const h = placement.held.get(node) ?? { serving: 0, training: 0 };
+  h[kind] += gpus;
+  placement.held.set(node, h);
 }
 
 function take(
@@ -477,6 +488,7 @@ function take(
       const f = placement.free.get(name) ?? 0;
       const used = Math.min(f, need);
       placement.free.set(name, f - used);
+      hold(placement, name, "training", used);
       need -= used;
     }
     gang.chosen.push(...chosen);
@@ -487,6 +499,7 @@ function take(
     const f = placement.free.get(n.node.name) ?? 0;
     if (f >= gpus) {
       placement.free.set(n.node.name, f - gpus);
+      hold(placement, n.node.name, "serving", gpus);
       view.allocated += gpus;
       return true;
     }
@@ -872,7 +885,19 @@ export function poolViews(
 ): PoolView[] {
   const copy = structuredClone(state);
   const placement = schedule(copy, at.simTime, chaos, at.wallTime);
-  return [...placement.pools.values()];
+  return [...placement.pools.values()].map((v) => ({
+    ...v,
+    gpuNodes: v.nodes.map((n) => {
+      const held = placement.held.get(n.node.name) ?? { serving: 0, training: 0 };
+      return {
+        name: n.node.name,
+        gpus: n.node.gpus,
+        allocatable: n.healthyGpus,
+        allocated: held.serving + held.training,
+        ...held,
+      };
+    }),
+  }));
 }
 
 /** GPUs a namespace uses now, serving replicas and training workers together. */
