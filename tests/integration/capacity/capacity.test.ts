@@ -1,4 +1,11 @@
+import "../../support/request-context";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NextRequest } from "next/server";
+import { requestContext } from "../../support/request-context";
+import { createToken } from "@/server/access/tokens";
+import { loadUserActor, type Actor } from "@/server/auth/session";
+import { GET as getCapacity } from "@/app/api/v1/capacity/route";
+import { GET as getPlacement } from "@/app/api/v1/capacity/placement/route";
 import { connectTestDatabase } from "../../support/db";
 import { movableTestClock } from "../../support/clock";
 import { SEED_NOW } from "../../support/constants";
@@ -21,8 +28,21 @@ const viewer = actor("viewer");
 const HOUR = 3_600_000;
 const platform = () => createSimulatorPlatform({ chaos: chaosEffects });
 
+let token = "";
 beforeAll(async () => {
   await resetSimulatorFleet();
+  requestContext.userId = null;
+  const a = await prisma.user.create({
+    data: { email: `admin-${Date.now()}@capacity.test`, name: "Admin", role: "admin" },
+  });
+  const team = await prisma.team.findUniqueOrThrow({ where: { slug: "ranking" } });
+  token = (
+    await createToken(
+      (await loadUserActor(a.id)) as Actor,
+      { requestId: "t", clientIp: null },
+      { name: "capacity-read", teamId: team.id, scopes: ["fleet.read"], expiresInDays: 30 },
+    )
+  ).secret;
 });
 afterAll(async () => {
   await resetSimulatorFleet();
@@ -180,5 +200,45 @@ describe("the Capacity page's service", () => {
     await expect(
       placeGpus(viewer, { gpus: 16, gpuType: "H100", team: "nobody" }),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
+describe("GET /api/v1/capacity and /api/v1/capacity/placement", () => {
+  const get = (route: typeof getCapacity, path: string, auth = true) =>
+    route(
+      new NextRequest(`http://localhost:3000${path}`, {
+        headers: auth ? { authorization: `Bearer ${token}` } : {},
+      }),
+      { params: Promise.resolve({}) },
+    );
+
+  it("answers the overview as JSON, filtered by type", async () => {
+    const res = await get(getCapacity, "/api/v1/capacity?type=H100");
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { byType: { key: string }[]; history: unknown[] };
+    expect(body.byType.map((g) => g.key)).toEqual(["H100"]);
+    expect(body.history).toHaveLength(HISTORY_HOURS);
+  });
+
+  it("answers where GPUs fit, and refuses 0 GPUs, an unknown team and anonymous callers", async () => {
+    const res = await get(
+      getPlacement,
+      "/api/v1/capacity/placement?gpus=16&gpuType=H100&team=ranking",
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { pools: { gpuType: string }[]; summary: string };
+    expect(body.pools.length).toBeGreaterThan(0);
+    expect(body.summary).toMatch(/16 H100 GPUs for ranking/);
+    const zero = await get(getPlacement, "/api/v1/capacity/placement?gpus=0&gpuType=H100");
+    expect(zero.status).toBe(422);
+    expect((await zero.json()).error.fields).toHaveProperty("gpus");
+    expect(
+      (await get(getPlacement, "/api/v1/capacity/placement?gpus=8&gpuType=H100&team=nobody"))
+        .status,
+    ).toBe(404);
+    expect(
+      (await get(getPlacement, "/api/v1/capacity/placement?gpus=8&gpuType=H100", false)).status,
+    ).toBe(401);
+    expect((await get(getCapacity, "/api/v1/capacity", false)).status).toBe(401);
   });
 });

@@ -135,3 +135,33 @@ export function historyStats(points: readonly HourPoint[]): HistoryStats {
   }
   return { hoursWithData: n, mean, peakInUse, leastIdle };
 }
+
+export interface DayMean {
+  /** the day's first hour (UTC) */
+  day: Date;
+  hours: number;
+  mean: GpuSplit;
+}
+
+/** The history as daily means over the hours with data (UTC days): the chart's text alternative. */
+export function dailyMeans(points: readonly HourPoint[]): DayMean[] {
+  const days = new Map<number, DayMean>();
+  for (const p of points) {
+    if (!p.split) continue;
+    const key = Math.floor(p.hour.getTime() / (24 * HOUR_MS));
+    const d = days.get(key) ?? {
+      day: new Date(key * 24 * HOUR_MS),
+      hours: 0,
+      mean: { total: 0, serving: 0, training: 0, other: 0, idle: 0, unavailable: 0 },
+    };
+    d.hours += 1;
+    d.mean.total += p.split.total;
+    for (const k of SPLIT_KEYS) d.mean[k] += p.split[k];
+    days.set(key, d);
+  }
+  return [...days.values()].map((d) => {
+    const mean = { ...d.mean, total: d.mean.total / d.hours };
+    for (const k of SPLIT_KEYS) mean[k] = d.mean[k] / d.hours;
+    return { ...d, mean };
+  });
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  dailyMeans,
   historyStats,
   hourOf,
   hourSeries,
@@ -84,5 +85,25 @@ describe("hourly history", () => {
     expect(stats.peakInUse).toEqual({ gpus: 9, hour: new Date("2026-12-01T12:00:00Z") });
     expect(stats.leastIdle).toEqual({ gpus: 1, hour: new Date("2026-12-01T12:00:00Z") });
     expect(historyStats([])).toMatchObject({ hoursWithData: 0, peakInUse: null, leastIdle: null });
+  });
+});
+
+describe("dailyMeans", () => {
+  it("averages each UTC day's hours with data, and skips days without any", () => {
+    const at = (h: string, idle: number) => ({
+      hour: new Date(h),
+      split: { total: 10, serving: 10 - idle, training: 0, other: 0, idle, unavailable: 0 },
+    });
+    const days = dailyMeans([
+      at("2026-12-01T22:00:00Z", 2),
+      at("2026-12-01T23:00:00Z", 4),
+      { hour: new Date("2026-12-02T00:00:00Z"), split: null },
+      at("2026-12-03T01:00:00Z", 6),
+    ]);
+    expect(days.map((d) => [d.day.toISOString().slice(0, 10), d.hours, d.mean.idle])).toEqual([
+      ["2026-12-01", 2, 3],
+      ["2026-12-03", 1, 6],
+    ]);
+    expect(dailyMeans([])).toEqual([]);
   });
 });
