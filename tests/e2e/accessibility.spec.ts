@@ -40,6 +40,7 @@ test("every page has no serious or critical accessibility violation", async ({ p
     "/",
     "/clusters",
     "/clusters/eks-use1-serve-01",
+    "/capacity?gpus=16&gpuType=H100&team=ranking",
     "/models",
     "/models/ranker-xl",
     "/models/ranker-xl/compare",
