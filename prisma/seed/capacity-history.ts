@@ -36,7 +36,7 @@ export async function seedCapacityHistory(
     const key = `${p.cluster.name}/${p.name}`;
     const training = p.cluster.name.includes("-train-");
     const perNode = Math.max(1, p.gpusPerNode);
-    const servingBase = 0.3 + 0.25 * unit(`${key}:serving`);
+    const servingBase = 0.15 + 0.2 * unit(`${key}:serving`);
     const peakHour = 14 + Math.floor(unit(`${key}:peak`) * 6);
     for (let t = start; t < end; t += HOUR) {
       const day = Math.floor(t / DAY);
@@ -59,10 +59,10 @@ export async function seedCapacityHistory(
       if (training) {
         // gangs of whole nodes, changing every 6 hours
         const block = Math.floor(t / (6 * HOUR));
-        const share = 0.35 + 0.6 * unit(`${key}:train:${block}`);
+        const share = 0.05 + 0.4 * unit(`${key}:train:${block}`);
         train = Math.floor((allocatable * share) / perNode) * perNode;
       } else {
-        const demand = (servingBase + 0.35 * cycle) * (weekend ? 0.8 : 1);
+        const demand = (servingBase + 0.25 * cycle) * (weekend ? 0.8 : 1);
         serving = Math.round(
           allocatable * Math.min(0.95, demand * (0.95 + 0.1 * unit(`${key}:${t}`))),
         );
@@ -96,6 +96,20 @@ export async function seedCapacityHistory(
       ON CONFLICT DO NOTHING`;
   }
 
+  // The pools' hours summed by region and GPU type (again after the fleet grew: the sums change)
+  await tx.$executeRaw`
+    INSERT INTO "GpuTypeHour" (region, "gpuType", hour, total, serving, training, other, idle,
+      unavailable, samples, "lastSampleAt")
+    SELECT region, "gpuType", hour, sum(total), sum(serving), sum(training), sum(other),
+           sum(idle), sum(unavailable), max(samples), max("lastSampleAt")
+    FROM "GpuPoolHour"
+    WHERE hour >= ${new Date(start).toISOString()}::timestamp
+      AND hour < ${new Date(end).toISOString()}::timestamp
+    GROUP BY region, "gpuType", hour
+    ON CONFLICT (region, "gpuType", hour) DO UPDATE SET
+      total = EXCLUDED.total, serving = EXCLUDED.serving, training = EXCLUDED.training,
+      other = EXCLUDED.other, idle = EXCLUDED.idle, unavailable = EXCLUDED.unavailable`;
+
   // Teams: each team's quotas as they are, its use following the same daily cycle.
   const teams = await tx.team.findMany({
     orderBy: { slug: "asc" },
@@ -105,12 +119,12 @@ export async function seedCapacityHistory(
   for (const team of teams) {
     const quota = team.namespaces.reduce((s, n) => s + n.gpuQuota, 0);
     if (quota === 0) continue;
-    const base = 0.4 + 0.25 * unit(`${team.slug}:use`);
+    const base = 0.15 + 0.15 * unit(`${team.slug}:use`);
     for (let t = start; t < end; t += HOUR) {
       const hourOfDay = new Date(t).getUTCHours();
       const cycle = 0.5 - 0.5 * Math.cos((2 * Math.PI * (hourOfDay - 4)) / 24);
-      const jobs = 0.15 * unit(`${team.slug}:jobs:${Math.floor(t / (6 * HOUR))}`);
-      const used = Math.round(quota * Math.min(0.98, base + 0.2 * cycle + jobs));
+      const jobs = 0.1 * unit(`${team.slug}:jobs:${Math.floor(t / (6 * HOUR))}`);
+      const used = Math.round(quota * Math.min(0.98, base + 0.1 * cycle + jobs));
       teamRows.push([team.slug, new Date(t).toISOString(), used, quota]);
     }
   }

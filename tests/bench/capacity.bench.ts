@@ -3,7 +3,7 @@
 // page view costs, with and without filters; the placement question; and the rollup the fleet
 // sync adds to every pass.
 import { it } from "vitest";
-import { capacityOverview } from "@/server/capacity/overview";
+import { capacityOverview, fleetHistory } from "@/server/capacity/overview";
 import { placeGpus } from "@/server/capacity/placement";
 import { recordCapacitySample } from "@/server/capacity/rollups";
 import { fleetPlatform } from "@/server/fleet/platform";
@@ -33,18 +33,25 @@ it("capacity page over 30 days of hourly history at 200 clusters", async () => {
     (tx) => seedCapacityHistory(tx, { nowMs: SEED_NOW.getTime() }),
     { timeout: 600_000 },
   );
-  const [counts] = await prisma.$queryRaw<{ clusters: number; pools: number; hours: number }[]>`
+  const [counts] = await prisma.$queryRaw<
+    { clusters: number; pools: number; poolHours: number; typeHours: number }[]
+  >`
     SELECT (SELECT count(*)::int FROM "Cluster") AS clusters,
            (SELECT count(*)::int FROM "NodePool") AS pools,
-           (SELECT count(*)::int FROM "GpuPoolHour") AS hours`;
+           (SELECT count(*)::int FROM "GpuPoolHour") AS "poolHours",
+           (SELECT count(*)::int FROM "GpuTypeHour") AS "typeHours"`;
   console.log(
     `history: ${rows} rows written in ${((Date.now() - started) / 1000).toFixed(1)} s; ${JSON.stringify(counts)}`,
   );
-  await prisma.$executeRawUnsafe(`ANALYZE "GpuPoolHour"; ANALYZE "GpuTeamHour"`);
+  await prisma.$executeRawUnsafe(`ANALYZE "GpuPoolHour"`);
+  await prisma.$executeRawUnsafe(`ANALYZE "GpuTypeHour"`);
+  await prisma.$executeRawUnsafe(`ANALYZE "GpuTeamHour"`);
 
   await resetSimulatorFleet();
   const platform = fleetPlatform();
   await platform.tick?.();
+  await time("history alone: 30 days by hour", 20, () => fleetHistory({}, SEED_NOW));
+  await time("live pools alone: the platform's clusters()", 20, () => platform.clusters());
   await time("capacity page: the whole fleet", 20, () => capacityOverview(viewer, {}, SEED_NOW));
   await time("capacity page: H100 only", 20, () =>
     capacityOverview(viewer, { type: "H100" }, SEED_NOW),

@@ -42,7 +42,9 @@ test("a planner sees the fleet's GPUs split, and asks where the ranking team can
 
   // the same link opens the same answer; a gang of 0 is refused with a reason
   await page.goto("/capacity?gpus=0&gpuType=H100");
-  await expect(page.getByRole("alert")).toHaveText("Ask for at least 1 GPU.");
+  await expect(
+    page.getByRole("form", { name: "Where can I place GPUs" }).getByRole("alert"),
+  ).toHaveText("Ask for at least 1 GPU.");
 
   // filters live in the URL
   await page.goto("/capacity?type=A100");

@@ -93,13 +93,13 @@ export async function livePools(actor: Actor, filter: CapacityFilter) {
 
 type HourRow = { hour: Date } & GpuSplit;
 
-async function fleetHistory(filter: CapacityFilter, now: Date): Promise<HourRow[]> {
+export async function fleetHistory(filter: CapacityFilter, now: Date): Promise<HourRow[]> {
   const from = new Date(hourOf(now).getTime() - (HISTORY_HOURS - 1) * HOUR_MS);
   return db().$queryRaw<HourRow[]>`
     SELECT hour, sum(total)::float8 AS total, sum(serving)::float8 AS serving,
            sum(training)::float8 AS training, sum(other)::float8 AS other,
            sum(idle)::float8 AS idle, sum(unavailable)::float8 AS unavailable
-    FROM "GpuPoolHour"
+    FROM "GpuTypeHour"
     WHERE hour >= ${from.toISOString()}::timestamp AND hour <= ${now.toISOString()}::timestamp
       ${filter.type ? Prisma.sql`AND "gpuType" = ${filter.type}::"GpuType"` : Prisma.empty}
       ${filter.region ? Prisma.sql`AND region = ${filter.region}` : Prisma.empty}
@@ -195,7 +195,8 @@ function fragmentedPools(pools: readonly PoolCapacity[]): FragmentedPool[] {
 /**
  * The Capacity page: the fleet's GPUs now by type, region and cluster, split five ways (live from
  * the platform), fragmentation, teams against their quotas, the top consumers, and 30 days of
- * hourly history (the fleet sync's rollups: one grouped range scan, never raw samples).
+ * hourly history (the fleet sync's rollups by region and GPU type: one grouped range scan of a
+ * few dozen rows an hour, never raw samples).
  */
 export async function capacityOverview(
   actor: Actor | null,

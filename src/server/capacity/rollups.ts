@@ -1,5 +1,5 @@
 import "server-only";
-import { poolSplit } from "@/lib/domain/capacity/split";
+import { addSplits, emptySplit, poolSplit, type GpuSplit } from "@/lib/domain/capacity/split";
 import { HOUR_MS, hourOf } from "@/lib/domain/capacity/usage";
 import type { Tx } from "@/server/db/tx";
 import type { ClusterState, NamespaceState } from "@/lib/platform/types";
@@ -16,9 +16,9 @@ export interface CapacitySample {
 }
 
 /**
- * Adds one sample of the fleet to the hour it falls in: each pool's GPUs by state, and each
- * team's GPUs in use against its quotas, as running averages over the hour's samples. Two
- * statements, whatever the fleet's size; a sample at or before the hour's last one changes
+ * Adds one sample of the fleet to the hour it falls in: each pool's GPUs by state (and their
+ * sums by region and GPU type), and each team's GPUs in use against its quotas, as running
+ * averages over the hour's samples. One statement each, whatever the fleet's size; a sample at or before the hour's last one changes
  * nothing, so a sync that runs twice for one moment counts once. Rows older than the retention
  * go in the same pass.
  */
@@ -48,6 +48,38 @@ export async function recordCapacitySample(tx: Tx, sample: CapacitySample): Prom
         unavailable = (h.unavailable * h.samples + EXCLUDED.unavailable) / (h.samples + 1),
         region = EXCLUDED.region,
         "gpuType" = EXCLUDED."gpuType",
+        samples = h.samples + 1,
+        "lastSampleAt" = EXCLUDED."lastSampleAt"
+      WHERE h."lastSampleAt" < EXCLUDED."lastSampleAt"`;
+  }
+
+  // The same sample summed by region and GPU type: what the page's history reads.
+  if (pools.length > 0) {
+    const byKey = new Map<string, { region: string; gpuType: string; split: GpuSplit }>();
+    for (const p of pools) {
+      const key = `${p.region}/${p.gpuType}`;
+      const g = byKey.get(key) ?? { region: p.region, gpuType: p.gpuType, split: emptySplit() };
+      g.split = addSplits(g.split, poolSplit(p));
+      byKey.set(key, g);
+    }
+    const groups = [...byKey.values()];
+    const col = (k: keyof GpuSplit) => groups.map((g) => g.split[k]);
+    await tx.$executeRaw`
+      INSERT INTO "GpuTypeHour" AS h (hour, region, "gpuType", samples, "lastSampleAt",
+        total, serving, training, other, idle, unavailable)
+      SELECT ${hour}::timestamp, r, t::"GpuType", 1, ${at}::timestamp, tot, s, tr, o, i, u
+      FROM unnest(${groups.map((g) => g.region)}::text[], ${groups.map((g) => g.gpuType)}::text[],
+                  ${col("total")}::float8[], ${col("serving")}::float8[],
+                  ${col("training")}::float8[], ${col("other")}::float8[],
+                  ${col("idle")}::float8[], ${col("unavailable")}::float8[])
+        AS x(r, t, tot, s, tr, o, i, u)
+      ON CONFLICT (region, "gpuType", hour) DO UPDATE SET
+        total = (h.total * h.samples + EXCLUDED.total) / (h.samples + 1),
+        serving = (h.serving * h.samples + EXCLUDED.serving) / (h.samples + 1),
+        training = (h.training * h.samples + EXCLUDED.training) / (h.samples + 1),
+        other = (h.other * h.samples + EXCLUDED.other) / (h.samples + 1),
+        idle = (h.idle * h.samples + EXCLUDED.idle) / (h.samples + 1),
+        unavailable = (h.unavailable * h.samples + EXCLUDED.unavailable) / (h.samples + 1),
         samples = h.samples + 1,
         "lastSampleAt" = EXCLUDED."lastSampleAt"
       WHERE h."lastSampleAt" < EXCLUDED."lastSampleAt"`;
@@ -87,5 +119,6 @@ export async function recordCapacitySample(tx: Tx, sample: CapacitySample): Prom
 
   const cutoff = new Date(sample.at.getTime() - ROLLUP_RETENTION_DAYS * 24 * HOUR_MS).toISOString();
   await tx.$executeRaw`DELETE FROM "GpuPoolHour" WHERE hour < ${cutoff}::timestamp`;
+  await tx.$executeRaw`DELETE FROM "GpuTypeHour" WHERE hour < ${cutoff}::timestamp`;
   await tx.$executeRaw`DELETE FROM "GpuTeamHour" WHERE hour < ${cutoff}::timestamp`;
 }

@@ -67,6 +67,17 @@ describe("the demo seed's capacity history", () => {
     expect(newest._min.hour?.getTime()).toBe(SEED_NOW.getTime() - hours * HOUR);
     const teams = await prisma.team.count();
     expect(await prisma.gpuTeamHour.count()).toBe(teams * hours);
+    // the sums by region and GPU type agree with the pools' hours
+    const [mismatch] = await prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "GpuTypeHour" t
+      JOIN (SELECT region, "gpuType", hour, sum(total) AS total, sum(idle) AS idle
+            FROM "GpuPoolHour" GROUP BY region, "gpuType", hour) p
+        USING (region, "gpuType", hour)
+      WHERE abs(t.total - p.total) > 1e-9 OR abs(t.idle - p.idle) > 1e-9`;
+    expect(mismatch?.n).toBe(0);
+    const [groups] = await prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(DISTINCT (region, "gpuType"))::int AS n FROM "GpuPoolHour"`;
+    expect(await prisma.gpuTypeHour.count()).toBe(groups!.n * hours);
   });
 });
 
@@ -107,6 +118,21 @@ describe("the fleet sync's hourly rollups", () => {
       const now = poolSplit(second.find((s) => s.cluster === r.cluster && s.pool === r.pool)!);
       expect(r.idle).toBeCloseTo((before.idle + now.idle) / 2, 9);
       expect(r.total).toBeCloseTo((before.total + now.total) / 2, 9);
+    }
+    // the sums by region and GPU type: the running average of the sums
+    const types = await prisma.gpuTypeHour.findMany({ where: { hour } });
+    expect(types.length).toBeGreaterThan(0);
+    for (const t of types) {
+      const pools = rows.filter((r) => r.region === t.region && r.gpuType === t.gpuType);
+      expect(t.samples).toBe(2);
+      expect(t.total).toBeCloseTo(
+        pools.reduce((n, r) => n + r.total, 0),
+        9,
+      );
+      expect(t.serving).toBeCloseTo(
+        pools.reduce((n, r) => n + r.serving, 0),
+        9,
+      );
     }
     // the next hour starts a new row
     time.set(new Date(hour.getTime() + HOUR + 30_000));
