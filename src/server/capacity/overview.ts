@@ -70,10 +70,11 @@ export interface CapacityOverview {
 export async function teamNamespaces(
   namespaces: readonly NamespaceState[],
 ): Promise<TeamNamespace[]> {
-  const owners = await db().namespace.findMany({
-    select: { name: true, cluster: { select: { name: true } }, team: { select: { slug: true } } },
-  });
-  const teamOf = new Map(owners.map((n) => [`${n.cluster.name}/${n.name}`, n.team.slug]));
+  // one plain join: thousands of namespaces at fleet scale
+  const owners = await db().$queryRaw<{ key: string; team: string }[]>`
+    SELECT c.name || '/' || n.name AS key, t.slug AS team
+    FROM "Namespace" n JOIN "Cluster" c ON c.id = n."clusterId" JOIN "Team" t ON t.id = n."teamId"`;
+  const teamOf = new Map(owners.map((n) => [n.key, n.team]));
   return namespaces.flatMap((n) => {
     const team = teamOf.get(`${n.cluster}/${n.name}`) ?? n.team;
     return team

@@ -87,11 +87,10 @@ export async function recordCapacitySample(tx: Tx, sample: CapacitySample): Prom
 
   // Teams: the inventory says whose a namespace is; a cluster's own label where it does not.
   const sampled = new Set(sample.clusters.map((c) => c.name));
-  const owners = await tx.namespace.findMany({
-    where: { cluster: { name: { in: [...sampled] } } },
-    select: { name: true, cluster: { select: { name: true } }, team: { select: { slug: true } } },
-  });
-  const teamOf = new Map(owners.map((n) => [`${n.cluster.name}/${n.name}`, n.team.slug]));
+  const owners = await tx.$queryRaw<{ key: string; team: string }[]>`
+    SELECT c.name || '/' || n.name AS key, t.slug AS team
+    FROM "Namespace" n JOIN "Cluster" c ON c.id = n."clusterId" JOIN "Team" t ON t.id = n."teamId"`;
+  const teamOf = new Map(owners.map((n) => [n.key, n.team]));
   const teams = new Map<string, { used: number; quota: number }>();
   for (const n of sample.namespaces) {
     if (!sampled.has(n.cluster)) continue;
