@@ -18,6 +18,7 @@ const CONTEXTS = [
   "config",
   "notifications",
   "navigation",
+  "traffic",
   "capacity",
 ];
 const contextFolders = CONTEXTS.map((c) => `./src/server/${c}`);

@@ -194,6 +194,11 @@ export interface ModelSpec {
    * back after the first one. `severity`: the incident it caused.
    */
   failedCanary: { severity: Severity; ending: "aborted" | "rolled_back" } | null;
+  /**
+   * A production region whose autoscaler someone capped at the replicas it runs: enough for
+   * its own traffic, so draining another region into it is tight until the plan raises it.
+   */
+  cappedRegion?: RegionCode;
   /** faults of the candidate versions registered but not rolled out, in registration order */
   candidates: readonly Fault[];
   slos: readonly SloSpec[];
@@ -217,6 +222,7 @@ export const MODELS: readonly ModelSpec[] = [
     strategy: "canary",
     savedPlan: true,
     failedCanary: { severity: "SEV2", ending: "aborted" },
+    cappedRegion: "us-west-2",
     // The ranking team's models also get a candidate that the simulator makes fail (elevated
     // 5xx), to see automated analysis catch it.
     candidates: ["errors", "none"],

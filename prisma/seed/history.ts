@@ -668,13 +668,13 @@ async function seedDeployments(
   const newest = seeded.versions.at(-1);
   if (!newest) throw new Error(`${m.name} has no versions`);
   for (const region of m.regions) {
-    await tx.deployment.create({
-      data: productionDeployment(rng, nowMs, stable, {
-        modelId: seeded.modelId,
-        environmentId: topology.environmentId("production", region),
-        clusterId: () => topology.servingClusterId(region),
-      }),
+    const data = productionDeployment(rng, nowMs, stable, {
+      modelId: seeded.modelId,
+      environmentId: topology.environmentId("production", region),
+      clusterId: () => topology.servingClusterId(region),
     });
+    if (m.cappedRegion === region) data.hpaMax = data.replicas;
+    await tx.deployment.create({ data });
   }
   await tx.deployment.create({
     data: stagingDeployment(nowMs, newest, {

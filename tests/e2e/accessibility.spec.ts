@@ -1,5 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { audit } from "./support/axe";
 import { signIn } from "./support/auth";
 import { firstLink } from "./support/links";
 
@@ -8,23 +8,6 @@ import { firstLink } from "./support/links";
  * theme, and with the palette and the shortcut help open: no serious or critical violation of
  * WCAG 2.1 A and AA. Minor and moderate findings are printed, not failed.
  */
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-
-async function audit(page: Page, label: string): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-  const problems: string[] = [];
-  for (const v of result.violations) {
-    const where = v.nodes
-      .slice(0, 3)
-      .map((n) => n.target.join(" "))
-      .join(" | ");
-    const line = `${label}: [${v.impact}] ${v.id} (${v.nodes.length}×) ${v.help} at ${where}`;
-    if (v.impact === "serious" || v.impact === "critical") problems.push(line);
-    else console.log(line);
-  }
-  return problems;
-}
-
 test("every page has no serious or critical accessibility violation", async ({ page }) => {
   test.setTimeout(360_000);
   const problems: string[] = [];
@@ -40,6 +23,8 @@ test("every page has no serious or critical accessibility violation", async ({ p
     "/",
     "/clusters",
     "/clusters/eks-use1-serve-01",
+    "/regions",
+    "/regions/drain?region=us-east-1",
     "/capacity?gpus=16&gpuType=H100&team=ranking",
     "/models",
     "/models/ranker-xl",

@@ -58,6 +58,7 @@ export function StartChaosForm({
           <option value="latency_injection">Latency injection</option>
           <option value="node_failure">GPU node failure</option>
           <option value="gpu_failure">GPU failure (Xid)</option>
+          <option value="region_outage">Region outage</option>
         </NativeSelect>
       </div>
       <div className="flex flex-col gap-1.5">

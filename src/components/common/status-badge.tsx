@@ -56,6 +56,14 @@ const STATUS: Record<string, { tone: Tone; icon: LucideIcon; label?: string }> =
   SEV2: { tone: "bad", icon: AlertTriangle },
   SEV3: { tone: "warn", icon: AlertTriangle },
   SEV4: { tone: "neutral", icon: AlertTriangle },
+  // region drains: the capacity check's verdicts and a drain's phases
+  safe: { tone: "good", icon: CheckCircle2 },
+  tight: { tone: "warn", icon: AlertTriangle },
+  impossible: { tone: "bad", icon: OctagonX },
+  draining: { tone: "info", icon: Loader2 },
+  drained: { tone: "warn", icon: PauseCircle },
+  undraining: { tone: "info", icon: RotateCcw },
+  undrained: { tone: "neutral", icon: CheckCircle2 },
 };
 
 export function StatusBadge({ status }: { status: string }) {

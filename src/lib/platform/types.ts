@@ -300,6 +300,9 @@ export interface ServingDeployment {
   trafficWeight: number;
   /** the platform object serving it, where the platform has one */
   workload?: { kind: string; namespace: string; name: string };
+  /** GPUs one replica requests, and their type, where the platform knows them */
+  gpusPerReplica?: number;
+  gpuType?: GpuType;
 }
 
 export interface Workloads extends HealthCheck {
@@ -395,6 +398,68 @@ export interface TrainingPlatform extends HealthCheck {
   jobs(): Promise<PartialResult<TrainingJobState[]>>;
   /** Restarts a failed job from its last checkpoint; PlatformError when it is not failed. */
   resumeFromCheckpoint(job: string): Promise<TrainingJobState>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Global traffic between regions (docs/architecture.md, "Regions and traffic").
+
+/**
+ * A model's production traffic dials at the global load balancer: per region, the percent of
+ * that region's own users' traffic it keeps (100: it serves them; 0: drained, they go to the
+ * other regions), as AWS Global Accelerator's traffic dial or a GCP backend's capacity scaler.
+ * What a region does not keep spills to the regions that still take traffic, in proportion to
+ * what each keeps (lib/domain/traffic/routing).
+ */
+export interface RegionDials {
+  model: string;
+  /** region → 0..100; a region absent keeps all of its traffic */
+  dials: Record<string, number>;
+  /** the balancer's version of these dials: a write carrying an older one fails (ConflictError) */
+  resourceVersion: string;
+  /**
+   * Requests per second arriving from each region's users, where the balancer reports it;
+   * absent, a plan takes what each region serves at full dial as its demand.
+   */
+  demandRps?: Record<string, number>;
+}
+
+export interface RegionDialsRef {
+  model: string;
+  resourceVersion: string;
+}
+
+/**
+ * The global load balancer in front of the regions. Real ones live outside Kubernetes, so
+ * Flightdeck talks to them through a small documented HTTP hook (lib/platform/traffic); the
+ * simulator has its own.
+ */
+export interface TrafficManager extends HealthCheck {
+  /** Every model's dials the balancer knows. */
+  dials(): Promise<PartialResult<RegionDials[]>>;
+  /** Sets a model's dials (all regions given), conditionally on the version read. */
+  setDials(
+    ref: RegionDialsRef,
+    dials: Record<string, number>,
+  ): Promise<{ resourceVersion: string }>;
+}
+
+/** Names an autoscaler: the workload it scales (as HpaState). */
+export interface AutoscalerKey {
+  cluster: string;
+  namespace: string;
+  target: string;
+}
+
+/**
+ * Changes an autoscaler's bounds, conditionally on the bounds the caller read (`expected`): a
+ * bound changed since fails with ConflictError rather than being overwritten.
+ */
+export interface AutoscalerControl {
+  setAutoscalerBounds(
+    key: AutoscalerKey,
+    expected: { min: number; max: number },
+    bounds: { min: number; max: number },
+  ): Promise<void>;
 }
 
 /** Everything a fleet platform answers: the simulator, or real clusters. */

@@ -6,6 +6,7 @@ export const CHAOS_KINDS = [
   "latency_injection",
   "node_failure",
   "gpu_failure",
+  "region_outage",
 ] as const;
 export type ChaosKind = (typeof CHAOS_KINDS)[number];
 
@@ -15,6 +16,10 @@ export const CHAOS_PERCENT: Record<ChaosKind, { label: string; max: number }> = 
   latency_injection: { label: "added latency", max: 1000 },
   node_failure: { label: "of the region's GPU nodes go NotReady", max: 100 },
   gpu_failure: { label: "of the region's GPUs fail (Xid 79)", max: 100 },
+  region_outage: {
+    label: "of the traffic the region serves is lost (the region is down)",
+    max: 100,
+  },
 };
 
 export const startChaosSchema = z

@@ -157,7 +157,7 @@ function engineLoopLag(): void {
 
 /** The worker calls this when a loop completes a pass (started at `startedAt`). */
 export function loopTicked(
-  loop: "engine" | "fleet" | "slo",
+  loop: "engine" | "fleet" | "slo" | "drains",
   startedAt: number,
   completedAt = Date.now(),
 ): void {

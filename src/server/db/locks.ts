@@ -41,6 +41,8 @@ export const LOCKS = {
   teamTokens: (teamId: string) => key(`token:${teamId}`),
   /** the open promotion request of a version into a tier */
   promotionRequest: (versionId: string, tier: string) => key(`promotion:${versionId}:${tier}`),
+  /** starting a drain or failover of one region (one open drain per region) */
+  regionDrain: (region: string) => key(`region-drain:${region}`),
   /** chaos experiments of one kind in one region */
   chaos: (kind: string, region: string) => key(`chaos:${kind}:${region}`),
 } as const;

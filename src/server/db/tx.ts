@@ -15,7 +15,8 @@ export type LockableTable =
   | "TrainingJob"
   | "ApiToken"
   | "Environment"
-  | "Model";
+  | "Model"
+  | "RegionDrain";
 
 /**
  * Locks one row until the transaction ends (`FOR UPDATE`), found by its id or, for the tables

@@ -27,12 +27,15 @@ import { assertCanRead } from "@/server/access/authorize";
 import { chaosEffects } from "@/server/fleet/chaos";
 import { createSimulatorPlatform, simulatorSeed } from "@/server/fleet/simulator";
 import type { SimulatorPlatform } from "@/lib/platform/simulator/platform";
+import { HttpTrafficHook } from "@/lib/platform/traffic/http-hook";
+import type { AutoscalerControl, TrafficManager } from "@/lib/platform/types";
 
 const g = globalThis as unknown as {
   flightdeckMetrics?: MetricsSource;
   flightdeckPageMetrics?: { source: MetricsSource; pages: PageReads };
   flightdeckExporter?: SimulatorExporter;
   flightdeckFleet?: SimulatorPlatform | KubernetesPlatform;
+  flightdeckTrafficHook?: { url: string; hook: TrafficManager };
 };
 
 export const PLATFORMS = ["simulator", "kubernetes"] as const;
@@ -87,6 +90,39 @@ export function fleetPlatform(): FleetPlatform & { tick?: () => Promise<unknown>
 export function kubernetesPlatform(): KubernetesPlatform | null {
   const platform = fleetPlatform();
   return platform instanceof KubernetesPlatform ? platform : null;
+}
+
+/**
+ * The global load balancer: the hook at FLIGHTDECK_TRAFFIC_HOOK_URL when set, else the
+ * simulator's own; null for real clusters without a hook (regions show their serving, but no
+ * drain can run).
+ */
+export function trafficManager(): TrafficManager | null {
+  const url = process.env.FLIGHTDECK_TRAFFIC_HOOK_URL;
+  if (url) {
+    if (g.flightdeckTrafficHook?.url !== url) {
+      g.flightdeckTrafficHook = {
+        url,
+        hook: new HttpTrafficHook({
+          url,
+          token: process.env.FLIGHTDECK_TRAFFIC_HOOK_TOKEN || undefined,
+          timeoutMs: envNumber("FLIGHTDECK_TRAFFIC_HOOK_TIMEOUT_MS", 5_000, {
+            min: 100,
+            max: 60_000,
+          }),
+        }),
+      };
+    }
+    return g.flightdeckTrafficHook.hook;
+  }
+  const platform = fleetPlatform();
+  return "setDials" in platform ? (platform as unknown as TrafficManager) : null;
+}
+
+/** Autoscaler bounds: what the platform can change (the simulator; null where it cannot). */
+export function autoscalerControl(): AutoscalerControl | null {
+  const platform = fleetPlatform();
+  return "setAutoscalerBounds" in platform ? (platform as unknown as AutoscalerControl) : null;
 }
 
 /** Installs a platform for this process (tests); null drops it, to be made again on next use. */

@@ -49,5 +49,7 @@ export async function pageObjectExists(actor: Actor | null, page: PageObject): P
       return found(await db().rollout.findUnique({ where: { id: page.id }, select }));
     case "slo":
       return found(await db().slo.findUnique({ where: { name: page.name }, select }));
+    case "region_drain":
+      return found(await db().regionDrain.findUnique({ where: { id: page.id }, select }));
   }
 }

@@ -4,6 +4,7 @@ import { feedSliMinutes } from "@/server/slos/sli-feed";
 import { syncFleet } from "@/server/fleet/sync";
 import { evaluateSlos } from "@/server/slos/evaluator";
 import { driveRollouts } from "@/server/rollouts/engine";
+import { driveDrains } from "@/server/traffic/engine";
 import { deliverNotifications } from "@/server/notifications/deliver";
 import { announceFreezes } from "@/server/notifications/freezes";
 import { log } from "@/lib/telemetry/log";
@@ -14,7 +15,11 @@ const g = globalThis as unknown as {
   flightdeckWorker?: NodeJS.Timeout;
   flightdeckEngine?: NodeJS.Timeout;
   flightdeckNotifier?: NodeJS.Timeout;
+  flightdeckDrains?: NodeJS.Timeout;
 };
+
+/** How often the drain engine moves region drains along (each is driven under a lease). */
+const DRAIN_TICK_MS = 2_000;
 
 /** How often the worker sends due notifications (each subject's backlog goes in one pass). */
 const NOTIFY_TICK_MS = 2_000;
@@ -96,6 +101,21 @@ export function startWorker(): void {
   };
   g.flightdeckEngine = setInterval(() => void drive(), ENGINE_TICK_MS);
   g.flightdeckEngine.unref();
+
+  // Region drains and failovers: each is driven under a lease on its row.
+  let draining = false;
+  const drainTick = async () => {
+    if (draining) return;
+    draining = true;
+    try {
+      const started = Date.now();
+      if (await attempt("drain engine", () => driveDrains())) loopTicked("drains", started);
+    } finally {
+      draining = false;
+    }
+  };
+  g.flightdeckDrains = setInterval(() => void drainTick(), DRAIN_TICK_MS);
+  g.flightdeckDrains.unref();
 
   // Notifications: each delivery is sent under a lease, so with several workers one sends it.
   let notifying = false;

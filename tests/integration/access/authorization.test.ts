@@ -13,6 +13,7 @@ import * as usersActions from "@/actions/users";
 import * as tokensActions from "@/actions/tokens";
 import * as authActions from "@/actions/auth";
 import * as chaosActions from "@/actions/chaos";
+import * as trafficActions from "@/actions/traffic";
 import * as trainingActions from "@/actions/training";
 import * as rolloutActions from "@/actions/rollouts";
 import * as sloActions from "@/actions/slos";
@@ -425,6 +426,74 @@ const ACTIONS: Record<string, ActionCase> = {
         input: { experimentId: e.id },
         snapshot: () =>
           prisma.chaosExperiment.findUnique({ where: { id: e.id }, select: { stoppedAt: true } }),
+      };
+    },
+  },
+  startDrainAction: {
+    // engineers drain their team's models (every actor here is in the ranking team); admins any
+    allowed: ["engineer", "admin"],
+    prepare: async () => {
+      await prisma.regionDrain.updateMany({
+        where: { region: "eu-west-1", phase: { not: "undrained" } },
+        data: { phase: "undrained" },
+      });
+      const reason = unique("drain");
+      return {
+        input: {
+          region: "eu-west-1",
+          scope: "model",
+          name: "query-embedder",
+          headroom: 0,
+          acknowledge: true,
+          reason,
+        },
+        snapshot: () => prisma.regionDrain.count({ where: { reason } }),
+      };
+    },
+  },
+  drainCommandAction: {
+    allowed: ["engineer", "admin"],
+    prepare: async () => {
+      await prisma.regionDrain.updateMany({
+        where: { region: "ap-southeast-1", phase: { not: "undrained" } },
+        data: { phase: "undrained" },
+      });
+      const model = await prisma.model.findUniqueOrThrow({ where: { name: "query-embedder" } });
+      const d = await prisma.regionDrain.create({
+        data: {
+          region: "ap-southeast-1",
+          kind: "drain",
+          scopeKind: "model",
+          scopeName: model.name,
+          steps: [50, 100],
+          stepSeconds: 60,
+          headroom: 0.2,
+          models: [
+            {
+              model: model.name,
+              modelId: model.id,
+              teamId: model.teamId,
+              verdict: "safe",
+              reasons: [],
+              dialsBefore: {},
+              drained: {
+                cluster: "",
+                autoscaler: null,
+                hpaBefore: null,
+                replicasBefore: 0,
+                hpaSet: null,
+              },
+              receiving: [],
+            },
+          ],
+          createdByEmail: "setup@authz.test",
+          reason: unique("command"),
+        },
+      });
+      return {
+        input: { drainId: d.id, command: "pause", expectedVersion: d.version },
+        snapshot: () =>
+          prisma.regionDrain.findUnique({ where: { id: d.id }, select: { paused: true } }),
       };
     },
   },
@@ -1101,6 +1170,7 @@ const ACTION_MODULES: Record<string, Record<string, unknown>> = {
   "tokens.ts": tokensActions,
   "auth.ts": authActions,
   "chaos.ts": chaosActions,
+  "traffic.ts": trafficActions,
   "training.ts": trainingActions,
   "rollouts.ts": rolloutActions,
   "slos.ts": sloActions,
@@ -1139,6 +1209,7 @@ const actionFns = Object.assign(
   usersActions,
   tokensActions,
   chaosActions,
+  trafficActions,
   trainingActions,
   rolloutActions,
   sloActions,

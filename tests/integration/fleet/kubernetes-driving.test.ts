@@ -189,3 +189,43 @@ describe("driving a KServe InferenceService", () => {
     expect(await split()).toEqual([["1.5.0", 100]]);
   });
 });
+
+describe("autoscaler bounds on a real cluster (a region drain raises them ahead of traffic)", () => {
+  it("patches an HPA's minimum and maximum conditionally, and refuses bounds changed since", async () => {
+    const { data } = await platform.autoscalers();
+    const before = data[0];
+    if (!before) throw new Error("the test fleet has no autoscaler");
+    const key = { cluster: before.cluster, namespace: before.namespace, target: before.target };
+    const raised = { min: before.min + 2, max: before.max + 4 };
+    await platform.setAutoscalerBounds(key, { min: before.min, max: before.max }, raised);
+    const stored = () =>
+      clusters
+        .server(before.cluster)
+        .store.list("autoscaling/v2", "HorizontalPodAutoscaler")
+        .find(
+          (h) =>
+            h.metadata.namespace === before.namespace &&
+            (h.spec as { scaleTargetRef?: { name?: string } }).scaleTargetRef?.name ===
+              before.target,
+        );
+    expect(stored()?.spec).toMatchObject({ minReplicas: raised.min, maxReplicas: raised.max });
+    // the watch brings the change into the cache
+    await expect
+      .poll(async () => {
+        const h = (await platform.autoscalers()).data.find(
+          (x) => x.cluster === key.cluster && x.target === key.target,
+        );
+        return h && { min: h.min, max: h.max };
+      })
+      .toEqual(raised);
+    // decided on the bounds before: refused, nothing written
+    await expect(
+      platform.setAutoscalerBounds(key, { min: before.min, max: before.max }, { min: 1, max: 2 }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(stored()?.spec).toMatchObject({ minReplicas: raised.min, maxReplicas: raised.max });
+    await expect(platform.setAutoscalerBounds(key, raised, { min: 5, max: 3 })).rejects.toThrow(
+      /above maximum/,
+    );
+    await platform.setAutoscalerBounds(key, raised, { min: before.min, max: before.max });
+  });
+});

@@ -4,6 +4,7 @@
 // action is added without an entry, or its `input:` names another schema.
 import { z } from "zod";
 import { startChaosSchema, stopChaosSchema } from "@/lib/schemas/chaos";
+import { drainCommandSchema, startDrainSchema } from "@/lib/schemas/traffic";
 import { configFormSchema } from "@/lib/schemas/config";
 import {
   actOnChangeSchema,
@@ -69,6 +70,8 @@ const entry = (file: string, schemaName: string, schema: z.ZodType): ActionInput
 export const ACTION_INPUTS: Record<string, ActionInput> = {
   startChaosAction: entry("chaos", "startChaosSchema", startChaosSchema),
   stopChaosAction: entry("chaos", "stopChaosSchema", stopChaosSchema),
+  startDrainAction: entry("traffic", "startDrainSchema", startDrainSchema),
+  drainCommandAction: entry("traffic", "drainCommandSchema", drainCommandSchema),
   previewConfigAction: entry("config", "configFormSchema", configFormSchema),
   applyConfigAction: entry("config", "configFormSchema", configFormSchema),
   declareIncidentAction: entry("incidents", "declareIncidentSchema", declareIncidentSchema),

@@ -218,6 +218,7 @@ describe("deploy/kubernetes, rendered by kubectl kustomize", () => {
       "DATABASE_URL",
       "FLIGHTDECK_ENCRYPTION_KEY",
       "FLIGHTDECK_METRICS_TOKEN",
+      "FLIGHTDECK_TRAFFIC_HOOK_TOKEN",
       "OIDC_CLIENT_SECRET",
     ]);
   });

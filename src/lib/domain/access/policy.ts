@@ -27,6 +27,7 @@ export const PERMISSIONS = [
   "chaos.trigger",
   "training.operate",
   "slo.manage",
+  "traffic.shift",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -34,7 +35,14 @@ const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // leadership: reads everything, changes nothing
   viewer: ["fleet.read"],
   // on-call: works incidents; pauses, aborts and rolls back rollouts
-  engineer: ["fleet.read", "incident.work", "rollout.operate", "training.operate", "slo.manage"],
+  engineer: [
+    "fleet.read",
+    "incident.work",
+    "rollout.operate",
+    "training.operate",
+    "slo.manage",
+    "traffic.shift",
+  ],
   // requests and approves promotions; starts, promotes (and may stop) rollouts
   release_manager: [
     "fleet.read",
@@ -63,6 +71,7 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   "chaos.trigger": "trigger chaos experiments",
   "training.operate": "resume training jobs",
   "slo.manage": "define SLOs",
+  "traffic.shift": "drain regions and fail over traffic",
 };
 
 export function roleHas(role: Role | null | undefined, permission: Permission): boolean {

@@ -18,7 +18,9 @@ export type PageObject =
   | { kind: "promotion"; number: string }
   | { kind: "rollout"; id: string }
   /** the SLO's page and its editor */
-  | { kind: "slo"; name: string };
+  | { kind: "slo"; name: string }
+  /** a region drain or failover */
+  | { kind: "region_drain"; id: string };
 
 /** Static pages beside a dynamic segment: `/incidents/new` is a page, not incident "new". */
 export const STATIC_SIBLINGS: Readonly<Record<string, readonly string[]>> = {
@@ -59,6 +61,10 @@ export function pageObjectOf(pathname: string): PageObject | null {
       return only(undefined) ? { kind: "rollout", id: key } : null;
     case "slos":
       return only(undefined, "edit") ? { kind: "slo", name: key } : null;
+    case "regions":
+      return key === "drains" && sub !== undefined && subKey === undefined
+        ? { kind: "region_drain", id: sub }
+        : null;
     default:
       return null;
   }

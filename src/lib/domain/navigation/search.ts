@@ -213,6 +213,12 @@ export const PALETTE_PAGES: readonly (PageEntry & { permission: Permission })[] 
     permission: "fleet.read",
   },
   { label: "Deployments", href: "/deployments", keywords: ["serving"], permission: "fleet.read" },
+  {
+    label: "Regions",
+    href: "/regions",
+    keywords: ["traffic", "drain", "failover", "load balancer"],
+    permission: "fleet.read",
+  },
   { label: "Promotions", href: "/promotions", keywords: ["approvals"], permission: "fleet.read" },
   {
     label: "Models",

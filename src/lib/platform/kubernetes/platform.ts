@@ -33,6 +33,8 @@ import {
   type TrainingJobState,
   type TrainingPlatform,
   type Workloads,
+  type AutoscalerControl,
+  type AutoscalerKey,
 } from "../types";
 import {
   describeKubeError,
@@ -48,7 +50,7 @@ import {
   setVersionPatch as kserveSetVersion,
   undoPatch as kserveUndo,
 } from "./kserve";
-import { ownedReplicaSets } from "./fields";
+import { ownedReplicaSets, rec } from "./fields";
 import {
   argoRolloutObject,
   conditional,
@@ -294,7 +296,7 @@ class ClusterCache {
 }
 
 export class KubernetesPlatform
-  implements ClusterInventory, Workloads, RolloutDriver, TrainingPlatform
+  implements ClusterInventory, Workloads, RolloutDriver, TrainingPlatform, AutoscalerControl
 {
   private readonly caches: ClusterCache[];
   private utilization = new Map<string, number>();
@@ -416,6 +418,56 @@ export class KubernetesPlatform
       c.derive("autoscalers", ["autoscalers"], () =>
         autoscalerStates(c.name, c.items("autoscalers")),
       ),
+    );
+  }
+
+  /**
+   * Sets an autoscaler's minimum and maximum (autoscaling/v2 HPA `spec.minReplicas` and
+   * `spec.maxReplicas`), with a merge patch conditional on the resource version of the cached
+   * copy whose bounds the caller expected: a bound changed since fails with ConflictError.
+   */
+  async setAutoscalerBounds(
+    key: AutoscalerKey,
+    expected: { min: number; max: number },
+    bounds: { min: number; max: number },
+  ): Promise<void> {
+    const what = "set autoscaler";
+    if (!Number.isInteger(bounds.min) || !Number.isInteger(bounds.max) || bounds.min < 1) {
+      throw new PlatformError(what, "bounds must be whole numbers, minimum at least 1");
+    }
+    if (bounds.min > bounds.max) {
+      throw new PlatformError(what, `minimum ${bounds.min} is above maximum ${bounds.max}`);
+    }
+    const cache = this.cacheOf(key.cluster, what);
+    const hpa = cache
+      .items("autoscalers")
+      .find(
+        (h) =>
+          h.metadata.namespace === key.namespace &&
+          (rec(rec(h.spec).scaleTargetRef).name ?? h.metadata.name) === key.target,
+      );
+    if (!hpa) {
+      throw new PlatformError(
+        what,
+        `no autoscaler for ${key.namespace}/${key.target} in ${key.cluster}`,
+      );
+    }
+    const state = autoscalerStates(key.cluster, [hpa])[0];
+    if (!state || state.min !== expected.min || state.max !== expected.max) {
+      throw new ConflictError(
+        `autoscaler ${key.namespace}/${key.target}`,
+        `${expected.min}-${expected.max}`,
+        `${state?.min}-${state?.max}`,
+      );
+    }
+    const path = `/apis/autoscaling/v2/namespaces/${encodeURIComponent(key.namespace)}/horizontalpodautoscalers/${encodeURIComponent(hpa.metadata.name)}`;
+    await this.write(
+      { cluster: key.cluster, namespace: key.namespace, name: hpa.metadata.name },
+      what,
+      path,
+      conditional(hpa.metadata.resourceVersion ?? "", {
+        spec: { minReplicas: bounds.min, maxReplicas: bounds.max },
+      }),
     );
   }
 

@@ -3,12 +3,16 @@ import type { VersionBehaviour } from "./behaviour";
 
 /** A fault injected into the simulated fleet, active from `start` until `end` (ms epoch). */
 export interface ChaosEffect {
-  kind: "region_degradation" | "latency_injection" | "node_failure" | "gpu_failure";
+  kind:
+    "region_degradation" | "latency_injection" | "node_failure" | "gpu_failure" | "region_outage";
   region: string;
   /**
    * region_degradation: added 5xx share (0..1); latency_injection: added latency fraction;
    * node_failure: share of the region's GPU nodes that go NotReady (0..1);
-   * gpu_failure: share of the region's GPUs that fail with an Xid error (0..1).
+   * gpu_failure: share of the region's GPUs that fail with an Xid error (0..1);
+   * region_outage: share of the requests the region serves that fail (1: the region is down,
+   * whatever its replicas: its network or load balancer is gone). Only moving its traffic away
+   * (a failover at the global load balancer) brings those requests back.
    */
   magnitude: number;
   start: number;
@@ -26,7 +30,7 @@ export function withChaos(
   let medianMs = behaviour.latency.medianMs;
   for (const e of effects) {
     if (e.region !== labels.region || t < e.start || t >= e.end) continue;
-    if (e.kind === "region_degradation") errorRate += e.magnitude;
+    if (e.kind === "region_degradation" || e.kind === "region_outage") errorRate += e.magnitude;
     else if (e.kind === "latency_injection") medianMs *= 1 + e.magnitude;
   }
   if (errorRate === behaviour.errorRate && medianMs === behaviour.latency.medianMs)

@@ -4,6 +4,7 @@ import { regionRps, servingProfile } from "./behaviour";
 import { activeEffects, type ChaosEffect } from "./chaos";
 import { hash32, unit } from "./math";
 import { STAGING_TRAFFIC_SHARE } from "./metrics";
+import { isRouted, servedRps, type DialChange, type SimTraffic } from "./traffic";
 
 /**
  * The simulated fleet's state: nodes, serving rollouts with their replica sets and autoscalers,
@@ -135,6 +136,38 @@ export interface FleetState {
   namespaces: SimNamespace[];
   rollouts: SimRollout[];
   jobs: SimTrainingJob[];
+  /** the global load balancer's dials, per model (absent: every region keeps its own traffic) */
+  traffic?: SimTraffic[];
+}
+
+/**
+ * How the balancer routes each model whose dials ever moved: its production regions and its
+ * dial history. Models absent from the map serve their own regions' traffic.
+ */
+export function routingOf(
+  state: FleetState,
+): Map<string, { regions: string[]; history: DialChange[] }> {
+  const out = new Map<string, { regions: string[]; history: DialChange[] }>();
+  for (const t of state.traffic ?? []) {
+    if (isRouted(t.history)) out.set(t.model, { regions: [], history: t.history });
+  }
+  if (out.size === 0) return out;
+  for (const r of state.rollouts) {
+    const routing = r.environment === "production" ? out.get(r.model) : undefined;
+    if (routing && !routing.regions.includes(r.region)) routing.regions.push(r.region);
+  }
+  return out;
+}
+
+/** Requests per second a rollout's region receives at wall time `wall` (staging: its trickle). */
+export function rolloutLoad(
+  r: SimRollout,
+  routing: ReturnType<typeof routingOf>,
+  wall: number,
+): number {
+  if (r.environment === "staging")
+    return regionRps(r.model, r.region, wall) * STAGING_TRAFFIC_SHARE;
+  return servedRps(r.model, r.region, routing.get(r.model), wall);
 }
 
 /** One step of simulated time. */
@@ -699,10 +732,10 @@ function stepQuantum(
     }
   }
 
-  // 2. Horizontal pod autoscalers follow load.
+  // 2. Horizontal pod autoscalers follow load, as the global load balancer routes it.
+  const routing = routingOf(state);
   for (const r of state.rollouts) {
-    const share = r.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1;
-    const load = regionRps(r.model, r.region, wall) * share;
+    const load = rolloutLoad(r, routing, wall);
     const wanted = Math.ceil(load / (r.rpsPerReplica * r.hpa.targetUtilization));
     const desired = Math.min(r.hpa.max, Math.max(r.hpa.min, wanted));
     r.hpa.desired = desired;

@@ -21,6 +21,7 @@ import {
 } from "./behaviour";
 import { Z, quantileMs, shareBelow } from "./math";
 import { withChaos, type ChaosEffect } from "./chaos";
+import { servedRps, type DialChange } from "./traffic";
 
 /** Staging receives a trickle of mirrored and synthetic traffic. */
 export const STAGING_TRAFFIC_SHARE = 0.03;
@@ -57,7 +58,11 @@ export function seriesOf(
       environment: d.environment,
     };
     const behaviour = versionBehaviour(seed, d.model, d.version);
-    const rps = (t: number) => regionRps(d.model, d.region, t) * share;
+    // Production traffic as the global load balancer routes it between the model's regions.
+    const routing = (d as { routing?: { regions: string[]; history: DialChange[] } }).routing;
+    const rps = routing
+      ? (t: number) => servedRps(d.model, d.region, routing, t) * share
+      : (t: number) => regionRps(d.model, d.region, t) * share;
     const capacity = (d as { capacityRps?: number }).capacityRps;
     return {
       labels,

@@ -20,6 +20,11 @@ import {
   type TrainingJobState,
   type TrainingPlatform,
   type Workloads,
+  type AutoscalerControl,
+  type AutoscalerKey,
+  type RegionDials,
+  type RegionDialsRef,
+  type TrafficManager,
 } from "../types";
 import type { ChaosEffect } from "./chaos";
 import {
@@ -29,15 +34,17 @@ import {
   quantaToAdvance,
   rescheduleNow,
   poolViews,
+  rolloutLoad,
+  routingOf,
   type FleetState,
   type PoolView,
   type SimPool,
   type SimRollout,
   type SimTrainingJob,
 } from "./fleet";
-import { STAGING_TRAFFIC_SHARE, matches } from "./metrics";
-import { regionRps } from "./behaviour";
+import { matches } from "./metrics";
 import { unit } from "./math";
+import { demandAt, dialsAt, withChange, type DialChange } from "./traffic";
 
 /** A read of a fleet not saved for this long (wall clock) saves its catch-up. */
 const PERSIST_AFTER_MS = 2 * 60_000;
@@ -84,6 +91,8 @@ interface Snapshot {
 /** A serving deployment with what the simulator alone knows: the load its ready replicas absorb. */
 export interface SimServingDeployment extends ServingDeployment {
   capacityRps: number;
+  /** production of a model whose regions' dials moved: how the balancer routes it */
+  routing?: { regions: string[]; history: DialChange[] };
 }
 
 /**
@@ -92,7 +101,13 @@ export interface SimServingDeployment extends ServingDeployment {
  * apply the change under the store's lock and save it.
  */
 export class SimulatorPlatform
-  implements ClusterInventory, Workloads, RolloutDriver, TrainingPlatform
+  implements
+    ClusterInventory,
+    Workloads,
+    RolloutDriver,
+    TrainingPlatform,
+    TrafficManager,
+    AutoscalerControl
 {
   constructor(private readonly options: SimulatorPlatformOptions) {}
 
@@ -493,6 +508,134 @@ export class SimulatorPlatform
     });
   }
 
+  // ------------------------------------------------------------------------- global traffic
+
+  /** The simulated global load balancer's dials: one entry per model serving production. */
+  async dials(): Promise<PartialResult<RegionDials[]>> {
+    const { state, at } = await this.snapshot();
+    const regions = new Map<string, string[]>();
+    for (const r of state.rollouts) {
+      if (r.environment !== "production") continue;
+      const list = regions.get(r.model) ?? [];
+      if (!list.includes(r.region)) list.push(r.region);
+      regions.set(r.model, list);
+    }
+    const byModel = new Map((state.traffic ?? []).map((t) => [t.model, t]));
+    const data: RegionDials[] = [];
+    for (const [model, list] of [...regions].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const t = byModel.get(model);
+      const inForce = t ? dialsAt(t.history, at.wallTime) : {};
+      const dials: Record<string, number> = {};
+      for (const r of [...list].sort()) dials[r] = inForce[r] ?? 100;
+      data.push({
+        model,
+        dials,
+        resourceVersion: String(t?.resourceVersion ?? 0),
+        demandRps: demandAt(model, list, at.wallTime),
+      });
+    }
+    return { data, errors: [] };
+  }
+
+  async setDials(ref: RegionDialsRef, dials: Record<string, number>) {
+    for (const [region, d] of Object.entries(dials)) {
+      if (!Number.isFinite(d) || d < 0 || d > 100) {
+        throw new PlatformError("set dials", `dial of ${region} must be 0 to 100, not ${d}`);
+      }
+    }
+    const chaos = await this.chaos();
+    const now = this.now();
+    return this.transact((stored) => {
+      const state = advanceFleetInPlace(stored, now, { speed: this.options.speed ?? 1, chaos });
+      const served = new Set(
+        state.rollouts
+          .filter((r) => r.model === ref.model && r.environment === "production")
+          .map((r) => r.region),
+      );
+      if (served.size === 0) {
+        throw new PlatformError("set dials", `${ref.model} serves no production traffic`);
+      }
+      const unknown = Object.keys(dials).filter((r) => !served.has(r));
+      if (unknown.length > 0) {
+        throw new PlatformError(
+          "set dials",
+          `${ref.model} does not serve production in ${unknown.join(", ")}`,
+        );
+      }
+      const traffic = (state.traffic ??= []);
+      let t = traffic.find((x) => x.model === ref.model);
+      const current = String(t?.resourceVersion ?? 0);
+      if (current !== ref.resourceVersion) {
+        throw new ConflictError(`traffic dials of ${ref.model}`, ref.resourceVersion, current);
+      }
+      if (!t) {
+        t = { model: ref.model, resourceVersion: 0, history: [] };
+        traffic.push(t);
+      }
+      const next: Record<string, number> = {};
+      for (const r of [...served].sort()) next[r] = dials[r] ?? 100;
+      t.history = withChange(t.history, { at: state.wallTime, dials: next });
+      t.resourceVersion += 1;
+      // The autoscalers see the new load at once, as they would within their sync period.
+      const routing = routingOf(state);
+      for (const r of state.rollouts) {
+        if (r.model !== ref.model || r.environment !== "production") continue;
+        const load = rolloutLoad(r, routing, state.wallTime);
+        const wanted = Math.ceil(load / (r.rpsPerReplica * r.hpa.targetUtilization));
+        r.hpa.desired = Math.min(r.hpa.max, Math.max(r.hpa.min, wanted));
+        if (r.hpa.desired > r.hpa.current) r.hpa.current = r.hpa.desired;
+      }
+      rescheduleNow(state, chaos);
+      return { state, result: { resourceVersion: String(t.resourceVersion) } };
+    });
+  }
+
+  async setAutoscalerBounds(
+    key: AutoscalerKey,
+    expected: { min: number; max: number },
+    bounds: { min: number; max: number },
+  ): Promise<void> {
+    if (!Number.isInteger(bounds.min) || !Number.isInteger(bounds.max) || bounds.min < 1) {
+      throw new PlatformError("set autoscaler", "bounds must be whole numbers, minimum at least 1");
+    }
+    if (bounds.min > bounds.max) {
+      throw new PlatformError(
+        "set autoscaler",
+        `minimum ${bounds.min} is above maximum ${bounds.max}`,
+      );
+    }
+    const chaos = await this.chaos();
+    const now = this.now();
+    await this.transact((stored) => {
+      const state = advanceFleetInPlace(stored, now, { speed: this.options.speed ?? 1, chaos });
+      const r = state.rollouts.find(
+        (x) => x.cluster === key.cluster && x.namespace === key.namespace && x.name === key.target,
+      );
+      if (!r) {
+        throw new PlatformError(
+          "set autoscaler",
+          `no autoscaler for ${key.namespace}/${key.target} in ${key.cluster}`,
+        );
+      }
+      if (r.hpa.min !== expected.min || r.hpa.max !== expected.max) {
+        throw new ConflictError(
+          `autoscaler ${key.namespace}/${key.target}`,
+          `${expected.min}-${expected.max}`,
+          `${r.hpa.min}-${r.hpa.max}`,
+        );
+      }
+      r.hpa.min = bounds.min;
+      r.hpa.max = bounds.max;
+      r.hpa.desired = Math.min(r.hpa.max, Math.max(r.hpa.min, r.hpa.desired));
+      // A raised minimum scales up at once; a lowered one waits for the scale-down window.
+      if (r.hpa.current < r.hpa.min) r.hpa.current = r.hpa.min;
+      if (r.hpa.current > r.hpa.max) r.hpa.current = r.hpa.max;
+      // The autoscaler is its own object: the rollout's resource version does not move.
+      rescheduleNow(state, chaos);
+      return { state, result: undefined };
+    });
+  }
+
   // ------------------------------------------------------------------------- training
 
   async jobs(): Promise<PartialResult<TrainingJobState[]>> {
@@ -566,11 +709,11 @@ function newRevision(r: SimRollout, version: string) {
  */
 function gpuUtilizations(state: FleetState): (cluster: string, pool: SimPool) => number {
   const serving = new Map<string, { weighted: number; gpus: number }>();
+  const routing = routingOf(state);
   for (const r of state.rollouts) {
     const ready = r.stable.ready + (r.canary?.ready ?? 0);
     if (ready === 0) continue;
-    const share = r.environment === "staging" ? STAGING_TRAFFIC_SHARE : 1;
-    const load = regionRps(r.model, r.region, state.wallTime) * share;
+    const load = rolloutLoad(r, routing, state.wallTime);
     const key = `${r.cluster}/${r.gpuType}`;
     const sum = serving.get(key) ?? { weighted: 0, gpus: 0 };
     sum.weighted += ready * r.gpusPerReplica * Math.min(1, load / (ready * r.rpsPerReplica));
@@ -628,6 +771,7 @@ export function servingDeploymentsOf(
   selector: Selector = {},
 ): SimServingDeployment[] {
   const out: SimServingDeployment[] = [];
+  const routing = routingOf(state);
   for (const r of state.rollouts) {
     // Most reads ask for one model or cluster: skip the others before building anything (the
     // SLI feed asks once per SLO, 1,000 times a tick over 3,000 deployments at fleet scale).
@@ -657,7 +801,11 @@ export function servingDeploymentsOf(
         // Replicas still starting count: stable pods keep serving while new ones warm up, and
         // traffic shifts once a canary is scheduled. Replicas with no GPU to run on do not.
         capacityRps: rs.scheduled * r.rpsPerReplica,
+        gpusPerReplica: r.gpusPerReplica,
+        gpuType: r.gpuType,
       };
+      const routed = r.environment === "production" ? routing.get(r.model) : undefined;
+      if (routed) d.routing = routed;
       if (matches(d, selector)) out.push(d);
     }
   }

@@ -11,7 +11,14 @@ import { ROLES, type Role } from "@/lib/domain/access/roles";
 
 const EXPECTED: Record<Role, Permission[]> = {
   viewer: ["fleet.read"],
-  engineer: ["fleet.read", "incident.work", "rollout.operate", "training.operate", "slo.manage"],
+  engineer: [
+    "fleet.read",
+    "incident.work",
+    "rollout.operate",
+    "training.operate",
+    "slo.manage",
+    "traffic.shift",
+  ],
   release_manager: [
     "fleet.read",
     "rollout.operate",

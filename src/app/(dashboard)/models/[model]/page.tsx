@@ -26,6 +26,9 @@ import { LinksSection } from "@/components/links/links-section";
 import { addLinkAction, removeLinkAction } from "@/actions/links";
 import { canEditLinks, linkTemplates } from "@/server/models/links";
 import { renderForRegions } from "@/lib/domain/models/link-templates";
+import { Suspense } from "react";
+import { Skeleton } from "@/components/ui/skeleton";
+import { RegionTraffic } from "./region-traffic";
 
 export const metadata: Metadata = { title: "Model" };
 
@@ -91,6 +94,15 @@ export default async function ModelPage({
         ) : (
           <PlacementMatrix matrix={d.matrix} versionHref={versionHref} />
         )}
+      </section>
+
+      <section aria-labelledby="traffic-heading" className="mb-6">
+        <h2 id="traffic-heading" className="mb-2 text-base font-semibold">
+          Traffic by region
+        </h2>
+        <Suspense fallback={<Skeleton className="h-24 w-full" aria-label="Loading traffic" />}>
+          <RegionTraffic actor={actor} model={d.model.name} />
+        </Suspense>
       </section>
 
       <LinksSection

@@ -10,6 +10,7 @@ import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 import { searchQuerySchema, searchResponseSchema } from "@/lib/schemas/search";
+import { drainPlanOptionsSchema } from "@/lib/schemas/traffic";
 import { capacityFilterSchema, placementQuerySchema } from "@/lib/schemas/capacity";
 import { configApplyQuerySchema, configApplyResultSchema } from "@/lib/schemas/config";
 import { fleetConfigSchema } from "@/lib/domain/config/schema";
@@ -102,6 +103,74 @@ export const responseSchemas = {
     ),
   }),
   configApplyResult: configApplyResultSchema,
+  regions: z.object({
+    readAt: timestamp,
+    regions: z.array(
+      z.object({
+        region: z.string(),
+        name: z.string(),
+        clusters: z.array(z.string()),
+        rps: z.number().describe("production requests per second served"),
+        errorRate: z.number().nullable().describe("request-weighted share of 5xx, 0..1"),
+        p99Ms: z.number().nullable(),
+        headroom: z
+          .number()
+          .nullable()
+          .describe(
+            "more traffic the region can take (share of what it serves) before its models reach what their autoscalers and free GPUs allow",
+          ),
+        freeGpus: z.int(),
+        models: z.int(),
+        drainedModels: z.int().describe("models whose dial here is under 100"),
+        drain: z
+          .object({ id: z.string(), kind: z.enum(["drain", "failover"]), phase: z.string() })
+          .nullable(),
+      }),
+    ),
+    models: z.array(
+      z.object({
+        model: z.string(),
+        team: z.string(),
+        regions: z.array(
+          z.object({
+            region: z.string(),
+            share: z.number().describe("share of the model's global production traffic, 0..1"),
+            rps: z.number(),
+            dial: z.number().describe("percent of the region's own users' traffic it keeps"),
+            readyReplicas: z.int(),
+            errorRate: z.number().nullable(),
+            p99Ms: z.number().nullable(),
+          }),
+        ),
+      }),
+    ),
+    errors: z.array(z.string()),
+  }),
+  drainPlan: z.object({
+    plan: z.object({
+      region: z.string(),
+      headroom: z.number(),
+      verdict: z.enum(["safe", "tight", "impossible"]),
+      counts: z.object({ safe: z.int(), tight: z.int(), impossible: z.int() }),
+      models: z.array(
+        z
+          .object({
+            model: z.string(),
+            team: z.string(),
+            verdict: z.enum(["safe", "tight", "impossible"]),
+            drainedRps: z.number(),
+            reasons: z.array(z.string()),
+            receiving: z.array(z.record(z.string(), z.unknown())),
+          })
+          .describe(
+            "per receiving region: traffic now and after, replicas now and needed, autoscaler max, GPUs, headroom, verdict and reason",
+          ),
+      ),
+    }),
+    forbidden: z.array(z.string()).describe("models of the plan the caller may not move"),
+    openDrain: z.object({ id: z.string(), phase: z.string() }).nullable(),
+    errors: z.array(z.string()),
+  }),
   page: z.object({
     rows: z.array(z.unknown()),
     total: z.int(),
@@ -115,6 +184,8 @@ const ModelVersionRegistration = named("ModelVersionRegistration", registerModel
 const ModelVersion = named("ModelVersion", responseSchemas.modelVersion);
 const Me = named("Me", responseSchemas.me);
 const SearchResults = named("SearchResults", searchResponseSchema);
+const Regions = named("Regions", responseSchemas.regions);
+const DrainPlan = named("DrainPlan", responseSchemas.drainPlan);
 const SloDefinition = named("SloDefinition", sloSpecSchema);
 const VersionedSloDefinition = named("VersionedSloDefinition", responseSchemas.versionedSlo);
 const SloImport = named("SloImport", sloImportSchema);
@@ -605,6 +676,41 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     responses: { 200: { description: "The results, pages first.", schema: SearchResults } },
   },
 
+  // Regions
+  {
+    method: "GET",
+    path: "/api/v1/regions",
+    operationId: "listRegions",
+    summary: "Regions and each model's traffic by region",
+    description:
+      "Each region's production traffic, errors, p99 latency, headroom and free GPUs, and each " +
+      "model's share of its global traffic by region with the global load balancer's dials.",
+    tags: ["Regions"],
+    access: { permission: "fleet.read" },
+    responses: { 200: { description: "Regions and traffic shares.", schema: Regions } },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/regions/{region}/drain-plan",
+    operationId: "planRegionDrain",
+    summary: "Check whether a region can be drained",
+    description:
+      "The capacity check of draining a region, per model: the traffic each remaining region " +
+      "must absorb, the replicas and GPUs that takes, what autoscalers and free GPUs allow, and " +
+      "a verdict (safe, tight under the headroom asked, impossible). Nothing changes.",
+    tags: ["Regions"],
+    access: { permission: "fleet.read" },
+    pathParams: { region: "The region to drain, e.g. us-east-1." },
+    query: drainPlanOptionsSchema,
+    queryDescriptions: {
+      scope: "`all` (default), `team` or `model`.",
+      name: "The team's or model's name, for those scopes.",
+      headroom: "Percent of headroom each receiving region must keep (default 20).",
+      raise: "Autoscaler maximums the plan raises, as model/region=max (repeat or comma-separate).",
+    },
+    responses: { 200: { description: "The plan.", schema: DrainPlan } },
+  },
+
   // Capacity
   {
     method: "GET",
@@ -731,6 +837,7 @@ const TAGS = {
   Audit: "The audit log of every change and refusal.",
   Identity: "The caller's identity.",
   Search: "The command palette's search over pages and the fleet's objects.",
+  Regions: "Traffic by region at the global load balancer, and drain plans.",
   Capacity: "GPU capacity planning: the split by state, quotas, history and placement.",
   Notifications:
     "Messages Flightdeck sends to Slack, PagerDuty and signed webhooks, and PagerDuty's answers.",

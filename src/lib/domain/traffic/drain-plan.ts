@@ -1,0 +1,303 @@
+import { routeTraffic } from "./routing";
+
+/**
+ * The capacity check of a region drain: before anything changes, for each model, the traffic
+ * each remaining region must absorb, the replicas and GPUs that takes at the model's current
+ * per-replica throughput, and whether the autoscaler's maximum and the free GPUs allow it.
+ * Pure: the service gathers the inputs (platform inventory, metrics, dials) and shows the plan.
+ */
+
+export type Verdict = "safe" | "tight" | "impossible";
+
+const RANK: Record<Verdict, number> = { safe: 0, tight: 1, impossible: 2 };
+
+export function worst(a: Verdict, b: Verdict): Verdict {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** Default headroom a receiving region must keep after the drain: under it, a model is tight. */
+export const DEFAULT_HEADROOM = 0.2;
+
+/** One region where a model serves production traffic, as it is now. */
+export interface RegionServing {
+  region: string;
+  /** the cluster whose replicas serve the region (the first, where several do) */
+  cluster: string;
+  /** requests per second arriving from the region's users */
+  demandRps: number;
+  /** requests per second the region serves now */
+  servedRps: number;
+  /** the region's traffic dial now, 0..100 */
+  dial: number;
+  readyReplicas: number;
+  /** the autoscaler, where the platform reports one */
+  hpa: { min: number; max: number; current: number } | null;
+  gpusPerReplica: number;
+  gpuType: string;
+  /** GPUs of the model's type free to schedule in the cluster (allocatable − allocated) */
+  freeGpus: number;
+  /** GPUs the team's namespace quota still allows there; null without a quota */
+  quotaLeftGpus: number | null;
+  /** set by planDrain: `freeGpus` is what the plan's other models left of the pool */
+  sharedFree?: boolean;
+}
+
+export interface ModelServing {
+  model: string;
+  team: string;
+  regions: RegionServing[];
+}
+
+export interface PlanOptions {
+  /** the region to drain */
+  region: string;
+  /** headroom (0..1) each receiving region must keep after the drain; under it: tight */
+  headroom: number;
+  /** autoscaler maximums the plan raises, by `model/region` */
+  hpaMaxRaises?: Readonly<Record<string, number>>;
+}
+
+export interface RegionPlan {
+  region: string;
+  cluster: string;
+  /** requests per second now and after the drain */
+  servedRps: number;
+  afterRps: number;
+  /** what it must absorb from the drained region */
+  absorbRps: number;
+  /** requests per second one replica serves now (null when nothing measures it) */
+  perReplicaRps: number | null;
+  replicasNow: number;
+  replicasNeeded: number;
+  hpaMax: number | null;
+  /** the maximum after the plan's raise, when it raises one */
+  hpaMaxPlanned: number | null;
+  /** the replicas the free GPUs (and quota) allow, at most */
+  gpuCeiling: number;
+  /** extra GPUs the needed replicas take */
+  extraGpus: number;
+  freeGpus: number;
+  /** share of the region's ceiling left after the drain (0..1); null when nothing is needed */
+  headroomAfter: number | null;
+  /** the autoscaler minimum to set ahead of traffic; null to leave it */
+  raiseMinTo: number | null;
+  /** the autoscaler maximum that would give the asked headroom, where the GPUs allow it */
+  suggestedMax: number | null;
+  verdict: Verdict;
+  reason: string;
+}
+
+export interface ModelPlan {
+  model: string;
+  team: string;
+  verdict: Verdict;
+  /** the drained region's traffic now */
+  drainedRps: number;
+  receiving: RegionPlan[];
+  reasons: string[];
+}
+
+export interface DrainPlan {
+  region: string;
+  headroom: number;
+  models: ModelPlan[];
+  counts: Record<Verdict, number>;
+  verdict: Verdict;
+}
+
+export function raiseKey(model: string, region: string): string {
+  return `${model}/${region}`;
+}
+
+function perReplicaOf(r: RegionServing, model: ModelServing): number | null {
+  if (r.readyReplicas > 0 && r.servedRps > 0) return r.servedRps / r.readyReplicas;
+  // A region with no traffic or no ready replica: the model's throughput elsewhere.
+  let rps = 0;
+  let replicas = 0;
+  for (const o of model.regions) {
+    if (o.readyReplicas > 0 && o.servedRps > 0) {
+      rps += o.servedRps;
+      replicas += o.readyReplicas;
+    }
+  }
+  return replicas > 0 ? rps / replicas : null;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const rpsText = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} req/s`;
+
+/** The plan for one model; null when it does not serve in the drained region. */
+export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | null {
+  const drained = model.regions.find((r) => r.region === opts.region);
+  if (!drained) return null;
+  const demand: Record<string, number> = {};
+  const dialsAfter: Record<string, number> = {};
+  for (const r of model.regions) {
+    demand[r.region] = r.demandRps;
+    dialsAfter[r.region] = r.region === opts.region ? 0 : r.dial;
+  }
+  const after = routeTraffic(demand, dialsAfter);
+  const receiving: RegionPlan[] = [];
+  const reasons: string[] = [];
+  for (const r of model.regions) {
+    if (r.region === opts.region) continue;
+    const afterRps = after.served[r.region] ?? 0;
+    const perReplica = perReplicaOf(r, model);
+    const replicasNow = Math.max(r.readyReplicas, r.hpa?.current ?? 0);
+    const hpaMax = r.hpa?.max ?? null;
+    const raised = opts.hpaMaxRaises?.[raiseKey(model.model, r.region)];
+    const hpaMaxPlanned =
+      hpaMax !== null && raised !== undefined && raised > hpaMax ? raised : null;
+    const maxAllowed = hpaMaxPlanned ?? hpaMax;
+    const gpr = Math.max(1, r.gpusPerReplica);
+    const spare = Math.max(0, Math.min(r.freeGpus, r.quotaLeftGpus ?? Infinity));
+    const gpuCeiling = replicasNow + Math.floor(spare / gpr);
+    const base = {
+      region: r.region,
+      cluster: r.cluster,
+      servedRps: r.servedRps,
+      afterRps,
+      absorbRps: Math.max(0, afterRps - r.servedRps),
+      perReplicaRps: perReplica,
+      replicasNow,
+      hpaMax,
+      hpaMaxPlanned,
+      gpuCeiling,
+      freeGpus: r.freeGpus,
+    };
+    if (afterRps > 0 && perReplica === null) {
+      receiving.push({
+        ...base,
+        replicasNeeded: replicasNow,
+        extraGpus: 0,
+        headroomAfter: null,
+        raiseMinTo: null,
+        suggestedMax: null,
+        verdict: "impossible",
+        reason: `No replica of ${model.model} serves traffic anywhere, so what ${r.region} would need cannot be measured.`,
+      });
+      continue;
+    }
+    const needed = Math.max(
+      r.hpa?.min ?? 0,
+      perReplica ? Math.ceil(afterRps / perReplica - 1e-9) : 0,
+    );
+    const extraGpus = Math.max(0, needed - replicasNow) * gpr;
+    const ceiling = Math.min(maxAllowed ?? Infinity, gpuCeiling);
+    const headroomAfter =
+      needed > 0 && Number.isFinite(ceiling) ? (ceiling - needed) / ceiling : null;
+    // The maximum that would leave the asked headroom, if the GPUs allow it.
+    const wantMax = Math.ceil(needed / (1 - Math.min(0.95, opts.headroom)) - 1e-9);
+    const suggestedMax =
+      hpaMax !== null && wantMax > (maxAllowed ?? 0) && wantMax <= gpuCeiling ? wantMax : null;
+    // Raised ahead of traffic, never lowered: null unless it is above the minimum in force.
+    const minTarget = Math.min(needed, maxAllowed ?? needed, gpuCeiling);
+    const raiseMinTo = r.hpa && minTarget > r.hpa.min ? minTarget : null;
+    let verdict: Verdict;
+    let reason: string;
+    if (needed > gpuCeiling) {
+      verdict = "impossible";
+      const quotaBound = r.quotaLeftGpus !== null && r.quotaLeftGpus < r.freeGpus;
+      reason = `Needs ${needed} replicas (${extraGpus} more ${r.gpuType} GPUs) in ${r.cluster}; ${
+        quotaBound
+          ? `the team's quota allows only ${r.quotaLeftGpus} more`
+          : r.sharedFree
+            ? `only ${r.freeGpus} of the free ones are left after the plan's other models`
+            : `only ${r.freeGpus} are free`
+      }.`;
+    } else if (maxAllowed !== null && needed > maxAllowed) {
+      verdict = "tight";
+      reason = `Its autoscaler stops at ${maxAllowed} replicas, under the ${needed} needed for ${rpsText(afterRps)}: raise the maximum${suggestedMax ? ` to ${suggestedMax}` : ""}.`;
+    } else if (headroomAfter !== null && headroomAfter < opts.headroom) {
+      verdict = "tight";
+      reason = `${pct(headroomAfter)} headroom left after absorbing ${rpsText(afterRps - r.servedRps)}, under the ${pct(opts.headroom)} asked${suggestedMax ? `: raising the maximum to ${suggestedMax} would give it` : ""}.`;
+    } else {
+      verdict = "safe";
+      reason =
+        needed > replicasNow
+          ? `${needed - replicasNow} more replica${needed - replicasNow === 1 ? "" : "s"} (${extraGpus} GPUs) absorb ${rpsText(afterRps - r.servedRps)}${headroomAfter !== null ? `, ${pct(headroomAfter)} headroom left` : ""}.`
+          : `Its ${replicasNow} replicas absorb ${rpsText(Math.max(0, afterRps - r.servedRps))}${headroomAfter !== null ? `, ${pct(headroomAfter)} headroom left` : ""}.`;
+    }
+    receiving.push({
+      ...base,
+      replicasNeeded: needed,
+      extraGpus,
+      headroomAfter,
+      raiseMinTo,
+      suggestedMax,
+      verdict,
+      reason,
+    });
+  }
+  let verdict: Verdict = "safe";
+  if (after.unserved > 0 || receiving.length === 0) {
+    verdict = "impossible";
+    reasons.push(
+      receiving.length === 0
+        ? `${model.model} serves production only in ${opts.region}: draining it leaves no region to take its traffic.`
+        : `Every other region of ${model.model} is drained: its traffic would have nowhere to go.`,
+    );
+  }
+  for (const r of receiving) {
+    verdict = worst(verdict, r.verdict);
+    if (r.verdict !== "safe") reasons.push(`${r.region}: ${r.reason}`);
+  }
+  return {
+    model: model.model,
+    team: model.team,
+    verdict,
+    drainedRps: drained.servedRps,
+    receiving,
+    reasons,
+  };
+}
+
+/**
+ * The plan for every model in scope. Models whose receiving regions share a GPU pool (the same
+ * cluster and GPU type) share its free GPUs: each takes what it needs in turn, the model moving
+ * the most traffic first, so the plan never counts one free GPU twice.
+ */
+export function planDrain(models: readonly ModelServing[], opts: PlanOptions): DrainPlan {
+  const plans: ModelPlan[] = [];
+  const free = new Map<string, number>();
+  const poolOf = (r: RegionServing) => `${r.cluster}/${r.gpuType}`;
+  const order = [...models].sort((a, b) => {
+    const moved = (m: ModelServing) =>
+      m.regions.find((r) => r.region === opts.region)?.servedRps ?? 0;
+    return moved(b) - moved(a) || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0);
+  });
+  for (const m of order) {
+    const shared = m.regions.map((r) => {
+      if (r.region === opts.region) return r;
+      const left = free.get(poolOf(r));
+      return left === undefined ? r : { ...r, freeGpus: left, sharedFree: true };
+    });
+    const p = planModel({ ...m, regions: shared }, opts);
+    if (!p) continue;
+    for (const r of shared) {
+      if (r.region === opts.region) continue;
+      const rp = p.receiving.find((x) => x.region === r.region);
+      const taken = rp && rp.verdict !== "impossible" ? rp.extraGpus : 0;
+      free.set(poolOf(r), Math.max(0, r.freeGpus - taken));
+    }
+    plans.push(p);
+  }
+  plans.sort((a, b) => RANK[b.verdict] - RANK[a.verdict] || (a.model < b.model ? -1 : 1));
+  const counts: Record<Verdict, number> = { safe: 0, tight: 0, impossible: 0 };
+  let verdict: Verdict = "safe";
+  for (const p of plans) {
+    counts[p.verdict] += 1;
+    verdict = worst(verdict, p.verdict);
+  }
+  return { region: opts.region, headroom: opts.headroom, models: plans, counts, verdict };
+}
+
+/** Drain steps: the share of the region's traffic moved away at each step, in percent. */
+export const DEFAULT_DRAIN_STEPS = [25, 50, 75, 100] as const;
+
+/** The region's dial at a drain step (0-based): 100 minus the share moved. */
+export function dialAtStep(steps: readonly number[], step: number): number {
+  if (step < 0) return 100;
+  const moved = steps[Math.min(step, steps.length - 1)] ?? 100;
+  return Math.max(0, Math.min(100, 100 - moved));
+}
