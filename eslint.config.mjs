@@ -19,6 +19,7 @@ const CONTEXTS = [
   "notifications",
   "navigation",
   "traffic",
+  "capacity",
 ];
 const contextFolders = CONTEXTS.map((c) => `./src/server/${c}`);
 const architectureZones = [

@@ -1,4 +1,5 @@
 import { seedCandidates } from "./candidates";
+import { seedCapacityHistory } from "./capacity-history";
 import { floorToMinute, lookup, type BadWindow, type IncidentPlan, type Tx } from "./common";
 import { DEMO_SEED, MODELS, REGIONS } from "./demo-data";
 import { seedModelHistory } from "./history";
@@ -55,6 +56,7 @@ export async function seedDemoFleet(
   });
   const models = await seedCandidates(tx, { seed, nowMs, models: fleet.models });
   await seedPromotions(tx, { nowMs, userIds, models });
+  await seedCapacityHistory(tx, { nowMs });
 
   await tx.auditEvent.create({
     data: {

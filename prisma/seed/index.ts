@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../../src/generated/prisma/client";
 import { floorToMinute } from "./common";
 import { DEMO_SEED } from "./demo-data";
+import { seedCapacityHistory } from "./capacity-history";
 import { seedDemoFleet } from "./fleet";
 import { largeFleetCounts, scaleOutFleet } from "./large";
 
@@ -29,6 +30,7 @@ export async function seedIfEmpty(
       await seedDemoFleet(tx, { ...options, now });
       if (large) {
         await scaleOutFleet(tx, { seed: options.seed ?? DEMO_SEED, nowMs: now.getTime() });
+        await seedCapacityHistory(tx, { nowMs: now.getTime() });
         await tx.auditEvent.create({
           data: {
             actorEmail: "system",

@@ -25,6 +25,7 @@ test("every page has no serious or critical accessibility violation", async ({ p
     "/clusters/eks-use1-serve-01",
     "/regions",
     "/regions/drain?region=us-east-1",
+    "/capacity?gpus=16&gpuType=H100&team=ranking",
     "/models",
     "/models/ranker-xl",
     "/models/ranker-xl/compare",

@@ -79,6 +79,7 @@ test("every page's first-load JavaScript is within its budget", async ({ browser
     ["/clusters/eks-use1-serve-01", SHELL],
     ["/regions", ACTIONS],
     ["/regions/drain?region=us-east-1", FORMS],
+    ["/capacity?gpus=16&gpuType=H100&team=ranking", SHELL],
     ["/models", SHELL],
     ["/models/ranker-xl", ACTIONS],
     ["/rollouts", SHELL],

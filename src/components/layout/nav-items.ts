@@ -2,6 +2,7 @@ export const NAV_ITEMS = [
   { href: "/", label: "Overview", icon: "overview" },
   { href: "/clusters", label: "Clusters", icon: "clusters" },
   { href: "/regions", label: "Regions", icon: "regions" },
+  { href: "/capacity", label: "Capacity", icon: "capacity" },
   { href: "/models", label: "Models", icon: "models" },
   { href: "/promotions", label: "Promotions", icon: "promotions" },
   { href: "/rollouts", label: "Rollouts", icon: "rollouts" },

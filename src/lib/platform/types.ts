@@ -6,6 +6,7 @@
 import { GPU_TYPE_NAMES, type GpuTypeName } from "@/lib/domain/config/names";
 import type { ObjectSpec } from "@/lib/domain/rollouts/outside-change";
 import type { InterruptionCause } from "@/lib/domain/training/reliability";
+import type { NodeGpus } from "@/lib/domain/capacity/split";
 
 export type HealthStatus = "ok" | "degraded" | "down";
 
@@ -215,6 +216,12 @@ export interface NodePoolState {
   allocated: number;
   /** mean GPU utilization of allocated GPUs, 0..1; null when no metrics source reports it */
   utilization: number | null;
+  /**
+   * Capacity planning, where the platform knows them: the GPUs of `allocated` held by serving
+   * replicas and by training workers, and each node's GPUs (what a gang of whole nodes can use).
+   */
+  allocatedTo?: { serving: number; training: number };
+  gpuNodes?: NodeGpus[];
 }
 
 /** How current one resource's cached copy is (platforms that cache a cluster's API). */

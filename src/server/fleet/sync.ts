@@ -3,6 +3,7 @@ import { clock } from "@/lib/clock";
 import { LOCKS, tryAdvisoryLock } from "@/server/db/locks";
 import { db } from "@/server/db/client";
 import { fleetPlatform, simulatorIsPlatform } from "@/server/fleet/platform";
+import { recordCapacitySample } from "@/server/capacity/rollups";
 import {
   withTimeout,
   type ClusterInventory,
@@ -560,6 +561,13 @@ export async function syncFleet(
           WHERE c."trainingJobId" = v.job AND c.step = v.step AND c."writeSeconds" IS NULL`;
       }
       report.interruptions += await upsertInterruptions(tx, interruptions);
+
+      // Capacity planning's hourly rollups, from the clusters whose data is current.
+      await recordCapacitySample(tx, {
+        at: clock.now(),
+        clusters: clusters.data.filter((c) => current.has(c.name)),
+        namespaces: namespaces.data.filter((n) => current.has(n.cluster)),
+      });
       return report;
     },
     { timeout: 60_000 },

@@ -28,6 +28,19 @@ function invariants(s: FleetState, chaos: ChaosEffect[] = []) {
     expect(v.allocated).toBeGreaterThanOrEqual(0);
     expect(v.allocated).toBeLessThanOrEqual(v.allocatable);
     expect(v.pool.nodes.length).toBeLessThanOrEqual(v.pool.maxNodes);
+    // capacity planning's per-node view adds up to the pool's figures
+    const nodes = v.gpuNodes ?? [];
+    expect(nodes.map((n) => n.name)).toEqual(v.nodes.map((n) => n.node.name));
+    expect(nodes.reduce((t, n) => t + n.allocated, 0)).toBe(v.allocated);
+    expect(nodes.reduce((t, n) => t + n.allocatable, 0)).toBe(v.allocatable);
+    for (const n of nodes) {
+      expect(n.serving + n.training).toBe(n.allocated);
+      expect(n.allocated).toBeLessThanOrEqual(n.allocatable);
+    }
+    const training = s.jobs
+      .filter((j) => j.cluster === v.cluster.name && j.pool === v.pool.name && j.nodes.length > 0)
+      .reduce((t, j) => t + j.gpus, 0);
+    expect(nodes.reduce((t, n) => t + n.training, 0)).toBe(training);
   }
   for (const r of s.rollouts) {
     for (const rs of [r.stable, ...(r.canary ? [r.canary] : [])]) {

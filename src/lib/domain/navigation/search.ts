@@ -245,6 +245,12 @@ export const PALETTE_PAGES: readonly (PageEntry & { permission: Permission })[] 
     permission: "fleet.read",
   },
   {
+    label: "Capacity",
+    href: "/capacity",
+    keywords: ["gpus", "quotas", "placement", "fragmentation", "planning"],
+    permission: "fleet.read",
+  },
+  {
     label: "Training",
     href: "/training",
     keywords: ["jobs", "checkpoints"],

@@ -218,6 +218,50 @@ export function gpusAllocatedByNode(pods: KubeObject[]): Map<string, number> {
   return byNode;
 }
 
+/** Labels that mark a pod as a training worker: Kubeflow's training operator, JobSet, Volcano. */
+export const TRAINING_POD_LABELS = [
+  "training.kubeflow.org/job-name",
+  "training.kubeflow.org/replica-type",
+  "jobset.sigs.k8s.io/jobset-name",
+  "volcano.sh/job-name",
+];
+/** Labels that mark a pod as a serving replica: Argo Rollouts, KServe, Flightdeck's model label. */
+export const SERVING_POD_LABELS = [
+  "rollouts-pod-template-hash",
+  "serving.kserve.io/inferenceservice",
+  LABELS.model,
+];
+
+/**
+ * What a GPU pod is, for capacity planning: training when it carries a training label, serving
+ * when it carries a serving label (training wins when both do), otherwise other (notebooks,
+ * batch jobs, anything unlabelled).
+ */
+export function podWorkKind(pod: KubeObject): "serving" | "training" | "other" {
+  const l = labels(pod);
+  if (TRAINING_POD_LABELS.some((k) => l[k] !== undefined)) return "training";
+  if (SERVING_POD_LABELS.some((k) => l[k] !== undefined)) return "serving";
+  return "other";
+}
+
+/** GPUs requested by the running serving and training pods bound to each node. */
+export function gpusHeldByNode(
+  pods: KubeObject[],
+): Map<string, { serving: number; training: number }> {
+  const byNode = new Map<string, { serving: number; training: number }>();
+  for (const pod of pods) {
+    const node = str(rec(pod.spec).nodeName);
+    if (!node || !podActive(pod)) continue;
+    const kind = podWorkKind(pod);
+    const gpus = podGpus(pod);
+    if (gpus <= 0 || kind === "other") continue;
+    const h = byNode.get(node) ?? { serving: 0, training: 0 };
+    h[kind] += gpus;
+    byNode.set(node, h);
+  }
+  return byNode;
+}
+
 /**
  * Node pools with GPUs, from the nodes and the pods on them. `utilization` maps a node name to
  * its GPUs' mean utilization (0..1) where a metrics source has it; without any, a pool's
@@ -230,6 +274,7 @@ export function nodePools(
   utilization: Map<string, number> = new Map(),
 ): NodePoolState[] {
   const allocated = gpusAllocatedByNode(pods);
+  const held = gpusHeldByNode(pods);
   const pools = new Map<string, NodeFacts[]>();
   for (const node of nodes) {
     const facts = nodeFacts(node, allocated, now);
@@ -257,6 +302,23 @@ export function nodePools(
               : `${n.capacity - n.allocatable} of ${n.capacity} GPUs not allocatable`,
         }));
       const products = members.map((n) => n.product).filter((p): p is string => Boolean(p));
+      // Capacity planning counts GPUs on usable nodes only, as `allocated` does: a cordoned
+      // node's GPUs are unavailable whatever still runs on them.
+      const gpuNodes = members.map((n) => {
+        const usable = n.ready && n.schedulable;
+        const allocatable = usable ? Math.min(n.allocatable, n.capacity) : 0;
+        const inUse = Math.min(n.allocated, allocatable);
+        const h = held.get(n.name) ?? { serving: 0, training: 0 };
+        const serving = Math.min(h.serving, inUse);
+        return {
+          name: n.name,
+          gpus: n.capacity,
+          allocatable,
+          allocated: inUse,
+          serving,
+          training: Math.min(h.training, inUse - serving),
+        };
+      });
       const mig: Record<string, number> = {};
       for (const n of members)
         for (const [profile, count] of Object.entries(n.mig))
@@ -282,6 +344,11 @@ export function nodePools(
           readings.length > 0
             ? Math.min(1, Math.max(0, readings.reduce((s, u) => s + u, 0) / readings.length))
             : null,
+        allocatedTo: {
+          serving: gpuNodes.reduce((s, n) => s + n.serving, 0),
+          training: gpuNodes.reduce((s, n) => s + n.training, 0),
+        },
+        gpuNodes,
       } satisfies NodePoolState;
     });
 }

@@ -1,5 +1,6 @@
 import type { GpuType } from "../types";
 import type { InterruptionCause } from "@/lib/domain/training/reliability";
+import type { NodeGpus } from "@/lib/domain/capacity/split";
 import { regionRps, servingProfile } from "./behaviour";
 import { activeEffects, type ChaosEffect } from "./chaos";
 import { hash32, unit } from "./math";
@@ -496,6 +497,8 @@ export interface PoolView {
   nodes: NodeView[];
   allocatable: number;
   allocated: number;
+  /** each node's GPUs and what holds them (poolViews fills it) */
+  gpuNodes?: NodeGpus[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,6 +508,8 @@ interface Placement {
   pools: Map<string, PoolView>;
   /** free GPUs per node name */
   free: Map<string, number>;
+  /** GPUs per node name held by serving replicas and by training workers */
+  held: Map<string, { serving: number; training: number }>;
 }
 
 function poolKey(cluster: string, pool: string) {
@@ -532,7 +537,13 @@ function place(
       });
     }
   }
-  return { pools, free };
+  return { pools, free, held: new Map() };
+}
+
+function hold(placement: Placement, node: string, kind: "serving" | "training", gpus: number) {
+  const h = placement.held.get(node) ?? { serving: 0, training: 0 };
+  h[kind] += gpus;
+  placement.held.set(node, h);
 }
 
 function take(
@@ -562,6 +573,7 @@ function take(
       const f = placement.free.get(name) ?? 0;
       const used = Math.min(f, need);
       placement.free.set(name, f - used);
+      hold(placement, name, "training", used);
       need -= used;
     }
     gang.chosen.push(...chosen);
@@ -572,6 +584,7 @@ function take(
     const f = placement.free.get(n.node.name) ?? 0;
     if (f >= gpus) {
       placement.free.set(n.node.name, f - gpus);
+      hold(placement, n.node.name, "serving", gpus);
       view.allocated += gpus;
       return true;
     }
@@ -992,7 +1005,19 @@ export function poolViews(
 ): PoolView[] {
   const copy = structuredClone(state);
   const placement = schedule(copy, at.simTime, chaos, at.wallTime);
-  return [...placement.pools.values()];
+  return [...placement.pools.values()].map((v) => ({
+    ...v,
+    gpuNodes: v.nodes.map((n) => {
+      const held = placement.held.get(n.node.name) ?? { serving: 0, training: 0 };
+      return {
+        name: n.node.name,
+        gpus: n.node.gpus,
+        allocatable: n.healthyGpus,
+        allocated: held.serving + held.training,
+        ...held,
+      };
+    }),
+  }));
 }
 
 /** GPUs a namespace uses now, serving replicas and training workers together. */

@@ -306,6 +306,15 @@ export class SimulatorPlatform
           allocatable: v.allocatable,
           allocated: v.allocated,
           utilization: v.allocated > 0 ? utilization(c.name, v.pool) : 0,
+          ...(v.gpuNodes
+            ? {
+                allocatedTo: {
+                  serving: v.gpuNodes.reduce((s, n) => s + n.serving, 0),
+                  training: v.gpuNodes.reduce((s, n) => s + n.training, 0),
+                },
+                gpuNodes: v.gpuNodes,
+              }
+            : {}),
         };
       });
       const degraded = pools.some((p) => p.readyNodes < p.nodes);

@@ -9,6 +9,7 @@ import {
   namespaceStates,
   nodePools,
   podGpus,
+  podWorkKind,
   proportion,
   quantity,
   servingDeployments,
@@ -185,6 +186,40 @@ describe("node pools", () => {
     ]);
     expect(clusterStatus([pool!], false)).toBe("degraded");
     expect(clusterStatus([pool!], true)).toBe("unreachable");
+  });
+
+  it("splits allocated GPUs into serving and training per node, on usable nodes only", () => {
+    const train = { "training.kubeflow.org/job-name": "llm" };
+    const serve = { "rollouts-pod-template-hash": "abc" };
+    const [pool] = nodePools(
+      [node("h1"), node("h2"), node("cordoned", { unschedulable: true })],
+      [
+        pod("w0", "h1", 8, { labels: train }),
+        pod("r0", "h2", 2, { labels: serve }),
+        pod("k0", "h2", 1, { labels: { "serving.kserve.io/inferenceservice": "m" } }),
+        pod("nb", "h2", 1),
+        pod("w1", "cordoned", 8, { labels: train }),
+      ],
+      NOW,
+    );
+    expect(pool).toMatchObject({ allocated: 12, allocatedTo: { serving: 3, training: 8 } });
+    expect(pool!.gpuNodes).toEqual([
+      { name: "h1", gpus: 8, allocatable: 8, allocated: 8, serving: 0, training: 8 },
+      { name: "h2", gpus: 8, allocatable: 8, allocated: 4, serving: 3, training: 0 },
+      { name: "cordoned", gpus: 8, allocatable: 0, allocated: 0, serving: 0, training: 0 },
+    ]);
+  });
+
+  it("classifies GPU pods by their labels: training wins over serving, the rest is other", () => {
+    const kind = (labels: Record<string, string>) => podWorkKind(pod("p", "h1", 1, { labels }));
+    expect(kind({ "volcano.sh/job-name": "j" })).toBe("training");
+    expect(kind({ "jobset.sigs.k8s.io/jobset-name": "j" })).toBe("training");
+    expect(kind({ "flightdeck.dev/model": "ranker" })).toBe("serving");
+    expect(kind({ "training.kubeflow.org/job-name": "j", "flightdeck.dev/model": "m" })).toBe(
+      "training",
+    );
+    expect(kind({ app: "jupyter" })).toBe("other");
+    expect(podWorkKind(pod("p", "h1", 1))).toBe("other");
   });
 
   it("counts MIG slices by profile on partitioned nodes (the mixed strategy)", () => {

@@ -11,6 +11,7 @@ import { registerModelVersionSchema } from "@/lib/schemas/model-version";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 import { searchQuerySchema, searchResponseSchema } from "@/lib/schemas/search";
 import { drainPlanOptionsSchema } from "@/lib/schemas/traffic";
+import { capacityFilterSchema, placementQuerySchema } from "@/lib/schemas/capacity";
 import { configApplyQuerySchema, configApplyResultSchema } from "@/lib/schemas/config";
 import { fleetConfigSchema } from "@/lib/domain/config/schema";
 import { notificationWebhookBodySchema, pagerDutyWebhookSchema } from "@/lib/schemas/notifications";
@@ -710,6 +711,42 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     responses: { 200: { description: "The plan.", schema: DrainPlan } },
   },
 
+  // Capacity
+  {
+    method: "GET",
+    path: "/api/v1/capacity",
+    operationId: "getCapacity",
+    summary: "GPU capacity: now, per team and over 30 days",
+    description:
+      "The Capacity page's figures: the fleet's GPUs now by type, region and cluster (the 25 " +
+      "largest), each split into serving, training, other, idle and unavailable; pools whose " +
+      "free GPUs are fragmented over partly used nodes; each team's use against its quotas with " +
+      "its GPU-hours over 30 days; the top consumers; and 720 hourly points of history (null " +
+      "where no sample was taken). Live figures come from the platform; `readAt` says when.",
+    tags: ["Capacity"],
+    access: { permission: "fleet.read" },
+    query: capacityFilterSchema,
+    queryDescriptions: { region: "Only clusters in this region." },
+    responses: { 200: { description: "The capacity overview." } },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/capacity/placement",
+    operationId: "placeGpus",
+    summary: "Where can a gang of N GPUs of a type be placed",
+    description:
+      "Every node pool of the type, those where the gang fits now first: a gang larger than a " +
+      "node needs ceil(N ÷ GPUs per node) whole free nodes, a smaller one one node with N free; " +
+      "with `team`, the team's namespace on the cluster with the most quota left must have N " +
+      "left. Pools that do not fit say why: fragmented (with the nodes whose GPUs would have to " +
+      "move), the quota (the increase needed), new nodes needed, or too small.",
+    tags: ["Capacity"],
+    access: { permission: "fleet.read" },
+    query: placementQuerySchema,
+    responses: { 200: { description: "The pools, best first, and a one-sentence answer." } },
+    errors: { 404: "No team with that slug.", 422: "The question is malformed (e.g. 0 GPUs)." },
+  },
+
   // Promotions
   {
     method: "GET",
@@ -801,6 +838,7 @@ const TAGS = {
   Identity: "The caller's identity.",
   Search: "The command palette's search over pages and the fleet's objects.",
   Regions: "Traffic by region at the global load balancer, and drain plans.",
+  Capacity: "GPU capacity planning: the split by state, quotas, history and placement.",
   Notifications:
     "Messages Flightdeck sends to Slack, PagerDuty and signed webhooks, and PagerDuty's answers.",
   Reference: "This description.",
