@@ -166,6 +166,14 @@ export async function runFates(options: {
   });
   stopCommands = true;
   await commanding;
+  // A command sent just before the rollouts rested may land after: let what it moved rest too,
+  // so the judge reads the rollouts with every command applied.
+  const resettled = await waitSettled(databaseUrl, ids(), {
+    timeoutMs: options.settleTimeoutMs,
+    log,
+  });
+  settled.unsettled = resettled.unsettled;
+  settled.ms += resettled.ms;
   if (settled.unsettled.length > 0) {
     failures.push(
       `${settled.unsettled.length} rollout(s) did not settle: ${settled.unsettled.slice(0, 5).join("; ")}`,
