@@ -220,6 +220,7 @@ export async function readServing(modelNames?: readonly string[]): Promise<Servi
         gpuType,
         freeGpus: freeOf.get(`${cluster}/${gpuType}`) ?? 0,
         quotaLeftGpus: hpa ? (quotaOf.get(`${cluster}/${hpa.namespace}`) ?? null) : null,
+        ...(hpa ? { quotaKey: `${cluster}/${hpa.namespace}` } : {}),
         errorRate: errorOf.get(`${m.name}|${region}`) ?? null,
         p99Ms: p99Of.get(`${m.name}|${region}`) ?? null,
       };

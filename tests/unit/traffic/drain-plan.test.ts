@@ -577,3 +577,30 @@ describe("models of one plan sharing a GPU pool", () => {
     expect(p.models.find((m) => m.model === "other")?.receiving[0]?.freeGpus).toBe(8);
   });
 });
+
+describe("models of one plan sharing a namespace's quota", () => {
+  // Plenty of free GPUs, but the team's namespace in eu allows 6 more for both models.
+  const eu = { freeGpus: 50, quotaLeftGpus: 6, quotaKey: "eu-serve/ranking" };
+  const big = model([region("us", { servedRps: 120, demandRps: 120 }), region("eu", eu)], "big");
+  const small = model(
+    [region("us", { servedRps: 100, demandRps: 100 }), region("eu", eu)],
+    "small",
+  );
+
+  it("counts each GPU of quota once: what the first model takes, the next one cannot", () => {
+    const p = planDrain([small, big], opts);
+    expect(p.models.find((m) => m.model === "big")?.receiving[0]?.extraGpus).toBe(5);
+    const second = p.models.find((m) => m.model === "small");
+    expect(second?.verdict).toBe("impossible");
+    expect(second?.receiving[0]?.reason).toMatch(/the team's quota allows only 1 more/);
+  });
+
+  it("leaves quotas of other namespaces alone", () => {
+    const other = model(
+      [region("us"), region("eu", { ...eu, quotaKey: "eu-serve/other-team" })],
+      "other",
+    );
+    const p = planDrain([big, other], opts);
+    expect(p.models.find((m) => m.model === "other")?.verdict).not.toBe("impossible");
+  });
+});

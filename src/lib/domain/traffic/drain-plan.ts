@@ -38,6 +38,11 @@ export interface RegionServing {
   freeGpus: number;
   /** GPUs the team's namespace quota still allows there; null without a quota */
   quotaLeftGpus: number | null;
+  /**
+   * Names the quota (its cluster and namespace) so models of one plan that share it share what
+   * it has left; absent, the quota is the model's own.
+   */
+  quotaKey?: string;
   /** set by planDrain: `freeGpus` is what the plan's other models left of the pool */
   sharedFree?: boolean;
 }
@@ -266,11 +271,19 @@ export function planDrain(models: readonly ModelServing[], opts: PlanOptions): D
       m.regions.find((r) => r.region === opts.region)?.servedRps ?? 0;
     return moved(b) - moved(a) || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0);
   });
+  const quota = new Map<string, number>();
   for (const m of order) {
     const shared = m.regions.map((r) => {
       if (r.region === opts.region) return r;
       const left = free.get(poolOf(r));
-      return left === undefined ? r : { ...r, freeGpus: left, sharedFree: true };
+      const quotaLeft = r.quotaKey !== undefined ? quota.get(r.quotaKey) : undefined;
+      return {
+        ...r,
+        ...(left === undefined ? {} : { freeGpus: left, sharedFree: true }),
+        ...(quotaLeft === undefined || r.quotaLeftGpus === null
+          ? {}
+          : { quotaLeftGpus: quotaLeft }),
+      };
     });
     const p = planModel({ ...m, regions: shared }, opts);
     if (!p) continue;
@@ -279,6 +292,9 @@ export function planDrain(models: readonly ModelServing[], opts: PlanOptions): D
       const rp = p.receiving.find((x) => x.region === r.region);
       const taken = rp && rp.verdict !== "impossible" ? rp.extraGpus : 0;
       free.set(poolOf(r), Math.max(0, r.freeGpus - taken));
+      if (r.quotaKey !== undefined && r.quotaLeftGpus !== null) {
+        quota.set(r.quotaKey, Math.max(0, r.quotaLeftGpus - taken));
+      }
     }
     plans.push(p);
   }
