@@ -9,6 +9,28 @@ import { assertCanRead } from "@/server/access/authorize";
 import { clusterWhere } from "@/server/db/filters";
 import { resumeState, type ResumeState } from "@/lib/domain/training/resume";
 
+/** A job's own fields, as the Training list and a job's page both show them. */
+export const JOB_FIELDS = {
+  id: true,
+  name: true,
+  status: true,
+  gpuType: true,
+  gpuCount: true,
+  stepsDone: true,
+  stepsTotal: true,
+  restarts: true,
+  gpuHoursUsed: true,
+  gpuHoursLost: true,
+  failureReason: true,
+  startedAt: true,
+  version: true,
+  teamId: true,
+  resumeRequestedAt: true,
+  resumeOutcomeUnknown: true,
+  model: { select: { name: true } },
+  team: { select: { name: true } },
+} as const;
+
 export interface TrainingJobRow {
   id: string;
   name: string;
@@ -50,24 +72,7 @@ export async function listTrainingJobs(
     skip,
     take,
     select: {
-      id: true,
-      name: true,
-      status: true,
-      gpuType: true,
-      gpuCount: true,
-      stepsDone: true,
-      stepsTotal: true,
-      restarts: true,
-      gpuHoursUsed: true,
-      gpuHoursLost: true,
-      failureReason: true,
-      startedAt: true,
-      version: true,
-      teamId: true,
-      resumeRequestedAt: true,
-      resumeOutcomeUnknown: true,
-      model: { select: { name: true } },
-      team: { select: { name: true } },
+      ...JOB_FIELDS,
       cluster: { select: { name: true } },
       checkpoints: { orderBy: { step: "desc" }, take: 1, select: { step: true, createdAt: true } },
     },

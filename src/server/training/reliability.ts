@@ -8,6 +8,7 @@ import { AppError } from "@/server/errors";
 import { clusterWhere } from "@/server/db/filters";
 import type { FleetFilter } from "@/lib/schemas/list-query";
 import { resumeState, type ResumeState } from "@/lib/domain/training/resume";
+import { JOB_FIELDS } from "@/server/training/jobs";
 import {
   checkpointAdvice,
   intervalFromMedianGap,
@@ -77,24 +78,7 @@ export async function getTrainingJob(
   const j = await db().trainingJob.findUnique({
     where: { name },
     select: {
-      id: true,
-      name: true,
-      status: true,
-      gpuType: true,
-      gpuCount: true,
-      stepsDone: true,
-      stepsTotal: true,
-      restarts: true,
-      gpuHoursUsed: true,
-      gpuHoursLost: true,
-      failureReason: true,
-      startedAt: true,
-      version: true,
-      teamId: true,
-      resumeRequestedAt: true,
-      resumeOutcomeUnknown: true,
-      model: { select: { name: true } },
-      team: { select: { name: true } },
+      ...JOB_FIELDS,
       cluster: { select: { name: true, region: { select: { code: true } } } },
       checkpoints: {
         orderBy: { step: "desc" },
