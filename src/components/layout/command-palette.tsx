@@ -91,7 +91,13 @@ export default function CommandPalette({
     // Keys typed between this render and now (a lazy render can wait before it commits) are
     // in the shell's buffer too: take them all, once.
     const typed = onOpen();
-    if (typed.length > initial.current.length) queueMicrotask(() => setQuery(typed));
+    if (typed.length > initial.current.length) {
+      // Into the field at once as well: a key typed before React renders the new query lands
+      // after it, instead of replacing it with what the field held (the first key was lost).
+      const input = d?.querySelector("input");
+      if (input) input.value = typed;
+      queueMicrotask(() => setQuery(typed));
+    }
   }, [onOpen]);
 
   useEffect(() => {
