@@ -85,6 +85,18 @@ describe("routeTraffic", () => {
     expect(r.unserved).toBe(150);
   });
 
+  it("keeps a full region's demand exactly, so rounding never leaves a draining region's traffic unserved", () => {
+    // 2.6027…×100/100 rounds below 2.6027…: a full region once "spilled" 4e-16 req/s that,
+    // with the other region drained, counted as unserved and made a drain plan impossible.
+    const x = 2.6027397260273974;
+    for (const demand of [x, 3.9726027397260273, 5.205479452054795]) {
+      const r = routeTraffic({ east: 7.5, west: demand }, { east: 0, west: 100 });
+      expect(r.unserved).toBe(0);
+      expect(r.served.west).toBeCloseTo(7.5 + demand, 12);
+      expect(routeTraffic({ west: demand }, { west: 100 }).served.west).toBe(demand);
+    }
+  });
+
   it("sends everything to an open region with no demand of its own", () => {
     const r = routeTraffic({ a: 100, b: 0 }, { a: 0, b: 100 });
     expect(r).toEqual({ served: { a: 0, b: 100 }, unserved: 0 });

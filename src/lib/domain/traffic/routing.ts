@@ -32,16 +32,22 @@ export function routeTraffic(
 ): Routing {
   const regions = Object.keys(demand);
   const kept: Record<string, number> = {};
+  const spills: Record<string, number> = {};
   let keptTotal = 0;
   for (const r of regions) {
-    const k = (Math.max(0, demand[r] ?? 0) * dialOf(dials, r)) / 100;
+    const d = Math.max(0, demand[r] ?? 0);
+    const dial = dialOf(dials, r);
+    // Full and drained regions are exact: d × 100 / 100 can round below d, and that crumb of
+    // spill once counted as unserved and made a drain plan impossible.
+    const k = dial >= 100 ? d : dial <= 0 ? 0 : (d * dial) / 100;
     kept[r] = k;
+    spills[r] = d - k;
     keptTotal += k;
   }
   const served: Record<string, number> = { ...kept };
   let unserved = 0;
   for (const r of regions) {
-    const spill = Math.max(0, demand[r] ?? 0) - (kept[r] ?? 0);
+    const spill = spills[r] ?? 0;
     if (spill <= 0) continue;
     // A region's spill goes to the other regions, never back to itself: a dial of 75 moves
     // exactly a quarter of its users away.
