@@ -220,17 +220,57 @@ export class PgFleetStore implements FleetStore {
     });
   }
 
+  /** Changes waiting for the commit in progress: the next commit applies them together. */
+  private pending: PendingChange[] = [];
+  private committing = false;
+
   /**
-   * A change under the row's lock. Its statements go to the connection pool directly, not
+   * A change under the row's lock. Changes that arrive while another commits wait and then go
+   * together, in order, in one transaction (a group commit): on a large fleet each commit copies,
+   * serialises and writes megabytes (about 130 ms), and the rollout engine's lanes and the web's
+   * requests would otherwise queue one such commit each behind the row lock. A change that
+   * throws fails alone: the others are applied again without it on a fresh copy, and a commit
+   * whose changes all failed writes nothing.
+   */
+  transact<T>(change: (state: FleetState) => { state: FleetState; result: T }): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ change, resolve: (value) => resolve(value as T), reject });
+      if (!this.committing) void this.commitPending();
+    });
+  }
+
+  private async commitPending(): Promise<void> {
+    this.committing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_GROUP);
+        try {
+          const outcomes = await this.commit(batch.map((p) => p.change));
+          batch.forEach((p, i) => {
+            const o = outcomes[i];
+            if (o?.ok) p.resolve(o.value);
+            else p.reject(o ? o.error : new Error("simulator change not applied"));
+          });
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  /**
+   * One transaction for `changes`. Its statements go to the connection pool directly, not
    * through Prisma's client: the document it writes is megabytes, and the client would hand it
    * to its query compiler on every change (40 ms of the event loop on the large fleet, against
    * 24 ms for the whole statement through the driver).
    */
-  async transact<T>(change: (state: FleetState) => { state: FleetState; result: T }): Promise<T> {
+  private async commit(changes: readonly FleetChange[]): Promise<Outcome[]> {
     await this.load();
     const client = await dbPool().connect();
     let saved: { version: string; state: FleetState } | null = null;
-    let result: T;
+    let outcomes: Outcome[];
     // set when even the rollback failed: the connection is closed, not returned to the pool
     let broken: Error | undefined;
     try {
@@ -242,19 +282,24 @@ export class PgFleetStore implements FleetStore {
       const version = locked.rows[0]?.version;
       if (version === undefined) throw new Error("simulator fleet missing");
       const cached = this.cached;
-      let stored: FleetState;
+      let fresh: () => FleetState;
       if (cached?.version === version) {
-        stored = structuredClone(cached.state);
+        fresh = () => structuredClone(cached.state);
       } else {
         const row = await client.query<{ state: string }>(
           `SELECT state FROM "SimulatorFleet" WHERE id = $1`,
           [FLEET_ID],
         );
-        if (!row.rows[0]) throw new Error("simulator fleet missing");
-        stored = parse(row.rows[0].state);
+        const text = row.rows[0]?.state;
+        if (text === undefined) throw new Error("simulator fleet missing");
+        fresh = () => parse(text);
       }
-      const changed = change(stored);
-      result = changed.result;
+      const applied = applyChanges(changes, fresh);
+      outcomes = applied.outcomes;
+      if (!outcomes.some((o) => o.ok)) {
+        await client.query("ROLLBACK");
+        return outcomes;
+      }
       // Timestamps as UTC text: the columns have no time zone, and the driver would write a
       // Date in the process's local time.
       const updated = await client.query<{ version: string }>(
@@ -263,15 +308,15 @@ export class PgFleetStore implements FleetStore {
           WHERE id = $4
           RETURNING xmin::text AS version`,
         [
-          asJson(changed.state),
-          new Date(changed.state.simTime).toISOString(),
+          asJson(applied.state),
+          new Date(applied.state.simTime).toISOString(),
           clock.now().toISOString(),
           FLEET_ID,
         ],
       );
       await client.query("COMMIT");
       const row = updated.rows[0];
-      if (row) saved = { version: row.version, state: changed.state };
+      if (row) saved = { version: row.version, state: applied.state };
     } catch (error) {
       await client.query("ROLLBACK").catch((rollbackError: unknown) => {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
@@ -282,7 +327,53 @@ export class PgFleetStore implements FleetStore {
     }
     // Committed: what this replica wrote is the row's state until another transaction changes it.
     if (saved) this.cached = saved;
-    return result;
+    return outcomes;
+  }
+}
+
+type FleetChange = (state: FleetState) => { state: FleetState; result: unknown };
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+interface PendingChange {
+  change: FleetChange;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The most changes one commit applies; the rest wait for the next. */
+const MAX_GROUP = 64;
+
+/**
+ * Applies `changes` in order to a copy from `fresh`. A change that throws may have changed the
+ * copy halfway: it is marked failed, and the pass starts again on a new copy without it, so
+ * every change that succeeds saw exactly the ones before it that succeeded.
+ */
+export function applyChanges(
+  changes: readonly FleetChange[],
+  fresh: () => FleetState,
+): { state: FleetState; outcomes: Outcome[] } {
+  const failed = new Map<number, unknown>();
+  for (;;) {
+    let state = fresh();
+    const values = new Map<number, unknown>();
+    let failedNow = false;
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i];
+      if (!change || failed.has(i)) continue;
+      try {
+        const changed = change(state);
+        state = changed.state;
+        values.set(i, changed.result);
+      } catch (error) {
+        failed.set(i, error);
+        failedNow = true;
+        break;
+      }
+    }
+    if (failedNow) continue;
+    const outcomes = changes.map<Outcome>((_, i) =>
+      failed.has(i) ? { ok: false, error: failed.get(i) } : { ok: true, value: values.get(i) },
+    );
+    return { state, outcomes };
   }
 }
 

@@ -156,6 +156,71 @@ describe("the simulated fleet in PostgreSQL", () => {
     expect(["ab", "ba"]).toContain(message);
   });
 
+  it("commits changes that arrive together in one write, in order, and fails only the change that throws", async () => {
+    const store = new PgFleetStore();
+    const name = (await store.load()).rollouts[0]?.name;
+    if (!name) throw new Error("no rollout");
+    const set = (text: string) =>
+      store.transact((state) => {
+        const r = state.rollouts.find((x) => x.name === name);
+        if (!r) throw new Error("no rollout");
+        r.message = text;
+        return { state, result: text };
+      });
+    const append = (text: string, fail = false) =>
+      store.transact((state) => {
+        const r = state.rollouts.find((x) => x.name === name);
+        if (!r) throw new Error("no rollout");
+        r.message = `${r.message}${text}`;
+        // a change that throws halfway, after changing its copy
+        if (fail) throw new Error(`change ${text} refused`);
+        return { state, result: r.message };
+      });
+    await set("");
+    const versionOf = async () =>
+      (
+        await prisma.$queryRaw<{ v: string }[]>`
+          SELECT xmin::text AS v FROM "SimulatorFleet"`
+      )[0]?.v;
+    // a trigger counts the fleet row's writes
+    await prisma.$executeRawUnsafe(`CREATE TABLE "FleetWrites" (at timestamptz DEFAULT now())`);
+    await prisma.$executeRawUnsafe(
+      `CREATE FUNCTION count_fleet_write() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN INSERT INTO "FleetWrites" DEFAULT VALUES; RETURN NEW; END $$`,
+    );
+    await prisma.$executeRawUnsafe(
+      `CREATE TRIGGER count_fleet_writes AFTER UPDATE ON "SimulatorFleet"
+         FOR EACH ROW EXECUTE FUNCTION count_fleet_write()`,
+    );
+    const writes = async () =>
+      Number(
+        (await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "FleetWrites"`)[0]?.n,
+      );
+    // Five changes at once: the first commits alone, the four that wait go in one write.
+    const results = await Promise.allSettled([
+      append("a"),
+      append("b"),
+      append("x", true),
+      append("c"),
+      append("d"),
+    ]);
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : String(r.reason)))).toEqual([
+      "a",
+      "ab",
+      "Error: change x refused",
+      "abc",
+      "abcd",
+    ]);
+    const stored = await new PgFleetStore().load();
+    expect(stored.rollouts.find((x) => x.name === name)?.message).toBe("abcd");
+    // two writes, not five
+    expect(await writes()).toBe(2);
+    // A group whose every change fails writes nothing.
+    const unchanged = await versionOf();
+    await expect(Promise.all([append("y", true), append("z", true)])).rejects.toThrow(/refused/);
+    expect(await versionOf()).toBe(unchanged);
+  });
+
   it("shares one advance of the fleet between reads in the same quantum", async () => {
     let now = Date.now();
     const p = new SimulatorPlatformClass({ store: new PgFleetStore(), now: () => now });
