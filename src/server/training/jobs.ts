@@ -31,6 +31,62 @@ export const JOB_FIELDS = {
   team: { select: { name: true } },
 } as const;
 
+/** A job's row as selected with JOB_FIELDS and its cluster's name. */
+interface SelectedJob {
+  id: string;
+  name: string;
+  status: string;
+  gpuType: string;
+  gpuCount: number;
+  stepsDone: number;
+  stepsTotal: number;
+  restarts: number;
+  gpuHoursUsed: number;
+  gpuHoursLost: number;
+  failureReason: string | null;
+  startedAt: Date;
+  version: number;
+  teamId: string;
+  resumeRequestedAt: Date | null;
+  resumeOutcomeUnknown: boolean;
+  model: { name: string };
+  team: { name: string };
+  cluster: { name: string };
+}
+
+/**
+ * What the Training list and a job's page both show of a job: its own fields, its resume in
+ * flight and whether this person may resume it.
+ */
+export function jobRow(actor: Actor, j: SelectedJob, now: Date) {
+  const resume = resumeState(
+    { requestedAt: j.resumeRequestedAt, outcomeUnknown: j.resumeOutcomeUnknown },
+    now,
+  );
+  return {
+    id: j.id,
+    name: j.name,
+    model: j.model.name,
+    teamName: j.team.name,
+    cluster: j.cluster.name,
+    status: j.status,
+    gpuType: j.gpuType,
+    gpuCount: j.gpuCount,
+    stepsDone: j.stepsDone,
+    stepsTotal: j.stepsTotal,
+    restarts: j.restarts,
+    gpuHoursUsed: j.gpuHoursUsed,
+    gpuHoursLost: j.gpuHoursLost,
+    failureReason: j.failureReason,
+    startedAt: j.startedAt,
+    version: j.version,
+    resume,
+    canResume:
+      (resume === "unknown" || (resume === null && j.status === "failed")) &&
+      authorize(principalOf(actor), "training.operate", j.teamId).allowed,
+  };
+}
+
 export interface TrainingJobRow {
   id: string;
   name: string;
@@ -78,34 +134,9 @@ export async function listTrainingJobs(
     },
   });
   const now = clock.now();
-  const rows = jobs.map((j) => {
-    const resume = resumeState(
-      { requestedAt: j.resumeRequestedAt, outcomeUnknown: j.resumeOutcomeUnknown },
-      now,
-    );
-    return {
-      id: j.id,
-      name: j.name,
-      model: j.model.name,
-      teamName: j.team.name,
-      cluster: j.cluster.name,
-      status: j.status,
-      gpuType: j.gpuType,
-      gpuCount: j.gpuCount,
-      stepsDone: j.stepsDone,
-      stepsTotal: j.stepsTotal,
-      restarts: j.restarts,
-      gpuHoursUsed: j.gpuHoursUsed,
-      gpuHoursLost: j.gpuHoursLost,
-      failureReason: j.failureReason,
-      lastCheckpoint: j.checkpoints[0] ?? null,
-      startedAt: j.startedAt,
-      version: j.version,
-      resume,
-      canResume:
-        (resume === "unknown" || (resume === null && j.status === "failed")) &&
-        authorize(principalOf(actor), "training.operate", j.teamId).allowed,
-    };
-  });
+  const rows = jobs.map((j) => ({
+    ...jobRow(actor, j, now),
+    lastCheckpoint: j.checkpoints[0] ?? null,
+  }));
   return toPage(rows, total, page, PAGE_SIZE);
 }

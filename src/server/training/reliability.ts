@@ -1,14 +1,13 @@
 import "server-only";
 import { clock } from "@/lib/clock";
 import { db } from "@/server/db/client";
-import { principalOf, type Actor } from "@/server/auth/session";
-import { authorize } from "@/lib/domain/access/policy";
+import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/access/authorize";
 import { AppError } from "@/server/errors";
 import { clusterWhere } from "@/server/db/filters";
 import type { FleetFilter } from "@/lib/schemas/list-query";
-import { resumeState, type ResumeState } from "@/lib/domain/training/resume";
-import { JOB_FIELDS } from "@/server/training/jobs";
+import type { ResumeState } from "@/lib/domain/training/resume";
+import { JOB_FIELDS, jobRow } from "@/server/training/jobs";
 import {
   checkpointAdvice,
   intervalFromMedianGap,
@@ -120,32 +119,9 @@ export async function getTrainingJob(
     },
     now,
   );
-  const resume = resumeState(
-    { requestedAt: j.resumeRequestedAt, outcomeUnknown: j.resumeOutcomeUnknown },
-    now,
-  );
   return {
-    id: j.id,
-    name: j.name,
-    model: j.model.name,
-    teamName: j.team.name,
-    cluster: j.cluster.name,
+    ...jobRow(actor, j, now),
     regionCode: j.cluster.region.code,
-    status: j.status,
-    gpuType: j.gpuType,
-    gpuCount: j.gpuCount,
-    stepsDone: j.stepsDone,
-    stepsTotal: j.stepsTotal,
-    restarts: j.restarts,
-    gpuHoursUsed: j.gpuHoursUsed,
-    gpuHoursLost: j.gpuHoursLost,
-    failureReason: j.failureReason,
-    startedAt: j.startedAt,
-    version: j.version,
-    resume,
-    canResume:
-      (resume === "unknown" || (resume === null && j.status === "failed")) &&
-      authorize(principalOf(actor), "training.operate", j.teamId).allowed,
     checkpointCount: checkpoints.length,
     checkpoints: checkpoints.slice(0, CHECKPOINTS_SHOWN),
     interruptionCount: j.interruptions.length,
