@@ -4,7 +4,8 @@
 // drive them for an hour. Prints how long each engine pass takes (the worker passes every
 // second) and how many rollouts each pass moved, and the loop lag as the rollouts see it: how late
 // each analysis interval was sampled.
-// FLIGHTDECK_BENCH_ROLLOUTS (500) and FLIGHTDECK_BENCH_SECONDS (60) change the size and length.
+// FLIGHTDECK_BENCH_ROLLOUTS (500) and FLIGHTDECK_BENCH_SECONDS (60) change the size and length;
+// FLIGHTDECK_BENCH_PROFILE=<dir> writes a CPU profile of the minute driven (tests/bench/profile.ts).
 import { it } from "vitest";
 import type { Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
@@ -14,6 +15,7 @@ import { driveRollouts } from "@/server/rollouts/engine";
 import { startRollout } from "@/server/rollouts/start";
 import { connectTestDatabase } from "../support/db";
 import { benchVersion, scaleOutInventory } from "./fixtures";
+import { profiled } from "./profile";
 
 const prisma = connectTestDatabase();
 const meta = { requestId: "bench", clientIp: null };
@@ -76,14 +78,16 @@ it(`rollout engine with ${IN_FLIGHT} rollouts in flight`, async () => {
   // The worker's engine loop: a pass, then the next one a second after the last began.
   const passes: { ms: number; moved: number }[] = [];
   const from = new Date();
-  const until = Date.now() + PASS_SECONDS * 1000;
-  while (Date.now() < until) {
-    const t0 = performance.now();
-    const moved = await driveRollouts();
-    const ms = performance.now() - t0;
-    passes.push({ ms, moved });
-    await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - ms)));
-  }
+  await profiled("engine-scale", async () => {
+    const until = Date.now() + PASS_SECONDS * 1000;
+    while (Date.now() < until) {
+      const t0 = performance.now();
+      const moved = await driveRollouts();
+      const ms = performance.now() - t0;
+      passes.push({ ms, moved });
+      await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - ms)));
+    }
+  });
   const byStatus = await prisma.rollout.groupBy({
     by: ["status"],
     where: { toVersion: { version: { startsWith: "9." } } },
