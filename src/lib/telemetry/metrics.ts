@@ -78,6 +78,12 @@ export const engineStepDuration = histogram(
   LATENCY,
 );
 
+export const prismaPlanCache = counter(
+  "flightdeck_prisma_plan_cache_total",
+  "Query plans of reads asked of the plan cache (server/db/plan-cache.ts): hit (reused) or miss (compiled).",
+  ["outcome"],
+);
+
 export const platformWriteDuration = histogram(
   "flightdeck_platform_write_duration_seconds",
   "Writes to the serving platform (simulator or Kubernetes) by the rollout engine, by outcome.",

@@ -5,6 +5,7 @@ import { PrismaClient } from "@/generated/prisma/client";
 import { hasDatabasePriority } from "@/lib/db/priority";
 import { createLanePool, createPool } from "@/server/db/pool";
 import { databaseSettings } from "@/server/db/settings";
+import { installPlanCache } from "@/server/db/plan-cache";
 
 const globalForPrisma = globalThis as unknown as {
   flightdeckPrisma?: PrismaClient;
@@ -34,6 +35,7 @@ function lanePool(): pg.Pool {
 }
 
 function createClient(priority: boolean): PrismaClient {
+  installPlanCache();
   const settings = databaseSettings();
   const pool = priority ? lanePool() : mainPool();
   // The main pool outlives a client's disconnect only if another client uses it: the priority

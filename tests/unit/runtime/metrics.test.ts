@@ -22,6 +22,7 @@ describe("Flightdeck's own metrics", () => {
       "flightdeck_fleet_sync_age_seconds",
       "flightdeck_alert_intake_total",
       "flightdeck_db_pool_connections",
+      "flightdeck_prisma_plan_cache_total",
       "flightdeck_worker_loop_last_tick_timestamp_seconds",
       "flightdeck_process_resident_memory_bytes",
     ]) {
