@@ -182,7 +182,8 @@ const parse = (text: string) => JSON.parse(text) as FleetState;
  * callers never change it (`advanceFleet` copies); a change gets its own copy.
  */
 export class PgFleetStore implements FleetStore {
-  private cached: { version: string; state: FleetState } | null = null;
+  /** the state last read or written, with its row version and its JSON text */
+  private cached: { version: string; state: FleetState; text: string } | null = null;
 
   async load(): Promise<FleetState> {
     const [current] = await db().$queryRaw<{ version: string }[]>`
@@ -193,7 +194,7 @@ export class PgFleetStore implements FleetStore {
       SELECT xmin::text AS version, state FROM "SimulatorFleet" WHERE id = ${FLEET_ID}`;
     if (!row) return this.create();
     const state = parse(row.state);
-    this.cached = { version: row.version, state };
+    this.cached = { version: row.version, state, text: row.state };
     return state;
   }
 
@@ -269,7 +270,7 @@ export class PgFleetStore implements FleetStore {
   private async commit(changes: readonly FleetChange[]): Promise<Outcome[]> {
     await this.load();
     const client = await dbPool().connect();
-    let saved: { version: string; state: FleetState } | null = null;
+    let saved: { version: string; state: FleetState; text: string } | null = null;
     let outcomes: Outcome[];
     // set when even the rollback failed: the connection is closed, not returned to the pool
     let broken: Error | undefined;
@@ -284,7 +285,9 @@ export class PgFleetStore implements FleetStore {
       const cached = this.cached;
       let fresh: () => FleetState;
       if (cached?.version === version) {
-        fresh = () => structuredClone(cached.state);
+        // A copy parsed from the text is about three times as fast as structuredClone of the
+        // state (8 against 25 ms for the large fleet's), and the same as another replica reads.
+        fresh = () => parse(cached.text);
       } else {
         const row = await client.query<{ state: string }>(
           `SELECT state FROM "SimulatorFleet" WHERE id = $1`,
@@ -300,6 +303,7 @@ export class PgFleetStore implements FleetStore {
         await client.query("ROLLBACK");
         return outcomes;
       }
+      const text = asJson(applied.state);
       // Timestamps as UTC text: the columns have no time zone, and the driver would write a
       // Date in the process's local time.
       const updated = await client.query<{ version: string }>(
@@ -307,16 +311,11 @@ export class PgFleetStore implements FleetStore {
             SET state = $1, "simTime" = $2::timestamp(3), "updatedAt" = $3::timestamp(3)
           WHERE id = $4
           RETURNING xmin::text AS version`,
-        [
-          asJson(applied.state),
-          new Date(applied.state.simTime).toISOString(),
-          clock.now().toISOString(),
-          FLEET_ID,
-        ],
+        [text, new Date(applied.state.simTime).toISOString(), clock.now().toISOString(), FLEET_ID],
       );
       await client.query("COMMIT");
       const row = updated.rows[0];
-      if (row) saved = { version: row.version, state: applied.state };
+      if (row) saved = { version: row.version, state: applied.state, text };
     } catch (error) {
       await client.query("ROLLBACK").catch((rollbackError: unknown) => {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
