@@ -1,6 +1,6 @@
 import "server-only";
 import { clock } from "@/lib/clock";
-import { db } from "@/server/db/client";
+import { db, type Prisma } from "@/server/db/client";
 import { principalOf, type Actor } from "@/server/auth/session";
 import { authorize } from "@/lib/domain/access/policy";
 import { PAGE_SIZE, type ListQuery } from "@/lib/schemas/list-query";
@@ -32,9 +32,17 @@ export const JOB_FIELDS = {
 } as const;
 
 /** A job's row as selected with JOB_FIELDS and its cluster's name. */
-interface SelectedJob {
+type SelectedJob = Prisma.TrainingJobGetPayload<{
+  select: typeof JOB_FIELDS & { cluster: { select: { name: true } } };
+}>;
+
+/** What the Training list and a job's page both show of a job. */
+export interface TrainingJob {
   id: string;
   name: string;
+  model: string;
+  teamName: string;
+  cluster: string;
   status: string;
   gpuType: string;
   gpuCount: number;
@@ -46,19 +54,20 @@ interface SelectedJob {
   failureReason: string | null;
   startedAt: Date;
   version: number;
-  teamId: string;
-  resumeRequestedAt: Date | null;
-  resumeOutcomeUnknown: boolean;
-  model: { name: string };
-  team: { name: string };
-  cluster: { name: string };
+  /** a resume in flight, or one whose outcome is unknown until someone resumes again */
+  resume: ResumeState | null;
+  /**
+   * whether this user may resume it from its last checkpoint (it failed, or a resume's outcome
+   * is unknown, and it is their team's)
+   */
+  canResume: boolean;
 }
 
 /**
  * What the Training list and a job's page both show of a job: its own fields, its resume in
  * flight and whether this person may resume it.
  */
-export function jobRow(actor: Actor, j: SelectedJob, now: Date) {
+export function jobRow(actor: Actor, j: SelectedJob, now: Date): TrainingJob {
   const resume = resumeState(
     { requestedAt: j.resumeRequestedAt, outcomeUnknown: j.resumeOutcomeUnknown },
     now,
@@ -87,31 +96,8 @@ export function jobRow(actor: Actor, j: SelectedJob, now: Date) {
   };
 }
 
-export interface TrainingJobRow {
-  id: string;
-  name: string;
-  model: string;
-  teamName: string;
-  cluster: string;
-  status: string;
-  gpuType: string;
-  gpuCount: number;
-  stepsDone: number;
-  stepsTotal: number;
-  restarts: number;
-  gpuHoursUsed: number;
-  gpuHoursLost: number;
-  failureReason: string | null;
+export interface TrainingJobRow extends TrainingJob {
   lastCheckpoint: { step: number; createdAt: Date } | null;
-  startedAt: Date;
-  version: number;
-  /** a resume in flight, or one whose outcome is unknown until someone resumes again */
-  resume: ResumeState | null;
-  /**
-   * whether this user may resume it from its last checkpoint (it failed, or a resume's outcome
-   * is unknown, and it is their team's)
-   */
-  canResume: boolean;
 }
 
 export async function listTrainingJobs(

@@ -6,8 +6,7 @@ import { assertCanRead } from "@/server/access/authorize";
 import { AppError } from "@/server/errors";
 import { clusterWhere } from "@/server/db/filters";
 import type { FleetFilter } from "@/lib/schemas/list-query";
-import type { ResumeState } from "@/lib/domain/training/resume";
-import { JOB_FIELDS, jobRow } from "@/server/training/jobs";
+import { JOB_FIELDS, jobRow, type TrainingJob } from "@/server/training/jobs";
 import {
   checkpointAdvice,
   intervalFromMedianGap,
@@ -25,26 +24,8 @@ export const CHECKPOINTS_SHOWN = 50;
 /** Interruptions a job page lists (the newest). */
 export const INTERRUPTIONS_SHOWN = 100;
 
-export interface TrainingJobDetail {
-  id: string;
-  name: string;
-  model: string;
-  teamName: string;
-  cluster: string;
+export interface TrainingJobDetail extends TrainingJob {
   regionCode: string;
-  status: string;
-  gpuType: string;
-  gpuCount: number;
-  stepsDone: number;
-  stepsTotal: number;
-  restarts: number;
-  gpuHoursUsed: number;
-  gpuHoursLost: number;
-  failureReason: string | null;
-  startedAt: Date;
-  version: number;
-  resume: ResumeState | null;
-  canResume: boolean;
   checkpointCount: number;
   /** newest first */
   checkpoints: { step: number; at: Date; writeSeconds: number | null }[];
