@@ -36,8 +36,10 @@ const MAX_REQUEST_CHARS = 8_000;
 
 const ACTION = /"action":"(\w+)"/;
 
-function deepFreeze(value: unknown): void {
+export function deepFreeze(value: unknown): void {
   if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  // a typed array with elements cannot be frozen (and plans hold none today)
+  if (ArrayBuffer.isView(value)) return;
   Object.freeze(value);
   for (const v of Object.values(value)) deepFreeze(v);
 }

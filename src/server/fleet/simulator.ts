@@ -344,9 +344,10 @@ const MAX_GROUP = 64;
 /**
  * Applies `changes` in order to a copy from `fresh`. A change that throws may have changed the
  * copy halfway: it is marked failed, and the pass starts again on a new copy without it, so
- * every change that succeeds saw exactly the ones before it that succeeded.
+ * every change that succeeds saw exactly the ones before it that succeeded. A result that is the
+ * state itself (a read's catch-up) is the state as the whole group committed it.
  */
-export function applyChanges(
+function applyChanges(
   changes: readonly FleetChange[],
   fresh: () => FleetState,
 ): { state: FleetState; outcomes: Outcome[] } {

@@ -1,7 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
 import { db } from "@/server/db/client";
-import { cacheableRequest, PLAN_CACHE_SIZE, planCacheSize } from "@/server/db/plan-cache";
+import {
+  cacheableRequest,
+  deepFreeze,
+  PLAN_CACHE_SIZE,
+  planCacheSize,
+} from "@/server/db/plan-cache";
 import { prismaPlanCache } from "@/lib/telemetry/metrics";
 
 const prisma = connectTestDatabase();
@@ -34,6 +39,15 @@ describe("the query plan cache", () => {
       },
     });
     expect(cacheableRequest(long)).toBe(false);
+  });
+
+  it("freezes a kept plan all the way down, leaving typed arrays as they are", () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    const plan = { type: "query", args: [{ sql: "SELECT 1", params: [1, "a"] }], bytes };
+    deepFreeze(plan);
+    expect(Object.isFrozen(plan)).toBe(true);
+    expect(Object.isFrozen(plan.args[0]?.params)).toBe(true);
+    expect(Object.isFrozen(bytes)).toBe(false);
   });
 
   it("compiles a repeated read once, and still reads the rows as they are now", async () => {
