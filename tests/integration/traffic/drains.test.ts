@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectTestDatabase } from "../../support/db";
 import { movableTestClock } from "../../support/clock";
 import { actor } from "../../support/actors";
@@ -9,6 +9,7 @@ import { commandDrain, getDrain, planRegionDrain, startDrain } from "@/server/tr
 import { driveDrains } from "@/server/traffic/engine";
 import { drainCommandSchema, drainPlanSchema, startDrainSchema } from "@/lib/schemas/traffic";
 import type { DrainPhase } from "@/lib/domain/traffic/drain";
+import { readServing } from "@/server/traffic/serving";
 
 const prisma = connectTestDatabase();
 const time = movableTestClock();
@@ -87,6 +88,19 @@ async function hpaOf(model: string, region: string) {
   if (!hpa) throw new Error(`no autoscaler for ${model} in ${region}`);
   return hpa;
 }
+
+describe("reading one model's serving", () => {
+  it("reads only that model's deployments and series, with the same answer as the fleet's read", async () => {
+    const fleet = await readServing();
+    const instant = vi.spyOn(metricsSource(), "instant");
+    const one = await readServing(["ranker-xl"]);
+    expect(instant.mock.calls.length).toBeGreaterThan(0);
+    for (const [, selector] of instant.mock.calls) expect(selector.model).toBe("ranker-xl");
+    instant.mockRestore();
+    expect(one.models).toEqual(fleet.models.filter((m) => m.model === "ranker-xl"));
+    expect(one.models[0]?.regions.length).toBe(2);
+  });
+});
 
 describe("planning a drain of us-east-1 on the demo fleet", () => {
   it("gives every model serving there a verdict, with what each receiving region must absorb", async () => {
