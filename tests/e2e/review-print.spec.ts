@@ -28,6 +28,27 @@ function periods(now = new Date()) {
   };
 }
 
+/**
+ * Leaves one unacknowledged incident of each severity in the quarter in progress: every column
+ * of the review's response table then carries its "N pending" note, its widest content, whatever
+ * other journeys have left (a note too wide once pushed the printed table past the paper).
+ */
+async function declarePendingIncidents(page: Page) {
+  await signIn(page, "engineer@flightdeck.demo");
+  for (const severity of ["SEV1", "SEV2", "SEV3", "SEV4"]) {
+    await page.goto("/incidents/new");
+    await page
+      .getByLabel("Title")
+      .fill(`Review print, ${severity} (e2e ${Date.now().toString(36)})`);
+    await page.getByLabel("Severity").selectOption(severity);
+    await page.getByLabel("Summary").fill("Left unacknowledged by the review's print journey.");
+    await page.getByLabel("Affected models").selectOption("ranker-xl");
+    await page.getByRole("button", { name: "Declare incident" }).click();
+    await expect(page).toHaveURL(/\/incidents\/\d+$/);
+  }
+  await page.context().clearCookies();
+}
+
 const print = (page: Page) => page.pdf({ format: "A4", printBackground: true });
 
 /**
@@ -114,6 +135,7 @@ for (const [which, period] of Object.entries(periods())) {
   test(`a viewer prints the ${which}'s review: the summary on page one, legible tables after`, async ({
     page,
   }) => {
+    if (which === "current quarter") await declarePendingIncidents(page);
     await signIn(page, "viewer@flightdeck.demo");
     await page.setViewportSize(PRINTABLE);
     await page.goto(`/slos/review?period=${period}`);
@@ -144,6 +166,12 @@ for (const [which, period] of Object.entries(periods())) {
     }
     // Per-team delivery figures follow.
     await expect(page.getByTestId("delivery-by-team").locator("tbody tr")).toHaveCount(3);
+
+    if (which === "current quarter") {
+      // every severity's acknowledge and resolve totals say what is still pending
+      const totals = (await page.getByTestId("response-total").allInnerTexts()).join(" ");
+      expect(totals.match(/\d+ pending/g)?.length ?? 0).toBeGreaterThanOrEqual(8);
+    }
 
     const first = await page.getByTestId("review-first-page").boundingBox();
     const { all, rest, alone } = await summaryPages(page);
