@@ -125,6 +125,29 @@ describe("simulated fleet", () => {
     expect(fast.wallTime).toBeLessThanOrEqual(s.wallTime + HOUR);
   });
 
+  it("makes pool views without changing the fleet it reads, even when a fault moves work", () => {
+    const s = run(boot(), 0.5);
+    // A fault starting now: placing the work again stops replicas and evicts training jobs, in
+    // the view's own copy only.
+    const chaos: ChaosEffect[] = [
+      {
+        kind: "node_failure",
+        region: "us-east-1",
+        magnitude: 1,
+        start: s.wallTime,
+        end: s.wallTime + HOUR,
+      },
+    ];
+    const before = JSON.stringify(s);
+    const views = poolViews(s, chaos);
+    expect(JSON.stringify(s)).toBe(before);
+    expect(
+      views.filter((v) => v.cluster.region === "us-east-1").every((v) => v.allocated === 0),
+    ).toBe(true);
+    // the same views as from a whole copy of the fleet
+    expect(views).toEqual(poolViews(structuredClone(s), chaos));
+  });
+
   it("takes nodes down in a node failure, evicts training and heals when it ends", () => {
     const s0 = boot();
     const chaos: ChaosEffect[] = [
