@@ -70,6 +70,37 @@ function interruptionRows(trainingJobId: string, j: TrainingJobState): TrainingI
   });
 }
 
+interface CheckpointRow {
+  trainingJobId: string;
+  step: number;
+  uri: string;
+  createdAt: Date;
+  writeSeconds: number | null;
+}
+
+/**
+ * Records the checkpoints not yet known (same job and step) in one statement per 5,000, and
+ * returns how many were new. Every sync offers each job's recent checkpoints (20 a job: 20,000 on
+ * the large fleet every 5 seconds): as Prisma's `createMany` each batch took about 200 ms of the
+ * event loop to compile, which pages waited behind; as arrays of a raw statement it costs nothing
+ * to compile.
+ */
+async function insertCheckpoints(tx: Tx, rows: CheckpointRow[]): Promise<number> {
+  let created = 0;
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const slice = rows.slice(i, i + 5_000);
+    created += await tx.$executeRaw`
+      INSERT INTO "Checkpoint" (id, "trainingJobId", step, uri, "createdAt", "writeSeconds")
+      SELECT gen_random_uuid()::text, v.* FROM unnest(
+        ${slice.map((c) => c.trainingJobId)}::text[], ${slice.map((c) => c.step)}::int[],
+        ${slice.map((c) => c.uri)}::text[],
+        ${slice.map((c) => c.createdAt.toISOString())}::timestamp[],
+        ${slice.map((c) => c.writeSeconds)}::float8[]) AS v
+      ON CONFLICT ("trainingJobId", step) DO NOTHING`;
+  }
+  return created;
+}
+
 /**
  * Records interruptions in one statement: new ones are inserted, known ones (same job and time)
  * updated only where the platform now says more (a restart's duration once it ran again). Returns
@@ -443,13 +474,7 @@ export async function syncFleet(
 
       // Training jobs, their checkpoints and interruptions (all jobs' in a few statements: those
       // already recorded are skipped, or updated where the platform now knows more)
-      const checkpoints: {
-        trainingJobId: string;
-        step: number;
-        uri: string;
-        createdAt: Date;
-        writeSeconds: number | null;
-      }[] = [];
+      const checkpoints: CheckpointRow[] = [];
       const interruptions: TrainingInterruptionRow[] = [];
       const modelId = discover
         ? new Map(
@@ -544,13 +569,7 @@ export async function syncFleet(
         }
         interruptions.push(...interruptionRows(row.id, j));
       }
-      for (let i = 0; i < checkpoints.length; i += 5_000) {
-        const created = await tx.checkpoint.createMany({
-          data: checkpoints.slice(i, i + 5_000),
-          skipDuplicates: true,
-        });
-        report.checkpoints += created.count;
-      }
+      report.checkpoints += await insertCheckpoints(tx, checkpoints);
       // A write duration reported after the checkpoint was first recorded fills it in.
       const timed = checkpoints.filter((c) => c.writeSeconds !== null);
       if (timed.length > 0) {
