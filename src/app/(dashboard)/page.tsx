@@ -140,6 +140,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Sea
           readAt={live.readAt}
           error={live.error}
           source={metricsSourceName()}
+          allHref={`/models${q}`}
         />
       </div>
       <h2 className="mb-2 mt-6 flex flex-wrap items-baseline gap-x-2 text-sm font-semibold text-muted-foreground">

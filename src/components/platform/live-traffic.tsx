@@ -1,6 +1,8 @@
 import { formatDistanceStrict } from "date-fns";
 import { AlertTriangle } from "lucide-react";
+import Link from "next/link";
 import { formatAbsolute } from "@/components/common/time-ago";
+import { worstFirst } from "@/lib/domain/traffic/live";
 
 export interface LiveTrafficProps {
   rows:
@@ -15,12 +17,18 @@ export interface LiveTrafficProps {
   readAt: Date | null;
   error: string | null;
   source: string;
+  /** where the full list is (the models page, with the same fleet filter) */
+  allHref: string;
 }
 
 const fmtRate = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
-/** Requests, errors and p99 per model right now, with the data's age when the source is down. */
-export function LiveTraffic({ rows, readAt, error, source }: LiveTrafficProps) {
+/**
+ * Requests, errors and p99 per model right now, with the data's age when the source is down: the
+ * models with the most errors first, ten at most (a large fleet serves hundreds).
+ */
+export function LiveTraffic({ rows, readAt, error, source, allHref }: LiveTrafficProps) {
+  const { shown, total } = worstFirst(rows ?? []);
   return (
     <section aria-labelledby="live-traffic" className="rounded-lg border bg-card">
       <div className="flex flex-wrap items-baseline justify-between gap-2 border-b px-4 py-2">
@@ -44,11 +52,13 @@ export function LiveTraffic({ rows, readAt, error, source }: LiveTrafficProps) {
             : " No earlier data to show."}
         </p>
       ) : null}
-      {!rows || rows.length === 0 ? (
+      {total === 0 ? (
         <p className="p-4 text-sm text-muted-foreground">No model is serving traffic.</p>
       ) : (
         <table className="w-full text-sm">
-          <caption className="sr-only">Live traffic per model</caption>
+          <caption className="sr-only">
+            Live traffic per model, the highest error rate first
+          </caption>
           <thead className="text-xs uppercase tracking-wide text-muted-foreground">
             <tr>
               <th scope="col" className="px-4 py-2 text-left font-medium">
@@ -66,7 +76,7 @@ export function LiveTraffic({ rows, readAt, error, source }: LiveTrafficProps) {
             </tr>
           </thead>
           <tbody className="divide-y">
-            {rows.map((r) => (
+            {shown.map((r) => (
               <tr key={r.model} data-testid="live-traffic-row">
                 <td className="px-4 py-1.5 font-medium">{r.model}</td>
                 <td className="px-4 py-1.5 text-right tabular-nums">{fmtRate(r.rps)}</td>
@@ -81,6 +91,21 @@ export function LiveTraffic({ rows, readAt, error, source }: LiveTrafficProps) {
           </tbody>
         </table>
       )}
+      {total > shown.length ? (
+        <p
+          className="border-t px-4 py-2 text-xs text-muted-foreground"
+          data-testid="live-traffic-more"
+        >
+          The {shown.length} of {total} serving models with the highest error rate; each
+          model&apos;s page has its traffic by region.{" "}
+          <Link
+            href={allHref}
+            className="font-medium text-foreground underline-offset-4 hover:underline"
+          >
+            All models
+          </Link>
+        </p>
+      ) : null}
     </section>
   );
 }
