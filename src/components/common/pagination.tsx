@@ -9,6 +9,7 @@ export function Pagination({
   page,
   pageCount,
   total,
+  totalIsLowerBound = false,
   pageSize,
   basePath,
   params,
@@ -16,6 +17,8 @@ export function Pagination({
   page: number;
   pageCount: number;
   total: number;
+  /** the count stopped early: say "more than", and no last page */
+  totalIsLowerBound?: boolean;
   pageSize: number;
   basePath: string;
   params: QueryParams;
@@ -28,7 +31,8 @@ export function Pagination({
   return (
     <nav aria-label="Pagination" className="mt-3 flex items-center justify-between text-sm">
       <p className="text-muted-foreground" data-testid="page-summary">
-        {first}–{last} of {total}
+        {first}–{last} of{" "}
+        {totalIsLowerBound ? `more than ${(total - 1).toLocaleString("en")}` : total}
       </p>
       <div className="flex items-center gap-2">
         {page > 1 ? (
@@ -41,7 +45,7 @@ export function Pagination({
           </span>
         )}
         <span className="tabular-nums text-muted-foreground">
-          Page {page} of {pageCount}
+          {totalIsLowerBound ? `Page ${page}` : `Page ${page} of ${pageCount}`}
         </span>
         {page < pageCount ? (
           <Link href={href(page + 1)} className={linkClass} rel="next">

@@ -7,7 +7,7 @@ import { ANONYMOUS_REFUSAL_LIMITS } from "@/lib/domain/access/audit-sampling";
 import { CLIENT_ADDRESS_HEADER } from "@/lib/net/client-address";
 import * as chaosRoute from "@/app/api/v1/chaos/route";
 import * as auditRoute from "@/app/api/v1/audit/route";
-import { auditCsv, listAuditEvents } from "@/server/access/audit-log";
+import { AUDIT_COUNT_LIMIT, auditCsv, listAuditEvents } from "@/server/access/audit-log";
 import { authenticateBearer, createToken } from "@/server/access/tokens";
 import { loadUserActor, type Actor } from "@/server/auth/session";
 import { HIDDEN_EMAIL } from "@/lib/domain/access/audit-visibility";
@@ -256,5 +256,55 @@ describe("who sees emails and client addresses in the audit log", () => {
     const body = await res.text();
     expect(body.split("\n")).toHaveLength(5);
     expect(body).not.toMatch(/@audit\.test|192\.0\.2\./);
+  });
+});
+
+describe("a long audit log", () => {
+  const tag = `long-${Date.now().toString(36)}`;
+  const filter = { action: `${tag}.` };
+  const viewer = async () =>
+    (await loadUserActor(
+      (await prisma.user.findFirstOrThrow({ where: { email: "viewer@flightdeck.demo" } })).id,
+    )) as Actor;
+
+  beforeAll(async () => {
+    // Just past the counting limit, newest last, in one statement.
+    await prisma.$executeRaw`
+      INSERT INTO "AuditEvent" (id, at, "actorEmail", "actorRole", action, "targetType", outcome)
+      SELECT ${tag} || '-' || n, TIMESTAMP '2021-01-01' + n * INTERVAL '1 second', 'system',
+             'system', ${tag} || '.tick', 'test', 'allowed'
+      FROM generate_series(1, ${AUDIT_COUNT_LIMIT + 50}) AS n`;
+  });
+
+  it("counts only so far, says 'more than', and still pages on", async () => {
+    const who = await viewer();
+    const first = await listAuditEvents(who, { page: 1, filter });
+    expect(first).toMatchObject({ page: 1, totalIsLowerBound: true, total: AUDIT_COUNT_LIMIT + 1 });
+    expect(first.rows[0]?.id).toBe(`${tag}-${AUDIT_COUNT_LIMIT + 50}`);
+    // A page past the limit counts past itself: its next page is known.
+    const far = await listAuditEvents(who, { page: 502, filter });
+    expect(far.page).toBe(502);
+    expect(far.totalIsLowerBound).toBe(true);
+    expect(far.pageCount).toBeGreaterThan(502);
+    expect(far.rows).toHaveLength(far.pageSize);
+    // The last page is counted exactly, and a page past it is the last.
+    const last = await listAuditEvents(who, { page: 9_999, filter });
+    expect(last).toMatchObject({ total: AUDIT_COUNT_LIMIT + 50, page: 503, pageCount: 503 });
+    expect(last.totalIsLowerBound).toBeUndefined();
+    expect(last.rows.at(-1)?.id).toBe(`${tag}-1`);
+  });
+
+  it("counts a short filtered log exactly", async () => {
+    const page = await listAuditEvents(await viewer(), {
+      page: 1,
+      filter: {
+        ...filter,
+        from: new Date("2021-01-01T00:00:30Z"),
+        to: new Date("2021-01-01T00:00:40Z"),
+      },
+    });
+    expect(page.totalIsLowerBound).toBeUndefined();
+    expect(page.total).toBeGreaterThanOrEqual(10);
+    expect(page.total).toBeLessThanOrEqual(11);
   });
 });

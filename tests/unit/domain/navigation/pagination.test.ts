@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pageWindow, toPage } from "@/lib/domain/navigation/pagination";
+import { countLimit, pageWindow, toPage } from "@/lib/domain/navigation/pagination";
 
 describe("pageWindow", () => {
   it("maps a page to skip/take", () => {
@@ -36,5 +36,20 @@ describe("toPage", () => {
       pageSize: 20,
       pageCount: 3,
     });
+  });
+});
+
+describe("countLimit", () => {
+  it("counts one past the limit, or one past the page asked for when that is further", () => {
+    expect(countLimit(1, 20, 10_000)).toBe(10_001);
+    expect(countLimit(500, 20, 10_000)).toBe(10_001);
+    expect(countLimit(501, 20, 10_000)).toBe(10_021);
+  });
+
+  it("reads a nonsense page as the first", () => {
+    expect(countLimit(0, 20, 100)).toBe(101);
+    expect(countLimit(-3, 20, 100)).toBe(101);
+    expect(countLimit(Number.NaN, 20, 100)).toBe(101);
+    expect(countLimit(7.9, 20, 100)).toBe(141);
   });
 });

@@ -174,6 +174,12 @@ export const responseSchemas = {
   page: z.object({
     rows: z.array(z.unknown()),
     total: z.int(),
+    totalIsLowerBound: z
+      .boolean()
+      .optional()
+      .describe(
+        "true when counting stopped early (the audit log, past 10,000): `total - 1` is a lower bound",
+      ),
     page: z.int(),
     pageSize: z.int(),
     pageCount: z.int(),
