@@ -19,6 +19,7 @@ import {
 import { PrintButton } from "@/components/slos/print-button";
 import { formatAbsolute } from "@/components/common/time-ago";
 import { percent } from "@/components/slos/format";
+import { reviewRowsShown } from "@/lib/domain/slos/review-exceptions";
 import { ResponseBreakdown, ResponseHeadline } from "@/components/incidents/response-times";
 import { DeliveryByTeam, ReviewSummary } from "@/components/slos/review-summary";
 
@@ -142,6 +143,9 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
   const params = firstValues(await searchParams);
   const review = await sloReview(await requirePageActor(), params.period);
   const { period, previous, totals } = review;
+  // Each team's table lists its exceptions (misses, no data, most budget spent) unless every SLO
+  // is asked for: a large fleet's review listed a thousand SLOs.
+  const everySlo = params.slos === "all";
   return (
     <article aria-label={`Reliability review: ${period.label}`} className="review-print">
       <style>{PRINT_CSS}</style>
@@ -168,6 +172,7 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
                     ))}
                   </NativeSelect>
                 </label>
+                {everySlo ? <input type="hidden" name="slos" value="all" /> : null}
                 <Button type="submit" size="sm" variant="outline">
                   Show
                 </Button>
@@ -223,59 +228,90 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
             previousLabel={previous.label}
           />
         </section>
-        {review.teams.map((team) => (
-          <section
-            key={team.team}
-            aria-labelledby={`team-${team.team}`}
-            className="mb-6 print:break-inside-avoid"
-            data-testid="review-team"
+        {everySlo ? (
+          <p
+            className="mb-3 text-xs text-muted-foreground print:hidden"
+            data-testid="review-every-slo"
           >
-            <h2 id={`team-${team.team}`} className="mb-1 text-base font-semibold">
-              {team.team}{" "}
-              <span className="text-sm font-normal text-muted-foreground">
-                {team.met} of {team.slos} met{team.missed ? `, ${team.missed} missed` : ""}
-              </span>
-            </h2>
-            <Table className="print:text-xs">
-              <TableCaption>
-                {team.team}: attainment in {period.label} against target
-              </TableCaption>
-              <TableHeader>
-                <TableRow>
-                  <TableHead className="print:px-1 print:normal-case print:tracking-normal">
-                    Service · SLO
-                  </TableHead>
-                  <TableHead className="w-20 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
-                    Target
-                  </TableHead>
-                  <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
-                    Attainment
-                  </TableHead>
-                  <TableHead className="w-24 print:w-auto print:px-1 print:normal-case print:tracking-normal">
-                    Result
-                  </TableHead>
-                  <TableHead className="w-36 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
-                    vs {previous.label}
-                  </TableHead>
-                  <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
-                    Budget spent
-                  </TableHead>
-                  <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
-                    in incidents
-                  </TableHead>
-                  <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
-                    in rollouts
-                  </TableHead>
-                </TableRow>
-              </TableHeader>
-              <TableBody className={ROW_CELLS}>
-                {team.services.flatMap((service) =>
-                  service.rows.map((r) => <SloRow key={r.slo} service={service.service} row={r} />),
-                )}
-              </TableBody>
-            </Table>
-          </section>
-        ))}
+            Every SLO of every team.{" "}
+            <Link
+              href={`/slos/review?period=${period.key}`}
+              className="font-medium text-foreground underline-offset-4 hover:underline"
+            >
+              Only each team&apos;s exceptions
+            </Link>
+          </p>
+        ) : null}
+        {review.teams.map((team) => {
+          const all = team.services.flatMap((service) => service.rows);
+          const { shown, hidden } = everySlo ? { shown: all, hidden: 0 } : reviewRowsShown(all);
+          return (
+            <section
+              key={team.team}
+              aria-labelledby={`team-${team.team}`}
+              className="mb-6 print:break-inside-avoid"
+              data-testid="review-team"
+            >
+              <h2 id={`team-${team.team}`} className="mb-1 text-base font-semibold">
+                {team.team}{" "}
+                <span className="text-sm font-normal text-muted-foreground">
+                  {team.met} of {team.slos} met{team.missed ? `, ${team.missed} missed` : ""}
+                </span>
+              </h2>
+              <Table className="print:text-xs">
+                <TableCaption>
+                  {team.team}: attainment in {period.label} against target
+                </TableCaption>
+                <TableHeader>
+                  <TableRow>
+                    <TableHead className="print:px-1 print:normal-case print:tracking-normal">
+                      Service · SLO
+                    </TableHead>
+                    <TableHead className="w-20 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                      Target
+                    </TableHead>
+                    <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                      Attainment
+                    </TableHead>
+                    <TableHead className="w-24 print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                      Result
+                    </TableHead>
+                    <TableHead className="w-36 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                      vs {previous.label}
+                    </TableHead>
+                    <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                      Budget spent
+                    </TableHead>
+                    <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                      in incidents
+                    </TableHead>
+                    <TableHead className="w-24 text-right print:w-auto print:px-1 print:normal-case print:tracking-normal">
+                      in rollouts
+                    </TableHead>
+                  </TableRow>
+                </TableHeader>
+                <TableBody className={ROW_CELLS}>
+                  {shown.map((r) => (
+                    <SloRow key={r.slo} service={r.service} row={r} />
+                  ))}
+                </TableBody>
+              </Table>
+              {hidden > 0 ? (
+                <p className="mt-1 text-xs text-muted-foreground" data-testid="review-team-more">
+                  The {shown.length} of {team.slos} SLOs that missed, had no data or spent the most
+                  of their budget; {hidden} more in the CSV or{" "}
+                  <Link
+                    href={`/slos/review?period=${period.key}&slos=all`}
+                    className="font-medium text-foreground underline-offset-4 hover:underline print:hidden"
+                  >
+                    every SLO of every team
+                  </Link>
+                  .
+                </p>
+              ) : null}
+            </section>
+          );
+        })}
         <IncidentResponse review={review} />
         <p className="text-xs text-muted-foreground">
           Budget spent during incidents and rollouts counts the bad events of every hour in which an
