@@ -226,6 +226,27 @@ describe("response times", () => {
     expect(review.incidentResponse.mtta.total).toEqual(stats(5, 42 / 5, 6, 1));
   });
 
+  it("is computed once for everyone, and again as soon as an incident changes", async () => {
+    const first = await responseTimes(viewer, march);
+    expect(await responseTimes(actor("engineer"), march)).toBe(first);
+    // Someone acknowledges the open SEV3 (a change increments the incident's version).
+    const open = await prisma.incident.findFirstOrThrow({ where: { title: `${TITLE} #5` } });
+    const acknowledge = (at: Date | null) =>
+      prisma.incident.update({
+        where: { id: open.id },
+        data: { acknowledgedAt: at, version: { increment: 1 } },
+      });
+    await acknowledge(new Date(W11.getTime() + 7 * MIN));
+    try {
+      const after = await responseTimes(viewer, march);
+      expect(after).not.toBe(first);
+      expect(after.mtta.total.count).toBe(first.mtta.total.count + 1);
+    } finally {
+      await acknowledge(null);
+    }
+    expect((await responseTimes(viewer, march)).mtta.total).toEqual(first.mtta.total);
+  });
+
   it("needs a role to read", async () => {
     await expect(responseTimes(null, march)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     await expect(responseTimes(actor(null), march)).rejects.toMatchObject({ code: "FORBIDDEN" });
