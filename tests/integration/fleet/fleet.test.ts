@@ -235,11 +235,14 @@ describe("the simulated fleet in PostgreSQL", () => {
     expect(c.state).not.toBe(a.state);
     expect(c.state.simTime).toBeGreaterThan(a.state.simTime);
 
-    // The cluster view is made once a second for one stored fleet; a write makes a new one.
-    now = Math.ceil(now / 1000) * 1000 + 100;
+    // The cluster view is made once per 5 seconds for one stored fleet, and the namespaces' once
+    // per stored fleet; a write makes new ones.
+    now = Math.ceil(now / 5_000) * 5_000 + 100;
     const first = await p.clusters();
-    now += 500;
+    const namespaces = await p.namespaces();
+    now += 4_000;
     expect(await p.clusters()).toBe(first);
+    expect(await p.namespaces()).toBe(namespaces);
     now += 1_000;
     const nextSecond = await p.clusters();
     expect(nextSecond).not.toBe(first);
@@ -250,6 +253,7 @@ describe("the simulated fleet in PostgreSQL", () => {
     const written = await p.setVersion(target, "9.9.8-view");
     const afterWrite = await p.clusters();
     expect(afterWrite).not.toBe(nextSecond);
+    expect(await p.namespaces()).not.toBe(namespaces);
     await p.undo({ ...target, resourceVersion: written.resourceVersion }, target.revision);
   });
 

@@ -100,6 +100,9 @@ export interface SimServingDeployment extends ServingDeployment {
  * jobs over the time-stepped fleet. Reads show the fleet advanced to now; writes advance it,
  * apply the change under the store's lock and save it.
  */
+/** How long a cluster view of one stored fleet and chaos is shared (see `clusters`). */
+const CLUSTER_VIEW_MS = 5_000;
+
 export class SimulatorPlatform
   implements
     ClusterInventory,
@@ -248,31 +251,27 @@ export class SimulatorPlatform
   private clusterView: {
     state: FleetState;
     chaos: string;
-    second: number;
+    slot: number;
     result: PartialResult<ClusterState[]>;
   } | null = null;
 
   /**
-   * Clusters, pools and nodes as they are now. Placing every replica and job on the nodes takes a
-   * copy of the fleet (about 100 ms at fleet scale), so a view is made at most once a second for
-   * the same stored fleet and chaos: every page and the header share it, and a write or a fault
-   * that starts makes a new one at once. Readers never change it.
+   * Clusters, pools and nodes as they are now. Placing every replica and job on the nodes takes
+   * 25 to 50 ms at fleet scale, so a view is made at most once per 5 seconds for the same stored
+   * fleet and chaos (as the header's platform status is read): every page and the header share
+   * it, and a write or a chaos experiment that starts or ends makes a new one at once. Readers
+   * never change it.
    */
   async clusters(): Promise<PartialResult<ClusterState[]>> {
     const snapshot = await this.snapshot();
     const { chaosKey } = snapshot;
-    const second = Math.floor(snapshot.at.wallTime / 1000);
+    const slot = Math.floor(snapshot.at.wallTime / CLUSTER_VIEW_MS);
     const last = this.clusterView;
-    if (
-      last &&
-      last.state === snapshot.state &&
-      last.chaos === chaosKey &&
-      last.second === second
-    ) {
+    if (last && last.state === snapshot.state && last.chaos === chaosKey && last.slot === slot) {
       return last.result;
     }
     const result = this.makeClusters(snapshot);
-    this.clusterView = { state: snapshot.state, chaos: chaosKey, second, result };
+    this.clusterView = { state: snapshot.state, chaos: chaosKey, slot, result };
     return result;
   }
 
@@ -328,8 +327,22 @@ export class SimulatorPlatform
     return { data, errors: [] };
   }
 
+  /** The last namespace view made, and the stored fleet it was made from. */
+  private namespaceView: {
+    state: FleetState;
+    result: PartialResult<NamespaceState[]>;
+  } | null = null;
+
+  /** Namespaces and their GPU use, made once per stored fleet (readers never change it). */
   async namespaces(): Promise<PartialResult<NamespaceState[]>> {
     const { state } = await this.snapshot();
+    if (this.namespaceView?.state === state) return this.namespaceView.result;
+    const result = this.makeNamespaces(state);
+    this.namespaceView = { state, result };
+    return result;
+  }
+
+  private makeNamespaces(state: FleetState): PartialResult<NamespaceState[]> {
     const used = namespaceUsage(state);
     return {
       data: state.namespaces.map((n) => ({
