@@ -95,14 +95,14 @@ export interface SimServingDeployment extends ServingDeployment {
   routing?: { regions: string[]; history: DialChange[] };
 }
 
+/** How long a cluster view of one stored fleet and chaos is shared (see `clusters`). */
+const CLUSTER_VIEW_MS = 5_000;
+
 /**
  * The built-in platform: cluster inventory, workloads, an Argo-Rollouts-like driver and training
  * jobs over the time-stepped fleet. Reads show the fleet advanced to now; writes advance it,
  * apply the change under the store's lock and save it.
  */
-/** How long a cluster view of one stored fleet and chaos is shared (see `clusters`). */
-const CLUSTER_VIEW_MS = 5_000;
-
 export class SimulatorPlatform
   implements
     ClusterInventory,
