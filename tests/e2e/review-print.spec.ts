@@ -145,6 +145,10 @@ for (const [which, period] of Object.entries(periods())) {
         : `Reliability review: ${new Date(`${period}-01T00:00:00Z`).toLocaleString("en", { month: "long", year: "numeric", timeZone: "UTC" })}`,
     );
 
+    // The charts load after the first paint, and a loaded chart is not as tall as its placeholder:
+    // the page is measured once they are all drawn, as a reader prints it, not while its height
+    // changes between one print and the next.
+    await expect(page.getByRole("status", { name: "Loading chart" })).toHaveCount(0);
     await page.emulateMedia({ media: "print" });
     // The first page is a complete summary.
     const summary = page.getByRole("region", { name: "Executive summary" });
