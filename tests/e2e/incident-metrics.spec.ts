@@ -99,3 +99,40 @@ test("the leadership review shows incident response by severity and team, in JSO
   await expect(section).toBeVisible();
   await expect(team.getByTestId("response-table")).toBeVisible();
 });
+
+test("the response-time chart's placeholder is as tall as the chart it stands for, wide and narrow", async ({
+  page,
+  browser,
+}) => {
+  await signIn(page, "viewer@flightdeck.demo");
+  // Without the app's scripts (its styles load, and its inline scripts still reveal what streams in) the
+  // chart never loads: its placeholder stays, as the server drew it.
+  const noScript = await browser.newContext({ storageState: await page.context().storageState() });
+  const still = await noScript.newPage();
+  await still.route(/\/_next\/static\/chunks\/.*\.js(\?|$)/, (route) => route.abort());
+  try {
+    for (const width of [1280, 700]) {
+      await page.setViewportSize({ width, height: 900 });
+      await still.setViewportSize({ width, height: 900 });
+      await page.goto("/incidents");
+      await still.goto("/incidents");
+      const section = page.getByRole("region", { name: "Response times" });
+      const figure = section.locator("figure").first();
+      await expect(section.getByRole("status", { name: "Loading chart" })).toHaveCount(0);
+      const drawn = (await figure.boundingBox())?.height ?? 0;
+      const placeholder = still
+        .getByRole("region", { name: "Response times" })
+        .getByRole("status", { name: "Loading chart" })
+        .first();
+      await expect(placeholder).toBeVisible();
+      const waiting = (await placeholder.boundingBox())?.height ?? 0;
+      // the page does not jump when the chart arrives
+      expect(
+        Math.abs(drawn - waiting),
+        `${width} px wide: ${waiting} px for ${drawn}`,
+      ).toBeLessThan(32);
+    }
+  } finally {
+    await noScript.close();
+  }
+});

@@ -65,7 +65,8 @@ export const BurnRateChart = lazyChart(
   "h-[17.5rem]",
 );
 
+// MTTA and MTTR side by side on wide screens, one above the other on narrow ones and on paper.
 export const ResponseTimeChart = lazyChart(
   () => import("@/components/incidents/response-time-chart").then((m) => m.ResponseTimeChart),
-  "h-[17rem]",
+  "h-[34rem] lg:h-[17.5rem]",
 );
