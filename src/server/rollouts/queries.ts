@@ -102,16 +102,27 @@ export async function listRollouts(
       fromVersion: { select: { version: true } },
       toVersion: { select: { version: true } },
       environment: { select: { name: true } },
-      _count: { select: { steps: true } },
     },
   });
-  const verdicts = await db().analysisRun.findMany({
-    where: { rolloutId: { in: rollouts.map((r) => r.id) } },
-    orderBy: [{ rolloutId: "asc" }, { at: "desc" }],
-    distinct: ["rolloutId"],
-    select: { rolloutId: true, verdict: true },
-  });
+  const ids = rollouts.map((r) => r.id);
+  // The page's step counts by themselves: as a relation count of the list above, Prisma counts
+  // every rollout's steps in the table and joins the page to that (40 ms of PostgreSQL on the
+  // large fleet's 20,000 rollouts, for a page of 25).
+  const [verdicts, steps] = await Promise.all([
+    db().analysisRun.findMany({
+      where: { rolloutId: { in: ids } },
+      orderBy: [{ rolloutId: "asc" }, { at: "desc" }],
+      distinct: ["rolloutId"],
+      select: { rolloutId: true, verdict: true },
+    }),
+    db().rolloutStep.groupBy({
+      by: ["rolloutId"],
+      where: { rolloutId: { in: ids } },
+      _count: { _all: true },
+    }),
+  ]);
   const verdictOf = new Map(verdicts.map((v) => [v.rolloutId, v.verdict]));
+  const stepsOf = new Map(steps.map((s) => [s.rolloutId, s._count._all]));
   const rows = rollouts.map((r) => ({
     id: r.id,
     kind: r.kind,
@@ -127,7 +138,7 @@ export async function listRollouts(
     strategy: r.strategy,
     status: r.status,
     currentStep: r.currentStep,
-    stepCount: r._count.steps,
+    stepCount: stepsOf.get(r.id) ?? 0,
     currentWeight: r.currentWeight,
     reason: r.reason,
     createdAt: r.createdAt,

@@ -127,6 +127,18 @@ describe("server-side pagination", () => {
     expect(ids.size).toBe(total);
   });
 
+  it("gives each listed rollout its own number of steps", async () => {
+    const page = await listRollouts(viewer, { page: 1 });
+    const counts = await prisma.rolloutStep.groupBy({
+      by: ["rolloutId"],
+      where: { rolloutId: { in: page.rows.map((r) => r.id) } },
+      _count: { _all: true },
+    });
+    const expected = new Map(counts.map((c) => [c.rolloutId, c._count._all]));
+    expect(page.rows.some((r) => r.stepCount > 0)).toBe(true);
+    for (const r of page.rows) expect(r.stepCount, r.id).toBe(expected.get(r.id) ?? 0);
+  });
+
   it("clamps a page past the end to the last page", async () => {
     const page = await listRollouts(viewer, { page: 999 });
     expect(page.page).toBe(page.pageCount);
