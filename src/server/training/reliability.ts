@@ -1,5 +1,6 @@
 import "server-only";
 import { clock } from "@/lib/clock";
+import { SharedRead } from "@/lib/shared-read";
 import { db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import { assertCanRead } from "@/server/access/authorize";
@@ -147,14 +148,44 @@ export const FLAGGED_SHOWN = 10;
 
 /**
  * Interruptions per 1,000 GPU-hours by GPU type and cluster, and the jobs whose checkpoint
- * interval is far too long or too short, over the jobs the region filter selects. Three
- * set-based queries, whatever the number of jobs.
+ * interval is far too long or too short, over the jobs the region filter selects.
+ *
+ * The figures are the same for everyone and cover every job's history (on the large fleet, a
+ * thousand jobs and their checkpoints: 10 to 20 ms of PostgreSQL for each Training page), so
+ * they are computed once per `FLEET_RELIABILITY_TTL_MS` for everyone per filter, and again at
+ * once when an interruption is recorded or ends, or a job is added: a new failure shows on the
+ * next view. GPU-hours and checkpoint medians, which move with every sync, are up to that old.
  */
 export async function fleetReliability(
   actor: Actor | null,
   filter: FleetFilter,
 ): Promise<FleetReliability> {
   assertCanRead(actor);
+  const key = `${filter.region ?? ""}/${filter.env ?? ""}`;
+  const [row] = await db().$queryRaw<{ version: string }[]>`
+    SELECT concat_ws(':', count(*), count("restartSeconds"),
+                     (SELECT count(*) FROM "TrainingJob")) AS version
+    FROM "TrainingInterruption"`;
+  const { value } = await sharedReliability.read(
+    key,
+    () => computeFleetReliability(filter),
+    row?.version ?? "",
+  );
+  return value;
+}
+
+/** How long the fleet's training reliability is shared by the people who open Training. */
+export const FLEET_RELIABILITY_TTL_MS = 30_000;
+
+const sharedReliability = ((
+  globalThis as unknown as { flightdeckTrainingReliability?: SharedRead<FleetReliability> }
+).flightdeckTrainingReliability ??= new SharedRead<FleetReliability>({
+  ttlMs: FLEET_RELIABILITY_TTL_MS,
+  maxKeys: 64,
+}));
+
+/** `fleetReliability`, computed: three set-based queries, whatever the number of jobs. */
+async function computeFleetReliability(filter: FleetFilter): Promise<FleetReliability> {
   const jobs = await db().trainingJob.findMany({
     where: { cluster: clusterWhere(filter) },
     select: {

@@ -83,6 +83,33 @@ describe("fleet-wide training reliability", () => {
     }
   });
 
+  it("is computed once for everyone, and again as soon as an interruption is recorded", async () => {
+    const first = await fleetReliability(viewer, {});
+    expect(await fleetReliability(actor("engineer"), {})).toBe(first);
+    const job = await prisma.trainingJob.findUniqueOrThrow({
+      where: { name: "query-embedder-train-005" },
+    });
+    const interruption = await prisma.trainingInterruption.create({
+      data: {
+        trainingJobId: job.id,
+        at: new Date("2026-01-02T03:04:05Z"),
+        cause: "node_lost",
+        message: "node lost (test)",
+        workLostHours: 0.5,
+        restartSeconds: 120,
+        gpuHoursLost: 4,
+      },
+    });
+    try {
+      const after = await fleetReliability(viewer, {});
+      expect(after).not.toBe(first);
+      expect(after.interruptions).toBe(first.interruptions + 1);
+    } finally {
+      await prisma.trainingInterruption.delete({ where: { id: interruption.id } });
+    }
+    expect((await fleetReliability(viewer, {})).interruptions).toBe(first.interruptions);
+  });
+
   it("follows the region filter", async () => {
     const f = await fleetReliability(viewer, { region: "nowhere-1" });
     expect(f).toMatchObject({ jobs: 0, interruptions: 0, flagged: [], byCluster: [] });
