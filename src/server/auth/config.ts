@@ -60,6 +60,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     },
     session({ session, token }) {
       if (token.sub) session.user.id = token.sub;
+      // the token's own expiry (session.expires is a renewal's, which a page cannot set)
+      if (typeof token.exp === "number") session.tokenExpiresAt = token.exp * 1000;
       return session;
     },
   },

@@ -1,6 +1,8 @@
 import "server-only";
 import { cache } from "react";
+import { cookies } from "next/headers";
 import { auth } from "@/server/auth/config";
+import { SessionCache, sessionCookieKey } from "@/lib/session-cache";
 import { db } from "@/server/db/client";
 import { isRole, type Role } from "@/lib/domain/access/roles";
 import type { Principal } from "@/lib/domain/access/policy";
@@ -63,13 +65,27 @@ export async function loadUserActor(id: string): Promise<Actor | null> {
   };
 }
 
+/** Session cookies decoded in the last 30 s (see SessionCache), shared by this process. */
+const sessions = ((
+  globalThis as unknown as { flightdeckSessions?: SessionCache }
+).flightdeckSessions ??= new SessionCache({ ttlMs: 30_000, maxEntries: 10_000 }));
+
+/** The id of the user the request's session cookie names, or null. */
+async function sessionUserId(): Promise<string | null> {
+  const key = sessionCookieKey((await cookies()).getAll());
+  if (key === null) return null;
+  return sessions.userId(key, async () => {
+    const session = await auth();
+    return { userId: session?.user?.id ?? null, expiresAt: session?.tokenExpiresAt ?? null };
+  });
+}
+
 /**
  * The signed-in user, re-read from the database on every request so that a role change,
  * removal or disabled account takes effect on the next request rather than at token expiry.
  */
 export const getActor = cache(async (): Promise<Actor | null> => {
-  const session = await auth();
-  const id = session?.user?.id;
+  const id = await sessionUserId();
   const actor = id ? await loadUserActor(id) : null;
   // Every page, layout and template reads the actor before it renders a time.
   setDisplayZone(actor?.timeZone);
