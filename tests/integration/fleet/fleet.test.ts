@@ -235,14 +235,16 @@ describe("the simulated fleet in PostgreSQL", () => {
     expect(c.state).not.toBe(a.state);
     expect(c.state.simTime).toBeGreaterThan(a.state.simTime);
 
-    // The cluster view is made once per 5 seconds for one stored fleet, and the namespaces' once
-    // per stored fleet; a write makes new ones.
+    // The cluster view is made once per 5 seconds for one stored fleet, and the namespaces' and
+    // autoscalers' once per stored fleet; a write makes new ones.
     now = Math.ceil(now / 5_000) * 5_000 + 100;
     const first = await p.clusters();
     const namespaces = await p.namespaces();
+    const autoscalers = await p.autoscalers();
     now += 4_000;
     expect(await p.clusters()).toBe(first);
     expect(await p.namespaces()).toBe(namespaces);
+    expect(await p.autoscalers()).toBe(autoscalers);
     now += 1_000;
     const nextSecond = await p.clusters();
     expect(nextSecond).not.toBe(first);
@@ -254,6 +256,9 @@ describe("the simulated fleet in PostgreSQL", () => {
     const afterWrite = await p.clusters();
     expect(afterWrite).not.toBe(nextSecond);
     expect(await p.namespaces()).not.toBe(namespaces);
+    const autoscalersAfter = await p.autoscalers();
+    expect(autoscalersAfter).not.toBe(autoscalers);
+    expect(autoscalersAfter.data).toEqual(autoscalers.data);
     await p.undo({ ...target, resourceVersion: written.resourceVersion }, target.revision);
   });
 

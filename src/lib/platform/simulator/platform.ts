@@ -355,8 +355,19 @@ export class SimulatorPlatform
     };
   }
 
+  /** The last autoscaler view made, and the stored fleet it was made from. */
+  private autoscalerView: { state: FleetState; result: PartialResult<HpaState[]> } | null = null;
+
+  /** Every autoscaler, made once per stored fleet (readers never change it). */
   async autoscalers(): Promise<PartialResult<HpaState[]>> {
     const { state } = await this.snapshot();
+    if (this.autoscalerView?.state === state) return this.autoscalerView.result;
+    const result = this.makeAutoscalers(state);
+    this.autoscalerView = { state, result };
+    return result;
+  }
+
+  private makeAutoscalers(state: FleetState): PartialResult<HpaState[]> {
     return {
       data: state.rollouts.map((r) => ({
         cluster: r.cluster,
