@@ -44,31 +44,11 @@ const PRINT_CSS = `
 
 const share = (x: number | null) => (x === null ? "—" : percent(x, 1));
 
-// A quarter's review of a large fleet lists a thousand SLOs, and every byte of a row is sent
+// A quarter's review of a large fleet lists hundreds of SLOs, and every byte of a row is sent
 // twice (the HTML and React's payload): the rows are plain elements styled by their table body's
-// classes (not a class list on each of eight thousand cells), with plain links (not Next.js
-// links, each a client component that would prefetch on sight).
-const ROW_CELLS = [
-  "[&_tr]:border-b [&_tr]:transition-colors [&_tr:hover]:bg-muted/40",
-  "[&_td]:px-3 [&_td]:py-2 [&_td]:align-middle print:[&_td]:px-1",
-  "[&_td.num]:text-right [&_td.num]:tabular-nums [&_td.num]:whitespace-nowrap",
-  // the first cell: service, the SLO's link, its incidents and rollouts
-  "print:[&_td:first-child]:py-1 [&_td:first-child>span]:whitespace-nowrap",
-  "[&_td:first-child>span]:text-muted-foreground [&_td:first-child>a]:whitespace-nowrap",
-  "[&_td:first-child>a:hover]:underline [&_td:first-child>div]:text-xs",
-  "[&_td:first-child>div]:text-muted-foreground",
-  // the verdict, as the Badge component draws it
-  "[&_.verdict]:inline-flex [&_.verdict]:items-center [&_.verdict]:gap-1 [&_.verdict]:rounded-md",
-  "[&_.verdict]:border [&_.verdict]:px-2 [&_.verdict]:py-0.5 [&_.verdict]:text-xs",
-  "[&_.verdict]:font-medium [&_.verdict]:whitespace-nowrap",
-  "[&_.met]:border-emerald-600/30 [&_.met]:bg-emerald-500/10 [&_.met]:text-emerald-800",
-  "dark:[&_.met]:text-emerald-300 [&_.missed]:border-red-600/40 [&_.missed]:bg-red-500/10",
-  "[&_.missed]:text-red-800 dark:[&_.missed]:text-red-300 [&_.nodata]:border-border",
-  "[&_.nodata]:bg-muted [&_.nodata]:text-foreground",
-  // the change from the previous period
-  "[&_.down]:text-red-700 dark:[&_.down]:text-red-300 [&_.up]:text-emerald-700",
-  "dark:[&_.up]:text-emerald-300 [&_.same]:text-muted-foreground",
-].join(" ");
+// class, `review-rows` in globals.css (not a class list on each of thousands of cells, nor the
+// same long list on each team's table), with plain links (not Next.js links, each a client
+// component that would prefetch on sight).
 
 function change(row: ReviewRow): { className: string; text: string } {
   if (row.attainment === null || row.previousAttainment === null) {
@@ -290,7 +270,7 @@ export default async function SloReviewPage({ searchParams }: { searchParams: Se
                     </TableHead>
                   </TableRow>
                 </TableHeader>
-                <TableBody className={ROW_CELLS}>
+                <TableBody className="review-rows">
                   {shown.map((r) => (
                     <SloRow key={r.slo} service={r.service} row={r} />
                   ))}
