@@ -3,7 +3,12 @@ import { Suspense } from "react";
 import Link from "next/link";
 import { ZoneProvider } from "@/components/common/zone-context";
 import { redirect } from "next/navigation";
-import { LogOut, Moon, PlaneTakeoff, Search, Sun } from "lucide-react";
+import { __iconData as logOut } from "lucide-react/icons/log-out";
+import { __iconData as moon } from "lucide-react/icons/moon";
+import { __iconData as planeTakeoff } from "lucide-react/icons/plane-takeoff";
+import { __iconData as search } from "lucide-react/icons/search";
+import { __iconData as sun } from "lucide-react/icons/sun";
+import { drawing, SvgIcon } from "@/components/common/svg-icon";
 import { getActor } from "@/server/auth/session";
 import { listRegions } from "@/server/fleet/overview";
 import { platformStatus } from "@/server/fleet/platform";
@@ -21,11 +26,18 @@ import { Button, buttonVariants } from "@/components/ui/button";
 import { nativeSelectClassName } from "@/components/ui/native-select";
 import { navIcons } from "@/components/layout/nav-icons";
 
+// The shell's icons, on every page: drawn by the server (SvgIcon).
+const LOG_OUT = drawing(logOut);
+const MOON = drawing(moon);
+const PLANE_TAKEOFF = drawing(planeTakeoff);
+const SEARCH = drawing(search);
+const SUN = drawing(sun);
+
 function SignOutButton() {
   return (
     <form action={signOutAction}>
       <Button type="submit" variant="ghost" size="sm">
-        <LogOut aria-hidden="true" /> Sign out
+        <SvgIcon icon={LOG_OUT} aria-hidden="true" /> Sign out
       </Button>
     </form>
   );
@@ -55,7 +67,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       </a>
       <aside className="hidden w-56 shrink-0 flex-col gap-4 border-r bg-sidebar p-3 md:flex print:hidden">
         <Link href="/" className="flex items-center gap-2 px-3 py-2 font-semibold">
-          <PlaneTakeoff className="size-5 text-primary" aria-hidden="true" />
+          <SvgIcon icon={PLANE_TAKEOFF} className="size-5 text-primary" aria-hidden="true" />
           Flightdeck
         </Link>
         <Suspense>
@@ -72,7 +84,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
               aria-keyshortcuts="Control+K Meta+K"
               data-testid="open-palette"
             >
-              <Search className="size-4" aria-hidden="true" />
+              <SvgIcon icon={SEARCH} className="size-4" aria-hidden="true" />
               <span>Search or jump to…</span>
               <kbd className="rounded border bg-muted px-1 font-mono text-[0.7rem]">Ctrl K</kbd>
             </button>
@@ -97,8 +109,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
               </div>
             </div>
             <ThemeToggle className={buttonVariants({ variant: "ghost", size: "icon" })}>
-              <Sun className="hidden dark:block" aria-hidden="true" />
-              <Moon className="block dark:hidden" aria-hidden="true" />
+              <SvgIcon icon={SUN} className="hidden dark:block" aria-hidden="true" />
+              <SvgIcon icon={MOON} className="block dark:hidden" aria-hidden="true" />
             </ThemeToggle>
             <SignOutButton />
           </div>

@@ -1,5 +1,8 @@
 import { formatDistanceStrict } from "date-fns";
-import { CheckCircle2, AlertTriangle, OctagonX } from "lucide-react";
+import { __iconData as circleCheck } from "lucide-react/icons/circle-check";
+import { __iconData as octagonX } from "lucide-react/icons/octagon-x";
+import { __iconData as triangleAlert } from "lucide-react/icons/triangle-exclamation-point";
+import { drawing, SvgIcon } from "@/components/common/svg-icon";
 import { formatAbsolute } from "@/components/common/time-ago";
 import { cn } from "@/lib/utils";
 
@@ -15,17 +18,17 @@ export interface PlatformIndicatorProps {
 
 const LOOK = {
   ok: {
-    icon: CheckCircle2,
+    icon: drawing(circleCheck),
     label: "Platform healthy",
     className: "text-emerald-700 dark:text-emerald-300",
   },
   degraded: {
-    icon: AlertTriangle,
+    icon: drawing(triangleAlert),
     label: "Platform degraded",
     className: "text-amber-700 dark:text-amber-300",
   },
   down: {
-    icon: OctagonX,
+    icon: drawing(octagonX),
     label: "Platform unreachable",
     className: "text-red-700 dark:text-red-300",
   },
@@ -34,7 +37,6 @@ const LOOK = {
 /** Header badge: are the platform sources answering, and when did each last answer. */
 export function PlatformIndicator({ status, sources }: PlatformIndicatorProps) {
   const look = LOOK[status];
-  const Icon = look.icon;
   const now = new Date();
   const detail = sources
     .map(
@@ -53,7 +55,7 @@ export function PlatformIndicator({ status, sources }: PlatformIndicatorProps) {
       data-testid="platform-status"
       data-status={status}
     >
-      <Icon className="size-4" aria-hidden="true" />
+      <SvgIcon icon={look.icon} className="size-4" aria-hidden="true" />
       <span>{look.label}</span>
       <span className="sr-only">{detail}</span>
     </div>

@@ -1,0 +1,37 @@
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { describe, expect, it } from "vitest";
+import { CircleCheck, Gauge, GitPullRequestArrow, Search } from "lucide-react";
+import { __iconData as circleCheck } from "lucide-react/icons/circle-check";
+import { __iconData as gauge } from "lucide-react/icons/gauge";
+import { __iconData as gitPullRequestArrow } from "lucide-react/icons/git-pull-request-arrow";
+import { __iconData as search } from "lucide-react/icons/search";
+import { drawing, SvgIcon } from "@/components/common/svg-icon";
+
+const html = (element: Parameters<typeof renderToStaticMarkup>[0]) => renderToStaticMarkup(element);
+
+describe("server-drawn icons", () => {
+  it.each([
+    ["gauge", gauge, Gauge],
+    ["git-pull-request-arrow", gitPullRequestArrow, GitPullRequestArrow],
+    ["circle-check", circleCheck, CircleCheck],
+    ["search", search, Search],
+  ] as const)("draw %s exactly as lucide-react's component does", (_name, module, Component) => {
+    const props = { className: "size-4", "aria-hidden": "true" as const };
+    expect(html(createElement(SvgIcon, { icon: drawing(module), ...props }))).toBe(
+      html(createElement(Component, props)),
+    );
+  });
+
+  it("take the class names they are given after lucide's own", () => {
+    expect(html(createElement(SvgIcon, { icon: drawing(gauge) }))).toContain(
+      'class="lucide lucide-gauge"',
+    );
+  });
+
+  it("refuse a module without a drawing, rather than draw nothing", () => {
+    expect(() => drawing(undefined)).toThrow(/no drawing/);
+    expect(() => drawing({ name: "x", node: "M0 0" })).toThrow(/no drawing/);
+    expect(() => drawing({ name: "x", node: [], aliases: [1] })).toThrow(/no drawing/);
+  });
+});
