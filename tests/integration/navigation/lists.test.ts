@@ -70,18 +70,48 @@ describe("overview", () => {
     expect(times.every((t) => t >= Date.now() - 24 * 3_600_000)).toBe(true);
   });
 
-  it("narrows counts to a region and environment", async () => {
-    const o = await getOverview(viewer, { region: "eu-west-1", env: "production" });
-    expect(o.regions).toBe(1);
-    expect(o.clusters).toBe(
-      await prisma.cluster.count({ where: { region: { code: "eu-west-1" } } }),
-    );
-    expect(o.deployments).toBe(
-      await prisma.deployment.count({
-        where: { environment: { tier: "production", region: { code: "eu-west-1" } } },
+  it.each([
+    ["a region and environment", { region: "eu-west-1", env: "production" }],
+    ["a region", { region: "us-east-1" }],
+    ["an environment", { env: "staging" }],
+  ] as const)("narrows every count to %s", async (_name, filter) => {
+    const o = await getOverview(viewer, filter);
+    const since = new Date(Date.now() - 30 * DAY);
+    const region = "region" in filter ? { code: filter.region } : {};
+    const environment = {
+      ...("env" in filter ? { tier: filter.env } : {}),
+      region,
+    };
+    const cluster = { region };
+    const incidentRegion = "region" in filter ? { regionCode: filter.region } : {};
+    const active = ["pending", "progressing", "paused", "analyzing", "degraded"] as const;
+    expect(o).toMatchObject({
+      regions: await prisma.region.count({ where: region }),
+      clusters: await prisma.cluster.count({ where: cluster }),
+      models: await prisma.model.count(),
+      modelVersions: await prisma.modelVersion.count(),
+      deployments: await prisma.deployment.count({ where: { environment } }),
+      activeRollouts: await prisma.rollout.count({
+        where: { environment, status: { in: [...active] } },
       }),
-    );
+      rolloutsLast30d: await prisma.rollout.count({
+        where: { environment, createdAt: { gte: since } },
+      }),
+      rolledBackLast30d: await prisma.rollout.count({
+        where: { environment, createdAt: { gte: since }, status: "rolled_back" },
+      }),
+      slos: await prisma.slo.count(),
+      openIncidents: await prisma.incident.count({
+        where: { ...incidentRegion, status: { in: ["triage", "investigating", "mitigated"] } },
+      }),
+      incidentsLast30d: await prisma.incident.count({
+        where: { ...incidentRegion, detectedAt: { gte: since } },
+      }),
+      trainingRunning: await prisma.trainingJob.count({ where: { cluster, status: "running" } }),
+      trainingJobs: await prisma.trainingJob.count({ where: { cluster } }),
+    });
     expect(o.deployments).toBeGreaterThan(0);
+    if ("region" in filter) expect(o.regions).toBe(1);
   });
 });
 
