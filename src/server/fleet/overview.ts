@@ -1,10 +1,9 @@
 import "server-only";
 import { clock } from "@/lib/clock";
-import { db } from "@/server/db/client";
+import { Prisma, db } from "@/server/db/client";
 import type { Actor } from "@/server/auth/session";
 import type { FleetFilter } from "@/lib/schemas/list-query";
 import { assertCanRead } from "@/server/access/authorize";
-import { Prisma } from "@/server/db/client";
 import { sloStatusCounts } from "@/server/slos/queries";
 import type { SloStatus } from "@/lib/domain/slos/budget";
 import { gpuTotals, liveFleet } from "@/server/fleet/platform";
@@ -73,6 +72,13 @@ interface OverviewCounts {
 async function overviewCounts(filter: FleetFilter, since: Date): Promise<OverviewCounts> {
   const region = filter.region ?? null;
   const tier = filter.env ?? null;
+  // Unfiltered, every row counts: no join to the environments or clusters at all.
+  const inEnvs =
+    region || tier ? Prisma.sql`"environmentId" IN (SELECT id FROM envs)` : Prisma.sql`TRUE`;
+  const inClusters = region
+    ? Prisma.sql`"clusterId" IN (SELECT id FROM clusters)`
+    : Prisma.sql`TRUE`;
+  const inRegion = region ? Prisma.sql`"regionCode" = ${region}` : Prisma.sql`TRUE`;
   const [row] = await db().$queryRaw<OverviewCounts[]>`
     WITH regions AS (
       SELECT id FROM "Region" WHERE ${region}::text IS NULL OR code = ${region}::text
@@ -80,30 +86,31 @@ async function overviewCounts(filter: FleetFilter, since: Date): Promise<Overvie
     clusters AS (SELECT id FROM "Cluster" WHERE "regionId" IN (SELECT id FROM regions)),
     envs AS (
       SELECT id FROM "Environment"
-      WHERE "regionId" IN (SELECT id FROM regions) AND (${tier}::text IS NULL OR tier::text = ${tier}::text)
+      WHERE "regionId" IN (SELECT id FROM regions)
+        AND (${tier}::text IS NULL OR tier::text = ${tier}::text)
     )
     SELECT
       (SELECT count(*) FROM regions)::int AS regions,
       (SELECT count(*) FROM clusters)::int AS clusters,
       (SELECT count(*) FROM "Model")::int AS models,
       (SELECT count(*) FROM "ModelVersion")::int AS "modelVersions",
-      (SELECT count(*) FROM "Deployment" WHERE "environmentId" IN (SELECT id FROM envs))::int
-        AS deployments,
-      (SELECT count(*) FROM "Rollout" WHERE "environmentId" IN (SELECT id FROM envs)
-         AND status::text IN (${Prisma.join([...ACTIVE_ROLLOUT_STATUSES])}))::int AS "activeRollouts",
-      (SELECT count(*) FROM "Rollout" WHERE "environmentId" IN (SELECT id FROM envs)
-         AND "createdAt" >= ${since})::int AS "rolloutsLast30d",
-      (SELECT count(*) FROM "Rollout" WHERE "environmentId" IN (SELECT id FROM envs)
-         AND "createdAt" >= ${since} AND status = 'rolled_back')::int AS "rolledBackLast30d",
+      (SELECT count(*) FROM "Deployment" WHERE ${inEnvs})::int AS deployments,
+      (SELECT count(*) FROM "Rollout" WHERE ${inEnvs}
+         AND status = ANY(${[...ACTIVE_ROLLOUT_STATUSES]}::"RolloutStatus"[]))::int
+        AS "activeRollouts",
+      (SELECT count(*) FROM "Rollout" WHERE ${inEnvs} AND "createdAt" >= ${since})::int
+        AS "rolloutsLast30d",
+      (SELECT count(*) FROM "Rollout" WHERE ${inEnvs} AND "createdAt" >= ${since}
+         AND status = 'rolled_back')::int AS "rolledBackLast30d",
       (SELECT count(*) FROM "Slo")::int AS slos,
-      (SELECT count(*) FROM "Incident" WHERE (${region}::text IS NULL OR "regionCode" = ${region}::text)
-         AND status::text IN (${Prisma.join([...OPEN_INCIDENT_STATUSES])}))::int AS "openIncidents",
-      (SELECT count(*) FROM "Incident" WHERE (${region}::text IS NULL OR "regionCode" = ${region}::text)
-         AND "detectedAt" >= ${since})::int AS "incidentsLast30d",
-      (SELECT count(*) FROM "TrainingJob" WHERE "clusterId" IN (SELECT id FROM clusters)
-         AND status = 'running')::int AS "trainingRunning",
-      (SELECT count(*) FROM "TrainingJob" WHERE "clusterId" IN (SELECT id FROM clusters))::int
-        AS "trainingJobs"`;
+      (SELECT count(*) FROM "Incident" WHERE ${inRegion}
+         AND status = ANY(${[...OPEN_INCIDENT_STATUSES]}::"IncidentStatus"[]))::int
+        AS "openIncidents",
+      (SELECT count(*) FROM "Incident" WHERE ${inRegion} AND "detectedAt" >= ${since})::int
+        AS "incidentsLast30d",
+      (SELECT count(*) FROM "TrainingJob" WHERE ${inClusters} AND status = 'running')::int
+        AS "trainingRunning",
+      (SELECT count(*) FROM "TrainingJob" WHERE ${inClusters})::int AS "trainingJobs"`;
   if (!row) throw new Error("the overview's counts returned no row");
   return row;
 }
