@@ -17,35 +17,7 @@ export const ACTIVE_ROLLOUT_STATUSES = [
 ] as const;
 export const OPEN_INCIDENT_STATUSES = ["triage", "investigating", "mitigated"] as const;
 
-export interface OverviewDto {
-  regions: number;
-  clusters: number;
-  /** live from the platform; null when it has never answered */
-  gpus: {
-    total: number;
-    allocatable: number;
-    allocated: number;
-    nodes: number;
-    readyNodes: number;
-  } | null;
-  gpuByType: { gpuType: string; total: number; allocatable: number; allocated: number }[];
-  /** when the live fleet was read, and why the latest read failed if it did */
-  fleetReadAt: Date | null;
-  fleetError: string | null;
-  models: number;
-  modelVersions: number;
-  deployments: number;
-  activeRollouts: number;
-  rolloutsLast30d: number;
-  rolledBackLast30d: number;
-  slos: number;
-  openIncidents: number;
-  incidentsLast30d: number;
-  trainingRunning: number;
-  trainingJobs: number;
-  sloStatus: Record<SloStatus, number>;
-}
-
+/** The Overview's counts under the header's filter (`overviewCounts`). */
 interface OverviewCounts {
   regions: number;
   clusters: number;
@@ -62,9 +34,25 @@ interface OverviewCounts {
   trainingJobs: number;
 }
 
+export interface OverviewDto extends OverviewCounts {
+  /** live from the platform; null when it has never answered */
+  gpus: {
+    total: number;
+    allocatable: number;
+    allocated: number;
+    nodes: number;
+    readyNodes: number;
+  } | null;
+  gpuByType: { gpuType: string; total: number; allocatable: number; allocated: number }[];
+  /** when the live fleet was read, and why the latest read failed if it did */
+  fleetReadAt: Date | null;
+  fleetError: string | null;
+  sloStatus: Record<SloStatus, number>;
+}
+
 /**
- * The Overview's counts under the header's filter, in one statement: fourteen counts were
- * fourteen round trips on every Overview (and its refresh every 10 s), each a query sent,
+ * The Overview's counts under the header's filter, in one statement: thirteen counts were
+ * thirteen round trips on every Overview (and its refresh every 10 s), each a query sent,
  * answered and mapped by the one event loop that renders every page. The region narrows
  * regions, clusters, the environments of deployments and rollouts, training jobs' clusters and
  * incidents' regions; the environment tier narrows deployments and rollouts.
