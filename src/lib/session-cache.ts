@@ -56,17 +56,33 @@ export class SessionCache {
 
 /** Auth.js's session cookie, whole or in chunks (`.0`, `.1`), with or without `__Secure-`. */
 const SESSION_COOKIE = /^(__Secure-)?authjs\.session-token(\.\d+)?$/;
+/** What Auth.js takes for its session cookie or one of its chunks: a name with this start. */
+const SESSION_PREFIX = /^(__Secure-)?authjs\.session-token/;
 
 /**
- * The session cookies of a request, as one key (name and value, in name order), or null when
- * it has none.
+ * The session cookies of a request's Cookie header, as one cache key (name and value as sent,
+ * in name order); null when it has none; undefined when which token Auth.js would read is not
+ * plain from the header alone, so the answer must not be cached: a name sent twice (Auth.js
+ * takes the first, other parsers the last), a cookie Auth.js would join as a chunk that is not
+ * one of ours, or both the secure and the plain cookie (Auth.js reads one of them by the
+ * request's protocol), which is what a cookie planted beside someone's session looks like.
  */
-export function sessionCookieKey(
-  cookies: readonly { name: string; value: string }[],
-): string | null {
-  const parts = cookies
-    .filter((c) => SESSION_COOKIE.test(c.name))
-    .map((c) => `${c.name}=${c.value}`)
-    .sort();
-  return parts.length === 0 ? null : parts.join("; ");
+export function sessionCookieKey(header: string | null | undefined): string | null | undefined {
+  if (!header) return null;
+  const parts: string[] = [];
+  const names = new Set<string>();
+  let secure = false;
+  let plain = false;
+  for (const pair of header.split(";")) {
+    const at = pair.indexOf("=");
+    const name = (at < 0 ? pair : pair.slice(0, at)).trim();
+    if (!SESSION_PREFIX.test(name)) continue;
+    if (!SESSION_COOKIE.test(name) || names.has(name)) return undefined;
+    names.add(name);
+    if (name.startsWith("__Secure-")) secure = true;
+    else plain = true;
+    parts.push(`${name}=${at < 0 ? "" : pair.slice(at + 1).trim()}`);
+  }
+  if (secure && plain) return undefined;
+  return parts.length === 0 ? null : parts.sort().join("; ");
 }

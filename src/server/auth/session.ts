@@ -1,6 +1,6 @@
 import "server-only";
 import { cache } from "react";
-import { cookies } from "next/headers";
+import { headers } from "next/headers";
 import { auth } from "@/server/auth/config";
 import { SessionCache, sessionCookieKey } from "@/lib/session-cache";
 import { db } from "@/server/db/client";
@@ -77,12 +77,15 @@ const sessions = ((
 
 /** The id of the user the request's session cookie names, or null. */
 async function sessionUserId(): Promise<string | null> {
-  const key = sessionCookieKey((await cookies()).getAll());
+  const key = sessionCookieKey((await headers()).get("cookie"));
   if (key === null) return null;
-  return sessions.userId(key, async () => {
+  const resolve = async () => {
     const session = await auth();
     return { userId: session?.user?.id ?? null, expiresAt: session?.tokenExpiresAt ?? null };
-  });
+  };
+  // Session cookies whose reading depends on more than the header: Auth.js alone, every time.
+  if (key === undefined) return (await resolve()).userId;
+  return sessions.userId(key, resolve);
 }
 
 /**

@@ -91,29 +91,37 @@ describe("session cache", () => {
 
 describe("session cookie key", () => {
   it("is Auth.js's session cookie, whole, secure or in chunks, in name order", () => {
-    expect(sessionCookieKey([{ name: "authjs.session-token", value: "abc" }])).toBe(
-      "authjs.session-token=abc",
-    );
-    expect(sessionCookieKey([{ name: "__Secure-authjs.session-token", value: "s" }])).toBe(
+    expect(sessionCookieKey("authjs.session-token=abc")).toBe("authjs.session-token=abc");
+    expect(sessionCookieKey("theme=dark; __Secure-authjs.session-token=s")).toBe(
       "__Secure-authjs.session-token=s",
     );
     expect(
-      sessionCookieKey([
-        { name: "authjs.session-token.1", value: "second" },
-        { name: "theme", value: "dark" },
-        { name: "authjs.session-token.0", value: "first" },
-      ]),
-    ).toBe("authjs.session-token.0=first; authjs.session-token.1=second");
+      sessionCookieKey("authjs.session-token.1=second; theme=dark; authjs.session-token.0=first=="),
+    ).toBe("authjs.session-token.0=first==; authjs.session-token.1=second");
   });
 
   it("is null without a session cookie, whatever else the request carries", () => {
-    expect(sessionCookieKey([])).toBeNull();
+    expect(sessionCookieKey(null)).toBeNull();
+    expect(sessionCookieKey("")).toBeNull();
     expect(
-      sessionCookieKey([
-        { name: "authjs.csrf-token", value: "x" },
-        { name: "authjs.callback-url", value: "/" },
-        { name: "my-authjs.session-token", value: "y" },
-      ]),
+      sessionCookieKey(
+        "authjs.csrf-token=x; authjs.callback-url=/; my-authjs.session-token=y; theme",
+      ),
     ).toBeNull();
+  });
+
+  it("is undefined (never cached) when which token Auth.js reads is not plain", () => {
+    // a name sent twice: parsers disagree on which one counts
+    expect(
+      sessionCookieKey("authjs.session-token=mine; authjs.session-token=planted"),
+    ).toBeUndefined();
+    // a cookie Auth.js would join as a chunk of its session cookie
+    expect(
+      sessionCookieKey("authjs.session-token=mine; authjs.session-token-x=planted"),
+    ).toBeUndefined();
+    // both the secure and the plain cookie: Auth.js reads one by the request's protocol
+    expect(
+      sessionCookieKey("__Secure-authjs.session-token=mine; authjs.session-token=planted"),
+    ).toBeUndefined();
   });
 });
