@@ -152,16 +152,18 @@ export const FLAGGED_SHOWN = 10;
  *
  * The figures are the same for everyone and cover every job's history (on the large fleet, a
  * thousand jobs and their checkpoints: 10 to 20 ms of PostgreSQL for each Training page), so
- * they are computed once per `FLEET_RELIABILITY_TTL_MS` for everyone per filter, and again at
- * once when an interruption is recorded or ends, or a job is added: a new failure shows on the
- * next view. GPU-hours and checkpoint medians, which move with every sync, are up to that old.
+ * they are computed once per `FLEET_RELIABILITY_TTL_MS` for everyone per region, and again at
+ * once when an interruption is recorded or ends (its restart is measured), or a job is added: a
+ * new failure shows on the next view. GPU-hours, checkpoint medians and corrections to an
+ * interruption already recorded (its cause, a remeasured restart) are up to that old.
  */
 export async function fleetReliability(
   actor: Actor | null,
   filter: FleetFilter,
 ): Promise<FleetReliability> {
   assertCanRead(actor);
-  const key = `${filter.region ?? ""}/${filter.env ?? ""}`;
+  // Training jobs are narrowed by region only (clusterWhere): the environment is not a key.
+  const key = filter.region ?? "";
   const [row] = await db().$queryRaw<{ version: string }[]>`
     SELECT concat_ws(':', count(*), count("restartSeconds"),
                      (SELECT count(*) FROM "TrainingJob")) AS version

@@ -83,7 +83,7 @@ describe("fleet-wide training reliability", () => {
     }
   });
 
-  it("is computed once for everyone, and again as soon as an interruption is recorded", async () => {
+  it("is computed once for everyone, and again as soon as an interruption is recorded or ends", async () => {
     const first = await fleetReliability(viewer, {});
     expect(await fleetReliability(actor("engineer"), {})).toBe(first);
     const job = await prisma.trainingJob.findUniqueOrThrow({
@@ -96,7 +96,7 @@ describe("fleet-wide training reliability", () => {
         cause: "node_lost",
         message: "node lost (test)",
         workLostHours: 0.5,
-        restartSeconds: 120,
+        restartSeconds: null,
         gpuHoursLost: 4,
       },
     });
@@ -104,6 +104,15 @@ describe("fleet-wide training reliability", () => {
       const after = await fleetReliability(viewer, {});
       expect(after).not.toBe(first);
       expect(after.interruptions).toBe(first.interruptions + 1);
+      expect(await fleetReliability(viewer, {})).toBe(after);
+      // The job runs again: its restart, an hour on all its GPUs, counts at once too.
+      await prisma.trainingInterruption.update({
+        where: { id: interruption.id },
+        data: { restartSeconds: 3600 },
+      });
+      const restarted = await fleetReliability(viewer, {});
+      expect(restarted).not.toBe(after);
+      expect(restarted.gpuHours).toBeCloseTo(after.gpuHours + job.gpuCount, 6);
     } finally {
       await prisma.trainingInterruption.delete({ where: { id: interruption.id } });
     }
