@@ -41,11 +41,12 @@ export function drawing(data: unknown): IconDrawing {
 export function SvgIcon({
   icon,
   className,
-  ...aria
+  "aria-hidden": hidden = "true",
 }: {
   icon: IconDrawing;
   className?: string;
-  "aria-hidden"?: boolean | "true";
+  /** hidden from screen readers unless said otherwise, as lucide's unlabelled icons are */
+  "aria-hidden"?: boolean | "true" | "false";
 }) {
   return (
     <svg
@@ -64,7 +65,7 @@ export function SvgIcon({
         ...(icon.aliases ?? []).map((alias) => `lucide-${alias}`),
         ...(className ? [className] : []),
       ].join(" ")}
-      {...aria}
+      aria-hidden={hidden}
     >
       {icon.node.map(([tag, attributes], i) => createElement(tag, { ...attributes, key: i }))}
     </svg>

@@ -23,10 +23,21 @@ describe("server-drawn icons", () => {
     );
   });
 
-  it("take the class names they are given after lucide's own", () => {
-    expect(html(createElement(SvgIcon, { icon: drawing(gauge) }))).toContain(
-      'class="lucide lucide-gauge"',
+  it("take the class names they are given after lucide's own, and its aliases'", () => {
+    expect(
+      html(createElement(SvgIcon, { icon: drawing(gauge), className: "size-5 mr-1" })),
+    ).toContain('class="lucide lucide-gauge size-5 mr-1"');
+    expect(html(createElement(SvgIcon, { icon: drawing(circleCheck) }))).toContain(
+      'class="lucide lucide-circle-check lucide-check-circle-2"',
     );
+  });
+
+  it("are hidden from screen readers unless said otherwise, as lucide's unlabelled icons are", () => {
+    expect(html(createElement(SvgIcon, { icon: drawing(gauge) }))).toContain('aria-hidden="true"');
+    expect(html(createElement(Gauge))).toContain('aria-hidden="true"');
+    expect(
+      html(createElement(SvgIcon, { icon: drawing(gauge), "aria-hidden": "false" })),
+    ).toContain('aria-hidden="false"');
   });
 
   it("refuse a module without a drawing, rather than draw nothing", () => {
