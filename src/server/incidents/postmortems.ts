@@ -9,7 +9,7 @@ import type { RequestMeta } from "@/server/http/request-meta";
 import { AppError } from "@/server/errors";
 import { assertAllowed, assertCanRead } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";
-import { canWorkIncidents, getIncident, incidentFormOptions } from "@/server/incidents/queries";
+import { canWorkIncidents, getIncident, incidentRoleCandidates } from "@/server/incidents/queries";
 import { incidentSloImpact, type IncidentImpact } from "@/server/incidents/slo-impact";
 import {
   TERMINAL_INCIDENT_STATUSES,
@@ -155,7 +155,7 @@ export async function getPostmortem(actor: Actor | null, number: number): Promis
     newTimelineEntries: saved
       ? timelineSince(saved.draft.timeline, fresh.timeline, saved.updatedAt)
       : [],
-    owners: status.canEdit ? (await incidentFormOptions(actor)).people : [],
+    owners: status.canEdit ? await incidentRoleCandidates(actor) : [],
   };
 }
 

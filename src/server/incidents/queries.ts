@@ -235,6 +235,17 @@ export interface IncidentFormOptions {
   people: { email: string; name: string }[];
 }
 
+/**
+ * The people who can hold an incident's roles, for assigning them on its page and its
+ * postmortem's owner: not the registry's every model and SLO, which only declaring needs.
+ */
+export async function incidentRoleCandidates(
+  actor: Actor | null,
+): Promise<IncidentFormOptions["people"]> {
+  assertAllowed(actor, "incident.work");
+  return incidentPeople();
+}
+
 /** The registry's models, regions, SLOs and people, for declaring and assigning. */
 export async function incidentFormOptions(actor: Actor | null): Promise<IncidentFormOptions> {
   assertAllowed(actor, "incident.work");

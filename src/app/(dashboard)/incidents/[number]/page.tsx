@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageActor } from "@/server/auth/page";
-import { getIncident, incidentFormOptions } from "@/server/incidents/queries";
+import { getIncident, incidentRoleCandidates } from "@/server/incidents/queries";
 import { incidentChanges } from "@/server/incidents/changes";
 import { getPostmortemStatus } from "@/server/incidents/postmortems";
 import { AppError } from "@/server/errors";
@@ -91,7 +91,7 @@ export default async function IncidentPage({
     throw error;
   });
   const [people, changes, postmortem] = await Promise.all([
-    i.canWork ? incidentFormOptions(actor).then((o) => o.people) : [],
+    i.canWork ? incidentRoleCandidates(actor) : [],
     incidentChanges(actor, {
       id: i.id,
       number: i.number,
