@@ -7,15 +7,8 @@ import { assertCanRead } from "@/server/access/authorize";
 import { sloStatusCounts } from "@/server/slos/queries";
 import type { SloStatus } from "@/lib/domain/slos/budget";
 import { gpuTotals, liveFleet } from "@/server/fleet/platform";
-
-export const ACTIVE_ROLLOUT_STATUSES = [
-  "pending",
-  "progressing",
-  "paused",
-  "analyzing",
-  "degraded",
-] as const;
-export const OPEN_INCIDENT_STATUSES = ["triage", "investigating", "mitigated"] as const;
+import { ACTIVE } from "@/lib/domain/rollouts/state-machine";
+import { OPEN_INCIDENT_STATUSES } from "@/lib/domain/incidents/lifecycle";
 
 /** The Overview's counts under the header's filter (`overviewCounts`). */
 interface OverviewCounts {
@@ -84,7 +77,7 @@ async function overviewCounts(filter: FleetFilter, since: Date): Promise<Overvie
       (SELECT count(*) FROM "ModelVersion")::int AS "modelVersions",
       (SELECT count(*) FROM "Deployment" WHERE ${inEnvs})::int AS deployments,
       (SELECT count(*) FROM "Rollout" WHERE ${inEnvs}
-         AND status = ANY(${[...ACTIVE_ROLLOUT_STATUSES]}::"RolloutStatus"[]))::int
+         AND status = ANY(${[...ACTIVE]}::"RolloutStatus"[]))::int
         AS "activeRollouts",
       (SELECT count(*) FROM "Rollout" WHERE ${inEnvs} AND "createdAt" >= ${since})::int
         AS "rolloutsLast30d",
