@@ -46,3 +46,22 @@ describe("server-drawn icons", () => {
     expect(() => drawing({ name: "x", node: [], aliases: [1] })).toThrow(/no drawing/);
   });
 });
+
+describe("the section error boundary", () => {
+  it("alerts with its message and a hidden triangle drawn as lucide draws it", async () => {
+    const { default: SectionError } = await import("@/app/(dashboard)/error");
+    const markup = html(
+      createElement(SectionError, {
+        error: Object.assign(new Error("boom"), { digest: "abc123" }),
+        reset: () => undefined,
+      }),
+    );
+    expect(markup).toContain('role="alert"');
+    expect(markup).toContain("This page could not load");
+    expect(markup).toContain("Reference: abc123.");
+    expect(markup).toMatch(
+      /<svg [^>]*class="lucide lucide-triangle-alert mx-auto mb-2 size-8 text-amber-600" aria-hidden="true">/,
+    );
+    expect(markup).toContain('<path d="M12 17h.01"></path>');
+  });
+});
