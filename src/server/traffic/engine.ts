@@ -193,18 +193,21 @@ async function changeBounds(
   return { changed, outside };
 }
 
+/**
+ * Sets one region's dial of a model, and only that one: a drain owns its region's dial, never
+ * the others' (another region may be drained at the same time, by another drain).
+ */
 async function setDial(
   balancer: TrafficManager,
   model: string,
   region: string,
   dial: number,
   current: Map<string, RegionDials>,
-  restore?: Record<string, number>,
 ): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const d = current.get(model);
     if (!d) throw new Error(`the global load balancer does not know ${model}`);
-    const next = restore ? { ...d.dials, ...restore } : { ...d.dials, [region]: dial };
+    const next = { ...d.dials, [region]: dial };
     if (Object.entries(next).every(([r, v]) => d.dials[r] === v)) return;
     try {
       const { resourceVersion } = await withTimeout(
@@ -355,6 +358,13 @@ async function driveOne(
         return;
       }
       if (step.kind === "restore") {
+        // A step that moved a dial but lost its record to an undrain leaves the row at step -1
+        // with the dial moved: put the region's dial back first (no write where it already is).
+        const current = new Map((await balancer.dials()).data.map((d) => [d.model, d]));
+        for (const m of models) {
+          await guard(row, owner);
+          await setDial(balancer, m.model, row.region, m.dialsBefore[row.region] ?? 100, current);
+        }
         const { changed: restored, outside } = await changeBounds(
           row,
           owner,
@@ -556,14 +566,7 @@ async function applyUndraining(
   for (const m of models) {
     await guard(row, owner);
     const dial = dialFor(row.steps, index, m.dialsBefore[row.region] ?? 100);
-    await setDial(
-      balancer,
-      m.model,
-      row.region,
-      dial,
-      current,
-      index < 0 ? m.dialsBefore : undefined,
-    );
+    await setDial(balancer, m.model, row.region, dial, current);
   }
   const dial = dialFor(row.steps, index, 100);
   await record(
@@ -581,7 +584,7 @@ async function applyUndraining(
       kind: "step",
       message:
         index < 0
-          ? `Traffic is back: every region's dial is as it was before the drain.`
+          ? `Traffic is back: ${row.region}'s dial is as it was before the drain.`
           : `Undrain: ${row.region} keeps ${shareText(dial)} of its traffic again.`,
     },
   );

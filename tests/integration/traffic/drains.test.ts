@@ -287,6 +287,96 @@ describe("draining a region step by step, and undraining it", () => {
     await driveUntil(id, "undrained");
     expect(Object.values(await dialsOf("speech-asr")).every((d) => d === 100)).toBe(true);
   });
+
+  it("undraining one region leaves another region's drain of the same model as it is", async () => {
+    const drainOf = async (region: string) => {
+      const { id } = await startDrain(
+        admin,
+        meta,
+        startDrainSchema.parse({
+          region,
+          scope: "model",
+          name: "toxicity-classifier",
+          headroom: 0,
+          steps: [100],
+          stepSeconds: 60,
+          acknowledge: true,
+          reason: `drain test: two regions at once (${region})`,
+        }),
+      );
+      await driveUntil(id, "drained");
+      return id;
+    };
+    const asia = await drainOf("ap-southeast-1");
+    const europe = await drainOf("eu-west-1");
+    expect(await dialsOf("toxicity-classifier")).toMatchObject({
+      "ap-southeast-1": 0,
+      "eu-west-1": 0,
+    });
+
+    const row = await prisma.regionDrain.findUniqueOrThrow({ where: { id: asia } });
+    await commandDrain(
+      admin,
+      meta,
+      drainCommandSchema.parse({ drainId: asia, command: "undrain", expectedVersion: row.version }),
+    );
+    await driveUntil(asia, "undrained");
+    // Asia's dial is back; Europe, still drained by its own drain, stays at 0.
+    expect(await dialsOf("toxicity-classifier")).toMatchObject({
+      "ap-southeast-1": 100,
+      "eu-west-1": 0,
+    });
+
+    const other = await prisma.regionDrain.findUniqueOrThrow({ where: { id: europe } });
+    await commandDrain(
+      admin,
+      meta,
+      drainCommandSchema.parse({
+        drainId: europe,
+        command: "undrain",
+        expectedVersion: other.version,
+      }),
+    );
+    await driveUntil(europe, "undrained");
+    expect(Object.values(await dialsOf("toxicity-classifier")).every((d) => d === 100)).toBe(true);
+  });
+
+  it("puts a dial back that a step moved without its record, when undrained before any step", async () => {
+    const { id } = await startDrain(
+      admin,
+      meta,
+      startDrainSchema.parse({
+        region: "us-west-2",
+        scope: "model",
+        name: "fraud-scorer",
+        headroom: 0,
+        steps: [50, 100],
+        stepSeconds: 60,
+        acknowledge: true,
+        reason: "drain test: a step that lost its record",
+      }),
+    );
+    await driveDrains(); // raises the autoscalers; no step yet
+    // A step's dial write that reached the balancer, while its record lost the race to the
+    // person's undrain below: the row still says no step was applied.
+    const manager = trafficManager();
+    if (!manager) throw new Error("no traffic manager");
+    const d = (await manager.dials()).data.find((x) => x.model === "fraud-scorer");
+    if (!d) throw new Error("no dials for fraud-scorer");
+    await manager.setDials(
+      { model: "fraud-scorer", resourceVersion: d.resourceVersion },
+      { ...d.dials, "us-west-2": 50 },
+    );
+    const row = await prisma.regionDrain.findUniqueOrThrow({ where: { id } });
+    expect(row.stepIndex).toBe(-1);
+    await commandDrain(
+      admin,
+      meta,
+      drainCommandSchema.parse({ drainId: id, command: "undrain", expectedVersion: row.version }),
+    );
+    await driveUntil(id, "undrained");
+    expect((await dialsOf("fraud-scorer"))["us-west-2"]).toBe(100);
+  });
 });
 
 describe("an emergency failover during a region outage", () => {

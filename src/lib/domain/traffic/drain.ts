@@ -32,7 +32,7 @@ export interface DrainModel {
   /** the capacity check's verdict when it started */
   verdict: Verdict;
   reasons: string[];
-  /** every region's dial before the drain, restored on undrain */
+  /** every region's dial before the drain; undrain restores the drained region's only */
   dialsBefore: Record<string, number>;
   /** the drained region's serving before the drain, to bring back on undrain */
   drained: {
