@@ -93,9 +93,13 @@ export const CLUSTER_KINDS = [
 
 export type ClusterKind = (typeof CLUSTER_KINDS)[number];
 
-/** Serving resources per replica, by the GPU a model serves on. */
+/**
+ * Serving resources per replica, by the GPU a model serves on: what the simulator schedules
+ * (`servingProfile`: a large language model's replica shards over two H100s). The registry's
+ * count is the simulator's too, so a drain plan and the Capacity page count the same GPUs.
+ */
 export const RESOURCES: Record<GpuTypeName, { gpu: number; cpu: number; memoryGi: number }> = {
-  H100: { gpu: 8, cpu: 96, memoryGi: 1024 },
+  H100: { gpu: 2, cpu: 24, memoryGi: 256 },
   A100: { gpu: 1, cpu: 12, memoryGi: 96 },
   L4: { gpu: 1, cpu: 8, memoryGi: 32 },
 };

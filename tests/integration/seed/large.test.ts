@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LARGE_FLEET, largeFleetCounts, scaleOutFleet } from "../../../prisma/seed/large";
 import { seedMain } from "@/cli/seed";
+import { servingProfile } from "@/lib/platform/simulator/behaviour";
 import { connectTestDatabase, testDatabaseUrl } from "../../support/db";
 import { SEED_NOW } from "../../support/constants";
 
@@ -54,6 +55,18 @@ describe("the large fleet's scale-out", () => {
       expect(r._count.clusters, r.code).toBeGreaterThanOrEqual(16);
     }
     expect(await prisma.namespace.count()).toBe(200 * 30);
+  });
+
+  it("declares in the registry the GPUs a replica takes in the simulated fleet, for every model", async () => {
+    // A drain plan counts GPUs per replica from the platform, the Capacity page from the
+    // registry: they must agree (the registry once said 8 H100s where the simulator placed 2).
+    const models = await prisma.model.findMany({ select: { name: true, resources: true } });
+    expect(models).toHaveLength(SIZE.models);
+    const wrong = models.filter(
+      (m) =>
+        (m.resources as { gpu?: number } | null)?.gpu !== servingProfile(m.name).gpusPerReplica,
+    );
+    expect(wrong.map((m) => m.name)).toEqual([]);
   });
 
   it("serves in production the last version whose rollout completed there", async () => {
