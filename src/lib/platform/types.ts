@@ -297,6 +297,11 @@ export interface ServingDeployment {
   environment: Environment;
   replicasReady: number;
   replicasDesired: number;
+  /**
+   * replicas placed on a node (holding their GPUs, ready or starting), where the platform knows;
+   * the rest of the desired ones wait for GPUs
+   */
+  replicasScheduled?: number;
   /** percent of this model's traffic in the environment and region */
   trafficWeight: number;
   /** the platform object serving it, where the platform has one */

@@ -81,7 +81,15 @@ export const startDrainSchema = z
         "Steps must rise and end at 100%.",
       ),
     /** how long each step holds with analysis before the next */
-    stepSeconds: z.coerce.number().int().min(0).max(3600).default(120),
+    stepSeconds: z.coerce
+      .number()
+      .int()
+      .min(
+        30,
+        "Hold each step at least 30 s: the analysis needs the receiving regions' metrics after the move.",
+      )
+      .max(3600)
+      .default(120),
     /** the person saw the tight or impossible verdicts and goes ahead (required then) */
     acknowledge: z.boolean().default(false),
     reason: z.string().trim().min(3, "Say why (at least 3 characters).").max(300),

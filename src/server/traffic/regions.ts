@@ -4,6 +4,7 @@ import type { Actor } from "@/server/auth/session";
 import { assertCanRead, isAllowed } from "@/server/access/authorize";
 import { db } from "@/server/db/client";
 import { globalShares, routeTraffic } from "@/lib/domain/traffic/routing";
+import { regionCeilingRps, type RegionServing } from "@/lib/domain/traffic/drain-plan";
 import { readServing, type ModelServingDetail } from "./serving";
 import { listDrains, type DrainSummary } from "./drains";
 
@@ -113,7 +114,7 @@ export async function regionsView(actor: Actor | null): Promise<RegionsView> {
       p99N: number;
       models: number;
       drained: number;
-      capacity: number;
+      serving: RegionServing[];
       free: Map<string, number>;
     }
   >();
@@ -126,7 +127,7 @@ export async function regionsView(actor: Actor | null): Promise<RegionsView> {
         p99N: 0,
         models: 0,
         drained: 0,
-        capacity: 0,
+        serving: [] as RegionServing[],
         free: new Map(),
       };
       a.rps += r.servedRps;
@@ -137,11 +138,7 @@ export async function regionsView(actor: Actor | null): Promise<RegionsView> {
       }
       a.models += 1;
       if (r.dial < 100) a.drained += 1;
-      const perReplica = r.readyReplicas > 0 ? r.servedRps / r.readyReplicas : 0;
-      const gpuCeiling =
-        r.readyReplicas + Math.floor(Math.max(0, r.freeGpus) / Math.max(1, r.gpusPerReplica));
-      const ceiling = Math.min(r.hpa?.max ?? r.readyReplicas, gpuCeiling);
-      a.capacity += perReplica * Math.max(ceiling, r.readyReplicas);
+      a.serving.push(r);
       a.free.set(`${r.cluster}/${r.gpuType}`, r.freeGpus);
       acc.set(r.region, a);
     }
@@ -157,7 +154,7 @@ export async function regionsView(actor: Actor | null): Promise<RegionsView> {
       p99Ms: a && a.p99N > 0 ? a.p99W / a.p99N : null,
       models: a?.models ?? 0,
       drainedModels: a?.drained ?? 0,
-      headroom: a && a.rps > 0 ? Math.max(0, a.capacity / a.rps - 1) : null,
+      headroom: a && a.rps > 0 ? Math.max(0, regionCeilingRps(a.serving) / a.rps - 1) : null,
       freeGpus: a ? [...a.free.values()].reduce((s, v) => s + v, 0) : 0,
       drain: openDrain.get(row.code) ?? null,
     };

@@ -15,6 +15,7 @@ import {
   type ServingDeployment,
 } from "@/lib/platform/types";
 import type { ModelServing, RegionServing } from "@/lib/domain/traffic/drain-plan";
+import { nodeFree } from "@/lib/domain/capacity/fragmentation";
 
 /** How long one platform or metrics read of a regions view may take. */
 const READ_TIMEOUT_MS = 10_000;
@@ -180,10 +181,17 @@ export async function readServing(modelNames?: readonly string[]): Promise<Servi
   const p99Of = byModelRegion(rates, p99s, "max");
   const hpaOf = new Map(hpas.map((h) => [`${h.cluster}/${h.target}`, h]));
   const freeOf = new Map<string, number>();
+  // Free GPUs node by node, where every pool of the type reports its nodes (a replica takes
+  // GPUs of one node); one pool without nodes leaves the type to its pool totals.
+  const freeNodesOf = new Map<string, number[] | null>();
   for (const c of clusters) {
     for (const p of c.pools) {
       const k = `${c.name}/${p.gpuType}`;
       freeOf.set(k, (freeOf.get(k) ?? 0) + Math.max(0, p.allocatable - p.allocated));
+      const nodes = freeNodesOf.get(k);
+      if (nodes === null) continue;
+      if (!p.gpuNodes) freeNodesOf.set(k, null);
+      else freeNodesOf.set(k, [...(nodes ?? []), ...p.gpuNodes.map(nodeFree)]);
     }
   }
   const quotaOf = new Map(
@@ -221,11 +229,17 @@ export async function readServing(modelNames?: readonly string[]): Promise<Servi
         demandRps: balancerDials?.demandRps?.[region] ?? servedRps,
         dial,
         readyReplicas: deps.reduce((s, d) => s + d.replicasReady, 0),
+        ...(deps.length > 0 && deps.every((d) => d.replicasScheduled !== undefined)
+          ? { heldReplicas: deps.reduce((s, d) => s + (d.replicasScheduled ?? 0), 0) }
+          : {}),
         hpa: hpa ? { min: hpa.min, max: hpa.max, current: hpa.current } : null,
         autoscaler: hpa ? { namespace: hpa.namespace, target: hpa.target } : null,
         gpusPerReplica: first?.gpusPerReplica ?? resources.gpu ?? 1,
         gpuType,
         freeGpus: freeOf.get(`${cluster}/${gpuType}`) ?? 0,
+        ...(freeNodesOf.get(`${cluster}/${gpuType}`)
+          ? { freeNodes: freeNodesOf.get(`${cluster}/${gpuType}`) ?? [] }
+          : {}),
         quotaLeftGpus: hpa ? (quotaOf.get(`${cluster}/${hpa.namespace}`) ?? null) : null,
         ...(hpa ? { quotaKey: `${cluster}/${hpa.namespace}` } : {}),
         errorRate: errorOf.get(`${m.name}|${region}`) ?? null,

@@ -3,9 +3,12 @@ import {
   DEFAULT_DRAIN_STEPS,
   DEFAULT_HEADROOM,
   dialAtStep,
+  placeReplicas,
   planDrain,
   planModel,
   raiseKey,
+  regionCeilingRps,
+  replicasThatFit,
   worst,
   type ModelPlan,
   type ModelServing,
@@ -230,18 +233,46 @@ describe("planModel", () => {
     }
   });
 
-  it("suggests a maximum only where the GPUs allow it", () => {
+  it("suggests a maximum no higher than the GPUs allow", () => {
     // 5 free GPUs: 9 replicas at most, under the 10 the headroom would take
-    const p = plan(
-      model([region("us"), region("eu", { hpa: { min: 2, max: 6, current: 4 }, freeGpus: 5 })]),
-    );
-    const eu = receiver(p, "eu");
+    const m = model([
+      region("us"),
+      region("eu", { hpa: { min: 2, max: 6, current: 4 }, freeGpus: 5 }),
+    ]);
+    const eu = receiver(plan(m), "eu");
     expect(eu.gpuCeiling).toBe(9);
     expect(eu.verdict).toBe("tight");
-    expect(eu.suggestedMax).toBeNull();
+    expect(eu.suggestedMax).toBe(9);
     expect(eu.reason).toBe(
-      "Its autoscaler stops at 6 replicas, under the 8 needed for 200 req/s: raise the maximum.",
+      "Its autoscaler stops at 6 replicas, under the 8 needed for 200 req/s: raise the maximum to 9 (all the free GPUs allow; 20% headroom would take 10).",
     );
+    // Raised to 9, it serves the traffic, with less headroom than asked and nothing more to raise.
+    const raised = receiver(plan(m, { ...opts, hpaMaxRaises: { "fraud-scorer/eu": 9 } }), "eu");
+    expect(raised.verdict).toBe("tight");
+    expect(raised.suggestedMax).toBeNull();
+    expect(raised.reason).toBe("11% headroom left after absorbing 100 req/s, under the 20% asked.");
+    // Short of the headroom only: the raise says what it would leave.
+    const short = receiver(
+      plan(
+        model([region("us"), region("eu", { hpa: { min: 2, max: 8, current: 4 }, freeGpus: 5 })]),
+      ),
+      "eu",
+    );
+    expect(short.suggestedMax).toBe(9);
+    expect(short.reason).toBe(
+      "0% headroom left after absorbing 100 req/s, under the 20% asked: raising the maximum to 9 (all the free GPUs allow; 20% headroom would take 10) would leave 11%.",
+    );
+  });
+
+  it("suggests no maximum when the GPUs cannot hold the replicas needed", () => {
+    const eu = receiver(
+      plan(
+        model([region("us"), region("eu", { hpa: { min: 2, max: 6, current: 4 }, freeGpus: 3 })]),
+      ),
+      "eu",
+    );
+    expect(eu.verdict).toBe("impossible");
+    expect(eu.suggestedMax).toBeNull();
   });
 
   it("is impossible when the free GPUs cannot hold the replicas needed", () => {
@@ -422,15 +453,77 @@ describe("planModel", () => {
     expect(eu.headroomAfter).toBeCloseTo(6 / 14, 12);
   });
 
-  it("counts the autoscaler's current replicas when more than are ready", () => {
+  it("counts the autoscaler's current replicas when more than are ready, placed ones holding GPUs", () => {
     const eu = receiver(
-      plan(model([region("us"), region("eu", { hpa: { min: 2, max: 10, current: 6 } })])),
+      plan(
+        model([
+          region("us"),
+          region("eu", { hpa: { min: 2, max: 10, current: 6 }, heldReplicas: 6 }),
+        ]),
+      ),
       "eu",
     );
     expect(eu.replicasNow).toBe(6);
     expect(eu.gpuCeiling).toBe(16);
     expect(eu.extraGpus).toBe(2);
     expect(eu.reason).toBe("2 more replicas (2 GPUs) absorb 100 req/s, 20% headroom left.");
+  });
+
+  it("does not count replicas waiting for GPUs as holding them", () => {
+    // 6 replicas asked for, 4 placed: the 2 waiting need GPUs as much as the new ones.
+    const waiting = region("eu", {
+      hpa: { min: 2, max: 20, current: 6 },
+      heldReplicas: 4,
+      freeGpus: 3,
+    });
+    const eu = receiver(plan(model([region("us"), waiting])), "eu");
+    expect(eu.replicasNow).toBe(6);
+    expect(eu.gpuCeiling).toBe(7);
+    expect(eu.replicasNeeded).toBe(8);
+    expect(eu.extraGpus).toBe(4);
+    expect(eu.verdict).toBe("impossible");
+    // Where the platform does not say which are placed, only the ready ones hold GPUs.
+    const unknown = receiver(
+      plan(model([region("us"), { ...waiting, heldReplicas: undefined }])),
+      "eu",
+    );
+    expect(unknown.gpuCeiling).toBe(7);
+  });
+
+  it("places each replica's GPUs on one node: free GPUs spread over nodes may take none", () => {
+    // 8 GPUs free in all, 4 on each of two nodes: no replica of 8 fits.
+    const eu = receiver(
+      plan(
+        model([
+          region("us", { gpusPerReplica: 8, gpuType: "H100" }),
+          region("eu", {
+            gpusPerReplica: 8,
+            gpuType: "H100",
+            freeGpus: 8,
+            freeNodes: [4, 4],
+          }),
+        ]),
+      ),
+      "eu",
+    );
+    expect(eu.gpuCeiling).toBe(4);
+    expect(eu.verdict).toBe("impossible");
+    expect(eu.reason).toBe("Needs 8 replicas (32 more H100 GPUs) in eu-serve; only 8 are free.");
+    // Enough GPUs in all, on too many nodes: the reason says so.
+    const spread = receiver(
+      plan(
+        model([
+          region("us", { gpusPerReplica: 2 }),
+          region("eu", { gpusPerReplica: 2, freeGpus: 9, freeNodes: [1, 1, 1, 1, 1, 1, 3] }),
+        ]),
+      ),
+      "eu",
+    );
+    expect(spread.gpuCeiling).toBe(5);
+    expect(spread.verdict).toBe("impossible");
+    expect(spread.reason).toBe(
+      "Needs 8 replicas (8 more L4 GPUs) in eu-serve; 9 are free, but spread over nodes so that only 1 more replica of 2 GPUs fits.",
+    );
   });
 
   it("says one replica, singular", () => {
@@ -571,6 +664,31 @@ describe("models of one plan sharing a GPU pool", () => {
     );
   });
 
+  it("shares free GPUs node by node: what one model places, the next cannot use", () => {
+    // Two nodes with 4 free GPUs each. big places 5 replicas of 1 GPU, best fit: one node
+    // full, one GPU from the other, so 3 are left on one node; small needs 4 of 1 on any nodes.
+    const byNode = (m: ModelServing) => ({
+      ...m,
+      regions: m.regions.map((r) => (r.region === "eu" ? { ...r, freeNodes: [4, 4] } : r)),
+    });
+    const p = planDrain([byNode(small), byNode(big)], opts);
+    const second = p.models.find((m) => m.model === "small")?.receiving[0];
+    expect(second?.freeGpus).toBe(3);
+    expect(second?.verdict).toBe("impossible");
+    // Replicas of 2 GPUs: big takes 5 × 2 = 10 > 8, impossible, and takes nothing; small then
+    // places its 4 × 2 on the two nodes.
+    const two = (m: ModelServing) => ({
+      ...byNode(m),
+      regions: byNode(m).regions.map((r) => ({ ...r, gpusPerReplica: 2 })),
+    });
+    const q = planDrain([two(small), two(big)], opts);
+    expect(q.models.find((m) => m.model === "big")?.verdict).toBe("impossible");
+    const after = q.models.find((m) => m.model === "small")?.receiving[0];
+    expect(after?.freeGpus).toBe(8);
+    expect(after?.gpuCeiling).toBe(8);
+    expect(after?.verdict).not.toBe("impossible");
+  });
+
   it("shares nothing between different clusters or GPU types", () => {
     const other = model([region("us"), region("eu", { gpuType: "A100", freeGpus: 8 })], "other");
     const p = planDrain([big, other], opts);
@@ -602,5 +720,48 @@ describe("models of one plan sharing a namespace's quota", () => {
     );
     const p = planDrain([big, other], opts);
     expect(p.models.find((m) => m.model === "other")?.verdict).not.toBe("impossible");
+  });
+});
+
+describe("replicas on nodes", () => {
+  it("counts whole replicas per node, or per pool where nodes are unknown", () => {
+    expect(replicasThatFit([4, 4], 0, 8)).toBe(0);
+    expect(replicasThatFit([8, 7, 16], 0, 8)).toBe(3);
+    expect(replicasThatFit(undefined, 8, 8)).toBe(1);
+    expect(replicasThatFit([], 0, 1)).toBe(0);
+    expect(replicasThatFit([3, -1], 0, 0)).toBe(3);
+  });
+
+  it("places on the fullest node that fits first, and stops when nothing fits", () => {
+    expect(placeReplicas([8, 2, 4], 2, 1)).toEqual([8, 0, 4]);
+    expect(placeReplicas([8, 2, 4], 4, 2)).toEqual([4, 2, 0]);
+    expect(placeReplicas([3, 3], 4, 1)).toEqual([3, 3]);
+    expect(placeReplicas([8], 8, 0)).toEqual([8]);
+  });
+});
+
+describe("a region's ceiling", () => {
+  it("counts each free GPU of a shared pool once, the busiest model first", () => {
+    // Two models on one pool with 4 free GPUs, each at 25 req/s a replica, autoscalers to 10.
+    const a = region("eu", { freeGpus: 4, servedRps: 200, readyReplicas: 8 });
+    const b = region("eu", { freeGpus: 4 });
+    // a grows 8 → 10 (its maximum, 2 GPUs), b takes the 2 left: 4 → 6.
+    expect(regionCeilingRps([b, a])).toBe(10 * 25 + 6 * 25);
+    // Each alone would count all 4 free GPUs.
+    expect(regionCeilingRps([b])).toBe(8 * 25);
+  });
+
+  it("places replicas on nodes and keeps to quotas; nothing measured adds nothing", () => {
+    const big = region("eu", { gpusPerReplica: 4, freeGpus: 6, freeNodes: [3, 3] });
+    expect(regionCeilingRps([big])).toBe(4 * 25);
+    const quota = region("eu", { freeGpus: 10, quotaLeftGpus: 1 });
+    expect(regionCeilingRps([quota])).toBe(5 * 25);
+    expect(regionCeilingRps([region("eu", { readyReplicas: 0, servedRps: 0 })])).toBe(0);
+    expect(regionCeilingRps([])).toBe(0);
+  });
+
+  it("never counts fewer replicas than are ready", () => {
+    const over = region("eu", { readyReplicas: 12, servedRps: 300, freeGpus: 0 });
+    expect(regionCeilingRps([over])).toBe(300);
   });
 });

@@ -32,10 +32,21 @@ export interface RegionServing {
   readyReplicas: number;
   /** the autoscaler, where the platform reports one */
   hpa: { min: number; max: number; current: number } | null;
+  /**
+   * replicas holding their GPUs now (placed on a node, ready or starting), where the platform
+   * knows; else the ready ones. Replicas waiting for GPUs hold none, so they count as needing them.
+   */
+  heldReplicas?: number;
   gpusPerReplica: number;
   gpuType: string;
   /** GPUs of the model's type free to schedule in the cluster (allocatable − allocated) */
   freeGpus: number;
+  /**
+   * GPUs free on each schedulable node of the model's type in the cluster, where the platform
+   * reports nodes: a replica's GPUs must all be on one node, so 4 + 4 free GPUs on two nodes
+   * take no replica of 8. Absent: the pool's `freeGpus` as if on one node.
+   */
+  freeNodes?: readonly number[];
   /** GPUs the team's namespace quota still allows there; null without a quota */
   quotaLeftGpus: number | null;
   /**
@@ -114,6 +125,42 @@ export function raiseKey(model: string, region: string): string {
   return `${model}/${region}`;
 }
 
+/** Replicas of `gpusPerReplica` GPUs that fit in free nodes (each replica on one node). */
+export function replicasThatFit(
+  freeNodes: readonly number[] | undefined,
+  freeGpus: number,
+  gpusPerReplica: number,
+): number {
+  const gpr = Math.max(1, gpusPerReplica);
+  if (!freeNodes) return Math.floor(Math.max(0, freeGpus) / gpr);
+  return freeNodes.reduce((s, f) => s + Math.floor(Math.max(0, f) / gpr), 0);
+}
+
+/**
+ * Free GPUs left per node once `replicas` replicas of `gpusPerReplica` are placed, each on one
+ * node, on the fullest nodes that fit first (best fit leaves whole nodes for larger replicas).
+ */
+export function placeReplicas(
+  freeNodes: readonly number[],
+  gpusPerReplica: number,
+  replicas: number,
+): number[] {
+  const gpr = Math.max(1, gpusPerReplica);
+  const left = [...freeNodes];
+  let toPlace = Math.max(0, replicas);
+  while (toPlace > 0) {
+    let best = -1;
+    for (let i = 0; i < left.length; i++) {
+      const f = left[i] ?? 0;
+      if (f >= gpr && (best < 0 || f < (left[best] ?? 0))) best = i;
+    }
+    if (best < 0) break;
+    left[best] = (left[best] ?? 0) - gpr;
+    toPlace -= 1;
+  }
+  return left;
+}
+
 function perReplicaOf(r: RegionServing, model: ModelServing): number | null {
   if (r.readyReplicas > 0 && r.servedRps > 0) return r.servedRps / r.readyReplicas;
   // A region with no traffic or no ready replica: the model's throughput elsewhere.
@@ -149,14 +196,19 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
     const afterRps = after.served[r.region] ?? 0;
     const perReplica = perReplicaOf(r, model);
     const replicasNow = Math.max(r.readyReplicas, r.hpa?.current ?? 0);
+    // Replicas that hold GPUs; the autoscaler's count includes replicas still waiting for them.
+    const held = Math.min(replicasNow, r.heldReplicas ?? r.readyReplicas);
     const hpaMax = r.hpa?.max ?? null;
     const raised = opts.hpaMaxRaises?.[raiseKey(model.model, r.region)];
     const hpaMaxPlanned =
       hpaMax !== null && raised !== undefined && raised > hpaMax ? raised : null;
     const maxAllowed = hpaMaxPlanned ?? hpaMax;
     const gpr = Math.max(1, r.gpusPerReplica);
-    const spare = Math.max(0, Math.min(r.freeGpus, r.quotaLeftGpus ?? Infinity));
-    const gpuCeiling = replicasNow + Math.floor(spare / gpr);
+    const fitFree = replicasThatFit(r.freeNodes, r.freeGpus, gpr);
+    // A quota counts every replica created, waiting or not; free GPUs only the placed ones.
+    const fitQuota =
+      r.quotaLeftGpus === null ? Infinity : Math.floor(Math.max(0, r.quotaLeftGpus) / gpr);
+    const gpuCeiling = Math.min(held + fitFree, replicasNow + fitQuota);
     const base = {
       region: r.region,
       cluster: r.cluster,
@@ -187,14 +239,20 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
       r.hpa?.min ?? 0,
       perReplica ? Math.ceil(afterRps / perReplica - 1e-9) : 0,
     );
-    const extraGpus = Math.max(0, needed - replicasNow) * gpr;
+    const extraGpus = Math.max(0, needed - held) * gpr;
     const ceiling = Math.min(maxAllowed ?? Infinity, gpuCeiling);
     const headroomAfter =
       needed > 0 && Number.isFinite(ceiling) ? (ceiling - needed) / ceiling : null;
-    // The maximum that would leave the asked headroom, if the GPUs allow it.
+    // The maximum that would leave the asked headroom, or as near as the GPUs allow (still
+    // worth raising when the autoscaler, not the GPUs, stops short of the replicas needed).
     const wantMax = Math.ceil(needed / (1 - Math.min(0.95, opts.headroom)) - 1e-9);
+    const reachable = Math.min(wantMax, gpuCeiling);
     const suggestedMax =
-      hpaMax !== null && wantMax > (maxAllowed ?? 0) && wantMax <= gpuCeiling ? wantMax : null;
+      hpaMax !== null && reachable > (maxAllowed ?? 0) && reachable >= needed ? reachable : null;
+    const partly =
+      suggestedMax !== null && suggestedMax < wantMax
+        ? ` (all the free GPUs allow; ${pct(opts.headroom)} headroom would take ${wantMax})`
+        : "";
     // Raised ahead of traffic, never lowered: null unless it is above the minimum in force.
     const minTarget = Math.min(needed, maxAllowed ?? needed, gpuCeiling);
     const raiseMinTo = r.hpa && minTarget > r.hpa.min ? minTarget : null;
@@ -202,20 +260,30 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
     let reason: string;
     if (needed > gpuCeiling) {
       verdict = "impossible";
-      const quotaBound = r.quotaLeftGpus !== null && r.quotaLeftGpus < r.freeGpus;
+      const quotaBound = replicasNow + fitQuota < held + fitFree;
+      // Enough free GPUs in all, but not enough on any node for a whole replica.
+      const spread = !quotaBound && r.freeGpus >= extraGpus && fitFree * gpr < r.freeGpus;
       reason = `Needs ${needed} replicas (${extraGpus} more ${r.gpuType} GPUs) in ${r.cluster}; ${
         quotaBound
           ? `the team's quota allows only ${r.quotaLeftGpus} more`
-          : r.sharedFree
-            ? `only ${r.freeGpus} of the free ones are left after the plan's other models`
-            : `only ${r.freeGpus} are free`
+          : spread
+            ? `${r.freeGpus} are free${r.sharedFree ? " after the plan's other models" : ""}, but spread over nodes so that only ${fitFree} more replica${fitFree === 1 ? "" : "s"} of ${gpr} GPUs ${fitFree === 1 ? "fits" : "fit"}`
+            : r.sharedFree
+              ? `only ${r.freeGpus} of the free ones are left after the plan's other models`
+              : `only ${r.freeGpus} are free`
       }.`;
     } else if (maxAllowed !== null && needed > maxAllowed) {
       verdict = "tight";
-      reason = `Its autoscaler stops at ${maxAllowed} replicas, under the ${needed} needed for ${rpsText(afterRps)}: raise the maximum${suggestedMax ? ` to ${suggestedMax}` : ""}.`;
+      reason = `Its autoscaler stops at ${maxAllowed} replicas, under the ${needed} needed for ${rpsText(afterRps)}: raise the maximum${suggestedMax ? ` to ${suggestedMax}${partly}` : ""}.`;
     } else if (headroomAfter !== null && headroomAfter < opts.headroom) {
       verdict = "tight";
-      reason = `${pct(headroomAfter)} headroom left after absorbing ${rpsText(afterRps - r.servedRps)}, under the ${pct(opts.headroom)} asked${suggestedMax ? `: raising the maximum to ${suggestedMax} would give it` : ""}.`;
+      reason = `${pct(headroomAfter)} headroom left after absorbing ${rpsText(afterRps - r.servedRps)}, under the ${pct(opts.headroom)} asked${
+        suggestedMax === null
+          ? ""
+          : partly
+            ? `: raising the maximum to ${suggestedMax}${partly} would leave ${pct((suggestedMax - needed) / suggestedMax)}`
+            : `: raising the maximum to ${suggestedMax} would give it`
+      }.`;
     } else {
       verdict = "safe";
       reason =
@@ -264,7 +332,7 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
  */
 export function planDrain(models: readonly ModelServing[], opts: PlanOptions): DrainPlan {
   const plans: ModelPlan[] = [];
-  const free = new Map<string, number>();
+  const free = new Map<string, { gpus: number; nodes: readonly number[] | undefined }>();
   const poolOf = (r: RegionServing) => `${r.cluster}/${r.gpuType}`;
   const order = [...models].sort((a, b) => {
     const moved = (m: ModelServing) =>
@@ -279,7 +347,13 @@ export function planDrain(models: readonly ModelServing[], opts: PlanOptions): D
       const quotaLeft = r.quotaKey !== undefined ? quota.get(r.quotaKey) : undefined;
       return {
         ...r,
-        ...(left === undefined ? {} : { freeGpus: left, sharedFree: true }),
+        ...(left === undefined
+          ? {}
+          : {
+              freeGpus: left.gpus,
+              ...(left.nodes ? { freeNodes: left.nodes } : {}),
+              sharedFree: true,
+            }),
         ...(quotaLeft === undefined || r.quotaLeftGpus === null
           ? {}
           : { quotaLeftGpus: quotaLeft }),
@@ -291,7 +365,11 @@ export function planDrain(models: readonly ModelServing[], opts: PlanOptions): D
       if (r.region === opts.region) continue;
       const rp = p.receiving.find((x) => x.region === r.region);
       const taken = rp && rp.verdict !== "impossible" ? rp.extraGpus : 0;
-      free.set(poolOf(r), Math.max(0, r.freeGpus - taken));
+      const gpr = Math.max(1, r.gpusPerReplica);
+      free.set(poolOf(r), {
+        gpus: Math.max(0, r.freeGpus - taken),
+        nodes: r.freeNodes ? placeReplicas(r.freeNodes, gpr, Math.round(taken / gpr)) : undefined,
+      });
       if (r.quotaKey !== undefined && r.quotaLeftGpus !== null) {
         quota.set(r.quotaKey, Math.max(0, r.quotaLeftGpus - taken));
       }
@@ -306,6 +384,38 @@ export function planDrain(models: readonly ModelServing[], opts: PlanOptions): D
     verdict = worst(verdict, p.verdict);
   }
   return { region: opts.region, headroom: opts.headroom, models: plans, counts, verdict };
+}
+
+/**
+ * Requests per second one region's models could serve at most: each model up to the replicas
+ * its autoscaler's maximum and the free GPUs allow, at its current per-replica throughput.
+ * Models of one GPU pool share its free GPUs (the busiest first, each replica on one node), so
+ * a free GPU counts once. Models with no ready replica add nothing (nothing measures them).
+ */
+export function regionCeilingRps(serving: readonly RegionServing[]): number {
+  const free = new Map<string, { gpus: number; nodes: readonly number[] | undefined }>();
+  let total = 0;
+  const order = [...serving].sort((a, b) => b.servedRps - a.servedRps);
+  for (const r of order) {
+    if (r.readyReplicas <= 0) continue;
+    const perReplica = r.servedRps / r.readyReplicas;
+    const gpr = Math.max(1, r.gpusPerReplica);
+    const key = `${r.cluster}/${r.gpuType}`;
+    const pool = free.get(key) ?? { gpus: r.freeGpus, nodes: r.freeNodes };
+    const held = r.heldReplicas ?? r.readyReplicas;
+    const fit = replicasThatFit(pool.nodes, pool.gpus, gpr);
+    const quota =
+      r.quotaLeftGpus === null ? Infinity : Math.floor(Math.max(0, r.quotaLeftGpus) / gpr);
+    const max = r.hpa?.max ?? r.readyReplicas;
+    const replicas = Math.max(r.readyReplicas, Math.min(max, held + Math.min(fit, quota)));
+    const added = Math.max(0, replicas - held);
+    free.set(key, {
+      gpus: Math.max(0, pool.gpus - added * gpr),
+      nodes: pool.nodes ? placeReplicas(pool.nodes, gpr, added) : undefined,
+    });
+    total += perReplica * replicas;
+  }
+  return total;
 }
 
 /** Drain steps: the share of the region's traffic moved away at each step, in percent. */

@@ -825,6 +825,7 @@ export function servingDeploymentsOf(
         environment: r.environment,
         replicasReady: rs.ready,
         replicasDesired: rs.desired,
+        replicasScheduled: rs.scheduled,
         trafficWeight: weight,
         // Replicas still starting count: stable pods keep serving while new ones warm up, and
         // traffic shifts once a canary is scheduled. Replicas with no GPU to run on do not.
