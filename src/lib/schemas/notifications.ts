@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NOTIFICATION_EVENTS } from "@/lib/domain/notifications/events";
+import { NOTIFICATION_EVENTS, SUBJECT_KINDS } from "@/lib/domain/notifications/events";
 import { WEBHOOK_SCHEMA } from "@/lib/domain/notifications/messages";
 import { safeHttpUrl } from "@/lib/domain/models/link-templates";
 
@@ -137,7 +137,7 @@ export const notificationWebhookBodySchema = z
     occurredAt: z.string().meta({ format: "date-time" }),
     subject: z
       .object({
-        kind: z.enum(["rollout", "promotion", "incident", "slo", "freeze"]),
+        kind: z.enum(SUBJECT_KINDS),
         id: z.string(),
         name: z.string(),
         url: z.string().meta({ description: "The page in Flightdeck." }),

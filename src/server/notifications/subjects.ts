@@ -378,3 +378,93 @@ export async function announceStartedFreezes(
   }
   return announced;
 }
+
+type DrainEvent = Extract<NotificationEventType, `drain.${string}`>;
+
+/**
+ * A region drain's or failover's event; `summary` is the sentence its timeline records. A drain
+ * of one team's models reaches that team's subscriptions (and the model's, for one model); a
+ * drain of everything in the region reaches every subscription to the event, as every team
+ * serving there is moved. Environment-scoped subscriptions match the region's production.
+ */
+export async function notifyDrain(
+  tx: Tx,
+  drainId: string,
+  type: DrainEvent,
+  who: Who & { summary: string },
+): Promise<void> {
+  const d = await tx.regionDrain.findUniqueOrThrow({
+    where: { id: drainId },
+    select: { id: true, region: true, kind: true, scopeKind: true, steps: true, models: true },
+  });
+  const models = (Array.isArray(d.models) ? d.models : []).flatMap((m) => {
+    const o = m && typeof m === "object" && !Array.isArray(m) ? m : {};
+    const { model, modelId, teamId, verdict } = o as Record<string, unknown>;
+    return typeof model === "string" && typeof modelId === "string" && typeof teamId === "string"
+      ? [{ model, modelId, teamId, verdict: typeof verdict === "string" ? verdict : null }]
+      : [];
+  });
+  const teamIds = [...new Set(models.map((m) => m.teamId))];
+  const onlyTeam = d.scopeKind !== "all" && teamIds.length === 1 ? teamIds[0] : undefined;
+  const onlyModel = onlyTeam && models.length === 1 ? models[0] : undefined;
+  const [team, environment] = await Promise.all([
+    onlyTeam
+      ? tx.team.findUnique({ where: { id: onlyTeam }, select: { id: true, name: true } })
+      : null,
+    tx.environment.findFirst({
+      where: { tier: "production", region: { code: d.region } },
+      select: { id: true, name: true },
+    }),
+  ]);
+  const what = d.kind === "failover" ? "Emergency failover" : "Drain";
+  const names = models.map((m) => m.model);
+  const blastRadius =
+    models.length === 1
+      ? `${names[0]}'s production traffic in ${d.region}`
+      : `the production traffic of ${models.length} models in ${d.region}`;
+  const verdicts = ["safe", "tight", "impossible"]
+    .map((v) => ({ v, n: models.filter((m) => m.verdict === v).length }))
+    .filter((x) => x.n > 0)
+    .map((x) => `${x.n} ${x.v}`)
+    .join(", ");
+  await notify(tx, {
+    subjectKey: `drain:${d.id}`,
+    teamId: team?.id ?? null,
+    modelId: onlyModel?.modelId ?? null,
+    environmentId: environment?.id ?? null,
+    everyone: !team,
+    payload: {
+      type,
+      subject: {
+        kind: "drain",
+        id: d.id,
+        name: `${what} of ${d.region}`,
+        path: `/regions/drains/${d.id}`,
+      },
+      summary: who.summary,
+      actor: who.actor,
+      reason: who.reason ?? null,
+      blastRadius,
+      team: team?.name ?? null,
+      model: onlyModel?.model ?? null,
+      environment: environment?.name ?? null,
+      severity: null,
+      openedByFlightdeck: false,
+      facts: [
+        { label: "Region", value: d.region },
+        {
+          label: models.length === 1 ? "Model" : "Models",
+          value:
+            names.length > 5
+              ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`
+              : names.join(", "),
+        },
+        ...(verdicts ? [{ label: "Capacity check", value: verdicts }] : []),
+        {
+          label: "Steps",
+          value: d.kind === "failover" ? "all traffic at once" : `${d.steps.join(", ")}%`,
+        },
+      ],
+    },
+  });
+}

@@ -9,6 +9,7 @@ import type { Actor } from "@/server/auth/session";
 import type { RequestMeta } from "@/server/http/request-meta";
 import { assertAllowed, assertCanRead, isAllowed } from "@/server/access/authorize";
 import { auditActor } from "@/server/access/audit-log";
+import { notifyDrain } from "@/server/notifications/subjects";
 import {
   DEFAULT_DRAIN_STEPS,
   planDrain,
@@ -226,6 +227,11 @@ export async function startDrain(actor: Actor | null, meta: RequestMeta, input: 
         actorEmail: actor.email,
       },
     });
+    await notifyDrain(tx, created.id, "drain.started", {
+      actor: actor.email,
+      reason: input.reason,
+      summary,
+    });
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: input.kind === "failover" ? "traffic.failover" : "traffic.drain",
@@ -332,6 +338,13 @@ export async function commandDrain(
     await tx.regionDrainEvent.create({
       data: { drainId: id, at: now, kind: input.command, message, actorEmail: actor.email },
     });
+    if (input.command === "pause") {
+      await notifyDrain(tx, id, "drain.paused", {
+        actor: actor.email,
+        reason: input.reason ?? null,
+        summary: message,
+      });
+    }
     await appendAudit(tx, {
       ...auditActor(actor, meta),
       action: `traffic.${input.command}`,

@@ -29,6 +29,7 @@ import {
   trafficManager,
 } from "@/server/fleet/platform";
 import { log } from "@/lib/telemetry/log";
+import { notifyDrain } from "@/server/notifications/subjects";
 import { drainModels, drainSelect, modelsJson, type DrainRow } from "./drain-row";
 
 /**
@@ -107,6 +108,8 @@ async function record(
   owner: string,
   data: Prisma.RegionDrainUpdateManyMutationInput,
   event?: { kind: string; message: string },
+  /** tell the subscribers, with the event's message, in the same transaction */
+  notice?: { type: "drain.paused" | "drain.drained" | "drain.undrained"; reason?: string },
 ): Promise<void> {
   await db().$transaction(async (tx) => {
     const changed = await tx.regionDrain.updateMany({
@@ -118,6 +121,13 @@ async function record(
       await tx.regionDrainEvent.create({
         data: { drainId: row.id, at: clock.now(), kind: event.kind, message: event.message },
       });
+      if (notice) {
+        await notifyDrain(tx, row.id, notice.type, {
+          actor: null,
+          reason: notice.reason ?? null,
+          summary: event.message,
+        });
+      }
     }
   });
 }
@@ -324,6 +334,7 @@ async function driveOne(
             owner,
             { paused: true, pauseReason: verdict.reason, version: { increment: 1 } },
             { kind: "analysis", message: `Analysis failed; paused. ${verdict.reason}` },
+            { type: "drain.paused", reason: verdict.reason },
           );
           return;
         }
@@ -341,6 +352,7 @@ async function driveOne(
               kind: "drained",
               message: `${row.region} is drained: its traffic is served by the other regions. ${verdict.summary}`,
             },
+            { type: "drain.drained" },
           );
           return;
         }
@@ -398,8 +410,9 @@ async function driveOne(
           },
           {
             kind: "undrained",
-            message: `${row.region} serves its own traffic again; dials are as before the drain.${restored.length > 0 ? ` Autoscalers restored: ${restored.join("; ")}.` : ""}${outside.length > 0 ? ` Left as they are (changed outside Flightdeck): ${outside.join("; ")}.` : ""}`,
+            message: `${row.region} serves its own traffic again; its dial is as before the drain.${restored.length > 0 ? ` Autoscalers restored: ${restored.join("; ")}.` : ""}${outside.length > 0 ? ` Left as they are (changed outside Flightdeck): ${outside.join("; ")}.` : ""}`,
           },
+          { type: "drain.undrained" },
         );
         return;
       }
@@ -451,6 +464,7 @@ async function applyDraining(
             version: { increment: 1 },
           },
           { kind: "paused", message: `Paused: replicas not ready in time (${short.join("; ")}).` },
+          { type: "drain.paused" },
         );
         return false;
       }

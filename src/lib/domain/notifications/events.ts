@@ -22,6 +22,10 @@ export const NOTIFICATION_EVENTS = [
   "incident.mitigated",
   "incident.resolved",
   "freeze.starting",
+  "drain.started",
+  "drain.paused",
+  "drain.drained",
+  "drain.undrained",
 ] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -43,6 +47,10 @@ export const NOTIFICATION_EVENT_LABELS: Record<NotificationEventType, string> = 
   "incident.mitigated": "Incident mitigated",
   "incident.resolved": "Incident resolved",
   "freeze.starting": "Change freeze starting",
+  "drain.started": "Region drain or failover started",
+  "drain.paused": "Region drain paused",
+  "drain.drained": "Region drained",
+  "drain.undrained": "Region undrained",
 };
 
 export function isNotificationEvent(value: string): value is NotificationEventType {
@@ -70,7 +78,8 @@ export function eventsForKind(kind: ChannelKind): readonly NotificationEventType
   return kind === "pagerduty" ? PAGERDUTY_EVENTS : NOTIFICATION_EVENTS;
 }
 
-export type SubjectKind = "rollout" | "promotion" | "incident" | "slo" | "freeze";
+export const SUBJECT_KINDS = ["rollout", "promotion", "incident", "slo", "freeze", "drain"] as const;
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 export interface NotificationFact {
   label: string;
