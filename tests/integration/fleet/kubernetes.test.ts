@@ -115,6 +115,13 @@ describe("reading two clusters", () => {
       );
     }
     expect(data.find((c) => c.name === east)?.status).toBe("degraded");
+    // Whose GPUs they are, from the pods' labels as the cache keeps them: ranker-xl's Rollout
+    // pods serve (4 × 2), llm-pretrain's worker trains (8); eval-runner's 4 are neither.
+    const a100 = pools.find((p) => p.name === "a100-ng");
+    expect(a100?.allocatedTo).toEqual({ serving: 8, training: 8 });
+    // KServe's and the Rollout's pods on the H100 and L4 pools serve.
+    const h100 = pools.find((p) => p.name === "h100-pool");
+    expect(h100?.allocatedTo).toEqual({ serving: 12, training: 0 });
   });
 
   it("lists team namespaces with their GPU quotas, and the autoscalers", async () => {
@@ -147,6 +154,19 @@ describe("reading two clusters", () => {
   it("finds each model version's workload with the traffic split it reports", async () => {
     const { data, errors } = await platform.deployments({});
     expect(errors).toEqual([]);
+    // GPUs one replica requests, from the pod templates (see twoClusterFleet); no template pins
+    // a GPU product by nodeSelector or affinity, so the type is the nodes' its pods run on.
+    const gpusPerReplica: Record<string, number> = {
+      "ranker-xl": 2,
+      "query-embedder": 1,
+      "fraud-scorer": 1,
+    };
+    const gpuTypeOn: Record<string, string> = {
+      "gke-us-east1-serving/ranker-xl": "H100",
+      "gke-us-east1-serving/query-embedder": "L4",
+      "gke-us-east1-serving/fraud-scorer": "L4",
+      "eks-eu-west-1/ranker-xl": "A100",
+    };
     const expected = fleet.expected.workloads.flatMap((w) =>
       w.versions.map((v) => ({
         model: w.model,
@@ -158,12 +178,18 @@ describe("reading two clusters", () => {
         replicasDesired: v.desired,
         trafficWeight: v.weight,
         workload: { kind: w.kind, namespace: w.namespace, name: w.name },
+        gpusPerReplica: gpusPerReplica[w.model],
+        // the GPU family of the nodes the version's pods run on (none for a version without pods)
+        ...(v.ready > 0 ? { gpuType: gpuTypeOn[`${w.cluster}/${w.model}`] } : {}),
       })),
     );
     const key = (d: { cluster: string; model: string; version: string }) =>
       `${d.cluster}/${d.model}@${d.version}`;
     expect(data.map(key).sort()).toEqual(expected.map(key).sort());
     for (const e of expected) expect(data.find((d) => key(d) === key(e))).toEqual(e);
+    expect(data.filter((d) => d.replicasReady > 0).every((d) => d.gpuType !== undefined)).toBe(
+      true,
+    );
   });
 
   it("lists page by page and answers reads from its caches, never from the API servers", async () => {

@@ -135,9 +135,8 @@ export function clusterIdentity(namespaces: KubeObject[], nodes: KubeObject[]): 
 
 const TERMINAL = new Set(["Succeeded", "Failed"]);
 
-/** GPUs a pod holds: its containers' requests (limits where no request), init containers' peak. */
-export function podGpus(pod: KubeObject): number {
-  const spec = rec(pod.spec);
+/** GPUs a pod spec (a pod's or a pod template's) requests: as `podGpus` counts them. */
+function specGpus(spec: Record<string, unknown>): number {
   const of = (c: unknown) => {
     const resources = rec(rec(c).resources);
     const requests = rec(resources.requests);
@@ -147,6 +146,11 @@ export function podGpus(pod: KubeObject): number {
   const main = arr(spec.containers).reduce<number>((s, c) => s + of(c), 0);
   const init = arr(spec.initContainers).reduce<number>((m, c) => Math.max(m, of(c)), 0);
   return Math.max(main, init);
+}
+
+/** GPUs a pod holds: its containers' requests (limits where no request), init containers' peak. */
+export function podGpus(pod: KubeObject): number {
+  return specGpus(rec(pod.spec));
 }
 
 const podActive = (pod: KubeObject) => !TERMINAL.has(str(pod.status?.phase) ?? "");
@@ -458,6 +462,10 @@ interface Part {
   ready: number;
   desired: number;
   weight: number | null;
+  /** the pod spec a replica of this version runs (its pod template's), where known */
+  podSpec?: Record<string, unknown>;
+  /** keys of this version's own pods in the pod index (its ReplicaSets, its KServe revisions) */
+  podKeys?: string[];
 }
 
 interface Workload {
@@ -467,6 +475,100 @@ interface Workload {
   model: string;
   environment: Environment;
   parts: Part[];
+}
+
+const ISVC_LABEL = "serving.kserve.io/inferenceservice";
+const REVISION_LABEL = "serving.knative.dev/revision";
+const ROLLOUT_HASH = "rollouts-pod-template-hash";
+const DEPLOYMENT_HASH = "pod-template-hash";
+
+/** An object's pod template spec, where it has one that names containers. */
+function templateSpec(
+  o: { spec?: Record<string, unknown> } | undefined,
+): Record<string, unknown> | undefined {
+  const spec = rec(rec(rec(o?.spec).template).spec);
+  return arr(spec.containers).length > 0 ? spec : undefined;
+}
+
+/**
+ * An InferenceService's predictor as a pod spec: the predictor is one, its model server the
+ * `model` field or a framework's (`pytorch`, `triton`, …), each a container, and a custom
+ * predictor lists `containers`. Undefined when no container states its resources (the serving
+ * runtime then sets them, and only the running pods say what they hold).
+ */
+function predictorSpec(isvc: KubeObject): Record<string, unknown> | undefined {
+  const predictor = rec(rec(isvc.spec).predictor);
+  const servers = Object.entries(predictor)
+    .filter(([k, v]) => k !== "workerSpec" && rec(v).resources !== undefined)
+    .map(([, v]) => v);
+  const containers = [...arr(predictor.containers), ...servers];
+  return containers.length > 0 ? { ...predictor, containers } : undefined;
+}
+
+/**
+ * The GPU family a pod spec pins its pods to, by the GPU product label the nodes carry: its
+ * nodeSelector, else a required node affinity every term of which allows products of one family
+ * only. Undefined when neither pins one.
+ */
+function podSpecGpuType(spec: Record<string, unknown>): GpuType | undefined {
+  const selected = str(rec(spec.nodeSelector)[GPU_PRODUCT]);
+  if (selected) return gpuTypeOf(selected);
+  const required = rec(
+    rec(rec(spec.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution,
+  );
+  const terms = arr(required.nodeSelectorTerms).map(rec);
+  if (terms.length === 0) return undefined;
+  const families = new Set<GpuType>();
+  for (const term of terms) {
+    const sets = arr(term.matchExpressions)
+      .map(rec)
+      .filter((e) => e.key === GPU_PRODUCT && e.operator === "In")
+      .map((e) => arr(e.values).filter((v): v is string => typeof v === "string"));
+    // Terms are alternatives: one that names no product lets the pods onto any node.
+    if (sets.length === 0) return undefined;
+    // Expressions within a term all hold: the products every one of them allows.
+    const allowed = sets.reduce((a, b) => a.filter((v) => b.includes(v)));
+    for (const product of allowed) families.add(gpuTypeOf(product));
+  }
+  return families.size === 1 ? [...families][0] : undefined;
+}
+
+/** What the running pods of a workload, a ReplicaSet or a KServe revision say about one replica. */
+interface PodFacts {
+  pods: number;
+  /** the most GPUs one of them holds */
+  gpus: number;
+  /** GPU pods by the GPU family of the node they run on */
+  types: Map<GpuType, number>;
+}
+
+/**
+ * The keys under which a pod's facts are filed: its InferenceService and KServe revision, its
+ * ReplicaSet (by owner reference, or by its name and template hash label) and that ReplicaSet's
+ * Deployment or Rollout (by the ReplicaSet's owner where it is known, else by the ReplicaSet's
+ * name, which is the workload's name and the hash).
+ */
+function podIndexKeys(pod: KubeObject, rsOwner: Map<string, string>): string[] {
+  const ns = pod.metadata.namespace ?? "";
+  const l = labels(pod);
+  const keys: string[] = [];
+  if (l[ISVC_LABEL]) keys.push(`InferenceService:${ns}/${l[ISVC_LABEL]}`);
+  if (l[REVISION_LABEL]) keys.push(`revision:${ns}/${l[REVISION_LABEL]}`);
+  const hash = l[ROLLOUT_HASH] ?? l[DEPLOYMENT_HASH];
+  const name = pod.metadata.name;
+  const at = hash ? name.lastIndexOf(`-${hash}-`) : -1;
+  const rs =
+    pod.metadata.ownerReferences?.find((o) => o.kind === "ReplicaSet")?.name ??
+    (hash && at > 0 ? name.slice(0, at + hash.length + 1) : undefined);
+  if (!rs) return keys;
+  keys.push(`ReplicaSet:${ns}/${rs}`);
+  const owner =
+    rsOwner.get(`${ns}/${rs}`) ??
+    (hash && rs.endsWith(`-${hash}`)
+      ? `${l[ROLLOUT_HASH] ? "Rollout" : "Deployment"}:${ns}/${rs.slice(0, -hash.length - 1)}`
+      : undefined);
+  if (owner) keys.push(owner);
+  return keys;
 }
 
 /** The weight Argo Rollouts has set at the current step: the last setWeight at or before it. */
@@ -500,11 +602,20 @@ function rolloutParts(rollout: KubeObject, replicaSets: KubeObject[]): Part[] | 
     ready: num(rs?.status?.readyReplicas) ?? 0,
     desired: num(rec(rs?.spec).replicas) ?? 0,
   });
+  // A version's pods: its ReplicaSet's template, else the Rollout's own.
+  const pods = (...sets: (KubeObject | undefined)[]) => {
+    const own = sets.filter((rs): rs is KubeObject => rs !== undefined);
+    const podSpec = own.map(templateSpec).find(Boolean) ?? templateSpec(rollout);
+    return {
+      ...(podSpec ? { podSpec } : {}),
+      podKeys: own.map((rs) => `ReplicaSet:${rs.metadata.namespace ?? ""}/${rs.metadata.name}`),
+    };
+  };
   if (!currentHash || currentHash === stableHash) {
     const r = stableRs
       ? replicas(stableRs)
       : { ready: num(status.readyReplicas) ?? 0, desired: num(rec(rollout.spec).replicas) ?? 1 };
-    return [{ version: stableVersion, ...r, weight: 100 }];
+    return [{ version: stableVersion, ...r, weight: 100, ...pods(stableRs) }];
   }
   const canaryVersion = (currentRs && templateVersion(currentRs)) ?? desiredVersion;
   if (!canaryVersion) return `no ${LABELS.version} label on the canary's pods`;
@@ -521,13 +632,16 @@ function rolloutParts(rollout: KubeObject, replicaSets: KubeObject[]): Part[] | 
         ready: s.ready + c.ready,
         desired: s.desired + c.desired,
         weight: 100,
+        ...pods(currentRs, stableRs),
       },
     ];
   }
   return [
-    { version: stableVersion, ...replicas(stableRs), weight: 100 - weight },
+    { version: stableVersion, ...replicas(stableRs), weight: 100 - weight, ...pods(stableRs) },
     // An aborted canary serves nothing: it is no deployment any more.
-    ...(aborted ? [] : [{ version: canaryVersion, ...replicas(currentRs), weight }]),
+    ...(aborted
+      ? []
+      : [{ version: canaryVersion, ...replicas(currentRs), weight, ...pods(currentRs) }]),
   ];
 }
 
@@ -535,6 +649,8 @@ function inferenceServiceParts(isvc: KubeObject, pods: KubeObject[]): Part[] | s
   const latest = labels(isvc)[LABELS.version];
   if (!latest) return `no ${LABELS.version} label`;
   const previous = isvc.metadata.annotations?.[LABELS.previousVersion];
+  const podSpec = predictorSpec(isvc);
+  const spec = podSpec ? { podSpec } : {};
   const predictor = rec(rec(rec(isvc.status).components).predictor);
   const traffic = arr(predictor.traffic).map(rec);
   const mine = pods.filter(
@@ -552,7 +668,8 @@ function inferenceServiceParts(isvc: KubeObject, pods: KubeObject[]): Part[] | s
         .length,
     };
   };
-  if (traffic.length === 0) return [{ version: latest, ...podsOf(undefined), weight: 100 }];
+  if (traffic.length === 0)
+    return [{ version: latest, ...podsOf(undefined), weight: 100, ...spec, podKeys: [] }];
   const parts: Part[] = [];
   for (const t of traffic) {
     const percent = num(t.percent) ?? 0;
@@ -562,11 +679,13 @@ function inferenceServiceParts(isvc: KubeObject, pods: KubeObject[]): Part[] | s
       return `traffic goes to revision ${revision ?? "?"}, but no ${LABELS.previousVersion} annotation names its version`;
     const existing = parts.find((p) => p.version === version);
     const counts = podsOf(revision);
+    const key = revision ? [`revision:${isvc.metadata.namespace ?? ""}/${revision}`] : [];
     if (existing) {
       existing.weight = (existing.weight ?? 0) + percent;
       existing.ready += counts.ready;
       existing.desired += counts.desired;
-    } else parts.push({ version, ...counts, weight: percent });
+      existing.podKeys = [...(existing.podKeys ?? []), ...key];
+    } else parts.push({ version, ...counts, weight: percent, ...spec, podKeys: key });
   }
   // A canary Flightdeck aborted (all traffic back on the previous revision) serves nothing.
   if (isvc.metadata.annotations?.["flightdeck.dev/aborted"] === "true")
@@ -578,9 +697,11 @@ function deploymentParts(deployment: KubeObject): Part[] | string {
   const version = templateVersion(deployment);
   if (!version) return `no ${LABELS.version} label on the pod template`;
   const annotated = deployment.metadata.annotations?.[LABELS.trafficWeight];
+  const podSpec = templateSpec(deployment);
   return [
     {
       version,
+      ...(podSpec ? { podSpec } : {}),
       ready: num(deployment.status?.readyReplicas) ?? 0,
       desired: num(rec(deployment.spec).replicas) ?? 1,
       weight:
@@ -613,6 +734,11 @@ export function proportion(shares: number[]): number[] {
  * InferenceServices labelled with a model and an environment, with the traffic share of the
  * model's traffic in that environment on this cluster. Workloads whose labels do not say enough
  * are returned as problems, not guessed.
+ *
+ * Each version's GPUs per replica are what its pod template requests (a KServe predictor's
+ * containers, else its running pods'), and their family the one the template pins by the GPU
+ * product label, else that of the nodes its GPU pods run on (given `nodes`); a version that
+ * requests no GPU has no family.
  */
 export function servingDeployments(
   cluster: { name: string; region: string },
@@ -622,6 +748,8 @@ export function servingDeployments(
     rollouts: KubeObject[];
     inferenceServices: KubeObject[];
     pods: KubeObject[];
+    /** the cluster's nodes, for the GPU family of workloads whose template does not pin one */
+    nodes?: KubeObject[];
   },
 ): { deployments: ServingDeployment[]; problems: WorkloadProblem[] } {
   const problems: WorkloadProblem[] = [];
@@ -656,25 +784,74 @@ export function servingDeployments(
       parts: result,
     });
   };
-  for (const d of objects.deployments) consider("Deployment", d, deploymentParts);
-  for (const r of objects.rollouts)
-    consider("Rollout", r, (o) => rolloutParts(o, objects.replicaSets));
-  if (objects.inferenceServices.length > 0) {
-    // Each InferenceService's predictor pods, found in one pass over the cluster's pods.
-    const podsOf = new Map<string, KubeObject[]>();
-    for (const p of objects.pods) {
-      const owner = p.metadata.labels?.["serving.kserve.io/inferenceservice"];
-      if (!owner) continue;
-      const k = `${p.metadata.namespace}/${owner}`;
+  // One pass over the nodes and one over the pods: the GPU family of each node, each
+  // InferenceService's predictor pods, and what the running pods say per workload, ReplicaSet
+  // and KServe revision.
+  const nodeType = new Map<string, GpuType>();
+  for (const n of objects.nodes ?? []) {
+    const product = labels(n)[GPU_PRODUCT];
+    if (product) nodeType.set(n.metadata.name, gpuTypeOf(product));
+  }
+  const rsOwner = new Map<string, string>();
+  for (const rs of objects.replicaSets) {
+    const owner = rs.metadata.ownerReferences?.find(
+      (o) => o.kind === "Rollout" || o.kind === "Deployment",
+    );
+    const ns = rs.metadata.namespace ?? "";
+    if (owner) rsOwner.set(`${ns}/${rs.metadata.name}`, `${owner.kind}:${ns}/${owner.name}`);
+  }
+  const podsOf = new Map<string, KubeObject[]>();
+  const facts = new Map<string, PodFacts>();
+  for (const p of objects.pods) {
+    const isvc = labels(p)[ISVC_LABEL];
+    if (isvc) {
+      const k = `${p.metadata.namespace}/${isvc}`;
       const list = podsOf.get(k);
       if (list) list.push(p);
       else podsOf.set(k, [p]);
     }
-    for (const i of objects.inferenceServices)
-      consider("InferenceService", i, (o) =>
-        inferenceServiceParts(o, podsOf.get(`${o.metadata.namespace}/${o.metadata.name}`) ?? []),
-      );
+    if (!podActive(p)) continue;
+    const keys = podIndexKeys(p, rsOwner);
+    if (keys.length === 0) continue;
+    const gpus = podGpus(p);
+    const type = gpus > 0 ? nodeType.get(str(rec(p.spec).nodeName) ?? "") : undefined;
+    for (const k of keys) {
+      const f = facts.get(k) ?? { pods: 0, gpus: 0, types: new Map<GpuType, number>() };
+      f.pods += 1;
+      f.gpus = Math.max(f.gpus, gpus);
+      if (type) f.types.set(type, (f.types.get(type) ?? 0) + 1);
+      facts.set(k, f);
+    }
   }
+
+  for (const d of objects.deployments) consider("Deployment", d, deploymentParts);
+  for (const r of objects.rollouts)
+    consider("Rollout", r, (o) => rolloutParts(o, objects.replicaSets));
+  for (const i of objects.inferenceServices)
+    consider("InferenceService", i, (o) =>
+      inferenceServiceParts(o, podsOf.get(`${o.metadata.namespace}/${o.metadata.name}`) ?? []),
+    );
+
+  /** GPUs per replica and their family for one version of a workload, where they are known. */
+  const gpusOf = (w: Workload, p: Part): Pick<ServingDeployment, "gpusPerReplica" | "gpuType"> => {
+    // The version's own pods first, then the workload's.
+    const known = [...(p.podKeys ?? []), `${w.kind}:${w.namespace}/${w.name}`]
+      .map((k) => facts.get(k))
+      .filter((f): f is PodFacts => f !== undefined && f.pods > 0);
+    let gpus = p.podSpec ? specGpus(p.podSpec) : undefined;
+    // KServe fills in what its serving runtime requests: the running pods say what they hold.
+    if (w.kind === "InferenceService" && !gpus && known[0]) gpus = known[0].gpus;
+    if (gpus === undefined) return {};
+    if (gpus === 0) return { gpusPerReplica: 0 };
+    const pinned = p.podSpec ? podSpecGpuType(p.podSpec) : undefined;
+    const seen = known.find((f) => f.types.size > 0)?.types;
+    // The family most of the pods run on (on a tie, the first by name).
+    const ran = seen
+      ? [...seen.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0]
+      : undefined;
+    const type = pinned ?? ran;
+    return { gpusPerReplica: gpus, ...(type ? { gpuType: type } : {}) };
+  };
 
   // Weights are shares of the model's traffic in one environment on this cluster.
   const groups = new Map<string, Workload[]>();
@@ -697,10 +874,16 @@ export function servingDeployments(
       const existing = deployments.find(
         (d) => d.model === w.model && d.environment === w.environment && d.version === p.version,
       );
+      const gpus = gpusOf(w, p);
       if (existing) {
         existing.replicasReady += p.ready;
         existing.replicasDesired += p.desired;
         existing.trafficWeight += weight;
+        // The first part that knows them says what one replica takes.
+        if (existing.gpusPerReplica === undefined && gpus.gpusPerReplica !== undefined)
+          existing.gpusPerReplica = gpus.gpusPerReplica;
+        if (existing.gpuType === undefined && gpus.gpuType && existing.gpusPerReplica !== 0)
+          existing.gpuType = gpus.gpuType;
         return;
       }
       deployments.push({
@@ -713,6 +896,7 @@ export function servingDeployments(
         replicasDesired: p.desired,
         trafficWeight: weight,
         workload: { kind: w.kind, namespace: w.namespace, name: w.name },
+        ...gpus,
       });
     });
   }

@@ -72,6 +72,8 @@ import {
   servingDeployments,
   GPU_RESOURCE,
   type WorkloadProblem,
+  SERVING_POD_LABELS,
+  TRAINING_POD_LABELS,
 } from "./inventory";
 import { DEFAULT_TIMING, Reflector, type ReflectorTiming, type ResourceKind } from "./reflector";
 import { pytorchJobStates, TRAINING_LABELS } from "./training";
@@ -104,10 +106,20 @@ function slimPod(pod: KubeObject): KubeObject {
       name: pod.metadata.name,
       namespace: pod.metadata.namespace,
       resourceVersion: pod.metadata.resourceVersion,
+      // What says whose pod it is: serving or training (the Capacity split), and which
+      // workload's version (GPUs per replica and their type).
       labels: pick(pod.metadata.labels, [
-        "serving.kserve.io/inferenceservice",
         "serving.knative.dev/revision",
+        "pod-template-hash",
+        ...SERVING_POD_LABELS,
+        ...TRAINING_POD_LABELS,
       ]) as Record<string, string>,
+      ownerReferences: (pod.metadata.ownerReferences ?? []).map((o) => ({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.name,
+        uid: o.uid,
+      })),
     },
     spec: {
       nodeName: spec.nodeName,
@@ -597,6 +609,7 @@ export class KubernetesPlatform
             rollouts: c.items("rollouts"),
             inferenceServices: c.items("inferenceServices"),
             pods: c.items("pods"),
+            nodes: c.items("nodes"),
           },
         ),
     );

@@ -586,3 +586,257 @@ describe("serving workloads", () => {
     ]);
   });
 });
+
+describe("GPUs a serving replica takes", () => {
+  const cluster = { name: "c1", region: "us-east-1" };
+  const empty = { deployments: [], replicaSets: [], rollouts: [], inferenceServices: [], pods: [] };
+  const servingLabels = (model: string) => ({
+    "flightdeck.dev/model": model,
+    "flightdeck.dev/environment": "production",
+  });
+  const container = (gpus: number) => ({
+    name: "server",
+    image: "registry.example.com/models/m:1",
+    resources: {
+      requests: { cpu: "4", ...(gpus ? { "nvidia.com/gpu": String(gpus) } : {}) },
+      limits: { memory: "16Gi", ...(gpus ? { "nvidia.com/gpu": String(gpus) } : {}) },
+    },
+  });
+  const podTemplate = (version: string, gpus: number, spec: Record<string, unknown> = {}) => ({
+    metadata: { labels: { "flightdeck.dev/version": version } },
+    spec: { containers: [container(gpus)], ...spec },
+  });
+  const dep = (
+    name: string,
+    gpus: number,
+    spec: Record<string, unknown> = {},
+    version = "1.0.0",
+  ): KubeObject => ({
+    metadata: { name, namespace: "serve", labels: servingLabels(name) },
+    spec: { replicas: 2, template: podTemplate(version, gpus, spec) },
+    status: { readyReplicas: 2 },
+  });
+  /** A pod of a ReplicaSet, as the API returns it: owner reference and template hash label. */
+  const rsPod = (
+    rs: string,
+    hashLabel: string,
+    hash: string,
+    i: number,
+    nodeName: string,
+    gpus: number,
+    owned = true,
+  ): KubeObject => {
+    const p = pod(`${rs}-${hash}-x${i}abc`, nodeName, gpus, {
+      namespace: "serve",
+      labels: { [hashLabel]: hash },
+    });
+    return {
+      ...p,
+      metadata: {
+        ...p.metadata,
+        ...(owned
+          ? {
+              ownerReferences: [
+                { apiVersion: "apps/v1", kind: "ReplicaSet", name: `${rs}-${hash}`, uid: `u-${i}` },
+              ],
+            }
+          : {}),
+      },
+    };
+  };
+  const gpusOf = (deployments: { version: string; gpusPerReplica?: number; gpuType?: string }[]) =>
+    deployments.map((d) => [d.version, d.gpusPerReplica, d.gpuType]);
+
+  it("reads a Deployment's GPUs from its pod template and their family from its nodeSelector", () => {
+    const { deployments } = servingDeployments(cluster, {
+      ...empty,
+      deployments: [
+        dep("ranker", 2, { nodeSelector: { "nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3" } }),
+      ],
+    });
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]).toMatchObject({ model: "ranker", gpusPerReplica: 2, gpuType: "H100" });
+  });
+
+  it("reads the family a required node affinity pins, and only when every choice is of one family", () => {
+    const affinity = (...terms: string[][]) => ({
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: terms.map((values) => ({
+              matchExpressions: [
+                { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+                { key: "nvidia.com/gpu.product", operator: "In", values },
+              ],
+            })),
+          },
+        },
+      },
+    });
+    const { deployments } = servingDeployments(cluster, {
+      ...empty,
+      deployments: [
+        dep("pinned", 4, affinity(["NVIDIA-H100-80GB-HBM3"], ["NVIDIA-H100-NVL"])),
+        dep("either", 4, affinity(["NVIDIA-H100-80GB-HBM3", "NVIDIA-A100-SXM4-80GB"])),
+      ],
+    });
+    expect(deployments.map((d) => [d.model, d.gpusPerReplica, d.gpuType])).toEqual([
+      ["either", 4, undefined],
+      ["pinned", 4, "H100"],
+    ]);
+  });
+
+  it("takes an Argo Rollout's GPU family from the nodes its pods run on, each version its own", () => {
+    const rollout: KubeObject = {
+      metadata: { name: "ranker-xl", namespace: "serve", uid: "r-1", labels: servingLabels("x") },
+      spec: {
+        replicas: 3,
+        template: podTemplate("2.1.0", 1),
+        strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
+      },
+      status: {
+        stableRS: "aaa",
+        currentPodHash: "bbb",
+        currentStepIndex: 1,
+        canary: { weights: { canary: { weight: 20 }, stable: { weight: 80 } } },
+      },
+    };
+    const rs = (hash: string, version: string): KubeObject => ({
+      metadata: {
+        name: `ranker-xl-${hash}`,
+        namespace: "serve",
+        labels: { "rollouts-pod-template-hash": hash },
+        ownerReferences: [
+          { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "ranker-xl", uid: "r-1" },
+        ],
+      },
+      spec: { replicas: 2, template: podTemplate(version, 1) },
+      status: { readyReplicas: 2 },
+    });
+    const hashLabel = "rollouts-pod-template-hash";
+    const { deployments, problems } = servingDeployments(cluster, {
+      ...empty,
+      rollouts: [rollout],
+      replicaSets: [rs("aaa", "2.0.0"), rs("bbb", "2.1.0")],
+      nodes: [
+        node("a100-1", { pool: "a100", product: "NVIDIA-A100-SXM4-80GB" }),
+        node("a100-2", { pool: "a100", product: "NVIDIA-A100-SXM4-80GB" }),
+        node("h100-1", { product: "NVIDIA-H100-80GB-HBM3" }),
+        node("cpu-1", { pool: "cpu", product: "", gpus: 0 }),
+      ],
+      pods: [
+        rsPod("ranker-xl", hashLabel, "aaa", 1, "a100-1", 1),
+        rsPod("ranker-xl", hashLabel, "aaa", 2, "a100-2", 1),
+        rsPod("ranker-xl", hashLabel, "bbb", 3, "h100-1", 1),
+        // Another workload's pods on other nodes say nothing about this one.
+        pod("other", "cpu-1", 0, { namespace: "serve" }),
+      ],
+    });
+    expect(problems).toEqual([]);
+    expect(gpusOf(deployments)).toEqual([
+      ["2.0.0", 1, "A100"],
+      ["2.1.0", 1, "H100"],
+    ]);
+  });
+
+  it("finds a Deployment's pods by their ReplicaSet's name and hash where no owner is recorded", () => {
+    const { deployments } = servingDeployments(cluster, {
+      ...empty,
+      deployments: [dep("embedder", 1)],
+      nodes: [node("l4-1", { pool: "l4", product: "NVIDIA-L4" })],
+      pods: [
+        rsPod("embedder", "pod-template-hash", "5d8f7c9b6", 1, "l4-1", 1, false),
+        rsPod("embedder", "pod-template-hash", "5d8f7c9b6", 2, "l4-1", 1, false),
+      ],
+    });
+    expect(deployments[0]).toMatchObject({ gpusPerReplica: 1, gpuType: "L4" });
+    // Without the nodes, the family is unknown, never guessed.
+    const blind = servingDeployments(cluster, { ...empty, deployments: [dep("embedder", 1)] });
+    expect(blind.deployments[0]?.gpusPerReplica).toBe(1);
+    expect(blind.deployments[0]).not.toHaveProperty("gpuType");
+  });
+
+  it("reads an InferenceService's GPUs from its predictor, or from its pods where the runtime sets them", () => {
+    const isvc = (name: string, predictor: Record<string, unknown>): KubeObject => ({
+      metadata: {
+        name,
+        namespace: "serve",
+        labels: { ...servingLabels(name), "flightdeck.dev/version": "3.0.0" },
+      },
+      spec: { predictor },
+      status: {},
+    });
+    const isvcPod = (owner: string, i: number, nodeName: string, gpus: number) =>
+      pod(`${owner}-predictor-${i}`, nodeName, gpus, {
+        namespace: "serve",
+        labels: { "serving.kserve.io/inferenceservice": owner },
+      });
+    const { deployments, problems } = servingDeployments(cluster, {
+      ...empty,
+      inferenceServices: [
+        isvc("fraud", {
+          model: {
+            modelFormat: { name: "pytorch" },
+            storageUri: "s3://models/fraud/3.0.0",
+            resources: { limits: { "nvidia.com/gpu": "1", memory: "8Gi" } },
+          },
+        }),
+        isvc("summarizer", { model: { modelFormat: { name: "huggingface" } } }),
+        isvc("scaled-to-zero", { model: { modelFormat: { name: "huggingface" } } }),
+      ],
+      nodes: [node("l4-1", { pool: "l4", product: "NVIDIA-L4" })],
+      pods: [isvcPod("fraud", 1, "l4-1", 1), isvcPod("summarizer", 1, "l4-1", 2)],
+    });
+    expect(problems).toEqual([]);
+    expect(deployments.map((d) => [d.model, d.gpusPerReplica, d.gpuType])).toEqual([
+      ["fraud", 1, "L4"],
+      ["scaled-to-zero", undefined, undefined],
+      ["summarizer", 2, "L4"],
+    ]);
+  });
+
+  it("says a CPU-only model takes no GPU and has no GPU family, wherever its pods run", () => {
+    const { deployments } = servingDeployments(cluster, {
+      ...empty,
+      deployments: [dep("tokenizer", 0)],
+      nodes: [node("h100-1")],
+      pods: [rsPod("tokenizer", "pod-template-hash", "7f9c", 1, "h100-1", 0)],
+    });
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]?.gpusPerReplica).toBe(0);
+    expect(deployments[0]).not.toHaveProperty("gpuType");
+  });
+
+  it("keeps the first version's GPUs that knows them when workloads of one version merge", () => {
+    const unknown: KubeObject = {
+      metadata: { name: "a-blue", namespace: "serve", labels: servingLabels("a") },
+      spec: { replicas: 1, template: { metadata: { labels: { "flightdeck.dev/version": "1" } } } },
+      status: { readyReplicas: 1 },
+    };
+    const green = dep(
+      "a-green",
+      4,
+      { nodeSelector: { "nvidia.com/gpu.product": "NVIDIA-H200" } },
+      "1",
+    );
+    green.metadata.labels = servingLabels("a");
+    const other = dep(
+      "a-red",
+      8,
+      { nodeSelector: { "nvidia.com/gpu.product": "NVIDIA-B200" } },
+      "1",
+    );
+    other.metadata.labels = servingLabels("a");
+    const { deployments } = servingDeployments(cluster, {
+      ...empty,
+      deployments: [unknown, green, other],
+    });
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]).toMatchObject({
+      replicasReady: 5,
+      gpusPerReplica: 4,
+      gpuType: "H200",
+      workload: { kind: "Deployment", namespace: "serve", name: "a-blue" },
+    });
+  });
+});
