@@ -107,7 +107,11 @@ function drainModel(plan: ModelPlan, s: ModelServingDetail, region: string): Dra
       hpaSet: changes && r?.autoscaler ? { min: Math.max(1, min), max } : null,
       replicasBefore: rp.replicasNow,
       // what the step waits for: never more than the GPUs and the autoscaler allow
-      replicasNeeded: Math.min(rp.replicasNeeded, rp.gpuCeiling, max > 0 ? max : rp.replicasNeeded),
+      replicasNeeded: Math.min(
+        rp.replicasNeeded,
+        rp.gpuCeiling ?? Infinity,
+        max > 0 ? max : rp.replicasNeeded,
+      ),
       baseline: { errorRate: r?.errorRate ?? null, p99Ms: r?.p99Ms ?? null },
     };
   });

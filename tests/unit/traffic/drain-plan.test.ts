@@ -339,15 +339,6 @@ describe("planModel", () => {
     expect(exact.reason).toBe("0% headroom left after absorbing 100 req/s, under the 20% asked.");
   });
 
-  it("treats a GPU count per replica under 1 as 1", () => {
-    const eu = receiver(
-      plan(model([region("us"), region("eu", { gpusPerReplica: 0, freeGpus: 10 })])),
-      "eu",
-    );
-    expect(eu.gpuCeiling).toBe(14);
-    expect(eu.extraGpus).toBe(4);
-  });
-
   it("is impossible for a model serving only the drained region", () => {
     const p = plan(model([region("us")]));
     expect(p.verdict).toBe("impossible");
@@ -467,6 +458,25 @@ describe("planModel", () => {
     expect(eu.gpuCeiling).toBe(16);
     expect(eu.extraGpus).toBe(2);
     expect(eu.reason).toBe("2 more replicas (2 GPUs) absorb 100 req/s, 20% headroom left.");
+  });
+
+  it("bounds a model served on CPUs by its autoscaler only, not by GPUs it does not take", () => {
+    const cpu = { gpusPerReplica: 0, gpuType: "other", freeGpus: 0, quotaLeftGpus: 0 };
+    const eu = receiver(plan(model([region("us", cpu), region("eu", cpu)])), "eu");
+    expect(eu.gpuCeiling).toBeNull();
+    expect(eu.extraGpus).toBe(0);
+    expect(eu.verdict).toBe("safe");
+    expect(eu.replicasNeeded).toBe(8);
+    expect(eu.headroomAfter).toBeCloseTo(0.2);
+    const capped = receiver(
+      plan(
+        model([region("us", cpu), region("eu", { ...cpu, hpa: { min: 2, max: 6, current: 4 } })]),
+      ),
+      "eu",
+    );
+    expect(capped.verdict).toBe("tight");
+    expect(capped.suggestedMax).toBe(10);
+    expect(regionCeilingRps([region("eu", cpu)])).toBe(10 * 25);
   });
 
   it("does not count replicas waiting for GPUs as holding them", () => {

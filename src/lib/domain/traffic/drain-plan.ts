@@ -88,8 +88,8 @@ export interface RegionPlan {
   hpaMax: number | null;
   /** the maximum after the plan's raise, when it raises one */
   hpaMaxPlanned: number | null;
-  /** the replicas the free GPUs (and quota) allow, at most */
-  gpuCeiling: number;
+  /** the replicas the free GPUs (and quota) allow, at most; null when replicas take no GPU */
+  gpuCeiling: number | null;
   /** extra GPUs the needed replicas take */
   extraGpus: number;
   freeGpus: number;
@@ -203,12 +203,15 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
     const hpaMaxPlanned =
       hpaMax !== null && raised !== undefined && raised > hpaMax ? raised : null;
     const maxAllowed = hpaMaxPlanned ?? hpaMax;
+    // A model served on CPUs: no GPU or GPU quota bounds its replicas, its autoscaler does.
+    const cpuOnly = r.gpusPerReplica <= 0;
     const gpr = Math.max(1, r.gpusPerReplica);
     const fitFree = replicasThatFit(r.freeNodes, r.freeGpus, gpr);
     // A quota counts every replica created, waiting or not; free GPUs only the placed ones.
     const fitQuota =
       r.quotaLeftGpus === null ? Infinity : Math.floor(Math.max(0, r.quotaLeftGpus) / gpr);
-    const gpuCeiling = Math.min(held + fitFree, replicasNow + fitQuota);
+    const gpuCeiling = cpuOnly ? null : Math.min(held + fitFree, replicasNow + fitQuota);
+    const gpuBound = gpuCeiling ?? Infinity;
     const base = {
       region: r.region,
       cluster: r.cluster,
@@ -239,14 +242,14 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
       r.hpa?.min ?? 0,
       perReplica ? Math.ceil(afterRps / perReplica - 1e-9) : 0,
     );
-    const extraGpus = Math.max(0, needed - held) * gpr;
-    const ceiling = Math.min(maxAllowed ?? Infinity, gpuCeiling);
+    const extraGpus = cpuOnly ? 0 : Math.max(0, needed - held) * gpr;
+    const ceiling = Math.min(maxAllowed ?? Infinity, gpuBound);
     const headroomAfter =
       needed > 0 && Number.isFinite(ceiling) ? (ceiling - needed) / ceiling : null;
     // The maximum that would leave the asked headroom, or as near as the GPUs allow (still
     // worth raising when the autoscaler, not the GPUs, stops short of the replicas needed).
     const wantMax = Math.ceil(needed / (1 - Math.min(0.95, opts.headroom)) - 1e-9);
-    const reachable = Math.min(wantMax, gpuCeiling);
+    const reachable = Math.min(wantMax, gpuBound);
     const suggestedMax =
       hpaMax !== null && reachable > (maxAllowed ?? 0) && reachable >= needed ? reachable : null;
     const partly =
@@ -254,11 +257,11 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
         ? ` (all the free GPUs allow; ${pct(opts.headroom)} headroom would take ${wantMax})`
         : "";
     // Raised ahead of traffic, never lowered: null unless it is above the minimum in force.
-    const minTarget = Math.min(needed, maxAllowed ?? needed, gpuCeiling);
+    const minTarget = Math.min(needed, maxAllowed ?? needed, gpuBound);
     const raiseMinTo = r.hpa && minTarget > r.hpa.min ? minTarget : null;
     let verdict: Verdict;
     let reason: string;
-    if (needed > gpuCeiling) {
+    if (needed > gpuBound) {
       verdict = "impossible";
       const quotaBound = replicasNow + fitQuota < held + fitFree;
       // Enough free GPUs in all, but not enough on any node for a whole replica.
@@ -403,12 +406,15 @@ export function regionCeilingRps(serving: readonly RegionServing[]): number {
     const key = `${r.cluster}/${r.gpuType}`;
     const pool = free.get(key) ?? { gpus: r.freeGpus, nodes: r.freeNodes };
     const held = r.heldReplicas ?? r.readyReplicas;
-    const fit = replicasThatFit(pool.nodes, pool.gpus, gpr);
+    const cpuOnly = r.gpusPerReplica <= 0;
+    const fit = cpuOnly ? Infinity : replicasThatFit(pool.nodes, pool.gpus, gpr);
     const quota =
-      r.quotaLeftGpus === null ? Infinity : Math.floor(Math.max(0, r.quotaLeftGpus) / gpr);
+      cpuOnly || r.quotaLeftGpus === null
+        ? Infinity
+        : Math.floor(Math.max(0, r.quotaLeftGpus) / gpr);
     const max = r.hpa?.max ?? r.readyReplicas;
     const replicas = Math.max(r.readyReplicas, Math.min(max, held + Math.min(fit, quota)));
-    const added = Math.max(0, replicas - held);
+    const added = cpuOnly ? 0 : Math.max(0, replicas - held);
     free.set(key, {
       gpus: Math.max(0, pool.gpus - added * gpr),
       nodes: pool.nodes ? placeReplicas(pool.nodes, gpr, added) : undefined,

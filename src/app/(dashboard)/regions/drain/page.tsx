@@ -212,7 +212,7 @@ export default async function DrainPlanPage({ searchParams }: { searchParams: Se
                       </TableCell>
                       <TableCell className="text-right tabular-nums">
                         {r.headroomAfter !== null && r.headroomAfter < 0
-                          ? `none (${r.replicasNeeded - Math.min(r.hpaMaxPlanned ?? r.hpaMax ?? r.gpuCeiling, r.gpuCeiling)} replicas short)`
+                          ? `none (${r.replicasNeeded - Math.min(r.hpaMaxPlanned ?? r.hpaMax ?? Infinity, r.gpuCeiling ?? Infinity)} replicas short)`
                           : pctText(r.headroomAfter)}
                       </TableCell>
                       <TableCell className="min-w-64">
