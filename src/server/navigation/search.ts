@@ -340,6 +340,44 @@ async function clusters(t: Terms): Promise<SearchResult[]> {
   }));
 }
 
+/** Training statuses on-call looks for first, ahead of queued and finished jobs. */
+const ACTIVE_TRAINING_SQL = Prisma.raw(`'failed', 'restarting', 'running', 'checkpointing'`);
+
+/** Training jobs by name (typos forgiven), the closest first, then failing and running ones. */
+async function trainingJobs(t: Terms): Promise<SearchResult[]> {
+  // "#42" is an incident's or promotion's number, not the run number ending a job's name
+  if (!t.name || t.number !== null) return [];
+  const rows = await db().$queryRaw<
+    {
+      name: string;
+      status: string;
+      model: string;
+      cluster: string;
+      stepsDone: number;
+      stepsTotal: number;
+    }[]
+  >`
+    SELECT j."name", j."status"::text AS "status", m."name" AS "model", c."name" AS "cluster",
+           j."stepsDone", j."stepsTotal"
+    FROM "TrainingJob" j
+    JOIN "Model" m ON m."id" = j."modelId"
+    JOIN "Cluster" c ON c."id" = j."clusterId"
+    WHERE j."name" % ${t.name} OR j."name" ILIKE ${t.contains}
+    ORDER BY (j."name" ILIKE ${t.prefix}) DESC, similarity(j."name", ${t.name}) DESC,
+             (j."status" IN (${ACTIVE_TRAINING_SQL})) DESC, j."startedAt" DESC, j."name"
+    LIMIT ${PER_KIND}`;
+  return rows.map((j) => ({
+    kind: "training",
+    key: `training:${j.name}`,
+    title: j.name,
+    detail: `${j.status} · ${j.model} · ${j.cluster} · ${
+      j.stepsTotal > 0 ? Math.floor((j.stepsDone / j.stepsTotal) * 100) : 0
+    }% of ${j.stepsTotal.toLocaleString("en-US")} steps`,
+    href: `/training/${encodeURIComponent(j.name)}`,
+    actions: [],
+  }));
+}
+
 /**
  * The command palette's answer: pages, then objects by name or number, each with the actions
  * this person may take on it. An empty query lists what on-call looks for first: open
@@ -362,6 +400,7 @@ export async function search(actor: Actor | null, raw: string): Promise<SearchRe
     promotions(actor, t),
     slos(t),
     clusters(t),
+    trainingJobs(t),
   ]);
   return [...matchPages(q.text, pages).map(pageResult), ...found.flat()];
 }

@@ -1284,6 +1284,10 @@ const MUTATING_ROUTES: Record<string, { methods: string[] }> = {
   "src/app/api/v1/slos/[name]/route.ts": { methods: ["PUT", "DELETE"] },
   "src/app/api/v1/slos/import/route.ts": { methods: ["POST"] },
   "src/app/api/v1/alerts/alertmanager/route.ts": { methods: ["POST"] },
+  // the drain actions' services over HTTP: tests/integration/traffic/drains-api.test.ts as a
+  // team's token, another team's engineer, a viewer and without credentials
+  "src/app/api/v1/drains/route.ts": { methods: ["POST"] },
+  "src/app/api/v1/drains/[id]/route.ts": { methods: ["POST"] },
   // admins only, tokens refused: tests/integration/config/api.test.ts as each caller
   "src/app/api/v1/config/apply/route.ts": { methods: ["POST"] },
   // no session or token: PagerDuty's signature under the channel's secret authenticates it

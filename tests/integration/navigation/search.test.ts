@@ -152,6 +152,36 @@ describe("search", () => {
     );
   });
 
+  it("finds a training job by its name, with a typo, and opens its page", async () => {
+    const job = await prisma.trainingJob.findFirstOrThrow({
+      orderBy: { name: "asc" },
+      include: { model: true },
+    });
+    const first = (await search(viewer, job.name)).find((r) => r.kind === "training");
+    expect(first).toMatchObject({
+      key: `training:${job.name}`,
+      title: job.name,
+      href: `/training/${encodeURIComponent(job.name)}`,
+      actions: [],
+    });
+    expect(first?.detail).toContain(job.status);
+    expect(first?.detail).toContain(job.model.name);
+    // one letter left out of the model's part of the name
+    const typo = job.name.replace(job.model.name, job.model.name.slice(0, -1));
+    const found = (await search(viewer, typo)).filter((r) => r.kind === "training");
+    expect(found.map((r) => r.title)).toContain(job.name);
+    // a model's name lists at most five of its jobs, each its own page
+    const jobs = (await search(viewer, job.model.name)).filter((r) => r.kind === "training");
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(jobs.length).toBeLessThanOrEqual(5);
+    for (const r of jobs) expect(r.href).toBe(`/training/${encodeURIComponent(r.title)}`);
+    // nothing for a name no job has, and no training job for an incident's number
+    expect((await search(viewer, "zzqx-no-such-job")).some((r) => r.kind === "training")).toBe(
+      false,
+    );
+    expect((await search(viewer, "#1")).some((r) => r.kind === "training")).toBe(false);
+  });
+
   it("lists pages the person may open, and no admin page for a viewer", async () => {
     expect((await search(viewer, "incidnets"))[0]).toMatchObject({
       kind: "page",
@@ -203,6 +233,20 @@ describe("GET /api/v1/search", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { results: { kind: string; title: string }[] };
     expect(body.results.some((r) => r.kind === "model" && r.title === "ranker-xl")).toBe(true);
+  });
+
+  it("answers training jobs by name", async () => {
+    const job = await prisma.trainingJob.findFirstOrThrow({ orderBy: { name: "desc" } });
+    const body = (await (await get(job.name)).json()) as {
+      results: { kind: string; title: string; href: string }[];
+    };
+    expect(body.results).toContainEqual(
+      expect.objectContaining({
+        kind: "training",
+        title: job.name,
+        href: `/training/${encodeURIComponent(job.name)}`,
+      }),
+    );
   });
 
   it("refuses a query that is too long, and a caller without credentials", async () => {

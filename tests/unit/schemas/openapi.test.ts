@@ -5,6 +5,7 @@ import { z } from "zod";
 import {
   API_OPERATIONS,
   openApiDocument,
+  type drainResponseSchema,
   type responseSchemas,
 } from "@/app/api/v1/openapi.json/operations";
 import {
@@ -22,6 +23,7 @@ import type { ModelVersionDto } from "@/server/models/register-version";
 import type { ChaosRow } from "@/server/fleet/chaos";
 import type { ApplyResult } from "@/server/slos/definitions";
 import type { ConfigOutcomeView } from "@/server/config/apply";
+import type { DrainJson, DrainSummaryJson } from "@/app/api/v1/drains/json";
 import packageJson from "../../../package.json";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -245,6 +247,23 @@ describe("the OpenAPI document", () => {
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
   });
 
+  it("lets a team's token drain its models, and anyone who reads follow drains and training", () => {
+    expect(operationAt("post", "/api/v1/drains").security).toEqual([
+      { apiToken: ["traffic.shift"] },
+      { sessionCookie: [] },
+    ]);
+    expect(operationAt("post", "/api/v1/drains/{id}").security).toEqual([
+      { apiToken: ["traffic.shift"] },
+      { sessionCookie: [] },
+    ]);
+    for (const p of ["/api/v1/drains", "/api/v1/drains/{id}", "/api/v1/training/{name}"])
+      expect(operationAt("get", p).security[0]).toEqual({ apiToken: ["fleet.read"] });
+    expect(operationAt("post", "/api/v1/drains").requestBody?.content["application/json"]).toEqual({
+      schema: { $ref: "#/components/schemas/DrainStart" },
+    });
+    expect(component("DrainCommand").required).toEqual(["command", "expectedVersion"]);
+  });
+
   it("lets tokens call what their scopes allow, chaos only with a session, and itself publicly", () => {
     expect(operationAt("post", "/api/v1/models/{model}/versions").security).toEqual([
       { apiToken: ["model.register"] },
@@ -281,6 +300,16 @@ describe("the OpenAPI document", () => {
     >();
     expectTypeOf<Keys<z.output<typeof responseSchemas.configApplyResult>>>().toEqualTypeOf<
       Keys<ConfigOutcomeView>
+    >();
+    expectTypeOf<Keys<z.output<typeof responseSchemas.drainSummary>>>().toEqualTypeOf<
+      Keys<DrainSummaryJson>
+    >();
+    expectTypeOf<Keys<z.output<typeof drainResponseSchema>>>().toEqualTypeOf<Keys<DrainJson>>();
+    type Plan = DrainJson["plan"][number];
+    type PlanSchema = z.output<typeof drainResponseSchema>["plan"][number];
+    expectTypeOf<Keys<PlanSchema>>().toEqualTypeOf<Keys<Plan>>();
+    expectTypeOf<Keys<PlanSchema["receiving"][number]>>().toEqualTypeOf<
+      Keys<Plan["receiving"][number]>
     >();
   });
 });

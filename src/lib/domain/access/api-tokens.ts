@@ -10,6 +10,8 @@ export const TOKEN_SCOPES = [
   "incident.work",
   "rollout.operate",
   "slo.manage",
+  // drains and failovers over /api/v1/drains, of the token's own team's models only
+  "traffic.shift",
 ] as const satisfies readonly Permission[];
 
 /**

@@ -16,6 +16,7 @@ export const SEARCH_KINDS = [
   "promotion",
   "slo",
   "cluster",
+  "training",
 ] as const;
 export type SearchKind = (typeof SEARCH_KINDS)[number];
 
@@ -28,6 +29,7 @@ export const SEARCH_KIND_LABELS: Record<SearchKind, string> = {
   promotion: "Promotions",
   slo: "SLOs",
   cluster: "Clusters",
+  training: "Training jobs",
 };
 
 /** An action on a result: it opens the object's page with the action's confirmation showing. */

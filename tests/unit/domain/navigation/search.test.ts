@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   PALETTE_PAGES,
+  SEARCH_KINDS,
+  SEARCH_KIND_LABELS,
   actHref,
   editDistance,
   fuzzyScore,
@@ -35,6 +37,15 @@ describe("parseQuery", () => {
       version: null,
       number: null,
     });
+  });
+
+  it("keeps a training job's name whole, its run number included", () => {
+    expect(parseQuery("ranker-xl-train-003")).toMatchObject({
+      name: "ranker-xl-train-003",
+      version: null,
+      number: null,
+    });
+    expect(parseQuery("Ranker-XL-Train-0042").name).toBe("ranker-xl-train-0042");
   });
 
   it("is empty for an empty or blank query, and cut at the maximum length", () => {
@@ -89,6 +100,14 @@ describe("fuzzyScore", () => {
   it("needs every query word to match", () => {
     expect(fuzzyScore("audit banana", "Audit log")).toBe(0);
     expect(fuzzyScore("", "Audit log")).toBe(0);
+  });
+});
+
+describe("result kinds", () => {
+  it("label every kind, training jobs included, in the palette's order", () => {
+    expect(SEARCH_KINDS).toContain("training");
+    expect(Object.keys(SEARCH_KIND_LABELS)).toEqual([...SEARCH_KINDS]);
+    expect(SEARCH_KIND_LABELS.training).toBe("Training jobs");
   });
 });
 

@@ -10,7 +10,9 @@ import { CHAOS_KINDS, startChaosSchema } from "@/lib/schemas/chaos";
 import { registerModelVersionSchema } from "@/lib/schemas/model-version";
 import { promotionListQuerySchema } from "@/lib/schemas/promotions";
 import { searchQuerySchema, searchResponseSchema } from "@/lib/schemas/search";
-import { drainPlanOptionsSchema } from "@/lib/schemas/traffic";
+import { drainPlanOptionsSchema, startDrainSchema } from "@/lib/schemas/traffic";
+import { drainCommandBodySchema } from "@/lib/schemas/traffic-api";
+import { trainingListQuerySchema } from "@/lib/schemas/training-api";
 import { capacityFilterSchema, placementQuerySchema } from "@/lib/schemas/capacity";
 import { configApplyQuerySchema, configApplyResultSchema } from "@/lib/schemas/config";
 import { fleetConfigSchema } from "@/lib/domain/config/schema";
@@ -171,6 +173,26 @@ export const responseSchemas = {
     openDrain: z.object({ id: z.string(), phase: z.string() }).nullable(),
     errors: z.array(z.string()),
   }),
+  drainSummary: z.object({
+    id: z.string(),
+    region: z.string().describe("the drained region"),
+    kind: z.enum(["drain", "failover"]),
+    scope: z.string().describe('"every model", "team <name>", or the model\'s name'),
+    phase: z.enum(["draining", "drained", "undraining", "undrained"]),
+    paused: z.boolean(),
+    pauseReason: z.string().nullable(),
+    blockedReason: z
+      .string()
+      .nullable()
+      .describe("what the engine waits for before the next step (it tries again)"),
+    step: z.int().describe("the index in `steps` applied last; -1 before the first"),
+    steps: z.array(z.int()).describe("percent of the region's traffic moved at each step"),
+    models: z.int().describe("how many models the drain moves"),
+    createdBy: z.string().describe('the starting user\'s email, or "token:<name>"'),
+    createdAt: timestamp,
+    endedAt: timestamp.nullable(),
+    version: z.int().describe("send it back as `expectedVersion` with a command"),
+  }),
   page: z.object({
     rows: z.array(z.unknown()),
     total: z.int(),
@@ -186,12 +208,83 @@ export const responseSchemas = {
   }),
 };
 
+const autoscalerBounds = z
+  .object({ min: z.int(), max: z.int() })
+  .nullable()
+  .describe("an autoscaler's minimum and maximum replicas");
+
+/** One drain (GET /api/v1/drains/{id}); the start and the commands answer it too. */
+export const drainResponseSchema = responseSchemas.drainSummary.extend({
+  reason: z.string().nullable(),
+  headroom: z.int().describe("percent of headroom each receiving region was to keep"),
+  stepSeconds: z.int().describe("how long each step holds, with analysis, before the next"),
+  stepAppliedAt: timestamp.nullable(),
+  waitingSince: timestamp.nullable(),
+  canAct: z.boolean().describe("whether the caller may pause, resume or undrain it"),
+  plan: z
+    .array(
+      z.object({
+        model: z.string(),
+        verdict: z.enum(["safe", "tight", "impossible"]),
+        reasons: z.array(z.string()),
+        dialsBefore: z
+          .record(z.string(), z.number())
+          .describe("every region's traffic dial before the drain"),
+        receiving: z.array(
+          z.object({
+            region: z.string(),
+            cluster: z.string(),
+            replicasBefore: z.int(),
+            replicasNeeded: z.int(),
+            autoscalerBefore: autoscalerBounds,
+            autoscalerSet: autoscalerBounds.describe(
+              "the bounds the drain set ahead of traffic (restored on undrain); null: unchanged",
+            ),
+            baseline: z.object({
+              errorRate: z.number().nullable(),
+              p99Ms: z.number().nullable(),
+            }),
+          }),
+        ),
+      }),
+    )
+    .describe("each model's capacity check and autoscaler changes as the drain started"),
+  events: z
+    .array(
+      z.object({
+        at: timestamp,
+        kind: z.string(),
+        message: z.string(),
+        actor: z.string().nullable(),
+      }),
+    )
+    .describe("the timeline, newest first (the last 200)"),
+});
+
 const ModelVersionRegistration = named("ModelVersionRegistration", registerModelVersionSchema);
 const ModelVersion = named("ModelVersion", responseSchemas.modelVersion);
 const Me = named("Me", responseSchemas.me);
 const SearchResults = named("SearchResults", searchResponseSchema);
 const Regions = named("Regions", responseSchemas.regions);
 const DrainPlan = named("DrainPlan", responseSchemas.drainPlan);
+const DrainStart = named("DrainStart", startDrainSchema);
+const DrainCommand = named("DrainCommand", drainCommandBodySchema);
+const Drain = named("Drain", drainResponseSchema);
+const DrainStarted = named(
+  "DrainStarted",
+  drainResponseSchema.extend({
+    alreadyRunning: z
+      .boolean()
+      .describe("true when this drain was already in progress: nothing new was started"),
+  }),
+);
+const DrainCommandResult = named(
+  "DrainCommandResult",
+  drainResponseSchema.extend({
+    changed: z.boolean().describe("false when the command was already in force"),
+  }),
+);
+const DrainList = named("DrainList", z.object({ drains: z.array(responseSchemas.drainSummary) }));
 const SloDefinition = named("SloDefinition", sloSpecSchema);
 const VersionedSloDefinition = named("VersionedSloDefinition", responseSchemas.versionedSlo);
 const SloImport = named("SloImport", sloImportSchema);
@@ -671,7 +764,8 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     method: "GET",
     path: "/api/v1/search",
     operationId: "search",
-    summary: "Search pages, incidents, rollouts, models, versions, promotions, SLOs and clusters",
+    summary:
+      "Search pages, incidents, rollouts, models, versions, promotions, SLOs, clusters and training jobs",
     description:
       "The command palette's search: up to five results of each kind, typo-tolerant on names, " +
       "each with the actions the caller may take on it now. An action's link opens the object's " +
@@ -715,6 +809,136 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       raise: "Autoscaler maximums the plan raises, as model/region=max (repeat or comma-separate).",
     },
     responses: { 200: { description: "The plan.", schema: DrainPlan } },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/drains",
+    operationId: "listDrains",
+    summary: "List drains and failovers",
+    description:
+      "Drains and emergency failovers not yet undrained, and those that ended in the last week, " +
+      "newest first (at most 50).",
+    tags: ["Regions"],
+    access: { permission: "fleet.read" },
+    responses: { 200: { description: "The drains.", schema: DrainList } },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/drains",
+    operationId: "startDrain",
+    summary: "Drain a region, or fail it over",
+    description:
+      "Starts what the Regions page's Drain does, with the same checks and audit record " +
+      "(`traffic.drain`, or `traffic.failover`). The capacity check (`GET " +
+      "/api/v1/regions/{region}/drain-plan` with the same scope, headroom and raises) runs again " +
+      "on the server: if a model is tight or impossible, `acknowledge: true` must say the caller " +
+      "saw it, and an impossible model refuses a drain (a failover moves it anyway). `scope` " +
+      "`model` or `team` needs `name`. Every model in scope must be the caller's team's (admins " +
+      "any): otherwise 403 and nothing starts. A token needs the `fleet.read` scope too. The " +
+      "drain engine then raises the receiving " +
+      "regions' autoscalers and moves the traffic step by step; follow it with GET " +
+      "/api/v1/drains/{id}. Idempotent: while the region's drain of the same kind and scope is " +
+      "in progress, starting it again answers 200 with that drain (`alreadyRunning: true`).",
+    tags: ["Regions"],
+    access: { permission: "traffic.shift" },
+    body: { schema: DrainStart },
+    responses: {
+      201: { description: "Started (`Location` names the drain).", schema: DrainStarted },
+      200: { description: "The same drain was already in progress.", schema: DrainStarted },
+    },
+    errors: {
+      409: "The region already has another drain or failover in progress: undrain it first.",
+      422:
+        "The body is not JSON or fails validation; or the region or the scope's model or team " +
+        "does not exist, nothing in scope serves production in the region, a tight or " +
+        "impossible model is not acknowledged, an impossible model is drained (not failed " +
+        "over), or no global load balancer is configured.",
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/drains/{id}",
+    operationId: "getDrain",
+    summary: "Get a drain",
+    description:
+      "One drain or failover: its phase, step, whether it is paused or waiting and why, the " +
+      "`version` to send with a command, the capacity check and autoscaler bounds it started " +
+      "with, and its timeline.",
+    tags: ["Regions"],
+    access: { permission: "fleet.read" },
+    pathParams: { id: "The drain's id." },
+    responses: { 200: { description: "The drain.", schema: Drain } },
+    errors: { 404: "No drain with that id.", 422: "The id is malformed." },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/drains/{id}",
+    operationId: "commandDrain",
+    summary: "Pause, resume or undrain a drain",
+    description:
+      "What the drain's page does, with the same checks and audit record (`traffic.pause`, " +
+      "`traffic.resume`, `traffic.undrain`). `undrain` brings the traffic back step by step " +
+      "(while draining, it aborts the drain). Send the `version` you read as " +
+      "`expectedVersion`: if the drain changed since, nothing is done and the answer is 409; " +
+      "read it again and decide again. A command already in force (pausing a paused drain, " +
+      "undraining one that is undraining) changes nothing and answers 200 with " +
+      "`changed: false`, so a retry is safe. Every model of the drain must be the caller's " +
+      "team's (admins any); a token needs the `fleet.read` scope too.",
+    tags: ["Regions"],
+    access: { permission: "traffic.shift" },
+    pathParams: { id: "The drain's id." },
+    body: { schema: DrainCommand },
+    responses: {
+      200: { description: "The drain after the command.", schema: DrainCommandResult },
+    },
+    errors: {
+      404: "No drain with that id.",
+      409: "The drain changed since `expectedVersion`.",
+      422:
+        "The body is not JSON or fails validation, or the command does not apply (the drain " +
+        "is over, or resuming a drain that is complete).",
+    },
+  },
+
+  // Training
+  {
+    method: "GET",
+    path: "/api/v1/training",
+    operationId: "listTrainingJobs",
+    summary: "List training jobs",
+    description:
+      "Training jobs as the Training page lists them, newest first, 20 per page: progress, " +
+      "GPUs, restarts, GPU-hours lost, the last checkpoint, a resume in flight or of unknown " +
+      "outcome, and whether the caller may resume the job. Unlike the page, a malformed filter " +
+      "is refused (422 naming it) rather than ignored.",
+    tags: ["Training"],
+    access: { permission: "fleet.read" },
+    query: trainingListQuerySchema,
+    queryDescriptions: {
+      region: "Only jobs on clusters in this region, e.g. us-east-1.",
+      page: "The page, from 1.",
+    },
+    responses: { 200: { description: "A page of training jobs.", schema: Page } },
+    errors: { 422: "`region` or `page` is malformed." },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/training/{name}",
+    operationId: "getTrainingJob",
+    summary: "Get a training job",
+    description:
+      "A job's page as JSON: progress, status and resume state; its checkpoints (the newest " +
+      "50, with `checkpointCount`) and interruptions (the newest 100, with " +
+      "`interruptionCount`), each with its cause and what it cost (the steps and GPU-hours " +
+      "lost, the time down), as of `now`; and `reliability`: goodput, " +
+      "GPU-hours lost to restarts, lost work and checkpointing, the mean time between " +
+      "interruptions, and the checkpoint interval advice (`advice.kind` `advice`, with the " +
+      "optimum interval and a verdict, or `not_enough_data` with why).",
+    tags: ["Training"],
+    access: { permission: "fleet.read" },
+    pathParams: { name: "The job's name, e.g. ranker-xl-train-001." },
+    responses: { 200: { description: "The job, its checkpoints, interruptions and goodput." } },
+    errors: { 404: "No training job of that name.", 422: "The name is malformed (too long)." },
   },
 
   // Capacity
@@ -843,7 +1067,8 @@ const TAGS = {
   Audit: "The audit log of every change and refusal.",
   Identity: "The caller's identity.",
   Search: "The command palette's search over pages and the fleet's objects.",
-  Regions: "Traffic by region at the global load balancer, and drain plans.",
+  Regions: "Traffic by region at the global load balancer, drain plans, and drains and failovers.",
+  Training: "Training jobs: progress, checkpoints, interruptions, goodput and advice.",
   Capacity: "GPU capacity planning: the split by state, quotas, history and placement.",
   Notifications:
     "Messages Flightdeck sends to Slack, PagerDuty and signed webhooks, and PagerDuty's answers.",
