@@ -5,12 +5,13 @@ import { regionCodeSchema } from "./list-query";
 export const DRAIN_SCOPES = ["model", "team", "all"] as const;
 export type DrainScope = (typeof DRAIN_SCOPES)[number];
 
+/** A model's name, or a team's name or slug ("Search & Ranking", "ranking"). */
 const name = z
   .string()
   .trim()
-  .min(1)
+  .min(1, "Name the model or team.")
   .max(100)
-  .regex(/^[A-Za-z0-9_.-]+$/, "Use letters, digits, dots, dashes and underscores.");
+  .regex(/^[^\p{Cc}]+$/u, "A name has no control characters.");
 
 /** `model/region=max`, one per raise: autoscaler maximums the plan raises. */
 const raiseSchema = z

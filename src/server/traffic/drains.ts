@@ -44,8 +44,9 @@ async function scopeModelNames(scope: DrainPlanQuery["scope"], name?: string): P
     return [m.name];
   }
   if (scope === "team") {
+    // The form offers teams by name; scripts and links may use the slug.
     const t = await db().team.findFirst({
-      where: { name: name ?? "" },
+      where: { OR: [{ name: name ?? "" }, { slug: name ?? "" }] },
       select: { models: { select: { name: true } } },
     });
     if (!t) throw new AppError("INVALID_INPUT", `No team named ${name}.`);

@@ -247,6 +247,67 @@ describe("draining a region step by step, and undraining it", () => {
     ).toBe(1);
   });
 
+  it("drains a team's models out of us-east-1 without errors rising in any receiving region", async () => {
+    const team = await teamOf("ranker-xl");
+    const engineer = actor("engineer", team.id);
+    const query = drainPlanSchema.parse({ region: "us-east-1", scope: "team", name: team.name });
+    const first = await planRegionDrain(engineer, query);
+    expect(first.plan.models.map((m) => m.model).sort()).toEqual(["query-embedder", "ranker-xl"]);
+    // Raise every maximum the plan suggests, as "Raise in plan" does, then plan again.
+    const raise = first.plan.models.flatMap((m) =>
+      m.receiving
+        .filter((r) => r.suggestedMax !== null)
+        .map((r) => `${m.model}/${r.region}=${r.suggestedMax}`),
+    );
+    const plan = await planRegionDrain(
+      engineer,
+      drainPlanSchema.parse({ ...query, raise: raise.join(",") }),
+    );
+    expect(plan.plan.verdict).toBe("safe");
+    const receiving = plan.plan.models.flatMap((m) =>
+      m.receiving.map((r) => ({ model: m.model, region: r.region })),
+    );
+    const before = new Map(
+      await Promise.all(
+        receiving.map(
+          async (r) => [`${r.model}/${r.region}`, await regionTraffic(r.model, r.region)] as const,
+        ),
+      ),
+    );
+    const { id } = await startDrain(
+      engineer,
+      meta,
+      startDrainSchema.parse({
+        region: "us-east-1",
+        scope: "team",
+        name: team.name,
+        headroom: 20,
+        raise: raise.join(","),
+        stepSeconds: 60,
+        reason: "drain test: the team's models out of us-east-1",
+      }),
+    );
+    await driveUntil(id, "drained");
+    for (const r of receiving) {
+      const now = await regionTraffic(r.model, r.region);
+      const was = before.get(`${r.model}/${r.region}`);
+      expect(now.rps, `${r.model} in ${r.region}`).toBeGreaterThan(was?.rps ?? Infinity);
+      expect(now.errorRate, `${r.model} in ${r.region}`).toBeLessThan(
+        (was?.errorRate ?? 0) + 0.005,
+      );
+    }
+    for (const m of ["ranker-xl", "query-embedder"]) {
+      expect((await regionTraffic(m, "us-east-1")).rps).toBe(0);
+    }
+    const row = await prisma.regionDrain.findUniqueOrThrow({ where: { id } });
+    await commandDrain(
+      engineer,
+      meta,
+      drainCommandSchema.parse({ drainId: id, command: "undrain", expectedVersion: row.version }),
+    );
+    await driveUntil(id, "undrained");
+  });
+
   it("pauses on a person's command and refuses a command decided on an old version", async () => {
     const input = startDrainSchema.parse({
       region: "eu-west-1",

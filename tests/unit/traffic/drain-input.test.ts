@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startDrainSchema } from "@/lib/schemas/traffic";
+import { drainPlanSchema, startDrainSchema } from "@/lib/schemas/traffic";
 
 const base = {
   region: "us-east-1",
@@ -18,6 +18,15 @@ describe("a drain's input", () => {
     expect(startDrainSchema.safeParse({ ...base, stepSeconds: 29 }).success).toBe(false);
     expect(startDrainSchema.parse({ ...base, stepSeconds: 30 }).stepSeconds).toBe(30);
     expect(startDrainSchema.parse(base).stepSeconds).toBe(120);
+  });
+
+  it("takes a team by its name as the form offers it, and refuses control characters", () => {
+    const team = { ...base, scope: "team", name: "Search & Ranking" };
+    expect(startDrainSchema.parse(team).name).toBe("Search & Ranking");
+    expect(drainPlanSchema.parse({ ...team, region: "us-east-1" }).name).toBe("Search & Ranking");
+    const bad = startDrainSchema.safeParse({ ...team, name: "ranking\u0000" });
+    expect(bad.error?.issues[0]?.path).toEqual(["name"]);
+    expect(startDrainSchema.safeParse({ ...team, name: "  " }).success).toBe(false);
   });
 
   it("takes steps that rise and end at 100%", () => {
