@@ -4,7 +4,13 @@ import type { Actor } from "@/server/auth/session";
 import { assertCanRead, isAllowed } from "@/server/access/authorize";
 import { db } from "@/server/db/client";
 import { globalShares, routeTraffic } from "@/lib/domain/traffic/routing";
-import { regionCeilingRps, type RegionServing } from "@/lib/domain/traffic/drain-plan";
+import {
+  DEFAULT_HEADROOM,
+  planDrain,
+  regionCeilingRps,
+  type RegionServing,
+  type Verdict,
+} from "@/lib/domain/traffic/drain-plan";
 import { readServing, type ModelServingDetail } from "./serving";
 import { listDrains, type DrainSummary } from "./drains";
 
@@ -29,6 +35,11 @@ export interface RegionRow {
    */
   headroom: number | null;
   freeGpus: number;
+  /**
+   * The capacity check of draining the region of every model now (the default headroom): the
+   * answer to "can we drain it?" at a glance; the plan's page has the per-model verdicts.
+   */
+  drainCheck: { verdict: Verdict; counts: Record<Verdict, number> } | null;
   /** the drain of this region not yet undrained */
   drain: DrainSummary | null;
 }
@@ -84,6 +95,15 @@ export function sharesOf(m: ModelServingDetail): ModelRegionShare {
       p99Ms: r.p99Ms,
     })),
   };
+}
+
+/** Draining `region` of every model serving there; null when none does. */
+function drainCheckOf(
+  models: readonly ModelServingDetail[],
+  region: string,
+): RegionRow["drainCheck"] {
+  const plan = planDrain(models, { region, headroom: DEFAULT_HEADROOM });
+  return plan.models.length > 0 ? { verdict: plan.verdict, counts: plan.counts } : null;
 }
 
 /** The Regions page: each region's traffic, errors, latency and headroom; each model's shares. */
@@ -156,6 +176,7 @@ export async function regionsView(actor: Actor | null): Promise<RegionsView> {
       drainedModels: a?.drained ?? 0,
       headroom: a && a.rps > 0 ? Math.max(0, regionCeilingRps(a.serving) / a.rps - 1) : null,
       freeGpus: a ? [...a.free.values()].reduce((s, v) => s + v, 0) : 0,
+      drainCheck: drainCheckOf(serving.models, row.code),
       drain: openDrain.get(row.code) ?? null,
     };
   });

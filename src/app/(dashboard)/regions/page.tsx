@@ -8,7 +8,13 @@ import { TimeAgo } from "@/components/common/time-ago";
 import { AutoRefresh } from "@/components/common/auto-refresh";
 import { PlanDrainForm } from "@/components/traffic/plan-form";
 import { ShareBar } from "@/components/traffic/share-bar";
-import { errorText, msText, pctText, rpsText } from "@/components/traffic/format";
+import {
+  errorText,
+  msText,
+  pctText,
+  rpsText,
+  verdictCountsText,
+} from "@/components/traffic/format";
 import {
   Table,
   TableBody,
@@ -113,12 +119,23 @@ export default async function RegionsPage() {
                     {errorText(r.errorRate)} failing: plan a failover
                   </Link>
                 ) : view.balancer && r.models > 0 ? (
-                  <Link
-                    href={`/regions/drain?region=${encodeURIComponent(r.region)}`}
-                    className="text-sm text-primary underline-offset-4 hover:underline"
-                  >
-                    Can we drain {r.region}?
-                  </Link>
+                  <div className="flex flex-col items-start gap-1" data-testid="drain-check">
+                    {r.drainCheck ? (
+                      <span className="flex flex-wrap items-center gap-1.5 text-xs">
+                        <StatusBadge status={r.drainCheck.verdict} />
+                        <span className="text-muted-foreground">
+                          {verdictCountsText(r.drainCheck.counts)}
+                        </span>
+                      </span>
+                    ) : null}
+                    <Link
+                      href={`/regions/drain?region=${encodeURIComponent(r.region)}`}
+                      className="text-sm text-primary underline-offset-4 hover:underline"
+                    >
+                      {r.drainCheck ? `Which models, and why` : `Can we drain ${r.region}?`}
+                      <span className="sr-only"> (draining {r.region})</span>
+                    </Link>
+                  </div>
                 ) : (
                   <span className="text-muted-foreground">—</span>
                 )}
