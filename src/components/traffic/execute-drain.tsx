@@ -84,7 +84,7 @@ export function ExecuteDrain({
           id="drain-step-seconds"
           name="stepSeconds"
           type="number"
-          min={0}
+          min={5}
           max={3600}
           defaultValue={120}
         />

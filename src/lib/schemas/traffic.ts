@@ -86,8 +86,8 @@ export const startDrainSchema = z
       .number()
       .int()
       .min(
-        30,
-        "Hold each step at least 30 s: the analysis needs the receiving regions' metrics after the move.",
+        5,
+        "Hold each step at least 5 s: the analysis needs the receiving regions' metrics after the move.",
       )
       .max(3600)
       .default(120),
