@@ -25,10 +25,120 @@ function spread(key: string): number {
   return (h >>> 0) / 4294967296;
 }
 
+/** The checkpoints and interruptions of one demo job, on one consistent timeline. */
+export interface TrainingTimeline {
+  /** steps an hour while it computes (checkpoint writes included) */
+  stepsPerHour: number;
+  /** steps between checkpoints */
+  every: number;
+  /** hours it computed: running less restarts, and less the time down after a final failure */
+  computeHours: number;
+  checkpoints: { step: number; at: number }[];
+  interruptions: {
+    at: number;
+    stepAtFailure: number;
+    lastCheckpointStep: number | null;
+    lastCheckpointAt: number | null;
+    stepsLost: number;
+    workLostHours: number;
+    /** null: the failure that stopped it, not restarted */
+    restartSeconds: number | null;
+  }[];
+}
+
+/**
+ * A job's timeline walked in wall time from its start: it computes at a steady pace, writes a
+ * checkpoint every `every` steps, and fails 70% of an interval after a checkpoint (the k-th of
+ * its restarts after the checkpoint (k+1)/(n+1) of the way); after each restart it resumes from
+ * that checkpoint, recomputing what it lost. The pace is solved so that the job reaches
+ * `stepsDone` at the end of its run, lost steps and restarts included: a running or finished
+ * job runs `runHours`; a failed one stops at its last failure (its run ends there, and it has
+ * been down since). For a job checkpointing every so many hours the steps between checkpoints
+ * follow from the pace, and what it loses with them.
+ */
+export function trainingTimeline(input: {
+  startedAt: number;
+  runHours: number;
+  stepsDone: number;
+  /** steps between checkpoints, unless `checkpointEveryHours` */
+  everySteps: number;
+  checkpointEveryHours?: number;
+  /** minutes each restart took, oldest first */
+  restartMinutes: readonly number[];
+  /** the last failure stopped it: it is not restarted */
+  failed: boolean;
+}): TrainingTimeline {
+  const { startedAt, runHours, stepsDone } = input;
+  const closed = input.failed ? input.restartMinutes.slice(0, -1) : [...input.restartMinutes];
+  const restartHours = closed.reduce((s, m) => s + m / 60, 0);
+  const computeHours = Math.max(1, runHours - restartHours);
+  // Steps recomputed per restart: 70% of an interval, which depends on the pace when the
+  // interval is in hours (sph·C = stepsDone + n·0.7·every, with every = sph·hours).
+  let every = input.everySteps;
+  if (input.checkpointEveryHours) {
+    const pace =
+      stepsDone / Math.max(1, computeHours - closed.length * 0.7 * input.checkpointEveryHours);
+    every = Math.max(1, Math.round(pace * input.checkpointEveryHours));
+  }
+  const lost = Math.round(0.7 * every);
+  const stepsPerHour = Math.max(1, (stepsDone + closed.length * lost) / computeHours);
+
+  const checkpoints: TrainingTimeline["checkpoints"] = [];
+  const interruptions: TrainingTimeline["interruptions"] = [];
+  let t = startedAt;
+  let pos = 0;
+  let written = 0;
+  /** Computes from `pos` to `step`, writing the checkpoints due on the way. */
+  const runTo = (step: number) => {
+    for (let s = written + every; s <= step; s += every) {
+      checkpoints.push({ step: s, at: t + ((s - pos) / stepsPerHour) * HOUR });
+      written = s;
+    }
+    t += ((step - pos) / stepsPerHour) * HOUR;
+    pos = step;
+  };
+  const total = Math.floor(stepsDone / every);
+  for (const [k, minutes] of closed.entries()) {
+    const from = Math.floor(((k + 1) / (closed.length + 1)) * total) * every;
+    runTo(from + lost);
+    const last = checkpoints.find((c) => c.step === from) ?? null;
+    interruptions.push({
+      at: t,
+      stepAtFailure: from + lost,
+      lastCheckpointStep: last?.step ?? null,
+      lastCheckpointAt: last?.at ?? null,
+      stepsLost: lost,
+      workLostHours: lost / stepsPerHour,
+      restartSeconds: minutes * 60,
+    });
+    // It runs again after the restart, from that checkpoint.
+    t += minutes * 60_000;
+    pos = from;
+  }
+  runTo(stepsDone);
+  if (input.failed && input.restartMinutes.length > 0) {
+    const last = checkpoints.at(-1) ?? null;
+    const stepsLost = stepsDone - (last?.step ?? 0);
+    interruptions.push({
+      at: t,
+      stepAtFailure: stepsDone,
+      lastCheckpointStep: last?.step ?? null,
+      lastCheckpointAt: last?.at ?? null,
+      stepsLost,
+      workLostHours: stepsLost / stepsPerHour,
+      restartSeconds: null,
+    });
+  }
+  return { stepsPerHour, every, computeHours, checkpoints, interruptions };
+}
+
+/** A failed demo job stopped this share of the way from its start to now, and waits since. */
+const FAILED_AT_SHARE = 0.75;
+
 /**
  * Training jobs with their checkpoints (each write's duration grows with the gang: 30 s plus
- * 2.5 s a GPU, ±15%) and interruptions (each 70% of a checkpoint interval after the checkpoint it
- * resumes from), spread over the training clusters.
+ * 2.5 s a GPU, ±15%) and interruptions, on one timeline each (`trainingTimeline`), spread over
+ * the training clusters.
  */
 export async function seedTrainingJobs(
   tx: Tx,
@@ -48,46 +158,46 @@ export async function seedTrainingJobs(
     const name = `${j.model}-train-${String(ji + 1).padStart(3, "0")}`;
     const gpuCount = j.gpuCount ?? rng.pick(TRAINING_GPU_COUNTS);
     const hours = rng.int(20, 140);
+    rng.float(0.3, 1.2); // drawn where a flat loss per restart once was: later sections keep theirs
     const startedAt = nowMs - hours * HOUR;
     const stepsDone = Math.round(j.steps * j.done);
-    const runHours = hours * 0.98;
-    const stepsPerHour = Math.max(1, stepsDone / runHours);
-    const every = j.checkpointEveryHours
-      ? Math.max(1, Math.round(stepsPerHour * j.checkpointEveryHours))
-      : Math.round(j.steps / 20);
-    const writeSeconds = 30 + 2.5 * gpuCount;
-    const checkpoints: { step: number; uri: string; createdAt: Date; writeSeconds: number }[] = [];
-    for (let s = every; s <= stepsDone; s += every) {
-      checkpoints.push({
-        step: s,
-        uri: `s3://ml-checkpoints/${j.model}/train-${ji + 1}/step-${s}`,
-        createdAt: new Date(startedAt + (s / Math.max(stepsDone, 1)) * runHours * HOUR),
-        writeSeconds: Math.round(writeSeconds * (0.85 + 0.3 * spread(`${name}:${s}`))),
-      });
-    }
-    rng.float(0.3, 1.2); // drawn where a flat loss per restart once was: later sections keep theirs
-    const interruptions = Array.from({ length: j.restarts }, (_, k) => {
+    const words = Array.from({ length: j.restarts }, (_, k) => {
       const what = j.interruptions?.[k] ?? USUAL_WORDS[k % USUAL_WORDS.length];
       if (!what) throw new Error("no interruption words");
-      // Spread over the run: the k-th after the checkpoint nearest (k+1)/(n+1) of the way.
-      const index = Math.floor(((k + 1) / (j.restarts + 1)) * checkpoints.length) - 1;
-      const last = checkpoints[Math.max(0, Math.min(checkpoints.length - 1, index))];
-      const lastAt = last ? last.createdAt.getTime() : startedAt;
-      const workHours = (0.7 * every) / stepsPerHour;
-      const stillDown = j.status === "failed" && k === j.restarts - 1;
-      const restartSeconds = stillDown ? null : what.restart * 60;
-      const stepsLost = Math.round(0.7 * every);
+      return what;
+    });
+    const failed = j.status === "failed";
+    const timeline = trainingTimeline({
+      startedAt,
+      runHours: hours * (failed ? FAILED_AT_SHARE : 0.98),
+      stepsDone,
+      everySteps: Math.round(j.steps / 20),
+      ...(j.checkpointEveryHours ? { checkpointEveryHours: j.checkpointEveryHours } : {}),
+      restartMinutes: words.map((w) => w.restart),
+      failed,
+    });
+    const writeSeconds = 30 + 2.5 * gpuCount;
+    const checkpoints = timeline.checkpoints.map((c) => ({
+      step: c.step,
+      uri: `s3://ml-checkpoints/${j.model}/train-${ji + 1}/step-${c.step}`,
+      createdAt: new Date(c.at),
+      writeSeconds: Math.round(writeSeconds * (0.85 + 0.3 * spread(`${name}:${c.step}`))),
+    }));
+    const interruptions = timeline.interruptions.map((i, k) => {
+      const what = words[k];
+      if (!what) throw new Error("no interruption words");
       return {
-        at: new Date(lastAt + workHours * HOUR),
+        at: new Date(i.at),
         cause: what.cause,
         message: what.message,
-        stepAtFailure: (last?.step ?? 0) + stepsLost,
-        lastCheckpointStep: last?.step ?? null,
-        lastCheckpointAt: last?.createdAt ?? null,
-        stepsLost,
-        workLostHours: workHours,
-        restartSeconds,
-        gpuHoursLost: (workHours + (restartSeconds ?? 0) / 3600) * gpuCount,
+        stepAtFailure: i.stepAtFailure,
+        lastCheckpointStep: i.lastCheckpointStep,
+        lastCheckpointAt: i.lastCheckpointAt === null ? null : new Date(i.lastCheckpointAt),
+        stepsLost: i.stepsLost,
+        workLostHours: i.workLostHours,
+        restartSeconds: i.restartSeconds,
+        // a failed job's stop holds no GPUs: only the work it lost
+        gpuHoursLost: (i.workLostHours + (i.restartSeconds ?? 0) / 3600) * gpuCount,
       };
     });
     await tx.trainingJob.create({
@@ -102,7 +212,7 @@ export async function seedTrainingJobs(
         stepsTotal: j.steps,
         stepsDone,
         restarts: j.restarts,
-        gpuHoursUsed: Number((gpuCount * hours * 0.97).toFixed(1)),
+        gpuHoursUsed: Number((gpuCount * timeline.computeHours).toFixed(1)),
         gpuHoursLost: Number(interruptions.reduce((s, i) => s + i.gpuHoursLost, 0).toFixed(1)),
         failureReason: j.failureReason ?? null,
         startedAt: new Date(startedAt),

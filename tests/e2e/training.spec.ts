@@ -11,6 +11,16 @@ test("a failed training job is resumed from its last checkpoint, once, and audit
   await expect(failed.getByText("failed")).toBeVisible();
   await expect(failed.getByRole("button", { name: "Resume from checkpoint" })).toHaveCount(0);
 
+  // Failed and waiting for someone: its time down holds no GPUs, so it shows as time, not as
+  // restart GPU-hours lost.
+  await page.goto("/training/speech-asr-train-004");
+  await expect(page.getByTestId("down-for")).toContainText(
+    /Down for [\d.]+ (min|h|d) since it failed, holding no GPUs/,
+  );
+  await expect(page.getByTestId("interruption-row").first()).toContainText(
+    /down for [\d.]+ (min|h|d), no GPUs held/,
+  );
+
   await page.context().clearCookies();
   await signIn(page, "admin@flightdeck.demo");
   await page.goto("/training");

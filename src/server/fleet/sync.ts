@@ -14,6 +14,7 @@ import {
 import type { Tx } from "@/server/db/tx";
 import {
   interruptionCost,
+  ranSinceEach,
   stepsPerHourFromCheckpoints,
   type InterruptionCause,
 } from "@/lib/domain/training/reliability";
@@ -46,12 +47,18 @@ interface TrainingInterruptionRow {
   gpuHoursLost: number;
 }
 
-/** A job's reported interruptions as rows, each with what it cost (domain rule). */
+/**
+ * A job's reported interruptions as rows, each with what it cost (domain rule). Work lost
+ * measured in time counts from when the job last started running, not only from its last
+ * checkpoint: its start, or when it ran again after the interruption before. The platform's
+ * pace and the basis of the measure are not stored: a page derives the basis (`recordedBasis`).
+ */
 function interruptionRows(trainingJobId: string, j: TrainingJobState): TrainingInterruptionRow[] {
-  const stepsPerHour = stepsPerHourFromCheckpoints(j.checkpoints);
-  return j.interruptions.map((i) => {
+  const stepsPerHour = stepsPerHourFromCheckpoints(j.checkpoints, j.interruptions);
+  const ranSince = ranSinceEach(j.interruptions, j.startedAt ?? null);
+  return j.interruptions.map((i, index) => {
     const cost = interruptionCost(
-      { ...i, restartSeconds: i.restartSeconds ?? 0 },
+      { ...i, restartSeconds: i.restartSeconds ?? 0, ranSince: ranSince[index] ?? null },
       { gpus: j.gpus, stepsPerHour },
     );
     return {

@@ -9,13 +9,19 @@ import { clusterWhere } from "@/server/db/filters";
 import type { FleetFilter } from "@/lib/schemas/list-query";
 import { JOB_FIELDS, jobRow, type TrainingJob } from "@/server/training/jobs";
 import {
+  ADVISED_STATUSES,
   checkpointAdvice,
+  downtime,
+  downtimeGpuHours,
   intervalFromMedianGap,
   interruptionRates,
   jobReliability,
   meanTimeBetweenInterruptions,
+  recordedBasis,
   type CheckpointAdvice,
+  type Downtime,
   type InterruptionCause,
+  type InterruptionCost,
   type InterruptionRate,
   type JobReliability,
 } from "@/lib/domain/training/reliability";
@@ -38,12 +44,16 @@ export interface TrainingJobDetail extends TrainingJob {
     message: string;
     stepAtFailure: number | null;
     lastCheckpointStep: number | null;
+    lastCheckpointAt: Date | null;
     stepsLost: number | null;
     workLostHours: number;
+    /** how the work lost was measured (unknown: neither the step reached nor a time was) */
+    basis: InterruptionCost["basis"];
     /** null while it has not run again */
     restartSeconds: number | null;
-    /** the restart so far, for one still down */
-    downSeconds: number;
+    /** its restart (measured, or so far while the job restarts on its own), or a stop */
+    downtime: Downtime;
+    /** work lost, plus the restart on every GPU (so far, for one restarting; none stopped) */
     gpuHoursLost: number;
   }[];
   reliability: JobReliability;
@@ -73,6 +83,7 @@ export async function getTrainingJob(
           message: true,
           stepAtFailure: true,
           lastCheckpointStep: true,
+          lastCheckpointAt: true,
           stepsLost: true,
           workLostHours: true,
           restartSeconds: true,
@@ -90,6 +101,7 @@ export async function getTrainingJob(
   }));
   const reliability = jobReliability(
     {
+      status: j.status,
       gpus: j.gpuCount,
       gpuHoursUsed: j.gpuHoursUsed,
       checkpoints,
@@ -107,15 +119,18 @@ export async function getTrainingJob(
     checkpointCount: checkpoints.length,
     checkpoints: checkpoints.slice(0, CHECKPOINTS_SHOWN),
     interruptionCount: j.interruptions.length,
-    interruptions: j.interruptions.slice(0, INTERRUPTIONS_SHOWN).map((i) => {
-      const downSeconds = i.restartSeconds ?? Math.max(0, (now.getTime() - i.at.getTime()) / 1000);
+    interruptions: j.interruptions.slice(0, INTERRUPTIONS_SHOWN).map((i, index) => {
+      // newest first: only the first can still be under way
+      const down = downtime(i, { status: j.status, newest: index === 0 }, now);
       return {
         ...i,
-        downSeconds,
-        // one still down costs its restart so far too
+        basis: recordedBasis(i),
+        downtime: down,
+        // one restarting costs its restart so far too; a failed job's stop holds no GPUs (its
+        // recorded cost, the work lost, is what the list shows)
         gpuHoursLost:
           i.restartSeconds === null
-            ? i.gpuHoursLost + (downSeconds / 3600) * j.gpuCount
+            ? i.gpuHoursLost + downtimeGpuHours(down, j.gpuCount)
             : i.gpuHoursLost,
       };
     }),
@@ -136,7 +151,10 @@ export interface FleetReliability {
   byCluster: InterruptionRate[];
   interruptions: number;
   gpuHours: number;
-  /** jobs whose checkpoint interval is far off the optimum, furthest first */
+  /**
+   * jobs still to run (ADVISED_STATUSES) whose checkpoint interval is far off the optimum,
+   * furthest first
+   */
   flagged: FlaggedJob[];
   /** jobs with enough data for an advice */
   advised: number;
@@ -193,6 +211,7 @@ async function computeFleetReliability(filter: FleetFilter): Promise<FleetReliab
     select: {
       id: true,
       name: true,
+      status: true,
       gpuType: true,
       gpuCount: true,
       gpuHoursUsed: true,
@@ -209,20 +228,28 @@ async function computeFleetReliability(filter: FleetFilter): Promise<FleetReliab
           _count: { _all: true },
           _sum: { restartSeconds: true },
         });
-  // Per job: the mean write duration and the median time between consecutive checkpoints.
+  // Per job: the mean write duration and the median time between consecutive checkpoints with
+  // no interruption between them (as the domain's checkpointIntervalHours measures it).
   const checkpointStats =
     ids.length === 0
       ? []
       : await db().$queryRaw<{ job: string; cost: number | null; gap: number | null }[]>`
           SELECT "trainingJobId" AS job, avg("writeSeconds") AS cost,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)
-                   FILTER (WHERE gap > 0 AND dstep > 0) AS gap
+                   FILTER (WHERE gap > 0 AND dstep > 0 AND NOT spans) AS gap
           FROM (
-            SELECT "trainingJobId", "writeSeconds",
-                   extract(epoch FROM "createdAt" - lag("createdAt") OVER w) / 3600.0 AS gap,
-                   step - lag(step) OVER w AS dstep
-            FROM "Checkpoint" WHERE "trainingJobId" = ANY(${ids}::text[])
-            WINDOW w AS (PARTITION BY "trainingJobId" ORDER BY step)
+            SELECT w.*, EXISTS (
+                     SELECT 1 FROM "TrainingInterruption" i
+                     WHERE i."trainingJobId" = w."trainingJobId" AND i.at > w.prev
+                       AND i.at < w."createdAt") AS spans
+            FROM (
+              SELECT "trainingJobId", "writeSeconds", "createdAt",
+                     lag("createdAt") OVER w AS prev,
+                     extract(epoch FROM "createdAt" - lag("createdAt") OVER w) / 3600.0 AS gap,
+                     step - lag(step) OVER w AS dstep
+              FROM "Checkpoint" WHERE "trainingJobId" = ANY(${ids}::text[])
+              WINDOW w AS (PARTITION BY "trainingJobId" ORDER BY step)
+            ) w
           ) c
           GROUP BY "trainingJobId"`;
   const byJob = new Map(interruptions.map((i) => [i.trainingJobId, i]));
@@ -252,7 +279,8 @@ async function computeFleetReliability(filter: FleetFilter): Promise<FleetReliab
     });
     if (advice.kind !== "advice") continue;
     advised += 1;
-    if (advice.verdict !== "about_right")
+    // A finished or failed job's interval is history: only jobs still to run are flagged.
+    if (advice.verdict !== "about_right" && ADVISED_STATUSES.includes(j.status))
       flagged.push({ name: j.name, cluster: j.cluster.name, gpuType: j.gpuType, advice });
   }
   const rates = interruptionRates(exposures);

@@ -38,12 +38,50 @@ describe("a training job's page", () => {
     expect(j.reliability.goodput.ratio).toBeLessThan(1);
   });
 
-  it("counts a failed job's last restart as still going", async () => {
+  it("shows the demo's interruptions on one timeline: the checkpoint after each comes as the pace allows", async () => {
+    for (const name of ["assistant-llm-70b-train-002", "speech-asr-train-004"]) {
+      const j = await getTrainingJob(viewer, name);
+      const rate = j.reliability.stepsPerHour ?? 0;
+      expect(rate).toBeGreaterThan(0);
+      const checkpoints = [...j.checkpoints].reverse();
+      for (const i of j.interruptions) {
+        // it resumed from its checkpoint after the restart: the next one is a full interval
+        // of computing after that, not sooner
+        const next = checkpoints.find((c) => c.at > i.at);
+        if (!next || i.restartSeconds === null) continue;
+        const hours = (next.at.getTime() - i.at.getTime()) / 3_600_000;
+        const due = i.restartSeconds / 3600 + (next.step - (i.lastCheckpointStep ?? 0)) / rate;
+        expect(hours).toBeGreaterThanOrEqual(due * 0.98);
+      }
+      // a failed job wrote nothing after the failure that stopped it
+      if (j.status === "failed")
+        expect(j.checkpoints.every((c) => c.at <= (j.interruptions[0]?.at ?? c.at))).toBe(true);
+    }
+  });
+
+  // A failed job that is not restarting on its own holds no GPUs: the time since its last
+  // failure is shown as wall-clock time down ("down for …"), not as allocated or lost GPU-hours,
+  // so its goodput and losses stay put while it waits (they once grew with every hour it sat
+  // failed, and disagreed with the list's GPU-hours lost and the fleet's rates).
+  it("shows a failed job's last interruption as time down, holding no GPUs", async () => {
     const j = await getTrainingJob(viewer, "speech-asr-train-004");
-    const [last] = j.interruptions;
+    const [last, ...earlier] = j.interruptions;
     expect(last?.restartSeconds).toBeNull();
-    expect(last?.downSeconds).toBeGreaterThan(0);
+    expect(last?.downtime.kind).toBe("stopped");
+    if (last?.downtime.kind === "stopped") expect(last.downtime.seconds).toBeGreaterThan(0);
     expect(j.interruptions.map((i) => i.cause)).toEqual(["gpu_xid", "node_lost", "oom"]);
+    // its cost is the work it lost, on the page as on the list
+    expect(last?.gpuHoursLost).toBeCloseTo((last?.workLostHours ?? 0) * j.gpuCount, 6);
+    expect(j.interruptions.reduce((s, i) => s + i.gpuHoursLost, 0)).toBeCloseTo(j.gpuHoursLost, 0);
+    // restart GPU-hours are the measured restarts only
+    expect(j.reliability.restartGpuHours).toBeCloseTo(
+      earlier.reduce((s, i) => s + (i.restartSeconds ?? 0) / 3600, 0) * j.gpuCount,
+      6,
+    );
+    expect(j.reliability.goodput.allocatedGpuHours).toBeCloseTo(
+      j.gpuHoursUsed + j.reliability.restartGpuHours,
+      6,
+    );
   });
 
   it("is not found for an unknown job, and refused to nobody", async () => {
@@ -117,6 +155,67 @@ describe("fleet-wide training reliability", () => {
       await prisma.trainingInterruption.delete({ where: { id: interruption.id } });
     }
     expect((await fleetReliability(viewer, {})).interruptions).toBe(first.interruptions);
+  });
+
+  it("flags only jobs still to run: a finished or failed job's interval is history", async () => {
+    const template = await prisma.trainingJob.findFirstOrThrow({
+      select: { modelId: true, teamId: true, clusterId: true },
+    });
+    const suffix = Date.now().toString(36);
+    const t0 = Date.UTC(2026, 9, 1);
+    // A checkpoint every 6 minutes, each written in 60 s, and one interruption in 50 hours:
+    // far too often (the optimum is about 2.6 h).
+    const jobOf = (status: "running" | "succeeded" | "failed" | "queued") =>
+      prisma.trainingJob.create({
+        data: {
+          name: `flagged-${status}-${suffix}`,
+          ...template,
+          status,
+          gpuType: "A100",
+          gpuCount: 8,
+          stepsTotal: 100_000,
+          stepsDone: 50_000,
+          gpuHoursUsed: 8 * 50,
+          startedAt: new Date(t0),
+          checkpoints: {
+            create: Array.from({ length: 10 }, (_, k) => ({
+              step: (k + 1) * 100,
+              uri: `s3://test/${status}/${k}`,
+              createdAt: new Date(t0 + (k + 1) * 6 * 60_000),
+              writeSeconds: 60,
+            })),
+          },
+          interruptions: {
+            create: {
+              at: new Date(t0 + 3_600_000),
+              cause: "oom",
+              message: "OOMKilled (test)",
+              workLostHours: 0.05,
+              restartSeconds: 60,
+              gpuHoursLost: 0.5,
+            },
+          },
+        },
+      });
+    const jobs = await Promise.all(
+      (["running", "queued", "succeeded", "failed"] as const).map(jobOf),
+    );
+    try {
+      const f = await fleetReliability(viewer, {});
+      const flagged = new Map(f.flagged.map((x) => [x.name, x.advice.verdict]));
+      expect(flagged.get(`flagged-running-${suffix}`)).toBe("too_often");
+      expect(flagged.get(`flagged-queued-${suffix}`)).toBe("too_often");
+      expect(flagged.has(`flagged-succeeded-${suffix}`)).toBe(false);
+      expect(flagged.has(`flagged-failed-${suffix}`)).toBe(false);
+      const statuses = await prisma.trainingJob.findMany({
+        where: { name: { in: f.flagged.map((x) => x.name) } },
+        select: { status: true },
+      });
+      for (const { status } of statuses)
+        expect(["queued", "running", "checkpointing", "restarting"]).toContain(status);
+    } finally {
+      await prisma.trainingJob.deleteMany({ where: { id: { in: jobs.map((j) => j.id) } } });
+    }
   });
 
   it("follows the region filter", async () => {
@@ -240,5 +339,81 @@ describe("the fleet sync's training data", () => {
     });
     expect(checkpoints.map((c) => c.writeSeconds)).toEqual([40, 50, null]);
     expect((await syncFleet(platform, { discover: false }))?.interruptions).toBe(0);
+  });
+
+  it("measures work lost in time from when the job last ran, and says when nothing measured it", async () => {
+    // As a Kubernetes cluster reports them: no step at failure, and here no checkpoint.
+    const template = await prisma.trainingJob.findFirstOrThrow({
+      select: { modelId: true, teamId: true, clusterId: true },
+    });
+    const at = (h: number) => new Date(Date.UTC(2026, 10, 2) + h * 3_600_000);
+    const suffix = Date.now().toString(36);
+    const state = (name: string, startedAt: Date | null): TrainingJobState => ({
+      name,
+      cluster: "ignored",
+      namespace: "ignored",
+      status: "running",
+      gpus: 8,
+      stepsDone: 0,
+      stepsTotal: 10_000,
+      restarts: 2,
+      lastCheckpointStep: null,
+      checkpoints: [],
+      failureReason: null,
+      gpuHoursUsed: 40,
+      gpuHoursLost: 0,
+      startedAt,
+      interruptions: [
+        {
+          at: at(3),
+          cause: "oom",
+          message: "OOMKilled",
+          stepAtFailure: null,
+          lastCheckpointStep: null,
+          lastCheckpointAt: null,
+          restartSeconds: 600,
+        },
+        {
+          at: at(5),
+          cause: "node_lost",
+          message: "NodeLost",
+          stepAtFailure: null,
+          lastCheckpointStep: null,
+          lastCheckpointAt: null,
+          restartSeconds: 300,
+        },
+      ],
+    });
+    const names = [`time-basis-${suffix}`, `no-basis-${suffix}`];
+    for (const name of names)
+      await prisma.trainingJob.create({
+        data: {
+          name,
+          ...template,
+          status: "running",
+          gpuType: "A100",
+          gpuCount: 8,
+          stepsTotal: 10_000,
+          stepsDone: 0,
+          startedAt: at(0),
+        },
+      });
+    await syncFleet(
+      jobsOnly(() => [state(names[0] as string, at(0)), state(names[1] as string, null)]),
+      { discover: false },
+    );
+
+    const known = await getTrainingJob(viewer, names[0] as string);
+    // newest first: since it ran again 10 minutes after the OOM; the OOM: all 3 h since it started
+    expect(known.interruptions.map((i) => [i.basis, Math.round(i.workLostHours * 60)])).toEqual([
+      ["time", 110],
+      ["time", 180],
+    ]);
+    expect(known.interruptions[1]?.gpuHoursLost).toBeCloseTo((3 + 10 / 60) * 8, 6);
+
+    // Without the job's start, the first loss is not known: the page says so, not "0 min".
+    const unknown = await getTrainingJob(viewer, names[1] as string);
+    expect(unknown.interruptions.map((i) => i.basis)).toEqual(["time", "unknown"]);
+    expect(unknown.interruptions[1]?.workLostHours).toBe(0);
   });
 });

@@ -119,12 +119,12 @@ describe("the simulator platform's training jobs", () => {
     expect(asr?.interruptions ?? []).toEqual([]);
   });
 
-  it("closes the restart of the failure a resume ends", async () => {
+  it("closes the failure a resume ends without booking the time it sat failed as its restart", async () => {
     const fleet = boot();
     const asr = fleet.jobs.find((j) => j.name === "asr-train-002")!;
     asr.interruptions = [
       {
-        at: T0 - HOUR,
+        at: T0 - 3 * 24 * HOUR,
         cause: "oom",
         message: "CUDA out of memory on rank 0",
         stepAtFailure: 3_000,
@@ -135,8 +135,11 @@ describe("the simulator platform's training jobs", () => {
     ];
     const p = new SimulatorPlatform({ store: new MemoryFleetStore(fleet), now: () => T0 });
     const resumed = await p.resumeFromCheckpoint("asr-train-002");
+    // The three days failed held no GPUs; the resumed job queues at once, and its wait for GPUs
+    // holds none either (as after a restart of its own): no restart time.
     expect(resumed.interruptions).toEqual([
-      expect.objectContaining({ cause: "oom", restartSeconds: 3_600, stepAtFailure: 3_000 }),
+      expect.objectContaining({ cause: "oom", restartSeconds: 0, stepAtFailure: 3_000 }),
     ]);
+    expect(resumed.status).toBe("queued");
   });
 });

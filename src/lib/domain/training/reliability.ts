@@ -38,22 +38,36 @@ export function isInterruptionCause(value: string): value is InterruptionCause {
 
 /**
  * The cause of an interruption from what the platform says about it: a termination reason
- * (Kubernetes' `OOMKilled`, `Evicted`, `NodeLost`, `DeadlineExceeded`…) and its message. A GPU
- * Xid is named before anything it set off (an NCCL timeout on a rank whose GPU fell off the bus
- * is the GPU's fault), and memory before the rest (an OOM kill is unambiguous).
+ * (Kubernetes' `OOMKilled`, `Evicted`, `NodeLost`, a `DisruptionTarget` condition's reason…) and
+ * its message. A GPU Xid is named before anything it set off (an NCCL timeout on a rank whose GPU
+ * fell off the bus is the GPU's fault), and memory before the rest (an OOM kill is unambiguous).
+ *
+ * Kubernetes' disruption reasons: the taint manager deleting pods of an unreachable node
+ * (`DeletionByTaintManager`), the pod garbage collector deleting those of a node that no longer
+ * exists (`DeletionByPodGC`) and the kubelet ending them for a node shutdown
+ * (`TerminationByKubelet`) all lose the node. A voluntary eviction through the Eviction API
+ * (`EvictionByEvictionAPI`: a drain, an upgrade, the autoscaler removing the node) is the
+ * platform taking the GPUs back on purpose, which is what preemption counts. A node-pressure
+ * eviction (`Evicted`: the node ran low on memory or disk) is neither a lost node nor a
+ * preemption, and often the job's own doing: "other", with the kubelet's words kept.
  */
 export function classifyCause(reason: string | null, message: string | null): InterruptionCause {
   const r = reason ?? "";
   const text = `${r} ${message ?? ""}`;
   if (/^OOMKilled$/i.test(r) || /out of memory|\bOOM\b/i.test(text)) return "oom";
   if (/\bXid\b/i.test(text)) return "gpu_xid";
+  if (/^(DeletionByTaintManager|DeletionByPodGC|TerminationByKubelet|NodeLost)$/i.test(r))
+    return "node_lost";
+  if (/^Evicted$/i.test(r)) return "other";
   if (
-    /^(Evicted|Preempting|DisruptionTarget)$/i.test(r) ||
+    /^(Preempting|PreemptionByScheduler|EvictionByEvictionAPI|DisruptionTarget)$/i.test(r) ||
     /preempt|spot (instance|node)|reclaimed/i.test(text)
   )
     return "preemption";
   if (
-    /NodeLost|NodeNotReady|node (was )?(lost|deleted|gone)|kubelet stopped|lost: node/i.test(text)
+    /NodeLost|NodeNotReady|node (was )?(lost|deleted|gone)|node no longer exists|node shutdown|kubelet stopped|lost: node/i.test(
+      text,
+    )
   )
     return "node_lost";
   if (/NCCL|collective operation timeout|watchdog caught/i.test(text)) return "nccl_timeout";
@@ -79,27 +93,39 @@ function median(values: number[]): number | null {
     : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Consecutive checkpoints in step order, with a positive step and time between them. */
-function gaps(checkpoints: readonly CheckpointSample[]): { steps: number; hours: number }[] {
+/**
+ * Consecutive checkpoints in step order, with a positive step and time between them and no
+ * interruption between them: a gap that spans one holds the work it lost and its restart, not
+ * the job's pace (a job interrupted twice in three intervals would otherwise measure them).
+ */
+function gaps(
+  checkpoints: readonly CheckpointSample[],
+  interruptions: readonly { at: Date }[],
+): { steps: number; hours: number }[] {
   const sorted = [...checkpoints].sort((a, b) => a.step - b.step);
+  const stops = interruptions.map((i) => i.at.getTime());
   const out: { steps: number; hours: number }[] = [];
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1] as CheckpointSample;
     const b = sorted[i] as CheckpointSample;
-    const hours = (b.at.getTime() - a.at.getTime()) / HOUR_MS;
-    if (b.step > a.step && hours > 0) out.push({ steps: b.step - a.step, hours });
+    const from = a.at.getTime();
+    const to = b.at.getTime();
+    const hours = (to - from) / HOUR_MS;
+    if (b.step > a.step && hours > 0 && !stops.some((t) => t > from && t < to))
+      out.push({ steps: b.step - a.step, hours });
   }
   return out;
 }
 
 /**
- * Steps per hour measured from the checkpoints: the median rate between consecutive ones (a
- * median, so a gap that spans an interruption does not drag it down). Null with fewer than two.
+ * Steps per hour measured from the checkpoints: the median rate between consecutive ones with
+ * no interruption between them. Null without two such.
  */
 export function stepsPerHourFromCheckpoints(
   checkpoints: readonly CheckpointSample[],
+  interruptions: readonly { at: Date }[] = [],
 ): number | null {
-  return median(gaps(checkpoints).map((g) => g.steps / g.hours));
+  return median(gaps(checkpoints, interruptions).map((g) => g.steps / g.hours));
 }
 
 /** The measured checkpoint cost C: the mean write duration, seconds. Null when none reported. */
@@ -113,19 +139,24 @@ export function checkpointCostSeconds(checkpoints: readonly CheckpointSample[]):
 
 /**
  * The job's actual checkpoint interval τ, hours of compute between checkpoints: the median time
- * from one checkpoint's end to the next one's end, less the write itself. Null with fewer than
- * two checkpoints.
+ * from one checkpoint's end to the next one's end (with no interruption between them), less the
+ * write itself. Null without two such checkpoints.
  */
 export function checkpointIntervalHours(
   checkpoints: readonly CheckpointSample[],
   costSeconds: number | null,
+  interruptions: readonly { at: Date }[] = [],
 ): number | null {
-  return intervalFromMedianGap(median(gaps(checkpoints).map((g) => g.hours)), costSeconds);
+  return intervalFromMedianGap(
+    median(gaps(checkpoints, interruptions).map((g) => g.hours)),
+    costSeconds,
+  );
 }
 
 /**
  * The interval τ from the median time between consecutive checkpoints' ends (as a database
- * computes it over many jobs at once): the gap less one write. Null without a gap.
+ * computes it over many jobs at once): the gap less one write. Null without a gap; 0 when the
+ * writes take as long as the gaps (the job does nothing but write checkpoints).
  */
 export function intervalFromMedianGap(
   medianGapHours: number | null,
@@ -147,6 +178,11 @@ export interface InterruptionFacts {
   lastCheckpointAt: Date | null;
   /** from the failure until it ran again (or until now, if it has not) */
   restartSeconds: number;
+  /**
+   * when the job last started running before this failure: when it ran again after the previous
+   * interruption, or its start; null when not known. Work from before it was lost already.
+   */
+  ranSince?: Date | null;
 }
 
 export interface InterruptionCost {
@@ -166,8 +202,11 @@ export interface InterruptionCost {
 /**
  * Time lost to one interruption: the work since the last checkpoint (recomputed after the
  * restart) plus the time until it ran again, for the whole gang of GPUs. From steps when the
- * platform reports the step reached and the job's pace is known; otherwise from the time since
- * the last checkpoint; with neither, only the restart time is counted.
+ * platform reports the step reached and the job's pace is known; otherwise from time: since the
+ * latest of the last checkpoint and when the job last started running (a second failure before
+ * the next checkpoint loses only what was done since the job ran again, not the first one's
+ * loss and restart once more; a job with no checkpoint loses all it did since it started); with
+ * neither, only the restart time is counted.
  */
 export function interruptionCost(
   i: InterruptionFacts,
@@ -175,6 +214,10 @@ export function interruptionCost(
 ): InterruptionCost {
   const restartHours = Math.max(0, i.restartSeconds) / 3600;
   const rate = job.stepsPerHour !== null && job.stepsPerHour > 0 ? job.stepsPerHour : null;
+  const since = Math.max(
+    i.lastCheckpointAt?.getTime() ?? -Infinity,
+    i.ranSince?.getTime() ?? -Infinity,
+  );
   let stepsLost: number | null = null;
   let workLostHours = 0;
   let basis: InterruptionCost["basis"] = "unknown";
@@ -182,8 +225,8 @@ export function interruptionCost(
     stepsLost = Math.max(0, i.stepAtFailure - (i.lastCheckpointStep ?? 0));
     workLostHours = stepsLost / rate;
     basis = "steps";
-  } else if (i.lastCheckpointAt !== null) {
-    workLostHours = Math.max(0, i.at.getTime() - i.lastCheckpointAt.getTime()) / HOUR_MS;
+  } else if (Number.isFinite(since)) {
+    workLostHours = Math.max(0, i.at.getTime() - since) / HOUR_MS;
     stepsLost = rate !== null ? Math.round(workLostHours * rate) : null;
     basis = "time";
   } else if (i.stepAtFailure !== null) {
@@ -198,6 +241,91 @@ export function interruptionCost(
     gpuHoursLost: hoursLost * Math.max(0, job.gpus),
     basis,
   };
+}
+
+/**
+ * When a job last started running before each of its interruptions (for `ranSince`): its start
+ * before the first, then when it ran again after the one before (its time plus its restart; its
+ * time alone while the restart is not known). In the order given; null where nothing is known.
+ */
+export function ranSinceEach(
+  interruptions: readonly { at: Date; restartSeconds: number | null }[],
+  startedAt: Date | null,
+): (Date | null)[] {
+  const order = interruptions.map((i, index) => ({ i, index }));
+  order.sort((a, b) => a.i.at.getTime() - b.i.at.getTime());
+  const out: (Date | null)[] = interruptions.map(() => null);
+  let since = startedAt;
+  for (const { i, index } of order) {
+    out[index] = since;
+    since = new Date(i.at.getTime() + Math.max(0, i.restartSeconds ?? 0) * 1000);
+  }
+  return out;
+}
+
+/**
+ * How a recorded interruption's work lost was measured, from what is stored of it (the basis
+ * itself is not): steps when the step reached gave it, time when a checkpoint or the job's
+ * running did, unknown when neither did (its work lost reads 0 but is not known to be).
+ */
+export function recordedBasis(i: {
+  stepAtFailure: number | null;
+  stepsLost: number | null;
+  lastCheckpointAt: Date | null;
+  workLostHours: number;
+}): InterruptionCost["basis"] {
+  if (
+    i.stepAtFailure !== null &&
+    i.stepsLost !== null &&
+    (i.workLostHours > 0 || i.stepsLost === 0)
+  )
+    return "steps";
+  if (i.workLostHours > 0 || i.lastCheckpointAt !== null) return "time";
+  return "unknown";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Downtime: whose GPUs an interruption holds
+
+/**
+ * Job statuses in which an interruption not yet over holds the job's GPUs: the job restarts on
+ * its own (the operator brings its pods back; a gang whose pods restart in place stays Running).
+ */
+const HOLDING_STATUSES: ReadonlySet<string> = new Set(["running", "checkpointing", "restarting"]);
+
+export type Downtime =
+  /** it ran again after `seconds`, on its GPUs */
+  | { kind: "restarted"; seconds: number }
+  /** it is restarting on its own: its GPUs are held, and lost, `seconds` so far */
+  | { kind: "restarting"; seconds: number }
+  /**
+   * it is not coming back on its own: it holds no GPUs. `seconds`: how long it has been down
+   * (wall-clock) while the job stays failed; null for one that ended otherwise (resumed by hand
+   * before its restart was measured)
+   */
+  | { kind: "stopped"; seconds: number | null };
+
+/**
+ * What an interruption's downtime is: a restart on the job's GPUs (measured, or still going), or
+ * a stop that holds none. A job that failed and waits for someone frees its GPUs: the days it
+ * sits failed are wall-clock time, not allocated or lost GPU-hours. Only the job's newest
+ * interruption can still be under way.
+ */
+export function downtime(
+  i: { at: Date; restartSeconds: number | null },
+  job: { status: string; newest: boolean },
+  now: Date,
+): Downtime {
+  if (i.restartSeconds !== null)
+    return { kind: "restarted", seconds: Math.max(0, i.restartSeconds) };
+  const since = Math.max(0, (now.getTime() - i.at.getTime()) / 1000);
+  if (job.newest && HOLDING_STATUSES.has(job.status)) return { kind: "restarting", seconds: since };
+  return { kind: "stopped", seconds: job.newest && job.status === "failed" ? since : null };
+}
+
+/** The GPU-hours an interruption's downtime held: its restart, measured or so far; none stopped. */
+export function downtimeGpuHours(d: Downtime, gpus: number): number {
+  return d.kind === "stopped" ? 0 : (Math.max(0, d.seconds) / 3600) * Math.max(0, gpus);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,6 +407,17 @@ export const TOO_OFTEN_RATIO = 0.5;
 
 export type CheckpointVerdict = "too_rarely" | "too_often" | "about_right";
 
+/**
+ * Job statuses an advice is still of use to: the job runs, or will (a finished or failed job's
+ * interval can no longer change; its page still says what it was worth).
+ */
+export const ADVISED_STATUSES: readonly string[] = [
+  "queued",
+  "running",
+  "checkpointing",
+  "restarting",
+];
+
 export const VERDICT_LABELS: Record<CheckpointVerdict, string> = {
   too_rarely: "Checkpoints far too rarely",
   too_often: "Checkpoints far too often",
@@ -324,10 +463,11 @@ export function checkpointAdvice(input: {
   const { costSeconds, intervalHours, mtbi } = input;
   if (costSeconds === null || !(costSeconds > 0))
     return { kind: "not_enough_data", reason: "no checkpoint write duration measured yet" };
-  if (intervalHours === null || !(intervalHours > 0))
+  // 0 is a measured interval: the writes take as long as the gaps (far too often, below)
+  if (intervalHours === null || !(intervalHours >= 0))
     return {
       kind: "not_enough_data",
-      reason: "fewer than two checkpoints to measure the interval",
+      reason: "fewer than two checkpoints in a row without an interruption to measure the interval",
     };
   if (mtbi === null) return { kind: "not_enough_data", reason: "the job has not run yet" };
   const costHours = costSeconds / 3600;
@@ -431,6 +571,8 @@ export interface RecordedInterruption {
 }
 
 export interface JobReliabilityInput {
+  /** the job's status now: whether an interruption not yet over holds its GPUs (`downtime`) */
+  status: string;
   gpus: number;
   /** GPU-hours the job ran (computing or writing checkpoints), lost work included */
   gpuHoursUsed: number;
@@ -441,7 +583,10 @@ export interface JobReliabilityInput {
 export interface JobReliability {
   runningHours: number;
   stepsPerHour: number | null;
-  /** restart time, GPU-hours: an interruption not yet restarted counts until `now` */
+  /**
+   * restart time, GPU-hours: one restarting on its own counts until `now`; a failed job's stop
+   * holds no GPUs and counts nothing
+   */
   restartGpuHours: number;
   workLostGpuHours: number;
   checkpointGpuHours: number;
@@ -456,10 +601,16 @@ export interface JobReliability {
 export function jobReliability(input: JobReliabilityInput, now: Date): JobReliability {
   const gpus = Math.max(0, input.gpus);
   const runningHours = gpus > 0 ? Math.max(0, input.gpuHoursUsed) / gpus : 0;
-  const restartGpuHours = input.interruptions.reduce((s, i) => {
-    const seconds = i.restartSeconds ?? Math.max(0, (now.getTime() - i.at.getTime()) / 1000);
-    return s + (Math.max(0, seconds) / 3600) * gpus;
-  }, 0);
+  const newest = input.interruptions.reduce((t, i) => Math.max(t, i.at.getTime()), -Infinity);
+  const restartGpuHours = input.interruptions.reduce(
+    (s, i) =>
+      s +
+      downtimeGpuHours(
+        downtime(i, { status: input.status, newest: i.at.getTime() === newest }, now),
+        gpus,
+      ),
+    0,
+  );
   const workLostGpuHours = input.interruptions.reduce(
     (s, i) => s + Math.max(0, i.workLostGpuHours),
     0,
@@ -469,11 +620,15 @@ export function jobReliability(input: JobReliabilityInput, now: Date): JobReliab
     0,
   );
   const costSeconds = checkpointCostSeconds(input.checkpoints);
-  const intervalHours = checkpointIntervalHours(input.checkpoints, costSeconds);
+  const intervalHours = checkpointIntervalHours(
+    input.checkpoints,
+    costSeconds,
+    input.interruptions,
+  );
   const mtbi = meanTimeBetweenInterruptions(runningHours, input.interruptions.length);
   return {
     runningHours,
-    stepsPerHour: stepsPerHourFromCheckpoints(input.checkpoints),
+    stepsPerHour: stepsPerHourFromCheckpoints(input.checkpoints, input.interruptions),
     restartGpuHours,
     workLostGpuHours,
     checkpointGpuHours,

@@ -7,10 +7,16 @@
  * - GPUs: each replica type's `replicas` × its pod template's `nvidia.com/gpu` limit.
  * - interruptions: the pods' container terminations (`lastState.terminated`, or a terminated
  *   state with a non-zero exit code) and failed pods (`Evicted`, `NodeLost`, a `DisruptionTarget`
- *   condition). Terminations within INTERRUPTION_GROUP_MS of each other are one interruption of
- *   the gang: a rank that dies takes the others down with NCCL errors, so the cause is the most
- *   telling one among them (a lost node, a GPU Xid, a preemption or an OOM kill before an NCCL
- *   timeout). Restart time: until a pod of the job started running again.
+ *   condition). A gang's terminations are one interruption until the job runs again
+ *   (`groupTerminations`): a rank that dies takes the others down, often only when they reach
+ *   the NCCL watchdog's timeout 10 to 30 minutes later. Its cause is the first telling one (a
+ *   lost node, a GPU Xid, a preemption or an OOM kill before a crash, and a crash before an
+ *   NCCL timeout, which is what the others die of). Restart time: until a pod of the job started
+ *   running after the last of them; for a job resumed by hand after it failed, from the resume
+ *   (the time it sat failed held no GPUs); none while it stays failed.
+ * - work lost: Kubernetes does not know the step a job failed at, so it is measured in time,
+ *   from the latest of the last checkpoint, the job's start and when it ran again after the
+ *   interruption before (`interruptionCost`'s `ranSince`).
  * - checkpoints and progress: annotations the training script (or a sidecar) writes on the
  *   PyTorchJob, since Kubernetes knows nothing of steps:
  *   `flightdeck.dev/checkpoints`: JSON `[{"step": 12000, "at": "2026-12-01T10:00:00Z",
@@ -24,6 +30,7 @@ import type { GpuType, TrainingJobState, TrainingStatus } from "../types";
 import {
   classifyCause,
   interruptionCost,
+  ranSinceEach,
   stepsPerHourFromCheckpoints,
   type InterruptionCause,
 } from "@/lib/domain/training/reliability";
@@ -42,17 +49,26 @@ export const TRAINING_ANNOTATIONS = {
   stepsTotal: "flightdeck.dev/steps-total",
 } as const;
 
-/** Terminations this close together are one interruption of the whole gang. */
+/** Terminations this close together are one interruption of the whole gang, whatever else. */
 export const INTERRUPTION_GROUP_MS = 5 * 60_000;
+/**
+ * A rank that was up when the gang failed and dies within this long after is taken down by the
+ * failure, even if another pod already started again: it was stuck in a collective until the
+ * NCCL watchdog gave up (PyTorch's default timeout is 30 minutes; 10 is common).
+ */
+export const COLLECTIVE_TIMEOUT_MS = 35 * 60_000;
 /** Checkpoints and interruptions kept per job, as the simulator keeps them. */
 const KEEP = 20;
 
-/** How telling a cause is about what went wrong first (a consequence ranks lowest). */
-const CAUSE_RANK: Record<InterruptionCause, number> = {
-  node_lost: 5,
-  gpu_xid: 5,
-  preemption: 4,
-  oom: 3,
+/**
+ * How telling a cause is about what went wrong first: what breaks a node, a GPU or a pod, then a
+ * crash of the program, then an NCCL timeout (what the other ranks of a gang die of).
+ */
+const CAUSE_TIER: Record<InterruptionCause, number> = {
+  node_lost: 2,
+  gpu_xid: 2,
+  preemption: 2,
+  oom: 2,
   other: 1,
   nccl_timeout: 0,
 };
@@ -132,10 +148,14 @@ export function annotatedCheckpoints(job: KubeObject): AnnotatedCheckpoint[] | s
   return out.sort((a, b) => a.step - b.step).slice(-KEEP);
 }
 
-interface Termination {
+export interface Termination {
   at: number;
   cause: InterruptionCause;
   message: string;
+  /** the pod it ended */
+  pod: string;
+  /** when the run it ended began; null when not known */
+  ranFrom: number | null;
 }
 
 /** Every termination a pod shows: its containers' last and current ones, and the pod's own. */
@@ -143,7 +163,12 @@ export function podTerminations(pod: KubeObject): Termination[] {
   const out: Termination[] = [];
   const status = rec(pod.status);
   const node = str(rec(pod.spec).nodeName);
-  const add = (at: number | null, reason: string | undefined, message: string | undefined) => {
+  const add = (
+    at: number | null,
+    ranFrom: number | null,
+    reason: string | undefined,
+    message: string | undefined,
+  ) => {
     if (at === null) return;
     const words = [reason, message].filter(Boolean).join(": ") || "terminated";
     out.push({
@@ -152,15 +177,27 @@ export function podTerminations(pod: KubeObject): Termination[] {
       message: node
         ? `${pod.metadata.name} on ${node}: ${words}`
         : `${pod.metadata.name}: ${words}`,
+      pod: pod.metadata.name,
+      ranFrom,
     });
   };
   for (const cs of arr(status.containerStatuses).map(rec)) {
     const last = rec(rec(cs.lastState).terminated);
     if (Object.keys(last).length > 0)
-      add(time(last.finishedAt), str(last.reason), str(last.message) ?? exitWords(last));
+      add(
+        time(last.finishedAt),
+        time(last.startedAt),
+        str(last.reason),
+        str(last.message) ?? exitWords(last),
+      );
     const now = rec(rec(cs.state).terminated);
     if (Object.keys(now).length > 0 && (num(now.exitCode) ?? 0) !== 0)
-      add(time(now.finishedAt), str(now.reason), str(now.message) ?? exitWords(now));
+      add(
+        time(now.finishedAt),
+        time(now.startedAt),
+        str(now.reason),
+        str(now.message) ?? exitWords(now),
+      );
   }
   // The pod itself: evicted, preempted, or its node lost.
   const disruption = arr(status.conditions)
@@ -170,6 +207,7 @@ export function podTerminations(pod: KubeObject): Termination[] {
   if (disruption) {
     add(
       time(disruption.lastTransitionTime),
+      time(status.startTime),
       str(disruption.reason) ?? "DisruptionTarget",
       str(disruption.message) ?? "preempted",
     );
@@ -182,6 +220,7 @@ export function podTerminations(pod: KubeObject): Termination[] {
             .find((c) => str(c.type) === "Ready"),
         ).lastTransitionTime,
       ) ?? time(status.startTime),
+      time(status.startTime),
       reason,
       str(status.message),
     );
@@ -194,37 +233,81 @@ function exitWords(t: Record<string, unknown>): string | undefined {
   return code === undefined ? undefined : `exit code ${code}`;
 }
 
-/** When a pod of the job started running after `at`, if one has. */
-function runningAgainAfter(pods: KubeObject[], at: number): number | null {
-  let first: number | null = null;
-  for (const pod of pods) {
-    const status = rec(pod.status);
-    const starts = [
-      time(status.startTime),
-      ...arr(status.containerStatuses).map((cs) => time(rec(rec(rec(cs).state).running).startedAt)),
-    ];
-    for (const s of starts) if (s !== null && s > at && (first === null || s < first)) first = s;
+/** Every time a pod shows a run of its containers (or the pod itself) starting. */
+function podStarts(pod: KubeObject): number[] {
+  const status = rec(pod.status);
+  const starts = [time(status.startTime)];
+  for (const cs of arr(status.containerStatuses).map(rec)) {
+    starts.push(time(rec(rec(cs.state).running).startedAt));
+    starts.push(time(rec(rec(cs.state).terminated).startedAt));
+    starts.push(time(rec(rec(cs.lastState).terminated).startedAt));
   }
+  return starts.filter((t): t is number => t !== null);
+}
+
+/** When one of `pods` first started running after `at`; null if none has. */
+function firstStartAfter(pods: KubeObject[], at: number): number | null {
+  let first: number | null = null;
+  for (const pod of pods)
+    for (const s of podStarts(pod)) if (s > at && (first === null || s < first)) first = s;
   return first;
 }
 
-/** Terminations grouped into the gang's interruptions, oldest first. */
-export function groupTerminations(terminations: Termination[]): Termination[] {
+/** One interruption of a gang: its first termination, its root cause, and its last one. */
+export interface GangInterruption {
+  at: number;
+  cause: InterruptionCause;
+  message: string;
+  /** the last termination it took in */
+  lastAt: number;
+}
+
+/**
+ * Terminations grouped into the gang's interruptions, oldest first. A termination belongs to the
+ * interruption before it while the job has not run again: some pod that interruption took down
+ * has not started since (`restartOf`: when a pod first started after a time, null if it has
+ * not). A rank that was up through the failure (its run began before it, or is not known to
+ * have begun after) and died within COLLECTIVE_TIMEOUT_MS of it belongs to it too, even if a pod
+ * already started again (it was stuck in a collective the failed rank never joined), and so does
+ * any termination within INTERRUPTION_GROUP_MS. The cause is the first of the most telling ones
+ * (CAUSE_TIER), so a rank's NCCL timeout does not hide the Xid of another.
+ */
+export function groupTerminations(
+  terminations: readonly Termination[],
+  restartOf: (pod: string, after: number) => number | null,
+): GangInterruption[] {
   const sorted = [...terminations].sort((a, b) => a.at - b.at);
-  const groups: Termination[][] = [];
+  const groups: { members: Termination[]; back: number | null }[] = [];
   for (const t of sorted) {
     const current = groups.at(-1);
-    const first = current?.[0];
-    if (current && first && t.at - first.at <= INTERRUPTION_GROUP_MS) current.push(t);
-    else groups.push([t]);
+    const first = current?.members[0];
+    const joins =
+      current !== undefined &&
+      first !== undefined &&
+      (t.at - first.at <= INTERRUPTION_GROUP_MS ||
+        current.back === null ||
+        t.at < current.back ||
+        ((t.ranFrom === null || t.ranFrom <= first.at) &&
+          t.at - first.at <= COLLECTIVE_TIMEOUT_MS));
+    const back = restartOf(t.pod, t.at);
+    if (current && joins) {
+      current.members.push(t);
+      // the job runs again when every pod it took down has started again
+      current.back = current.back === null || back === null ? null : Math.max(current.back, back);
+    } else groups.push({ members: [t], back });
   }
-  return groups.map((g) => {
-    const first = g[0] as Termination;
-    const root = g.reduce(
-      (best, t) => (CAUSE_RANK[t.cause] > CAUSE_RANK[best.cause] ? t : best),
+  return groups.map(({ members }) => {
+    const first = members[0] as Termination;
+    const root = members.reduce(
+      (best, t) => (CAUSE_TIER[t.cause] > CAUSE_TIER[best.cause] ? t : best),
       first,
     );
-    return { at: first.at, cause: root.cause, message: root.message };
+    return {
+      at: first.at,
+      cause: root.cause,
+      message: root.message,
+      lastAt: (members.at(-1) as Termination).at,
+    };
   });
 }
 
@@ -277,39 +360,62 @@ export function pytorchJobStates(
     if (typeof checkpointsRead === "string")
       problems.push({ job: `${namespace}/${name}`, message: checkpointsRead });
     const checkpoints = typeof checkpointsRead === "string" ? [] : checkpointsRead;
-    const stepsPerHour = stepsPerHourFromCheckpoints(checkpoints);
-
-    const interruptions = groupTerminations(jobPods.flatMap(podTerminations))
-      .slice(-KEEP)
-      .map((t) => {
-        const last = [...checkpoints].reverse().find((c) => c.at.getTime() <= t.at) ?? null;
-        const again = runningAgainAfter(jobPods, t.at);
-        return {
-          at: new Date(t.at),
-          cause: t.cause,
-          message: t.message,
-          stepAtFailure: null,
-          lastCheckpointStep: last?.step ?? null,
-          lastCheckpointAt: last?.at ?? null,
-          restartSeconds: again === null ? null : (again - t.at) / 1000,
-        };
-      });
 
     const startedAt = time(rec(job.status).startTime) ?? time(job.metadata.creationTimestamp);
     const endedAt = time(rec(job.status).completionTime) ?? now.getTime();
-    const downMs = interruptions.reduce(
-      (s, i) => s + (i.restartSeconds ?? Math.max(0, (endedAt - i.at.getTime()) / 1000)) * 1000,
-      0,
+    const conditions = arr(rec(job.status).conditions).map(rec);
+    // A Failed condition that is no longer true: the job was resumed by hand, at the condition's
+    // last transition (the operator restarts nothing once a job has failed).
+    const failedBefore = conditions.find(
+      (c) => str(c.type) === "Failed" && str(c.status) !== "True",
     );
+    const resumedAt = failedBefore ? time(failedBefore.lastTransitionTime) : null;
+    const podsByName = new Map(jobPods.map((p) => [p.metadata.name, p]));
+    const groups = groupTerminations(jobPods.flatMap(podTerminations), (name, after) => {
+      const pod = podsByName.get(name);
+      return pod ? firstStartAfter([pod], after) : null;
+    }).slice(-KEEP);
+    // Wall-clock time down, whatever held the GPUs meanwhile: not running time.
+    let downMs = 0;
+    const interruptions = groups.map((t, index) => {
+      const last = [...checkpoints].reverse().find((c) => c.at.getTime() <= t.at) ?? null;
+      // A failed job's last interruption is not over: whatever starts now is not its restart.
+      const again =
+        status === "failed" && index === groups.length - 1
+          ? null
+          : firstStartAfter(jobPods, t.lastAt);
+      downMs += Math.max(0, (again ?? endedAt) - t.at);
+      // Resumed by hand after it failed: the restart is from the resume to running again.
+      const restartFrom =
+        again !== null && resumedAt !== null && t.at < resumedAt && resumedAt <= again
+          ? resumedAt
+          : t.at;
+      return {
+        at: new Date(t.at),
+        cause: t.cause,
+        message: t.message,
+        // Kubernetes does not know the step reached: work lost is measured in time
+        stepAtFailure: null,
+        lastCheckpointStep: last?.step ?? null,
+        lastCheckpointAt: last?.at ?? null,
+        restartSeconds: again === null ? null : (again - restartFrom) / 1000,
+      };
+    });
+
+    const stepsPerHour = stepsPerHourFromCheckpoints(checkpoints, interruptions);
     const runningHours =
       startedAt === null || status === "queued"
         ? 0
         : Math.max(0, endedAt - startedAt - downMs) / 3_600_000;
+    // As the fleet sync costs each interruption it records (the same domain rules and inputs).
+    const ranSince = ranSinceEach(interruptions, startedAt === null ? null : new Date(startedAt));
     const gpuHoursLost = interruptions.reduce(
-      (s, i) =>
+      (s, i, index) =>
         s +
-        interruptionCost({ ...i, restartSeconds: i.restartSeconds ?? 0 }, { gpus, stepsPerHour })
-          .gpuHoursLost,
+        interruptionCost(
+          { ...i, restartSeconds: i.restartSeconds ?? 0, ranSince: ranSince[index] ?? null },
+          { gpus, stepsPerHour },
+        ).gpuHoursLost,
       0,
     );
     // A gang restarts together: the most restarts of any one pod is the job's.
@@ -325,9 +431,7 @@ export function pytorchJobStates(
     const lastCheckpoint = checkpoints.at(-1) ?? null;
     const annotations = job.metadata.annotations ?? {};
     const stepsDone = int(annotations[TRAINING_ANNOTATIONS.step]) ?? lastCheckpoint?.step ?? 0;
-    const failed = arr(rec(job.status).conditions)
-      .map(rec)
-      .find((c) => str(c.type) === "Failed" && str(c.status) === "True");
+    const failed = conditions.find((c) => str(c.type) === "Failed" && str(c.status) === "True");
     out.push({
       name,
       cluster,

@@ -679,10 +679,12 @@ export class SimulatorPlatform
       }
       j.status = "queued";
       j.stepsDone = j.checkpoints.at(-1)?.step ?? 0;
-      // The failure that stopped it ends now: its restart took until this resume.
+      // The failure that stopped it ends now. The time it sat failed held no GPUs, so it is no
+      // restart: a resume by hand restarts in the time from the resume until it runs again,
+      // and a resumed job queues at once (waiting for GPUs holds none, as after a restart of its
+      // own), so none.
       const stopped = j.interruptions?.at(-1);
-      if (stopped && stopped.restartMs === null)
-        stopped.restartMs = Math.max(0, state.simTime - stopped.at);
+      if (stopped && stopped.restartMs === null) stopped.restartMs = 0;
       j.restarts += 1;
       j.backoffLimit = j.restarts + 3;
       j.failureReason = null;

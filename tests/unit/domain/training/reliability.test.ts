@@ -5,6 +5,8 @@ import {
   checkpointCostSeconds,
   checkpointIntervalHours,
   classifyCause,
+  downtime,
+  downtimeGpuHours,
   expectedWaste,
   formatHours,
   goodput,
@@ -15,6 +17,8 @@ import {
   isInterruptionCause,
   jobReliability,
   meanTimeBetweenInterruptions,
+  ranSinceEach,
+  recordedBasis,
   stepsPerHourFromCheckpoints,
   TOO_OFTEN_RATIO,
   TOO_RARELY_RATIO,
@@ -43,8 +47,21 @@ describe("classifyCause", () => {
     [null, "NCCL timeout: rank 17 lost contact (Xid 79, GPU fell off the bus)", "gpu_xid"],
     [null, "NCCL timeout: a rank stopped answering all-reduce", "nccl_timeout"],
     ["Error", "[Rank 3] Watchdog caught collective operation timeout", "nccl_timeout"],
-    ["Evicted", "The node was low on resource: memory", "preemption"],
+    // node-pressure eviction: neither a lost node nor a preemption; the kubelet's words are kept
+    ["Evicted", "The node was low on resource: memory", "other"],
+    ["Evicted", "The node was low on resource: ephemeral-storage.", "other"],
     ["DisruptionTarget", "PreemptionByScheduler", "preemption"],
+    ["PreemptionByScheduler", "Kubernetes Scheduler: preempting", "preemption"],
+    // a drain (kubectl drain, an upgrade, the autoscaler): the platform took the GPUs back
+    ["EvictionByEvictionAPI", "Eviction API: evicting", "preemption"],
+    ["DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint", "node_lost"],
+    ["DeletionByPodGC", "PodGC: node no longer exists", "node_lost"],
+    [
+      "TerminationByKubelet",
+      "Pod was terminated in response to imminent node shutdown.",
+      "node_lost",
+    ],
+    [null, "Pod was terminated in response to imminent node shutdown.", "node_lost"],
     [null, "Preempted by higher-priority job; resuming from the last checkpoint", "preemption"],
     ["NodeLost", "Node gpu-7 which was running pod worker-3 is unresponsive", "node_lost"],
     [null, "Worker on n1 lost: NodeNotReady: kubelet stopped posting status", "node_lost"],
@@ -87,6 +104,36 @@ describe("checkpoint measurements", () => {
     expect(checkpointCostSeconds(cps)).toBe((60 * 4 + 120) / 5);
   });
 
+  it("leaves out gaps with an interruption in them, even when most gaps have one", () => {
+    // every 6 h at 1,000 steps an hour; failures at 10 h and 16 h: the gaps 6–12.5 and 12.5–18.8
+    // hold 4 h recomputed and a restart each (by the median of all three, 1,000 steps an hour
+    // would measure as about 960 and the interval as 6.3 h)
+    const cps: CheckpointSample[] = [
+      { step: 6_000, at: at(6), writeSeconds: 60 },
+      { step: 12_000, at: at(12.5), writeSeconds: 60 },
+      { step: 18_000, at: at(18.8), writeSeconds: 60 },
+      { step: 24_000, at: at(24.8), writeSeconds: 60 },
+    ];
+    const failures = [{ at: at(10) }, { at: at(16) }];
+    expect(stepsPerHourFromCheckpoints(cps, failures)).toBe(1_000);
+    expect(checkpointIntervalHours(cps, 60, failures)).toBeCloseTo(6 - 60 / 3600, 10);
+    expect(stepsPerHourFromCheckpoints(cps)).toBeCloseTo(6_000 / 6.3, 6);
+    // none left: not measured
+    expect(stepsPerHourFromCheckpoints(cps.slice(0, 2), failures)).toBeNull();
+    const r = jobReliability(
+      {
+        status: "running",
+        gpus: 8,
+        gpuHoursUsed: 8 * 24,
+        checkpoints: cps,
+        interruptions: failures.map((f) => ({ ...f, restartSeconds: 600, workLostGpuHours: 32 })),
+      },
+      at(25),
+    );
+    expect(r.stepsPerHour).toBe(1_000);
+    expect(r.intervalHours).toBeCloseTo(6 - 60 / 3600, 10);
+  });
+
   it("ignores pairs out of order, at the same time or the same step", () => {
     const cps: CheckpointSample[] = [
       { step: 200, at: at(2), writeSeconds: 10 },
@@ -99,6 +146,11 @@ describe("checkpoint measurements", () => {
 
   it("never reports a negative interval when the write is longer than the gap", () => {
     expect(checkpointIntervalHours(series(3, 0.01, 100, 60), 3600)).toBe(0);
+  });
+
+  it("measures an interval of 0 for back-to-back checkpoints (the write takes the whole gap)", () => {
+    const cps = series(4, 0.05, 1_000, 180); // every 3 minutes, each written in 3 minutes
+    expect(checkpointIntervalHours(cps, checkpointCostSeconds(cps))).toBeCloseTo(0, 10);
   });
 });
 
@@ -144,6 +196,37 @@ describe("interruptionCost", () => {
     expect(c.workLostHours).toBe(5);
   });
 
+  it("measures from when the job ran again, when that is after the last checkpoint", () => {
+    // failed at 10 h, 2 h after the checkpoint at 8 h; it had run again at 9.5 h after an
+    // earlier failure: only the half hour since is lost, not the first failure's loss again
+    const c = interruptionCost(
+      { ...base, stepAtFailure: null, ranSince: at(9.5) },
+      { gpus: 8, stepsPerHour: 100 },
+    );
+    expect(c).toMatchObject({ basis: "time", workLostHours: 0.5, stepsLost: 50 });
+    // a checkpoint after it ran again is where the loss starts
+    const later = interruptionCost(
+      { ...base, stepAtFailure: null, ranSince: at(7) },
+      { gpus: 8, stepsPerHour: 100 },
+    );
+    expect(later.workLostHours).toBe(2);
+  });
+
+  it("counts all the work since the job started when it has no checkpoint", () => {
+    const c = interruptionCost(
+      {
+        ...base,
+        stepAtFailure: null,
+        lastCheckpointStep: null,
+        lastCheckpointAt: null,
+        ranSince: at(7),
+      },
+      { gpus: 4, stepsPerHour: null },
+    );
+    expect(c).toMatchObject({ basis: "time", workLostHours: 3, stepsLost: null });
+    expect(c.gpuHoursLost).toBeCloseTo((3 + 1 / 6) * 4, 10);
+  });
+
   it("counts only the restart when neither steps nor a checkpoint time are known", () => {
     const c = interruptionCost(
       { ...base, stepAtFailure: null, lastCheckpointAt: null },
@@ -167,6 +250,93 @@ describe("interruptionCost", () => {
       { gpus: 1, stepsPerHour: null },
     );
     expect(early.workLostHours).toBe(0);
+  });
+});
+
+describe("ranSinceEach", () => {
+  it("is the job's start, then when it ran again after each interruption, in the order given", () => {
+    const r = ranSinceEach(
+      [
+        { at: at(20), restartSeconds: null },
+        { at: at(5), restartSeconds: 1_800 },
+        { at: at(10), restartSeconds: 3_600 },
+      ],
+      at(0),
+    );
+    expect(r).toEqual([at(11), at(0), at(5.5)]);
+  });
+
+  it("is null for the first without a start, and the time of one whose restart is unknown", () => {
+    expect(
+      ranSinceEach(
+        [
+          { at: at(1), restartSeconds: null },
+          { at: at(2), restartSeconds: 60 },
+        ],
+        null,
+      ),
+    ).toEqual([null, at(1)]);
+    expect(ranSinceEach([], at(0))).toEqual([]);
+  });
+});
+
+describe("recordedBasis", () => {
+  const stored = {
+    stepAtFailure: null,
+    stepsLost: null,
+    lastCheckpointAt: null,
+    workLostHours: 0,
+  };
+  it("is steps when the step reached gave the loss, time when a time did", () => {
+    expect(
+      recordedBasis({ ...stored, stepAtFailure: 1_200, stepsLost: 200, workLostHours: 1 }),
+    ).toBe("steps");
+    expect(recordedBasis({ ...stored, stepAtFailure: 1_000, stepsLost: 0 })).toBe("steps");
+    expect(recordedBasis({ ...stored, workLostHours: 2, stepsLost: 200 })).toBe("time");
+    expect(recordedBasis({ ...stored, lastCheckpointAt: at(1) })).toBe("time");
+  });
+
+  it("is unknown when nothing measured it (its 0 is not a loss of nothing)", () => {
+    expect(recordedBasis(stored)).toBe("unknown");
+    // steps known but not the pace nor a time: the hours are not known
+    expect(recordedBasis({ ...stored, stepAtFailure: 1_200, stepsLost: 1_200 })).toBe("unknown");
+  });
+});
+
+describe("downtime", () => {
+  const now = at(100);
+  const i = { at: at(40), restartSeconds: null };
+  it("is the measured restart once the job ran again", () => {
+    expect(
+      downtime({ ...i, restartSeconds: 600 }, { status: "failed", newest: true }, now),
+    ).toEqual({ kind: "restarted", seconds: 600 });
+  });
+
+  it("is a restart until now while the job restarts on its own", () => {
+    for (const status of ["restarting", "running", "checkpointing"])
+      expect(downtime(i, { status, newest: true }, now)).toEqual({
+        kind: "restarting",
+        seconds: 60 * 3600,
+      });
+  });
+
+  it("is a stop holding no GPUs for a failed job: wall-clock time down, not GPU-hours", () => {
+    const d = downtime(i, { status: "failed", newest: true }, now);
+    expect(d).toEqual({ kind: "stopped", seconds: 60 * 3600 });
+    expect(downtimeGpuHours(d, 64)).toBe(0);
+    expect(downtimeGpuHours({ kind: "restarting", seconds: 1_800 }, 64)).toBe(32);
+  });
+
+  it("is a stop of unknown length for an older one, or one of a job resumed by hand", () => {
+    expect(downtime(i, { status: "running", newest: false }, now)).toEqual({
+      kind: "stopped",
+      seconds: null,
+    });
+    expect(downtime(i, { status: "queued", newest: true }, now)).toEqual({
+      kind: "stopped",
+      seconds: null,
+    });
+    expect(downtime(i, { status: "succeeded", newest: true }, now).kind).toBe("stopped");
   });
 });
 
@@ -269,6 +439,30 @@ describe("checkpointAdvice", () => {
     expect(a).toMatchObject({ kind: "advice", verdict: "too_often" });
   });
 
+  it("flags back-to-back checkpoints (an interval of 0) as far too often, not as too few", () => {
+    const cps = series(4, 0.05, 1_000, 180); // the write takes the whole 3-minute gap
+    const cost = checkpointCostSeconds(cps);
+    const a = checkpointAdvice({
+      costSeconds: cost,
+      intervalHours: checkpointIntervalHours(cps, cost),
+      mtbi,
+    });
+    expect(a).toMatchObject({ kind: "advice", verdict: "too_often" });
+    if (a.kind === "advice") expect(a.ratio).toBeCloseTo(0, 10);
+    // so does the fleet's path, from the database's median gap
+    expect(
+      checkpointAdvice({ costSeconds: 180, intervalHours: intervalFromMedianGap(0.05, 180), mtbi }),
+    ).toMatchObject({ kind: "advice", verdict: "too_often" });
+    // and without an interruption yet too
+    expect(
+      checkpointAdvice({
+        costSeconds: 180,
+        intervalHours: 0,
+        mtbi: meanTimeBetweenInterruptions(50, 0),
+      }),
+    ).toMatchObject({ kind: "advice", verdict: "too_often" });
+  });
+
   it("needs a cost, an interval and some running", () => {
     expect(checkpointAdvice({ costSeconds: null, intervalHours: 1, mtbi }).kind).toBe(
       "not_enough_data",
@@ -279,7 +473,7 @@ describe("checkpointAdvice", () => {
     expect(checkpointAdvice({ costSeconds: 60, intervalHours: null, mtbi }).kind).toBe(
       "not_enough_data",
     );
-    expect(checkpointAdvice({ costSeconds: 60, intervalHours: 0, mtbi }).kind).toBe(
+    expect(checkpointAdvice({ costSeconds: 60, intervalHours: Number.NaN, mtbi }).kind).toBe(
       "not_enough_data",
     );
     expect(checkpointAdvice({ costSeconds: 60, intervalHours: 1, mtbi: null })).toMatchObject({
@@ -342,6 +536,7 @@ describe("jobReliability", () => {
   it("puts goodput, MTBI and the advice together", () => {
     const r = jobReliability(
       {
+        status: "running",
         gpus: 10,
         gpuHoursUsed: 300, // 30 h running
         checkpoints: series(6, 4, 100, 120),
@@ -362,9 +557,10 @@ describe("jobReliability", () => {
     expect(r.advice).toMatchObject({ kind: "advice", verdict: "too_rarely" });
   });
 
-  it("counts a restart still pending until now", () => {
+  it("counts a restart still pending until now while the job restarts on its own", () => {
     const r = jobReliability(
       {
+        status: "restarting",
         gpus: 2,
         gpuHoursUsed: 10,
         checkpoints: [],
@@ -376,8 +572,35 @@ describe("jobReliability", () => {
     expect(r.advice.kind).toBe("not_enough_data");
   });
 
+  it("does not count a failed job's time down: its goodput holds while it sits failed", () => {
+    const failed = (days: number) =>
+      jobReliability(
+        {
+          status: "failed",
+          gpus: 64,
+          gpuHoursUsed: 64 * 30,
+          checkpoints: series(6, 4, 100, 120),
+          interruptions: [
+            { at: at(10), restartSeconds: 600, workLostGpuHours: 64 },
+            // the failure that stopped it: not restarted, and it will not restart on its own
+            { at: at(31), restartSeconds: null, workLostGpuHours: 128 },
+          ],
+        },
+        at(31 + days * 24),
+      );
+    const soon = failed(0.5);
+    const later = failed(5);
+    expect(soon.restartGpuHours).toBeCloseTo((600 / 3600) * 64, 10);
+    expect(later.restartGpuHours).toBe(soon.restartGpuHours);
+    expect(later.goodput).toEqual(soon.goodput);
+    expect(soon.goodput.allocatedGpuHours).toBeCloseTo(64 * 30 + (600 / 3600) * 64, 10);
+  });
+
   it("is all unknowns for a job with no GPUs and nothing recorded", () => {
-    const r = jobReliability({ gpus: 0, gpuHoursUsed: 0, checkpoints: [], interruptions: [] }, now);
+    const r = jobReliability(
+      { status: "queued", gpus: 0, gpuHoursUsed: 0, checkpoints: [], interruptions: [] },
+      now,
+    );
     expect(r.runningHours).toBe(0);
     expect(r.goodput.ratio).toBeNull();
     expect(r.mtbi).toBeNull();

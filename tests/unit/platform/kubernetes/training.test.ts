@@ -124,6 +124,7 @@ describe("terminations", () => {
     startedAt: now - HOUR,
   };
   it("classifies an eviction, a preemption and a lost node", () => {
+    // node pressure: not a preemption, nor a lost node; the kubelet's words say what it was
     const evicted = tpod({
       ...base,
       podFailure: {
@@ -132,7 +133,28 @@ describe("terminations", () => {
         at: now,
       },
     });
-    expect(podTerminations(evicted).map((t) => t.cause)).toEqual(["preemption"]);
+    expect(podTerminations(evicted)).toMatchObject([
+      { cause: "other", message: expect.stringMatching(/Evicted: The node was low on resource/) },
+    ]);
+    const unreachable = tpod({
+      ...base,
+      disruption: {
+        reason: "DeletionByTaintManager",
+        message: "Taint manager: deleting due to NoExecute taint",
+        at: now,
+      },
+    });
+    expect(podTerminations(unreachable).map((t) => t.cause)).toEqual(["node_lost"]);
+    const gone = tpod({
+      ...base,
+      disruption: { reason: "DeletionByPodGC", message: "PodGC: node no longer exists", at: now },
+    });
+    expect(podTerminations(gone).map((t) => t.cause)).toEqual(["node_lost"]);
+    const drained = tpod({
+      ...base,
+      disruption: { reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", at: now },
+    });
+    expect(podTerminations(drained).map((t) => t.cause)).toEqual(["preemption"]);
     const preempted = tpod({
       ...base,
       disruption: {
@@ -167,24 +189,84 @@ describe("terminations", () => {
     expect(podTerminations(failed)).toMatchObject([{ cause: "other" }]);
   });
 
+  type Cause = "oom" | "nccl_timeout" | "node_lost" | "gpu_xid" | "other";
+  const t = (
+    at: number,
+    cause: Cause,
+    pod: string = cause,
+    ranFrom: number | null = now - HOUR,
+  ) => ({
+    at,
+    cause,
+    message: cause,
+    pod,
+    ranFrom,
+  });
+  /** every pod started again `after` ms after each of its terminations */
+  const backAfter = (after: number) => (_pod: string, at: number) => at + after;
+
   it("groups terminations close together and names the most telling cause", () => {
-    const t = (at: number, cause: "oom" | "nccl_timeout" | "node_lost") => ({
-      at,
-      cause,
-      message: cause,
-    });
     expect(
-      groupTerminations([
-        t(now + 60_000, "nccl_timeout"),
-        t(now, "nccl_timeout"),
-        t(now + 30_000, "node_lost"),
-        t(now + HOUR, "oom"),
-      ]),
+      groupTerminations(
+        [
+          t(now + 60_000, "nccl_timeout", "a"),
+          t(now, "nccl_timeout", "b"),
+          t(now + 30_000, "node_lost", "c"),
+          t(now + HOUR, "oom", "d"),
+        ],
+        backAfter(2 * 60_000),
+      ),
     ).toEqual([
-      { at: now, cause: "node_lost", message: "node_lost" },
-      { at: now + HOUR, cause: "oom", message: "oom" },
+      { at: now, cause: "node_lost", message: "node_lost", lastAt: now + 60_000 },
+      { at: now + HOUR, cause: "oom", message: "oom", lastAt: now + HOUR },
     ]);
-    expect(groupTerminations([])).toEqual([]);
+    expect(groupTerminations([], backAfter(0))).toEqual([]);
+  });
+
+  it("names the first of the most telling causes, not a later one", () => {
+    const [g] = groupTerminations(
+      [t(now, "oom", "a"), t(now + 60_000, "node_lost", "b"), t(now + 90_000, "other", "c")],
+      backAfter(10 * 60_000),
+    );
+    expect(g?.cause).toBe("oom");
+  });
+
+  it("keeps a gang's terminations one interruption until the pods it took down run again", () => {
+    // a pod that has not started since: every later termination is the same interruption
+    const down = groupTerminations(
+      [t(now, "gpu_xid", "a"), t(now + 3 * HOUR, "other", "b", now + HOUR)],
+      (pod, at) => (pod === "a" ? null : at + 60_000),
+    );
+    expect(down).toHaveLength(1);
+    // the pods ran again, and a rank that had restarted since failed later: a new one
+    expect(
+      groupTerminations(
+        [t(now, "gpu_xid", "a"), t(now + 40 * 60_000, "other", "b", now + 10 * 60_000)],
+        backAfter(5 * 60_000),
+      ),
+    ).toHaveLength(2);
+  });
+
+  it("takes in a rank that was up through the failure and timed out within the collective timeout", () => {
+    // the Xid's pod started again 2 minutes later; the others were stuck in the collective
+    const groups = groupTerminations(
+      [
+        t(now, "gpu_xid", "a"),
+        t(now + 20 * 60_000, "nccl_timeout", "b", now - HOUR),
+        t(now + 20 * 60_000 + 5_000, "nccl_timeout", "c", null),
+      ],
+      backAfter(2 * 60_000),
+    );
+    expect(groups).toEqual([
+      { at: now, cause: "gpu_xid", message: "gpu_xid", lastAt: now + 20 * 60_000 + 5_000 },
+    ]);
+    // beyond the collective timeout it is a failure of its own
+    expect(
+      groupTerminations(
+        [t(now, "gpu_xid", "a"), t(now + HOUR, "nccl_timeout", "b", now - HOUR)],
+        backAfter(2 * 60_000),
+      ).map((g) => g.cause),
+    ).toEqual(["gpu_xid", "nccl_timeout"]);
   });
 });
 

@@ -46,6 +46,9 @@ export default async function TrainingJobPage({ params }: { params: Params }) {
   const progress = j.stepsTotal ? j.stepsDone / j.stepsTotal : 0;
   const r = j.reliability;
   const lostTotal = j.interruptions.reduce((s, i) => s + i.gpuHoursLost, 0);
+  // A failed job waiting for someone holds no GPUs: its time down is wall-clock, not GPU-hours.
+  const stopped = j.interruptions[0]?.downtime;
+  const downFor = stopped?.kind === "stopped" ? stopped.seconds : null;
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-muted-foreground">
@@ -133,6 +136,11 @@ export default async function TrainingJobPage({ params }: { params: Params }) {
               {gpuHours(r.workLostGpuHours)} recomputed, {gpuHours(r.restartGpuHours)} restarting;
               besides, {gpuHours(r.checkpointGpuHours)} writing checkpoints
             </p>
+            {downFor !== null ? (
+              <p className="text-xs text-muted-foreground" data-testid="down-for">
+                Down for {formatHours(downFor / 3600)} since it failed, holding no GPUs
+              </p>
+            ) : null}
           </CardContent>
         </Card>
         <Card>
@@ -168,7 +176,8 @@ export default async function TrainingJobPage({ params }: { params: Params }) {
           <Table>
             <TableCaption>
               What each interruption of {j.name} cost: the work since its last checkpoint,
-              recomputed, plus the time until it ran again, on all {j.gpuCount} GPUs
+              recomputed, plus the time until it ran again, on all {j.gpuCount} GPUs (a failed job
+              holds none while it waits to be resumed)
               {j.interruptionCount > INTERRUPTIONS_SHOWN
                 ? ` (the newest ${INTERRUPTIONS_SHOWN} of ${j.interruptionCount})`
                 : ""}
@@ -195,7 +204,11 @@ export default async function TrainingJobPage({ params }: { params: Params }) {
                     <div className="text-xs text-muted-foreground">{i.message}</div>
                     {i.lastCheckpointStep !== null ? (
                       <div className="text-xs text-muted-foreground">
-                        resumed from step {n(i.lastCheckpointStep)}
+                        {i.downtime.kind === "restarting" ||
+                        (i.downtime.kind === "stopped" && i.downtime.seconds !== null)
+                          ? "resumes"
+                          : "resumed"}{" "}
+                        from step {n(i.lastCheckpointStep)}
                       </div>
                     ) : (
                       <div className="text-xs text-muted-foreground">
@@ -207,13 +220,17 @@ export default async function TrainingJobPage({ params }: { params: Params }) {
                     {i.stepsLost === null ? "—" : n(i.stepsLost)}
                   </TableCell>
                   <TableCell className="text-right tabular-nums">
-                    {formatHours(i.workLostHours)}
+                    {i.basis === "unknown" ? "unknown" : formatHours(i.workLostHours)}
                   </TableCell>
                   <TableCell className="text-right tabular-nums">
-                    {i.restartSeconds === null ? (
-                      <span>still down ({formatHours(i.downSeconds / 3600)} so far)</span>
+                    {i.downtime.kind === "restarted" ? (
+                      formatHours(i.downtime.seconds / 3600)
+                    ) : i.downtime.kind === "restarting" ? (
+                      <span>restarting ({formatHours(i.downtime.seconds / 3600)} so far)</span>
+                    ) : i.downtime.seconds !== null ? (
+                      <span>down for {formatHours(i.downtime.seconds / 3600)}, no GPUs held</span>
                     ) : (
-                      formatHours(i.restartSeconds / 3600)
+                      <span>stopped</span>
                     )}
                   </TableCell>
                   <TableCell className="text-right tabular-nums">
