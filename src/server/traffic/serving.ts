@@ -229,19 +229,21 @@ export async function readServing(modelNames?: readonly string[]): Promise<Servi
         demandRps: balancerDials?.demandRps?.[region] ?? servedRps,
         dial,
         readyReplicas: deps.reduce((s, d) => s + d.replicasReady, 0),
-        ...(deps.length > 0 && deps.every((d) => d.replicasScheduled !== undefined)
-          ? { heldReplicas: deps.reduce((s, d) => s + (d.replicasScheduled ?? 0), 0) }
-          : {}),
+        // (every optional field present, undefined where unknown: plans copy these objects by
+        // the thousand, and one shape keeps that fast)
+        heldReplicas:
+          deps.length > 0 && deps.every((d) => d.replicasScheduled !== undefined)
+            ? deps.reduce((s, d) => s + (d.replicasScheduled ?? 0), 0)
+            : undefined,
         hpa: hpa ? { min: hpa.min, max: hpa.max, current: hpa.current } : null,
         autoscaler: hpa ? { namespace: hpa.namespace, target: hpa.target } : null,
         gpusPerReplica: first?.gpusPerReplica ?? resources.gpu ?? 1,
         gpuType,
         freeGpus: freeOf.get(`${cluster}/${gpuType}`) ?? 0,
-        ...(freeNodesOf.get(`${cluster}/${gpuType}`)
-          ? { freeNodes: freeNodesOf.get(`${cluster}/${gpuType}`) ?? [] }
-          : {}),
+        freeNodes: freeNodesOf.get(`${cluster}/${gpuType}`) ?? undefined,
         quotaLeftGpus: hpa ? (quotaOf.get(`${cluster}/${hpa.namespace}`) ?? null) : null,
-        ...(hpa ? { quotaKey: `${cluster}/${hpa.namespace}` } : {}),
+        quotaKey: hpa ? `${cluster}/${hpa.namespace}` : undefined,
+        sharedFree: false,
         errorRate: errorOf.get(`${m.name}|${region}`) ?? null,
         p99Ms: p99Of.get(`${m.name}|${region}`) ?? null,
       };
