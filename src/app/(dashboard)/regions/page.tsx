@@ -6,6 +6,9 @@ import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { StatusBadge } from "@/components/common/status-badge";
 import { TimeAgo } from "@/components/common/time-ago";
 import { AutoRefresh } from "@/components/common/auto-refresh";
+import { Pagination } from "@/components/common/pagination";
+import { readListQuery, type SearchParams } from "@/components/common/search-params";
+import { pageWindow, toPage } from "@/lib/domain/navigation/pagination";
 import { PlanDrainForm } from "@/components/traffic/plan-form";
 import { ShareBar } from "@/components/traffic/share-bar";
 import {
@@ -30,9 +33,17 @@ export const metadata: Metadata = { title: "Regions" };
 /** A region failing this share of its requests is offered a failover rather than a drain. */
 const OUTAGE_ERROR_RATE = 0.2;
 
-export default async function RegionsPage() {
+/** Models per page of the traffic-by-region table (a large fleet has hundreds). */
+const MODELS_PER_PAGE = 25;
+
+export default async function RegionsPage({ searchParams }: { searchParams: SearchParams }) {
   const actor = await requirePageActor();
-  const view = await regionsView(actor);
+  const [view, { query, params }] = await Promise.all([
+    regionsView(actor),
+    readListQuery(searchParams),
+  ]);
+  const shares = pageWindow(query.page, MODELS_PER_PAGE, view.models.length);
+  const shownModels = view.models.slice(shares.skip, shares.skip + shares.take);
   const regionCodes = view.regions.map((r) => r.region);
   const allRegions = [
     ...new Set(view.models.flatMap((m) => m.regions.map((r) => r.region))),
@@ -226,7 +237,7 @@ export default async function RegionsPage() {
               </TableRow>
             </TableHeader>
             <TableBody>
-              {view.models.map((m) => (
+              {shownModels.map((m) => (
                 <TableRow key={m.model} data-testid="model-shares" data-model={m.model}>
                   <TableCell>
                     <Link
@@ -260,6 +271,13 @@ export default async function RegionsPage() {
             </TableBody>
           </Table>
         )}
+        {view.models.length > MODELS_PER_PAGE ? (
+          <Pagination
+            {...toPage(shownModels, view.models.length, shares.page, MODELS_PER_PAGE)}
+            basePath="/regions"
+            params={params}
+          />
+        ) : null}
       </section>
     </>
   );

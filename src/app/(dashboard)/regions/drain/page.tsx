@@ -27,6 +27,9 @@ import {
 
 export const metadata: Metadata = { title: "Drain plan" };
 
+/** Models shown with every receiving region; the others are a row each. */
+const IN_FULL = 12;
+
 const VERDICT_TEXT = {
   safe: "Safe",
   tight: "Tight",
@@ -97,6 +100,11 @@ export default async function DrainPlanPage({ searchParams }: { searchParams: Se
     ...(q.name ? { name: q.name } : {}),
     headroom: String(q.headroom),
   };
+  // A plan of many models (a whole region of a large fleet) shows the first ones in full (the
+  // worst verdicts come first) and the rest one row each, each linking to its own plan: 240
+  // models' full tables made a 10 MB page.
+  const detailed = plan.models.slice(0, IN_FULL);
+  const compact = plan.models.slice(IN_FULL);
   const canExecute =
     view.serving.balancer &&
     isAllowed(actor, "traffic.shift") &&
@@ -147,7 +155,7 @@ export default async function DrainPlanPage({ searchParams }: { searchParams: Se
       ) : null}
 
       <div className="flex flex-col gap-4">
-        {plan.models.map((m) => (
+        {detailed.map((m) => (
           <section
             key={m.model}
             className="rounded-lg border bg-card p-4"
@@ -256,6 +264,64 @@ export default async function DrainPlanPage({ searchParams }: { searchParams: Se
           </section>
         ))}
       </div>
+      {compact.length > 0 ? (
+        <section className="mt-4" aria-labelledby="more-heading" data-testid="plan-more-models">
+          <h2 id="more-heading" className="mb-2 text-base font-semibold">
+            {compact.length} more model{compact.length === 1 ? "" : "s"}
+          </h2>
+          <Table scrollLabel="More models">
+            <TableCaption>
+              One row each, worst first: each model links to its own plan with every receiving
+              region.
+            </TableCaption>
+            <TableHeader>
+              <TableRow>
+                <TableHead>Model</TableHead>
+                <TableHead>Verdict</TableHead>
+                <TableHead className="text-right">To move</TableHead>
+                <TableHead className="text-right">Receiving regions</TableHead>
+                <TableHead className="text-right">More replicas</TableHead>
+                <TableHead>Why</TableHead>
+              </TableRow>
+            </TableHeader>
+            <TableBody>
+              {compact.map((m) => (
+                <TableRow
+                  key={m.model}
+                  data-testid="plan-model"
+                  data-model={m.model}
+                  data-verdict={m.verdict}
+                >
+                  <TableCell>
+                    <Link
+                      href={modelPlanHref(baseParams, m.model, q.raise)}
+                      className="font-medium hover:underline"
+                    >
+                      {m.model}
+                    </Link>
+                    <div className="text-xs text-muted-foreground">{m.team}</div>
+                  </TableCell>
+                  <TableCell>
+                    <StatusBadge status={m.verdict} />
+                  </TableCell>
+                  <TableCell className="text-right tabular-nums">{rpsText(m.drainedRps)}</TableCell>
+                  <TableCell className="text-right tabular-nums">{m.receiving.length}</TableCell>
+                  <TableCell className="text-right tabular-nums">
+                    {m.receiving.reduce(
+                      (n, r) => n + Math.max(0, r.replicasNeeded - r.replicasNow),
+                      0,
+                    )}
+                  </TableCell>
+                  <TableCell className="max-w-md text-xs">
+                    {m.reasons[0] ?? "Every receiving region keeps the headroom asked."}
+                    {m.reasons.length > 1 ? ` (and ${m.reasons.length - 1} more)` : ""}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </section>
+      ) : null}
 
       {plan.models.length > 0 ? (
         <section className="mt-6" aria-labelledby="execute-heading">
@@ -322,4 +388,15 @@ function RaiseInput({
       className="h-8 w-20"
     />
   );
+}
+
+/** One model's own plan, with the raises this plan makes for it. */
+function modelPlanHref(
+  base: Record<string, string>,
+  model: string,
+  raise: readonly string[],
+): string {
+  const params = new URLSearchParams({ ...base, scope: "model", name: model });
+  for (const r of raise) if (r.startsWith(`${model}/`)) params.append("raise", r);
+  return `/regions/drain?${params}`;
 }
