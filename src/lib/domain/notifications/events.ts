@@ -78,7 +78,14 @@ export function eventsForKind(kind: ChannelKind): readonly NotificationEventType
   return kind === "pagerduty" ? PAGERDUTY_EVENTS : NOTIFICATION_EVENTS;
 }
 
-export const SUBJECT_KINDS = ["rollout", "promotion", "incident", "slo", "freeze", "drain"] as const;
+export const SUBJECT_KINDS = [
+  "rollout",
+  "promotion",
+  "incident",
+  "slo",
+  "freeze",
+  "drain",
+] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 export interface NotificationFact {
