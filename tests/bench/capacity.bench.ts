@@ -1,7 +1,8 @@
 // The Capacity page's service at the large fleet's size: 200 clusters with 30 days of hourly
 // history (generated here, as the demo seed writes it), read live from the simulator. What a
-// page view costs, with and without filters; the placement question; and the rollup the fleet
-// sync adds to every pass.
+// page view costs, with and without filters (one cluster's 30 days come from its pools' rollups);
+// the placement question; and the rollup the fleet sync adds to every pass, with every cluster
+// current and with ten out of reach (their last figures carried into the sums).
 import { it } from "vitest";
 import { capacityOverview, fleetHistory } from "@/server/capacity/overview";
 import { placeGpus } from "@/server/capacity/placement";
@@ -59,6 +60,15 @@ it("capacity page over 30 days of hourly history at 200 clusters", async () => {
   await time("capacity page: one region", 20, () =>
     capacityOverview(viewer, { region: "us-east-1" }, SEED_NOW),
   );
+  const [largest] = await prisma.$queryRaw<{ name: string }[]>`
+    SELECT c.name FROM "Cluster" c JOIN "NodePool" p ON p."clusterId" = c.id
+    GROUP BY c.name ORDER BY count(*) DESC, c.name LIMIT 1`;
+  await time("history alone: one cluster's 30 days by hour", 20, () =>
+    fleetHistory({ cluster: largest!.name }, SEED_NOW),
+  );
+  await time("capacity page: one cluster", 20, () =>
+    capacityOverview(viewer, { cluster: largest!.name }, SEED_NOW),
+  );
   await time("placement: 16 H100 for ranking", 20, () =>
     placeGpus(viewer, { gpus: 16, gpuType: "H100", team: "ranking" }),
   );
@@ -68,6 +78,17 @@ it("capacity page over 30 days of hourly history at 200 clusters", async () => {
   await time("sync pass: one sample into the hourly rollups", 20, () =>
     prisma.$transaction((tx) =>
       recordCapacitySample(tx, { at: new Date((at += 30_000)), clusters, namespaces }),
+    ),
+  );
+  const reachable = clusters.slice(10);
+  const current = new Set(reachable.map((c) => c.name));
+  await time("sync pass: one sample, 10 clusters out of reach (carried)", 20, () =>
+    prisma.$transaction((tx) =>
+      recordCapacitySample(tx, {
+        at: new Date((at += 30_000)),
+        clusters: reachable,
+        namespaces: namespaces.filter((n) => current.has(n.cluster)),
+      }),
     ),
   );
 }, 1_800_000);

@@ -21,6 +21,22 @@ test("a planner sees the fleet's GPUs split, and asks where the ranking team can
   await expect(page.getByTestId("capacity-history")).toBeVisible();
   await expect(page.getByTestId("teams").locator("tr[data-team='ranking']")).toBeVisible();
 
+  // fragmentation: the demo's serving pools strand free GPUs on partly used nodes; each row's
+  // figures agree (stranded GPUs are some of the free ones, and their share is stranded ÷ free)
+  const fragmentation = page.getByRole("region", { name: "Fragmentation" });
+  await expect(fragmentation.getByRole("heading", { name: "Fragmentation" })).toBeVisible();
+  const fragmented = fragmentation.getByTestId("fragmentation").locator("tbody tr");
+  expect(await fragmented.count()).toBeGreaterThan(0);
+  for (const cells of await fragmented.evaluateAll((rows) =>
+    rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent ?? "")),
+  )) {
+    const figure = (i: number) => Number((cells[i] ?? "").replace(/[^\d]/g, ""));
+    const [free, stranded, share] = [figure(1), figure(3), figure(5)];
+    expect(stranded).toBeGreaterThan(0);
+    expect(stranded).toBeLessThanOrEqual(free);
+    expect(share).toBe(Math.round((stranded / free) * 100));
+  }
+
   // the question, asked through the form: its answer is a link
   const form = page.getByRole("form", { name: "Where can I place GPUs" });
   await form.getByLabel("GPUs").fill("16");
@@ -50,4 +66,22 @@ test("a planner sees the fleet's GPUs split, and asks where the ranking team can
   await page.goto("/capacity?type=A100");
   await expect(page.getByTestId("by-type").locator("tbody tr")).toHaveCount(1);
   await expect(page.getByTestId("by-type").locator("tr[data-key='A100']")).toBeVisible();
+
+  // one cluster: its GPUs now and its own 30 days
+  await page.goto("/capacity");
+  const cluster = await page
+    .getByTestId("by-cluster")
+    .locator("tbody tr")
+    .first()
+    .getAttribute("data-key");
+  expect(cluster).toBeTruthy();
+  const filters = page.getByRole("form", { name: "Filter capacity" });
+  await filters.getByLabel("Cluster", { exact: true }).selectOption(cluster!);
+  await filters.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(new RegExp(`[?&]cluster=${cluster}(&|$)`));
+  await expect(page.getByTestId("by-cluster").locator("tbody tr")).toHaveCount(1);
+  await expect(
+    page.getByRole("heading", { level: 2, name: `Last 30 days: on ${cluster}` }),
+  ).toBeVisible();
+  await expect(page.getByTestId("capacity-history")).toBeVisible();
 });

@@ -167,7 +167,8 @@ export function PlacementResults({
                 {p.cluster}
               </Link>
               <span className="text-muted-foreground">
-                {p.pool} · {p.region} · {p.gpusPerNode} GPUs per node
+                {p.pool} · {p.region} ·{" "}
+                {p.gpusPerNode > 0 ? `${p.gpusPerNode} GPUs per node` : "GPUs per node unknown"}
               </span>
             </div>
             <p>{p.summary}</p>

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { GPU_TYPE_NAMES, TEAM_SLUG } from "@/lib/domain/config/names";
+import { CLUSTER_NAME, GPU_TYPE_NAMES, TEAM_SLUG } from "@/lib/domain/config/names";
 import { MAX_PLACEMENT_GPUS } from "@/lib/domain/capacity/placement";
 import { fleetFilterSchema } from "@/lib/schemas/list-query";
 
@@ -9,6 +9,13 @@ import { fleetFilterSchema } from "@/lib/schemas/list-query";
  */
 export const capacityFilterSchema = fleetFilterSchema.pick({ region: true }).extend({
   type: z.enum(GPU_TYPE_NAMES).optional().catch(undefined).describe("Only pools of this GPU type."),
+  cluster: z
+    .string()
+    .max(253)
+    .regex(CLUSTER_NAME)
+    .optional()
+    .catch(undefined)
+    .describe("Only this cluster: its pools, and its own 30 days of hourly history."),
 });
 export type CapacityFilter = z.infer<typeof capacityFilterSchema>;
 

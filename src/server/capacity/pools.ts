@@ -1,16 +1,31 @@
 import "server-only";
-import type { PoolCapacity } from "@/lib/domain/capacity/split";
+import { gpusPerNodeOf, type PoolCapacity } from "@/lib/domain/capacity/split";
 import type { ClusterState } from "@/lib/platform/types";
 
-/** The platform's node pools as capacity planning reads them. */
-export function poolsOf(clusters: readonly ClusterState[]): PoolCapacity[] {
+/** A pool's key in `recorded`: its cluster's name and its own. */
+export const poolKey = (cluster: string, pool: string) => `${cluster}/${pool}`;
+
+/**
+ * The platform's node pools as capacity planning reads them. `recorded`: GPUs per node the
+ * inventory holds for pools the platform's figures do not tell (a pool scaled to zero).
+ */
+export function poolsOf(
+  clusters: readonly ClusterState[],
+  recorded: ReadonlyMap<string, number> = new Map(),
+): PoolCapacity[] {
   return clusters.flatMap((c) =>
     c.pools.map((p) => ({
       cluster: c.name,
       region: c.region,
       pool: p.name,
       gpuType: p.gpuType,
-      gpusPerNode: p.gpusPerNode ?? (p.nodes > 0 ? Math.round(p.gpus / p.nodes) : 0),
+      gpusPerNode: gpusPerNodeOf({
+        reported: p.gpusPerNode,
+        nodeGpus: p.gpuNodes,
+        gpus: p.gpus,
+        nodes: p.nodes,
+        recorded: recorded.get(poolKey(c.name, p.name)),
+      }),
       nodes: p.nodes,
       maxNodes: p.boundsKnown === false ? p.nodes : Math.max(p.nodes, p.maxNodes),
       total: p.gpus,

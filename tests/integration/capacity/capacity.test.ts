@@ -246,6 +246,25 @@ describe("GET /api/v1/capacity and /api/v1/capacity/placement", () => {
     expect(body.history).toHaveLength(HISTORY_HOURS);
   });
 
+  it("answers one cluster's figures and its own history when asked for a cluster", async () => {
+    const cluster = (await prisma.cluster.findFirstOrThrow({ select: { name: true } })).name;
+    const res = await get(getCapacity, `/api/v1/capacity?cluster=${encodeURIComponent(cluster)}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      filter: { cluster?: string };
+      byCluster: { key: string }[];
+      history: unknown[];
+    };
+    expect(body.filter.cluster).toBe(cluster);
+    expect(body.byCluster.map((c) => c.key)).toEqual([cluster]);
+    expect(body.history).toHaveLength(HISTORY_HOURS);
+    // a malformed cluster is no filter, as on the page
+    const loose = await get(getCapacity, "/api/v1/capacity?cluster=%20bad%20");
+    expect(
+      ((await loose.json()) as { filter: { cluster?: string } }).filter.cluster,
+    ).toBeUndefined();
+  });
+
   it("answers where GPUs fit, and refuses 0 GPUs, an unknown team and anonymous callers", async () => {
     const res = await get(
       getPlacement,

@@ -1,16 +1,21 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
-import { capacityOverview, CLUSTER_ROWS } from "@/server/capacity/overview";
+import {
+  capacityOverview,
+  capacityPageFilterSchema,
+  CLUSTER_ROWS,
+  type CapacityPageFilter,
+} from "@/server/capacity/overview";
 import { placeGpus, type PlacementResult } from "@/server/capacity/placement";
-import { capacityFilterSchema, placementQuerySchema } from "@/lib/schemas/capacity";
+import { placementQuerySchema } from "@/lib/schemas/capacity";
 import { SPLIT_KEYS, SPLIT_LABELS, type GpuSplit } from "@/lib/domain/capacity/split";
 import { dailyMeans } from "@/lib/domain/capacity/usage";
 import type { Consumer } from "@/lib/domain/capacity/usage";
 import { displayZone, formatDay } from "@/lib/display-zone";
 import { AppError } from "@/server/errors";
 import { firstValues } from "@/lib/schemas/list-query";
-import type { SearchParams } from "@/components/common/search-params";
+import { hrefWith, type SearchParams } from "@/components/common/search-params";
 import { EmptyState, PageHeader } from "@/components/common/page-header";
 import { ListFilters, selectFilter } from "@/components/common/list-filters";
 import { formatAbsolute } from "@/components/common/time-ago";
@@ -33,6 +38,16 @@ export const metadata: Metadata = { title: "Capacity" };
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const pct = (n: number) => `${Math.round(n * 100)}%`;
+
+/** "H100 on c1", "H100 in us-east-1", "": what the filters narrow the page to. */
+function whereOf(filter: CapacityPageFilter): string {
+  const place = filter.cluster
+    ? `on ${filter.cluster}`
+    : filter.region
+      ? `in ${filter.region}`
+      : "";
+  return [filter.type, place].filter(Boolean).join(" ");
+}
 
 function Section({
   id,
@@ -61,7 +76,7 @@ function SplitTable({
 }: {
   caption: string;
   head: string;
-  rows: { key: string; label: React.ReactNode; sub?: string; split: GpuSplit }[];
+  rows: { key: string; label: React.ReactNode; sub?: React.ReactNode; split: GpuSplit }[];
   testId: string;
 }) {
   const showOther = rows.some((r) => r.split.other > 0);
@@ -144,7 +159,7 @@ function ConsumerList({ title, items, note }: { title: string; items: Consumer[]
 export default async function CapacityPage({ searchParams }: { searchParams: SearchParams }) {
   const actor = await requirePageActor();
   const params = firstValues(await searchParams);
-  const filter = capacityFilterSchema.parse(params);
+  const filter = capacityPageFilterSchema.parse(params);
   const view = await capacityOverview(actor, filter);
   const zone = displayZone();
 
@@ -178,8 +193,10 @@ export default async function CapacityPage({ searchParams }: { searchParams: Sea
   const filters = [
     selectFilter("type", "GPU type", filter.type, view.options.gpuTypes, "All types"),
     selectFilter("region", "Region", filter.region, view.options.regions, "All regions"),
+    selectFilter("cluster", "Cluster", filter.cluster, view.options.clusters, "All clusters"),
   ];
-  const where = [filter.type, filter.region].filter(Boolean).join(" in ");
+  const where = whereOf(filter);
+  const kept = { type: filter.type, region: filter.region, cluster: filter.cluster };
 
   return (
     <>
@@ -191,7 +208,7 @@ export default async function CapacityPage({ searchParams }: { searchParams: Sea
       <ListFilters
         label="Filter capacity"
         basePath="/capacity"
-        params={{ type: params.type, region: params.region }}
+        params={kept}
         filters={filters}
         className="mb-4"
       />
@@ -203,7 +220,7 @@ export default async function CapacityPage({ searchParams }: { searchParams: Sea
             team={params.team ?? ""}
             gpuTypes={view.options.gpuTypes.length > 0 ? view.options.gpuTypes : ["H100"]}
             teams={view.options.teams}
-            keep={{ type: filter.type, region: filter.region }}
+            keep={kept}
             error={placementError}
           />
           {placement ? (
@@ -273,7 +290,18 @@ export default async function CapacityPage({ searchParams }: { searchParams: Sea
                       {g.key}
                     </Link>
                   ),
-                  sub: g.region,
+                  sub: (
+                    <>
+                      {g.region} ·{" "}
+                      <Link
+                        href={`${hrefWith("/capacity", { ...kept, cluster: g.key })}#history`}
+                        aria-label={`30 days of ${g.key}`}
+                        className="hover:underline"
+                      >
+                        30 days
+                      </Link>
+                    </>
+                  ),
                   split: g.split,
                 }))}
               />
@@ -334,11 +362,15 @@ export default async function CapacityPage({ searchParams }: { searchParams: Sea
           </>
         )}
 
-        <Section id="history" title="Last 30 days">
+        <Section id="history" title={`Last 30 days${where ? `: ${where}` : ""}`}>
           {view.stats.hoursWithData === 0 ? (
             <EmptyState
               title="No history yet"
-              hint="The fleet sync adds an hourly rollup on every pass; the first hour shows once it has run."
+              hint={
+                filter.cluster
+                  ? `The fleet sync has no hourly rollup of ${filter.cluster}'s pools in the last 30 days.`
+                  : "The fleet sync adds an hourly rollup on every pass; the first hour shows once it has run."
+              }
             />
           ) : (
             <>
@@ -431,8 +463,14 @@ export default async function CapacityPage({ searchParams }: { searchParams: Sea
             <Table data-testid="teams">
               <TableCaption>
                 GPUs each team uses now in its namespaces
-                {filter.region ? ` in ${filter.region}` : ""}, against their quotas (all GPU types),
-                and GPU-hours over 30 days (whole fleet)
+                {filter.cluster
+                  ? ` on ${filter.cluster}`
+                  : filter.region
+                    ? ` in ${filter.region}`
+                    : ""}
+                , against their quotas (all GPU types). Over 30 days, across the whole fleet (the
+                hourly team rollups have no region, type or cluster): GPU-hours used as a share of
+                the quota&apos;s GPU-hours, the busiest hour&apos;s share, and GPU-hours.
               </TableCaption>
               <TableHeader>
                 <TableRow>
@@ -441,6 +479,8 @@ export default async function CapacityPage({ searchParams }: { searchParams: Sea
                   <TableHead className="text-right">Quota</TableHead>
                   <TableHead className="text-right">Of quota</TableHead>
                   <TableHead className="text-right">Namespaces</TableHead>
+                  <TableHead className="text-right">Of quota, 30-day mean</TableHead>
+                  <TableHead className="text-right">Of quota, 30-day peak</TableHead>
                   <TableHead className="text-right">GPU-hours, 30 days</TableHead>
                 </TableRow>
               </TableHeader>
@@ -459,6 +499,21 @@ export default async function CapacityPage({ searchParams }: { searchParams: Sea
                       ) : null}
                     </TableCell>
                     <TableCell className="text-right tabular-nums">{t.namespaces}</TableCell>
+                    <TableCell className="text-right tabular-nums" data-column="mean-of-quota">
+                      {t.quotaHistory.meanOfQuota === null ? "—" : pct(t.quotaHistory.meanOfQuota)}
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums" data-column="peak-of-quota">
+                      {t.quotaHistory.peakOfQuota ? (
+                        <>
+                          {pct(t.quotaHistory.peakOfQuota.share)}
+                          <div className="text-xs text-muted-foreground">
+                            {formatAbsolute(t.quotaHistory.peakOfQuota.hour)}
+                          </div>
+                        </>
+                      ) : (
+                        "—"
+                      )}
+                    </TableCell>
                     <TableCell className="text-right tabular-nums">{fmt(t.gpuHours)}</TableCell>
                   </TableRow>
                 ))}

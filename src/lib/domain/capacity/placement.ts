@@ -8,6 +8,11 @@
  * The gang rule (fragmentation.ts): N ≤ GPUs per node needs one node with N free; N above it
  * needs ceil(N / GPUs per node) whole free nodes. A gang runs in one namespace, so the quota
  * that counts is the team's namespace on the cluster with the most left.
+ *
+ * A pool is "fragmented" only when moving work would free the nodes: free GPUs on nodes that are
+ * down or have failed GPUs can never make a whole node, so such a pool needs new nodes (or is
+ * short) like any other. A pool whose GPUs per node are not known (scaled to zero, its shape
+ * never recorded) is "unknown": the number of nodes a gang takes cannot be told.
  */
 import type { GpuTypeName } from "@/lib/domain/config/names";
 import { fragmentation, gangFit, nodeFree, nodesForGang, wholeFree } from "./fragmentation";
@@ -40,7 +45,7 @@ export function placementRequestError(r: { gpus: number }): string | null {
   return null;
 }
 
-/** How the pool's GPUs stand for the gang, best first. */
+/** How the pool's GPUs stand for the gang, best first (see `standing` for the ranking). */
 export const GPU_VERDICTS = [
   "fits",
   "fragmented",
@@ -196,19 +201,43 @@ function summaryOf(p: Omit<PoolPlacement, "summary">, request: PlacementRequest)
       return (
         `Fragmented: ${p.free} GPUs are free, but only ${plural(p.wholeNodesFree, "whole node")} (largest gang ${p.largestGang}).` +
         (p.moves
-          ? ` Moving ${plural(p.moves.gpus, "GPU")} off ${p.moves.nodes.map((n) => n.name).join(", ")} frees room${p.moves.roomElsewhere ? "; the pool's other free GPUs can take them" : ""}.`
+          ? ` Moving ${plural(p.moves.gpus, "GPU")} off ${p.moves.nodes.map((n) => n.name).join(", ")} frees room; the pool's other free GPUs ${p.moves.roomElsewhere ? "can" : "cannot"} take them.`
           : "") +
         quota
       );
     case "scale-up":
-      return `${p.free} GPUs free, not enough: the autoscaler would have to add ${plural(p.addNodes ?? 0, "node")}.${quota}`;
+      return `${notEnough(p, request)}: the autoscaler would have to add ${plural(p.addNodes ?? 0, "node")}.${quota}`;
     case "short":
-      return `${p.free} GPUs free, not enough, and the pool cannot grow enough.${quota}`;
+      return `${notEnough(p, request)}, and the pool cannot grow enough.${quota}`;
     case "too-large":
       return `Too small: a gang of ${request.gpus} needs ${plural(p.nodesNeeded, "node")} of ${p.gpusPerNode} GPUs.`;
     case "unknown":
-      return "The platform does not report this pool's nodes.";
+      return p.gpusPerNode > 0
+        ? "The platform does not report this pool's nodes."
+        : "The pool's GPUs per node are not known (it has no node to read them from, and none was recorded): the nodes a gang takes cannot be told.";
   }
+}
+
+/** Why the free GPUs do not take the gang: too few, or (enough in total) on nodes moving work cannot free. */
+function notEnough(p: Omit<PoolPlacement, "summary">, request: PlacementRequest): string {
+  if (p.free < request.gpus) return `${p.free} GPUs free, not enough`;
+  const room =
+    request.gpus > p.gpusPerNode
+      ? plural(p.nodesNeeded, "whole node")
+      : `${request.gpus} GPUs on one node`;
+  return `${p.free} GPUs are free, but moving work cannot make ${room} of them (nodes down or with failed GPUs)`;
+}
+
+/**
+ * The order pools are offered in: those that fit, then those fragmented where the pool's other
+ * free GPUs can take what moves, then those that need new nodes, then those fragmented where
+ * the moved work would have nowhere to go in the pool (it needs room elsewhere as well), then
+ * the rest in verdict order.
+ */
+function standing(p: PoolPlacement): number {
+  if (p.gpu === "fragmented" && p.moves && !p.moves.roomElsewhere)
+    return GPU_VERDICTS.indexOf("scale-up") + 0.5;
+  return GPU_VERDICTS.indexOf(p.gpu);
 }
 
 /** Where a gang of `request.gpus` GPUs of `request.gpuType` fits, pool by pool. */
@@ -223,28 +252,32 @@ export function placeGang(
   const results: PoolPlacement[] = [];
   for (const p of pools) {
     if (p.gpuType !== request.gpuType) continue;
-    const g = Math.max(1, p.gpusPerNode);
+    // 0: not known (a pool scaled to zero whose shape was never recorded), never guessed as 1,
+    // which would make every gang need N nodes and read as "too large"
+    const g = Math.max(0, p.gpusPerNode);
     const nodesNeeded = nodesForGang(N, g);
     const quota = quotaFor(request, p.cluster, namespaces);
-    const nodes = p.nodeGpus;
-    const frag = nodes ? fragmentation(nodes, g) : null;
+    // a pool of no nodes has no node list to report: it is empty, not unknown
+    const nodes = p.nodeGpus ?? (p.nodes === 0 ? [] : null);
+    const frag = nodes && g > 0 ? fragmentation(nodes, g) : null;
     let gpu: GpuVerdict;
     let chosen: string[] = [];
     let moves: Moves | null = null;
     let addNodes: number | null = null;
     const maxNodes = Math.max(p.nodes, p.maxNodes);
-    if (N > g && nodesNeeded > maxNodes) gpu = "too-large";
+    if (g === 0) gpu = "unknown";
+    else if (N > g && nodesNeeded > maxNodes) gpu = "too-large";
     else if (!nodes || !frag) gpu = "unknown";
     else {
       const fit = gangFit(nodes, g, N);
+      moves = fit.fits || frag.free < N ? null : movesFor(nodes, g, N, frag.free);
       if (fit.fits) {
         gpu = "fits";
         chosen = fit.nodes;
-      } else if (frag.free >= N) {
-        gpu = "fragmented";
-        moves = movesFor(nodes, g, N, frag.free);
-      } else {
-        // new nodes arrive whole: the ones a gang lacks
+      } else if (moves) gpu = "fragmented";
+      else {
+        // Too few free GPUs, or enough but on nodes no move can free (down, failed GPUs): new
+        // nodes arrive whole, the ones a gang lacks.
         const lacking = N > g ? nodesNeeded - frag.wholeNodesFree : 1;
         if (p.nodes + lacking <= maxNodes) {
           gpu = "scale-up";
@@ -274,7 +307,7 @@ export function placeGang(
   }
   const rank = (p: PoolPlacement) =>
     (p.fits ? 0 : 100) +
-    GPU_VERDICTS.indexOf(p.gpu) * 10 +
+    standing(p) * 10 +
     (p.quota.kind === "no-namespace" ? 2 : p.quota.kind === "short" ? 1 : 0);
   const cost = (p: PoolPlacement) =>
     p.quota.kind === "short"

@@ -45,7 +45,7 @@ export interface PoolCapacity {
   region: string;
   pool: string;
   gpuType: GpuTypeName;
-  /** GPUs per node (the largest node's): a whole node for a gang's worker */
+  /** GPUs per node (the largest node's): a whole node for a gang's worker; 0 when not known */
   gpusPerNode: number;
   nodes: number;
   /** the autoscaler's bound; equal to `nodes` when the platform does not know it */
@@ -58,6 +58,28 @@ export interface PoolCapacity {
   training: number | null;
   /** each node, where the platform reports them; null when it does not */
   nodeGpus: NodeGpus[] | null;
+}
+
+/**
+ * A pool's GPUs per node, which the gang rule needs: what the platform reports, else the largest
+ * node it lists, else the mean of its nodes, else the shape recorded for it (a pool scaled to
+ * zero has no node to read it from). 0 when nothing says: unknown, never guessed.
+ */
+export function gpusPerNodeOf(p: {
+  reported?: number | null;
+  nodeGpus?: readonly NodeGpus[] | null;
+  gpus: number;
+  nodes: number;
+  recorded?: number | null;
+}): number {
+  const known = (n: number | null | undefined) =>
+    n !== null && n !== undefined && Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
+  return (
+    known(p.reported) ||
+    known(Math.max(0, ...(p.nodeGpus ?? []).map((n) => n.gpus))) ||
+    (p.nodes > 0 ? known(p.gpus / p.nodes) : 0) ||
+    known(p.recorded)
+  );
 }
 
 const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));

@@ -38,6 +38,50 @@ export function teamUsage(namespaces: readonly TeamNamespace[]): TeamUsage[] {
     .sort((a, b) => b.used - a.used || (a.team < b.team ? -1 : a.team > b.team ? 1 : 0));
 }
 
+/** A team's GPUs against its quotas over the history's hours (GpuTeamHour, the whole fleet). */
+export interface TeamQuotaHistory {
+  /** hours with a rollup */
+  hours: number;
+  /** GPU-hours used: the sum of the hourly means */
+  gpuHours: number;
+  /** GPU-hours used ÷ GPU-hours of quota, 0..; null without a quota in any hour */
+  meanOfQuota: number | null;
+  /** the hour with the largest share of its quota in use, and that share; null without a quota */
+  peakOfQuota: { share: number; hour: Date } | null;
+}
+
+/**
+ * The figures of a team's hours, summed in SQL: `used` and `quota` are sums of hourly means
+ * (GPU-hours), `peak` the largest hourly used ÷ quota (null when no hour had a quota).
+ */
+export function teamQuotaHistory(row: {
+  hours: number;
+  used: number;
+  quota: number;
+  peak: number | null;
+  peakHour: Date | null;
+}): TeamQuotaHistory {
+  const used = Math.max(0, row.used);
+  const quota = Math.max(0, row.quota);
+  return {
+    hours: row.hours,
+    gpuHours: used,
+    meanOfQuota: quota > 0 ? used / quota : null,
+    peakOfQuota:
+      row.peak !== null && row.peakHour !== null && Number.isFinite(row.peak)
+        ? { share: Math.max(0, row.peak), hour: row.peakHour }
+        : null,
+  };
+}
+
+/** No hours: a team the rollups have not seen yet. */
+export const NO_QUOTA_HISTORY: TeamQuotaHistory = {
+  hours: 0,
+  gpuHours: 0,
+  meanOfQuota: null,
+  peakOfQuota: null,
+};
+
 export interface Consumer {
   name: string;
   gpus: number;

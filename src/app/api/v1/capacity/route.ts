@@ -3,7 +3,7 @@ import { apiRoute } from "@/server/http/api-route";
 import { capacityFilterSchema } from "@/lib/schemas/capacity";
 import { capacityOverview } from "@/server/capacity/overview";
 
-/** `GET /api/v1/capacity?type=&region=`: the Capacity page's figures as JSON. */
+/** `GET /api/v1/capacity?type=&region=&cluster=`: the Capacity page's figures as JSON. */
 export const GET = apiRoute({
   permission: "fleet.read",
   targetType: "capacity",

@@ -950,9 +950,11 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
     description:
       "The Capacity page's figures: the fleet's GPUs now by type, region and cluster (the 25 " +
       "largest), each split into serving, training, other, idle and unavailable; pools whose " +
-      "free GPUs are fragmented over partly used nodes; each team's use against its quotas with " +
-      "its GPU-hours over 30 days; the top consumers; and 720 hourly points of history (null " +
-      "where no sample was taken). Live figures come from the platform; `readAt` says when.",
+      "free GPUs are fragmented over partly used nodes; each team's use against its quotas, and " +
+      "over 30 days its mean and peak share of quota and GPU-hours (`quotaHistory`, whole " +
+      "fleet); the top consumers; and 720 hourly points of history (null where no sample was " +
+      "taken; one cluster's own when filtered to it). Live figures come from the platform; " +
+      "`readAt` says when.",
     tags: ["Capacity"],
     access: { permission: "fleet.read" },
     query: capacityFilterSchema,
