@@ -176,6 +176,8 @@ describe("reading two clusters", () => {
         environment: w.environment,
         replicasReady: v.ready,
         replicasDesired: v.desired,
+        // every pod of the fixture's versions is placed on a node and ready
+        replicasScheduled: v.ready,
         trafficWeight: v.weight,
         workload: { kind: w.kind, namespace: w.namespace, name: w.name },
         gpusPerReplica: gpusPerReplica[w.model],

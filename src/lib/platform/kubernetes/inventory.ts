@@ -536,6 +536,8 @@ function podSpecGpuType(spec: Record<string, unknown>): GpuType | undefined {
 /** What the running pods of a workload, a ReplicaSet or a KServe revision say about one replica. */
 interface PodFacts {
   pods: number;
+  /** of them, placed on a node (holding their GPUs, ready or starting) */
+  scheduled: number;
   /** the most GPUs one of them holds */
   gpus: number;
   /** GPU pods by the GPU family of the node they run on */
@@ -816,8 +818,14 @@ export function servingDeployments(
     const gpus = podGpus(p);
     const type = gpus > 0 ? nodeType.get(str(rec(p.spec).nodeName) ?? "") : undefined;
     for (const k of keys) {
-      const f = facts.get(k) ?? { pods: 0, gpus: 0, types: new Map<GpuType, number>() };
+      const f = facts.get(k) ?? {
+        pods: 0,
+        scheduled: 0,
+        gpus: 0,
+        types: new Map<GpuType, number>(),
+      };
       f.pods += 1;
+      if (str(rec(p.spec).nodeName)) f.scheduled += 1;
       f.gpus = Math.max(f.gpus, gpus);
       if (type) f.types.set(type, (f.types.get(type) ?? 0) + 1);
       facts.set(k, f);
@@ -853,6 +861,18 @@ export function servingDeployments(
     return { gpusPerReplica: gpus, ...(type ? { gpuType: type } : {}) };
   };
 
+  /**
+   * The version's pods placed on a node: its own pods' facts, else its workload's when that has
+   * one version; never fewer than its ready replicas (those surely are). Unknown without pods.
+   */
+  const scheduledOf = (w: Workload, p: Part): number | undefined => {
+    const own = (p.podKeys ?? []).map((k) => facts.get(k)).find((f) => f !== undefined);
+    const whole =
+      w.parts.length === 1 ? facts.get(`${w.kind}:${w.namespace}/${w.name}`) : undefined;
+    const f = own ?? whole;
+    return f ? Math.max(f.scheduled, p.ready) : undefined;
+  };
+
   // Weights are shares of the model's traffic in one environment on this cluster.
   const groups = new Map<string, Workload[]>();
   for (const w of workloads) {
@@ -875,7 +895,12 @@ export function servingDeployments(
         (d) => d.model === w.model && d.environment === w.environment && d.version === p.version,
       );
       const gpus = gpusOf(w, p);
+      const scheduled = scheduledOf(w, p);
       if (existing) {
+        existing.replicasScheduled =
+          existing.replicasScheduled === undefined || scheduled === undefined
+            ? undefined
+            : existing.replicasScheduled + scheduled;
         existing.replicasReady += p.ready;
         existing.replicasDesired += p.desired;
         existing.trafficWeight += weight;
@@ -896,6 +921,7 @@ export function servingDeployments(
         replicasDesired: p.desired,
         trafficWeight: weight,
         workload: { kind: w.kind, namespace: w.namespace, name: w.name },
+        ...(scheduled === undefined ? {} : { replicasScheduled: scheduled }),
         ...gpus,
       });
     });

@@ -756,6 +756,29 @@ describe("GPUs a serving replica takes", () => {
     expect(blind.deployments[0]).not.toHaveProperty("gpuType");
   });
 
+  it("counts the replicas placed on a node, ready or starting, and not the ones waiting for GPUs", () => {
+    const starting = rsPod("embedder", "pod-template-hash", "5d8f7c9b6", 3, "l4-2", 1, false);
+    const waiting = rsPod("embedder", "pod-template-hash", "5d8f7c9b6", 4, "", 1, false);
+    const { deployments } = servingDeployments(cluster, {
+      ...empty,
+      // 4 asked for, 2 ready
+      deployments: [{ ...dep("embedder", 1), spec: { ...dep("embedder", 1).spec, replicas: 4 } }],
+      pods: [
+        rsPod("embedder", "pod-template-hash", "5d8f7c9b6", 1, "l4-1", 1, false),
+        rsPod("embedder", "pod-template-hash", "5d8f7c9b6", 2, "l4-1", 1, false),
+        {
+          ...starting,
+          status: { phase: "Running", conditions: [{ type: "Ready", status: "False" }] },
+        },
+        { ...waiting, status: { phase: "Pending" } },
+      ],
+    });
+    expect(deployments[0]).toMatchObject({ replicasReady: 2, replicasScheduled: 3 });
+    // Without its pods, unknown: a plan then counts the ready ones.
+    const blind = servingDeployments(cluster, { ...empty, deployments: [dep("embedder", 1)] });
+    expect(blind.deployments[0]).not.toHaveProperty("replicasScheduled");
+  });
+
   it("reads an InferenceService's GPUs from its predictor, or from its pods where the runtime sets them", () => {
     const isvc = (name: string, predictor: Record<string, unknown>): KubeObject => ({
       metadata: {
