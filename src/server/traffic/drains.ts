@@ -36,6 +36,27 @@ export interface PlanView {
   openDrain: { id: string; phase: string } | null;
 }
 
+/**
+ * The team a drain's scope names: the plan form offers teams by name, scripts and links may use
+ * the slug. A name that is one team's name and another's slug is refused as ambiguous.
+ */
+async function teamNamed(name?: string): Promise<{ id: string; name: string }> {
+  const found = await db().team.findMany({
+    where: { OR: [{ name: name ?? "" }, { slug: name ?? "" }] },
+    select: { id: true, name: true },
+    take: 2,
+  });
+  const [t] = found;
+  if (!t) throw new AppError("INVALID_INPUT", `No team named ${name}.`);
+  if (found.length > 1) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `"${name}" names two teams (one's name, another's slug): use the team's full name.`,
+    );
+  }
+  return t;
+}
+
 /** The models a scope names, by name. */
 async function scopeModelNames(scope: DrainPlanQuery["scope"], name?: string): Promise<string[]> {
   if (scope === "model") {
@@ -44,13 +65,9 @@ async function scopeModelNames(scope: DrainPlanQuery["scope"], name?: string): P
     return [m.name];
   }
   if (scope === "team") {
-    // The form offers teams by name; scripts and links may use the slug.
-    const t = await db().team.findFirst({
-      where: { OR: [{ name: name ?? "" }, { slug: name ?? "" }] },
-      select: { models: { select: { name: true } } },
-    });
-    if (!t) throw new AppError("INVALID_INPUT", `No team named ${name}.`);
-    return t.models.map((m) => m.name);
+    const t = await teamNamed(name);
+    const models = await db().model.findMany({ where: { teamId: t.id }, select: { name: true } });
+    return models.map((m) => m.name);
   }
   return (await db().model.findMany({ select: { name: true } })).map((m) => m.name);
 }
@@ -144,6 +161,14 @@ function drainModel(plan: ModelPlan, s: ModelServingDetail, region: string): Dra
 export async function startDrain(actor: Actor | null, meta: RequestMeta, input: StartDrainData) {
   assertAllowed(actor, "traffic.shift");
   const view = await planRegionDrain(actor, input);
+  // The scope as recorded: a team by its name, whichever way it was given (a retry by slug is
+  // the same drain).
+  const scopeName =
+    input.scope === "all"
+      ? null
+      : input.scope === "team"
+        ? (await teamNamed(input.name)).name
+        : (input.name ?? null);
   if (!view.serving.balancer) {
     throw new AppError(
       "INVALID_INPUT",
@@ -194,7 +219,7 @@ export async function startDrain(actor: Actor | null, meta: RequestMeta, input: 
       if (
         open.kind === input.kind &&
         open.scopeKind === input.scope &&
-        (open.scopeName ?? undefined) === (input.scope === "all" ? undefined : input.name)
+        open.scopeName === scopeName
       ) {
         return { id: open.id, alreadyRunning: true };
       }
@@ -209,7 +234,7 @@ export async function startDrain(actor: Actor | null, meta: RequestMeta, input: 
         region: input.region,
         kind: input.kind,
         scopeKind: input.scope,
-        scopeName: input.scope === "all" ? null : (input.name ?? null),
+        scopeName,
         steps,
         stepSeconds,
         headroom: input.headroom / 100,

@@ -316,20 +316,21 @@ describe("draining a region step by step, and undraining it", () => {
         ),
       ),
     );
-    const { id } = await startDrain(
-      engineer,
-      meta,
-      startDrainSchema.parse({
-        region: "us-east-1",
-        scope: "team",
-        name: team.name,
-        headroom: 20,
-        raise: raise.join(","),
-        stepSeconds: 60,
-        acknowledge: true,
-        reason: "drain test: the team's models out of us-east-1",
-      }),
-    );
+    const teamDrain = {
+      region: "us-east-1",
+      scope: "team",
+      name: team.name,
+      headroom: 20,
+      raise: raise.join(","),
+      stepSeconds: 60,
+      acknowledge: true,
+      reason: "drain test: the team's models out of us-east-1",
+    };
+    const { id } = await startDrain(engineer, meta, startDrainSchema.parse(teamDrain));
+    // A retry naming the team by its slug is the same drain.
+    expect(
+      await startDrain(engineer, meta, startDrainSchema.parse({ ...teamDrain, name: "ranking" })),
+    ).toEqual({ id, alreadyRunning: true });
     await driveUntil(id, "drained");
     for (const r of receiving) {
       const now = await regionTraffic(r.model, r.region);

@@ -699,6 +699,23 @@ describe("models of one plan sharing a GPU pool", () => {
     expect(after?.verdict).not.toBe("impossible");
   });
 
+  it("takes for a model whose autoscaler stops short only what that autoscaler allows", () => {
+    // big needs 9 replicas (5 more GPUs) but its autoscaler stops at 6: it takes 2, not 5, and
+    // small still finds the 4 it needs among the 8 free.
+    const capped = model(
+      [
+        region("us", { servedRps: 120, demandRps: 120 }),
+        region("eu", { freeGpus: 8, hpa: { min: 2, max: 6, current: 4 } }),
+      ],
+      "big",
+    );
+    const p = planDrain([small, capped], opts);
+    expect(p.models.find((m) => m.model === "big")?.verdict).toBe("tight");
+    const second = p.models.find((m) => m.model === "small")?.receiving[0];
+    expect(second?.freeGpus).toBe(6);
+    expect(second?.verdict).not.toBe("impossible");
+  });
+
   it("shares nothing between different clusters or GPU types", () => {
     const other = model([region("us"), region("eu", { gpuType: "A100", freeGpus: 8 })], "other");
     const p = planDrain([big, other], opts);

@@ -368,14 +368,24 @@ export function planDrain(models: readonly ModelServing[], opts: PlanOptions): D
     for (const r of shared) {
       if (r.region === opts.region) continue;
       const rp = p.receiving.find((x) => x.region === r.region);
-      const taken = rp && rp.verdict !== "impossible" ? rp.extraGpus : 0;
       const gpr = Math.max(1, r.gpusPerReplica);
+      // What the drain will place: the replicas needed, as far as the autoscaler's maximum
+      // goes (a tight model's autoscaler stops short); nothing for an impossible one.
+      const placed =
+        rp && rp.verdict !== "impossible"
+          ? Math.min(rp.replicasNeeded, rp.hpaMaxPlanned ?? rp.hpaMax ?? Infinity)
+          : 0;
+      const short = rp ? Math.max(0, rp.replicasNeeded - placed) * gpr : 0;
+      const taken = rp && placed > 0 ? Math.max(0, rp.extraGpus - short) : 0;
       free.set(poolOf(r), {
         gpus: Math.max(0, r.freeGpus - taken),
         nodes: r.freeNodes ? placeReplicas(r.freeNodes, gpr, Math.round(taken / gpr)) : undefined,
       });
       if (r.quotaKey !== undefined && r.quotaLeftGpus !== null) {
-        quota.set(r.quotaKey, Math.max(0, r.quotaLeftGpus - taken));
+        // A quota already counts every replica created, waiting or not: only new ones take it.
+        const quotaTaken =
+          rp && r.gpusPerReplica > 0 ? Math.max(0, placed - rp.replicasNow) * gpr : 0;
+        quota.set(r.quotaKey, Math.max(0, r.quotaLeftGpus - quotaTaken));
       }
     }
     plans.push(p);

@@ -272,7 +272,8 @@ export default async function DrainPlanPage({ searchParams }: { searchParams: Se
           <Table scrollLabel="More models">
             <TableCaption>
               One row each, worst first: each model links to its own plan with every receiving
-              region.
+              region, planned as if it were drained alone (without the GPUs and quota the models
+              above take first).
             </TableCaption>
             <TableHeader>
               <TableRow>
