@@ -170,14 +170,16 @@ async function teamQuotaHistories(now: Date): Promise<Map<string, TeamQuotaHisto
       team: string;
       hours: number;
       used: number;
+      usedUnderQuota: number;
       quota: number;
       peak: number | null;
       peakHour: Date | null;
     }[]
   >`
-    SELECT team, hours, used, quota, peak[1] AS peak,
+    SELECT team, hours, used, "usedUnderQuota", quota, peak[1] AS peak,
            to_timestamp(-peak[2]) AT TIME ZONE 'UTC' AS "peakHour"
     FROM (SELECT team, count(*)::int AS hours, sum(used)::float8 AS used,
+                 coalesce(sum(used) FILTER (WHERE quota > 0), 0)::float8 AS "usedUnderQuota",
                  sum(quota)::float8 AS quota,
                  max(ARRAY[used / quota, -date_part('epoch', hour)])
                    FILTER (WHERE quota > 0) AS peak

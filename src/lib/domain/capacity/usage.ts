@@ -57,16 +57,20 @@ export interface TeamQuotaHistory {
 export function teamQuotaHistory(row: {
   hours: number;
   used: number;
+  /** of `used`, the GPU-hours of hours when the team had a quota (the mean's numerator) */
+  usedUnderQuota?: number;
   quota: number;
   peak: number | null;
   peakHour: Date | null;
 }): TeamQuotaHistory {
   const used = Math.max(0, row.used);
   const quota = Math.max(0, row.quota);
+  // Hours without a quota have no share: their use would lift the mean over what any hour was.
+  const underQuota = Math.max(0, row.usedUnderQuota ?? row.used);
   return {
     hours: row.hours,
     gpuHours: used,
-    meanOfQuota: quota > 0 ? used / quota : null,
+    meanOfQuota: quota > 0 ? underQuota / quota : null,
     peakOfQuota:
       row.peak !== null && row.peakHour !== null && Number.isFinite(row.peak)
         ? { share: Math.max(0, row.peak), hour: row.peakHour }

@@ -17,6 +17,20 @@ describe("teamQuotaHistory", () => {
     expect(q.meanOfQuota).toBeCloseTo(0.2, 12);
   });
 
+  it("counts only the hours with a quota in the mean, and every hour in the GPU-hours", () => {
+    // 10 hours at 50 of a quota of 100, then 10 hours at 50 with no quota: 50%, not 100%
+    const q = teamQuotaHistory({
+      hours: 20,
+      used: 1000,
+      usedUnderQuota: 500,
+      quota: 1000,
+      peak: 0.5,
+      peakHour: hour,
+    });
+    expect(q.meanOfQuota).toBeCloseTo(0.5, 12);
+    expect(q.gpuHours).toBe(1000);
+  });
+
   it("has no share without a quota, and keeps the GPU-hours", () => {
     expect(teamQuotaHistory({ hours: 4, used: 12, quota: 0, peak: null, peakHour: null })).toEqual({
       hours: 4,
