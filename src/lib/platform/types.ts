@@ -433,6 +433,11 @@ export interface TrainingInterruptionState {
   lastCheckpointAt: Date | null;
   /** from the stop until it ran again; null while it has not */
   restartSeconds: number | null;
+  /**
+   * when it ran again, where that is not `at` + `restartSeconds`: a job resumed by hand days
+   * after it failed restarts from the resume, and ran again long after its stop
+   */
+  ranAgainAt?: Date | null;
 }
 
 export interface TrainingPlatform extends HealthCheck {

@@ -211,7 +211,9 @@ describe("a job resumed by hand after it failed", () => {
       ],
     );
     expect(s.status).toBe("running");
-    expect(s.interruptions).toMatchObject([{ cause: "oom", restartSeconds: 5 * 60 }]);
+    expect(s.interruptions).toMatchObject([
+      { cause: "oom", restartSeconds: 5 * 60, ranAgainAt: new Date(resumedAt + 5 * MIN) },
+    ]);
     // ran 4 h before the failure and the 2 h less 5 minutes since it ran again: the three days
     // down are neither running nor restart time
     expect(s.gpuHoursUsed).toBeCloseTo((4 + 2 - 5 / 60) * 24, 1);

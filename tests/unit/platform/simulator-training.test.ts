@@ -140,6 +140,8 @@ describe("the simulator platform's training jobs", () => {
     expect(resumed.interruptions).toEqual([
       expect.objectContaining({ cause: "oom", restartSeconds: 0, stepAtFailure: 3_000 }),
     ]);
+    // and it runs again from the resume, not from its stop three days before
+    expect(resumed.interruptions[0]?.ranAgainAt?.getTime()).toBe(T0);
     expect(resumed.status).toBe("queued");
   });
 });

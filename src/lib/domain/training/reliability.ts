@@ -249,7 +249,12 @@ export function interruptionCost(
  * time alone while the restart is not known). In the order given; null where nothing is known.
  */
 export function ranSinceEach(
-  interruptions: readonly { at: Date; restartSeconds: number | null }[],
+  interruptions: readonly {
+    at: Date;
+    restartSeconds: number | null;
+    /** when it ran again, where the platform says (a resume by hand, days after the stop) */
+    ranAgainAt?: Date | null;
+  }[],
   startedAt: Date | null,
 ): (Date | null)[] {
   const order = interruptions.map((i, index) => ({ i, index }));
@@ -258,7 +263,7 @@ export function ranSinceEach(
   let since = startedAt;
   for (const { i, index } of order) {
     out[index] = since;
-    since = new Date(i.at.getTime() + Math.max(0, i.restartSeconds ?? 0) * 1000);
+    since = i.ranAgainAt ?? new Date(i.at.getTime() + Math.max(0, i.restartSeconds ?? 0) * 1000);
   }
   return out;
 }

@@ -399,6 +399,7 @@ export function pytorchJobStates(
         lastCheckpointStep: last?.step ?? null,
         lastCheckpointAt: last?.at ?? null,
         restartSeconds: again === null ? null : (again - restartFrom) / 1000,
+        ranAgainAt: again === null ? null : new Date(again),
       };
     });
 

@@ -143,6 +143,8 @@ export interface SimInterruption {
   lastCheckpointAt: number | null;
   /** until it ran again; null while it waits for someone to resume it */
   restartMs: number | null;
+  /** when someone resumed it (ms epoch): it runs again from then, not from its stop */
+  resumedAt?: number | null;
 }
 
 export interface FleetState {

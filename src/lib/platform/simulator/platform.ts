@@ -684,7 +684,10 @@ export class SimulatorPlatform
       // and a resumed job queues at once (waiting for GPUs holds none, as after a restart of its
       // own), so none.
       const stopped = j.interruptions?.at(-1);
-      if (stopped && stopped.restartMs === null) stopped.restartMs = 0;
+      if (stopped && stopped.restartMs === null) {
+        stopped.restartMs = 0;
+        stopped.resumedAt = state.simTime;
+      }
       j.restarts += 1;
       j.backoffLimit = j.restarts + 3;
       j.failureReason = null;
@@ -867,6 +870,7 @@ function jobState(j: SimTrainingJob): TrainingJobState {
       lastCheckpointStep: i.lastCheckpointStep,
       lastCheckpointAt: i.lastCheckpointAt === null ? null : new Date(i.lastCheckpointAt),
       restartSeconds: i.restartMs === null ? null : i.restartMs / 1000,
+      ...(i.resumedAt != null ? { ranAgainAt: new Date(i.resumedAt + (i.restartMs ?? 0)) } : {}),
     })),
     failureReason: j.failureReason,
     gpuHoursUsed: Math.round(j.gpuHoursUsed * 10) / 10,

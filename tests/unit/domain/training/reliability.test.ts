@@ -266,6 +266,19 @@ describe("ranSinceEach", () => {
     expect(r).toEqual([at(11), at(0), at(5.5)]);
   });
 
+  it("takes when it ran again from the platform where it says: a resume by hand days later", () => {
+    // failed at 10 h, resumed by hand at 82 h, ran at 82 h 5 min (restart: 5 min from the resume)
+    const r = ranSinceEach(
+      [
+        { at: at(10), restartSeconds: 300, ranAgainAt: at(82 + 5 / 60) },
+        { at: at(84), restartSeconds: null },
+      ],
+      at(0),
+    );
+    // the second failure lost the work since 82 h 5 min, not since 10 h 5 min
+    expect(r).toEqual([at(0), at(82 + 5 / 60)]);
+  });
+
   it("is null for the first without a start, and the time of one whose restart is unknown", () => {
     expect(
       ranSinceEach(
