@@ -12,7 +12,7 @@ import { PageHeader } from "@/components/common/page-header";
 import { StatusBadge } from "@/components/common/status-badge";
 import { PlanDrainForm } from "@/components/traffic/plan-form";
 import { ExecuteDrain } from "@/components/traffic/execute-drain";
-import { pctText, rpsText } from "@/components/traffic/format";
+import { pctText, rpsText, verdictCountsText } from "@/components/traffic/format";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import {
@@ -130,7 +130,7 @@ export default async function DrainPlanPage({ searchParams }: { searchParams: Se
         <p className="text-sm">
           {plan.models.length === 0
             ? `No model in this scope serves production in ${q.region}.`
-            : `${plan.models.length} model${plan.models.length === 1 ? "" : "s"}: ${plan.counts.safe} safe, ${plan.counts.tight} tight, ${plan.counts.impossible} impossible.`}
+            : `${plan.models.length} model${plan.models.length === 1 ? "" : "s"}: ${verdictCountsText(plan.counts)}.`}
         </p>
         {view.openDrain ? (
           <Link
