@@ -136,6 +136,21 @@ export function replicasThatFit(
   return freeNodes.reduce((s, f) => s + Math.floor(Math.max(0, f) / gpr), 0);
 }
 
+/** A pool's free GPUs, in all and (where known) node by node, as plans share them. */
+interface FreePool {
+  gpus: number;
+  nodes: readonly number[] | undefined;
+}
+
+/** What is left of a pool's free GPUs once `replicas` replicas of `gpusPerReplica` are placed. */
+function poolAfter(pool: FreePool, gpusPerReplica: number, replicas: number): FreePool {
+  const gpr = Math.max(1, gpusPerReplica);
+  return {
+    gpus: Math.max(0, pool.gpus - replicas * gpr),
+    nodes: pool.nodes ? placeReplicas(pool.nodes, gpr, replicas) : undefined,
+  };
+}
+
 /**
  * Free GPUs left per node once `replicas` replicas of `gpusPerReplica` are placed, each on one
  * node, on the fullest nodes that fit first (best fit leaves whole nodes for larger replicas).
@@ -339,7 +354,7 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
  */
 export function planDrain(models: readonly ModelServing[], opts: PlanOptions): DrainPlan {
   const plans: ModelPlan[] = [];
-  const free = new Map<string, { gpus: number; nodes: readonly number[] | undefined }>();
+  const free = new Map<string, FreePool>();
   const poolOf = (r: RegionServing) => `${r.cluster}/${r.gpuType}`;
   const order = [...models].sort((a, b) => {
     const moved = (m: ModelServing) =>
@@ -377,10 +392,10 @@ export function planDrain(models: readonly ModelServing[], opts: PlanOptions): D
           : 0;
       const short = rp ? Math.max(0, rp.replicasNeeded - placed) * gpr : 0;
       const taken = rp && placed > 0 ? Math.max(0, rp.extraGpus - short) : 0;
-      free.set(poolOf(r), {
-        gpus: Math.max(0, r.freeGpus - taken),
-        nodes: r.freeNodes ? placeReplicas(r.freeNodes, gpr, Math.round(taken / gpr)) : undefined,
-      });
+      free.set(
+        poolOf(r),
+        poolAfter({ gpus: r.freeGpus, nodes: r.freeNodes }, gpr, Math.round(taken / gpr)),
+      );
       if (r.quotaKey !== undefined && r.quotaLeftGpus !== null) {
         // A quota already counts every replica created, waiting or not: only new ones take it.
         const quotaTaken =
@@ -407,7 +422,7 @@ export function planDrain(models: readonly ModelServing[], opts: PlanOptions): D
  * a free GPU counts once. Models with no ready replica add nothing (nothing measures them).
  */
 export function regionCeilingRps(serving: readonly RegionServing[]): number {
-  const free = new Map<string, { gpus: number; nodes: readonly number[] | undefined }>();
+  const free = new Map<string, FreePool>();
   let total = 0;
   const order = [...serving].sort((a, b) => b.servedRps - a.servedRps);
   for (const r of order) {
@@ -426,10 +441,7 @@ export function regionCeilingRps(serving: readonly RegionServing[]): number {
     const max = r.hpa?.max ?? r.readyReplicas;
     const replicas = Math.max(r.readyReplicas, Math.min(max, held + Math.min(fit, quota)));
     const added = cpuOnly ? 0 : Math.max(0, replicas - held);
-    free.set(key, {
-      gpus: Math.max(0, pool.gpus - added * gpr),
-      nodes: pool.nodes ? placeReplicas(pool.nodes, gpr, added) : undefined,
-    });
+    free.set(key, poolAfter(pool, gpr, added));
     total += perReplica * replicas;
   }
   return total;
