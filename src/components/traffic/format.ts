@@ -16,15 +16,3 @@ export function msText(ms: number | null): string {
 export function pctText(share: number | null): string {
   return share === null ? "—" : `${Math.round(share * 100)}%`;
 }
-
-/** A capacity check's verdicts: "4 safe, 1 tight, 1 impossible" (the counts that are not 0). */
-export function verdictCountsText(counts: {
-  safe: number;
-  tight: number;
-  impossible: number;
-}): string {
-  const parts = (["safe", "tight", "impossible"] as const)
-    .filter((v) => counts[v] > 0)
-    .map((v) => `${counts[v]} ${v}`);
-  return parts.length > 0 ? parts.join(", ") : "no model";
-}

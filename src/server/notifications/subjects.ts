@@ -1,6 +1,7 @@
 import "server-only";
 import type { Tx } from "@/server/db/tx";
 import { notify } from "@/server/notifications/outbox";
+import { verdictCountsText, type Verdict } from "@/lib/domain/traffic/drain-plan";
 import type { FreezeWindowView } from "@/lib/domain/promotions/gates";
 import type { NotificationEventType, NotificationFact } from "@/lib/domain/notifications/events";
 
@@ -422,11 +423,10 @@ export async function notifyDrain(
     models.length === 1
       ? `${names[0]}'s production traffic in ${d.region}`
       : `the production traffic of ${models.length} models in ${d.region}`;
-  const verdicts = ["safe", "tight", "impossible"]
-    .map((v) => ({ v, n: models.filter((m) => m.verdict === v).length }))
-    .filter((x) => x.n > 0)
-    .map((x) => `${x.n} ${x.v}`)
-    .join(", ");
+  const counts = { safe: 0, tight: 0, impossible: 0 };
+  for (const m of models) if (m.verdict && m.verdict in counts) counts[m.verdict as Verdict] += 1;
+  const verdicts =
+    counts.safe + counts.tight + counts.impossible > 0 ? verdictCountsText(counts) : "";
   await notify(tx, {
     subjectKey: `drain:${d.id}`,
     teamId: team?.id ?? null,

@@ -11,13 +11,8 @@ import { readListQuery, type SearchParams } from "@/components/common/search-par
 import { pageWindow, toPage } from "@/lib/domain/navigation/pagination";
 import { PlanDrainForm } from "@/components/traffic/plan-form";
 import { ShareBar } from "@/components/traffic/share-bar";
-import {
-  errorText,
-  msText,
-  pctText,
-  rpsText,
-  verdictCountsText,
-} from "@/components/traffic/format";
+import { errorText, msText, pctText, rpsText } from "@/components/traffic/format";
+import { verdictCountsText } from "@/lib/domain/traffic/drain-plan";
 import {
   Table,
   TableBody,

@@ -15,6 +15,14 @@ export function worst(a: Verdict, b: Verdict): Verdict {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+/** A capacity check's verdicts: "4 safe, 1 tight, 1 impossible" (the counts that are not 0). */
+export function verdictCountsText(counts: Readonly<Record<Verdict, number>>): string {
+  const parts = (["safe", "tight", "impossible"] as const)
+    .filter((v) => counts[v] > 0)
+    .map((v) => `${counts[v]} ${v}`);
+  return parts.length > 0 ? parts.join(", ") : "no model";
+}
+
 /** Default headroom a receiving region must keep after the drain: under it, a model is tight. */
 export const DEFAULT_HEADROOM = 0.2;
 

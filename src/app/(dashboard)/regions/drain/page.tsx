@@ -3,7 +3,7 @@ import Link from "next/link";
 import { requirePageActor } from "@/server/auth/page";
 import { planRegionDrain } from "@/server/traffic/drains";
 import { drainPlanSchema } from "@/lib/schemas/traffic";
-import { raiseKey } from "@/lib/domain/traffic/drain-plan";
+import { raiseKey, verdictCountsText } from "@/lib/domain/traffic/drain-plan";
 import { startDrainAction } from "@/actions/traffic";
 import { isAllowed } from "@/server/access/authorize";
 import { planChoices } from "@/server/traffic/regions";
@@ -12,7 +12,7 @@ import { PageHeader } from "@/components/common/page-header";
 import { StatusBadge } from "@/components/common/status-badge";
 import { PlanDrainForm } from "@/components/traffic/plan-form";
 import { ExecuteDrain } from "@/components/traffic/execute-drain";
-import { pctText, rpsText, verdictCountsText } from "@/components/traffic/format";
+import { pctText, rpsText } from "@/components/traffic/format";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { verdictCountsText } from "@/components/traffic/format";
+import { verdictCountsText } from "@/lib/domain/traffic/drain-plan";
 
 describe("a capacity check's counts in words", () => {
   it("names the verdicts that have models, worst last, and says so when none has", () => {
