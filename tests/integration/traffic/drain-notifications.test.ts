@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
-import { movableTestClock } from "../../support/clock";
+import { movableTestClock, nextUtcTimeOfDay } from "../../support/clock";
 import { actor } from "../../support/actors";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { commandDrain, planRegionDrain, startDrain } from "@/server/traffic/drains";
@@ -14,7 +14,8 @@ import type { DrainPhase } from "@/lib/domain/traffic/drain";
 process.env.FLIGHTDECK_ENCRYPTION_KEY = "drain-notification-tests-key-0123";
 
 const prisma = connectTestDatabase();
-const time = movableTestClock();
+// Simulated demand follows the time of day: the plans these tests expect are those of 08:00 UTC.
+const time = movableTestClock(nextUtcTimeOfDay(8));
 const meta = { requestId: "drain-notify-test", clientIp: "198.51.100.9" };
 const admin = actor("admin");
 const DRAIN_EVENTS = ["drain.started", "drain.paused", "drain.drained", "drain.undrained"];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectTestDatabase } from "../../support/db";
-import { movableTestClock } from "../../support/clock";
+import { movableTestClock, nextUtcTimeOfDay } from "../../support/clock";
 import { actor } from "../../support/actors";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { fleetPlatform, metricsSource, trafficManager } from "@/server/fleet/platform";
@@ -13,7 +13,8 @@ import { readServing } from "@/server/traffic/serving";
 import { regionsView } from "@/server/traffic/regions";
 
 const prisma = connectTestDatabase();
-const time = movableTestClock();
+// Simulated demand follows the time of day: the plans these tests expect are those of 08:00 UTC.
+const time = movableTestClock(nextUtcTimeOfDay(8));
 const meta = { requestId: "drain-test", clientIp: "198.51.100.9" };
 const admin = actor("admin");
 
