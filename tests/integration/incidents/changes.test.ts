@@ -78,8 +78,8 @@ async function declare(n: number) {
       summary: "",
       affectedModels: [MODEL],
       affectedRegions: ["us-east-1"],
-      detectedAt: new Date(),
-      acknowledgedAt: new Date(),
+      detectedAt: time.now(),
+      acknowledgedAt: time.now(),
     },
     select: SCOPE_SELECT,
   });
@@ -203,7 +203,7 @@ describe("what changed? and acting on it", () => {
     expect(rollbackRow.kind).toBe("rollback");
 
     // The rollback itself now shows among the changes, without a button of its own.
-    const after = await incidentChanges(engineer, { ...incident, detectedAt: new Date() });
+    const after = await incidentChanges(engineer, { ...incident, detectedAt: time.now() });
     const rollbackChange = after.find((c) => c.href === `/rollouts/${result.rolloutId}`);
     expect(rollbackChange?.kind).toBe("rollback");
     expect(rollbackChange?.action).toBeNull();
