@@ -402,11 +402,13 @@ export function initialFleet(seed: number, topology: FleetTopology, now: number)
     };
   });
 
-  // Quotas at least fit what the inventory already runs at the autoscalers' ceilings.
+  // Quotas at least fit what the inventory already runs at twice the autoscalers' ceilings: a
+  // serving namespace keeps room to take another region's traffic in a drain or a failover (its
+  // autoscalers' limits, raised through a drain's plan, are then what bounds it, not the quota).
   const namespaces = topology.namespaces.map((n) => {
     const serving = rollouts
       .filter((r) => r.cluster === n.cluster && r.namespace === n.name)
-      .reduce((s, r) => s + r.hpa.max * r.gpusPerReplica * 1.25, 0);
+      .reduce((s, r) => s + r.hpa.max * r.gpusPerReplica * 2, 0);
     const training = jobs
       .filter((j) => j.cluster === n.cluster && j.namespace === n.name)
       .reduce((s, j) => s + j.gpus, 0);
