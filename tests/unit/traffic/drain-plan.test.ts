@@ -264,6 +264,20 @@ describe("planModel", () => {
     );
   });
 
+  it("says the team's quota, not the free GPUs, stops the suggestion when the quota is smaller", () => {
+    // 20 free GPUs, but the quota takes 5 more: 9 replicas at most, under the 10 asked
+    const m = model([
+      region("us"),
+      region("eu", { hpa: { min: 2, max: 6, current: 4 }, freeGpus: 20, quotaLeftGpus: 5 }),
+    ]);
+    const eu = receiver(plan(m), "eu");
+    expect(eu.gpuCeiling).toBe(9);
+    expect(eu.suggestedMax).toBe(9);
+    expect(eu.reason).toBe(
+      "Its autoscaler stops at 6 replicas, under the 8 needed for 200 req/s: raise the maximum to 9 (all the team's quota allows; 20% headroom would take 10).",
+    );
+  });
+
   it("suggests no maximum when the GPUs cannot hold the replicas needed", () => {
     const eu = receiver(
       plan(

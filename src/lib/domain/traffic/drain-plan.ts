@@ -234,6 +234,8 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
     const fitQuota =
       r.quotaLeftGpus === null ? Infinity : Math.floor(Math.max(0, r.quotaLeftGpus) / gpr);
     const gpuCeiling = cpuOnly ? null : Math.min(held + fitFree, replicasNow + fitQuota);
+    // The team's quota, not the free GPUs, is what stops it first.
+    const quotaBound = replicasNow + fitQuota < held + fitFree;
     const gpuBound = gpuCeiling ?? Infinity;
     // Completed with Object.assign below, not spread into new objects: V8 copies a spread of
     // this many properties slowly (a plan of the large fleet's 300 models took 7× as long).
@@ -280,7 +282,7 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
       hpaMax !== null && reachable > (maxAllowed ?? 0) && reachable >= needed ? reachable : null;
     const partly =
       suggestedMax !== null && suggestedMax < wantMax
-        ? ` (all the free GPUs allow; ${pct(opts.headroom)} headroom would take ${wantMax})`
+        ? ` (all the ${quotaBound ? "team's quota allows" : "free GPUs allow"}; ${pct(opts.headroom)} headroom would take ${wantMax})`
         : "";
     // Raised ahead of traffic, never lowered: null unless it is above the minimum in force.
     const minTarget = Math.min(needed, maxAllowed ?? needed, gpuBound);
@@ -289,7 +291,6 @@ export function planModel(model: ModelServing, opts: PlanOptions): ModelPlan | n
     let reason: string;
     if (needed > gpuBound) {
       verdict = "impossible";
-      const quotaBound = replicasNow + fitQuota < held + fitFree;
       // Enough free GPUs in all, but not enough on any node for a whole replica.
       const spread = !quotaBound && r.freeGpus >= extraGpus && fitFree * gpr < r.freeGpus;
       reason = `Needs ${needed} replicas (${extraGpus} more ${r.gpuType} GPUs) in ${r.cluster}; ${
