@@ -14,6 +14,7 @@ import {
   DEFAULT_DRAIN_STEPS,
   planDrain,
   raiseKey,
+  verdictCountsText,
   type DrainPlan,
   type ModelPlan,
 } from "@/lib/domain/traffic/drain-plan";
@@ -247,7 +248,7 @@ export async function startDrain(actor: Actor | null, meta: RequestMeta, input: 
       },
       select: { id: true },
     });
-    const summary = `${input.kind === "failover" ? "Emergency failover" : "Drain"} of ${input.region} started by ${actor.email} for ${models.length} model${models.length === 1 ? "" : "s"} (${plan.counts.safe} safe, ${plan.counts.tight} tight, ${plan.counts.impossible} impossible)${input.kind === "drain" ? `: steps ${steps.join(", ")}%, ${stepSeconds} s each` : ": all traffic at once"}.`;
+    const summary = `${input.kind === "failover" ? "Emergency failover" : "Drain"} of ${input.region} started by ${actor.email} for ${models.length} model${models.length === 1 ? "" : "s"} (${verdictCountsText(plan.counts)})${input.kind === "drain" ? `: steps ${steps.join(", ")}%, ${stepSeconds} s each` : ": all traffic at once"}.`;
     await tx.regionDrainEvent.create({
       data: {
         drainId: created.id,
