@@ -69,6 +69,31 @@ describe("the large fleet's scale-out", () => {
     expect(wrong.map((m) => m.name)).toEqual([]);
   });
 
+  it("sizes every serving cluster's GPU pools for the replicas it runs at the daily peak", async () => {
+    // The simulator serves each deployment at its peak with one replica more than it runs now
+    // (its autoscaler's target), each replica on its model's GPU type: a pool smaller than that
+    // sheds requests all day (the large fleet's L4 pools once held half of what they served).
+    const deployments = await prisma.deployment.findMany({
+      select: { replicas: true, clusterId: true, model: { select: { name: true } } },
+    });
+    const need = new Map<string, number>();
+    for (const d of deployments) {
+      const p = servingProfile(d.model.name);
+      const key = `${d.clusterId}/${p.gpuType}`;
+      need.set(key, (need.get(key) ?? 0) + (d.replicas + 1) * p.gpusPerReplica);
+    }
+    const pools = await prisma.nodePool.findMany({
+      select: { clusterId: true, gpuType: true, gpuAllocatable: true },
+    });
+    const have = new Map<string, number>();
+    for (const p of pools) {
+      const key = `${p.clusterId}/${p.gpuType}`;
+      have.set(key, (have.get(key) ?? 0) + p.gpuAllocatable);
+    }
+    const short = [...need].filter(([key, gpus]) => (have.get(key) ?? 0) < gpus);
+    expect(short).toEqual([]);
+  });
+
   it("serves in production the last version whose rollout completed there", async () => {
     const rows = await prisma.$queryRaw<{ problems: bigint }[]>`
       SELECT count(*) AS problems FROM "Deployment" d
