@@ -124,12 +124,29 @@ const title = (slug: string) =>
 /** Ids of the large part: short, unique, sortable by creation, never like the demo's cuids. */
 const idOf = (kind: string, n: number) => `lg${kind}${n.toString(36).padStart(7, "0")}`;
 
-/** Writes `rows` with createMany in slices, so no statement carries too many parameters. */
+/**
+ * Parameters one statement may carry: a createMany with more is split by Prisma into statements
+ * that it sends at once on the transaction's one connection, which node-postgres deprecates.
+ */
+const MAX_PARAMETERS = 32_766;
+
+/**
+ * Writes `rows` into `table` with createMany in slices of at most 5,000 rows, each one statement:
+ * Prisma sends a value for every column of the table, so a slice holds as many rows as the
+ * table's columns fit into one statement's parameters.
+ */
 async function createInSlices<T>(
+  tx: Tx,
+  table: string,
   rows: readonly T[],
   write: (slice: T[]) => Promise<unknown>,
-  size = 5_000,
 ): Promise<void> {
+  const [counted] = await tx.$queryRaw<{ columns: number }[]>`
+    SELECT count(*)::int AS columns FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = ${table}`;
+  const columns = counted?.columns ?? 0;
+  if (columns === 0) throw new Error(`No table ${table}`);
+  const size = Math.min(5_000, Math.floor(MAX_PARAMETERS / columns));
   for (let i = 0; i < rows.length; i += size) await write(rows.slice(i, i + size));
 }
 
@@ -294,15 +311,22 @@ async function scaleTopology(
       })),
     ),
   });
-  const regions = await tx.region.findMany({
-    orderBy: { code: "asc" },
-    select: {
-      id: true,
-      code: true,
-      environments: { select: { id: true, tier: true } },
-      clusters: { select: { id: true, name: true } },
-    },
+  // Three reads, not one with two relations, which Prisma would send at once on the one
+  // connection.
+  const environments = await tx.environment.findMany({
+    select: { id: true, tier: true, regionId: true },
   });
+  const regionClusters = await tx.cluster.findMany({
+    orderBy: { name: "asc" },
+    select: { id: true, name: true, regionId: true },
+  });
+  const regions = (
+    await tx.region.findMany({ orderBy: { code: "asc" }, select: { id: true, code: true } })
+  ).map((r) => ({
+    ...r,
+    environments: environments.filter((e) => e.regionId === r.id),
+    clusters: regionClusters.filter((c) => c.regionId === r.id),
+  }));
   const providers = new Map<string, { provider: string; short: string }>([
     ...NEW_REGIONS.map((r) => [r.code, r] as const),
   ]);
@@ -389,7 +413,7 @@ async function scaleTopology(
       });
     }
   }
-  await createInSlices(namespaces, (data) => tx.namespace.createMany({ data }));
+  await createInSlices(tx, "Namespace", namespaces, (data) => tx.namespace.createMany({ data }));
   return places;
 }
 
@@ -487,8 +511,10 @@ async function scaleModels(
     }
     models.push(model);
   }
-  await createInSlices(modelRows, (data) => tx.model.createMany({ data }), 1_000);
-  await createInSlices(versionRows, (data) => tx.modelVersion.createMany({ data }));
+  await createInSlices(tx, "Model", modelRows, (data) => tx.model.createMany({ data }));
+  await createInSlices(tx, "ModelVersion", versionRows, (data) =>
+    tx.modelVersion.createMany({ data }),
+  );
   await scaleRollouts(tx, rng, nowMs, models);
   return models;
 }
@@ -651,11 +677,11 @@ async function scaleRollouts(tx: Tx, rng: Rng, nowMs: number, models: readonly L
       updatedAt: new Date(nowMs),
     });
   }
-  await createInSlices(rollouts, (data) => tx.rollout.createMany({ data }));
-  await createInSlices(steps, (data) => tx.rolloutStep.createMany({ data }));
-  await createInSlices(events, (data) => tx.rolloutEvent.createMany({ data }));
-  await createInSlices(analyses, (data) => tx.analysisRun.createMany({ data }), 2_000);
-  await createInSlices(deployments, (data) => tx.deployment.createMany({ data }));
+  await createInSlices(tx, "Rollout", rollouts, (data) => tx.rollout.createMany({ data }));
+  await createInSlices(tx, "RolloutStep", steps, (data) => tx.rolloutStep.createMany({ data }));
+  await createInSlices(tx, "RolloutEvent", events, (data) => tx.rolloutEvent.createMany({ data }));
+  await createInSlices(tx, "AnalysisRun", analyses, (data) => tx.analysisRun.createMany({ data }));
+  await createInSlices(tx, "Deployment", deployments, (data) => tx.deployment.createMany({ data }));
 }
 
 /**
@@ -723,7 +749,7 @@ async function scaleSlos(
       });
     }
   }
-  await createInSlices(slos, (data) => tx.slo.createMany({ data }), 1_000);
+  await createInSlices(tx, "Slo", slos, (data) => tx.slo.createMany({ data }));
   await tx.$executeRawUnsafe(`
     CREATE TEMP TABLE large_slo (id text PRIMARY KEY, rpm float8, bad float8, target float8)
     ON COMMIT DROP`);
@@ -877,9 +903,11 @@ async function scaleIncidents(
     }
     event(closed, "status", "Status: closed, postmortem published", INCIDENT_COMMANDER);
   }
-  await createInSlices(incidents, (data) => tx.incident.createMany({ data }), 2_000);
-  await createInSlices(events, (data) => tx.incidentEvent.createMany({ data }));
-  await createInSlices(postmortems, (data) => tx.postmortem.createMany({ data }), 2_000);
+  await createInSlices(tx, "Incident", incidents, (data) => tx.incident.createMany({ data }));
+  await createInSlices(tx, "IncidentEvent", events, (data) =>
+    tx.incidentEvent.createMany({ data }),
+  );
+  await createInSlices(tx, "Postmortem", postmortems, (data) => tx.postmortem.createMany({ data }));
 }
 
 /** Training jobs up to 1,000 on the training clusters, most finished, with their checkpoints. */
@@ -946,8 +974,8 @@ async function scaleTraining(
       });
     }
   }
-  await createInSlices(jobs, (data) => tx.trainingJob.createMany({ data }), 1_000);
-  await createInSlices(checkpoints, (data) => tx.checkpoint.createMany({ data }));
+  await createInSlices(tx, "TrainingJob", jobs, (data) => tx.trainingJob.createMany({ data }));
+  await createInSlices(tx, "Checkpoint", checkpoints, (data) => tx.checkpoint.createMany({ data }));
 }
 
 /**
