@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
 import { ManualClock, installClock } from "../../src/lib/clock";
+import { SEED_NOW } from "./constants";
 
 /**
  * A clock this test file moves instead of sleeping: the services, the rollout engine and the
@@ -17,15 +18,14 @@ export function movableTestClock(start: () => Date = () => new Date()): ManualCl
 }
 
 /**
- * The next time the UTC clock reads `hour`:`minute` (within the coming 24 hours). The simulated
- * fleet's demand follows the time of day, so a test whose expectations depend on how much
- * traffic a region carries starts its clock at one time of day, whatever hour the suite runs.
+ * A fixed instant the day after the integration fleet's seed (`SEED_NOW`), at `hour`:00 UTC. The
+ * simulated fleet's demand follows the time of day, and its node faults and measurement noise
+ * follow the instant: a test whose expectations depend on how much traffic or how many GPUs a
+ * region has starts its clock here, so it sees the same fleet whatever day and hour it runs.
  */
-export function nextUtcTimeOfDay(hour: number, minute = 0): () => Date {
-  return () => {
-    const at = new Date();
-    at.setUTCHours(hour, minute, 0, 0);
-    if (at.getTime() <= Date.now()) at.setUTCDate(at.getUTCDate() + 1);
-    return at;
-  };
+export function dayAfterSeedAt(hour: number): () => Date {
+  return () => new Date(SEED_NOW.getTime() - (SEED_NOW.getTime() % DAY) + DAY + hour * HOUR);
 }
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;

@@ -1,13 +1,13 @@
 import { afterAll, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
-import { movableTestClock, nextUtcTimeOfDay } from "../../support/clock";
+import { movableTestClock, dayAfterSeedAt } from "../../support/clock";
 import { actor } from "../../support/actors";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { planRegionDrain } from "@/server/traffic/drains";
 import { drainPlanSchema } from "@/lib/schemas/traffic";
 
 const prisma = connectTestDatabase();
-const time = movableTestClock(nextUtcTimeOfDay(0));
+const time = movableTestClock(dayAfterSeedAt(0));
 afterAll(() => prisma.$disconnect());
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectTestDatabase } from "../../support/db";
-import { movableTestClock, nextUtcTimeOfDay } from "../../support/clock";
+import { movableTestClock, dayAfterSeedAt } from "../../support/clock";
 import { actor } from "../../support/actors";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
 import { commandDrain, planRegionDrain, startDrain } from "@/server/traffic/drains";
@@ -14,8 +14,9 @@ import type { DrainPhase } from "@/lib/domain/traffic/drain";
 process.env.FLIGHTDECK_ENCRYPTION_KEY = "drain-notification-tests-key-0123";
 
 const prisma = connectTestDatabase();
-// Simulated demand follows the time of day: the plans these tests expect are those of 08:00 UTC.
-const time = movableTestClock(nextUtcTimeOfDay(8));
+// The simulated fleet follows the time of day: the plans these tests expect are those of one
+// fixed morning (08:00 UTC), whatever day and hour the suite runs.
+const time = movableTestClock(dayAfterSeedAt(8));
 const meta = { requestId: "drain-notify-test", clientIp: "198.51.100.9" };
 const admin = actor("admin");
 const DRAIN_EVENTS = ["drain.started", "drain.paused", "drain.drained", "drain.undrained"];
@@ -120,7 +121,6 @@ describe("notifications of region drains", () => {
         raise: `ranker-xl/us-west-2=${raise}`,
         steps: [100],
         stepSeconds: 60,
-        // (tight on headroom at hours when the free GPUs cannot give the whole 20%)
         acknowledge: true,
         reason: "maintenance of us-east-1",
       }),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NextRequest } from "next/server";
 import { requestContext } from "../../support/request-context";
 import { connectTestDatabase } from "../../support/db";
-import { movableTestClock, nextUtcTimeOfDay } from "../../support/clock";
+import { movableTestClock, dayAfterSeedAt } from "../../support/clock";
 import { createToken } from "@/server/access/tokens";
 import { loadUserActor, type Actor } from "@/server/auth/session";
 import { resetSimulatorFleet } from "@/server/fleet/simulator";
@@ -18,8 +18,9 @@ import * as drainsRoute from "@/app/api/v1/drains/route";
 import * as drainRoute from "@/app/api/v1/drains/[id]/route";
 
 const prisma = connectTestDatabase();
-// Simulated demand follows the time of day: the plans these tests expect are those of 08:00 UTC.
-const time = movableTestClock(nextUtcTimeOfDay(8));
+// The simulated fleet follows the time of day: the plans these tests expect are those of one
+// fixed morning (08:00 UTC), whatever day and hour the suite runs.
+const time = movableTestClock(dayAfterSeedAt(8));
 const ORIGIN = "http://localhost:3000";
 /** query-embedder is the ranking team's, and serves us-east-1, us-west-2 and eu-west-1. */
 const MODEL = "query-embedder";
