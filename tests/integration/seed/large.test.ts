@@ -31,8 +31,8 @@ beforeAll(async () => {
   // A query sent while the connection runs one, or has others queued (node-postgres's internals).
   const query = pg.Client.prototype.query;
   const busy = (c: pg.Client) => {
-    const client = c as unknown as { _queryQueue: unknown[]; activeQuery: unknown };
-    return client._queryQueue.length > 0 || Boolean(client.activeQuery);
+    const client = c as unknown as { _queryQueue: unknown[]; _activeQuery: unknown };
+    return client._queryQueue.length > 0 || Boolean(client._activeQuery);
   };
   pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof query>) {
     if (busy(this)) overlapping++;
