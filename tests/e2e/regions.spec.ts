@@ -47,9 +47,10 @@ test(
     const raise = west.getByLabel("Raise max to");
     const suggested = Number(await raise.inputValue());
     expect(suggested).toBeGreaterThan(0);
-    // At most hours the raise gives the whole headroom asked and the model turns safe; when the
-    // simulated demand is high, the suggestion is all the free GPUs (or the team's quota) allow,
-    // and it stays tight on headroom alone. Either way its autoscaler no longer stops it.
+    // The demo's GPUs and quotas give the whole headroom at every hour of the simulated day (an
+    // integration test plans it hour by hour), and the model turns safe. Should the other
+    // journeys' work hold the GPUs, the suggestion says so ("all the free GPUs allow") and it
+    // stays tight on headroom alone. Either way its autoscaler no longer stops it.
     const partly = /all the (free GPUs allow|team.s quota allows)/.test(
       (await west.textContent()) ?? "",
     );
