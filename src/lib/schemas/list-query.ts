@@ -49,3 +49,14 @@ export const rolloutListQuerySchema = listQuerySchema.extend({
     .catch(undefined),
 });
 export type RolloutListQuery = z.infer<typeof rolloutListQuerySchema>;
+
+/**
+ * A list's page in an API query (`?page=`): unlike the pages, which open a hand-edited link at
+ * page 1, the API refuses a malformed one (422 naming it) rather than answer another page.
+ */
+export const apiPageSchema = z.coerce
+  .number("The page is a number, from 1.")
+  .int("The page is a whole number, from 1.")
+  .min(1, "The page is a whole number, from 1.")
+  .max(100_000, "The page is at most 100000.")
+  .default(1);

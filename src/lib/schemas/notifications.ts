@@ -116,7 +116,7 @@ export const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
 
 /** The delivery log's filters, from the URL. */
 export const deliveryQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).catch(1),
+  page: z.coerce.number().int().min(1).max(100_000).catch(1),
   status: z.enum(DELIVERY_STATUSES).optional().catch(undefined),
   channel: z.string().trim().max(64).optional().catch(undefined),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { regionCodeSchema } from "./list-query";
+import { apiPageSchema, regionCodeSchema } from "./list-query";
 
 /**
  * `GET /api/v1/training?region=&page=`: the Training page's filter and page. Unlike the page,
@@ -9,12 +9,7 @@ import { regionCodeSchema } from "./list-query";
  */
 export const trainingListQuerySchema = z.object({
   region: regionCodeSchema("Use a region code, e.g. us-east-1.").optional(),
-  page: z.coerce
-    .number("The page is a number, from 1.")
-    .int("The page is a whole number, from 1.")
-    .min(1, "The page is a whole number, from 1.")
-    .max(100_000, "The page is at most 100000.")
-    .default(1),
+  page: apiPageSchema,
 });
 export type TrainingListQuery = z.output<typeof trainingListQuerySchema>;
 

@@ -1,7 +1,9 @@
 import { clock } from "@/lib/clock";
 import { NextResponse } from "next/server";
 import { apiRoute } from "@/server/http/api-route";
+import { z } from "zod";
 import { auditFilterSchema } from "@/lib/schemas/audit-log";
+import { apiPageSchema } from "@/lib/schemas/list-query";
 import { auditCsv, listAuditEvents } from "@/server/access/audit-log";
 
 /**
@@ -33,7 +35,7 @@ export const GET = apiRoute({
         },
       });
     }
-    const page = Math.max(1, Number(params.page ?? 1) || 1);
+    const { page } = z.object({ page: apiPageSchema }).parse(params);
     return NextResponse.json(await listAuditEvents(actor, { page, filter }));
   },
 });
