@@ -13,6 +13,7 @@ import { searchQuerySchema, searchResponseSchema } from "@/lib/schemas/search";
 import { drainPlanOptionsSchema, startDrainSchema } from "@/lib/schemas/traffic";
 import { drainCommandBodySchema } from "@/lib/schemas/traffic-api";
 import { trainingListQuerySchema } from "@/lib/schemas/training-api";
+import { apiPageSchema } from "@/lib/schemas/list-query";
 import { capacityFilterSchema, placementQuerySchema } from "@/lib/schemas/capacity";
 import { configApplyQuerySchema, configApplyResultSchema } from "@/lib/schemas/config";
 import { fleetConfigSchema } from "@/lib/domain/config/schema";
@@ -733,8 +734,7 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
       to: "End, ISO 8601 (UTC when no offset is given).",
     },
     queryParams: {
-      // read without a schema, like the page's pagination
-      page: { schema: z.int().min(1), description: "The page, from 1 (JSON only)." },
+      page: { schema: apiPageSchema, description: "The page, from 1 (JSON only)." },
       format: { schema: z.literal("csv"), description: "The whole filtered log as CSV." },
     },
     responses: {
@@ -744,7 +744,9 @@ export const API_OPERATIONS: ApiOperation<Permission>[] = [
         mediaTypes: ["application/json", "text/csv"],
       },
     },
-    errors: { 422: "A time is not a date, or the range ends before it starts." },
+    errors: {
+      422: "A time is not a date, the range ends before it starts, or the page is not a whole number from 1 to 100000.",
+    },
   },
 
   // Identity
