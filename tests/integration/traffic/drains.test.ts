@@ -237,7 +237,6 @@ describe("draining a region step by step, and undraining it", () => {
       raise: `ranker-xl/us-west-2=${raise}`,
       steps: [50, 100],
       stepSeconds: 60,
-      acknowledge: true,
       reason: "drain test: maintenance of us-east-1",
     });
     const started = await startDrain(engineer, meta, input);
