@@ -272,12 +272,12 @@ function queryString(
   op: ApiOperation,
   seed: number,
   count: number,
-): { query: string; how: string; names: string[] }[] {
+): { query: string; how: string; names: string[]; accepted: boolean }[] {
   const params = queryParams(op);
   const names = Object.keys(params);
   if (names.length === 0) return [];
   const asText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
-  const out: { query: string; how: string; names: string[] }[] = [];
+  const out: { query: string; how: string; names: string[]; accepted: boolean }[] = [];
   const perParam = names.map((name, i) => {
     const json = jsonSchemaOf(params[name]!);
     return fc.sample(malformed(json, json), { seed: seed + i, numRuns: count + 1 });
@@ -298,11 +298,16 @@ function queryString(
     const drawn = perParam[i % names.length]?.[Math.floor(i / names.length) % (count + 1)];
     const value = drawn && typeof drawn.value !== "symbol" ? asText(drawn.value) : "🙂";
     const extra = i % 4 === 0 ? `&${extras[i] ?? ""}` : "";
+    const sent = value.slice(0, i % 10 === 0 ? 20_000 : 2_000);
+    // Drawn to break the published schema, but the route's own zod schema may still accept it
+    // (a lenient filter): then a refusal may rightly be about something else, such as a path.
+    const accepted = params[name]!.safeParse(sent).success;
     out.push({
       // Mostly within what the HTTP server reads (16 KiB of headers), a few far beyond it.
-      query: `${encodePathValue(name)}=${encodePathValue(value.slice(0, i % 10 === 0 ? 20_000 : 2_000))}${extra}`,
-      how: `query ${name}: ${drawn?.how ?? "nasty"}`,
+      query: `${encodePathValue(name)}=${encodePathValue(sent)}${extra}`,
+      how: `query ${name}: ${drawn?.how ?? "nasty"}${accepted ? " (a value the route accepts)" : ""}`,
       names,
+      accepted,
     });
   }
   return out;
@@ -384,6 +389,12 @@ function routeTarget(op: ApiOperation, f: FuzzFixtures): Target {
           // `version`, or the name is one that does not exist.
           const url = `${path}?${q.query}`;
           const risky = op.method === "DELETE" && !/^version=/.test(q.query);
+          const pathValues = risky ? { name: `nope-${i}`, id: `nope-${i}` } : realName(op, f, i);
+          // A value the route accepts may be refused for the path instead (a region that does
+          // not exist), naming the path's parameter or value rather than the query's.
+          const alsoPath = q.accepted
+            ? [...Object.keys(op.pathParams ?? {}), ...Object.values(pathValues)]
+            : [];
           out.push({
             ...base(
               i,
@@ -391,7 +402,11 @@ function routeTarget(op: ApiOperation, f: FuzzFixtures): Target {
             ),
             how: q.how,
             headers: {},
-            expect: { refuse: mutating, fields: q.names, words: q.names },
+            expect: {
+              refuse: mutating,
+              fields: [...q.names, ...alsoPath],
+              words: [...q.names, ...alsoPath],
+            },
           });
         });
       }

@@ -46,6 +46,15 @@ export interface Malformed {
 
 const MAX_DEPTH = 6;
 
+/**
+ * A schema's `pattern` as validators read it: a Unicode regular expression (ajv compiles every
+ * pattern with the `u` flag). Without it `[^\p{Cc}]` means "none of p, {, C, c, }", and a
+ * name such as "{{7*7}}", which the app rightly accepts, was drawn as a pattern mismatch.
+ */
+export function schemaPattern(pattern: string): RegExp {
+  return new RegExp(pattern, "u");
+}
+
 /** Resolves `#/$defs/x` and `#/components/schemas/X` against the document the schema came from. */
 export function resolve(schema: JsonSchema, root: JsonSchema): JsonSchema {
   let current = schema;
@@ -218,7 +227,7 @@ function plausibleString(s: JsonSchema): fc.Arbitrary<string> {
   const max = s.maxLength ?? 40;
   const fits = (v: string) => v.length >= min && v.length <= max;
   if (s.pattern) {
-    const re = new RegExp(s.pattern);
+    const re = schemaPattern(s.pattern);
     return fc.stringMatching(re).filter((v) => fits(v) || v.length >= min);
   }
   if (s.format === "email") return fc.emailAddress().filter(fits);
@@ -292,7 +301,7 @@ function breakNode(schema: JsonSchema, root: JsonSchema): fc.Arbitrary<Malformed
         fc.constant("".padEnd(s.minLength - 1, "a")).map((value) => ({ value, how: "too short" })),
       );
     if (s.pattern) {
-      const re = new RegExp(s.pattern);
+      const re = schemaPattern(s.pattern);
       out.push(
         nastyString.filter((v) => !re.test(v)).map((value) => ({ value, how: "pattern mismatch" })),
       );
