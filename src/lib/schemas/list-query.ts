@@ -18,9 +18,10 @@ export const fleetFilterSchema = z.object({
 });
 export type FleetFilter = z.infer<typeof fleetFilterSchema>;
 
-export const listQuerySchema = fleetFilterSchema.extend({
-  page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
-});
+/** A list page's `?page=`: a malformed or far-off one opens page 1, like the other filters. */
+export const listPageSchema = z.coerce.number().int().min(1).max(100_000).catch(1).default(1);
+
+export const listQuerySchema = fleetFilterSchema.extend({ page: listPageSchema });
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
 export const PAGE_SIZE = 20;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { NOTIFICATION_EVENTS, SUBJECT_KINDS } from "@/lib/domain/notifications/events";
 import { WEBHOOK_SCHEMA } from "@/lib/domain/notifications/messages";
 import { safeHttpUrl } from "@/lib/domain/models/link-templates";
+import { listPageSchema } from "./list-query";
 
 const id = z.string().trim().min(1, "Missing id.").max(64);
 const optionalId = z
@@ -116,7 +117,7 @@ export const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
 
 /** The delivery log's filters, from the URL. */
 export const deliveryQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  page: listPageSchema,
   status: z.enum(DELIVERY_STATUSES).optional().catch(undefined),
   channel: z.string().trim().max(64).optional().catch(undefined),
 });
