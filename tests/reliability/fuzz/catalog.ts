@@ -384,10 +384,8 @@ function routeTarget(op: ApiOperation, f: FuzzFixtures): Target {
       });
       if (!schema || mutating) {
         queryString(op, seed + 3, schema ? 0 : queryCount).forEach((q, i) => {
-          const path = fillPath(op, realName(op, f, i));
           // A DELETE with a real name must be refused on its query alone: the drawn value breaks
           // `version`, or the name is one that does not exist.
-          const url = `${path}?${q.query}`;
           const risky = op.method === "DELETE" && !/^version=/.test(q.query);
           const pathValues = risky ? { name: `nope-${i}`, id: `nope-${i}` } : realName(op, f, i);
           // A value the route accepts may be refused for the path instead (a region that does
@@ -396,10 +394,7 @@ function routeTarget(op: ApiOperation, f: FuzzFixtures): Target {
             ? [...Object.keys(op.pathParams ?? {}), ...Object.values(pathValues)]
             : [];
           out.push({
-            ...base(
-              i,
-              risky ? fillPath(op, { name: `nope-${i}`, id: `nope-${i}` }) + `?${q.query}` : url,
-            ),
+            ...base(i, `${fillPath(op, pathValues)}?${q.query}`),
             how: q.how,
             headers: {},
             expect: {
